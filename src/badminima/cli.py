@@ -1,0 +1,197 @@
+"""The ``badminima`` command: parse, call the API, print. Heavy imports happen inside commands.
+
+Exit status: 0 done, 2 bad input (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from badminima.errors import BadminimaError
+
+_MAX_LISTED = 12
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _pattern_lines(ev: Any, trap: Any) -> list[str]:
+    pattern = ev.pattern
+    lines = []
+    if trap.network.depth == 1:
+        return ["pattern: no hidden layer"]
+    if trap.network.is_piecewise_linear and trap.network.activation != "identity":
+        dead = ", ".join(f"layer {lay} unit {u}" for lay, u in pattern.dead) or "none"
+        lines.append(f"dead units (z < 0 on every point): {dead}")
+        if pattern.kinks:
+            listed = ", ".join(
+                f"layer {lay} unit {u} at point {i}" for lay, u, i in pattern.kinks[:_MAX_LISTED]
+            )
+            more = f" (+{len(pattern.kinks) - _MAX_LISTED} more)" if len(pattern.kinks) > _MAX_LISTED else ""
+            lines.append(f"pre-activations exactly 0 (kinks): {listed}{more}")
+            lines.append(
+                f"note: the loss is not differentiable at a kink; gradient and Hessian above are "
+                f"those of the piece where these units are {ev.kink_side} "
+                f"(--kink-side {'inactive' if ev.kink_side == 'active' else 'active'} for the other)"
+            )
+        else:
+            lines.append("pre-activations exactly 0 (kinks): none — the point is inside one region")
+    elif trap.network.activation in ("sigmoid", "tanh"):
+        sat = ", ".join(f"layer {lay} unit {u}" for lay, u in pattern.saturated) or "none"
+        lines.append(f"saturated units (|z| >= 10 on every point, proved): {sat}")
+    else:
+        lines.append("pattern: identity hidden units (no kinks, no saturation)")
+    return lines
+
+
+def _print_evaluation(ev: Any, trap: Any, path: str, which: str) -> None:
+    from badminima.landscape.evaluation import exact_text
+
+    net = trap.network
+    out = []
+    title = trap.name or path
+    out.append(f"trap: {title}  ({path}, evaluating its {'better ' if which == 'better' else ''}point)")
+    out.append(f"network: {net.describe()}  ({net.n_params} parameters)")
+    out.append(f"data: {trap.dataset.n_points} points")
+    out.append(f"backend: {ev.backend} (rigor: {ev.rigor})")
+    loss_text = exact_text(ev.loss)
+    if len(loss_text) > 200:
+        loss_text = loss_text[:200] + f"... ({len(loss_text)} characters; --json has all of it)"
+    out.append(f"loss: {loss_text}  (≈ {_fmt(ev.loss_float)})")
+    if ev.accuracy is not None:
+        acc = f"accuracy: {float(ev.accuracy):.4g} ({ev.accuracy.numerator}/{ev.accuracy.denominator})"
+        if ev.undecided_predictions:
+            acc += f", {ev.undecided_predictions} output(s) exactly at or undecidably near 1/2"
+        out.append(acc)
+    else:
+        out.append("accuracy: n/a (targets are not all 0/1)")
+    out.append(f"gradient: norm {_fmt(ev.gradient_norm)}, max |entry| {_fmt(ev.gradient_max_abs)}")
+    if len(ev.gradient) <= _MAX_LISTED:
+        entries = [exact_text(g) for g in ev.gradient]
+        if all(len(e) <= 40 for e in entries):
+            out.append("  " + ", ".join(entries))
+    eig = ev.hessian_eigenvalues
+    shown = ", ".join(_fmt(e) for e in eig[:_MAX_LISTED])
+    more = f", ... ({len(eig)} in all)" if len(eig) > _MAX_LISTED else ""
+    out.append(f"Hessian eigenvalues (float64, ascending): {shown}{more}")
+    out.extend(_pattern_lines(ev, trap))
+    out.append(f"time: {ev.seconds:.3f} s")
+    print("\n".join(out))
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from badminima.landscape.evaluation import evaluate
+    from badminima.model.trapfile import load_trap
+
+    trap = load_trap(args.file)
+    point = trap.point
+    if args.which == "better":
+        if trap.better is None:
+            raise BadminimaError(f"{args.file}: better: missing; --which better needs a 'better' point")
+        point = trap.better
+    ev = evaluate(
+        trap.network,
+        trap.dataset,
+        point,
+        backend=args.backend,
+        kink_side=args.kink_side,
+        precision=args.precision,
+    )
+    if args.json:
+        doc = {"file": args.file, "name": trap.name, "which": args.which, **ev.to_json()}
+        print(json.dumps(doc, indent=2, allow_nan=False))
+    else:
+        _print_evaluation(ev, trap, args.file, args.which)
+    return 0
+
+
+def _positive_bits(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer number of bits, got {text!r}") from None
+    if value < 16:
+        raise argparse.ArgumentTypeError(f"expected at least 16 bits, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``badminima`` command."""
+    from badminima import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="badminima",
+        description=(
+            "Does this network, on this finite dataset, have a bad local minimum, and where? "
+            "Evaluate points of trap files exactly, in ball arithmetic, or in float64."
+        ),
+        epilog="Exit status: 0 done, 2 bad input. Trap file format: see README.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"badminima {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    ev = sub.add_parser(
+        "evaluate",
+        help="loss, accuracy, gradient, Hessian spectrum and activation pattern of a trap's point",
+        description=(
+            "Evaluate the trap file's point (or its better point): loss, accuracy where targets are "
+            "0/1, gradient norm and largest entry, Hessian eigenvalues (float64), and the activation "
+            "pattern (dead units, pre-activations exactly 0, saturated sigmoid/tanh units). "
+            "A report, not a certificate."
+        ),
+    )
+    ev.add_argument("file", metavar="FILE", help="trap file (JSON, format badminima.trap/1)")
+    ev.add_argument(
+        "--backend",
+        choices=("exact", "ball", "float"),
+        default="exact",
+        help="exact: rationals (sympy expressions for sigmoid/tanh); ball: python-flint balls that "
+        "enclose every true value; float: torch float64 (default: exact)",
+    )
+    ev.add_argument(
+        "--precision",
+        type=_positive_bits,
+        default=128,
+        metavar="BITS",
+        help="working precision of the ball backend in bits (default: 128)",
+    )
+    ev.add_argument(
+        "--kink-side",
+        choices=("active", "inactive"),
+        default="active",
+        help="at a ReLU pre-activation exactly 0, differentiate the piece where the unit is active "
+        "(z >= 0) or inactive (default: active)",
+    )
+    ev.add_argument(
+        "--which",
+        choices=("point", "better"),
+        default="point",
+        help="evaluate the trap's point or its better point (default: point)",
+    )
+    ev.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    ev.set_defaults(run=_cmd_evaluate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``badminima`` command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except BadminimaError as exc:
+        print(f"badminima: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("badminima: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""The package's exception family: every error a user can cause is a `BadminimaError`.
+
+Each child also inherits the built-in kind it refines, so ``except ValueError`` keeps working.
+The command line turns any `BadminimaError` into one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+
+class BadminimaError(Exception):
+    """Base class of every error badminima raises on purpose."""
+
+
+class InvalidModelError(BadminimaError, ValueError):
+    """A `Network`, `Dataset`, `Point` or `Trap` was built from inconsistent or non-exact data."""
+
+
+class TrapFileError(BadminimaError, ValueError):
+    """A trap file cannot be read: the message names the file, the field and what was expected."""
+
+    def __init__(self, file: str, field: str, problem: str) -> None:
+        self.file = file
+        self.field = field
+        self.problem = problem
+        where = f"{file}: {field}: " if field else f"{file}: "
+        super().__init__(where + problem)
+
+
+class UndecidableSignError(BadminimaError, ArithmeticError):
+    """A branch (a ReLU side, a comparison) depends on a sign the arithmetic cannot decide."""
+
+
+class BackendError(BadminimaError, ValueError):
+    """A computation was asked of a number backend that cannot perform it (say why and what to use)."""

@@ -1,0 +1,27 @@
+"""The maths of the loss landscape, written once over every number backend."""
+
+from badminima.landscape.derivatives import gradient, gradient_of_flat, hessian, hessian_of_flat
+from badminima.landscape.evaluation import Evaluation, evaluate
+from badminima.landscape.forward import KINK_SIDES, Forward, KinkSide, forward, unflatten
+from badminima.landscape.loss import loss, loss_of_flat
+from badminima.landscape.regions import PatternSummary, Region, pattern_summary, region_of
+
+__all__ = [
+    "KINK_SIDES",
+    "Evaluation",
+    "Forward",
+    "KinkSide",
+    "PatternSummary",
+    "Region",
+    "evaluate",
+    "forward",
+    "gradient",
+    "gradient_of_flat",
+    "hessian",
+    "hessian_of_flat",
+    "loss",
+    "loss_of_flat",
+    "pattern_summary",
+    "region_of",
+    "unflatten",
+]

@@ -1,0 +1,133 @@
+"""Gradient (back-propagation, written once for every backend) and Hessian (forward-mode
+differentiation of that gradient: exact `Dual` numbers for exact/ball, `torch.func.jacfwd` for float).
+
+On a piecewise-linear network the derivatives are those of the polynomial piece chosen by ``masks``:
+at a pre-activation exactly zero that is a one-sided derivative, never relu'(0) = 0 by convention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from badminima.arithmetic.protocol import Arithmetic
+from badminima.landscape.forward import KinkSide, forward, unflatten
+from badminima.landscape.problem import prepare
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+
+
+def _activation_slope(network: Network, a: Any, mask: Any, arith: Arithmetic) -> Any:
+    """σ'(z) of a non-identity hidden activation, elementwise, through ``a = σ(z)`` (smooth) or the
+    piece mask (piecewise linear)."""
+    if network.activation == "sigmoid":
+        return a * (1 - a)
+    if network.activation == "tanh":
+        return 1 - a * a
+    slope = network.negative_slope
+    assert slope is not None
+    return arith.where(mask, arith.constant(Fraction(1)), arith.constant(slope))
+
+
+def gradient_of_flat(
+    network: Network,
+    inputs: Any,
+    targets: Any,
+    flat: Any,
+    *,
+    arith: Arithmetic,
+    masks: Sequence[Any] | None = None,
+    kink_side: KinkSide = "active",
+) -> Any:
+    """∇ loss at the flat parameter array, by back-propagation, as a flat array of the backend."""
+    params = unflatten(network, flat)
+    fwd = forward(network, params, inputs, arith=arith, masks=masks, kink_side=kink_side)
+    z = fwd.logits
+    n = z.shape[1]
+    if network.loss == "bce":
+        delta = (arith.sigmoid(z) - targets) / n
+    elif network.output == "sigmoid":
+        f = arith.sigmoid(z)
+        delta = 2 * (f - targets) * f * (1 - f) / n
+    else:
+        delta = 2 * (z - targets) / n
+    parts: list[Any] = []
+    for layer in range(len(params) - 1, -1, -1):
+        W, b = params[layer]
+        a_in = fwd.a[layer]
+        layer_parts = [arith.flat(delta @ a_in.T)]
+        if b is not None:
+            layer_parts.append(delta.sum(1))
+        parts = layer_parts + parts
+        if layer > 0:
+            back = W.T @ delta
+            if network.activation == "identity":
+                delta = back
+            else:
+                delta = back * _activation_slope(network, fwd.a[layer], fwd.masks[layer - 1], arith)
+    return arith.concat(parts)
+
+
+def hessian_of_flat(
+    network: Network,
+    inputs: Any,
+    targets: Any,
+    flat: Any,
+    *,
+    arith: Arithmetic,
+    masks: Sequence[Any] | None = None,
+    kink_side: KinkSide = "active",
+) -> Any:
+    """∇² loss (P × P) at the flat parameter array: the Jacobian of `gradient_of_flat`."""
+
+    def grad(theta: Any, ar: Arithmetic) -> Any:
+        return gradient_of_flat(network, inputs, targets, theta, arith=ar, masks=masks, kink_side=kink_side)
+
+    return arith.jacobian(grad, flat)
+
+
+def gradient(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    *,
+    arith: Arithmetic,
+    kink_side: KinkSide = "active",
+) -> Any:
+    """∇ loss at ``point`` as a flat array of ``arith`` (order of `Point.flatten`). At a kink it is
+    the gradient of the piece on ``kink_side``."""
+    prob = prepare(network, dataset, point, arith=arith, kink_side=kink_side)
+    with arith.context():
+        return gradient_of_flat(
+            network,
+            prob.inputs,
+            prob.targets,
+            prob.flat,
+            arith=arith,
+            masks=prob.masks,
+            kink_side=kink_side,
+        )
+
+
+def hessian(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    *,
+    arith: Arithmetic,
+    kink_side: KinkSide = "active",
+) -> Any:
+    """∇² loss at ``point`` (P × P array of ``arith``), of the piece on ``kink_side`` at a kink."""
+    prob = prepare(network, dataset, point, arith=arith, kink_side=kink_side)
+    with arith.context():
+        return hessian_of_flat(
+            network,
+            prob.inputs,
+            prob.targets,
+            prob.flat,
+            arith=arith,
+            masks=prob.masks,
+            kink_side=kink_side,
+        )

@@ -1,0 +1,165 @@
+"""`evaluate`: loss, accuracy, gradient, Hessian spectrum and activation pattern of one point, in one
+backend — what ``badminima evaluate`` prints. A report, not a certificate."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from badminima.arithmetic.protocol import Arithmetic
+from badminima.arithmetic.registry import backend as make_backend
+from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
+from badminima.landscape.forward import KinkSide, forward, predictions, unflatten
+from badminima.landscape.loss import loss_from_forward
+from badminima.landscape.problem import prepare
+from badminima.landscape.regions import PatternSummary, pattern_summary
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.model.rational import format_rational
+
+
+def exact_text(x: Any) -> str:
+    """A value as text that loses nothing: ``35/16``, a sympy expression, or a ball ``[m +/- r]``."""
+    if isinstance(x, Fraction):
+        return format_rational(x, decimal=False)
+    if hasattr(x, "mid") and hasattr(x, "rad"):
+        return str(x.str(radius=True, more=True))
+    if hasattr(x, "item") and callable(x.item):
+        return repr(float(x.item()))
+    return str(x)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One point seen through one backend. ``loss``/``gradient``/``hessian`` are the backend's own
+    numbers (exact, enclosures, or floats); the ``*_float`` fields are for display."""
+
+    backend: str
+    rigor: str
+    kink_side: KinkSide
+    loss: Any
+    gradient: tuple[Any, ...]
+    hessian: tuple[tuple[Any, ...], ...]
+    loss_float: float
+    gradient_norm: float
+    gradient_max_abs: float
+    hessian_eigenvalues: tuple[float, ...]
+    accuracy: Fraction | None
+    undecided_predictions: int
+    pattern: PatternSummary
+    seconds: float
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict; exact values as exact strings (``"35/16"``)."""
+        return {
+            "backend": self.backend,
+            "rigor": self.rigor,
+            "kink_side": self.kink_side,
+            "loss": exact_text(self.loss),
+            "loss_float": self.loss_float,
+            "accuracy": float(self.accuracy) if self.accuracy is not None else None,
+            "accuracy_exact": format_rational(self.accuracy, decimal=False)
+            if self.accuracy is not None
+            else None,
+            "undecided_predictions": self.undecided_predictions,
+            "gradient": [exact_text(g) for g in self.gradient],
+            "gradient_norm": self.gradient_norm,
+            "gradient_max_abs": self.gradient_max_abs,
+            "hessian_eigenvalues": list(self.hessian_eigenvalues),
+            "pattern": self.pattern.to_json(),
+            "seconds": self.seconds,
+        }
+
+
+def _accuracy(network: Network, dataset: Dataset, out: Any, arith: Arithmetic) -> tuple[Fraction | None, int]:
+    """Share of points whose every output lies on the target's side of 1/2; an output exactly at
+    1/2, or whose side the backend cannot decide, counts as wrong and as undecided."""
+    if not dataset.is_binary:
+        return None, 0
+    half = arith.constant(Fraction(1, 2))
+    correct = undecided = 0
+    for i, row in enumerate(dataset.y):
+        ok = True
+        for k, target in enumerate(row):
+            s = arith.sign(out[k, i] - half)
+            if s is None or s == 0:
+                undecided += 1
+                ok = False
+            elif (s > 0) != (target == 1):
+                ok = False
+        correct += ok
+    return Fraction(correct, dataset.n_points), undecided
+
+
+def evaluate(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    *,
+    backend: str | Arithmetic = "exact",
+    kink_side: KinkSide = "active",
+    precision: int = 128,
+) -> Evaluation:
+    """Evaluate ``point`` in the named backend (``exact``, ``ball`` at ``precision`` bits, ``float``).
+
+    At a ReLU kink the gradient and Hessian are those of the piece on ``kink_side`` (``active``: the
+    unit's z ≥ 0 piece); the pattern lists every kink so the reader knows the loss is not smooth there.
+    """
+    arith = make_backend(backend, precision=precision) if isinstance(backend, str) else backend
+    start = time.perf_counter()
+    prob = prepare(network, dataset, point, arith=arith, kink_side=kink_side)
+    with arith.context():
+        fwd = forward(
+            network,
+            unflatten(network, prob.flat),
+            prob.inputs,
+            arith=arith,
+            masks=prob.masks,
+            kink_side=kink_side,
+        )
+        value = loss_from_forward(network, fwd, prob.targets, arith=arith)
+        accuracy, undecided = _accuracy(network, dataset, predictions(network, fwd, arith=arith), arith)
+        grad = gradient_of_flat(
+            network,
+            prob.inputs,
+            prob.targets,
+            prob.flat,
+            arith=arith,
+            masks=prob.masks,
+            kink_side=kink_side,
+        )
+        hess = hessian_of_flat(
+            network,
+            prob.inputs,
+            prob.targets,
+            prob.flat,
+            arith=arith,
+            masks=prob.masks,
+            kink_side=kink_side,
+        )
+        grad_f = np.array([arith.to_float(g) for g in grad], dtype=float)
+        n = len(grad_f)
+        hess_f = np.array([[arith.to_float(hess[i, j]) for j in range(n)] for i in range(n)], dtype=float)
+    eig = np.linalg.eigvalsh((hess_f + hess_f.T) / 2) if n else np.zeros(0)
+    return Evaluation(
+        backend=arith.name,
+        rigor=arith.rigor,
+        kink_side=kink_side,
+        loss=value,
+        gradient=tuple(grad),
+        hessian=tuple(tuple(hess[i, j] for j in range(n)) for i in range(n)),
+        loss_float=arith.to_float(value),
+        gradient_norm=float(math.sqrt(float(np.sum(grad_f**2)))),
+        gradient_max_abs=float(np.max(np.abs(grad_f))) if n else 0.0,
+        hessian_eigenvalues=tuple(float(e) for e in eig),
+        accuracy=accuracy,
+        undecided_predictions=undecided,
+        pattern=pattern_summary(network, dataset, point),
+        seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,288 @@
+"""Trap files: JSON ``{"format": "badminima.trap/1", ...}`` <-> `Trap`, exactly.
+
+Every number may be a JSON number or a string holding an exact rational (``"-3/7"``) or decimal
+(``"0.1"``, ``"2.2e-6"``); a JSON number is read from its decimal text, so ``0.1`` is exactly 1/10.
+Writers write exact strings, so load → save → load is the identity.
+
+Layout::
+
+    {"format": "badminima.trap/1", "name": "...", "description": "...", "source": "...",
+     "network": {"widths": [2, 2, 1], "activation": "sigmoid", "output": "sigmoid",
+                 "loss": "bce", "bias": true},
+     "data": {"X": [[0, 1], ...], "y": [[1], ...]},
+     "point": [{"W": [[...], [...]], "b": [...]}, {"W": [[...]], "b": [...]}],
+     "better": [...]}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from badminima.errors import InvalidModelError, TrapFileError
+from badminima.model.dataset import Dataset
+from badminima.model.network import ACTIVATIONS, LOSSES, OUTPUTS, Network
+from badminima.model.point import Layer, Point
+from badminima.model.rational import format_rational, parse_rational
+from badminima.model.trap import Trap
+
+FORMAT = "badminima.trap/1"
+_TOP_KEYS = ("format", "name", "description", "source", "network", "data", "point", "better")
+_NETWORK_KEYS = ("widths", "activation", "output", "loss", "bias", "leaky_slope")
+
+
+class _NonFinite:
+    """Marks NaN/Infinity in the JSON so the field that holds it can be named."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class _Reader:
+    """Validates one decoded document, raising `TrapFileError` with the field path."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, field: str, problem: str) -> TrapFileError:
+        return TrapFileError(self.file, field, problem)
+
+    def number(self, value: object, field: str) -> Fraction:
+        if isinstance(value, _NonFinite):
+            raise self.fail(field, f"expected a finite number, got {value.text}")
+        try:
+            return parse_rational(value)
+        except ValueError as exc:
+            raise self.fail(field, str(exc)) from None
+
+    def vector(self, value: object, field: str, length: int | None = None) -> tuple[Fraction, ...]:
+        if not isinstance(value, list):
+            raise self.fail(field, f"expected a list of numbers, got {_show(value)}")
+        if length is not None and len(value) != length:
+            raise self.fail(field, f"expected {length} entries, got {len(value)}")
+        return tuple(self.number(v, f"{field}[{i}]") for i, v in enumerate(value))
+
+    def matrix(
+        self, value: object, field: str, shape: tuple[int | None, int | None]
+    ) -> tuple[tuple[Fraction, ...], ...]:
+        rows, cols = shape
+        if not isinstance(value, list) or not value:
+            raise self.fail(field, f"expected a non-empty list of rows, got {_show(value)}")
+        if rows is not None and len(value) != rows:
+            raise self.fail(field, f"expected {rows} rows, got {len(value)}")
+        if cols is None:
+            first = value[0]
+            cols = len(first) if isinstance(first, list) else None
+        return tuple(self.vector(r, f"{field}[{i}]", cols) for i, r in enumerate(value))
+
+    def network(self, doc: object) -> Network:
+        if not isinstance(doc, dict):
+            raise self.fail("network", f"expected an object, got {_show(doc)}")
+        for key in doc:
+            if key not in _NETWORK_KEYS:
+                raise self.fail(f"network.{key}", f"unknown key; expected one of {', '.join(_NETWORK_KEYS)}")
+        for key in ("widths", "activation", "output", "loss"):
+            if key not in doc:
+                raise self.fail(f"network.{key}", "missing (required)")
+        widths = doc["widths"]
+        if (
+            not isinstance(widths, list)
+            or len(widths) < 2
+            or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths)
+        ):
+            raise self.fail(
+                "network.widths",
+                f"expected a list of at least two positive integers, got {_show(widths)}",
+            )
+        choices = {"activation": ACTIVATIONS, "output": OUTPUTS, "loss": LOSSES}
+        for key, allowed in choices.items():
+            if doc[key] not in allowed:
+                raise self.fail(
+                    f"network.{key}", f"expected one of {', '.join(allowed)}, got {_show(doc[key])}"
+                )
+        bias = doc.get("bias", True)
+        if not isinstance(bias, bool):
+            raise self.fail("network.bias", f"expected true or false, got {_show(bias)}")
+        slope = doc.get("leaky_slope")
+        if slope is not None:
+            slope = self.number(slope, "network.leaky_slope")
+        try:
+            return Network(tuple(widths), doc["activation"], doc["output"], doc["loss"], bias, slope)
+        except InvalidModelError as exc:
+            field, _, problem = str(exc).partition(": ")
+            raise self.fail(f"network.{field}", problem) from None
+
+    def point(self, doc: object, field: str, network: Network) -> Point:
+        if not isinstance(doc, list):
+            raise self.fail(field, f"expected a list of layers {{'W': ..., 'b': ...}}, got {_show(doc)}")
+        if len(doc) != network.depth:
+            raise self.fail(
+                field,
+                f"expected {network.depth} layers for widths {list(network.widths)}, got {len(doc)}",
+            )
+        layers = []
+        for i, (layer, (out, inp)) in enumerate(zip(doc, network.layer_shapes, strict=True)):
+            where = f"{field}[{i}]"
+            if not isinstance(layer, dict):
+                raise self.fail(where, f"expected an object with W and b, got {_show(layer)}")
+            for key in layer:
+                if key not in ("W", "b"):
+                    raise self.fail(f"{where}.{key}", "unknown key; expected W and b")
+            if "W" not in layer:
+                raise self.fail(f"{where}.W", "missing (required)")
+            W = self.matrix(layer["W"], f"{where}.W", (out, inp))
+            if network.bias:
+                if "b" not in layer:
+                    raise self.fail(f"{where}.b", "missing (network.bias is true)")
+                b: tuple[Fraction, ...] | None = self.vector(layer["b"], f"{where}.b", out)
+            else:
+                if "b" in layer:
+                    raise self.fail(f"{where}.b", "given, but network.bias is false; remove it")
+                b = None
+            layers.append(Layer(W, b))
+        return Point(tuple(layers))
+
+    def trap(self, doc: object) -> Trap:
+        if not isinstance(doc, dict):
+            raise self.fail("", f"expected a JSON object at the top level, got {_show(doc)}")
+        if "format" not in doc:
+            raise self.fail("format", f'missing; expected "{FORMAT}"')
+        if doc["format"] != FORMAT:
+            raise self.fail("format", f'expected "{FORMAT}", got {_show(doc["format"])}')
+        for key in doc:
+            if key not in _TOP_KEYS:
+                raise self.fail(key, f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
+        for key in ("network", "data", "point"):
+            if key not in doc:
+                raise self.fail(key, "missing (required)")
+        texts = {}
+        for key in ("name", "description", "source"):
+            value = doc.get(key)
+            if value is not None and not isinstance(value, str):
+                raise self.fail(key, f"expected a string, got {_show(value)}")
+            texts[key] = value
+        network = self.network(doc["network"])
+        data = doc["data"]
+        if not isinstance(data, dict) or "X" not in data or "y" not in data:
+            raise self.fail("data", f"expected an object with X and y, got {_show(data)}")
+        for key in data:
+            if key not in ("X", "y"):
+                raise self.fail(f"data.{key}", "unknown key; expected X and y")
+        X = self.matrix(data["X"], "data.X", (None, network.widths[0]))
+        y = self.matrix(data["y"], "data.y", (len(X), network.widths[-1]))
+        if network.loss == "bce":
+            for i, row in enumerate(y):
+                for k, v in enumerate(row):
+                    if not 0 <= v <= 1:
+                        raise self.fail(
+                            f"data.y[{i}][{k}]",
+                            f"loss 'bce' needs targets in [0, 1], got {format_rational(v)}",
+                        )
+        point = self.point(doc["point"], "point", network)
+        better = None
+        if doc.get("better") is not None:
+            better = self.point(doc["better"], "better", network)
+        return Trap(network, Dataset(X, y), point, better, **texts)
+
+
+def _show(value: object, limit: int = 60) -> str:
+    text = json.dumps(value, default=repr) if not isinstance(value, _NonFinite) else value.text
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def loads_trap(text: str, *, origin: str = "<string>") -> Trap:
+    """Parse a trap document; ``origin`` names it in error messages.
+
+    Raises:
+        TrapFileError: naming ``origin``, the field, and what was expected.
+    """
+    try:
+        doc: Any = json.loads(
+            text,
+            parse_float=lambda s: Fraction(s),
+            parse_int=int,
+            parse_constant=_NonFinite,
+        )
+    except json.JSONDecodeError as exc:
+        raise TrapFileError(
+            origin, "", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    return _Reader(origin).trap(doc)
+
+
+def load_trap(path: str | os.PathLike[str]) -> Trap:
+    """Read a trap file.
+
+    Raises:
+        TrapFileError: the file cannot be read or is not a valid trap (message names file and field).
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise TrapFileError(str(path), "", f"cannot read the file ({reason})") from None
+    return loads_trap(text, origin=str(path))
+
+
+def _point_doc(point: Point) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for layer in point.layers:
+        entry: dict[str, object] = {"W": [[format_rational(v) for v in row] for row in layer.W]}
+        if layer.b is not None:
+            entry["b"] = [format_rational(v) for v in layer.b]
+        out.append(entry)
+    return out
+
+
+def trap_to_dict(trap: Trap) -> dict[str, object]:
+    """The trap as a JSON-ready document with every number an exact string."""
+    net = trap.network
+    network: dict[str, object] = {
+        "widths": list(net.widths),
+        "activation": net.activation,
+        "output": net.output,
+        "loss": net.loss,
+        "bias": net.bias,
+    }
+    if net.leaky_slope is not None:
+        network["leaky_slope"] = format_rational(net.leaky_slope)
+    doc: dict[str, object] = {"format": FORMAT}
+    for key in ("name", "description", "source"):
+        if getattr(trap, key) is not None:
+            doc[key] = getattr(trap, key)
+    doc["network"] = network
+    doc["data"] = {
+        "X": [[format_rational(v) for v in row] for row in trap.dataset.X],
+        "y": [[format_rational(v) for v in row] for row in trap.dataset.y],
+    }
+    doc["point"] = _point_doc(trap.point)
+    if trap.better is not None:
+        doc["better"] = _point_doc(trap.better)
+    return doc
+
+
+def dumps_trap(trap: Trap) -> str:
+    """The trap file text (pretty JSON, exact strings, trailing newline)."""
+    return json.dumps(trap_to_dict(trap), indent=2, allow_nan=False) + "\n"
+
+
+def save_trap(trap: Trap, path: str | os.PathLike[str]) -> None:
+    """Write a trap file atomically: a crash leaves either the old file or the new one, never half."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(dumps_trap(trap))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
