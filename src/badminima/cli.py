@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -73,12 +74,20 @@ def _print_evaluation(ev: Any, trap: Any, path: str, which: str) -> None:
     out.append(f"gradient: norm {_fmt(ev.gradient_norm)}, max |entry| {_fmt(ev.gradient_max_abs)}")
     if len(ev.gradient) <= _MAX_LISTED:
         entries = [exact_text(g) for g in ev.gradient]
-        if all(len(e) <= 40 for e in entries):
+        if sum(len(e) + 2 for e in entries) <= 100:
             out.append("  " + ", ".join(entries))
+        elif all(len(e) <= 60 for e in entries):
+            out.extend(f"  g[{i}] = {e}" for i, e in enumerate(entries))
     eig = ev.hessian_eigenvalues
     shown = ", ".join(_fmt(e) for e in eig[:_MAX_LISTED])
     more = f", ... ({len(eig)} in all)" if len(eig) > _MAX_LISTED else ""
-    out.append(f"Hessian eigenvalues (float64, ascending): {shown}{more}")
+    source = "" if ev.hessian_backend == ev.backend else f" of the {ev.hessian_backend} Hessian"
+    out.append(f"Hessian eigenvalues (float64{source}, ascending): {shown}{more}")
+    if ev.hessian_nullity is not None:
+        out.append(
+            f"Hessian rank (exact): {len(eig) - ev.hessian_nullity} of {len(eig)}"
+            f" — {ev.hessian_nullity} eigenvalue(s) exactly 0"
+        )
     out.extend(_pattern_lines(ev, trap))
     out.append(f"time: {ev.seconds:.3f} s")
     print("\n".join(out))
@@ -191,6 +200,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("badminima: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

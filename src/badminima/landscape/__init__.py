@@ -1,5 +1,6 @@
 """The maths of the loss landscape, written once over every number backend."""
 
+from badminima.landscape.batched import batched_gradients, batched_hessians, batched_losses
 from badminima.landscape.derivatives import gradient, gradient_of_flat, hessian, hessian_of_flat
 from badminima.landscape.evaluation import Evaluation, evaluate
 from badminima.landscape.forward import KINK_SIDES, Forward, KinkSide, forward, unflatten
@@ -13,6 +14,9 @@ __all__ = [
     "KinkSide",
     "PatternSummary",
     "Region",
+    "batched_gradients",
+    "batched_hessians",
+    "batched_losses",
     "evaluate",
     "forward",
     "gradient",

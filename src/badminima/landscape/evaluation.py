@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import flint
 import numpy as np
 
+from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.protocol import Arithmetic
 from badminima.arithmetic.registry import backend as make_backend
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
@@ -38,10 +40,12 @@ def exact_text(x: Any) -> str:
 @dataclass(frozen=True)
 class Evaluation:
     """One point seen through one backend. ``loss``/``gradient``/``hessian`` are the backend's own
-    numbers (exact, enclosures, or floats); the ``*_float`` fields are for display."""
+    numbers (exact, enclosures, or floats); the ``*_float`` fields are for display. ``hessian_nullity``
+    is the exact number of zero Hessian eigenvalues when the Hessian is an exact rational matrix."""
 
     backend: str
     rigor: str
+    hessian_backend: str
     kink_side: KinkSide
     loss: Any
     gradient: tuple[Any, ...]
@@ -50,6 +54,7 @@ class Evaluation:
     gradient_norm: float
     gradient_max_abs: float
     hessian_eigenvalues: tuple[float, ...]
+    hessian_nullity: int | None
     accuracy: Fraction | None
     undecided_predictions: int
     pattern: PatternSummary
@@ -60,6 +65,7 @@ class Evaluation:
         return {
             "backend": self.backend,
             "rigor": self.rigor,
+            "hessian_backend": self.hessian_backend,
             "kink_side": self.kink_side,
             "loss": exact_text(self.loss),
             "loss_float": self.loss_float,
@@ -72,9 +78,19 @@ class Evaluation:
             "gradient_norm": self.gradient_norm,
             "gradient_max_abs": self.gradient_max_abs,
             "hessian_eigenvalues": list(self.hessian_eigenvalues),
+            "hessian_nullity": self.hessian_nullity,
             "pattern": self.pattern.to_json(),
             "seconds": self.seconds,
         }
+
+
+def _exact_rank(rows: list[list[Fraction]]) -> int:
+    if not rows:
+        return 0
+    mat = flint.fmpq_mat(
+        len(rows), len(rows[0]), [flint.fmpq(v.numerator, v.denominator) for r in rows for v in r]
+    )
+    return int(mat.rank())
 
 
 def _accuracy(network: Network, dataset: Dataset, out: Any, arith: Arithmetic) -> tuple[Fraction | None, int]:
@@ -110,6 +126,8 @@ def evaluate(
 
     At a ReLU kink the gradient and Hessian are those of the piece on ``kink_side`` (``active``: the
     unit's z ≥ 0 piece); the pattern lists every kink so the reader knows the loss is not smooth there.
+    The exact Hessian of a sigmoid/tanh (or sigmoid-output) network is a large symbolic matrix, slow to
+    build; its spectrum is reported from the ball Hessian instead (``hessian_backend`` says which).
     """
     arith = make_backend(backend, precision=precision) if isinstance(backend, str) else backend
     start = time.perf_counter()
@@ -134,22 +152,35 @@ def evaluate(
             masks=prob.masks,
             kink_side=kink_side,
         )
+        grad_f = np.array([arith.to_float(g) for g in grad], dtype=float)
+    hess_arith: Arithmetic = arith
+    hprob = prob
+    if arith.rigor == "exact" and not network.has_rational_loss:
+        hess_arith = BallArithmetic(precision)
+        hprob = prepare(network, dataset, point, arith=hess_arith, kink_side=kink_side)
+    with hess_arith.context():
         hess = hessian_of_flat(
             network,
-            prob.inputs,
-            prob.targets,
-            prob.flat,
-            arith=arith,
-            masks=prob.masks,
+            hprob.inputs,
+            hprob.targets,
+            hprob.flat,
+            arith=hess_arith,
+            masks=hprob.masks,
             kink_side=kink_side,
         )
-        grad_f = np.array([arith.to_float(g) for g in grad], dtype=float)
         n = len(grad_f)
-        hess_f = np.array([[arith.to_float(hess[i, j]) for j in range(n)] for i in range(n)], dtype=float)
+        hess_f = np.array(
+            [[hess_arith.to_float(hess[i, j]) for j in range(n)] for i in range(n)], dtype=float
+        )
+    nullity = None
+    if all(isinstance(v, Fraction) for v in np.asarray(hess, dtype=object).ravel()):
+        rows = [[hess[i, j] for j in range(n)] for i in range(n)]
+        nullity = n - _exact_rank(rows)
     eig = np.linalg.eigvalsh((hess_f + hess_f.T) / 2) if n else np.zeros(0)
     return Evaluation(
         backend=arith.name,
         rigor=arith.rigor,
+        hessian_backend=hess_arith.name,
         kink_side=kink_side,
         loss=value,
         gradient=tuple(grad),
@@ -158,6 +189,7 @@ def evaluate(
         gradient_norm=float(math.sqrt(float(np.sum(grad_f**2)))),
         gradient_max_abs=float(np.max(np.abs(grad_f))) if n else 0.0,
         hessian_eigenvalues=tuple(float(e) for e in eig),
+        hessian_nullity=nullity,
         accuracy=accuracy,
         undecided_predictions=undecided,
         pattern=pattern_summary(network, dataset, point),

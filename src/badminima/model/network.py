@@ -93,6 +93,12 @@ class Network:
         return self.activation in PIECEWISE_LINEAR
 
     @property
+    def has_rational_loss(self) -> bool:
+        """True when the loss at rational parameters is rational (piecewise-linear hidden units,
+        identity output, mse); otherwise exact values involve exp/log/tanh."""
+        return self.is_piecewise_linear and self.output == "identity" and self.loss == "mse"
+
+    @property
     def negative_slope(self) -> Fraction | None:
         """Slope of the hidden activation for z < 0 on piecewise-linear nets (identity: 1), else None."""
         return {"identity": Fraction(1), "relu": Fraction(0), "leaky_relu": self.leaky_slope}.get(

@@ -1,0 +1,58 @@
+"""An independent reference: the network and its loss written as plain per-point loops over exact
+Fractions (mpmath at 60 digits for sigmoid/tanh), sharing no code with `badminima.landscape`."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+
+from badminima.model import Dataset, Network, Point
+
+mpmath.mp.dps = 60
+
+
+def _mp(v):
+    return mpmath.mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else v
+
+
+def _act(name: str, z, slope):
+    if name == "identity":
+        return z
+    if name == "relu":
+        return z if z > 0 else z * 0
+    if name == "leaky_relu":
+        return z if z > 0 else z * slope
+    if name == "sigmoid":
+        return 1 / (1 + mpmath.exp(-_mp(z)))
+    return mpmath.tanh(_mp(z))
+
+
+def reference_loss(network: Network, data: Dataset, point: Point):
+    """The loss as a Fraction (piecewise-linear hidden units, identity output) or an mpmath number."""
+    total = Fraction(0)
+    for x, y in zip(data.X, data.y, strict=True):
+        a = list(x)
+        for li, layer in enumerate(point.layers):
+            z = []
+            for j, row in enumerate(layer.W):
+                s = sum((w * v for w, v in zip(row, a, strict=True)), Fraction(0))
+                if layer.b is not None:
+                    s = s + layer.b[j]
+                z.append(s)
+            if li < len(point.layers) - 1:
+                a = [_act(network.activation, v, network.leaky_slope) for v in z]
+            else:
+                a = z
+        for zk, yk in zip(a, y, strict=True):
+            if network.loss == "bce":
+                total = _mp(total) - (
+                    yk * mpmath.log(_act("sigmoid", zk, None))
+                    + (1 - yk) * mpmath.log(1 - _act("sigmoid", zk, None))
+                )
+            else:
+                f = _act("sigmoid", zk, None) if network.output == "sigmoid" else zk
+                total = (_mp(total) if not isinstance(f, Fraction) else total) + (
+                    f - _mp(yk) if not isinstance(f, Fraction) else f - yk
+                ) ** 2
+    return total / len(data.X)
