@@ -39,6 +39,7 @@ from badminima.model import (
     loads_trap,
     save_trap,
 )
+from badminima.verify import Certificate, Diagnostics, Verdict, certify
 
 __version__ = "0.1.0"
 
@@ -47,7 +48,9 @@ __all__ = [
     "BackendError",
     "BadminimaError",
     "BallArithmetic",
+    "Certificate",
     "Dataset",
+    "Diagnostics",
     "Evaluation",
     "ExactArithmetic",
     "FloatArithmetic",
@@ -60,8 +63,10 @@ __all__ = [
     "Trap",
     "TrapFileError",
     "UndecidableSignError",
+    "Verdict",
     "__version__",
     "backend",
+    "certify",
     "dumps_trap",
     "evaluate",
     "gradient",

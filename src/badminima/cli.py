@@ -119,6 +119,76 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_certificate(cert: Any, trap: Any, path: str) -> None:
+    from badminima.model.rational import format_rational
+
+    def q(x: Any, exact: bool) -> str:
+        if x is None:
+            return "—"
+        return format_rational(x, decimal=False) if exact else f"{float(x):.6g}"
+
+    exact = cert.rigor == "exact"
+    out = [f"trap: {trap.name or path}  ({path})"]
+    out.append(f"network: {trap.network.describe()}  ({trap.network.n_params} parameters)")
+    out.append(f"verdict: {cert.verdict.value}  (rigor: {cert.rigor}, method: {cert.method})")
+    out.append(f"why: {cert.reason}")
+    loss = cert.loss if len(cert.loss) <= 200 else cert.loss[:200] + "... (--json has all of it)"
+    out.append(f"loss at the point: {loss}")
+    if cert.loss_lower is not None and cert.loss_lower != cert.loss_upper:
+        out.append(
+            f"loss of the certified critical point: in "
+            f"[{q(cert.loss_lower, False)}, {q(cert.loss_upper, False)}]"
+        )
+    if cert.better_loss is not None:
+        out.append(f"better point's loss: {cert.better_loss}")
+        out.append(f"proved gap (lowest loss in the box − better loss) ≥ {q(cert.gap_lower, exact)}")
+    if cert.box_radius is not None:
+        where = "exact proof at the point" if cert.box_radius == 0 else "∞-norm, around box_center in --json"
+        out.append(f"box radius: {q(cert.box_radius, exact)}  ({where})")
+    if cert.min_eigenvalue_bound is not None:
+        out.append(f"Hessian ≥ {q(cert.min_eigenvalue_bound, False)}·I on the whole box (proved)")
+    if cert.witness_loss_upper is not None:
+        out.append(f"lower point exhibited: loss ≤ {q(cert.witness_loss_upper, exact)}  (witness in --json)")
+    d = cert.diagnostics
+    if d is not None:
+        eig = ", ".join(_fmt(e) for e in d.hessian_eigenvalues[:_MAX_LISTED])
+        more = (
+            f", ... ({len(d.hessian_eigenvalues)} in all)" if len(d.hessian_eigenvalues) > _MAX_LISTED else ""
+        )
+        out.append("numerical diagnostics (float64, not a proof):")
+        out.append(f"  gradient norm {_fmt(d.gradient_norm)}; Hessian eigenvalues {eig}{more}")
+        out.append(
+            f"  {d.probes} random probes at each of {len(d.probe_radii)} radii: smallest loss change "
+            f"{_fmt(d.probe_min_decrease)}; {'looks like' if d.looks_like_minimum else 'does not look like'} "
+            f"a minimum"
+        )
+    out.append(f"time: {cert.seconds:.3f} s")
+    print("\n".join(out))
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from badminima.model.trapfile import load_trap
+    from badminima.verify.certify import certify
+
+    trap = load_trap(args.file)
+    cert = certify(trap, probes=args.probes, seed=args.seed)
+    if args.json:
+        print(json.dumps({"file": args.file, "name": trap.name, **cert.to_json()}, indent=2, allow_nan=False))
+    else:
+        _print_certificate(cert, trap, args.file)
+    return 0
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
 def _positive_bits(text: str) -> int:
     try:
         value = int(text)
@@ -137,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="badminima",
         description=(
             "Does this network, on this finite dataset, have a bad local minimum, and where? "
-            "Evaluate points of trap files exactly, in ball arithmetic, or in float64."
+            "Evaluate points of trap files exactly, in ball arithmetic, or in float64, and certify them."
         ),
         epilog="Exit status: 0 done, 2 bad input. Trap file format: see README.md.",
     )
@@ -185,6 +255,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     ev.set_defaults(run=_cmd_evaluate)
+
+    ver = sub.add_parser(
+        "verify",
+        help="prove the trap's point a (bad) local minimum, a saddle, or not critical — or say why not",
+        description=(
+            "Certify the trap file's point. Verdicts: bad-local-min (a local minimum, and the better "
+            "point proved strictly lower), local-min, saddle (critical, with a proved lower point nearby), "
+            "not-critical (a gradient entry or one-sided directional derivative proved non-zero), "
+            "inconclusive (with the step that failed). Rigor: exact (rational arithmetic), interval (ball "
+            "arithmetic, every rounding enclosed); local-min is never claimed on numerical evidence."
+        ),
+        epilog="Exit status: 0 a certificate was produced (whatever its verdict), 2 bad input.",
+    )
+    ver.add_argument("file", metavar="FILE", help="trap file (JSON, format badminima.trap/1)")
+    ver.add_argument(
+        "--probes",
+        type=_count,
+        default=64,
+        metavar="N",
+        help="random directions per radius in the float descent probes (diagnostics only; default 64)",
+    )
+    ver.add_argument("--seed", type=_count, default=0, help="seed of the descent probes (default 0)")
+    ver.add_argument("--json", action="store_true", help="print the certificate as one JSON object on stdout")
+    ver.set_defaults(run=_cmd_verify)
     return parser
 
 

@@ -3,6 +3,7 @@
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.floating import FloatArithmetic
+from badminima.arithmetic.germ import GermArithmetic
 from badminima.arithmetic.protocol import Arithmetic, Rigor
 from badminima.arithmetic.registry import BACKENDS, backend
 
@@ -12,6 +13,7 @@ __all__ = [
     "BallArithmetic",
     "ExactArithmetic",
     "FloatArithmetic",
+    "GermArithmetic",
     "Rigor",
     "backend",
 ]

@@ -18,6 +18,15 @@ from badminima.arithmetic.protocol import Arithmetic, Rigor
 from badminima.errors import UndecidableSignError
 
 
+def _object_array(a: Any) -> np.ndarray:
+    """``a`` as an object array; a scalar becomes 0-d even when it is iterable (a polynomial)."""
+    if isinstance(a, np.ndarray):
+        return a
+    out = np.empty((), dtype=object)
+    out[()] = a
+    return out
+
+
 class ObjectArrayArithmetic:
     """Base of `ExactArithmetic` and `BallArithmetic`; subclasses provide the scalar functions."""
 
@@ -75,8 +84,8 @@ class ObjectArrayArithmetic:
     def where(self, mask: Any, a: Any, b: Any) -> Any:
         mask = np.asarray(mask, dtype=bool)
         out = np.empty(mask.shape, dtype=object)
-        a_arr = np.broadcast_to(np.asarray(a, dtype=object), mask.shape)
-        b_arr = np.broadcast_to(np.asarray(b, dtype=object), mask.shape)
+        a_arr = np.broadcast_to(_object_array(a), mask.shape)
+        b_arr = np.broadcast_to(_object_array(b), mask.shape)
         for idx in np.ndindex(mask.shape):
             out[idx] = a_arr[idx] if mask[idx] else b_arr[idx]
         return out

@@ -231,7 +231,8 @@ def load_trap(path: str | os.PathLike[str]) -> Trap:
     return loads_trap(text, origin=str(path))
 
 
-def _point_doc(point: Point) -> list[dict[str, object]]:
+def point_to_json(point: Point) -> list[dict[str, object]]:
+    """A point as the JSON list of layers that trap files hold (exact strings)."""
     out: list[dict[str, object]] = []
     for layer in point.layers:
         entry: dict[str, object] = {"W": [[format_rational(v) for v in row] for row in layer.W]}
@@ -262,9 +263,9 @@ def trap_to_dict(trap: Trap) -> dict[str, object]:
         "X": [[format_rational(v) for v in row] for row in trap.dataset.X],
         "y": [[format_rational(v) for v in row] for row in trap.dataset.y],
     }
-    doc["point"] = _point_doc(trap.point)
+    doc["point"] = point_to_json(trap.point)
     if trap.better is not None:
-        doc["better"] = _point_doc(trap.better)
+        doc["better"] = point_to_json(trap.better)
     return doc
 
 

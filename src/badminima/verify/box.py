@@ -1,0 +1,363 @@
+"""Ball-arithmetic box certificates for smooth losses (sigmoid, tanh, identity; a ReLU-family network
+strictly inside one activation region).
+
+Around an approximate point x̃ take the box B = x̃ + [−r, r]^P and enclose the Hessian over all of B
+by evaluating it on balls of radius r. With Q the float eigenvectors of the midpoint Hessian, every
+symmetric H in the enclosure has λ_min(H) ≥ λ_min(QᵀHQ) / λ_max(QᵀQ) when the numerator is positive,
+and both are bounded by Gershgorin discs of ball matrices — a proved lower bound μ on the curvature
+over B. Then:
+
+- minimum: if ‖∇F(x̃)‖ < μ r / 2, F is μ-strongly convex on B and larger on the sphere of radius r than
+  at x̃, so a unique strict local minimiser x* lies within 2‖∇F(x̃)‖/μ of x̃ and every loss in B is at
+  least F(x̃) − ‖∇F(x̃)‖² / (2μ).
+- saddle: if the Krawczyk operator K(B) = x̃ − C∇F(x̃) + (I − C H(B))(B − x̃), C ≈ H(x̃)⁻¹, lies inside
+  B, there is exactly one critical point x* in B; if vᵀH(B)v < 0 for a fixed v, F(x* + s v) < F(x*)
+  for every small s ≠ 0, so x* is not a local minimum; a point of proved lower loss is exhibited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import flint
+import numpy as np
+
+from badminima.arithmetic.ball import BallArithmetic
+from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
+from badminima.landscape.forward import forward, unflatten
+from badminima.landscape.loss import loss_of_flat
+from badminima.landscape.problem import Problem, prepare
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.verify.certificate import Verdict
+from badminima.verify.descent import rational_direction
+
+PRECISIONS = (128, 256, 512)
+
+
+def to_fraction(x: Any) -> Fraction:
+    """An exact `arb` (zero radius, e.g. from ``lower()``) as a Fraction."""
+    man, exp = x.man_exp()
+    man, exp = int(man), int(exp)
+    return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2**-exp)
+
+
+def ball_bounds(x: Any) -> tuple[Fraction, Fraction]:
+    """Exact rational endpoints of a ball (at a working precision that keeps them tight)."""
+    with flint.ctx.workprec(1024):
+        return to_fraction(x.lower()), to_fraction(x.upper())
+
+
+@dataclass(frozen=True)
+class BoxResult:
+    """Outcome of the box method: ``verdict`` is LOCAL_MIN, SADDLE, or None when nothing was proved."""
+
+    verdict: Verdict | None
+    reason: str
+    precision: int
+    radius: Fraction | None = None
+    center: Point | None = None
+    mu: Fraction | None = None
+    loss_lower: Fraction | None = None
+    loss_upper: Fraction | None = None
+    witness: Point | None = None
+    witness_loss_upper: Fraction | None = None
+    steps: tuple[str, ...] = field(default=())
+
+
+class _Box:
+    """One point laid out in ball arithmetic at one precision."""
+
+    def __init__(self, network: Network, dataset: Dataset, point: Point, precision: int) -> None:
+        self.network, self.dataset, self.point = network, dataset, point
+        self.ball = BallArithmetic(precision)
+        self.prob: Problem = prepare(network, dataset, point, arith=self.ball)
+        self.masks = self.prob.masks
+
+    def flat(self, radius: Fraction) -> Any:
+        with self.ball.context():
+            rad = self.ball.constant(radius).upper()
+            return self.ball.vector([v + flint.arb(0, rad) for v in self.prob.flat])
+
+    def loss(self, flat: Any) -> Any:
+        p = self.prob
+        with self.ball.context():
+            return loss_of_flat(self.network, p.inputs, p.targets, flat, arith=self.ball, masks=self.masks)
+
+    def gradient(self) -> list[Any]:
+        p = self.prob
+        with self.ball.context():
+            return list(
+                gradient_of_flat(self.network, p.inputs, p.targets, p.flat, arith=self.ball, masks=self.masks)
+            )
+
+    def hessian(self, flat: Any) -> flint.arb_mat:
+        p = self.prob
+        with self.ball.context():
+            h = hessian_of_flat(self.network, p.inputs, p.targets, flat, arith=self.ball, masks=self.masks)
+            n = len(flat)
+            return flint.arb_mat(n, n, [h[i, j] for i in range(n) for j in range(n)])
+
+    def region_holds(self, flat: Any) -> bool:
+        """True when every hidden pre-activation keeps its (non-zero) sign on the whole box."""
+        if self.prob.region is None:
+            return True
+        with self.ball.context():
+            fwd = forward(
+                self.network,
+                unflatten(self.network, flat),
+                self.prob.inputs,
+                arith=self.ball,
+                masks=self.masks,
+            )
+            for z, signs in zip(fwd.z[:-1], self.prob.region.signs, strict=True):
+                for u, row in enumerate(signs):
+                    for i, s in enumerate(row):
+                        if s == 0 or self.ball.sign(z[u, i]) != s:
+                            return False
+        return True
+
+    def curvature(self, H: flint.arb_mat, Q: np.ndarray) -> Fraction | None:
+        """A proved lower bound on λ_min over the enclosure ``H`` (None unless positive)."""
+        n = H.nrows()
+        with self.ball.context():
+            q = flint.arb_mat(n, n, [float(Q[i, j]) for i in range(n) for j in range(n)])
+            M = q.transpose() * H * q
+            lows = []
+            for i in range(n):
+                off = sum((abs(M[i, j]) for j in range(n) if j != i), flint.arb(0))
+                lows.append(M[i, i] - off)
+            mu_m = min(to_fraction(v.lower()) for v in lows) if lows else Fraction(0)
+            if mu_m <= 0:
+                return None
+            G = q.transpose() * q
+            top = max(
+                to_fraction(sum((abs(G[i, j]) for j in range(n)), flint.arb(0)).upper()) for i in range(n)
+            )
+        return mu_m / top
+
+
+def _norm_upper(ball: BallArithmetic, values: Sequence[Any]) -> Fraction:
+    """A proved upper bound on the Euclidean norm of a vector of balls."""
+    with ball.context():
+        total = sum((v * v for v in values), flint.arb(0)).upper()
+        return Fraction(0) if total <= 0 else to_fraction(total.sqrt().upper())
+
+
+def polish(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    hessian_float: np.ndarray,
+    *,
+    precision: int,
+    steps: int = 6,
+) -> Point:
+    """Newton steps ``x ← x − H̃⁻¹∇F(x)`` with the gradient in ball arithmetic at ``precision`` bits and
+    the float Hessian H̃: turns a point given to 6 digits into one accurate to the precision, so the
+    box around it can be tiny. Only a starting point for the proof, never part of it."""
+    try:
+        C = np.linalg.inv(hessian_float)
+    except np.linalg.LinAlgError:
+        return point
+    x = list(point.flatten())
+    best, best_norm = point, None
+    for _ in range(steps):
+        current = Point.unflatten(network, x)
+        g = _Box(network, dataset, current, precision).gradient()
+        g_mid = np.array([float(v.mid()) for v in g])
+        norm = float(np.linalg.norm(g_mid))
+        if best_norm is not None and norm >= best_norm / 2:
+            break
+        best, best_norm = current, norm
+        if norm == 0.0:
+            break
+        step = C @ g_mid
+        x = [a - Fraction(float(d)) for a, d in zip(x, step, strict=True)]
+    return best
+
+
+def _distance(a: Point, b: Point) -> float:
+    return float(max((abs(x - y) for x, y in zip(a.flatten(), b.flatten(), strict=True)), default=0))
+
+
+def _is_exact_zero(values: Sequence[Any]) -> bool:
+    return all(v.is_zero() for v in values)
+
+
+def certify_minimum(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    hessian_float: np.ndarray,
+    *,
+    precisions: Sequence[int] = PRECISIONS,
+) -> BoxResult:
+    """Try to prove a strict local minimiser in a box around ``point`` (see the module docstring)."""
+    eig, Q = np.linalg.eigh(hessian_float)
+    lam = float(eig[0]) if len(eig) else 0.0
+    steps: list[str] = []
+    if lam <= 0:
+        return BoxResult(None, "the float Hessian is not positive definite", precisions[0])
+    scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
+    last = ""
+    for prec in precisions:
+        center = polish(network, dataset, point, hessian_float, precision=prec)
+        box = _Box(network, dataset, center, prec)
+        g = box.gradient()
+        g_up = _norm_upper(box.ball, g)
+        floor = Fraction(scale) * Fraction(1, 2 ** (prec // 3))
+        radius = max(Fraction(4) * g_up / Fraction(lam), floor)
+        for _attempt in range(4):
+            flat = box.flat(radius)
+            if not box.region_holds(flat):
+                last = f"a ReLU pre-activation changes sign inside the box of radius {float(radius):.3g}"
+                steps.append(f"prec {prec}: {last}")
+                radius /= 16
+                if radius < floor:
+                    break
+                continue
+            mu = box.curvature(box.hessian(flat), Q)
+            if mu is None:
+                last = f"the Hessian is not proved positive definite on the box of radius {float(radius):.3g}"
+                steps.append(f"prec {prec}: {last}")
+                if radius / 16 < floor:
+                    break
+                radius /= 16
+                continue
+            if g_up < mu * radius / 2:
+                lo, hi = ball_bounds(box.loss(box.prob.flat))
+                steps.append(f"prec {prec}: μ ≥ {float(mu):.3g} on the box of radius {float(radius):.3g}")
+                return BoxResult(
+                    Verdict.LOCAL_MIN,
+                    f"the Hessian is ≥ {float(mu):.3g}·I on the whole box of radius {float(radius):.3g} and "
+                    f"‖∇F‖ ≤ {float(g_up):.3g} < μr/2: a unique strict local minimiser lies in the box "
+                    f"(centred {_distance(point, center):.3g} from the given point in ∞-norm)",
+                    prec,
+                    radius=radius,
+                    center=center,
+                    mu=mu,
+                    loss_lower=lo - g_up * g_up / (2 * mu),
+                    loss_upper=hi,
+                    steps=tuple(steps),
+                )
+            last = f"‖∇F‖ ≤ {float(g_up):.3g} is not below μr/2 = {float(mu * radius / 2):.3g}"
+            steps.append(f"prec {prec}: {last}")
+            radius = Fraction(4) * g_up / mu
+    return BoxResult(None, last or "no box was tried", precisions[-1], steps=tuple(steps))
+
+
+def certify_saddle(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    hessian_float: np.ndarray,
+    *,
+    critical: bool = False,
+    precisions: Sequence[int] = PRECISIONS,
+) -> BoxResult:
+    """Try to prove a unique critical point near ``point`` with a direction of negative curvature over
+    its box, and exhibit a point of lower loss (see the module docstring). ``critical``: the gradient
+    at ``point`` is already proved exactly zero (no Krawczyk step needed)."""
+    eig, Q = np.linalg.eigh(hessian_float)
+    if not len(eig) or eig[0] >= 0:
+        return BoxResult(None, "the float Hessian has no negative eigenvalue", precisions[0])
+    singular = np.min(np.abs(eig)) <= 1e-12 * max(1.0, float(np.max(np.abs(eig))))
+    v = rational_direction(Q[:, 0])
+    n = len(eig)
+    C = (Q / eig) @ Q.T if not singular else np.zeros_like(Q)
+    scale = 1 + max((abs(float(x)) for x in point.flatten()), default=0.0)
+    steps: list[str] = []
+    last = ""
+    for prec in precisions:
+        center = point if critical else polish(network, dataset, point, hessian_float, precision=prec)
+        box = _Box(network, dataset, center, prec)
+        ball = box.ball
+        g = box.gradient()
+        exact_critical = critical or _is_exact_zero(g)
+        if singular and not exact_critical:
+            return BoxResult(
+                None,
+                "the float Hessian is singular and the gradient is not exactly zero: the Krawczyk test "
+                "needs an invertible Hessian",
+                prec,
+                steps=tuple(steps),
+            )
+        g_up = _norm_upper(ball, g)
+        floor = Fraction(scale) * Fraction(1, 2 ** (prec // 3))
+        newton = float(np.linalg.norm(C @ np.array([float(x.mid()) for x in g])))
+        radius = max(Fraction(4 * newton) if newton > 0 else Fraction(0), floor)
+        flat = box.flat(radius)
+        if not box.region_holds(flat):
+            last = "a ReLU pre-activation changes sign inside the box"
+            steps.append(f"prec {prec}: {last}")
+            continue
+        H = box.hessian(flat)
+        with ball.context():
+            vb = flint.arb_mat(n, 1, [ball.constant(c) for c in v])
+            curv = (vb.transpose() * H * vb)[0, 0]
+            if not curv < 0:
+                last = f"vᵀH(B)v is not proved negative on the box of radius {float(radius):.3g}"
+                steps.append(f"prec {prec}: {last}")
+                continue
+            delta = Fraction(0)
+            if not exact_critical:
+                Cm = flint.arb_mat(n, n, [float(C[i, j]) for i in range(n) for j in range(n)])
+                gm = flint.arb_mat(n, 1, g)
+                rad = ball.constant(radius)
+                R = flint.arb_mat(n, 1, [flint.arb(0, rad.upper()) for _ in range(n)])
+                eye = flint.arb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
+                K = -(Cm * gm) + (eye - Cm * H) * R
+                if not all(abs(K[i, 0]) < rad for i in range(n)):
+                    last = (
+                        f"the Krawczyk operator does not map the box of radius {float(radius):.3g} "
+                        f"into itself"
+                    )
+                    steps.append(f"prec {prec}: {last}")
+                    continue
+                delta = to_fraction(sum((K[i, 0] * K[i, 0] for i in range(n)), flint.arb(0)).sqrt().upper())
+            # F(x*) ≥ F(x̃) − ‖g‖δ − ½‖H(B)‖_F δ² since x* − x̃ has length ≤ δ and lies in B.
+            frob = _norm_upper(ball, [H[i, j] for i in range(n) for j in range(n)])
+            lo, hi = ball_bounds(box.loss(box.prob.flat))
+            critical_lower = lo - g_up * delta - frob * delta * delta / 2
+            x = center.flatten()
+            step = radius if radius > 0 else floor
+            for _ in range(60):
+                cand = Point.unflatten(network, [a + step * b for a, b in zip(x, v, strict=True)])
+                cprob = prepare(network, dataset, cand, arith=ball)
+                _, c_hi = ball_bounds(
+                    loss_of_flat(
+                        network, cprob.inputs, cprob.targets, cprob.flat, arith=ball, masks=cprob.masks
+                    )
+                )
+                if c_hi < critical_lower:
+                    what = (
+                        "the point is exactly critical"
+                        if exact_critical
+                        else f"a unique critical point lies within {float(delta):.3g} of the point (Krawczyk)"
+                    )
+                    steps.append(f"prec {prec}: witness at step {float(step):.3g}")
+                    return BoxResult(
+                        Verdict.SADDLE,
+                        f"{what}; vᵀHv < 0 on the whole box of radius {float(radius):.3g}, so it is not a "
+                        f"local minimum; a point at distance {float(step):.3g} along v has loss ≤ "
+                        f"{float(c_hi):.17g}, lower by at least {float(critical_lower - c_hi):.3g}",
+                        prec,
+                        radius=radius,
+                        center=center,
+                        loss_lower=critical_lower,
+                        loss_upper=hi,
+                        witness=cand,
+                        witness_loss_upper=c_hi,
+                        steps=tuple(steps),
+                    )
+                step *= 2
+                if step > Fraction(scale):
+                    break
+            last = "no point of provably lower loss was found along the negative-curvature direction"
+            steps.append(f"prec {prec}: {last}")
+    return BoxResult(None, last, precisions[-1], steps=tuple(steps))

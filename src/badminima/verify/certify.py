@@ -1,0 +1,339 @@
+"""`certify(trap)`: pick the methods that can prove what the trap's point is, and say what was proved.
+
+Rational losses (identity/ReLU/leaky-ReLU hidden units, identity output, mse) get exact proofs:
+least squares over activation regions for minima, an exact cone test for first-order stationarity at
+kinks, and exact descent germs for non-minima. Every other loss gets the ball-arithmetic box method.
+Float diagnostics ride along and never decide a verdict.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.protocol import Rigor
+from badminima.landscape.derivatives import gradient, gradient_of_flat, hessian_of_flat
+from badminima.landscape.problem import prepare
+from badminima.landscape.regions import Region, region_of
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.model.rational import format_rational
+from badminima.model.trap import Trap
+from badminima.verify.box import certify_minimum, certify_saddle
+from badminima.verify.certificate import Certificate, Verdict
+from badminima.verify.descent import exact_descent, rational_direction
+from badminima.verify.diagnostics import diagnostics, float_derivatives
+from badminima.verify.kinks import first_order
+from badminima.verify.regions import least_squares_bound
+from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
+
+NEAR_CRITICAL = 1e-3
+"""The box method is tried when the float Newton step is below this (relative to 1 + ‖x‖∞)."""
+
+MAX_EXACT_GRADIENT = 200
+"""Symbolic gradients (to prove a gradient exactly zero) are tried only up to this many parameters."""
+
+MAX_SIDE_KINKS = 4
+"""Second-order search tries every side of up to this many kinks; beyond, the two uniform sides."""
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    verdict: Verdict
+    rigor: Rigor
+    method: str
+    reason: str
+    loss: LossEnclosure
+    box_radius: Fraction | None = None
+    box_center: Point | None = None
+    mu: Fraction | None = None
+    witness: Point | None = None
+    witness_loss_upper: Fraction | None = None
+    steps: tuple[str, ...] = field(default=())
+
+
+def _piece_masks(region: Region | None) -> list[list[np.ndarray] | None]:
+    if region is None:
+        return [None]
+    kinks = region.kinks
+    if not kinks:
+        return [region.masks("active")]
+    if len(kinks) > MAX_SIDE_KINKS:
+        return [region.masks("active"), region.masks("inactive")]
+    out: list[list[np.ndarray] | None] = []
+    for code in range(2 ** len(kinks)):
+        masks = region.masks("inactive")
+        for bit, (lay, u, i) in enumerate(kinks):
+            masks[lay][u, i] = bool(code >> bit & 1)
+        out.append(masks)
+    return out
+
+
+def _piecewise(network: Network, dataset: Dataset, point: Point) -> _Outcome:
+    exact = ExactArithmetic()
+    value = enclose_loss(network, dataset, point)
+    L = value.lower
+    region = region_of(network, dataset, point) if network.activation in ("relu", "leaky_relu") else None
+    steps: list[str] = []
+    bound = least_squares_bound(network, dataset, region)
+    if bound.value is not None:
+        if bound.value > L:
+            raise AssertionError(f"least-squares bound {bound.value} exceeds the loss {L}: a bug in verify")
+        steps.append(f"least squares: {bound.how}; bound {format_rational(bound.value, decimal=False)}")
+        if bound.value == L:
+            return _Outcome(
+                Verdict.LOCAL_MIN,
+                "exact",
+                "least-squares",
+                f"no nearby point does better: {bound.how}, and the loss equals the least-squares bound "
+                f"{format_rational(L, decimal=False)}",
+                value,
+                box_radius=Fraction(0),
+                steps=tuple(steps),
+            )
+    else:
+        steps.append(f"least squares: not available ({bound.how})")
+    fo = first_order(network, dataset, point, region)
+    steps.append(f"first order: {fo.reason}")
+    second: list[tuple[Fraction, ...]] = []
+    for d in fo.directions:
+        desc = exact_descent(network, dataset, point, d)
+        if desc is not None and desc.order == 1:
+            return _Outcome(
+                Verdict.NOT_CRITICAL,
+                "exact",
+                "exact-descent",
+                f"{fo.reason}: along the witness direction loss(x + t v) − loss(x) = "
+                f"{format_rational(desc.coefficient, decimal=False)}·t + O(t²) for small t > 0",
+                value,
+                box_radius=Fraction(0),
+                witness=desc.witness,
+                witness_loss_upper=desc.witness_loss,
+                steps=tuple(steps),
+            )
+        if desc is not None:
+            second.append(d)
+    if fo.stationary is False:
+        return _Outcome(
+            Verdict.INCONCLUSIVE,
+            "exact",
+            "exact-descent",
+            f"{fo.reason}, but the descent germ did not confirm it",
+            value,
+            steps=tuple(steps),
+        )
+    prob = prepare(network, dataset, point, arith=exact)
+    eig_min, zero = np.inf, 0
+    for masks in _piece_masks(region):
+        H = hessian_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks)
+        Hf = np.array(H, dtype=float)
+        eig, vecs = np.linalg.eigh((Hf + Hf.T) / 2)
+        top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
+        eig_min = min(eig_min, float(eig[0])) if len(eig) else eig_min
+        zero = max(zero, int(np.sum(np.abs(eig) <= 1e-10 * top)))
+        for k in np.nonzero(eig < -1e-10 * top)[0]:
+            second += [rational_direction(vecs[:, k]), rational_direction(-vecs[:, k])]
+    for d in second:
+        desc = exact_descent(network, dataset, point, d)
+        if desc is None:
+            continue
+        if fo.stationary:
+            return _Outcome(
+                Verdict.SADDLE,
+                "exact",
+                "exact-descent",
+                f"{fo.reason}, and along the witness direction loss(x + t v) − loss(x) = "
+                f"{format_rational(desc.coefficient, decimal=False)}·t^{desc.order} + o(t^{desc.order}) "
+                f"for small t > 0: not a local minimum",
+                value,
+                box_radius=Fraction(0),
+                witness=desc.witness,
+                witness_loss_upper=desc.witness_loss,
+                steps=tuple(steps),
+            )
+        return _Outcome(
+            Verdict.INCONCLUSIVE,
+            "exact",
+            "exact-descent",
+            f"not a local minimum (points of lower loss arbitrarily close along the witness direction, order "
+            f"{desc.order}), but {fo.reason}",
+            value,
+            witness=desc.witness,
+            witness_loss_upper=desc.witness_loss,
+            steps=tuple(steps),
+        )
+    why = []
+    if bound.value is not None:
+        why.append(
+            f"the least-squares bound {format_rational(bound.value, decimal=False)} is below the loss "
+            f"{format_rational(L, decimal=False)} ({bound.how})"
+        )
+    else:
+        why.append(f"no least-squares bound ({bound.how})")
+    if fo.stationary is None:
+        why.append(fo.reason)
+    why.append(
+        f"no descent direction was found (smallest piece Hessian eigenvalue {eig_min:.3g}, {zero} near zero; "
+        f"a positive semidefinite Hessian with zero eigenvalues is not a proof)"
+    )
+    return _Outcome(Verdict.INCONCLUSIVE, "exact", "none", "; ".join(why), value, steps=tuple(steps))
+
+
+def _smooth(network: Network, dataset: Dataset, point: Point, grad: np.ndarray, hess: np.ndarray) -> _Outcome:
+    value = enclose_loss(network, dataset, point)
+    steps: list[str] = []
+    if network.is_piecewise_linear and network.activation != "identity":
+        region = region_of(network, dataset, point)
+        if region.kinks:
+            return _Outcome(
+                Verdict.INCONCLUSIVE,
+                "interval",
+                "none",
+                f"{len(region.kinks)} pre-activation(s) exactly at a kink with a non-polynomial loss "
+                f"({network.output} output, {network.loss}): kinks are only handled for identity output "
+                f"and mse",
+                value,
+            )
+    ball = BallArithmetic(128)
+    prob = prepare(network, dataset, point, arith=ball)
+    with ball.context():
+        g = gradient_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=ball, masks=prob.masks)
+        signs = [ball.sign(v) for v in g]
+    nonzero = [i for i, s in enumerate(signs) if s not in (0, None)]
+    exactly_critical = all(s == 0 for s in signs)
+    if not nonzero and not exactly_critical and len(signs) <= MAX_EXACT_GRADIENT:
+        exact = ExactArithmetic()
+        exact_signs = [exact.sign(v) for v in gradient(network, dataset, point, arith=exact)]
+        exactly_critical = all(s == 0 for s in exact_signs)
+        steps.append(
+            "exact gradient: zero" if exactly_critical else "exact gradient: not proved zero or non-zero"
+        )
+    eig = np.linalg.eigvalsh(hess) if len(grad) else np.zeros(0)
+    top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
+    scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
+    singular = not len(eig) or float(np.min(np.abs(eig))) <= 1e-10 * top
+    newton = np.inf if singular else float(np.linalg.norm(np.linalg.solve(hess, grad)))
+    near = exactly_critical or newton <= NEAR_CRITICAL * scale
+    tried = ""
+    if near and not singular and eig[0] > 0:
+        res = certify_minimum(network, dataset, point, hess)
+        steps += list(res.steps)
+        if res.verdict is Verdict.LOCAL_MIN:
+            assert res.loss_lower is not None and res.loss_upper is not None
+            return _Outcome(
+                Verdict.LOCAL_MIN,
+                "interval",
+                "box-strong-convexity",
+                res.reason,
+                LossEnclosure(value.text, res.loss_lower, res.loss_upper),
+                box_radius=res.radius,
+                box_center=res.center,
+                mu=res.mu,
+                steps=tuple(steps),
+            )
+        tried = f"box method: {res.reason}"
+    elif near and len(eig) and eig[0] < -1e-10 * top:
+        res = certify_saddle(network, dataset, point, hess, critical=exactly_critical)
+        steps += list(res.steps)
+        if res.verdict is Verdict.SADDLE:
+            assert res.loss_lower is not None and res.loss_upper is not None
+            return _Outcome(
+                Verdict.SADDLE,
+                "interval",
+                "box-krawczyk-curvature",
+                res.reason,
+                LossEnclosure(value.text, res.loss_lower, res.loss_upper),
+                box_radius=res.radius,
+                box_center=res.center,
+                witness=res.witness,
+                witness_loss_upper=res.witness_loss_upper,
+                steps=tuple(steps),
+            )
+        tried = f"saddle test: {res.reason}"
+    elif singular:
+        tried = (
+            "the float Hessian is singular (zero eigenvalues) and has no negative eigenvalue: the box test "
+            "needs a positive definite Hessian"
+        )
+    else:
+        tried = f"no critical point nearby (float Newton step {newton:.3g})"
+    steps.append(tried)
+    if nonzero:
+        i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
+        return _Outcome(
+            Verdict.NOT_CRITICAL,
+            "interval",
+            "ball-gradient",
+            f"gradient entry {i} is proved non-zero (in {g[i].str(radius=True)}); {tried}",
+            value,
+            steps=tuple(steps),
+        )
+    return _Outcome(
+        Verdict.INCONCLUSIVE,
+        "interval",
+        "none",
+        f"{tried}; the gradient is not proved non-zero. A zero gradient with a positive semidefinite or zero "
+        f"Hessian is not a proof of a minimum",
+        value,
+        steps=tuple(steps),
+    )
+
+
+def certify(trap: Trap, *, probes: int = 64, seed: int = 0) -> Certificate:
+    """Prove what ``trap.point`` is (local minimum, saddle, not critical) and whether ``trap.better``
+    is strictly better, or say why not.
+
+    Args:
+        probes: random directions per radius in the float descent probes (diagnostics only).
+        seed: seed of those probes.
+
+    Example:
+        >>> from badminima.model import load_trap
+        >>> certify(load_trap("examples/relu-blind-spot.json")).verdict.value  # doctest: +SKIP
+        'bad-local-min'
+    """
+    start = time.perf_counter()
+    net, data, point = trap.network, trap.dataset, trap.point
+    derivatives = float_derivatives(net, data, point)
+    _, grad, hess = derivatives
+    diag = diagnostics(net, data, point, probes=probes, seed=seed, derivatives=derivatives)
+    out = _piecewise(net, data, point) if net.has_rational_loss else _smooth(net, data, point, grad, hess)
+    verdict, reason = out.verdict, out.reason
+    better = better_text = better_upper = gap = None
+    if trap.better is not None:
+        better = enclose_loss(net, data, trap.better)
+        better_text, better_upper = better.text, better.upper
+        gap = proved_gap(out.loss.lower, better)
+        if verdict is Verdict.LOCAL_MIN:
+            if gap is not None and gap > 0:
+                verdict = Verdict.BAD_LOCAL_MIN
+                shown = format_rational(gap, decimal=False) if out.rigor == "exact" else f"{float(gap):.3g}"
+                reason += f"; the better point's loss {better.text} is lower by at least {shown}"
+            else:
+                reason += "; the better point's loss is not proved lower than every loss in the box"
+    return Certificate(
+        verdict=verdict,
+        rigor=out.rigor,
+        method=out.method,
+        reason=reason,
+        loss=out.loss.text,
+        loss_lower=out.loss.lower,
+        loss_upper=out.loss.upper,
+        better_loss=better_text,
+        better_loss_upper=better_upper,
+        gap_lower=gap,
+        box_radius=out.box_radius,
+        box_center=out.box_center if out.box_center is not None else (point if out.box_radius == 0 else None),
+        min_eigenvalue_bound=out.mu,
+        witness=out.witness,
+        witness_loss_upper=out.witness_loss_upper,
+        seconds=time.perf_counter() - start,
+        diagnostics=diag,
+        steps=out.steps,
+    )

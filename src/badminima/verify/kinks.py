@@ -1,0 +1,157 @@
+"""First-order stationarity of piecewise-linear networks, kinks included, decided exactly.
+
+With every kink in the first hidden layer, the one-sided directional derivative at x is
+``F'(x; v) = g0·v + Σ_k β_k max(a_k·v, 0)``: ``g0`` is the gradient of the piece with every kink on its
+inactive side, ``a_k`` the gradient of kink k's pre-activation (``(x_i, 1)`` on its unit's weights)
+and ``β_k a_k`` the change in gradient when kink k alone switches to its active side. It separates
+over units, and on each cone ``{σ_k a_k·v ≥ 0}`` it is linear, so ``F' ≥ 0`` everywhere iff each
+cone's gradient lies in the dual cone ``cone{σ_k a_k}`` (Farkas; Yun, Sra & Jadbabaie 2019). A failed
+membership yields an explicit descent direction. The autograd convention relu'(0) = 0 is never used.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import flint
+import numpy as np
+
+from badminima.arithmetic.exact import ExactArithmetic
+from badminima.landscape.derivatives import gradient_of_flat
+from badminima.landscape.problem import prepare
+from badminima.landscape.regions import Region
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+
+MAX_UNIT_KINKS = 10
+
+Vector = tuple[Fraction, ...]
+
+
+@dataclass(frozen=True)
+class FirstOrder:
+    """``stationary``: True when every one-sided directional derivative is proved ≥ 0, False when a
+    descent direction was found (in ``directions``, to be confirmed by `exact_descent`), None when
+    undecided (``reason`` says why)."""
+
+    stationary: bool | None
+    directions: tuple[Vector, ...]
+    reason: str
+
+
+def _q(x: Any) -> Fraction:
+    return Fraction(int(x.p), int(x.q))
+
+
+def _mat(rows: list[list[Fraction]]) -> flint.fmpq_mat:
+    return flint.fmpq_mat(
+        len(rows), len(rows[0]), [flint.fmpq(v.numerator, v.denominator) for r in rows for v in r]
+    )
+
+
+def piece_gradient(
+    network: Network, dataset: Dataset, point: Point, masks: list[np.ndarray] | None
+) -> Vector:
+    """Exact gradient of the polynomial piece selected by ``masks`` (one bool array per hidden layer)."""
+    exact = ExactArithmetic()
+    prob = prepare(network, dataset, point, arith=exact)
+    g = gradient_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks)
+    return tuple(Fraction(v) for v in g)
+
+
+def _cone_descent(g: Vector, A: list[Vector], signs: tuple[int, ...]) -> Vector | None:
+    """A direction u with σ_k a_k·u ≥ 0 for all k and g·u < 0, or None if g ∈ cone{σ_k a_k}.
+    The a_k must be linearly independent."""
+    if not A:
+        return tuple(-v for v in g) if any(g) else None
+    Am = _mat([[a[i] for a in A] for i in range(len(g))])
+    At = Am.transpose()
+    gram_inv = (At * Am).inv()
+    lam = gram_inv * (At * _mat([[v] for v in g]))
+    fit = Am * lam
+    res = tuple(g[i] - _q(fit[i, 0]) for i in range(len(g)))
+    if any(res):
+        return tuple(-r for r in res)
+    for m, s in enumerate(signs):
+        if _q(lam[m, 0]) * s < 0:
+            e = _mat([[Fraction(s if k == m else 0)] for k in range(len(A))])
+            u = Am * (gram_inv * e)
+            return tuple(_q(u[i, 0]) for i in range(len(g)))
+    return None
+
+
+def first_order(network: Network, dataset: Dataset, point: Point, region: Region | None) -> FirstOrder:
+    """Decide exactly whether every one-sided directional derivative at ``point`` is ≥ 0."""
+    masks = region.masks("inactive") if region is not None else None
+    g0 = piece_gradient(network, dataset, point, masks)
+    kinks = region.kinks if region is not None else ()
+    if not kinks:
+        if any(g0):
+            return FirstOrder(False, (tuple(-v for v in g0),), "the exact gradient is non-zero")
+        return FirstOrder(True, (), "the exact gradient is zero and no pre-activation is at a kink")
+    assert region is not None and masks is not None
+    if any(lay != 0 for lay, _, _ in kinks):
+        active = piece_gradient(network, dataset, point, region.masks("active"))
+        return FirstOrder(
+            None,
+            (tuple(-v for v in g0), tuple(-v for v in active)),
+            "kinks in hidden layers beyond the first: one-sided stationarity is not decided",
+        )
+    d1, d0 = network.widths[1], network.widths[0]
+
+    def coords(j: int) -> list[int]:
+        return [j * d0 + m for m in range(d0)] + ([d1 * d0 + j] if network.bias else [])
+
+    kinked = sorted({u for _, u, _ in kinks})
+    inside = {c for j in kinked for c in coords(j)}
+    rest = tuple(Fraction(0) if c in inside else -g0[c] for c in range(len(g0)))
+    if any(rest):
+        return FirstOrder(False, (rest,), "the gradient is non-zero on weights that no kink touches")
+    for j in kinked:
+        U = coords(j)
+        A: list[Vector] = []
+        betas: list[Fraction] = []
+        for _, u, i in kinks:
+            if u != j:
+                continue
+            a = tuple(dataset.X[i]) + ((Fraction(1),) if network.bias else ())
+            if not any(a):
+                continue  # z ≡ 0 for this point whatever the unit's weights: no kink to cross
+            one = [m.copy() for m in masks]
+            one[0][j, i] = True
+            change = piece_gradient(network, dataset, point, one)
+            c = tuple(change[k] - g0[k] for k in U)
+            pivot = next(k for k, v in enumerate(a) if v != 0)
+            beta = c[pivot] / a[pivot]
+            if beta != 0:
+                A.append(a)
+                betas.append(beta)
+        if len(A) > MAX_UNIT_KINKS:
+            return FirstOrder(None, (), f"unit {j} has {len(A)} relevant kinks (more than {MAX_UNIT_KINKS})")
+        gU = tuple(g0[k] for k in U)
+        if A and _mat([list(a) for a in A]).rank() < len(A):
+            return FirstOrder(
+                None, (), f"the kink normals of unit {j} are linearly dependent: the cone test is not decided"
+            )
+        for signs in itertools.product((1, -1), repeat=len(A)):
+            g = tuple(
+                gU[i] + sum((b * a[i] for a, b, s in zip(A, betas, signs, strict=True) if s > 0), Fraction(0))
+                for i in range(len(U))
+            )
+            direction = _cone_descent(g, A, signs)
+            if direction is not None:
+                full = [Fraction(0)] * len(g0)
+                for k, val in zip(U, direction, strict=True):
+                    full[k] = val
+                return FirstOrder(
+                    False,
+                    (tuple(full),),
+                    f"a one-sided directional derivative on unit {j}'s weights is negative",
+                )
+    return FirstOrder(
+        True, (), "every one-sided directional derivative is ≥ 0 (exact cone test at the kinks)"
+    )
