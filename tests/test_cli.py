@@ -137,3 +137,39 @@ def test_help_is_complete(capsys):
     out = capsys.readouterr().out
     for word in ("evaluate", "--backend", "--json", "--kink-side", "--precision", "--which"):
         assert word in out
+
+
+def test_verify_json_certifies_the_paper_trap(capsys):
+    code, out, _ = _run(capsys, "verify", str(EXAMPLES / "relu-blind-spot.json"), "--json", "--probes", "4")
+    doc = json.loads(out)
+    assert code == 0
+    assert (doc["verdict"], doc["rigor"]) == ("bad-local-min", "exact")
+    # The paper's sums of squares 18 and 14 over N = 5 points.
+    assert (doc["loss"], doc["better_loss"], doc["gap_lower"]) == ("18/5", "14/5", "4/5")
+    assert doc["box_radius"] == "0" and doc["diagnostics"]["probes"] == 4
+
+
+def test_verify_human_output_names_verdict_and_numbers(capsys):
+    code, out, _ = _run(capsys, "verify", str(EXAMPLES / "jellyfish-sigmoid.json"), "--probes", "0")
+    assert code == 0
+    assert "verdict: not-critical  (rigor: interval" in out
+    assert "numerical diagnostics (float64, not a proof)" in out
+
+
+@pytest.mark.parametrize(("text", "field", "fragment"), list(_cases()))
+def test_verify_bad_trap_files_exit_2_with_one_line(tmp_path, capsys, text, field, fragment):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    code, out, err = _run(capsys, "verify", str(path))
+    assert (code, out) == (2, "")
+    assert len(err.strip().splitlines()) == 1
+    assert str(path) in err and field in err and fragment in err
+
+
+def test_verify_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["verify", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for word in ("bad-local-min", "saddle", "not-critical", "inconclusive", "--probes", "--seed", "--json"):
+        assert word in out

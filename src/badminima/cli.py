@@ -143,10 +143,15 @@ def _print_certificate(cert: Any, trap: Any, path: str) -> None:
         out.append(f"better point's loss: {cert.better_loss}")
         out.append(f"proved gap (lowest loss in the box − better loss) ≥ {q(cert.gap_lower, exact)}")
     if cert.box_radius is not None:
-        where = "exact proof at the point" if cert.box_radius == 0 else "∞-norm, around box_center in --json"
-        out.append(f"box radius: {q(cert.box_radius, exact)}  ({where})")
+        if cert.box_radius == 0:
+            out.append("box radius: 0  (exact proof at the point)")
+        else:
+            out.append(
+                f"box radius: {q(cert.box_radius, False)}  (∞-norm, around the given point; the proof ran on "
+                f"radius {q(cert.proof_radius, False)} around box_center, in --json)"
+            )
     if cert.min_eigenvalue_bound is not None:
-        out.append(f"Hessian ≥ {q(cert.min_eigenvalue_bound, False)}·I on the whole box (proved)")
+        out.append(f"Hessian ≥ {q(cert.min_eigenvalue_bound, False)}·I on the whole proof box (proved)")
     if cert.witness_loss_upper is not None:
         out.append(f"lower point exhibited: loss ≤ {q(cert.witness_loss_upper, exact)}  (witness in --json)")
     d = cert.diagnostics

@@ -229,3 +229,17 @@ def test_least_squares_bound_is_at_most_the_loss_on_example_2():
     trap = PAPER["example 2"][0]
     bound = least_squares_bound(trap.network, trap.dataset, region_of(trap.network, trap.dataset, trap.point))
     assert bound.value == F(8, 3) / 6
+
+
+def test_box_around_an_inexact_point_contains_it():
+    # Logistic regression is convex with a unique minimiser near (w, b) = (0.54974172, −0.34368276); the point
+    # is 1e-3 off in w, so its own gradient is non-zero. The verdict is about the minimiser, and the stated
+    # box around the given point must reach it.
+    net = Network((1, 1), "identity", output="sigmoid", loss="bce")
+    data = Dataset.of([[1], [-1], [2], [-2], [3]], [[F(3, 4)], [F(1, 4)], [F(9, 10)], [F(1, 10)], [F(1, 2)]])
+    point = Point.of([([["0.55074172"]], ["-0.34368276"])])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN and "given point itself is not critical" in cert.reason
+    distance = max(abs(a - b) for a, b in zip(point.flatten(), cert.box_center.flatten(), strict=True))
+    assert cert.box_radius >= distance + cert.proof_radius
+    assert F(999, 10**6) < distance < F(1001, 10**6)

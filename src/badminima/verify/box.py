@@ -26,6 +26,7 @@ import flint
 import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
+from badminima.errors import BackendError
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
 from badminima.landscape.forward import forward, unflatten
 from badminima.landscape.loss import loss_of_flat
@@ -40,7 +41,13 @@ PRECISIONS = (128, 256, 512)
 
 
 def to_fraction(x: Any) -> Fraction:
-    """An exact `arb` (zero radius, e.g. from ``lower()``) as a Fraction."""
+    """An exact `arb` (zero radius, e.g. from ``lower()``) as a Fraction.
+
+    Raises:
+        BackendError: the ball is not finite (an overflow): nothing can be proved from it.
+    """
+    if not x.is_finite():
+        raise BackendError(f"a ball enclosure is not finite ({x}); the computation overflowed")
     man, exp = x.man_exp()
     man, exp = int(man), int(exp)
     return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2**-exp)
@@ -60,8 +67,10 @@ class BoxResult:
     reason: str
     precision: int
     radius: Fraction | None = None
+    proof_radius: Fraction | None = None
     center: Point | None = None
     mu: Fraction | None = None
+    box_loss_lower: Fraction | None = None
     loss_lower: Fraction | None = None
     loss_upper: Fraction | None = None
     witness: Point | None = None
@@ -181,6 +190,25 @@ def polish(
     return best
 
 
+def _stated_box(
+    network: Network, dataset: Dataset, point: Point, center: Point, radius: Fraction, precision: int
+) -> tuple[Fraction, Fraction | None]:
+    """The box around the given ``point`` that contains the proving box (centre, radius): its radius
+    d + r, and a proved lower bound on every loss in it (ball evaluation over the whole box; None when
+    an activation region changes inside it)."""
+    stated = radius + _distance_bound(point, center)
+    box = _Box(network, dataset, point, precision)
+    flat = box.flat(stated)
+    if not box.region_holds(flat):
+        return stated, None
+    return stated, ball_bounds(box.loss(flat))[0]
+
+
+def _distance_bound(a: Point, b: Point) -> Fraction:
+    """The exact ∞-norm distance between two points."""
+    return max((abs(x - y) for x, y in zip(a.flatten(), b.flatten(), strict=True)), default=Fraction(0))
+
+
 def _distance(a: Point, b: Point) -> float:
     return float(max((abs(x - y) for x, y in zip(a.flatten(), b.flatten(), strict=True)), default=0))
 
@@ -232,17 +260,20 @@ def certify_minimum(
             if g_up < mu * radius / 2:
                 lo, hi = ball_bounds(box.loss(box.prob.flat))
                 steps.append(f"prec {prec}: μ ≥ {float(mu):.3g} on the box of radius {float(radius):.3g}")
+                stated, lowest = _stated_box(network, dataset, point, center, radius, prec)
                 return BoxResult(
                     Verdict.LOCAL_MIN,
-                    f"the Hessian is ≥ {float(mu):.3g}·I on the whole box of radius {float(radius):.3g} and "
-                    f"‖∇F‖ ≤ {float(g_up):.3g} < μr/2: a unique strict local minimiser lies in the box "
-                    f"(centred {_distance(point, center):.3g} from the given point in ∞-norm)",
+                    f"the Hessian is ≥ {float(mu):.3g}·I on the whole box of radius {float(radius):.3g} "
+                    f"around box_center and ‖∇F(box_center)‖ ≤ {float(g_up):.3g} < μr/2: a unique strict "
+                    f"local minimiser lies in it, so within {float(stated):.3g} (∞-norm) of the given point",
                     prec,
-                    radius=radius,
+                    radius=stated,
+                    proof_radius=radius,
                     center=center,
                     mu=mu,
                     loss_lower=lo - g_up * g_up / (2 * mu),
                     loss_upper=hi,
+                    box_loss_lower=None if lowest is None else min(lowest, lo - g_up * g_up / (2 * mu)),
                     steps=tuple(steps),
                 )
             last = f"‖∇F‖ ≤ {float(g_up):.3g} is not below μr/2 = {float(mu * radius / 2):.3g}"
@@ -347,7 +378,8 @@ def certify_saddle(
                         f"local minimum; a point at distance {float(step):.3g} along v has loss ≤ "
                         f"{float(c_hi):.17g}, lower by at least {float(critical_lower - c_hi):.3g}",
                         prec,
-                        radius=radius,
+                        radius=radius + _distance_bound(point, center),
+                        proof_radius=radius,
                         center=center,
                         loss_lower=critical_lower,
                         loss_upper=hi,

@@ -82,13 +82,14 @@ class Certificate:
 
     ``loss`` is the loss at the given point (exact, or a ball). Exact bounds are rationals:
     ``loss_lower``/``loss_upper`` enclose the loss of the certified minimiser or critical point (equal
-    to ``loss`` at an exact point); ``gap_lower`` is a proved lower bound on
-    (lowest loss in the box) − (better point's loss); ``box_radius`` is the ∞-norm radius of the box
-    around ``box_center`` (an exact point near the given one, found by Newton steps; the given point
-    itself, with radius 0, for an exact proof); ``min_eigenvalue_bound`` is a proved lower
-    bound on the Hessian's smallest eigenvalue over the box. ``witness`` is the exhibited lower point
-    of a ``saddle``/``not-critical`` verdict, with its loss enclosed in ``witness_loss_upper`` (a
-    proved upper bound, below ``loss_lower``). ``steps`` records each method tried and its outcome.
+    to ``loss`` at an exact point). ``box_radius`` is the ∞-norm radius of the stated box around the
+    given point that contains it (0 for an exact proof at the point); the proof itself ran on the box of
+    radius ``proof_radius`` around ``box_center`` (an exact point near the given one, found by Newton
+    steps), where the Hessian is proved ≥ ``min_eigenvalue_bound``·I. ``gap_lower`` is a proved lower
+    bound on (every loss in the stated box) − (the better point's loss). ``witness`` is the exhibited
+    lower point of a ``saddle``/``not-critical`` verdict, with its loss enclosed in
+    ``witness_loss_upper`` (a proved upper bound, below ``loss_lower``). ``steps`` records each method
+    tried and its outcome.
     """
 
     verdict: Verdict
@@ -103,6 +104,7 @@ class Certificate:
     gap_lower: Fraction | None
     box_radius: Fraction | None
     box_center: Point | None
+    proof_radius: Fraction | None
     min_eigenvalue_bound: Fraction | None
     witness: Point | None
     witness_loss_upper: Fraction | None
@@ -127,6 +129,7 @@ class Certificate:
             "gap_lower_float": _qf(self.gap_lower),
             "box_radius": _q(self.box_radius),
             "box_center": point_to_json(self.box_center) if self.box_center is not None else None,
+            "proof_radius": _q(self.proof_radius),
             "min_eigenvalue_bound": _q(self.min_eigenvalue_bound),
             "min_eigenvalue_bound_float": _qf(self.min_eigenvalue_bound),
             "witness": point_to_json(self.witness) if self.witness is not None else None,

@@ -17,6 +17,7 @@ import numpy as np
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.protocol import Rigor
+from badminima.errors import BackendError
 from badminima.landscape.derivatives import gradient, gradient_of_flat, hessian_of_flat
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region, region_of
@@ -51,11 +52,17 @@ class _Outcome:
     reason: str
     loss: LossEnclosure
     box_radius: Fraction | None = None
+    proof_radius: Fraction | None = None
     box_center: Point | None = None
+    box_loss_lower: Fraction | None = None
     mu: Fraction | None = None
     witness: Point | None = None
     witness_loss_upper: Fraction | None = None
     steps: tuple[str, ...] = field(default=())
+
+
+def _unknown_loss() -> LossEnclosure:
+    return LossEnclosure("unknown (the enclosure overflowed)", None, None)
 
 
 def _piece_masks(region: Region | None) -> list[list[np.ndarray] | None]:
@@ -79,6 +86,7 @@ def _piecewise(network: Network, dataset: Dataset, point: Point) -> _Outcome:
     exact = ExactArithmetic()
     value = enclose_loss(network, dataset, point)
     L = value.lower
+    assert L is not None
     region = region_of(network, dataset, point) if network.activation in ("relu", "leaky_relu") else None
     steps: list[str] = []
     bound = least_squares_bound(network, dataset, region)
@@ -207,6 +215,12 @@ def _smooth(network: Network, dataset: Dataset, point: Point, grad: np.ndarray, 
         signs = [ball.sign(v) for v in g]
     nonzero = [i for i, s in enumerate(signs) if s not in (0, None)]
     exactly_critical = all(s == 0 for s in signs)
+    not_at_point = (
+        f"; the given point itself is not critical (gradient entry {nonzero[0]} is proved non-zero): the "
+        f"verdict is about the critical point in the box"
+        if nonzero
+        else ""
+    )
     if not nonzero and not exactly_critical and len(signs) <= MAX_EXACT_GRADIENT:
         exact = ExactArithmetic()
         exact_signs = [exact.sign(v) for v in gradient(network, dataset, point, arith=exact)]
@@ -230,10 +244,12 @@ def _smooth(network: Network, dataset: Dataset, point: Point, grad: np.ndarray, 
                 Verdict.LOCAL_MIN,
                 "interval",
                 "box-strong-convexity",
-                res.reason,
+                res.reason + not_at_point,
                 LossEnclosure(value.text, res.loss_lower, res.loss_upper),
                 box_radius=res.radius,
+                proof_radius=res.proof_radius,
                 box_center=res.center,
+                box_loss_lower=res.box_loss_lower,
                 mu=res.mu,
                 steps=tuple(steps),
             )
@@ -247,9 +263,10 @@ def _smooth(network: Network, dataset: Dataset, point: Point, grad: np.ndarray, 
                 Verdict.SADDLE,
                 "interval",
                 "box-krawczyk-curvature",
-                res.reason,
+                res.reason + not_at_point,
                 LossEnclosure(value.text, res.loss_lower, res.loss_upper),
                 box_radius=res.radius,
+                proof_radius=res.proof_radius,
                 box_center=res.center,
                 witness=res.witness,
                 witness_loss_upper=res.witness_loss_upper,
@@ -303,13 +320,22 @@ def certify(trap: Trap, *, probes: int = 64, seed: int = 0) -> Certificate:
     derivatives = float_derivatives(net, data, point)
     _, grad, hess = derivatives
     diag = diagnostics(net, data, point, probes=probes, seed=seed, derivatives=derivatives)
-    out = _piecewise(net, data, point) if net.has_rational_loss else _smooth(net, data, point, grad, hess)
+    if net.has_rational_loss:
+        out = _piecewise(net, data, point)
+    else:
+        try:
+            out = _smooth(net, data, point, grad, hess)
+        except BackendError as exc:
+            out = _Outcome(
+                Verdict.INCONCLUSIVE, "interval", "none", f"ball arithmetic failed: {exc}", _unknown_loss()
+            )
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:
         better = enclose_loss(net, data, trap.better)
         better_text, better_upper = better.text, better.upper
-        gap = proved_gap(out.loss.lower, better)
+        # Exact proofs are at the point itself; box proofs compare with every loss in the stated box.
+        gap = proved_gap(out.box_loss_lower if out.box_radius else out.loss.lower, better)
         if verdict is Verdict.LOCAL_MIN:
             if gap is not None and gap > 0:
                 verdict = Verdict.BAD_LOCAL_MIN
@@ -330,6 +356,7 @@ def certify(trap: Trap, *, probes: int = 64, seed: int = 0) -> Certificate:
         gap_lower=gap,
         box_radius=out.box_radius,
         box_center=out.box_center if out.box_center is not None else (point if out.box_radius == 0 else None),
+        proof_radius=out.proof_radius if out.proof_radius is not None else out.box_radius,
         min_eigenvalue_bound=out.mu,
         witness=out.witness,
         witness_loss_upper=out.witness_loss_upper,

@@ -20,8 +20,8 @@ class LossEnclosure:
     """``lower ≤ loss ≤ upper``, exact rationals; ``text`` is the exact value or the ball."""
 
     text: str
-    lower: Fraction
-    upper: Fraction
+    lower: Fraction | None
+    upper: Fraction | None
 
 
 def enclose_loss(network: Network, dataset: Dataset, point: Point, *, precision: int = 128) -> LossEnclosure:
@@ -37,4 +37,4 @@ def enclose_loss(network: Network, dataset: Dataset, point: Point, *, precision:
 
 def proved_gap(minimum_lower: Fraction | None, better: LossEnclosure) -> Fraction | None:
     """A proved lower bound on (lowest loss around the minimum) − (better loss), or None."""
-    return None if minimum_lower is None else minimum_lower - better.upper
+    return None if minimum_lower is None or better.upper is None else minimum_lower - better.upper
