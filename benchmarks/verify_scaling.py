@@ -74,16 +74,16 @@ def main() -> None:
     parser.add_argument("--max-params", type=int, default=100)
     args = parser.parse_args()
     rows = [(Network((2, 2, 1), "sigmoid"), 10)]
-    for h in (4, 8, 16, 32, 64, 128, 256):
-        net = Network((1, h, 1), "tanh")
+    for h in (4, 8, 16, 32, 64, 128, 256):  # 2-h-1: 4h + 1 parameters
+        net = Network((2, h, 1), "tanh")
         if net.n_params > args.max_params:
             break
-        rows.append((net, 4 * net.n_params))
+        rows.append((net, 3 * net.n_params))
     base = None
     print(f"{'network':<36}{'params':>7}{'points':>7}{'verdict':>14}{'seconds':>10}{'ratio':>8}")
     for k, (net, n) in enumerate(rows):
         point = None
-        for seed in range(30):
+        for seed in range(10):
             data, teacher = _teacher(net, n, 100 * k + seed)
             point = _fit(net, data, teacher)
             if point is not None:
