@@ -184,24 +184,19 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    return value
+def _int_at_least(minimum: int, what: str) -> Any:
+    """An argparse type: an integer ≥ ``minimum``, else a message naming ``what`` was expected."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {what} (at least {minimum}), got {value}")
+        return value
 
-def _positive_bits(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer number of bits, got {text!r}") from None
-    if value < 16:
-        raise argparse.ArgumentTypeError(f"expected at least 16 bits, got {value}")
-    return value
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -240,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument(
         "--precision",
-        type=_positive_bits,
+        type=_int_at_least(16, "an integer number of bits"),
         default=128,
         metavar="BITS",
         help="working precision of the ball backend in bits (default: 128)",
@@ -276,12 +271,17 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("file", metavar="FILE", help="trap file (JSON, format badminima.trap/1)")
     ver.add_argument(
         "--probes",
-        type=_count,
+        type=_int_at_least(0, "a non-negative integer"),
         default=64,
         metavar="N",
         help="random directions per radius in the float descent probes (diagnostics only; default 64)",
     )
-    ver.add_argument("--seed", type=_count, default=0, help="seed of the descent probes (default 0)")
+    ver.add_argument(
+        "--seed",
+        type=_int_at_least(0, "a non-negative integer"),
+        default=0,
+        help="seed of the descent probes (default 0)",
+    )
     ver.add_argument("--json", action="store_true", help="print the certificate as one JSON object on stdout")
     ver.set_defaults(run=_cmd_verify)
     return parser

@@ -210,7 +210,7 @@ def _distance_bound(a: Point, b: Point) -> Fraction:
 
 
 def _distance(a: Point, b: Point) -> float:
-    return float(max((abs(x - y) for x, y in zip(a.flatten(), b.flatten(), strict=True)), default=0))
+    return float(_distance_bound(a, b))
 
 
 def _is_exact_zero(values: Sequence[Any]) -> bool:

@@ -26,7 +26,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import format_rational
 from badminima.model.trap import Trap
-from badminima.verify.box import certify_minimum, certify_saddle
+from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.diagnostics import diagnostics, float_derivatives
@@ -193,6 +193,26 @@ def _piecewise(network: Network, dataset: Dataset, point: Point) -> _Outcome:
     return _Outcome(Verdict.INCONCLUSIVE, "exact", "none", "; ".join(why), value, steps=tuple(steps))
 
 
+def _from_box(res: BoxResult, method: str, loss_text: str, note: str, steps: list[str]) -> _Outcome:
+    """The outcome of a successful box proof (a minimum or a saddle)."""
+    assert res.verdict is not None and res.loss_lower is not None and res.loss_upper is not None
+    return _Outcome(
+        res.verdict,
+        "interval",
+        method,
+        res.reason + note,
+        LossEnclosure(loss_text, res.loss_lower, res.loss_upper),
+        box_radius=res.radius,
+        proof_radius=res.proof_radius,
+        box_center=res.center,
+        box_loss_lower=res.box_loss_lower,
+        mu=res.mu,
+        witness=res.witness,
+        witness_loss_upper=res.witness_loss_upper,
+        steps=tuple(steps),
+    )
+
+
 def _smooth(network: Network, dataset: Dataset, point: Point, grad: np.ndarray, hess: np.ndarray) -> _Outcome:
     value = enclose_loss(network, dataset, point)
     steps: list[str] = []
@@ -239,39 +259,13 @@ def _smooth(network: Network, dataset: Dataset, point: Point, grad: np.ndarray, 
         res = certify_minimum(network, dataset, point, hess)
         steps += list(res.steps)
         if res.verdict is Verdict.LOCAL_MIN:
-            assert res.loss_lower is not None and res.loss_upper is not None
-            return _Outcome(
-                Verdict.LOCAL_MIN,
-                "interval",
-                "box-strong-convexity",
-                res.reason + not_at_point,
-                LossEnclosure(value.text, res.loss_lower, res.loss_upper),
-                box_radius=res.radius,
-                proof_radius=res.proof_radius,
-                box_center=res.center,
-                box_loss_lower=res.box_loss_lower,
-                mu=res.mu,
-                steps=tuple(steps),
-            )
+            return _from_box(res, "box-strong-convexity", value.text, not_at_point, steps)
         tried = f"box method: {res.reason}"
     elif near and len(eig) and eig[0] < -1e-10 * top:
         res = certify_saddle(network, dataset, point, hess, critical=exactly_critical)
         steps += list(res.steps)
         if res.verdict is Verdict.SADDLE:
-            assert res.loss_lower is not None and res.loss_upper is not None
-            return _Outcome(
-                Verdict.SADDLE,
-                "interval",
-                "box-krawczyk-curvature",
-                res.reason + not_at_point,
-                LossEnclosure(value.text, res.loss_lower, res.loss_upper),
-                box_radius=res.radius,
-                proof_radius=res.proof_radius,
-                box_center=res.center,
-                witness=res.witness,
-                witness_loss_upper=res.witness_loss_upper,
-                steps=tuple(steps),
-            )
+            return _from_box(res, "box-krawczyk-curvature", value.text, not_at_point, steps)
         tried = f"saddle test: {res.reason}"
     elif singular:
         tried = (
