@@ -62,3 +62,16 @@ def test_backend_by_name():
     assert backend("float").rigor == "numeric"
     with pytest.raises(BackendError, match="expected one of exact, ball, float"):
         backend("interval")
+
+
+def test_ball_enclosure_of_an_integer_power_of_a_ball_around_zero():
+    # Found by the backend-agreement property: (−1 + σ(64))² is about 2.6e-56; a ball around the base
+    # contains 0, and arb's ** went through log and gave NaN. The square is enclosed finitely instead.
+    import sympy
+
+    from badminima.arithmetic.exact import to_ball
+
+    base = -1 + 1 / (sympy.exp(-64) + 1)
+    ball = to_ball(base**2 / 2 + sympy.Rational(3, 8), 80)
+    assert ball.is_finite() and ball.contains(flint.arb(3) / 8)
+    assert to_ball(sympy.Integer(-3) ** 3, 64) == -27

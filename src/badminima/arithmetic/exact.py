@@ -39,6 +39,18 @@ def to_ball(x: Any, prec: int) -> flint.arb:
         return _ball(x)
 
 
+def _integer_power(b: flint.arb, n: int) -> flint.arb:
+    """``b**n`` by repeated squaring: arb's ``**`` goes through exp/log and gives NaN for a ball that
+    contains zero or negative numbers."""
+    out, base = flint.arb(1), b
+    while n:
+        if n & 1:
+            out *= base
+        base *= base
+        n >>= 1
+    return out
+
+
 def _ball(x: Any) -> flint.arb:
     if isinstance(x, Fraction | int):
         q = Fraction(x)
@@ -60,8 +72,8 @@ def _ball(x: Any) -> flint.arb:
     if isinstance(x, sympy.Pow):
         base, exp = x.args
         if isinstance(exp, sympy.Integer):
-            b = _ball(base)
-            return b ** int(exp) if int(exp) >= 0 else 1 / b ** (-int(exp))
+            b = _integer_power(_ball(base), abs(int(exp)))
+            return b if int(exp) >= 0 else 1 / b
         if exp == sympy.Rational(1, 2):
             return _ball(base).sqrt()
         return (_ball(exp) * _ball(base).log()).exp()
