@@ -17,6 +17,7 @@ over B. Then:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -36,6 +37,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.certificate import Verdict
 from badminima.verify.descent import rational_direction
+from badminima.verify.diagnostics import float_derivatives
 
 PRECISIONS = (128, 256, 512)
 
@@ -161,33 +163,35 @@ def polish(
     network: Network,
     dataset: Dataset,
     point: Point,
-    hessian_float: np.ndarray,
     *,
     precision: int,
-    steps: int = 6,
-) -> Point:
-    """Newton steps ``x ← x − H̃⁻¹∇F(x)`` with the gradient in ball arithmetic at ``precision`` bits and
+    steps: int = 10,
+) -> tuple[Point, np.ndarray]:
+    """Newton steps ``x ← x − H̃(x)⁻¹∇F(x)`` with the gradient in ball arithmetic at ``precision`` bits and
     the float Hessian H̃: turns a point given to 6 digits into one accurate to the precision, so the
-    box around it can be tiny. Only a starting point for the proof, never part of it."""
-    try:
-        C = np.linalg.inv(hessian_float)
-    except np.linalg.LinAlgError:
-        return point
+    box around it can be tiny. Returns the best point and its float Hessian. Only a starting point for
+    the proof, never part of it."""
     x = list(point.flatten())
-    best, best_norm = point, None
+    best, best_norm, best_hess = point, math.inf, float_derivatives(network, dataset, point)[2]
     for _ in range(steps):
         current = Point.unflatten(network, x)
         g = _Box(network, dataset, current, precision).gradient()
         g_mid = np.array([float(v.mid()) for v in g])
         norm = float(np.linalg.norm(g_mid))
-        if best_norm is not None and norm >= best_norm / 2:
+        if not math.isfinite(norm) or norm >= best_norm:
             break
-        best, best_norm = current, norm
+        hess = best_hess if current is point else float_derivatives(network, dataset, current)[2]
+        best, best_norm, best_hess = current, norm, hess
         if norm == 0.0:
             break
-        step = C @ g_mid
+        try:
+            step = np.linalg.solve(hess, g_mid)
+        except np.linalg.LinAlgError:
+            break
+        if not np.all(np.isfinite(step)):
+            break
         x = [a - Fraction(float(d)) for a, d in zip(x, step, strict=True)]
-    return best
+    return best, best_hess
 
 
 def _stated_box(
@@ -226,15 +230,20 @@ def certify_minimum(
     precisions: Sequence[int] = PRECISIONS,
 ) -> BoxResult:
     """Try to prove a strict local minimiser in a box around ``point`` (see the module docstring)."""
-    eig, Q = np.linalg.eigh(hessian_float)
-    lam = float(eig[0]) if len(eig) else 0.0
+    eig = np.linalg.eigvalsh(hessian_float)
     steps: list[str] = []
-    if lam <= 0:
+    if not len(eig) or eig[0] <= 0:
         return BoxResult(None, "the float Hessian is not positive definite", precisions[0])
     scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
     last = ""
     for prec in precisions:
-        center = polish(network, dataset, point, hessian_float, precision=prec)
+        center, hess_center = polish(network, dataset, point, precision=prec)
+        eig, Q = np.linalg.eigh(hess_center)
+        if not len(eig) or eig[0] <= 0:
+            last = "the float Hessian at the polished centre is not positive definite"
+            steps.append(f"prec {prec}: {last}")
+            continue
+        lam = float(eig[0])
         box = _Box(network, dataset, center, prec)
         g = box.gradient()
         g_up = _norm_upper(box.ball, g)
@@ -294,18 +303,25 @@ def certify_saddle(
     """Try to prove a unique critical point near ``point`` with a direction of negative curvature over
     its box, and exhibit a point of lower loss (see the module docstring). ``critical``: the gradient
     at ``point`` is already proved exactly zero (no Krawczyk step needed)."""
-    eig, Q = np.linalg.eigh(hessian_float)
+    eig = np.linalg.eigvalsh(hessian_float)
     if not len(eig) or eig[0] >= 0:
         return BoxResult(None, "the float Hessian has no negative eigenvalue", precisions[0])
-    singular = np.min(np.abs(eig)) <= 1e-12 * max(1.0, float(np.max(np.abs(eig))))
-    v = rational_direction(Q[:, 0])
     n = len(eig)
-    C = (Q / eig) @ Q.T if not singular else np.zeros_like(Q)
     scale = 1 + max((abs(float(x)) for x in point.flatten()), default=0.0)
     steps: list[str] = []
     last = ""
     for prec in precisions:
-        center = point if critical else polish(network, dataset, point, hessian_float, precision=prec)
+        center, hess_center = (
+            (point, hessian_float) if critical else polish(network, dataset, point, precision=prec)
+        )
+        eig, Q = np.linalg.eigh(hess_center)
+        if not len(eig) or eig[0] >= 0:
+            last = "the float Hessian at the polished centre has no negative eigenvalue"
+            steps.append(f"prec {prec}: {last}")
+            continue
+        singular = np.min(np.abs(eig)) <= 1e-12 * max(1.0, float(np.max(np.abs(eig))))
+        v = rational_direction(Q[:, 0])
+        C = (Q / eig) @ Q.T if not singular else np.zeros_like(Q)
         box = _Box(network, dataset, center, prec)
         ball = box.ball
         g = box.gradient()
