@@ -14,6 +14,7 @@ import torch
 from badminima.arithmetic.protocol import Arithmetic, Rigor
 
 DTYPE = torch.float64
+JACOBIAN_CHUNK = 16
 
 
 class FloatArithmetic:
@@ -68,4 +69,10 @@ class FloatArithmetic:
         return float(x)
 
     def jacobian(self, fn: Callable[[Any, Arithmetic], Any], at: Any) -> Any:
-        return torch.func.jacfwd(lambda t: fn(t, self))(at)
+        # Forward mode, JACOBIAN_CHUNK directions at a time: one vmap over all P directions builds
+        # (P × units × points) tensors that fall out of cache and is 3-4 times slower.
+        def column(v: Any) -> Any:
+            return torch.func.jvp(lambda t: fn(t, self), (at,), (v,))[1]
+
+        eye = torch.eye(len(at), dtype=DTYPE)
+        return torch.func.vmap(column, chunk_size=JACOBIAN_CHUNK)(eye).T

@@ -27,6 +27,7 @@ import flint
 import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic, lower_bound, upper
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
 from badminima.landscape.forward import forward, unflatten
@@ -40,6 +41,7 @@ from badminima.verify.descent import rational_direction
 from badminima.verify.diagnostics import float_derivatives
 
 PRECISIONS = (128, 256, 512)
+HESSIAN_CHUNK = 4_000_000  # tangent entries (units × points × P) per chunk of data
 
 
 def to_fraction(x: Any) -> Fraction:
@@ -81,37 +83,95 @@ class BoxResult:
 
 
 class _Box:
-    """One point laid out in ball arithmetic at one precision."""
+    """One point laid out for the proof: in `arb` balls at ``precision`` bits, or (``precision`` None)
+    in float64 enclosures, which are a hundred times faster and enough unless the Hessian is
+    ill-conditioned."""
 
-    def __init__(self, network: Network, dataset: Dataset, point: Point, precision: int) -> None:
+    def __init__(self, network: Network, dataset: Dataset, point: Point, precision: int | None) -> None:
         self.network, self.dataset, self.point = network, dataset, point
-        self.ball = BallArithmetic(precision)
-        self.prob: Problem = prepare(network, dataset, point, arith=self.ball)
+        self.ball = BallArithmetic(precision or 128)
+        self.arith: Any = self.ball if precision else EnclosureArithmetic()
+        self.prob: Problem = prepare(network, dataset, point, arith=self.arith)
         self.masks = self.prob.masks
 
     def flat(self, radius: Fraction) -> Any:
+        """The box of ``radius`` (∞-norm) around the point, as a flat array of the backend."""
+        if isinstance(self.arith, EnclosureArithmetic):
+            f = self.prob.flat
+            r = float(radius)
+            r = r if Fraction(r) >= radius else float(np.nextafter(r, np.inf))
+            return Enclosure(f.mid, upper(f.rad + r, 1))
         with self.ball.context():
             rad = self.ball.constant(radius).upper()
             return self.ball.vector([v + flint.arb(0, rad) for v in self.prob.flat])
 
+    def bounds(self, x: Any) -> tuple[Fraction, Fraction]:
+        """Exact rational lower and upper bounds of a backend scalar."""
+        if isinstance(x, Enclosure):
+            if not x.is_finite():
+                raise BackendError("a float enclosure is not finite; the computation overflowed")
+            return Fraction(float(x.lower())), Fraction(float(-(-x).lower()))
+        return ball_bounds(x)
+
     def loss(self, flat: Any) -> Any:
         p = self.prob
-        with self.ball.context():
-            return loss_of_flat(self.network, p.inputs, p.targets, flat, arith=self.ball, masks=self.masks)
+        with self.arith.context():
+            return loss_of_flat(self.network, p.inputs, p.targets, flat, arith=self.arith, masks=self.masks)
 
-    def gradient(self) -> list[Any]:
+    def gradient_mid(self) -> tuple[np.ndarray, Fraction | None]:
+        """Float midpoints of the gradient at the point (for Newton steps), and a proved upper bound on
+        its norm at ball levels (None for float enclosures: a sum over N points is about N ulps wide,
+        too wide to prove the tiny gradient a small box needs)."""
+        if isinstance(self.arith, EnclosureArithmetic):
+            p = self.prob
+            g = gradient_of_flat(
+                self.network, p.inputs, p.targets, p.flat, arith=self.arith, masks=self.masks
+            )
+            if not g.is_finite():
+                raise BackendError("the float enclosure of the gradient is not finite")
+            return g.mid, None
+        balls = self.ball_gradient()
+        return np.array([float(v.mid()) for v in balls]), _norm_upper(self.ball, balls)
+
+    def ball_gradient(self) -> list[Any]:
+        """The gradient at the point in balls (``precision`` bits; 128 at the float level)."""
         p = self.prob
+        prob = p if p.arith is self.ball else prepare(self.network, self.dataset, self.point, arith=self.ball)
         with self.ball.context():
             return list(
-                gradient_of_flat(self.network, p.inputs, p.targets, p.flat, arith=self.ball, masks=self.masks)
+                gradient_of_flat(
+                    self.network, prob.inputs, prob.targets, prob.flat, arith=self.ball, masks=self.masks
+                )
             )
 
-    def hessian(self, flat: Any) -> flint.arb_mat:
+    def gradient_bound(self) -> Fraction:
+        """A proved upper bound on ‖∇F‖ at the point."""
+        return _norm_upper(self.ball, self.ball_gradient())
+
+    def hessian(self, radius: Fraction) -> Enclosure:
+        """An enclosure of ∇²F over the whole box of ``radius`` around the point: float64 midpoint-radius
+        arithmetic with every rounding bounded (`badminima.arithmetic.enclosure`), all P directions at
+        once, and the data in chunks so the (units × points × P) tangents stay a few MB."""
         p = self.prob
-        with self.ball.context():
-            h = hessian_of_flat(self.network, p.inputs, p.targets, flat, arith=self.ball, masks=self.masks)
-            n = len(flat)
-            return flint.arb_mat(n, n, [h[i, j] for i in range(n) for j in range(n)])
+        enc = EnclosureArithmetic()
+        if isinstance(self.arith, EnclosureArithmetic):
+            flat, inputs, targets = self.flat(radius), p.inputs, p.targets
+        else:
+            with self.ball.context():
+                flat = Enclosure.of_balls(self.flat(radius))
+                inputs, targets = Enclosure.of_balls(p.inputs), Enclosure.of_balls(p.targets)
+        n = inputs.shape[1]
+        chunk = max(1, HESSIAN_CHUNK // (max(self.network.widths) * len(flat)))
+        total: Enclosure | None = None
+        for start in range(0, n, chunk):
+            cols = slice(start, min(n, start + chunk))
+            masks = None if self.masks is None else [m[:, cols] for m in self.masks]
+            part = hessian_of_flat(
+                self.network, inputs[:, cols], targets[:, cols], flat, arith=enc, masks=masks
+            ) * (cols.stop - cols.start)
+            total = part if total is None else total + part
+        assert total is not None
+        return total / n
 
     def region_holds(self, flat: Any) -> bool:
         """True when every hidden pre-activation keeps its (non-zero) sign on the whole box."""
@@ -132,23 +192,24 @@ class _Box:
                             return False
         return True
 
-    def curvature(self, H: flint.arb_mat, Q: np.ndarray) -> Fraction | None:
-        """A proved lower bound on λ_min over the enclosure ``H`` (None unless positive)."""
-        n = H.nrows()
-        with self.ball.context():
-            q = flint.arb_mat(n, n, [float(Q[i, j]) for i in range(n) for j in range(n)])
-            M = q.transpose() * H * q
-            lows = []
-            for i in range(n):
-                off = sum((abs(M[i, j]) for j in range(n) if j != i), flint.arb(0))
-                lows.append(M[i, i] - off)
-            mu_m = min(to_fraction(v.lower()) for v in lows) if lows else Fraction(0)
-            if mu_m <= 0:
-                return None
-            G = q.transpose() * q
-            top = max(
-                to_fraction(sum((abs(G[i, j]) for j in range(n)), flint.arb(0)).upper()) for i in range(n)
-            )
+    @staticmethod
+    def curvature(H: Enclosure, Q: np.ndarray) -> Fraction | None:
+        """A proved lower bound on λ_min over the enclosure ``H`` (None unless positive): Gershgorin
+        discs of QᵀHQ, divided by the largest Gershgorin bound of QᵀQ."""
+        if not H.is_finite():
+            return None
+        q = Enclosure.exact(Q)
+        M = q.T @ H @ q
+        if not M.is_finite():
+            return None
+        off = M.upper_abs()
+        np.fill_diagonal(off, 0.0)
+        lows = lower_bound(np.diagonal(M.mid), upper(off.sum(1), len(off) + 2) + np.diagonal(M.rad))
+        mu_m = Fraction(float(lows.min())) if len(lows) else Fraction(0)
+        if mu_m <= 0:
+            return None
+        G = q.T @ q
+        top = Fraction(float(upper(G.upper_abs().sum(1), len(Q) + 2).max()))
         return mu_m / top
 
 
@@ -159,30 +220,49 @@ def _norm_upper(ball: BallArithmetic, values: Sequence[Any]) -> Fraction:
         return Fraction(0) if total <= 0 else to_fraction(total.sqrt().upper())
 
 
+@dataclass(frozen=True)
+class Polished:
+    """A polished point, the float Hessian used for its last step, and (ball levels) a proved upper
+    bound on its gradient norm."""
+
+    point: Point
+    hessian: np.ndarray
+    gradient_bound: Fraction | None
+
+
 def polish(
     network: Network,
     dataset: Dataset,
     point: Point,
     *,
-    precision: int,
+    precision: int | None,
+    hessian: np.ndarray | None = None,
     steps: int = 10,
-) -> tuple[Point, np.ndarray]:
-    """Newton steps ``x ← x − H̃(x)⁻¹∇F(x)`` with the gradient in ball arithmetic at ``precision`` bits and
-    the float Hessian H̃: turns a point given to 6 digits into one accurate to the precision, so the
-    box around it can be tiny. Returns the best point and its float Hessian. Only a starting point for
-    the proof, never part of it."""
+) -> Polished:
+    """Newton steps ``x ← x − H̃⁻¹∇F(x)`` with the gradient at ``precision`` bits (float64 enclosures when
+    None) and a float Hessian H̃ (``hessian`` at the start), refreshed whenever a step shrinks the
+    gradient less than 16-fold: turns a point given to 6 digits into one accurate to the precision, so
+    the box around it can be tiny. Stops once the gradient is below 2^(−precision/2) (2^−44 for float64)
+    relative to the point's scale. Only a starting point for the proof, never part of it."""
     x = list(point.flatten())
-    best, best_norm, best_hess = point, math.inf, float_derivatives(network, dataset, point)[2]
+    scale = 1 + max((abs(float(v)) for v in x), default=0.0)
+    enough = scale * 2.0 ** -(precision // 2 if precision else 44)
+    hess = float_derivatives(network, dataset, point)[2] if hessian is None else hessian
+    best = Polished(point, hess, None)
+    best_norm = math.inf
     for _ in range(steps):
         current = Point.unflatten(network, x)
-        g = _Box(network, dataset, current, precision).gradient()
-        g_mid = np.array([float(v.mid()) for v in g])
+        try:
+            g_mid, bound = _Box(network, dataset, current, precision).gradient_mid()
+        except BackendError:
+            break
         norm = float(np.linalg.norm(g_mid))
         if not math.isfinite(norm) or norm >= best_norm:
             break
-        hess = best_hess if current is point else float_derivatives(network, dataset, current)[2]
-        best, best_norm, best_hess = current, norm, hess
-        if norm == 0.0:
+        if current is not point and norm > best_norm / 16:
+            hess = float_derivatives(network, dataset, current)[2]
+        best, best_norm = Polished(current, hess, bound), norm
+        if norm <= enough:
             break
         try:
             step = np.linalg.solve(hess, g_mid)
@@ -191,11 +271,11 @@ def polish(
         if not np.all(np.isfinite(step)):
             break
         x = [a - Fraction(float(d)) for a, d in zip(x, step, strict=True)]
-    return best, best_hess
+    return best
 
 
 def _stated_box(
-    network: Network, dataset: Dataset, point: Point, center: Point, radius: Fraction, precision: int
+    network: Network, dataset: Dataset, point: Point, center: Point, radius: Fraction, precision: int | None
 ) -> tuple[Fraction, Fraction | None]:
     """The box around the given ``point`` that contains the proving box (centre, radius): its radius
     d + r, and a proved lower bound on every loss in it (ball evaluation over the whole box; None when
@@ -205,7 +285,7 @@ def _stated_box(
     flat = box.flat(stated)
     if not box.region_holds(flat):
         return stated, None
-    return stated, ball_bounds(box.loss(flat))[0]
+    return stated, box.bounds(box.loss(flat))[0]
 
 
 def _distance_bound(a: Point, b: Point) -> Fraction:
@@ -236,39 +316,42 @@ def certify_minimum(
         return BoxResult(None, "the float Hessian is not positive definite", precisions[0])
     scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
     last = ""
+    # Float64 Newton steps first (cheap), then a step or two in balls at each precision.
+    start = polish(network, dataset, point, precision=None, hessian=hessian_float)
     for prec in precisions:
-        center, hess_center = polish(network, dataset, point, precision=prec)
-        eig, Q = np.linalg.eigh(hess_center)
+        label = f"prec {prec}"
+        polished = polish(network, dataset, start.point, precision=prec, hessian=start.hessian)
+        center = polished.point
+        eig, Q = np.linalg.eigh(polished.hessian)
         if not len(eig) or eig[0] <= 0:
             last = "the float Hessian at the polished centre is not positive definite"
-            steps.append(f"prec {prec}: {last}")
+            steps.append(f"{label}: {last}")
             continue
         lam = float(eig[0])
         box = _Box(network, dataset, center, prec)
-        g = box.gradient()
-        g_up = _norm_upper(box.ball, g)
+        g_up = polished.gradient_bound if polished.gradient_bound is not None else box.gradient_bound()
         floor = Fraction(scale) * Fraction(1, 2 ** (prec // 3))
         radius = max(Fraction(4) * g_up / Fraction(lam), floor)
         for _attempt in range(4):
             flat = box.flat(radius)
             if not box.region_holds(flat):
                 last = f"a ReLU pre-activation changes sign inside the box of radius {float(radius):.3g}"
-                steps.append(f"prec {prec}: {last}")
+                steps.append(f"{label}: {last}")
                 radius /= 16
                 if radius < floor:
                     break
                 continue
-            mu = box.curvature(box.hessian(flat), Q)
+            mu = box.curvature(box.hessian(radius), Q)
             if mu is None:
                 last = f"the Hessian is not proved positive definite on the box of radius {float(radius):.3g}"
-                steps.append(f"prec {prec}: {last}")
+                steps.append(f"{label}: {last}")
                 if radius / 16 < floor:
                     break
                 radius /= 16
                 continue
             if g_up < mu * radius / 2:
-                lo, hi = ball_bounds(box.loss(box.prob.flat))
-                steps.append(f"prec {prec}: μ ≥ {float(mu):.3g} on the box of radius {float(radius):.3g}")
+                lo, hi = box.bounds(box.loss(box.prob.flat))
+                steps.append(f"{label}: μ ≥ {float(mu):.3g} on the box of radius {float(radius):.3g}")
                 stated, lowest = _stated_box(network, dataset, point, center, radius, prec)
                 return BoxResult(
                     Verdict.LOCAL_MIN,
@@ -286,7 +369,7 @@ def certify_minimum(
                     steps=tuple(steps),
                 )
             last = f"‖∇F‖ ≤ {float(g_up):.3g} is not below μr/2 = {float(mu * radius / 2):.3g}"
-            steps.append(f"prec {prec}: {last}")
+            steps.append(f"{label}: {last}")
             radius = Fraction(4) * g_up / mu
     return BoxResult(None, last or "no box was tried", precisions[-1], steps=tuple(steps))
 
@@ -311,9 +394,11 @@ def certify_saddle(
     steps: list[str] = []
     last = ""
     for prec in precisions:
-        center, hess_center = (
-            (point, hessian_float) if critical else polish(network, dataset, point, precision=prec)
-        )
+        if critical:
+            center, hess_center = point, hessian_float
+        else:
+            polished = polish(network, dataset, point, precision=prec, hessian=hessian_float)
+            center, hess_center = polished.point, polished.hessian
         eig, Q = np.linalg.eigh(hess_center)
         if not len(eig) or eig[0] >= 0:
             last = "the float Hessian at the polished centre has no negative eigenvalue"
@@ -324,7 +409,7 @@ def certify_saddle(
         C = (Q / eig) @ Q.T if not singular else np.zeros_like(Q)
         box = _Box(network, dataset, center, prec)
         ball = box.ball
-        g = box.gradient()
+        g = box.ball_gradient()
         exact_critical = critical or _is_exact_zero(g)
         if singular and not exact_critical:
             return BoxResult(
@@ -343,7 +428,7 @@ def certify_saddle(
             last = "a ReLU pre-activation changes sign inside the box"
             steps.append(f"prec {prec}: {last}")
             continue
-        H = box.hessian(flat)
+        H = flint.arb_mat(box.hessian(radius).balls().tolist())
         with ball.context():
             vb = flint.arb_mat(n, 1, [ball.constant(c) for c in v])
             curv = (vb.transpose() * H * vb)[0, 0]
