@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from badminima.arithmetic import BallArithmetic, ExactArithmetic
 from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic, tensordot
+from badminima.errors import BackendError
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import region_of
@@ -136,3 +137,17 @@ def test_enclosure_signs_decide_only_what_is_proved():
     assert enc.sign(third * 3 - 1) is None  # 1/3 is not a double
     assert enc.sign(enc.constant(Fraction(0))) == 0
     assert enc.sign(enc.constant(Fraction(1, 4)) * 4 - 1) is None  # exact, but a rounded op is never 0
+
+
+def test_tensordot_keeps_the_rounding_term_of_huge_times_subnormal():
+    # Found in review: scaling |b| by k·2u before the product underflowed to nothing.
+    a, b = 2.0**1000 * (1 + 2**-52), 3 * 2.0**-1074
+    r = Enclosure.exact(np.array([[a]])) @ Enclosure.exact(np.array([[b]]))
+    assert contains(r, np.array([[Fraction(a) * Fraction(b)]], dtype=object))
+
+
+def test_overflow_is_never_a_finite_ball():
+    r = Enclosure.exact(np.array([[-1e308, -1e308]])) @ Enclosure.exact(np.array([[1.0], [1.0]]))
+    assert not r.is_finite()
+    with pytest.raises(BackendError):
+        r.balls()

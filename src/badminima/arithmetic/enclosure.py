@@ -67,8 +67,13 @@ class Enclosure:
     # --- construction ------------------------------------------------------------------------------
     @classmethod
     def exact(cls, values: Any) -> Enclosure:
-        """Float64 values taken as exact (e.g. a float matrix of eigenvectors)."""
-        mid = np.asarray(values, dtype=np.float64)
+        """Float values taken as exact (e.g. a float matrix of eigenvectors)."""
+        arr = np.asarray(values)
+        if arr.dtype not in (np.float64, np.float32, np.float16) and arr.dtype.kind not in "iub":
+            raise BackendError(f"Enclosure.exact: expected float or integer values, got dtype {arr.dtype}")
+        mid = arr.astype(np.float64)
+        if arr.dtype.kind in "iu" and not np.array_equal(mid.astype(arr.dtype), arr):
+            raise BackendError("Enclosure.exact: integers too large to be exact float64 values")
         return cls(mid, np.zeros_like(mid))
 
     @classmethod
@@ -98,7 +103,13 @@ class Enclosure:
         return cls(mid, upper(rad + np.abs(mid) * EPS, 2))
 
     def balls(self) -> np.ndarray:
-        """The enclosure as an object array of `arb` balls (exact: floats are arb points)."""
+        """The enclosure as an object array of `arb` balls (exact: floats are arb points).
+
+        Raises:
+            BackendError: an entry is not finite (an overflow): no ball encloses it soundly.
+        """
+        if not self.is_finite():
+            raise BackendError("a float enclosure is not finite; the computation overflowed")
         out = np.empty(self.shape, dtype=object)
         for idx in np.ndindex(self.shape):
             out[idx] = flint.arb(float(self.mid[idx]), float(self.rad[idx]))
@@ -230,7 +241,7 @@ def coerce(x: Any) -> Any:
     if isinstance(x, (int, Fraction)):
         mid, rad = _float_of(Fraction(x))
         return Enclosure(np.float64(mid), np.float64(rad))
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+    if isinstance(x, np.ndarray) and x.dtype in (np.float64, np.float32, np.float16):
         return Enclosure.exact(x)
     return NotImplemented
 
@@ -238,14 +249,21 @@ def coerce(x: Any) -> Any:
 def tensordot(a: Enclosure, b: Enclosure, axes: tuple[Sequence[int], Sequence[int]]) -> Enclosure:
     """``np.tensordot`` of two enclosures. With k the number of terms in each sum, the float result is
     within γ_k·(|A|·|B|) of the exact product of the midpoints, so
-    rad = |Am|·(Br + k·2u·|Bm|) + Ar·(|Bm| + Br), itself computed upwards."""
+    rad = k·2u·(|Am|·|Bm|) + |Am|·Br + Ar·(|Bm| + Br), itself computed upwards. (The k·2u factor is
+    applied after the product: applied to a subnormal |Bm| first, it would underflow.)"""
     mid = np.tensordot(a.mid, b.mid, axes)
     k = int(np.prod([a.mid.shape[i] for i in axes[0]], dtype=np.int64)) if axes[0] else 1
-    abs_bm = np.abs(b.mid)
-    rad = np.tensordot(np.abs(a.mid), b.rad + (k * EPS) * abs_bm, axes)
+    abs_am, abs_bm = np.abs(a.mid), np.abs(b.mid)
+    rad = np.tensordot(abs_am, abs_bm, axes)
+    rad *= k * EPS
+    if b.rad.any():
+        rad += np.tensordot(abs_am, b.rad, axes)
     if a.rad.any():
-        rad = rad + np.tensordot(np.ascontiguousarray(a.rad), abs_bm + b.rad, axes)
-    return Enclosure(mid, upper(rad, 2 * k + 8))
+        rad += np.tensordot(np.ascontiguousarray(a.rad), abs_bm + b.rad, axes)
+    rad = upper(rad, 2 * k + 8)
+    if not np.all(np.isfinite(mid)):
+        rad = np.where(np.isfinite(mid), rad, np.inf)
+    return Enclosure(mid, rad)
 
 
 def _arb_map(fn: Callable[[Any], Any], x: Enclosure) -> Enclosure:
@@ -258,6 +276,9 @@ def _arb_map(fn: Callable[[Any], Any], x: Enclosure) -> Enclosure:
 
 
 def _sigmoid1(b: Any) -> Any:
+    if b.mid() < 0:  # exp(-b) would overflow for very negative b
+        e = b.exp()
+        return e / (1 + e)
     return 1 / (1 + (-b).exp())
 
 

@@ -52,6 +52,7 @@ class Tangent:
     def sum(self, axis: int | None = None) -> Tangent:
         if axis is None:
             return Tangent(self.v.sum(), self.d.reshape(-1, self.d.shape[-1]).sum(0))
+        axis = axis % max(1, len(self.shape))  # never the trailing axis of directions
         return Tangent(self.v.sum(axis), self.d.sum(axis))
 
     def _fit(self, d: Enclosure, shape: tuple[int, ...]) -> Enclosure:

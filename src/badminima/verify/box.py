@@ -108,9 +108,10 @@ class _Box:
     def bounds(self, x: Any) -> tuple[Fraction, Fraction]:
         """Exact rational lower and upper bounds of a backend scalar."""
         if isinstance(x, Enclosure):
-            if not x.is_finite():
+            lo, hi = float(x.lower()), float(-(-x).lower())
+            if not (x.is_finite() and math.isfinite(lo) and math.isfinite(hi)):
                 raise BackendError("a float enclosure is not finite; the computation overflowed")
-            return Fraction(float(x.lower())), Fraction(float(-(-x).lower()))
+            return Fraction(lo), Fraction(hi)
         return ball_bounds(x)
 
     def loss(self, flat: Any) -> Any:
@@ -204,13 +205,15 @@ class _Box:
             return None
         off = M.upper_abs()
         np.fill_diagonal(off, 0.0)
-        lows = lower_bound(np.diagonal(M.mid), upper(off.sum(1), len(off) + 2) + np.diagonal(M.rad))
-        mu_m = Fraction(float(lows.min())) if len(lows) else Fraction(0)
+        lows = lower_bound(np.diagonal(M.mid), upper(off.sum(1) + np.diagonal(M.rad), len(off) + 3))
+        G = q.T @ q
+        tops = upper(G.upper_abs().sum(1), len(Q) + 2)
+        if not len(lows) or not (np.all(np.isfinite(lows)) and np.all(np.isfinite(tops))):
+            return None
+        mu_m = Fraction(float(lows.min()))
         if mu_m <= 0:
             return None
-        G = q.T @ q
-        top = Fraction(float(upper(G.upper_abs().sum(1), len(Q) + 2).max()))
-        return mu_m / top
+        return mu_m / Fraction(float(tops.max()))
 
 
 def _norm_upper(ball: BallArithmetic, values: Sequence[Any]) -> Fraction:
@@ -428,7 +431,12 @@ def certify_saddle(
             last = "a ReLU pre-activation changes sign inside the box"
             steps.append(f"prec {prec}: {last}")
             continue
-        H = flint.arb_mat(box.hessian(radius).balls().tolist())
+        H_enc = box.hessian(radius)
+        if not H_enc.is_finite():
+            last = "the Hessian enclosure overflowed"
+            steps.append(f"prec {prec}: {last}")
+            continue
+        H = flint.arb_mat(H_enc.balls().tolist())
         with ball.context():
             vb = flint.arb_mat(n, 1, [ball.constant(c) for c in v])
             curv = (vb.transpose() * H * vb)[0, 0]
