@@ -113,6 +113,16 @@ def _accuracy(network: Network, dataset: Dataset, out: Any, arith: Arithmetic) -
     return Fraction(correct, dataset.n_points), undecided
 
 
+def accuracy(network: Network, dataset: Dataset, point: Point, *, precision: int = 128) -> Fraction | None:
+    """The share of points classified correctly (0/1 targets; None otherwise), decided in balls: an
+    output at, or undecidably near, 1/2 counts as wrong."""
+    arith = make_backend("ball", precision=precision)
+    prob = prepare(network, dataset, point, arith=arith)
+    with arith.context():
+        fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=arith, masks=prob.masks)
+        return _accuracy(network, dataset, predictions(network, fwd, arith=arith), arith)[0]
+
+
 def evaluate(
     network: Network,
     dataset: Dataset,

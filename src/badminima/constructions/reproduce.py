@@ -1,0 +1,119 @@
+"""`reproduce`: build every construction, certify it, and set our numbers beside the paper's."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from badminima.constructions.family import Construction
+from badminima.constructions.registry import REGISTRY
+from badminima.landscape.evaluation import accuracy
+from badminima.model.rational import format_rational, parse_rational
+from badminima.verify.certify import certify
+
+
+@dataclass(frozen=True)
+class Row:
+    """One construction's result: its certificate's verdict and numbers, and the paper's values."""
+
+    name: str
+    network: str
+    kind: str
+    verdict: str
+    rigor: str
+    method: str
+    loss: str
+    better_loss: str | None
+    gap_lower: Fraction | None
+    accuracy: Fraction | None
+    better_accuracy: Fraction | None
+    paper: dict[str, str]
+    provenance: str
+    matches_paper: str
+    seconds: float
+    reason: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        def q(x: Fraction | None) -> str | None:
+            return None if x is None else format_rational(x, decimal=False)
+
+        return {
+            "name": self.name,
+            "network": self.network,
+            "kind": self.kind,
+            "verdict": self.verdict,
+            "rigor": self.rigor,
+            "method": self.method,
+            "loss": self.loss,
+            "better_loss": self.better_loss,
+            "gap_lower": q(self.gap_lower),
+            "accuracy": q(self.accuracy),
+            "better_accuracy": q(self.better_accuracy),
+            "paper": self.paper,
+            "matches_paper": self.matches_paper,
+            "provenance": self.provenance,
+            "seconds": round(self.seconds, 4),
+            "reason": self.reason,
+            **self.extra,
+        }
+
+
+def _matches(c: Construction, n: int, loss: str, better_loss: str | None) -> str:
+    """'yes'/'no' when the paper states sums of squares (compared exactly: sse = N·mse), else '—'."""
+    stated = [(c.paper.get("sse"), loss), (c.paper.get("better_sse"), better_loss)]
+    checks = [
+        parse_rational(ours) * n == parse_rational(sse) for sse, ours in stated if sse is not None and ours
+    ]
+    if not checks:
+        return "—"
+    return "yes" if all(checks) else "no"
+
+
+def reproduce_one(c: Construction) -> Row:
+    """Build ``c`` at its defaults and certify it (timing both)."""
+    start = time.perf_counter()
+    trap = c.build()
+    cert = certify(trap, probes=0)
+    seconds = time.perf_counter() - start
+    extra: dict[str, str] = {}
+    if c.kind == "near-stationary":
+        from badminima.constructions.saturated import gradient_bound
+
+        extra["gradient_norm_upper"] = f"{float(gradient_bound(trap)):.3g}"
+    binary = trap.dataset.is_binary
+    acc = accuracy(trap.network, trap.dataset, trap.point) if binary else None
+    better_acc = accuracy(trap.network, trap.dataset, trap.better) if binary and trap.better else None
+    return Row(
+        name=c.name,
+        network=trap.network.describe(),
+        kind=c.kind,
+        verdict=cert.verdict.value,
+        rigor=cert.rigor,
+        method=cert.method,
+        loss=cert.loss,
+        better_loss=cert.better_loss,
+        gap_lower=cert.gap_lower,
+        accuracy=acc,
+        better_accuracy=better_acc,
+        paper=dict(c.paper),
+        matches_paper=_matches(c, trap.dataset.n_points, cert.loss, cert.better_loss),
+        provenance=c.provenance,
+        seconds=seconds,
+        reason=cert.reason,
+        extra=extra,
+    )
+
+
+def reproduce(progress: Callable[[str], None] | None = None) -> list[Row]:
+    """One `Row` per trap construction of the registry (datasets are skipped), in registry order."""
+    rows = []
+    for c in REGISTRY.values():
+        if c.kind == "dataset":
+            continue
+        if progress is not None:
+            progress(c.name)
+        rows.append(reproduce_one(c))
+    return rows
