@@ -72,7 +72,7 @@ class SymbolicTrap:
         }
 
         def rational(e: Any, field_name: str) -> Fraction:
-            value = sympy.nsimplify(sympy.sympify(e).subs(subs)) if subs else sympy.sympify(e)
+            value = sympy.sympify(e).subs(subs)
             if not value.is_Rational:
                 raise ConstructionError(
                     f"{field_name}: expected an exact rational at these parameters, got {value}"

@@ -83,6 +83,7 @@ def reproduce_one(c: Construction) -> Row:
         from badminima.constructions.saturated import gradient_bound
 
         extra["gradient_norm_upper"] = f"{float(gradient_bound(trap)):.3g}"
+        extra["margin"] = str(c.values()["margin"])
     binary = trap.dataset.is_binary
     acc = accuracy(trap.network, trap.dataset, trap.point) if binary else None
     better_acc = accuracy(trap.network, trap.dataset, trap.better) if binary and trap.better else None
