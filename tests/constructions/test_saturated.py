@@ -81,17 +81,23 @@ def test_every_saturated_relu_instance_is_dead_by_the_margin_and_certifies(insta
         assert cert.verdict.value == "local-min" and cert.rigor == "exact"
 
 
-def test_saturated_sigmoid_gradient_is_tiny_not_zero_and_shrinks_like_exp_minus_margin():
+@pytest.mark.parametrize(
+    ("activation", "margins", "decay"),
+    # σ'(z) ≤ e^-m for sigmoid: 4 more margin → e^-4 smaller; tanh'(z) ≤ 4e^-2m: 2 more → e^-4 smaller.
+    [("sigmoid", (4, 8, 12), math.exp(-3)), ("tanh", (2, 4, 6), math.exp(-3))],
+)
+@pytest.mark.parametrize("layer", [0, 1])
+def test_saturated_smooth_gradient_is_tiny_not_zero_and_decays_with_the_margin(
+    activation, margins, decay, layer
+):
     data = construction("saturated-relu").dataset()
-    bounds = {}
-    for m in (4, 8, 12):
-        trap = saturated_layers(data, (2, 3, 3, 1), layer=0, margin=m, activation="sigmoid")
-        bounds[m] = gradient_bound(trap)
-        assert bounds[m] > 0
+    bounds = []
+    for m in margins:
+        trap = saturated_layers(data, (2, 3, 3, 1), layer=layer, margin=m, activation=activation)
+        bounds.append(gradient_bound(trap))
+        assert bounds[-1] > 0
         assert certify(trap, probes=0).verdict.value not in ("local-min", "bad-local-min")
-    # every derivative through the layer carries σ'(z) ≤ e^-m, so 4 more margin → ~e^-4 smaller
-    assert bounds[8] < bounds[4] * Fraction(math.exp(-3))
-    assert bounds[12] < bounds[8] * Fraction(math.exp(-3))
+    assert bounds[1] < bounds[0] * Fraction(decay) and bounds[2] < bounds[1] * Fraction(decay)
 
 
 def test_layer_and_widths_are_checked():

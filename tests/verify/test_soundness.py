@@ -151,8 +151,47 @@ def kink_with_descent_side(draw):
     return Trap(net, Dataset.of([[x] for x in xs], [[v] for v in ys]), point)
 
 
+@st.composite
+def duplicated_unit(draw):
+    """A unit of a 1-1-1 net at an exact critical point, duplicated with its output weight split λ : 1 − λ
+    (Fukumizu & Amari 2000). The small net: w = b = 0, c = ȳ − v·σ(0), on data with Σ (y_i − ȳ) x_i = 0,
+    so every partial derivative is exactly 0. In the 1-2-1 net, moving w_1 = ε/v_1, w_2 = −ε/v_2 keeps
+    the first- and second-order terms zero (Σ v_j w_j = 0, σ''(0) = 0) and changes the outputs by
+    κ ε³ x³ (1/v_1² − 1/v_2²) + O(ε⁵), κ = σ‴(0)/6 ≠ 0, so the loss changes by
+    (2κε³/N)(1/v_1² − 1/v_2²) Σ (ȳ − y_i) x_i³ + O(ε⁵): odd in ε, so one sign goes down — a saddle of
+    third order (Hessian positive semidefinite, singular), whenever |λ| ≠ |1 − λ| and Σ (ȳ − y) x³ ≠ 0.
+    The lower point is also exhibited at 60 digits by the independent reference."""
+    act = draw(st.sampled_from(["tanh", "sigmoid"]))
+    n = draw(st.integers(3, 6))
+    xs = [draw(small) for _ in range(n)]
+    ys = [draw(small) for _ in range(n - 1)]
+    xbar = sum(xs) / n
+    assume(xs[-1] != xbar)
+    ys.append(-sum(yi * (xi - xbar) for yi, xi in zip(ys, xs, strict=False)) / (xs[-1] - xbar))
+    ybar = sum(ys) / n
+    assert sum((yi - ybar) * xi for yi, xi in zip(ys, xs, strict=True)) == 0
+    assume(sum((ybar - yi) * xi**3 for yi, xi in zip(ys, xs, strict=True)) != 0)
+    v = draw(st.sampled_from([F(1), F(-2), F(3, 2)]))
+    lam = draw(st.sampled_from([F(-1), F(-1, 2), F(3, 2), F(2), F(1, 4)]))
+    half = F(1, 2) if act == "sigmoid" else F(0)
+    c = ybar - v * half
+    net = Network((1, 2, 1), act)
+    data = Dataset.of([[x] for x in xs], [[y] for y in ys])
+    point = Point.of([([[0], [0]], [0, 0]), ([[lam * v, (1 - lam) * v]], [c])])
+    v1, v2 = lam * v, (1 - lam) * v
+    base = reference_loss(net, data, point)
+    eps = F(1, 50)
+    lower = [
+        reference_loss(net, data, Point.of([([[s * eps / v1], [-s * eps / v2]], [0, 0]), ([[v1, v2]], [c])]))
+        for s in (1, -1)
+    ]
+    assert min(lower) < base  # the hand derivation, checked independently
+    return Trap(net, data, point)
+
+
 FAMILIES = {
     "deep-linear": deep_linear(),
+    "duplicated-unit": duplicated_unit(),
     "zero-hidden-weights": zero_hidden_weights(),
     "steep": steep_points(),
     "kink-descent": kink_with_descent_side(),
