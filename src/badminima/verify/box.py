@@ -83,9 +83,9 @@ class BoxResult:
 
 
 class _Box:
-    """One point laid out for the proof: in `arb` balls at ``precision`` bits, or (``precision`` None)
-    in float64 enclosures, which are a hundred times faster and enough unless the Hessian is
-    ill-conditioned."""
+    """One point laid out in `arb` balls at ``precision`` bits (the box Hessian goes through float64
+    enclosures, see `hessian`); with ``precision`` None, in float64 enclosures only, for the cheap
+    Newton steps of `polish`."""
 
     def __init__(self, network: Network, dataset: Dataset, point: Point, precision: int | None) -> None:
         self.network, self.dataset, self.point = network, dataset, point
@@ -96,23 +96,9 @@ class _Box:
 
     def flat(self, radius: Fraction) -> Any:
         """The box of ``radius`` (∞-norm) around the point, as a flat array of the backend."""
-        if isinstance(self.arith, EnclosureArithmetic):
-            f = self.prob.flat
-            r = float(radius)
-            r = r if Fraction(r) >= radius else float(np.nextafter(r, np.inf))
-            return Enclosure(f.mid, upper(f.rad + r, 1))
         with self.ball.context():
             rad = self.ball.constant(radius).upper()
             return self.ball.vector([v + flint.arb(0, rad) for v in self.prob.flat])
-
-    def bounds(self, x: Any) -> tuple[Fraction, Fraction]:
-        """Exact rational lower and upper bounds of a backend scalar."""
-        if isinstance(x, Enclosure):
-            lo, hi = float(x.lower()), float(-(-x).lower())
-            if not (x.is_finite() and math.isfinite(lo) and math.isfinite(hi)):
-                raise BackendError("a float enclosure is not finite; the computation overflowed")
-            return Fraction(lo), Fraction(hi)
-        return ball_bounds(x)
 
     def loss(self, flat: Any) -> Any:
         p = self.prob
@@ -155,12 +141,9 @@ class _Box:
         once, and the data in chunks so the (units × points × P) tangents stay a few MB."""
         p = self.prob
         enc = EnclosureArithmetic()
-        if isinstance(self.arith, EnclosureArithmetic):
-            flat, inputs, targets = self.flat(radius), p.inputs, p.targets
-        else:
-            with self.ball.context():
-                flat = Enclosure.of_balls(self.flat(radius))
-                inputs, targets = Enclosure.of_balls(p.inputs), Enclosure.of_balls(p.targets)
+        with self.ball.context():
+            flat = Enclosure.of_balls(self.flat(radius))
+            inputs, targets = Enclosure.of_balls(p.inputs), Enclosure.of_balls(p.targets)
         n = inputs.shape[1]
         chunk = max(1, HESSIAN_CHUNK // (max(self.network.widths) * len(flat)))
         total: Enclosure | None = None
@@ -288,7 +271,7 @@ def _stated_box(
     flat = box.flat(stated)
     if not box.region_holds(flat):
         return stated, None
-    return stated, box.bounds(box.loss(flat))[0]
+    return stated, ball_bounds(box.loss(flat))[0]
 
 
 def _distance_bound(a: Point, b: Point) -> Fraction:
@@ -353,7 +336,7 @@ def certify_minimum(
                 radius /= 16
                 continue
             if g_up < mu * radius / 2:
-                lo, hi = box.bounds(box.loss(box.prob.flat))
+                lo, hi = ball_bounds(box.loss(box.prob.flat))
                 steps.append(f"{label}: μ ≥ {float(mu):.3g} on the box of radius {float(radius):.3g}")
                 stated, lowest = _stated_box(network, dataset, point, center, radius, prec)
                 return BoxResult(
