@@ -208,13 +208,10 @@ def gradient_bound(trap: Trap, *, precision: int = 128) -> Fraction:
     tanh layer it shrinks like e^(−margin) (tanh: e^(−2·margin)) but is not zero."""
     from badminima.arithmetic.ball import BallArithmetic
     from badminima.landscape.derivatives import gradient
-    from badminima.verify.box import ball_bounds
+    from badminima.verify.box import norm_upper
 
     ball = BallArithmetic(precision)
-    g = gradient(trap.network, trap.dataset, trap.point, arith=ball)
-    with ball.context():
-        total = sum((v * v for v in g), ball.constant(Fraction(0)))
-        return ball_bounds(total.sqrt())[1]
+    return norm_upper(ball, list(gradient(trap.network, trap.dataset, trap.point, arith=ball)))
 
 
 def _default_data() -> Dataset:

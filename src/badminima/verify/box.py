@@ -118,7 +118,7 @@ class _Box:
                 raise BackendError("the float enclosure of the gradient is not finite")
             return g.mid, None
         balls = self.ball_gradient()
-        return np.array([float(v.mid()) for v in balls]), _norm_upper(self.ball, balls)
+        return np.array([float(v.mid()) for v in balls]), norm_upper(self.ball, balls)
 
     def ball_gradient(self) -> list[Any]:
         """The gradient at the point in balls (``precision`` bits; 128 at the float level)."""
@@ -133,7 +133,7 @@ class _Box:
 
     def gradient_bound(self) -> Fraction:
         """A proved upper bound on ‖∇F‖ at the point."""
-        return _norm_upper(self.ball, self.ball_gradient())
+        return norm_upper(self.ball, self.ball_gradient())
 
     def hessian(self, radius: Fraction) -> Enclosure:
         """An enclosure of ∇²F over the whole box of ``radius`` around the point: float64 midpoint-radius
@@ -199,7 +199,7 @@ class _Box:
         return mu_m / Fraction(float(tops.max()))
 
 
-def _norm_upper(ball: BallArithmetic, values: Sequence[Any]) -> Fraction:
+def norm_upper(ball: BallArithmetic, values: Sequence[Any]) -> Fraction:
     """A proved upper bound on the Euclidean norm of a vector of balls."""
     with ball.context():
         total = sum((v * v for v in values), flint.arb(0)).upper()
@@ -405,7 +405,7 @@ def certify_saddle(
                 prec,
                 steps=tuple(steps),
             )
-        g_up = _norm_upper(ball, g)
+        g_up = norm_upper(ball, g)
         floor = Fraction(scale) * Fraction(1, 2 ** (prec // 3))
         newton = float(np.linalg.norm(C @ np.array([float(x.mid()) for x in g])))
         radius = max(Fraction(4 * newton) if newton > 0 else Fraction(0), floor)
@@ -444,7 +444,7 @@ def certify_saddle(
                     continue
                 delta = to_fraction(sum((K[i, 0] * K[i, 0] for i in range(n)), flint.arb(0)).sqrt().upper())
             # F(x*) ≥ F(x̃) − ‖g‖δ − ½‖H(B)‖_F δ² since x* − x̃ has length ≤ δ and lies in B.
-            frob = _norm_upper(ball, [H[i, j] for i in range(n) for j in range(n)])
+            frob = norm_upper(ball, [H[i, j] for i in range(n) for j in range(n)])
             lo, hi = ball_bounds(box.loss(box.prob.flat))
             critical_lower = lo - g_up * delta - frob * delta * delta / 2
             x = center.flatten()
