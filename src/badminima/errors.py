@@ -32,3 +32,8 @@ class UndecidableSignError(BadminimaError, ArithmeticError):
 
 class BackendError(BadminimaError, ValueError):
     """A computation was asked of a number backend that cannot perform it (say why and what to use)."""
+
+
+class CatalogueError(BadminimaError, ValueError):
+    """A search catalogue cannot be opened, read or written; the message names the file and what was
+    expected."""

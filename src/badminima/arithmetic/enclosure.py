@@ -334,6 +334,9 @@ class EnclosureArithmetic:
                 )
         return out
 
+    def matmul(self, a: Any, b: Any) -> Any:
+        return a @ b
+
     def total(self, a: Any) -> Any:
         return a.sum()
 

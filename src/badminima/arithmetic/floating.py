@@ -52,6 +52,9 @@ class FloatArithmetic:
     def positive(self, a: Any, *, at_zero: bool) -> Any:
         return a >= 0 if at_zero else a > 0
 
+    def matmul(self, a: Any, b: Any) -> Any:
+        return a @ b
+
     def total(self, a: Any) -> Any:
         return a.sum()
 

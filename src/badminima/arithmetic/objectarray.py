@@ -102,6 +102,9 @@ class ObjectArrayArithmetic:
             out[idx] = s > 0 or (s == 0 and at_zero)
         return out
 
+    def matmul(self, a: Any, b: Any) -> Any:
+        return a @ b
+
     def total(self, a: Any) -> Any:
         items = list(np.asarray(a, dtype=object).ravel())
         acc = items[0]

@@ -57,6 +57,11 @@ class Arithmetic(Protocol):
         """
         ...
 
+    def matmul(self, a: Any, b: Any) -> Any:
+        """The matrix product ``a @ b`` of this backend's arrays (a method, not the operator, so that
+        ``torch.compile`` can trace batched arrays through it)."""
+        ...
+
     def total(self, a: Any) -> Any:
         """Sum of all entries, as a scalar."""
         ...

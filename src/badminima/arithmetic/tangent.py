@@ -175,6 +175,9 @@ class TangentArithmetic:
     def positive(self, a: Any, *, at_zero: bool) -> Any:
         return self.base.positive(a.v if isinstance(a, Tangent) else a, at_zero=at_zero)
 
+    def matmul(self, a: Any, b: Any) -> Any:
+        return a @ b
+
     def total(self, a: Any) -> Any:
         return a.sum()
 

@@ -69,7 +69,7 @@ def forward(
     zs, acts, used_masks = [], [a], []
     slope = network.negative_slope
     for layer, (W, b) in enumerate(params):
-        z = W @ a
+        z = arith.matmul(W, a)
         if b is not None:
             z = z + b[:, None]
         zs.append(z)

@@ -1,0 +1,253 @@
+"""One candidate dataset, end to end: multistart, clusters modulo symmetry, the worst strict local
+minimum against the best point found, a certificate, and the shrunk trap.
+
+`evaluate_candidates` is a pure function of its arguments (the seed of its starts comes from the
+search seed and the candidate index), importable at top level, so process pools and Dask workers can
+run it and a re-run gives the same answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.trap import Trap
+from badminima.search.catalogue import CERTIFIED, UNCERTIFIED, NewTrap
+from badminima.search.multistart import Ends, Init, Optimizer, Stopping
+from badminima.search.proposals import DatasetSpec, grid_of, to_dataset
+
+# A numeric strict minimum: Hessian index 0 and smallest eigenvalue above this (the certificate decides).
+MIN_EIGENVALUE = 1e-9
+# Bad minima closer than this (absolute, in loss) to the best point found are not worth certifying.
+MIN_GAP = 1e-4
+# How many of a candidate's numerically bad minima, worst first, are sent to the verifier.
+TRIES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSettings:
+    """Everything that decides what a search finds, except the seed: the network, the dataset shape,
+    the multistart per candidate (``starts`` inits drawn by ``init``, trained by ``optimizer`` under
+    ``stopping``), the strategy (``evolve``: random and mutated datasets; ``design``: the same, and each
+    find then moved by gradient-based inverse design), whether the score is weighted by basin share,
+    and whether finds are shrunk."""
+
+    network: Network
+    data: DatasetSpec
+    starts: int = 256
+    init: Init = field(default_factory=lambda: Init("normal", 3.0))
+    optimizer: Optimizer = field(default_factory=lambda: Optimizer("adam", lr=0.05))
+    stopping: Stopping = field(default_factory=lambda: Stopping(max_steps=1500))
+    strategy: str = "evolve"
+    weight_by_basin: bool = False
+    shrink: bool = True
+    generation: int = 16
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as JSON (stored with every run and trap; a resumed run must match it)."""
+        net = self.network
+        return {
+            "network": {
+                "widths": list(net.widths),
+                "activation": net.activation,
+                "output": net.output,
+                "loss": net.loss,
+                "bias": net.bias,
+            },
+            "data": self.data.to_json(),
+            "starts": self.starts,
+            "init": {"kind": self.init.kind, "scale": self.init.scale, "mean": self.init.mean},
+            "optimizer": {"name": self.optimizer.name, "lr": self.optimizer.lr},
+            "stopping": {
+                "max_steps": self.stopping.max_steps,
+                "grad_tol": self.stopping.grad_tol,
+                "max_norm": self.stopping.max_norm,
+            },
+            "strategy": self.strategy,
+            "weight_by_basin": self.weight_by_basin,
+            "shrink": self.shrink,
+            "generation": self.generation,
+        }
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    """What one candidate gave: its ``summary`` (stored for resuming; holds the dataset and score),
+    the traps to store, and the init-steps and seconds it took."""
+
+    index: int
+    summary: dict[str, Any]
+    traps: tuple[NewTrap, ...]
+    init_steps: int
+    seconds: float
+
+    @property
+    def score(self) -> float:
+        return float(self.summary["score"])
+
+
+def _accuracy_gap(trap: Trap) -> float | None:
+    from badminima.landscape.evaluation import accuracy
+
+    if not trap.dataset.is_binary or trap.better is None:
+        return None
+    bad, good = (
+        accuracy(trap.network, trap.dataset, trap.point),
+        accuracy(trap.network, trap.dataset, trap.better),
+    )
+    return None if bad is None or good is None else float(good - bad)
+
+
+def _stored(trap: Trap, cert: Any, share: float | None, interval: tuple[float, float] | None) -> NewTrap:
+    from badminima.verify.certificate import Verdict
+
+    certified = cert.verdict is Verdict.BAD_LOCAL_MIN
+    return NewTrap(
+        trap=trap,
+        status=CERTIFIED if certified else UNCERTIFIED,
+        certificate=cert.to_json(),
+        loss_gap=float(cert.gap_lower) if certified and cert.gap_lower is not None else None,
+        accuracy_gap=_accuracy_gap(trap),
+        basin_share=share,
+        basin_interval=interval,
+    )
+
+
+def start_seed(seed: int, index: int) -> int:
+    """The seed of candidate ``index``'s initialisations in a search with ``seed``."""
+    return int(np.random.SeedSequence([seed, index, 1]).generate_state(1)[0])
+
+
+def evaluate_candidates(
+    settings: SearchSettings,
+    seed: int,
+    indices: Sequence[int],
+    data: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> list[CandidateResult]:
+    """Evaluate candidates ``indices`` with grid data ``(coords, targets)``: one batched multistart
+    for all of them (`multistart_many`; the end points do not depend on which candidates share the
+    batch), then `analyse` each. Top level and picklable, for process pools and Dask workers."""
+    from badminima.search.multistart import multistart_many
+
+    t0 = time.perf_counter()
+    datasets = [to_dataset(settings.data, c, y) for c, y in data]
+    all_ends = multistart_many(
+        settings.network,
+        datasets,
+        settings.starts,
+        seeds=[start_seed(seed, i) for i in indices],
+        init=settings.init,
+        optimizer=settings.optimizer,
+        stopping=settings.stopping,
+    )
+    share = (time.perf_counter() - t0) / max(1, len(datasets))
+    return [
+        analyse(settings, seed, i, dataset, ends, seconds=share)
+        for i, dataset, ends in zip(indices, datasets, all_ends, strict=True)
+    ]
+
+
+def analyse(
+    settings: SearchSettings, seed: int, index: int, dataset: Dataset, ends: Ends, *, seconds: float = 0.0
+) -> CandidateResult:
+    """Certify candidate ``index``'s worst numerically strict bad minimum among its multistart
+    ``ends`` (against the lowest-loss end point found), shrink what is certified, and score the
+    candidate: the certified loss gap (times the basin share when ``weight_by_basin``), else 0."""
+    from badminima.search.clustering import cluster_points, wilson_interval
+    from badminima.search.shrink import shrink, size, to_point
+    from badminima.verify.certificate import Verdict
+    from badminima.verify.certify import certify
+
+    t0 = time.perf_counter()
+    net, spec = settings.network, settings.data
+    coords, targets = grid_of(spec, dataset)
+    finite = ends.status != "diverged"
+    best = int(np.argmin(np.where(finite, ends.losses, np.inf)))
+    best_loss = float(ends.losses[best])
+    critical = np.flatnonzero(ends.status == "critical")
+    clusters = cluster_points(net, ends.thetas[critical], ends.losses[critical]) if critical.size else []
+    minima = []
+    for c in clusters:
+        row = int(critical[c.index])
+        if ends.indices[row] == 0 and ends.min_eigenvalues[row] > MIN_EIGENVALUE:
+            minima.append((c, row))
+    bad = sorted((m for m in minima if m[0].loss > best_loss + MIN_GAP), key=lambda m: -m[0].loss)
+    summary: dict[str, Any] = {
+        "coords": coords.tolist(),
+        "targets": targets.tolist(),
+        "starts": ends.k,
+        "critical": int(critical.size),
+        "escaped": ends.count("escaped"),
+        "diverged": ends.count("diverged"),
+        "clusters": len(clusters),
+        "strict_minima": len(minima),
+        "best_loss": best_loss,
+        "worst_minimum_loss": bad[0][0].loss if bad else None,
+        "promise": (bad[0][0].loss - best_loss) if bad else 0.0,
+        "score": 0.0,
+        "certified": False,
+    }
+    traps: list[NewTrap] = []
+    better = to_point(net, ends.thetas[best])
+    for cluster, row in bad[:TRIES]:
+        share = cluster.count / ends.k
+        interval = wilson_interval(cluster.count, ends.k)
+        trap = Trap(
+            net,
+            dataset,
+            to_point(net, ends.thetas[row]),
+            better,
+            name=f"search-{seed}-{index}",
+            description=(
+                f"found by badminima search (seed {seed}, candidate {index}): a strict local minimum "
+                f"reached by {cluster.count} of {ends.k} starts"
+            ),
+            source="badminima search",
+        )
+        cert = certify(trap)
+        traps.append(_stored(trap, cert, share, interval))
+        if cert.verdict is not Verdict.BAD_LOCAL_MIN:
+            continue
+        gap = float(cert.gap_lower or Fraction(0))
+        summary.update(
+            certified=True,
+            score=gap * share if settings.weight_by_basin else gap,
+            gap=gap,
+            basin_share=share,
+            accuracy_gap=traps[-1].accuracy_gap,
+            size=list(size(dataset)),
+        )
+        if settings.shrink:
+            small = shrink(trap, cert, binary_targets=spec.targets == "binary")
+            if small.accepted:
+                described = (
+                    f"{trap.description}; shrunk from {small.size_before[0]} points (data size "
+                    f"{small.size_before[1]}) to {small.size_after[0]} (size {small.size_after[1]})"
+                )
+                shrunk = Trap(
+                    net,
+                    small.trap.dataset,
+                    small.trap.point,
+                    small.trap.better,
+                    name=f"{trap.name}-shrunk",
+                    description=described,
+                    source=trap.source,
+                )
+                # The basin share was measured on the found data, not the shrunk data: not stored.
+                traps.append(_stored(shrunk, small.certificate, None, None))
+            summary["shrunk_size"] = list(small.size_after)
+        break
+    return CandidateResult(
+        index=index,
+        summary=summary,
+        traps=tuple(traps),
+        init_steps=ends.init_steps,
+        seconds=seconds + time.perf_counter() - t0,
+    )
