@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from badminima.errors import (
         BackendError,
         BadminimaError,
+        CatalogueError,
         InvalidModelError,
         TrapFileError,
         UndecidableSignError,
@@ -46,11 +47,19 @@ if TYPE_CHECKING:
         loads_trap,
         save_trap,
     )
+    from badminima.search import Catalogue, SearchSettings, landscape, multistart, run_search, shrink
     from badminima.verify import Certificate, Diagnostics, Verdict, certify
 
 __version__ = "0.1.0"
 
 _HOMES = {
+    "shrink": "badminima.search",
+    "SearchSettings": "badminima.search",
+    "run_search": "badminima.search",
+    "landscape": "badminima.search",
+    "multistart": "badminima.search",
+    "Catalogue": "badminima.search",
+    "CatalogueError": "badminima.errors",
     "Arithmetic": "badminima.arithmetic",
     "BackendError": "badminima.errors",
     "BadminimaError": "badminima.errors",
@@ -90,6 +99,8 @@ __all__ = [
     "BackendError",
     "BadminimaError",
     "BallArithmetic",
+    "Catalogue",
+    "CatalogueError",
     "Certificate",
     "Dataset",
     "Diagnostics",
@@ -102,6 +113,7 @@ __all__ = [
     "PatternSummary",
     "Point",
     "Region",
+    "SearchSettings",
     "Trap",
     "TrapFileError",
     "UndecidableSignError",
@@ -113,12 +125,16 @@ __all__ = [
     "evaluate",
     "gradient",
     "hessian",
+    "landscape",
     "load_trap",
     "loads_trap",
     "loss",
+    "multistart",
     "pattern_summary",
     "region_of",
+    "run_search",
     "save_trap",
+    "shrink",
 ]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from badminima.errors import InvalidModelError
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.trap import Trap
@@ -23,10 +24,10 @@ from badminima.search.catalogue import CERTIFIED, UNCERTIFIED, NewTrap
 from badminima.search.multistart import Ends, Init, Optimizer, Stopping
 from badminima.search.proposals import DatasetSpec, grid_of, to_dataset
 
-# A numeric strict minimum: Hessian index 0 and smallest eigenvalue above this (the certificate decides).
-MIN_EIGENVALUE = 1e-9
 # Bad minima closer than this (absolute, in loss) to the best point found are not worth certifying.
 MIN_GAP = 1e-4
+STRATEGIES = ("evolve", "design")
+OBJECTIVES = ("loss", "accuracy")
 # How many of a candidate's numerically bad minima, worst first, are sent to the verifier.
 TRIES = 2
 
@@ -36,8 +37,9 @@ class SearchSettings:
     """Everything that decides what a search finds, except the seed: the network, the dataset shape,
     the multistart per candidate (``starts`` inits drawn by ``init``, trained by ``optimizer`` under
     ``stopping``), the strategy (``evolve``: random and mutated datasets; ``design``: the same, and each
-    find then moved by gradient-based inverse design), whether the score is weighted by basin share,
-    and whether finds are shrunk."""
+    find then moved by gradient-based inverse design), the objective (``loss``: the certified loss
+    gap; ``accuracy``: the accuracy gap of a certified trap, loss gap breaking ties), whether the score
+    is weighted by basin share, and whether finds are shrunk."""
 
     network: Network
     data: DatasetSpec
@@ -46,9 +48,31 @@ class SearchSettings:
     optimizer: Optimizer = field(default_factory=lambda: Optimizer("adam", lr=0.05))
     stopping: Stopping = field(default_factory=lambda: Stopping(max_steps=1500))
     strategy: str = "evolve"
+    objective: str = "loss"
     weight_by_basin: bool = False
     shrink: bool = True
     generation: int = 16
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise InvalidModelError(
+                f"strategy: expected one of {', '.join(STRATEGIES)}, got {self.strategy!r}"
+            )
+        if self.objective not in OBJECTIVES:
+            raise InvalidModelError(
+                f"objective: expected one of {', '.join(OBJECTIVES)}, got {self.objective!r}"
+            )
+        if self.objective == "accuracy" and self.data.targets != "binary":
+            raise InvalidModelError("objective: 'accuracy' needs binary (0/1) targets")
+        if self.starts < 1 or self.generation < 1:
+            raise InvalidModelError(
+                f"starts, generation: expected at least 1, got {self.starts} and {self.generation}"
+            )
+        if self.data.dim != self.network.widths[0] or self.data.outputs != self.network.widths[-1]:
+            raise InvalidModelError(
+                f"data: expected {self.network.widths[0]}-D inputs and {self.network.widths[-1]} target "
+                f"column(s) for {self.network.describe()}, got {self.data.dim} and {self.data.outputs}"
+            )
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON (stored with every run and trap; a resumed run must match it)."""
@@ -71,6 +95,7 @@ class SearchSettings:
                 "max_norm": self.stopping.max_norm,
             },
             "strategy": self.strategy,
+            "objective": self.objective,
             "weight_by_basin": self.weight_by_basin,
             "shrink": self.shrink,
             "generation": self.generation,
@@ -103,6 +128,42 @@ def _accuracy_gap(trap: Trap) -> float | None:
         accuracy(trap.network, trap.dataset, trap.better),
     )
     return None if bad is None or good is None else float(good - bad)
+
+
+def _designed(
+    settings: SearchSettings, trap: Trap, gap: float, bad: np.ndarray, better: np.ndarray
+) -> tuple[NewTrap, float] | None:
+    """The find moved by inverse design, when `certify` proves the moved trap with a wider gap."""
+    from badminima.search.design import inverse_design
+    from badminima.search.shrink import to_point
+    from badminima.verify.certificate import Verdict
+    from badminima.verify.certify import certify
+
+    spec = settings.data
+    design = inverse_design(
+        trap.network,
+        trap.dataset,
+        bad,
+        better,
+        extent=spec.extent / spec.denominator,
+        denominator=8 * spec.denominator,
+        move_targets=spec.targets == "real",
+    )
+    if len(design.gaps) < 2:
+        return None
+    moved = Trap(
+        trap.network,
+        design.dataset,
+        to_point(trap.network, design.bad.tolist()),
+        to_point(trap.network, design.better.tolist()),
+        name=f"{trap.name}-designed",
+        description=f"{trap.description}; data moved by inverse design ({len(design.gaps) - 1} steps)",
+        source=trap.source,
+    )
+    cert = certify(moved)
+    if cert.verdict is not Verdict.BAD_LOCAL_MIN or cert.gap_lower is None or float(cert.gap_lower) <= gap:
+        return None
+    return _stored(moved, cert, None, None), float(cert.gap_lower)
 
 
 def _stored(trap: Trap, cert: Any, share: float | None, interval: tuple[float, float] | None) -> NewTrap:
@@ -159,8 +220,9 @@ def analyse(
 ) -> CandidateResult:
     """Certify candidate ``index``'s worst numerically strict bad minimum among its multistart
     ``ends`` (against the lowest-loss end point found), shrink what is certified, and score the
-    candidate: the certified loss gap (times the basin share when ``weight_by_basin``), else 0."""
-    from badminima.search.clustering import cluster_points, wilson_interval
+    candidate by the objective (times the basin share when ``weight_by_basin``); 0 when nothing is
+    certified."""
+    from badminima.search.basins import landscape
     from badminima.search.shrink import shrink, size, to_point
     from badminima.verify.certificate import Verdict
     from badminima.verify.certify import certify
@@ -168,37 +230,29 @@ def analyse(
     t0 = time.perf_counter()
     net, spec = settings.network, settings.data
     coords, targets = grid_of(spec, dataset)
-    finite = ends.status != "diverged"
-    best = int(np.argmin(np.where(finite, ends.losses, np.inf)))
-    best_loss = float(ends.losses[best])
-    critical = np.flatnonzero(ends.status == "critical")
-    clusters = cluster_points(net, ends.thetas[critical], ends.losses[critical]) if critical.size else []
-    minima = []
-    for c in clusters:
-        row = int(critical[c.index])
-        if ends.indices[row] == 0 and ends.min_eigenvalues[row] > MIN_EIGENVALUE:
-            minima.append((c, row))
-    bad = sorted((m for m in minima if m[0].loss > best_loss + MIN_GAP), key=lambda m: -m[0].loss)
+    seen = landscape(net, ends)
+    best, best_loss = seen.best_row, seen.best_loss
+    bad = sorted((p for p in seen.minima if p.loss > best_loss + MIN_GAP), key=lambda p: -p.loss)
     summary: dict[str, Any] = {
         "coords": coords.tolist(),
         "targets": targets.tolist(),
         "starts": ends.k,
-        "critical": int(critical.size),
-        "escaped": ends.count("escaped"),
-        "diverged": ends.count("diverged"),
-        "clusters": len(clusters),
-        "strict_minima": len(minima),
+        "critical": sum(p.cluster.count for p in seen.points),
+        "escaped": seen.escaped,
+        "diverged": seen.diverged,
+        "clusters": len(seen.points),
+        "strict_minima": len(seen.minima),
         "best_loss": best_loss,
-        "worst_minimum_loss": bad[0][0].loss if bad else None,
-        "promise": (bad[0][0].loss - best_loss) if bad else 0.0,
+        "worst_minimum_loss": bad[0].loss if bad else None,
+        "promise": (bad[0].loss - best_loss) if bad else 0.0,
         "score": 0.0,
+        "tiebreak": 0.0,
         "certified": False,
     }
     traps: list[NewTrap] = []
     better = to_point(net, ends.thetas[best])
-    for cluster, row in bad[:TRIES]:
-        share = cluster.count / ends.k
-        interval = wilson_interval(cluster.count, ends.k)
+    for found in bad[:TRIES]:
+        row, share, interval = found.row, found.share, found.interval
         trap = Trap(
             net,
             dataset,
@@ -207,7 +261,7 @@ def analyse(
             name=f"search-{seed}-{index}",
             description=(
                 f"found by badminima search (seed {seed}, candidate {index}): a strict local minimum "
-                f"reached by {cluster.count} of {ends.k} starts"
+                f"reached by {found.cluster.count} of {ends.k} starts"
             ),
             source="badminima search",
         )
@@ -216,14 +270,25 @@ def analyse(
         if cert.verdict is not Verdict.BAD_LOCAL_MIN:
             continue
         gap = float(cert.gap_lower or Fraction(0))
+        weight = share if settings.weight_by_basin else 1.0
+        accuracy_gap = traps[-1].accuracy_gap
         summary.update(
             certified=True,
-            score=gap * share if settings.weight_by_basin else gap,
             gap=gap,
             basin_share=share,
-            accuracy_gap=traps[-1].accuracy_gap,
+            accuracy_gap=accuracy_gap,
             size=list(size(dataset)),
         )
+        if settings.strategy == "design":
+            designed = _designed(settings, trap, gap, ends.thetas[row], ends.thetas[best])
+            if designed is not None:
+                traps.append(designed[0])
+                summary["designed_gap"] = designed[1]
+                gap = max(gap, designed[1])
+        primary, secondary = (
+            (gap, accuracy_gap or 0.0) if settings.objective == "loss" else (accuracy_gap or 0.0, gap)
+        )
+        summary.update(score=primary * weight, tiebreak=secondary * weight)
         if settings.shrink:
             small = shrink(trap, cert, binary_targets=spec.targets == "binary")
             if small.accepted:

@@ -396,7 +396,7 @@ def multistart(
 
     Example:
         >>> from badminima.constructions import construction
-        >>> trap = construction("relu-blind-spot-1").build()
+        >>> trap = construction("relu-blind-spot").build()
         >>> ends = multistart(trap.network, trap.dataset, 64, seed=0)
         >>> ends.k
         64
