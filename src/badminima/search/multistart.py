@@ -34,6 +34,11 @@ STATUSES = ("critical", "unconverged", "escaped", "diverged")
 _POLISH_FLOATS = 1 << 24
 _UNROLL = 10
 _MAX_DAMPING = 1e8
+# Each dataset's block of columns is padded to a multiple of this many: torch's CPU kernels round a
+# column differently in a SIMD body than in a scalar tail (and pick reduction paths by width), so only
+# then does a column's arithmetic not depend on what else shares the batch. 64 covers 4 AVX-512
+# vectors of float32; small batches are per-step overhead, so the padding is nearly free.
+_LANES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +327,7 @@ def polish(
     norms, smallest Hessian eigenvalues and Hessian indices (eigenvalues below −1e-9·max(1, |λ|max))."""
     p, k = thetas.shape
     inputs, targets = _data(network, dataset, k, torch.float64)
-    size = max(1, _POLISH_FLOATS // max(1, p * p))
+    size = max(1, _POLISH_FLOATS // max(1, p * p) // _LANES) * _LANES
     parts = [
         _polish_chunk(
             network,
@@ -403,9 +408,9 @@ def multistart(
     """
     if starts is not None:
         s = torch.as_tensor(np.asarray(starts, dtype=np.float64))
-        if s.ndim != 2 or s.shape[1] != network.n_params:
+        if s.ndim != 2 or s.shape[1] != network.n_params or s.shape[0] == 0:
             raise InvalidModelError(
-                f"starts: expected a (K, {network.n_params}) array for {network.describe()}, "
+                f"starts: expected a (K ≥ 1, {network.n_params}) array for {network.describe()}, "
                 f"got shape {tuple(s.shape)}"
             )
         theta0 = s.T.contiguous()
@@ -455,12 +460,20 @@ def _run(
 ) -> list[Ends]:
     t0 = time.perf_counter()
     data: Dataset | list[Dataset] = datasets[0] if len(datasets) == 1 else datasets
+    p, groups = theta0.shape[0], len(datasets)
+    per = theta0.shape[1] // groups
+    width = -(-per // _LANES) * _LANES
+    # Padding columns repeat the block's own starts; they are dropped again below.
+    theta0 = theta0.reshape(p, groups, per)[:, :, torch.arange(width) % per].reshape(p, groups * width)
+    keep = (torch.arange(groups)[:, None] * width + torch.arange(per)).reshape(-1)
     theta, status, steps, _ = train(
         network, data, theta0, optimizer=optimizer, stopping=stopping, dtype=dtype, compile=compile
     )
     t1 = time.perf_counter()
     theta, losses, gn, min_eig, index = polish(network, data, theta, iterations=polish_iterations)
     t2 = time.perf_counter()
+    theta, status, steps = theta[:, keep], status[keep.numpy()], steps[keep.numpy()]
+    losses, gn, min_eig, index = (a[keep.numpy()] for a in (losses, gn, min_eig, index))
     big = theta.abs().amax(0).numpy()
     out = status.copy()
     live = (out != "escaped") & (out != "diverged")
