@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from badminima.errors import BadminimaError
 
@@ -375,11 +375,14 @@ def _cmd_search(args: argparse.Namespace) -> int:
     from badminima.search.candidates import SearchSettings
     from badminima.search.catalogue import Catalogue
     from badminima.search.display import live_progress, summary
-    from badminima.search.executors import make_executor
+    from badminima.search.executors import check_executor, make_executor
     from badminima.search.multistart import Init, Optimizer, Stopping
     from badminima.search.pipeline import Budget, run_search
     from badminima.search.proposals import DatasetSpec
 
+    # Everything a user can get wrong is checked before the catalogue is touched or workers start.
+    budget = Budget.parse(args.budget)
+    check_executor(args.executor, workers=args.workers, address=args.scheduler)
     net = Network(args.widths, args.activation, output=args.output, loss=args.loss)
     if net.depth < 2:
         raise InvalidModelError(
@@ -400,11 +403,12 @@ def _cmd_search(args: argparse.Namespace) -> int:
         optimizer=Optimizer(args.optimizer, lr=args.lr),
         stopping=Stopping(max_steps=args.steps),
         strategy=args.strategy,
+        objective=args.objective,
         weight_by_basin=args.weight_by_basin,
         shrink=not args.no_shrink,
     )
-    budget = Budget.parse(args.budget)
-    with Catalogue.open(args.catalogue) as catalogue:
+    # --resume never creates a catalogue: a missing file is a mistyped path, not a fresh start.
+    with Catalogue.open(args.catalogue, create=not args.resume) as catalogue:
         if args.resume and catalogue.latest_run(settings.to_json(), args.seed) is None:
             raise InvalidModelError(
                 f"--resume: {args.catalogue} has no run with these settings and seed {args.seed} "
@@ -414,9 +418,11 @@ def _cmd_search(args: argparse.Namespace) -> int:
         def stop(signum: int, frame: Any) -> None:
             raise KeyboardInterrupt
 
+        # SIGTERM stops the search as Ctrl-C does: what is recorded stays, the summary is printed.
         previous = signal.signal(signal.SIGTERM, stop)
-        executor = make_executor(args.executor, workers=args.workers, address=args.scheduler)
+        executor = None
         try:
+            executor = make_executor(args.executor, workers=args.workers, address=args.scheduler)
             display, update = live_progress(budget)
             with display:
                 report = run_search(
@@ -429,7 +435,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
                     on_progress=update,
                 )
         finally:
-            executor.close()
+            if executor is not None:
+                executor.close()
             signal.signal(signal.SIGTERM, previous)
         if args.json:
             print(
@@ -601,11 +608,19 @@ def _int_at_least(minimum: int, what: str) -> Any:
     return parse
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the command's error style: a usage mistake is one line on stderr, exit status 2
+    (its subcommand parsers are of this class too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``badminima`` command."""
     from badminima import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="badminima",
         description=(
             "Does this network, on this finite dataset, have a bad local minimum, and where? "
@@ -757,8 +772,9 @@ def build_parser() -> argparse.ArgumentParser:
     srch.add_argument(
         "--workers",
         type=_int_at_least(1, "a number of workers"),
-        default=1,
-        help="processes evaluating candidates (default 1: in this process, usually fastest on few cores)",
+        default=min(os.cpu_count() or 1, 8),
+        help="local processes evaluating candidates (default: one per core, at most 8; 1 runs in this "
+        "process); with --executor dask, the size of a local cluster",
     )
     srch.add_argument(
         "--executor",
@@ -802,6 +818,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="evolve",
         choices=["evolve", "design"],
         help="evolve: random and mutated datasets; design: also move each find's data by inverse design",
+    )
+    srch.add_argument(
+        "--objective",
+        default="loss",
+        choices=["loss", "accuracy"],
+        help="rank finds by certified loss gap (default) or by accuracy gap (0/1 targets; loss gap ties)",
     )
     srch.add_argument(
         "--weight-by-basin",

@@ -37,3 +37,8 @@ class BackendError(BadminimaError, ValueError):
 class CatalogueError(BadminimaError, ValueError):
     """A search catalogue cannot be opened, read or written; the message names the file and what was
     expected."""
+
+
+class ExecutorError(BadminimaError, RuntimeError):
+    """Where a search's evaluations should run cannot be used: a missing optional package (distributed),
+    or a Dask scheduler that cannot be reached; the message says which and how to fix it."""

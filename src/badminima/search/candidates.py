@@ -9,7 +9,7 @@ run it and a re-run gives the same answer.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -195,6 +195,17 @@ def evaluate_candidates(
     """Evaluate candidates ``indices`` with grid data ``(coords, targets)``: one batched multistart
     for all of them (`multistart_many`; the end points do not depend on which candidates share the
     batch), then `analyse` each. Top level and picklable, for process pools and Dask workers."""
+    return list(iter_candidates(settings, seed, indices, data))
+
+
+def iter_candidates(
+    settings: SearchSettings,
+    seed: int,
+    indices: Sequence[int],
+    data: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> Iterator[CandidateResult]:
+    """`evaluate_candidates`, yielding each result as soon as it is analysed (so that a search in
+    this process can commit it before certifying the next)."""
     from badminima.search.multistart import multistart_many
 
     t0 = time.perf_counter()
@@ -209,10 +220,8 @@ def evaluate_candidates(
         stopping=settings.stopping,
     )
     share = (time.perf_counter() - t0) / max(1, len(datasets))
-    return [
-        analyse(settings, seed, i, dataset, ends, seconds=share)
-        for i, dataset, ends in zip(indices, datasets, all_ends, strict=True)
-    ]
+    for i, dataset, ends in zip(indices, datasets, all_ends, strict=True):
+        yield analyse(settings, seed, i, dataset, ends, seconds=share)
 
 
 def analyse(

@@ -1,5 +1,5 @@
-"""What a running search shows: a live progress line on stderr (rich; off when stderr is not a
-terminal or ``CI`` is set) and the summary table printed at the end."""
+"""What a running search shows: live progress on stderr (a rich bar on a terminal; plain lines when
+stderr is not a terminal or ``CI`` is set) and the summary table, printed on stdout at the end."""
 
 from __future__ import annotations
 
@@ -18,54 +18,99 @@ def _gap(x: float | None) -> str:
     return "—" if x is None else f"{x:.4g}"
 
 
+def _clock(seconds: float | None) -> str:
+    if seconds is None or not seconds < 1e8:
+        return "-:--:--"
+    whole = max(0, round(seconds))
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
 def _status(p: Progress) -> str:
+    """Candidates tried (and the run's count against a candidate budget), traps found, best gap, rate."""
+    run = f" ({p.evaluated}/{p.budget.candidates} in run)" if p.budget.candidates is not None else ""
     return (
-        f"tried {p.tried} · traps {p.traps}"
+        f"tried {p.tried}{run} · traps {p.traps}"
         + (f" (+{p.uncertified} uncertified)" if p.uncertified else "")
         + f" · best gap {_gap(p.best_gap)} · {p.rate:.3g} init-steps/s"
     )
 
 
+def _fraction_and_eta(budget: Budget, p: Progress | None, elapsed: float) -> tuple[float, float | None]:
+    """How much of the budget is spent, and the seconds left (None until there is a pace to go by)."""
+    fraction, eta = 0.0, None
+    if budget.seconds is not None:
+        fraction, eta = elapsed / budget.seconds, max(0.0, budget.seconds - elapsed)
+    if budget.candidates is not None and p is not None:
+        fraction = max(fraction, p.evaluated / budget.candidates)
+        if p.tried and p.seconds > 0:
+            left = max(0, budget.candidates - p.evaluated) * p.seconds / p.tried
+            eta = left if eta is None else min(eta, left)
+    return min(1.0, fraction), eta
+
+
 def live_progress(
-    budget: Budget, *, stream: TextIO | None = None
+    budget: Budget, *, stream: TextIO | None = None, every: float = 10.0
 ) -> tuple[AbstractContextManager[Any], Callable[[Progress], None]]:
-    """A context (the live display) and the callback that updates it. On a terminal: a bar over the
-    budget (time or candidates) with rate and ETA; otherwise a plain line every 10 seconds."""
+    """A context (the live display) and the callback `run_search` calls with its `Progress`.
+
+    On a terminal: a bar over the budget (time or candidates) with elapsed time and ETA, and below it
+    candidates tried, traps found, best gap and init-steps/s, redrawn four times a second. When
+    ``stream`` is not a terminal or ``CI`` is set: a plain line every ``every`` seconds instead.
+    """
     stream = stream or sys.stderr
+    started = time.monotonic()
     if not stream.isatty() or os.environ.get("CI"):
-        last = [time.monotonic()]
+        last = [started]
 
         def plain(p: Progress) -> None:
-            if time.monotonic() - last[0] >= 10:
-                last[0] = time.monotonic()
-                print(f"search: {p.seconds:.0f}s, {_status(p)}", file=stream, flush=True)
+            now = time.monotonic()
+            if p.tried and now - last[0] >= every:
+                last[0] = now
+                _, eta = _fraction_and_eta(budget, p, now - started)
+                print(
+                    f"search: {_clock(now - started)} elapsed, ETA {_clock(eta)}: {_status(p)}",
+                    file=stream,
+                    flush=True,
+                )
 
         return nullcontext(), plain
 
-    from rich.console import Console
-    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-    from rich.progress import Progress as Bar
+    from rich.console import Console, Group
+    from rich.live import Live
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+    from rich.text import Text
 
-    bar = Bar(
-        TextColumn("search"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[status]}"),
-        console=Console(file=stream),
-        refresh_per_second=4,
-    )
-    total = budget.seconds if budget.seconds is not None else float(budget.candidates or 1)
-    task = bar.add_task("search", total=total, status="starting (the first batch takes a few seconds)")
-    started = time.monotonic()
+    latest: list[Progress | None] = [None]
+
+    def render() -> Group:
+        elapsed = time.monotonic() - started
+        p = latest[0]
+        fraction, eta = _fraction_and_eta(budget, p, elapsed)
+        head = Table.grid(padding=(0, 1))
+        head.add_row(
+            "search",
+            ProgressBar(total=1.0, completed=fraction, width=30),
+            f"{fraction:>4.0%}",
+            f"{_clock(elapsed)} elapsed",
+            f"ETA {_clock(eta)}",
+        )
+        status = (
+            _status(p) if p is not None and p.tried else "starting: the first candidates take a few seconds"
+        )
+        return Group(head, Text(status))  # wraps on a narrow terminal rather than losing the rate
 
     def update(p: Progress) -> None:
-        done = time.monotonic() - started if budget.seconds is not None else float(p.evaluated)
-        bar.update(task, completed=min(done, total), status=_status(p))
+        latest[0] = p
 
-    return bar, update
+    # stdout stays the summary's alone (--json output must parse): nothing is redirected into the bar.
+    live = Live(
+        get_renderable=render,
+        console=Console(file=stream),
+        refresh_per_second=4,
+        redirect_stdout=False,
+    )
+    return live, update
 
 
 def summary(report: SearchReport, catalogue: Catalogue) -> list[str]:
@@ -88,15 +133,17 @@ def summary(report: SearchReport, catalogue: Catalogue) -> list[str]:
         )
         for entry_id in report.new_traps:
             e = catalogue.entry(entry_id)
+            name = e.trap.name or ""
+            kind = next((k for k in ("shrunk", "designed") if name.endswith(f"-{k}")), None)
             basin = (
                 f"{e.basin_share:.3g} [{e.basin_interval[0]:.2g}, {e.basin_interval[1]:.2g}]"
                 if e.basin_share is not None and e.basin_interval is not None
-                else "— (shrunk data)"
+                else "— (data changed)"
             )
             lines.append(
                 f"{e.id:>4}  {e.trap.dataset.n_points:>6}  {_gap(e.loss_gap):>10}  "
                 f"{_gap(e.accuracy_gap):>8}  {basin:>20}  candidate {e.candidate}"
-                + (" (shrunk)" if (e.trap.name or "").endswith("-shrunk") else "")
+                + (f" ({kind})" if kind else "")
             )
         lines.append("")
         lines.append(

@@ -4,7 +4,8 @@ process pool or on Dask), and commit each result to the catalogue as it arrives.
 Determinism: candidate i of a search with seed s is proposed from (s, i) and the evaluations of the
 generations before i's, never from its own generation, so the same seed gives the same candidates
 whatever the number of workers, the order results arrive in, or where a resumed search restarted.
-A budget in candidates therefore reproduces exactly; a budget in time stops wherever the clock does.
+A budget in candidates therefore reproduces exactly; a budget in time stops wherever the clock does
+(after the round in flight, sized to end near the deadline).
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from badminima.errors import InvalidModelError
-from badminima.search.candidates import CandidateResult, SearchSettings, evaluate_candidates
+from badminima.search.candidates import CandidateResult, SearchSettings, evaluate_candidates, iter_candidates
 from badminima.search.catalogue import CERTIFIED, Catalogue
 from badminima.search.executors import Executor, InProcess
 from badminima.search.proposals import propose
@@ -55,7 +57,8 @@ class Budget:
 
 @dataclass
 class Progress:
-    """The live counts a progress display shows (updated after every recorded candidate)."""
+    """The live counts a progress display shows: `run_search` passes it to ``on_progress`` once at the
+    start (``evaluated`` then counts what a resumed run did before) and after every recorded candidate."""
 
     tried: int = 0
     evaluated: int = 0
@@ -91,17 +94,28 @@ class SearchReport:
 
 
 def elite(evaluations: Sequence[tuple[int, dict[str, Any]]]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The datasets worth mutating: the best ``ELITE`` by certified score, then by numeric promise (a
-    numerically strict bad minimum not yet certified), ties to the earlier candidate."""
+    """The datasets worth mutating: the best ``ELITE`` by certified score, then its tie-break (the other
+    gap), then numeric promise (a numerically strict bad minimum not yet certified), ties to the
+    earlier candidate."""
     ranked = sorted(
         (
-            (-float(s.get("score", 0.0)), -float(s.get("promise", 0.0)), i, s)
+            (-float(s.get("score", 0.0)), -float(s.get("tiebreak", 0.0)), -float(s.get("promise", 0.0)), i, s)
             for i, s in evaluations
             if float(s.get("score", 0.0)) > 0 or float(s.get("promise", 0.0)) > 0
         ),
-        key=lambda r: r[:3],
+        key=lambda r: r[:4],
     )
     return [(np.array(s["coords"]), np.array(s["targets"])) for *_, s in ranked[:ELITE]]
+
+
+def _best_gap(summaries: Iterable[dict[str, Any]], best: float | None = None) -> float | None:
+    """The largest certified loss gap among candidate ``summaries`` (a designed find's counts too) and
+    ``best``; None if there is none."""
+    for s in summaries:
+        if "gap" in s:
+            gap = max(float(s["gap"]), float(s.get("designed_gap", 0.0)))
+            best = gap if best is None else max(best, gap)
+    return best
 
 
 def _parts(items: list[int], n: int) -> list[list[int]]:
@@ -123,8 +137,28 @@ def run_search(
     """Search until the budget is spent or the user interrupts (KeyboardInterrupt, which the CLI also
     raises on SIGTERM): what was recorded stays, at most the candidates in flight are lost.
 
-    With ``resume``, continue the newest run in ``catalogue`` with these settings and seed (skipping
-    every candidate it recorded); without, start a new run.
+    Candidates go out a generation at a time (``settings.generation``), split over the executor's
+    workers; under a time budget a round holds only what the time left allows at the pace measured so
+    far. Each result is committed to ``catalogue`` as it arrives.
+
+    Args:
+        settings: what decides the candidates and their evaluation (stored with the run).
+        seed: the search seed; with ``settings`` it decides every candidate.
+        budget: seconds of this session, or candidates of the run (a resumed run counts its earlier ones).
+        catalogue: where the run, its evaluations and its traps are recorded.
+        resume: continue the newest run in ``catalogue`` with these settings and seed, skipping every
+            candidate it recorded; start a new run if there is none (the CLI refuses that case instead).
+        executor: where evaluations run (default: `InProcess`); the caller closes it.
+        on_progress: called with the live `Progress` once at the start and after every recorded candidate;
+            a KeyboardInterrupt it raises stops the search like Ctrl-C.
+        clock: seconds, for the time budget and the pace (a fake one in tests).
+
+    Returns:
+        The `SearchReport`; ``interrupted`` is True if a KeyboardInterrupt stopped it.
+
+    Raises:
+        CatalogueError: the catalogue cannot be written.
+        RuntimeError: the executor returned no result for a round (a broken executor, not bad input).
     """
     executor = executor or InProcess()
     started = clock()
@@ -136,7 +170,8 @@ def run_search(
     done: dict[int, dict[str, Any]] = dict(catalogue.evaluations(run_id))
     before = len(done)
     progress = Progress(evaluated=before, budget=budget)
-    progress.best_gap = max((float(s["gap"]) for s in done.values() if "gap" in s), default=None)
+    progress.best_gap = _best_gap(done.values())
+    earlier = frozenset(done)
     new_traps: list[int] = []
     interrupted = False
 
@@ -148,43 +183,75 @@ def run_search(
     def take(result: CandidateResult) -> None:
         ids = catalogue.record(run_id, result.index, result.summary, result.traps)
         done[result.index] = result.summary
-        new_traps.extend(i for i in ids if catalogue.entry(i).status == CERTIFIED)
+        statuses = [catalogue.entry(i).status for i in ids]
+        new_traps.extend(i for i, status in zip(ids, statuses, strict=True) if status == CERTIFIED)
         progress.tried += 1
         progress.evaluated = len(done)
-        progress.traps += sum(1 for t in result.traps if t.status == CERTIFIED)
-        progress.uncertified += sum(1 for t in result.traps if t.status != CERTIFIED)
-        if "gap" in result.summary:
-            gap = float(result.summary["gap"])
-            progress.best_gap = gap if progress.best_gap is None else max(progress.best_gap, gap)
+        progress.traps = len(new_traps)
+        progress.uncertified += sum(1 for status in statuses if status != CERTIFIED)
+        progress.best_gap = _best_gap([result.summary], progress.best_gap)
         progress.init_steps += result.init_steps
         progress.seconds = clock() - started
         if on_progress is not None:
             on_progress(progress)
 
+    def this_round(todo: list[int]) -> list[int]:
+        # Under a time budget, submit no more than the time left allows at the pace measured so far
+        # (a first round of one candidate per worker measures it), and let that round finish: the
+        # search ends near its deadline, neither a whole generation later nor throwing finished work
+        # away. Which candidates share a batch does not change their results.
+        if budget.seconds is None:
+            return todo
+        if pace is None:
+            return todo[: executor.workers]
+        left = budget.seconds - (clock() - started)
+        return todo[: executor.workers * max(1, int(left / pace))]
+
     size = settings.generation
     generation = 0
+    pace: float | None = None  # seconds one worker took per candidate in the last round
     try:
+        if on_progress is not None:
+            on_progress(progress)
         while not out_of_budget():
             base = generation * size
-            generation += 1
-            todo = [i for i in range(base, base + size) if i not in done]
-            if budget.candidates is not None:
-                todo = [i for i in todo if i < budget.candidates]
+            todo = [
+                i
+                for i in range(base, base + size)
+                if i not in done and (budget.candidates is None or i < budget.candidates)
+            ]
             if not todo:
+                generation += 1
                 continue
+            todo = this_round(todo)
             parents = elite(sorted((i, s) for i, s in done.items() if i < base))
             proposals = {i: propose(settings.data, seed, i, parents) for i in todo}
             calls = [
                 (settings, seed, part, [proposals[i] for i in part])
                 for part in _parts(todo, executor.workers)
             ]
-            for results in executor.map_unordered(evaluate_candidates, calls):
-                for result in results:
-                    take(result)
-                if out_of_budget():
-                    break
+            round_started, recorded = clock(), progress.tried
+            # In this process, results are committed one by one as they are analysed; elsewhere a
+            # worker's part arrives whole.
+            evaluate = iter_candidates if isinstance(executor, InProcess) else evaluate_candidates
+            with closing(executor.map_unordered(evaluate, calls)) as finished:
+                for results in finished:
+                    for result in results:
+                        take(result)
+            if progress.tried == recorded:
+                raise RuntimeError(f"the executor returned no result for candidates {todo}")
+            pace = (clock() - round_started) / math.ceil(len(todo) / executor.workers)
     except KeyboardInterrupt:
         interrupted = True
+        # The interrupt may land between a record's commit and `take` counting it: what this session
+        # did is what the catalogue holds, so recount from there when the two disagree.
+        session = [(i, s) for i, s in catalogue.evaluations(run_id) if i not in earlier]
+        if len(session) != progress.tried:
+            entries = [e for e in catalogue.entries(run_id=run_id) if e.candidate not in earlier]
+            new_traps = [e.id for e in entries if e.status == CERTIFIED]
+            progress.uncertified = sum(1 for e in entries if e.status != CERTIFIED)
+            progress.tried = len(session)
+            progress.best_gap = _best_gap((s for _, s in session), progress.best_gap)
     return SearchReport(
         run_id=run_id,
         resumed=resumed,
