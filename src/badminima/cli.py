@@ -357,6 +357,15 @@ def _widths(text: str) -> tuple[int, ...]:
     return widths
 
 
+def _search_seed(text: str) -> int:
+    seed = _int_at_least(0, "a seed")(text)
+    if seed >= 2**63:
+        raise argparse.ArgumentTypeError(
+            f"expected a seed below 2^63 (the catalogue stores 64-bit integers), got {text}"
+        )
+    return seed
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -768,7 +777,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     srch.add_argument("--denominator", type=_int_at_least(1, "a denominator"), default=1, help="(default 1)")
     srch.add_argument("--budget", required=True, help="time (90s, 10m, 1.5h) or a number of candidates (200)")
-    srch.add_argument("--seed", type=_int_at_least(0, "a seed"), default=0, help="(default 0)")
+    srch.add_argument("--seed", type=_search_seed, default=0, help="0 <= S < 2^63 (default 0)")
     srch.add_argument(
         "--workers",
         type=_int_at_least(1, "a number of workers"),

@@ -326,7 +326,7 @@ def test_an_unknown_entry_names_the_ids_there_are(cat):
     ("kwargs", "fragment"),
     [
         ({"status": "proved"}, "status: expected one of certified, uncertified, got 'proved'"),
-        ({"status": CERTIFIED}, "'certified' needs a certificate with verdict bad-local-min or local-min"),
+        ({"status": CERTIFIED}, "'certified' needs a certificate with verdict bad-local-min,"),
         ({"status": CERTIFIED, "certificate": INCONCLUSIVE}, "got 'inconclusive'"),
         ({"certificate": {"reason": "no verdict"}}, "certificate: expected a dict with a 'verdict'"),
         ({"certificate": {**INCONCLUSIVE, "x": float("nan")}}, "certificate: expected JSON-ready data"),

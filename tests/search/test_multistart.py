@@ -285,6 +285,19 @@ def test_one_batch_of_many_datasets_equals_separate_runs_bitwise(optimizer, dtyp
     assert len({tuple(e.steps) for e in many}) > 1 or len(set(many[0].steps)) > 1
 
 
+def test_wide_layers_on_many_points_batch_bitwise_too():
+    # 32 hidden units on 32 points take the einsum path of Batch.__matmul__ (32·2·32 products per point);
+    # the path used to be chosen by the whole batch's size, so a dataset alone and in a batch of four
+    # took different paths and ended up to 1e-14 apart (found in review).
+    net = Network((2, 32, 1), "tanh")
+    spec = DatasetSpec(32, 2, "real", extent=6)
+    datasets = [to_dataset(spec, *random_dataset(spec, candidate_rng(1, i))) for i in range(4)]
+    kwargs = {"stopping": Stopping(max_steps=40, check_every=20), "polish_iterations": 2}
+    many = multistart_many(net, datasets, 64, seeds=[0, 1, 2, 3], **kwargs)
+    alone = multistart(net, datasets[2], 64, seed=2, **kwargs)
+    assert np.array_equal(many[2].thetas, alone.thetas)
+
+
 # ---------------------------------------------------------------------------------------------------
 # The paper's traps are basins the engine finds
 

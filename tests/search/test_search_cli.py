@@ -19,7 +19,8 @@ from badminima.cli import main
 from badminima.search.catalogue import Catalogue
 
 # A cheap search (16 candidates, the command's generation, take about a second): 6 points with 0/1
-# labels on a 2-2-1 sigmoid network, 32 starts of 100 steps each, nothing shrunk.
+# labels on a 2-2-1 sigmoid network, 32 starts of 100 steps each, nothing shrunk, in this process (which
+# commits candidates in index order).
 SEARCH = [
     "search",
     "--widths", "2,2,1",
@@ -30,6 +31,7 @@ SEARCH = [
     "--steps", "100",
     "--no-shrink",
     "--seed", "3",
+    "--workers", "1",
 ]  # fmt: skip
 
 

@@ -18,9 +18,9 @@ import torch
 
 from badminima.arithmetic.protocol import Arithmetic, Rigor
 
-# Above this many elements, ``W @ a`` goes through einsum (a batched matmul) instead of one broadcast
-# product, whose (out, in, N, K) temporary would not fit in cache.
-_BROADCAST_LIMIT = 1 << 20
+# Above this many products per point, ``W @ a`` accumulates over the inner index instead of forming
+# one broadcast (out, in, N, K) temporary, which would not fit in cache.
+_BROADCAST_LIMIT = 256
 
 
 def _lift(x: Any) -> Any:
@@ -54,11 +54,16 @@ class Batch:
     def __matmul__(self, other: Any) -> Batch:
         a = other.t if isinstance(other, Batch) else other[..., None]
         w = self.t
-        out, inner = w.shape[0], w.shape[1]
-        n, k = a.shape[1], max(w.shape[-1], a.shape[-1])
-        if out * inner * n * k <= _BROADCAST_LIMIT:
+        out, inner, n = w.shape[0], w.shape[1], a.shape[1]
+        # Elementwise products only, decided per point and never by K: a matmul kernel would choose
+        # its blocking (and rounding) by the batch's size and strides, so a point's result would
+        # depend on which other points share the batch.
+        if out * inner * n <= _BROADCAST_LIMIT:
             return Batch((w[:, :, None, :] * a[None, :, :, :]).sum(1))
-        return Batch(torch.einsum("oik,ink->onk", w.expand(out, inner, k), a.expand(inner, n, k)))
+        z = w[:, 0, None, :] * a[None, 0]
+        for i in range(1, inner):
+            z = z + w[:, i, None, :] * a[None, i]
+        return Batch(z)
 
     def __add__(self, other: Any) -> Batch:
         return Batch(self.t + _lift(other))

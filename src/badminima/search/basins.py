@@ -29,6 +29,7 @@ class CriticalPoint:
     min_eigenvalue: float
     share: float
     interval: tuple[float, float]
+    piecewise_linear: bool = False
 
     @property
     def loss(self) -> float:
@@ -38,6 +39,13 @@ class CriticalPoint:
     def is_strict_minimum(self) -> bool:
         """Index 0 and smallest Hessian eigenvalue above `STRICT_EIGENVALUE` (numerically)."""
         return self.index == 0 and self.min_eigenvalue > STRICT_EIGENVALUE
+
+    @property
+    def is_candidate_minimum(self) -> bool:
+        """Worth asking the verifier: a numerically strict minimum, or, on piecewise-linear networks,
+        any point of index 0 (ReLU rescalings and identity units' GL symmetry leave zero eigenvalues
+        at every minimum, and the exact region proofs do not need a positive definite Hessian)."""
+        return self.is_strict_minimum or (self.piecewise_linear and self.index == 0)
 
 
 @dataclass(frozen=True)
@@ -56,8 +64,8 @@ class Landscape:
 
     @property
     def minima(self) -> tuple[CriticalPoint, ...]:
-        """The numerically strict local minima, by loss."""
-        return tuple(p for p in self.points if p.is_strict_minimum)
+        """The candidate local minima (`CriticalPoint.is_candidate_minimum`), by loss."""
+        return tuple(p for p in self.points if p.is_candidate_minimum)
 
 
 def landscape(network: Network, ends: Ends, *, confidence: float = 0.95) -> Landscape:
@@ -85,6 +93,7 @@ def landscape(network: Network, ends: Ends, *, confidence: float = 0.95) -> Land
                 min_eigenvalue=float(ends.min_eigenvalues[row]),
                 share=c.count / ends.k,
                 interval=wilson_interval(c.count, ends.k, confidence=confidence),
+                piecewise_linear=network.is_piecewise_linear,
             )
         )
     finite = ends.status != "diverged"

@@ -8,6 +8,7 @@ run it and a re-run gives the same answer.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -45,8 +46,8 @@ class SearchSettings:
     data: DatasetSpec
     starts: int = 256
     init: Init = field(default_factory=lambda: Init("normal", 3.0))
-    optimizer: Optimizer = field(default_factory=lambda: Optimizer("adam", lr=0.05))
-    stopping: Stopping = field(default_factory=lambda: Stopping(max_steps=1500))
+    optimizer: Optimizer = field(default_factory=lambda: Optimizer("gd", lr=0.5))
+    stopping: Stopping = field(default_factory=lambda: Stopping(max_steps=1000))
     strategy: str = "evolve"
     objective: str = "loss"
     weight_by_basin: bool = False
@@ -62,6 +63,8 @@ class SearchSettings:
             raise InvalidModelError(
                 f"objective: expected one of {', '.join(OBJECTIVES)}, got {self.objective!r}"
             )
+        if self.network.loss == "bce" and self.data.targets != "binary":
+            raise InvalidModelError("targets: loss 'bce' needs binary (0/1) targets, got targets 'real'")
         if self.objective == "accuracy" and self.data.targets != "binary":
             raise InvalidModelError("objective: 'accuracy' needs binary (0/1) targets")
         if self.starts < 1 or self.generation < 1:
@@ -157,13 +160,20 @@ def _designed(
         to_point(trap.network, design.bad.tolist()),
         to_point(trap.network, design.better.tolist()),
         name=f"{trap.name}-designed",
-        description=f"{trap.description}; data moved by inverse design ({len(design.gaps) - 1} steps)",
+        description=(
+            f"{trap.description} (on the original data); data then moved by inverse design "
+            f"({len(design.gaps) - 1} steps)"
+        ),
         source=trap.source,
     )
     cert = certify(moved)
-    if cert.verdict is not Verdict.BAD_LOCAL_MIN or cert.gap_lower is None or float(cert.gap_lower) <= gap:
+    if (
+        cert.verdict is not Verdict.BAD_LOCAL_MIN
+        or cert.gap_lower is None
+        or float_below(cert.gap_lower) <= gap
+    ):
         return None
-    return _stored(moved, cert, None, None), float(cert.gap_lower)
+    return _stored(moved, cert, None, None), float_below(cert.gap_lower)
 
 
 def _stored(trap: Trap, cert: Any, share: float | None, interval: tuple[float, float] | None) -> NewTrap:
@@ -174,11 +184,17 @@ def _stored(trap: Trap, cert: Any, share: float | None, interval: tuple[float, f
         trap=trap,
         status=CERTIFIED if certified else UNCERTIFIED,
         certificate=cert.to_json(),
-        loss_gap=float(cert.gap_lower) if certified and cert.gap_lower is not None else None,
+        loss_gap=float_below(cert.gap_lower) if certified and cert.gap_lower is not None else None,
         accuracy_gap=_accuracy_gap(trap),
         basin_share=share,
         basin_interval=interval,
     )
+
+
+def float_below(q: Fraction) -> float:
+    """The largest float ≤ ``q``: a proved lower bound stays a lower bound when stored as a float."""
+    x = float(q)
+    return math.nextafter(x, -math.inf) if Fraction(x) > q else x
 
 
 def start_seed(seed: int, index: int) -> int:
@@ -269,8 +285,8 @@ def analyse(
             better,
             name=f"search-{seed}-{index}",
             description=(
-                f"found by badminima search (seed {seed}, candidate {index}): a strict local minimum "
-                f"reached by {found.cluster.count} of {ends.k} starts"
+                f"found by badminima search (seed {seed}, candidate {index}): a numerically strict "
+                f"local minimum reached by {found.cluster.count} of {ends.k} starts"
             ),
             source="badminima search",
         )
@@ -278,7 +294,7 @@ def analyse(
         traps.append(_stored(trap, cert, share, interval))
         if cert.verdict is not Verdict.BAD_LOCAL_MIN:
             continue
-        gap = float(cert.gap_lower or Fraction(0))
+        gap = float_below(cert.gap_lower or Fraction(0))
         weight = share if settings.weight_by_basin else 1.0
         accuracy_gap = traps[-1].accuracy_gap
         summary.update(
@@ -302,7 +318,8 @@ def analyse(
             small = shrink(trap, cert, binary_targets=spec.targets == "binary")
             if small.accepted:
                 described = (
-                    f"{trap.description}; shrunk from {small.size_before[0]} points (data size "
+                    f"{trap.description} (on the original data); shrunk from {small.size_before[0]} "
+                    f"points (data size "
                     f"{small.size_before[1]}) to {small.size_after[0]} (size {small.size_after[1]})"
                 )
                 shrunk = Trap(
@@ -317,6 +334,8 @@ def analyse(
                 # The basin share was measured on the found data, not the shrunk data: not stored.
                 traps.append(_stored(shrunk, small.certificate, None, None))
             summary["shrunk_size"] = list(small.size_after)
+            if small.accepted and small.certificate.gap_lower is not None:
+                summary["shrunk_gap"] = float_below(small.certificate.gap_lower)
         break
     return CandidateResult(
         index=index,

@@ -53,7 +53,8 @@ STATUSES = (CERTIFIED, UNCERTIFIED)
 APPLICATION_ID = 0x42444D43  # "BDMC": marks the SQLite file as a badminima catalogue
 SCHEMA_VERSION = 1
 
-_MINIMUM_VERDICTS = ("bad-local-min", "local-min")
+# Only a proved bad local minimum is a trap: a plain `local-min` certificate proves nothing bad.
+_MINIMUM_VERDICTS = ("bad-local-min",)
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _BUSY_SECONDS = 30.0  # how long a writer waits for another's transaction (a `list` during a search)
 

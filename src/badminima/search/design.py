@@ -58,7 +58,8 @@ def _exact(
 def _strict_minimum(network: Network, dataset: Dataset, theta: np.ndarray) -> np.ndarray | None:
     t = torch.tensor(theta, dtype=torch.float64)[:, None]
     out, _, gn, min_eig, index = polish(network, dataset, t, iterations=15)
-    if not (np.isfinite(gn[0]) and gn[0] < 1e-9 and index[0] == 0 and min_eig[0] > 1e-9):
+    curved = min_eig[0] > 1e-9 or network.is_piecewise_linear
+    if not (np.isfinite(gn[0]) and gn[0] < 1e-9 and index[0] == 0 and curved):
         return None
     return np.asarray(out[:, 0].numpy())
 

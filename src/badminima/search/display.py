@@ -124,12 +124,22 @@ def summary(report: SearchReport, catalogue: Catalogue) -> list[str]:
         f"uncertified candidates kept apart: {report.uncertified}",
         f"best certified loss gap in the run: {_gap(report.best_gap)}",
     ]
+    total = sum(report.ends.values())
+    if total:
+        share = {k: v / total for k, v in report.ends.items()}
+        lines.append(
+            f"starts: {total}; at a finite critical point {share.get('critical', 0):.0%}, escaping to "
+            f"infinity {share.get('escaped', 0):.0%}, diverged {share.get('diverged', 0):.0%}, "
+            f"unconverged {share.get('unconverged', 0):.0%}"
+        )
+        if share.get("diverged", 0) > 0.5:
+            lines.append("most starts diverged: lower --lr (or --init-scale)")
     if report.interrupted:
         lines.append("interrupted: everything recorded is kept; add --resume to continue this run")
     if report.new_traps:
         lines.append("")
         lines.append(
-            f"{'id':>4}  {'points':>6}  {'loss gap':>10}  {'acc. gap':>8}  {'basin share':>20}  found"
+            f"{'id':>4}  {'points':>6}  {'loss gap':>10}  {'acc. gap':>8}  {'basin share [95%]':>20}  found"
         )
         for entry_id in report.new_traps:
             e = catalogue.entry(entry_id)

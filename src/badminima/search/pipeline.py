@@ -68,6 +68,7 @@ class Progress:
     init_steps: int = 0
     seconds: float = 0.0
     budget: Budget = field(default_factory=Budget)
+    ends: dict[str, int] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -91,6 +92,7 @@ class SearchReport:
     init_steps: int
     seconds: float
     interrupted: bool
+    ends: dict[str, int] = field(default_factory=dict)
 
 
 def elite(evaluations: Sequence[tuple[int, dict[str, Any]]]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -113,9 +115,16 @@ def _best_gap(summaries: Iterable[dict[str, Any]], best: float | None = None) ->
     ``best``; None if there is none."""
     for s in summaries:
         if "gap" in s:
-            gap = max(float(s["gap"]), float(s.get("designed_gap", 0.0)))
+            gap = max(float(s.get(k, 0.0)) for k in ("gap", "designed_gap", "shrunk_gap"))
             best = gap if best is None else max(best, gap)
     return best
+
+
+def _ends(summary: dict[str, Any]) -> dict[str, int]:
+    """How a candidate's starts ended (critical, escaped, diverged, unconverged), from its summary."""
+    counts = {k: int(summary.get(k, 0)) for k in ("critical", "escaped", "diverged")}
+    counts["unconverged"] = int(summary.get("starts", 0)) - sum(counts.values())
+    return counts
 
 
 def _parts(items: list[int], n: int) -> list[list[int]]:
@@ -178,7 +187,8 @@ def run_search(
     def out_of_budget() -> bool:
         if budget.seconds is not None and clock() - started >= budget.seconds:
             return True
-        return budget.candidates is not None and len(done) >= budget.candidates
+        # Which candidates, not how many: a resumed run also completes those a kill lost below the budget.
+        return budget.candidates is not None and all(i in done for i in range(budget.candidates))
 
     def take(result: CandidateResult) -> None:
         ids = catalogue.record(run_id, result.index, result.summary, result.traps)
@@ -191,6 +201,8 @@ def run_search(
         progress.uncertified += sum(1 for status in statuses if status != CERTIFIED)
         progress.best_gap = _best_gap([result.summary], progress.best_gap)
         progress.init_steps += result.init_steps
+        for status, count in _ends(result.summary).items():
+            progress.ends[status] = progress.ends.get(status, 0) + count
         progress.seconds = clock() - started
         if on_progress is not None:
             on_progress(progress)
@@ -263,4 +275,5 @@ def run_search(
         init_steps=progress.init_steps,
         seconds=clock() - started,
         interrupted=interrupted,
+        ends=dict(progress.ends),
     )

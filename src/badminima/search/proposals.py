@@ -34,13 +34,14 @@ class DatasetSpec:
             raise InvalidModelError(f"targets: expected one of {', '.join(TARGETS)}, got {self.targets!r}")
         if self.n_points < 2 or self.dim < 1 or self.outputs < 1:
             raise InvalidModelError(
-                f"points: expected at least 2 points of dimension >= 1, got {self.n_points} in {self.dim}-D"
+                f"points: expected at least 2 points of dimension >= 1 with >= 1 target column, got "
+                f"{self.n_points} points in {self.dim}-D with {self.outputs}"
             )
         if self.extent < 1 or self.denominator < 1:
             raise InvalidModelError(
                 f"grid: expected extent >= 1 and denominator >= 1, got {self.extent} and {self.denominator}"
             )
-        if self.n_points > (2 * self.extent + 1) ** self.dim:
+        if self.dim < 64 and self.n_points > (2 * self.extent + 1) ** self.dim:
             raise InvalidModelError(
                 f"points: {self.n_points} distinct points do not fit on a grid of "
                 f"{2 * self.extent + 1}^{self.dim} values; raise --grid"
@@ -95,9 +96,17 @@ def _targets(spec: DatasetSpec, rng: np.random.Generator) -> np.ndarray:
 def random_dataset(spec: DatasetSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """N distinct grid points drawn uniformly, with random targets (both labels present)."""
     side = 2 * spec.extent + 1
-    cells = rng.choice(side**spec.dim, size=spec.n_points, replace=False)
-    coords = np.array(np.unravel_index(cells, (side,) * spec.dim)).T - spec.extent
-    return coords.astype(np.int64), _targets(spec, rng)
+    if side**spec.dim <= 1 << 62:
+        cells = rng.choice(side**spec.dim, size=spec.n_points, replace=False)
+        coords = np.array(np.unravel_index(cells, (side,) * spec.dim)).T - spec.extent
+        return coords.astype(np.int64), _targets(spec, rng)
+    # Too many cells to number: draw each axis, redrawing a point that repeats an earlier one.
+    rows: list[tuple[int, ...]] = []
+    while len(rows) < spec.n_points:
+        row = tuple(int(v) for v in rng.integers(-spec.extent, spec.extent + 1, size=spec.dim))
+        if row not in rows:
+            rows.append(row)
+    return np.array(rows, dtype=np.int64), _targets(spec, rng)
 
 
 def mutate(

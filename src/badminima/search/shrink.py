@@ -38,7 +38,7 @@ def to_point(network: Network, theta: Sequence[float]) -> Point:
 def repolish(trap: Trap, datasets: Sequence[Dataset]) -> list[Trap | None]:
     """The trap moved to each of ``datasets`` (all of one size): its point re-polished to a nearby
     critical point of the new data, in one batch; None where polishing does not reach a critical point
-    with a numerically positive definite Hessian (the verifier then has nothing to prove)."""
+    of index 0 (with a numerically positive definite Hessian, unless the network is piecewise linear)."""
     from badminima.search.multistart import polish
 
     if not datasets:
@@ -48,7 +48,10 @@ def repolish(trap: Trap, datasets: Sequence[Dataset]) -> list[Trap | None]:
     theta, _, gn, min_eig, index = polish(trap.network, list(datasets), theta, iterations=12)
     out: list[Trap | None] = []
     for j, dataset in enumerate(datasets):
-        ok = math.isfinite(gn[j]) and gn[j] < 1e-9 and index[j] == 0 and min_eig[j] > 0
+        # Piecewise-linear nets keep zero eigenvalues at every minimum (rescalings): index 0 is enough
+        # to ask the verifier, whose exact region proofs need no positive definite Hessian.
+        curved = min_eig[j] > 0 or trap.network.is_piecewise_linear
+        ok = math.isfinite(gn[j]) and gn[j] < 1e-9 and index[j] == 0 and curved
         point = to_point(trap.network, theta[:, j].tolist()) if ok else None
         out.append(replace(trap, dataset=dataset, point=point) if point is not None else None)
     return out
