@@ -116,10 +116,6 @@ class CandidateResult:
     init_steps: int
     seconds: float
 
-    @property
-    def score(self) -> float:
-        return float(self.summary["score"])
-
 
 def _accuracy_gap(trap: Trap) -> float | None:
     from badminima.landscape.evaluation import accuracy
