@@ -131,13 +131,13 @@ def test_another_seed_proposes_other_candidates(tmp_path, reference):
     assert [s["coords"] for _, s in other] != [s["coords"] for _, s in reference[0][:4]]
 
 
-def test_a_process_pool_of_two_gives_the_same_results_and_stops_promptly(tmp_path, reference):
-    executor = make_executor("local", workers=2)
+def _same_results_and_prompt_stop(executor, kind, tmp_path, reference):
+    """The executor reproduces the reference run's first 8 candidates, and closing it while a long call
+    is abandoned (as an interrupted search does) does not wait for that call."""
     try:
-        assert isinstance(executor, ProcessPool) and executor.workers == 2
+        assert isinstance(executor, kind) and executor.workers == 2
         _, state = _search(tmp_path / "c.sqlite", 8, executor=executor)
         assert state == _prefix(reference, 8)
-        # Abandon a long call, as an interrupted search does: closing must not wait for it.
         results = executor.map_unordered(time.sleep, [(0.01,), (60,)])
         assert next(results) is None
         results.close()
@@ -145,6 +145,10 @@ def test_a_process_pool_of_two_gives_the_same_results_and_stops_promptly(tmp_pat
         closing = time.perf_counter()
         executor.close()
     assert time.perf_counter() - closing < 10
+
+
+def test_a_process_pool_of_two_gives_the_same_results_and_stops_promptly(tmp_path, reference):
+    _same_results_and_prompt_stop(make_executor("local", workers=2), ProcessPool, tmp_path, reference)
 
 
 def test_a_local_dask_cluster_of_two_gives_the_same_results_and_stops_promptly(tmp_path, reference):
@@ -152,18 +156,7 @@ def test_a_local_dask_cluster_of_two_gives_the_same_results_and_stops_promptly(t
     started = time.perf_counter()
     executor = make_executor("dask", workers=2)
     start_up = time.perf_counter() - started
-    try:
-        assert isinstance(executor, DaskCluster) and executor.workers == 2
-        _, state = _search(tmp_path / "c.sqlite", 8, executor=executor)
-        assert state == _prefix(reference, 8)
-        # Abandon a long task, as an interrupted search does: closing must not wait for it.
-        results = executor.map_unordered(time.sleep, [(0.01,), (60,)])
-        assert next(results) is None
-        results.close()
-    finally:
-        closing = time.perf_counter()
-        executor.close()
-    assert time.perf_counter() - closing < 10
+    _same_results_and_prompt_stop(executor, DaskCluster, tmp_path, reference)
     assert start_up < 30  # measured 1.3-1.5 s on two shared cores (the first task adds the torch import)
 
 
