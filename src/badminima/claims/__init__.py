@@ -1,0 +1,30 @@
+"""Theoretical claims about loss landscapes as executable properties, checked by hypothesis and `certify`."""
+
+from badminima.claims.claim import (
+    Agrees,
+    CertifiedTrap,
+    Claim,
+    ClaimError,
+    Found,
+    Outcome,
+    Settings,
+    Skip,
+    Undecided,
+    hunt,
+)
+from badminima.claims.registry import claim, claims
+
+__all__ = [
+    "Agrees",
+    "CertifiedTrap",
+    "Claim",
+    "ClaimError",
+    "Found",
+    "Outcome",
+    "Settings",
+    "Skip",
+    "Undecided",
+    "claim",
+    "claims",
+    "hunt",
+]
