@@ -602,6 +602,146 @@ def _cmd_catalogue_export(args: argparse.Namespace) -> int:
     return 0
 
 
+_DEFAULT_CLAIM_OUT = "claim-traps"
+_STATUS_TEXT = {"held": "held", "counterexample": "counterexample found", "inconclusive": "inconclusive"}
+
+
+def _cmd_claims_list(args: argparse.Namespace) -> int:
+    from badminima.claims import claims
+
+    known = claims()
+    if args.json:
+        rows = [
+            {
+                "name": c.name,
+                "title": c.title,
+                "source": c.source,
+                "statement": c.statement,
+                "hypotheses": list(c.hypotheses),
+                "quantifier": c.quantifier,
+                "kind": c.kind,
+                "expected": c.expected,
+                "examples": c.examples,
+            }
+            for c in known
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = [("name", "kind", "expected", "source")]
+    table += [(c.name, c.kind, _STATUS_TEXT[c.expected], c.source) for c in known]
+    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    for row in table:
+        print("  ".join(f"{cell:<{w}}" for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
+    print(f"{len(known)} claims; `badminima claims check NAME` checks one, `badminima claims check` all")
+    return 0
+
+
+class _ClaimProgress:
+    """Examples checked so far, on one redrawn stderr line with a bar, rate and ETA (terminals only;
+    nothing when stderr is not a terminal or ``CI`` is set)."""
+
+    def __init__(self, name: str) -> None:
+        import time
+
+        self.name, self.start, self.clock = name, time.perf_counter(), time.perf_counter
+        self.live = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def __call__(self, done: int, target: int) -> None:
+        if not self.live:
+            return
+        elapsed = self.clock() - self.start
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = f"{(target - done) / rate:.0f}s" if rate > 0 and done < target else "-"
+        filled = int(20 * min(1.0, done / target))
+        bar = "#" * filled + "." * (20 - filled)
+        sys.stderr.write(f"\r{self.name} [{bar}] {done}/{target} examples · {rate:.2g}/s · ETA {eta}  ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.live:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _write_claim_traps(outcome: Any, claim: Any, out: str) -> list[str]:
+    """Write the counterexample (and an existential claim's witness) as trap files; their paths."""
+    from pathlib import Path
+
+    from badminima.model.trapfile import save_trap
+
+    found = []
+    if outcome.counterexample is not None:
+        found.append((f"{claim.name}-counterexample.json", outcome.counterexample.trap))
+    if claim.quantifier == "exists" and outcome.witnesses:
+        found.append((f"{claim.name}-witness.json", outcome.witnesses[0].trap))
+    paths = []
+    for name, trap in found:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        path = str(Path(out) / name)
+        save_trap(trap, path)
+        paths.append(path)
+    return paths
+
+
+def _print_outcome(outcome: Any, claim: Any, paths: list[str]) -> None:
+    verdict = _STATUS_TEXT[outcome.status]
+    surprise = (
+        ""
+        if outcome.status == claim.expected
+        else f" (the literature expects: {_STATUS_TEXT[claim.expected]})"
+    )
+    skipped = f", {outcome.skipped} skipped (hypotheses not met)" if outcome.skipped else ""
+    print(f"{claim.name}: {verdict.upper()}{surprise}")
+    print(f"  claim       {claim.statement}")
+    print(f"  source      {claim.source}")
+    print(
+        f"  examples    {outcome.examples} tried{skipped}; {outcome.seconds:.1f} s; evidence is {claim.kind}"
+    )
+    print(f"  result      {outcome.reason}")
+    for path in paths:
+        print(f"  trap file   {path}  (re-check: badminima verify {path})")
+    if outcome.evidence:
+        print("  evidence")
+        for line in outcome.evidence:
+            print(f"    {line}")
+    if outcome.tally:
+        print("  examples by finding")
+        for label, count in outcome.tally:
+            print(f"    {count:>4}  {label}")
+
+
+def _cmd_claims_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from badminima.claims import claim, claims
+    from badminima.claims.claim import ClaimError
+
+    chosen = [claim(name) for name in args.names] if args.names else list(claims())
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ClaimError(f"--out: expected a directory for the trap files, but {args.out} is a file")
+    results = []
+    unexpected = 0
+    for c in chosen:
+        progress = _ClaimProgress(c.name)
+        try:
+            outcome = c.check(examples=args.examples, profile=args.profile, seed=args.seed, progress=progress)
+        finally:
+            progress.close()
+        paths = _write_claim_traps(outcome, c, args.out)
+        unexpected += outcome.status != c.expected
+        if args.json:
+            results.append({**outcome.to_json(), "expected": c.expected, "trap_files": paths})
+        else:
+            _print_outcome(outcome, c, paths)
+            print()
+    if args.json:
+        print(json.dumps(results, indent=2, allow_nan=False))
+    else:
+        agree = len(chosen) - unexpected
+        print(f"{agree} of {len(chosen)} claim(s) came out as the literature expects")
+    return 1 if unexpected else 0
+
+
 def _int_at_least(minimum: int, what: str) -> Any:
     """An argparse type: an integer ≥ ``minimum``, else a message naming ``what`` was expected."""
 
@@ -880,6 +1020,57 @@ def build_parser() -> argparse.ArgumentParser:
     cat_export = catalogue_parser("export", "write every certified trap as a trap file into a directory")
     cat_export.add_argument("--out", required=True, metavar="DIR", help="the directory (created if missing)")
     cat_export.set_defaults(run=_cmd_catalogue_export)
+
+    clm = sub.add_parser(
+        "claims",
+        help="property-test published claims about loss landscapes: list them, check one or all",
+        description=(
+            "Each claim is a published statement (source, hypotheses, property). `check` lets hypothesis "
+            "draw examples that meet the hypotheses, tests the property on each, and shrinks and certifies "
+            "what it finds: held / counterexample found (trap file written) / inconclusive."
+        ),
+        epilog=(
+            "Exit status of check: 0 every claim came out as the literature expects, 1 one did not "
+            "(an unexpected counterexample, or inconclusive), 2 bad input."
+        ),
+    )
+    clm_sub = clm.add_subparsers(dest="action", metavar="ACTION")
+    clm_sub.required = True
+    clm_list = clm_sub.add_parser("list", help="the claims: name, kind of evidence, expected outcome, source")
+    clm_list.add_argument(
+        "--json", action="store_true", help="print a JSON list with hypotheses and statements"
+    )
+    clm_list.set_defaults(run=_cmd_claims_list)
+    clm_check = clm_sub.add_parser(
+        "check",
+        help="check claims (all, or the NAMEs given) on drawn examples",
+        description="Check claims (all, or the NAMEs given) on examples drawn by hypothesis.",
+    )
+    clm_check.add_argument("names", nargs="*", metavar="NAME", help="claim names (see `claims list`)")
+    clm_check.add_argument(
+        "--examples",
+        type=_int_at_least(1, "a number of examples"),
+        default=None,
+        metavar="N",
+        help="examples per claim (default: the claim's count for the profile)",
+    )
+    clm_check.add_argument(
+        "--profile",
+        choices=("ci", "dev", "thorough"),
+        default="dev",
+        help="hypothesis profile: ci (few examples, derandomised), dev (default), thorough (many)",
+    )
+    clm_check.add_argument(
+        "--seed", type=_int_at_least(0, "a seed"), default=None, help="hypothesis seed (dev/thorough)"
+    )
+    clm_check.add_argument(
+        "--out",
+        default=_DEFAULT_CLAIM_OUT,
+        metavar="DIR",
+        help=f"where counterexample and witness trap files go (default: ./{_DEFAULT_CLAIM_OUT})",
+    )
+    clm_check.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    clm_check.set_defaults(run=_cmd_claims_check)
     return parser
 
 

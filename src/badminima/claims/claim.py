@@ -246,10 +246,12 @@ def hunt(
     *,
     explicit: Sequence[T] = (),
     keep_witnesses: int = 3,
+    max_shrinks: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Hunt[T]:
     """Draw examples from ``strategy`` (a hypothesis strategy), ``examine`` each, and shrink the first
-    `Found` one. ``explicit`` examples run first (hypothesis ``@example``) and are not shrunk.
+    `Found` one, examining at most ``max_shrinks`` simpler candidates (None: as many as hypothesis
+    tries). ``explicit`` examples run first (hypothesis ``@example``) and are not shrunk.
     ``progress(done, target)`` is called after each examined example."""
     from hypothesis import HealthCheck, Phase, Verbosity, assume, example, given
     from hypothesis import seed as fix_seed
@@ -264,6 +266,8 @@ def hunt(
     last: dict[str, Any] = {}
 
     def run(value: T) -> None:
+        if state["shrinking"] and max_shrinks is not None and state["shrinks"] >= max_shrinks:
+            return
         finding = examine(value)
         if isinstance(finding, Found):
             if state["shrinking"]:

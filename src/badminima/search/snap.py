@@ -1,0 +1,130 @@
+"""Snap a float end point of a one-hidden-layer piecewise-linear network to its region's exact optimum.
+
+Inside one activation region (every pre-activation strictly signed) the prediction of a one-hidden-layer
+ReLU / leaky-ReLU / identity network with a scalar identity output is linear in ``a_j = v_j (w_j, b_j)``
+and the output bias: ``f = Σ_j D_j [X 1] a_j + c``, with ``D_j`` the unit's slopes on the points. The
+loss over the region is least squares in ``a``, so one exact least-squares correction from the float
+point lands on the region's optimum — the point where `certify`'s least-squares bound is attained and a
+local minimum is proved exactly. Float end points are never exactly critical; snapped ones can be.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import flint
+
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Layer, Point
+
+
+def _fmpq(q: Fraction) -> flint.fmpq:
+    return flint.fmpq(q.numerator, q.denominator)
+
+
+def _fraction(q: flint.fmpq) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
+
+
+def _slopes(network: Network, point: Point, dataset: Dataset) -> list[list[Fraction]] | None:
+    """Per unit, per point: the unit's slope (1, or the negative slope), None if a pre-activation is 0."""
+    first = point.layers[0]
+    out = []
+    for j, w in enumerate(first.W):
+        b = first.b[j] if first.b is not None else Fraction(0)
+        row = []
+        for x in dataset.X:
+            z = sum((wi * xi for wi, xi in zip(w, x, strict=True)), b)
+            if z == 0:
+                return None
+            slope = network.negative_slope if network.activation != "identity" else Fraction(1)
+            row.append(Fraction(1) if z > 0 else (slope if slope is not None else Fraction(1)))
+        out.append(row)
+    return out
+
+
+def snap(network: Network, dataset: Dataset, point: Point) -> Point | None:
+    """The exact optimum of ``point``'s activation region, reached by one least-squares correction of
+    the combined weights ``v_j (w_j, b_j)`` (output weights ``v_j`` kept), or None when it does not
+    apply: not one hidden layer of identity/ReLU/leaky-ReLU units with one identity output and mse, a
+    pre-activation exactly at a kink, a zero output weight carrying a live unit, or a correction that
+    changes the activation region.
+
+    Example:
+        >>> from badminima import Network, Dataset, Point
+        >>> net = Network((1, 1, 1), "relu")
+        >>> data = Dataset.of([[1], [2], [3]], [[1], [2], [4]])
+        >>> p = snap(net, data, Point.of([([[1]], [1]), ([["7/5"]], ["-13/10"])]))
+        >>> [str(v) for v in p.flatten()]
+        ['15/14', '19/42', '7/5', '-13/10']
+
+    The prediction is now the least-squares line 3x/2 − 2/3, and the loss its residual 1/18.
+    """
+    if not (
+        network.depth == 2
+        and network.activation in ("identity", "relu", "leaky_relu")
+        and network.has_rational_loss
+        and network.widths[-1] == 1
+    ):
+        return None
+    slopes = _slopes(network, point, dataset)
+    if slopes is None:
+        return None
+    first, last = point.layers
+    v = last.W[0]
+    d0, bias = network.widths[0], network.bias
+    columns: list[tuple[Fraction, ...]] = []
+    coefficients: list[Fraction] = []
+    owners: list[tuple[int, int]] = []
+    for j, d in enumerate(slopes):
+        if not any(d):
+            continue
+        if v[j] == 0:
+            return None
+        feats = [[x[m] for x in dataset.X] for m in range(d0)]
+        if bias:
+            feats.append([Fraction(1)] * dataset.n_points)
+        for m, f in enumerate(feats):
+            columns.append(tuple(s * x for s, x in zip(d, f, strict=True)))
+            weight = first.W[j][m] if m < d0 else (first.b[j] if first.b is not None else Fraction(0))
+            coefficients.append(v[j] * weight)
+            owners.append((j, m))
+    if bias:
+        columns.append(tuple(Fraction(1) for _ in dataset.X))
+        coefficients.append(last.b[0] if last.b is not None else Fraction(0))
+        owners.append((-1, 0))
+    if not columns:
+        return point
+    n = dataset.n_points
+    residual = [
+        dataset.y[i][0] - sum((c[i] * a for c, a in zip(columns, coefficients, strict=True)), Fraction(0))
+        for i in range(n)
+    ]
+    G = flint.fmpq_mat(n, len(columns), [_fmpq(c[i]) for i in range(n) for c in columns])
+    rref, rank = G.rref()
+    pivots, row = [], 0
+    for col in range(len(columns)):
+        if row < rank and rref[row, col] != 0:
+            pivots.append(col)
+            row += 1
+    B = flint.fmpq_mat(n, len(pivots), [_fmpq(columns[c][i]) for i in range(n) for c in pivots])
+    r = flint.fmpq_mat(n, 1, [_fmpq(q) for q in residual])
+    delta = (B.transpose() * B).solve(B.transpose() * r)
+    new = list(coefficients)
+    for k, c in enumerate(pivots):
+        new[c] += _fraction(delta[k, 0])
+    W1 = [list(w) for w in first.W]
+    b1 = list(first.b) if first.b is not None else None
+    b2 = list(last.b) if last.b is not None else None
+    for (j, m), a in zip(owners, new, strict=True):
+        if j < 0:
+            assert b2 is not None
+            b2[0] = a
+        elif m < d0:
+            W1[j][m] = a / v[j]
+        else:
+            assert b1 is not None
+            b1[j] = a / v[j]
+    snapped = Point((Layer.of(W1, b1), Layer.of(last.W, b2)))
+    return snapped if _slopes(network, snapped, dataset) == slopes else None
