@@ -216,7 +216,7 @@ class Hunt(Generic[T]):
         else:
             status = "held"
             reason = f"all {tried} agree" + (
-                " (numerical evidence, not a proof)" if claim.kind != "certified" else ""
+                f" ({claim.kind} evidence, not a proof)" if claim.kind != "certified" else ""
             )
         return Outcome(
             claim.name,
