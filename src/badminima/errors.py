@@ -39,6 +39,10 @@ class CatalogueError(BadminimaError, ValueError):
     expected."""
 
 
+class ClaimError(BadminimaError, ValueError):
+    """A claim was asked for that does not exist, or checked with impossible settings."""
+
+
 class ExecutorError(BadminimaError, RuntimeError):
     """Where a search's evaluations should run cannot be used: a missing optional package (distributed),
     or a Dask scheduler that cannot be reached; the message says which and how to fix it."""

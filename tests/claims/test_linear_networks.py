@@ -375,10 +375,10 @@ def test_judge_minimum_does_not_call_a_minimum_without_a_better_point_a_countere
     assert all(v == 0 for v in gradient(net, data, point, arith=EXACT))
     finding = judge_minimum(Trap(net, data, point))
     assert isinstance(finding, Undecided) and "certified local minimum" in finding.label
-    # A non-critical point is not a counterexample either (NOT_CRITICAL: gradient descent was slow).
+    # A non-critical rationalised point decides nothing: it may approximate a real minimum.
     moved = Point.unflatten(net, [v + Fraction(1, 10) for v in point.flatten()])
     finding = judge_minimum(Trap(net, data, moved))
-    assert isinstance(finding, Agrees) and finding.label == "suspicious end point certified not-critical"
+    assert isinstance(finding, Undecided) and "not critical" in finding.label
 
 
 def test_a_degenerate_saddle_that_looks_like_a_minimum_is_left_undecided():

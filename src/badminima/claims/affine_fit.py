@@ -336,7 +336,10 @@ CLAIMS = (
         statement=(
             "for a one-hidden-layer network with ReLU or leaky-ReLU units, width at least 2, and squared "
             "loss, every dataset with distinct inputs that no affine model fits exactly gives a local "
-            "minimum that is not global, at a point computing the affine least-squares fit"
+            "minimum that is not global, at a point computing the affine least-squares fit. Checked at "
+            "one concrete such point (one unit strictly active on every input carries the fit, the others "
+            "strictly inactive): a certified saddle there refutes the statement as checked, i.e. this "
+            "construction of the theorem's point"
         ),
         hypotheses=(
             "one hidden layer of width ≥ 2, ReLU or leaky-ReLU units, biases, identity output, mse",

@@ -38,7 +38,7 @@ from badminima.strategies import datasets, networks
 PAPER = "Swirszcz, Czarnecki & Pascanu 2016, arXiv:1611.06310"
 STARTS = 24
 STEPS = 600
-SHRINKS = {"ci": 40, "dev": 120, "thorough": 1000}
+SHRINKS = {"ci": 20, "dev": 120, "thorough": 1000}
 """Simpler datasets tried when shrinking a counterexample (each costs a snap and an exact certify)."""
 
 

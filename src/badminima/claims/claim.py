@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from badminima.errors import BadminimaError
+from badminima.errors import ClaimError
 from badminima.model.trap import Trap
 
 if TYPE_CHECKING:
@@ -34,10 +34,6 @@ PROFILES = ("ci", "dev", "thorough")
 STATUSES: tuple[Status, ...] = ("held", "counterexample", "inconclusive")
 
 T = TypeVar("T")
-
-
-class ClaimError(BadminimaError, ValueError):
-    """A claim was asked for that does not exist, or checked with impossible settings."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +93,11 @@ class Settings:
             raise ClaimError(f"examples: expected a positive integer, got {self.examples!r}")
         if self.profile not in PROFILES:
             raise ClaimError(f"profile: expected one of {', '.join(PROFILES)}, got {self.profile!r}")
+        if self.seed is not None and self.profile == "ci":
+            raise ClaimError(
+                "seed: the ci profile is derandomised (the same examples every run); drop the seed or use "
+                "the dev or thorough profile"
+            )
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,11 @@ class Hunt(Generic[T]):
         wit = (*witnesses, *self.witnesses)
         tried = f"{self.examples} example(s)"
         if self.found is not None:
-            shrunk = f", shrunk in {self.shrink_steps} step(s)" if self.shrink_steps else ""
+            shrunk = (
+                f", then shrunk ({self.shrink_steps} simpler candidate(s) examined)"
+                if self.shrink_steps
+                else ""
+            )
             if claim.quantifier == "all":
                 status: Status = "counterexample"
                 reason = f"certified counterexample after {tried}{shrunk}: {self.found.label}"
@@ -274,7 +279,7 @@ def hunt(
                 state["shrinks"] += 1
             else:
                 state["examples"] += 1
-                tally[finding.label] += 1
+                tally[f"found (before shrinking): {finding.label}"] += 1
                 state["shrinking"] = True
             last["finding"], last["value"] = finding, value
             # One raise site: hypothesis tells failures apart by where they were raised.

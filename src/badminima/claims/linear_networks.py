@@ -402,9 +402,9 @@ def rationalise(network: Network, theta: Sequence[float], *, denominator: int = 
 
 def judge_minimum(trap: Trap) -> Finding:
     """What a certificate of a suspicious minimum means for "every local minimum is global":
-    BAD_LOCAL_MIN (a proved local minimum with a proved better point) refutes it; SADDLE and
-    NOT_CRITICAL agree (the end point was a slow saddle, or not critical once rationalised); LOCAL_MIN
-    without a proved better point and INCONCLUSIVE decide nothing."""
+    BAD_LOCAL_MIN (a proved local minimum with a proved better point) refutes it; SADDLE agrees (the
+    end point was a slow saddle); NOT_CRITICAL (about the rationalised point only), LOCAL_MIN without a
+    proved better point and INCONCLUSIVE decide nothing."""
     from badminima.verify.certify import certify
 
     cert = certify(trap)
@@ -414,8 +414,9 @@ def judge_minimum(trap: Trap) -> Finding:
     if v == "saddle":
         return Agrees("suspicious end point certified saddle", CertifiedTrap(trap, cert, cert.reason))
     if v == "not-critical":
-        # Proved about the rationalised point only: the float end point was not at a critical point.
-        return Agrees("suspicious end point certified not-critical")
+        # Proved about the rationalised point only, which is almost never exactly critical: it says
+        # nothing about the minimum the float end point approximates.
+        return Undecided("suspicious end point: its rationalisation is not critical, which decides nothing")
     if v == "local-min":
         return Undecided(f"certified local minimum, not proved worse than the better point: {cert.reason}")
     return Undecided(f"suspicious end point not decided: {cert.reason}")

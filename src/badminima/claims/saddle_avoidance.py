@@ -49,7 +49,10 @@ from badminima.strategies import datasets, networks
 if TYPE_CHECKING:
     import numpy as np
 
-LEE = "Lee, Simchowitz, Jordan & Recht 2016, COLT (arXiv:1602.04915)"
+LEE = (
+    "Lee, Simchowitz, Jordan & Recht 2016, COLT (arXiv:1602.04915); non-isolated saddles: Panageas & "
+    "Piliouras 2017, ITCS (arXiv:1605.00405)"
+)
 
 SAFETY = 1.5
 """L̂ = SAFETY·max ‖∇²f‖ over the starts and the saddle; the step is α = 1/(2·L̂)."""

@@ -1,6 +1,6 @@
 """Weight-space symmetries leave the loss unchanged — checked exactly, never to a tolerance.
 
-Chen, Lu & Hecht-Nielsen (1993) and Dinh, Pascanu, Bengio & Bengio (2017, §4). A hidden layer adds
+Chen, Lu & Hecht-Nielsen (1993) and Dinh, Pascanu, Bengio & Bengio (2017). A hidden layer adds
 ``Σ_j c_j φ(w_j·a + b_j)`` to the next layer (``c_j`` the unit's outgoing column), so:
 
 * permuting the units permutes the terms of the sum: the network is unchanged, for every φ;
@@ -44,8 +44,8 @@ How equality is decided
 References:
     A. M. Chen, H. Lu, R. Hecht-Nielsen, "On the geometry of feedforward neural network error
     surfaces", Neural Computation 5(6), 1993 (permutations and sign flips).
-    L. Dinh, R. Pascanu, S. Bengio, Y. Bengio, "Sharp minima can generalize for deep nets", ICML 2017,
-    §4 (rescaling of ReLU units).
+    L. Dinh, R. Pascanu, S. Bengio, Y. Bengio, "Sharp minima can generalize for deep nets", ICML 2017
+    (rescaling of ReLU units).
 """
 
 from __future__ import annotations
