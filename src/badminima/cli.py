@@ -663,27 +663,41 @@ class _ClaimProgress:
             sys.stderr.flush()
 
 
-def _write_claim_traps(outcome: Any, claim: Any, out: str) -> list[str]:
-    """Write the counterexample (and an existential claim's witness) as trap files; their paths."""
+def _write_claim_traps(outcome: Any, claim: Any, out: str) -> list[tuple[str, str, bool]]:
+    """Write the counterexample (and an existential claim's witness) as a trap file, with its proof
+    beside it (``NAME.proof.json``: what was proved, and the certificate when `certify` proved it).
+    Returns (trap path, proof path, whether `badminima verify` re-derives the proof)."""
     from pathlib import Path
 
     from badminima.model.trapfile import save_trap
 
     found = []
     if outcome.counterexample is not None:
-        found.append((f"{claim.name}-counterexample.json", outcome.counterexample.trap))
+        found.append(("counterexample", outcome.counterexample))
     if claim.quantifier == "exists" and outcome.witnesses:
-        found.append((f"{claim.name}-witness.json", outcome.witnesses[0].trap))
-    paths = []
-    for name, trap in found:
+        found.append(("witness", outcome.witnesses[0]))
+    written = []
+    for role, item in found:
         Path(out).mkdir(parents=True, exist_ok=True)
-        path = str(Path(out) / name)
-        save_trap(trap, path)
-        paths.append(path)
-    return paths
+        path = Path(out) / f"{claim.name}-{role}.json"
+        proof_path = Path(out) / f"{claim.name}-{role}.proof.json"
+        cert = item.certificate
+        proof = {
+            "claim": claim.name,
+            "role": role,
+            "trap_file": path.name,
+            "proof": item.proof,
+            "certificate": None if cert is None else cert.to_json(),
+        }
+        save_trap(item.trap, path)
+        tmp = proof_path.with_name(f".{proof_path.name}.tmp")
+        tmp.write_text(json.dumps(proof, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        os.replace(tmp, proof_path)
+        written.append((str(path), str(proof_path), cert is not None))
+    return written
 
 
-def _print_outcome(outcome: Any, claim: Any, paths: list[str]) -> None:
+def _print_outcome(outcome: Any, claim: Any, paths: list[tuple[str, str, bool]]) -> None:
     verdict = _STATUS_TEXT[outcome.status]
     surprise = (
         ""
@@ -698,8 +712,10 @@ def _print_outcome(outcome: Any, claim: Any, paths: list[str]) -> None:
         f"  examples    {outcome.examples} tried{skipped}; {outcome.seconds:.1f} s; evidence is {claim.kind}"
     )
     print(f"  result      {outcome.reason}")
-    for path in paths:
-        print(f"  trap file   {path}  (re-check: badminima verify {path})")
+    for path, proof, by_certify in paths:
+        print(f"  trap file   {path}")
+        how = f"; re-derive the certificate: badminima verify {path}" if by_certify else ""
+        print(f"  proof       {proof}{how}")
     if outcome.evidence:
         print("  evidence")
         for line in outcome.evidence:
@@ -730,7 +746,9 @@ def _cmd_claims_check(args: argparse.Namespace) -> int:
         paths = _write_claim_traps(outcome, c, args.out)
         unexpected += outcome.status != c.expected
         if args.json:
-            results.append({**outcome.to_json(), "expected": c.expected, "trap_files": paths})
+            results.append(
+                {**outcome.to_json(), "expected": c.expected, "trap_files": [p for p, _, _ in paths]}
+            )
         else:
             _print_outcome(outcome, c, paths)
             print()
@@ -740,6 +758,13 @@ def _cmd_claims_check(args: argparse.Namespace) -> int:
         agree = len(chosen) - unexpected
         print(f"{agree} of {len(chosen)} claim(s) came out as the literature expects")
     return 1 if unexpected else 0
+
+
+def _cmd_figures(args: argparse.Namespace) -> int:
+    from paper_figures.registry import run
+
+    run(args.out, only=args.only, small=args.small, seed=args.seed)
+    return 0
 
 
 def _int_at_least(minimum: int, what: str) -> Any:
@@ -1071,6 +1096,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clm_check.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     clm_check.set_defaults(run=_cmd_claims_check)
+
+    fig = sub.add_parser(
+        "figures",
+        help="regenerate the paper's figures (PNG, plus a CSV of the numbers behind each)",
+        description=(
+            "Draw every figure of paper_figures (or those named with --only) from the toolkit's own API "
+            "into DIR: NAME.png and NAME.csv each; one line per figure written."
+        ),
+    )
+    fig.add_argument(
+        "--out", default="figures", metavar="DIR", help="where the figures go (default: ./figures)"
+    )
+    fig.add_argument(
+        "--only",
+        nargs="+",
+        action="extend",
+        metavar="NAME",
+        help="draw only these figures (repeatable), e.g. --only constructions barrier",
+    )
+    fig.add_argument("--small", action="store_true", help="the quick setting the tests use (seconds each)")
+    fig.add_argument("--seed", type=_int_at_least(0, "a seed"), default=0, help="random seed (default 0)")
+    fig.set_defaults(run=_cmd_figures)
     return parser
 
 

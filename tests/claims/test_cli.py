@@ -50,6 +50,9 @@ def test_check_writes_the_counterexample_as_a_trap_file_that_re_verifies(capsys,
     assert "1 of 1 claim(s) came out as the literature expects" in out
     path = out_dir / "no-bad-local-minima-counterexample.json"
     assert f"trap file   {path}" in out
+    proof = json.loads((out_dir / "no-bad-local-minima-counterexample.proof.json").read_text())
+    assert proof["certificate"]["verdict"] == "bad-local-min" and proof["trap_file"] == path.name
+    assert f"badminima verify {path}" in out
     assert certify(load_trap(path)).verdict is Verdict.BAD_LOCAL_MIN
 
 
@@ -93,6 +96,7 @@ def test_exit_status_says_whether_the_outcome_is_the_expected_one(
         (["claims", "check", "--examples", "0"], "--examples: expected a number of examples (at least 1)"),
         (["claims", "check", "--profile", "fast"], "--profile: invalid choice"),
         (["claims"], "required: ACTION"),
+        (["claims", "check", "--profile", "ci", "--seed", "1"], "seed: the ci profile is derandomised"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
