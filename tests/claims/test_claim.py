@@ -56,7 +56,11 @@ def _threshold(limit: int):
 @pytest.mark.parametrize("profile", ["ci", "dev"])
 def test_a_found_example_is_shrunk_to_the_simplest_one_still_found(limit, profile):
     # The smallest n > limit that is not skipped is the unique minimal counterexample.
-    h = hunt(st.integers(-100, 1000), _threshold(limit), Settings(200, profile, seed=None if profile == "ci" else 1))
+    h = hunt(
+        st.integers(-100, 1000),
+        _threshold(limit),
+        Settings(200, profile, seed=None if profile == "ci" else 1),
+    )
     assert h.found is not None
     expected = next(n for n in range(limit + 1, 1001) if n % 7 != 3)
     assert h.found_example == expected

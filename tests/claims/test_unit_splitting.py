@@ -20,9 +20,11 @@ from badminima.arithmetic.floating import FloatArithmetic
 from badminima.claims import Agrees, Found, Skip, claim
 from badminima.claims.unit_splitting import (
     CLAIMS,
-    NAME,
+    MINIMA,
+    SADDLES,
     SplitCase,
     definite_case,
+    definite_splits,
     examine_split,
     fukumizu_amari_sign,
     small_minimum,
@@ -79,19 +81,32 @@ def _case(sign: int, *lambdas: Fraction) -> SplitCase:
     return replace(definite_case(sign), lambdas=lambdas)
 
 
-def test_check_agrees_with_the_literature(profile: str) -> None:
-    c = claim(NAME)
-    assert c is CLAIMS[0]
+def test_saddles_check_agrees_with_the_literature(profile: str) -> None:
+    c = claim(SADDLES)
+    assert c is CLAIMS[0] and c.kind == "certified"
     out = c.check(profile=profile)
     assert out.status == c.expected, (out.reason, out.tally)
     assert out.examples > 0
     labels = " ".join(label for label, _ in out.tally)
-    # The constructed cases run first: both sides of the theorem are exercised on every run.
-    assert "saddle proved" in labels and "minimum (numerical)" in labels
-    assert any("numerical, not a proof" in line for line in out.evidence)
+    # The certified claim counts proved saddles only: no numerical minimum is agreement here.
+    assert "saddle proved" in labels and "numerical" not in labels
     assert out.witnesses and all(
         w.certificate is None and "negative curvature" in w.proof for w in out.witnesses
     )
+
+
+def test_minima_check_agrees_with_the_literature(profile: str) -> None:
+    c = claim(MINIMA)
+    assert c is CLAIMS[1] and c.kind == "numerical"
+    out = c.check(profile=profile)
+    assert out.status == c.expected, (out.reason, out.tally)
+    assert out.examples > 0
+    labels = [label for label, _ in out.tally]
+    # Both constructed cases run first: minima of both signs of A; no saddle is counted here.
+    assert all(label.endswith("minimum (numerical)") for label in labels)
+    assert any("positive definite" in x for x in labels) and any("negative definite" in x for x in labels)
+    assert "not a proof" in out.evidence[1] and "evidence, not a proof" in out.reason
+    assert not out.witnesses
 
 
 # --- the split map and the critical-line lemma, exactly -------------------------------------------
@@ -208,6 +223,8 @@ def test_a_predicted_saddle_is_proved(minima: dict[int, tuple[Trap, Certificate]
     """A ≻ 0 and λ = 3/2: a saddle, proved. Re-checked independently: the witness is S_λ of the certified
     centre, and along the float Hessian's most negative eigenvector the loss drops, proved in balls."""
     found = examine_split(_case(1, THREE_HALVES), minimum=minima[1])
+    # The minima claim does not count it: the only λ is a predicted saddle.
+    assert isinstance(examine_split(_case(1, THREE_HALVES), minimum=minima[1], side="minima"), Skip)
     assert isinstance(found, Agrees) and found.label == "A positive definite: saddle proved"
     assert found.witness is not None and found.witness.certificate is None
     trap = found.witness.trap
@@ -231,12 +248,18 @@ def test_a_predicted_saddle_is_proved(minima: dict[int, tuple[Trap, Certificate]
 
 
 def test_predicted_minima_are_numerical_only(minima: dict[int, tuple[Trap, Certificate]]) -> None:
-    pos = examine_split(_case(1, THIRD), minimum=minima[1])
+    pos = examine_split(_case(1, THIRD), minimum=minima[1], side="minima")
     assert pos == Agrees("A positive definite: minimum (numerical)")
-    neg = examine_split(_case(-1, THREE_HALVES, HALF), minimum=minima[-1])
+    neg = examine_split(_case(-1, THREE_HALVES, HALF), minimum=minima[-1], side="minima")
     assert neg == Agrees("A negative definite: minimum (numerical)")
     saddle = examine_split(_case(-1, THIRD), minimum=minima[-1])
     assert isinstance(saddle, Agrees) and saddle.label == "A negative definite: saddle proved"
+    # The certified claim never counts a numerical minimum as agreement: a case whose every λ is a
+    # predicted minimum is skipped there, and a mixed case's label names the saddles only.
+    assert isinstance(examine_split(_case(1, THIRD), minimum=minima[1]), Skip)
+    mixed = examine_split(_case(1, THIRD, THREE_HALVES), minimum=minima[1])
+    assert isinstance(mixed, Agrees) and mixed.label == "A positive definite: saddle proved"
+    assert mixed.witness is not None
 
 
 def _flipped(lam: Fraction, sign: int) -> int:
@@ -254,6 +277,12 @@ def test_a_flipped_sign_rule_is_found(minima: dict[int, tuple[Trap, Certificate]
     assert isinstance(inside, Found), inside
     assert "positive curvature proved where the rule predicts negative" in inside.label
     assert "> 0" in inside.trap.proof
+    # A proved contradiction is found by either claim, whichever side the rule's prediction is on.
+    for side in ("saddles", "minima"):
+        for lam in (HALF, THIRD):
+            assert isinstance(
+                examine_split(_case(1, lam), rule=_flipped, minimum=minima[1], side=side), Found
+            )
 
 
 # --- strategy and input checks -----------------------------------------------------------------------
@@ -268,6 +297,14 @@ def test_drawn_cases_meet_the_sampling_plan(case: SplitCase) -> None:
     assert len(set(data.X)) == data.n_points
     assert 0 <= case.unit < net.widths[1]
     assert all(lam not in (0, 1) for lam in case.lambdas) and len(case.lambdas) >= 3
+
+
+@settings(max_examples=20, deadline=None)
+@given(definite_splits())
+def test_definite_splits_predict_a_minimum_for_either_sign(case: SplitCase) -> None:
+    inside, outside = case.lambdas
+    assert 0 < inside < 1 and not 0 <= outside <= 1
+    assert case.start is not None and case.dataset in (definite_case(1).dataset, definite_case(-1).dataset)
 
 
 @pytest.mark.parametrize(

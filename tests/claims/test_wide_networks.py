@@ -11,6 +11,7 @@ import torch
 
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.floating import FloatArithmetic
+from badminima.claims import claim as claim_named
 from badminima.claims.claim import Agrees, Found, Skip, Undecided
 from badminima.claims.wide_networks import (
     CLAIMS,
@@ -31,6 +32,8 @@ from badminima.landscape.derivatives import gradient
 from badminima.landscape.forward import forward, predictions, unflatten
 from badminima.landscape.loss import loss
 from badminima.model import Dataset, Network, Point, Trap
+from badminima.search.shrink import to_point
+from badminima.search.snap import snap
 from badminima.verify.certificate import Verdict
 from badminima.verify.certify import certify
 
@@ -40,12 +43,38 @@ LEAKY = Network((1, 2, 1), "leaky_relu", bias=False, leaky_slope=F(1, 10))
 LINEAR_REGIME = Dataset.of([[1], [2]], [[1], [3]])
 
 
-@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.name)
+@pytest.mark.parametrize("claim", [c for c in CLAIMS if c.expected == "held"], ids=lambda c: c.name)
 def test_claim_check_gives_the_expected_status(claim, profile):
     out = claim.check(profile=profile)
     assert out.status == claim.expected, out.reason
     assert out.examples > 0
     assert out.counterexample is None
+
+
+def test_the_literal_noise_free_claim_is_refuted_by_the_hand_example(profile):
+    c = claim_named("wide-leaky-relu-zero-error")
+    assert (c.quantifier, c.kind, c.expected) == ("all", "certified", "counterexample")
+    assert "noise" in c.statement and "rank" not in " ".join(c.hypotheses[:3])
+    out = c.check(profile=profile)
+    assert out.status == c.expected == "counterexample", out.reason
+    assert out.examples > 0
+    found = out.counterexample
+    assert found is not None and found.certificate is not None
+    # The hand example runs first: 1-2-1 leaky ReLU, no biases, x = (1, 2), y = (1, 3), N = d0·d1 = 2.
+    assert found.trap.network == LEAKY and found.trap.dataset == LINEAR_REGIME
+    assert found.certificate.verdict is Verdict.LOCAL_MIN and found.certificate.loss_lower == F(1, 10)
+    # Independently: exact loss 1/10 > 0, exact zero gradient, and no pre-activation is 0 (a DLM).
+    exact = ExactArithmetic()
+    assert loss(LEAKY, LINEAR_REGIME, found.trap.point, arith=exact) == F(1, 10)
+    assert all(v == 0 for v in gradient(LEAKY, LINEAR_REGIME, found.trap.point, arith=exact))
+    W = found.trap.point.layers[0].W
+    assert all(W[j][0] * x[0] != 0 for j in range(2) for x in LINEAR_REGIME.X)
+
+
+def test_the_full_rank_claim_says_its_rank_condition():
+    c = claim_named("wide-leaky-relu-full-rank-zero-error")
+    assert "rank N" in c.title and c.kind == "numerical" and c.expected == "held"
+    assert any("has rank N" in h for h in c.hypotheses)
 
 
 def test_khatri_rao_matches_a_hand_computation():
@@ -99,6 +128,15 @@ def test_linear_regime_dlm_has_positive_loss_outside_the_rank_hypothesis():
     assert all(v == 0 for v in gradient(LEAKY, LINEAR_REGIME, point, arith=exact))
     cert = certify(Trap(LEAKY, LINEAR_REGIME, point))
     assert cert.verdict is Verdict.LOCAL_MIN and cert.loss_lower == F(1, 10)
+    # A zero output weight: the package's `snap` refuses it, the claim's own fallback sets v_2 = 0 and
+    # still lands on the least-squares slope 7/5 (the dead unit's column x/10 is in the span of x).
+    theta = [0.7, -1.3, 1.5, 0.0]
+    assert snap(LEAKY, LINEAR_REGIME, to_point(LEAKY, theta)) is None
+    dead = snap_to_least_squares(LEAKY, LINEAR_REGIME, theta)
+    assert dead is not None and dead.layers[1].W[0][1] == 0
+    assert dead.layers[1].W[0][0] * dead.layers[0].W[0][0] == F(7, 5)
+    assert loss(LEAKY, LINEAR_REGIME, dead, arith=exact) == F(1, 10)
+    assert all(v == 0 for v in gradient(LEAKY, LINEAR_REGIME, dead, arith=exact))
 
 
 def test_the_noise_free_reading_without_the_rank_hypothesis_is_refuted():

@@ -18,11 +18,15 @@ and the loss drops arbitrarily close to the point. Hence ``Gᵀe = 0`` with the 
 
 row i being ``(a_i1 x̃_i, …, a_id1 x̃_i, 1)``, and rank G = N gives e = 0. The paper multiplies each slope
 a_ij by a dropout-like random factor ε_ij, which makes G of rank N at *every* pattern for almost every
-(X, ε) once N ≤ d0·d1. Our networks carry no such noise, so the rank is the hypothesis checked at each
-minimum, exactly (the pattern's slopes and the data are rationals). Minima where it fails are counted
-apart: without the noise they can have positive loss. Example: 1-2-1 without biases on x = (1, 2),
-y = (1, 3); both points are positive, each unit has one slope on both, f(x) = c·x, and every DLM sits at
-the least-squares slope c = 7/5 with loss 1/10 although N = 2 ≤ d0·d1 = 2.
+(X, ε) once N ≤ d0·d1. Our networks carry no such noise, so two claims split the statement:
+``wide-leaky-relu-zero-error`` reads it literally on plain networks and is refuted by a certified DLM
+with positive loss (kind "certified", expected "counterexample"); ``wide-leaky-relu-full-rank-zero-error``
+adds rank G = N as a hypothesis, checked at each minimum exactly (the pattern's slopes and the data are
+rationals) — by the lemma above it cannot fail, so it checks the machinery, not the paper. Minima where
+the rank fails are counted apart there: without the noise they can have positive loss. Example
+(`HAND_NETWORK`, `HAND_DATA`): 1-2-1 without biases on x = (1, 2), y = (1, 3); both points are positive,
+each unit has one slope on both, f(x) = c·x, and every DLM sits at the least-squares slope c = 7/5 with
+loss 1/10 although N = 2 ≤ d0·d1 = 2.
 
 **Nguyen & Hein 2017** (ICML, "The loss surface of deep and wide neural networks", main result): square
 loss, an analytic strictly increasing activation; if hidden layer k has n_k ≥ N − 1 units, every
@@ -31,9 +35,11 @@ has rank N and the later layers' weights have full column rank is a global minim
 last hidden layer, where the later-layers condition is empty: the gradient with respect to the output
 layer is ``(2/N)·F_kᵀE``, so rank F_k = N and a zero gradient give E = 0.
 
-Both checks are numerical (``kind="numerical"``): multistart end points, polished to critical points and
-clustered modulo symmetry. An end point that would break a claim is handed to `certify`, and only a
-certified critical point with a proved positive loss and a proved rank N counts as a counterexample.
+The full-rank and the Nguyen & Hein checks are numerical (``kind="numerical"``): multistart end points,
+polished to critical points and clustered modulo symmetry. An end point that would break a claim is
+handed to `certify`, and only a certified critical point with a proved positive loss and a proved rank N
+counts as a counterexample. The literal claim's counterexample is certified the same way, without the
+rank condition.
 """
 
 from __future__ import annotations
@@ -267,13 +273,23 @@ def snap_to_least_squares(network: Network, dataset: Dataset, theta: Any) -> Poi
     correction, the least-squares one on independent columns of G, that moves ``G c`` onto the
     projection (small when ``theta`` is near a DLM); then ``(w_j, b_j) = ±c_j / v_j`` with ``±v_j``, the
     sign that keeps unit j's pattern. Units whose ``|v_j|`` is below 1e-8·max |v| get ``v_j = 0``.
+
+    The package's `badminima.search.snap.snap` is the same least-squares correction and is tried first.
+    It keeps every output weight and refuses a zero ``v_j`` and a correction that leaves the region; the
+    code below covers those two cases: a (nearly) dead output weight set to 0 while the projection still
+    uses the unit's columns (a DLM needs Gᵀe = 0 for them too), and the sign flip ``(−v_j, −w̃_j)``.
     """
     from badminima.landscape.regions import region_of
     from badminima.search.shrink import to_point
+    from badminima.search.snap import snap
 
     if network.depth != 2 or network.widths[-1] != 1 or not network.is_piecewise_linear:
         return None
     start = to_point(network, theta)
+    if network.loss == "mse" and network.output == "identity":
+        snapped = snap(network, dataset, start)
+        if snapped is not None:
+            return snapped
     region = region_of(network, dataset, start)
     slopes = _slopes_from_signs(network, region.signs[0])
     if slopes is None:
@@ -396,9 +412,10 @@ def examine_dlms(
     rank_hypothesis: bool = True,
     tally: Tally | None = None,
 ) -> Finding:
-    """One example of ``wide-leaky-relu-zero-error``: Skip unless the hypotheses hold, then multistart,
-    and check every numerically differentiable local minimum. With ``rank_hypothesis`` False (the
-    noise-free reading without the rank condition, which is false) every DLM must have zero loss."""
+    """One example of ``wide-leaky-relu-full-rank-zero-error``: Skip unless the hypotheses hold, then
+    multistart, and check every numerically differentiable local minimum. With ``rank_hypothesis`` False
+    (``wide-leaky-relu-zero-error``: the noise-free reading without the rank condition, which is false)
+    every DLM must have zero loss."""
     from badminima.search.basins import landscape
     from badminima.search.multistart import Init, Optimizer, Stopping, multistart
 
@@ -523,6 +540,39 @@ def _run_leaky(claim: Claim, settings: Settings, progress: Callable[[int, int], 
             f"one of them certified (a DLM with loss > 0 outside the rank hypothesis): "
             f"{tally.certified_deficient}"
         )
+    return h.outcome(claim, evidence=evidence)
+
+
+HAND_NETWORK = Network((1, 2, 1), "leaky_relu", bias=False, leaky_slope=Fraction(1, 10))
+HAND_DATA = Dataset.of([[1], [2]], [[1], [3]])
+"""The hand counterexample to the noise-free reading: both inputs positive, so in the region where both
+units are positive on both points f(x) = c·x, and the least-squares slope c = 7/5 leaves loss 1/10 at a
+DLM although N = 2 ≤ d0·d1 = 2 (rank G = 1). Every (x, y) with x_1, x_2 > 0 and y not proportional to x
+does the same (an open set of datasets), so "almost every dataset" does not save the noise-free reading."""
+
+
+def _run_literal(claim: Claim, settings: Settings, progress: Callable[[int, int], None] | None) -> Outcome:
+    budget = BUDGETS[settings.profile]
+    h: Hunt[tuple[Network, Dataset]] = hunt(
+        leaky_examples(),
+        lambda ex: examine_dlms(ex[0], ex[1], budget=budget, rank_hypothesis=False),
+        settings,
+        explicit=[(HAND_NETWORK, HAND_DATA)],
+        progress=progress,
+    )
+    evidence = [
+        "the first example is the hand one: 1-2-1 leaky ReLU (slope 1/10), no biases, x = (1, 2), "
+        "y = (1, 3); then drawn one-hidden-layer leaky-ReLU networks with N ≤ d0·d1",
+        f"per example {budget.starts} Adam starts (≤ {budget.steps} steps), polished and clustered; each "
+        "numerical DLM with loss > 0 is snapped to the exact least-squares point of its activation region "
+        "and handed to `certify`; a counterexample is a certified local minimum with no pre-activation "
+        "exactly 0 (a DLM, exact signs), a proved positive loss and N ≤ d0·d1",
+        "no rank condition is imposed: this is the paper's statement on plain networks, without the "
+        "dropout-like noise on the slopes that its proof uses to make the Khatri–Rao matrix G of rank N; "
+        "see wide-leaky-relu-full-rank-zero-error for the statement with that rank as a hypothesis",
+        "not an artefact of a null set of data: every dataset with x_1, x_2 > 0 and y not proportional to x "
+        "has such a DLM for the hand network (hand argument: f(x) = c·x in the all-positive region)",
+    ]
     return h.outcome(claim, evidence=evidence)
 
 
@@ -748,9 +798,38 @@ CLAIMS = (
         source=SOUDRY,
         statement=(
             "For a network with one hidden layer of leaky ReLUs, identity output and square loss, with "
-            "N ≤ d0·d1, every differentiable local minimum has zero training error, for almost every dataset "
-            "(and dropout-like noise realisation); the proof shows Gᵀe = 0 at a DLM for the Khatri–Rao "
-            "matrix G of the slope pattern and the data, and that G has rank N"
+            "N ≤ d0·d1, every differentiable local minimum has zero training error, for almost every "
+            "dataset — read literally on plain networks. The paper's theorem also has dropout-like noise "
+            "(each slope multiplied by a random factor), which the plain network lacks; without that noise "
+            "the statement is false"
+        ),
+        hypotheses=(
+            "one hidden layer of leaky ReLUs, a single identity output, square loss",
+            "N ≤ d0·d1 (drawn examples that fail it are skipped)",
+            "the point is differentiable: no pre-activation is exactly 0 (exact signs)",
+            "plain network: no dropout-like noise on the slopes, no rank condition",
+        ),
+        quantifier="all",
+        kind="certified",
+        expected="counterexample",
+        examples={"ci": 1, "dev": 4, "thorough": 20},
+        run=_run_literal,
+    ),
+    Claim(
+        name="wide-leaky-relu-full-rank-zero-error",
+        title=(
+            "one hidden leaky-ReLU layer, N ≤ d0·d1: differentiable local minima where the Khatri–Rao "
+            "matrix has rank N have zero error"
+        ),
+        source=SOUDRY,
+        statement=(
+            "For a network with one hidden layer of leaky ReLUs, identity output and square loss, with "
+            "N ≤ d0·d1, every differentiable local minimum at which the Khatri–Rao matrix G of the slope "
+            "pattern and the data has rank N has zero training error. This is the step of the paper's proof "
+            "that its dropout-like noise makes apply (G of rank N almost surely); with rank G = N as a "
+            "hypothesis it follows from Gᵀe = 0 at a DLM, so a counterexample is impossible and the check "
+            "tests the machinery (that GD's DLMs satisfy Gᵀe = 0) rather than the paper's claim; the "
+            "literal noise-free reading is wide-leaky-relu-zero-error (refuted)"
         ),
         hypotheses=(
             "one hidden layer of leaky ReLUs, a single identity output, square loss",
@@ -758,8 +837,7 @@ CLAIMS = (
             "float-valued distinct inputs (generic data)",
             "the point is differentiable: every pre-activation is away from 0",
             "G = [a_j ∘ x̃_i]_j (with bias columns and the ones column with biases) has rank N, checked "
-            "exactly at each minimum — the paper's noise makes this hold almost surely; minima where it "
-            "fails are counted apart",
+            "exactly at each minimum; minima where it fails are counted apart",
         ),
         quantifier="all",
         kind="numerical",
