@@ -152,7 +152,11 @@ def test_equal_logits_are_decided_exactly_as_equality():
 
 
 def test_hypothesis_finds_a_certified_square_loss_violation_and_mpmath_confirms_it(profile):
-    h = hunt(convexity_examples(loss="mse"), lambda e: midpoint_convexity(*e), Settings(100, profile, seed=0))
+    h = hunt(
+        convexity_examples(loss="mse"),
+        lambda e: midpoint_convexity(*e),
+        Settings(100, profile, seed=None if profile == "ci" else 0),
+    )
     assert h.found is not None and h.found_example is not None
     net, data, p, q = h.found_example
     assert net.loss == "mse"
