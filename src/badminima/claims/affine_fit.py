@@ -116,27 +116,12 @@ def affine_least_squares(dataset: Dataset) -> AffineFit:
         >>> fit.slopes, fit.intercept, fit.residuals
         ((Fraction(2, 1),), Fraction(-1, 3), (Fraction(1, 3), Fraction(-2, 3), Fraction(1, 3)))
     """
-    import flint
-
-    def q(v: Fraction) -> flint.fmpq:
-        return flint.fmpq(v.numerator, v.denominator)
+    from badminima.arithmetic.least_squares import least_squares
 
     n, d = dataset.n_points, dataset.input_dim
     columns = [tuple(Fraction(1) for _ in range(n))] + [tuple(row[m] for row in dataset.X) for m in range(d)]
     y = tuple(row[0] for row in dataset.y)
-    full = flint.fmpq_mat(n, d + 1, [q(c[i]) for i in range(n) for c in columns])
-    rref, rank = full.rref()
-    pivots, r = [], 0
-    for j in range(d + 1):
-        if r < rank and rref[r, j] != 0:
-            pivots.append(j)
-            r += 1
-    B = flint.fmpq_mat(n, len(pivots), [q(columns[j][i]) for i in range(n) for j in pivots])
-    solved = (B.transpose() * B).solve(B.transpose() * flint.fmpq_mat(n, 1, [q(v) for v in y]))
-    coef = [Fraction(0)] * (d + 1)
-    for k, j in enumerate(pivots):
-        coef[j] = Fraction(int(solved[k, 0].p), int(solved[k, 0].q))
-    fitted = [_dot(coef[1:], x) + coef[0] for x in dataset.X]
+    coef, fitted = least_squares(columns, y)
     return AffineFit(tuple(coef[1:]), coef[0], tuple(v - f for v, f in zip(y, fitted, strict=True)))
 
 

@@ -204,63 +204,20 @@ def float_signs(network: Network, dataset: Dataset, theta: Any) -> list[list[int
     return [[1 if v > 0 else -1 for v in row] for row in z]
 
 
-def _fmpq(q: Fraction) -> Any:
-    import flint
-
-    return flint.fmpq(q.numerator, q.denominator)
-
-
-def _frac(q: Any) -> Fraction:
-    return Fraction(int(q.p), int(q.q))
-
-
-def _pivots(cols: Sequence[Sequence[Fraction]]) -> list[int]:
-    """Indices of a maximal linearly independent subset of ``cols``, earliest first."""
-    import flint
-
-    if not cols:
-        return []
-    n = len(cols[0])
-    rref, rank = flint.fmpq_mat(n, len(cols), [_fmpq(c[i]) for i in range(n) for c in cols]).rref()
-    out, row = [], 0
-    for j in range(len(cols)):
-        if row < rank and rref[row, j] != 0:
-            out.append(j)
-            row += 1
-    return out
-
-
 def _solve_columns(cols: Sequence[Sequence[Fraction]], target: Sequence[Fraction]) -> list[Fraction] | None:
     """Exact coefficients z with ``Σ z_j cols[j] = target`` using independent columns only (zero on the
     others), or None when ``target`` is outside their span."""
-    import flint
+    from badminima.arithmetic.least_squares import least_squares
 
-    piv = _pivots(cols)
-    n = len(target)
-    z = [Fraction(0)] * len(cols)
-    if not piv:
-        return z if not any(target) else None
-    B = flint.fmpq_mat(n, len(piv), [_fmpq(cols[j][i]) for i in range(n) for j in piv])
-    t = flint.fmpq_mat(n, 1, [_fmpq(v) for v in target])
-    coef = (B.transpose() * B).solve(B.transpose() * t)
-    for k, j in enumerate(piv):
-        z[j] = _frac(coef[k, 0])
-    fitted = [sum((z[j] * cols[j][i] for j in piv), Fraction(0)) for i in range(n)]
+    z, fitted = least_squares(cols, target)
     return z if fitted == list(target) else None
 
 
 def projection(cols: Sequence[Sequence[Fraction]], y: Sequence[Fraction]) -> list[Fraction]:
     """The exact orthogonal projection of ``y`` onto the span of ``cols`` (rank-deficient spans allowed)."""
-    import flint
+    from badminima.arithmetic.least_squares import least_squares
 
-    piv = _pivots(cols)
-    n = len(y)
-    if not piv:
-        return [Fraction(0)] * n
-    B = flint.fmpq_mat(n, len(piv), [_fmpq(cols[j][i]) for i in range(n) for j in piv])
-    yv = flint.fmpq_mat(n, 1, [_fmpq(v) for v in y])
-    p = B * (B.transpose() * B).solve(B.transpose() * yv)
-    return [_frac(p[i, 0]) for i in range(n)]
+    return least_squares(cols, y)[1]
 
 
 def snap_to_least_squares(network: Network, dataset: Dataset, theta: Any) -> Point | None:

@@ -12,19 +12,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import flint
-
+from badminima.arithmetic.least_squares import least_squares
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-
-
-def _fmpq(q: Fraction) -> flint.fmpq:
-    return flint.fmpq(q.numerator, q.denominator)
-
-
-def _fraction(q: flint.fmpq) -> Fraction:
-    return Fraction(int(q.p), int(q.q))
 
 
 def _slopes(network: Network, point: Point, dataset: Dataset) -> list[list[Fraction]] | None:
@@ -101,19 +92,8 @@ def snap(network: Network, dataset: Dataset, point: Point) -> Point | None:
         dataset.y[i][0] - sum((c[i] * a for c, a in zip(columns, coefficients, strict=True)), Fraction(0))
         for i in range(n)
     ]
-    G = flint.fmpq_mat(n, len(columns), [_fmpq(c[i]) for i in range(n) for c in columns])
-    rref, rank = G.rref()
-    pivots, row = [], 0
-    for col in range(len(columns)):
-        if row < rank and rref[row, col] != 0:
-            pivots.append(col)
-            row += 1
-    B = flint.fmpq_mat(n, len(pivots), [_fmpq(columns[c][i]) for i in range(n) for c in pivots])
-    r = flint.fmpq_mat(n, 1, [_fmpq(q) for q in residual])
-    delta = (B.transpose() * B).solve(B.transpose() * r)
-    new = list(coefficients)
-    for k, c in enumerate(pivots):
-        new[c] += _fraction(delta[k, 0])
+    delta, _ = least_squares(columns, residual)
+    new = [a + d for a, d in zip(coefficients, delta, strict=True)]
     W1 = [list(w) for w in first.W]
     b1 = list(first.b) if first.b is not None else None
     b2 = list(last.b) if last.b is not None else None

@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-import flint
-
+from badminima.arithmetic.least_squares import least_squares
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -39,30 +38,10 @@ class LeastSquaresBound:
     how: str
 
 
-def _fmpq(q: Fraction) -> flint.fmpq:
-    return flint.fmpq(q.numerator, q.denominator)
-
-
 def residual(columns: Sequence[Column], y: Column) -> Fraction:
     """Exact squared distance from ``y`` to the span of ``columns`` (rank-deficient spans allowed)."""
-    n = len(y)
-    yy = sum((v * v for v in y), Fraction(0))
-    cols = [c for c in columns if any(c)]
-    if not cols:
-        return yy
-    B = flint.fmpq_mat(n, len(cols), [_fmpq(c[i]) for i in range(n) for c in cols])
-    rref, rank = B.rref()
-    pivots, row = [], 0
-    for j in range(len(cols)):
-        if row < rank and rref[row, j] != 0:
-            pivots.append(j)
-            row += 1
-    basis = flint.fmpq_mat(n, len(pivots), [_fmpq(cols[j][i]) for i in range(n) for j in pivots])
-    yv = flint.fmpq_mat(n, 1, [_fmpq(v) for v in y])
-    bt = basis.transpose()
-    coef = (bt * basis).solve(bt * yv)
-    proj = (yv.transpose() * basis * coef)[0, 0]
-    return yy - Fraction(int(proj.p), int(proj.q))
+    _, fitted = least_squares(columns, y)
+    return sum(((a - b) * (a - b) for a, b in zip(y, fitted, strict=True)), Fraction(0))
 
 
 def _slopes(network: Network, signs: Sequence[int], kink_active: Sequence[bool]) -> Column:

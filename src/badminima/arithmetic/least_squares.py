@@ -1,0 +1,59 @@
+"""Exact least squares over the rationals with python-flint, rank-deficient column sets allowed.
+
+The normal equations are solved on a maximal independent subset of the columns (the earliest ones, found
+by an exact row reduction), so the fitted values — the orthogonal projection — are unique even when the
+coefficients are not; coefficients of the dependent columns are 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import flint
+
+
+def to_fmpq(q: Fraction) -> flint.fmpq:
+    return flint.fmpq(q.numerator, q.denominator)
+
+
+def to_fraction(q: flint.fmpq) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
+
+
+def pivots(columns: Sequence[Sequence[Fraction]]) -> list[int]:
+    """Indices of a maximal linearly independent subset of ``columns``, earliest first."""
+    if not columns:
+        return []
+    n = len(columns[0])
+    rref, rank = flint.fmpq_mat(n, len(columns), [to_fmpq(c[i]) for i in range(n) for c in columns]).rref()
+    out, row = [], 0
+    for j in range(len(columns)):
+        if row < rank and rref[row, j] != 0:
+            out.append(j)
+            row += 1
+    return out
+
+
+def least_squares(
+    columns: Sequence[Sequence[Fraction]], y: Sequence[Fraction]
+) -> tuple[list[Fraction], list[Fraction]]:
+    """Exact coefficients ``z`` minimising ‖Σ_j z_j columns[j] − y‖ (zero on dependent columns) and the
+    fitted values Σ_j z_j columns[j] (the projection of ``y`` onto the span).
+
+    Example:
+        >>> ones, x = [Fraction(1)] * 3, [Fraction(0), Fraction(1), Fraction(2)]
+        >>> least_squares([ones, x, [2 * v for v in x]], [Fraction(0), Fraction(1), Fraction(4)])
+        ([Fraction(-1, 3), Fraction(2, 1), Fraction(0, 1)], [Fraction(-1, 3), Fraction(5, 3), Fraction(11, 3)])
+    """
+    n = len(y)
+    z = [Fraction(0)] * len(columns)
+    basis = pivots(columns)
+    if not basis:
+        return z, [Fraction(0)] * n
+    B = flint.fmpq_mat(n, len(basis), [to_fmpq(columns[j][i]) for i in range(n) for j in basis])
+    coef = (B.transpose() * B).solve(B.transpose() * flint.fmpq_mat(n, 1, [to_fmpq(v) for v in y]))
+    for k, j in enumerate(basis):
+        z[j] = to_fraction(coef[k, 0])
+    fitted = [sum((z[j] * columns[j][i] for j in basis), Fraction(0)) for i in range(n)]
+    return z, fitted

@@ -1,0 +1,37 @@
+"""Exact least squares: the residual is exactly orthogonal to every column (the normal equations), the
+fitted values are the stated combination, and dependent columns get coefficient 0."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from badminima.arithmetic.least_squares import least_squares, pivots
+from badminima.strategies import rationals
+
+
+@given(
+    st.integers(1, 5).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(rationals(), min_size=n, max_size=n), max_size=4),
+            st.lists(rationals(), min_size=n, max_size=n),
+        )
+    )
+)
+def test_the_residual_is_orthogonal_to_every_column(case):
+    columns, y = case
+    z, fitted = least_squares(columns, y)
+    assert fitted == [
+        sum((zj * c[i] for zj, c in zip(z, columns, strict=True)), Fraction(0)) for i in range(len(y))
+    ]
+    r = [a - b for a, b in zip(y, fitted, strict=True)]
+    assert all(sum((ci * ri for ci, ri in zip(c, r, strict=True)), Fraction(0)) == 0 for c in columns)
+    basis = set(pivots(columns))
+    assert all(zj == 0 for j, zj in enumerate(z) if j not in basis)
+
+
+def test_a_repeated_column_is_not_a_pivot():
+    x = [Fraction(1), Fraction(2)]
+    assert pivots([x, x, [Fraction(0), Fraction(1)]]) == [0, 2]
