@@ -43,8 +43,11 @@ def least_squares(
 
     Example:
         >>> ones, x = [Fraction(1)] * 3, [Fraction(0), Fraction(1), Fraction(2)]
-        >>> least_squares([ones, x, [2 * v for v in x]], [Fraction(0), Fraction(1), Fraction(4)])
-        ([Fraction(-1, 3), Fraction(2, 1), Fraction(0, 1)], [Fraction(-1, 3), Fraction(5, 3), Fraction(11, 3)])
+        >>> z, fitted = least_squares([ones, x, [2 * v for v in x]], [Fraction(0), Fraction(1), Fraction(4)])
+        >>> z
+        [Fraction(-1, 3), Fraction(2, 1), Fraction(0, 1)]
+        >>> fitted
+        [Fraction(-1, 3), Fraction(5, 3), Fraction(11, 3)]
     """
     n = len(y)
     z = [Fraction(0)] * len(columns)

@@ -65,7 +65,6 @@ from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.model.rational import format_rational
 from badminima.model.trap import Trap
-from badminima.strategies import datasets, networks
 
 PAPER = (
     "Yun, Sra & Jadbabaie 2019, ICLR (Small nonlinearities in activation functions create bad local minima)"
@@ -197,27 +196,12 @@ def best_bend(network: Network, dataset: Dataset, fit: AffineFit) -> Bend | None
 
 
 def problems() -> st.SearchStrategy[tuple[Network, Dataset]]:
-    """One hidden layer of 2-3 ReLU or leaky-ReLU units (slope 1/10 or 1/3) with biases, 1-2 inputs,
-    one identity output and mse, on 3-6 distinct points (at least 4 in 2-D: three points in the
-    plane are fitted exactly unless collinear) with small rational inputs and targets."""
-    nets = networks(
-        activations=("relu", "leaky_relu"),
-        min_hidden_layers=1,
-        max_hidden_layers=1,
-        min_width=2,
-        max_width=3,
-        max_inputs=2,
-        max_outputs=1,
-        outputs=("identity",),
-        losses=("mse",),
-        bias=True,
-    )
-    return nets.flatmap(
-        lambda net: st.tuples(
-            st.just(net),
-            datasets(net, min_points=net.widths[0] + 2, max_points=6, task="regression"),
-        )
-    )
+    """The no-bad-local-minima hunt's problems (`bad_minima.problems`: one hidden layer of 2-3 (leaky)
+    ReLU units, 1-2 inputs), on at least d0 + 2 points: three points in the plane are fitted exactly
+    unless collinear."""
+    from badminima.claims.bad_minima import problems as relu_problems
+
+    return relu_problems(min_points=lambda net: net.widths[0] + 2)
 
 
 def hypotheses_failed(network: Network, dataset: Dataset) -> str | None:

@@ -42,9 +42,11 @@ SHRINKS = {"ci": 20, "dev": 120, "thorough": 1000}
 """Simpler datasets tried when shrinking a counterexample (each costs a snap and an exact certify)."""
 
 
-def problems() -> st.SearchStrategy[tuple[Network, Dataset]]:
+def problems(
+    min_points: Callable[[Network], int] = lambda net: 3,
+) -> st.SearchStrategy[tuple[Network, Dataset]]:
     """One hidden layer of 2-3 ReLU or leaky-ReLU units with biases, 1-2 inputs, one identity output
-    and mse, on 3-6 distinct points with small rational inputs and targets."""
+    and mse, on ``min_points(network)``..6 distinct points with small rational inputs and targets."""
     nets = networks(
         activations=("relu", "leaky_relu"),
         min_hidden_layers=1,
@@ -58,7 +60,9 @@ def problems() -> st.SearchStrategy[tuple[Network, Dataset]]:
         bias=True,
     )
     return nets.flatmap(
-        lambda net: st.tuples(st.just(net), datasets(net, min_points=3, max_points=6, task="regression"))
+        lambda net: st.tuples(
+            st.just(net), datasets(net, min_points=min_points(net), max_points=6, task="regression")
+        )
     )
 
 
