@@ -176,27 +176,36 @@ class _Box:
                             return False
         return True
 
-    @staticmethod
-    def curvature(H: Enclosure, Q: np.ndarray) -> Fraction | None:
-        """A proved lower bound on λ_min over the enclosure ``H`` (None unless positive): Gershgorin
-        discs of QᵀHQ, divided by the largest Gershgorin bound of QᵀQ."""
-        if not H.is_finite():
-            return None
-        q = Enclosure.exact(Q)
-        M = q.T @ H @ q
-        if not M.is_finite():
-            return None
-        off = M.upper_abs()
-        np.fill_diagonal(off, 0.0)
-        lows = lower_bound(np.diagonal(M.mid), upper(off.sum(1) + np.diagonal(M.rad), len(off) + 3))
-        G = q.T @ q
-        tops = upper(G.upper_abs().sum(1), len(Q) + 2)
-        if not len(lows) or not (np.all(np.isfinite(lows)) and np.all(np.isfinite(tops))):
-            return None
-        mu_m = Fraction(float(lows.min()))
-        if mu_m <= 0:
-            return None
-        return mu_m / Fraction(float(tops.max()))
+
+def curvature_bound(H: Enclosure, Q: np.ndarray) -> Fraction | None:
+    """A proved lower bound on λ_min of every symmetric matrix in the enclosure ``H`` (None unless
+    positive): Gershgorin discs of QᵀHQ, divided by the largest Gershgorin bound of QᵀQ. ``Q`` is any
+    float matrix (the midpoint's eigenvectors make the discs tight); λ_min(H) ≥ λ_min(QᵀHQ)/λ_max(QᵀQ)
+    when the numerator is positive.
+
+    Example:
+        >>> import numpy as np
+        >>> mu = curvature_bound(Enclosure.exact(np.diag([2.0, 3.0])), np.eye(2))
+        >>> 1.99 < mu <= 2  # a proved bound, a few roundings below the true λ_min = 2
+        True
+    """
+    if not H.is_finite():
+        return None
+    q = Enclosure.exact(Q)
+    M = q.T @ H @ q
+    if not M.is_finite():
+        return None
+    off = M.upper_abs()
+    np.fill_diagonal(off, 0.0)
+    lows = lower_bound(np.diagonal(M.mid), upper(off.sum(1) + np.diagonal(M.rad), len(off) + 3))
+    G = q.T @ q
+    tops = upper(G.upper_abs().sum(1), len(Q) + 2)
+    if not len(lows) or not (np.all(np.isfinite(lows)) and np.all(np.isfinite(tops))):
+        return None
+    mu_m = Fraction(float(lows.min()))
+    if mu_m <= 0:
+        return None
+    return mu_m / Fraction(float(tops.max()))
 
 
 def norm_upper(ball: BallArithmetic, values: Sequence[Any]) -> Fraction:
@@ -327,7 +336,7 @@ def certify_minimum(
                 if radius < floor:
                     break
                 continue
-            mu = box.curvature(box.hessian(radius), Q)
+            mu = curvature_bound(box.hessian(radius), Q)
             if mu is None:
                 last = f"the Hessian is not proved positive definite on the box of radius {float(radius):.3g}"
                 steps.append(f"{label}: {last}")
