@@ -6,6 +6,7 @@ Rationals that are not dyadic (1/3, 0.1) enter as tight balls around them, so ex
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from fractions import Fraction
 from typing import Any
@@ -15,6 +16,45 @@ import flint
 from badminima.arithmetic.objectarray import ObjectArrayArithmetic
 from badminima.arithmetic.protocol import Rigor
 from badminima.errors import BackendError
+
+
+def _sigmoid_point(x: Any) -> Any:
+    if x < 0:  # exp(-x) would be huge for very negative x
+        e = x.exp()
+        return e / (1 + e)
+    return 1 / (1 + (-x).exp())
+
+
+def _softplus_point(x: Any) -> Any:
+    # Both forms equal log(1 + e^x); the one chosen never exponentiates a large positive number.
+    return x + (-x).exp().log1p() if x > 0 else x.exp().log1p()
+
+
+def _tanh_point(x: Any) -> Any:
+    return x.tanh()
+
+
+def enclose_increasing(fn: Callable[[Any], Any], x: Any, lo: Any = None, hi: Any = None) -> Any:
+    """``fn(x)`` for an increasing ``fn`` on a ball ``x``, never NaN: the direct evaluation when it is a
+    finite ball, else the union of ``fn`` at the ball's two exact endpoints (monotonicity), clipped to
+    the range ``[lo, hi]`` when given. Wide balls (a box around a far-away centre) stay finite.
+
+    Example:
+        >>> import flint
+        >>> y = enclose_increasing(lambda b: b.tanh(), flint.arb(3, 100), -1, 1)
+        >>> bool(y.is_finite()) and bool(y.contains(flint.arb(-1).tanh().mid()))
+        True
+    """
+    y = fn(x)
+    if y.is_finite():
+        return y
+    if x.is_finite():
+        a, b = fn(x.lower()), fn(x.upper())
+        if a.is_finite() and b.is_finite():
+            return a.union(b)
+    if lo is not None and hi is not None:
+        return flint.arb(lo).union(flint.arb(hi))
+    return y
 
 
 class BallArithmetic(ObjectArrayArithmetic):
@@ -35,16 +75,13 @@ class BallArithmetic(ObjectArrayArithmetic):
         return flint.arb(flint.fmpq(q.numerator, q.denominator))
 
     def sigmoid1(self, x: Any) -> Any:
-        return 1 / (1 + (-x).exp())
+        return enclose_increasing(_sigmoid_point, x, 0, 1)
 
     def tanh1(self, x: Any) -> Any:
-        return x.tanh()
+        return enclose_increasing(_tanh_point, x, -1, 1)
 
     def softplus1(self, x: Any) -> Any:
-        # Both forms equal log(1 + e^x); pick the one that does not overflow for the midpoint's sign.
-        if x.mid() > 0:
-            return x + (-x).exp().log1p()
-        return x.exp().log1p()
+        return enclose_increasing(_softplus_point, x)
 
     def sign(self, x: Any) -> int | None:
         if x > 0:

@@ -23,6 +23,7 @@ from typing import Any
 import flint
 import numpy as np
 
+from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.protocol import Arithmetic, Rigor
 from badminima.errors import BackendError, UndecidableSignError
 
@@ -275,15 +276,7 @@ def _arb_map(fn: Callable[[Any], Any], x: Enclosure) -> Enclosure:
     return Enclosure.of_balls(out)
 
 
-def _sigmoid1(b: Any) -> Any:
-    if b.mid() < 0:  # exp(-b) would overflow for very negative b
-        e = b.exp()
-        return e / (1 + e)
-    return 1 / (1 + (-b).exp())
-
-
-def _softplus1(b: Any) -> Any:
-    return b + (-b).exp().log1p() if b.mid() > 0 else b.exp().log1p()
+_SCALARS = BallArithmetic()  # its scalar functions only (never NaN on wide balls); precision is ARB_PRECISION
 
 
 class EnclosureArithmetic:
@@ -306,13 +299,13 @@ class EnclosureArithmetic:
         return Enclosure.of_rationals(list(values))
 
     def sigmoid(self, a: Any) -> Any:
-        return _arb_map(_sigmoid1, coerce(a))
+        return _arb_map(_SCALARS.sigmoid1, coerce(a))
 
     def tanh(self, a: Any) -> Any:
-        return _arb_map(lambda b: b.tanh(), coerce(a))
+        return _arb_map(_SCALARS.tanh1, coerce(a))
 
     def softplus(self, a: Any) -> Any:
-        return _arb_map(_softplus1, coerce(a))
+        return _arb_map(_SCALARS.softplus1, coerce(a))
 
     def where(self, mask: Any, a: Any, b: Any) -> Any:
         mask = np.asarray(mask, dtype=bool)

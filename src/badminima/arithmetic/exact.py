@@ -112,9 +112,13 @@ class ExactArithmetic(ObjectArrayArithmetic):
         if isinstance(x, Fraction | int):
             return (x > 0) - (x < 0)
         if isinstance(x, sympy.Rational):
-            return (x > 0) - (x < 0)
+            # sympy comparisons return BooleanAtoms, which do not subtract: compare the numerator
+            return (int(x.p) > 0) - (int(x.p) < 0)
         for prec in _PRECISIONS:
-            ball = to_ball(x, prec)
+            try:
+                ball = to_ball(x, prec)
+            except BackendError:
+                return None
             if ball > 0:
                 return 1
             if ball < 0:

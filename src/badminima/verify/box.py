@@ -24,11 +24,12 @@ from fractions import Fraction
 from typing import Any
 
 import flint
+import mpmath
 import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic, lower_bound, upper
-from badminima.errors import BackendError
+from badminima.errors import BackendError, UndecidableSignError
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
 from badminima.landscape.forward import forward, unflatten
 from badminima.landscape.loss import loss_of_flat
@@ -157,6 +158,20 @@ class _Box:
         assert total is not None
         return total / n
 
+    def hessian_balls(self, radius: Fraction) -> Any:
+        """An enclosure of ∇²F over the box of ``radius`` in `arb` balls at the box's precision (an
+        ``arb_mat``): slower than `hessian`, but as tight as the precision, for curvatures that float64
+        roundings would swamp (1e-11, or large weights)."""
+        p = self.prob
+        prob = p if p.arith is self.ball else prepare(self.network, self.dataset, self.point, arith=self.ball)
+        flat = self.flat(radius)
+        with self.ball.context():
+            H = hessian_of_flat(
+                self.network, prob.inputs, prob.targets, flat, arith=self.ball, masks=self.masks
+            )
+            n = len(flat)
+            return flint.arb_mat(n, n, [H[i, j] for i in range(n) for j in range(n)])
+
     def region_holds(self, flat: Any) -> bool:
         """True when every hidden pre-activation keeps its (non-zero) sign on the whole box."""
         if self.prob.region is None:
@@ -206,6 +221,95 @@ def curvature_bound(H: Enclosure, Q: np.ndarray) -> Fraction | None:
     if mu_m <= 0:
         return None
     return mu_m / Fraction(float(tops.max()))
+
+
+def curvature_bound_balls(H: Any, Q: Any) -> Fraction | None:
+    """`curvature_bound` for an ``arb_mat`` enclosure ``H`` and an exact ``arb_mat`` ``Q``, in balls at
+    the current working precision (so curvatures far below float64's roundings can be proved)."""
+    M = Q.transpose() * H * Q
+    G = Q.transpose() * Q
+    n = M.nrows()
+    low: Any = None
+    top: Any = None
+    for i in range(n):
+        off = sum((abs(M[i, j]) for j in range(n) if j != i), flint.arb(0))
+        row = (M[i, i] - off).lower()
+        low = row if low is None or row < low else low
+        g = sum((abs(G[i, j]) for j in range(n)), flint.arb(0)).upper()
+        top = g if top is None or g > top else top
+    if low is None or not low.is_finite() or not top.is_finite() or not low > 0:
+        return None
+    return to_fraction(low) / to_fraction(top)
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """Approximate eigenvalues (ascending) and eigenvectors of the Hessian at a box centre: ``Q`` in
+    float64, and ``exact`` — the same vectors as an exact ``arb_mat`` at the box's precision when float64
+    could not resolve the smallest eigenvalues (None otherwise). Only a guide for the proof."""
+
+    eig: np.ndarray
+    Q: np.ndarray
+    exact: Any = None
+
+
+MAX_BALL_HESSIAN = 150
+"""Ball-arithmetic Hessians (the fallback when float64 enclosures are too coarse) up to this many
+parameters; beyond, only the float64 enclosure is tried."""
+
+RESOLVED = 1e-6
+"""Float64 eigenvalues are trusted when the smallest is above this fraction of the largest."""
+
+
+def spectrum(box: _Box, hessian_float: np.ndarray) -> Spectrum:
+    """The Hessian's spectrum at the box centre: float64, refined at the box's precision from a ball
+    Hessian when the smallest eigenvalue is within `RESOLVED` of the largest (float64 eigenvalues are
+    only accurate to about 1e-16 of the largest)."""
+    eig, Q = np.linalg.eigh(hessian_float)
+    if not len(eig):
+        return Spectrum(eig, Q)
+    top = max(1.0, float(np.max(np.abs(eig))))
+    if float(np.min(np.abs(eig))) > RESOLVED * top or len(eig) > MAX_BALL_HESSIAN:
+        return Spectrum(eig, Q)
+    H = box.hessian_balls(Fraction(0))
+    n = H.nrows()
+    with mpmath.workprec(box.ball.precision):
+        E, V = mpmath.eigsy(mpmath.matrix([[mpmath.mpf(H[i, j].mid()) for j in range(n)] for i in range(n)]))
+        with box.ball.context():
+            exact = flint.arb_mat(n, n, [_dyadic(V[i, j]) for i in range(n) for j in range(n)])
+        eig_hp = np.array([float(E[i]) for i in range(n)])
+        Q_hp = np.array([[float(V[i, j]) for j in range(n)] for i in range(n)])
+    order = np.argsort(eig_hp)
+    return Spectrum(eig_hp[order], Q_hp[:, order], _columns(exact, order))
+
+
+def _dyadic(x: Any) -> Any:
+    """An mpmath number as an exact `arb` (its mantissa fits the working precision it was made at)."""
+    sign, man, exp, _ = mpmath.mpf(x)._mpf_  # mpmath's man_exp drops the sign
+    man = -int(man) if sign else int(man)
+    q = Fraction(man * 2 ** int(exp)) if exp >= 0 else Fraction(man, 2 ** -int(exp))
+    return flint.arb(flint.fmpq(q.numerator, q.denominator))
+
+
+def _columns(M: Any, order: Sequence[int]) -> Any:
+    n = M.nrows()
+    return flint.arb_mat(n, len(order), [M[i, int(j)] for i in range(n) for j in order])
+
+
+def _mu(box: _Box, radius: Fraction, spec: Spectrum) -> tuple[Fraction | None, str]:
+    """A proved lower bound on λ_min(∇²F) over the box of ``radius``: float64 enclosure first, then
+    (small nets) balls at the box's precision. Returns the bound (or None) and how it was obtained."""
+    mu = curvature_bound(box.hessian(radius), spec.Q)
+    if mu is not None:
+        return mu, "float64 enclosure"
+    if len(spec.Q) > MAX_BALL_HESSIAN:
+        return None, "float64 enclosure"
+    Q = spec.exact
+    if Q is None:
+        n = len(spec.Q)
+        Q = flint.arb_mat(n, n, [float(v) for v in spec.Q.ravel()])
+    with box.ball.context():
+        return curvature_bound_balls(box.hessian_balls(radius), Q), f"balls at {box.ball.precision} bits"
 
 
 def norm_upper(ball: BallArithmetic, values: Sequence[Any]) -> Fraction:
@@ -276,11 +380,14 @@ def _stated_box(
     d + r, and a proved lower bound on every loss in it (ball evaluation over the whole box; None when
     an activation region changes inside it)."""
     stated = radius + _distance_bound(point, center)
-    box = _Box(network, dataset, point, precision)
-    flat = box.flat(stated)
-    if not box.region_holds(flat):
-        return stated, None
-    return stated, ball_bounds(box.loss(flat))[0]
+    try:
+        box = _Box(network, dataset, point, precision)
+        flat = box.flat(stated)
+        if not box.region_holds(flat):
+            return stated, None
+        return stated, ball_bounds(box.loss(flat))[0]
+    except (BackendError, UndecidableSignError):
+        return stated, None  # evidence only: the proof does not rest on it
 
 
 def _distance_bound(a: Point, b: Point) -> Fraction:
@@ -307,7 +414,8 @@ def certify_minimum(
     """Try to prove a strict local minimiser in a box around ``point`` (see the module docstring)."""
     eig = np.linalg.eigvalsh(hessian_float)
     steps: list[str] = []
-    if not len(eig) or eig[0] <= 0:
+    top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
+    if not len(eig) or eig[0] < -RESOLVED * top:
         return BoxResult(None, "the float Hessian is not positive definite", precisions[0])
     scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
     last = ""
@@ -317,17 +425,17 @@ def certify_minimum(
         label = f"prec {prec}"
         polished = polish(network, dataset, start.point, precision=prec, hessian=start.hessian)
         center = polished.point
-        eig, Q = np.linalg.eigh(polished.hessian)
-        if not len(eig) or eig[0] <= 0:
-            last = "the float Hessian at the polished centre is not positive definite"
+        box = _Box(network, dataset, center, prec)
+        spec = spectrum(box, polished.hessian)
+        if not len(spec.eig) or spec.eig[0] <= 0:
+            last = "the Hessian at the polished centre is not positive definite"
             steps.append(f"{label}: {last}")
             continue
-        lam = float(eig[0])
-        box = _Box(network, dataset, center, prec)
+        lam = float(spec.eig[0])
         g_up = polished.gradient_bound if polished.gradient_bound is not None else box.gradient_bound()
         floor = Fraction(scale) * Fraction(1, 2 ** (prec // 3))
         radius = max(Fraction(4) * g_up / Fraction(lam), floor)
-        for _attempt in range(4):
+        for _attempt in range(5):
             flat = box.flat(radius)
             if not box.region_holds(flat):
                 last = f"a ReLU pre-activation changes sign inside the box of radius {float(radius):.3g}"
@@ -336,17 +444,18 @@ def certify_minimum(
                 if radius < floor:
                     break
                 continue
-            mu = curvature_bound(box.hessian(radius), Q)
+            mu, how = _mu(box, radius, spec)
             if mu is None:
                 last = f"the Hessian is not proved positive definite on the box of radius {float(radius):.3g}"
-                steps.append(f"{label}: {last}")
+                steps.append(f"{label}: {last} ({how})")
                 if radius / 16 < floor:
                     break
                 radius /= 16
                 continue
             if g_up < mu * radius / 2:
                 lo, hi = ball_bounds(box.loss(box.prob.flat))
-                steps.append(f"{label}: μ ≥ {float(mu):.3g} on the box of radius {float(radius):.3g}")
+                steps.append(f"{label}: μ ≥ {float(mu):.3g} on the box of radius {float(radius):.3g} ({how})")
+                minimiser_lower = lo - g_up * g_up / (2 * mu)
                 stated, lowest = _stated_box(network, dataset, point, center, radius, prec)
                 return BoxResult(
                     Verdict.LOCAL_MIN,
@@ -358,15 +467,58 @@ def certify_minimum(
                     proof_radius=radius,
                     center=center,
                     mu=mu,
-                    loss_lower=lo - g_up * g_up / (2 * mu),
+                    loss_lower=minimiser_lower,
                     loss_upper=hi,
-                    box_loss_lower=None if lowest is None else min(lowest, lo - g_up * g_up / (2 * mu)),
+                    box_loss_lower=None if lowest is None else min(lowest, minimiser_lower),
                     steps=tuple(steps),
                 )
             last = f"‖∇F‖ ≤ {float(g_up):.3g} is not below μr/2 = {float(mu * radius / 2):.3g}"
             steps.append(f"{label}: {last}")
             radius = Fraction(4) * g_up / mu
     return BoxResult(None, last or "no box was tried", precisions[-1], steps=tuple(steps))
+
+
+def _direction(spec: Spectrum, precision: int) -> tuple[Fraction, ...]:
+    """The eigenvector of the smallest eigenvalue as exact rationals (from the refined vectors when
+    float64 could not resolve it)."""
+    if spec.exact is None:
+        return rational_direction(spec.Q[:, 0])
+    n = spec.exact.nrows()
+    with flint.ctx.workprec(precision):
+        return tuple(to_fraction(spec.exact[i, 0]) for i in range(n))
+
+
+def _inverse_guess(spec: Spectrum, n: int) -> Any:
+    """C ≈ H(centre)⁻¹ as an exact ``arb_mat`` (any C is sound in the Krawczyk test; a good one makes
+    it pass)."""
+    if spec.exact is None:
+        C = (spec.Q / spec.eig) @ spec.Q.T
+        return flint.arb_mat(n, n, [float(C[i, j]) for i in range(n) for j in range(n)])
+    Q = spec.exact
+    D = flint.arb_mat(n, n, [0] * (n * n))
+    for i in range(n):
+        D[i, i] = 1 / _dyadic(mpmath.mpf(spec.eig[i])) if spec.eig[i] != 0 else 0
+    M = Q * D * Q.transpose()
+    return flint.arb_mat(n, n, [M[i, j].mid() for i in range(n) for j in range(n)])
+
+
+def _curvature_along(box: _Box, radius: Fraction, v: Sequence[Fraction]) -> tuple[Any, Any, str]:
+    """vᵀH(B)v over the box of ``radius`` (a ball) and the Hessian enclosure used, float64 enclosure
+    first, balls at the box's precision when that cannot prove the sign."""
+    ball = box.ball
+    n = len(v)
+    with ball.context():
+        vb = flint.arb_mat(n, 1, [ball.constant(c) for c in v])
+        H_enc = box.hessian(radius)
+        if H_enc.is_finite():
+            H = flint.arb_mat(H_enc.balls().tolist())
+            curv = (vb.transpose() * H * vb)[0, 0]
+            if curv < 0 or n > MAX_BALL_HESSIAN:
+                return curv, H, "float64 enclosure"
+        if n > MAX_BALL_HESSIAN:
+            return flint.arb(0, flint.inf), None, "float64 enclosure"
+        H = box.hessian_balls(radius)
+        return (vb.transpose() * H * vb)[0, 0], H, f"balls at {ball.precision} bits"
 
 
 def certify_saddle(
@@ -382,7 +534,8 @@ def certify_saddle(
     its box, and exhibit a point of lower loss (see the module docstring). ``critical``: the gradient
     at ``point`` is already proved exactly zero (no Krawczyk step needed)."""
     eig = np.linalg.eigvalsh(hessian_float)
-    if not len(eig) or eig[0] >= 0:
+    top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
+    if not len(eig) or eig[0] > RESOLVED * top:
         return BoxResult(None, "the float Hessian has no negative eigenvalue", precisions[0])
     n = len(eig)
     scale = 1 + max((abs(float(x)) for x in point.flatten()), default=0.0)
@@ -394,56 +547,56 @@ def certify_saddle(
         else:
             polished = polish(network, dataset, point, precision=prec, hessian=hessian_float)
             center, hess_center = polished.point, polished.hessian
-        eig, Q = np.linalg.eigh(hess_center)
-        if not len(eig) or eig[0] >= 0:
-            last = "the float Hessian at the polished centre has no negative eigenvalue"
-            steps.append(f"prec {prec}: {last}")
-            continue
-        singular = np.min(np.abs(eig)) <= 1e-12 * max(1.0, float(np.max(np.abs(eig))))
-        v = rational_direction(Q[:, 0])
-        C = (Q / eig) @ Q.T if not singular else np.zeros_like(Q)
         box = _Box(network, dataset, center, prec)
         ball = box.ball
+        spec = spectrum(box, hess_center)
+        if not len(spec.eig) or spec.eig[0] >= 0:
+            last = "the Hessian at the polished centre has no negative eigenvalue"
+            steps.append(f"prec {prec}: {last}")
+            continue
+        singular = np.min(np.abs(spec.eig)) <= 1e-12 * max(1.0, float(np.max(np.abs(spec.eig))))
+        if spec.exact is not None:
+            singular = bool(np.min(np.abs(spec.eig)) <= 2.0 ** (-prec // 2) * top)
+        v = _direction(spec, prec)
         g = box.ball_gradient()
         exact_critical = critical or _is_exact_zero(g)
         if singular and not exact_critical:
             return BoxResult(
                 None,
-                "the float Hessian is singular and the gradient is not exactly zero: the Krawczyk test "
+                "the Hessian is singular and the gradient is not exactly zero: the Krawczyk test "
                 "needs an invertible Hessian",
                 prec,
                 steps=tuple(steps),
             )
         g_up = norm_upper(ball, g)
         floor = Fraction(scale) * Fraction(1, 2 ** (prec // 3))
-        newton = float(np.linalg.norm(C @ np.array([float(x.mid()) for x in g])))
+        C = _inverse_guess(spec, n) if not singular else None
+        with ball.context():
+            newton = 0.0 if C is None else float(norm_upper(ball, list(C * flint.arb_mat(n, 1, g))))
         radius = max(Fraction(4 * newton) if newton > 0 else Fraction(0), floor)
         flat = box.flat(radius)
         if not box.region_holds(flat):
             last = "a ReLU pre-activation changes sign inside the box"
             steps.append(f"prec {prec}: {last}")
             continue
-        H_enc = box.hessian(radius)
-        if not H_enc.is_finite():
+        curv, H, how = _curvature_along(box, radius, v)
+        if H is None:
             last = "the Hessian enclosure overflowed"
             steps.append(f"prec {prec}: {last}")
             continue
-        H = flint.arb_mat(H_enc.balls().tolist())
         with ball.context():
-            vb = flint.arb_mat(n, 1, [ball.constant(c) for c in v])
-            curv = (vb.transpose() * H * vb)[0, 0]
             if not curv < 0:
                 last = f"vᵀH(B)v is not proved negative on the box of radius {float(radius):.3g}"
-                steps.append(f"prec {prec}: {last}")
+                steps.append(f"prec {prec}: {last} ({how})")
                 continue
             delta = Fraction(0)
             if not exact_critical:
-                Cm = flint.arb_mat(n, n, [float(C[i, j]) for i in range(n) for j in range(n)])
+                assert C is not None
                 gm = flint.arb_mat(n, 1, g)
                 rad = ball.constant(radius)
                 R = flint.arb_mat(n, 1, [flint.arb(0, rad.upper()) for _ in range(n)])
                 eye = flint.arb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
-                K = -(Cm * gm) + (eye - Cm * H) * R
+                K = -(C * gm) + (eye - C * H) * R
                 if not all(abs(K[i, 0]) < rad for i in range(n)):
                     last = (
                         f"the Krawczyk operator does not map the box of radius {float(radius):.3g} "
@@ -451,46 +604,66 @@ def certify_saddle(
                     )
                     steps.append(f"prec {prec}: {last}")
                     continue
-                delta = to_fraction(sum((K[i, 0] * K[i, 0] for i in range(n)), flint.arb(0)).sqrt().upper())
+                delta = norm_upper(ball, [K[i, 0] for i in range(n)])
             # F(x*) ≥ F(x̃) − ‖g‖δ − ½‖H(B)‖_F δ² since x* − x̃ has length ≤ δ and lies in B.
             frob = norm_upper(ball, [H[i, j] for i in range(n) for j in range(n)])
             lo, hi = ball_bounds(box.loss(box.prob.flat))
             critical_lower = lo - g_up * delta - frob * delta * delta / 2
-            x = center.flatten()
-            step = radius if radius > 0 else floor
-            for _ in range(60):
-                cand = Point.unflatten(network, [a + step * b for a, b in zip(x, v, strict=True)])
-                cprob = prepare(network, dataset, cand, arith=ball)
-                _, c_hi = ball_bounds(
-                    loss_of_flat(
-                        network, cprob.inputs, cprob.targets, cprob.flat, arith=ball, masks=cprob.masks
-                    )
+            witness = _lower_point(
+                network, dataset, center, v, radius if radius > 0 else floor, scale, critical_lower, ball
+            )
+            if witness is not None:
+                cand, step, c_hi = witness
+                what = (
+                    "the point is exactly critical"
+                    if exact_critical
+                    else f"a unique critical point lies within {float(delta):.3g} of the point (Krawczyk)"
                 )
-                if c_hi < critical_lower:
-                    what = (
-                        "the point is exactly critical"
-                        if exact_critical
-                        else f"a unique critical point lies within {float(delta):.3g} of the point (Krawczyk)"
-                    )
-                    steps.append(f"prec {prec}: witness at step {float(step):.3g}")
-                    return BoxResult(
-                        Verdict.SADDLE,
-                        f"{what}; vᵀHv < 0 on the whole box of radius {float(radius):.3g}, so it is not a "
-                        f"local minimum; a point at distance {float(step):.3g} along v has loss ≤ "
-                        f"{float(c_hi):.17g}, lower by at least {float(critical_lower - c_hi):.3g}",
-                        prec,
-                        radius=radius + _distance_bound(point, center),
-                        proof_radius=radius,
-                        center=center,
-                        loss_lower=critical_lower,
-                        loss_upper=hi,
-                        witness=cand,
-                        witness_loss_upper=c_hi,
-                        steps=tuple(steps),
-                    )
-                step *= 2
-                if step > Fraction(scale):
-                    break
+                steps.append(f"prec {prec}: witness at step {float(step):.3g} ({how})")
+                return BoxResult(
+                    Verdict.SADDLE,
+                    f"{what}; vᵀHv < 0 on the whole box of radius {float(radius):.3g}, so it is not a "
+                    f"local minimum; a point at distance {float(step):.3g} along v has loss ≤ "
+                    f"{float(c_hi):.17g}, lower by at least {float(critical_lower - c_hi):.3g}",
+                    prec,
+                    radius=radius + _distance_bound(point, center),
+                    proof_radius=radius,
+                    center=center,
+                    loss_lower=critical_lower,
+                    loss_upper=hi,
+                    witness=cand,
+                    witness_loss_upper=c_hi,
+                    steps=tuple(steps),
+                )
             last = "no point of provably lower loss was found along the negative-curvature direction"
             steps.append(f"prec {prec}: {last}")
     return BoxResult(None, last, precisions[-1], steps=tuple(steps))
+
+
+def _lower_point(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    v: Sequence[Fraction],
+    step: Fraction,
+    scale: float,
+    below: Fraction,
+    ball: BallArithmetic,
+) -> tuple[Point, Fraction, Fraction] | None:
+    """The first of center + 2^k·step·v (k = 0, 1, …, up to the point's scale) whose loss is proved
+    below ``below``: (point, step, upper bound on its loss), or None."""
+    x = center.flatten()
+    for _ in range(200):
+        cand = Point.unflatten(network, [a + step * b for a, b in zip(x, v, strict=True)])
+        cprob = prepare(network, dataset, cand, arith=ball)
+        with ball.context():
+            value = loss_of_flat(
+                network, cprob.inputs, cprob.targets, cprob.flat, arith=ball, masks=cprob.masks
+            )
+        _, c_hi = ball_bounds(value)
+        if c_hi < below:
+            return cand, step, c_hi
+        step *= 2
+        if step > Fraction(scale):
+            return None
+    return None
