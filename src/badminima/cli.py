@@ -130,18 +130,21 @@ def _print_certificate(cert: Any, trap: Any, path: str) -> None:
     exact = cert.rigor == "exact"
     out = [f"trap: {trap.name or path}  ({path})"]
     out.append(f"network: {trap.network.describe()}  ({trap.network.n_params} parameters)")
-    out.append(f"verdict: {cert.verdict.value}  (rigor: {cert.rigor}, method: {cert.method})")
+    out.append(
+        f"verdict: {cert.verdict.value}  (rigor: {cert.rigor}, method: {cert.method}, code: {cert.code})"
+    )
     out.append(f"why: {cert.reason}")
     loss = cert.loss if len(cert.loss) <= 200 else cert.loss[:200] + "... (--json has all of it)"
     out.append(f"loss at the point: {loss}")
-    if cert.loss_lower is not None and cert.loss_lower != cert.loss_upper:
+    certified = cert.verdict.is_minimum or cert.verdict.value == "saddle"
+    if certified and cert.loss_lower is not None and cert.loss_lower != cert.loss_upper:
         out.append(
             f"loss of the certified critical point: in "
             f"[{q(cert.loss_lower, False)}, {q(cert.loss_upper, False)}]"
         )
     if cert.better_loss is not None:
         out.append(f"better point's loss: {cert.better_loss}")
-        out.append(f"proved gap (lowest loss in the box − better loss) ≥ {q(cert.gap_lower, exact)}")
+        out.append(f"proved gap (the minimum's loss − better loss) ≥ {q(cert.gap_lower, exact)}")
     if cert.box_radius is not None:
         if cert.box_radius == 0:
             out.append("box radius: 0  (exact proof at the point)")
@@ -176,7 +179,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from badminima.verify.certify import certify
 
     trap = load_trap(args.file)
-    cert = certify(trap, probes=args.probes, seed=args.seed)
+    cert = certify(trap, probes=args.probes, seed=args.seed, literal=args.literal)
     if args.json:
         print(json.dumps({"file": args.file, "name": trap.name, **cert.to_json()}, indent=2, allow_nan=False))
     else:
@@ -872,6 +875,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_int_at_least(0, "a non-negative integer"),
         default=0,
         help="seed of the descent probes (default 0)",
+    )
+    ver.add_argument(
+        "--literal",
+        action="store_true",
+        help="answer about the given numbers exactly as written: not-critical as soon as a first-order "
+        "descent is proved, even when the point is a critical point rounded to many digits (by default "
+        "such a point is taken as the critical point it rounds: classified, or inconclusive with reason "
+        "code near-critical-set)",
     )
     ver.add_argument("--json", action="store_true", help="print the certificate as one JSON object on stdout")
     ver.set_defaults(run=_cmd_verify)

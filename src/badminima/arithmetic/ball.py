@@ -35,9 +35,10 @@ def _tanh_point(x: Any) -> Any:
 
 
 def enclose_increasing(fn: Callable[[Any], Any], x: Any, lo: Any = None, hi: Any = None) -> Any:
-    """``fn(x)`` for an increasing ``fn`` on a ball ``x``, never NaN: the direct evaluation when it is a
-    finite ball, else the union of ``fn`` at the ball's two exact endpoints (monotonicity), clipped to
-    the range ``[lo, hi]`` when given. Wide balls (a box around a far-away centre) stay finite.
+    """``fn(x)`` for an increasing ``fn`` on a ball ``x``, never NaN: for a narrow ball the direct
+    evaluation, for a wide one (or where that is not finite) the union of ``fn`` at the ball's two exact
+    endpoints — by monotonicity the tightest enclosure there is — else the range ``[lo, hi]`` when given.
+    Wide balls (a box around a far-away centre) stay finite and tight.
 
     Example:
         >>> import flint
@@ -45,8 +46,9 @@ def enclose_increasing(fn: Callable[[Any], Any], x: Any, lo: Any = None, hi: Any
         >>> bool(y.is_finite()) and bool(y.contains(flint.arb(-1).tanh().mid()))
         True
     """
-    y = fn(x)
-    if y.is_finite():
+    wide = x.rad() > 2**-20 * (1 + abs(x.mid()))
+    y = fn(x) if not wide else None
+    if y is not None and y.is_finite():
         return y
     if x.is_finite():
         a, b = fn(x.lower()), fn(x.upper())
@@ -54,7 +56,7 @@ def enclose_increasing(fn: Callable[[Any], Any], x: Any, lo: Any = None, hi: Any
             return a.union(b)
     if lo is not None and hi is not None:
         return flint.arb(lo).union(flint.arb(hi))
-    return y
+    return fn(x) if y is None else y
 
 
 class BallArithmetic(ObjectArrayArithmetic):

@@ -280,14 +280,19 @@ def spectrum(box: _Box, hessian_float: np.ndarray) -> Spectrum:
         eig_hp = np.array([float(E[i]) for i in range(n)])
         Q_hp = np.array([[float(V[i, j]) for j in range(n)] for i in range(n)])
     order = np.argsort(eig_hp)
-    return Spectrum(eig_hp[order], Q_hp[:, order], _columns(exact, order))
+    return Spectrum(eig_hp[order], Q_hp[:, order], _columns(exact, [int(k) for k in order]))
+
+
+def _mpf_fraction(x: Any) -> Fraction:
+    """An mpmath number's exact value."""
+    sign, man, exp, _ = mpmath.mpf(x)._mpf_  # mpmath's man_exp drops the sign
+    man = -int(man) if sign else int(man)
+    return Fraction(man * 2 ** int(exp)) if exp >= 0 else Fraction(man, 2 ** -int(exp))
 
 
 def _dyadic(x: Any) -> Any:
-    """An mpmath number as an exact `arb` (its mantissa fits the working precision it was made at)."""
-    sign, man, exp, _ = mpmath.mpf(x)._mpf_  # mpmath's man_exp drops the sign
-    man = -int(man) if sign else int(man)
-    q = Fraction(man * 2 ** int(exp)) if exp >= 0 else Fraction(man, 2 ** -int(exp))
+    """An mpmath number as an exact `arb` (call at a working precision that holds its mantissa)."""
+    q = _mpf_fraction(x)
     return flint.arb(flint.fmpq(q.numerator, q.denominator))
 
 
@@ -339,38 +344,78 @@ def polish(
     steps: int = 10,
 ) -> Polished:
     """Newton steps ``x ← x − H̃⁻¹∇F(x)`` with the gradient at ``precision`` bits (float64 enclosures when
-    None) and a float Hessian H̃ (``hessian`` at the start), refreshed whenever a step shrinks the
-    gradient less than 16-fold: turns a point given to 6 digits into one accurate to the precision, so
-    the box around it can be tiny. Stops once the gradient is below 2^(−precision/2) (2^−44 for float64)
+    None) and a float Hessian H̃ (``hessian`` at the start), retaken at the best point so far whenever a
+    step shrinks the gradient less than 16-fold or not at all; steps are halved until the gradient
+    shrinks, and where float64 cannot resolve weak directions, H̃⁻¹∇F is solved in balls at
+    ``precision``. Turns a point given to 6 digits into one accurate to the precision, so the box around
+    it can be tiny. Stops once the gradient is below 2^(−precision/2) (2^−44 for float64)
     relative to the point's scale. Only a starting point for the proof, never part of it."""
-    x = list(point.flatten())
-    scale = 1 + max((abs(float(v)) for v in x), default=0.0)
+    scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
     enough = scale * 2.0 ** -(precision // 2 if precision else 44)
     hess = float_derivatives(network, dataset, point)[2] if hessian is None else hessian
-    best = Polished(point, hess, None)
-    best_norm = math.inf
-    for _ in range(steps):
-        current = Point.unflatten(network, x)
+    hess_at: Point | None = point if hessian is None else None  # where ``hess`` was computed
+
+    def grad(at: Point) -> tuple[np.ndarray, Fraction | None, float]:
         try:
-            g_mid, bound = _Box(network, dataset, current, precision).gradient_mid()
+            g, bound = _Box(network, dataset, at, precision).gradient_mid()
         except BackendError:
-            break
-        norm = float(np.linalg.norm(g_mid))
-        if not math.isfinite(norm) or norm >= best_norm:
-            break
-        if current is not point and norm > best_norm / 16:
-            hess = float_derivatives(network, dataset, current)[2]
-        best, best_norm = Polished(current, hess, bound), norm
-        if norm <= enough:
+            return np.zeros(0), None, math.inf
+        norm = float(np.linalg.norm(g))
+        return g, bound, norm if math.isfinite(norm) else math.inf
+
+    precise = False
+    best_g, bound, best_norm = grad(point)
+    best = Polished(point, hess, bound)
+    for _ in range(steps):
+        if best_norm <= enough or not math.isfinite(best_norm):
             break
         try:
-            step = np.linalg.solve(hess, g_mid)
-        except np.linalg.LinAlgError:
+            step = (
+                _precise_newton_step(network, dataset, best.point, precision)
+                if precise and precision is not None
+                else [Fraction(float(d)) for d in np.linalg.solve(hess, best_g)]
+            )
+        except (np.linalg.LinAlgError, ZeroDivisionError):
             break
-        if not np.all(np.isfinite(step)):
-            break
-        x = [a - Fraction(float(d)) for a, d in zip(x, step, strict=True)]
+        x = best.point.flatten()
+        moved = False
+        # Damped: near a weakly curved minimum the full step can overshoot; halve it before giving up.
+        for halving in range(8):
+            trial = Point.unflatten(network, [a - d / 2**halving for a, d in zip(x, step, strict=True)])
+            g, bound, norm = grad(trial)
+            if norm < best_norm:
+                slow = norm > best_norm / 16
+                fresh = hess_at is best.point
+                best, best_g, best_norm, moved = Polished(trial, hess, bound), g, norm, True
+                if slow and norm > enough:
+                    if fresh and not precise and precision is not None and len(x) <= MAX_BALL_HESSIAN:
+                        precise = True  # float64 cannot resolve the weak directions: Newton in balls
+                    hess, hess_at = float_derivatives(network, dataset, trial)[2], trial
+                    best = Polished(trial, hess, bound)
+                break
+        if not moved:
+            if hess_at is best.point:
+                if precise or precision is None or len(x) > MAX_BALL_HESSIAN:
+                    break  # a Hessian taken at the best point already failed
+                precise = True  # float64 cannot resolve the weak directions: Newton in balls from here
+                continue
+            # A Hessian from another point can be far off along weak directions: take one here, retry.
+            hess, hess_at = float_derivatives(network, dataset, best.point)[2], best.point
+            best = Polished(best.point, hess, best.gradient_bound)
     return best
+
+
+def _precise_newton_step(network: Network, dataset: Dataset, point: Point, precision: int) -> list[Fraction]:
+    """The Newton step H⁻¹∇F at ``point`` solved at ``precision`` bits from the midpoints of the ball
+    gradient and Hessian: for Hessians whose weak directions float64 cannot resolve."""
+    box = _Box(network, dataset, point, precision)
+    H = box.hessian_balls(Fraction(0))
+    g = box.ball_gradient()
+    n = H.nrows()
+    with mpmath.workprec(precision):
+        Hm = mpmath.matrix([[mpmath.mpf(H[i, j].mid()) for j in range(n)] for i in range(n)])
+        step = mpmath.lu_solve(Hm, mpmath.matrix([mpmath.mpf(v.mid()) for v in g]))
+        return [_mpf_fraction(step[i]) for i in range(n)]
 
 
 def _stated_box(
@@ -485,7 +530,7 @@ def _direction(spec: Spectrum, precision: int) -> tuple[Fraction, ...]:
         return rational_direction(spec.Q[:, 0])
     n = spec.exact.nrows()
     with flint.ctx.workprec(precision):
-        return tuple(to_fraction(spec.exact[i, 0]) for i in range(n))
+        return tuple(to_fraction(spec.exact[i, 0]) for i in range(n))  # exact balls: no rounding
 
 
 def _inverse_guess(spec: Spectrum, n: int) -> Any:
@@ -516,7 +561,7 @@ def _curvature_along(box: _Box, radius: Fraction, v: Sequence[Fraction]) -> tupl
             if curv < 0 or n > MAX_BALL_HESSIAN:
                 return curv, H, "float64 enclosure"
         if n > MAX_BALL_HESSIAN:
-            return flint.arb(0, flint.inf), None, "float64 enclosure"
+            return flint.arb("nan"), None, "float64 enclosure"
         H = box.hessian_balls(radius)
         return (vb.transpose() * H * vb)[0, 0], H, f"balls at {ball.precision} bits"
 

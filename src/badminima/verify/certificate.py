@@ -3,8 +3,8 @@
 Verdicts (the contract):
 
 - ``bad-local-min``: a local minimum (strict or not) is proved at the point, or inside the stated box
-  around an approximate point, and the ``better`` point's loss is proved lower than every loss value
-  in that box.
+  around an approximate point, and the ``better`` point's loss is proved lower than that minimum's
+  loss.
 - ``local-min``: the same, without a (proved) better point.
 - ``saddle``: the point (or the unique critical point in the box) is proved critical and proved not a
   local minimum; a nearby point of strictly lower loss is exhibited and its loss enclosed.
@@ -86,10 +86,13 @@ class Certificate:
     given point that contains it (0 for an exact proof at the point); the proof itself ran on the box of
     radius ``proof_radius`` around ``box_center`` (an exact point near the given one, found by Newton
     steps), where the Hessian is proved ≥ ``min_eigenvalue_bound``·I. ``gap_lower`` is a proved lower
-    bound on (every loss in the stated box) − (the better point's loss). ``witness`` is the exhibited
+    bound on (the certified minimiser's loss) − (the better point's loss); for a box proof the bound
+    F(c) − ‖∇F(c)‖²/(2μ) it rests on holds for every loss in the proof box. ``witness`` is the exhibited
     lower point of a ``saddle``/``not-critical`` verdict, with its loss enclosed in
     ``witness_loss_upper`` (a proved upper bound, below ``loss_lower``). ``steps`` records each method
-    tried and its outcome.
+    tried and its outcome. ``code`` is the reason in one machine-readable word (``least-squares-bound``,
+    ``strong-convexity-box``, ``krawczyk-saddle``, ``first-order-descent``, ``higher-order-descent``,
+    ``gradient-nonzero``, ``near-critical-set``, ``degenerate-critical-point``, ``no-proof``, …).
     """
 
     verdict: Verdict
@@ -111,6 +114,7 @@ class Certificate:
     seconds: float
     diagnostics: Diagnostics | None
     steps: tuple[str, ...] = field(default=())
+    code: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; every proved bound as an exact rational string and as a float."""
@@ -119,6 +123,7 @@ class Certificate:
             "rigor": self.rigor,
             "method": self.method,
             "reason": self.reason,
+            "code": self.code,
             "loss": self.loss,
             "loss_lower": _q(self.loss_lower),
             "loss_upper": _q(self.loss_upper),

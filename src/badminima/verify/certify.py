@@ -8,9 +8,11 @@ Float diagnostics ride along and never decide a verdict.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -24,13 +26,13 @@ from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.model.rational import format_rational
+from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
-from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
+from badminima.verify.box import RESOLVED, BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.diagnostics import diagnostics, float_derivatives
-from badminima.verify.kinks import first_order
+from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.regions import least_squares_bound
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 
@@ -59,6 +61,7 @@ class _Outcome:
     witness: Point | None = None
     witness_loss_upper: Fraction | None = None
     steps: tuple[str, ...] = field(default=())
+    code: str = ""
 
 
 def _unknown_loss() -> LossEnclosure:
@@ -82,7 +85,28 @@ def _piece_masks(region: Region | None) -> list[list[np.ndarray] | None]:
     return out
 
 
-def _piecewise(network: Network, dataset: Dataset, point: Point) -> _Outcome:
+def _exact_rounding_level(
+    network: Network, dataset: Dataset, point: Point, region: Region | None
+) -> tuple[Fraction, float] | None:
+    """(ρ, Newton step) when the exact gradient of the point's piece is at the level that rounding a
+    critical point to the point's rounding scale ρ would leave (see `_at_rounding_level`), else None."""
+    if rounding_scale(point.flatten()) == 0:
+        return None
+    masks = region.masks("inactive") if region is not None else None
+    g = np.array([float(v) for v in piece_gradient(network, dataset, point, masks)])
+    exact = ExactArithmetic()
+    prob = prepare(network, dataset, point, arith=exact)
+    H = np.array(
+        hessian_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks), float
+    )
+    eig = np.linalg.eigvalsh((H + H.T) / 2) if len(g) else np.zeros(0)
+    top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
+    newton = float(np.linalg.norm(np.linalg.lstsq(H, g, rcond=1e-13)[0])) if len(g) else 0.0
+    rho = _at_rounding_level(point, g, H, newton, top)
+    return None if rho is None else (rho, newton)
+
+
+def _piecewise(network: Network, dataset: Dataset, point: Point, *, literal: bool) -> _Outcome:
     exact = ExactArithmetic()
     value = enclose_loss(network, dataset, point)
     L = value.lower
@@ -104,6 +128,7 @@ def _piecewise(network: Network, dataset: Dataset, point: Point) -> _Outcome:
                 value,
                 box_radius=Fraction(0),
                 steps=tuple(steps),
+                code="least-squares-bound",
             )
     else:
         steps.append(f"least squares: not available ({bound.how})")
@@ -113,6 +138,20 @@ def _piecewise(network: Network, dataset: Dataset, point: Point) -> _Outcome:
     for d in fo.directions:
         desc = exact_descent(network, dataset, point, d)
         if desc is not None and desc.order == 1:
+            near = None if literal else _exact_rounding_level(network, dataset, point, region)
+            if near is not None:
+                return _Outcome(
+                    Verdict.INCONCLUSIVE,
+                    "exact",
+                    "none",
+                    f"{fo.reason} at the given numbers, but they sit within {near[1]:.2g} (Newton step) of a "
+                    f"critical set and are written to a rounding scale of {float(near[0]):.2g}: a fact about "
+                    f"their digits, not about the critical point meant; that critical set is not classified "
+                    f"here. --literal answers about the given numbers themselves",
+                    value,
+                    steps=tuple(steps),
+                    code="near-critical-set",
+                )
             return _Outcome(
                 Verdict.NOT_CRITICAL,
                 "exact",
@@ -124,6 +163,7 @@ def _piecewise(network: Network, dataset: Dataset, point: Point) -> _Outcome:
                 witness=desc.witness,
                 witness_loss_upper=desc.witness_loss,
                 steps=tuple(steps),
+                code="first-order-descent",
             )
         if desc is not None:
             second.append(d)
@@ -135,6 +175,7 @@ def _piecewise(network: Network, dataset: Dataset, point: Point) -> _Outcome:
             f"{fo.reason}, but the descent germ did not confirm it",
             value,
             steps=tuple(steps),
+            code="descent-unconfirmed",
         )
     prob = prepare(network, dataset, point, arith=exact)
     eig_min, zero = np.inf, 0
@@ -164,6 +205,7 @@ def _piecewise(network: Network, dataset: Dataset, point: Point) -> _Outcome:
                 witness=desc.witness,
                 witness_loss_upper=desc.witness_loss,
                 steps=tuple(steps),
+                code="higher-order-descent",
             )
         return _Outcome(
             Verdict.INCONCLUSIVE,
@@ -175,6 +217,7 @@ def _piecewise(network: Network, dataset: Dataset, point: Point) -> _Outcome:
             witness=desc.witness,
             witness_loss_upper=desc.witness_loss,
             steps=tuple(steps),
+            code="stationarity-undecided",
         )
     why = []
     if bound.value is not None:
@@ -190,10 +233,14 @@ def _piecewise(network: Network, dataset: Dataset, point: Point) -> _Outcome:
         f"no descent direction was found (smallest piece Hessian eigenvalue {eig_min:.3g}, {zero} near zero; "
         f"a positive semidefinite Hessian with zero eigenvalues is not a proof)"
     )
-    return _Outcome(Verdict.INCONCLUSIVE, "exact", "none", "; ".join(why), value, steps=tuple(steps))
+    return _Outcome(
+        Verdict.INCONCLUSIVE, "exact", "none", "; ".join(why), value, steps=tuple(steps), code="no-proof"
+    )
 
 
-def _from_box(res: BoxResult, method: str, loss_text: str, note: str, steps: list[str]) -> _Outcome:
+def _from_box(
+    res: BoxResult, method: str, loss_text: str, note: str, steps: list[str], code: str
+) -> _Outcome:
     """The outcome of a successful box proof (a minimum or a saddle)."""
     assert res.verdict is not None and res.loss_lower is not None and res.loss_upper is not None
     return _Outcome(
@@ -210,11 +257,67 @@ def _from_box(res: BoxResult, method: str, loss_text: str, note: str, steps: lis
         witness=res.witness,
         witness_loss_upper=res.witness_loss_upper,
         steps=tuple(steps),
+        code=code,
     )
 
 
-def _smooth(network: Network, dataset: Dataset, point: Point, grad: np.ndarray, hess: np.ndarray) -> _Outcome:
-    value = enclose_loss(network, dataset, point)
+GRADIENT_PRECISIONS = (128, 256, 512, 1024, 2048)
+"""Ball precisions tried in turn to sign every gradient entry before any symbolic computation."""
+
+
+def _gradient_balls(network: Network, dataset: Dataset, point: Point) -> tuple[list[Any], list[int | None]]:
+    """The gradient at ``point`` in balls, at the first precision of `GRADIENT_PRECISIONS` that signs every
+    entry (an entry that is exactly zero stays unsigned in balls; the last precision is returned then)."""
+    g: list[Any] = []
+    signs: list[int | None] = []
+    for prec in GRADIENT_PRECISIONS:
+        ball = BallArithmetic(prec)
+        prob = prepare(network, dataset, point, arith=ball)
+        with ball.context():
+            g = list(
+                gradient_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=ball, masks=prob.masks)
+            )
+            signs = [ball.sign(v) for v in g]
+        if all(s is not None for s in signs):
+            break
+    return g, signs
+
+
+def _exact_gradient_zero(network: Network, dataset: Dataset, point: Point) -> bool | None:
+    """True when the symbolic gradient is proved zero, False when an entry is proved non-zero, None when
+    undecided (or the symbolic computation failed: the fallback is total)."""
+    exact = ExactArithmetic()
+    try:
+        signs = [exact.sign(v) for v in gradient(network, dataset, point, arith=exact)]
+    except (BackendError, TypeError, ValueError, ArithmeticError):
+        return None
+    if all(s == 0 for s in signs):
+        return True
+    return False if any(s not in (0, None) for s in signs) else None
+
+
+def _at_rounding_level(
+    point: Point, g_mid: np.ndarray, hess: np.ndarray, newton: float, top: float
+) -> Fraction | None:
+    """The rounding scale ρ of the given numbers when the gradient and the Newton step are both at the
+    level that rounding a critical point to ρ would leave (‖g‖ ≤ c·ρ·‖H‖, step ≤ c·ρ, c = 10√P), else
+    None: then a non-zero gradient is about the point the user meant, not about its digits."""
+    rho = rounding_scale(point.flatten())
+    if rho == 0 or not len(g_mid):
+        return None
+    c = 10 * math.sqrt(len(g_mid))
+    if newton <= c * float(rho) and float(np.linalg.norm(g_mid)) <= c * float(rho) * top:
+        return rho
+    return None
+
+
+def _smooth(
+    network: Network, dataset: Dataset, point: Point, grad: np.ndarray, hess: np.ndarray, *, literal: bool
+) -> _Outcome:
+    try:
+        value = enclose_loss(network, dataset, point)
+    except BackendError:
+        value = _unknown_loss()
     steps: list[str] = []
     if network.is_piecewise_linear and network.activation != "identity":
         region = region_of(network, dataset, point)
@@ -227,12 +330,9 @@ def _smooth(network: Network, dataset: Dataset, point: Point, grad: np.ndarray, 
                 f"({network.output} output, {network.loss}): kinks are only handled for identity output "
                 f"and mse",
                 value,
+                code="kink-smooth-loss",
             )
-    ball = BallArithmetic(128)
-    prob = prepare(network, dataset, point, arith=ball)
-    with ball.context():
-        g = gradient_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=ball, masks=prob.masks)
-        signs = [ball.sign(v) for v in g]
+    g, signs = _gradient_balls(network, dataset, point)
     nonzero = [i for i, s in enumerate(signs) if s not in (0, None)]
     exactly_critical = all(s == 0 for s in signs)
     not_at_point = (
@@ -242,71 +342,96 @@ def _smooth(network: Network, dataset: Dataset, point: Point, grad: np.ndarray, 
         else ""
     )
     if not nonzero and not exactly_critical and len(signs) <= MAX_EXACT_GRADIENT:
-        exact = ExactArithmetic()
-        exact_signs = [exact.sign(v) for v in gradient(network, dataset, point, arith=exact)]
-        exactly_critical = all(s == 0 for s in exact_signs)
+        zero = _exact_gradient_zero(network, dataset, point)
+        exactly_critical = zero is True
         steps.append(
             "exact gradient: zero" if exactly_critical else "exact gradient: not proved zero or non-zero"
         )
+    g_mid = np.array([float(v.mid()) for v in g]) if g else np.zeros(0)
     eig = np.linalg.eigvalsh(hess) if len(grad) else np.zeros(0)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
-    singular = not len(eig) or float(np.min(np.abs(eig))) <= 1e-10 * top
-    newton = np.inf if singular else float(np.linalg.norm(np.linalg.solve(hess, grad)))
+    unresolved = not len(eig) or float(np.min(np.abs(eig))) <= RESOLVED * top
+    newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
     near = exactly_critical or newton <= NEAR_CRITICAL * scale
-    tried = ""
-    if near and not singular and eig[0] > 0:
+    tried: list[str] = []
+    if near and len(eig) and eig[0] > -RESOLVED * top:
         res = certify_minimum(network, dataset, point, hess)
         steps += list(res.steps)
         if res.verdict is Verdict.LOCAL_MIN:
-            return _from_box(res, "box-strong-convexity", value.text, not_at_point, steps)
-        tried = f"box method: {res.reason}"
-    elif near and len(eig) and eig[0] < -1e-10 * top:
+            return _from_box(
+                res, "box-strong-convexity", value.text, not_at_point, steps, "strong-convexity-box"
+            )
+        tried.append(f"box method: {res.reason}")
+    if near and len(eig) and eig[0] < RESOLVED * top:
         res = certify_saddle(network, dataset, point, hess, critical=exactly_critical)
         steps += list(res.steps)
         if res.verdict is Verdict.SADDLE:
-            return _from_box(res, "box-krawczyk-curvature", value.text, not_at_point, steps)
-        tried = f"saddle test: {res.reason}"
-    elif singular:
-        tried = (
-            "the float Hessian is singular (zero eigenvalues) and has no negative eigenvalue: the box test "
-            "needs a positive definite Hessian"
-        )
-    else:
-        tried = f"no critical point nearby (float Newton step {newton:.3g})"
-    steps.append(tried)
+            return _from_box(
+                res, "box-krawczyk-curvature", value.text, not_at_point, steps, "krawczyk-saddle"
+            )
+        tried.append(f"saddle test: {res.reason}")
+    if not near:
+        tried.append(f"no critical point nearby (Newton step {newton:.3g})")
+    elif unresolved and not tried:
+        tried.append("the Hessian is singular (zero eigenvalues): the box tests need a definite direction")
+    why = "; ".join(tried)
+    steps.append(why)
     if nonzero:
         i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
+        rho = None if literal else _at_rounding_level(point, g_mid, hess, newton, top)
+        if rho is not None:
+            return _Outcome(
+                Verdict.INCONCLUSIVE,
+                "interval",
+                "none",
+                f"within {newton:.2g} (Newton step) of a critical point, and the point's numbers are written "
+                f"to a rounding scale of {float(rho):.2g}: gradient entry {i} is non-zero at the given point "
+                f"(in {g[i].str(radius=True)}), but that is a fact about its digits; the nearby critical "
+                f"{'set is degenerate (singular Hessian) and ' if unresolved else 'point '}could not be "
+                f"classified ({why}). --literal answers about the given numbers themselves",
+                value,
+                steps=tuple(steps),
+                code="near-critical-set",
+            )
         return _Outcome(
             Verdict.NOT_CRITICAL,
             "interval",
             "ball-gradient",
-            f"gradient entry {i} is proved non-zero (in {g[i].str(radius=True)}); {tried}",
+            f"gradient entry {i} is proved non-zero (in {g[i].str(radius=True)}); {why}",
             value,
             steps=tuple(steps),
+            code="gradient-nonzero",
         )
     return _Outcome(
         Verdict.INCONCLUSIVE,
         "interval",
         "none",
-        f"{tried}; the gradient is not proved non-zero. A zero gradient with a positive semidefinite or zero "
+        f"{why}; the gradient is not proved non-zero. A zero gradient with a positive semidefinite or zero "
         f"Hessian is not a proof of a minimum",
         value,
         steps=tuple(steps),
+        code="degenerate-critical-point" if exactly_critical else "gradient-undecided",
     )
 
 
-def certify(trap: Trap, *, probes: int = 64, seed: int = 0) -> Certificate:
+def certify(trap: Trap, *, probes: int = 64, seed: int = 0, literal: bool = False) -> Certificate:
     """Prove what ``trap.point`` is (local minimum, saddle, not critical) and whether ``trap.better``
     is strictly better, or say why not.
+
+    A point written to many digits (a rounded critical point) is taken as the critical point it rounds:
+    a non-zero gradient at rounding level is not reported as ``not-critical`` but classified, or
+    ``inconclusive`` with reason code ``near-critical-set``.
 
     Args:
         probes: random directions per radius in the float descent probes (diagnostics only).
         seed: seed of those probes.
+        literal: answer about the given numbers exactly as written, digits and all (``not-critical`` as
+            soon as a first-order descent is proved there).
 
     Example:
         >>> from badminima.model import load_trap
-        >>> certify(load_trap("examples/relu-blind-spot.json")).verdict.value  # doctest: +SKIP
+        >>> certify(load_trap("examples/relu-blind-spot.json"), probes=0).verdict.value
         'bad-local-min'
     """
     start = time.perf_counter()
@@ -315,28 +440,38 @@ def certify(trap: Trap, *, probes: int = 64, seed: int = 0) -> Certificate:
     _, grad, hess = derivatives
     diag = diagnostics(net, data, point, probes=probes, seed=seed, derivatives=derivatives)
     if net.has_rational_loss:
-        out = _piecewise(net, data, point)
+        out = _piecewise(net, data, point, literal=literal)
     else:
         try:
-            out = _smooth(net, data, point, grad, hess)
+            out = _smooth(net, data, point, grad, hess, literal=literal)
         except BackendError as exc:
             out = _Outcome(
-                Verdict.INCONCLUSIVE, "interval", "none", f"ball arithmetic failed: {exc}", _unknown_loss()
+                Verdict.INCONCLUSIVE,
+                "interval",
+                "none",
+                f"ball arithmetic failed: {exc}",
+                _unknown_loss(),
+                code="arithmetic-failed",
             )
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:
-        better = enclose_loss(net, data, trap.better)
-        better_text, better_upper = better.text, better.upper
-        # Exact proofs are at the point itself; box proofs compare with every loss in the stated box.
-        gap = proved_gap(out.box_loss_lower if out.box_radius else out.loss.lower, better)
+        try:
+            better = enclose_loss(net, data, trap.better)
+        except BackendError as exc:
+            better_text = f"unknown (its enclosure failed: {exc})"
+        if better is not None:
+            better_text, better_upper = better.text, better.upper
+            # The proved lower bound on the minimiser's loss: exact at the point, or F(c) − ‖∇F(c)‖²/(2μ)
+            # for a box proof, which bounds every loss in the proof box.
+            gap = proved_gap(out.loss.lower, better)
         if verdict is Verdict.LOCAL_MIN:
             if gap is not None and gap > 0:
                 verdict = Verdict.BAD_LOCAL_MIN
                 shown = format_rational(gap, decimal=False) if out.rigor == "exact" else f"{float(gap):.3g}"
-                reason += f"; the better point's loss {better.text} is lower by at least {shown}"
+                reason += f"; the better point's loss {better_text} is lower by at least {shown}"
             else:
-                reason += "; the better point's loss is not proved lower than every loss in the box"
+                reason += "; the better point's loss is not proved lower than the minimum's"
     return Certificate(
         verdict=verdict,
         rigor=out.rigor,
@@ -357,4 +492,5 @@ def certify(trap: Trap, *, probes: int = 64, seed: int = 0) -> Certificate:
         seconds=time.perf_counter() - start,
         diagnostics=diag,
         steps=out.steps,
+        code=out.code,
     )
