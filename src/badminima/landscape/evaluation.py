@@ -17,7 +17,7 @@ from badminima.arithmetic.protocol import Arithmetic
 from badminima.arithmetic.registry import backend as make_backend
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
 from badminima.landscape.forward import KinkSide, forward, predictions, unflatten
-from badminima.landscape.loss import loss_from_forward
+from badminima.landscape.loss import loss, loss_from_forward
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import PatternSummary, pattern_summary
 from badminima.model.dataset import Dataset
@@ -35,6 +35,24 @@ def exact_text(x: Any) -> str:
     if hasattr(x, "item") and callable(x.item):
         return repr(float(x.item()))
     return str(x)
+
+
+def _loss_float(
+    network: Network, dataset: Dataset, point: Point, value: Any, arith: Arithmetic, kink_side: KinkSide
+) -> float:
+    """The loss as the nearest float: the exact value or the ball, recomputed in balls at rising precision
+    when the ball is too wide for its midpoint to be right to the last digits (a saturated loss cancels)."""
+    f = arith.to_float(value)
+    if not isinstance(arith, BallArithmetic) or value.rad() <= abs(value.mid()) * 2.0**-55:
+        return f
+    for prec in (256, 512, 1024, 2048, 4096):
+        if prec <= arith.precision:
+            continue
+        ball = BallArithmetic(prec)
+        better = loss(network, dataset, point, arith=ball, kink_side=kink_side)
+        if better.rad() <= abs(better.mid()) * 2.0**-55:
+            return float(better.mid())
+    return f
 
 
 @dataclass(frozen=True)
@@ -195,7 +213,7 @@ def evaluate(
         loss=value,
         gradient=tuple(grad),
         hessian=tuple(tuple(hess[i, j] for j in range(n)) for i in range(n)),
-        loss_float=arith.to_float(value),
+        loss_float=_loss_float(network, dataset, point, value, arith, kink_side),
         gradient_norm=float(math.sqrt(float(np.sum(grad_f**2)))),
         gradient_max_abs=float(np.max(np.abs(grad_f))) if n else 0.0,
         hessian_eigenvalues=tuple(float(e) for e in eig),

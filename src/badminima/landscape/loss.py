@@ -1,6 +1,7 @@
 """The training loss, written once: ``mse = (1/N) Σ_i Σ_k (f_k(x_i) − y_ik)²``;
-``bce = (1/N) Σ_i Σ_k [softplus(z_ik) − y_ik z_ik]`` with z the output logits, which equals the
-binary cross-entropy of f = σ(z) without ever forming log σ."""
+``bce = (1/N) Σ_i Σ_k [y_ik softplus(−z_ik) + (1 − y_ik) softplus(z_ik)]`` with z the output logits,
+which equals the binary cross-entropy of f = σ(z) without ever forming log σ, and stays accurate (no
+cancellation) where the output saturates: the float value of a loss of 1e-50 is 1e-50."""
 
 from __future__ import annotations
 
@@ -20,9 +21,14 @@ def loss_from_forward(network: Network, fwd: Forward, targets: Any, *, arith: Ar
     z = fwd.logits
     n = z.shape[1]
     if network.loss == "bce":
-        return arith.total(arith.softplus(z) - targets * z) / n
-    f = arith.sigmoid(z) if network.output == "sigmoid" else z
-    r = f - targets
+        # y·softplus(−z) + (1 − y)·softplus(z) = softplus(z) − y·z, with no cancellation when the
+        # output saturates on the right side (a loss of 1e-50 stays 1e-50 in floats)
+        return arith.total(targets * arith.softplus(-z) + (1 - targets) * arith.softplus(z)) / n
+    if network.output == "sigmoid":
+        # σ(z) − y = (1 − y)·σ(z) − y·σ(−z): 1 − σ(z) is never formed for y = 1
+        r = (1 - targets) * arith.sigmoid(z) - targets * arith.sigmoid(-z)
+    else:
+        r = z - targets
     return arith.total(r * r) / n
 
 
