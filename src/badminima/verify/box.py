@@ -654,7 +654,7 @@ def certify_saddle(
             frob = norm_upper(ball, [H[i, j] for i in range(n) for j in range(n)])
             lo, hi = ball_bounds(box.loss(box.prob.flat))
             critical_lower = lo - g_up * delta - frob * delta * delta / 2
-            witness = _lower_point(
+            witness = lower_point(
                 network, dataset, center, v, radius if radius > 0 else floor, scale, critical_lower, ball
             )
             if witness is not None:
@@ -685,7 +685,7 @@ def certify_saddle(
     return BoxResult(None, last, precisions[-1], steps=tuple(steps))
 
 
-def _lower_point(
+def lower_point(
     network: Network,
     dataset: Dataset,
     center: Point,

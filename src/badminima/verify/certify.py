@@ -33,6 +33,7 @@ from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.diagnostics import diagnostics, float_derivatives
 from badminima.verify.kinks import first_order, piece_gradient
+from badminima.verify.lift import certify_lifted_minimum
 from badminima.verify.regions import least_squares_bound
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 
@@ -371,6 +372,28 @@ def _smooth(
                 res, "box-krawczyk-curvature", value.text, not_at_point, steps, "krawczyk-saddle"
             )
         tried.append(f"saddle test: {res.reason}")
+    if near and unresolved:
+        lifted = certify_lifted_minimum(network, dataset, point)
+        if lifted is not None:
+            lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper
+            offset = max(abs(a - b) for a, b in zip(point.flatten(), lifted.center.flatten(), strict=True))
+            minimum = lifted.verdict is Verdict.LOCAL_MIN
+            return _Outcome(
+                lifted.verdict,
+                "interval",
+                "morse-bott-lift" if minimum else "lifted-saddle",
+                lifted.reason + not_at_point,
+                LossEnclosure(value.text, lo, hi),
+                box_radius=offset + lifted.radius,
+                proof_radius=lifted.radius,
+                box_center=lifted.center,
+                mu=lifted.mu,
+                witness=lifted.witness,
+                witness_loss_upper=lifted.witness_loss_upper,
+                steps=(*steps, f"lift through duplicated units: {lifted.verdict.value} proved"),
+                code="lift-duplicated-units" if minimum else "lifted-saddle",
+            )
+        tried.append("no exact invariance (duplicated units) lifts a proof to this point")
     if not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")
     elif unresolved and not tried:

@@ -1,0 +1,304 @@
+"""Minima at degenerate critical points, by reducing through an exact invariance and lifting back
+(a Morse–Bott argument).
+
+Duplicated hidden units (Fukumizu & Amari 2000): if units j and k of a one-hidden-layer network have the
+same incoming weights and bias, the network computes what the smaller network with one unit of output
+weight V = v_j + v_k computes, for every split λ = v_j / V. If x* is a strict local minimiser of the
+smaller network, every lifted point m(λ) = L_λ(x*) is a critical point of the larger one with the same
+loss F* (the line M of Fukumizu & Amari, Theorem 3); the Hessian is singular along M.
+
+The proof. The smaller network's minimiser is proved in the box B(c, r) by the box method. Let
+d = e_{v_j} − e_{v_k} and T = d^⊥, a fixed subspace transversal to M (M's direction is (V, −V) on
+(v_j, v_k)). Every y in the box N = B(x̃, η) around the lifted centre x̃ = L_λ0(c) decomposes as
+y = m(λ(y)) + t with t ∈ T, where λ(y) = ((y_{v_j} − y_{v_k}) / V* + 1) / 2 and V* is the minimiser's
+output weight: a one-dimensional linear equation, enclosed in balls over all V* ∈ [V_c ± r], so that
+|λ(y) − λ0| ≤ ε and ‖t‖₂ ≤ ρ for every y ∈ N. If the Hessian restricted to T is ≥ μ > 0 on the whole box
+that holds every such m + s t (s ∈ [0, 1]), then F(y) = F(m) + ∇F(m)·t + ½ tᵀ∇²F(ξ)t ≥ F* because m is
+critical with F(m) = F*: every loss in N is at least F*, which is attained on M ∩ N. So the given point
+lies in a neighbourhood where the lifted critical points are (non-strict) local minima.
+
+Reference: K. Fukumizu, S. Amari, "Local minima and plateaus in hierarchical structures of multilayer
+perceptrons", Neural Networks 13(3), 2000, Theorem 3; B. Simsek et al., "Geometry of the loss landscape
+in overparameterized neural networks: symmetries and invariances", ICML 2021 (embeddings of critical
+points of narrower networks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import flint
+import numpy as np
+
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Layer, Point
+from badminima.model.rational import rounding_scale
+from badminima.verify.box import (
+    MAX_BALL_HESSIAN,
+    BoxResult,
+    _Box,
+    certify_minimum,
+    curvature_bound,
+    curvature_bound_balls,
+    lower_point,
+    to_fraction,
+)
+from badminima.verify.certificate import Verdict
+from badminima.verify.descent import rational_direction
+from badminima.verify.diagnostics import float_derivatives
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Units ``a`` < ``b`` share incoming weights and bias (up to the point's rounding scale); ``lam`` is
+    the split v_a / (v_a + v_b) as written."""
+
+    a: int
+    b: int
+    lam: Fraction
+
+
+def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
+    """Pairs of hidden units of a one-hidden-layer, single-output network whose incoming weights and
+    biases agree exactly or to the point's rounding scale, with a non-zero summed output weight.
+
+    Example:
+        >>> net = Network((1, 2, 1), "tanh")
+        >>> find_duplicates(net, Point.of([([[2], [2]], [1, 1]), ([[1, 2]], [0])]))
+        [Duplicate(a=0, b=1, lam=Fraction(1, 3))]
+    """
+    if len(network.widths) != 3 or network.widths[2] != 1 or not network.bias:
+        return []
+    hidden, out = point.layers
+    assert hidden.b is not None
+    tol = 4 * rounding_scale(point.flatten())
+    v = out.W[0]
+    found = []
+    for a in range(len(hidden.W)):
+        for b in range(a + 1, len(hidden.W)):
+            same = all(abs(x - y) <= tol for x, y in zip(hidden.W[a], hidden.W[b], strict=True))
+            if same and abs(hidden.b[a] - hidden.b[b]) <= tol and v[a] + v[b] != 0:
+                found.append(Duplicate(a, b, v[a] / (v[a] + v[b])))
+    return found
+
+
+def _reduce(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
+    """The smaller network: unit b removed, unit a at the pair's average, output weight v_a + v_b."""
+    hidden, out = point.layers
+    assert hidden.b is not None
+    keep = [j for j in range(len(hidden.W)) if j != dup.b]
+    W = [list(hidden.W[j]) for j in keep]
+    b = [hidden.b[j] for j in keep]
+    a = keep.index(dup.a)
+    W[a] = [(x + y) / 2 for x, y in zip(hidden.W[dup.a], hidden.W[dup.b], strict=True)]
+    b[a] = (hidden.b[dup.a] + hidden.b[dup.b]) / 2
+    v = [out.W[0][j] for j in keep]
+    v[a] = out.W[0][dup.a] + out.W[0][dup.b]
+    small = Network(
+        (network.widths[0], len(keep), 1),
+        network.activation,
+        output=network.output,
+        loss=network.loss,
+        bias=True,
+        leaky_slope=network.leaky_slope,
+    )
+    return small, Point((Layer(tuple(map(tuple, W)), tuple(b)), Layer((tuple(v),), out.b)))
+
+
+def _lift(small_point: Point, dup: Duplicate, lam: Fraction, width: int) -> Point:
+    """L_λ: the reduced point with unit a split into a and b (b re-inserted at its index)."""
+    hidden, out = small_point.layers
+    assert hidden.b is not None
+    a_small = dup.a  # a < b, so removing b did not move a
+    W, b, v = list(hidden.W), list(hidden.b), list(out.W[0])
+    V = v[a_small]
+    W.insert(dup.b, hidden.W[a_small])
+    b.insert(dup.b, hidden.b[a_small])
+    v[a_small] = lam * V
+    v.insert(dup.b, (1 - lam) * V)
+    assert len(W) == width
+    return Point((Layer(tuple(W), tuple(b)), Layer((tuple(v),), out.b)))
+
+
+@dataclass(frozen=True)
+class Lifted:
+    """What the lift proved. ``LOCAL_MIN``: every loss in the box of ∞-radius ``radius`` around ``center``
+    is ≥ the reduced minimum's loss, attained on the lifted line inside it (``mu`` bounds the transversal
+    curvature over ``tube``). ``SADDLE``: the lifted critical point, within ``radius`` of ``center``, has
+    a direction of proved negative curvature over that box; ``witness`` is a nearby point of lower loss."""
+
+    verdict: Verdict
+    duplicate: Duplicate
+    center: Point
+    radius: Fraction
+    tube: Fraction
+    mu: Fraction | None
+    reduced: BoxResult
+    reason: str
+    witness: Point | None = None
+    witness_loss_upper: Fraction | None = None
+
+
+def certify_lifted_minimum(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
+    """Prove the given point lies in a neighbourhood of (non-strict) local minima on a line of
+    duplicated-unit critical points, or return None (see the module docstring)."""
+    if network.activation not in ("sigmoid", "tanh") or network.output != "identity" or network.loss != "mse":
+        return None
+    for dup in find_duplicates(network, point):
+        out = _lift_one(network, dataset, point, dup)
+        if out is not None:
+            return out
+    return None
+
+
+def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) -> Lifted | None:
+    small, small_point = _reduce(network, point, dup)
+    reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
+    if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
+        return None
+    c, r = reduced.center, reduced.proof_radius
+    h = network.widths[1]
+    width = h
+    center = _lift(c, dup, dup.lam, width)
+    V_c = c.layers[1].W[0][dup.a]
+    if abs(V_c) <= 2 * r:
+        return None  # V* might be 0: no line to lift along
+    P = network.n_params
+    d0 = network.widths[0]
+    ia, ib = h * d0 + h + dup.a, h * d0 + h + dup.b  # flat indices of v_a, v_b
+    offset = max(
+        (abs(x - y) for x, y in zip(point.flatten(), center.flatten(), strict=True)), default=Fraction(0)
+    )
+    saddle = _lifted_saddle(network, dataset, center, dup, V_c, r, reduced)
+    if saddle is not None:
+        return saddle
+    for eta in (2 * offset + r, 8 * offset + 4 * r, (offset + r) * 64):
+        proved = _transversal(network, dataset, center, dup, V_c, r, eta, ia, ib, P)
+        if proved is not None:
+            tube, mu = proved
+            return Lifted(
+                Verdict.LOCAL_MIN,
+                dup,
+                center,
+                eta,
+                tube,
+                mu,
+                reduced,
+                f"units {dup.a} and {dup.b} are duplicates (split λ ≈ {float(dup.lam):.6g}): the "
+                f"{h - 1}-unit network has a strict local minimum proved by the box method "
+                f"(μ ≥ {float(reduced.mu or 0):.3g}); "
+                f"its lift is a line of critical points of equal loss, and the Hessian restricted to the "
+                f"complement of the line's direction is ≥ {float(mu):.3g}·I on the whole tube of radius "
+                f"{float(tube):.3g}, so every loss within {float(eta):.3g} (∞-norm) of the lifted point is "
+                f"at least the line's (Morse–Bott)",
+            )
+    return None
+
+
+def _transversal(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    dup: Duplicate,
+    V_c: Fraction,
+    r: Fraction,
+    eta: Fraction,
+    ia: int,
+    ib: int,
+    P: int,
+) -> tuple[Fraction, Fraction] | None:
+    """(tube radius, μ) when the Hessian restricted to T = (e_a − e_b)^⊥ is proved ≥ μ > 0 on the box
+    that holds every m(λ(y)) + s t for y within ``eta`` of ``center``; None otherwise."""
+    lam0 = dup.lam
+    with flint.ctx.workprec(128):
+        q = (2 * lam0 - 1) * V_c
+        Vstar = flint.arb(flint.fmpq(V_c.numerator, V_c.denominator)) + flint.arb(
+            0, float(r) * (1 + 2.0**-40)
+        )
+        diff = flint.arb(flint.fmpq(q.numerator, q.denominator)) + flint.arb(
+            0, float(2 * eta) * (1 + 2.0**-40)
+        )
+        lam = (diff / Vstar + 1) / 2
+        eps_ball = abs(lam - flint.arb(flint.fmpq(lam0.numerator, lam0.denominator)))
+        if not eps_ball.is_finite():
+            return None
+        eps = to_fraction(eps_ball.upper())
+    lam_max = max(abs(lam0) + eps, abs(1 - lam0) + eps, Fraction(1))
+    # m(λ) − center: r on every coordinate of the reduced minimiser, λ·r and |λ − λ0|·|V| on v_a, v_b;
+    # t = y − m has ‖t‖∞ ≤ η + R_m, so every m + s t lies within 2 R_m + η of the centre.
+    R_m = lam_max * r + eps * (abs(V_c) + r)
+    tube = 2 * R_m + eta
+    d = np.zeros(P)
+    d[ia], d[ib] = 1.0, -1.0
+    basis = np.linalg.svd(d[None, :])[2][1:].T  # orthonormal basis of T (P × (P − 1))
+    hess = float_derivatives(network, dataset, center)[2]
+    basis = basis @ np.linalg.eigh(basis.T @ hess @ basis)[1]  # T's eigenvectors: tight Gershgorin discs
+    box = _Box(network, dataset, center, 128)
+    mu = curvature_bound(box.hessian(tube), basis)
+    if mu is None and P <= MAX_BALL_HESSIAN:
+        with box.ball.context():
+            Q = flint.arb_mat(P, P - 1, [float(v) for v in basis.ravel()])
+            mu = curvature_bound_balls(box.hessian_balls(tube), Q)
+    if mu is None:
+        return None
+    return tube, mu
+
+
+def _lifted_saddle(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    dup: Duplicate,
+    V_c: Fraction,
+    r: Fraction,
+    reduced: BoxResult,
+) -> Lifted | None:
+    """The lifted critical point m = L_λ0(x*) lies in the box of radius R = max(1, |λ0|, |1 − λ0|)·r
+    around ``center`` and is exactly critical; a fixed direction v with vᵀ∇²F v < 0 proved over that box
+    makes it a saddle (F(m + s v) < F(m) for small s ≠ 0)."""
+    hess = float_derivatives(network, dataset, center)[2]
+    eig, Q = np.linalg.eigh(hess)
+    top = max(1.0, float(np.max(np.abs(eig))))
+    if not len(eig) or eig[0] >= -1e-9 * top or reduced.loss_lower is None:
+        return None
+    R = max(Fraction(1), abs(dup.lam), abs(1 - dup.lam)) * r
+    v = rational_direction(Q[:, 0])
+    box = _Box(network, dataset, center, 128)
+    ball = box.ball
+    P = len(v)
+    with ball.context():
+        vb = flint.arb_mat(P, 1, [ball.constant(c) for c in v])
+        H_enc = box.hessian(R)
+        curv = None
+        if H_enc.is_finite():
+            curv = (vb.transpose() * flint.arb_mat(H_enc.balls().tolist()) * vb)[0, 0]
+        if (curv is None or not curv < 0) and P <= MAX_BALL_HESSIAN:
+            curv = (vb.transpose() * box.hessian_balls(R) * vb)[0, 0]
+        if curv is None or not curv < 0:
+            return None
+    scale = 1 + max((abs(float(x)) for x in center.flatten()), default=0.0)
+    found = lower_point(
+        network, dataset, center, v, max(R, Fraction(1, 2**40)), scale, reduced.loss_lower, ball
+    )
+    if found is None:
+        return None
+    witness, step, upper = found
+    return Lifted(
+        Verdict.SADDLE,
+        dup,
+        center,
+        R,
+        R,
+        None,
+        reduced,
+        f"units {dup.a} and {dup.b} are duplicates (split λ ≈ {float(dup.lam):.6g}): the "
+        f"{network.widths[1] - 1}-unit network has a strict local minimum proved by the box method, so its "
+        f"lift is an exactly critical "
+        f"point within {float(R):.3g} of box_center; vᵀHv < 0 on that whole box, so it is not a local "
+        f"minimum; a point at distance {float(step):.3g} along v has loss ≤ {float(upper):.17g}, below the "
+        f"critical loss",
+        witness,
+        upper,
+    )
