@@ -42,7 +42,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.trap import Trap
 from badminima.strategies import points, rationals
-from badminima.verify.certificate import Certificate
+from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.diagnostics import float_derivatives
 
 THIRD, HALF, THREE_HALVES = Fraction(1, 3), Fraction(-1, 2), Fraction(3, 2)
@@ -97,16 +97,17 @@ def test_saddles_check_agrees_with_the_literature(profile: str) -> None:
 
 def test_minima_check_agrees_with_the_literature(profile: str) -> None:
     c = claim(MINIMA)
-    assert c is CLAIMS[1] and c.kind == "numerical"
+    assert c is CLAIMS[1] and c.kind == "certified"
     out = c.check(profile=profile)
     assert out.status == c.expected, (out.reason, out.tally)
     assert out.examples > 0
     labels = [label for label, _ in out.tally]
-    # Both constructed cases run first: minima of both signs of A; no saddle is counted here.
-    assert all(label.endswith("minimum (numerical)") for label in labels)
+    # Both constructed cases run first: minima of both signs of A, each proved; no saddle is counted here.
+    assert all(label.endswith("minimum proved") for label in labels)
     assert any("positive definite" in x for x in labels) and any("negative definite" in x for x in labels)
-    assert "not a proof" in out.evidence[1] and "evidence, not a proof" in out.reason
-    assert not out.witnesses
+    assert out.witnesses and all(
+        w.certificate is not None and w.certificate.code == "lift-duplicated-units" for w in out.witnesses
+    )
 
 
 # --- the split map and the critical-line lemma, exactly -------------------------------------------
@@ -247,11 +248,14 @@ def test_a_predicted_saddle_is_proved(minima: dict[int, tuple[Trap, Certificate]
     assert any(lower)
 
 
-def test_predicted_minima_are_numerical_only(minima: dict[int, tuple[Trap, Certificate]]) -> None:
+def test_predicted_minima_are_proved(minima: dict[int, tuple[Trap, Certificate]]) -> None:
     pos = examine_split(_case(1, THIRD), minimum=minima[1], side="minima")
-    assert pos == Agrees("A positive definite: minimum (numerical)")
+    assert isinstance(pos, Agrees) and pos.label == "A positive definite: minimum proved"
     neg = examine_split(_case(-1, THREE_HALVES, HALF), minimum=minima[-1], side="minima")
-    assert neg == Agrees("A negative definite: minimum (numerical)")
+    assert isinstance(neg, Agrees) and neg.label == "A negative definite: minimum proved"
+    for found in (pos, neg):
+        assert found.witness is not None and found.witness.certificate is not None
+        assert found.witness.certificate.verdict is Verdict.LOCAL_MIN
     saddle = examine_split(_case(-1, THIRD), minimum=minima[-1])
     assert isinstance(saddle, Agrees) and saddle.label == "A negative definite: saddle proved"
     # The certified claim never counts a numerical minimum as agreement: a case whose every λ is a
