@@ -10,8 +10,11 @@ import sympy
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from badminima.arithmetic.exact import ExactArithmetic
 from badminima.errors import BackendError
 from badminima.landscape import region_of
+from badminima.landscape.derivatives import hessian_of_flat
+from badminima.landscape.problem import prepare
 from badminima.model import Dataset, Network, Point
 from badminima.verify import exact_descent
 from badminima.verify.descent_candidates import descent_candidates, null_space, unit_coordinates
@@ -362,3 +365,17 @@ def test_smooth_networks_are_refused():
     data = Dataset.of([[1]], [[0]])
     with pytest.raises(BackendError, match="rational loss"):
         descent_candidates(net, data, Point.unflatten(net, [0, 0, 0, 0]), None)
+
+
+def test_the_callers_exact_hessians_give_the_same_candidates():
+    """certify already holds the exact piece Hessians (numpy object arrays): passing them changes nothing
+    where there is one piece (no kinks)."""
+    net = Network((2, 2, 2, 2), "identity")
+    data = Dataset.of([[1, 0], [2, 1], [0, 1], [1, 1]], [[1, 2], [3, -1], [0, 1], [2, 2]])
+    point = Point.unflatten(net, [0] * (net.n_params - 2) + [F(3, 2), 1])
+    exact = ExactArithmetic()
+    prob = prepare(net, data, point, arith=exact)
+    H = hessian_of_flat(net, prob.inputs, prob.targets, prob.flat, arith=exact, masks=prob.masks)
+    assert descent_candidates(net, data, point, None, hessians=[H]) == descent_candidates(
+        net, data, point, None
+    )

@@ -28,11 +28,12 @@ from typing import Any
 import flint
 import numpy as np
 
+from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.least_squares import to_fmpq, to_fraction
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import hessian_of_flat
-from badminima.landscape.forward import forward, unflatten
+from badminima.landscape.forward import KinkSide, forward, unflatten
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -57,7 +58,7 @@ MAX_UNIT_CELLS = 48
 """At most this many cells and faces of one unit's kink arrangement are completed."""
 
 _DIGITS = 12
-_CELL_DIGITS = 6
+_CELL_DIGITS = 8
 
 
 def unit_coordinates(network: Network, layer: int, unit: int) -> list[int]:
@@ -83,7 +84,7 @@ def null_space(H: Sequence[Sequence[Fraction]]) -> list[Vector]:
         >>> null_space([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(4)]])
         [(Fraction(-2, 1), Fraction(1, 1))]
     """
-    rows, cols = len(H), len(H[0]) if H else 0
+    rows, cols = len(H), (len(H[0]) if len(H) else 0)
     if not cols:
         return []
     rref, rank = flint.fmpq_mat(rows, cols, [to_fmpq(Fraction(v)) for r in H for v in r]).rref()
@@ -102,51 +103,61 @@ def null_space(H: Sequence[Sequence[Fraction]]) -> list[Vector]:
 
 
 class _Pieces:
-    """Exact piece Hessians as (1/N) Σ_i H_i(column_i): the loss is a sum over data points and point i's
-    term depends only on its own mask column, so one cache of per-point Hessians serves every piece."""
+    """Piece Hessians in floats as (1/N) Σ_i H_i(column_i): the loss is a sum over data points and
+    point i's term depends only on its own mask column, so one cache of per-point Hessians serves every
+    piece. They only steer the search, so 64-bit ball midpoints do (several times faster than exact)."""
 
     def __init__(self, network: Network, dataset: Dataset, point: Point, region: Region | None) -> None:
-        self.network, self.dataset, self.region = network, dataset, region
-        self.exact = ExactArithmetic()
-        self.flat = self.exact.vector(point.flatten())
+        self.network, self.dataset, self.point, self.region = network, dataset, point, region
         self.n = len(dataset.X)
+        self.ball = BallArithmetic(64)
         self._cache: dict[tuple[int, Column | None], np.ndarray] = {}
-        self._float: dict[tuple[int, Column | None], np.ndarray] = {}
 
-    def base(self, side: str) -> list[Column | None]:
+    def base(self, side: KinkSide) -> list[Column | None]:
         """Per-point mask columns with every kink on ``side`` (None for identity networks)."""
         if self.region is None:
             return [None] * self.n
-        masks = self.region.masks("active" if side == "active" else "inactive")
+        masks = self.region.masks(side)
         return [tuple(tuple(bool(v) for v in m[:, i]) for m in masks) for i in range(self.n)]
 
-    def point_hessian(self, i: int, column: Column | None) -> np.ndarray:
+    def _point_hessian(self, i: int, column: Column | None) -> np.ndarray:
         key = (i, column)
         if key not in self._cache:
-            exact = self.exact
-            x, y = self.dataset.X[i], self.dataset.y[i]
-            inputs = exact.matrix([[v] for v in x])
-            targets = exact.matrix([[v] for v in y])
-            masks = None if column is None else [np.array(c, dtype=bool).reshape(-1, 1) for c in column]
-            H = hessian_of_flat(self.network, inputs, targets, self.flat, arith=exact, masks=masks)
-            self._cache[key] = np.vectorize(Fraction, otypes=[object])(H)
+            ball = self.ball
+            with ball.context():
+                inputs = ball.matrix([[v] for v in self.dataset.X[i]])
+                targets = ball.matrix([[v] for v in self.dataset.y[i]])
+                flat = ball.vector(self.point.flatten())
+                masks = None if column is None else [np.array(c, dtype=bool).reshape(-1, 1) for c in column]
+                H = hessian_of_flat(self.network, inputs, targets, flat, arith=ball, masks=masks)
+            self._cache[key] = np.vectorize(ball.to_float, otypes=[float])(H)
         return self._cache[key]
 
-    def exact_hessian(self, columns: Sequence[Column | None]) -> np.ndarray:
-        total = self.point_hessian(0, columns[0])
-        for i in range(1, self.n):
-            total = total + self.point_hessian(i, columns[i])
-        out: np.ndarray = total / self.n
-        return out
-
-    def float_hessian(self, columns: Sequence[Column | None]) -> np.ndarray:
-        total = np.zeros((len(self.flat), len(self.flat)))
-        for key in enumerate(columns):
-            if key not in self._float:
-                self._float[key] = np.array(self.point_hessian(*key), dtype=float)
-            total += self._float[key]
+    def hessian(self, columns: Sequence[Column | None]) -> np.ndarray:
+        total = np.zeros((self.network.n_params, self.network.n_params))
+        for i, c in enumerate(columns):
+            total += self._point_hessian(i, c)
         out: np.ndarray = (total + total.T) / (2 * self.n)
         return out
+
+
+def _exact_hessians(
+    network: Network, dataset: Dataset, point: Point, region: Region | None
+) -> list[Sequence[Sequence[Fraction]]]:
+    """Exact Hessians of the pieces with every kink on one side (one piece without kinks)."""
+    exact = ExactArithmetic()
+    inputs = exact.matrix(list(zip(*dataset.X, strict=True)))
+    targets = exact.matrix(list(zip(*dataset.y, strict=True)))
+    flat = exact.vector(point.flatten())
+    sides: tuple[KinkSide, ...] = (
+        ("inactive", "active") if region is not None and region.kinks else ("active",)
+    )
+    return [
+        hessian_of_flat(
+            network, inputs, targets, flat, arith=exact, masks=region.masks(side) if region else None
+        ).tolist()
+        for side in sides
+    ]
 
 
 def _key(v: Sequence[Any]) -> tuple[Any, ...] | None:
@@ -232,22 +243,26 @@ def _sampled_cells(normals: list[Vector], dim: int, rng: np.random.Generator) ->
             groups.setdefault(key, []).append(s)
     out = []
     for key in sorted(groups, key=lambda k: (sum(1 for v in k if v == 0), k)):
-        out.append(_rational_on_faces(np.mean(groups[key], axis=0), normals))
+        out.append(_rational_on_faces(np.mean(groups[key], axis=0), normals, key))
     return out
 
 
-def _rational_on_faces(u: np.ndarray, normals: list[Vector]) -> Vector:
-    """``u`` rationalised, then projected exactly onto every kink hyperplane it lies on in floats
-    (so that a face direction keeps those pre-activations exactly at zero along the ray)."""
-    top = float(np.max(np.abs(u)))
-    q = [Fraction(float(c) / top).limit_denominator(10**_CELL_DIGITS) for c in u]
-    uf = np.array(u, dtype=float) / top
-    for a in normals:
-        af = np.array([float(c) for c in a])
-        if abs(float(af @ uf)) <= 1e-9 * float(np.linalg.norm(af)):
-            aa = sum((c * c for c in a), Fraction(0))
-            dot = sum((c * d for c, d in zip(a, q, strict=True)), Fraction(0))
-            q = [d - dot / aa * c for c, d in zip(a, q, strict=True)]
+def _rational_on_faces(u: np.ndarray, normals: list[Vector], signs: tuple[int, ...]) -> Vector:
+    """``u`` rationalised with the smallest denominators (10, 100, …) that keep the sign vector
+    ``signs`` against ``normals``, projected exactly onto the hyperplanes where ``signs`` is 0 (so that a
+    face direction keeps those pre-activations exactly at zero along the ray)."""
+    uf = np.array(u, dtype=float) / float(np.max(np.abs(u)))
+    q: list[Fraction] = []
+    for digits in range(1, _CELL_DIGITS + 1):
+        q = [Fraction(float(c)).limit_denominator(10**digits) for c in uf]
+        for a, s in zip(normals, signs, strict=True):
+            if s == 0:
+                aa = sum((c * c for c in a), Fraction(0))
+                dot = sum((c * d for c, d in zip(a, q, strict=True)), Fraction(0))
+                q = [d - dot / aa * c for c, d in zip(a, q, strict=True)]
+        dots = [sum((c * d for c, d in zip(a, q, strict=True)), Fraction(0)) for a in normals]
+        if all((d > 0) - (d < 0) == s for d, s in zip(dots, signs, strict=True)) and any(q):
+            break
     return tuple(q)
 
 
@@ -266,7 +281,12 @@ def _completions(H: np.ndarray, U: list[int], u: Vector) -> list[Vector]:
         if top == 0.0:
             return [Fraction(0)] * len(x)
         scale = Fraction(2) ** math.ceil(math.log2(top))  # a power of two keeps the numbers simple
-        return [scale * Fraction(float(c) / float(scale)).limit_denominator(10**_DIGITS) for c in x]
+        return [
+            scale * Fraction(float(c) / float(scale)).limit_denominator(10**_DIGITS)
+            if abs(c) > 1e-13 * top
+            else Fraction(0)
+            for c in x
+        ]
 
     def full(y0: np.ndarray, e: np.ndarray | None = None, step: float = 0.0) -> Vector:
         y = rational(y0)
@@ -300,7 +320,8 @@ def _completions(H: np.ndarray, U: list[int], u: Vector) -> list[Vector]:
     if float(np.linalg.norm(bn)) > 1e-9 * max(1.0, float(np.linalg.norm(b))):
         e = -Q[:, null] @ bn
         out.append(full(y0, e, margin / float(bn @ bn)))
-    for k in np.nonzero(neg)[0]:
+    if np.any(neg):  # the most negative curvature only: the others would mostly repeat it
+        k = int(np.argmin(lam))
         e = Q[:, k] * (-1.0 if beta[k] > 0 else 1.0)
         out.append(full(y0, e, 2 * math.sqrt(margin / -lam[k])))
     return out
@@ -315,19 +336,20 @@ def _kinked_units(region: Region | None) -> dict[tuple[int, int], list[int]]:
 
 def _kink_directions(
     pieces: _Pieces, network: Network, dataset: Dataset, rng: np.random.Generator
-) -> list[Vector]:
+) -> Iterator[Vector]:
+    """Lazily, for each unit with kinks and each cell or face of its arrangement: the completions."""
     region = pieces.region
     units = _kinked_units(region)
     if not units:
-        return []
-    exact = pieces.exact
+        return
+    exact = ExactArithmetic()
     inputs = exact.matrix(list(zip(*dataset.X, strict=True)))
+    flat = exact.vector(pieces.point.flatten())
     masks = region.masks("inactive") if region is not None else None
-    acts = forward(network, unflatten(network, pieces.flat), inputs, arith=exact, masks=masks).a
+    acts = forward(network, unflatten(network, flat), inputs, arith=exact, masks=masks).a
     bases = [pieces.base("inactive")]
     if len(units) > 1 or any(lay > 0 for lay, _ in units):
         bases.append(pieces.base("active"))
-    out: list[Vector] = []
     for (lay, unit), points in sorted(units.items()):
         U = unit_coordinates(network, lay, unit)
         normal_of = {i: _normal(acts, lay, i, network) for i in points}
@@ -354,8 +376,7 @@ def _kink_directions(
                         layers[lay][unit] = sides[i] > 0
                         col = tuple(tuple(c) for c in layers)
                     columns.append(col)
-                out += _completions(pieces.float_hessian(columns), U, u)
-    return out
+                yield from _completions(pieces.hessian(columns), U, u)
 
 
 def _normal(acts: list[Any], lay: int, i: int, network: Network) -> Vector:
@@ -371,6 +392,7 @@ def descent_candidates(
     *,
     limit: int = DEFAULT_LIMIT,
     seed: int = 0,
+    hessians: Sequence[Sequence[Sequence[Any]]] | None = None,
 ) -> tuple[Vector, ...]:
     """A bounded, deterministic list of exact rational directions worth testing with `exact_descent` at a
     degenerate critical point: kink-cell directions with their best completion first, then ± exact
@@ -380,6 +402,8 @@ def descent_candidates(
         region: the exact activation region at ``point`` (None for identity networks).
         limit: at most this many directions (distinct rays) are returned.
         seed: seed of the random null combinations and of the cell samples in three or more dimensions.
+        hessians: exact piece Hessians the caller already has (their null spaces are searched); when
+            None, those of the pieces with every kink on one side are computed here.
 
     Example:
         >>> from badminima.model import Dataset, Network, Point
@@ -411,11 +435,10 @@ def descent_candidates(
                 taken += 1
 
     take(_kink_directions(pieces, network, dataset, rng), max(1, 2 * limit // 3))
-    sides = ["inactive", "active"] if region is not None and region.kinks else ["inactive"]
-    tiers = [
-        _null_directions(null_space(pieces.exact_hessian(pieces.base(side)).tolist()), rng) for side in sides
-    ]
-    # Interleave the sides tier by tier, so that both get their bases and random combinations in.
+    if hessians is None:
+        hessians = _exact_hessians(network, dataset, point, region)
+    tiers = [_null_directions(null_space(H), rng) for H in hessians]
+    # Interleave the pieces tier by tier, so that each gets its basis and random combinations in.
     for batch in itertools.chain.from_iterable(itertools.zip_longest(*tiers, fillvalue=[])):
         take(batch, limit)
     return tuple(out)
