@@ -379,3 +379,34 @@ def test_the_callers_exact_hessians_give_the_same_candidates():
     assert descent_candidates(net, data, point, None, hessians=[H]) == descent_candidates(
         net, data, point, None
     )
+
+
+def test_depth_four_linear_origin_descends_at_fourth_order():
+    """1-1-1-1-1 without biases at the origin, data (1, 1), (2, 3): by hand, with p = v₁v₂v₃v₄,
+    loss(t v) = ((p t⁴ − 1)² + (2p t⁴ − 3)²)/2 = 5 − 7p·t⁴ + (5/2)p²·t⁸: every Hessian and cubic term is 0."""
+    net = Network((1, 1, 1, 1, 1), "identity", bias=False)
+    data = Dataset.of([[1], [2]], [[1], [3]])
+    zero = Point.unflatten(net, [0, 0, 0, 0])
+    d = _first_descent(net, data, zero)
+    assert d is not None and d.order == 4
+    v1, v2, v3, v4 = d.direction
+    assert d.coefficient == -7 * v1 * v2 * v3 * v4
+    assert d.witness_loss == reference_loss(net, data, d.witness) < 5
+
+
+def test_unit_birth_in_the_second_hidden_layer():
+    """The by-hand line data of `test_unit_birth_by_hand` on a 1-2-2-1 ReLU net: first layer
+    (relu(x + 10), dead relu(−1)), second layer unit 0 = relu(h₀) with output weight 1/7 and output bias
+    16/21 − 10/7 (the affine fit 16/21 + x/7), unit 1 born with zero weights. Its incoming direction
+    u = (1, 0, −10) makes the hinge relu(h₀ − 10) = relu(x), whose φ = −3/7 ≠ 0: a second-order descent."""
+    xs, ys = [-2, -1, 0, 1, 2, 3], [1, 0, 1, 0, 2, 1]
+    net = Network((1, 2, 2, 1), "relu")
+    data = Dataset.of([[x] for x in xs], [[v] for v in ys])
+    a, c = F(1, 7), F(16, 21)
+    point = Point.of([([[1], [0]], [10, -1]), ([[1, 0], [0, 0]], [0, 0]), ([[a, 0]], [c - 10 * a])])
+    base = reference_loss(net, data, point)
+    # By hand: residuals (−11, 13, −5, 19, −20, 4)/21, Σ r² = 1092/441, over 6 points = 26/63.
+    assert base == F(26, 63)
+    d = _first_descent(net, data, point)
+    assert d is not None and d.order == 2
+    assert d.witness_loss == reference_loss(net, data, d.witness) < base
