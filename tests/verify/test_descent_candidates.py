@@ -410,3 +410,38 @@ def test_unit_birth_in_the_second_hidden_layer():
     d = _first_descent(net, data, point)
     assert d is not None and d.order == 2
     assert d.witness_loss == reference_loss(net, data, d.witness) < base
+
+
+@st.composite
+def kinked_points(draw):
+    """Random small piecewise-linear nets at random points, with some first-layer units put exactly on
+    their kink at a data point (or at every point, w = b = 0)."""
+    act = draw(st.sampled_from(["identity", "relu", "leaky_relu"]))
+    d0 = draw(st.integers(1, 3))
+    hidden = draw(st.lists(st.integers(1, 3), min_size=1, max_size=2))
+    widths = (d0, *hidden, draw(st.integers(1, 2)))
+    net = Network(widths, act, bias=draw(st.booleans()))
+    n = draw(st.integers(1, 6))
+    X = [[draw(small) for _ in range(d0)] for _ in range(n)]
+    y = [[draw(small) for _ in range(widths[-1])] for _ in range(n)]
+    flat = [draw(small) for _ in range(net.n_params)]
+    for j in range(widths[1]):
+        how = draw(st.sampled_from(["free", "through", "zero"]))
+        coords = unit_coordinates(net, 0, j)
+        if how == "zero":
+            for k in coords:
+                flat[k] = F(0)
+        elif how == "through" and net.bias:
+            i = draw(st.integers(0, n - 1))
+            flat[coords[-1]] = -sum((flat[k] * X[i][m] for m, k in enumerate(coords[:-1])), F(0))
+    return net, Dataset.of(X, y), Point.unflatten(net, flat)
+
+
+@settings(max_examples=30)
+@given(kinked_points(), st.integers(1, 60))
+def test_candidates_are_exact_directions_within_the_limit(case, limit):
+    net, data, point = case
+    cands = descent_candidates(net, data, point, _region(net, data, point), limit=limit)
+    assert len(cands) <= limit
+    assert all(len(v) == net.n_params and any(v) and all(isinstance(c, F) for c in v) for v in cands)
+    assert len({tuple(c / max(abs(x) for x in v) for c in v) for v in cands}) == len(cands)  # distinct rays

@@ -272,6 +272,8 @@ def _completions(H: np.ndarray, U: list[int], u: Vector) -> list[Vector]:
     P = len(H)
     Fc = [k for k in range(P) if k not in U]
     uf = np.array([float(c) for c in u])
+    if not np.all(np.isfinite(H)) or not np.all(np.isfinite(uf)):
+        return []  # float overflow: these pieces are beyond a float-guided search
     scale = max(1.0, float(np.max(np.abs(H)))) if H.size else 1.0
     tol = 1e-9 * scale
     c = float(uf @ H[np.ix_(U, U)] @ uf)
@@ -288,7 +290,9 @@ def _completions(H: np.ndarray, U: list[int], u: Vector) -> list[Vector]:
             for c in x
         ]
 
-    def full(y0: np.ndarray, e: np.ndarray | None = None, step: float = 0.0) -> Vector:
+    def full(y0: np.ndarray, e: np.ndarray | None = None, step: float = 0.0) -> Vector | None:
+        if not np.all(np.isfinite(y0)) or not math.isfinite(step):
+            return None
         y = rational(y0)
         if e is not None:
             eq = rational(e / float(np.max(np.abs(e))))
@@ -304,7 +308,8 @@ def _completions(H: np.ndarray, U: list[int], u: Vector) -> list[Vector]:
         return tuple(v)
 
     if not Fc:
-        return [full(np.zeros(0))] if c < -tol else []
+        v = full(np.zeros(0))
+        return [v] if v is not None and c < -tol else []
     A = H[np.ix_(Fc, Fc)]
     b = H[np.ix_(Fc, U)] @ uf
     lam, Q = np.linalg.eigh(A)
@@ -312,7 +317,7 @@ def _completions(H: np.ndarray, U: list[int], u: Vector) -> list[Vector]:
     pos, neg, null = lam > tol, lam < -tol, np.abs(lam) <= tol
     y0 = -Q[:, pos] @ (beta[pos] / lam[pos])
     q0 = c - float(np.sum(beta[pos] ** 2 / lam[pos]))
-    out = []
+    out: list[Vector | None] = []
     if q0 < -tol * float(uf @ uf):
         out.append(full(y0))
     margin = abs(q0) + scale * float(uf @ uf)
@@ -324,7 +329,7 @@ def _completions(H: np.ndarray, U: list[int], u: Vector) -> list[Vector]:
         k = int(np.argmin(lam))
         e = Q[:, k] * (-1.0 if beta[k] > 0 else 1.0)
         out.append(full(y0, e, 2 * math.sqrt(margin / -lam[k])))
-    return out
+    return [v for v in out if v is not None]
 
 
 def _kinked_units(region: Region | None) -> dict[tuple[int, int], list[int]]:
