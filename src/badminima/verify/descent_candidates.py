@@ -339,11 +339,9 @@ def _kinked_units(region: Region | None) -> dict[tuple[int, int], list[int]]:
     return units
 
 
-def _kink_directions(
-    pieces: _Pieces, network: Network, dataset: Dataset, rng: np.random.Generator
-) -> Iterator[Vector]:
+def _kink_directions(pieces: _Pieces, rng: np.random.Generator) -> Iterator[Vector]:
     """Lazily, for each unit with kinks and each cell or face of its arrangement: the completions."""
-    region = pieces.region
+    network, dataset, region = pieces.network, pieces.dataset, pieces.region
     units = _kinked_units(region)
     if not units:
         return
@@ -400,8 +398,8 @@ def descent_candidates(
     hessians: Sequence[Sequence[Sequence[Any]]] | None = None,
 ) -> tuple[Vector, ...]:
     """A bounded, deterministic list of exact rational directions worth testing with `exact_descent` at a
-    degenerate critical point: kink-cell directions with their best completion first, then ± exact
-    null vectors of the uniform-side piece Hessians, random null combinations, and ± pairs.
+    degenerate critical point: kink-cell directions with their best completion first (at most two thirds
+    of ``limit``), then ± exact null vectors of the piece Hessians, random null combinations, ± pairs.
 
     Args:
         region: the exact activation region at ``point`` (None for identity networks).
@@ -439,7 +437,7 @@ def descent_candidates(
                 out.append(v)
                 taken += 1
 
-    take(_kink_directions(pieces, network, dataset, rng), max(1, 2 * limit // 3))
+    take(_kink_directions(pieces, rng), max(1, 2 * limit // 3))
     if hessians is None:
         hessians = _exact_hessians(network, dataset, point, region)
     tiers = [_null_directions(null_space(H), rng) for H in hessians]
