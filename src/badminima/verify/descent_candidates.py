@@ -351,7 +351,7 @@ def _kink_directions(pieces: _Pieces, rng: np.random.Generator) -> Iterator[Vect
     masks = region.masks("inactive") if region is not None else None
     acts = forward(network, unflatten(network, flat), inputs, arith=exact, masks=masks).a
     bases = [pieces.base("inactive")]
-    if len(units) > 1 or any(lay > 0 for lay, _ in units):
+    if any(lay > 0 for lay, _ in units):  # deeper kinks also move with the completed coordinates
         bases.append(pieces.base("active"))
     for (lay, unit), points in sorted(units.items()):
         U = unit_coordinates(network, lay, unit)
