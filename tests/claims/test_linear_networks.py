@@ -36,7 +36,9 @@ from badminima.constructions import construction
 from badminima.landscape import gradient, loss
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.strategies import rationals
+from badminima.verify import Verdict
 from badminima.verify.box import ball_bounds
+from tests.reference import reference_loss
 
 torch.set_num_threads(1)
 
@@ -381,15 +383,16 @@ def test_judge_minimum_does_not_call_a_minimum_without_a_better_point_a_countere
     assert isinstance(finding, Undecided) and "not critical" in finding.label
 
 
-def test_a_degenerate_saddle_that_looks_like_a_minimum_is_left_undecided():
+def test_a_degenerate_saddle_that_looks_like_a_minimum_is_certified_a_saddle():
     # Started exactly at 0, a depth-3 linear network stays there: N·loss = tr S_yy − 2 tr(W_3 W_2 W_1 S_xy)
     # + ‖X (W_3 W_2 W_1)ᵀ‖², cubic and sextic in the weights, so gradient and Hessian vanish at 0. The end
     # point has index 0 and loss tr S_yy/N = 18/3, far above L* = (18 − λ_1)/3 ≈ 1.15 (by hand:
-    # Σ = [[38, 13], [13, 14]]/3, λ_1 = (52 + √1252)/6). It is a saddle (cubic term), but no certify
-    # method proves it: the check must say Undecided — neither agree nor claim a counterexample.
+    # Σ = [[38, 13], [13, 14]]/3, λ_1 = (52 + √1252)/6). It is a saddle (cubic term): certify proves it
+    # along an exact null direction of the zero Hessian, and the exhibited point is checked independently.
     net = Network((2, 1, 1, 2), "identity", bias=False)
     data = Dataset.of([[1, 0], [0, 1], [1, 1]], [[3, 0], [0, 1], [2, 2]])
     finding = examine_linear_minima(LinearProblem(net, data), initial=[[0.0] * net.n_params])
-    assert isinstance(finding, Undecided)
-    assert finding.label.startswith("suspicious end point not decided")
-    assert "positive semidefinite Hessian with zero eigenvalues is not a proof" in finding.label
+    assert isinstance(finding, Agrees) and finding.label == "suspicious end point certified saddle"
+    cert = finding.witness.certificate
+    assert cert.verdict is Verdict.SADDLE and cert.rigor == "exact"
+    assert reference_loss(net, data, cert.witness) == cert.witness_loss_upper < 6

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -31,6 +32,7 @@ from badminima.model.trap import Trap
 from badminima.verify.box import RESOLVED, BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.descent import exact_descent, rational_direction
+from badminima.verify.descent_candidates import descent_candidates
 from badminima.verify.diagnostics import diagnostics, float_derivatives
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import certify_lifted_minimum
@@ -180,8 +182,10 @@ def _piecewise(network: Network, dataset: Dataset, point: Point, *, literal: boo
         )
     prob = prepare(network, dataset, point, arith=exact)
     eig_min, zero = np.inf, 0
+    hessians = []
     for masks in _piece_masks(region):
         H = hessian_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks)
+        hessians.append(H)
         Hf = np.array(H, dtype=float)
         eig, vecs = np.linalg.eigh((Hf + Hf.T) / 2)
         top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
@@ -189,7 +193,14 @@ def _piecewise(network: Network, dataset: Dataset, point: Point, *, literal: boo
         zero = max(zero, int(np.sum(np.abs(eig) <= 1e-10 * top)))
         for k in np.nonzero(eig < -1e-10 * top)[0]:
             second += [rational_direction(vecs[:, k]), rational_direction(-vecs[:, k])]
-    for d in second:
+
+    def second_order() -> Iterator[tuple[Fraction, ...]]:
+        yield from second
+        # Degenerate critical points (zero or singular Hessian, units born at zero): exact null
+        # directions and kink-cell directions, each only a candidate for the exact germ.
+        yield from descent_candidates(network, dataset, point, region, hessians=hessians)
+
+    for d in second_order():
         desc = exact_descent(network, dataset, point, d)
         if desc is None:
             continue
