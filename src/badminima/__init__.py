@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from badminima.search import Catalogue, SearchSettings, landscape, multistart, run_search, shrink
     from badminima.verify import Certificate, Diagnostics, Verdict, certify
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place: pyproject.toml reads it (tool.hatch.version)
 
 _HOMES = {
     "shrink": "badminima.search",

@@ -107,7 +107,15 @@ def test_kink_with_a_descent_side_is_not_critical():
     assert loss_germ_term(trap.network, trap.dataset, trap.point, [F(2, 5), F(1, 5), 0, 0]) == (1, F(-4, 3))
     assert cert.witness is not None
     assert reference_loss(trap.network, trap.dataset, cert.witness) == cert.witness_loss_upper < F(2)
-    # relu'(0) = 0 would call the point stationary: every piece-free gradient entry is zero here.
+    # relu'(0) = 0 (autograd's convention) would call the point stationary: torch's gradient is zero.
+    import torch
+
+    w, b, v, c = (torch.tensor(float(q), dtype=torch.float64, requires_grad=True) for q in (1, -2, 1, 1))
+    xs = torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64)
+    ys = torch.tensor([0.0, 0.0, 3.0], dtype=torch.float64)
+    torch.mean((v * torch.relu(w * xs + b) + c - ys) ** 2).backward()
+    assert all(t.grad is not None and float(t.grad) == 0.0 for t in (w, b, v, c))
+    # The exact one-sided test is not fooled.
     inactive = first_order(
         trap.network, trap.dataset, trap.point, region_of(trap.network, trap.dataset, trap.point)
     )

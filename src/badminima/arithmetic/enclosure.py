@@ -36,12 +36,27 @@ def upper(x: Any, k: int) -> Any:
     """An upper bound on the exact value of a non-negative quantity that was computed in floats (round to
     nearest) from non-negative terms with at most ``k`` roundings on any path: the computed value is at
     least (1 − γ_k) times the exact one, so ``x (1 + (k + 5)·2u)`` (whose own rounding the extra 2u
-    covers) plus an underflow allowance bounds it. Overwrites ``x`` when it is an array."""
+    covers) plus an underflow allowance bounds it. Returns a new array; ``x`` is left as it was."""
     if isinstance(x, np.ndarray) and x.ndim:
-        np.multiply(x, 1.0 + (k + 5) * EPS, out=x)
-        np.add(x, (k + 5) * TINY, out=x)
-        return x
+        return x * (1.0 + (k + 5) * EPS) + (k + 5) * TINY
     return np.float64(x) * (1.0 + (k + 5) * EPS) + (k + 5) * TINY
+
+
+def require_gradual_underflow() -> None:
+    """Raise unless float64 arithmetic keeps subnormal numbers. The roundings bounded here assume IEEE
+    gradual underflow; a process where some library switched on flush-to-zero / denormals-are-zero
+    (``-ffast-math`` builds do) breaks that assumption, so no enclosure is computed there.
+
+    Raises:
+        BackendError: subnormals are flushed to zero in this process.
+    """
+    tiny = np.array([2.0**-1022, 2.0**-1074])
+    halved, kept = tiny / 2, tiny * 1.0
+    if not (halved[0] > 0 and kept[1] > 0):
+        raise BackendError(
+            "this process flushes subnormal floats to zero (FTZ/DAZ, set by a library built with "
+            "-ffast-math): float64 enclosures would not be sound; run badminima in a process without it"
+        )
 
 
 def _float_of(q: Fraction) -> tuple[float, float]:
@@ -91,6 +106,7 @@ class Enclosure:
     @classmethod
     def of_balls(cls, balls: Any) -> Enclosure:
         """An enclosure of an array of flint `arb` balls (rounded outwards)."""
+        require_gradual_underflow()
         arr = np.asarray(balls, dtype=object)
         mid = np.empty(arr.shape)
         rad = np.empty(arr.shape)

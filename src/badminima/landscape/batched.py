@@ -1,6 +1,10 @@
-"""Loss, gradient and Hessian at many parameter points at once (float64, `torch.func.vmap`): what
-multistart search runs on. Pieces of ReLU units are taken from the computed sign of each
-pre-activation (relu'(0) counted as 0): numeric diagnostics, never a certificate."""
+"""Loss, gradient and Hessian at many parameter points at once (float64, `torch.func.vmap`, points on the
+first axis, ``(K, P)``): for the verifier's float diagnostics (descent probes), figures and claims that
+evaluate a few hundred points. The search's training engine is a different layout on purpose —
+`badminima.search.multistart` keeps the init index *last* (``(P, K)``), which torch vectorises and
+compiles several times faster for thousands of starts (see the multistart benchmark). Pieces of ReLU
+units are taken from the computed sign of each pre-activation (relu'(0) counted as 0): numeric
+diagnostics, never a certificate."""
 
 from __future__ import annotations
 
