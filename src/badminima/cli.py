@@ -1,6 +1,7 @@
 """The ``badminima`` command: parse, call the API, print. Heavy imports happen inside commands.
 
-Exit status: 0 done, 2 bad input (one line on stderr, no traceback).
+Exit status (`_EXIT_TEXT`): 0 done, 1 a claim did not come out as expected, 2 bad input or an unusable
+output location (one line on stderr, no traceback), 3 an internal error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from typing import Any, NoReturn
 from badminima.errors import BadminimaError
 
 _MAX_LISTED = 12
+_EXIT_INTERNAL = 3
+_EXIT_TEXT = (
+    "Exit status: 0 done; 1 `claims check`: a claim did not come out as the literature expects; "
+    "2 bad input or an output location that cannot be written (one line on stderr, checked before any "
+    "work, nothing written); 3 an internal error (a bug: please report it); 130 interrupted (Ctrl-C, "
+    "or SIGTERM during `search`)."
+)
 
 
 def _fmt(x: float) -> str:
@@ -800,7 +808,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Does this network, on this finite dataset, have a bad local minimum, and where? "
             "Evaluate points of trap files exactly, in ball arithmetic, or in float64, and certify them."
         ),
-        epilog="Exit status: 0 done, 2 bad input. Trap file format: see README.md.",
+        epilog=_EXIT_TEXT + " Trap file format and limits: see README.md.",
     )
     parser.add_argument("--version", action="version", version=f"badminima {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -1138,6 +1146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except Exception as exc:  # a bug, not the user's fault: one line, the traceback on request
+        if os.environ.get("BADMINIMA_TRACEBACK"):
+            raise
+        print(
+            f"badminima: internal error: {type(exc).__name__}: {str(exc)[:200]} — a bug in badminima; "
+            "please report it with the command and its input (BADMINIMA_TRACEBACK=1 shows where)",
+            file=sys.stderr,
+        )
+        return _EXIT_INTERNAL
 
 
 if __name__ == "__main__":
