@@ -486,7 +486,7 @@ _DEFAULT_CATALOGUE = "badminima-catalogue.sqlite"
 def _open_catalogue(args: argparse.Namespace) -> Any:
     from badminima.search.catalogue import Catalogue
 
-    return Catalogue.open(args.catalogue, create=False)
+    return Catalogue.open(args.catalogue, create=False, readonly=True)
 
 
 def _opt(x: float | None, digits: int = 4) -> str:
