@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from badminima.errors import BadminimaError
+from badminima.model.outputs import check_output_dir
 
 MODULES = (
     "paper_figures.constructions",
@@ -83,6 +84,7 @@ def run(
 
     Raises:
         FigureError: a name in ``only`` is unknown (checked before anything is drawn).
+        OutputError: ``out`` cannot be written or created (checked before anything is drawn).
     """
     stream = sys.stdout if stream is None else stream
     chosen = [figure(n) for n in dict.fromkeys(only)] if only else list(figures())
@@ -90,6 +92,7 @@ def run(
         order = {f.name: i for i, f in enumerate(figures())}
         chosen.sort(key=lambda f: order[f.name])
     directory = pathlib.Path(out)
+    check_output_dir(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

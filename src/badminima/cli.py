@@ -271,8 +271,16 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from badminima.model.trapfile import save_trap
+    from pathlib import Path
 
+    from badminima.model.outputs import check_output_file
+    from badminima.model.trapfile import is_trap_file, save_trap
+
+    check_output_file(args.output, option="-o")
+    if Path(args.output).exists() and not args.force and not is_trap_file(args.output):
+        raise BadminimaError(
+            f"{args.output}: exists and is not a trap file; not replaced (--force replaces it)"
+        )
     c, params = _construction_args(args)
     trap = c.build(**params)
     try:
@@ -739,10 +747,12 @@ def _cmd_claims_check(args: argparse.Namespace) -> int:
 
     from badminima.claims import claim, claims
     from badminima.claims.claim import ClaimError
+    from badminima.model.outputs import check_output_dir
 
     chosen = [claim(name) for name in args.names] if args.names else list(claims())
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise ClaimError(f"--out: expected a directory for the trap files, but {args.out} is a file")
+    check_output_dir(args.out)
     results = []
     unexpected = 0
     for c in chosen:
@@ -903,6 +913,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(run=_cmd_show)
     exp = construction_parser("export", "write a construction as a trap file")
     exp.add_argument("-o", "--output", required=True, metavar="FILE", help="the trap file to write")
+    exp.add_argument(
+        "--force",
+        action="store_true",
+        help="replace FILE even when it is not a trap file (a trap file is always replaced)",
+    )
     exp.set_defaults(run=_cmd_export)
 
     rep = sub.add_parser(

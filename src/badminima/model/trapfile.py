@@ -27,6 +27,7 @@ from badminima.errors import InvalidModelError, TrapFileError
 from badminima.model.dataset import Dataset
 from badminima.model.limits import MAX_DIGITS, MAX_FILE_BYTES, magnitude_problem, scale_problem
 from badminima.model.network import ACTIVATIONS, LOSSES, OUTPUTS, Network
+from badminima.model.outputs import public_mode
 from badminima.model.point import Layer, Point
 from badminima.model.rational import format_rational, parse_rational, show_value
 from badminima.model.trap import Trap
@@ -256,6 +257,16 @@ def loads_trap(text: str, *, origin: str = "<string>") -> Trap:
     return _Reader(origin).trap(doc)
 
 
+def is_trap_file(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` holds a trap file (one `load_trap` reads); replacing such a file loses no
+    other kind of work."""
+    try:
+        load_trap(path)
+    except TrapFileError:
+        return False
+    return True
+
+
 def load_trap(path: str | os.PathLike[str]) -> Trap:
     """Read a trap file.
 
@@ -319,10 +330,12 @@ def dumps_trap(trap: Trap) -> str:
 
 
 def save_trap(trap: Trap, path: str | os.PathLike[str]) -> None:
-    """Write a trap file atomically: a crash leaves either the old file or the new one, never half."""
+    """Write a trap file atomically: a crash leaves either the old file or the new one, never half.
+    The file gets the mode a plain write would (0o666 less the umask), not the temporary file's 0o600."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, public_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(dumps_trap(trap))
             fh.flush()
