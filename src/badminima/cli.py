@@ -58,8 +58,9 @@ def _pattern_lines(ev: Any, trap: Any) -> list[str]:
     return lines
 
 
-def _print_evaluation(ev: Any, trap: Any, path: str, which: str) -> None:
+def _print_evaluation(ev: Any, trap: Any, path: str, which: str, ev_bits: int) -> None:
     from badminima.landscape.evaluation import exact_text
+    from badminima.textformat import accuracy_text, ball_text
 
     net = trap.network
     out = []
@@ -68,12 +69,12 @@ def _print_evaluation(ev: Any, trap: Any, path: str, which: str) -> None:
     out.append(f"network: {net.describe()}  ({net.n_params} parameters)")
     out.append(f"data: {trap.dataset.n_points} points")
     out.append(f"backend: {ev.backend} (rigor: {ev.rigor})")
-    loss_text = exact_text(ev.loss)
+    loss_text = ball_text(ev.loss, ev_bits) if ev.backend == "ball" else exact_text(ev.loss)
     if len(loss_text) > 200:
         loss_text = loss_text[:200] + f"... ({len(loss_text)} characters; --json has all of it)"
     out.append(f"loss: {loss_text}  (≈ {_fmt(ev.loss_float)})")
     if ev.accuracy is not None:
-        acc = f"accuracy: {float(ev.accuracy):.4g} ({ev.accuracy.numerator}/{ev.accuracy.denominator})"
+        acc = f"accuracy: {accuracy_text(ev.accuracy, trap.dataset.n_points)}"
         if ev.undecided_predictions:
             acc += f", {ev.undecided_predictions} output(s) exactly at or undecidably near 1/2"
         out.append(acc)
@@ -81,7 +82,7 @@ def _print_evaluation(ev: Any, trap: Any, path: str, which: str) -> None:
         out.append("accuracy: n/a (targets are not all 0/1)")
     out.append(f"gradient: norm {_fmt(ev.gradient_norm)}, max |entry| {_fmt(ev.gradient_max_abs)}")
     if len(ev.gradient) <= _MAX_LISTED:
-        entries = [exact_text(g) for g in ev.gradient]
+        entries = [ball_text(g, ev_bits) if ev.backend == "ball" else exact_text(g) for g in ev.gradient]
         if sum(len(e) + 2 for e in entries) <= 100:
             out.append("  " + ", ".join(entries))
         elif all(len(e) <= 60 for e in entries):
@@ -121,26 +122,32 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     )
     if args.json:
         doc = {"file": args.file, "name": trap.name, "which": args.which, **ev.to_json()}
+        if ev.backend == "ball":  # balls at the precision asked for, not flint's default 15 digits
+            from badminima.textformat import ball_text
+
+            doc["loss"] = ball_text(ev.loss, args.precision)
+            doc["gradient"] = [ball_text(g, args.precision) for g in ev.gradient]
         print(json.dumps(doc, indent=2, allow_nan=False))
     else:
-        _print_evaluation(ev, trap, args.file, args.which)
+        _print_evaluation(ev, trap, args.file, args.which, args.precision)
     return 0
 
 
 def _print_certificate(cert: Any, trap: Any, path: str) -> None:
-    from badminima.model.rational import format_rational
+    from badminima.model.rational import readable
+    from badminima.textformat import annotate
 
     def q(x: Any, exact: bool) -> str:
         if x is None:
             return "—"
-        return format_rational(x, decimal=False) if exact else f"{float(x):.6g}"
+        return readable(x, decimal=False) if exact else f"{float(x):.6g}"
 
     exact = cert.rigor == "exact"
     out = [f"trap: {trap.name or path}  ({path})"]
     out.append(f"network: {trap.network.describe()}  ({trap.network.n_params} parameters)")
     out.append(f"verdict: {cert.verdict.value}  (rigor: {cert.rigor}, method: {cert.method})")
-    out.append(f"why: {cert.reason}")
-    loss = cert.loss if len(cert.loss) <= 200 else cert.loss[:200] + "... (--json has all of it)"
+    out.append(f"why: {annotate(cert.reason)}")
+    loss = annotate(cert.loss) if len(cert.loss) <= 200 else cert.loss[:200] + "... (--json has all of it)"
     out.append(f"loss at the point: {loss}")
     if cert.loss_lower is not None and cert.loss_lower != cert.loss_upper:
         out.append(
@@ -148,7 +155,7 @@ def _print_certificate(cert: Any, trap: Any, path: str) -> None:
             f"[{q(cert.loss_lower, False)}, {q(cert.loss_upper, False)}]"
         )
     if cert.better_loss is not None:
-        out.append(f"better point's loss: {cert.better_loss}")
+        out.append(f"better point's loss: {annotate(cert.better_loss)}")
         out.append(f"proved gap (lowest loss in the box − better loss) ≥ {q(cert.gap_lower, exact)}")
     if cert.box_radius is not None:
         if cert.box_radius == 0:
@@ -170,11 +177,14 @@ def _print_certificate(cert: Any, trap: Any, path: str) -> None:
         )
         out.append("numerical diagnostics (float64, not a proof):")
         out.append(f"  gradient norm {_fmt(d.gradient_norm)}; Hessian eigenvalues {eig}{more}")
-        out.append(
-            f"  {d.probes} random probes at each of {len(d.probe_radii)} radii: smallest loss change "
-            f"{_fmt(d.probe_min_decrease)}; {'looks like' if d.looks_like_minimum else 'does not look like'} "
-            f"a minimum"
-        )
+        if d.probes == 0:
+            out.append("  no random descent probes (--probes 0)")
+        else:
+            looks = "looks like" if d.looks_like_minimum else "does not look like"
+            out.append(
+                f"  {d.probes} random probes at each of {len(d.probe_radii)} radii: smallest loss change "
+                f"{_fmt(d.probe_min_decrease)}; {looks} a minimum"
+            )
     out.append(f"time: {cert.seconds:.3f} s")
     print("\n".join(out))
 
@@ -231,6 +241,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     from badminima.landscape.evaluation import accuracy, exact_text
     from badminima.landscape.loss import loss
     from badminima.model.rational import format_rational
+    from badminima.textformat import accuracy_text, annotate
 
     c, params = _construction_args(args)
     values = c.values(params)
@@ -261,8 +272,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
                 out.append(f"  layer {k}: W = [{W}]  b = [{b}]")
             value = loss(net, trap.dataset, point, arith=arith)
             acc = accuracy(net, trap.dataset, point)
-            acc_text = f", accuracy {format_rational(acc, decimal=False)}" if acc is not None else ""
-            out.append(f"  loss {exact_text(value)}{acc_text}")
+            acc_text = f", accuracy {accuracy_text(acc, trap.dataset.n_points)}" if acc is not None else ""
+            out.append(f"  loss {annotate(exact_text(value))}{acc_text}")
             picture = sketch(trap, point)
             if picture:
                 out.append(picture)
@@ -293,7 +304,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from badminima.constructions.reproduce import reproduce
-    from badminima.model.rational import format_rational
 
     def progress(name: str) -> None:
         if not args.json and sys.stderr.isatty():
@@ -311,8 +321,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
             return f"{float(text[1:].split()[0]):.6g}"
         return text
 
-    def acc(x: Any) -> str:
-        return "—" if x is None else format_rational(x, decimal=False)
+    def acc(x: Any, n: int) -> str:
+        return "—" if x is None else f"{x * n}/{n}"
 
     header = (
         "construction",
@@ -336,10 +346,10 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
                 r.network.split(",")[0],
                 short(r.loss),
                 short(r.better_loss),
-                acc(r.accuracy),
-                acc(r.better_accuracy),
+                acc(r.accuracy, r.points),
+                acc(r.better_accuracy, r.points),
                 paper,
-                r.matches_paper,
+                {True: "yes", False: "NO", None: "—"}[r.matches_paper],
                 r.verdict,
                 r.rigor,
                 f"{r.seconds:.2f}",
@@ -355,7 +365,9 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     )
     for r in rows:
         if r.extra:
-            extra = ", ".join(f"{k} {v}" for k, v in r.extra.items())
+            extra = ", ".join(
+                f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in r.extra.items()
+            )
             print(f"{r.name}: {extra}")
         print(f"{r.name}: {r.provenance}")
     return 0
@@ -999,7 +1011,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     srch.add_argument(
         "--steps",
-        type=_int_at_least(0, "a number of steps"),
+        type=_int_at_least(1, "a number of optimiser steps"),
         default=1000,
         help="optimiser steps before polishing (default 1000)",
     )
