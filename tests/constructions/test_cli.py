@@ -69,7 +69,7 @@ def test_export_writes_a_trap_file_that_verifies(capsys, tmp_path):
         (["export", "jellyfish", "-o", "x.json"], "jellyfish is a dataset, not a trap"),
         (
             ["export", "relu-blind-spot", "-o", "/nonexistent/dir/x.json"],
-            "/nonexistent/dir/x.json: cannot write",
+            "cannot write /nonexistent/dir/x.json: no directory",
         ),
     ],
 )
