@@ -14,6 +14,7 @@ from typing import TextIO
 
 from badminima.errors import BadminimaError
 from badminima.model.outputs import check_output_dir
+from badminima.progress import Heartbeat
 
 MODULES = (
     "paper_figures.constructions",
@@ -103,7 +104,8 @@ def run(
     for i, f in enumerate(chosen, 1):
         print(f"[{i}/{len(chosen)}] {f.name}: {f.title} ...", file=sys.stderr, flush=True)
         start = time.perf_counter()
-        paths = f.make(directory, small=small, seed=seed)
+        with Heartbeat(f"[{i}/{len(chosen)}] {f.name}"):
+            paths = f.make(directory, small=small, seed=seed)
         seconds = time.perf_counter() - start
         print(f"wrote {', '.join(str(p) for p in paths)} ({seconds:.1f} s)", file=stream, flush=True)
         written.extend(paths)

@@ -102,9 +102,18 @@ def _print_evaluation(ev: Any, trap: Any, path: str, which: str, ev_bits: int) -
     print("\n".join(out))
 
 
+def _warn_size(trap: Any, command: str) -> None:
+    from badminima.progress import size_warning
+
+    warning = size_warning(trap.dataset.n_points, trap.network.n_params, command)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from badminima.landscape.evaluation import evaluate
     from badminima.model.trapfile import load_trap
+    from badminima.progress import Heartbeat
 
     trap = load_trap(args.file)
     point = trap.point
@@ -112,14 +121,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         if trap.better is None:
             raise BadminimaError(f"{args.file}: better: missing; --which better needs a 'better' point")
         point = trap.better
-    ev = evaluate(
-        trap.network,
-        trap.dataset,
-        point,
-        backend=args.backend,
-        kink_side=args.kink_side,
-        precision=args.precision,
-    )
+    _warn_size(trap, "evaluate")
+    with Heartbeat(f"evaluate {args.file}"):
+        ev = evaluate(
+            trap.network,
+            trap.dataset,
+            point,
+            backend=args.backend,
+            kink_side=args.kink_side,
+            precision=args.precision,
+        )
     if args.json:
         doc = {"file": args.file, "name": trap.name, "which": args.which, **ev.to_json()}
         if ev.backend == "ball":  # balls at the precision asked for, not flint's default 15 digits
@@ -191,10 +202,13 @@ def _print_certificate(cert: Any, trap: Any, path: str) -> None:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from badminima.model.trapfile import load_trap
+    from badminima.progress import Heartbeat
     from badminima.verify.certify import certify
 
     trap = load_trap(args.file)
-    cert = certify(trap, probes=args.probes, seed=args.seed)
+    _warn_size(trap, "verify")
+    with Heartbeat(f"verify {args.file}"):
+        cert = certify(trap, probes=args.probes, seed=args.seed)
     if args.json:
         print(json.dumps({"file": args.file, "name": trap.name, **cert.to_json()}, indent=2, allow_nan=False))
     else:
@@ -236,6 +250,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from badminima.progress import Heartbeat
+
+    with Heartbeat(f"show {args.name}"):
+        lines = _show_lines(args)
+    print("\n".join(lines))
+    return 0
+
+
+def _show_lines(args: argparse.Namespace) -> list[str]:
     from badminima.arithmetic import BallArithmetic, ExactArithmetic
     from badminima.constructions.sketch import sketch
     from badminima.landscape.evaluation import accuracy, exact_text
@@ -277,8 +300,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
             picture = sketch(trap, point)
             if picture:
                 out.append(picture)
-    print("\n".join(out))
-    return 0
+    return out
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -664,33 +686,6 @@ def _cmd_claims_list(args: argparse.Namespace) -> int:
     return 0
 
 
-class _ClaimProgress:
-    """Examples checked so far, on one redrawn stderr line with a bar, rate and ETA (terminals only;
-    nothing when stderr is not a terminal or ``CI`` is set)."""
-
-    def __init__(self, name: str) -> None:
-        import time
-
-        self.name, self.start, self.clock = name, time.perf_counter(), time.perf_counter
-        self.live = sys.stderr.isatty() and not os.environ.get("CI")
-
-    def __call__(self, done: int, target: int) -> None:
-        if not self.live:
-            return
-        elapsed = self.clock() - self.start
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = f"{(target - done) / rate:.0f}s" if rate > 0 and done < target else "-"
-        filled = int(20 * min(1.0, done / target))
-        bar = "#" * filled + "." * (20 - filled)
-        sys.stderr.write(f"\r{self.name} [{bar}] {done}/{target} examples · {rate:.2g}/s · ETA {eta}  ")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.live:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-
-
 def _write_claim_traps(outcome: Any, claim: Any, out: str) -> list[tuple[str, str, bool]]:
     """Write the counterexample (and an existential claim's witness) as a trap file, with its proof
     beside it (``NAME.proof.json``: what was proved, and the certificate when `certify` proved it).
@@ -760,6 +755,7 @@ def _cmd_claims_check(args: argparse.Namespace) -> int:
     from badminima.claims import claim, claims
     from badminima.claims.claim import ClaimError
     from badminima.model.outputs import check_output_dir
+    from badminima.progress import Progress
 
     chosen = [claim(name) for name in args.names] if args.names else list(claims())
     if Path(args.out).exists() and not Path(args.out).is_dir():
@@ -767,8 +763,9 @@ def _cmd_claims_check(args: argparse.Namespace) -> int:
     check_output_dir(args.out)
     results = []
     unexpected = 0
-    for c in chosen:
-        progress = _ClaimProgress(c.name)
+    for i, c in enumerate(chosen, 1):
+        label = f"[{i}/{len(chosen)}] {c.name}" if len(chosen) > 1 else c.name
+        progress = Progress(label, unit="examples")
         try:
             outcome = c.check(examples=args.examples, profile=args.profile, seed=args.seed, progress=progress)
         finally:
