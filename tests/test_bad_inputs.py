@@ -269,6 +269,9 @@ COMMANDS: list[tuple[list[str], str]] = [
         ],
         "no such catalogue",
     ),
+    (["show", "relu-blind-spot", "--plot", "{tmp}/afile/p.png"], "no directory"),
+    (["show", "jellyfish", "--plot", "{tmp}/p.png"], "is a dataset, not a trap"),
+    (["verify", str(EXAMPLES / "relu-blind-spot.json"), "--plot", "{tmp}/folder"], "is a directory"),
     (["reproduce", "--fast"], "unrecognized arguments"),
     (["no-such-command"], "invalid choice"),
 ]

@@ -205,6 +205,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from badminima.progress import Heartbeat
     from badminima.verify.certify import certify
 
+    if args.plot:
+        from badminima.model.outputs import check_output_file
+
+        check_output_file(args.plot, option="--plot")
     trap = load_trap(args.file)
     _warn_size(trap, "verify")
     with Heartbeat(f"verify {args.file}"):
@@ -213,7 +217,24 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         print(json.dumps({"file": args.file, "name": trap.name, **cert.to_json()}, indent=2, allow_nan=False))
     else:
         _print_certificate(cert, trap, args.file)
+    if args.plot:
+        _write_plot(trap, args.plot, quiet=args.json)
     return 0
+
+
+def _write_plot(trap: Any, path: str, *, quiet: bool) -> None:
+    from badminima.plot import save_png
+
+    try:
+        written = save_png(trap, path)
+    except OSError as exc:
+        raise BadminimaError(f"--plot: cannot write {path} ({exc.strerror or exc})") from None
+    if not written:
+        raise BadminimaError(
+            f"--plot: the data have {trap.dataset.input_dim} input dimensions; a picture needs 1 or 2"
+        )
+    if not quiet:
+        print(f"wrote {path} (the data, the first hidden layer's units, the fitted function)")
 
 
 def _construction_args(args: argparse.Namespace) -> tuple[Any, dict[str, str]]:
@@ -252,9 +273,18 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_show(args: argparse.Namespace) -> int:
     from badminima.progress import Heartbeat
 
+    if args.plot:
+        from badminima.model.outputs import check_output_file
+
+        check_output_file(args.plot, option="--plot")
+        c, params = _construction_args(args)
+        if c.kind == "dataset":
+            raise BadminimaError(f"--plot: {c.name} is a dataset, not a trap; there is no point to draw")
     with Heartbeat(f"show {args.name}"):
         lines = _show_lines(args)
     print("\n".join(lines))
+    if args.plot:
+        _write_plot(c.build(**params), args.plot, quiet=False)
     return 0
 
 
@@ -901,6 +931,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed of the descent probes (default 0)",
     )
     ver.add_argument("--json", action="store_true", help="print the certificate as one JSON object on stdout")
+    ver.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="also draw the data, the hidden units and the fitted function at the point and the better "
+        "point (PNG; 1- or 2-D inputs)",
+    )
     ver.set_defaults(run=_cmd_verify)
 
     lst = sub.add_parser("list", help="the paper's constructions: name, network, description, source")
@@ -919,6 +955,11 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     show = construction_parser("show", "a construction's data, points, losses, accuracies and a text sketch")
+    show.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="also draw the data, the hidden units and the fitted function at both points (PNG)",
+    )
     show.set_defaults(run=_cmd_show)
     exp = construction_parser("export", "write a construction as a trap file")
     exp.add_argument("-o", "--output", required=True, metavar="FILE", help="the trap file to write")

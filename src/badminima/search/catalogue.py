@@ -256,6 +256,12 @@ class Entry:
         """True for a proved minimum (the only entries `Catalogue.export` writes)."""
         return self.status == CERTIFIED
 
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: verdict, gaps, basin share and a picture (`badminima.notebook`)."""
+        from badminima.notebook import entry_html
+
+        return entry_html(self)
+
     def to_json(self) -> dict[str, Any]:
         """The whole row as a JSON-ready dict (the trap as its trap-file document)."""
         from badminima.model.trapfile import trap_to_dict
