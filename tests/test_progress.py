@@ -88,3 +88,22 @@ def test_size_warning_only_for_large_work():
     assert size_warning(10, 9, "verify") is None
     line = size_warning(202_000, 4, "verify")
     assert line is not None and "202,000 data points × 4 parameters: verify may take minutes" in line
+
+
+def test_search_plain_progress_speaks_even_while_no_result_arrives(monkeypatch):
+    """A pool's first batch can take half a minute: the log still gets a line every interval."""
+    from badminima.search.display import live_progress
+    from badminima.search.pipeline import Budget
+
+    monkeypatch.delenv("CI", raising=False)
+    stream = io.StringIO()
+    display, _ = live_progress(Budget(candidates=16), stream=stream, every=1)
+    seen = threading.Event()
+    with display:
+        for _ in range(50):  # poll: the line comes from the display's own thread
+            if stream.getvalue():
+                seen.set()
+                break
+            seen.wait(0.1)
+    assert seen.is_set()
+    assert stream.getvalue().startswith("search: 0:00:01 elapsed, starting: the first candidates")
