@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from badminima.errors import BadminimaError
+from badminima.model.outputs import check_output_dir
+from badminima.progress import Heartbeat
 
 MODULES = (
     "paper_figures.constructions",
@@ -83,6 +85,7 @@ def run(
 
     Raises:
         FigureError: a name in ``only`` is unknown (checked before anything is drawn).
+        OutputError: ``out`` cannot be written or created (checked before anything is drawn).
     """
     stream = sys.stdout if stream is None else stream
     chosen = [figure(n) for n in dict.fromkeys(only)] if only else list(figures())
@@ -90,6 +93,7 @@ def run(
         order = {f.name: i for i, f in enumerate(figures())}
         chosen.sort(key=lambda f: order[f.name])
     directory = pathlib.Path(out)
+    check_output_dir(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -100,7 +104,8 @@ def run(
     for i, f in enumerate(chosen, 1):
         print(f"[{i}/{len(chosen)}] {f.name}: {f.title} ...", file=sys.stderr, flush=True)
         start = time.perf_counter()
-        paths = f.make(directory, small=small, seed=seed)
+        with Heartbeat(f"[{i}/{len(chosen)}] {f.name}"):
+            paths = f.make(directory, small=small, seed=seed)
         seconds = time.perf_counter() - start
         print(f"wrote {', '.join(str(p) for p in paths)} ({seconds:.1f} s)", file=stream, flush=True)
         written.extend(paths)

@@ -56,3 +56,15 @@ def reference_loss(network: Network, data: Dataset, point: Point):
                     f - _mp(yk) if not isinstance(f, Fraction) else f - yk
                 ) ** 2
     return total / len(data.X)
+
+
+def reference_output(network: Network, point: Point, x):
+    """The network's first output at input ``x`` (a Fraction, or an mpmath number for sigmoid/tanh)."""
+    a = list(x)
+    for li, layer in enumerate(point.layers):
+        z = []
+        for j, row in enumerate(layer.W):
+            s = sum((w * v for w, v in zip(row, a, strict=True)), Fraction(0))
+            z.append(s + layer.b[j] if layer.b is not None else s)
+        a = [_act(network.activation, v, network.leaky_slope) for v in z] if li < len(point.layers) - 1 else z
+    return _act("sigmoid", a[0], None) if network.output == "sigmoid" else a[0]

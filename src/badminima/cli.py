@@ -1,6 +1,7 @@
 """The ``badminima`` command: parse, call the API, print. Heavy imports happen inside commands.
 
-Exit status: 0 done, 2 bad input (one line on stderr, no traceback).
+Exit status (`_EXIT_TEXT`): 0 done, 1 a claim did not come out as expected, 2 bad input or an unusable
+output location (one line on stderr, no traceback), 3 an internal error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from typing import Any, NoReturn
 from badminima.errors import BadminimaError
 
 _MAX_LISTED = 12
+_EXIT_INTERNAL = 3
+_EXIT_TEXT = (
+    "Exit status: 0 done; 1 `claims check`: a claim did not come out as the literature expects; "
+    "2 bad input or an output location that cannot be written (one line on stderr, checked before any "
+    "work, nothing written); 3 an internal error (a bug: please report it); 130 interrupted (Ctrl-C, "
+    "or SIGTERM during `search`)."
+)
 
 
 def _fmt(x: float) -> str:
@@ -50,8 +58,9 @@ def _pattern_lines(ev: Any, trap: Any) -> list[str]:
     return lines
 
 
-def _print_evaluation(ev: Any, trap: Any, path: str, which: str) -> None:
+def _print_evaluation(ev: Any, trap: Any, path: str, which: str, ev_bits: int) -> None:
     from badminima.landscape.evaluation import exact_text
+    from badminima.textformat import accuracy_text, ball_text
 
     net = trap.network
     out = []
@@ -60,12 +69,12 @@ def _print_evaluation(ev: Any, trap: Any, path: str, which: str) -> None:
     out.append(f"network: {net.describe()}  ({net.n_params} parameters)")
     out.append(f"data: {trap.dataset.n_points} points")
     out.append(f"backend: {ev.backend} (rigor: {ev.rigor})")
-    loss_text = exact_text(ev.loss)
+    loss_text = ball_text(ev.loss, ev_bits) if ev.backend == "ball" else exact_text(ev.loss)
     if len(loss_text) > 200:
         loss_text = loss_text[:200] + f"... ({len(loss_text)} characters; --json has all of it)"
     out.append(f"loss: {loss_text}  (≈ {_fmt(ev.loss_float)})")
     if ev.accuracy is not None:
-        acc = f"accuracy: {float(ev.accuracy):.4g} ({ev.accuracy.numerator}/{ev.accuracy.denominator})"
+        acc = f"accuracy: {accuracy_text(ev.accuracy, trap.dataset.n_points)}"
         if ev.undecided_predictions:
             acc += f", {ev.undecided_predictions} output(s) exactly at or undecidably near 1/2"
         out.append(acc)
@@ -73,7 +82,7 @@ def _print_evaluation(ev: Any, trap: Any, path: str, which: str) -> None:
         out.append("accuracy: n/a (targets are not all 0/1)")
     out.append(f"gradient: norm {_fmt(ev.gradient_norm)}, max |entry| {_fmt(ev.gradient_max_abs)}")
     if len(ev.gradient) <= _MAX_LISTED:
-        entries = [exact_text(g) for g in ev.gradient]
+        entries = [ball_text(g, ev_bits) if ev.backend == "ball" else exact_text(g) for g in ev.gradient]
         if sum(len(e) + 2 for e in entries) <= 100:
             out.append("  " + ", ".join(entries))
         elif all(len(e) <= 60 for e in entries):
@@ -93,9 +102,18 @@ def _print_evaluation(ev: Any, trap: Any, path: str, which: str) -> None:
     print("\n".join(out))
 
 
+def _warn_size(trap: Any, command: str) -> None:
+    from badminima.progress import size_warning
+
+    warning = size_warning(trap.dataset.n_points, trap.network.n_params, command)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from badminima.landscape.evaluation import evaluate
     from badminima.model.trapfile import load_trap
+    from badminima.progress import Heartbeat
 
     trap = load_trap(args.file)
     point = trap.point
@@ -103,29 +121,37 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         if trap.better is None:
             raise BadminimaError(f"{args.file}: better: missing; --which better needs a 'better' point")
         point = trap.better
-    ev = evaluate(
-        trap.network,
-        trap.dataset,
-        point,
-        backend=args.backend,
-        kink_side=args.kink_side,
-        precision=args.precision,
-    )
+    _warn_size(trap, "evaluate")
+    with Heartbeat(f"evaluate {args.file}"):
+        ev = evaluate(
+            trap.network,
+            trap.dataset,
+            point,
+            backend=args.backend,
+            kink_side=args.kink_side,
+            precision=args.precision,
+        )
     if args.json:
         doc = {"file": args.file, "name": trap.name, "which": args.which, **ev.to_json()}
+        if ev.backend == "ball":  # balls at the precision asked for, not flint's default 15 digits
+            from badminima.textformat import ball_text
+
+            doc["loss"] = ball_text(ev.loss, args.precision)
+            doc["gradient"] = [ball_text(g, args.precision) for g in ev.gradient]
         print(json.dumps(doc, indent=2, allow_nan=False))
     else:
-        _print_evaluation(ev, trap, args.file, args.which)
+        _print_evaluation(ev, trap, args.file, args.which, args.precision)
     return 0
 
 
 def _print_certificate(cert: Any, trap: Any, path: str) -> None:
-    from badminima.model.rational import format_rational
+    from badminima.model.rational import readable
+    from badminima.textformat import annotate
 
     def q(x: Any, exact: bool) -> str:
         if x is None:
             return "—"
-        return format_rational(x, decimal=False) if exact else f"{float(x):.6g}"
+        return readable(x, decimal=False) if exact else f"{float(x):.6g}"
 
     exact = cert.rigor == "exact"
     out = [f"trap: {trap.name or path}  ({path})"]
@@ -133,8 +159,8 @@ def _print_certificate(cert: Any, trap: Any, path: str) -> None:
     out.append(
         f"verdict: {cert.verdict.value}  (rigor: {cert.rigor}, method: {cert.method}, code: {cert.code})"
     )
-    out.append(f"why: {cert.reason}")
-    loss = cert.loss if len(cert.loss) <= 200 else cert.loss[:200] + "... (--json has all of it)"
+    out.append(f"why: {annotate(cert.reason)}")
+    loss = annotate(cert.loss) if len(cert.loss) <= 200 else cert.loss[:200] + "... (--json has all of it)"
     out.append(f"loss at the point: {loss}")
     certified = cert.verdict.is_minimum or cert.verdict.value == "saddle"
     if certified and cert.loss_lower is not None and cert.loss_lower != cert.loss_upper:
@@ -143,7 +169,7 @@ def _print_certificate(cert: Any, trap: Any, path: str) -> None:
             f"[{q(cert.loss_lower, False)}, {q(cert.loss_upper, False)}]"
         )
     if cert.better_loss is not None:
-        out.append(f"better point's loss: {cert.better_loss}")
+        out.append(f"better point's loss: {annotate(cert.better_loss)}")
         out.append(f"proved gap (the minimum's loss − better loss) ≥ {q(cert.gap_lower, exact)}")
     if cert.box_radius is not None:
         if cert.box_radius == 0:
@@ -165,26 +191,53 @@ def _print_certificate(cert: Any, trap: Any, path: str) -> None:
         )
         out.append("numerical diagnostics (float64, not a proof):")
         out.append(f"  gradient norm {_fmt(d.gradient_norm)}; Hessian eigenvalues {eig}{more}")
-        out.append(
-            f"  {d.probes} random probes at each of {len(d.probe_radii)} radii: smallest loss change "
-            f"{_fmt(d.probe_min_decrease)}; {'looks like' if d.looks_like_minimum else 'does not look like'} "
-            f"a minimum"
-        )
+        if d.probes == 0:
+            out.append("  no random descent probes (--probes 0)")
+        else:
+            looks = "looks like" if d.looks_like_minimum else "does not look like"
+            out.append(
+                f"  {d.probes} random probes at each of {len(d.probe_radii)} radii: smallest loss change "
+                f"{_fmt(d.probe_min_decrease)}; {looks} a minimum"
+            )
     out.append(f"time: {cert.seconds:.3f} s")
     print("\n".join(out))
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from badminima.model.trapfile import load_trap
+    from badminima.progress import Heartbeat
     from badminima.verify.certify import certify
 
+    if args.plot:
+        from badminima.model.outputs import check_output_file
+
+        check_output_file(args.plot, option="--plot")
     trap = load_trap(args.file)
-    cert = certify(trap, probes=args.probes, seed=args.seed, literal=args.literal)
+    _warn_size(trap, "verify")
+    with Heartbeat(f"verify {args.file}"):
+        cert = certify(trap, probes=args.probes, seed=args.seed, literal=args.literal)
     if args.json:
         print(json.dumps({"file": args.file, "name": trap.name, **cert.to_json()}, indent=2, allow_nan=False))
     else:
         _print_certificate(cert, trap, args.file)
+    if args.plot:
+        _write_plot(trap, args.plot, quiet=args.json)
     return 0
+
+
+def _write_plot(trap: Any, path: str, *, quiet: bool) -> None:
+    from badminima.plot import save_png
+
+    try:
+        written = save_png(trap, path)
+    except OSError as exc:
+        raise BadminimaError(f"--plot: cannot write {path} ({exc.strerror or exc})") from None
+    if not written:
+        raise BadminimaError(
+            f"--plot: the data have {trap.dataset.input_dim} input dimensions; a picture needs 1 or 2"
+        )
+    if not quiet:
+        print(f"wrote {path} (the data, the first hidden layer's units, the fitted function)")
 
 
 def _construction_args(args: argparse.Namespace) -> tuple[Any, dict[str, str]]:
@@ -221,11 +274,30 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from badminima.progress import Heartbeat
+
+    if args.plot:
+        from badminima.model.outputs import check_output_file
+
+        check_output_file(args.plot, option="--plot")
+        c, params = _construction_args(args)
+        if c.kind == "dataset":
+            raise BadminimaError(f"--plot: {c.name} is a dataset, not a trap; there is no point to draw")
+    with Heartbeat(f"show {args.name}"):
+        lines = _show_lines(args)
+    print("\n".join(lines))
+    if args.plot:
+        _write_plot(c.build(**params), args.plot, quiet=False)
+    return 0
+
+
+def _show_lines(args: argparse.Namespace) -> list[str]:
     from badminima.arithmetic import BallArithmetic, ExactArithmetic
     from badminima.constructions.sketch import sketch
     from badminima.landscape.evaluation import accuracy, exact_text
     from badminima.landscape.loss import loss
     from badminima.model.rational import format_rational
+    from badminima.textformat import accuracy_text, annotate
 
     c, params = _construction_args(args)
     values = c.values(params)
@@ -256,18 +328,25 @@ def _cmd_show(args: argparse.Namespace) -> int:
                 out.append(f"  layer {k}: W = [{W}]  b = [{b}]")
             value = loss(net, trap.dataset, point, arith=arith)
             acc = accuracy(net, trap.dataset, point)
-            acc_text = f", accuracy {format_rational(acc, decimal=False)}" if acc is not None else ""
-            out.append(f"  loss {exact_text(value)}{acc_text}")
+            acc_text = f", accuracy {accuracy_text(acc, trap.dataset.n_points)}" if acc is not None else ""
+            out.append(f"  loss {annotate(exact_text(value))}{acc_text}")
             picture = sketch(trap, point)
             if picture:
                 out.append(picture)
-    print("\n".join(out))
-    return 0
+    return out
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from badminima.model.trapfile import save_trap
+    from pathlib import Path
 
+    from badminima.model.outputs import check_output_file
+    from badminima.model.trapfile import is_trap_file, save_trap
+
+    check_output_file(args.output, option="-o")
+    if Path(args.output).exists() and not args.force and not is_trap_file(args.output):
+        raise BadminimaError(
+            f"{args.output}: exists and is not a trap file; not replaced (--force replaces it)"
+        )
     c, params = _construction_args(args)
     trap = c.build(**params)
     try:
@@ -280,7 +359,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from badminima.constructions.reproduce import reproduce
-    from badminima.model.rational import format_rational
 
     def progress(name: str) -> None:
         if not args.json and sys.stderr.isatty():
@@ -298,8 +376,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
             return f"{float(text[1:].split()[0]):.6g}"
         return text
 
-    def acc(x: Any) -> str:
-        return "—" if x is None else format_rational(x, decimal=False)
+    def acc(x: Any, n: int) -> str:
+        return "—" if x is None else f"{x * n}/{n}"
 
     header = (
         "construction",
@@ -323,10 +401,10 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
                 r.network.split(",")[0],
                 short(r.loss),
                 short(r.better_loss),
-                acc(r.accuracy),
-                acc(r.better_accuracy),
+                acc(r.accuracy, r.points),
+                acc(r.better_accuracy, r.points),
                 paper,
-                r.matches_paper,
+                {True: "yes", False: "NO", None: "—"}[r.matches_paper],
                 r.verdict,
                 r.rigor,
                 f"{r.seconds:.2f}",
@@ -342,7 +420,9 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     )
     for r in rows:
         if r.extra:
-            extra = ", ".join(f"{k} {v}" for k, v in r.extra.items())
+            extra = ", ".join(
+                f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in r.extra.items()
+            )
             print(f"{r.name}: {extra}")
         print(f"{r.name}: {r.provenance}")
     return 0
@@ -481,7 +561,7 @@ _DEFAULT_CATALOGUE = "badminima-catalogue.sqlite"
 def _open_catalogue(args: argparse.Namespace) -> Any:
     from badminima.search.catalogue import Catalogue
 
-    return Catalogue.open(args.catalogue, create=False)
+    return Catalogue.open(args.catalogue, create=False, readonly=True)
 
 
 def _opt(x: float | None, digits: int = 4) -> str:
@@ -639,33 +719,6 @@ def _cmd_claims_list(args: argparse.Namespace) -> int:
     return 0
 
 
-class _ClaimProgress:
-    """Examples checked so far, on one redrawn stderr line with a bar, rate and ETA (terminals only;
-    nothing when stderr is not a terminal or ``CI`` is set)."""
-
-    def __init__(self, name: str) -> None:
-        import time
-
-        self.name, self.start, self.clock = name, time.perf_counter(), time.perf_counter
-        self.live = sys.stderr.isatty() and not os.environ.get("CI")
-
-    def __call__(self, done: int, target: int) -> None:
-        if not self.live:
-            return
-        elapsed = self.clock() - self.start
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = f"{(target - done) / rate:.0f}s" if rate > 0 and done < target else "-"
-        filled = int(20 * min(1.0, done / target))
-        bar = "#" * filled + "." * (20 - filled)
-        sys.stderr.write(f"\r{self.name} [{bar}] {done}/{target} examples · {rate:.2g}/s · ETA {eta}  ")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.live:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-
-
 def _write_claim_traps(outcome: Any, claim: Any, out: str) -> list[tuple[str, str, bool]]:
     """Write the counterexample (and an existential claim's witness) as a trap file, with its proof
     beside it (``NAME.proof.json``: what was proved, and the certificate when `certify` proved it).
@@ -734,14 +787,18 @@ def _cmd_claims_check(args: argparse.Namespace) -> int:
 
     from badminima.claims import claim, claims
     from badminima.claims.claim import ClaimError
+    from badminima.model.outputs import check_output_dir
+    from badminima.progress import Progress
 
     chosen = [claim(name) for name in args.names] if args.names else list(claims())
     if Path(args.out).exists() and not Path(args.out).is_dir():
         raise ClaimError(f"--out: expected a directory for the trap files, but {args.out} is a file")
+    check_output_dir(args.out)
     results = []
     unexpected = 0
-    for c in chosen:
-        progress = _ClaimProgress(c.name)
+    for i, c in enumerate(chosen, 1):
+        label = f"[{i}/{len(chosen)}] {c.name}" if len(chosen) > 1 else c.name
+        progress = Progress(label, unit="examples")
         try:
             outcome = c.check(examples=args.examples, profile=args.profile, seed=args.seed, progress=progress)
         finally:
@@ -803,7 +860,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Does this network, on this finite dataset, have a bad local minimum, and where? "
             "Evaluate points of trap files exactly, in ball arithmetic, or in float64, and certify them."
         ),
-        epilog="Exit status: 0 done, 2 bad input. Trap file format: see README.md.",
+        epilog=_EXIT_TEXT + " Trap file format and limits: see README.md.",
     )
     parser.add_argument("--version", action="version", version=f"badminima {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -885,6 +942,12 @@ def build_parser() -> argparse.ArgumentParser:
         "code near-critical-set)",
     )
     ver.add_argument("--json", action="store_true", help="print the certificate as one JSON object on stdout")
+    ver.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="also draw the data, the hidden units and the fitted function at the point and the better "
+        "point (PNG; 1- or 2-D inputs)",
+    )
     ver.set_defaults(run=_cmd_verify)
 
     lst = sub.add_parser("list", help="the paper's constructions: name, network, description, source")
@@ -903,9 +966,19 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     show = construction_parser("show", "a construction's data, points, losses, accuracies and a text sketch")
+    show.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="also draw the data, the hidden units and the fitted function at both points (PNG)",
+    )
     show.set_defaults(run=_cmd_show)
     exp = construction_parser("export", "write a construction as a trap file")
     exp.add_argument("-o", "--output", required=True, metavar="FILE", help="the trap file to write")
+    exp.add_argument(
+        "--force",
+        action="store_true",
+        help="replace FILE even when it is not a trap file (a trap file is always replaced)",
+    )
     exp.set_defaults(run=_cmd_export)
 
     rep = sub.add_parser(
@@ -987,7 +1060,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     srch.add_argument(
         "--steps",
-        type=_int_at_least(0, "a number of steps"),
+        type=_int_at_least(1, "a number of optimiser steps"),
         default=1000,
         help="optimiser steps before polishing (default 1000)",
     )
@@ -1149,6 +1222,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except Exception as exc:  # a bug, not the user's fault: one line, the traceback on request
+        if os.environ.get("BADMINIMA_TRACEBACK"):
+            raise
+        print(
+            f"badminima: internal error: {type(exc).__name__}: {str(exc)[:200]} — a bug in badminima; "
+            "please report it with the command and its input (BADMINIMA_TRACEBACK=1 shows where)",
+            file=sys.stderr,
+        )
+        return _EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -549,3 +549,34 @@ def test_the_catalogue_loads_no_heavy_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_cli_reads_a_catalogue_in_a_read_only_directory(filled, tmp_path):
+    from tests.readonly import run_read_only
+
+    where = filled.parent / "ro"
+    where.mkdir()
+    for suffix in ("", "-wal", "-shm"):  # a closed catalogue: its log checkpointed into the file
+        if Path(f"{filled}{suffix}").exists():
+            Path(f"{filled}{suffix}").rename(where / f"c.sqlite{suffix}")
+    before = sorted(p.name for p in where.iterdir())
+    out_dir = tmp_path / "exported"
+    path = str(where / "c.sqlite")
+    code, out, err = run_read_only(where, ["catalogue", "list", "--catalogue", path], cwd=tmp_path)
+    assert (code, err) == (0, "") and out.splitlines()[1].split()[:2] == ["1", "certified"]
+    code, out, err = run_read_only(where, ["catalogue", "show", "1", "--catalogue", path], cwd=tmp_path)
+    assert (code, err) == (0, "") and "entry 1: certified" in out
+    code, out, err = run_read_only(
+        where, ["catalogue", "export", "--catalogue", path, "--out", str(out_dir)], cwd=tmp_path
+    )
+    assert (code, err) == (0, "")
+    [written] = out_dir.iterdir()
+    assert load_trap(written) == _trap(1)
+    assert sorted(p.name for p in where.iterdir()) == before
+
+
+@pytest.mark.parametrize("entry_id", ["99999999999999999999999", str(2**63)])
+def test_cli_show_of_an_id_beyond_sqlite_integers_is_no_such_entry(capsys, filled, entry_id):
+    code, out, err = _run(capsys, "catalogue", "show", entry_id, "--catalogue", str(filled))
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "ids 1-2" in err

@@ -16,12 +16,17 @@ import sympy
 
 from badminima.errors import BadminimaError
 from badminima.model.dataset import Dataset
+from badminima.model.limits import magnitude_problem, scale_problem
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import format_rational, parse_rational
+from badminima.model.rational import format_rational, parse_rational, short
 from badminima.model.trap import Trap
 
 Kind = Literal["trap", "dataset", "near-stationary"]
+
+MAX_INTEGER_PARAMETER = 1000
+"""Largest value of an integer (structural) parameter such as a depth or a width: a family builds its
+layers symbolically, and depth 1000 already takes about 15 s to show."""
 
 
 class ConstructionError(BadminimaError, ValueError):
@@ -43,6 +48,13 @@ class Parameter:
         where = f"{construction}: parameter {self.name}"
         if self.integer and value.denominator != 1:
             raise ConstructionError(f"{where}: expected an integer, got {format_rational(value)}")
+        if self.integer and value > MAX_INTEGER_PARAMETER:
+            raise ConstructionError(
+                f"{where}: expected at most {MAX_INTEGER_PARAMETER}, got {format_rational(value)}"
+            )
+        problem = magnitude_problem(value)
+        if problem:
+            raise ConstructionError(f"{where}: {problem}")
         if self.minimum is not None and (value <= self.minimum if self.exclusive else value < self.minimum):
             bound = f"{'>' if self.exclusive else '>='} {format_rational(self.minimum)}"
             raise ConstructionError(f"{where}: expected a value {bound}, got {format_rational(value)}")
@@ -144,7 +156,7 @@ class Construction:
         data, point, better = sym.substitute(values)
         assert point is not None
         shown = ", ".join(f"{k}={format_rational(v)}" for k, v in values.items())
-        return Trap(
+        trap = Trap(
             sym.network,
             data,
             point,
@@ -153,6 +165,11 @@ class Construction:
             description=f"{self.summary}{f' ({shown})' if shown else ''}. {self.provenance}",
             source=self.source,
         )
+        problem = scale_problem(trap)
+        if problem:
+            at = ", ".join(f"{k}={short(v)}" for k, v in values.items())
+            raise ConstructionError(f"{self.name} at {at}: {problem}")
+        return trap
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, str]:

@@ -20,6 +20,7 @@ class Row:
 
     name: str
     network: str
+    points: int
     kind: str
     verdict: str
     rigor: str
@@ -31,18 +32,26 @@ class Row:
     better_accuracy: Fraction | None
     paper: dict[str, str]
     provenance: str
-    matches_paper: str
+    matches_paper: bool | None
     seconds: float
     reason: str
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
+        """JSON types throughout: exact values as strings (with a number beside them, ``*_float``),
+        accuracies as numbers (``*_exact`` the fraction), ``matches_paper`` true, false or null (the
+        paper states no number to compare)."""
+
         def q(x: Fraction | None) -> str | None:
             return None if x is None else format_rational(x, decimal=False)
+
+        def f(x: Fraction | None) -> float | None:
+            return None if x is None else float(x)
 
         return {
             "name": self.name,
             "network": self.network,
+            "points": self.points,
             "kind": self.kind,
             "verdict": self.verdict,
             "rigor": self.rigor,
@@ -50,8 +59,11 @@ class Row:
             "loss": self.loss,
             "better_loss": self.better_loss,
             "gap_lower": q(self.gap_lower),
-            "accuracy": q(self.accuracy),
-            "better_accuracy": q(self.better_accuracy),
+            "gap_lower_float": f(self.gap_lower),
+            "accuracy": f(self.accuracy),
+            "accuracy_exact": q(self.accuracy),
+            "better_accuracy": f(self.better_accuracy),
+            "better_accuracy_exact": q(self.better_accuracy),
             "paper": self.paper,
             "matches_paper": self.matches_paper,
             "provenance": self.provenance,
@@ -61,15 +73,16 @@ class Row:
         }
 
 
-def _matches(c: Construction, n: int, loss: str, better_loss: str | None) -> str:
-    """'yes'/'no' when the paper states sums of squares (compared exactly: sse = N·mse), else '—'."""
+def _matches(c: Construction, n: int, loss: str, better_loss: str | None) -> bool | None:
+    """Whether our losses are the paper's sums of squares (compared exactly: sse = N·mse); None when
+    the paper states none."""
     stated = [(c.paper.get("sse"), loss), (c.paper.get("better_sse"), better_loss)]
     checks = [
         parse_rational(ours) * n == parse_rational(sse) for sse, ours in stated if sse is not None and ours
     ]
     if not checks:
-        return "—"
-    return "yes" if all(checks) else "no"
+        return None
+    return all(checks)
 
 
 def reproduce_one(c: Construction) -> Row:
@@ -78,18 +91,19 @@ def reproduce_one(c: Construction) -> Row:
     trap = c.build()
     cert = certify(trap, probes=0)
     seconds = time.perf_counter() - start
-    extra: dict[str, str] = {}
+    extra: dict[str, object] = {}
     if c.kind == "near-stationary":
         from badminima.constructions.saturated import gradient_bound
 
-        extra["gradient_norm_upper"] = f"{float(gradient_bound(trap)):.3g}"
-        extra["margin"] = str(c.values()["margin"])
+        extra["gradient_norm_upper"] = float(f"{float(gradient_bound(trap)):.3g}")
+        extra["margin"] = format_rational(c.values()["margin"])
     binary = trap.dataset.is_binary
     acc = accuracy(trap.network, trap.dataset, trap.point) if binary else None
     better_acc = accuracy(trap.network, trap.dataset, trap.better) if binary and trap.better else None
     return Row(
         name=c.name,
         network=trap.network.describe(),
+        points=trap.dataset.n_points,
         kind=c.kind,
         verdict=cert.verdict.value,
         rigor=cert.rigor,

@@ -18,8 +18,9 @@ from badminima.model.trap import Trap
 WIDTH, HEIGHT = 56, 18
 
 
-def _outputs(trap: Trap, point: Point, inputs: np.ndarray) -> np.ndarray:
-    """Network outputs (first output unit) at the rows of ``inputs`` (n, d0), in float64."""
+def outputs(trap: Trap, point: Point, inputs: np.ndarray) -> np.ndarray:
+    """Network outputs (first output unit) at the rows of ``inputs`` (n, d0), in float64 (the package's
+    forward pass; also what `badminima.plot` draws)."""
     arith = FloatArithmetic()
     flat = torch.tensor([float(v) for v in point.flatten()], dtype=DTYPE)
     fwd = forward(
@@ -39,18 +40,19 @@ def sketch(trap: Trap, point: Point) -> str | None:
     return None
 
 
-def _span(lo: float, hi: float) -> tuple[float, float]:
+def span(lo: float, hi: float) -> tuple[float, float]:
+    """``[lo, hi]`` widened by 15% on each side (1 when the interval is a point)."""
     pad = 0.15 * (hi - lo) or 1.0
     return lo - pad, hi + pad
 
 
 def _plane(trap: Trap, point: Point, X: np.ndarray, y: np.ndarray) -> str:
-    (x0, x1), (y0, y1) = _span(X[:, 0].min(), X[:, 0].max()), _span(X[:, 1].min(), X[:, 1].max())
+    (x0, x1), (y0, y1) = span(X[:, 0].min(), X[:, 0].max()), span(X[:, 1].min(), X[:, 1].max())
     xs, ys = np.linspace(x0, x1, WIDTH), np.linspace(y1, y0, HEIGHT)
     grid = np.array([[a, b] for b in ys for a in xs])
-    cls = (_outputs(trap, point, grid) > 0.5).reshape(HEIGHT, WIDTH)
+    cls = (outputs(trap, point, grid) > 0.5).reshape(HEIGHT, WIDTH)
     rows = [["#" if c else "." for c in row] for row in cls]
-    pred = _outputs(trap, point, X) > 0.5
+    pred = outputs(trap, point, X) > 0.5
     for (a, b), label, p in zip(X, y, pred, strict=True):
         i = round((y1 - b) / (y1 - y0) * (HEIGHT - 1))
         j = round((a - x0) / (x1 - x0) * (WIDTH - 1))
@@ -64,10 +66,10 @@ def _plane(trap: Trap, point: Point, X: np.ndarray, y: np.ndarray) -> str:
 
 
 def _curve(trap: Trap, point: Point, x: np.ndarray, y: np.ndarray) -> str:
-    x0, x1 = _span(x.min(), x.max())
+    x0, x1 = span(x.min(), x.max())
     xs = np.linspace(x0, x1, WIDTH)
-    f = _outputs(trap, point, xs[:, None])
-    lo, hi = _span(min(y.min(), f.min()), max(y.max(), f.max()))
+    f = outputs(trap, point, xs[:, None])
+    lo, hi = span(min(y.min(), f.min()), max(y.max(), f.max()))
     rows = [[" "] * WIDTH for _ in range(HEIGHT)]
 
     def row_of(v: float) -> int:

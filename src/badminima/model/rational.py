@@ -5,12 +5,41 @@ A decimal means exactly that decimal: ``"0.1"`` is 1/10, never the nearest binar
 
 from __future__ import annotations
 
+import json
 import re
 from fractions import Fraction
 
+from badminima.model.limits import MAX_DIGITS, MAX_EXPONENT
+
 _RATIONAL = re.compile(r"[+-]?\d+/\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_MAX_EXPONENT = 10_000
+_SHOWN = 40
+
+
+def show_value(value: object) -> str:
+    """A user's value as they would write it in JSON: ``1.5``, ``-1``, ``null``, ``"abc"`` — never
+    ``Fraction(3, 2)`` or ``NoneType None``; long text is cut with its length."""
+    if value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, Fraction):
+        text = format_rational(value)
+    elif isinstance(value, (int, float)):
+        text = repr(value)
+    elif isinstance(value, str):
+        text = json.dumps(value)
+    else:
+        text = f"{type(value).__name__} {value!r}"
+    if len(text) > _SHOWN:
+        text = f"{text[: _SHOWN - 3]}... ({len(text)} characters)"
+    return text
+
+
+def _too_long(digits: str, value: object) -> ValueError | None:
+    if len(digits) > MAX_DIGITS:
+        return ValueError(f"expected a number of at most {MAX_DIGITS} digits, got {len(digits)} digits")
+    return None
 
 
 def parse_rational(value: object) -> Fraction:
@@ -25,7 +54,7 @@ def parse_rational(value: object) -> Fraction:
     if isinstance(value, Fraction):
         return value
     if isinstance(value, int):
-        return Fraction(value)
+        return Fraction(value)  # an int is already built; digit limits apply to text
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"expected a finite number, got {value!r}")
@@ -34,19 +63,31 @@ def parse_rational(value: object) -> Fraction:
         text = value.strip()
         if _RATIONAL.fullmatch(text):
             num, den = text.split("/")
+            error = _too_long(num.lstrip("+-"), value) or _too_long(den, value)
+            if error:
+                raise error
             if int(den) == 0:
-                raise ValueError(f"expected a rational with non-zero denominator, got {value!r}")
+                raise ValueError(f"expected a rational with non-zero denominator, got {show_value(value)}")
             return Fraction(int(num), int(den))
         match = _DECIMAL.fullmatch(text)
         if match:
-            if match.group(2) and abs(int(match.group(2)[1:])) > _MAX_EXPONENT:
-                raise ValueError(f"exponent of {value!r} is beyond ±{_MAX_EXPONENT}")
+            error = _too_long(match.group(1).replace(".", ""), value)
+            if error:
+                raise error
+            exponent = match.group(2)
+            if exponent and (len(exponent) > 8 or abs(int(exponent[1:])) > MAX_EXPONENT):
+                raise ValueError(f"expected an exponent within ±{MAX_EXPONENT}, got {show_value(value)}")
             return Fraction(text)
         raise ValueError(
             f"expected a number or a string holding an exact rational ('-3/7') or decimal "
-            f"('0.1', '2.2e-6'), got {value!r}"
+            f"('0.1', '2.2e-6'), got {show_value(value)}"
         )
-    raise ValueError(f"expected a number, got {type(value).__name__} {value!r}")
+    if value is None:
+        raise ValueError("expected a number, got null")
+    if isinstance(value, (list, dict)):
+        kind = "a list" if isinstance(value, list) else "an object"
+        raise ValueError(f"expected a number, got {kind}")
+    raise ValueError(f"expected a number, got {show_value(value)}")
 
 
 def format_rational(q: Fraction, *, decimal: bool = True) -> str:
@@ -116,3 +157,50 @@ def rounding_scale(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:
     if not precisions or min(precisions) > Fraction(1, 10 ** (ROUNDED_DIGITS - 1)):
         return Fraction(0)
     return max(Fraction(1), max(abs(q) for q in values)) * min(precisions)
+
+
+READABLE_LENGTH = 20
+"""Exact texts longer than this get a decimal beside them (`readable`)."""
+
+
+def approx(q: Fraction, digits: int = 6) -> str:
+    """A decimal approximation of ``q`` with ``digits`` significant digits, for any magnitude (no float
+    overflow: ``1e400`` stays ``1e+400``).
+
+    Example:
+        >>> approx(Fraction(10**400 + 1, 3))
+        '3.33333e+399'
+    """
+    if q == 0:
+        return "0"
+    sign = "-" if q < 0 else ""
+    q = abs(q)
+    exponent = len(str(q.numerator)) - len(str(q.denominator))
+    if q >= Fraction(10) ** exponent * 10:
+        exponent += 1
+    while q < Fraction(10) ** exponent:
+        exponent -= 1
+    if -300 < exponent < 300:
+        return sign + f"{float(q):.{digits}g}"
+    mantissa = q / Fraction(10) ** exponent
+    return sign + f"{float(mantissa):.{digits - 1}f}".rstrip("0").rstrip(".") + f"e{exponent:+d}"
+
+
+def readable(q: Fraction, *, decimal: bool = True, limit: int = READABLE_LENGTH) -> str:
+    """The exact text of ``q``, and, when it is longer than ``limit`` characters, its decimal beside it.
+
+    Example:
+        >>> readable(Fraction(18, 5))
+        '3.6'
+        >>> readable(Fraction(10**30 + 1, 3 * 10**29))
+        '1000000000000000000000000000001/300000000000000000000000000000 (≈ 3.33333)'
+    """
+    text = format_rational(q, decimal=decimal)
+    return text if len(text) <= limit else f"{text} (≈ {approx(q)})"
+
+
+def short(q: Fraction, *, limit: int = READABLE_LENGTH) -> str:
+    """The exact text of ``q`` when it is at most ``limit`` characters, else only its decimal (``≈ 1e+90``):
+    for messages that name a value rather than state it."""
+    text = format_rational(q)
+    return text if len(text) <= limit else f"≈ {approx(q)}"

@@ -39,3 +39,9 @@ class Trap:
         self.point.check_fits(net)
         if self.better is not None:
             self.better.check_fits(net)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: a table of the losses and a picture (`badminima.notebook`)."""
+        from badminima.notebook import trap_html
+
+        return trap_html(self)

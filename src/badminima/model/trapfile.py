@@ -25,9 +25,11 @@ from typing import Any
 
 from badminima.errors import InvalidModelError, TrapFileError
 from badminima.model.dataset import Dataset
+from badminima.model.limits import MAX_DIGITS, MAX_FILE_BYTES, magnitude_problem, scale_problem
 from badminima.model.network import ACTIVATIONS, LOSSES, OUTPUTS, Network
+from badminima.model.outputs import public_mode
 from badminima.model.point import Layer, Point
-from badminima.model.rational import format_rational, parse_rational
+from badminima.model.rational import format_rational, parse_rational, show_value
 from badminima.model.trap import Trap
 
 FORMAT = "badminima.trap/1"
@@ -45,6 +47,21 @@ class _NonFinite:
         return self.text
 
 
+class _Literal:
+    """A JSON number kept as its text (a decimal, or an integer too long to convert at once), so that
+    the digit and exponent limits are checked, and the field named, before any big integer is built."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _parse_int(text: str) -> int | _Literal:
+    return int(text) if len(text) <= MAX_DIGITS else _Literal(text)
+
+
 class _Reader:
     """Validates one decoded document, raising `TrapFileError` with the field path."""
 
@@ -58,9 +75,13 @@ class _Reader:
         if isinstance(value, _NonFinite):
             raise self.fail(field, f"expected a finite number, got {value.text}")
         try:
-            return parse_rational(value)
+            q = parse_rational(value.text if isinstance(value, _Literal) else value)
         except ValueError as exc:
             raise self.fail(field, str(exc)) from None
+        problem = magnitude_problem(q)
+        if problem:
+            raise self.fail(field, problem)
+        return q
 
     def vector(self, value: object, field: str, length: int | None = None) -> tuple[Fraction, ...]:
         if not isinstance(value, list):
@@ -189,11 +210,28 @@ class _Reader:
         better = None
         if doc.get("better") is not None:
             better = self.point(doc["better"], "better", network)
-        return Trap(network, Dataset(X, y), point, better, **texts)
+        trap = Trap(network, Dataset(X, y), point, better, **texts)
+        problem = scale_problem(trap)
+        if problem:
+            raise self.fail("", problem)
+        return trap
+
+
+def _json_text(value: object) -> str:
+    if isinstance(value, (_NonFinite, _Literal)):
+        return value.text
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_json_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return show_value(value)
 
 
 def _show(value: object, limit: int = 60) -> str:
-    text = json.dumps(value, default=repr) if not isinstance(value, _NonFinite) else value.text
+    """``value`` as it stood in the JSON (``1.5``, ``-1``, ``null``), cut at ``limit`` characters."""
+    text = _json_text(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -206,15 +244,27 @@ def loads_trap(text: str, *, origin: str = "<string>") -> Trap:
     try:
         doc: Any = json.loads(
             text,
-            parse_float=lambda s: Fraction(s),
-            parse_int=int,
+            parse_float=_Literal,
+            parse_int=_parse_int,
             parse_constant=_NonFinite,
         )
     except json.JSONDecodeError as exc:
         raise TrapFileError(
             origin, "", f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise TrapFileError(origin, "", "not a trap file: lists or objects nested too deeply") from None
     return _Reader(origin).trap(doc)
+
+
+def is_trap_file(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` holds a trap file (one `load_trap` reads); replacing such a file loses no
+    other kind of work."""
+    try:
+        load_trap(path)
+    except TrapFileError:
+        return False
+    return True
 
 
 def load_trap(path: str | os.PathLike[str]) -> Trap:
@@ -224,6 +274,11 @@ def load_trap(path: str | os.PathLike[str]) -> Trap:
         TrapFileError: the file cannot be read or is not a valid trap (message names file and field).
     """
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TrapFileError(
+                str(path), "", f"the file has {size:,} bytes; at most {MAX_FILE_BYTES:,} are read"
+            )
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -275,10 +330,12 @@ def dumps_trap(trap: Trap) -> str:
 
 
 def save_trap(trap: Trap, path: str | os.PathLike[str]) -> None:
-    """Write a trap file atomically: a crash leaves either the old file or the new one, never half."""
+    """Write a trap file atomically: a crash leaves either the old file or the new one, never half.
+    The file gets the mode a plain write would (0o666 less the umask), not the temporary file's 0o600."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, public_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(dumps_trap(trap))
             fh.flush()

@@ -31,6 +31,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -255,6 +256,12 @@ class Entry:
         """True for a proved minimum (the only entries `Catalogue.export` writes)."""
         return self.status == CERTIFIED
 
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: verdict, gaps, basin share and a picture (`badminima.notebook`)."""
+        from badminima.notebook import entry_html
+
+        return entry_html(self)
+
     def to_json(self) -> dict[str, Any]:
         """The whole row as a JSON-ready dict (the trap as its trap-file document)."""
         from badminima.model.trapfile import trap_to_dict
@@ -315,10 +322,15 @@ class Catalogue:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | Path = DEFAULT_PATH, *, create: bool = True) -> Catalogue:
+    def open(
+        cls, path: str | Path = DEFAULT_PATH, *, create: bool = True, readonly: bool = False
+    ) -> Catalogue:
         """Open the catalogue at ``path``, creating it if missing (and ``create``) or empty.
 
         An existing file that is not a badminima catalogue of this schema is refused and left untouched.
+        ``readonly`` opens it for reading only (``list``, ``show``, ``export``), which also works where
+        the file or its directory cannot be written: SQLite then cannot make its shared-memory file, so
+        a catalogue with no pending write-ahead log is opened as immutable.
 
         Raises:
             CatalogueError: missing file (``create=False``), not SQLite, another SQLite database, another
@@ -329,11 +341,22 @@ class Catalogue:
             raise CatalogueError(f"{file}: is a directory; expected a catalogue file (SQLite)")
         if file.exists():
             _check_header(file)
-        elif not create:
+        elif not create or readonly:
             raise CatalogueError(f"{file}: no such catalogue file (a search creates it)")
         elif not file.parent.is_dir():
             raise CatalogueError(f"{file}: cannot create the catalogue: no directory {file.parent}")
-        mode = "rwc" if create else "rw"
+        if readonly:
+            try:
+                return cls._connect(file, "ro", create=False, readonly=True)
+            except CatalogueError:
+                wal = file.with_name(file.name + "-wal")
+                if os.access(file.parent, os.W_OK) or (wal.exists() and wal.stat().st_size > 0):
+                    raise
+                return cls._connect(file, "ro&immutable=1", create=False, readonly=True)
+        return cls._connect(file, "rwc" if create else "rw", create=create, readonly=False)
+
+    @classmethod
+    def _connect(cls, file: Path, mode: str, *, create: bool, readonly: bool) -> Catalogue:
         try:
             db = sqlite3.connect(
                 f"{file.absolute().as_uri()}?mode={mode}",
@@ -345,7 +368,7 @@ class Catalogue:
             raise CatalogueError(f"{file}: cannot open the catalogue ({exc})") from None
         catalogue = cls(db, file)
         try:
-            catalogue._prepare(create=create)
+            catalogue._prepare(create=create, readonly=readonly)
         except BaseException:
             db.close()
             raise
@@ -374,7 +397,7 @@ class Catalogue:
                 raise
             self._db.execute("COMMIT")
 
-    def _prepare(self, *, create: bool) -> None:
+    def _prepare(self, *, create: bool, readonly: bool = False) -> None:
         db = self._db
         with self._sqlite("read the catalogue"):
             if self._validate():
@@ -382,6 +405,8 @@ class Catalogue:
                     raise self._fail("an empty database, not a badminima catalogue (a search fills it)")
                 if not self._initialise():
                     self._validate()  # another process created it meanwhile: check what it wrote
+            if readonly:
+                return
             # Per-connection settings; WAL persists in the file (and is already set by _initialise).
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
@@ -629,7 +654,9 @@ class Catalogue:
             CatalogueError: no such entry (the message gives the range of ids there are).
         """
         with self._sqlite("read entries"):
-            row = self._db.execute(f"{self._SELECT} WHERE e.id = ?", (entry_id,)).fetchone()
+            row = None
+            if 0 < entry_id < 2**63:  # SQLite integers are 64-bit: no id lies beyond
+                row = self._db.execute(f"{self._SELECT} WHERE e.id = ?", (entry_id,)).fetchone()
             if row is None:
                 low, high = self._db.execute("SELECT min(id), max(id) FROM entries").fetchone()
         if row is None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from typing import Any, TextIO
 
 from badminima.search.catalogue import Catalogue
@@ -48,6 +49,61 @@ def _fraction_and_eta(budget: Budget, p: Progress | None, elapsed: float) -> tup
     return min(1.0, fraction), eta
 
 
+class _PlainLines:
+    """Plain progress lines: one when a result arrives and ``every`` seconds have passed, and, from a
+    background thread, one every ``every`` seconds even while no result arrives (a pool's first batch
+    can take half a minute), so that a log never falls silent for longer than ``every``."""
+
+    def __init__(self, budget: Budget, stream: TextIO, started: float, every: float) -> None:
+        self.budget, self.stream, self.started, self.every = budget, stream, started, every
+        self.latest: Progress | None = None
+        self.last = started
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._tick, daemon=True) if every >= 1 else None
+
+    def _print(self, now: float) -> None:
+        p = self.latest
+        if p is not None and p.tried:
+            _, eta = _fraction_and_eta(self.budget, p, now - self.started)
+            text = f"ETA {_clock(eta)}: {_status(p)}"
+        else:
+            text = "starting: the first candidates take a few seconds (a pool's workers start first)"
+        print(f"search: {_clock(now - self.started)} elapsed, {text}", file=self.stream, flush=True)
+        self.last = now
+
+    def update(self, p: Progress) -> None:
+        with self.lock:
+            self.latest = p
+            now = time.monotonic()
+            if p.tried and now - self.last >= self.every:
+                self._print(now)
+
+    def _tick(self) -> None:
+        while not self.stop.wait(1.0):
+            with self.lock:
+                now = time.monotonic()
+                if now - self.last >= self.every:
+                    self._print(now)
+
+    def __enter__(self) -> _PlainLines:
+        if self.thread is not None:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
+def _plain(
+    budget: Budget, stream: TextIO, started: float, every: float
+) -> tuple[AbstractContextManager[Any], Callable[[Progress], None]]:
+    lines = _PlainLines(budget, stream, started, every)
+    return lines, lines.update
+
+
 def live_progress(
     budget: Budget, *, stream: TextIO | None = None, every: float = 10.0
 ) -> tuple[AbstractContextManager[Any], Callable[[Progress], None]]:
@@ -60,20 +116,7 @@ def live_progress(
     stream = stream or sys.stderr
     started = time.monotonic()
     if not stream.isatty() or os.environ.get("CI"):
-        last = [started]
-
-        def plain(p: Progress) -> None:
-            now = time.monotonic()
-            if p.tried and now - last[0] >= every:
-                last[0] = now
-                _, eta = _fraction_and_eta(budget, p, now - started)
-                print(
-                    f"search: {_clock(now - started)} elapsed, ETA {_clock(eta)}: {_status(p)}",
-                    file=stream,
-                    flush=True,
-                )
-
-        return nullcontext(), plain
+        return _plain(budget, stream, started, every)
 
     from rich.console import Console, Group
     from rich.live import Live
