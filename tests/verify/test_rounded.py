@@ -199,7 +199,7 @@ def test_gap_of_1e_15_below_a_strict_minimum_is_proved():
     trap = Trap(p.network, p.dataset, p.point(30), better=Point.unflatten(p.network, better))
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.BAD_LOCAL_MIN, cert.reason
-    assert 0 < cert.gap_lower <= F(CTX.nstr(truth, 30))
+    assert 0 < cert.gap_lower <= F(CTX.nstr(truth, 60)) * (1 + F(1, 10**50))
 
 
 def _split(p: Planted, lam: F) -> Trap:
@@ -229,3 +229,26 @@ def test_rounded_point_near_a_degenerate_critical_set_is_not_called_not_critical
         assert cert.code == "near-critical-set", cert.reason
     literal = certify(rounded_trap, probes=0, literal=True)
     assert literal.verdict in (Verdict.NOT_CRITICAL, cert.verdict)
+
+
+def test_gap_of_1e_40_below_is_proved_and_1e_40_above_is_not_claimed():
+    p = plant(7, residual=0.05)
+    act, widths, X, y = p.network.activation, p.network.widths, p.dataset.X, p.dataset.y
+    below = _better_point(p, "1e-40")
+    with CTX.workdps(150):  # a difference of 1e-40 between losses of 5e-4, to 60 digits
+        truth = loss(act, widths, p.theta, X, y) - loss(act, widths, below, X, y)
+    assert truth > 0
+    cert = certify(
+        Trap(p.network, p.dataset, p.point(60), better=Point.unflatten(p.network, below)), probes=0
+    )
+    assert cert.verdict is Verdict.BAD_LOCAL_MIN, cert.reason
+    assert 0 < cert.gap_lower <= F(CTX.nstr(truth, 60)) * (1 + F(1, 10**50))
+    # Moving the output bias by 1e-20 raises the mse by exactly (1e-20)² = 1e-40 at a critical point.
+    above = list(p.theta)
+    above[-1] += F(1, 10**20)
+    rise = loss(act, widths, above, X, y) - loss(act, widths, p.theta, X, y)
+    assert CTX.mpf("0.99e-40") < rise < CTX.mpf("1.01e-40")
+    cert = certify(
+        Trap(p.network, p.dataset, p.point(60), better=Point.unflatten(p.network, above)), probes=0
+    )
+    assert cert.verdict is Verdict.LOCAL_MIN and cert.gap_lower is not None and cert.gap_lower < 0
