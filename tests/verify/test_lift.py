@@ -92,3 +92,37 @@ def test_duplicates_are_found_only_when_exact_or_within_rounding():
     x = list(point.flatten())
     x[0] += F(1, 10**6)  # far beyond the point's rounding scale
     assert find_duplicates(big, Point.unflatten(big, x)) == []
+
+
+@pytest.mark.parametrize("bias", [F(0), F(3, 2)])
+@pytest.mark.parametrize("digits", [None, 30])
+def test_a_unit_born_at_zero_on_a_minimum_is_a_proved_saddle(bias, digits):
+    # A 1-1-1 tanh minimum (planted, index 0 by the 80-digit reference) with a second unit of zero incoming
+    # and output weights: critical for every bias b. By hand, the (w, v) block of that unit's Hessian is
+    # [[0, a], [a, 2·tanh(b)²]] with a = tanh'(b)·(2/N)·Σ r_i x_i, indefinite when a ≠ 0: a saddle.
+    from badminima.model import Network
+    from tests.verify.planted import plant
+
+    p = plant(5, widths=(1, 1, 1), residual=0.05)
+    assert p.index == 0
+    w, b, v, c = p.theta
+    net = Network((1, 2, 1), "tanh")
+    point = Point.unflatten(net, [w, F(0), b, bias, v, F(0), c])
+    with mpmath.workdps(60):
+        r = [
+            v
+            * mpmath.tanh(
+                mpmath.mpf(w.numerator) / w.denominator * x[0] + mpmath.mpf(b.numerator) / b.denominator
+            )
+            + c
+            - y[0]
+            for x, y in zip(p.dataset.X, p.dataset.y, strict=True)
+        ]
+        a = sum(ri * x[0] for ri, x in zip(r, p.dataset.X, strict=True))
+    assert abs(a) > 1e-3
+    if digits is not None:
+        point = Point.unflatten(net, [rounded(t, digits) for t in point.flatten()])
+    cert = certify(Trap(net, p.dataset, point), probes=0)
+    assert cert.verdict is Verdict.SADDLE and cert.code == "lifted-saddle", cert.reason
+    lower = mpmath.mpf(cert.loss_lower.numerator) / cert.loss_lower.denominator
+    assert reference_loss(net, p.dataset, cert.witness) < lower

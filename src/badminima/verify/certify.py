@@ -35,7 +35,7 @@ from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
 from badminima.verify.diagnostics import diagnostics, float_derivatives
 from badminima.verify.kinks import first_order, piece_gradient
-from badminima.verify.lift import certify_lifted_minimum
+from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit
 from badminima.verify.regions import least_squares_bound
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 
@@ -384,7 +384,9 @@ def _smooth(
             )
         tried.append(f"saddle test: {res.reason}")
     if near and unresolved:
-        lifted = certify_lifted_minimum(network, dataset, point)
+        lifted = certify_lifted_minimum(network, dataset, point) or certify_lifted_saddle_of_dead_unit(
+            network, dataset, point
+        )
         if lifted is not None:
             lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper
             offset = max(abs(a - b) for a, b in zip(point.flatten(), lifted.center.flatten(), strict=True))
@@ -404,7 +406,9 @@ def _smooth(
                 steps=(*steps, f"lift through duplicated units: {lifted.verdict.value} proved"),
                 code="lift-duplicated-units" if minimum else "lifted-saddle",
             )
-        tried.append("no exact invariance (duplicated units) lifts a proof to this point")
+        tried.append(
+            "no exact invariance (duplicated units, a unit born at zero) lifts a proof to this point"
+        )
     if not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")
     elif unresolved and not tried:

@@ -130,7 +130,7 @@ class Lifted:
     a direction of proved negative curvature over that box; ``witness`` is a nearby point of lower loss."""
 
     verdict: Verdict
-    duplicate: Duplicate
+    invariance: str
     center: Point
     radius: Fraction
     tube: Fraction
@@ -153,6 +153,83 @@ def certify_lifted_minimum(network: Network, dataset: Dataset, point: Point) -> 
     return None
 
 
+def find_dead_units(network: Network, point: Point) -> list[int]:
+    """Hidden units of a one-hidden-layer, single-output network with bias whose incoming weights and
+    output weight are zero (exactly, or to the point's rounding scale): a unit "born" at zero, whatever
+    its bias. With another unit left, the point is the lift of the narrower network's point.
+
+    Example:
+        >>> net = Network((1, 2, 1), "tanh")
+        >>> find_dead_units(net, Point.of([([[0], [2]], [5, 1]), ([[0, 1]], [0])]))
+        [0]
+    """
+    if len(network.widths) != 3 or network.widths[2] != 1 or not network.bias or network.widths[1] < 2:
+        return []
+    hidden, out = point.layers
+    tol = 4 * rounding_scale(point.flatten())
+    return [
+        j for j, row in enumerate(hidden.W) if all(abs(x) <= tol for x in row) and abs(out.W[0][j]) <= tol
+    ]
+
+
+def _without(network: Network, point: Point, unit: int) -> tuple[Network, Point]:
+    hidden, out = point.layers
+    assert hidden.b is not None
+    keep = [j for j in range(len(hidden.W)) if j != unit]
+    small = Network(
+        (network.widths[0], len(keep), 1),
+        network.activation,
+        output=network.output,
+        loss=network.loss,
+        bias=True,
+        leaky_slope=network.leaky_slope,
+    )
+    layers = (
+        Layer(tuple(hidden.W[j] for j in keep), tuple(hidden.b[j] for j in keep)),
+        Layer((tuple(out.W[0][j] for j in keep),), out.b),
+    )
+    return small, Point(layers)
+
+
+def _born(small_point: Point, unit: int, bias: Fraction) -> Point:
+    """The narrower point with a unit of zero incoming and output weights (and ``bias``) at ``unit``."""
+    hidden, out = small_point.layers
+    assert hidden.b is not None
+    W, b, v = list(hidden.W), list(hidden.b), list(out.W[0])
+    W.insert(unit, tuple(Fraction(0) for _ in hidden.W[0]))
+    b.insert(unit, bias)
+    v.insert(unit, Fraction(0))
+    return Point((Layer(tuple(W), tuple(b)), Layer((tuple(v),), out.b)))
+
+
+def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
+    """A unit with zero incoming and output weights on top of a narrower network's strict minimum: the
+    lift is exactly critical (∂F/∂v_j = σ(b_j)·∂F/∂c = 0, the rest vanish with v_j = 0); a proved
+    negative curvature over the lifted box makes it a saddle."""
+    if network.activation not in ("sigmoid", "tanh") or network.output != "identity" or network.loss != "mse":
+        return None
+    for unit in find_dead_units(network, point):
+        small, small_point = _without(network, point, unit)
+        hess = float_derivatives(small, dataset, small_point)[2]
+        reduced = certify_minimum(small, dataset, small_point, hess)
+        if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
+            continue
+        hidden = point.layers[0]
+        assert hidden.b is not None
+        center = _born(reduced.center, unit, hidden.b[unit])
+        found = _lifted_saddle(
+            network,
+            dataset,
+            center,
+            reduced.proof_radius,
+            reduced,
+            f"unit {unit} is born at zero (w = v = 0)",
+        )
+        if found is not None:
+            return found
+    return None
+
+
 def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) -> Lifted | None:
     small, small_point = _reduce(network, point, dup)
     reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
@@ -171,7 +248,14 @@ def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) 
     offset = max(
         (abs(x - y) for x, y in zip(point.flatten(), center.flatten(), strict=True)), default=Fraction(0)
     )
-    saddle = _lifted_saddle(network, dataset, center, dup, V_c, r, reduced)
+    saddle = _lifted_saddle(
+        network,
+        dataset,
+        center,
+        max(Fraction(1), abs(dup.lam), abs(1 - dup.lam)) * r,
+        reduced,
+        f"units {dup.a} and {dup.b} are duplicates (split λ ≈ {float(dup.lam):.6g})",
+    )
     if saddle is not None:
         return saddle
     for eta in (2 * offset + r, 8 * offset + 4 * r, (offset + r) * 64):
@@ -180,7 +264,7 @@ def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) 
             tube, mu = proved
             return Lifted(
                 Verdict.LOCAL_MIN,
-                dup,
+                f"duplicated units {dup.a}, {dup.b}",
                 center,
                 eta,
                 tube,
@@ -247,23 +331,16 @@ def _transversal(
 
 
 def _lifted_saddle(
-    network: Network,
-    dataset: Dataset,
-    center: Point,
-    dup: Duplicate,
-    V_c: Fraction,
-    r: Fraction,
-    reduced: BoxResult,
+    network: Network, dataset: Dataset, center: Point, R: Fraction, reduced: BoxResult, what: str
 ) -> Lifted | None:
-    """The lifted critical point m = L_λ0(x*) lies in the box of radius R = max(1, |λ0|, |1 − λ0|)·r
-    around ``center`` and is exactly critical; a fixed direction v with vᵀ∇²F v < 0 proved over that box
-    makes it a saddle (F(m + s v) < F(m) for small s ≠ 0)."""
+    """The lifted critical point lies in the box of radius ``R`` around ``center`` and is exactly
+    critical; a fixed direction v with vᵀ∇²F v < 0 proved over that box makes it a saddle
+    (F(m + s v) < F(m) for small s ≠ 0). ``what`` says which invariance lifted it."""
     hess = float_derivatives(network, dataset, center)[2]
     eig, Q = np.linalg.eigh(hess)
     top = max(1.0, float(np.max(np.abs(eig))))
     if not len(eig) or eig[0] >= -1e-9 * top or reduced.loss_lower is None:
         return None
-    R = max(Fraction(1), abs(dup.lam), abs(1 - dup.lam)) * r
     v = rational_direction(Q[:, 0])
     box = _Box(network, dataset, center, 128)
     ball = box.ball
@@ -287,18 +364,16 @@ def _lifted_saddle(
     witness, step, upper = found
     return Lifted(
         Verdict.SADDLE,
-        dup,
+        what,
         center,
         R,
         R,
         None,
         reduced,
-        f"units {dup.a} and {dup.b} are duplicates (split λ ≈ {float(dup.lam):.6g}): the "
-        f"{network.widths[1] - 1}-unit network has a strict local minimum proved by the box method, so its "
-        f"lift is an exactly critical "
-        f"point within {float(R):.3g} of box_center; vᵀHv < 0 on that whole box, so it is not a local "
-        f"minimum; a point at distance {float(step):.3g} along v has loss ≤ {float(upper):.17g}, below the "
-        f"critical loss",
+        f"{what}: the {network.widths[1] - 1}-unit network has a strict local minimum proved by the box "
+        f"method, so its lift is an exactly critical point within {float(R):.3g} of box_center; vᵀHv < 0 on "
+        f"that whole box, so it is not a local minimum; a point at distance {float(step):.3g} along v has "
+        f"loss ≤ {float(upper):.17g}, below the critical loss",
         witness,
         upper,
     )
