@@ -126,3 +126,21 @@ def test_a_unit_born_at_zero_on_a_minimum_is_a_proved_saddle(bias, digits):
     assert cert.verdict is Verdict.SADDLE and cert.code == "lifted-saddle", cert.reason
     lower = mpmath.mpf(cert.loss_lower.numerator) / cert.loss_lower.denominator
     assert reference_loss(net, p.dataset, cert.witness) < lower
+
+
+@pytest.mark.parametrize("seed", [0, 6, 7, 9])
+@pytest.mark.parametrize("digits", [None, 30, 17])
+def test_relu_sigmoid_output_minimum_on_its_rescaling_orbit_is_proved(seed, digits):
+    # A planted critical point of a 1-2-1 ReLU net with sigmoid output and cross-entropy, inside one
+    # region. There ∂²z/∂w_j∂v_j sums to Σ_active r_i x_i = 0 (criticality), so the Hessian is the
+    # Gauss–Newton term, positive semidefinite with exactly h = 2 zero eigenvalues (the rescalings) in the
+    # 80-digit reference: a non-strict local minimum. Float64 sees a singular Hessian; the proof fixes one
+    # output weight per unit.
+    from tests.verify.planted_relu import plant_relu
+
+    p = plant_relu(seed)
+    zeros = [e for e in p.eigenvalues if abs(e) < 1e-40]
+    assert len(zeros) == 2 and min(e for e in p.eigenvalues if abs(e) >= 1e-40) > 1e-4
+    cert = certify(Trap(p.network, p.dataset, p.point(digits)), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "lift-relu-rescaling", cert.reason
+    assert cert.min_eigenvalue_bound > 0 and cert.box_radius is not None

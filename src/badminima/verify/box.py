@@ -342,6 +342,7 @@ def polish(
     precision: int | None,
     hessian: np.ndarray | None = None,
     steps: int = 10,
+    free: Sequence[int] | None = None,
 ) -> Polished:
     """Newton steps ``x ← x − H̃⁻¹∇F(x)`` with the gradient at ``precision`` bits (float64 enclosures when
     None) and a float Hessian H̃ (``hessian`` at the start), retaken at the best point so far whenever a
@@ -349,7 +350,9 @@ def polish(
     shrinks, and where float64 cannot resolve weak directions, H̃⁻¹∇F is solved in balls at
     ``precision``. Turns a point given to 6 digits into one accurate to the precision, so the box around
     it can be tiny. Stops once the gradient is below 2^(−precision/2) (2^−44 for float64)
-    relative to the point's scale. Only a starting point for the proof, never part of it."""
+    relative to the point's scale. With ``free``, only those coordinates move (Newton on that slice, the
+    gradient measured on them). Only a starting point for the proof, never part of it."""
+    idx = np.arange(len(point.flatten())) if free is None else np.asarray(list(free), dtype=int)
     scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
     enough = scale * 2.0 ** -(precision // 2 if precision else 44)
     hess = float_derivatives(network, dataset, point)[2] if hessian is None else hessian
@@ -360,6 +363,7 @@ def polish(
             g, bound = _Box(network, dataset, at, precision).gradient_mid()
         except BackendError:
             return np.zeros(0), None, math.inf
+        g = g[idx]
         norm = float(np.linalg.norm(g))
         return g, bound, norm if math.isfinite(norm) else math.inf
 
@@ -370,11 +374,14 @@ def polish(
         if best_norm <= enough or not math.isfinite(best_norm):
             break
         try:
-            step = (
-                _precise_newton_step(network, dataset, best.point, precision)
+            part = (
+                _precise_newton_step(network, dataset, best.point, precision, idx)
                 if precise and precision is not None
-                else [Fraction(float(d)) for d in np.linalg.solve(hess, best_g)]
+                else [Fraction(float(d)) for d in np.linalg.solve(hess[np.ix_(idx, idx)], best_g)]
             )
+            step = [Fraction(0)] * len(best.point.flatten())
+            for k, d in zip(idx, part, strict=True):
+                step[int(k)] = d
         except (np.linalg.LinAlgError, ZeroDivisionError):
             break
         x = best.point.flatten()
@@ -405,17 +412,20 @@ def polish(
     return best
 
 
-def _precise_newton_step(network: Network, dataset: Dataset, point: Point, precision: int) -> list[Fraction]:
-    """The Newton step H⁻¹∇F at ``point`` solved at ``precision`` bits from the midpoints of the ball
-    gradient and Hessian: for Hessians whose weak directions float64 cannot resolve."""
+def _precise_newton_step(
+    network: Network, dataset: Dataset, point: Point, precision: int, idx: np.ndarray
+) -> list[Fraction]:
+    """The Newton step H⁻¹∇F on the coordinates ``idx`` at ``point``, solved at ``precision`` bits from
+    the midpoints of the ball gradient and Hessian: for Hessians whose weak directions float64 cannot
+    resolve."""
     box = _Box(network, dataset, point, precision)
     H = box.hessian_balls(Fraction(0))
     g = box.ball_gradient()
-    n = H.nrows()
+    ks = [int(k) for k in idx]
     with mpmath.workprec(precision):
-        Hm = mpmath.matrix([[mpmath.mpf(H[i, j].mid()) for j in range(n)] for i in range(n)])
-        step = mpmath.lu_solve(Hm, mpmath.matrix([mpmath.mpf(v.mid()) for v in g]))
-        return [_mpf_fraction(step[i]) for i in range(n)]
+        Hm = mpmath.matrix([[mpmath.mpf(H[i, j].mid()) for j in ks] for i in ks])
+        step = mpmath.lu_solve(Hm, mpmath.matrix([mpmath.mpf(g[i].mid()) for i in ks]))
+        return [_mpf_fraction(step[i]) for i in range(len(ks))]
 
 
 def _stated_box(

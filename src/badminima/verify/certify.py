@@ -35,7 +35,11 @@ from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
 from badminima.verify.diagnostics import diagnostics, float_derivatives
 from badminima.verify.kinks import first_order, piece_gradient
-from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit
+from badminima.verify.lift import (
+    certify_lifted_minimum,
+    certify_lifted_saddle_of_dead_unit,
+    certify_rescaled_minimum,
+)
 from badminima.verify.regions import least_squares_bound
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 
@@ -384,8 +388,10 @@ def _smooth(
             )
         tried.append(f"saddle test: {res.reason}")
     if near and unresolved:
-        lifted = certify_lifted_minimum(network, dataset, point) or certify_lifted_saddle_of_dead_unit(
-            network, dataset, point
+        lifted = (
+            certify_lifted_minimum(network, dataset, point)
+            or certify_rescaled_minimum(network, dataset, point)
+            or certify_lifted_saddle_of_dead_unit(network, dataset, point)
         )
         if lifted is not None:
             lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper
@@ -394,7 +400,9 @@ def _smooth(
             return _Outcome(
                 lifted.verdict,
                 "interval",
-                "morse-bott-lift" if minimum else "lifted-saddle",
+                ("slice-rescaling" if "rescaling" in lifted.invariance else "morse-bott-lift")
+                if minimum
+                else "lifted-saddle",
                 lifted.reason + not_at_point,
                 LossEnclosure(value.text, lo, hi),
                 box_radius=offset + lifted.radius,
@@ -404,7 +412,11 @@ def _smooth(
                 witness=lifted.witness,
                 witness_loss_upper=lifted.witness_loss_upper,
                 steps=(*steps, f"lift through duplicated units: {lifted.verdict.value} proved"),
-                code="lift-duplicated-units" if minimum else "lifted-saddle",
+                code=(
+                    ("lift-relu-rescaling" if "rescaling" in lifted.invariance else "lift-duplicated-units")
+                    if minimum
+                    else "lifted-saddle"
+                ),
             )
         tried.append(
             "no exact invariance (duplicated units, a unit born at zero) lifts a proof to this point"
