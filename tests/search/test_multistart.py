@@ -261,8 +261,9 @@ def test_nan_runs_are_counted_as_diverged_not_raised():
         (Optimizer("adam", lr=0.05), torch.float64, 10),
         (Optimizer("momentum", lr=0.1), torch.float32, 24),
         (Optimizer("gd", lr=1.0), torch.float32, 5),
+        (Optimizer("newton"), torch.float64, 70),
     ],
-    ids=["adam-float64-16", "adam-float64-10", "momentum-float32-24", "gd-float32-5"],
+    ids=["adam-float64-16", "adam-float64-10", "momentum-float32-24", "gd-float32-5", "newton-70"],
 )
 def test_one_batch_of_many_datasets_equals_separate_runs_bitwise(optimizer, dtype, k):
     # k not a multiple of the SIMD width used to differ in the last bits (float32 by up to 3e-3 after
