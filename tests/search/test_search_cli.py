@@ -207,6 +207,8 @@ BAD = [
         "only meaningful with the dask executor (--executor dask)",
     ),
     (["--workers", "0"], None, "argument --workers"),
+    (["--margin", "0.5"], None, "argument --margin: expected 0 <= margin < 1/2, got 0.5"),
+    (["--margin", "x"], None, "argument --margin: expected a number like 0.05 or 1/20, got 'x'"),
     ([], _text_file, "not a badminima catalogue"),
 ]
 
