@@ -97,5 +97,8 @@ def test_reproduce_certifies_every_trap_and_matches_the_papers_numbers(capsys):
         for n in ("relu-blind-spot", "relu-no-blind-spot", "relu-blind-spot-in-better")
     ] == ["yes"] * 3
     assert (rows["sigmoid-deadlock"]["accuracy"], rows["sigmoid-deadlock"]["better_accuracy"]) == ("4/5", "1")
+    # 8 of 10 right at the trap, 10 of 10 at the better point (counted by hand in the module docstring)
+    assert rows["sigmoid-deadlock"]["accuracy_ratio"] == "4/5"
+    assert rows["relu-blind-spot"]["accuracy_ratio"] is None  # regression targets: no accuracy
     text = run(capsys, "reproduce")[1]
     assert "sigmoid-deadlock" in text and "total" in text

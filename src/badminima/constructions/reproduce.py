@@ -36,6 +36,13 @@ class Row:
     reason: str
     extra: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def accuracy_ratio(self) -> Fraction | None:
+        """Trap accuracy / better-point accuracy (the paper's "about half" for its deadlock)."""
+        if self.accuracy is None or not self.better_accuracy:
+            return None
+        return self.accuracy / self.better_accuracy
+
     def to_json(self) -> dict[str, object]:
         def q(x: Fraction | None) -> str | None:
             return None if x is None else format_rational(x, decimal=False)
@@ -52,6 +59,7 @@ class Row:
             "gap_lower": q(self.gap_lower),
             "accuracy": q(self.accuracy),
             "better_accuracy": q(self.better_accuracy),
+            "accuracy_ratio": q(self.accuracy_ratio),
             "paper": self.paper,
             "matches_paper": self.matches_paper,
             "provenance": self.provenance,

@@ -2,11 +2,13 @@
 
 Parameters live in one ``(P, K)`` tensor, the init index last (`badminima.arithmetic.batch`), and the
 package's own forward pass runs on it; gradients come from one reverse pass over the summed loss
-(the K losses are independent, so the gradient of their sum is every gradient at once). Converged,
-escaped and diverged inits are frozen with masks, never dropped, so shapes stay fixed (what
-``torch.compile`` needs). End points are then polished by damped Newton steps in float64 towards a
-critical point of any index, and classified: ``critical``, ``unconverged``, ``escaped`` (weights beyond
-``max_norm``: a minimum at infinity, not a finite one) or ``diverged`` (NaN/inf). Numeric throughout.
+(the K losses are independent, so the gradient of their sum is every gradient at once). Training is
+first order (``gd``, ``momentum``, ``adam``: converged, escaped and diverged inits are frozen with masks,
+never dropped, so shapes stay fixed, what ``torch.compile`` needs) or batched saddle-free Newton
+(``newton``, `badminima.search.newton`, which classifies every start itself). End points are then
+polished by damped Newton steps in float64 towards a critical point of any index, and classified:
+``critical``, ``unconverged``, ``escaped`` (weights beyond ``max_norm``, or on a valley to a minimum at
+infinity: not a finite minimum) or ``diverged`` (NaN/inf). Numeric throughout.
 """
 
 from __future__ import annotations
