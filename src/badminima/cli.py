@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any, NoReturn
 
 from badminima.errors import BadminimaError
@@ -459,14 +460,26 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _search_margin(text: str) -> Fraction:
+    from badminima.model.rational import parse_rational
+
+    try:
+        value = parse_rational(text)
+    except (ValueError, ArithmeticError, TypeError):
+        raise argparse.ArgumentTypeError(f"expected a number like 0.05 or 1/20, got {text!r}") from None
+    if not 0 <= value < Fraction(1, 2):
+        raise argparse.ArgumentTypeError(f"expected 0 <= margin < 1/2, got {text}")
+    return value
+
+
 def _cmd_search(args: argparse.Namespace) -> int:
     import signal
 
     from badminima.errors import InvalidModelError
     from badminima.model.network import Network
-    from badminima.search.candidates import SearchSettings
+    from badminima.search.candidates import FIRST_ORDER_STEPS, NEWTON_STEPS, SearchSettings
     from badminima.search.catalogue import Catalogue
-    from badminima.search.display import live_progress, summary
+    from badminima.search.display import ends_of, live_progress, summary
     from badminima.search.executors import check_executor, make_executor
     from badminima.search.multistart import Init, Optimizer, Stopping
     from badminima.search.pipeline import Budget, run_search
@@ -493,9 +506,14 @@ def _cmd_search(args: argparse.Namespace) -> int:
         starts=args.starts,
         init=Init(args.init, args.init_scale, args.init_mean),
         optimizer=Optimizer(args.optimizer, lr=args.lr),
-        stopping=Stopping(max_steps=args.steps),
+        stopping=Stopping(
+            max_steps=args.steps
+            if args.steps is not None
+            else (NEWTON_STEPS if args.optimizer == "newton" else FIRST_ORDER_STEPS)
+        ),
         strategy=args.strategy,
         objective=args.objective,
+        margin=args.margin,
         weight_by_basin=args.weight_by_basin,
         shrink=not args.no_shrink,
     )
@@ -544,6 +562,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
                         "init_steps": report.init_steps,
                         "seconds": report.seconds,
                         "interrupted": report.interrupted,
+                        "ends": ends_of(report),
                     },
                     indent=2,
                     allow_nan=False,
@@ -1055,17 +1074,22 @@ def build_parser() -> argparse.ArgumentParser:
     srch.add_argument(
         "--starts",
         type=_int_at_least(1, "a number of starts"),
-        default=256,
-        help="initialisations per candidate (default 256)",
+        default=128,
+        help="initialisations per candidate (default 128)",
     )
     srch.add_argument(
         "--steps",
         type=_int_at_least(1, "a number of optimiser steps"),
-        default=1000,
-        help="optimiser steps before polishing (default 1000)",
+        default=None,
+        help="optimiser steps before polishing (default 150 Newton steps, 1000 first-order ones)",
     )
-    srch.add_argument("--optimizer", default="gd", choices=["gd", "momentum", "adam"], help="(default gd)")
-    srch.add_argument("--lr", type=_positive_float, default=0.5, help="step size (default 0.5)")
+    srch.add_argument(
+        "--optimizer",
+        default="newton",
+        choices=["newton", "gd", "momentum", "adam"],
+        help="newton: batched saddle-free Newton (default); gd, momentum, adam: first order with --lr",
+    )
+    srch.add_argument("--lr", type=_positive_float, default=0.5, help="first-order step size (default 0.5)")
     srch.add_argument(
         "--init", default="normal", choices=["normal", "uniform", "xavier", "he"], help="(default normal)"
     )
@@ -1082,6 +1106,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="loss",
         choices=["loss", "accuracy"],
         help="rank finds by certified loss gap (default) or by accuracy gap (0/1 targets; loss gap ties)",
+    )
+    srch.add_argument(
+        "--margin",
+        type=_search_margin,
+        default="0.05",
+        help="with --objective accuracy: count a find only when every output at the trap and at the "
+        "better point is proved at least this far from 1/2 (0 <= margin < 1/2, default 0.05)",
     )
     srch.add_argument(
         "--weight-by-basin",

@@ -100,5 +100,8 @@ def test_reproduce_certifies_every_trap_and_matches_the_papers_numbers(capsys):
     deadlock = rows["sigmoid-deadlock"]
     assert (deadlock["accuracy"], deadlock["better_accuracy"]) == (0.8, 1.0)  # 8 of 10, 10 of 10
     assert (deadlock["accuracy_exact"], deadlock["better_accuracy_exact"]) == ("4/5", "1")
+    # 8 of 10 right at the trap, 10 of 10 at the better point (counted by hand in the module docstring)
+    assert (deadlock["accuracy_ratio"], deadlock["accuracy_ratio_exact"]) == (0.8, "4/5")
+    assert rows["relu-blind-spot"]["accuracy_ratio"] is None  # regression targets: no accuracy
     text = run(capsys, "reproduce")[1]
     assert "sigmoid-deadlock" in text and "total" in text

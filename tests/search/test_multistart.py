@@ -261,8 +261,9 @@ def test_nan_runs_are_counted_as_diverged_not_raised():
         (Optimizer("adam", lr=0.05), torch.float64, 10),
         (Optimizer("momentum", lr=0.1), torch.float32, 24),
         (Optimizer("gd", lr=1.0), torch.float32, 5),
+        (Optimizer("newton"), torch.float64, 70),
     ],
-    ids=["adam-float64-16", "adam-float64-10", "momentum-float32-24", "gd-float32-5"],
+    ids=["adam-float64-16", "adam-float64-10", "momentum-float32-24", "gd-float32-5", "newton-70"],
 )
 def test_one_batch_of_many_datasets_equals_separate_runs_bitwise(optimizer, dtype, k):
     # k not a multiple of the SIMD width used to differ in the last bits (float32 by up to 3e-3 after
@@ -486,3 +487,49 @@ def test_compiled_training_gives_the_eager_end_points():
 def test_bad_arguments_are_refused(make, fragment):
     with pytest.raises(InvalidModelError, match=re.escape(fragment)):
         make()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Newton: every start ends classified, and the README's example finds the deadlock
+
+
+def test_the_readme_multistart_example_finds_the_deadlock_with_its_share():
+    # The README's Python example at K = 128: Newton starts end classified and one strict minimum is
+    # the deadlock, its loss checked against a 128-bit ball evaluation (independent of the engine).
+    from badminima.search.basins import landscape
+
+    trap = construction("sigmoid-deadlock").build()
+    ends = multistart(
+        trap.network,
+        trap.dataset,
+        128,
+        init=Init("normal", 3.0),
+        optimizer=Optimizer("newton"),
+        stopping=Stopping(max_steps=150),
+        seed=0,
+    )
+    seen = landscape(trap.network, ends)
+    known = _known_loss("sigmoid-deadlock")
+    hits = [p for p in seen.minima if abs(p.loss - known) <= 1e-9]
+    assert len(hits) == 1 and hits[0].index == 0
+    ended = ends.k - ends.count("unconverged")
+    assert hits[0].share == hits[0].cluster.count / ended > 0
+    assert sum(ends.count(s) for s in STATUSES) == 128 and ended >= 0.9 * 128
+
+
+def test_newton_reaches_the_least_squares_minimum_and_reports_a_saddle_start_with_index_1():
+    # Least squares: one strict minimum, solved exactly over Q; every Newton start ends critical there.
+    ends = multistart(LINEAR, LINEAR_DATA, 64, optimizer=Optimizer("newton"), stopping=Stopping(max_steps=50))
+    assert ends.count("critical") == 64 and (ends.indices == 0).all()
+    assert np.allclose(ends.thetas, _least_squares(), atol=1e-9)
+    # L(w, v) = (v·w − 1)² (1-1-1 identity net, no bias, x = y = 1): the origin is a saddle, Hessian
+    # [[0, −2], [−2, 0]] by hand (index 1); the minima v·w = 1 form a curve (a zero eigenvalue).
+    net = Network((1, 1, 1), "identity", bias=False)
+    data = Dataset.of([[1]], [[1]])
+    ends = multistart(
+        net, data, 2, starts=[[0.0, 0.0], [0.5, 3.0]], optimizer=Optimizer("newton"), stopping=Stopping()
+    )
+    assert list(ends.status) == ["critical", "critical"]
+    assert ends.indices[0] == 1 and np.array_equal(ends.thetas[0], [0.0, 0.0])
+    w, v = ends.thetas[1]
+    assert abs(w * v - 1) < 1e-12 and ends.indices[1] == 0

@@ -106,8 +106,12 @@ def test_json_output_parses_and_has_the_fields(capsys, tmp_path):
         "init_steps",
         "seconds",
         "interrupted",
+        "ends",
     }
     assert (doc["run"], doc["resumed"], doc["candidates"], doc["candidates_in_run"]) == (1, False, 4, 4)
+    # every start of the 4 candidates (32 each) ends exactly one way
+    assert set(doc["ends"]) == {"critical", "escaped", "diverged", "unconverged"}
+    assert sum(doc["ends"].values()) == 4 * 32 and min(doc["ends"].values()) >= 0
     assert doc["interrupted"] is False and doc["init_steps"] > 0 and doc["seconds"] > 0
     assert isinstance(doc["new_traps"], list) and isinstance(doc["uncertified"], int)
     assert "{" not in err
@@ -203,6 +207,8 @@ BAD = [
         "only meaningful with the dask executor (--executor dask)",
     ),
     (["--workers", "0"], None, "argument --workers"),
+    (["--margin", "0.5"], None, "argument --margin: expected 0 <= margin < 1/2, got 0.5"),
+    (["--margin", "x"], None, "argument --margin: expected a number like 0.05 or 1/20, got 'x'"),
     ([], _text_file, "not a badminima catalogue"),
 ]
 

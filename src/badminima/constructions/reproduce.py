@@ -37,6 +37,13 @@ class Row:
     reason: str
     extra: dict[str, object] = field(default_factory=dict)
 
+    @property
+    def accuracy_ratio(self) -> Fraction | None:
+        """Trap accuracy / better-point accuracy (the paper's "about half" for its deadlock)."""
+        if self.accuracy is None or not self.better_accuracy:
+            return None
+        return self.accuracy / self.better_accuracy
+
     def to_json(self) -> dict[str, object]:
         """JSON types throughout: exact values as strings (with a number beside them, ``*_float``),
         accuracies as numbers (``*_exact`` the fraction), ``matches_paper`` true, false or null (the
@@ -64,6 +71,8 @@ class Row:
             "accuracy_exact": q(self.accuracy),
             "better_accuracy": f(self.better_accuracy),
             "better_accuracy_exact": q(self.better_accuracy),
+            "accuracy_ratio": f(self.accuracy_ratio),
+            "accuracy_ratio_exact": q(self.accuracy_ratio),
             "paper": self.paper,
             "matches_paper": self.matches_paper,
             "provenance": self.provenance,

@@ -20,8 +20,8 @@ STRICT_EIGENVALUE = 1e-9
 @dataclass(frozen=True)
 class CriticalPoint:
     """One critical point modulo symmetry: its cluster of end points, the Hessian index and smallest
-    eigenvalue at its representative, and its basin share (members / all starts) with a confidence
-    interval."""
+    eigenvalue at its representative, and its basin share (members / the starts that ended classified:
+    critical, escaped or diverged) with a confidence interval."""
 
     cluster: Cluster
     row: int
@@ -82,6 +82,9 @@ def landscape(network: Network, ends: Ends, *, confidence: float = 0.95) -> Land
     """
     critical = np.flatnonzero(ends.status == "critical")
     clusters = cluster_points(network, ends.thetas[critical], ends.losses[critical]) if critical.size else []
+    # Shares among the starts that ended somewhere: an unconverged start's basin is unknown, and
+    # counting it against every basin would bias the shares towards the fast ones.
+    ended = max(1, ends.k - ends.count("unconverged"))
     points = []
     for c in clusters:
         row = int(critical[c.index])
@@ -91,8 +94,8 @@ def landscape(network: Network, ends: Ends, *, confidence: float = 0.95) -> Land
                 row=row,
                 index=int(ends.indices[row]),
                 min_eigenvalue=float(ends.min_eigenvalues[row]),
-                share=c.count / ends.k,
-                interval=wilson_interval(c.count, ends.k, confidence=confidence),
+                share=c.count / ended,
+                interval=wilson_interval(c.count, ended, confidence=confidence),
                 piecewise_linear=network.is_piecewise_linear,
             )
         )

@@ -22,6 +22,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.trap import Trap
 from badminima.search.catalogue import CERTIFIED, UNCERTIFIED, NewTrap
+from badminima.search.margins import DEFAULT_MARGIN
 from badminima.search.multistart import Ends, Init, Optimizer, Stopping
 from badminima.search.proposals import DatasetSpec, grid_of, to_dataset
 
@@ -29,6 +30,9 @@ from badminima.search.proposals import DatasetSpec, grid_of, to_dataset
 MIN_GAP = 1e-4
 STRATEGIES = ("evolve", "design")
 OBJECTIVES = ("loss", "accuracy")
+# Default step budgets: saddle-free Newton steps, or first-order steps (gd, momentum, adam).
+NEWTON_STEPS = 150
+FIRST_ORDER_STEPS = 1000
 # How many of a candidate's numerically bad minima, worst first, are sent to the verifier.
 TRIES = 2
 
@@ -39,17 +43,19 @@ class SearchSettings:
     the multistart per candidate (``starts`` inits drawn by ``init``, trained by ``optimizer`` under
     ``stopping``), the strategy (``evolve``: random and mutated datasets; ``design``: the same, and each
     find then moved by gradient-based inverse design), the objective (``loss``: the certified loss
-    gap; ``accuracy``: the accuracy gap of a certified trap, loss gap breaking ties), whether the score
-    is weighted by basin share, and whether finds are shrunk."""
+    gap; ``accuracy``: the accuracy gap of a certified trap whose outputs all keep at least ``margin``
+    from 1/2 at both points, loss gap breaking ties), whether the score is weighted by basin share,
+    and whether finds are shrunk."""
 
     network: Network
     data: DatasetSpec
-    starts: int = 256
+    starts: int = 128
     init: Init = field(default_factory=lambda: Init("normal", 3.0))
-    optimizer: Optimizer = field(default_factory=lambda: Optimizer("gd", lr=0.5))
-    stopping: Stopping = field(default_factory=lambda: Stopping(max_steps=1000))
+    optimizer: Optimizer = field(default_factory=lambda: Optimizer("newton"))
+    stopping: Stopping = field(default_factory=lambda: Stopping(max_steps=NEWTON_STEPS))
     strategy: str = "evolve"
     objective: str = "loss"
+    margin: Fraction = DEFAULT_MARGIN
     weight_by_basin: bool = False
     shrink: bool = True
     generation: int = 16
@@ -67,6 +73,8 @@ class SearchSettings:
             raise InvalidModelError("targets: loss 'bce' needs binary (0/1) targets, got targets 'real'")
         if self.objective == "accuracy" and self.data.targets != "binary":
             raise InvalidModelError("objective: 'accuracy' needs binary (0/1) targets")
+        if not 0 <= self.margin < Fraction(1, 2):
+            raise InvalidModelError(f"margin: expected 0 <= margin < 1/2, got {self.margin}")
         if self.starts < 1 or self.generation < 1:
             raise InvalidModelError(
                 f"starts, generation: expected at least 1, got {self.starts} and {self.generation}"
@@ -99,6 +107,7 @@ class SearchSettings:
             },
             "strategy": self.strategy,
             "objective": self.objective,
+            **({"margin": str(self.margin)} if self.objective == "accuracy" else {}),
             "weight_by_basin": self.weight_by_basin,
             "shrink": self.shrink,
             "generation": self.generation,
@@ -129,6 +138,17 @@ def _accuracy_gap(trap: Trap) -> float | None:
     return None if bad is None or good is None else float(good - bad)
 
 
+def qualified_accuracy_gap(trap: Trap, margin: Fraction) -> float | None:
+    """The accuracy gap (better − trap) when every output at both points is proved at least
+    ``margin`` from 1/2 (`badminima.search.margins`), else None: a gap resting on a hair is no gap."""
+    from badminima.search.margins import has_margin
+
+    gap = _accuracy_gap(trap)
+    if gap is None or trap.better is None:
+        return None
+    return gap if has_margin(trap.network, trap.dataset, (trap.point, trap.better), margin) else None
+
+
 def _designed(
     settings: SearchSettings, trap: Trap, gap: float, bad: np.ndarray, better: np.ndarray
 ) -> tuple[NewTrap, float] | None:
@@ -139,6 +159,21 @@ def _designed(
     from badminima.verify.certify import certify
 
     spec = settings.data
+    accept = None
+    if settings.objective == "accuracy":
+        # The loss gap drives the moves; each must also keep the margin-qualified accuracy gap.
+        floor = qualified_accuracy_gap(trap, settings.margin) or 0.0
+
+        def accept(dataset: Dataset, bad_now: np.ndarray, better_now: np.ndarray) -> bool:
+            moved = Trap(
+                trap.network,
+                dataset,
+                to_point(trap.network, bad_now.tolist()),
+                to_point(trap.network, better_now.tolist()),
+            )
+            gap_now = qualified_accuracy_gap(moved, settings.margin)
+            return gap_now is not None and gap_now >= floor
+
     design = inverse_design(
         trap.network,
         trap.dataset,
@@ -147,6 +182,7 @@ def _designed(
         extent=spec.extent / spec.denominator,
         denominator=8 * spec.denominator,
         move_targets=spec.targets == "real",
+        accept=accept,
     )
     if len(design.gaps) < 2:
         return None
@@ -168,6 +204,8 @@ def _designed(
         or cert.gap_lower is None
         or float_below(cert.gap_lower) <= gap
     ):
+        return None
+    if settings.objective == "accuracy" and qualified_accuracy_gap(moved, settings.margin) is None:
         return None
     return _stored(moved, cert, None, None), float_below(cert.gap_lower)
 
@@ -293,6 +331,8 @@ def analyse(
         gap = float_below(cert.gap_lower or Fraction(0))
         weight = share if settings.weight_by_basin else 1.0
         accuracy_gap = traps[-1].accuracy_gap
+        if settings.objective == "accuracy":
+            accuracy_gap = qualified_accuracy_gap(trap, settings.margin)
         summary.update(
             certified=True,
             gap=gap,
@@ -306,6 +346,10 @@ def analyse(
                 traps.append(designed[0])
                 summary["designed_gap"] = designed[1]
                 gap = max(gap, designed[1])
+                if settings.objective == "accuracy":
+                    designed_accuracy = qualified_accuracy_gap(designed[0].trap, settings.margin)
+                    summary["designed_accuracy_gap"] = designed_accuracy
+                    accuracy_gap = max(accuracy_gap or 0.0, designed_accuracy or 0.0)
         primary, secondary = (
             (gap, accuracy_gap or 0.0) if settings.objective == "loss" else (accuracy_gap or 0.0, gap)
         )

@@ -12,6 +12,7 @@ minimum; the better point is re-trained on the new data. Numeric: the result is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -75,12 +76,13 @@ def inverse_design(
     extent: float = 4.0,
     denominator: int = 8,
     move_targets: bool = False,
+    accept: Callable[[Dataset, np.ndarray, np.ndarray], bool] | None = None,
 ) -> Design:
     """Up to ``steps`` moves of the data (inputs, and real targets when ``move_targets``) that widen the
     gap between the strict local minimum ``bad`` and the point ``better`` (flat parameter vectors),
     each coordinate moving at most ``step`` and staying in [−extent, extent] on the grid of
-    ``1/denominator``; a move that breaks the minimum (or does not widen the gap) is undone and the
-    step halved."""
+    ``1/denominator``; a move that breaks the minimum (or does not widen the gap, or that ``accept``,
+    given the moved data, bad point and better point, refuses) is undone and the step halved."""
     theta_bad = _strict_minimum(network, dataset, np.asarray(bad, dtype=np.float64))
     theta_good = np.asarray(better, dtype=np.float64)
     if theta_bad is None:
@@ -112,7 +114,9 @@ def inverse_design(
                 stopping=retrain,
             )
             new_gap, new_dX, new_dy = _gap_gradient(network, candidate, moved_bad, good[:, 0].numpy())
-            if new_gap <= gaps[-1]:
+            if new_gap <= gaps[-1] or (
+                accept is not None and not accept(candidate, moved_bad, good[:, 0].numpy())
+            ):
                 step /= 2
                 continue
             moved = candidate, moved_bad, good[:, 0].numpy(), new_gap, new_dX, new_dy

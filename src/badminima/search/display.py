@@ -14,6 +14,9 @@ from typing import Any, TextIO
 from badminima.search.catalogue import Catalogue
 from badminima.search.pipeline import Budget, Progress, SearchReport
 
+# The summary warns when more than this share of starts ended unconverged.
+UNCONVERGED_WARNING = 0.05
+
 
 def _gap(x: float | None) -> str:
     return "—" if x is None else f"{x:.4g}"
@@ -156,6 +159,12 @@ def live_progress(
     return live, update
 
 
+def ends_of(report: SearchReport) -> dict[str, int]:
+    """How this session's starts ended: the four counts ``critical``, ``escaped``, ``diverged``,
+    ``unconverged`` (the ``ends`` object of ``badminima search --json``)."""
+    return {k: int(report.ends.get(k, 0)) for k in ("critical", "escaped", "diverged", "unconverged")}
+
+
 def summary(report: SearchReport, catalogue: Catalogue) -> list[str]:
     """The closing table: what this session did, then each trap it certified."""
     lines = [
@@ -167,16 +176,22 @@ def summary(report: SearchReport, catalogue: Catalogue) -> list[str]:
         f"uncertified candidates kept apart: {report.uncertified}",
         f"best certified loss gap in the run: {_gap(report.best_gap)}",
     ]
-    total = sum(report.ends.values())
+    ends = ends_of(report)
+    total = sum(ends.values())
     if total:
-        share = {k: v / total for k, v in report.ends.items()}
+        share = {k: v / total for k, v in ends.items()}
         lines.append(
-            f"starts: {total}; at a finite critical point {share.get('critical', 0):.0%}, escaping to "
-            f"infinity {share.get('escaped', 0):.0%}, diverged {share.get('diverged', 0):.0%}, "
-            f"unconverged {share.get('unconverged', 0):.0%}"
+            f"starts: {total}; at a finite critical point {share['critical']:.1%}, escaping to "
+            f"infinity {share['escaped']:.1%}, diverged {share['diverged']:.1%}, "
+            f"unconverged {share['unconverged']:.1%}"
         )
-        if share.get("diverged", 0) > 0.5:
+        if share["diverged"] > 0.5:
             lines.append("most starts diverged: lower --lr (or --init-scale)")
+        if share["unconverged"] > UNCONVERGED_WARNING:
+            lines.append(
+                f"warning: {share['unconverged']:.1%} of starts did not converge (more than "
+                f"{UNCONVERGED_WARNING:.0%}): basin shares count only the others; raise --steps"
+            )
     if report.interrupted:
         lines.append("interrupted: everything recorded is kept; add --resume to continue this run")
     if report.new_traps:
