@@ -64,7 +64,8 @@ class Diagnostics:
             "probes": self.probes,
             "probe_radii": list(self.probe_radii),
             "probe_min_decrease": self.probe_min_decrease,
-            "looks_like_minimum": self.looks_like_minimum,
+            # no probes, no verdict of the probes: null rather than a guess
+            "looks_like_minimum": self.looks_like_minimum if self.probes else None,
         }
 
 
@@ -115,6 +116,12 @@ class Certificate:
     diagnostics: Diagnostics | None
     steps: tuple[str, ...] = field(default=())
     code: str = ""
+
+    def _repr_html_(self) -> str:
+        """The certificate as an HTML table in a notebook (verdict, losses, gap)."""
+        from badminima.notebook import certificate_html
+
+        return certificate_html(self)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; every proved bound as an exact rational string and as a float."""
