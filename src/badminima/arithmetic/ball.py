@@ -46,6 +46,15 @@ class BallArithmetic(ObjectArrayArithmetic):
             return x + (-x).exp().log1p()
         return x.exp().log1p()
 
+    def acos(self, a: Any) -> Any:
+        return self._lift(lambda x: x.acos(), a)
+
+    def sqrt(self, a: Any) -> Any:
+        return self._lift(lambda x: x.sqrt(), a)
+
+    def sin(self, a: Any) -> Any:
+        return self._lift(lambda x: x.sin(), a)
+
     def sign(self, x: Any) -> int | None:
         if x > 0:
             return 1
