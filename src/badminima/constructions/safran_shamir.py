@@ -24,7 +24,7 @@ import torch
 
 from badminima.arithmetic.floating import DTYPE, FloatArithmetic
 from badminima.constructions.family import ConstructionError
-from badminima.landscape.population import population_loss
+from badminima.landscape.population import population_gradient, population_hessian
 from badminima.model.population import Population, PopulationTrap, student_point, sum_of_relus
 
 SOURCE = "Safran & Shamir 2018, ICML (arXiv:1712.08968)"
@@ -210,15 +210,16 @@ def symmetric_minimum(
     f = FloatArithmetic()
     V = torch.eye(k, dtype=DTYPE)
     p = torch.tensor(start or [float(Fraction(v)) for v in PUBLISHED_K7], dtype=DTYPE)
-
-    def loss(q: torch.Tensor) -> torch.Tensor:
-        return population_loss(_expand(q, k), V, arith=f)
-
+    # The family is linear in (a, b, c, d, e): W = Σ p_t B_t, so the reduced gradient and Hessian are
+    # Bᵀ∇F and Bᵀ∇²F B with the closed forms of the full space.
+    basis = torch.stack([_expand(torch.eye(5, dtype=DTYPE)[t], k).reshape(-1) for t in range(5)], dim=1)
     for _ in range(steps):
-        g = torch.func.grad(loss)(p)
-        if float(g.norm()) < 1e-16:
+        W = _expand(p, k)
+        g = basis.T @ population_gradient(W, V, arith=f).reshape(-1)
+        step = torch.linalg.solve(basis.T @ population_hessian(W, V, arith=f) @ basis, g)
+        p = p - step
+        if float(step.abs().max()) < 1e-15:
             break
-        p = p - torch.linalg.solve(torch.func.hessian(loss)(p), g)
     return tuple(float(v) for v in p)
 
 

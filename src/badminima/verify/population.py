@@ -43,6 +43,10 @@ from badminima.verify.certificate import Certificate, Diagnostics, Verdict
 
 Rows = list[list[Fraction]]
 PRECISIONS = (128, 256)
+NO_HESSIAN = (
+    "the closed-form Hessian is not defined at the point (a neuron is zero, or parallel to another "
+    "neuron or to a teacher neuron)"
+)
 
 
 def _floats(rows: Rows) -> torch.Tensor:
@@ -159,6 +163,8 @@ def prove_minimum(
     """The box proof of a strict local minimum near ``rows`` (``hessian``: the float Hessian there, if
     known), or (reason, steps) when it fails."""
     steps: list[str] = []
+    if hessian is not None and not np.all(np.isfinite(hessian)):
+        return NO_HESSIAN, ()
     start = polish(rows, teacher, hessian=hessian)
     eig = np.linalg.eigvalsh(start.hessian)
     if not eig[0] > 0:
@@ -196,6 +202,8 @@ def _distance(a: Rows, b: Rows) -> Fraction:
 
 def _diagnostics(rows: Rows, teacher: Rows, hessian: np.ndarray) -> Diagnostics:
     g = float(population_gradient(_floats(rows), _floats(teacher), arith=FloatArithmetic()).norm())
+    if not np.all(np.isfinite(hessian)):
+        return Diagnostics(g, (), 0, (), 0.0, False)
     eig = tuple(float(e) for e in np.linalg.eigvalsh(hessian))
     return Diagnostics(g, eig, 0, (), 0.0, g < 1e-6 and eig[0] > 0)
 
