@@ -376,7 +376,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         print(f"{r.name}: {r.provenance}")
     if population:
         print(
-            f"safran-shamir-k*: loss ½E[(f − g)²] over x ~ N(0, I_k), better point W = I; {population[0].provenance}"
+            f"safran-shamir-k*: loss ½E[(f − g)²] over x ~ N(0, I_k), better point W = I; "
+            f"{population[0].provenance}"
         )
     return 0
 
