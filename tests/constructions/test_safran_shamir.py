@@ -52,3 +52,21 @@ def test_family_builds_by_parameter():
         fam.build(n=3)
     with pytest.raises(ConstructionError, match="integer"):
         fam.build(k="7/2")
+
+
+def test_cli_export_verify_evaluate_round_trip(tmp_path, capsys):
+    import json
+
+    from badminima.cli import main
+
+    path = tmp_path / "ss.json"
+    assert main(["export", "safran-shamir", "--param", "k=6", "-o", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["verify", str(path), "--json"]) == 0
+    cert = json.loads(capsys.readouterr().out)
+    assert (cert["verdict"], cert["rigor"], cert["method"]) == ("bad-local-min", "interval", "population-box")
+    assert main(["evaluate", str(path), "--json", "--backend", "float"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert ev["parameters"] == 36 and abs(ev["loss_float"] - float(cert["loss_float"])) < 1e-12
+    assert main(["evaluate", str(path), "--backend", "exact"]) == 2
+    assert "ball or float" in capsys.readouterr().err
