@@ -63,7 +63,7 @@ def evaluate_population(trap: PopulationTrap, *, which: str, backend: str, preci
     f = FloatArithmetic()
     if backend == "ball":
         loss_ball = enclose_loss(rows, teacher, precision=precision)
-        loss, loss_float = str(loss_ball), float(loss_ball.mid())
+        loss, loss_float = loss_ball.str(20, radius=True), float(loss_ball.mid())
         grad = [float(g.mid()) for g in gradient_balls(rows, teacher, precision=precision)]
     else:
         value = float(population_loss(W, V, arith=f))
