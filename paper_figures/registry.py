@@ -25,6 +25,7 @@ MODULES = (
     "paper_figures.hessian_index",
     "paper_figures.sgd_step",
     "paper_figures.small_networks",
+    "paper_figures.safran_shamir",
 )
 """Figure modules in drawing order; one not written yet is skipped."""
 

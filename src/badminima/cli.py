@@ -113,10 +113,20 @@ def _warn_size(trap: Any, command: str) -> None:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from badminima.landscape.evaluation import evaluate
-    from badminima.model.trapfile import load_trap
+    from badminima.model.population import PopulationTrap
+    from badminima.model.trapfile import load_any_trap
     from badminima.progress import Heartbeat
 
-    trap = load_trap(args.file)
+    trap = load_any_trap(args.file)
+    if isinstance(trap, PopulationTrap):
+        from badminima import population_report as pr
+
+        doc = pr.evaluate_population(trap, which=args.which, backend=args.backend, precision=args.precision)
+        if args.json:
+            print(json.dumps({"file": args.file, "name": trap.name, **doc}, indent=2, allow_nan=False))
+        else:
+            pr.print_evaluation(doc, trap, args.file)
+        return 0
     point = trap.point
     if args.which == "better":
         if trap.better is None:
@@ -205,7 +215,8 @@ def _print_certificate(cert: Any, trap: Any, path: str) -> None:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from badminima.model.trapfile import load_trap
+    from badminima.model.population import PopulationTrap
+    from badminima.model.trapfile import load_any_trap
     from badminima.progress import Heartbeat
     from badminima.verify.certify import certify
 
@@ -213,7 +224,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         from badminima.model.outputs import check_output_file
 
         check_output_file(args.plot, option="--plot")
-    trap = load_trap(args.file)
+    trap = load_any_trap(args.file)
+    if isinstance(trap, PopulationTrap):
+        from badminima.population_report import verify_file
+
+        return verify_file(trap, args.file, as_json=args.json)
     _warn_size(trap, "verify")
     with Heartbeat(f"verify {args.file}"):
         cert = certify(trap, probes=args.probes, seed=args.seed, literal=args.literal)
@@ -250,6 +265,7 @@ def _construction_args(args: argparse.Namespace) -> tuple[Any, dict[str, str]]:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from badminima.constructions.registry import REGISTRY
+    from badminima.population_report import list_entries
 
     if args.json:
         doc = [
@@ -263,11 +279,13 @@ def _cmd_list(args: argparse.Namespace) -> int:
             }
             for c in REGISTRY.values()
         ]
-        print(json.dumps(doc, indent=2))
+        print(json.dumps(doc + list_entries(), indent=2))
         return 0
     rows = [("name", "kind", "network", "description", "source")]
     for c in REGISTRY.values():
         rows.append((c.name, c.kind, c.symbolic(c.values()).network.describe(), c.summary, c.source))
+    for e in list_entries():
+        rows.append((e["name"], e["kind"], e["network"], e["summary"], e["source"]))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}  [{r[4]}]")
@@ -340,6 +358,8 @@ def _show_lines(args: argparse.Namespace) -> list[str]:
 def _cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from badminima.constructions.family import parse_assignments
+    from badminima.constructions.safran_shamir import FAMILIES
     from badminima.model.outputs import check_output_file
     from badminima.model.trapfile import is_trap_file, save_trap
 
@@ -348,6 +368,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise BadminimaError(
             f"{args.output}: exists and is not a trap file; not replaced (--force replaces it)"
         )
+    if args.name in FAMILIES:
+        trap = FAMILIES[args.name].build(**parse_assignments(args.param or []))
+        save_trap(trap, args.output)
+        print(f"wrote {args.output} ({trap.name}, population trap, {trap.n_params} parameters)")
+        return 0
     c, params = _construction_args(args)
     trap = c.build(**params)
     try:
@@ -365,7 +390,9 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         if not args.json and sys.stderr.isatty():
             print(f"certifying {name} ...", file=sys.stderr, flush=True)
 
-    rows = reproduce(progress)
+    from badminima.population_report import reproduce_rows
+
+    rows = reproduce(progress) + reproduce_rows(progress)
     if args.json:
         print(json.dumps([r.to_json() for r in rows], indent=2, allow_nan=False))
         return 0
@@ -373,6 +400,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     def short(text: str | None) -> str:
         if text is None:
             return "—"
+        if text.startswith("[+/- "):  # a ball centred at 0
+            return "±" + text[5:].rstrip("]")
         if text.startswith("["):
             return f"{float(text[1:].split()[0]):.6g}"
         return text
@@ -419,13 +448,21 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         f"total {total:.2f} s. Losses are mse (mean over points); the paper states sums of squares "
         f"(sse = N·mse), compared exactly in 'matches'."
     )
+    population = [r for r in rows if r.kind == "population-trap"]
     for r in rows:
+        if r in population:
+            continue
         if r.extra:
             extra = ", ".join(
                 f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in r.extra.items()
             )
             print(f"{r.name}: {extra}")
         print(f"{r.name}: {r.provenance}")
+    if population:
+        print(
+            f"safran-shamir-k*: loss ½E[(f − g)²] over x ~ N(0, I_k), better point W = I; "
+            f"{population[0].provenance}"
+        )
     return 0
 
 

@@ -22,7 +22,7 @@ def test_list_names_every_construction(capsys):
     for name in REGISTRY:
         assert name in out
     doc = json.loads(run(capsys, "list", "--json")[1])
-    assert {d["name"] for d in doc} == set(REGISTRY)
+    assert {d["name"] for d in doc} == set(REGISTRY) | {"safran-shamir"}
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))
@@ -83,7 +83,11 @@ def test_reproduce_certifies_every_trap_and_matches_the_papers_numbers(capsys):
     code, out, _ = run(capsys, "reproduce", "--json")
     rows = {r["name"]: r for r in json.loads(out)}
     assert code == 0
-    assert set(rows) == {c.name for c in REGISTRY.values() if c.kind != "dataset"}
+    population = {f"safran-shamir-k{k}" for k in range(6, 21)}
+    assert set(rows) == {c.name for c in REGISTRY.values() if c.kind != "dataset"} | population
+    for name in population:  # Safran & Shamir's spurious minima, certified from the stored compact form
+        r = rows.pop(name)
+        assert (r["kind"], r["verdict"], r["rigor"]) == ("population-trap", "bad-local-min", "interval"), name
     for name, r in rows.items():
         assert {"name", "verdict", "rigor", "loss", "better_loss"} <= set(r)
         if REGISTRY[name].kind == "trap":
@@ -104,4 +108,5 @@ def test_reproduce_certifies_every_trap_and_matches_the_papers_numbers(capsys):
     assert (deadlock["accuracy_ratio"], deadlock["accuracy_ratio_exact"]) == (0.8, "4/5")
     assert rows["relu-blind-spot"]["accuracy_ratio"] is None  # regression targets: no accuracy
     text = run(capsys, "reproduce")[1]
+    assert "safran-shamir-k20" in text
     assert "sigmoid-deadlock" in text and "total" in text

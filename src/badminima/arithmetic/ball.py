@@ -85,6 +85,15 @@ class BallArithmetic(ObjectArrayArithmetic):
     def softplus1(self, x: Any) -> Any:
         return enclose_increasing(_softplus_point, x)
 
+    def acos(self, a: Any) -> Any:
+        return self._lift(lambda x: x.acos(), a)
+
+    def sqrt(self, a: Any) -> Any:
+        return self._lift(lambda x: x.sqrt(), a)
+
+    def sin(self, a: Any) -> Any:
+        return self._lift(lambda x: x.sin(), a)
+
     def sign(self, x: Any) -> int | None:
         if x > 0:
             return 1

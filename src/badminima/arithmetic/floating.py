@@ -44,6 +44,15 @@ class FloatArithmetic:
     def softplus(self, a: Any) -> Any:
         return torch.logaddexp(a, torch.zeros_like(a))
 
+    def acos(self, a: Any) -> Any:
+        return torch.acos(torch.clamp(a, -1.0, 1.0))
+
+    def sqrt(self, a: Any) -> Any:
+        return torch.sqrt(torch.clamp(a, min=0.0))
+
+    def sin(self, a: Any) -> Any:
+        return torch.sin(a)
+
     def where(self, mask: Any, a: Any, b: Any) -> Any:
         if isinstance(mask, np.ndarray):
             mask = torch.from_numpy(mask)

@@ -84,3 +84,21 @@ class Arithmetic(Protocol):
         """Jacobian ``(len(fn(at)), len(at))`` of a function written against the protocol, by
         forward-mode differentiation in this backend's arithmetic."""
         ...
+
+
+class AngularArithmetic(Arithmetic, Protocol):
+    """A backend that also has the functions of angles between vectors (the closed-form Gaussian
+    population loss, `badminima.landscape.population`): ball and float do."""
+
+    def acos(self, a: Any) -> Any:
+        """Elementwise arccos, in [0, π] (float: the argument clamped to [−1, 1] first, since rounding
+        can push a cosine a hair past ±1; a ball reaching past ±1 gives an indeterminate ball)."""
+        ...
+
+    def sqrt(self, a: Any) -> Any:
+        """Elementwise square root (float: negative rounding noise clamped to 0)."""
+        ...
+
+    def sin(self, a: Any) -> Any:
+        """Elementwise sine."""
+        ...

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from badminima.errors import ClaimError
+from badminima.model.population import PopulationTrap
 from badminima.model.trap import Trap
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class CertifiedTrap:
     """A trap and what was proved about it: ``certificate`` from `certify` when the proof is one of
     its verdicts, else None with the exact argument in ``proof`` (e.g. two exact losses that differ)."""
 
-    trap: Trap
+    trap: Trap | PopulationTrap
     certificate: Certificate | None
     proof: str
 

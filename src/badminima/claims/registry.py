@@ -15,6 +15,7 @@ MODULES = (
     "badminima.claims.symmetries",
     "badminima.claims.saddle_avoidance",
     "badminima.claims.unit_splitting",
+    "badminima.claims.population",
 )
 """Each module defines ``CLAIMS``, a tuple of `Claim`; heavy imports stay inside its functions."""
 

@@ -20,7 +20,7 @@ class Row:
 
     name: str
     network: str
-    points: int
+    points: int | None  # None for a population (no finite data)
     kind: str
     verdict: str
     rigor: str

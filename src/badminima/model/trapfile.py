@@ -12,6 +12,15 @@ Layout::
      "data": {"X": [[0, 1], ...], "y": [[1], ...]},
      "point": [{"W": [[...], [...]], "b": [...]}, {"W": [[...]], "b": [...]}],
      "better": [...]}
+
+A population trap (Safran & Shamir's Gaussian model, `badminima.model.population`) names the input
+distribution and a teacher in place of X and y; its network is an n-k-1 relu net without biases whose
+output weights are fixed at 1::
+
+    "data": {"distribution": "gaussian", "dimension": 7,
+             "teacher": {"network": {"widths": [7, 7, 1], ...}, "point": [{"W": ...}, {"W": [[1, ...]]}]}}
+
+`load_trap` reads finite-data traps only; `load_any_trap` reads both forms.
 """
 
 from __future__ import annotations
@@ -29,12 +38,16 @@ from badminima.model.limits import MAX_DIGITS, MAX_FILE_BYTES, magnitude_problem
 from badminima.model.network import ACTIVATIONS, LOSSES, OUTPUTS, Network
 from badminima.model.outputs import public_mode
 from badminima.model.point import Layer, Point
+from badminima.model.population import Population, PopulationTrap
 from badminima.model.rational import format_rational, parse_rational, show_value
 from badminima.model.trap import Trap
+
+AnyTrap = Trap | PopulationTrap
 
 FORMAT = "badminima.trap/1"
 _TOP_KEYS = ("format", "name", "description", "source", "network", "data", "point", "better")
 _NETWORK_KEYS = ("widths", "activation", "output", "loss", "bias", "leaky_slope")
+_POPULATION_KEYS = ("distribution", "dimension", "teacher")
 
 
 class _NonFinite:
@@ -170,6 +183,69 @@ class _Reader:
             layers.append(Layer(W, b))
         return Point(tuple(layers))
 
+    def any_trap(self, doc: object) -> AnyTrap:
+        if isinstance(doc, dict) and isinstance(doc.get("data"), dict) and "distribution" in doc["data"]:
+            return self.population_trap(doc)
+        return self.trap(doc)
+
+    def population_trap(self, doc: dict[str, Any]) -> PopulationTrap:
+        self.header(doc)
+        texts = self.texts(doc)
+        network = self.network(doc["network"])
+        data = doc["data"]
+        for key in data:
+            if key not in _POPULATION_KEYS:
+                raise self.fail(f"data.{key}", f"unknown key; expected {', '.join(_POPULATION_KEYS)}")
+        for key in _POPULATION_KEYS:
+            if key not in data:
+                raise self.fail(f"data.{key}", "missing (required in a population trap)")
+        dim = data["dimension"]
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+            raise self.fail("data.dimension", f"expected a positive integer, got {_show(dim)}")
+        teacher = data["teacher"]
+        if not isinstance(teacher, dict) or set(teacher) != {"network", "point"}:
+            raise self.fail(
+                "data.teacher", f"expected an object with network and point, got {_show(teacher)}"
+            )
+        try:
+            teacher_net = self.network(teacher["network"])
+        except TrapFileError as exc:
+            raise self.fail(f"data.teacher.{exc.field}", exc.problem) from None
+        teacher_point = self.point(teacher["point"], "data.teacher.point", teacher_net)
+        try:
+            population = Population(data["distribution"], dim, teacher_net, teacher_point)
+        except InvalidModelError as exc:
+            field, _, problem = str(exc).partition(": ")
+            raise self.fail(f"data.{field}", problem) from None
+        point = self.point(doc["point"], "point", network)
+        better = self.point(doc["better"], "better", network) if doc.get("better") is not None else None
+        try:
+            return PopulationTrap(network, population, point, better, **texts)
+        except InvalidModelError as exc:
+            field, _, problem = str(exc).partition(": ")
+            raise self.fail(field, problem) from None
+
+    def header(self, doc: dict[str, Any]) -> None:
+        if "format" not in doc:
+            raise self.fail("format", f'missing; expected "{FORMAT}"')
+        if doc["format"] != FORMAT:
+            raise self.fail("format", f'expected "{FORMAT}", got {_show(doc["format"])}')
+        for key in doc:
+            if key not in _TOP_KEYS:
+                raise self.fail(key, f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
+        for key in ("network", "data", "point"):
+            if key not in doc:
+                raise self.fail(key, "missing (required)")
+
+    def texts(self, doc: dict[str, Any]) -> dict[str, str | None]:
+        texts = {}
+        for key in ("name", "description", "source"):
+            value = doc.get(key)
+            if value is not None and not isinstance(value, str):
+                raise self.fail(key, f"expected a string, got {_show(value)}")
+            texts[key] = value
+        return texts
+
     def trap(self, doc: object) -> Trap:
         if not isinstance(doc, dict):
             raise self.fail("", f"expected a JSON object at the top level, got {_show(doc)}")
@@ -191,6 +267,11 @@ class _Reader:
             texts[key] = value
         network = self.network(doc["network"])
         data = doc["data"]
+        if isinstance(data, dict) and "distribution" in data:
+            raise self.fail(
+                "data",
+                "a population trap (data.distribution); read it with load_any_trap or `badminima verify`",
+            )
         if not isinstance(data, dict) or "X" not in data or "y" not in data:
             raise self.fail("data", f"expected an object with X and y, got {_show(data)}")
         for key in data:
@@ -235,14 +316,9 @@ def _show(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def loads_trap(text: str, *, origin: str = "<string>") -> Trap:
-    """Parse a trap document; ``origin`` names it in error messages.
-
-    Raises:
-        TrapFileError: naming ``origin``, the field, and what was expected.
-    """
+def _decode(text: str, origin: str) -> Any:
     try:
-        doc: Any = json.loads(
+        return json.loads(
             text,
             parse_float=_Literal,
             parse_int=_parse_int,
@@ -254,17 +330,56 @@ def loads_trap(text: str, *, origin: str = "<string>") -> Trap:
         ) from None
     except RecursionError:
         raise TrapFileError(origin, "", "not a trap file: lists or objects nested too deeply") from None
-    return _Reader(origin).trap(doc)
+
+
+def loads_trap(text: str, *, origin: str = "<string>") -> Trap:
+    """Parse a trap document; ``origin`` names it in error messages.
+
+    Raises:
+        TrapFileError: naming ``origin``, the field, and what was expected.
+    """
+    return _Reader(origin).trap(_decode(text, origin))
 
 
 def is_trap_file(path: str | os.PathLike[str]) -> bool:
-    """True when ``path`` holds a trap file (one `load_trap` reads); replacing such a file loses no
-    other kind of work."""
+    """True when ``path`` holds a trap file of either form (one `load_any_trap` reads); replacing such a
+    file loses no other kind of work."""
     try:
-        load_trap(path)
+        load_any_trap(path)
     except TrapFileError:
         return False
     return True
+
+
+def loads_any_trap(text: str, *, origin: str = "<string>") -> AnyTrap:
+    """Parse a trap document of either form (finite data, or a population).
+
+    Raises:
+        TrapFileError: naming ``origin``, the field, and what was expected.
+    """
+    return _Reader(origin).any_trap(_decode(text, origin))
+
+
+def load_any_trap(path: str | os.PathLike[str]) -> AnyTrap:
+    """Read a trap file of either form (finite data, or a population).
+
+    Raises:
+        TrapFileError: the file cannot be read or is not a valid trap (message names file and field).
+    """
+    return loads_any_trap(_read(path), origin=str(path))
+
+
+def _read(path: str | os.PathLike[str]) -> str:
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TrapFileError(
+                str(path), "", f"the file has {size:,} bytes; at most {MAX_FILE_BYTES:,} are read"
+            )
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise TrapFileError(str(path), "", f"cannot read the file ({reason})") from None
 
 
 def load_trap(path: str | os.PathLike[str]) -> Trap:
@@ -273,17 +388,7 @@ def load_trap(path: str | os.PathLike[str]) -> Trap:
     Raises:
         TrapFileError: the file cannot be read or is not a valid trap (message names file and field).
     """
-    try:
-        size = Path(path).stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TrapFileError(
-                str(path), "", f"the file has {size:,} bytes; at most {MAX_FILE_BYTES:,} are read"
-            )
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise TrapFileError(str(path), "", f"cannot read the file ({reason})") from None
-    return loads_trap(text, origin=str(path))
+    return loads_trap(_read(path), origin=str(path))
 
 
 def point_to_json(point: Point) -> list[dict[str, object]]:
@@ -297,9 +402,7 @@ def point_to_json(point: Point) -> list[dict[str, object]]:
     return out
 
 
-def trap_to_dict(trap: Trap) -> dict[str, object]:
-    """The trap as a JSON-ready document with every number an exact string."""
-    net = trap.network
+def _network_to_json(net: Network) -> dict[str, object]:
     network: dict[str, object] = {
         "widths": list(net.widths),
         "activation": net.activation,
@@ -309,27 +412,40 @@ def trap_to_dict(trap: Trap) -> dict[str, object]:
     }
     if net.leaky_slope is not None:
         network["leaky_slope"] = format_rational(net.leaky_slope)
+    return network
+
+
+def trap_to_dict(trap: AnyTrap) -> dict[str, object]:
+    """The trap as a JSON-ready document with every number an exact string."""
     doc: dict[str, object] = {"format": FORMAT}
     for key in ("name", "description", "source"):
         if getattr(trap, key) is not None:
             doc[key] = getattr(trap, key)
-    doc["network"] = network
-    doc["data"] = {
-        "X": [[format_rational(v) for v in row] for row in trap.dataset.X],
-        "y": [[format_rational(v) for v in row] for row in trap.dataset.y],
-    }
+    doc["network"] = _network_to_json(trap.network)
+    if isinstance(trap, PopulationTrap):
+        pop = trap.population
+        doc["data"] = {
+            "distribution": pop.distribution,
+            "dimension": pop.dimension,
+            "teacher": {"network": _network_to_json(pop.teacher), "point": point_to_json(pop.teacher_point)},
+        }
+    else:
+        doc["data"] = {
+            "X": [[format_rational(v) for v in row] for row in trap.dataset.X],
+            "y": [[format_rational(v) for v in row] for row in trap.dataset.y],
+        }
     doc["point"] = point_to_json(trap.point)
     if trap.better is not None:
         doc["better"] = point_to_json(trap.better)
     return doc
 
 
-def dumps_trap(trap: Trap) -> str:
+def dumps_trap(trap: AnyTrap) -> str:
     """The trap file text (pretty JSON, exact strings, trailing newline)."""
     return json.dumps(trap_to_dict(trap), indent=2, allow_nan=False) + "\n"
 
 
-def save_trap(trap: Trap, path: str | os.PathLike[str]) -> None:
+def save_trap(trap: AnyTrap, path: str | os.PathLike[str]) -> None:
     """Write a trap file atomically: a crash leaves either the old file or the new one, never half.
     The file gets the mode a plain write would (0o666 less the umask), not the temporary file's 0o600."""
     target = Path(path)

@@ -27,6 +27,7 @@ from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
 from badminima.verify.box import RESOLVED, BoxResult, certify_minimum, certify_saddle
@@ -494,7 +495,9 @@ def _sharper_gap(
     return gap, better
 
 
-def certify(trap: Trap, *, probes: int = 64, seed: int = 0, literal: bool = False) -> Certificate:
+def certify(
+    trap: Trap | PopulationTrap, *, probes: int = 64, seed: int = 0, literal: bool = False
+) -> Certificate:
     """Prove what ``trap.point`` is (local minimum, saddle, not critical) and whether ``trap.better``
     is strictly better, or say why not.
 
@@ -513,6 +516,10 @@ def certify(trap: Trap, *, probes: int = 64, seed: int = 0, literal: bool = Fals
         >>> certify(load_trap("examples/relu-blind-spot.json"), probes=0).verdict.value
         'bad-local-min'
     """
+    if isinstance(trap, PopulationTrap):
+        from badminima.verify.population import certify_population
+
+        return certify_population(trap)
     start = time.perf_counter()
     net, data, point = trap.network, trap.dataset, trap.point
     derivatives = float_derivatives(net, data, point)

@@ -1,0 +1,300 @@
+"""Safran & Shamir's spurious minima of the Gaussian population loss, stored in compact symmetric form.
+
+For the teacher V = I_k (n = k) their published minima have one "special" neuron and k − 1 alike: with
+neuron i the row w_i,
+
+    w_0 = (a, c, c, …, c),      w_j = (b, e, …, e, d, e, …, e)  (d in coordinate j),  j = 1 … k−1,
+
+so five numbers (a, b, c, d, e) give the whole k × k point (their code stores the minima the same way;
+Arjevani & Field call this the isotropy type of S_{k−1}). The five numbers are a critical point of F
+restricted to the points fixed by permuting neurons 1…k−1 together with coordinates 1…k−1, hence a
+critical point of F (symmetric criticality); `symmetric_minimum` finds it by Newton's method in five
+variables, and `STORED` keeps the numbers for the k the catalogue ships, so building a trap needs no search.
+The better point is the teacher itself, W = I (loss 0). Reference: Safran & Shamir, ICML 2018,
+arXiv:1712.08968 (the published k = 7 minimum has loss ≈ 0.0232027149).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import torch
+
+from badminima.arithmetic.floating import DTYPE, FloatArithmetic
+from badminima.constructions.family import ConstructionError
+from badminima.landscape.population import population_gradient, population_hessian
+from badminima.model.population import Population, PopulationTrap, student_point, sum_of_relus
+
+SOURCE = "Safran & Shamir 2018, ICML (arXiv:1712.08968)"
+PUBLISHED_K7 = ("-0.6327039049", "0.2616910758", "0.1859910463", "0.9969227988", "-0.0350801559")
+"""The published k = 7 minimum to 10 digits: (a, b, c, d, e) as in the module docstring."""
+PUBLISHED_K7_LOSS = "0.0232027149"
+
+STORED: Mapping[int, tuple[str, str, str, str, str]] = {
+    6: (
+        "-0.6015119235610931",
+        "0.30801099147906874",
+        "0.22451580759947834",
+        "0.9867038188885767",
+        "-0.050413403216808886",
+    ),
+    7: (
+        "-0.6327039049152551",
+        "0.26169107580655454",
+        "0.18599104629625135",
+        "0.9969227988032853",
+        "-0.03508015592704646",
+    ),
+    8: (
+        "-0.6582562620094377",
+        "0.2280890164094812",
+        "0.15981604291657145",
+        "1.0014342534685323",
+        "-0.025883628037935",
+    ),
+    9: (
+        "-0.680050236839085",
+        "0.2025250639545072",
+        "0.14070875053664633",
+        "1.0034745560381202",
+        "-0.01991470916598785",
+    ),
+    10: (
+        "-0.6990368174937965",
+        "0.18236775578872003",
+        "0.12604236084341852",
+        "1.0043548232623236",
+        "-0.015811925805753132",
+    ),
+    11: (
+        "-0.7157983021990753",
+        "0.1660288578429945",
+        "0.11436563507460372",
+        "1.0046620962719464",
+        "-0.012866272994003268",
+    ),
+    12: (
+        "-0.7307363890285905",
+        "0.1524927546392012",
+        "0.10480931300935925",
+        "1.0046790562424437",
+        "-0.010677712121738226",
+    ),
+    13: (
+        "-0.7441486936679078",
+        "0.141078831531559",
+        "0.09681886538189342",
+        "1.004549208921283",
+        "-0.00900604420035956",
+    ),
+    14: (
+        "-0.756265563948201",
+        "0.13131312643596996",
+        "0.09002239132132556",
+        "1.0043481622754882",
+        "-0.007699698306105983",
+    ),
+    15: (
+        "-0.7672704037352892",
+        "0.12285490485887672",
+        "0.0841601800871941",
+        "1.0041166927183833",
+        "-0.006659065124183147",
+    ),
+    16: (
+        "-0.7773121438382256",
+        "0.11545256508228344",
+        "0.07904474389093205",
+        "1.0038769990429082",
+        "-0.005816429536979129",
+    ),
+    17: (
+        "-0.7865135083786624",
+        "0.10891604221565204",
+        "0.07453693724034421",
+        "1.003641075061489",
+        "-0.005124419555097518",
+    ),
+    18: (
+        "-0.7949768041139302",
+        "0.10309891694659082",
+        "0.07053105351294557",
+        "1.0034151897105137",
+        "-0.004549069243991597",
+    ),
+    19: (
+        "-0.8027881374665415",
+        "0.0978864569089238",
+        "0.06694517308017539",
+        "1.0032023593421997",
+        "-0.004065499070527376",
+    ),
+    20: (
+        "-0.8100205756125739",
+        "0.09318740829937686",
+        "0.06371471024133019",
+        "1.0030037460070844",
+        "-0.0036551406778796715",
+    ),
+    25: (
+        "-0.8394087094963189",
+        "0.0752362506739663",
+        "0.051383622267031435",
+        "1.0022127717774032",
+        "-0.0023054935001656485",
+    ),
+    30: (
+        "-0.86087247734176",
+        "0.06315288813704406",
+        "0.04308376090279471",
+        "1.0016816334693126",
+        "-0.0015851281024006115",
+    ),
+    40: (
+        "-0.8901495351541349",
+        "0.04786421841923786",
+        "0.032576740767683895",
+        "1.0010568465178284",
+        "-0.0008797860613756242",
+    ),
+    50: (
+        "-0.9092014274128756",
+        "0.03856576236769439",
+        "0.026185523013470515",
+        "1.0007230496133537",
+        "-0.000558041155816305",
+    ),
+}
+"""(a, b, c, d, e) per k, 17 significant digits, from `symmetric_minimum` (a test recomputes them)."""
+
+
+@dataclass(frozen=True)
+class Compact:
+    """The five numbers of a symmetric k × k point (see the module docstring)."""
+
+    k: int
+    a: Fraction
+    b: Fraction
+    c: Fraction
+    d: Fraction
+    e: Fraction
+
+    def rows(self) -> list[list[Fraction]]:
+        """The full point, neuron i as row i."""
+        first = [self.a] + [self.c] * (self.k - 1)
+        rest = [[self.b] + [self.d if i == j else self.e for i in range(1, self.k)] for j in range(1, self.k)]
+        return [first, *rest]
+
+
+def _expand(p: torch.Tensor, k: int) -> torch.Tensor:
+    a, b, c, d, e = p
+    eye = torch.eye(k - 1, dtype=DTYPE)
+    first = torch.cat([a[None], c.expand(k - 1)])[None, :]
+    rest = torch.cat([b.expand(k - 1)[:, None], e + (d - e) * eye], dim=1)
+    return torch.cat([first, rest])
+
+
+def symmetric_minimum(
+    k: int, *, start: tuple[float, ...] | None = None, steps: int = 40
+) -> tuple[float, ...]:
+    """A critical point (a, b, c, d, e) of F on the symmetric family for teacher I_k: Newton's method on
+    the five-variable function, started from the published k = 7 point (or ``start``). float64.
+
+    Example:
+        >>> a, b, c, d, e = symmetric_minimum(7)
+        >>> round(a, 9), round(e, 9)
+        (-0.632703905, -0.035080156)
+    """
+    f = FloatArithmetic()
+    V = torch.eye(k, dtype=DTYPE)
+    p = torch.tensor(start or [float(Fraction(v)) for v in PUBLISHED_K7], dtype=DTYPE)
+    # The family is linear in (a, b, c, d, e): W = Σ p_t B_t, so the reduced gradient and Hessian are
+    # Bᵀ∇F and Bᵀ∇²F B with the closed forms of the full space.
+    basis = torch.stack([_expand(torch.eye(5, dtype=DTYPE)[t], k).reshape(-1) for t in range(5)], dim=1)
+    for _ in range(steps):
+        W = _expand(p, k)
+        g = basis.T @ population_gradient(W, V, arith=f).reshape(-1)
+        step = torch.linalg.solve(basis.T @ population_hessian(W, V, arith=f) @ basis, g)
+        p = p - step
+        if float(step.abs().max()) < 1e-15:
+            break
+    return tuple(float(v) for v in p)
+
+
+def compact(k: int) -> Compact:
+    """The stored symmetric minimum for ``k`` (or, for a k not stored, `symmetric_minimum`'s)."""
+    values = STORED.get(k) or tuple(repr(v) for v in symmetric_minimum(k))
+    return Compact(k, *(Fraction(v) for v in values))
+
+
+def teacher(k: int) -> Population:
+    """N(0, I_k) labelled by the sum of ReLUs with V = I_k."""
+    eye = [[Fraction(int(i == j)) for j in range(k)] for i in range(k)]
+    return Population("gaussian", k, sum_of_relus(k, k), student_point(eye))
+
+
+def safran_shamir(k: int = 7) -> PopulationTrap:
+    """The population trap of Safran & Shamir's spurious minimum for k = n neurons (k ≥ 6), the teacher
+    W = I as its better point.
+
+    Raises:
+        ConstructionError: k is not an integer ≥ 6 (below 6 the symmetric critical point is no minimum).
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 6:
+        raise ConstructionError(f"safran-shamir: parameter k: expected an integer >= 6, got {k!r}")
+    pop = teacher(k)
+    return PopulationTrap(
+        sum_of_relus(k, k),
+        pop,
+        student_point(compact(k).rows()),
+        pop.teacher_point,
+        name=f"safran-shamir-k{k}",
+        description=(
+            f"Safran & Shamir's spurious local minimum of the Gaussian population loss, k = n = {k}: one "
+            f"special neuron and {k - 1} alike (compact symmetric form, five numbers); better point W = I "
+            f"(the teacher, loss 0). The five numbers are ours, found by Newton's method on the symmetric "
+            f"family{'; they agree with the published k = 7 point to its 10 digits' if k == 7 else ''}."
+        ),
+        source=SOURCE,
+    )
+
+
+@dataclass(frozen=True)
+class PopulationFamily:
+    """A registered family of population traps, listed by `badminima list`."""
+
+    name: str
+    summary: str
+    source: str
+    parameter: str
+    default: int
+    shipped: tuple[int, ...] = field(default=())
+
+    def build(self, **params: object) -> PopulationTrap:
+        """The trap at ``params`` (only ``k``)."""
+        unknown = set(params) - {self.parameter}
+        if unknown:
+            raise ConstructionError(f"{self.name}: no parameter {sorted(unknown)[0]!r} (parameters: k)")
+        raw = params.get(self.parameter, self.default)
+        try:
+            value = Fraction(str(raw))
+        except ValueError:
+            raise ConstructionError(
+                f"{self.name}: parameter k: expected an integer >= 6, got {raw!r}"
+            ) from None
+        if value.denominator != 1:
+            raise ConstructionError(f"{self.name}: parameter k: expected an integer >= 6, got {raw!r}")
+        return safran_shamir(int(value))
+
+
+FAMILIES: Mapping[str, PopulationFamily] = {
+    "safran-shamir": PopulationFamily(
+        "safran-shamir",
+        "spurious minimum of the Gaussian population loss of k ReLUs fitting V = I (n = k), certified",
+        SOURCE,
+        "k",
+        7,
+    )
+}
