@@ -316,6 +316,7 @@ def test_written_trap_files_respect_the_umask(capsys, tmp_path, mask):
     assert target.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777 == 0o666 & ~mask
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_output_locations_that_cannot_be_written_are_refused_before_any_work(tmp_path):
     from tests.readonly import run_read_only
 

@@ -70,6 +70,7 @@ COMBOS = list(
 
 
 @pytest.mark.parametrize(("activation", "bias", "hidden"), COMBOS)
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_evaluate_all_activations_biases_and_depths(tmp_path, capsys, activation, bias, hidden):
     widths = (2, *([2] * hidden), 1)
     net = Network(widths, activation, bias=bias)

@@ -64,6 +64,7 @@ def _snippets() -> list[object]:
 
 
 @pytest.mark.parametrize("code", _snippets())
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_python_snippet_runs(code):
     """In a fresh interpreter, as a reader would run it (imports earlier tests made cannot help it)."""
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ def small_cases(draw):
 
 @settings(max_examples=25)
 @given(small_cases())
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_exact_gradient_and_hessian_equal_sympy_derivatives(case):
     net, data, point = case
     prob = prepare(net, data, point, arith=EXACT)

@@ -30,6 +30,7 @@ def _wilson(s: int, n: int) -> tuple[float, float]:
     return max(0.0, c - h), min(1.0, c + h)
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_files_and_counts(made):
     png, table, minima = made
     assert png.read_bytes()[:8] == PNG_MAGIC

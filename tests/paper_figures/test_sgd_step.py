@@ -33,6 +33,7 @@ def _grad(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.array([(dz * x).sum(), dz.sum(), (r * h).sum(), r.sum()])
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_writes_png_and_csv(written) -> None:
     _, paths = written
     assert [p.name for p in paths] == ["sgd-step.png", "sgd-step.csv", "sgd-step-start.csv"]

@@ -32,6 +32,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_files_and_module_convention(made: tuple[list[Path], Path]) -> None:
     paths, out = made
     assert width_spread.NAME == "width-spread" and width_spread.TITLE

@@ -449,6 +449,7 @@ def test_a_writer_killed_inside_a_transaction_loses_only_that_candidate(tmp_path
     assert _check_complete(path) == 3
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_a_writer_killed_at_any_time_resumes_and_stays_consistent(tmp_path):
     path = tmp_path / "c.sqlite"
     done = 0

@@ -286,6 +286,7 @@ def test_one_batch_of_many_datasets_equals_separate_runs_bitwise(optimizer, dtyp
     assert len({tuple(e.steps) for e in many}) > 1 or len(set(many[0].steps)) > 1
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_wide_layers_on_many_points_batch_bitwise_too():
     # 32 hidden units on 32 points take the einsum path of Batch.__matmul__ (32·2·32 products per point);
     # the path used to be chosen by the whole batch's size, so a dataset alone and in a batch of four
@@ -349,6 +350,7 @@ def test_the_known_bad_point_polishes_to_itself(name):
     [*((n, torch.float64) for n in ("sigmoid-deadlock", *RELU_TRAPS)), ("sigmoid-deadlock", torch.float32)],
     ids=lambda v: v if isinstance(v, str) else str(v).removeprefix("torch."),
 )
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_starts_near_a_trap_come_back_to_it_among_random_starts(name, dtype):
     # 16 starts within a small ball around the published bad point, 48 random ones: the trap is a basin
     # (not a saddle the runs slide off), so the near starts end in it and it is among the clusters.

@@ -147,10 +147,12 @@ def _same_results_and_prompt_stop(executor, kind, tmp_path, reference):
     assert time.perf_counter() - closing < 10
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_a_process_pool_of_two_gives_the_same_results_and_stops_promptly(tmp_path, reference):
     _same_results_and_prompt_stop(make_executor("local", workers=2), ProcessPool, tmp_path, reference)
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_a_local_dask_cluster_of_two_gives_the_same_results_and_stops_promptly(tmp_path, reference):
     pytest.importorskip("distributed")
     started = time.perf_counter()
@@ -163,6 +165,7 @@ def test_a_local_dask_cluster_of_two_gives_the_same_results_and_stops_promptly(t
 # --- resume and interrupt -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_a_resumed_search_continues_where_it_stopped(tmp_path, reference, monkeypatch):
     path = tmp_path / "c.sqlite"
     first, state = _search(path, 8)
@@ -184,6 +187,7 @@ def test_a_resumed_search_continues_where_it_stopped(tmp_path, reference, monkey
         assert again.tried == 0 and len(recorded) == 8
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_an_interrupted_search_resumes_to_the_uninterrupted_result(tmp_path, reference, monkeypatch):
     path = tmp_path / "c.sqlite"
     calls: list[int] = []

@@ -138,6 +138,7 @@ def test_the_summary_goes_to_stdout(capsys, tmp_path):
 # --- kill and stop --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_the_catalogue_survives_a_kill_in_the_middle_of_a_write_and_the_search_resumes(tmp_path):
     path = tmp_path / "c.sqlite"
     proc = _start(path, "--budget", "32")
@@ -164,6 +165,7 @@ def test_the_catalogue_survives_a_kill_in_the_middle_of_a_write_and_the_search_r
     assert after[: len(before)] == before  # what was recorded before the kill is kept as it was
 
 
+@pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
 def test_sigterm_stops_cleanly_with_the_summary_and_status_130(tmp_path):
     path = tmp_path / "c.sqlite"
     proc = _start(path, "--budget", "1000")

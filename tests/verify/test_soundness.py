@@ -18,7 +18,7 @@ from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import certify
 from tests.reference import reference_loss
 
-FAST = settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 SLOW = settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
 
 small = st.fractions(min_value=-3, max_value=3, max_denominator=4)
