@@ -90,25 +90,15 @@ def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
 
 def _reduce(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
     """The smaller network: unit b removed, unit a at the pair's average, output weight v_a + v_b."""
+    small, reduced = _without(network, point, dup.b)
     hidden, out = point.layers
     assert hidden.b is not None
-    keep = [j for j in range(len(hidden.W)) if j != dup.b]
-    W = [list(hidden.W[j]) for j in keep]
-    b = [hidden.b[j] for j in keep]
-    a = keep.index(dup.a)
-    W[a] = [(x + y) / 2 for x, y in zip(hidden.W[dup.a], hidden.W[dup.b], strict=True)]
-    b[a] = (hidden.b[dup.a] + hidden.b[dup.b]) / 2
-    v = [out.W[0][j] for j in keep]
-    v[a] = out.W[0][dup.a] + out.W[0][dup.b]
-    small = Network(
-        (network.widths[0], len(keep), 1),
-        network.activation,
-        output=network.output,
-        loss=network.loss,
-        bias=True,
-        leaky_slope=network.leaky_slope,
-    )
-    return small, Point((Layer(tuple(map(tuple, W)), tuple(b)), Layer((tuple(v),), out.b)))
+    W, v = list(reduced.layers[0].W), list(reduced.layers[1].W[0])
+    b = list(reduced.layers[0].b or ())
+    W[dup.a] = tuple((x + y) / 2 for x, y in zip(hidden.W[dup.a], hidden.W[dup.b], strict=True))
+    b[dup.a] = (hidden.b[dup.a] + hidden.b[dup.b]) / 2
+    v[dup.a] = out.W[0][dup.a] + out.W[0][dup.b]  # a < b: removing b did not move a
+    return small, Point((Layer(tuple(W), tuple(b)), Layer((tuple(v),), out.b)))
 
 
 def _lift(small_point: Point, dup: Duplicate, lam: Fraction, width: int) -> Point:
