@@ -535,3 +535,17 @@ def test_newton_reaches_the_least_squares_minimum_and_reports_a_saddle_start_wit
     assert ends.indices[0] == 1 and np.array_equal(ends.thetas[0], [0.0, 0.0])
     w, v = ends.thetas[1]
     assert abs(w * v - 1) < 1e-12 and ends.indices[1] == 0
+
+
+def test_progress_shows_steps_and_rate_and_changes_nothing(capsys, monkeypatch):
+    import badminima.progress
+
+    monkeypatch.setattr(badminima.progress, "PLAIN_INTERVAL", 0.0)
+    trap = construction("sigmoid-deadlock").build()
+    kwargs = dict(optimizer=Optimizer("newton"), stopping=Stopping(max_steps=20), seed=0)
+    quiet = multistart(trap.network, trap.dataset, 16, **kwargs)
+    capsys.readouterr()
+    shown = multistart(trap.network, trap.dataset, 16, progress=True, **kwargs)
+    err = capsys.readouterr().err
+    assert "multistart 16 starts:" in err and "/20 steps" in err and "/s" in err
+    assert np.array_equal(quiet.thetas, shown.thetas)

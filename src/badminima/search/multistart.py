@@ -27,6 +27,7 @@ from badminima.errors import InvalidModelError
 from badminima.landscape.loss import loss_of_flat
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
+from badminima.progress import Progress
 
 INITS = ("normal", "uniform", "xavier", "he")
 OPTIMIZERS = ("gd", "momentum", "adam", "newton")
@@ -256,6 +257,7 @@ def train(
     stopping: Stopping = Stopping(),
     dtype: torch.dtype = torch.float64,
     compile: bool = False,
+    report: Callable[[int, int], None] | None = None,
 ) -> tuple[torch.Tensor, np.ndarray, np.ndarray, int]:
     """Run the optimiser from the (P, K) ``starts``; returns the end points (P, K) float64, the status
     so far per init (``escaped``/``diverged`` are final, the rest ``unconverged``; ``newton`` also
@@ -263,7 +265,8 @@ def train(
     took, and the init-steps done. ``dtype=torch.float32`` trains in single precision (the polish
     restores float64 accuracy); ``compile`` fuses ``check_every`` steps with ``torch.compile``.
     With G datasets of one size, dataset g trains the g-th block of K/G columns (one batch for many
-    candidate datasets: small batches are all per-step overhead)."""
+    candidate datasets: small batches are all per-step overhead). ``report(steps done, max_steps)`` is
+    called as training goes (progress displays)."""
     if starts.ndim != 2 or starts.shape[0] != network.n_params:
         raise InvalidModelError(
             f"starts: expected a (P={network.n_params}, K) tensor, got shape {tuple(starts.shape)}"
@@ -283,6 +286,7 @@ def train(
             step_tol=stopping.step_tol,
             max_norm=stopping.max_norm,
             lanes=_LANES,
+            report=report,
         )
         return theta, status, steps, int(steps.sum())
     inputs, targets = _data(network, dataset, k, dtype)
@@ -311,6 +315,8 @@ def train(
             steps[act] += n
             init_steps += int(act.sum()) * n
             done += n
+            if report is not None:
+                report(done, stopping.max_steps)
             finite = torch.isfinite(theta).all(0) & torch.isfinite(losses)
             diverged = active & ~finite
             theta = torch.where(diverged, before, theta)
@@ -458,8 +464,12 @@ def multistart(
     critical_tol: float = 1e-9,
     dtype: torch.dtype = torch.float64,
     compile: bool = False,
+    progress: bool = False,
 ) -> Ends:
     """Train ``k`` initialisations (or the user's ``starts``, (K, P)) and polish their end points.
+
+    ``progress=True`` shows the training steps on stderr with rate and ETA (a redrawn line on a terminal,
+    a plain line every 10 s otherwise).
 
     An end point is ``critical`` when its polished gradient norm is below ``critical_tol`` and all its
     weights are within ``stopping.max_norm``; ``escaped`` when its weights ran past ``max_norm``
@@ -482,9 +492,21 @@ def multistart(
         theta0 = s.T.contiguous()
     else:
         theta0 = initial_points(network, k, init=init, seed=seed)
+    bar = Progress(f"multistart {theta0.shape[1]} starts", unit="steps") if progress else None
     (ends,) = _run(
-        network, [dataset], theta0, optimizer, stopping, polish_iterations, critical_tol, dtype, compile
+        network,
+        [dataset],
+        theta0,
+        optimizer,
+        stopping,
+        polish_iterations,
+        critical_tol,
+        dtype,
+        compile,
+        report=bar,
     )
+    if bar is not None:
+        bar.close()
     return ends
 
 
@@ -523,6 +545,8 @@ def _run(
     critical_tol: float,
     dtype: torch.dtype,
     compile: bool,
+    *,
+    report: Callable[[int, int], None] | None = None,
 ) -> list[Ends]:
     t0 = time.perf_counter()
     data: Dataset | list[Dataset] = datasets[0] if len(datasets) == 1 else datasets
@@ -533,7 +557,14 @@ def _run(
     theta0 = theta0.reshape(p, groups, per)[:, :, torch.arange(width) % per].reshape(p, groups * width)
     keep = (torch.arange(groups)[:, None] * width + torch.arange(per)).reshape(-1)
     theta, status, steps, _ = train(
-        network, data, theta0, optimizer=optimizer, stopping=stopping, dtype=dtype, compile=compile
+        network,
+        data,
+        theta0,
+        optimizer=optimizer,
+        stopping=stopping,
+        dtype=dtype,
+        compile=compile,
+        report=report,
     )
     t1 = time.perf_counter()
     if optimizer.name == "newton":

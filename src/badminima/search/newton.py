@@ -32,6 +32,7 @@ letting a start's rounding depend on which others are still running.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -118,10 +119,12 @@ def newton_train(
     step_tol: float,
     max_norm: float,
     lanes: int,
+    report: Callable[[int, int], None] | None = None,
 ) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
     """Saddle-free Newton from the (P, K) ``theta``, data ``inputs``/``targets`` shared (last axis 1)
     or one column per start. Returns the end points (P, K), each start's status (``critical``,
-    ``escaped``, ``diverged`` or ``unconverged``: see the module docstring) and the steps each took."""
+    ``escaped``, ``diverged`` or ``unconverged``: see the module docstring) and the steps each took.
+    ``report(step, max_steps)`` is called before each step (progress displays)."""
     from badminima.arithmetic.batch import Batch
     from badminima.search.multistart import _grad_hess, batch_losses
 
@@ -138,6 +141,8 @@ def newton_train(
     past_norm = torch.full((WINDOW, k), torch.inf, dtype=torch.float64)
     with torch.no_grad():
         for it in range(max_steps + 1):
+            if report is not None:
+                report(it, max_steps)
             live = np.flatnonzero(active.numpy())
             if live.size == 0:
                 break
