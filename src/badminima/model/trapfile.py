@@ -249,22 +249,8 @@ class _Reader:
     def trap(self, doc: object) -> Trap:
         if not isinstance(doc, dict):
             raise self.fail("", f"expected a JSON object at the top level, got {_show(doc)}")
-        if "format" not in doc:
-            raise self.fail("format", f'missing; expected "{FORMAT}"')
-        if doc["format"] != FORMAT:
-            raise self.fail("format", f'expected "{FORMAT}", got {_show(doc["format"])}')
-        for key in doc:
-            if key not in _TOP_KEYS:
-                raise self.fail(key, f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
-        for key in ("network", "data", "point"):
-            if key not in doc:
-                raise self.fail(key, "missing (required)")
-        texts = {}
-        for key in ("name", "description", "source"):
-            value = doc.get(key)
-            if value is not None and not isinstance(value, str):
-                raise self.fail(key, f"expected a string, got {_show(value)}")
-            texts[key] = value
+        self.header(doc)
+        texts = self.texts(doc)
         network = self.network(doc["network"])
         data = doc["data"]
         if isinstance(data, dict) and "distribution" in data:
