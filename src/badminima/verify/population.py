@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from badminima.arithmetic.ball import BallArithmetic
-from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic
+from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic, lower_bound
 from badminima.arithmetic.floating import DTYPE, FloatArithmetic
 from badminima.landscape.population import (
     Pairs,
@@ -40,6 +40,8 @@ from badminima.landscape.population import (
 from badminima.model.population import PopulationTrap, student_point
 from badminima.verify.box import ball_bounds, curvature_bound, norm_upper
 from badminima.verify.certificate import Certificate, Diagnostics, Verdict
+from badminima.verify.certify import NEAR_CRITICAL, _at_rounding_level
+from badminima.verify.krawczyk import inside_radius, krawczyk_offset
 
 Rows = list[list[Fraction]]
 PRECISIONS = (128, 256)
@@ -196,6 +198,141 @@ def prove_minimum(
     return last or "no box was tried", tuple(steps)
 
 
+@dataclass(frozen=True)
+class SaddleProof:
+    """A proved critical point within ``delta`` of ``center`` (Krawczyk, on the box of ``proof_radius``),
+    vᵀ∇²F v ≤ ``curvature_upper`` < 0 on that box, the critical point's loss in [``loss_lower``,
+    ``loss_upper``], and a ``witness`` at distance ``step`` along v with loss ≤ ``witness_upper`` <
+    ``loss_lower``."""
+
+    center: Rows
+    proof_radius: Fraction
+    delta: Fraction
+    curvature_upper: Fraction
+    loss_lower: Fraction
+    loss_upper: Fraction
+    witness: Rows
+    step: Fraction
+    witness_upper: Fraction
+    precision: int
+    steps: tuple[str, ...]
+
+
+def _shift(rows: Rows, direction: Sequence[Fraction], t: Fraction) -> Rows:
+    n = len(rows[0])
+    flat = [v + t * d for v, d in zip((v for r in rows for v in r), direction, strict=True)]
+    return [flat[i * n : (i + 1) * n] for i in range(len(rows))]
+
+
+def lower_point(
+    rows: Rows,
+    teacher: Rows,
+    direction: Sequence[Fraction],
+    *,
+    below: Fraction,
+    start: Fraction,
+    limit: Fraction,
+    precision: int,
+    grow: Fraction,
+) -> tuple[Rows, Fraction, Fraction] | None:
+    """The first of rows + t·direction, t = start, start·grow, … (while t stays within ``limit``)
+    whose population loss is proved below ``below``: (point, t, upper bound on its loss), or None."""
+    t = start
+    for _ in range(200):
+        if not (Fraction(0) < t <= limit):
+            return None
+        cand = _shift(rows, direction, t)
+        hi = ball_bounds(enclose_loss(cand, teacher, precision=precision))[1]
+        if hi < below:
+            return cand, t, hi
+        t *= grow
+    return None
+
+
+def prove_saddle(
+    rows: Rows, teacher: Rows, *, precisions: Sequence[int] = PRECISIONS, hessian: np.ndarray | None = None
+) -> SaddleProof | tuple[str, tuple[str, ...]]:
+    """The proof of a saddle near ``rows``: Newton steps to an exact centre c; the Krawczyk test on the
+    box of radius r around c proves a unique critical point x* within δ of c; vᵀ∇²F v < 0 over the whole
+    box (v: the float Hessian's lowest eigenvector, the Hessian enclosed as in `box_hessian`) proves
+    x* is not a local minimum; and a point c + t·v whose loss is proved below every loss within δ of c
+    is exhibited. Returns (reason, steps) when a step fails."""
+    if hessian is not None and not np.all(np.isfinite(hessian)):
+        return NO_HESSIAN, ()
+    start = polish(rows, teacher, hessian=hessian)
+    if not math.isfinite(start.gradient_norm):
+        return NO_HESSIAN, ()
+    eig = np.linalg.eigvalsh(start.hessian)
+    if not eig[0] < 0:
+        return f"the float Hessian has no negative eigenvalue (smallest {eig[0]:.3g})", ()
+    scale = Fraction(1 + max(abs(float(v)) for r in rows for v in r))
+    steps: list[str] = []
+    last = ""
+    for prec in precisions:
+        label = f"prec {prec}"
+        polished = polish(start.rows, teacher, precision=prec, hessian=start.hessian, steps=3)
+        eig, Q = np.linalg.eigh(polished.hessian)
+        if float(np.min(np.abs(eig))) <= 1e-12 * max(1.0, float(np.max(np.abs(eig)))):
+            return "the Hessian is singular: the Krawczyk test needs an invertible Hessian", tuple(steps)
+        C = (Q / eig) @ Q.T
+        g = Enclosure.of_balls(np.array(gradient_balls(polished.rows, teacher, precision=prec), dtype=object))
+        newton = float((Enclosure.exact(C) @ g).upper_abs().max())
+        floor = scale * Fraction(1, 2 ** (prec // 3))
+        radius = inside_radius(max(Fraction(4 * newton), floor))
+        H = box_hessian(polished.rows, teacher, Fraction(radius), precision=prec)
+        v = Q[:, 0]
+        curvature = Enclosure.exact(v) @ H @ Enclosure.exact(v)
+        if not (H.is_finite() and curvature.is_finite()):
+            last = f"the Hessian could not be enclosed on the box of radius {radius:.3g}"
+            steps.append(f"{label}: {last}")
+            continue
+        curv_upper = -float(lower_bound(-curvature.mid, curvature.rad))
+        if not curv_upper < 0:
+            last = f"vᵀHv is not proved negative on the box of radius {radius:.3g}"
+            steps.append(f"{label}: {last}")
+            continue
+        delta = krawczyk_offset(g, C, H, radius)
+        if delta is None:
+            last = f"the Krawczyk operator does not map the box of radius {radius:.3g} into itself"
+            steps.append(f"{label}: {last}")
+            continue
+        near = enclose_loss(polished.rows, teacher, precision=prec, radius=Fraction(delta))
+        lo, hi = ball_bounds(near)
+        direction = [Fraction(float(x)) for x in v]
+        found = lower_point(
+            polished.rows,
+            teacher,
+            direction,
+            below=lo,
+            start=max(Fraction(radius), floor),
+            limit=scale,
+            precision=prec,
+            grow=Fraction(2),
+        )
+        if found is None:
+            last = "no point of provably lower loss was found along the negative-curvature direction"
+            steps.append(f"{label}: {last}")
+            continue
+        witness, t, w_hi = found
+        steps.append(
+            f"{label}: Krawczyk δ ≤ {delta:.3g} in the box of radius {radius:.3g}; vᵀHv ≤ {curv_upper:.3g}"
+        )
+        return SaddleProof(
+            polished.rows,
+            Fraction(radius),
+            Fraction(delta),
+            Fraction(curv_upper),
+            lo,
+            hi,
+            witness,
+            t,
+            w_hi,
+            prec,
+            tuple(steps),
+        )
+    return last or "no box was tried", tuple(steps)
+
+
 def _distance(a: Rows, b: Rows) -> Fraction:
     return max(abs(x - y) for ra, rb in zip(a, b, strict=True) for x, y in zip(ra, rb, strict=True))
 
@@ -208,10 +345,40 @@ def _diagnostics(rows: Rows, teacher: Rows, hessian: np.ndarray) -> Diagnostics:
     return Diagnostics(g, eig, 0, (), 0.0, g < 1e-6 and eig[0] > 0)
 
 
-def certify_population(trap: PopulationTrap, *, precisions: Sequence[int] = PRECISIONS) -> Certificate:
-    """Prove what the trap's point is: ``bad-local-min`` (a strict local minimiser in a stated box, every
-    loss in it above the better point's), ``local-min`` (no better point, or a gap not proved), or
-    ``inconclusive`` with the reason. Rigor ``interval``.
+def _descent(
+    rows: Rows, teacher: Rows, g_mid: np.ndarray, below: Fraction
+) -> tuple[Rows, Fraction, Fraction] | None:
+    """A point x − t·g (g the float gradient) proved below ``below``, t halving from 1/‖g‖."""
+    norm = float(np.linalg.norm(g_mid))
+    if not norm > 0:
+        return None
+    direction = [Fraction(-float(x)) for x in g_mid]
+    scale = Fraction(1 + max(abs(float(v)) for r in rows for v in r))
+    return lower_point(
+        rows,
+        teacher,
+        direction,
+        below=below,
+        start=Fraction(1 / norm) * min(scale, Fraction(1)) / 4,
+        limit=scale,
+        precision=PRECISIONS[0],
+        grow=Fraction(1, 2),
+    )
+
+
+def certify_population(
+    trap: PopulationTrap, *, precisions: Sequence[int] = PRECISIONS, literal: bool = False
+) -> Certificate:
+    """Prove what the trap's point is, rigor ``interval``: ``bad-local-min`` (a strict local minimiser
+    in a stated box, every loss in it above the better point's), ``local-min`` (no better point, or a
+    gap not proved), ``saddle`` (a critical point in a stated box with negative curvature over the box,
+    and a lower point exhibited), ``not-critical`` (a gradient entry proved non-zero at the given point,
+    and a lower point along −∇F), or ``inconclusive`` with the reason.
+
+    As for finite data (`badminima.verify.certify`), a point written to many digits next to a critical
+    point is taken as that critical point: a non-zero gradient at its rounding level gives
+    ``inconclusive`` (code ``near-critical-set``) when the critical point cannot be classified, never
+    ``not-critical``; ``literal`` answers about the given digits.
 
     Example:
         >>> from badminima.constructions.safran_shamir import safran_shamir
@@ -228,9 +395,8 @@ def certify_population(trap: PopulationTrap, *, precisions: Sequence[int] = PREC
     better_upper = None if better_ball is None else ball_bounds(better_ball)[1]
     hessian = population_hessian(_floats(rows), _floats(teacher), arith=FloatArithmetic()).numpy()
     diag = _diagnostics(rows, teacher, hessian)
-    proof = prove_minimum(rows, teacher, precisions=precisions, hessian=hessian)
 
-    def cert(verdict: Verdict, reason: str, **kw: Any) -> Certificate:
+    def cert(verdict: Verdict, reason: str, code: str, **kw: Any) -> Certificate:
         fields: dict[str, Any] = dict(
             loss_lower=None,
             loss_upper=None,
@@ -239,6 +405,8 @@ def certify_population(trap: PopulationTrap, *, precisions: Sequence[int] = PREC
             box_center=None,
             proof_radius=None,
             min_eigenvalue_bound=None,
+            witness=None,
+            witness_loss_upper=None,
             steps=(),
         )
         fields.update(kw)
@@ -250,16 +418,120 @@ def certify_population(trap: PopulationTrap, *, precisions: Sequence[int] = PREC
             loss=loss_ball.str(20, radius=True),
             better_loss=None if better_ball is None else better_ball.str(20, radius=True),
             better_loss_upper=better_upper,
-            witness=None,
-            witness_loss_upper=None,
             seconds=time.perf_counter() - start,
             diagnostics=diag,
+            code=code,
             **fields,
         )
 
-    if not isinstance(proof, MinimumProof):
-        reason, steps = proof
-        return cert(Verdict.INCONCLUSIVE, f"no minimum proved: {reason}", steps=steps)
+    ball = BallArithmetic(PRECISIONS[0])
+    g = gradient_balls(rows, teacher, precision=PRECISIONS[0])
+    signs = [ball.sign(b) for b in g]
+    nonzero = [i for i, s in enumerate(signs) if s not in (0, None)]
+    g_mid = np.array([float(b.mid()) for b in g])
+    finite = bool(np.all(np.isfinite(hessian)) and np.all(np.isfinite(g_mid)))
+    eig = np.linalg.eigvalsh(hessian) if finite else np.zeros(0)
+    top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
+    scale = 1 + max(abs(float(v)) for r in rows for v in r)
+    newton = float(np.linalg.norm(np.linalg.lstsq(hessian, g_mid, rcond=1e-13)[0])) if finite else math.inf
+    near = newton <= NEAR_CRITICAL * scale
+    not_at_point = (
+        f"; the given point itself is not critical (gradient entry {nonzero[0]} is proved non-zero): the "
+        f"verdict is about the critical point in the box"
+        if nonzero
+        else ""
+    )
+    tried: list[str] = []
+    steps: list[str] = []
+    if near and eig[0] > 0:
+        proof = prove_minimum(rows, teacher, precisions=precisions, hessian=hessian)
+        if isinstance(proof, MinimumProof):
+            return _minimum_certificate(proof, rows, teacher, better_upper, cert, not_at_point)
+        reason, more = proof
+        tried.append(f"no minimum proved: {reason}")
+        steps += more
+    if near and eig[0] < 0:
+        saddle = prove_saddle(rows, teacher, precisions=precisions, hessian=hessian)
+        if isinstance(saddle, SaddleProof):
+            stated = saddle.proof_radius + _distance(rows, saddle.center)
+            return cert(
+                Verdict.SADDLE,
+                f"a unique critical point lies within {float(saddle.delta):.3g} of box_center (Krawczyk); "
+                f"vᵀ∇²F v ≤ {float(saddle.curvature_upper):.3g} < 0 on the whole box of radius "
+                f"{float(saddle.proof_radius):.3g} around it, so it is not a local minimum; the point at "
+                f"distance {float(saddle.step):.3g} along v has population loss ≤ "
+                f"{float(saddle.witness_upper):.17g}, below the critical point's ≥ "
+                f"{float(saddle.loss_lower):.17g}{not_at_point}",
+                "krawczyk-saddle",
+                loss_lower=saddle.loss_lower,
+                loss_upper=saddle.loss_upper,
+                box_radius=stated,
+                box_center=student_point(saddle.center),
+                proof_radius=saddle.proof_radius,
+                witness=student_point(saddle.witness),
+                witness_loss_upper=saddle.witness_upper,
+                steps=(*steps, *saddle.steps),
+            )
+        reason, more = saddle
+        tried.append(f"no saddle proved: {reason}")
+        steps += more
+    if not finite:
+        tried.append(NO_HESSIAN)
+    elif not near:
+        tried.append(f"no critical point nearby (Newton step {newton:.3g})")
+    elif eig[0] == 0:
+        tried.append("the float Hessian is singular: the box tests need a definite direction")
+    why = "; ".join(tried)
+    if nonzero:
+        i = max(nonzero, key=lambda j: abs(float(g[j].mid())))
+        rho = None if literal or not finite else _at_rounding_level(trap.point, g_mid, hessian, newton, top)
+        if rho is not None:
+            return cert(
+                Verdict.INCONCLUSIVE,
+                f"within {newton:.2g} (Newton step) of a critical point, and the point's numbers are written "
+                f"to a rounding scale of {float(rho):.2g}: gradient entry {i} is non-zero at the given point "
+                f"(in {g[i].str(radius=True)}), but that is a fact about its digits; the nearby critical "
+                f"point could not be classified ({why}). literal=True answers about the given numbers",
+                "near-critical-set",
+                steps=tuple(steps),
+            )
+        lo = ball_bounds(loss_ball)[0]
+        found = _descent(rows, teacher, g_mid, lo)
+        witness: dict[str, Any] = {}
+        descent = ""
+        if found is not None:
+            w_rows, t, w_hi = found
+            witness = dict(witness=student_point(w_rows), witness_loss_upper=w_hi)
+            descent = (
+                f"; the point x − t·∇F with t = {float(t):.3g} has population loss ≤ {float(w_hi):.17g}, "
+                f"below the point's ≥ {float(lo):.17g}"
+            )
+        return cert(
+            Verdict.NOT_CRITICAL,
+            f"gradient entry {i} is proved non-zero (in {g[i].str(radius=True)}){descent}"
+            + (f"; {why}" if why else ""),
+            "gradient-nonzero",
+            steps=tuple(steps),
+            **witness,
+        )
+    return cert(
+        Verdict.INCONCLUSIVE,
+        f"{why or 'nothing proved'}; the gradient is not proved non-zero. A small gradient with a positive "
+        f"semidefinite Hessian is not a proof of a minimum",
+        "no-proof",
+        steps=tuple(steps),
+    )
+
+
+def _minimum_certificate(
+    proof: MinimumProof,
+    rows: Rows,
+    teacher: Rows,
+    better_upper: Fraction | None,
+    cert: Callable[..., Certificate],
+    note: str,
+) -> Certificate:
+    """The ``bad-local-min`` or ``local-min`` certificate of a proved minimum."""
     lo, hi = ball_bounds(enclose_loss(proof.center, teacher, precision=proof.precision))
     floor = lo - proof.gradient_upper**2 / (2 * proof.mu)
     stated = proof.proof_radius + _distance(rows, proof.center)
@@ -285,9 +557,10 @@ def certify_population(trap: PopulationTrap, *, precisions: Sequence[int] = PREC
         return cert(
             Verdict.BAD_LOCAL_MIN,
             f"{why}; every population loss in that box is ≥ {float(lowest):.6g}, above the better point's "
-            f"{float(better_upper):.3g}",
+            f"{float(better_upper):.3g}{note}",
+            "strong-convexity-box",
             gap_lower=gap,
             **common,
         )
-    note = "" if better_upper is None else "; the better point is not proved lower"
-    return cert(Verdict.LOCAL_MIN, why + note, **common)
+    extra = "" if better_upper is None else "; the better point is not proved lower"
+    return cert(Verdict.LOCAL_MIN, why + extra + note, "strong-convexity-box", **common)
