@@ -41,8 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from badminima.errors import CatalogueError
+from badminima.model.population import PopulationTrap
 from badminima.model.trap import Trap
-from badminima.model.trapfile import dumps_trap, loads_trap, save_trap
+from badminima.model.trapfile import AnyTrap, dumps_trap, loads_any_trap, save_trap
 
 DEFAULT_PATH = "badminima-catalogue.sqlite"
 """The catalogue file a search writes and ``badminima catalogue`` reads when none is named."""
@@ -120,7 +121,7 @@ CREATE INDEX entries_by_run ON entries (run_id, candidate);
 """
 
 
-def trap_key(trap: Trap) -> str:
+def trap_key(trap: AnyTrap) -> str:
     """The catalogue key of a trap: sha256 (hex) of its canonical trap-file text without the labels.
 
     ``name``, ``description`` and ``source`` are left out, so the same network, data and points found
@@ -186,7 +187,7 @@ class NewTrap:
         CatalogueError: a field is out of range (the message names it and shows the value).
     """
 
-    trap: Trap
+    trap: AnyTrap
     status: str
     certificate: dict[str, Any] | None = None
     loss_gap: float | None = None
@@ -195,8 +196,8 @@ class NewTrap:
     basin_interval: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.trap, Trap):
-            raise CatalogueError(f"trap: expected a Trap, got {type(self.trap).__name__}")
+        if not isinstance(self.trap, Trap | PopulationTrap):
+            raise CatalogueError(f"trap: expected a Trap or PopulationTrap, got {type(self.trap).__name__}")
         if self.status not in STATUSES:
             raise CatalogueError(f"status: expected one of {', '.join(STATUSES)}, got {self.status!r}")
         cert = self.certificate
@@ -237,7 +238,7 @@ class Entry:
     id: int
     key: str
     status: str
-    trap: Trap
+    trap: AnyTrap
     certificate: dict[str, Any] | None
     verdict: str | None
     rigor: str | None
@@ -625,7 +626,7 @@ class Catalogue:
             id=id_,
             key=key,
             status=status,
-            trap=loads_trap(trap, origin=f"{self.path} entry {id_}"),
+            trap=loads_any_trap(trap, origin=f"{self.path} entry {id_}"),
             certificate=None if cert is None else json.loads(cert),
             verdict=verdict,
             rigor=rigor,

@@ -157,8 +157,10 @@ def canonical_columns(W: torch.Tensor) -> torch.Tensor:
     return W[:, torch.as_tensor(order.copy())]
 
 
-def _cluster(W: torch.Tensor, losses: torch.Tensor, symmetric_coordinates: bool) -> list[Cluster]:
-    """Clusters of the end points ``W`` (K, k, n) modulo the problem's symmetries."""
+def cluster_ends(W: torch.Tensor, losses: torch.Tensor, symmetric_coordinates: bool) -> list[Cluster]:
+    """Clusters of the end points ``W`` (K, k, n) with ``losses`` (K,) modulo permutations of the
+    neurons and, when ``symmetric_coordinates``, of the coordinates: `cluster_points` on the student
+    network (output weights 1) after `canonical_columns`."""
     if not len(W):
         return []
     k, n = W.shape[1:]
@@ -195,7 +197,7 @@ def run_experiment(
     losses = batched_population_losses(end.W, V)
     spurious = done & (losses > GLOBAL_LOSS)
     index = torch.nonzero(spurious).flatten()
-    clusters = _cluster(end.W[index], losses[index], permutes_coordinates(V))
+    clusters = cluster_ends(end.W[index], losses[index], permutes_coordinates(V))
     reps = [int(index[c.index]) for c in clusters]
     eigs = torch.linalg.eigvalsh(batched_population_hessians(end.W[reps], V))[:, 0].tolist() if reps else []
     minima = tuple(
