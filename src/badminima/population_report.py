@@ -122,7 +122,12 @@ def print_certificate(cert: Any, trap: PopulationTrap, path: str) -> None:
     out.append(f"loss at the point: {cert.loss}")
     if cert.loss_lower is not None:
         lo, hi = float(cert.loss_lower), float(cert.loss_upper)
-        out.append(f"loss of the certified minimiser: in [{lo:.12g}, {hi:.12g}]")
+        what = "minimiser" if cert.verdict.is_minimum else "critical point"
+        out.append(f"loss of the certified {what}: in [{lo:.12g}, {hi:.12g}]")
+    if cert.witness_loss_upper is not None:
+        out.append(
+            f"lower point (witness, in --json): loss ≤ {float(cert.witness_loss_upper):.17g}  (proved)"
+        )
     if cert.better_loss is not None:
         out.append(f"better point's loss: {cert.better_loss}")
         out.append(f"proved gap (lowest loss in the box − better loss) ≥ {q(cert.gap_lower)}")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import mpmath
@@ -177,3 +178,18 @@ def test_teacher_point_is_inconclusive_not_bad():
     cert = certify_population(PopulationTrap(sum_of_relus(6, 6), pop, pop.teacher_point, pop.teacher_point))
     assert cert.verdict is Verdict.INCONCLUSIVE
     assert cert.gap_lower is None and cert.better_loss_upper < Fraction(1, 10**30)
+
+
+def test_verify_command_reports_a_population_saddle_with_its_witness(tmp_path, capsys):
+    from badminima.cli import main
+    from badminima.model.trapfile import save_trap
+
+    path = tmp_path / "k5.json"
+    save_trap(_symmetric_trap(5), path)
+    assert main(["verify", str(path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["verdict"], doc["code"], doc["rigor"]) == ("saddle", "krawczyk-saddle", "interval")
+    assert doc["witness"] is not None
+    assert Fraction(doc["witness_loss_upper"]) < Fraction(doc["loss_lower"])
+    assert main(["verify", str(path)]) == 0
+    assert "lower point (witness" in capsys.readouterr().out
