@@ -193,3 +193,32 @@ def test_verify_command_reports_a_population_saddle_with_its_witness(tmp_path, c
     assert Fraction(doc["witness_loss_upper"]) < Fraction(doc["loss_lower"])
     assert main(["verify", str(path)]) == 0
     assert "lower point (witness" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("width", [7, 8])
+def test_wider_students_have_a_proved_better_point_and_round_trip(width):
+    # n = k + 1 and k + 2 student neurons for the teacher I_6: the padded teacher's loss, enclosed in
+    # balls, contains the 60-digit mpmath value and is tiny; a point of the wider student is certified
+    # (here: not critical) and its trap file reads back equal.
+    from badminima.model.population import padded_teacher
+    from badminima.model.trapfile import dumps_trap, loads_any_trap
+    from badminima.verify.box import ball_bounds
+    from badminima.verify.population import enclose_loss
+
+    pop = teacher(6)
+    better = padded_teacher(pop, width)
+    rows = [list(r) for r in better.layers[0].W]
+    lo, hi = ball_bounds(enclose_loss(rows, [list(r) for r in pop.teacher_rows]))
+    mpmath.mp.dps = 60
+    ref = reference_population_loss(mp_rows(rows), mp_rows(pop.teacher_rows))
+    assert lo - Fraction(1, 10**30) <= Fraction(mpmath.nstr(ref, 50)) <= hi + Fraction(1, 10**30)
+    assert 0 < ref < mpmath.mpf(10) ** -5
+    point = [[Fraction((7 * i + 3 * j + i * j) % 11 - 5, 4) for j in range(6)] for i in range(width)]
+    assert not any(_parallel(a, b) for i, a in enumerate(point) for b in point[:i])
+    trap = PopulationTrap(sum_of_relus(6, width), pop, student_point(point), better)
+    assert loads_any_trap(dumps_trap(trap)) == trap
+    cert = certify_population(trap)
+    assert cert.verdict is Verdict.NOT_CRITICAL and cert.witness is not None
+    # two equal rows: the closed form is singular there; the verifier must answer, not raise
+    twins = PopulationTrap(sum_of_relus(6, width), pop, student_point([point[0], *point[:-1]]), better)
+    assert certify_population(twins).verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE)

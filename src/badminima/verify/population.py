@@ -29,6 +29,7 @@ import torch
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic, lower_bound
 from badminima.arithmetic.floating import DTYPE, FloatArithmetic
+from badminima.errors import BackendError
 from badminima.landscape.population import (
     Pairs,
     hessian_from,
@@ -242,8 +243,9 @@ def lower_point(
         if not (Fraction(0) < t <= limit):
             return None
         cand = _shift(rows, direction, t)
-        hi = ball_bounds(enclose_loss(cand, teacher, precision=precision))[1]
-        if hi < below:
+        value = enclose_loss(cand, teacher, precision=precision)
+        if value.is_finite() and ball_bounds(value)[1] < below:
+            hi = ball_bounds(value)[1]
             return cand, t, hi
         t *= grow
     return None
@@ -386,6 +388,33 @@ def certify_population(
         'bad-local-min'
     """
     start = time.perf_counter()
+    try:
+        return _certify(trap, precisions=precisions, literal=literal, start=start)
+    except BackendError as exc:  # an enclosure overflowed or came out NaN: nothing proved, say so
+        return Certificate(
+            verdict=Verdict.INCONCLUSIVE,
+            rigor="interval",
+            method="population-box",
+            reason=f"ball arithmetic failed: {exc}",
+            loss="unknown",
+            loss_lower=None,
+            loss_upper=None,
+            better_loss=None,
+            better_loss_upper=None,
+            gap_lower=None,
+            box_radius=None,
+            box_center=None,
+            proof_radius=None,
+            min_eigenvalue_bound=None,
+            witness=None,
+            witness_loss_upper=None,
+            seconds=time.perf_counter() - start,
+            diagnostics=None,
+            code="arithmetic-failed",
+        )
+
+
+def _certify(trap: PopulationTrap, *, precisions: Sequence[int], literal: bool, start: float) -> Certificate:
     rows = [list(r) for r in trap.point.layers[0].W]
     teacher = [list(r) for r in trap.population.teacher_rows]
     loss_ball = enclose_loss(rows, teacher)
@@ -495,8 +524,8 @@ def certify_population(
                 "near-critical-set",
                 steps=tuple(steps),
             )
-        lo = ball_bounds(loss_ball)[0]
-        found = _descent(rows, teacher, g_mid, lo)
+        # a point where the closed form is singular (parallel rows) has no loss enclosure: no witness
+        found = _descent(rows, teacher, g_mid, ball_bounds(loss_ball)[0]) if loss_ball.is_finite() else None
         witness: dict[str, Any] = {}
         descent = ""
         if found is not None:
@@ -504,7 +533,7 @@ def certify_population(
             witness = dict(witness=student_point(w_rows), witness_loss_upper=w_hi)
             descent = (
                 f"; the point x − t·∇F with t = {float(t):.3g} has population loss ≤ {float(w_hi):.17g}, "
-                f"below the point's ≥ {float(lo):.17g}"
+                f"below the point's ≥ {float(ball_bounds(loss_ball)[0]):.17g}"
             )
         return cert(
             Verdict.NOT_CRITICAL,
