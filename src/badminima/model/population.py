@@ -155,11 +155,11 @@ def sum_of_relus(n: int, k: int) -> Network:
 
 
 def data_summary(trap: object) -> str:
-    """What a trap is fitted to, in a few words: ``10 points`` for a finite dataset, ``N(0, I_7), a
-    7-7-1 teacher`` for a population trap (catalogue listings show both kinds)."""
+    """What a trap is fitted to, in a few words: ``10 points`` for a finite dataset, ``N(0, I_7),
+    teacher 7-7-1`` for a population trap (catalogue listings show both kinds)."""
     if isinstance(trap, PopulationTrap):
         teacher = "-".join(map(str, trap.population.teacher.widths))
-        return f"N(0, I_{trap.population.dimension}), a {teacher} teacher"
+        return f"N(0, I_{trap.population.dimension}), teacher {teacher}"
     return f"{trap.dataset.n_points} points"  # type: ignore[attr-defined]
 
 

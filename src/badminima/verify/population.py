@@ -10,7 +10,12 @@ could be parallel in B — and the Hessian is assembled from it in float64 enclo
 F(x̃) − g²/(2μ). The better point (the teacher, for a realisable one: loss 0) has its loss enclosed in
 balls, and the verdict is ``bad-local-min`` when it is provably below every loss in the stated box.
 
-Only minima are proved here; anything else is ``inconclusive`` with the reason.
+Saddles: the Krawczyk test (`badminima.verify.krawczyk`) on the same Hessian enclosure proves a unique
+critical point x* in the box, vᵀ∇²F v < 0 over the whole box proves x* is no local minimum, and a point
+x̃ + t·v whose loss is proved below every loss near x* is exhibited. A gradient entry whose ball excludes
+zero proves the given point not critical (with a lower point along −∇F), unless the point is a rounded
+critical point that could not be classified (``near-critical-set``, as for finite data). Anything else
+is ``inconclusive`` with the reason.
 """
 
 from __future__ import annotations
