@@ -142,7 +142,8 @@ def padded_teacher(population: Population, width: int, *, scale: Fraction = Frac
     n, extra = population.dimension, width - len(rows)
     if extra < 0 or extra > n - 1:
         raise InvalidModelError(
-            f"width: expected between {len(rows)} (the teacher's) and {len(rows) + n - 1} neurons, got {width}"
+            f"width: expected between {len(rows)} (the teacher's) and {len(rows) + n - 1} neurons, "
+            f"got {width}"
         )
     for j in range(1, extra + 1):
         rows.append([scale if i in (0, j) else Fraction(0) for i in range(n)])
