@@ -17,8 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from badminima import Dataset, Network, Point, Trap, dumps_trap, load_trap
 from badminima.cli import main

@@ -165,7 +165,7 @@ def _cmd_claims_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from badminima.claims import claim, claims
-    from badminima.claims.claim import ClaimError
+    from badminima.claims.checking import ClaimError
     from badminima.model.outputs import check_output_dir
     from badminima.progress import Progress
 

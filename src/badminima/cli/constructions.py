@@ -114,7 +114,7 @@ def _show_lines(args: argparse.Namespace) -> list[str]:
     from badminima.arithmetic import BallArithmetic, ExactArithmetic
     from badminima.constructions.sketch import sketch
     from badminima.landscape.evaluation import accuracy, exact_text
-    from badminima.landscape.loss import loss
+    from badminima.landscape.losses import loss
     from badminima.model.rational import format_rational
     from badminima.textformat import accuracy_text, annotate
 
@@ -184,7 +184,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from badminima.constructions.reproduce import reproduce
+    from badminima.constructions.reproduction import reproduce
 
     def progress(name: str) -> None:
         if not args.json and sys.stderr.isatty():

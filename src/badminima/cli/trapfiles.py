@@ -146,7 +146,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from badminima.model.population import PopulationTrap
     from badminima.model.trapfile import load_any_trap
     from badminima.progress import Heartbeat
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     if args.plot:
         from badminima.model.outputs import check_output_file
