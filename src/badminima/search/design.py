@@ -22,6 +22,7 @@ import torch
 from badminima.arithmetic.batch import Batch
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
+from badminima.model.rational import from_float
 from badminima.search.starts import Optimizer, Stopping, batch_losses, polish, train
 
 
@@ -47,7 +48,7 @@ def _exact(
     X: torch.Tensor, y: torch.Tensor, denominator: int, move_targets: bool, original: Dataset
 ) -> Dataset:
     def snap(v: float) -> Fraction:
-        return Fraction(round(v * denominator), denominator)
+        return from_float(v, "grid", denominator=denominator)
 
     inputs = [[snap(v) for v in row] for row in X.T.tolist()]
     targets = (
