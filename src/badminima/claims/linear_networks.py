@@ -66,6 +66,7 @@ from badminima.claims.claim import (
     Undecided,
     hunt,
 )
+from badminima.claims.minima import Candidate, Certified, MinimaSearch, certify_minima, find_minima
 from badminima.model.dataset import Dataset, Matrix
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -444,12 +445,9 @@ def examine_linear_minima(
     reason = linear_hypotheses(net, data)
     if reason is not None:
         return Skip(reason)
-    import numpy as np
-
     from badminima.arithmetic.exact import ExactArithmetic
     from badminima.landscape.loss import loss
-    from badminima.search.basins import landscape
-    from badminima.search.multistart import Optimizer, Stopping, multistart
+    from badminima.search.multistart import Optimizer, Stopping
     from badminima.verify.box import ball_bounds
 
     ref = reduced_rank_optimum(net, data)
@@ -466,19 +464,14 @@ def examine_linear_minima(
     tol = min(RELATIVE_TOLERANCE * scale, gap / 4)
     if tol < 1e-10 * scale:
         return Undecided(f"the gap to the next critical value ({gap:.3g}) is below float64 resolution")
-    ends = multistart(
-        net,
-        data,
-        starts,
-        seed=seed,
-        starts=None if initial is None else np.asarray(initial, dtype=float),
-        optimizer=Optimizer("adam", 0.05),
-        stopping=Stopping(max_steps=1000),
+    search = MinimaSearch(
+        starts, optimizer=Optimizer("adam", 0.05), stopping=Stopping(max_steps=1000), seed=seed
     )
-    seen = landscape(net, ends)
+    found = find_minima(net, data, search=search, initial=initial)
+    seen = found.landscape
     minima = [p for p in seen.points if p.index == 0]
     if record is not None:
-        record.starts += ends.k
+        record.starts += found.ends.k
         record.minima += len(minima)
         record.saddles += sum(1 for p in seen.points if p.index > 0)
         record.unsettled += seen.escaped + seen.diverged + seen.unconverged
@@ -495,23 +488,25 @@ def examine_linear_minima(
         return Agrees("every minimum reached L*")
     if record is not None:
         record.certified += 1
-    findings = []
-    for suspect in high:
+
+    def judge(suspect: Candidate) -> Finding:
         trap = Trap(
             net,
             data,
-            rationalise(net, ends.thetas[suspect.row]),
+            rationalise(net, suspect.theta.tolist()),
             better,
             name="linear-minimum-above-optimum",
             description=f"index-0 end point with loss {suspect.loss!r} > L* = {star!r}",
             source=f"badminima claims check linear-minima-are-global ({SOURCE_K})",
         )
-        finding = judge_minimum(trap)
-        if isinstance(finding, Found):
-            return finding
-        findings.append(finding)
+        return judge_minimum(trap)
+
+    suspects = [found.candidate(p) for p in high]
+    out: Certified[Finding] = certify_minima(judge, suspects, stop=lambda f: isinstance(f, Found))
+    if out.settled is not None:
+        return out.settled
     # Every suspect agreed (saddle or not critical), or the first one that could not be decided.
-    return next((f for f in findings if isinstance(f, Undecided)), findings[0])
+    return next((f for f in out.results if isinstance(f, Undecided)), out.results[0])
 
 
 def _run_minima(claim: Claim, settings: Settings, progress: Callable[[int, int], None] | None) -> Outcome:

@@ -36,6 +36,7 @@ from badminima.claims.claim import (
     Undecided,
     hunt,
 )
+from badminima.claims.minima import certify_minima
 
 SAFRAN_SHAMIR = "Safran & Shamir 2018, ICML (arXiv:1712.08968)"
 SAFRAN_YEHUDAI_SHAMIR = "Safran, Yehudai & Shamir 2021, COLT (arXiv:2006.01005), §4.2 experiments"
@@ -109,10 +110,9 @@ def examine_spurious(k: int, *, budget: Budget, tally: Tally) -> Finding:
     tally.spurious += ex.spurious_runs
     tally.unconverged += ex.unconverged_runs
     tally.by_k[k] = (ex.spurious_runs, ex.runs)
-    for m in ex.minima:
-        found = _certify_end(k, m.point.tolist())
-        if found is not None:
-            return Found(f"certified spurious local minimum found by GD at k = {k}", found)
+    found = certify_minima(lambda m: _certify_end(k, m.point.tolist()), ex.minima).settled
+    if found is not None:
+        return Found(f"certified spurious local minimum found by GD at k = {k}", found)
     if ex.spurious_runs:
         return Undecided(f"k = {k}: {ex.spurious_runs} GD run(s) ended at an uncertified spurious point")
     if ex.unconverged_runs:

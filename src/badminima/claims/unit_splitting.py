@@ -92,6 +92,7 @@ from badminima.claims.claim import (
     Undecided,
     hunt,
 )
+from badminima.claims.minima import Candidate, MinimaSearch, certify_minima, find_minima
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -337,31 +338,28 @@ def small_minimum(
     with ``start``, Newton-polish that point and certify the result."""
     import torch
 
-    from badminima.search.basins import landscape
-    from badminima.search.multistart import Stopping, multistart, polish
-    from badminima.search.shrink import to_point
+    from badminima.search.multistart import Stopping, polish
     from badminima.verify.certificate import Verdict
     from badminima.verify.certify import certify
 
     if start is None:
-        ends = multistart(network, dataset, starts, seed=0, stopping=Stopping(max_steps=TRAIN_STEPS))
-        minima = [
-            (ends.thetas[p.row], p.loss) for p in landscape(network, ends).minima if p.is_strict_minimum
-        ]
+        search = MinimaSearch(starts, stopping=Stopping(max_steps=TRAIN_STEPS))
+        minima = [c for c in find_minima(network, dataset, search=search).minima if _is_strict(c)]
     else:
         x0 = torch.tensor([[float(v)] for v in start.flatten()], dtype=torch.float64)
         theta, losses, _, min_eig, _ = polish(network, dataset, x0)
         ok = bool(min_eig[0] > 0)
-        minima = [(theta[:, 0].numpy(), float(losses[0]))] if ok else []
+        minima = [Candidate(network, theta[:, 0].numpy(), float(losses[0]))] if ok else []
     if not minima:
         return Skip("no finite, numerically strict minimum of the small network was found")
-    for theta_row, value in minima[:TRIES]:
+
+    def judge(candidate: Candidate) -> tuple[Trap, Certificate] | None:
         trap = Trap(
             network,
             dataset,
-            to_point(network, [float(t) for t in theta_row]),
+            candidate.point,
             name="unit-splitting-small-minimum",
-            description=f"a strict local minimum of the small network (float loss {value:.6g})",
+            description=f"a strict local minimum of the small network (float loss {candidate.loss:.6g})",
             source=SOURCE,
         )
         cert = certify(trap, probes=0)
@@ -372,7 +370,16 @@ def small_minimum(
             and cert.min_eigenvalue_bound is not None
         ):
             return trap, cert
-    return Skip("certify did not prove a strict local minimum of the small network")
+        return None
+
+    proved = certify_minima(judge, minima, tries=TRIES).settled
+    if proved is None:
+        return Skip("certify did not prove a strict local minimum of the small network")
+    return proved
+
+
+def _is_strict(candidate: Candidate) -> bool:
+    return candidate.critical is not None and candidate.critical.is_strict_minimum
 
 
 def _quadratic(ball: Any, M: Any, v: Sequence[Fraction]) -> Any:

@@ -65,6 +65,7 @@ from badminima.claims.claim import (
     Undecided,
     hunt,
 )
+from badminima.claims.minima import Candidate, MinimaSearch, certify_minima, find_minima
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -90,15 +91,18 @@ RANK_TOL = 1e-4
 1e-9) the theorem's own bound on the loss, (N/4)·(‖∇‖/σ_min)², then stays below `ZERO_LOSS`."""
 
 
-@dataclass(frozen=True)
-class Budget:
-    """How hard each example is searched: ``starts`` Adam runs of at most ``steps`` steps."""
-
-    starts: int
-    steps: int
+SEARCH = {"ci": (64, 500), "dev": (64, 1000), "thorough": (128, 2000)}
+"""How hard each example is searched, per profile: Adam runs from N(0, 1) starts, at most so many steps."""
 
 
-BUDGETS = {"ci": Budget(64, 500), "dev": Budget(64, 1000), "thorough": Budget(128, 2000)}
+def search(profile: str, *, seed: int = 0) -> MinimaSearch:
+    """The multistart of one example under ``profile``: `SEARCH`'s starts and steps, Adam at 0.05."""
+    from badminima.search.multistart import Init, Optimizer, Stopping
+
+    starts, steps = SEARCH[profile]
+    return MinimaSearch(
+        starts, Init("normal", 1.0), Optimizer("adam", lr=0.05), Stopping(max_steps=steps), seed=seed
+    )
 
 
 @dataclass
@@ -364,7 +368,7 @@ def examine_dlms(
     network: Network,
     dataset: Dataset,
     *,
-    budget: Budget = BUDGETS["ci"],
+    profile: str = "ci",
     seed: int = 0,
     rank_hypothesis: bool = True,
     tally: Tally | None = None,
@@ -373,9 +377,6 @@ def examine_dlms(
     multistart, and check every numerically differentiable local minimum. With ``rank_hypothesis`` False
     (``wide-leaky-relu-zero-error``: the noise-free reading without the rank condition, which is false)
     every DLM must have zero loss."""
-    from badminima.search.basins import landscape
-    from badminima.search.multistart import Init, Optimizer, Stopping, multistart
-
     tally = tally if tally is not None else Tally()
     if network.depth != 2 or network.activation != "leaky_relu":
         return Skip("not one hidden layer of leaky ReLUs")
@@ -384,24 +385,16 @@ def examine_dlms(
     n, d0, d1 = dataset.n_points, network.widths[0], network.widths[1]
     if n > d0 * d1:
         return Skip("N > d0·d1")
-    ends = multistart(
-        network,
-        dataset,
-        budget.starts,
-        init=Init("normal", 1.0),
-        optimizer=Optimizer("adam", lr=0.05),
-        stopping=Stopping(max_steps=budget.steps),
-        seed=seed,
-    )
-    seen = landscape(network, ends)
+    found = find_minima(network, dataset, search=search(profile, seed=seed))
     full = deficient = 0
-    for p in seen.minima:
+
+    def judge(p: Candidate) -> Found | Undecided | None:
+        nonlocal full, deficient
         tally.minima += 1
-        theta = ends.thetas[p.row]
-        signs = float_signs(network, dataset, theta)
+        signs = float_signs(network, dataset, p.theta)
         if signs is None:
             tally.at_kink += 1
-            continue
+            return None
         slopes = _slopes_from_signs(network, signs)
         assert slopes is not None
         rank = exact_rank(khatri_rao(slopes, dataset.X, bias=network.bias))
@@ -411,21 +404,25 @@ def examine_dlms(
             tally.worst_full_rank_loss = max(tally.worst_full_rank_loss, p.loss)
             if p.loss <= ZERO_LOSS:
                 tally.full_rank_zero += 1
-                continue
+                return None
         else:
             deficient += 1
             tally.deficient += 1
             tally.worst_deficient_loss = max(tally.worst_deficient_loss, p.loss)
             if p.loss <= ZERO_LOSS:
-                continue
+                return None
             tally.deficient_bad += 1
             if rank_hypothesis:
-                _certify_deficient(network, dataset, theta, tally)
-                continue
-        result = certify_dlm(network, dataset, theta, rank_hypothesis=rank_hypothesis)
+                _certify_deficient(network, dataset, p.theta, tally)
+                return None
+        result = certify_dlm(network, dataset, p.theta, rank_hypothesis=rank_hypothesis)
         if isinstance(result, Found):
             return result
         return Undecided(f"{network.describe()}, N = {n}: {result.label}")
+
+    settled = certify_minima(judge, found.minima).settled
+    if settled is not None:
+        return settled
     if full:
         return Agrees("every rank-N DLM reached has zero loss")
     if deficient:
@@ -469,16 +466,16 @@ def leaky_examples(draw: st.DrawFn) -> tuple[Network, Dataset]:
 
 
 def _run_leaky(claim: Claim, settings: Settings, progress: Callable[[int, int], None] | None) -> Outcome:
-    budget = BUDGETS[settings.profile]
+    starts, steps = SEARCH[settings.profile]
     tally = Tally()
     h: Hunt[tuple[Network, Dataset]] = hunt(
         leaky_examples(),
-        lambda ex: examine_dlms(ex[0], ex[1], budget=budget, tally=tally),
+        lambda ex: examine_dlms(ex[0], ex[1], profile=settings.profile, tally=tally),
         settings,
         progress=progress,
     )
     evidence = [
-        f"numerical evidence: per example {budget.starts} Adam starts (≤ {budget.steps} steps), end points "
+        f"numerical evidence: per example {starts} Adam starts (≤ {steps} steps), end points "
         f"polished to critical points (gradient < 1e-9) and clustered modulo symmetry; a minimum is a "
         f"cluster of Hessian index 0",
         f"{tally.minima} numerical minima: {tally.minima - tally.at_kink} differentiable (every "
@@ -509,10 +506,10 @@ does the same (an open set of datasets), so "almost every dataset" does not save
 
 
 def _run_literal(claim: Claim, settings: Settings, progress: Callable[[int, int], None] | None) -> Outcome:
-    budget = BUDGETS[settings.profile]
+    starts, steps = SEARCH[settings.profile]
     h: Hunt[tuple[Network, Dataset]] = hunt(
         leaky_examples(),
-        lambda ex: examine_dlms(ex[0], ex[1], budget=budget, rank_hypothesis=False),
+        lambda ex: examine_dlms(ex[0], ex[1], profile=settings.profile, rank_hypothesis=False),
         settings,
         explicit=[(HAND_NETWORK, HAND_DATA)],
         progress=progress,
@@ -520,7 +517,7 @@ def _run_literal(claim: Claim, settings: Settings, progress: Callable[[int, int]
     evidence = [
         "the first example is the hand one: 1-2-1 leaky ReLU (slope 1/10), no biases, x = (1, 2), "
         "y = (1, 3); then drawn one-hidden-layer leaky-ReLU networks with N ≤ d0·d1",
-        f"per example {budget.starts} Adam starts (≤ {budget.steps} steps), polished and clustered; each "
+        f"per example {starts} Adam starts (≤ {steps} steps), polished and clustered; each "
         "numerical DLM with loss > 0 is snapped to the exact least-squares point of its activation region "
         "and handed to `certify`; a counterexample is a certified local minimum with no pre-activation "
         "exactly 0 (a DLM, exact signs), a proved positive loss and N ≤ d0·d1",
@@ -645,7 +642,7 @@ def examine_critical(
     network: Network,
     dataset: Dataset,
     *,
-    budget: Budget = BUDGETS["ci"],
+    profile: str = "ci",
     seed: int = 0,
     rank_hypothesis: bool = True,
     tally: CriticalTally | None = None,
@@ -653,9 +650,6 @@ def examine_critical(
     """One example of ``wide-layer-critical-global``: Skip unless the hypotheses hold, then multistart and
     check every critical end point (any Hessian index) whose F has numerical rank N."""
     import numpy as np
-
-    from badminima.search.basins import landscape
-    from badminima.search.multistart import Init, Optimizer, Stopping, multistart
 
     tally = tally if tally is not None else CriticalTally()
     if network.depth < 2 or network.activation not in ("sigmoid", "tanh"):
@@ -667,26 +661,18 @@ def examine_critical(
         return Skip("last hidden width < N − 1")
     if len(set(dataset.X)) < n:
         return Skip("repeated inputs")
-    ends = multistart(
-        network,
-        dataset,
-        budget.starts,
-        init=Init("normal", 1.0),
-        optimizer=Optimizer("adam", lr=0.05),
-        stopping=Stopping(max_steps=budget.steps),
-        seed=seed,
-    )
-    seen = landscape(network, ends)
+    found = find_minima(network, dataset, search=search(profile, seed=seed))
     full = 0
-    for p in seen.points:
+
+    def judge(p: Candidate) -> Found | Undecided | None:
+        nonlocal full
         tally.critical += 1
-        theta = ends.thetas[p.row]
-        is_full, sigma = feature_rank(feature_matrix(network, dataset, theta))
+        is_full, sigma = feature_rank(feature_matrix(network, dataset, p.theta))
         if not is_full:
             tally.deficient += 1
             tally.deficient_bad += int(p.loss > ZERO_LOSS)
             if rank_hypothesis or p.loss <= ZERO_LOSS:
-                continue
+                return None
         else:
             full += 1
             tally.full_rank += 1
@@ -694,11 +680,15 @@ def examine_critical(
             tally.worst_full_rank_loss = max(tally.worst_full_rank_loss, p.loss)
             if p.loss <= ZERO_LOSS:
                 tally.full_rank_zero += 1
-                continue
-        result = certify_critical(network, dataset, np.asarray(theta), rank_hypothesis=rank_hypothesis)
+                return None
+        result = certify_critical(network, dataset, np.asarray(p.theta), rank_hypothesis=rank_hypothesis)
         if isinstance(result, Found):
             return result
         return Undecided(f"{network.describe()}, N = {n}: {result.label}")
+
+    settled = certify_minima(judge, found.points).settled
+    if settled is not None:
+        return settled
     if full:
         return Agrees("every rank-N critical point reached has zero loss")
     return Agrees("no rank-N critical point reached (vacuous)")
@@ -726,17 +716,17 @@ def wide_examples(draw: st.DrawFn) -> tuple[Network, Dataset]:
 
 
 def _run_wide(claim: Claim, settings: Settings, progress: Callable[[int, int], None] | None) -> Outcome:
-    budget = BUDGETS[settings.profile]
+    starts, steps = SEARCH[settings.profile]
     tally = CriticalTally()
     h: Hunt[tuple[Network, Dataset]] = hunt(
         wide_examples(),
-        lambda ex: examine_critical(ex[0], ex[1], budget=budget, tally=tally),
+        lambda ex: examine_critical(ex[0], ex[1], profile=settings.profile, tally=tally),
         settings,
         progress=progress,
     )
     sigma = "n/a" if math.isinf(tally.smallest_full_sigma) else f"{tally.smallest_full_sigma:.3g}"
     evidence = [
-        f"numerical evidence: per example {budget.starts} Adam starts (≤ {budget.steps} steps), end points "
+        f"numerical evidence: per example {starts} Adam starts (≤ {steps} steps), end points "
         f"polished to critical points of any index (gradient < 1e-9) and clustered modulo symmetry",
         f"{tally.critical} critical point(s); F = [σ(Z), 1] of the last hidden layer counts as rank N when "
         f"σ_min(F) > {RANK_TOL:g}·max(1, σ_max(F))",
