@@ -13,6 +13,7 @@ from badminima.claims.claim import (
     Undecided,
     hunt,
 )
+from badminima.claims.prooffiles import ClaimFile, write_claim_files
 from badminima.claims.registry import claim, claims
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "CertifiedTrap",
     "Claim",
     "ClaimError",
+    "ClaimFile",
     "Found",
     "Hunt",
     "Outcome",
@@ -29,4 +31,5 @@ __all__ = [
     "claim",
     "claims",
     "hunt",
+    "write_claim_files",
 ]

@@ -1,56 +1,13 @@
-"""Wide networks: at a critical point where a layer's features have rank N, the training error is zero.
-
-Both claims here rest on one piece of linear algebra. When the gradient of the square loss with respect
-to some of the parameters is ``(2/N)·Gᵀe`` for a matrix G with N rows (e = f(X) − y the residuals), and
-G has rank N, a zero gradient forces ``e = 0``: zero training error, a global minimum.
-
-**Soudry & Carmon 2016** (arXiv:1605.08361, the one-hidden-layer theorem): a network with d1 leaky-ReLU
-units (slope s on the negative side), identity output and square loss. At a point where no pre-activation
-is 0 — a *differentiable* point — unit j takes slope ``a_ij ∈ {1, s}`` on point i, the activation region
-is locally constant, and ``f_i = Σ_j v_j a_ij (w_j·x_i + b_j) + c``. So
-``∂L/∂w_j = (2/N)·v_j·Σ_i e_i a_ij x_i`` (and ``∂L/∂b_j`` the same with x_i replaced by 1, ``∂L/∂c =
-(2/N)·Σ_i e_i``). At a differentiable local minimum (DLM) even a unit with ``v_j = 0`` has
-``Σ_i e_i a_ij x̃_i = 0`` (x̃_i = (x_i, 1) with biases): otherwise move ``w_j`` (free while v_j = 0: the loss
-does not change) so that ``w̃_j·Σ_i e_i a_ij x̃_i ≠ 0``, then move v_j, whose derivative is now non-zero,
-and the loss drops arbitrarily close to the point. Hence ``Gᵀe = 0`` with the Khatri–Rao matrix
-
-    G = [a_1 ∘ X̃, …, a_d1 ∘ X̃, 1]   (N × (d1·(d0 + 1) + 1) with biases, N × d1·d0 without),
-
-row i being ``(a_i1 x̃_i, …, a_id1 x̃_i, 1)``, and rank G = N gives e = 0. The paper multiplies each slope
-a_ij by a dropout-like random factor ε_ij, which makes G of rank N at *every* pattern for almost every
-(X, ε) once N ≤ d0·d1. Our networks carry no such noise, so two claims split the statement:
-``wide-leaky-relu-zero-error`` reads it literally on plain networks and is refuted by a certified DLM
-with positive loss (kind "certified", expected "counterexample"); ``wide-leaky-relu-full-rank-zero-error``
-adds rank G = N as a hypothesis, checked at each minimum exactly (the pattern's slopes and the data are
-rationals) — by the lemma above it cannot fail, so it checks the machinery, not the paper. Minima where
-the rank fails are counted apart there: without the noise they can have positive loss. Example
-(`HAND_NETWORK`, `HAND_DATA`): 1-2-1 without biases on x = (1, 2), y = (1, 3); both points are positive,
-each unit has one slope on both, f(x) = c·x, and every DLM sits at the least-squares slope c = 7/5 with
-loss 1/10 although N = 2 ≤ d0·d1 = 2.
-
-**Nguyen & Hein 2017** (ICML, "The loss surface of deep and wide neural networks", main result): square
-loss, an analytic strictly increasing activation; if hidden layer k has n_k ≥ N − 1 units, every
-critical point at which ``F_k = [σ(Z_k), 1]`` (N × (n_k + 1), the layer's features and the ones column)
-has rank N and the later layers' weights have full column rank is a global minimum. We take k as the
-last hidden layer, where the later-layers condition is empty: the gradient with respect to the output
-layer is ``(2/N)·F_kᵀE``, so rank F_k = N and a zero gradient give E = 0.
-
-The full-rank and the Nguyen & Hein checks are numerical (``kind="numerical"``): multistart end points,
-polished to critical points and clustered modulo symmetry. An end point that would break a claim is
-handed to `certify`, and only a certified critical point with a proved positive loss and a proved rank N
-counts as a counterexample. The literal claim's counterexample is certified the same way, without the
-rank condition.
-"""
+"""Wide networks, the claims: examining one example (multistart, then certify the end points that would
+break a claim) and running the three claims (`CLAIMS`)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
-
-from hypothesis import strategies as st
 
 from badminima.claims.claim import (
     Agrees,
@@ -68,14 +25,23 @@ from badminima.claims.claim import (
 from badminima.claims.minima import Candidate, MinimaSearch, certify_minima, find_minima
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
-from badminima.model.point import Layer, Point
 from badminima.model.trap import Trap
-from badminima.strategies import datasets, networks
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from badminima.verify.certificate import Certificate
+from badminima.claims.wide_networks.maths import (
+    KINK_MARGIN,
+    RANK_TOL,
+    exact_rank,
+    feature_matrix,
+    feature_rank,
+    float_signs,
+    khatri_rao,
+    proved_full_rank,
+    slopes_from_signs,
+    snap_to_least_squares,
+)
+from badminima.claims.wide_networks.strategies import HAND_DATA, HAND_NETWORK, leaky_examples, wide_examples
 
 SOUDRY = "Soudry & Carmon 2016, arXiv:1605.08361"
 NGUYEN = "Nguyen & Hein 2017, ICML (arXiv:1704.08045)"
@@ -83,19 +49,12 @@ NGUYEN = "Nguyen & Hein 2017, ICML (arXiv:1704.08045)"
 ZERO_LOSS = 1e-8
 """An end point's loss counts as zero at or below this (polished zero-loss end points sit near 1e-25)."""
 
-KINK_MARGIN = 1e-6
-"""A float end point is differentiable when every |pre-activation| exceeds this times 1 + max |z|."""
-
-RANK_TOL = 1e-4
-"""F counts as rank N when σ_min(F) > RANK_TOL·max(1, σ_max(F)). At a critical end point (gradient below
-1e-9) the theorem's own bound on the loss, (N/4)·(‖∇‖/σ_min)², then stays below `ZERO_LOSS`."""
-
 
 SEARCH = {"ci": (64, 500), "dev": (64, 1000), "thorough": (128, 2000)}
 """How hard each example is searched, per profile: Adam runs from N(0, 1) starts, at most so many steps."""
 
 
-def search(profile: str, *, seed: int = 0) -> MinimaSearch:
+def minima_search(profile: str, *, seed: int = 0) -> MinimaSearch:
     """The multistart of one example under ``profile``: `SEARCH`'s starts and steps, Adam at 0.05."""
     from badminima.search.multistart import Init, Optimizer, Stopping
 
@@ -121,197 +80,6 @@ class Tally:
     certified_deficient: str | None = None
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Soudry & Carmon: the Khatri–Rao matrix of a leaky-ReLU slope pattern
-
-
-def khatri_rao(
-    slopes: Sequence[Sequence[Fraction]], X: Sequence[Sequence[Fraction]], *, bias: bool
-) -> list[list[Fraction]]:
-    """The N rows of G: row i is ``(a_i1·x̃_i, …, a_id1·x̃_i)``, followed by 1 with biases, where
-    ``slopes[i][j] = a_ij`` and ``x̃_i = (x_i, 1)`` with biases, ``x_i`` without.
-
-    Example:
-        >>> F = Fraction
-        >>> khatri_rao([[F(1), F(1, 2)]], [[F(3)]], bias=True)
-        [[Fraction(3, 1), Fraction(1, 1), Fraction(3, 2), Fraction(1, 2), Fraction(1, 1)]]
-    """
-    rows = []
-    for a, x in zip(slopes, X, strict=True):
-        xt = [*x, Fraction(1)] if bias else list(x)
-        row = [aj * v for aj in a for v in xt]
-        rows.append([*row, Fraction(1)] if bias else row)
-    return rows
-
-
-def exact_rank(rows: Sequence[Sequence[Fraction]]) -> int:
-    """The rank of a rational matrix, exactly (fraction-free elimination in FLINT)."""
-    import flint
-
-    if not rows or not rows[0]:
-        return 0
-    m = flint.fmpq_mat(
-        len(rows), len(rows[0]), [flint.fmpq(v.numerator, v.denominator) for r in rows for v in r]
-    )
-    return int(m.rref()[1])
-
-
-def _slopes_from_signs(network: Network, signs: Sequence[Sequence[int]]) -> list[list[Fraction]] | None:
-    """``a[i][j]`` from the signs ``signs[j][i]`` of unit j on point i; None at a kink (a zero sign)."""
-    neg = network.negative_slope
-    assert neg is not None
-    if any(s == 0 for unit in signs for s in unit):
-        return None
-    n = len(signs[0])
-    return [[Fraction(1) if unit[i] > 0 else neg for unit in signs] for i in range(n)]
-
-
-def _float_pre_activations(network: Network, dataset: Dataset, theta: Any) -> list[np.ndarray]:
-    """Hidden pre-activations (units, N) of every hidden layer at a float point: the package's own
-    forward pass in float64."""
-    import torch
-
-    from badminima.arithmetic.floating import FloatArithmetic
-    from badminima.landscape.forward import forward, unflatten
-
-    arith = FloatArithmetic()
-    inputs = arith.matrix(list(zip(*dataset.X, strict=True)))
-    flat = torch.as_tensor(theta, dtype=torch.float64)
-    fwd = forward(network, unflatten(network, flat), inputs, arith=arith)
-    return [z.numpy() for z in fwd.z[:-1]]
-
-
-def feature_matrix(network: Network, dataset: Dataset, theta: Any) -> np.ndarray:
-    """``F = [a, 1]`` (N × (n + 1)): the last hidden layer's activations and the ones column."""
-    import numpy as np
-    import torch
-
-    from badminima.arithmetic.floating import FloatArithmetic
-    from badminima.landscape.forward import forward, unflatten
-
-    arith = FloatArithmetic()
-    inputs = arith.matrix(list(zip(*dataset.X, strict=True)))
-    flat = torch.as_tensor(theta, dtype=torch.float64)
-    a = forward(network, unflatten(network, flat), inputs, arith=arith).a[-1].numpy()
-    return np.hstack([a.T, np.ones((dataset.n_points, 1))])
-
-
-def float_signs(network: Network, dataset: Dataset, theta: Any) -> list[list[int]] | None:
-    """Signs (units × N) of the first hidden layer's pre-activations at a float point, or None when one
-    is within `KINK_MARGIN` of its kink (not numerically differentiable there)."""
-    import numpy as np
-
-    z = _float_pre_activations(network, dataset, theta)[0]
-    margin = KINK_MARGIN * (1 + float(np.max(np.abs(z))))
-    if float(np.min(np.abs(z))) <= margin:
-        return None
-    return [[1 if v > 0 else -1 for v in row] for row in z]
-
-
-def _solve_columns(cols: Sequence[Sequence[Fraction]], target: Sequence[Fraction]) -> list[Fraction] | None:
-    """Exact coefficients z with ``Σ z_j cols[j] = target`` using independent columns only (zero on the
-    others), or None when ``target`` is outside their span."""
-    from badminima.arithmetic.least_squares import least_squares
-
-    z, fitted = least_squares(cols, target)
-    return z if fitted == list(target) else None
-
-
-def projection(cols: Sequence[Sequence[Fraction]], y: Sequence[Fraction]) -> list[Fraction]:
-    """The exact orthogonal projection of ``y`` onto the span of ``cols`` (rank-deficient spans allowed)."""
-    from badminima.arithmetic.least_squares import least_squares
-
-    return least_squares(cols, y)[1]
-
-
-def snap_to_least_squares(network: Network, dataset: Dataset, theta: Any) -> Point | None:
-    """An exact point with the activation pattern of the float point ``theta`` whose predictions are the
-    exact projection of y onto the span of G: a DLM by construction (see the module docstring), whose
-    loss `certify` proves minimal by least squares over the region. None when ``theta`` is at a kink,
-    the network is not one hidden layer with one output, or the exact point leaves the pattern.
-
-    The linearised coefficients ``c_j = v_j·(w_j, b_j)`` and c of the rationalised point get an exact
-    correction, the least-squares one on independent columns of G, that moves ``G c`` onto the
-    projection (small when ``theta`` is near a DLM); then ``(w_j, b_j) = ±c_j / v_j`` with ``±v_j``, the
-    sign that keeps unit j's pattern. Units whose ``|v_j|`` is below 1e-8·max |v| get ``v_j = 0``.
-
-    The package's `badminima.search.snap.snap` is the same least-squares correction and is tried first.
-    It keeps every output weight and refuses a zero ``v_j`` and a correction that leaves the region; the
-    code below covers those two cases: a (nearly) dead output weight set to 0 while the projection still
-    uses the unit's columns (a DLM needs Gᵀe = 0 for them too), and the sign flip ``(−v_j, −w̃_j)``.
-    """
-    from badminima.landscape.regions import region_of
-    from badminima.search.shrink import to_point
-    from badminima.search.snap import snap
-
-    if network.depth != 2 or network.widths[-1] != 1 or not network.is_piecewise_linear:
-        return None
-    start = to_point(network, theta)
-    if network.loss == "mse" and network.output == "identity":
-        snapped = snap(network, dataset, start)
-        if snapped is not None:
-            return snapped
-    region = region_of(network, dataset, start)
-    slopes = _slopes_from_signs(network, region.signs[0])
-    if slopes is None:
-        return None
-    d0, d1 = network.widths[0], network.widths[1]
-    hidden, out = start.layers
-    G = khatri_rao(slopes, dataset.X, bias=network.bias)
-    n = dataset.n_points
-    cols = [[G[i][j] for i in range(n)] for j in range(len(G[0]))]
-    per = d0 + (1 if network.bias else 0)
-    v = [out.W[0][j] for j in range(d1)]
-    top = max(abs(float(x)) for x in v)
-    keep = [abs(float(x)) > 1e-8 * top for x in v]
-    c: list[Fraction] = []
-    for j in range(d1):
-        wt = [*hidden.W[j], *((hidden.b or ())[j : j + 1])]
-        c += [v[j] * w if keep[j] else Fraction(0) for w in wt]
-    if network.bias:
-        assert out.b is not None
-        c.append(out.b[0])
-    p = projection(cols, [row[0] for row in dataset.y])
-    fitted = [sum((c[k] * cols[k][i] for k in range(len(c))), Fraction(0)) for i in range(n)]
-    free = [k for k in range(len(c)) if k // per >= d1 or keep[k // per]]
-    dz = _solve_columns([cols[k] for k in free], [pi - fi for pi, fi in zip(p, fitted, strict=True)])
-    if dz is None:
-        return None
-    for k, dk in zip(free, dz, strict=True):
-        c[k] += dk
-    W1, b1, v2 = [], [], []
-    for j in range(d1):
-        if keep[j]:
-            wt = [ck / v[j] for ck in c[j * per : (j + 1) * per]]
-            vj = v[j]
-            if _unit_signs(wt, dataset, bias=network.bias) != list(region.signs[0][j]):
-                # c_j = v_j·w̃_j is also (−v_j)·(−w̃_j): the other sign may lie in the region.
-                wt, vj = [-x for x in wt], -vj
-            v2.append(vj)
-        else:
-            wt = [*hidden.W[j], *((hidden.b or ())[j : j + 1])]
-            v2.append(Fraction(0))
-        W1.append(tuple(wt[:d0]))
-        b1.append(wt[d0] if network.bias else None)
-    point = Point(
-        (
-            Layer(tuple(W1), tuple(b for b in b1 if b is not None) if network.bias else None),
-            Layer((tuple(v2),), (c[-1],) if network.bias else None),
-        )
-    )
-    return point if region_of(network, dataset, point).signs == region.signs else None
-
-
-def _unit_signs(wt: Sequence[Fraction], dataset: Dataset, *, bias: bool) -> list[int]:
-    """Exact signs of one unit's pre-activation ``w·x_i (+ b)`` on every point (``wt = (w, b)``)."""
-    d0 = dataset.input_dim
-    out = []
-    for x in dataset.X:
-        z = sum((w * xm for w, xm in zip(wt[:d0], x, strict=True)), wt[d0] if bias else Fraction(0))
-        out.append((z > 0) - (z < 0))
-    return out
-
-
 def certify_dlm(
     network: Network, dataset: Dataset, theta: Any, *, rank_hypothesis: bool = True
 ) -> Found | Undecided:
@@ -333,7 +101,7 @@ def certify_dlm(
         if point is None:
             continue
         region = region_of(network, dataset, point)
-        slopes = _slopes_from_signs(network, region.signs[0])
+        slopes = slopes_from_signs(network, region.signs[0])
         if slopes is None:
             why.append(f"{how}: {len(region.kinks)} pre-activation(s) exactly 0 (not a DLM)")
             continue
@@ -385,7 +153,7 @@ def examine_dlms(
     n, d0, d1 = dataset.n_points, network.widths[0], network.widths[1]
     if n > d0 * d1:
         return Skip("N > d0·d1")
-    found = find_minima(network, dataset, search=search(profile, seed=seed))
+    found = find_minima(network, dataset, search=minima_search(profile, seed=seed))
     full = deficient = 0
 
     def judge(p: Candidate) -> Found | Undecided | None:
@@ -395,7 +163,7 @@ def examine_dlms(
         if signs is None:
             tally.at_kink += 1
             return None
-        slopes = _slopes_from_signs(network, signs)
+        slopes = slopes_from_signs(network, signs)
         assert slopes is not None
         rank = exact_rank(khatri_rao(slopes, dataset.X, bias=network.bias))
         if rank == n:
@@ -445,26 +213,6 @@ def _certify_deficient(network: Network, dataset: Dataset, theta: Any, tally: Ta
         )
 
 
-@st.composite
-def leaky_examples(draw: st.DrawFn) -> tuple[Network, Dataset]:
-    """One hidden layer of 1–3 leaky ReLUs on 1–3 inputs, one identity output, square loss, with or
-    without biases; 2–6 distinct float-valued points (generic data: the theorem holds almost everywhere)."""
-    net = draw(
-        networks(
-            activations=("leaky_relu",),
-            min_hidden_layers=1,
-            max_hidden_layers=1,
-            max_width=3,
-            max_inputs=3,
-            max_outputs=1,
-            outputs=("identity",),
-            losses=("mse",),
-        )
-    )
-    data = draw(datasets(net, min_points=2, max_points=6, numbers="float", task="regression"))
-    return net, data
-
-
 def _run_leaky(claim: Claim, settings: Settings, progress: Callable[[int, int], None] | None) -> Outcome:
     starts, steps = SEARCH[settings.profile]
     tally = Tally()
@@ -497,14 +245,6 @@ def _run_leaky(claim: Claim, settings: Settings, progress: Callable[[int, int], 
     return h.outcome(claim, evidence=evidence)
 
 
-HAND_NETWORK = Network((1, 2, 1), "leaky_relu", bias=False, leaky_slope=Fraction(1, 10))
-HAND_DATA = Dataset.of([[1], [2]], [[1], [3]])
-"""The hand counterexample to the noise-free reading: both inputs positive, so in the region where both
-units are positive on both points f(x) = c·x, and the least-squares slope c = 7/5 leaves loss 1/10 at a
-DLM although N = 2 ≤ d0·d1 = 2 (rank G = 1). Every (x, y) with x_1, x_2 > 0 and y not proportional to x
-does the same (an open set of datasets), so "almost every dataset" does not save the noise-free reading."""
-
-
 def _run_literal(claim: Claim, settings: Settings, progress: Callable[[int, int], None] | None) -> Outcome:
     starts, steps = SEARCH[settings.profile]
     h: Hunt[tuple[Network, Dataset]] = hunt(
@@ -528,53 +268,6 @@ def _run_literal(claim: Claim, settings: Settings, progress: Callable[[int, int]
         "has such a DLM for the hand network (hand argument: f(x) = c·x in the all-positive region)",
     ]
     return h.outcome(claim, evidence=evidence)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Nguyen & Hein: the feature matrix of a wide layer
-
-
-def feature_rank(F: np.ndarray) -> tuple[bool, float]:
-    """Whether F (N rows) has numerical rank N (σ_min > `RANK_TOL`·max(1, σ_max)), and σ_min."""
-    import numpy as np
-
-    n = F.shape[0]
-    if F.shape[1] < n:
-        return False, 0.0
-    s = np.linalg.svd(F, compute_uv=False)
-    return bool(s[n - 1] > RANK_TOL * max(1.0, float(s[0]))), float(s[n - 1])
-
-
-def proved_full_rank(network: Network, dataset: Dataset, center: Point, radius: Fraction) -> bool:
-    """True when F = [σ(Z), 1] of the last hidden layer is proved to have rank N at every point of the box
-    ``center ± radius`` (∞-norm): some N × N minor's determinant, enclosed in ball arithmetic over the
-    whole box, excludes 0. False when that could not be shown (not a proof of a lower rank)."""
-    import flint
-    import numpy as np
-
-    from badminima.arithmetic.ball import BallArithmetic
-    from badminima.landscape.forward import forward, unflatten
-    from badminima.landscape.problem import prepare
-
-    n = dataset.n_points
-    if network.widths[-2] + 1 < n:
-        return False
-    ball = BallArithmetic(128)
-    prob = prepare(network, dataset, center, arith=ball)
-    with ball.context():
-        rad = ball.constant(radius).upper()
-        flat = ball.vector([v + flint.arb(0, rad) for v in prob.flat])
-        a = forward(network, unflatten(network, flat), prob.inputs, arith=ball).a[-1]
-        cols = [[a[u, i] for i in range(n)] for u in range(network.widths[-2])]
-        cols.append([ball.constant(Fraction(1))] * n)
-        mid = np.array([[float(c[i].mid()) for c in cols] for i in range(n)])
-        # Column choice is a heuristic (QR with pivoting on the midpoints); the proof is the enclosure.
-        import scipy.linalg
-
-        _, _, perm = scipy.linalg.qr(mid, pivoting=True)
-        chosen = sorted(int(j) for j in perm[:n])
-        minor = flint.arb_mat(n, n, [cols[j][i] for i in range(n) for j in chosen])
-        return ball.sign(minor.det()) in (-1, 1)
 
 
 def certify_critical(
@@ -661,7 +354,7 @@ def examine_critical(
         return Skip("last hidden width < N − 1")
     if len(set(dataset.X)) < n:
         return Skip("repeated inputs")
-    found = find_minima(network, dataset, search=search(profile, seed=seed))
+    found = find_minima(network, dataset, search=minima_search(profile, seed=seed))
     full = 0
 
     def judge(p: Candidate) -> Found | Undecided | None:
@@ -692,27 +385,6 @@ def examine_critical(
     if full:
         return Agrees("every rank-N critical point reached has zero loss")
     return Agrees("no rank-N critical point reached (vacuous)")
-
-
-@st.composite
-def wide_examples(draw: st.DrawFn) -> tuple[Network, Dataset]:
-    """Sigmoid or tanh networks with one or two hidden layers (the last of 1–4 units) on 1–2 inputs, 1–2
-    identity outputs, square loss, biases; 2–5 distinct float-valued points."""
-    net = draw(
-        networks(
-            activations=("sigmoid", "tanh"),
-            min_hidden_layers=1,
-            max_hidden_layers=2,
-            max_width=4,
-            max_inputs=2,
-            max_outputs=2,
-            outputs=("identity",),
-            losses=("mse",),
-            bias=True,
-        )
-    )
-    data = draw(datasets(net, min_points=2, max_points=5, numbers="float", task="regression"))
-    return net, data
 
 
 def _run_wide(claim: Claim, settings: Settings, progress: Callable[[int, int], None] | None) -> Outcome:
