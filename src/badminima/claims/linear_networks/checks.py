@@ -103,6 +103,7 @@ def examine_linear_minima(
     polished and clustered; every index-0 end point must be at L*, and one that is not is certified.
 
     Example:
+        >>> from badminima.model import Dataset, Network
         >>> net = Network((2, 1, 2), "identity", bias=False)
         >>> data = Dataset.of([[1, 0], [0, 1], [1, 1]], [[3, 0], [0, 1], [2, 2]])
         >>> examine_linear_minima(LinearProblem(net, data)).label  # doctest: +SKIP
