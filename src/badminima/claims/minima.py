@@ -1,8 +1,8 @@
 """The claims' shared pipeline: find local minima numerically, then certify them one by one.
 
 A claim that a bad minimum would refute (or witness) looks for one the same way: multistart from random
-points (`badminima.search.multistart`), end points Newton-polished and clustered modulo symmetry with
-their Hessian indices (`badminima.search.basins.landscape`) — `find_minima` — then the end points the
+points (`badminima.search.starts`), end points Newton-polished and clustered modulo symmetry with
+their Hessian indices (`badminima.search.basins.survey`) — `find_minima` — then the end points the
 claim cares about, in the claim's order, each made exact and handed to the claim's own judgement until
 one settles the question — `certify_minima`. The judgement (which certificate refutes, which agrees)
 stays with the claim; the population claims feed `certify_minima` from their own engine.
@@ -23,26 +23,26 @@ if TYPE_CHECKING:
 
     from badminima.model.dataset import Dataset
     from badminima.search.basins import CriticalPoint, Landscape
-    from badminima.search.multistart import Ends, Init, Optimizer, Stopping
+    from badminima.search.starts import Ends, Init, Optimizer, Stopping
 
 C = TypeVar("C")
 R = TypeVar("R")
 
 
 def _default_init() -> Init:
-    from badminima.search.multistart import Init
+    from badminima.search.starts import Init
 
     return Init()
 
 
 def _default_optimizer() -> Optimizer:
-    from badminima.search.multistart import Optimizer
+    from badminima.search.starts import Optimizer
 
     return Optimizer()
 
 
 def _default_stopping() -> Stopping:
-    from badminima.search.multistart import Stopping
+    from badminima.search.starts import Stopping
 
     return Stopping()
 
@@ -73,7 +73,7 @@ class Candidate:
     @property
     def point(self) -> Point:
         """``theta`` as an exact point: each entry the shortest decimal that reads back as the float."""
-        from badminima.search.shrink import to_point
+        from badminima.search.shrinking import to_point
 
         return to_point(self.network, self.theta.tolist())
 
@@ -128,7 +128,7 @@ def find_minima(
 
     Example:
         >>> from badminima.constructions import construction
-        >>> from badminima.search.multistart import Stopping
+        >>> from badminima.search.starts import Stopping
         >>> trap = construction("relu-blind-spot").build()
         >>> search = MinimaSearch(8, stopping=Stopping(max_steps=500))
         >>> found = find_minima(trap.network, trap.dataset, search=search)
@@ -139,8 +139,8 @@ def find_minima(
     """
     import numpy as np
 
-    from badminima.search.basins import landscape
-    from badminima.search.multistart import multistart
+    from badminima.search.basins import survey
+    from badminima.search.starts import multistart
 
     ends = multistart(
         network,
@@ -152,7 +152,7 @@ def find_minima(
         seed=search.seed,
         starts=None if initial is None else np.asarray(initial, dtype=float),
     )
-    return NumericalMinima(network, ends, landscape(network, ends))
+    return NumericalMinima(network, ends, survey(network, ends))
 
 
 @dataclass(frozen=True)

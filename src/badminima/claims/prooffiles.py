@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from badminima.claims.claim import CertifiedTrap, Claim, Outcome
+from badminima.claims.checking import CertifiedTrap, Claim, Outcome
 
 
 class ClaimFile(NamedTuple):

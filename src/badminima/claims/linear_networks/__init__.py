@@ -32,8 +32,8 @@ Two claims, checked two ways:
   ℚ), ``L*`` is computed from Σ's characteristic polynomial with rigorous root isolation (flint arb,
   128 bits) — never through the network — and confirmed by the exact loss of a rational point next to
   the reduced-rank solution (eigenvectors by mpmath at 50 digits). Gradient descent from random starts
-  (`badminima.search.multistart`), Newton-polished and clustered with Hessian indices
-  (`badminima.search.basins.landscape`), must reach ``L*`` at every end point of index 0; an index-0
+  (`badminima.search.starts`), Newton-polished and clustered with Hessian indices
+  (`badminima.search.basins.survey`), must reach ``L*`` at every end point of index 0; an index-0
   end point clearly above ``L*`` is rationalised and handed to `certify` with the reduced-rank point as
   the better point: a certified bad local minimum would refute the claim. Evidence, not proof.
 * ``linear-subspace-saddles`` (certified): datasets whose Σ has an exact rational eigen-decomposition

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Claim,
@@ -73,7 +73,7 @@ def judge_minimum(trap: Trap) -> Finding:
     BAD_LOCAL_MIN (a proved local minimum with a proved better point) refutes it; SADDLE agrees (the
     end point was a slow saddle); NOT_CRITICAL (about the rationalised point only), LOCAL_MIN without a
     proved better point and INCONCLUSIVE decide nothing."""
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     cert = certify(trap)
     v = cert.verdict.value
@@ -114,8 +114,8 @@ def examine_linear_minima(
     if reason is not None:
         return Skip(reason)
     from badminima.arithmetic.exact import ExactArithmetic
-    from badminima.landscape.loss import loss
-    from badminima.search.multistart import Optimizer, Stopping
+    from badminima.landscape.losses import loss
+    from badminima.search.starts import Optimizer, Stopping
     from badminima.verify.box import ball_bounds
 
     ref = reduced_rank_optimum(net, data)
@@ -217,7 +217,7 @@ def _run_minima(claim: Claim, settings: Settings, progress: Callable[[int, int],
 def judge_saddle(trap: Trap) -> Finding:
     """What a certificate of a claimed saddle means: SADDLE agrees; LOCAL_MIN or BAD_LOCAL_MIN (a
     proved local minimum) refutes; anything else decides nothing."""
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     cert: Certificate = certify(trap)
     v = cert.verdict.value
@@ -239,7 +239,7 @@ def examine_subspace(case: SubspaceCase) -> Finding:
         return Skip(reason)
     from badminima.arithmetic.exact import ExactArithmetic
     from badminima.landscape.derivatives import gradient
-    from badminima.landscape.loss import loss
+    from badminima.landscape.losses import loss
 
     net, data = case.network, case.dataset
     exact = ExactArithmetic()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Finding,
@@ -99,9 +99,9 @@ def small_minimum(
     with ``start``, Newton-polish that point and certify the result."""
     import torch
 
-    from badminima.search.multistart import Stopping, polish
+    from badminima.search.starts import Stopping, polish
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     if start is None:
         search = MinimaSearch(starts, stopping=Stopping(max_steps=TRAIN_STEPS))
@@ -232,9 +232,9 @@ def _lambda_finding(
 
     from badminima.verify.box import _Box
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
     from badminima.verify.descent import rational_direction
-    from badminima.verify.diagnostics import float_derivatives
+    from badminima.verify.numerics import float_derivatives
 
     big, center = split_point(case.network, small.center, case.unit, lam)
     radius = max(Fraction(1), abs(lam), abs(1 - lam)) * small.radius

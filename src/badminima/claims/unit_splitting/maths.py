@@ -90,7 +90,7 @@ def split_curvature_matrix(
     a ball array gives an enclosure over a box), with ``ℓ'_i = 2(f_i − y_i)/N`` and, for tanh,
     ``φ'' = −2 tanh (1 − tanh²)``. Uses the package's forward pass; ``inputs`` (d0, N), ``targets`` (1, N)
     as laid out by `badminima.landscape.problem.prepare`."""
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
 
     d0, _ = _check_shape(network)
     params = unflatten(network, flat)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Claim,
@@ -56,7 +56,7 @@ SEARCH = {"ci": (64, 500), "dev": (64, 1000), "thorough": (128, 2000)}
 
 def minima_search(profile: str, *, seed: int = 0) -> MinimaSearch:
     """The multistart of one example under ``profile``: `SEARCH`'s starts and steps, Adam at 0.05."""
-    from badminima.search.multistart import Init, Optimizer, Stopping
+    from badminima.search.starts import Init, Optimizer, Stopping
 
     starts, steps = SEARCH[profile]
     return MinimaSearch(
@@ -89,8 +89,8 @@ def certify_dlm(
     — unless ``rank_hypothesis`` is False, the deliberately wrong variant of the claim — G of exact
     rank N. Otherwise Undecided, saying why."""
     from badminima.landscape.regions import region_of
-    from badminima.search.shrink import to_point
-    from badminima.verify.certify import certify
+    from badminima.search.shrinking import to_point
+    from badminima.verify.certification import certify
 
     n, d0, d1 = dataset.n_points, network.widths[0], network.widths[1]
     why: list[str] = []
@@ -281,9 +281,9 @@ def certify_critical(
     critical point in a box (a local minimum, or a saddle: both are critical) whose loss is proved
     positive, and — unless ``rank_hypothesis`` is False, the deliberately wrong variant — F is proved of
     rank N on the whole box. Otherwise Undecided, saying why."""
-    from badminima.search.shrink import to_point
+    from badminima.search.shrinking import to_point
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     n = dataset.n_points
     trap = Trap(

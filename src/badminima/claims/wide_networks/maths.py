@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from badminima.landscape.region_fit import unit_columns, unit_slopes
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -61,12 +62,10 @@ def exact_rank(rows: Sequence[Sequence[Fraction]]) -> int:
 
 def slopes_from_signs(network: Network, signs: Sequence[Sequence[int]]) -> list[list[Fraction]] | None:
     """``a[i][j]`` from the signs ``signs[j][i]`` of unit j on point i; None at a kink (a zero sign)."""
-    neg = network.negative_slope
-    assert neg is not None
     if any(s == 0 for unit in signs for s in unit):
         return None
-    n = len(signs[0])
-    return [[Fraction(1) if unit[i] > 0 else neg for unit in signs] for i in range(n)]
+    per_unit = [unit_slopes(network, unit) for unit in signs]
+    return [list(row) for row in zip(*per_unit, strict=True)]
 
 
 def _float_pre_activations(network: Network, dataset: Dataset, theta: Any) -> list[np.ndarray]:
@@ -75,7 +74,7 @@ def _float_pre_activations(network: Network, dataset: Dataset, theta: Any) -> li
     import torch
 
     from badminima.arithmetic.floating import FloatArithmetic
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
 
     arith = FloatArithmetic()
     inputs = arith.matrix(list(zip(*dataset.X, strict=True)))
@@ -90,7 +89,7 @@ def feature_matrix(network: Network, dataset: Dataset, theta: Any) -> np.ndarray
     import torch
 
     from badminima.arithmetic.floating import FloatArithmetic
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
 
     arith = FloatArithmetic()
     inputs = arith.matrix(list(zip(*dataset.X, strict=True)))
@@ -138,14 +137,15 @@ def snap_to_least_squares(network: Network, dataset: Dataset, theta: Any) -> Poi
     projection (small when ``theta`` is near a DLM); then ``(w_j, b_j) = ±c_j / v_j`` with ``±v_j``, the
     sign that keeps unit j's pattern. Units whose ``|v_j|`` is below 1e-8·max |v| get ``v_j = 0``.
 
-    The package's `badminima.search.snap.snap` is the same least-squares correction and is tried first.
-    It keeps every output weight and refuses a zero ``v_j`` and a correction that leaves the region; the
-    code below covers those two cases: a (nearly) dead output weight set to 0 while the projection still
-    uses the unit's columns (a DLM needs Gᵀe = 0 for them too), and the sign flip ``(−v_j, −w̃_j)``.
+    The package's `badminima.landscape.region_fit.snap` is the same least-squares correction and is
+    tried first. It keeps every output weight and refuses a zero ``v_j`` and a correction that leaves
+    the region; the code below covers those two cases: a (nearly) dead output weight set to 0 while
+    the projection still uses the unit's columns (a DLM needs Gᵀe = 0 for them too), and the sign flip
+    ``(−v_j, −w̃_j)``. The region's columns are `badminima.landscape.region_fit`'s.
     """
+    from badminima.landscape.region_fit import snap
     from badminima.landscape.regions import region_of
-    from badminima.search.shrink import to_point
-    from badminima.search.snap import snap
+    from badminima.search.shrinking import to_point
 
     if network.depth != 2 or network.widths[-1] != 1 or not network.is_piecewise_linear:
         return None
@@ -155,14 +155,19 @@ def snap_to_least_squares(network: Network, dataset: Dataset, theta: Any) -> Poi
         if snapped is not None:
             return snapped
     region = region_of(network, dataset, start)
-    slopes = slopes_from_signs(network, region.signs[0])
-    if slopes is None:
+    if region.kinks:
         return None
     d0, d1 = network.widths[0], network.widths[1]
     hidden, out = start.layers
-    G = khatri_rao(slopes, dataset.X, bias=network.bias)
+    # G's columns: each unit's region columns (`unit_columns`), then the output bias's ones.
+    cols = [
+        col
+        for signs in region.signs[0]
+        for col in unit_columns(network, dataset, unit_slopes(network, signs))
+    ]
+    if network.bias:
+        cols.append(tuple(Fraction(1) for _ in dataset.X))
     n = dataset.n_points
-    cols = [[G[i][j] for i in range(n)] for j in range(len(G[0]))]
     per = d0 + (1 if network.bias else 0)
     v = [out.W[0][j] for j in range(d1)]
     top = max(abs(float(x)) for x in v)
@@ -182,37 +187,33 @@ def snap_to_least_squares(network: Network, dataset: Dataset, theta: Any) -> Poi
         return None
     for k, dk in zip(free, dz, strict=True):
         c[k] += dk
-    W1, b1, v2 = [], [], []
-    for j in range(d1):
-        if keep[j]:
-            wt = [ck / v[j] for ck in c[j * per : (j + 1) * per]]
-            vj = v[j]
-            if _unit_signs(wt, dataset, bias=network.bias) != list(region.signs[0][j]):
-                # c_j = v_j·w̃_j is also (−v_j)·(−w̃_j): the other sign may lie in the region.
-                wt, vj = [-x for x in wt], -vj
-            v2.append(vj)
-        else:
-            wt = [*hidden.W[j], *((hidden.b or ())[j : j + 1])]
-            v2.append(Fraction(0))
-        W1.append(tuple(wt[:d0]))
-        b1.append(wt[d0] if network.bias else None)
-    point = Point(
-        (
-            Layer(tuple(W1), tuple(b for b in b1 if b is not None) if network.bias else None),
-            Layer((tuple(v2),), (c[-1],) if network.bias else None),
-        )
-    )
+    units = [
+        ([ck / v[j] for ck in c[j * per : (j + 1) * per]], v[j])
+        if keep[j]
+        else ([*hidden.W[j], *((hidden.b or ())[j : j + 1])], Fraction(0))
+        for j in range(d1)
+    ]
+    c_out = c[-1] if network.bias else Fraction(0)
+    signs = region_of(network, dataset, _one_hidden_layer(network, units, c_out)).signs[0]
+    # c_j = v_j·w̃_j is also (−v_j)·(−w̃_j): a unit whose signs came out opposite takes the other sign.
+    units = [
+        ([-x for x in wt], -vj) if keep[j] and signs[j] != region.signs[0][j] else (wt, vj)
+        for j, (wt, vj) in enumerate(units)
+    ]
+    point = _one_hidden_layer(network, units, c_out)
     return point if region_of(network, dataset, point).signs == region.signs else None
 
 
-def _unit_signs(wt: Sequence[Fraction], dataset: Dataset, *, bias: bool) -> list[int]:
-    """Exact signs of one unit's pre-activation ``w·x_i (+ b)`` on every point (``wt = (w, b)``)."""
-    d0 = dataset.input_dim
-    out = []
-    for x in dataset.X:
-        z = sum((w * xm for w, xm in zip(wt[:d0], x, strict=True)), wt[d0] if bias else Fraction(0))
-        out.append((z > 0) - (z < 0))
-    return out
+def _one_hidden_layer(
+    network: Network, units: Sequence[tuple[Sequence[Fraction], Fraction]], c: Fraction
+) -> Point:
+    """The point with unit j's input weights (then bias) ``units[j][0]`` and output weight ``units[j][1]``,
+    and output bias ``c`` (with biases)."""
+    d0 = network.widths[0]
+    W1 = tuple(tuple(wt[:d0]) for wt, _ in units)
+    b1 = tuple(wt[d0] for wt, _ in units) if network.bias else None
+    v = tuple(vj for _, vj in units)
+    return Point((Layer(W1, b1), Layer((v,), (c,) if network.bias else None)))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def proved_full_rank(network: Network, dataset: Dataset, center: Point, radius: 
     import numpy as np
 
     from badminima.arithmetic.ball import BallArithmetic
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
     from badminima.landscape.problem import prepare
 
     n = dataset.n_points
