@@ -21,11 +21,6 @@ from badminima.claims.checking import (
     Undecided,
     hunt,
 )
-from badminima.claims.minima import Candidate, Certified, MinimaSearch, certify_minima, find_minima
-from badminima.model.trap import Trap
-
-if TYPE_CHECKING:
-    from badminima.verify.certificate import Certificate
 from badminima.claims.linear_networks.maths import (
     EIGEN_PRECISION,
     SubspaceCase,
@@ -43,6 +38,11 @@ from badminima.claims.linear_networks.maths import (
     top_subset,
 )
 from badminima.claims.linear_networks.strategies import LinearProblem, linear_problems, subspace_cases
+from badminima.claims.minima import Candidate, Certified, MinimaSearch, certify_minima, find_minima
+from badminima.model.trap import Trap
+
+if TYPE_CHECKING:
+    from badminima.verify.certificate import Certificate
 
 SOURCE_BH = "Baldi & Hornik 1989, Neural Networks 2(1):53-58"
 SOURCE_K = "Kawaguchi 2016, NeurIPS (Deep learning without poor local minima), Theorem 2.3"
@@ -52,6 +52,10 @@ RELATIVE_TOLERANCE = 1e-7
 """A numerical minimum is 'at the optimum' when its float loss is within this (relative to the loss
 scale tr S_yy/N, the loss of the zero map), and within a quarter of the gap to the next critical
 value, of L*."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Claim 1: every local minimum is global (numerical evidence, suspicious points certified)
 
 
 @dataclass

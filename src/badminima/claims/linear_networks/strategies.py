@@ -6,17 +6,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from hypothesis import strategies as st
 
+from badminima.claims.linear_networks.maths import SubspaceCase, cayley, spectral_dataset
 from badminima.model.dataset import Dataset, Matrix
 from badminima.model.network import Network
 from badminima.strategies import Numbers, datasets, rationals
-
-if TYPE_CHECKING:
-    pass
-from badminima.claims.linear_networks.maths import SubspaceCase, cayley, spectral_dataset
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,6 @@ from badminima.claims.checking import (
     Skip,
     hunt,
 )
-from badminima.model.dataset import Dataset
-from badminima.model.network import Network
-from badminima.model.point import Point
-from badminima.model.trap import Trap
-
-if TYPE_CHECKING:
-    from badminima.verify.certificate import Certificate
 from badminima.claims.unit_splitting.examine import (
     MINIMA,
     PAPER,
@@ -41,6 +34,13 @@ from badminima.claims.unit_splitting.strategies import (
     definite_splits,
     split_cases,
 )
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.model.trap import Trap
+
+if TYPE_CHECKING:
+    from badminima.verify.certificate import Certificate
 
 
 def _hunt(

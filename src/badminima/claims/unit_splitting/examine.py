@@ -17,13 +17,6 @@ from badminima.claims.checking import (
     Undecided,
 )
 from badminima.claims.minima import Candidate, MinimaSearch, certify_minima, find_minima
-from badminima.model.dataset import Dataset
-from badminima.model.network import Network
-from badminima.model.point import Point
-from badminima.model.trap import Trap
-
-if TYPE_CHECKING:
-    from badminima.verify.certificate import Certificate
 from badminima.claims.unit_splitting.maths import (
     definiteness,
     fukumizu_amari_sign,
@@ -33,6 +26,13 @@ from badminima.claims.unit_splitting.maths import (
     split_point,
 )
 from badminima.claims.unit_splitting.strategies import SplitCase
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.model.trap import Trap
+
+if TYPE_CHECKING:
+    from badminima.verify.certificate import Certificate
 
 SADDLES = "unit-splitting-saddles"
 """The certified claim: the split line is critical, and the points the sign rule calls saddles are."""
@@ -67,11 +67,6 @@ ZERO_EIGENVALUE = 1e-8
 
 TINY_GRADIENT = 1e-12
 """Consistency check: the proved bound on ‖∇L_big(S_λc)‖ must be below this (c is polished to ~2^-64)."""
-
-
-# ---------------------------------------------------------------------------------------------------
-# Examining one example
-# ---------------------------------------------------------------------------------------------------
 
 
 @dataclass

@@ -23,11 +23,6 @@ LAMBDAS = (Fraction(-1, 2), Fraction(1, 3), Fraction(3, 2))
 """Split ratios tried on every example (one on each side of [0, 1] and one inside), plus one drawn."""
 
 
-# ---------------------------------------------------------------------------------------------------
-# Drawn examples
-# ---------------------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class SplitCase:
     """A small network (H − 1 tanh units), its data, the unit to split and the split ratios λ; ``start``

@@ -23,12 +23,6 @@ from badminima.claims.checking import (
     hunt,
 )
 from badminima.claims.minima import Candidate, MinimaSearch, certify_minima, find_minima
-from badminima.model.dataset import Dataset
-from badminima.model.network import Network
-from badminima.model.trap import Trap
-
-if TYPE_CHECKING:
-    from badminima.verify.certificate import Certificate
 from badminima.claims.wide_networks.maths import (
     KINK_MARGIN,
     RANK_TOL,
@@ -42,6 +36,12 @@ from badminima.claims.wide_networks.maths import (
     snap_to_least_squares,
 )
 from badminima.claims.wide_networks.strategies import HAND_DATA, HAND_NETWORK, leaky_examples, wide_examples
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.trap import Trap
+
+if TYPE_CHECKING:
+    from badminima.verify.certificate import Certificate
 
 SOUDRY = "Soudry & Carmon 2016, arXiv:1605.08361"
 NGUYEN = "Nguyen & Hein 2017, ICML (arXiv:1704.08045)"
