@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from badminima.errors import ClaimError
 from badminima.model.network import Network
 from badminima.model.point import Point
 
@@ -57,6 +58,12 @@ class MinimaSearch:
     optimizer: Optimizer = field(default_factory=_default_optimizer)
     stopping: Stopping = field(default_factory=_default_stopping)
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.starts, bool) or not isinstance(self.starts, int) or self.starts < 1:
+            raise ClaimError(f"starts: expected a positive integer, got {self.starts!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ClaimError(f"seed: expected an integer ≥ 0, got {self.seed!r}")
 
 
 @dataclass(frozen=True)
