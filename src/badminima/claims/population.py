@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from hypothesis import strategies as st
 
@@ -37,6 +36,7 @@ from badminima.claims.checking import (
     hunt,
 )
 from badminima.claims.minima import certify_minima
+from badminima.model.rational import from_float
 
 SAFRAN_SHAMIR = "Safran & Shamir 2018, ICML (arXiv:1712.08968)"
 SAFRAN_YEHUDAI_SHAMIR = "Safran, Yehudai & Shamir 2021, COLT (arXiv:2006.01005), §4.2 experiments"
@@ -79,7 +79,7 @@ def _certify_end(k: int, rows: list[list[float]]) -> CertifiedTrap | None:
     from badminima.verify.population import certify_population
 
     pop = teacher(k)
-    exact = [[Fraction(v) for v in r] for r in rows]
+    exact = [[from_float(v, "binary") for v in r] for r in rows]
     trap = PopulationTrap(sum_of_relus(k, k), pop, student_point(exact), pop.teacher_point)
     cert = certify_population(trap)
     if cert.verdict.value != "bad-local-min":

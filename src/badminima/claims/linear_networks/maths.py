@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from badminima.model.dataset import Dataset, Matrix
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
+from badminima.model.rational import from_float
 
 if TYPE_CHECKING:
     import flint
@@ -275,7 +276,7 @@ def _subspace_layers(
 def rationalise(network: Network, theta: Sequence[float], *, denominator: int = 10**9) -> Point:
     """A float parameter vector as an exact point: each entry the nearest fraction whose denominator is
     at most ``denominator``."""
-    return Point.unflatten(network, [Fraction(float(v)).limit_denominator(denominator) for v in theta])
+    return Point.unflatten(network, [from_float(v, "simplest", denominator=denominator) for v in theta])
 
 
 def spectral_dataset(

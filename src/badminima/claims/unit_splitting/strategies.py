@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.model.rational import from_float
 from badminima.strategies import rationals
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def split_cases(draw: st.DrawFn) -> SplitCase:
             float(v) * math.tanh(sum(float(a * b) for a, b in zip(w, x, strict=True)) + float(c))
             for w, c, v in teacher
         )
-        y.append([Fraction(round(8 * f), 8) + Fraction(draw(st.integers(-2, 2)), 8)])
+        y.append([from_float(f, "grid", denominator=8) + Fraction(draw(st.integers(-2, 2)), 8)])
     unit = draw(st.integers(0, m - 1))
     extra = draw(rationals(max_numerator=6, max_denominator=4).filter(lambda q: q not in (0, 1)))
     lambdas = tuple(dict.fromkeys((*LAMBDAS, extra)))
