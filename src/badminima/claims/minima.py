@@ -30,6 +30,7 @@ C = TypeVar("C")
 R = TypeVar("R")
 
 
+# search.starts imports torch: the defaults load it when a search is made, not when the claims load.
 def _default_init() -> Init:
     from badminima.search.starts import Init
 
