@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from badminima.arithmetic.flint_bridge import fmpq_matrix
 from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
@@ -24,11 +25,10 @@ from badminima.claims.checking import (
 from badminima.claims.linear_networks.maths import (
     EIGEN_PRECISION,
     SubspaceCase,
-    _diagonal,
-    _mat,
-    _trace,
     bottleneck,
     linear_hypotheses,
+    matrix_diagonal,
+    matrix_trace,
     moments,
     rationalise,
     reduced_rank_optimum,
@@ -248,12 +248,12 @@ def examine_subspace(case: SubspaceCase) -> Finding:
     net, data = case.network, case.dataset
     exact = ExactArithmetic()
     mo = moments(data, centred=net.bias)
-    U = _mat(case.eigenvectors)
-    lam = _diagonal(U.transpose() * mo.sigma * U)
+    U = fmpq_matrix(case.eigenvectors)
+    lam = matrix_diagonal(U.transpose() * mo.sigma * U)
     top = top_subset(case)
     point = subspace_point(case)
     best = subspace_point(SubspaceCase(net, data, case.eigenvectors, top))
-    trace = _trace(mo.syy)
+    trace = matrix_trace(mo.syy)
     for name, pt, subset in (("point", point, case.subset), ("top point", best, top)):
         if any(v != 0 for v in gradient(net, data, pt, arith=exact)):
             return Undecided(f"the {name} is not critical: a bug in the construction")

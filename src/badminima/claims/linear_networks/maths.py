@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from badminima.arithmetic.flint_bridge import fmpq_matrix, mpf_to_fraction, to_fmpq, to_fraction
 from badminima.model.dataset import Dataset, Matrix
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -29,25 +30,8 @@ EIGEN_DIGITS = 50
 # Exact linear algebra over ℚ (flint fmpq_mat)
 
 
-def _q(x: Fraction | int) -> flint.fmpq:
-    import flint
-
-    v = Fraction(x)
-    return flint.fmpq(v.numerator, v.denominator)
-
-
-def _frac(x: flint.fmpq) -> Fraction:
-    return Fraction(int(x.p), int(x.q))
-
-
-def _mat(rows: Sequence[Sequence[Fraction | int]]) -> flint.fmpq_mat:
-    import flint
-
-    return flint.fmpq_mat(len(rows), len(rows[0]), [_q(v) for r in rows for v in r])
-
-
 def _rows(m: flint.fmpq_mat) -> Matrix:
-    return tuple(tuple(_frac(m[i, j]) for j in range(m.ncols())) for i in range(m.nrows()))
+    return tuple(tuple(to_fraction(m[i, j]) for j in range(m.ncols())) for i in range(m.nrows()))
 
 
 def _eye(n: int) -> flint.fmpq_mat:
@@ -76,8 +60,9 @@ def _block(m: flint.fmpq_mat, rows: int, cols: int) -> flint.fmpq_mat:
     return out
 
 
-def _trace(m: flint.fmpq_mat) -> Fraction:
-    return sum((_frac(m[i, i]) for i in range(m.nrows())), Fraction(0))
+def matrix_trace(m: flint.fmpq_mat) -> Fraction:
+    """The trace of a square rational matrix, exactly."""
+    return sum((to_fraction(m[i, i]) for i in range(m.nrows())), Fraction(0))
 
 
 def cayley(skew: Sequence[Fraction], n: int) -> Matrix:
@@ -97,7 +82,7 @@ def cayley(skew: Sequence[Fraction], n: int) -> Matrix:
         raise ValueError(f"skew: expected {n * (n - 1) // 2} entries for n = {n}, got {len(skew)}")
     a = flint.fmpq_mat(n, n)
     for (i, j), v in zip(itertools.combinations(range(n), 2), skew, strict=True):
-        a[i, j], a[j, i] = _q(v), -_q(v)
+        a[i, j], a[j, i] = to_fmpq(v), -to_fmpq(v)
     eye = _eye(n)
     return _rows((eye - a) * (eye + a).inv())
 
@@ -134,7 +119,7 @@ def moments(dataset: Dataset, *, centred: bool) -> Moments:
     """The exact second moments of ``dataset``, about the means when ``centred`` (networks with biases)."""
     import flint
 
-    X, Y = _mat(dataset.X), _mat(dataset.y)
+    X, Y = fmpq_matrix(dataset.X), fmpq_matrix(dataset.y)
     n = dataset.n_points
     ones = flint.fmpq_mat(1, n, [1] * n)
     mx = (ones * X).transpose() * flint.fmpq(1, n) if centred else flint.fmpq_mat(X.ncols(), 1)
@@ -213,18 +198,12 @@ def reduced_rank_optimum(network: Network, dataset: Dataset) -> ReducedRank:
     with flint.ctx.workprec(EIGEN_PRECISION):
         roots: list[Any] = mo.sigma.charpoly().complex_roots()
         lam = sorted((c.real for c, _ in roots), key=lambda b: b.mid(), reverse=True)
-        trace = _trace(mo.syy)
+        trace = matrix_trace(mo.syy)
         top = sum(lam[:r], flint.arb(0))
-        optimum = (flint.arb(_q(trace)) - top) / mo.n
+        optimum = (flint.arb(to_fmpq(trace)) - top) / mo.n
         nxt = lam[r] if r < len(lam) else flint.arb(0)
         gap = (lam[r - 1] - nxt) / mo.n
     return ReducedRank(optimum, tuple(lam), r, gap, trace, mo.n)
-
-
-def _to_fraction(x: Any) -> Fraction:
-    """The exact value of an mpmath number."""
-    man, exp = x.man_exp  # the magnitude's mantissa: the sign is apart
-    return (-1 if x < 0 else 1) * Fraction(man) * Fraction(2) ** exp
 
 
 def reduced_rank_point(network: Network, dataset: Dataset, *, digits: int = EIGEN_DIGITS) -> Point:
@@ -241,8 +220,8 @@ def reduced_rank_point(network: Network, dataset: Dataset, *, digits: int = EIGE
         _, vecs = mpmath.eigsy(S)
         dy = len(sigma)
         # eigsy sorts ascending: the top r eigenvectors are the last r columns.
-        cols = [[_to_fraction(vecs[i, j]) for j in range(dy - 1, dy - 1 - r, -1)] for i in range(dy)]
-    return _subspace_layers(network, mo, _mat(cols), [_eye(r)] * (network.depth - 1))
+        cols = [[mpf_to_fraction(vecs[i, j]) for j in range(dy - 1, dy - 1 - r, -1)] for i in range(dy)]
+    return _subspace_layers(network, mo, fmpq_matrix(cols), [_eye(r)] * (network.depth - 1))
 
 
 def _subspace_layers(
@@ -266,7 +245,7 @@ def _subspace_layers(
         if network.bias:
             if lay == len(mats) - 1:
                 A = u_sub * u_sub.transpose() * B
-                b = tuple(_frac(v) for v in (mo.mean_y - A * mo.mean_x).entries())
+                b = tuple(to_fraction(v) for v in (mo.mean_y - A * mo.mean_x).entries())
             else:
                 b = tuple(Fraction(0) for _ in range(W.nrows()))
         layers.append(Layer(_rows(W), b))
@@ -308,15 +287,15 @@ def spectral_dataset(
         raise ValueError(f"singular_values: expected {dy}, got {len(singular_values)}")
     if residual and (len(residual) != K - dx or any(len(r) != dy for r in residual)):
         raise ValueError(f"residual: expected {K - dx} rows of {dy} entries")
-    F = _mat(frame)
-    Z = _columns(F, range(dx)) * _q(scale)
+    F = fmpq_matrix(frame)
+    Z = _columns(F, range(dx)) * to_fmpq(scale)
     D = flint.fmpq_mat(dy, dy)
     for i, s in enumerate(singular_values):
-        D[i, i] = _q(s)
-    M = _mat(eigenvectors) * D * _columns(_mat(rotation), range(dy)).transpose()
+        D[i, i] = to_fmpq(s)
+    M = fmpq_matrix(eigenvectors) * D * _columns(fmpq_matrix(rotation), range(dy)).transpose()
     Y = Z * M.transpose()
     if dx < K:
-        G = _mat(residual) if residual else flint.fmpq_mat(K - dx, dy)
+        G = fmpq_matrix(residual) if residual else flint.fmpq_mat(K - dx, dy)
         Y += _columns(F, range(dx, K)) * G
     X0, Y0 = _rows(Z), _rows(Y)
     if mirrored:
@@ -343,23 +322,24 @@ def subspace_point(case: SubspaceCase) -> Point:
     with the moments taken from the dataset itself."""
     net = case.network
     mo = moments(case.dataset, centred=net.bias)
-    u_sub = _columns(_mat(case.eigenvectors), case.subset)
+    u_sub = _columns(fmpq_matrix(case.eigenvectors), case.subset)
     p = len(case.subset)
-    scales = [_mat(c) for c in case.rescalings] or [_eye(p)] * (net.depth - 1)
+    scales = [fmpq_matrix(c) for c in case.rescalings] or [_eye(p)] * (net.depth - 1)
     return _subspace_layers(net, mo, u_sub, scales)
 
 
 def top_subset(case: SubspaceCase) -> tuple[int, ...]:
     """The indices of the p largest eigenvalues uᵢᵀ Σ uᵢ (p = len(case.subset)), ascending."""
     mo = moments(case.dataset, centred=case.network.bias)
-    U = _mat(case.eigenvectors)
-    lam = _diagonal(U.transpose() * mo.sigma * U)
+    U = fmpq_matrix(case.eigenvectors)
+    lam = matrix_diagonal(U.transpose() * mo.sigma * U)
     order = sorted(range(len(lam)), key=lambda i: lam[i], reverse=True)
     return tuple(sorted(order[: len(case.subset)]))
 
 
-def _diagonal(m: flint.fmpq_mat) -> list[Fraction]:
-    return [_frac(m[i, i]) for i in range(m.nrows())]
+def matrix_diagonal(m: flint.fmpq_mat) -> list[Fraction]:
+    """The diagonal entries of a square rational matrix, exactly."""
+    return [to_fraction(m[i, i]) for i in range(m.nrows())]
 
 
 def subspace_hypotheses(case: SubspaceCase) -> str | None:
@@ -371,7 +351,7 @@ def subspace_hypotheses(case: SubspaceCase) -> str | None:
     if reason is not None:
         return reason
     dy = data.output_dim
-    U = _mat(case.eigenvectors)
+    U = fmpq_matrix(case.eigenvectors)
     if (U.nrows(), U.ncols()) != (dy, dy) or U.transpose() * U != _eye(dy):
         return "eigenvectors not orthonormal"
     D = U.transpose() * moments(data, centred=net.bias).sigma * U
@@ -383,7 +363,7 @@ def subspace_hypotheses(case: SubspaceCase) -> str | None:
     if p > min(net.widths[1:-1]):
         return "subset larger than the narrowest hidden layer"
     if case.rescalings and (
-        len(case.rescalings) != net.depth - 1 or any(_mat(c).rank() < p for c in case.rescalings)
+        len(case.rescalings) != net.depth - 1 or any(fmpq_matrix(c).rank() < p for c in case.rescalings)
     ):
         return "rescalings: expected one invertible p × p matrix per hidden layer"
     if tuple(sorted(case.subset)) == top_subset(case):

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from badminima.arithmetic.flint_bridge import fmpq_matrix
 from badminima.landscape.region_fit import unit_columns, unit_slopes
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -50,13 +51,9 @@ def khatri_rao(
 
 def exact_rank(rows: Sequence[Sequence[Fraction]]) -> int:
     """The rank of a rational matrix, exactly (fraction-free elimination in FLINT)."""
-    import flint
-
     if not rows or not rows[0]:
         return 0
-    m = flint.fmpq_mat(
-        len(rows), len(rows[0]), [flint.fmpq(v.numerator, v.denominator) for r in rows for v in r]
-    )
+    m = fmpq_matrix(rows)
     return int(m.rref()[1])
 
 
