@@ -38,7 +38,7 @@ How a saddle is *proved* (ball and float64-enclosure arithmetic): `certify` prov
 minimiser x* of the small network in the ∞-norm box ``B(c, r)`` (``box_center``, ``proof_radius``).
 ``S_λ`` is linear, so ``S_λx* ∈ B(S_λc, R)`` with ``R = max(1, |λ|, |1 − λ|)·r``, and ``S_λx*`` is exactly
 critical (step 1). The big network's Hessian is enclosed over that whole box (the box method's
-enclosure, `badminima.verify.box`) and ``vᵀ∇²L v`` evaluated in balls for v the split direction of a
+enclosure, `badminima.verify.parameter_box`) and ``vᵀ∇²L v`` evaluated in balls for v the split direction of a
 rationalised eigenvector u of A with ``λ(1−λ)uᵀAu < 0``. An upper bound below 0 proves that the critical
 point ``S_λx*`` has a direction of negative curvature: it is not a local minimum. The sign of ``uᵀAu``
 and the definiteness of A are proved too, with A enclosed over ``B(c, r)`` in balls (Sylvester's
