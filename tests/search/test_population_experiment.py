@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from badminima.constructions.safran_shamir import safran_shamir
 from badminima.landscape.population import batched_population_gradients

@@ -10,8 +10,7 @@ import mpmath
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from badminima.arithmetic.floating import FloatArithmetic
 from badminima.constructions.safran_shamir import (
@@ -202,7 +201,7 @@ def test_wider_students_have_a_proved_better_point_and_round_trip(width):
     # (here: not critical) and its trap file reads back equal.
     from badminima.model.population import padded_teacher
     from badminima.model.trapfile import dumps_trap, loads_any_trap
-    from badminima.verify.box import ball_bounds
+    from badminima.verify.parameter_box import ball_bounds
     from badminima.verify.population import enclose_loss
 
     pop = teacher(6)

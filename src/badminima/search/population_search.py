@@ -20,7 +20,7 @@ from fractions import Fraction
 import torch
 
 from badminima.arithmetic.floating import DTYPE
-from badminima.errors import InvalidModelError
+from badminima.errors import SettingsError
 from badminima.landscape.population import batched_population_losses
 from badminima.model.population import PopulationTrap, padded_teacher, student_point, sum_of_relus
 from badminima.search.catalogue import CERTIFIED, UNCERTIFIED, Catalogue, NewTrap
@@ -117,7 +117,7 @@ def search_population(
     to ``catalogue``. ``resume`` continues the latest run with the same settings and seed.
 
     Raises:
-        InvalidModelError: k < 2, a student narrower than the teacher (or wider than 2k − 1, where
+        SettingsError: k < 2, a student narrower than the teacher (or wider than 2k − 1, where
             `padded_teacher` has no better point), runs or batch < 1.
 
     Example:
@@ -129,13 +129,13 @@ def search_population(
     """
     width = k if student is None else student
     if isinstance(k, bool) or not isinstance(k, int) or k < 2:
-        raise InvalidModelError(f"k: expected an integer >= 2, got {k!r}")
+        raise SettingsError(f"k: expected an integer >= 2, got {k!r}")
     if not k <= width <= 2 * k - 1:
-        raise InvalidModelError(
+        raise SettingsError(
             f"student: expected between k = {k} and 2k − 1 = {2 * k - 1} neurons, got {width}"
         )
     if runs < 1 or batch < 1:
-        raise InvalidModelError(f"runs, batch: expected positive integers, got {runs}, {batch}")
+        raise SettingsError(f"runs, batch: expected positive integers, got {runs}, {batch}")
     settings = settings_of(k, width, batch=batch, tol=tol, max_steps=max_steps)
     run_id = catalogue.latest_run(settings, seed) if resume else None
     if run_id is None:

@@ -44,10 +44,12 @@ from badminima.landscape.population import (
     population_loss,
 )
 from badminima.model.population import PopulationTrap, student_point
-from badminima.verify.box import ball_bounds, curvature_bound, norm_upper
 from badminima.verify.certificate import Certificate, Diagnostics, Verdict
-from badminima.verify.certify import NEAR_CRITICAL, _at_rounding_level
+from badminima.verify.certification import _at_rounding_level
+from badminima.verify.curvature import curvature_bound
 from badminima.verify.krawczyk import inside_radius, krawczyk_offset
+from badminima.verify.options import DEFAULTS
+from badminima.verify.parameter_box import ball_bounds, norm_upper
 
 Rows = list[list[Fraction]]
 PRECISIONS = (128, 256)
@@ -382,7 +384,7 @@ def certify_population(
     and a lower point exhibited), ``not-critical`` (a gradient entry proved non-zero at the given point,
     and a lower point along −∇F), or ``inconclusive`` with the reason.
 
-    As for finite data (`badminima.verify.certify`), a point written to many digits next to a critical
+    As for finite data (`badminima.verify.certification`), a point written to many digits next to a critical
     point is taken as that critical point: a non-zero gradient at its rounding level gives
     ``inconclusive`` (code ``near-critical-set``) when the critical point cannot be classified, never
     ``not-critical``; ``literal`` answers about the given digits.
@@ -468,7 +470,7 @@ def _certify(trap: PopulationTrap, *, precisions: Sequence[int], literal: bool, 
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     scale = 1 + max(abs(float(v)) for r in rows for v in r)
     newton = float(np.linalg.norm(np.linalg.lstsq(hessian, g_mid, rcond=1e-13)[0])) if finite else math.inf
-    near = newton <= NEAR_CRITICAL * scale
+    near = newton <= DEFAULTS.near_critical * scale
     not_at_point = (
         f"; the given point itself is not critical (gradient entry {nonzero[0]} is proved non-zero): the "
         f"verdict is about the critical point in the box"
