@@ -7,6 +7,7 @@ import pytest
 from badminima import load_trap
 from badminima.cli import main
 from badminima.constructions import REGISTRY, construction
+from badminima.constructions.safran_shamir import FAMILIES
 from badminima.verify import certify
 
 
@@ -22,7 +23,8 @@ def test_list_names_every_construction(capsys):
     for name in REGISTRY:
         assert name in out
     doc = json.loads(run(capsys, "list", "--json")[1])
-    assert {d["name"] for d in doc} == set(REGISTRY) | {"safran-shamir"}
+    assert {d["name"] for d in doc} == set(REGISTRY) | set(FAMILIES)
+    assert {"safran-shamir", "safran-shamir-overparam"} <= set(FAMILIES)
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))
