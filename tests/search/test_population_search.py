@@ -85,3 +85,6 @@ def test_population_search_command_resumes_and_refuses_a_bad_student(searched, t
     assert doc["skipped_batches"] == 1 and doc["runs"] == 0 and doc["new_entries"] == []
     assert main(["population-search", "--k", "8", "--student", "16", "--runs", "2"]) == 2
     assert "--student" in capsys.readouterr().err
+    other = [a if a != "3" else "4" for a in argv]  # another seed: no run to resume, nothing created
+    assert main(other) == 2
+    assert "resume" in capsys.readouterr().err

@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         raise SettingsError(
             f"--student: expected between k = {args.k} and 2k − 1 = {2 * args.k - 1} neurons, got {student}"
         )
-    with Catalogue.open(args.catalogue) as cat:
+    # --resume never creates a catalogue: a missing file is a mistyped path, not a fresh start.
+    with Catalogue.open(args.catalogue, create=not args.resume) as cat:
         found = search_population(
             args.k,
             cat,

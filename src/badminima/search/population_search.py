@@ -20,7 +20,7 @@ from fractions import Fraction
 import torch
 
 from badminima.arithmetic.floating import DTYPE
-from badminima.errors import SettingsError
+from badminima.errors import ResumeError, SettingsError
 from badminima.landscape.population import batched_population_losses
 from badminima.model.population import PopulationTrap, padded_teacher, student_point, sum_of_relus
 from badminima.search.catalogue import CERTIFIED, UNCERTIFIED, Catalogue, NewTrap
@@ -117,6 +117,7 @@ def search_population(
     to ``catalogue``. ``resume`` continues the latest run with the same settings and seed.
 
     Raises:
+        ResumeError: ``resume`` without an earlier run of these settings and seed.
         SettingsError: k < 2, a student narrower than the teacher (or wider than 2k − 1, where
             `padded_teacher` has no better point), runs or batch < 1.
 
@@ -138,6 +139,11 @@ def search_population(
         raise SettingsError(f"runs, batch: expected positive integers, got {runs}, {batch}")
     settings = settings_of(k, width, batch=batch, tol=tol, max_steps=max_steps)
     run_id = catalogue.latest_run(settings, seed) if resume else None
+    if resume and run_id is None:
+        raise ResumeError(
+            f"resume: {catalogue.path} has no population run with these settings and seed {seed} "
+            "(give the same options as the run to continue, or leave out --resume to start one)"
+        )
     if run_id is None:
         run_id = catalogue.start_run(settings, seed)
     done = {c for c, _ in catalogue.evaluations(run_id)}
