@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from badminima.cli.format import print_table, write_plot
 from badminima.errors import BadminimaError
+
+if TYPE_CHECKING:
+    from badminima.progress import ProgressHook
 
 
 def add_parser(sub: Any) -> None:
@@ -102,15 +105,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
         c, params = _construction_args(args)
         if c.kind == "dataset":
             raise BadminimaError(f"--plot: {c.name} is a dataset, not a trap; there is no point to draw")
-    with Heartbeat(f"show {args.name}"):
-        lines = _show_lines(args)
+    with Heartbeat(f"show {args.name}") as progress:
+        lines = _show_lines(args, progress)
     print("\n".join(lines))
     if args.plot:
         write_plot(c.build(**params), args.plot, quiet=False)
     return 0
 
 
-def _show_lines(args: argparse.Namespace) -> list[str]:
+def _show_lines(args: argparse.Namespace, progress: ProgressHook) -> list[str]:
     from badminima.arithmetic import BallArithmetic, ExactArithmetic
     from badminima.constructions.sketch import sketch
     from badminima.landscape.evaluation import accuracy, exact_text
@@ -119,6 +122,7 @@ def _show_lines(args: argparse.Namespace) -> list[str]:
     from badminima.textformat import accuracy_text, annotate
 
     c, params = _construction_args(args)
+    progress("building the construction")
     values = c.values(params)
     out = [f"{c.name} ({c.kind}): {c.summary}", f"source: {c.source}", f"provenance: {c.provenance}"]
     if c.parameters:
@@ -137,18 +141,23 @@ def _show_lines(args: argparse.Namespace) -> list[str]:
         net = trap.network
         out.append(f"network: {net.describe()}  ({net.n_params} parameters)")
         arith = ExactArithmetic() if net.has_rational_loss else BallArithmetic(128)
-        for label, point in (("point", trap.point), ("better", trap.better)):
-            if point is None:
-                continue
+        points = [
+            (label, p) for label, p in (("point", trap.point), ("better", trap.better)) if p is not None
+        ]
+        steps = 3 * len(points)  # loss, accuracy, sketch of each point
+        for n, (label, point) in enumerate(points):
             out.append(f"{label}:")
             for k, layer in enumerate(point.layers):
                 W = "; ".join(", ".join(format_rational(v) for v in row) for row in layer.W)
                 b = ", ".join(format_rational(v) for v in layer.b) if layer.b is not None else "none"
                 out.append(f"  layer {k}: W = [{W}]  b = [{b}]")
+            progress("loss, accuracy and sketch", 3 * n, steps, note=f"of the {label}: loss")
             value = loss(net, trap.dataset, point, arith=arith)
+            progress("loss, accuracy and sketch", 3 * n + 1, steps, note=f"of the {label}: accuracy")
             acc = accuracy(net, trap.dataset, point)
             acc_text = f", accuracy {accuracy_text(acc, trap.dataset.n_points)}" if acc is not None else ""
             out.append(f"  loss {annotate(exact_text(value))}{acc_text}")
+            progress("loss, accuracy and sketch", 3 * n + 2, steps, note=f"of the {label}: sketch")
             picture = sketch(trap, point)
             if picture:
                 out.append(picture)

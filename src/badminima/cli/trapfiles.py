@@ -120,7 +120,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             raise BadminimaError(f"{args.file}: better: missing; --which better needs a 'better' point")
         point = trap.better
     warn_size(trap, "evaluate")
-    with Heartbeat(f"evaluate {args.file}"):
+    with Heartbeat(f"evaluate {args.file}") as progress:
         ev = evaluate(
             trap.network,
             trap.dataset,
@@ -128,6 +128,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             backend=args.backend,
             kink_side=args.kink_side,
             precision=args.precision,
+            progress=progress,
         )
     if args.json:
         doc = {"file": args.file, "name": trap.name, "which": args.which, **ev.to_json()}
@@ -158,8 +159,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
         return verify_file(trap, args.file, as_json=args.json)
     warn_size(trap, "verify")
-    with Heartbeat(f"verify {args.file}"):
-        cert = certify(trap, probes=args.probes, seed=args.seed, literal=args.literal)
+    with Heartbeat(f"verify {args.file}") as progress:
+        cert = certify(trap, probes=args.probes, seed=args.seed, literal=args.literal, progress=progress)
     if args.json:
         print(json.dumps({"file": args.file, "name": trap.name, **cert.to_json()}, indent=2, allow_nan=False))
     else:
