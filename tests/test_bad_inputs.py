@@ -79,7 +79,6 @@ TRAP_FILES: list[tuple[str, str, str]] = [
     ("long denominator", text(edit(BLIND, W, "1/" + DIGITS)), f"at most {MAX_DIGITS} digits"),
     ("long decimal", text(edit(BLIND, W, "0." + DIGITS)), f"at most {MAX_DIGITS} digits"),
     ("weights beyond float64", text(edit(BLIND, W, "1e60")), "numbers too large"),
-    ("sigmoid pre-activation 1e20", text(edit(DEADLOCK, W, "1e20")), "pre-activation"),
     ("zero denominator", text(edit(BLIND, W, "1/0")), "non-zero denominator"),
     ("NaN", text(BLIND).replace('"b": [-3]', '"b": [NaN]'), "expected a finite number, got NaN"),
     ("Infinity", text(BLIND).replace('"b": [-3]', '"b": [Infinity]'), "got Infinity"),
@@ -138,6 +137,43 @@ def test_bad_trap_files_get_one_line_and_exit_2(capsys, tmp_path, command, label
     assert (code, out) == (2, ""), err
     assert err.count("\n") == 1 and err.startswith("badminima: error: ") and fragment in err, err
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("weight", ["1e20", "-1e100"])
+def test_saturated_units_are_evaluated_and_verify_refuses_them_in_one_line(
+    capsys, tmp_path, activation, weight
+):
+    """Pre-activations of 1e20 or 1e100 are evaluated in every backend (float diagnostics saturate
+    cleanly); only verify, whose box proof cannot finish there, refuses before any work."""
+    from badminima import load_trap
+    from tests.reference import reference_loss
+
+    path = tmp_path / "trap.json"
+    path.write_text(text(edit(edit(DEADLOCK, ("network", "activation"), activation), W, weight)))
+    trap = load_trap(path)
+    truth = reference_loss(trap.network, trap.dataset, trap.point)  # mpmath, 60 digits
+    for backend in ("exact", "ball", "float"):
+        code, out, err = run(capsys, ["evaluate", str(path), "--json", "--backend", backend])
+        assert code == 0, err
+        assert abs(json.loads(out)["loss_float"] - float(truth)) <= 1e-13 * float(truth)
+    before = snapshot(tmp_path)
+    code, out, err = run(capsys, ["verify", str(path), "--plot", str(tmp_path / "p.png")])
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "numbers too large to verify" in err and "at most 1e8" in err, err
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.slow  # about 15 s: the box proof near the verify limit
+def test_verify_runs_just_inside_its_saturation_limit(capsys, tmp_path):
+    from badminima import load_trap
+    from badminima.model.limits import MAX_SMOOTH_PREACTIVATION_EXP, scale_bounds
+
+    path = tmp_path / "trap.json"
+    path.write_text(text(edit(DEADLOCK, W, "1e7")))
+    assert 7 < scale_bounds(load_trap(path)).preactivation <= MAX_SMOOTH_PREACTIVATION_EXP
+    code, _, err = run(capsys, ["verify", str(path), "--json", "--probes", "0"])
+    assert code == 0, err
 
 
 def _files(tmp_path: Path) -> None:

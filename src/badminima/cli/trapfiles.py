@@ -158,6 +158,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         from badminima.population_report import verify_file
 
         return verify_file(trap, args.file, as_json=args.json)
+    from badminima.model.limits import verify_problem
+
+    problem = verify_problem(trap)
+    if problem:
+        raise BadminimaError(f"{args.file}: {problem}")
     warn_size(trap, "verify")
     with Heartbeat(f"verify {args.file}") as progress:
         cert = certify(trap, probes=args.probes, seed=args.seed, literal=args.literal, progress=progress)
