@@ -177,6 +177,11 @@ def test_verify_runs_just_inside_its_saturation_limit(capsys, tmp_path):
 
 
 def _files(tmp_path: Path) -> None:
+    from badminima.constructions.safran_shamir import FAMILIES
+    from badminima.model.trapfile import save_trap
+
+    save_trap(FAMILIES["safran-shamir"].build(k=6), tmp_path / "population.json")
+    os.mkfifo(tmp_path / "fifo")  # a pipe: an atomic write would rename over it and destroy it
     (tmp_path / "notes.txt").write_text("my notes\n")
     (tmp_path / "afile").write_text("not a directory\n")
     (tmp_path / "bad.bin").write_bytes(b"\xff\xfe\x00garbage")
@@ -310,6 +315,22 @@ COMMANDS: list[tuple[list[str], str]] = [
     (["verify", str(EXAMPLES / "relu-blind-spot.json"), "--plot", "{tmp}/folder"], "is a directory"),
     (["reproduce", "--fast"], "unrecognized arguments"),
     (["no-such-command"], "invalid choice"),
+    # Found walking through the commands as a careless user (each was a traceback, a hang or a silent no-op):
+    (
+        ["verify", str(EXAMPLES / "relu-blind-spot.json"), "--seed", "9" * 23],
+        "at most 9,223,372,036,854,775,807",
+    ),
+    (["verify", str(EXAMPLES / "relu-blind-spot.json"), "--probes", "99999999999"], "at most 10,000"),
+    (["evaluate", str(EXAMPLES / "relu-blind-spot.json"), "--precision", "99999999999"], "at most 1,000,000"),
+    (["figures", "--seed", "99999999999", "--only", "barrier", "--out", "{tmp}/f"], "at most 4,294,967,295"),
+    (["evaluate", "/dev/zero"], f"more than {MAX_FILE_BYTES:,} bytes to read"),
+    (["evaluate", ""], "expected a file name, got an empty one"),
+    (["export", "relu-blind-spot", "-o", ""], "-o: expected a file name, got an empty one"),
+    (["export", "relu-blind-spot", "--force", "-o", "{tmp}/fifo"], "is not a regular file"),
+    (["verify", str(EXAMPLES / "relu-blind-spot.json"), "--plot", "{tmp}/fifo"], "is not a regular file"),
+    (["show", "relu-blind-spot", "--param", "scale=1", "--param", "scale=2"], "scale is given twice"),
+    (["show", "safran-shamir", "--plot", "{tmp}/p.png"], "population trap; it has no finite data"),
+    (["verify", "{tmp}/population.json", "--plot", "{tmp}/p.png"], "population trap; it has no finite data"),
 ]
 
 
@@ -461,3 +482,20 @@ def test_fuzzed_trap_files_get_one_line_and_exit_2_or_a_valid_result(tmp_path_fa
     path.write_text(content, encoding="utf-8")
     _check_one_line_or_result(path, ["evaluate", "--backend", "float"])
     _check_one_line_or_result(path, ["verify", "--probes", "2"])
+
+
+def test_population_traps_are_shown_and_evaluated_without_asking_for_a_backend(capsys, tmp_path):
+    """`show` of the population family that `list` lists, and `evaluate` of its file, which used to need
+    --backend ball (the default, exact, has no value for a loss with π and arccos)."""
+    from badminima.constructions.safran_shamir import FAMILIES, PUBLISHED_K7_LOSS
+    from badminima.model.trapfile import save_trap
+
+    code, out, err = run(capsys, ["show", "safran-shamir"])
+    assert code == 0, err
+    loss = float(out.split("point: loss ½E[(f − g)²] ")[1].split("(≈ ")[1].split(")")[0])
+    assert abs(loss - float(PUBLISHED_K7_LOSS)) < 1e-10  # Safran & Shamir's published k = 7 loss
+    save_trap(FAMILIES["safran-shamir"].build(k=7), tmp_path / "p.json")
+    code, out, err = run(capsys, ["evaluate", str(tmp_path / "p.json"), "--json"])
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["backend"] == "ball" and abs(doc["loss_float"] - float(PUBLISHED_K7_LOSS)) < 1e-10

@@ -30,12 +30,17 @@ def is_live(stream: TextIO) -> bool:
 
 
 def duration(seconds: float) -> str:
-    """``42 s``, ``3.5 min``, ``1.2 h``."""
+    """``42 s``, ``3.5 min``, ``1.2 h``, ``3.4 days``, ``more than a year`` (an ETA of 364348114.9 h,
+    from ``claims check --examples 99999999999``, says nothing a reader can use)."""
     if seconds < 100:
         return f"{seconds:.0f} s"
     if seconds < 6000:
         return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds < 365 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    return "more than a year"
 
 
 class Progress:

@@ -95,9 +95,42 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_population(args: argparse.Namespace) -> int:
+    """`show` of a population family (listed by `list`): what it is, and the loss and gradient of its
+    point and better point in balls."""
+    from badminima.constructions.family import parse_assignments
+    from badminima.constructions.safran_shamir import FAMILIES
+    from badminima.population_report import describe, evaluate_population
+
+    if args.plot:
+        raise BadminimaError(f"--plot: {args.name} is a population trap; it has no finite data to draw")
+    fam = FAMILIES[args.name]
+    trap = fam.build(**parse_assignments(args.param or []))
+    out = [
+        f"{fam.name} (population): {fam.summary}",
+        f"source: {fam.source}",
+        f"parameters: {fam.parameter}={trap.population.dimension} (default {fam.default})",
+        f"population: {describe(trap)}  ({trap.n_params} parameters)",
+    ]
+    for which in ("point", "better"):
+        if (trap.point if which == "point" else trap.better) is None:
+            continue
+        doc = evaluate_population(trap, which=which, backend="ball", precision=128)
+        out.append(
+            f"{which}: loss ½E[(f − g)²] {doc['loss']}  (≈ {doc['loss_float']:.10g}), gradient norm "
+            f"{doc['gradient_norm']:.3g}"
+        )
+    out.append(f"(`badminima export {fam.name} -o FILE` writes it; `badminima verify FILE` certifies it)")
+    print("\n".join(out))
+    return 0
+
+
 def _cmd_show(args: argparse.Namespace) -> int:
+    from badminima.constructions.safran_shamir import FAMILIES
     from badminima.progress import Heartbeat
 
+    if args.name in FAMILIES:
+        return _show_population(args)
     if args.plot:
         from badminima.model.outputs import check_output_file
 
