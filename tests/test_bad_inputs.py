@@ -326,6 +326,8 @@ COMMANDS: list[tuple[list[str], str]] = [
     (["evaluate", "/dev/zero"], f"more than {MAX_FILE_BYTES:,} bytes to read"),
     (["evaluate", ""], "expected a file name, got an empty one"),
     (["export", "relu-blind-spot", "-o", ""], "-o: expected a file name, got an empty one"),
+    (["claims", "check", "no-bad-local-minima", "--profile", "ci", "--out", ""], "expected a directory name"),
+    (["figures", "--only", "barrier", "--out", ""], "--out: expected a directory name, got an empty one"),
     (["export", "relu-blind-spot", "--force", "-o", "{tmp}/fifo"], "is not a regular file"),
     (["verify", str(EXAMPLES / "relu-blind-spot.json"), "--plot", "{tmp}/fifo"], "is not a regular file"),
     (["show", "relu-blind-spot", "--param", "scale=1", "--param", "scale=2"], "scale is given twice"),

@@ -48,6 +48,8 @@ def check_output_dir(path: str | os.PathLike[str], *, option: str = "--out") -> 
         ...     print(exc)
         --out: cannot create the directory /proc/version/sub: /proc/version is a file
     """
+    if not str(path):
+        raise OutputError(f"{option}: expected a directory name, got an empty one")
     target = Path(path)
     if target.exists() and not target.is_dir():
         raise OutputError(f"{option}: expected a directory, but {target} is a file")
