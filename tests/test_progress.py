@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -259,3 +260,25 @@ def test_a_hook_never_changes_a_certificate(trap):
     assert _without_time(watched.to_json()) == _without_time(certify(trap, probes=4).to_json())
     assert rec.calls and rec.calls[0][0] == "float derivatives"
     _counts_are_sane(rec)
+
+
+def test_the_exact_descent_search_notes_each_loss_it_computes():
+    import dataclasses
+
+    from badminima.model.point import Layer
+    from badminima.model.trapfile import load_trap
+    from badminima.verify.certify import certify
+
+    from .test_cli import EXAMPLES
+
+    trap = load_trap(EXAMPLES / "relu-blind-spot.json")
+    # relu(x − 2) instead of relu(x − 3): the residual at x = 3 is 1, the gradient is not zero.
+    first = Layer(trap.point.layers[0].W, (Fraction(-2),))
+    moved = dataclasses.replace(
+        trap, point=dataclasses.replace(trap.point, layers=(first, trap.point.layers[1]))
+    )
+    rec = Recorder()
+    cert = certify(moved, probes=0, progress=rec)
+    assert cert.verdict.value == "not-critical"
+    notes = [c[3] for c in rec.calls if c[0] == "first-order descent directions"]
+    assert notes[0] == "(germ of the loss along the ray)" and notes[1] == "(exact loss at step 2^-0)"

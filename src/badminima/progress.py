@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol, TextIO
 
 PLAIN_INTERVAL = 10.0
@@ -108,6 +109,21 @@ def report(
     """Call ``progress`` when there is one (the computations' ``progress=None`` default)."""
     if progress is not None:
         progress(stage, done, total, note=note)
+
+
+def noter(
+    progress: ProgressHook | None, stage: str, done: int = 0, total: int | None = None
+) -> Callable[[str], None] | None:
+    """A one-argument callback that reports ``note`` within this stage and step (None without a hook),
+    for a helper that only says what it is doing now."""
+    if progress is None:
+        return None
+    hook = progress
+
+    def note(text: str) -> None:
+        hook(stage, done, total, note=text)
+
+    return note
 
 
 class Heartbeat:

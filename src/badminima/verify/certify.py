@@ -30,7 +30,7 @@ from badminima.model.point import Point
 from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
-from badminima.progress import ProgressHook, report
+from badminima.progress import ProgressHook, noter, report
 from badminima.verify.box import RESOLVED, BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.descent import exact_descent, rational_direction
@@ -151,8 +151,8 @@ def _piecewise(
     steps.append(f"first order: {fo.reason}")
     second: list[tuple[Fraction, ...]] = []
     for j, d in enumerate(fo.directions):
-        report(progress, "first-order descent directions", j, len(fo.directions))
-        desc = exact_descent(network, dataset, point, d)
+        note = noter(progress, "first-order descent directions", j, len(fo.directions))
+        desc = exact_descent(network, dataset, point, d, note=note)
         if desc is not None and desc.order == 1:
             near = None if literal else _exact_rounding_level(network, dataset, point, region)
             if near is not None:
@@ -216,8 +216,8 @@ def _piecewise(
         yield from descent_candidates(network, dataset, point, region, hessians=hessians)
 
     for j, d in enumerate(second_order()):
-        report(progress, "second-order descent directions", j)
-        desc = exact_descent(network, dataset, point, d)
+        note = noter(progress, "second-order descent directions", j)
+        desc = exact_descent(network, dataset, point, d, note=note)
         if desc is None:
             continue
         if fo.stationary:
