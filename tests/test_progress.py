@@ -166,7 +166,7 @@ def _without_time(doc: dict) -> dict:
 )
 def test_certify_reports_its_stages_and_proves_the_same_with_or_without_a_hook(example, expected):
     from badminima.model.trapfile import load_trap
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     from .test_cli import EXAMPLES
 
@@ -180,7 +180,7 @@ def test_certify_reports_its_stages_and_proves_the_same_with_or_without_a_hook(e
 
 def test_a_saddle_proof_reports_its_precision_loop():
     from badminima.model.trap import Trap
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     from .verify.planted import plant
 
@@ -253,7 +253,7 @@ def test_verify_prints_stage_lines_on_a_log(monkeypatch, capsys):
 @settings(max_examples=10, deadline=None)
 @given(traps(max_points=4))
 def test_a_hook_never_changes_a_certificate(trap):
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     rec = Recorder()
     watched = certify(trap, probes=4, progress=rec)
@@ -267,7 +267,7 @@ def test_the_exact_descent_search_notes_each_loss_it_computes():
 
     from badminima.model.point import Layer
     from badminima.model.trapfile import load_trap
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     from .test_cli import EXAMPLES
 

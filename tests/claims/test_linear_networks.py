@@ -10,8 +10,7 @@ import flint
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import assume, given, strategies as st
 
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.claims import Agrees, Claim, Found, Skip, Undecided, hunt
@@ -37,7 +36,7 @@ from badminima.landscape import gradient, loss
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.strategies import rationals
 from badminima.verify import Verdict
-from badminima.verify.box import ball_bounds
+from badminima.verify.parameter_box import ball_bounds
 from tests.reference import reference_loss
 
 torch.set_num_threads(1)

@@ -14,10 +14,20 @@ import pytest
 import sympy
 import torch
 
-from badminima import BallArithmetic, Dataset, ExactArithmetic, InvalidModelError, Network, Point, loss
+from badminima import (
+    BallArithmetic,
+    Dataset,
+    ExactArithmetic,
+    InvalidModelError,
+    Network,
+    Point,
+    SettingsError,
+    loss,
+)
 from badminima.constructions import construction
 from badminima.search.clustering import cluster_points, wilson_interval
-from badminima.search.multistart import (
+from badminima.search.proposals import DatasetSpec, candidate_rng, random_dataset, to_dataset
+from badminima.search.starts import (
     STATUSES,
     Init,
     Optimizer,
@@ -28,7 +38,6 @@ from badminima.search.multistart import (
     polish,
     train,
 )
-from badminima.search.proposals import DatasetSpec, candidate_rng, random_dataset, to_dataset
 
 # ---------------------------------------------------------------------------------------------------
 # A convex problem with a known answer: one identity layer is linear least squares.
@@ -487,7 +496,8 @@ def test_compiled_training_gives_the_eager_end_points():
     ],
 )
 def test_bad_arguments_are_refused(make, fragment):
-    with pytest.raises(InvalidModelError, match=re.escape(fragment)):
+    # data that do not fit are InvalidModelError; optimiser, init and stopping settings SettingsError
+    with pytest.raises((InvalidModelError, SettingsError), match=re.escape(fragment)):
         make()
 
 
@@ -498,7 +508,7 @@ def test_bad_arguments_are_refused(make, fragment):
 def test_the_readme_multistart_example_finds_the_deadlock_with_its_share():
     # The README's Python example at K = 128: Newton starts end classified and one strict minimum is
     # the deadlock, its loss checked against a 128-bit ball evaluation (independent of the engine).
-    from badminima.search.basins import landscape
+    from badminima.search.basins import survey
 
     trap = construction("sigmoid-deadlock").build()
     ends = multistart(
@@ -510,7 +520,7 @@ def test_the_readme_multistart_example_finds_the_deadlock_with_its_share():
         stopping=Stopping(max_steps=150),
         seed=0,
     )
-    seen = landscape(trap.network, ends)
+    seen = survey(trap.network, ends)
     known = _known_loss("sigmoid-deadlock")
     hits = [p for p in seen.minima if abs(p.loss - known) <= 1e-9]
     assert len(hits) == 1 and hits[0].index == 0

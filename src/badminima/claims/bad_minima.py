@@ -4,7 +4,7 @@ The folklore claim (every local minimum of the training loss is global) is refut
 constructions (Swirszcz, Czarnecki & Pascanu 2016), each certified by `certify` as ``bad-local-min``.
 The check also hunts for new counterexamples: hypothesis draws small one-hidden-layer (leaky) ReLU
 regression problems, gradient descent from random starts finds candidate minima, each is snapped to
-its activation region's exact least-squares optimum (`badminima.search.snap`) and certified exactly
+its activation region's exact least-squares optimum (`badminima.landscape.region_fit`) and certified exactly
 against the best end point. The first certified one is shrunk by hypothesis — fewer points, simpler
 numbers — re-snapping the found points on each simpler dataset and re-certifying, so the
 counterexample that comes back is small *and* proved.
@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Claim,
@@ -29,6 +29,7 @@ from badminima.claims.claim import (
     Undecided,
     hunt,
 )
+from badminima.claims.minima import Candidate, MinimaSearch, certify_minima, find_minima
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -70,7 +71,7 @@ def paper_witnesses() -> tuple[list[CertifiedTrap], list[str]]:
     """Every paper construction that is a trap, certified; and an evidence line per construction."""
     from badminima.constructions.registry import REGISTRY
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     witnesses, lines = [], []
     for c in REGISTRY.values():
@@ -87,7 +88,7 @@ def paper_witnesses() -> tuple[list[CertifiedTrap], list[str]]:
 
 def _certified(net: Network, data: Dataset, bad: Point, better: Point, how: str) -> Found | None:
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     trap = Trap(
         net,
@@ -117,10 +118,8 @@ def examiner() -> Callable[[tuple[Network, Dataset]], Finding]:
     def examine(problem: tuple[Network, Dataset]) -> Finding:
         import numpy as np
 
-        from badminima.search.basins import landscape
-        from badminima.search.multistart import Init, Optimizer, Stopping, multistart
-        from badminima.search.shrink import to_point
-        from badminima.search.snap import snap
+        from badminima.landscape.region_fit import snap
+        from badminima.search.starts import Init, Optimizer, Stopping
 
         net, data = problem
         if "found" in memory:
@@ -134,31 +133,26 @@ def examiner() -> Callable[[tuple[Network, Dataset]], Finding]:
             if found is not None:
                 memory["found"] = found.trap.trap
             return found if found is not None else Agrees("not a counterexample after shrinking")
-        ends = multistart(
-            net,
-            data,
-            STARTS,
-            init=Init("normal", 1.0),
-            optimizer=Optimizer("gd", 0.05),
-            stopping=Stopping(max_steps=STEPS),
-            seed=0,
-        )
-        seen = landscape(net, ends)
-        if not np.isfinite(seen.best_loss):
+        search = MinimaSearch(STARTS, Init("normal", 1.0), Optimizer("gd", 0.05), Stopping(max_steps=STEPS))
+        seen = find_minima(net, data, search=search)
+        if not np.isfinite(seen.landscape.best_loss):
             return Undecided("every start diverged")
-        best = to_point(net, ends.thetas[seen.best_row])
+        best = seen.best.point
         better = snap(net, data, best) or best
-        bad = sorted((p for p in seen.minima if p.loss > seen.best_loss + 1e-6), key=lambda p: -p.loss)
+        bad = seen.above(seen.landscape.best_loss, gap=1e-6)
         if not bad:
             return Agrees(f"no bad minimum among {STARTS} gradient-descent end points")
-        for p in bad[:3]:
-            point = snap(net, data, to_point(net, ends.thetas[p.row]))
-            found = (
-                None if point is None else _certified(net, data, point, better, "found by gradient descent")
-            )
-            if found is not None:
-                memory["found"] = found.trap.trap
-                return found
+
+        def judge(candidate: Candidate) -> Found | None:
+            point = snap(net, data, candidate.point)
+            if point is None:
+                return None
+            return _certified(net, data, point, better, "found by gradient descent")
+
+        found = certify_minima(judge, bad, tries=3).settled
+        if found is not None:
+            memory["found"] = found.trap.trap
+            return found
         return Undecided("candidate bad minima were not certified")
 
     return examine

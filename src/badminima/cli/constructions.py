@@ -67,8 +67,8 @@ def _construction_args(args: argparse.Namespace) -> tuple[Any, dict[str, str]]:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    from badminima.cli.population import list_entries
     from badminima.constructions.registry import REGISTRY
-    from badminima.population_report import list_entries
 
     if args.json:
         doc = [
@@ -98,9 +98,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _show_population(args: argparse.Namespace) -> int:
     """`show` of a population family (listed by `list`): what it is, and the loss and gradient of its
     point and better point in balls."""
+    from badminima.cli.population import describe, evaluate_population
     from badminima.constructions.family import parse_assignments
     from badminima.constructions.safran_shamir import FAMILIES
-    from badminima.population_report import describe, evaluate_population
 
     if args.plot:
         raise BadminimaError(f"--plot: {args.name} is a population trap; it has no finite data to draw")
@@ -149,10 +149,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _show_lines(args: argparse.Namespace, progress: ProgressHook) -> list[str]:
     from badminima.arithmetic import BallArithmetic, ExactArithmetic
     from badminima.constructions.sketch import sketch
+    from badminima.display.text import accuracy_text, annotate
     from badminima.landscape.evaluation import accuracy, exact_text
-    from badminima.landscape.loss import loss
+    from badminima.landscape.losses import loss
     from badminima.model.rational import format_rational
-    from badminima.textformat import accuracy_text, annotate
 
     c, params = _construction_args(args)
     progress("building the construction")
@@ -226,13 +226,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from badminima.constructions.reproduce import reproduce
+    from badminima.constructions.reproduction import reproduce
 
     def progress(name: str) -> None:
         if not args.json and sys.stderr.isatty():
             print(f"certifying {name} ...", file=sys.stderr, flush=True)
 
-    from badminima.population_report import reproduce_rows
+    from badminima.cli.population import reproduce_rows
 
     rows = reproduce(progress) + reproduce_rows(progress)
     if args.json:

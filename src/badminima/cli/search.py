@@ -167,15 +167,15 @@ def add_parser(sub: Any) -> None:
 def _cmd_search(args: argparse.Namespace) -> int:
     import signal
 
-    from badminima.errors import InvalidModelError
+    from badminima.errors import InvalidModelError, ResumeError
     from badminima.model.network import Network
     from badminima.search.candidates import FIRST_ORDER_STEPS, NEWTON_STEPS, SearchSettings
     from badminima.search.catalogue import Catalogue
     from badminima.search.display import ends_of, live_progress, summary
     from badminima.search.executors import check_executor, make_executor
-    from badminima.search.multistart import Init, Optimizer, Stopping
     from badminima.search.pipeline import Budget, run_search
     from badminima.search.proposals import DatasetSpec
+    from badminima.search.starts import Init, Optimizer, Stopping
 
     # Everything a user can get wrong is checked before the catalogue is touched or workers start.
     budget = Budget.parse(args.budget)
@@ -212,7 +212,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     # --resume never creates a catalogue: a missing file is a mistyped path, not a fresh start.
     with Catalogue.open(args.catalogue, create=not args.resume) as catalogue:
         if args.resume and catalogue.latest_run(settings.to_json(), args.seed) is None:
-            raise InvalidModelError(
+            raise ResumeError(
                 f"--resume: {args.catalogue} has no run with these settings and seed {args.seed} "
                 "(give the same options as the run to continue, or leave out --resume to start one)"
             )

@@ -114,7 +114,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     trap = load_any_trap(args.file)
     if isinstance(trap, PopulationTrap):
-        from badminima import population_report as pr
+        from badminima.cli import population as pr
 
         backend = args.backend or "ball"
         doc = pr.evaluate_population(trap, which=args.which, backend=backend, precision=args.precision)
@@ -142,7 +142,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         doc = {"file": args.file, "name": trap.name, "which": args.which, **ev.to_json()}
         if ev.backend == "ball":  # balls at the precision asked for, not flint's default 15 digits
-            from badminima.textformat import ball_text
+            from badminima.display.text import ball_text
 
             doc["loss"] = ball_text(ev.loss, args.precision)
             doc["gradient"] = [ball_text(g, args.precision) for g in ev.gradient]
@@ -156,7 +156,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from badminima.model.population import PopulationTrap
     from badminima.model.trapfile import load_any_trap
     from badminima.progress import Heartbeat
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     if args.plot:
         from badminima.model.outputs import check_output_file
@@ -164,7 +164,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         check_output_file(args.plot, option="--plot")
     trap = load_any_trap(args.file)
     if isinstance(trap, PopulationTrap):
-        from badminima.population_report import verify_file
+        from badminima.cli.population import verify_file
 
         if args.plot:
             raise BadminimaError(f"--plot: {args.file} is a population trap; it has no finite data to draw")

@@ -14,20 +14,20 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
-import flint
 import numpy as np
 
 from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.flint_bridge import fmpq_matrix, to_fraction
 from badminima.landscape.derivatives import gradient_of_flat
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.verify.options import DEFAULTS
 
-MAX_UNIT_KINKS = 10
+MAX_UNIT_KINKS = DEFAULTS.max_unit_kinks
 
 Vector = tuple[Fraction, ...]
 
@@ -41,16 +41,6 @@ class FirstOrder:
     stationary: bool | None
     directions: tuple[Vector, ...]
     reason: str
-
-
-def _q(x: Any) -> Fraction:
-    return Fraction(int(x.p), int(x.q))
-
-
-def _mat(rows: list[list[Fraction]]) -> flint.fmpq_mat:
-    return flint.fmpq_mat(
-        len(rows), len(rows[0]), [flint.fmpq(v.numerator, v.denominator) for r in rows for v in r]
-    )
 
 
 def piece_gradient(
@@ -68,23 +58,30 @@ def _cone_descent(g: Vector, A: list[Vector], signs: tuple[int, ...]) -> Vector 
     The a_k must be linearly independent."""
     if not A:
         return tuple(-v for v in g) if any(g) else None
-    Am = _mat([[a[i] for a in A] for i in range(len(g))])
+    Am = fmpq_matrix([[a[i] for a in A] for i in range(len(g))])
     At = Am.transpose()
     gram_inv = (At * Am).inv()
-    lam = gram_inv * (At * _mat([[v] for v in g]))
+    lam = gram_inv * (At * fmpq_matrix([[v] for v in g]))
     fit = Am * lam
-    res = tuple(g[i] - _q(fit[i, 0]) for i in range(len(g)))
+    res = tuple(g[i] - to_fraction(fit[i, 0]) for i in range(len(g)))
     if any(res):
         return tuple(-r for r in res)
     for m, s in enumerate(signs):
-        if _q(lam[m, 0]) * s < 0:
-            e = _mat([[Fraction(s if k == m else 0)] for k in range(len(A))])
+        if to_fraction(lam[m, 0]) * s < 0:
+            e = fmpq_matrix([[Fraction(s if k == m else 0)] for k in range(len(A))])
             u = Am * (gram_inv * e)
-            return tuple(_q(u[i, 0]) for i in range(len(g)))
+            return tuple(to_fraction(u[i, 0]) for i in range(len(g)))
     return None
 
 
-def first_order(network: Network, dataset: Dataset, point: Point, region: Region | None) -> FirstOrder:
+def first_order(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    region: Region | None,
+    *,
+    max_unit_kinks: int = MAX_UNIT_KINKS,
+) -> FirstOrder:
     """Decide exactly whether every one-sided directional derivative at ``point`` is ≥ 0."""
     masks = region.masks("inactive") if region is not None else None
     g0 = piece_gradient(network, dataset, point, masks)
@@ -130,10 +127,10 @@ def first_order(network: Network, dataset: Dataset, point: Point, region: Region
             if beta != 0:
                 A.append(a)
                 betas.append(beta)
-        if len(A) > MAX_UNIT_KINKS:
-            return FirstOrder(None, (), f"unit {j} has {len(A)} relevant kinks (more than {MAX_UNIT_KINKS})")
+        if len(A) > max_unit_kinks:
+            return FirstOrder(None, (), f"unit {j} has {len(A)} relevant kinks (more than {max_unit_kinks})")
         gU = tuple(g0[k] for k in U)
-        if A and _mat([list(a) for a in A]).rank() < len(A):
+        if A and fmpq_matrix([list(a) for a in A]).rank() < len(A):
             return FirstOrder(
                 None, (), f"the kink normals of unit {j} are linearly dependent: the cone test is not decided"
             )

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from badminima.arithmetic.least_squares import least_squares
+from badminima.landscape.region_fit import Column, unit_columns, unit_slopes
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
+from badminima.verify.options import DEFAULTS
 
-MAX_KINKS = 12
+MAX_KINKS = DEFAULTS.max_region_kinks
 """The bound enumerates 2^k kink sides; beyond this many kinks it is not attempted."""
-
-Column = tuple[Fraction, ...]
 
 
 @dataclass(frozen=True)
@@ -44,20 +44,6 @@ def residual(columns: Sequence[Column], y: Column) -> Fraction:
     return sum(((a - b) * (a - b) for a, b in zip(y, fitted, strict=True)), Fraction(0))
 
 
-def _slopes(network: Network, signs: Sequence[int], kink_active: Sequence[bool]) -> Column:
-    """Per-point slope of one unit: 1 on its active side, the negative slope on the other."""
-    neg = network.negative_slope
-    assert neg is not None
-    out, k = [], 0
-    for s in signs:
-        if s == 0:
-            out.append(Fraction(1) if kink_active[k] else neg)
-            k += 1
-        else:
-            out.append(Fraction(1) if s > 0 else neg)
-    return tuple(out)
-
-
 def _bound(network: Network, dataset: Dataset, spans: Sequence[Sequence[Column]]) -> Fraction:
     """min over candidate spans of Σ_k dist(y_k, span)² / N."""
     n = dataset.n_points
@@ -72,7 +58,9 @@ def _bound(network: Network, dataset: Dataset, spans: Sequence[Sequence[Column]]
     return best / n
 
 
-def least_squares_bound(network: Network, dataset: Dataset, region: Region | None) -> LeastSquaresBound:
+def least_squares_bound(
+    network: Network, dataset: Dataset, region: Region | None, *, max_kinks: int = MAX_KINKS
+) -> LeastSquaresBound:
     """A lower bound on the mse over a neighbourhood of the point whose activation ``region`` is given
     (None for identity networks). Needs identity output and mse (``network.has_rational_loss``)."""
     if not network.has_rational_loss:
@@ -94,17 +82,16 @@ def least_squares_bound(network: Network, dataset: Dataset, region: Region | Non
         return LeastSquaresBound(_bound(network, dataset, [cols]), how)
     if network.depth == 2:
         kinks = region.kinks
-        if len(kinks) > MAX_KINKS:
-            return LeastSquaresBound(None, f"{len(kinks)} kinks: more than {MAX_KINKS} to enumerate")
+        if len(kinks) > max_kinks:
+            return LeastSquaresBound(None, f"{len(kinks)} kinks: more than {max_kinks} to enumerate")
         spans = []
         for sides in itertools.product((False, True), repeat=len(kinks)):
             cols = [ones] if network.bias else []
             k = 0
             for unit in region.signs[0]:
                 nk = sum(1 for s in unit if s == 0)
-                d = _slopes(network, unit, sides[k : k + nk])
+                cols += unit_columns(network, dataset, unit_slopes(network, unit, sides[k : k + nk]))
                 k += nk
-                cols += [tuple(a * b for a, b in zip(d, c, strict=True)) for c in affine]
             spans.append(cols)
         how = f"one hidden layer: least squares over the {len(spans)} activation region(s) at the point"
         return LeastSquaresBound(_bound(network, dataset, spans), how)

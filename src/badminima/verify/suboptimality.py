@@ -8,11 +8,11 @@ from fractions import Fraction
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.landscape.evaluation import exact_text
-from badminima.landscape.loss import loss
+from badminima.landscape.losses import loss
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.verify.box import ball_bounds
+from badminima.verify.parameter_box import ball_bounds
 
 
 @dataclass(frozen=True)

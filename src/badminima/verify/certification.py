@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -31,28 +31,20 @@ from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
 from badminima.progress import ProgressHook, noter, report
-from badminima.verify.box import RESOLVED, BoxResult, certify_minimum, certify_saddle
+from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
-from badminima.verify.diagnostics import diagnostics, float_derivatives
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import (
     certify_lifted_minimum,
     certify_lifted_saddle_of_dead_unit,
     certify_rescaled_minimum,
 )
+from badminima.verify.numerics import diagnostics, float_derivatives
+from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.regions import least_squares_bound
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
-
-NEAR_CRITICAL = 1e-3
-"""The box method is tried when the float Newton step is below this (relative to 1 + ‖x‖∞)."""
-
-MAX_EXACT_GRADIENT = 200
-"""Symbolic gradients (to prove a gradient exactly zero) are tried only up to this many parameters."""
-
-MAX_SIDE_KINKS = 4
-"""Second-order search tries every side of up to this many kinks; beyond, the two uniform sides."""
 
 
 @dataclass(frozen=True)
@@ -77,13 +69,13 @@ def _unknown_loss() -> LossEnclosure:
     return LossEnclosure("unknown (the enclosure overflowed)", None, None)
 
 
-def _piece_masks(region: Region | None) -> list[list[np.ndarray] | None]:
+def _piece_masks(region: Region | None, max_side_kinks: int) -> list[list[np.ndarray] | None]:
     if region is None:
         return [None]
     kinks = region.kinks
     if not kinks:
         return [region.masks("active")]
-    if len(kinks) > MAX_SIDE_KINKS:
+    if len(kinks) > max_side_kinks:
         return [region.masks("active"), region.masks("inactive")]
     out: list[list[np.ndarray] | None] = []
     for code in range(2 ** len(kinks)):
@@ -116,8 +108,14 @@ def _exact_rounding_level(
 
 
 def _piecewise(
-    network: Network, dataset: Dataset, point: Point, *, literal: bool, progress: ProgressHook | None
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    *,
+    options: CertifyOptions,
+    progress: ProgressHook | None = None,
 ) -> _Outcome:
+    literal = options.literal
     exact = ExactArithmetic()
     report(progress, "exact loss")
     value = enclose_loss(network, dataset, point)
@@ -127,7 +125,7 @@ def _piecewise(
     region = region_of(network, dataset, point) if network.activation in ("relu", "leaky_relu") else None
     steps: list[str] = []
     report(progress, "least-squares bound")
-    bound = least_squares_bound(network, dataset, region)
+    bound = least_squares_bound(network, dataset, region, max_kinks=options.max_region_kinks)
     if bound.value is not None:
         if bound.value > L:
             raise AssertionError(f"least-squares bound {bound.value} exceeds the loss {L}: a bug in verify")
@@ -147,7 +145,7 @@ def _piecewise(
     else:
         steps.append(f"least squares: not available ({bound.how})")
     report(progress, "first-order test")
-    fo = first_order(network, dataset, point, region)
+    fo = first_order(network, dataset, point, region, max_unit_kinks=options.max_unit_kinks)
     steps.append(f"first order: {fo.reason}")
     second: list[tuple[Fraction, ...]] = []
     for j, d in enumerate(fo.directions):
@@ -196,7 +194,7 @@ def _piecewise(
     prob = prepare(network, dataset, point, arith=exact)
     eig_min, zero = np.inf, 0
     hessians = []
-    pieces = _piece_masks(region)
+    pieces = _piece_masks(region, options.max_side_kinks)
     for piece, masks in enumerate(pieces):
         report(progress, "piece Hessians", piece, len(pieces))
         H = hessian_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks)
@@ -342,6 +340,15 @@ def _at_rounding_level(
     return None
 
 
+def _box_options(options: CertifyOptions, progress: ProgressHook | None = None) -> dict[str, Any]:
+    return {
+        "precisions": options.precisions,
+        "resolved": options.resolved,
+        "max_ball_hessian": options.max_ball_hessian,
+        "progress": progress,
+    }
+
+
 def _smooth(
     network: Network,
     dataset: Dataset,
@@ -349,8 +356,8 @@ def _smooth(
     grad: np.ndarray,
     hess: np.ndarray,
     *,
-    literal: bool,
-    progress: ProgressHook | None,
+    options: CertifyOptions,
+    progress: ProgressHook | None = None,
 ) -> _Outcome:
     report(progress, "loss enclosure")
     try:
@@ -380,7 +387,7 @@ def _smooth(
         if nonzero
         else ""
     )
-    if not nonzero and not exactly_critical and len(signs) <= MAX_EXACT_GRADIENT:
+    if not nonzero and not exactly_critical and len(signs) <= options.max_exact_gradient:
         report(progress, "symbolic gradient")
         zero = _exact_gradient_zero(network, dataset, point)
         exactly_critical = zero is True
@@ -391,20 +398,22 @@ def _smooth(
     eig = np.linalg.eigvalsh(hess) if len(grad) else np.zeros(0)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
-    unresolved = not len(eig) or float(np.min(np.abs(eig))) <= RESOLVED * top
+    unresolved = not len(eig) or float(np.min(np.abs(eig))) <= options.resolved * top
     newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
-    near = exactly_critical or newton <= NEAR_CRITICAL * scale
+    near = exactly_critical or newton <= options.near_critical * scale
     tried: list[str] = []
-    if near and len(eig) and eig[0] > -RESOLVED * top:
-        res = certify_minimum(network, dataset, point, hess, progress=progress)
+    if near and len(eig) and eig[0] > -options.resolved * top:
+        res = certify_minimum(network, dataset, point, hess, **_box_options(options, progress))
         steps += list(res.steps)
         if res.verdict is Verdict.LOCAL_MIN:
             return _from_box(
                 res, "box-strong-convexity", value.text, not_at_point, steps, "strong-convexity-box"
             )
         tried.append(f"box method: {res.reason}")
-    if near and len(eig) and eig[0] < RESOLVED * top:
-        res = certify_saddle(network, dataset, point, hess, critical=exactly_critical, progress=progress)
+    if near and len(eig) and eig[0] < options.resolved * top:
+        res = certify_saddle(
+            network, dataset, point, hess, critical=exactly_critical, **_box_options(options, progress)
+        )
         steps += list(res.steps)
         if res.verdict is Verdict.SADDLE:
             return _from_box(
@@ -454,7 +463,7 @@ def _smooth(
     steps.append(why)
     if nonzero:
         i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
-        rho = None if literal else _at_rounding_level(point, g_mid, hess, newton, top)
+        rho = None if options.literal else _at_rounding_level(point, g_mid, hess, newton, top)
         if rho is not None:
             return _Outcome(
                 Verdict.INCONCLUSIVE,
@@ -528,9 +537,10 @@ def _sharper_gap(
 def certify(
     trap: Trap | PopulationTrap,
     *,
-    probes: int = 64,
-    seed: int = 0,
-    literal: bool = False,
+    options: CertifyOptions = DEFAULTS,
+    probes: int | None = None,
+    seed: int | None = None,
+    literal: bool | None = None,
     progress: ProgressHook | None = None,
 ) -> Certificate:
     """Prove what ``trap.point`` is (local minimum, saddle, not critical) and whether ``trap.better``
@@ -541,6 +551,8 @@ def certify(
     ``inconclusive`` with reason code ``near-critical-set``.
 
     Args:
+        options: every setting and threshold (`CertifyOptions`); ``probes``, ``seed`` and ``literal``,
+            when given, replace the fields of the same name.
         probes: random directions per radius in the float descent probes (diagnostics only).
         seed: seed of those probes.
         literal: answer about the given numbers exactly as written, digits and all (``not-critical`` as
@@ -557,17 +569,31 @@ def certify(
         from badminima.verify.population import certify_population
 
         return certify_population(trap)
+    if probes is not None:
+        options = replace(options, probes=probes)
+    if seed is not None:
+        options = replace(options, seed=seed)
+    if literal is not None:
+        options = replace(options, literal=literal)
     start = time.perf_counter()
     net, data, point = trap.network, trap.dataset, trap.point
     report(progress, "float derivatives")
     derivatives = float_derivatives(net, data, point, progress=progress)
     _, grad, hess = derivatives
-    diag = diagnostics(net, data, point, probes=probes, seed=seed, derivatives=derivatives, progress=progress)
+    diag = diagnostics(
+        net,
+        data,
+        point,
+        probes=options.probes,
+        seed=options.seed,
+        derivatives=derivatives,
+        progress=progress,
+    )
     if net.has_rational_loss:
-        out = _piecewise(net, data, point, literal=literal, progress=progress)
+        out = _piecewise(net, data, point, options=options, progress=progress)
     else:
         try:
-            out = _smooth(net, data, point, grad, hess, literal=literal, progress=progress)
+            out = _smooth(net, data, point, grad, hess, options=options, progress=progress)
         except BackendError as exc:
             out = _Outcome(
                 Verdict.INCONCLUSIVE,
