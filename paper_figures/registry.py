@@ -100,8 +100,8 @@ def run(
     if only:
         order = {f.name: i for i, f in enumerate(figures())}
         chosen.sort(key=lambda f: order[f.name])
+    check_output_dir(out)  # before pathlib, which reads "" as "."
     directory = pathlib.Path(out)
-    check_output_dir(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

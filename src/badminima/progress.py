@@ -97,7 +97,7 @@ class ProgressHook(Protocol):
     """What a long computation calls as it goes (the keyword-only ``progress=`` of `evaluate`, `certify`,
     the box proofs, the figures): ``stage`` names the loop running now, ``done`` of its ``total`` steps
     are finished (``total`` None: the count is not known), ``note`` says what the current step is
-    (``256 bits``) without starting a new stage. Called with ``done = 0`` when a stage starts. A hook
+    (``at 256 bits``) without starting a new stage. Called with ``done = 0`` when a stage starts. A hook
     only watches: the computation's result never depends on it."""
 
     def __call__(self, stage: str, done: int = 0, total: int | None = None, *, note: str = "") -> None: ...
