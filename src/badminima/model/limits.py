@@ -48,8 +48,9 @@ MAX_SMOOTH_PREACTIVATION_EXP = 8
 diagnostics are not the limit (torch saturates σ and tanh cleanly; `evaluate` gave the same loss, gradient
 and spectrum in all three backends at 1e100): the box proof is. It turns Hessian eigenvectors into exact
 dyadic rationals, and a unit saturated at z carries e^(−z), about 1.44·z bits. Measured on the sigmoid
-deadlock (9 parameters) with one weight raised to 1e7, 1e8, 1e10 and 1e12: 15 s, 33 s, and no answer
-after 5 minutes for the last two (2-core machine)."""
+deadlock (9 parameters) with one weight raised to 1e7, 1e8 and 1e10: 15 s, 33 s, and no answer after
+5 minutes (4.5 GB of memory by then), on the 2-core machine; 1e12 and 1e20 were still converting when
+stopped."""
 MAX_FILE_BYTES = 64 * 2**20
 """Largest trap file read: 64 MiB (about a million data points)."""
 
