@@ -90,7 +90,7 @@ def _exact_rounding_level(
     network: Network, dataset: Dataset, point: Point, region: Region | None
 ) -> tuple[Fraction, float] | None:
     """(ρ, Newton step) when the exact gradient of the point's piece is at the level that rounding a
-    critical point to the point's rounding scale ρ would leave (see `_at_rounding_level`), else None."""
+    critical point to the point's rounding scale ρ would leave (see `at_rounding_level`), else None."""
     if rounding_scale(point.flatten()) == 0:
         return None
     masks = region.masks("inactive") if region is not None else None
@@ -103,7 +103,7 @@ def _exact_rounding_level(
     eig = np.linalg.eigvalsh((H + H.T) / 2) if len(g) else np.zeros(0)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     newton = float(np.linalg.norm(np.linalg.lstsq(H, g, rcond=1e-13)[0])) if len(g) else 0.0
-    rho = _at_rounding_level(point, g, H, newton, top)
+    rho = at_rounding_level(point, g, H, newton, top)
     return None if rho is None else (rho, newton)
 
 
@@ -325,7 +325,7 @@ def _exact_gradient_zero(network: Network, dataset: Dataset, point: Point) -> bo
     return False if any(s not in (0, None) for s in signs) else None
 
 
-def _at_rounding_level(
+def at_rounding_level(
     point: Point, g_mid: np.ndarray, hess: np.ndarray, newton: float, top: float
 ) -> Fraction | None:
     """The rounding scale ρ of the given numbers when the gradient and the Newton step are both at the
@@ -463,7 +463,7 @@ def _smooth(
     steps.append(why)
     if nonzero:
         i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
-        rho = None if options.literal else _at_rounding_level(point, g_mid, hess, newton, top)
+        rho = None if options.literal else at_rounding_level(point, g_mid, hess, newton, top)
         if rho is not None:
             return _Outcome(
                 Verdict.INCONCLUSIVE,
@@ -565,16 +565,16 @@ def certify(
         >>> certify(load_trap("examples/relu-blind-spot.json"), probes=0).verdict.value
         'bad-local-min'
     """
-    if isinstance(trap, PopulationTrap):
-        from badminima.verify.population import certify_population
-
-        return certify_population(trap)
     if probes is not None:
         options = replace(options, probes=probes)
     if seed is not None:
         options = replace(options, seed=seed)
     if literal is not None:
         options = replace(options, literal=literal)
+    if isinstance(trap, PopulationTrap):
+        from badminima.verify.population import certify_population
+
+        return certify_population(trap, literal=options.literal)
     start = time.perf_counter()
     net, data, point = trap.network, trap.dataset, trap.point
     report(progress, "float derivatives")

@@ -25,7 +25,7 @@ from badminima.errors import BackendError
 from badminima.landscape.population import population_gradient, population_hessian
 from badminima.model.population import PopulationTrap, student_point
 from badminima.verify.certificate import Certificate, Diagnostics, Verdict
-from badminima.verify.certification import _at_rounding_level
+from badminima.verify.certification import at_rounding_level
 from badminima.verify.options import DEFAULTS
 from badminima.verify.parameter_box import ball_bounds
 from badminima.verify.population_box import (
@@ -223,7 +223,7 @@ def _certify(trap: PopulationTrap, *, precisions: Sequence[int], literal: bool, 
     why = "; ".join(tried)
     if nonzero:
         i = max(nonzero, key=lambda j: abs(float(g[j].mid())))
-        rho = None if literal or not finite else _at_rounding_level(trap.point, g_mid, hessian, newton, top)
+        rho = None if literal or not finite else at_rounding_level(trap.point, g_mid, hessian, newton, top)
         if rho is not None:
             return cert(
                 Verdict.INCONCLUSIVE,
