@@ -32,6 +32,7 @@ from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
 from badminima.verify.box import RESOLVED, BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
+from badminima.verify.constant_units import certify_constant_units
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
 from badminima.verify.diagnostics import diagnostics, float_derivatives
@@ -393,6 +394,7 @@ def _smooth(
             certify_lifted_minimum(network, dataset, point)
             or certify_rescaled_minimum(network, dataset, point)
             or certify_lifted_saddle_of_dead_unit(network, dataset, point)
+            or certify_constant_units(network, dataset, point)
         )
         if lifted is not None:
             lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper
@@ -401,7 +403,7 @@ def _smooth(
             return _Outcome(
                 lifted.verdict,
                 "interval",
-                ("slice-rescaling" if "rescaling" in lifted.invariance else "morse-bott-lift")
+                ("slice-rescaling" if lifted.code == "lift-relu-rescaling" else "morse-bott-lift")
                 if minimum
                 else "lifted-saddle",
                 lifted.reason + not_at_point,
@@ -412,15 +414,12 @@ def _smooth(
                 mu=lifted.mu,
                 witness=lifted.witness,
                 witness_loss_upper=lifted.witness_loss_upper,
-                steps=(*steps, f"lift through duplicated units: {lifted.verdict.value} proved"),
-                code=(
-                    ("lift-relu-rescaling" if "rescaling" in lifted.invariance else "lift-duplicated-units")
-                    if minimum
-                    else "lifted-saddle"
-                ),
+                steps=(*steps, f"lift through {lifted.invariance}: {lifted.verdict.value} proved"),
+                code=lifted.code,
             )
         tried.append(
-            "no exact invariance (duplicated units, a unit born at zero) lifts a proof to this point"
+            "no exact invariance (duplicated units, a unit born at zero, units constant on the data) lifts a "
+            "proof to this point"
         )
     if not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")

@@ -133,6 +133,7 @@ class Lifted:
     reason: str
     witness: Point | None = None
     witness_loss_upper: Fraction | None = None
+    code: str = "lifted-saddle"
 
 
 def certify_lifted_minimum(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
@@ -211,7 +212,7 @@ def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point
         hidden = point.layers[0]
         assert hidden.b is not None
         center = _born(reduced.center, unit, hidden.b[unit])
-        found = _lifted_saddle(
+        found = lifted_saddle(
             network,
             dataset,
             center,
@@ -242,7 +243,7 @@ def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) 
     offset = max(
         (abs(x - y) for x, y in zip(point.flatten(), center.flatten(), strict=True)), default=Fraction(0)
     )
-    saddle = _lifted_saddle(
+    saddle = lifted_saddle(
         network,
         dataset,
         center,
@@ -271,6 +272,7 @@ def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) 
                 f"complement of the line's direction is ≥ {float(mu):.3g}·I on the whole tube of radius "
                 f"{float(tube):.3g}, so every loss within {float(eta):.3g} (∞-norm) of the lifted point is "
                 f"at least the line's (Morse–Bott)",
+                code="lift-duplicated-units",
             )
     return None
 
@@ -324,12 +326,19 @@ def _transversal(
     return tube, mu
 
 
-def _lifted_saddle(
-    network: Network, dataset: Dataset, center: Point, R: Fraction, reduced: BoxResult, what: str
+def lifted_saddle(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    R: Fraction,
+    reduced: BoxResult,
+    what: str,
+    why: str | None = None,
 ) -> Lifted | None:
     """The lifted critical point lies in the box of radius ``R`` around ``center`` and is exactly
     critical; a fixed direction v with vᵀ∇²F v < 0 proved over that box makes it a saddle
-    (F(m + s v) < F(m) for small s ≠ 0). ``what`` says which invariance lifted it."""
+    (F(m + s v) < F(m) for small s ≠ 0). ``what`` says which invariance lifted it, ``why`` why the
+    lifted point is exactly critical (by default: the narrower network's proved strict minimum)."""
     hess = float_derivatives(network, dataset, center)[2]
     eig, Q = np.linalg.eigh(hess)
     top = max(1.0, float(np.max(np.abs(eig))))
@@ -364,8 +373,13 @@ def _lifted_saddle(
         R,
         None,
         reduced,
-        f"{what}: the {network.widths[1] - 1}-unit network has a strict local minimum proved by the box "
-        f"method, so its lift is an exactly critical point within {float(R):.3g} of box_center; vᵀHv < 0 on "
+        f"{what}: "
+        + (
+            why
+            or f"the {network.widths[1] - 1}-unit network has a strict local minimum proved by the box "
+            f"method, so its lift is"
+        )
+        + f" an exactly critical point within {float(R):.3g} of box_center; vᵀHv < 0 on "
         f"that whole box, so it is not a local minimum; a point at distance {float(step):.3g} along v has "
         f"loss ≤ {float(upper):.17g}, below the critical loss",
         witness,
@@ -459,5 +473,6 @@ def certify_rescaled_minimum(network: Network, dataset: Dataset, point: Point) -
             f"unique minimiser, critical for the whole network (the rescaling identity), and every loss "
             f"within {float(eta):.3g} (∞-norm) of box_center is at least its loss: a non-strict local "
             f"minimum on its rescaling orbit",
+            code="lift-relu-rescaling",
         )
     return None
