@@ -373,23 +373,35 @@ def _smooth(
     newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
     near = exactly_critical or newton <= NEAR_CRITICAL * scale
     tried: list[str] = []
-    if near and len(eig) and eig[0] > -RESOLVED * top:
+
+    def try_minimum() -> _Outcome | None:
         res = certify_minimum(network, dataset, point, hess)
-        steps += list(res.steps)
+        steps.extend(res.steps)
         if res.verdict is Verdict.LOCAL_MIN:
             return _from_box(
                 res, "box-strong-convexity", value.text, not_at_point, steps, "strong-convexity-box"
             )
         tried.append(f"box method: {res.reason}")
-    if near and len(eig) and eig[0] < RESOLVED * top:
+        return None
+
+    def try_saddle() -> _Outcome | None:
         res = certify_saddle(network, dataset, point, hess, critical=exactly_critical)
-        steps += list(res.steps)
+        steps.extend(res.steps)
         if res.verdict is Verdict.SADDLE:
             return _from_box(
                 res, "box-krawczyk-curvature", value.text, not_at_point, steps, "krawczyk-saddle"
             )
         tried.append(f"saddle test: {res.reason}")
-    if near and unresolved:
+        return None
+
+    if near and len(eig):
+        # Both proofs are tried; the float spectrum at the given point only orders them (a rounded
+        # point's float Hessian can have the wrong sign where the polished centre has the right one).
+        for attempt in (try_saddle, try_minimum) if eig[0] < -RESOLVED * top else (try_minimum, try_saddle):
+            proved = attempt()
+            if proved is not None:
+                return proved
+    if near:
         lifted = (
             certify_lifted_minimum(network, dataset, point)
             or certify_rescaled_minimum(network, dataset, point)

@@ -315,6 +315,9 @@ def _transversal(
     basis = np.linalg.svd(d[None, :])[2][1:].T  # orthonormal basis of T (P × (P − 1))
     hess = float_derivatives(network, dataset, center)[2]
     basis = basis @ np.linalg.eigh(basis.T @ hess @ basis)[1]  # T's eigenvectors: tight Gershgorin discs
+    # The bound holds on span(basis); make every column exactly in T (equal v_a, v_b entries), so that a
+    # proved positive definite QᵀHQ makes span(basis) = T exactly, not a float neighbour of it.
+    basis[ia] = basis[ib] = (basis[ia] + basis[ib]) / 2
     box = _Box(network, dataset, center, 128)
     mu = curvature_bound(box.hessian(tube), basis)
     if mu is None and P <= MAX_BALL_HESSIAN:
