@@ -31,6 +31,7 @@ from fractions import Fraction
 import flint
 import numpy as np
 
+from badminima.arithmetic.ball import BallArithmetic
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -52,6 +53,7 @@ from badminima.verify.box import (
 from badminima.verify.certificate import Verdict
 from badminima.verify.descent import rational_direction
 from badminima.verify.diagnostics import float_derivatives
+from badminima.verify.higher_order import line_coefficients
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,10 @@ def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) 
     )
     if saddle is not None:
         return saddle
+    if dup.lam in (0, 1):
+        end = _split_end_saddle(network, dataset, center, r, reduced, dup)
+        if end is not None:
+            return end
     for eta in (2 * offset + r, 8 * offset + 4 * r, (offset + r) * 64):
         proved = _transversal(network, dataset, center, dup, V_c, r, eta, ia, ib, P)
         if proved is not None:
@@ -479,3 +485,91 @@ def certify_rescaled_minimum(network: Network, dataset: Dataset, point: Point) -
             code="lift-relu-rescaling",
         )
     return None
+
+
+THIRD_ORDER_REACH = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))
+"""Lengths s₀ of the segment over which a third-order descent coefficient is enclosed, longest first."""
+
+
+def _split_end_saddle(
+    network: Network, dataset: Dataset, center: Point, R: Fraction, reduced: BoxResult, dup: Duplicate
+) -> Lifted | None:
+    """An end point λ ∈ {0, 1} of a split line: one copy ("silent", output weight 0) duplicates a
+    "loud" one of output weight V* ≠ 0 at the lifted critical point m. Along d = (δ(w, b)_silent = u,
+    δv_silent = κ, δv_loud = −κ) the output moves by κs(σ(z + s u·x̃) − σ(z)) = κs²σ'(z)u·x̃ + O(s³), so
+    F(m + s d) − F(m) = κs²(∂F/∂(w,b)_loud · u)/V* + O(s³) = O(s³) exactly (m is critical), with cubic
+    coefficient κ(1/N)Σ r_i σ''(z_i)(u·x̃_i)². Enclosed below zero over every m + ξd (ξ ∈ [0, s₀], m in
+    the lifted box), it proves F(m + s d) < F(m) for all s ∈ (0, s₀]: a third-order saddle
+    (`badminima.verify.higher_order`)."""
+    if network.output != "identity" or network.loss != "mse" or reduced.loss_lower is None:
+        return None
+    silent, loud = (dup.a, dup.b) if dup.lam == 0 else (dup.b, dup.a)
+    d0, h = network.widths[0], network.widths[1]
+    hidden, out = center.layers
+    assert hidden.b is not None
+    w = [float(v) for v in hidden.W[loud]] + [float(hidden.b[loud])]
+    pred = np.zeros(len(dataset.X))
+    X = np.array([[float(v) for v in x] + [1.0] for x in dataset.X])
+    for j in range(h):
+        row = [float(v) for v in hidden.W[j]] + [float(hidden.b[j])]
+        act = X @ np.array(row)
+        pred += float(out.W[0][j]) * (
+            1 / (1 + np.exp(-act)) if network.activation == "sigmoid" else np.tanh(act)
+        )
+    r = pred + float(out.b[0]) - np.array([float(y[0]) for y in dataset.y])
+    z = X @ np.array(w)
+    s = 1 / (1 + np.exp(-z)) if network.activation == "sigmoid" else np.tanh(z)
+    second = s * (1 - s) * (1 - 2 * s) if network.activation == "sigmoid" else -2 * s * (1 - s * s)
+    M = (X.T * (r * second)) @ X / len(X)
+    eig, vecs = np.linalg.eigh(M)
+    k = int(np.argmax(np.abs(eig)))
+    if eig[k] == 0:
+        return None
+    u = rational_direction(vecs[:, k])
+    kappa = Fraction(-1 if eig[k] > 0 else 1)
+    direction = [Fraction(0)] * network.n_params
+    for m in range(d0):
+        direction[silent * d0 + m] = u[m]
+    direction[h * d0 + silent] = u[d0]
+    direction[h * d0 + h + silent] = kappa
+    direction[h * d0 + h + loud] = -kappa
+    for reach in THIRD_ORDER_REACH:
+        cubic = line_coefficients(network, dataset, center, R, direction, reach, order=3)[3]
+        if cubic < 0:
+            break
+    else:
+        return None
+    scale = 1 + max((abs(float(v)) for v in center.flatten()), default=0.0)
+    found = lower_point(
+        network,
+        dataset,
+        center,
+        direction,
+        Fraction(1, 2**30),
+        scale,
+        reduced.loss_lower,
+        BallArithmetic(128),
+    )
+    if found is None:
+        return None
+    witness, step, upper = found
+    return Lifted(
+        Verdict.SADDLE,
+        f"duplicated units {dup.a}, {dup.b} at a split end (λ = {dup.lam})",
+        center,
+        R,
+        R,
+        None,
+        reduced,
+        f"units {dup.a} and {dup.b} are duplicates split λ = {dup.lam}, unit {silent} with output "
+        f"weight 0: the {h - 1}-unit network has a strict local minimum proved by the box method, so its "
+        f"lift m is an exactly critical point within {float(R):.3g} of box_center; along d (unit "
+        f"{silent}'s incoming weights, and output weight moved from unit {loud} to unit {silent}) the "
+        f"first two Taylor coefficients of F(m + s d) vanish exactly and the third is ≤ "
+        f"{float(cubic.upper()):.3g} < 0 over every point within {float(reach):.3g} along d, so "
+        f"F(m + s d) < F(m) for 0 < s ≤ {float(reach):.3g}: a third-order saddle; a point at distance "
+        f"{float(step):.3g} along d has loss ≤ {float(upper):.17g}, below the critical loss",
+        witness,
+        upper,
+        code="higher-order-lifted-saddle",
+    )
