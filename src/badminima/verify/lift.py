@@ -32,6 +32,9 @@ import flint
 import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.floating import FloatArithmetic
+from badminima.landscape.forward import forward, predictions, unflatten
+from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -505,21 +508,14 @@ def _split_end_saddle(
         return None
     silent, loud = (dup.a, dup.b) if dup.lam == 0 else (dup.b, dup.a)
     d0, h = network.widths[0], network.widths[1]
-    hidden, out = center.layers
-    assert hidden.b is not None
-    w = [float(v) for v in hidden.W[loud]] + [float(hidden.b[loud])]
-    pred = np.zeros(len(dataset.X))
-    X = np.array([[float(v) for v in x] + [1.0] for x in dataset.X])
-    for j in range(h):
-        row = [float(v) for v in hidden.W[j]] + [float(hidden.b[j])]
-        act = X @ np.array(row)
-        pred += float(out.W[0][j]) * (
-            1 / (1 + np.exp(-act)) if network.activation == "sigmoid" else np.tanh(act)
-        )
-    r = pred + float(out.b[0]) - np.array([float(y[0]) for y in dataset.y])
-    z = X @ np.array(w)
+    fl = FloatArithmetic()
+    prob = prepare(network, dataset, center, arith=fl)
+    fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=fl)
+    r = (predictions(network, fwd, arith=fl) - prob.targets).detach().numpy()[0]
+    z = fwd.z[0].detach().numpy()[loud]
     s = 1 / (1 + np.exp(-z)) if network.activation == "sigmoid" else np.tanh(z)
     second = s * (1 - s) * (1 - 2 * s) if network.activation == "sigmoid" else -2 * s * (1 - s * s)
+    X = np.array([[float(v) for v in x] + [1.0] for x in dataset.X])
     M = (X.T * (r * second)) @ X / len(X)
     eig, vecs = np.linalg.eigh(M)
     k = int(np.argmax(np.abs(eig)))
