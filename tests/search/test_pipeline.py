@@ -19,7 +19,8 @@ import pytest
 from badminima import Network
 from badminima.errors import BadminimaError, ExecutorError, InvalidModelError
 from badminima.search.candidates import CandidateResult, SearchSettings
-from badminima.search.catalogue import CERTIFIED, Catalogue
+from badminima.search.catalogue import Catalogue
+from badminima.search.catalogue_entries import CERTIFIED
 from badminima.search.display import live_progress
 from badminima.search.executors import (
     DaskCluster,
@@ -28,9 +29,9 @@ from badminima.search.executors import (
     check_executor,
     make_executor,
 )
-from badminima.search.multistart import Stopping
 from badminima.search.pipeline import ELITE, Budget, Progress, SearchReport, elite, run_search
 from badminima.search.proposals import DatasetSpec
+from badminima.search.starts import Stopping
 
 # Twelve real-valued targets on a 2-2-1 sigmoid network (9 parameters, so minima can be strict):
 # cheap enough for tests (32 starts of 300 steps), and seed 1 finds certified traps at candidates

@@ -7,8 +7,7 @@ from fractions import Fraction as F
 
 import mpmath
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from badminima.model import Dataset, Network, Point
 from badminima.verify.higher_order import line_coefficients

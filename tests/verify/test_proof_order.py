@@ -13,7 +13,7 @@ import pytest
 from badminima.model import Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.box import RESOLVED
-from badminima.verify.diagnostics import float_derivatives
+from badminima.verify.numerics import float_derivatives
 from tests.verify.planted import CTX, loss, plant
 
 # (residual, seed, digits): the float Hessian at the rounded point has the wrong sign beyond RESOLVED

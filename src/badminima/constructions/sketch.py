@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from badminima.arithmetic.floating import DTYPE, FloatArithmetic
-from badminima.landscape.forward import forward, predictions, unflatten
+from badminima.landscape.forward_pass import forward, predictions, unflatten
 from badminima.model.point import Point
 from badminima.model.trap import Trap
 
@@ -20,7 +20,7 @@ WIDTH, HEIGHT = 56, 18
 
 def outputs(trap: Trap, point: Point, inputs: np.ndarray) -> np.ndarray:
     """Network outputs (first output unit) at the rows of ``inputs`` (n, d0), in float64 (the package's
-    forward pass; also what `badminima.plot` draws)."""
+    forward pass; also what `badminima.display.plot` draws)."""
     arith = FloatArithmetic()
     flat = torch.tensor([float(v) for v in point.flatten()], dtype=DTYPE)
     fwd = forward(

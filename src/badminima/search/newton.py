@@ -64,7 +64,7 @@ def has_saturated_unit(network: Network, inputs: Any, theta: Any, *, threshold: 
     """(K,) bool: some sigmoid/tanh unit (hidden, or a sigmoid output) of the point ``theta`` (P, K)
     has |pre-activation| ≥ ``threshold`` on every data point: it acts as a step function there."""
     from badminima.arithmetic.batch import Batch, BatchArithmetic
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
 
     fwd = forward(
         network,
@@ -126,7 +126,7 @@ def newton_train(
     ``escaped``, ``diverged`` or ``unconverged``: see the module docstring) and the steps each took.
     ``report(step, max_steps)`` is called before each step (progress displays)."""
     from badminima.arithmetic.batch import Batch
-    from badminima.search.multistart import _grad_hess, batch_losses
+    from badminima.search.starts import _grad_hess, column_losses
 
     p, k = theta.shape
     theta = theta.to(torch.float64).clone()
@@ -166,7 +166,7 @@ def newton_train(
             reps = moves.shape[2]
             # Columns ordered (start, try), whatever the data layout, so that a start's lane
             # position, and with it its rounding, is the same alone and among other datasets.
-            tried = batch_losses(
+            tried = column_losses(
                 network,
                 x if shared else Batch(x.t.repeat_interleave(reps, -1)),
                 y if shared else Batch(y.t.repeat_interleave(reps, -1)),

@@ -40,8 +40,7 @@ import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.enclosure import Enclosure
-from badminima.arithmetic.least_squares import to_fmpq
-from badminima.arithmetic.least_squares import to_fraction as fmpq_fraction
+from badminima.arithmetic.least_squares import to_fmpq, to_fraction as fmpq_fraction
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -55,8 +54,8 @@ from badminima.verify.box import (
     curvature_bound_balls,
 )
 from badminima.verify.certificate import Verdict
-from badminima.verify.diagnostics import float_derivatives
 from badminima.verify.lift import Lifted, lifted_saddle
+from badminima.verify.numerics import float_derivatives
 
 SMOOTH = ("sigmoid", "tanh")
 

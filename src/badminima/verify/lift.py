@@ -33,7 +33,7 @@ import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.floating import FloatArithmetic
-from badminima.landscape.forward import forward, predictions, unflatten
+from badminima.landscape.forward_pass import forward, predictions, unflatten
 from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -55,8 +55,8 @@ from badminima.verify.box import (
 )
 from badminima.verify.certificate import Verdict
 from badminima.verify.descent import rational_direction
-from badminima.verify.diagnostics import float_derivatives
 from badminima.verify.higher_order import line_coefficients
+from badminima.verify.numerics import float_derivatives
 
 
 @dataclass(frozen=True)

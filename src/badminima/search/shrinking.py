@@ -19,9 +19,10 @@ import torch
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.model.rational import from_float
 from badminima.model.trap import Trap
 from badminima.verify.certificate import Certificate, Verdict
-from badminima.verify.certify import certify
+from badminima.verify.certification import certify
 
 
 def size(dataset: Dataset) -> tuple[int, int]:
@@ -32,14 +33,14 @@ def size(dataset: Dataset) -> tuple[int, int]:
 
 def to_point(network: Network, theta: Sequence[float]) -> Point:
     """A float vector as an exact point, each entry the shortest decimal that reads back as the float."""
-    return Point.unflatten(network, [Fraction(repr(float(v))) for v in theta])
+    return Point.unflatten(network, [from_float(v, "decimal") for v in theta])
 
 
 def repolish(trap: Trap, datasets: Sequence[Dataset]) -> list[Trap | None]:
     """The trap moved to each of ``datasets`` (all of one size): its point re-polished to a nearby
     critical point of the new data, in one batch; None where polishing does not reach a critical point
     of index 0 (with a numerically positive definite Hessian, unless the network is piecewise linear)."""
-    from badminima.search.multistart import polish
+    from badminima.search.starts import polish
 
     if not datasets:
         return []
