@@ -40,7 +40,7 @@ import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.enclosure import Enclosure
-from badminima.arithmetic.least_squares import to_fmpq, to_fraction as fmpq_fraction
+from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction as fmpq_fraction
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point

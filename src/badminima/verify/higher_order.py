@@ -25,6 +25,7 @@ from typing import Any
 import flint
 
 from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.flint_bridge import to_arb
 from badminima.errors import BackendError
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -101,10 +102,7 @@ def line_coefficients(
     x = center.flatten()
     polys = _derivative_polynomials(network.activation, order)
     with flint.ctx.workprec(precision):
-
-        def q(v: Fraction) -> Any:
-            return flint.arb(flint.fmpq(v.numerator, v.denominator))
-
+        q = to_arb
         rad = q(radius)
         base = [
             q(a) + q(reach * b) / 2 + flint.arb(0, (rad + abs(q(reach * b)) / 2).upper())
