@@ -213,3 +213,19 @@ def test_soundness_fuzz_constant_units(case):
 
 
 FUZZ_TALLY: dict[str, int] = {}
+
+
+def test_weights_along_the_datas_affine_complement_are_an_invariance():
+    # Yun et al.'s inputs lie on x₁ + x₂ = 1, so w = (1/2, 1/2) adds exactly 1/2 to every pre-activation
+    # (by hand): with biases lowered by 1/2 the network is the same function on the data, on the same
+    # manifold, and must get the same answer as W₁ = 0.
+    flat = yun_flat_trap("sigmoid", biases=(-1, -2), output_weights=(1, 1))
+    out = flat.point.layers[1]
+    half = F(1, 2)
+    tilted = Point.of([([[half, half], [half, half]], [-1 - half, -2 - half]), (out.W, out.b)])
+    assert constant_units(flat.network, flat.dataset, tilted) == [0, 1]
+    assert reference_loss(flat.network, flat.dataset, tilted) == reference_loss(
+        flat.network, flat.dataset, flat.point
+    )
+    cert = certify(Trap(flat.network, flat.dataset, tilted, better=flat.better), probes=0)
+    assert cert.verdict is Verdict.BAD_LOCAL_MIN and cert.code == "lift-constant-units", cert.reason
