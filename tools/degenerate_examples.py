@@ -23,7 +23,7 @@ import mpmath
 from badminima.claims.unit_splitting import definite_case, split_point
 from badminima.constructions.constant_features import yun_flat_trap
 from badminima.model import Dataset, Network, Point, Trap, save_trap
-from badminima.verify.box import polish
+from badminima.verify.polish import polish
 
 OUT = Path(__file__).resolve().parents[1] / "examples" / "degenerate"
 

@@ -12,7 +12,7 @@ import pytest
 
 from badminima.model import Trap
 from badminima.verify import Verdict, certify
-from badminima.verify.box import RESOLVED
+from badminima.verify.curvature import RESOLVED
 from badminima.verify.numerics import float_derivatives
 from tests.verify.planted import CTX, loss, plant
 

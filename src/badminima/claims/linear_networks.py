@@ -450,7 +450,7 @@ def examine_linear_minima(
     from badminima.landscape.losses import loss
     from badminima.search.basins import survey
     from badminima.search.starts import Optimizer, Stopping, multistart
-    from badminima.verify.box import ball_bounds
+    from badminima.verify.parameter_box import ball_bounds
 
     ref = reduced_rank_optimum(net, data)
     star, gap = float(ref.optimum.mid()), float(ref.gap.lower())
@@ -706,7 +706,7 @@ def examine_subspace(case: SubspaceCase) -> Finding:
         if loss(net, data, pt, arith=exact) != expected:
             return Undecided(f"the {name}'s loss is not (tr S_yy − Σ_I λ_i)/N: a bug in the construction")
     if len(top) == bottleneck(net):
-        from badminima.verify.box import ball_bounds
+        from badminima.verify.parameter_box import ball_bounds
 
         lo, hi = ball_bounds(reduced_rank_optimum(net, data).optimum)
         optimum = (trace - sum((lam[i] for i in top), Fraction(0))) / mo.n

@@ -419,12 +419,12 @@ def _analyse_small(case: SplitCase, trap: Trap, cert: Certificate) -> _Small | S
     import flint
     import numpy as np
 
-    from badminima.verify.box import _Box
     from badminima.verify.descent import rational_direction
+    from badminima.verify.parameter_box import ParameterBox
 
     assert cert.box_center is not None and cert.proof_radius is not None
     center, radius = cert.box_center, cert.proof_radius
-    box = _Box(case.network, case.dataset, center, PRECISION)
+    box = ParameterBox(case.network, case.dataset, center, PRECISION)
     ball = box.ball
     with ball.context():
         A = split_curvature_matrix(
@@ -485,15 +485,15 @@ def _lambda_finding(
     import flint
     import numpy as np
 
-    from badminima.verify.box import _Box
     from badminima.verify.certificate import Verdict
     from badminima.verify.certification import certify
     from badminima.verify.descent import rational_direction
     from badminima.verify.numerics import float_derivatives
+    from badminima.verify.parameter_box import ParameterBox
 
     big, center = split_point(case.network, small.center, case.unit, lam)
     radius = max(Fraction(1), abs(lam), abs(1 - lam)) * small.radius
-    box = _Box(big, case.dataset, center, PRECISION)
+    box = ParameterBox(big, case.dataset, center, PRECISION)
     grad = box.gradient_bound()
     if record is not None:
         record.gradient_worst = max(record.gradient_worst, float(grad))

@@ -30,9 +30,10 @@ from badminima.model.point import Point
 from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
-from badminima.verify.box import RESOLVED, BoxResult, certify_minimum, certify_saddle
+from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.constant_units import certify_constant_units
+from badminima.verify.curvature import RESOLVED
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
 from badminima.verify.kinks import first_order, piece_gradient

@@ -45,17 +45,12 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import rounding_scale
-from badminima.verify.box import (
-    MAX_BALL_HESSIAN,
-    BoxResult,
-    _Box,
-    ball_bounds,
-    curvature_bound,
-    curvature_bound_balls,
-)
+from badminima.verify.box import BoxResult
 from badminima.verify.certificate import Verdict
+from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.numerics import float_derivatives
+from badminima.verify.parameter_box import ParameterBox, ball_bounds
 
 SMOOTH = ("sigmoid", "tanh")
 
@@ -234,7 +229,9 @@ def _manifold_loss(network: Network, dataset: Dataset, means: list[Fraction], ba
         return total / N
 
 
-def _transversal_curvature(box: _Box, S: np.ndarray, tube: Fraction, H_mid: np.ndarray) -> Fraction | None:
+def _transversal_curvature(
+    box: ParameterBox, S: np.ndarray, tube: Fraction, H_mid: np.ndarray
+) -> Fraction | None:
     """A proved μ > 0 with tᵀ∇²F t ≥ μ‖t‖² for every t in T = span(S) on the whole box of ``tube``, or
     None. With H_T = SᵀHS and t = S s: tᵀHt ≥ λ_min(H_T)‖s‖² ≥ λ_min(H_T)/λ_max(SᵀS)·‖t‖²."""
     St = S.T
@@ -299,7 +296,7 @@ def certify_constant_units(network: Network, dataset: Dataset, point: Point) -> 
     offset = _distance_to_manifold(network, geo, point, C, Fraction(0), ball)
     if offset is None:
         return None
-    box = _Box(network, dataset, point, 128)
+    box = ParameterBox(network, dataset, point, 128)
     for eta in sorted(
         {e for e in (*ETAS, 4 * offset, 2 * offset) if e >= 2 * offset and e > 0}, reverse=True
     ):
