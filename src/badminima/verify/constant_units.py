@@ -273,6 +273,8 @@ def certify_constant_units(network: Network, dataset: Dataset, point: Point) -> 
     if means is None:
         return None
     geo = _geometry(network, dataset)
+    if any(abs(v) > 2**52 for vec in geo.basis for v in vec):
+        return None  # an integer basis beyond exact float64 values: the enclosure below cannot hold it
     ball = BallArithmetic(128)
     with ball.context():
         C = [_optimal_bias(ball, network, m) for m in means]
