@@ -15,7 +15,7 @@ from fractions import Fraction as F
 import mpmath
 import pytest
 import sympy
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
 from badminima.constructions.constant_features import yun_flat_trap
 from badminima.model import Dataset, Network, Point, Trap
@@ -209,6 +209,17 @@ _HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much]
 
 @settings(max_examples=16, deadline=None, suppress_health_check=_HEALTH)
 @given(_constant_traps())
+@example(
+    (
+        "sigmoid",
+        "identity",
+        "mse",
+        [[F(0)], [F(1)], [F(-1)]],
+        [[F(0)], [F(1, 2)], [F(1, 2)]],
+        [F(0)],
+        [[F(1)]],
+    )
+)
 def test_soundness_fuzz_constant_units(case):
     _check_constant(case)
 
@@ -240,9 +251,10 @@ def _check_constant(case):
             c.append(F(mpmath.nstr(rest, 30)))
     point = Point.of([([[0] * len(X[0]) for _ in biases], biases), (V, c)])
     cert = certify(Trap(net, data, point), probes=0)
-    with mpmath.workdps(60):  # F* of the constant prediction ȳ, by hand
+    with mpmath.workdps(60):  # F* of the constant prediction ȳ, by hand (exact for mse)
+        exact = sum(((ybar[k] - t[k]) ** 2 for t in Y for k in range(o)), F(0)) / len(Y)
         if loss == "mse":
-            F_star = _q(sum(((ybar[k] - t[k]) ** 2 for t in Y for k in range(o)), F(0)) / len(Y))
+            F_star = _q(exact)
         else:
             F_star = -sum(
                 _q(t[k]) * mpmath.log(_q(ybar[k])) + (1 - _q(t[k])) * mpmath.log(1 - _q(ybar[k]))
@@ -252,7 +264,11 @@ def _check_constant(case):
     lam = _transversal_form(act, X, Y, biases, V, output, loss)
     if cert.verdict is Verdict.LOCAL_MIN:
         assert lam > 0, (lam, cert.reason)
-        assert _q(cert.loss_lower) <= F_star <= _q(cert.loss_upper)
+        if loss == "mse":
+            assert cert.loss_lower <= exact <= cert.loss_upper
+        else:
+            with mpmath.workdps(60):
+                assert _q(cert.loss_lower) <= F_star <= _q(cert.loss_upper)
     elif cert.verdict is Verdict.SADDLE:
         assert reference_loss(net, data, cert.witness) < F_star
     else:
