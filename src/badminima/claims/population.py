@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from hypothesis import strategies as st
 
@@ -36,6 +35,8 @@ from badminima.claims.checking import (
     Undecided,
     hunt,
 )
+from badminima.claims.minima import certify_minima
+from badminima.model.rational import from_float
 
 SAFRAN_SHAMIR = "Safran & Shamir 2018, ICML (arXiv:1712.08968)"
 SAFRAN_YEHUDAI_SHAMIR = "Safran, Yehudai & Shamir 2021, COLT (arXiv:2006.01005), §4.2 experiments"
@@ -46,7 +47,7 @@ OVERPARAM_K = (12, 13)
 
 
 @dataclass(frozen=True)
-class Budget:
+class GradientRuns:
     """Gradient-descent runs per example, the step cap, and the gradient tolerance of a converged run."""
 
     runs: int
@@ -55,9 +56,9 @@ class Budget:
 
 
 BUDGETS = {
-    "ci": Budget(runs=6, max_steps=4_000, tol=1e-7),
-    "dev": Budget(runs=24, max_steps=40_000, tol=1e-10),
-    "thorough": Budget(runs=100, max_steps=60_000, tol=1e-12),
+    "ci": GradientRuns(runs=6, max_steps=4_000, tol=1e-7),
+    "dev": GradientRuns(runs=24, max_steps=40_000, tol=1e-10),
+    "thorough": GradientRuns(runs=100, max_steps=60_000, tol=1e-12),
 }
 
 
@@ -78,7 +79,7 @@ def _certify_end(k: int, rows: list[list[float]]) -> CertifiedTrap | None:
     from badminima.verify.population import certify_population
 
     pop = teacher(k)
-    exact = [[Fraction(v) for v in r] for r in rows]
+    exact = [[from_float(v, "binary") for v in r] for r in rows]
     trap = PopulationTrap(sum_of_relus(k, k), pop, student_point(exact), pop.teacher_point)
     cert = certify_population(trap)
     if cert.verdict.value != "bad-local-min":
@@ -86,7 +87,7 @@ def _certify_end(k: int, rows: list[list[float]]) -> CertifiedTrap | None:
     return CertifiedTrap(trap, cert, cert.reason)
 
 
-def examine_spurious(k: int, *, budget: Budget, tally: Tally) -> Finding:
+def examine_spurious(k: int, *, budget: GradientRuns, tally: Tally) -> Finding:
     """k ≥ 6: certify the stored symmetric minimum; k ≤ 5: classify gradient-descent end points."""
     from badminima.constructions.safran_shamir import safran_shamir
     from badminima.search.population import run_experiment
@@ -109,10 +110,9 @@ def examine_spurious(k: int, *, budget: Budget, tally: Tally) -> Finding:
     tally.spurious += ex.spurious_runs
     tally.unconverged += ex.unconverged_runs
     tally.by_k[k] = (ex.spurious_runs, ex.runs)
-    for m in ex.minima:
-        found = _certify_end(k, m.point.tolist())
-        if found is not None:
-            return Found(f"certified spurious local minimum found by GD at k = {k}", found)
+    found = certify_minima(lambda m: _certify_end(k, m.point.tolist()), ex.minima).settled
+    if found is not None:
+        return Found(f"certified spurious local minimum found by GD at k = {k}", found)
     if ex.spurious_runs:
         return Undecided(f"k = {k}: {ex.spurious_runs} GD run(s) ended at an uncertified spurious point")
     if ex.unconverged_runs:
@@ -141,7 +141,7 @@ def _run_spurious(claim: Claim, settings: Settings, progress: Callable[[int, int
     return h.outcome(claim, evidence=evidence)
 
 
-def examine_overparameterisation(k: int, *, budget: Budget, tally: Tally) -> Finding:
+def examine_overparameterisation(k: int, *, budget: GradientRuns, tally: Tally) -> Finding:
     """Runs with k and with k + 1 student neurons from Xavier starts; agrees when the k + 1 share's Wilson
     upper bound is below the k share."""
     from badminima.search.population import run_experiment

@@ -34,19 +34,22 @@ from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.progress import ProgressHook, report
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import (
     MAX_BALL_HESSIAN,
+    RESOLVED,
     Spectrum,
     exact_arb,
     proved_curvature,
     spectrum,
 )
 from badminima.verify.descent import rational_direction
+from badminima.verify.options import DEFAULTS
 from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
 from badminima.verify.polish import polish
 
-PRECISIONS = (128, 256, 512)
+PRECISIONS = DEFAULTS.precisions
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,12 @@ def certify_minimum(
     hessian_float: np.ndarray,
     *,
     precisions: Sequence[int] = PRECISIONS,
+    resolved: float = RESOLVED,
+    max_ball_hessian: int = MAX_BALL_HESSIAN,
+    progress: ProgressHook | None = None,
 ) -> BoxResult:
-    """Try to prove a strict local minimiser in a box around ``point`` (see the module docstring)."""
+    """Try to prove a strict local minimiser in a box around ``point`` (see the module docstring);
+    ``progress`` hears the precision loop and, within it, each box radius tried."""
     eig = np.linalg.eigvalsh(hessian_float)
     steps: list[str] = []
     if not len(eig):
@@ -114,13 +121,24 @@ def certify_minimum(
     scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
     last = ""
     # Float64 Newton steps first (cheap), then a step or two in balls at each precision.
-    start = polish(network, dataset, point, precision=None, hessian=hessian_float)
-    for prec in precisions:
+    start = polish(
+        network, dataset, point, precision=None, hessian=hessian_float, max_ball_hessian=max_ball_hessian
+    )
+    for k, prec in enumerate(precisions):
+        stage = ("box proof of a minimum", k, len(precisions))
+        report(progress, *stage, note=f"at {prec} bits: polishing the centre")
         label = f"prec {prec}"
-        polished = polish(network, dataset, start.point, precision=prec, hessian=start.hessian)
+        polished = polish(
+            network,
+            dataset,
+            start.point,
+            precision=prec,
+            hessian=start.hessian,
+            max_ball_hessian=max_ball_hessian,
+        )
         center = polished.point
         box = ParameterBox(network, dataset, center, prec)
-        spec = spectrum(box, polished.hessian)
+        spec = spectrum(box, polished.hessian, resolved=resolved, max_ball_hessian=max_ball_hessian)
         if not len(spec.eig) or spec.eig[0] <= 0:
             last = "the Hessian at the polished centre is not positive definite"
             steps.append(f"{label}: {last}")
@@ -129,7 +147,9 @@ def certify_minimum(
         g_up = polished.gradient_bound if polished.gradient_bound is not None else box.gradient_bound()
         floor = Fraction(scale) * Fraction(1, 2 ** (prec // 3))
         radius = max(Fraction(4) * g_up / Fraction(lam), floor)
-        for _attempt in range(5):
+        for attempt in range(5):
+            note = f"at {prec} bits: box {attempt + 1} of at most 5, radius {float(radius):.2g}"
+            report(progress, *stage, note=note)
             flat = box.flat(radius)
             if not box.region_holds(flat):
                 last = f"a ReLU pre-activation changes sign inside the box of radius {float(radius):.3g}"
@@ -138,7 +158,7 @@ def certify_minimum(
                 if radius < floor:
                     break
                 continue
-            mu, how = proved_curvature(box, radius, spec)
+            mu, how = proved_curvature(box, radius, spec, max_ball_hessian=max_ball_hessian)
             if mu is None:
                 last = f"the Hessian is not proved positive definite on the box of radius {float(radius):.3g}"
                 steps.append(f"{label}: {last} ({how})")
@@ -196,7 +216,9 @@ def _inverse_guess(spec: Spectrum, n: int) -> Any:
     return flint.arb_mat(n, n, [M[i, j].mid() for i in range(n) for j in range(n)])
 
 
-def _curvature_along(box: ParameterBox, radius: Fraction, v: Sequence[Fraction]) -> tuple[Any, Any, str]:
+def _curvature_along(
+    box: ParameterBox, radius: Fraction, v: Sequence[Fraction], max_ball_hessian: int
+) -> tuple[Any, Any, str]:
     """vᵀH(B)v over the box of ``radius`` (a ball) and the Hessian enclosure used, float64 enclosure
     first, balls at the box's precision when that cannot prove the sign."""
     ball = box.ball
@@ -207,9 +229,9 @@ def _curvature_along(box: ParameterBox, radius: Fraction, v: Sequence[Fraction])
         if H_enc.is_finite():
             H = flint.arb_mat(H_enc.balls().tolist())
             curv = (vb.transpose() * H * vb)[0, 0]
-            if curv < 0 or n > MAX_BALL_HESSIAN:
+            if curv < 0 or n > max_ball_hessian:
                 return curv, H, "float64 enclosure"
-        if n > MAX_BALL_HESSIAN:
+        if n > max_ball_hessian:
             return flint.arb("nan"), None, "float64 enclosure"
         H = box.hessian_balls(radius)
         return (vb.transpose() * H * vb)[0, 0], H, f"balls at {ball.precision} bits"
@@ -223,10 +245,14 @@ def certify_saddle(
     *,
     critical: bool = False,
     precisions: Sequence[int] = PRECISIONS,
+    resolved: float = RESOLVED,
+    max_ball_hessian: int = MAX_BALL_HESSIAN,
+    progress: ProgressHook | None = None,
 ) -> BoxResult:
     """Try to prove a unique critical point near ``point`` with a direction of negative curvature over
     its box, and exhibit a point of lower loss (see the module docstring). ``critical``: the gradient
-    at ``point`` is already proved exactly zero (no Krawczyk step needed)."""
+    at ``point`` is already proved exactly zero (no Krawczyk step needed). ``progress`` hears the
+    precision loop."""
     eig = np.linalg.eigvalsh(hessian_float)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     if not len(eig):
@@ -235,15 +261,23 @@ def certify_saddle(
     scale = 1 + max((abs(float(x)) for x in point.flatten()), default=0.0)
     steps: list[str] = []
     last = ""
-    for prec in precisions:
+    for k, prec in enumerate(precisions):
+        report(progress, "box proof of a saddle", k, len(precisions), note=f"at {prec} bits")
         if critical:
             center, hess_center = point, hessian_float
         else:
-            polished = polish(network, dataset, point, precision=prec, hessian=hessian_float)
+            polished = polish(
+                network,
+                dataset,
+                point,
+                precision=prec,
+                hessian=hessian_float,
+                max_ball_hessian=max_ball_hessian,
+            )
             center, hess_center = polished.point, polished.hessian
         box = ParameterBox(network, dataset, center, prec)
         ball = box.ball
-        spec = spectrum(box, hess_center)
+        spec = spectrum(box, hess_center, resolved=resolved, max_ball_hessian=max_ball_hessian)
         if not len(spec.eig) or spec.eig[0] >= 0:
             last = "the Hessian at the polished centre has no negative eigenvalue"
             steps.append(f"prec {prec}: {last}")
@@ -273,7 +307,7 @@ def certify_saddle(
             last = "a ReLU pre-activation changes sign inside the box"
             steps.append(f"prec {prec}: {last}")
             continue
-        curv, H, how = _curvature_along(box, radius, v)
+        curv, H, how = _curvature_along(box, radius, v, max_ball_hessian)
         if H is None:
             last = "the Hessian enclosure overflowed"
             steps.append(f"prec {prec}: {last}")

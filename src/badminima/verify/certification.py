@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -30,10 +30,10 @@ from badminima.model.point import Point
 from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
+from badminima.progress import ProgressHook, noter, report
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.constant_units import certify_constant_units
-from badminima.verify.curvature import RESOLVED
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
 from badminima.verify.kinks import first_order, piece_gradient
@@ -43,17 +43,9 @@ from badminima.verify.lift import (
     certify_rescaled_minimum,
 )
 from badminima.verify.numerics import diagnostics, float_derivatives
+from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.regions import least_squares_bound
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
-
-NEAR_CRITICAL = 1e-3
-"""The box method is tried when the float Newton step is below this (relative to 1 + ‖x‖∞)."""
-
-MAX_EXACT_GRADIENT = 200
-"""Symbolic gradients (to prove a gradient exactly zero) are tried only up to this many parameters."""
-
-MAX_SIDE_KINKS = 4
-"""Second-order search tries every side of up to this many kinks; beyond, the two uniform sides."""
 
 
 @dataclass(frozen=True)
@@ -78,13 +70,13 @@ def _unknown_loss() -> LossEnclosure:
     return LossEnclosure("unknown (the enclosure overflowed)", None, None)
 
 
-def _piece_masks(region: Region | None) -> list[list[np.ndarray] | None]:
+def _piece_masks(region: Region | None, max_side_kinks: int) -> list[list[np.ndarray] | None]:
     if region is None:
         return [None]
     kinks = region.kinks
     if not kinks:
         return [region.masks("active")]
-    if len(kinks) > MAX_SIDE_KINKS:
+    if len(kinks) > max_side_kinks:
         return [region.masks("active"), region.masks("inactive")]
     out: list[list[np.ndarray] | None] = []
     for code in range(2 ** len(kinks)):
@@ -116,14 +108,25 @@ def _exact_rounding_level(
     return None if rho is None else (rho, newton)
 
 
-def _piecewise(network: Network, dataset: Dataset, point: Point, *, literal: bool) -> _Outcome:
+def _piecewise(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    *,
+    options: CertifyOptions,
+    progress: ProgressHook | None = None,
+) -> _Outcome:
+    literal = options.literal
     exact = ExactArithmetic()
+    report(progress, "exact loss")
     value = enclose_loss(network, dataset, point)
     L = value.lower
     assert L is not None
+    report(progress, "activation region")
     region = region_of(network, dataset, point) if network.activation in ("relu", "leaky_relu") else None
     steps: list[str] = []
-    bound = least_squares_bound(network, dataset, region)
+    report(progress, "least-squares bound")
+    bound = least_squares_bound(network, dataset, region, max_kinks=options.max_region_kinks)
     if bound.value is not None:
         if bound.value > L:
             raise AssertionError(f"least-squares bound {bound.value} exceeds the loss {L}: a bug in verify")
@@ -142,11 +145,13 @@ def _piecewise(network: Network, dataset: Dataset, point: Point, *, literal: boo
             )
     else:
         steps.append(f"least squares: not available ({bound.how})")
-    fo = first_order(network, dataset, point, region)
+    report(progress, "first-order test")
+    fo = first_order(network, dataset, point, region, max_unit_kinks=options.max_unit_kinks)
     steps.append(f"first order: {fo.reason}")
     second: list[tuple[Fraction, ...]] = []
-    for d in fo.directions:
-        desc = exact_descent(network, dataset, point, d)
+    for j, d in enumerate(fo.directions):
+        note = noter(progress, "first-order descent directions", j, len(fo.directions))
+        desc = exact_descent(network, dataset, point, d, note=note)
         if desc is not None and desc.order == 1:
             near = None if literal else _exact_rounding_level(network, dataset, point, region)
             if near is not None:
@@ -190,7 +195,9 @@ def _piecewise(network: Network, dataset: Dataset, point: Point, *, literal: boo
     prob = prepare(network, dataset, point, arith=exact)
     eig_min, zero = np.inf, 0
     hessians = []
-    for masks in _piece_masks(region):
+    pieces = _piece_masks(region, options.max_side_kinks)
+    for piece, masks in enumerate(pieces):
+        report(progress, "piece Hessians", piece, len(pieces))
         H = hessian_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks)
         hessians.append(H)
         Hf = np.array(H, dtype=float)
@@ -207,8 +214,9 @@ def _piecewise(network: Network, dataset: Dataset, point: Point, *, literal: boo
         # directions and kink-cell directions, each only a candidate for the exact germ.
         yield from descent_candidates(network, dataset, point, region, hessians=hessians)
 
-    for d in second_order():
-        desc = exact_descent(network, dataset, point, d)
+    for j, d in enumerate(second_order()):
+        note = noter(progress, "second-order descent directions", j)
+        desc = exact_descent(network, dataset, point, d, note=note)
         if desc is None:
             continue
         if fo.stationary:
@@ -284,12 +292,15 @@ GRADIENT_PRECISIONS = (128, 256, 512, 1024, 2048)
 """Ball precisions tried in turn to sign every gradient entry before any symbolic computation."""
 
 
-def _gradient_balls(network: Network, dataset: Dataset, point: Point) -> tuple[list[Any], list[int | None]]:
+def _gradient_balls(
+    network: Network, dataset: Dataset, point: Point, progress: ProgressHook | None = None
+) -> tuple[list[Any], list[int | None]]:
     """The gradient at ``point`` in balls, at the first precision of `GRADIENT_PRECISIONS` that signs every
     entry (an entry that is exactly zero stays unsigned in balls; the last precision is returned then)."""
     g: list[Any] = []
     signs: list[int | None] = []
-    for prec in GRADIENT_PRECISIONS:
+    for k, prec in enumerate(GRADIENT_PRECISIONS):
+        report(progress, "gradient signs in balls", k, len(GRADIENT_PRECISIONS), note=f"at {prec} bits")
         ball = BallArithmetic(prec)
         prob = prepare(network, dataset, point, arith=ball)
         with ball.context():
@@ -330,9 +341,26 @@ def _at_rounding_level(
     return None
 
 
+def _box_options(options: CertifyOptions, progress: ProgressHook | None = None) -> dict[str, Any]:
+    return {
+        "precisions": options.precisions,
+        "resolved": options.resolved,
+        "max_ball_hessian": options.max_ball_hessian,
+        "progress": progress,
+    }
+
+
 def _smooth(
-    network: Network, dataset: Dataset, point: Point, grad: np.ndarray, hess: np.ndarray, *, literal: bool
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    grad: np.ndarray,
+    hess: np.ndarray,
+    *,
+    options: CertifyOptions,
+    progress: ProgressHook | None = None,
 ) -> _Outcome:
+    report(progress, "loss enclosure")
     try:
         value = enclose_loss(network, dataset, point)
     except BackendError:
@@ -351,7 +379,7 @@ def _smooth(
                 value,
                 code="kink-smooth-loss",
             )
-    g, signs = _gradient_balls(network, dataset, point)
+    g, signs = _gradient_balls(network, dataset, point, progress)
     nonzero = [i for i, s in enumerate(signs) if s not in (0, None)]
     exactly_critical = all(s == 0 for s in signs)
     not_at_point = (
@@ -360,7 +388,8 @@ def _smooth(
         if nonzero
         else ""
     )
-    if not nonzero and not exactly_critical and len(signs) <= MAX_EXACT_GRADIENT:
+    if not nonzero and not exactly_critical and len(signs) <= options.max_exact_gradient:
+        report(progress, "symbolic gradient")
         zero = _exact_gradient_zero(network, dataset, point)
         exactly_critical = zero is True
         steps.append(
@@ -370,13 +399,13 @@ def _smooth(
     eig = np.linalg.eigvalsh(hess) if len(grad) else np.zeros(0)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
-    unresolved = not len(eig) or float(np.min(np.abs(eig))) <= RESOLVED * top
+    unresolved = not len(eig) or float(np.min(np.abs(eig))) <= options.resolved * top
     newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
-    near = exactly_critical or newton <= NEAR_CRITICAL * scale
+    near = exactly_critical or newton <= options.near_critical * scale
     tried: list[str] = []
 
     def try_minimum() -> _Outcome | None:
-        res = certify_minimum(network, dataset, point, hess)
+        res = certify_minimum(network, dataset, point, hess, **_box_options(options, progress))
         steps.extend(res.steps)
         if res.verdict is Verdict.LOCAL_MIN:
             return _from_box(
@@ -386,7 +415,9 @@ def _smooth(
         return None
 
     def try_saddle() -> _Outcome | None:
-        res = certify_saddle(network, dataset, point, hess, critical=exactly_critical)
+        res = certify_saddle(
+            network, dataset, point, hess, critical=exactly_critical, **_box_options(options, progress)
+        )
         steps.extend(res.steps)
         if res.verdict is Verdict.SADDLE:
             return _from_box(
@@ -398,11 +429,13 @@ def _smooth(
     if near and len(eig):
         # Both proofs are tried; the float spectrum at the given point only orders them (a rounded
         # point's float Hessian can have the wrong sign where the polished centre has the right one).
-        for attempt in (try_saddle, try_minimum) if eig[0] < -RESOLVED * top else (try_minimum, try_saddle):
+        order = (try_saddle, try_minimum) if eig[0] < -options.resolved * top else (try_minimum, try_saddle)
+        for attempt in order:
             proved = attempt()
             if proved is not None:
                 return proved
     if near:
+        report(progress, "lift through an exact invariance")
         lifted = (
             certify_lifted_minimum(network, dataset, point)
             or certify_rescaled_minimum(network, dataset, point)
@@ -442,7 +475,7 @@ def _smooth(
     steps.append(why)
     if nonzero:
         i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
-        rho = None if literal else _at_rounding_level(point, g_mid, hess, newton, top)
+        rho = None if options.literal else _at_rounding_level(point, g_mid, hess, newton, top)
         if rho is not None:
             return _Outcome(
                 Verdict.INCONCLUSIVE,
@@ -484,7 +517,12 @@ GAP_PRECISIONS = (512, 2048)
 
 
 def _sharper_gap(
-    trap: Trap, hess: np.ndarray, gap: Fraction | None, better: LossEnclosure, first: _Outcome
+    trap: Trap,
+    hess: np.ndarray,
+    gap: Fraction | None,
+    better: LossEnclosure,
+    first: _Outcome,
+    progress: ProgressHook | None = None,
 ) -> tuple[Fraction | None, LossEnclosure]:
     """Re-prove the box minimum with a centre polished to more bits and enclose both losses there, while
     the better point's loss is not proved above the minimum's: a tighter F(c) − ‖∇F(c)‖²/(2μ). Used only
@@ -492,7 +530,8 @@ def _sharper_gap(
     assert trap.better is not None
     if first.box_center is None or first.proof_radius is None:
         return gap, better
-    for prec in GAP_PRECISIONS:
+    for k, prec in enumerate(GAP_PRECISIONS):
+        report(progress, "sharper gap", k, len(GAP_PRECISIONS), note=f"at {prec} bits")
         res = certify_minimum(trap.network, trap.dataset, trap.point, hess, precisions=(prec,))
         if res.verdict is not Verdict.LOCAL_MIN or res.loss_lower is None or res.loss_upper is None:
             break
@@ -508,7 +547,13 @@ def _sharper_gap(
 
 
 def certify(
-    trap: Trap | PopulationTrap, *, probes: int = 64, seed: int = 0, literal: bool = False
+    trap: Trap | PopulationTrap,
+    *,
+    options: CertifyOptions = DEFAULTS,
+    probes: int | None = None,
+    seed: int | None = None,
+    literal: bool | None = None,
+    progress: ProgressHook | None = None,
 ) -> Certificate:
     """Prove what ``trap.point`` is (local minimum, saddle, not critical) and whether ``trap.better``
     is strictly better, or say why not.
@@ -518,10 +563,14 @@ def certify(
     ``inconclusive`` with reason code ``near-critical-set``.
 
     Args:
+        options: every setting and threshold (`CertifyOptions`); ``probes``, ``seed`` and ``literal``,
+            when given, replace the fields of the same name.
         probes: random directions per radius in the float descent probes (diagnostics only).
         seed: seed of those probes.
         literal: answer about the given numbers exactly as written, digits and all (``not-critical`` as
             soon as a first-order descent is proved there).
+        progress: hears each stage (float diagnostics, the exact or box proof and its precision loop,
+            the better point) as it runs, with its steps; never changes the result.
 
     Example:
         >>> from badminima.model import load_trap
@@ -532,16 +581,31 @@ def certify(
         from badminima.verify.population import certify_population
 
         return certify_population(trap)
+    if probes is not None:
+        options = replace(options, probes=probes)
+    if seed is not None:
+        options = replace(options, seed=seed)
+    if literal is not None:
+        options = replace(options, literal=literal)
     start = time.perf_counter()
     net, data, point = trap.network, trap.dataset, trap.point
-    derivatives = float_derivatives(net, data, point)
+    report(progress, "float derivatives")
+    derivatives = float_derivatives(net, data, point, progress=progress)
     _, grad, hess = derivatives
-    diag = diagnostics(net, data, point, probes=probes, seed=seed, derivatives=derivatives)
+    diag = diagnostics(
+        net,
+        data,
+        point,
+        probes=options.probes,
+        seed=options.seed,
+        derivatives=derivatives,
+        progress=progress,
+    )
     if net.has_rational_loss:
-        out = _piecewise(net, data, point, literal=literal)
+        out = _piecewise(net, data, point, options=options, progress=progress)
     else:
         try:
-            out = _smooth(net, data, point, grad, hess, literal=literal)
+            out = _smooth(net, data, point, grad, hess, options=options, progress=progress)
         except BackendError as exc:
             out = _Outcome(
                 Verdict.INCONCLUSIVE,
@@ -554,6 +618,7 @@ def certify(
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:
+        report(progress, "better point's loss")
         try:
             better = enclose_loss(net, data, trap.better)
         except BackendError as exc:
@@ -568,7 +633,7 @@ def certify(
                 and out.method == "box-strong-convexity"
                 and not (gap and gap > 0)
             ):
-                gap, better = _sharper_gap(trap, hess, gap, better, out)
+                gap, better = _sharper_gap(trap, hess, gap, better, out, progress)
                 better_text, better_upper = better.text, better.upper
         if verdict is Verdict.LOCAL_MIN:
             if gap is not None and gap > 0:

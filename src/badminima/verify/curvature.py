@@ -16,6 +16,7 @@ import numpy as np
 
 from badminima.arithmetic.enclosure import Enclosure, lower_bound, upper
 from badminima.arithmetic.flint_bridge import arb_to_fraction, mpf_to_fraction, to_arb
+from badminima.verify.options import DEFAULTS
 from badminima.verify.parameter_box import ParameterBox
 
 
@@ -80,16 +81,22 @@ class Spectrum:
     exact: Any = None
 
 
-MAX_BALL_HESSIAN = 150
+MAX_BALL_HESSIAN = DEFAULTS.max_ball_hessian
 """Ball-arithmetic Hessians (the fallback when float64 enclosures are too coarse) up to this many
 parameters; beyond, only the float64 enclosure is tried."""
 
 
-RESOLVED = 1e-6
+RESOLVED = DEFAULTS.resolved
 """Float64 eigenvalues are trusted when the smallest is above this fraction of the largest."""
 
 
-def spectrum(box: ParameterBox, hessian_float: np.ndarray) -> Spectrum:
+def spectrum(
+    box: ParameterBox,
+    hessian_float: np.ndarray,
+    *,
+    resolved: float = RESOLVED,
+    max_ball_hessian: int = MAX_BALL_HESSIAN,
+) -> Spectrum:
     """The Hessian's spectrum at the box centre: float64, refined at the box's precision from a ball
     Hessian when the smallest eigenvalue is within `RESOLVED` of the largest (float64 eigenvalues are
     only accurate to about 1e-16 of the largest)."""
@@ -97,14 +104,20 @@ def spectrum(box: ParameterBox, hessian_float: np.ndarray) -> Spectrum:
     if not len(eig):
         return Spectrum(eig, Q)
     top = max(1.0, float(np.max(np.abs(eig))))
-    if float(np.min(np.abs(eig))) > RESOLVED * top or len(eig) > MAX_BALL_HESSIAN:
+    if float(np.min(np.abs(eig))) > resolved * top or len(eig) > max_ball_hessian:
         return Spectrum(eig, Q)
     H = box.hessian_balls(Fraction(0))
     n = H.nrows()
     with mpmath.workprec(box.ball.precision):
         E, V = mpmath.eigsy(mpmath.matrix([[mpmath.mpf(H[i, j].mid()) for j in range(n)] for i in range(n)]))
+        # Entries of these unit vectors below 2^-2p are flushed to 0: any Q is sound in the bound (a poor
+        # one only fails to prove), and a saturated unit's entries can be 2^-(10^8), whose exact dyadic
+        # would take minutes and gigabytes.
+        tiny = mpmath.mpf(2) ** (-2 * box.ball.precision)
         with box.ball.context():
-            exact = flint.arb_mat(n, n, [exact_arb(V[i, j]) for i in range(n) for j in range(n)])
+            exact = flint.arb_mat(
+                n, n, [exact_arb(V[i, j]) if abs(V[i, j]) >= tiny else 0 for i in range(n) for j in range(n)]
+            )
         eig_hp = np.array([float(E[i]) for i in range(n)])
         Q_hp = np.array([[float(V[i, j]) for j in range(n)] for i in range(n)])
     order = np.argsort(eig_hp)
@@ -121,13 +134,15 @@ def _columns(M: Any, order: Sequence[int]) -> Any:
     return flint.arb_mat(n, len(order), [M[i, int(j)] for i in range(n) for j in order])
 
 
-def proved_curvature(box: ParameterBox, radius: Fraction, spec: Spectrum) -> tuple[Fraction | None, str]:
+def proved_curvature(
+    box: ParameterBox, radius: Fraction, spec: Spectrum, *, max_ball_hessian: int = MAX_BALL_HESSIAN
+) -> tuple[Fraction | None, str]:
     """A proved lower bound on λ_min(∇²F) over the box of ``radius``: float64 enclosure first, then
     (small nets) balls at the box's precision. Returns the bound (or None) and how it was obtained."""
     mu = curvature_bound(box.hessian(radius), spec.Q)
     if mu is not None:
         return mu, "float64 enclosure"
-    if len(spec.Q) > MAX_BALL_HESSIAN:
+    if len(spec.Q) > max_ball_hessian:
         return None, "float64 enclosure"
     Q = spec.exact
     if Q is None:

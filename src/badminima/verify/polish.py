@@ -41,6 +41,7 @@ def polish(
     hessian: np.ndarray | None = None,
     steps: int = 10,
     free: Sequence[int] | None = None,
+    max_ball_hessian: int = MAX_BALL_HESSIAN,
 ) -> Polished:
     """Newton steps ``x ← x − H̃⁻¹∇F(x)`` with the gradient at ``precision`` bits (float64 enclosures when
     None) and a float Hessian H̃ (``hessian`` at the start), retaken at the best point so far whenever a
@@ -93,14 +94,14 @@ def polish(
                 fresh = hess_at is best.point
                 best, best_g, best_norm, moved = Polished(trial, hess, bound), g, norm, True
                 if slow and norm > enough:
-                    if fresh and not precise and precision is not None and len(x) <= MAX_BALL_HESSIAN:
+                    if fresh and not precise and precision is not None and len(x) <= max_ball_hessian:
                         precise = True  # float64 cannot resolve the weak directions: Newton in balls
                     hess, hess_at = float_derivatives(network, dataset, trial)[2], trial
                     best = Polished(trial, hess, bound)
                 break
         if not moved:
             if hess_at is best.point:
-                if precise or precision is None or len(x) > MAX_BALL_HESSIAN:
+                if precise or precision is None or len(x) > max_ball_hessian:
                     break  # a Hessian taken at the best point already failed
                 precise = True  # float64 cannot resolve the weak directions: Newton in balls from here
                 continue
