@@ -33,6 +33,7 @@ from badminima.model.trap import Trap
 from badminima.progress import ProgressHook, noter, report
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
+from badminima.verify.constant_units import certify_constant_units
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
 from badminima.verify.kinks import first_order, piece_gradient
@@ -402,30 +403,44 @@ def _smooth(
     newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
     near = exactly_critical or newton <= options.near_critical * scale
     tried: list[str] = []
-    if near and len(eig) and eig[0] > -options.resolved * top:
+
+    def try_minimum() -> _Outcome | None:
         res = certify_minimum(network, dataset, point, hess, **_box_options(options, progress))
-        steps += list(res.steps)
+        steps.extend(res.steps)
         if res.verdict is Verdict.LOCAL_MIN:
             return _from_box(
                 res, "box-strong-convexity", value.text, not_at_point, steps, "strong-convexity-box"
             )
         tried.append(f"box method: {res.reason}")
-    if near and len(eig) and eig[0] < options.resolved * top:
+        return None
+
+    def try_saddle() -> _Outcome | None:
         res = certify_saddle(
             network, dataset, point, hess, critical=exactly_critical, **_box_options(options, progress)
         )
-        steps += list(res.steps)
+        steps.extend(res.steps)
         if res.verdict is Verdict.SADDLE:
             return _from_box(
                 res, "box-krawczyk-curvature", value.text, not_at_point, steps, "krawczyk-saddle"
             )
         tried.append(f"saddle test: {res.reason}")
-    if near and unresolved:
-        report(progress, "lift through duplicated units")
+        return None
+
+    if near and len(eig):
+        # Both proofs are tried; the float spectrum at the given point only orders them (a rounded
+        # point's float Hessian can have the wrong sign where the polished centre has the right one).
+        order = (try_saddle, try_minimum) if eig[0] < -options.resolved * top else (try_minimum, try_saddle)
+        for attempt in order:
+            proved = attempt()
+            if proved is not None:
+                return proved
+    if near:
+        report(progress, "lift through an exact invariance")
         lifted = (
             certify_lifted_minimum(network, dataset, point)
             or certify_rescaled_minimum(network, dataset, point)
             or certify_lifted_saddle_of_dead_unit(network, dataset, point)
+            or certify_constant_units(network, dataset, point)
         )
         if lifted is not None:
             lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper
@@ -434,7 +449,7 @@ def _smooth(
             return _Outcome(
                 lifted.verdict,
                 "interval",
-                ("slice-rescaling" if "rescaling" in lifted.invariance else "morse-bott-lift")
+                ("slice-rescaling" if lifted.code == "lift-relu-rescaling" else "morse-bott-lift")
                 if minimum
                 else "lifted-saddle",
                 lifted.reason + not_at_point,
@@ -445,15 +460,12 @@ def _smooth(
                 mu=lifted.mu,
                 witness=lifted.witness,
                 witness_loss_upper=lifted.witness_loss_upper,
-                steps=(*steps, f"lift through duplicated units: {lifted.verdict.value} proved"),
-                code=(
-                    ("lift-relu-rescaling" if "rescaling" in lifted.invariance else "lift-duplicated-units")
-                    if minimum
-                    else "lifted-saddle"
-                ),
+                steps=(*steps, f"lift through {lifted.invariance}: {lifted.verdict.value} proved"),
+                code=lifted.code,
             )
         tried.append(
-            "no exact invariance (duplicated units, a unit born at zero) lifts a proof to this point"
+            "no exact invariance (duplicated units, a unit born at zero, units constant on the data) lifts a "
+            "proof to this point"
         )
     if not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")
