@@ -25,7 +25,6 @@ from badminima.errors import BackendError
 from badminima.landscape.population import population_gradient, population_hessian
 from badminima.model.population import PopulationTrap, student_point
 from badminima.verify.certificate import Certificate, Diagnostics, Verdict
-from badminima.verify.certification import at_rounding_level
 from badminima.verify.options import DEFAULTS
 from badminima.verify.parameter_box import ball_bounds
 from badminima.verify.population_box import (
@@ -41,6 +40,7 @@ from badminima.verify.population_box import (
     prove_minimum,
     prove_saddle,
 )
+from badminima.verify.rounding import at_rounding_level
 
 __all__ = ["certify_population", "enclose_loss", "gradient_balls"]
 

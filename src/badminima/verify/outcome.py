@@ -1,0 +1,34 @@
+"""What a proof path hands back to `certify` before the certificate is assembled: the verdict, the rigor,
+the method and reason, the loss enclosure, and the box, witness and code when there are any."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from badminima.arithmetic.protocol import Rigor
+from badminima.model.point import Point
+from badminima.verify.certificate import Verdict
+from badminima.verify.suboptimality import LossEnclosure
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    rigor: Rigor
+    method: str
+    reason: str
+    loss: LossEnclosure
+    box_radius: Fraction | None = None
+    proof_radius: Fraction | None = None
+    box_center: Point | None = None
+    box_loss_lower: Fraction | None = None
+    mu: Fraction | None = None
+    witness: Point | None = None
+    witness_loss_upper: Fraction | None = None
+    steps: tuple[str, ...] = field(default=())
+    code: str = ""
+
+
+def unknown_loss() -> LossEnclosure:
+    return LossEnclosure("unknown (the enclosure overflowed)", None, None)

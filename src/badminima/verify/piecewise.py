@@ -1,0 +1,224 @@
+"""Exact proofs for piecewise-linear networks with identity output and mse: the least-squares bound over
+the activation regions at the point, first-order one-sided derivatives at kinks, and second-order
+searches over the pieces; rationals throughout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+
+import numpy as np
+
+from badminima.arithmetic.exact import ExactArithmetic
+from badminima.landscape.derivatives import hessian_of_flat
+from badminima.landscape.problem import prepare
+from badminima.landscape.regions import Region, region_of
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.model.rational import format_rational, rounding_scale
+from badminima.progress import ProgressHook, noter, report
+from badminima.verify.certificate import Verdict
+from badminima.verify.descent import exact_descent, rational_direction
+from badminima.verify.descent_candidates import descent_candidates
+from badminima.verify.kinks import first_order, piece_gradient
+from badminima.verify.options import CertifyOptions
+from badminima.verify.outcome import Outcome
+from badminima.verify.regions import least_squares_bound
+from badminima.verify.rounding import at_rounding_level
+from badminima.verify.suboptimality import enclose_loss
+
+
+def _piece_masks(region: Region | None, max_side_kinks: int) -> list[list[np.ndarray] | None]:
+    if region is None:
+        return [None]
+    kinks = region.kinks
+    if not kinks:
+        return [region.masks("active")]
+    if len(kinks) > max_side_kinks:
+        return [region.masks("active"), region.masks("inactive")]
+    out: list[list[np.ndarray] | None] = []
+    for code in range(2 ** len(kinks)):
+        masks = region.masks("inactive")
+        for bit, (lay, u, i) in enumerate(kinks):
+            masks[lay][u, i] = bool(code >> bit & 1)
+        out.append(masks)
+    return out
+
+
+def _exact_rounding_level(
+    network: Network, dataset: Dataset, point: Point, region: Region | None
+) -> tuple[Fraction, float] | None:
+    """(ρ, Newton step) when the exact gradient of the point's piece is at the level that rounding a
+    critical point to the point's rounding scale ρ would leave (see `at_rounding_level`), else None."""
+    if rounding_scale(point.flatten()) == 0:
+        return None
+    masks = region.masks("inactive") if region is not None else None
+    g = np.array([float(v) for v in piece_gradient(network, dataset, point, masks)])
+    exact = ExactArithmetic()
+    prob = prepare(network, dataset, point, arith=exact)
+    H = np.array(
+        hessian_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks), float
+    )
+    eig = np.linalg.eigvalsh((H + H.T) / 2) if len(g) else np.zeros(0)
+    top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
+    newton = float(np.linalg.norm(np.linalg.lstsq(H, g, rcond=1e-13)[0])) if len(g) else 0.0
+    rho = at_rounding_level(point, g, H, newton, top)
+    return None if rho is None else (rho, newton)
+
+
+def certify_piecewise(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    *,
+    options: CertifyOptions,
+    progress: ProgressHook | None = None,
+) -> Outcome:
+    literal = options.literal
+    exact = ExactArithmetic()
+    report(progress, "exact loss")
+    value = enclose_loss(network, dataset, point)
+    L = value.lower
+    assert L is not None
+    report(progress, "activation region")
+    region = region_of(network, dataset, point) if network.activation in ("relu", "leaky_relu") else None
+    steps: list[str] = []
+    report(progress, "least-squares bound")
+    bound = least_squares_bound(network, dataset, region, max_kinks=options.max_region_kinks)
+    if bound.value is not None:
+        if bound.value > L:
+            raise AssertionError(f"least-squares bound {bound.value} exceeds the loss {L}: a bug in verify")
+        steps.append(f"least squares: {bound.how}; bound {format_rational(bound.value, decimal=False)}")
+        if bound.value == L:
+            return Outcome(
+                Verdict.LOCAL_MIN,
+                "exact",
+                "least-squares",
+                f"no nearby point does better: {bound.how}, and the loss equals the least-squares bound "
+                f"{format_rational(L, decimal=False)}",
+                value,
+                box_radius=Fraction(0),
+                steps=tuple(steps),
+                code="least-squares-bound",
+            )
+    else:
+        steps.append(f"least squares: not available ({bound.how})")
+    report(progress, "first-order test")
+    fo = first_order(network, dataset, point, region, max_unit_kinks=options.max_unit_kinks)
+    steps.append(f"first order: {fo.reason}")
+    second: list[tuple[Fraction, ...]] = []
+    for j, d in enumerate(fo.directions):
+        note = noter(progress, "first-order descent directions", j, len(fo.directions))
+        desc = exact_descent(network, dataset, point, d, note=note)
+        if desc is not None and desc.order == 1:
+            near = None if literal else _exact_rounding_level(network, dataset, point, region)
+            if near is not None:
+                return Outcome(
+                    Verdict.INCONCLUSIVE,
+                    "exact",
+                    "none",
+                    f"{fo.reason} at the given numbers, but they sit within {near[1]:.2g} (Newton step) of a "
+                    f"critical set and are written to a rounding scale of {float(near[0]):.2g}: a fact about "
+                    f"their digits, not about the critical point meant; that critical set is not classified "
+                    f"here. --literal answers about the given numbers themselves",
+                    value,
+                    steps=tuple(steps),
+                    code="near-critical-set",
+                )
+            return Outcome(
+                Verdict.NOT_CRITICAL,
+                "exact",
+                "exact-descent",
+                f"{fo.reason}: along the witness direction loss(x + t v) − loss(x) = "
+                f"{format_rational(desc.coefficient, decimal=False)}·t + O(t²) for small t > 0",
+                value,
+                box_radius=Fraction(0),
+                witness=desc.witness,
+                witness_loss_upper=desc.witness_loss,
+                steps=tuple(steps),
+                code="first-order-descent",
+            )
+        if desc is not None:
+            second.append(d)
+    if fo.stationary is False:
+        return Outcome(
+            Verdict.INCONCLUSIVE,
+            "exact",
+            "exact-descent",
+            f"{fo.reason}, but the descent germ did not confirm it",
+            value,
+            steps=tuple(steps),
+            code="descent-unconfirmed",
+        )
+    prob = prepare(network, dataset, point, arith=exact)
+    eig_min, zero = np.inf, 0
+    hessians = []
+    pieces = _piece_masks(region, options.max_side_kinks)
+    for piece, masks in enumerate(pieces):
+        report(progress, "piece Hessians", piece, len(pieces))
+        H = hessian_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks)
+        hessians.append(H)
+        Hf = np.array(H, dtype=float)
+        eig, vecs = np.linalg.eigh((Hf + Hf.T) / 2)
+        top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
+        eig_min = min(eig_min, float(eig[0])) if len(eig) else eig_min
+        zero = max(zero, int(np.sum(np.abs(eig) <= 1e-10 * top)))
+        for k in np.nonzero(eig < -1e-10 * top)[0]:
+            second += [rational_direction(vecs[:, k]), rational_direction(-vecs[:, k])]
+
+    def second_order() -> Iterator[tuple[Fraction, ...]]:
+        yield from second
+        # Degenerate critical points (zero or singular Hessian, units born at zero): exact null
+        # directions and kink-cell directions, each only a candidate for the exact germ.
+        yield from descent_candidates(network, dataset, point, region, hessians=hessians)
+
+    for j, d in enumerate(second_order()):
+        note = noter(progress, "second-order descent directions", j)
+        desc = exact_descent(network, dataset, point, d, note=note)
+        if desc is None:
+            continue
+        if fo.stationary:
+            return Outcome(
+                Verdict.SADDLE,
+                "exact",
+                "exact-descent",
+                f"{fo.reason}, and along the witness direction loss(x + t v) − loss(x) = "
+                f"{format_rational(desc.coefficient, decimal=False)}·t^{desc.order} + o(t^{desc.order}) "
+                f"for small t > 0: not a local minimum",
+                value,
+                box_radius=Fraction(0),
+                witness=desc.witness,
+                witness_loss_upper=desc.witness_loss,
+                steps=tuple(steps),
+                code="higher-order-descent",
+            )
+        return Outcome(
+            Verdict.INCONCLUSIVE,
+            "exact",
+            "exact-descent",
+            f"not a local minimum (points of lower loss arbitrarily close along the witness direction, order "
+            f"{desc.order}), but {fo.reason}",
+            value,
+            witness=desc.witness,
+            witness_loss_upper=desc.witness_loss,
+            steps=tuple(steps),
+            code="stationarity-undecided",
+        )
+    why = []
+    if bound.value is not None:
+        why.append(
+            f"the least-squares bound {format_rational(bound.value, decimal=False)} is below the loss "
+            f"{format_rational(L, decimal=False)} ({bound.how})"
+        )
+    else:
+        why.append(f"no least-squares bound ({bound.how})")
+    if fo.stationary is None:
+        why.append(fo.reason)
+    why.append(
+        f"no descent direction was found (smallest piece Hessian eigenvalue {eig_min:.3g}, {zero} near zero; "
+        f"a positive semidefinite Hessian with zero eigenvalues is not a proof)"
+    )
+    return Outcome(
+        Verdict.INCONCLUSIVE, "exact", "none", "; ".join(why), value, steps=tuple(steps), code="no-proof"
+    )

@@ -1,0 +1,261 @@
+"""Proofs for smooth losses (sigmoid, tanh, softplus, cross-entropy; ReLU-family networks inside one
+region): the gradient signed in balls, the box proofs of a minimum and of a saddle, and the lifts through
+exact invariances when the Hessian is singular."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.exact import ExactArithmetic
+from badminima.errors import BackendError
+from badminima.landscape.derivatives import gradient, gradient_of_flat
+from badminima.landscape.problem import prepare
+from badminima.landscape.regions import region_of
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.progress import ProgressHook, report
+from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
+from badminima.verify.certificate import Verdict
+from badminima.verify.constant_units import certify_constant_units
+from badminima.verify.lift import (
+    certify_lifted_minimum,
+    certify_lifted_saddle_of_dead_unit,
+    certify_rescaled_minimum,
+)
+from badminima.verify.options import CertifyOptions
+from badminima.verify.outcome import Outcome, unknown_loss
+from badminima.verify.rounding import at_rounding_level
+from badminima.verify.suboptimality import LossEnclosure, enclose_loss
+
+
+def _from_box(res: BoxResult, method: str, loss_text: str, note: str, steps: list[str], code: str) -> Outcome:
+    """The outcome of a successful box proof (a minimum or a saddle)."""
+    assert res.verdict is not None and res.loss_lower is not None and res.loss_upper is not None
+    return Outcome(
+        res.verdict,
+        "interval",
+        method,
+        res.reason + note,
+        LossEnclosure(loss_text, res.loss_lower, res.loss_upper),
+        box_radius=res.radius,
+        proof_radius=res.proof_radius,
+        box_center=res.center,
+        box_loss_lower=res.box_loss_lower,
+        mu=res.mu,
+        witness=res.witness,
+        witness_loss_upper=res.witness_loss_upper,
+        steps=tuple(steps),
+        code=code,
+    )
+
+
+GRADIENT_PRECISIONS = (128, 256, 512, 1024, 2048)
+"""Ball precisions tried in turn to sign every gradient entry before any symbolic computation."""
+
+
+def _gradient_balls(
+    network: Network, dataset: Dataset, point: Point, progress: ProgressHook | None = None
+) -> tuple[list[Any], list[int | None]]:
+    """The gradient at ``point`` in balls, at the first precision of `GRADIENT_PRECISIONS` that signs every
+    entry (an entry that is exactly zero stays unsigned in balls; the last precision is returned then)."""
+    g: list[Any] = []
+    signs: list[int | None] = []
+    for k, prec in enumerate(GRADIENT_PRECISIONS):
+        report(progress, "gradient signs in balls", k, len(GRADIENT_PRECISIONS), note=f"at {prec} bits")
+        ball = BallArithmetic(prec)
+        prob = prepare(network, dataset, point, arith=ball)
+        with ball.context():
+            g = list(
+                gradient_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=ball, masks=prob.masks)
+            )
+            signs = [ball.sign(v) for v in g]
+        if all(s is not None for s in signs):
+            break
+    return g, signs
+
+
+def _exact_gradient_zero(network: Network, dataset: Dataset, point: Point) -> bool | None:
+    """True when the symbolic gradient is proved zero, False when an entry is proved non-zero, None when
+    undecided (or the symbolic computation failed: the fallback is total)."""
+    exact = ExactArithmetic()
+    try:
+        signs = [exact.sign(v) for v in gradient(network, dataset, point, arith=exact)]
+    except (BackendError, TypeError, ValueError, ArithmeticError):
+        return None
+    if all(s == 0 for s in signs):
+        return True
+    return False if any(s not in (0, None) for s in signs) else None
+
+
+def _box_options(options: CertifyOptions, progress: ProgressHook | None = None) -> dict[str, Any]:
+    return {
+        "precisions": options.precisions,
+        "resolved": options.resolved,
+        "max_ball_hessian": options.max_ball_hessian,
+        "progress": progress,
+    }
+
+
+def certify_smooth(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    grad: np.ndarray,
+    hess: np.ndarray,
+    *,
+    options: CertifyOptions,
+    progress: ProgressHook | None = None,
+) -> Outcome:
+    report(progress, "loss enclosure")
+    try:
+        value = enclose_loss(network, dataset, point)
+    except BackendError:
+        value = unknown_loss()
+    steps: list[str] = []
+    if network.is_piecewise_linear and network.activation != "identity":
+        region = region_of(network, dataset, point)
+        if region.kinks:
+            return Outcome(
+                Verdict.INCONCLUSIVE,
+                "interval",
+                "none",
+                f"{len(region.kinks)} pre-activation(s) exactly at a kink with a non-polynomial loss "
+                f"({network.output} output, {network.loss}): kinks are only handled for identity output "
+                f"and mse",
+                value,
+                code="kink-smooth-loss",
+            )
+    g, signs = _gradient_balls(network, dataset, point, progress)
+    nonzero = [i for i, s in enumerate(signs) if s not in (0, None)]
+    exactly_critical = all(s == 0 for s in signs)
+    not_at_point = (
+        f"; the given point itself is not critical (gradient entry {nonzero[0]} is proved non-zero): the "
+        f"verdict is about the critical point in the box"
+        if nonzero
+        else ""
+    )
+    if not nonzero and not exactly_critical and len(signs) <= options.max_exact_gradient:
+        report(progress, "symbolic gradient")
+        zero = _exact_gradient_zero(network, dataset, point)
+        exactly_critical = zero is True
+        steps.append(
+            "exact gradient: zero" if exactly_critical else "exact gradient: not proved zero or non-zero"
+        )
+    g_mid = np.array([float(v.mid()) for v in g]) if g else np.zeros(0)
+    eig = np.linalg.eigvalsh(hess) if len(grad) else np.zeros(0)
+    top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
+    scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
+    unresolved = not len(eig) or float(np.min(np.abs(eig))) <= options.resolved * top
+    newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
+    near = exactly_critical or newton <= options.near_critical * scale
+    tried: list[str] = []
+
+    def try_minimum() -> Outcome | None:
+        res = certify_minimum(network, dataset, point, hess, **_box_options(options, progress))
+        steps.extend(res.steps)
+        if res.verdict is Verdict.LOCAL_MIN:
+            return _from_box(
+                res, "box-strong-convexity", value.text, not_at_point, steps, "strong-convexity-box"
+            )
+        tried.append(f"box method: {res.reason}")
+        return None
+
+    def try_saddle() -> Outcome | None:
+        res = certify_saddle(
+            network, dataset, point, hess, critical=exactly_critical, **_box_options(options, progress)
+        )
+        steps.extend(res.steps)
+        if res.verdict is Verdict.SADDLE:
+            return _from_box(
+                res, "box-krawczyk-curvature", value.text, not_at_point, steps, "krawczyk-saddle"
+            )
+        tried.append(f"saddle test: {res.reason}")
+        return None
+
+    if near and len(eig):
+        # Both proofs are tried; the float spectrum at the given point only orders them (a rounded
+        # point's float Hessian can have the wrong sign where the polished centre has the right one).
+        order = (try_saddle, try_minimum) if eig[0] < -options.resolved * top else (try_minimum, try_saddle)
+        for attempt in order:
+            proved = attempt()
+            if proved is not None:
+                return proved
+    if near:
+        report(progress, "lift through an exact invariance")
+        lifted = (
+            certify_lifted_minimum(network, dataset, point)
+            or certify_rescaled_minimum(network, dataset, point)
+            or certify_lifted_saddle_of_dead_unit(network, dataset, point)
+            or certify_constant_units(network, dataset, point)
+        )
+        if lifted is not None:
+            lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper
+            offset = max(abs(a - b) for a, b in zip(point.flatten(), lifted.center.flatten(), strict=True))
+            minimum = lifted.verdict is Verdict.LOCAL_MIN
+            return Outcome(
+                lifted.verdict,
+                "interval",
+                ("slice-rescaling" if lifted.code == "lift-relu-rescaling" else "morse-bott-lift")
+                if minimum
+                else "lifted-saddle",
+                lifted.reason + not_at_point,
+                LossEnclosure(value.text, lo, hi),
+                box_radius=offset + lifted.radius,
+                proof_radius=lifted.radius,
+                box_center=lifted.center,
+                mu=lifted.mu,
+                witness=lifted.witness,
+                witness_loss_upper=lifted.witness_loss_upper,
+                steps=(*steps, f"lift through {lifted.invariance}: {lifted.verdict.value} proved"),
+                code=lifted.code,
+            )
+        tried.append(
+            "no exact invariance (duplicated units, a unit born at zero, units constant on the data) lifts a "
+            "proof to this point"
+        )
+    if not near:
+        tried.append(f"no critical point nearby (Newton step {newton:.3g})")
+    elif unresolved and not tried:
+        tried.append("the Hessian is singular (zero eigenvalues): the box tests need a definite direction")
+    why = "; ".join(tried)
+    steps.append(why)
+    if nonzero:
+        i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
+        rho = None if options.literal else at_rounding_level(point, g_mid, hess, newton, top)
+        if rho is not None:
+            return Outcome(
+                Verdict.INCONCLUSIVE,
+                "interval",
+                "none",
+                f"within {newton:.2g} (Newton step) of a critical point, and the point's numbers are written "
+                f"to a rounding scale of {float(rho):.2g}: gradient entry {i} is non-zero at the given point "
+                f"(in {g[i].str(radius=True)}), but that is a fact about its digits; the nearby critical "
+                f"{'set is degenerate (singular Hessian) and ' if unresolved else 'point '}could not be "
+                f"classified ({why}). --literal answers about the given numbers themselves",
+                value,
+                steps=tuple(steps),
+                code="near-critical-set",
+            )
+        return Outcome(
+            Verdict.NOT_CRITICAL,
+            "interval",
+            "ball-gradient",
+            f"gradient entry {i} is proved non-zero (in {g[i].str(radius=True)}); {why}",
+            value,
+            steps=tuple(steps),
+            code="gradient-nonzero",
+        )
+    return Outcome(
+        Verdict.INCONCLUSIVE,
+        "interval",
+        "none",
+        f"{why}; the gradient is not proved non-zero. A zero gradient with a positive semidefinite or zero "
+        f"Hessian is not a proof of a minimum",
+        value,
+        steps=tuple(steps),
+        code="degenerate-critical-point" if exactly_critical else "gradient-undecided",
+    )
