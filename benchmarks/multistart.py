@@ -15,7 +15,7 @@ import time
 import torch
 
 from badminima.constructions import construction
-from badminima.search.multistart import Optimizer, Stopping, initial_points, train
+from badminima.search.starts import Optimizer, Stopping, initial_points, train
 
 LR = 0.5
 

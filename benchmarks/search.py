@@ -30,9 +30,9 @@ from badminima import Network
 from badminima.search.candidates import SearchSettings
 from badminima.search.catalogue import CERTIFIED, Catalogue, Entry
 from badminima.search.clustering import canonical
-from badminima.search.multistart import Optimizer, Stopping
 from badminima.search.pipeline import Budget, run_search
 from badminima.search.proposals import DatasetSpec
+from badminima.search.starts import Optimizer, Stopping
 
 NETWORK = Network((2, 2, 1), "sigmoid")
 SPEC = DatasetSpec(10, 2, extent=3)

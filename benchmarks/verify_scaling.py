@@ -21,7 +21,7 @@ import torch
 
 from badminima.arithmetic import FloatArithmetic
 from badminima.landscape import forward, unflatten
-from badminima.landscape.forward import predictions
+from badminima.landscape.forward_pass import predictions
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import certify
 

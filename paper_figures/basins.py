@@ -1,7 +1,7 @@
 """Figure 3: how often random initialisations end in each construction's bad minimum.
 
 For every trap construction (`badminima.constructions`) and several normal initialisations N(mean, scale²),
-`badminima.search.multistart` trains K starts with Adam and polishes the end points; an end point is *in the
+`badminima.search.starts` trains K starts with Adam and polishes the end points; an end point is *in the
 bad basin* when it is a critical point (polished gradient norm below 1e-9, finite weights) whose loss is
 within ``LOSS_TOL`` of the trap point's loss and that is the trap point itself modulo symmetry:
 
@@ -126,8 +126,8 @@ def _run(small: bool, seed: int) -> tuple[list[Setting], list[list[object]]]:
 
     from badminima.arithmetic.floating import FloatArithmetic
     from badminima.constructions import construction
-    from badminima.landscape.loss import loss
-    from badminima.search.multistart import Init, Optimizer, Stopping, multistart
+    from badminima.landscape.losses import loss
+    from badminima.search.starts import Init, Optimizer, Stopping, multistart
 
     torch.set_num_threads(1)
     k, steps, smooth_polish = (64, 200, 150) if small else (256, 3000, SMOOTH_POLISH)

@@ -52,7 +52,7 @@ def grid(trap: Any, n: int) -> list[Fraction]:
 def function_values(trap: Any, which: str, xs: list[Fraction]) -> list[Fraction]:
     """f(x) at the exact inputs ``xs`` by the package's forward pass (exact arithmetic)."""
     from badminima.arithmetic import ExactArithmetic
-    from badminima.landscape.forward import forward, predictions, unflatten
+    from badminima.landscape.forward_pass import forward, predictions, unflatten
     from badminima.landscape.problem import prepare
     from badminima.model import Dataset
 

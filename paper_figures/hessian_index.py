@@ -7,13 +7,13 @@ biases the symmetries (unit permutations, sign flips) are discrete, and the all-
 point whose Hessian has, per unit, the block [[0, c], [c, 0]] in (w_j, v_j) with c = (2/N) Σ (0 − y_i) x_i
 ≠ 0: index 3 = P/2 at the highest loss, mean(y²).
 
-Critical points of every index come from `badminima.search.multistart` with several start distributions
+Critical points of every index come from `badminima.search.starts` with several start distributions
 N(0, s²), small s being perturbations of the zero point, each followed by damped Newton steps
 −(H + λI)⁻¹g (the multistart polish) that converge to a nearby critical point of any index: with no
 training (saddles), or after a few Adam steps (mostly minima; runs trained to the end creep towards
 minima at infinity on this set and are rarely critical). The critical end points (polished gradient
 norm below 1e-9) of all sources are pooled and clustered modulo symmetry by
-`badminima.search.basins.landscape`, which gives each distinct critical point its loss, Hessian index
+`badminima.search.basins.survey`, which gives each distinct critical point its loss, Hessian index
 (eigenvalues below −1e-9·max(1, |λ|max)) and smallest eigenvalue. The scatter shows index / P against
 loss. Several points share one loss with different indices: one function realised by different weights
 (a unit split in two or switched off), where near-zero eigenvalues make the index fragile.
@@ -78,7 +78,7 @@ def _pool(parts: list[Any]) -> Any:
     """One `Ends` holding the runs of several, in order."""
     import numpy as np
 
-    from badminima.search.multistart import Ends
+    from badminima.search.starts import Ends
 
     def cat(name: str) -> Any:
         return np.concatenate([getattr(e, name) for e in parts])
@@ -107,8 +107,8 @@ def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathl
     import numpy as np
     import torch
 
-    from badminima.search.basins import landscape
-    from badminima.search.multistart import Init, Optimizer, Stopping, multistart
+    from badminima.search.basins import survey
+    from badminima.search.starts import Init, Optimizer, Stopping, multistart
 
     torch.set_num_threads(1)
     setting = SMALL if small else FULL
@@ -132,7 +132,7 @@ def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathl
         label = f"N(0,{scale:g}²)" + (f" + {steps} Adam" if steps else "") + " + Newton"
         sources += [label] * setting.starts
     ends = _pool(parts)
-    seen = landscape(net, ends)
+    seen = survey(net, ends)
     p = net.n_params
     rows: list[list[str]] = []
     for c, cp in enumerate(seen.points):

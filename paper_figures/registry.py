@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from badminima.errors import BadminimaError
+from badminima.errors import FigureError
 from badminima.model.outputs import check_output_dir
 from badminima.progress import Heartbeat
 
@@ -27,11 +27,9 @@ MODULES = (
     "paper_figures.small_networks",
     "paper_figures.safran_shamir",
 )
-"""Figure modules in drawing order; one not written yet is skipped."""
-
-
-class FigureError(BadminimaError, ValueError):
-    """A figure was asked for by a name no module defines (the message lists the known names)."""
+"""Figure modules in drawing order."""
+_OPTIONAL = ("matplotlib", "sklearn")
+"""The packages of the ``figures`` extra; a figure without them is a `FigureError`, not a traceback."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +43,23 @@ class Figure:
 
 
 def figures() -> tuple[Figure, ...]:
-    """All figures whose module exists, in `MODULES` order."""
+    """All figures, in `MODULES` order.
+
+    Raises:
+        FigureError: a figure needs an optional package that is not installed (matplotlib,
+            scikit-learn: ``pip install 'badminima[figures]'``).
+    """
     out: list[Figure] = []
     for name in MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if exc.name is None or exc.name.split(".")[0] not in _OPTIONAL:
                 raise
-            continue
+            raise FigureError(
+                f"figures: {name} needs {exc.name.split('.')[0]}, which is not installed "
+                "(pip install 'badminima[figures]')"
+            ) from None
         out.append(Figure(module.NAME, module.TITLE, module.make, name))
     return tuple(out)
 

@@ -2,11 +2,11 @@
 
 Plain SGD, batch size 1, on a fixed small problem: a 1-1-1 tanh network on nine points (x = −1, −3/4,
 …, 1; targets no such network fits exactly), started at the least-squares minimum found by
-`badminima.search.multistart`. Per-sample gradients stay nonzero there, so SGD keeps bouncing: after a
+`badminima.search.starts`. Per-sample gradients stay nonzero there, so SGD keeps bouncing: after a
 burn-in it hovers at distance ~√η from the minimum, and the mean squared full-batch gradient norm
 E‖∇L‖² is proportional to η (the gradient norm itself to √η). Both, averaged over the tail of the run
 and over seeds, on log-log axes with fitted slopes. Gradients by the package's batched forward pass
-(`badminima.search.multistart.batch_losses`) and `torch.func.grad`; the sample drawn at step k of seed
+(`badminima.search.starts.batch_losses`) and `torch.func.grad`; the sample drawn at step k of seed
 s is ``numpy.random.default_rng([seed, s]).integers(N, size=steps)[k]`` so another program can replay it.
 
 Reference: the stationary-SGD bound E‖∇L‖² ≤ 2(L₀ − L*)/(ηK) + ηLσ² (Ghadimi & Lan 2013), whose
@@ -54,7 +54,7 @@ def minimum(network: Any, data: Any) -> Any:
     """The lowest strict local minimum multistart finds (float64, flat order of `Point`)."""
     import numpy as np
 
-    from badminima.search.multistart import Init, Optimizer, Stopping, multistart
+    from badminima.search.starts import Init, Optimizer, Stopping, multistart
 
     ends = multistart(
         network,
@@ -82,7 +82,7 @@ def simulate(network: Any, data: Any, theta0: Any, setting: Setting, *, seed: in
     import torch
 
     from badminima.arithmetic.batch import Batch
-    from badminima.search.multistart import batch_losses
+    from badminima.search.starts import batch_losses
 
     etas, seeds = np.array(setting.step_sizes), setting.seeds
     k = len(etas) * seeds

@@ -3,7 +3,7 @@
 For XOR and the "jellyfish" set (`badminima.constructions`, kind "dataset"), h = 2, 3, 4 hidden ReLU or
 sigmoid units with a sigmoid output and binary cross-entropy (the networks of the constructions), trained
 full-batch by gradient descent and by Adam from K initialisations N(0, 1) each
-(`badminima.search.multistart`, no polishing). A run succeeds when every training point lies on its
+(`badminima.search.starts`, no polishing). A run succeeds when every training point lies on its
 label's side of 1/2. Accuracies are computed in float64 from the output logits with a margin: a logit with
 |z| ≤ ``MARGIN`` is undecided and that end point is re-decided by the exact ball-arithmetic
 `badminima.landscape.evaluation.accuracy` (the number of such rechecks is in the CSV). Shares carry Wilson
@@ -82,7 +82,7 @@ def _logits(network: Any, dataset: Any, thetas: np.ndarray) -> np.ndarray:
     import torch
 
     from badminima.arithmetic.floating import FloatArithmetic
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
 
     arith = FloatArithmetic()
     inputs = arith.matrix(list(zip(*dataset.X, strict=True)))
@@ -116,7 +116,7 @@ def _run(small: bool, seed: int) -> tuple[list[Cell], list[list[object]]]:
     import torch
 
     from badminima.constructions import construction
-    from badminima.search.multistart import Init, Optimizer, Stopping, multistart
+    from badminima.search.starts import Init, Optimizer, Stopping, multistart
 
     torch.set_num_threads(1)
     k, steps = (64, 150) if small else (256, 3000)

@@ -2,7 +2,7 @@
 
 One hidden layer of tanh units, widths 1, 2, 4, …, 64, on one fixed regression set: N = 24 inputs
 x = −2, …, 2 (equally spaced, exact rationals) with targets round(10·sin(2x) + ε)/10, ε ~ N(0, 0.5²) from
-a fixed generator (``DATA_SEED``), stored as exact tenths. For each width `badminima.search.multistart`
+a fixed generator (``DATA_SEED``), stored as exact tenths. For each width `badminima.search.starts`
 trains K starts in one (P, K) tensor with Adam from N(0, 1) inits, then polishes every end point by
 damped Newton (40 iterations; 2 above width 8, where each iteration costs seconds). The loss plotted is
 the *final loss* of every end point that did not diverge or escape to infinity: the polished
@@ -86,7 +86,7 @@ def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathl
     import numpy as np
     import torch
 
-    from badminima.search.multistart import Init, Optimizer, Stopping, multistart
+    from badminima.search.starts import Init, Optimizer, Stopping, multistart
 
     torch.set_num_threads(1)
     setting = SMALL if small else FULL

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from badminima.cli import main
 from badminima.model.limits import MAX_DIGITS, MAX_FILE_BYTES

@@ -46,3 +46,21 @@ class ClaimError(BadminimaError, ValueError):
 class ExecutorError(BadminimaError, RuntimeError):
     """Where a search's evaluations should run cannot be used: a missing optional package (distributed),
     or a Dask scheduler that cannot be reached; the message says which and how to fix it."""
+
+
+class SettingsError(BadminimaError, ValueError):
+    """A search, optimiser, initialisation, stopping, budget or clustering setting is out of its range;
+    the message names the setting and the range."""
+
+
+class ResumeError(BadminimaError, ValueError):
+    """A search was asked to resume, but its catalogue has no earlier run with these settings and seed."""
+
+
+class ConstructionError(BadminimaError, ValueError):
+    """An unknown construction, or a parameter it does not have or cannot take."""
+
+
+class FigureError(BadminimaError, ValueError):
+    """A figure was asked for by a name no figure has, or cannot be drawn here (a missing optional
+    package); the message lists the known names or says what to install."""

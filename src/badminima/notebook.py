@@ -47,11 +47,11 @@ def _loss(trap: Trap, which: str) -> str:
         return "—"
     if trap.network.has_rational_loss:
         from badminima.arithmetic import ExactArithmetic
-        from badminima.landscape.loss import loss
+        from badminima.landscape.losses import loss
 
         return readable(loss(trap.network, trap.dataset, point, arith=ExactArithmetic()))
     from badminima.arithmetic import FloatArithmetic
-    from badminima.landscape.loss import loss as float_loss
+    from badminima.landscape.losses import loss as float_loss
 
     return f"{float(float_loss(trap.network, trap.dataset, point, arith=FloatArithmetic())):.6g}"
 

@@ -178,7 +178,7 @@ REPRODUCED = tuple(range(6, 21))
 
 def reproduce_rows(progress: Callable[[str], None] | None = None) -> list[Any]:
     """One `reproduce` row per k in `REPRODUCED`: the stored minimum certified (no search needed)."""
-    from badminima.constructions.reproduce import Row
+    from badminima.constructions.reproduction import Row
     from badminima.constructions.safran_shamir import PUBLISHED_K7_LOSS, SOURCE, safran_shamir
     from badminima.verify.population import certify_population
 

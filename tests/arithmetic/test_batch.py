@@ -11,13 +11,12 @@ import mpmath
 import numpy as np
 import pytest
 import torch
-from hypothesis import example, given
-from hypothesis import strategies as st
+from hypothesis import example, given, strategies as st
 
 from badminima import BallArithmetic, Dataset, ExactArithmetic, Network, Point, gradient, hessian, loss
 from badminima.arithmetic import batch as batch_module
 from badminima.arithmetic.batch import Batch, BatchArithmetic
-from badminima.search.multistart import _grad_hess, _gradient_fn, batch_losses
+from badminima.search.starts import _grad_hess, _gradient_fn, batch_losses
 from badminima.strategies import datasets, networks, points, rationals
 
 from ..reference import reference_loss

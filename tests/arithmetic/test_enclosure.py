@@ -6,8 +6,7 @@ from fractions import Fraction
 import flint
 import numpy as np
 import pytest
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import assume, given, strategies as st
 
 from badminima.arithmetic import BallArithmetic, ExactArithmetic
 from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic, tensordot

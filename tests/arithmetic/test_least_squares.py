@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from badminima.arithmetic.least_squares import least_squares, pivots
 from badminima.strategies import rationals

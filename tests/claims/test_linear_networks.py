@@ -10,8 +10,7 @@ import flint
 import numpy as np
 import pytest
 import torch
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import assume, given, strategies as st
 
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.claims import Agrees, Claim, Found, Skip, Undecided, hunt

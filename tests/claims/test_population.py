@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from badminima.claims.claim import Agrees, Found
+from badminima.claims.checking import Agrees, Found
 from badminima.claims.population import CLAIMS, Budget, Tally, examine_spurious
 from badminima.verify.certificate import Verdict
 

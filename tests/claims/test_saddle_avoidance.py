@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from badminima.claims.claim import Agrees, Skip, Undecided
+from badminima.claims.checking import Agrees, Skip, Undecided
 from badminima.claims.saddle_avoidance import (
     CLAIMS,
     CRITICAL_POINT,
@@ -23,7 +23,7 @@ from badminima.claims.saddle_avoidance import (
 )
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify.certificate import Verdict
-from badminima.verify.certify import certify
+from badminima.verify.certification import certify
 
 SMALL = Budget(runs=8, steps=300, checkpoints=2)
 DATA = Dataset.of([[1, "0.5"], [-1, 2], ["0.25", -1]], [[1], [0], [2]])

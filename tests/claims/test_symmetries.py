@@ -13,8 +13,7 @@ from fractions import Fraction
 import flint
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from badminima import BallArithmetic, ExactArithmetic, Network, Point, loss
 from badminima.claims import Agrees, Found, Settings, Skip, claim, hunt

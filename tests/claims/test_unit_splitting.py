@@ -11,8 +11,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
@@ -34,8 +33,8 @@ from badminima.claims.unit_splitting import (
     split_point,
 )
 from badminima.landscape.derivatives import gradient
-from badminima.landscape.forward import forward, predictions, unflatten
-from badminima.landscape.loss import loss
+from badminima.landscape.forward_pass import forward, predictions, unflatten
+from badminima.landscape.losses import loss
 from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -43,7 +42,7 @@ from badminima.model.point import Point
 from badminima.model.trap import Trap
 from badminima.strategies import points, rationals
 from badminima.verify.certificate import Certificate, Verdict
-from badminima.verify.diagnostics import float_derivatives
+from badminima.verify.numerics import float_derivatives
 
 THIRD, HALF, THREE_HALVES = Fraction(1, 3), Fraction(-1, 2), Fraction(3, 2)
 

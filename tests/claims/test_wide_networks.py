@@ -12,7 +12,7 @@ import torch
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.floating import FloatArithmetic
 from badminima.claims import claim as claim_named
-from badminima.claims.claim import Agrees, Found, Skip, Undecided
+from badminima.claims.checking import Agrees, Found, Skip, Undecided
 from badminima.claims.wide_networks import (
     CLAIMS,
     Tally,
@@ -29,13 +29,13 @@ from badminima.claims.wide_networks import (
 )
 from badminima.constructions import construction
 from badminima.landscape.derivatives import gradient
-from badminima.landscape.forward import forward, predictions, unflatten
-from badminima.landscape.loss import loss
+from badminima.landscape.forward_pass import forward, predictions, unflatten
+from badminima.landscape.losses import loss
+from badminima.landscape.region_fit import snap
 from badminima.model import Dataset, Network, Point, Trap
-from badminima.search.shrink import to_point
-from badminima.search.snap import snap
+from badminima.search.shrinking import to_point
 from badminima.verify.certificate import Verdict
-from badminima.verify.certify import certify
+from badminima.verify.certification import certify
 
 F = Fraction
 LEAKY = Network((1, 2, 1), "leaky_relu", bias=False, leaky_slope=F(1, 10))

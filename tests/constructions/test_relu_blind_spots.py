@@ -4,12 +4,11 @@ squares, blind spots where the paper says they are, certificates, and the famili
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from badminima.arithmetic import ExactArithmetic
 from badminima.constructions import construction
-from badminima.landscape.loss import loss
+from badminima.landscape.losses import loss
 from badminima.verify import certify
 
 # name: (paper's sum of squares at the trap, at the better point) from arXiv:1611.06310 / paper-notes.

@@ -6,8 +6,7 @@ import math
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from badminima.constructions import ConstructionError, construction, gradient_bound, saturated_layers
 from badminima.model import Dataset

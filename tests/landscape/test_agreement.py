@@ -9,8 +9,7 @@ import flint
 import mpmath
 import numpy as np
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from badminima import BallArithmetic, ExactArithmetic, FloatArithmetic, gradient, hessian, loss
 from badminima.arithmetic.exact import to_ball

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from badminima import FloatArithmetic, gradient, hessian, loss
 from badminima.landscape import batched_gradients, batched_hessians, batched_losses

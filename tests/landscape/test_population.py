@@ -9,8 +9,7 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import torch
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.floating import FloatArithmetic

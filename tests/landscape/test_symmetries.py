@@ -8,8 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import example, given
-from hypothesis import strategies as st
+from hypothesis import example, given, strategies as st
 
 from badminima import ExactArithmetic, InvalidModelError, Network, Point, loss
 from badminima.landscape.symmetries import (

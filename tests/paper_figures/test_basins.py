@@ -11,7 +11,7 @@ import pytest
 
 from badminima.arithmetic.floating import FloatArithmetic
 from badminima.constructions import construction
-from badminima.landscape.loss import loss
+from badminima.landscape.losses import loss
 from badminima.model.point import Point
 from paper_figures import basins
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from badminima.arithmetic.floating import FloatArithmetic
-from badminima.landscape.loss import loss
+from badminima.landscape.losses import loss
 from badminima.model import Point
 from paper_figures import width_spread
 

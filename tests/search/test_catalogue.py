@@ -17,11 +17,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from badminima import Dataset, Network, Point, Trap, dumps_trap, load_trap
-from badminima.cli import _DEFAULT_CATALOGUE, main
+from badminima.cli import main
+from badminima.cli.search import _DEFAULT_CATALOGUE
 from badminima.errors import BadminimaError, CatalogueError
 from badminima.search.catalogue import (
     APPLICATION_ID,

@@ -8,8 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, example, given
-from hypothesis import strategies as st
+from hypothesis import assume, example, given, strategies as st
 
 from badminima import InvalidModelError, Network
 from badminima.landscape.symmetries import (

@@ -17,7 +17,8 @@ import torch
 from badminima import BallArithmetic, Dataset, ExactArithmetic, InvalidModelError, Network, Point, loss
 from badminima.constructions import construction
 from badminima.search.clustering import cluster_points, wilson_interval
-from badminima.search.multistart import (
+from badminima.search.proposals import DatasetSpec, candidate_rng, random_dataset, to_dataset
+from badminima.search.starts import (
     STATUSES,
     Init,
     Optimizer,
@@ -28,7 +29,6 @@ from badminima.search.multistart import (
     polish,
     train,
 )
-from badminima.search.proposals import DatasetSpec, candidate_rng, random_dataset, to_dataset
 
 # ---------------------------------------------------------------------------------------------------
 # A convex problem with a known answer: one identity layer is linear least squares.
@@ -498,7 +498,7 @@ def test_bad_arguments_are_refused(make, fragment):
 def test_the_readme_multistart_example_finds_the_deadlock_with_its_share():
     # The README's Python example at K = 128: Newton starts end classified and one strict minimum is
     # the deadlock, its loss checked against a 128-bit ball evaluation (independent of the engine).
-    from badminima.search.basins import landscape
+    from badminima.search.basins import survey
 
     trap = construction("sigmoid-deadlock").build()
     ends = multistart(
@@ -510,7 +510,7 @@ def test_the_readme_multistart_example_finds_the_deadlock_with_its_share():
         stopping=Stopping(max_steps=150),
         seed=0,
     )
-    seen = landscape(trap.network, ends)
+    seen = survey(trap.network, ends)
     known = _known_loss("sigmoid-deadlock")
     hits = [p for p in seen.minima if abs(p.loss - known) <= 1e-9]
     assert len(hits) == 1 and hits[0].index == 0

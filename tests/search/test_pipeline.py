@@ -28,9 +28,9 @@ from badminima.search.executors import (
     check_executor,
     make_executor,
 )
-from badminima.search.multistart import Stopping
 from badminima.search.pipeline import ELITE, Budget, Progress, SearchReport, elite, run_search
 from badminima.search.proposals import DatasetSpec
+from badminima.search.starts import Stopping
 
 # Twelve real-valued targets on a 2-2-1 sigmoid network (9 parameters, so minima can be strict):
 # cheap enough for tests (32 starts of 300 steps), and seed 1 finds certified traps at candidates

@@ -4,8 +4,7 @@ finds at k = 8 against the certified symmetric one."""
 from __future__ import annotations
 
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from badminima.constructions.safran_shamir import safran_shamir
 from badminima.landscape.population import batched_population_gradients

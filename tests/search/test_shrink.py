@@ -8,12 +8,11 @@ from dataclasses import replace
 from fractions import Fraction
 
 import pytest
-from hypothesis import example, given
-from hypothesis import strategies as st
+from hypothesis import example, given, strategies as st
 
 from badminima import Dataset, Network, Verdict, certify
 from badminima.constructions import construction
-from badminima.search.shrink import _edits, _simpler, repolish, shrink, size, to_point
+from badminima.search.shrinking import _edits, _simpler, repolish, shrink, size, to_point
 from badminima.strategies import rationals
 
 FRACTIONS = st.builds(Fraction, st.integers(-(10**6), 10**6), st.integers(1, 10**6))

@@ -7,8 +7,7 @@ from fractions import Fraction as F
 
 import pytest
 import sympy
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.errors import BackendError

@@ -12,8 +12,7 @@ import flint
 import mpmath
 import pytest
 import sympy
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic

@@ -10,8 +10,7 @@ from fractions import Fraction as F
 import mpmath
 import pytest
 import sympy
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from badminima.landscape import region_of
 from badminima.model import Dataset, Network, Point, Trap

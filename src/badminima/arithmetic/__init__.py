@@ -1,19 +1,9 @@
-"""Number backends behind one protocol: exact (Fraction/sympy), ball (flint arb), float (torch)."""
+"""Number backends behind one protocol: exact (Fraction/sympy), ball (flint arb), float (torch).
 
-from badminima.arithmetic.ball import BallArithmetic
-from badminima.arithmetic.exact import ExactArithmetic
-from badminima.arithmetic.floating import FloatArithmetic
-from badminima.arithmetic.germ import GermArithmetic
-from badminima.arithmetic.protocol import Arithmetic, Rigor
-from badminima.arithmetic.registry import BACKENDS, backend
+The exports are declared once, in ``__init__.pyi``, and load on first use, so that importing one
+module (or running ``badminima --help``) does not pay for torch, sympy and flint.
+"""
 
-__all__ = [
-    "BACKENDS",
-    "Arithmetic",
-    "BallArithmetic",
-    "ExactArithmetic",
-    "FloatArithmetic",
-    "GermArithmetic",
-    "Rigor",
-    "backend",
-]
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -1,7 +1,7 @@
 """Many parameter points at once: torch tensors with a trailing batch axis of K initialisations.
 
 `Batch` wraps a tensor whose last axis indexes K independent points, so that the package's one
-forward pass (`badminima.landscape.forward`), written for arrays of shape ``(units, points)``, runs
+forward pass (`badminima.landscape.forward_pass`), written for arrays of shape ``(units, points)``, runs
 on ``(units, points, K)`` tensors unchanged. The init index goes last because elementwise kernels
 then vectorise over K (see the engineering notes: 3-4× faster than ``vmap`` with K first, and the
 layout ``torch.compile`` fuses). Numeric only (rigor ``numeric``), never a proof.

@@ -1,32 +1,9 @@
-"""Theoretical claims about loss landscapes as executable properties, checked by hypothesis and `certify`."""
+"""Theoretical claims about loss landscapes as executable properties, checked by hypothesis and `certify`.
 
-from badminima.claims.claim import (
-    Agrees,
-    CertifiedTrap,
-    Claim,
-    ClaimError,
-    Found,
-    Hunt,
-    Outcome,
-    Settings,
-    Skip,
-    Undecided,
-    hunt,
-)
-from badminima.claims.registry import claim, claims
+The exports are declared once, in ``__init__.pyi``, and load on first use, so that importing one
+module (or running ``badminima --help``) does not pay for torch, sympy and flint.
+"""
 
-__all__ = [
-    "Agrees",
-    "CertifiedTrap",
-    "Claim",
-    "ClaimError",
-    "Found",
-    "Hunt",
-    "Outcome",
-    "Settings",
-    "Skip",
-    "Undecided",
-    "claim",
-    "claims",
-    "hunt",
-]
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -48,7 +48,7 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Claim,
@@ -263,7 +263,7 @@ def judge(trap: Trap) -> Finding:
     ``not-critical`` refutes the claim that the point is a local minimum (a certified counterexample);
     anything else (no better point, or nothing proved) is undecided."""
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     net, data = trap.network, trap.dataset
     cert = certify(trap)

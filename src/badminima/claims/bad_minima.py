@@ -4,7 +4,7 @@ The folklore claim (every local minimum of the training loss is global) is refut
 constructions (Swirszcz, Czarnecki & Pascanu 2016), each certified by `certify` as ``bad-local-min``.
 The check also hunts for new counterexamples: hypothesis draws small one-hidden-layer (leaky) ReLU
 regression problems, gradient descent from random starts finds candidate minima, each is snapped to
-its activation region's exact least-squares optimum (`badminima.search.snap`) and certified exactly
+its activation region's exact least-squares optimum (`badminima.landscape.region_fit`) and certified exactly
 against the best end point. The first certified one is shrunk by hypothesis — fewer points, simpler
 numbers — re-snapping the found points on each simpler dataset and re-certifying, so the
 counterexample that comes back is small *and* proved.
@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Claim,
@@ -70,7 +70,7 @@ def paper_witnesses() -> tuple[list[CertifiedTrap], list[str]]:
     """Every paper construction that is a trap, certified; and an evidence line per construction."""
     from badminima.constructions.registry import REGISTRY
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     witnesses, lines = [], []
     for c in REGISTRY.values():
@@ -87,7 +87,7 @@ def paper_witnesses() -> tuple[list[CertifiedTrap], list[str]]:
 
 def _certified(net: Network, data: Dataset, bad: Point, better: Point, how: str) -> Found | None:
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     trap = Trap(
         net,
@@ -117,10 +117,10 @@ def examiner() -> Callable[[tuple[Network, Dataset]], Finding]:
     def examine(problem: tuple[Network, Dataset]) -> Finding:
         import numpy as np
 
-        from badminima.search.basins import landscape
-        from badminima.search.multistart import Init, Optimizer, Stopping, multistart
-        from badminima.search.shrink import to_point
-        from badminima.search.snap import snap
+        from badminima.landscape.region_fit import snap
+        from badminima.search.basins import survey
+        from badminima.search.shrinking import to_point
+        from badminima.search.starts import Init, Optimizer, Stopping, multistart
 
         net, data = problem
         if "found" in memory:
@@ -143,7 +143,7 @@ def examiner() -> Callable[[tuple[Network, Dataset]], Finding]:
             stopping=Stopping(max_steps=STEPS),
             seed=0,
         )
-        seen = landscape(net, ends)
+        seen = survey(net, ends)
         if not np.isfinite(seen.best_loss):
             return Undecided("every start diverged")
         best = to_point(net, ends.thetas[seen.best_row])

@@ -32,8 +32,8 @@ Two claims, checked two ways:
   ℚ), ``L*`` is computed from Σ's characteristic polynomial with rigorous root isolation (flint arb,
   128 bits) — never through the network — and confirmed by the exact loss of a rational point next to
   the reduced-rank solution (eigenvectors by mpmath at 50 digits). Gradient descent from random starts
-  (`badminima.search.multistart`), Newton-polished and clustered with Hessian indices
-  (`badminima.search.basins.landscape`), must reach ``L*`` at every end point of index 0; an index-0
+  (`badminima.search.starts`), Newton-polished and clustered with Hessian indices
+  (`badminima.search.basins.survey`), must reach ``L*`` at every end point of index 0; an index-0
   end point clearly above ``L*`` is rationalised and handed to `certify` with the reduced-rank point as
   the better point: a certified bad local minimum would refute the claim. Evidence, not proof.
 * ``linear-subspace-saddles`` (certified): datasets whose Σ has an exact rational eigen-decomposition
@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Claim,
@@ -405,7 +405,7 @@ def judge_minimum(trap: Trap) -> Finding:
     BAD_LOCAL_MIN (a proved local minimum with a proved better point) refutes it; SADDLE agrees (the
     end point was a slow saddle); NOT_CRITICAL (about the rationalised point only), LOCAL_MIN without a
     proved better point and INCONCLUSIVE decide nothing."""
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     cert = certify(trap)
     v = cert.verdict.value
@@ -447,9 +447,9 @@ def examine_linear_minima(
     import numpy as np
 
     from badminima.arithmetic.exact import ExactArithmetic
-    from badminima.landscape.loss import loss
-    from badminima.search.basins import landscape
-    from badminima.search.multistart import Optimizer, Stopping, multistart
+    from badminima.landscape.losses import loss
+    from badminima.search.basins import survey
+    from badminima.search.starts import Optimizer, Stopping, multistart
     from badminima.verify.box import ball_bounds
 
     ref = reduced_rank_optimum(net, data)
@@ -475,7 +475,7 @@ def examine_linear_minima(
         optimizer=Optimizer("adam", 0.05),
         stopping=Stopping(max_steps=1000),
     )
-    seen = landscape(net, ends)
+    seen = survey(net, ends)
     minima = [p for p in seen.points if p.index == 0]
     if record is not None:
         record.starts += ends.k
@@ -666,7 +666,7 @@ def subspace_hypotheses(case: SubspaceCase) -> str | None:
 def judge_saddle(trap: Trap) -> Finding:
     """What a certificate of a claimed saddle means: SADDLE agrees; LOCAL_MIN or BAD_LOCAL_MIN (a
     proved local minimum) refutes; anything else decides nothing."""
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     cert: Certificate = certify(trap)
     v = cert.verdict.value
@@ -688,7 +688,7 @@ def examine_subspace(case: SubspaceCase) -> Finding:
         return Skip(reason)
     from badminima.arithmetic.exact import ExactArithmetic
     from badminima.landscape.derivatives import gradient
-    from badminima.landscape.loss import loss
+    from badminima.landscape.losses import loss
 
     net, data = case.network, case.dataset
     exact = ExactArithmetic()

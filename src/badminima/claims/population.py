@@ -24,7 +24,7 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Claim,

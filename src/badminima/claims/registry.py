@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from badminima.claims.claim import Claim, ClaimError
+from badminima.claims.checking import Claim, ClaimError
 
 MODULES = (
     "badminima.claims.linear_networks",

@@ -23,7 +23,7 @@ K starts are drawn from N(0, 1) and run by plain gradient descent with ``α = 1/
 the square loss of a network does not have (its curvature grows with the weights); the hypothesis
 ``α·‖∇²f‖ < 1`` is therefore checked at every point the runs visit that we look at — the starts, a few
 checkpoints, the end points and the saddle — and examples that fail it are skipped. An end point is *near
-a strict saddle* when damped Newton polishing (`badminima.search.multistart.polish`) finds a critical
+a strict saddle* when damped Newton polishing (`badminima.search.starts.polish`) finds a critical
 point within `NEAR`·(1 + ‖θ‖∞) of it whose Hessian has an eigenvalue below −`STRICT`·L̂. A run that ends
 there makes its example undecided, not a counterexample: a finite run cannot tell convergence from a slow
 escape. The positive control — gradient descent started with every weight 0 (the saddle's stable
@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
-from badminima.claims.claim import Agrees, Claim, Finding, Hunt, Outcome, Settings, Skip, Undecided, hunt
+from badminima.claims.checking import Agrees, Claim, Finding, Hunt, Outcome, Settings, Skip, Undecided, hunt
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -136,7 +136,7 @@ def classify(network: Network, dataset: Dataset, thetas: Any, *, curvature: floa
     import numpy as np
     import torch
 
-    from badminima.search.multistart import polish
+    from badminima.search.starts import polish
 
     ends = torch.as_tensor(np.asarray(thetas, dtype=np.float64))
     polished, _, gn, min_eig, _ = polish(network, dataset, ends.T.contiguous())
@@ -190,7 +190,7 @@ def gd_runs(
     import numpy as np
     import torch
 
-    from badminima.search.multistart import Init, Optimizer, Stopping, initial_points, train
+    from badminima.search.starts import Init, Optimizer, Stopping, initial_points, train
 
     saddle = torch.tensor([float(v) for v in origin_saddle(network, dataset).flatten()], dtype=torch.float64)
     if starts is None:

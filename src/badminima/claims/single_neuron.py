@@ -42,7 +42,7 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Claim,
@@ -112,21 +112,21 @@ def examine_spurious(dataset: Dataset, *, starts: int = STARTS) -> Finding:
     """Look for a certified spurious local minimum of the square-loss neuron on ``dataset``.
 
     Adam from ``starts`` random initialisations, end points Newton-polished and clustered modulo
-    symmetry (`badminima.search.landscape`); every numerically strict minimum clearly above the best end
+    symmetry (`badminima.search.survey`); every numerically strict minimum clearly above the best end
     point is rationalised and given to `certify` with that end point as the better point (worst first,
     `TRIES` of them). ``bad-local-min`` is a `Found` witness; nothing above the best: `Agrees`.
     """
-    from badminima.search.basins import landscape
-    from badminima.search.multistart import multistart
-    from badminima.search.shrink import to_point
+    from badminima.search.basins import survey
+    from badminima.search.shrinking import to_point
+    from badminima.search.starts import multistart
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     if dataset.output_dim != 1 or not all(0 < row[0] < 1 for row in dataset.y):
         return Skip("targets not scalars strictly inside (0, 1)")
     net = neuron(dataset.input_dim)
     ends = multistart(net, dataset, starts, seed=0)
-    seen = landscape(net, ends)
+    seen = survey(net, ends)
     bad = sorted((p for p in seen.minima if p.loss > seen.best_loss + MIN_GAP), key=lambda p: -p.loss)
     if not bad:
         return Agrees(f"no minimum above the best of {starts} end points")
@@ -206,7 +206,7 @@ def _same_logits(network: Network, dataset: Dataset, p: Point, q: Point) -> bool
     """Whether p and q give every data point the same logit, decided exactly. For a single layer the
     logit is linear in the parameters, so this is: the point p − q has logit 0 on every data point."""
     from badminima.arithmetic.exact import ExactArithmetic
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
     from badminima.landscape.problem import prepare
 
     exact = ExactArithmetic()

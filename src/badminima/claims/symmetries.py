@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from hypothesis import strategies as st
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Claim,
@@ -322,7 +322,7 @@ def exp_rational_arithmetic(base: Fraction) -> Arithmetic:
     """An exact arithmetic whose numbers are `ExpRational`: rational functions of ``s = e^base``.
 
     ``sigmoid``/``tanh`` accept only rational arguments that are (twice, for tanh) integer multiples of
-    ``base``; everything else is field arithmetic in ``Q(s)``. Running `badminima.landscape.loss` in it
+    ``base``; everything else is field arithmetic in ``Q(s)``. Running `badminima.landscape.losses` in it
     gives the exact loss of a one-hidden-layer sigmoid/tanh network with identity output and mse.
 
     Raises:
@@ -360,7 +360,7 @@ def exponential_base(network: Network, dataset: Dataset, pts: Sequence[Point]) -
         Fraction(1, 2)
     """
     from badminima.arithmetic import ExactArithmetic
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
 
     exact = ExactArithmetic()
     first = Network(network.widths[:2], "identity", bias=network.bias)

@@ -79,7 +79,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from hypothesis import strategies as st
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Claim,
@@ -214,7 +214,7 @@ def split_curvature_matrix(
     a ball array gives an enclosure over a box), with ``ℓ'_i = 2(f_i − y_i)/N`` and, for tanh,
     ``φ'' = −2 tanh (1 − tanh²)``. Uses the package's forward pass; ``inputs`` (d0, N), ``targets`` (1, N)
     as laid out by `badminima.landscape.problem.prepare`."""
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
 
     d0, _ = _check_shape(network)
     params = unflatten(network, flat)
@@ -333,21 +333,19 @@ def small_minimum(
     network: Network, dataset: Dataset, *, starts: int = STARTS, start: Point | None = None
 ) -> tuple[Trap, Certificate] | Skip:
     """A certified strict local minimum of the small network, or a `Skip` saying why none was found:
-    multistart, `landscape` and `certify` on its numerically strict minima (lowest loss first), or,
+    multistart, `survey` and `certify` on its numerically strict minima (lowest loss first), or,
     with ``start``, Newton-polish that point and certify the result."""
     import torch
 
-    from badminima.search.basins import landscape
-    from badminima.search.multistart import Stopping, multistart, polish
-    from badminima.search.shrink import to_point
+    from badminima.search.basins import survey
+    from badminima.search.shrinking import to_point
+    from badminima.search.starts import Stopping, multistart, polish
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     if start is None:
         ends = multistart(network, dataset, starts, seed=0, stopping=Stopping(max_steps=TRAIN_STEPS))
-        minima = [
-            (ends.thetas[p.row], p.loss) for p in landscape(network, ends).minima if p.is_strict_minimum
-        ]
+        minima = [(ends.thetas[p.row], p.loss) for p in survey(network, ends).minima if p.is_strict_minimum]
     else:
         x0 = torch.tensor([[float(v)] for v in start.flatten()], dtype=torch.float64)
         theta, losses, _, min_eig, _ = polish(network, dataset, x0)
@@ -489,9 +487,9 @@ def _lambda_finding(
 
     from badminima.verify.box import _Box
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
     from badminima.verify.descent import rational_direction
-    from badminima.verify.diagnostics import float_derivatives
+    from badminima.verify.numerics import float_derivatives
 
     big, center = split_point(case.network, small.center, case.unit, lam)
     radius = max(Fraction(1), abs(lam), abs(1 - lam)) * small.radius

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
-from badminima.claims.claim import (
+from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
     Claim,
@@ -168,7 +168,7 @@ def _float_pre_activations(network: Network, dataset: Dataset, theta: Any) -> li
     import torch
 
     from badminima.arithmetic.floating import FloatArithmetic
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
 
     arith = FloatArithmetic()
     inputs = arith.matrix(list(zip(*dataset.X, strict=True)))
@@ -183,7 +183,7 @@ def feature_matrix(network: Network, dataset: Dataset, theta: Any) -> np.ndarray
     import torch
 
     from badminima.arithmetic.floating import FloatArithmetic
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
 
     arith = FloatArithmetic()
     inputs = arith.matrix(list(zip(*dataset.X, strict=True)))
@@ -231,14 +231,15 @@ def snap_to_least_squares(network: Network, dataset: Dataset, theta: Any) -> Poi
     projection (small when ``theta`` is near a DLM); then ``(w_j, b_j) = ±c_j / v_j`` with ``±v_j``, the
     sign that keeps unit j's pattern. Units whose ``|v_j|`` is below 1e-8·max |v| get ``v_j = 0``.
 
-    The package's `badminima.search.snap.snap` is the same least-squares correction and is tried first.
-    It keeps every output weight and refuses a zero ``v_j`` and a correction that leaves the region; the
-    code below covers those two cases: a (nearly) dead output weight set to 0 while the projection still
-    uses the unit's columns (a DLM needs Gᵀe = 0 for them too), and the sign flip ``(−v_j, −w̃_j)``.
+    The package's `badminima.landscape.region_fit.snap` is the same least-squares correction and is
+    tried first. It keeps every output weight and refuses a zero ``v_j`` and a correction that leaves
+    the region; the code below covers those two cases: a (nearly) dead output weight set to 0 while
+    the projection still uses the unit's columns (a DLM needs Gᵀe = 0 for them too), and the sign flip
+    ``(−v_j, −w̃_j)``.
     """
+    from badminima.landscape.region_fit import snap
     from badminima.landscape.regions import region_of
-    from badminima.search.shrink import to_point
-    from badminima.search.snap import snap
+    from badminima.search.shrinking import to_point
 
     if network.depth != 2 or network.widths[-1] != 1 or not network.is_piecewise_linear:
         return None
@@ -317,8 +318,8 @@ def certify_dlm(
     — unless ``rank_hypothesis`` is False, the deliberately wrong variant of the claim — G of exact
     rank N. Otherwise Undecided, saying why."""
     from badminima.landscape.regions import region_of
-    from badminima.search.shrink import to_point
-    from badminima.verify.certify import certify
+    from badminima.search.shrinking import to_point
+    from badminima.verify.certification import certify
 
     n, d0, d1 = dataset.n_points, network.widths[0], network.widths[1]
     why: list[str] = []
@@ -373,8 +374,8 @@ def examine_dlms(
     multistart, and check every numerically differentiable local minimum. With ``rank_hypothesis`` False
     (``wide-leaky-relu-zero-error``: the noise-free reading without the rank condition, which is false)
     every DLM must have zero loss."""
-    from badminima.search.basins import landscape
-    from badminima.search.multistart import Init, Optimizer, Stopping, multistart
+    from badminima.search.basins import survey
+    from badminima.search.starts import Init, Optimizer, Stopping, multistart
 
     tally = tally if tally is not None else Tally()
     if network.depth != 2 or network.activation != "leaky_relu":
@@ -393,7 +394,7 @@ def examine_dlms(
         stopping=Stopping(max_steps=budget.steps),
         seed=seed,
     )
-    seen = landscape(network, ends)
+    seen = survey(network, ends)
     full = deficient = 0
     for p in seen.minima:
         tally.minima += 1
@@ -556,7 +557,7 @@ def proved_full_rank(network: Network, dataset: Dataset, center: Point, radius: 
     import numpy as np
 
     from badminima.arithmetic.ball import BallArithmetic
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
     from badminima.landscape.problem import prepare
 
     n = dataset.n_points
@@ -591,9 +592,9 @@ def certify_critical(
     critical point in a box (a local minimum, or a saddle: both are critical) whose loss is proved
     positive, and — unless ``rank_hypothesis`` is False, the deliberately wrong variant — F is proved of
     rank N on the whole box. Otherwise Undecided, saying why."""
-    from badminima.search.shrink import to_point
+    from badminima.search.shrinking import to_point
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     n = dataset.n_points
     trap = Trap(
@@ -654,8 +655,8 @@ def examine_critical(
     check every critical end point (any Hessian index) whose F has numerical rank N."""
     import numpy as np
 
-    from badminima.search.basins import landscape
-    from badminima.search.multistart import Init, Optimizer, Stopping, multistart
+    from badminima.search.basins import survey
+    from badminima.search.starts import Init, Optimizer, Stopping, multistart
 
     tally = tally if tally is not None else CriticalTally()
     if network.depth < 2 or network.activation not in ("sigmoid", "tanh"):
@@ -676,7 +677,7 @@ def examine_critical(
         stopping=Stopping(max_steps=budget.steps),
         seed=seed,
     )
-    seen = landscape(network, ends)
+    seen = survey(network, ends)
     full = 0
     for p in seen.points:
         tally.critical += 1

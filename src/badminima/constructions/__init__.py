@@ -1,23 +1,9 @@
-"""The paper's counterexamples as exact, parametrised families of traps, and a registry of them."""
+"""The paper's counterexamples as exact, parametrised families of traps, and a registry of them.
 
-from badminima.constructions.family import Construction, ConstructionError, Parameter, SymbolicTrap
-from badminima.constructions.registry import REGISTRY, construction
-from badminima.constructions.reproduce import Row, reproduce
-from badminima.constructions.saturated import better_point, gradient_bound, saturated_layers
-from badminima.constructions.small_sets import jellyfish, xor
+The exports are declared once, in ``__init__.pyi``, and load on first use, so that importing one
+module (or running ``badminima --help``) does not pay for torch, sympy and flint.
+"""
 
-__all__ = [
-    "REGISTRY",
-    "Construction",
-    "ConstructionError",
-    "Parameter",
-    "Row",
-    "SymbolicTrap",
-    "better_point",
-    "construction",
-    "gradient_bound",
-    "jellyfish",
-    "reproduce",
-    "saturated_layers",
-    "xor",
-]
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

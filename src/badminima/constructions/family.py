@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import sympy
 
-from badminima.errors import BadminimaError
+from badminima.errors import ConstructionError
 from badminima.model.dataset import Dataset
 from badminima.model.limits import magnitude_problem, scale_problem
 from badminima.model.network import Network
@@ -27,10 +27,6 @@ Kind = Literal["trap", "dataset", "near-stationary"]
 MAX_INTEGER_PARAMETER = 1000
 """Largest value of an integer (structural) parameter such as a depth or a width: a family builds its
 layers symbolically, and depth 1000 already takes about 15 s to show."""
-
-
-class ConstructionError(BadminimaError, ValueError):
-    """An unknown construction, or a parameter it does not have or cannot take."""
 
 
 @dataclass(frozen=True)

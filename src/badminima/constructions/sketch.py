@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from badminima.arithmetic.floating import DTYPE, FloatArithmetic
-from badminima.landscape.forward import forward, predictions, unflatten
+from badminima.landscape.forward_pass import forward, predictions, unflatten
 from badminima.model.point import Point
 from badminima.model.trap import Trap
 

@@ -1,7 +1,7 @@
 """Loss, gradient and Hessian at many parameter points at once (float64, `torch.func.vmap`, points on the
 first axis, ``(K, P)``): for the verifier's float diagnostics (descent probes), figures and claims that
 evaluate a few hundred points. The search's training engine is a different layout on purpose —
-`badminima.search.multistart` keeps the init index *last* (``(P, K)``), which torch vectorises and
+`badminima.search.starts` keeps the init index *last* (``(P, K)``), which torch vectorises and
 compiles several times faster for thousands of starts (see the multistart benchmark). Pieces of ReLU
 units are taken from the computed sign of each pre-activation (relu'(0) counted as 0): numeric
 diagnostics, never a certificate."""
@@ -15,7 +15,7 @@ import torch
 from badminima.arithmetic.floating import DTYPE, FloatArithmetic
 from badminima.errors import InvalidModelError
 from badminima.landscape.derivatives import gradient_of_flat
-from badminima.landscape.loss import loss_of_flat
+from badminima.landscape.losses import loss_of_flat
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from badminima.arithmetic.protocol import Arithmetic
-from badminima.landscape.forward import KinkSide, forward, unflatten
+from badminima.landscape.forward_pass import KinkSide, forward, unflatten
 from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network

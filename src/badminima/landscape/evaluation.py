@@ -16,8 +16,8 @@ from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.protocol import Arithmetic
 from badminima.arithmetic.registry import backend as make_backend
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
-from badminima.landscape.forward import KinkSide, forward, predictions, unflatten
-from badminima.landscape.loss import loss, loss_from_forward
+from badminima.landscape.forward_pass import KinkSide, forward, predictions, unflatten
+from badminima.landscape.losses import loss, loss_from_forward
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import PatternSummary, pattern_summary
 from badminima.model.dataset import Dataset

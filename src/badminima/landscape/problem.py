@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from badminima.arithmetic.protocol import Arithmetic
-from badminima.landscape.forward import KinkSide
+from badminima.landscape.forward_pass import KinkSide
 from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network

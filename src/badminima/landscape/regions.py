@@ -11,7 +11,7 @@ import numpy as np
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.errors import BackendError
-from badminima.landscape.forward import KinkSide, forward
+from badminima.landscape.forward_pass import KinkSide, forward
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point

@@ -1,26 +1,9 @@
-"""Frozen, exact data: networks, datasets, points, traps, and trap files."""
+"""Frozen, exact data: networks, datasets, points, traps, and trap files.
 
-from badminima.model.dataset import Dataset
-from badminima.model.network import ACTIVATIONS, LOSSES, OUTPUTS, Network
-from badminima.model.point import Layer, Point
-from badminima.model.rational import format_rational, parse_rational
-from badminima.model.trap import Trap
-from badminima.model.trapfile import FORMAT, dumps_trap, load_trap, loads_trap, save_trap
+The exports are declared once, in ``__init__.pyi``, and load on first use, so that importing one
+module (or running ``badminima --help``) does not pay for torch, sympy and flint.
+"""
 
-__all__ = [
-    "ACTIVATIONS",
-    "FORMAT",
-    "LOSSES",
-    "OUTPUTS",
-    "Dataset",
-    "Layer",
-    "Network",
-    "Point",
-    "Trap",
-    "dumps_trap",
-    "format_rational",
-    "load_trap",
-    "loads_trap",
-    "parse_rational",
-    "save_trap",
-]
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

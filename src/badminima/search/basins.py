@@ -10,7 +10,7 @@ import numpy as np
 
 from badminima.model.network import Network
 from badminima.search.clustering import Cluster, cluster_points, wilson_interval
-from badminima.search.multistart import Ends
+from badminima.search.starts import Ends
 
 # A critical point counts as a numerically strict minimum when its Hessian's smallest eigenvalue exceeds
 # this (index 0 alone would admit flat directions; the certificate decides in the end).
@@ -68,15 +68,15 @@ class Landscape:
         return tuple(p for p in self.points if p.is_candidate_minimum)
 
 
-def landscape(network: Network, ends: Ends, *, confidence: float = 0.95) -> Landscape:
+def survey(network: Network, ends: Ends, *, confidence: float = 0.95) -> Landscape:
     """Cluster the ``critical`` end points modulo the network's symmetries and attach each cluster's
     Hessian index and basin share.
 
     Example:
         >>> from badminima.constructions import construction
-        >>> from badminima.search.multistart import multistart
+        >>> from badminima.search.starts import multistart
         >>> trap = construction("relu-blind-spot").build()
-        >>> seen = landscape(trap.network, multistart(trap.network, trap.dataset, 64, seed=0))
+        >>> seen = survey(trap.network, multistart(trap.network, trap.dataset, 64, seed=0))
         >>> seen.starts
         64
     """

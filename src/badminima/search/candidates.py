@@ -17,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from badminima.errors import InvalidModelError
+from badminima.errors import SettingsError
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.trap import Trap
 from badminima.search.catalogue import CERTIFIED, UNCERTIFIED, NewTrap
 from badminima.search.margins import DEFAULT_MARGIN
-from badminima.search.multistart import Ends, Init, Optimizer, Stopping
 from badminima.search.proposals import DatasetSpec, grid_of, to_dataset
+from badminima.search.starts import Ends, Init, Optimizer, Stopping
 
 # Bad minima closer than this (absolute, in loss) to the best point found are not worth certifying.
 MIN_GAP = 1e-4
@@ -62,25 +62,21 @@ class SearchSettings:
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
-            raise InvalidModelError(
-                f"strategy: expected one of {', '.join(STRATEGIES)}, got {self.strategy!r}"
-            )
+            raise SettingsError(f"strategy: expected one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
         if self.objective not in OBJECTIVES:
-            raise InvalidModelError(
-                f"objective: expected one of {', '.join(OBJECTIVES)}, got {self.objective!r}"
-            )
+            raise SettingsError(f"objective: expected one of {', '.join(OBJECTIVES)}, got {self.objective!r}")
         if self.network.loss == "bce" and self.data.targets != "binary":
-            raise InvalidModelError("targets: loss 'bce' needs binary (0/1) targets, got targets 'real'")
+            raise SettingsError("targets: loss 'bce' needs binary (0/1) targets, got targets 'real'")
         if self.objective == "accuracy" and self.data.targets != "binary":
-            raise InvalidModelError("objective: 'accuracy' needs binary (0/1) targets")
+            raise SettingsError("objective: 'accuracy' needs binary (0/1) targets")
         if not 0 <= self.margin < Fraction(1, 2):
-            raise InvalidModelError(f"margin: expected 0 <= margin < 1/2, got {self.margin}")
+            raise SettingsError(f"margin: expected 0 <= margin < 1/2, got {self.margin}")
         if self.starts < 1 or self.generation < 1:
-            raise InvalidModelError(
+            raise SettingsError(
                 f"starts, generation: expected at least 1, got {self.starts} and {self.generation}"
             )
         if self.data.dim != self.network.widths[0] or self.data.outputs != self.network.widths[-1]:
-            raise InvalidModelError(
+            raise SettingsError(
                 f"data: expected {self.network.widths[0]}-D inputs and {self.network.widths[-1]} target "
                 f"column(s) for {self.network.describe()}, got {self.data.dim} and {self.data.outputs}"
             )
@@ -154,9 +150,9 @@ def _designed(
 ) -> tuple[NewTrap, float] | None:
     """The find moved by inverse design, when `certify` proves the moved trap with a wider gap."""
     from badminima.search.design import inverse_design
-    from badminima.search.shrink import to_point
+    from badminima.search.shrinking import to_point
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     spec = settings.data
     accept = None
@@ -256,7 +252,7 @@ def iter_candidates(
 ) -> Iterator[CandidateResult]:
     """`evaluate_candidates`, yielding each result as soon as it is analysed (so that a search in
     this process can commit it before certifying the next)."""
-    from badminima.search.multistart import multistart_many
+    from badminima.search.starts import multistart_many
 
     t0 = time.perf_counter()
     datasets = [to_dataset(settings.data, c, y) for c, y in data]
@@ -281,15 +277,15 @@ def analyse(
     ``ends`` (against the lowest-loss end point found), shrink what is certified, and score the
     candidate by the objective (times the basin share when ``weight_by_basin``); 0 when nothing is
     certified."""
-    from badminima.search.basins import landscape
-    from badminima.search.shrink import shrink, size, to_point
+    from badminima.search.basins import survey
+    from badminima.search.shrinking import shrink, size, to_point
     from badminima.verify.certificate import Verdict
-    from badminima.verify.certify import certify
+    from badminima.verify.certification import certify
 
     t0 = time.perf_counter()
     net, spec = settings.network, settings.data
     coords, targets = grid_of(spec, dataset)
-    seen = landscape(net, ends)
+    seen = survey(net, ends)
     best, best_loss = seen.best_row, seen.best_loss
     bad = sorted((p for p in seen.minima if p.loss > best_loss + MIN_GAP), key=lambda p: -p.loss)
     summary: dict[str, Any] = {

@@ -39,7 +39,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 
-from badminima.errors import InvalidModelError
+from badminima.errors import InvalidModelError, SettingsError
 from badminima.landscape.symmetries import (
     act_on_layers,
     has_scale_symmetry,
@@ -84,7 +84,7 @@ class Cluster:
                 f"got {self.members[:10]!r}"
             )
         if not self.loss_min <= self.loss_max:
-            raise InvalidModelError(f"loss_min: expected ≤ loss_max {self.loss_max}, got {self.loss_min}")
+            raise SettingsError(f"loss_min: expected ≤ loss_max {self.loss_max}, got {self.loss_min}")
 
     @property
     def count(self) -> int:
@@ -134,7 +134,7 @@ def cluster_points(
     to about the square root of the loss's accuracy.
 
     Raises:
-        InvalidModelError: shapes that do not fit, non-finite rows or losses (drop diverged runs first),
+        SettingsError: shapes that do not fit, non-finite rows or losses (drop diverged runs first),
             negative tolerances.
 
     Example:
@@ -220,7 +220,7 @@ def wilson_interval(successes: int, trials: int, *, confidence: float = 0.95) ->
             f"successes, trials: expected 0 ≤ successes ≤ trials and trials ≥ 1, got {successes} of {trials}"
         )
     if not 0 < confidence < 1:
-        raise InvalidModelError(f"confidence: expected a level strictly between 0 and 1, got {confidence!r}")
+        raise SettingsError(f"confidence: expected a level strictly between 0 and 1, got {confidence!r}")
     n, share = float(trials), successes / trials
     z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
     denominator = 1 + z * z / n

@@ -22,7 +22,7 @@ import torch
 from badminima.arithmetic.batch import Batch
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
-from badminima.search.multistart import Optimizer, Stopping, batch_losses, polish, train
+from badminima.search.starts import Optimizer, Stopping, batch_losses, polish, train
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Any, Protocol
 
-from badminima.errors import ExecutorError, InvalidModelError
+from badminima.errors import ExecutorError
 
 EXECUTORS = ("local", "dask")
 
@@ -255,15 +255,15 @@ def check_executor(kind: str = "local", *, workers: int = 1, address: str | None
     command line calls it before it opens the catalogue.
 
     Raises:
-        InvalidModelError: an unknown kind, fewer than one worker, or a scheduler address without dask.
+        ExecutorError: an unknown kind, fewer than one worker, or a scheduler address without dask.
         ExecutorError: ``dask`` without the distributed package, or nothing listening at ``address``.
     """
     if kind not in EXECUTORS:
-        raise InvalidModelError(f"executor: expected one of {', '.join(EXECUTORS)}, got {kind!r}")
+        raise ExecutorError(f"executor: expected one of {', '.join(EXECUTORS)}, got {kind!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InvalidModelError(f"workers: expected at least 1, got {workers!r}")
+        raise ExecutorError(f"workers: expected at least 1, got {workers!r}")
     if kind != "dask" and address is not None:
-        raise InvalidModelError(
+        raise ExecutorError(
             f"scheduler: an address ({address!r}) is only meaningful with the dask executor (--executor dask)"
         )
     if kind == "dask":
@@ -277,7 +277,7 @@ def make_executor(kind: str = "local", *, workers: int = 1, address: str | None 
     uses the scheduler at ``address`` or starts a local Dask cluster of ``workers`` processes.
 
     Raises:
-        InvalidModelError: options `check_executor` refuses.
+        ExecutorError: options `check_executor` refuses.
         ExecutorError: no distributed package, or an unreachable scheduler.
     """
     check_executor(kind, workers=workers, address=address)

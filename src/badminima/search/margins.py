@@ -31,7 +31,7 @@ def output_margin(network: Network, dataset: Dataset, point: Point, *, precision
     import flint
 
     from badminima.arithmetic.registry import backend
-    from badminima.landscape.forward import forward, predictions, unflatten
+    from badminima.landscape.forward_pass import forward, predictions, unflatten
     from badminima.landscape.problem import prepare
 
     arith = backend("ball", precision=precision)

@@ -75,7 +75,7 @@ def has_saturated_unit(network: Network, inputs: Any, theta: Any, *, threshold: 
     """(K,) bool: some sigmoid/tanh unit (hidden, or a sigmoid output) of the point ``theta`` (P, K)
     has |pre-activation| ≥ ``threshold`` on every data point: it acts as a step function there."""
     from badminima.arithmetic.batch import Batch, BatchArithmetic
-    from badminima.landscape.forward import forward, unflatten
+    from badminima.landscape.forward_pass import forward, unflatten
 
     fwd = forward(
         network,
@@ -137,7 +137,7 @@ def newton_train(
     ``escaped``, ``diverged`` or ``unconverged``: see the module docstring) and the steps each took.
     ``report(step, max_steps)`` is called before each step (progress displays)."""
     from badminima.arithmetic.batch import Batch
-    from badminima.search.multistart import _grad_hess, batch_losses
+    from badminima.search.starts import _grad_hess, batch_losses
 
     p, k = theta.shape
     theta = theta.to(torch.float64).clone()

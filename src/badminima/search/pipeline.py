@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from badminima.errors import InvalidModelError
+from badminima.errors import SettingsError
 from badminima.search.candidates import CandidateResult, SearchSettings, evaluate_candidates, iter_candidates
 from badminima.search.catalogue import CERTIFIED, Catalogue
 from badminima.search.executors import Executor, InProcess
@@ -43,7 +43,7 @@ class Budget:
         """``90s``, ``10m``, ``1.5h`` (time) or ``200`` (candidates)."""
         m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
         if m is None or float(m.group(1)) <= 0:
-            raise InvalidModelError(
+            raise SettingsError(
                 f"budget: expected a time like 90s, 10m, 1.5h or a number of candidates like 200, "
                 f"got {text!r}"
             )
@@ -51,7 +51,7 @@ class Budget:
         if unit:
             return cls(seconds=value * _UNITS[unit])
         if not value.is_integer():
-            raise InvalidModelError(f"budget: a number of candidates must be whole, got {text!r}")
+            raise SettingsError(f"budget: a number of candidates must be whole, got {text!r}")
         return cls(candidates=int(value))
 
 

@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from badminima.errors import InvalidModelError
+from badminima.errors import SettingsError
 from badminima.model.dataset import Dataset
 
 TARGETS = ("binary", "real")
@@ -31,18 +31,18 @@ class DatasetSpec:
 
     def __post_init__(self) -> None:
         if self.targets not in TARGETS:
-            raise InvalidModelError(f"targets: expected one of {', '.join(TARGETS)}, got {self.targets!r}")
+            raise SettingsError(f"targets: expected one of {', '.join(TARGETS)}, got {self.targets!r}")
         if self.n_points < 2 or self.dim < 1 or self.outputs < 1:
-            raise InvalidModelError(
+            raise SettingsError(
                 f"points: expected at least 2 points of dimension >= 1 with >= 1 target column, got "
                 f"{self.n_points} points in {self.dim}-D with {self.outputs}"
             )
         if self.extent < 1 or self.denominator < 1:
-            raise InvalidModelError(
+            raise SettingsError(
                 f"grid: expected extent >= 1 and denominator >= 1, got {self.extent} and {self.denominator}"
             )
         if self.dim < 64 and self.n_points > (2 * self.extent + 1) ** self.dim:
-            raise InvalidModelError(
+            raise SettingsError(
                 f"points: {self.n_points} distinct points do not fit on a grid of "
                 f"{2 * self.extent + 1}^{self.dim} values; raise --grid"
             )

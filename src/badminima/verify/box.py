@@ -31,15 +31,15 @@ from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic, lower_bound, upper
 from badminima.errors import BackendError, UndecidableSignError
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
-from badminima.landscape.forward import forward, unflatten
-from badminima.landscape.loss import loss_of_flat
+from badminima.landscape.forward_pass import forward, unflatten
+from badminima.landscape.losses import loss_of_flat
 from badminima.landscape.problem import Problem, prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.certificate import Verdict
 from badminima.verify.descent import rational_direction
-from badminima.verify.diagnostics import float_derivatives
+from badminima.verify.numerics import float_derivatives
 
 PRECISIONS = (128, 256, 512)
 HESSIAN_CHUNK = 4_000_000  # tangent entries (units × points × P) per chunk of data

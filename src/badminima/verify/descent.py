@@ -17,7 +17,7 @@ import numpy as np
 
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.germ import GermArithmetic, leading_term, ray
-from badminima.landscape.loss import loss, loss_of_flat
+from badminima.landscape.losses import loss, loss_of_flat
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point

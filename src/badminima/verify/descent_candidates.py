@@ -33,7 +33,7 @@ from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.least_squares import to_fmpq, to_fraction
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import hessian_of_flat
-from badminima.landscape.forward import KinkSide, forward, unflatten
+from badminima.landscape.forward_pass import KinkSide, forward, unflatten
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network

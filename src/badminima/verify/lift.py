@@ -51,7 +51,7 @@ from badminima.verify.box import (
 )
 from badminima.verify.certificate import Verdict
 from badminima.verify.descent import rational_direction
-from badminima.verify.diagnostics import float_derivatives
+from badminima.verify.numerics import float_derivatives
 
 
 @dataclass(frozen=True)

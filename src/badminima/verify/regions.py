@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from badminima.arithmetic.least_squares import least_squares
+from badminima.landscape.region_fit import Column, unit_columns, unit_slopes
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 
 MAX_KINKS = 12
 """The bound enumerates 2^k kink sides; beyond this many kinks it is not attempted."""
-
-Column = tuple[Fraction, ...]
 
 
 @dataclass(frozen=True)
@@ -42,20 +41,6 @@ def residual(columns: Sequence[Column], y: Column) -> Fraction:
     """Exact squared distance from ``y`` to the span of ``columns`` (rank-deficient spans allowed)."""
     _, fitted = least_squares(columns, y)
     return sum(((a - b) * (a - b) for a, b in zip(y, fitted, strict=True)), Fraction(0))
-
-
-def _slopes(network: Network, signs: Sequence[int], kink_active: Sequence[bool]) -> Column:
-    """Per-point slope of one unit: 1 on its active side, the negative slope on the other."""
-    neg = network.negative_slope
-    assert neg is not None
-    out, k = [], 0
-    for s in signs:
-        if s == 0:
-            out.append(Fraction(1) if kink_active[k] else neg)
-            k += 1
-        else:
-            out.append(Fraction(1) if s > 0 else neg)
-    return tuple(out)
 
 
 def _bound(network: Network, dataset: Dataset, spans: Sequence[Sequence[Column]]) -> Fraction:
@@ -102,9 +87,8 @@ def least_squares_bound(network: Network, dataset: Dataset, region: Region | Non
             k = 0
             for unit in region.signs[0]:
                 nk = sum(1 for s in unit if s == 0)
-                d = _slopes(network, unit, sides[k : k + nk])
+                cols += unit_columns(network, dataset, unit_slopes(network, unit, sides[k : k + nk]))
                 k += nk
-                cols += [tuple(a * b for a, b in zip(d, c, strict=True)) for c in affine]
             spans.append(cols)
         how = f"one hidden layer: least squares over the {len(spans)} activation region(s) at the point"
         return LeastSquaresBound(_bound(network, dataset, spans), how)

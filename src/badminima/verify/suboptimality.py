@@ -8,7 +8,7 @@ from fractions import Fraction
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.landscape.evaluation import exact_text
-from badminima.landscape.loss import loss
+from badminima.landscape.losses import loss
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point

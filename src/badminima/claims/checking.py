@@ -259,9 +259,16 @@ def hunt(
     `Found` one, examining at most ``max_shrinks`` simpler candidates (None: as many as hypothesis
     tries). ``explicit`` examples run first (hypothesis ``@example``) and are not shrunk.
     ``progress(done, target)`` is called after each examined example."""
-    from hypothesis import HealthCheck, Phase, Verbosity, assume, example, given
-    from hypothesis import seed as fix_seed
-    from hypothesis import settings as hsettings
+    from hypothesis import (
+        HealthCheck,
+        Phase,
+        Verbosity,
+        assume,
+        example,
+        given,
+        seed as fix_seed,
+        settings as hsettings,
+    )
     from hypothesis.errors import Flaky, Unsatisfiable
 
     tally: Counter[str] = Counter()

@@ -23,8 +23,8 @@ import numpy as np
 import torch
 
 from badminima.arithmetic.batch import Batch, BatchArithmetic
-from badminima.errors import InvalidModelError
-from badminima.landscape.loss import loss_of_flat
+from badminima.errors import InvalidModelError, SettingsError
+from badminima.landscape.losses import loss_of_flat
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.progress import Progress
@@ -57,9 +57,9 @@ class Init:
 
     def __post_init__(self) -> None:
         if self.kind not in INITS:
-            raise InvalidModelError(f"init: expected one of {', '.join(INITS)}, got {self.kind!r}")
+            raise SettingsError(f"init: expected one of {', '.join(INITS)}, got {self.kind!r}")
         if not (math.isfinite(self.scale) and self.scale > 0 and math.isfinite(self.mean)):
-            raise InvalidModelError(
+            raise SettingsError(
                 f"init: expected a finite scale > 0 and a finite mean, got scale={self.scale!r}, "
                 f"mean={self.mean!r}"
             )
@@ -80,9 +80,9 @@ class Optimizer:
 
     def __post_init__(self) -> None:
         if self.name not in OPTIMIZERS:
-            raise InvalidModelError(f"optimizer: expected one of {', '.join(OPTIMIZERS)}, got {self.name!r}")
+            raise SettingsError(f"optimizer: expected one of {', '.join(OPTIMIZERS)}, got {self.name!r}")
         if not (self.lr > 0 and 0 <= self.momentum < 1 and 0 < self.beta2 < 1 and self.eps > 0):
-            raise InvalidModelError(
+            raise SettingsError(
                 f"optimizer: expected lr > 0, 0 <= momentum < 1, 0 < beta2 < 1 and eps > 0, got {self!r}"
             )
 
@@ -111,7 +111,7 @@ class Stopping:
             or self.max_norm <= 0
             or self.step_tol <= 0
         ):
-            raise InvalidModelError(
+            raise SettingsError(
                 f"stopping: expected max_steps >= 0, check_every >= 1, grad_tol >= 0, max_norm > 0, "
                 f"step_tol > 0, got {self!r}"
             )
@@ -197,7 +197,7 @@ def initial_points(network: Network, k: int, *, init: Init = Init(), seed: int =
     """K initial points as a (P, K) float64 tensor, drawn from one seeded generator in the flat
     parameter order of `badminima.model.Point`."""
     if k < 1:
-        raise InvalidModelError(f"k: expected at least 1 initialisation, got {k}")
+        raise SettingsError(f"k: expected at least 1 initialisation, got {k}")
     gen = torch.Generator().manual_seed(seed)
     rows = []
     for out, inp in network.layer_shapes:
@@ -528,7 +528,7 @@ def multistart_many(
     ``seeds[g]``), in one batch of G·k columns: the same end points as G separate calls, without
     paying the per-step overhead G times."""
     if len(seeds) != len(datasets):
-        raise InvalidModelError(f"seeds: expected one per dataset ({len(datasets)}), got {len(seeds)}")
+        raise SettingsError(f"seeds: expected one per dataset ({len(datasets)}), got {len(seeds)}")
     theta0 = torch.cat([initial_points(network, k, init=init, seed=s) for s in seeds], dim=1)
     return _run(
         network, list(datasets), theta0, optimizer, stopping, polish_iterations, critical_tol, dtype, compile

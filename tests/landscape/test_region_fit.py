@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import assume, given, strategies as st
 
 from badminima import Dataset, ExactArithmetic, Network, Point, Trap, certify, gradient, loss
-from badminima.search.snap import snap
+from badminima.landscape.region_fit import snap
 from badminima.strategies import datasets, networks, points
 from badminima.verify.certificate import Verdict
 

@@ -11,7 +11,7 @@ from badminima.constructions.family import Construction
 from badminima.constructions.registry import REGISTRY
 from badminima.landscape.evaluation import accuracy
 from badminima.model.rational import format_rational, parse_rational
-from badminima.verify.certify import certify
+from badminima.verify.certification import certify
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from badminima.arithmetic.protocol import Arithmetic
-from badminima.landscape.forward import Forward, KinkSide, forward, unflatten
+from badminima.landscape.forward_pass import Forward, KinkSide, forward, unflatten
 from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network

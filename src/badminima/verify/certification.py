@@ -34,13 +34,13 @@ from badminima.verify.box import RESOLVED, BoxResult, certify_minimum, certify_s
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
-from badminima.verify.diagnostics import diagnostics, float_derivatives
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import (
     certify_lifted_minimum,
     certify_lifted_saddle_of_dead_unit,
     certify_rescaled_minimum,
 )
+from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.regions import least_squares_bound
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 

@@ -1,4 +1,6 @@
-"""Snap a float end point of a one-hidden-layer piecewise-linear network to its region's exact optimum.
+"""The algebra of one activation region of a one-hidden-layer piecewise-linear network, written once:
+each unit's per-point slopes, the columns its predictions sweep, and the exact snap of a float end point
+to its region's optimum (used by the verifier's least-squares bound, the search and the claims).
 
 Inside one activation region (every pre-activation strictly signed) the prediction of a one-hidden-layer
 ReLU / leaky-ReLU / identity network with a scalar identity output is linear in ``a_j = v_j (w_j, b_j)``
@@ -10,6 +12,7 @@ local minimum is proved exactly. Float end points are never exactly critical; sn
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 
 from badminima.arithmetic.least_squares import least_squares
@@ -17,21 +20,51 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 
+Column = tuple[Fraction, ...]
 
-def _slopes(network: Network, point: Point, dataset: Dataset) -> list[list[Fraction]] | None:
-    """Per unit, per point: the unit's slope (1, or the negative slope), None if a pre-activation is 0."""
+
+def unit_slopes(network: Network, signs: Sequence[int], kink_active: Sequence[bool] = ()) -> Column:
+    """One unit's slope on each point from its pre-activation signs: 1 on the active side, the network's
+    negative slope (0 for ReLU) on the other; the i-th kink (sign 0) takes the side ``kink_active[i]``.
+
+    Example:
+        >>> [str(s) for s in unit_slopes(Network((1, 1, 1), "leaky_relu"), (1, -1, 0), (False,))]
+        ['1', '1/100', '1/100']
+    """
+    neg = network.negative_slope
+    assert neg is not None, "slopes are defined for identity, ReLU and leaky-ReLU units"
+    out, k = [], 0
+    for s in signs:
+        if s == 0:
+            out.append(Fraction(1) if kink_active[k] else neg)
+            k += 1
+        else:
+            out.append(Fraction(1) if s > 0 else neg)
+    return tuple(out)
+
+
+def unit_columns(network: Network, dataset: Dataset, slopes: Column) -> list[Column]:
+    """The columns a unit with these per-point ``slopes`` sweeps: ``D X[:, m]`` for every input m, and
+    ``D 1`` when the network has biases (``v (D X w + D b)`` ranges over exactly their span)."""
+    feats = [tuple(x[m] for x in dataset.X) for m in range(dataset.input_dim)]
+    if network.bias:
+        feats.append(tuple(Fraction(1) for _ in dataset.X))
+    return [tuple(s * x for s, x in zip(slopes, f, strict=True)) for f in feats]
+
+
+def _slopes(network: Network, point: Point, dataset: Dataset) -> list[Column] | None:
+    """Per unit, per point: the unit's slope at ``point``, or None if a pre-activation is exactly 0."""
     first = point.layers[0]
     out = []
     for j, w in enumerate(first.W):
         b = first.b[j] if first.b is not None else Fraction(0)
-        row = []
+        signs = []
         for x in dataset.X:
             z = sum((wi * xi for wi, xi in zip(w, x, strict=True)), b)
             if z == 0:
                 return None
-            slope = network.negative_slope if network.activation != "identity" else Fraction(1)
-            row.append(Fraction(1) if z > 0 else (slope if slope is not None else Fraction(1)))
-        out.append(row)
+            signs.append(1 if z > 0 else -1)
+        out.append(unit_slopes(network, signs))
     return out
 
 
@@ -73,11 +106,8 @@ def snap(network: Network, dataset: Dataset, point: Point) -> Point | None:
             continue
         if v[j] == 0:
             return None
-        feats = [[x[m] for x in dataset.X] for m in range(d0)]
-        if bias:
-            feats.append([Fraction(1)] * dataset.n_points)
-        for m, f in enumerate(feats):
-            columns.append(tuple(s * x for s, x in zip(d, f, strict=True)))
+        for m, column in enumerate(unit_columns(network, dataset, d)):
+            columns.append(column)
             weight = first.W[j][m] if m < d0 else (first.b[j] if first.b is not None else Fraction(0))
             coefficients.append(v[j] * weight)
             owners.append((j, m))

@@ -21,7 +21,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.trap import Trap
 from badminima.verify.certificate import Certificate, Verdict
-from badminima.verify.certify import certify
+from badminima.verify.certification import certify
 
 
 def size(dataset: Dataset) -> tuple[int, int]:
@@ -39,7 +39,7 @@ def repolish(trap: Trap, datasets: Sequence[Dataset]) -> list[Trap | None]:
     """The trap moved to each of ``datasets`` (all of one size): its point re-polished to a nearby
     critical point of the new data, in one batch; None where polishing does not reach a critical point
     of index 0 (with a numerically positive definite Hessian, unless the network is piecewise linear)."""
-    from badminima.search.multistart import polish
+    from badminima.search.starts import polish
 
     if not datasets:
         return []
