@@ -19,9 +19,8 @@ import time
 import torch
 
 from badminima import Network
-from badminima.search.candidates import SearchSettings
-from badminima.search.multistart import multistart_many
-from badminima.search.proposals import DatasetSpec, candidate_rng, random_dataset, to_dataset
+from badminima.search import DatasetSpec, SearchSettings, multistart_many
+from badminima.search.proposals import candidate_rng, random_dataset, to_dataset
 
 ENDS = ("critical", "escaped", "diverged", "unconverged")
 NETWORKS = {
