@@ -23,7 +23,8 @@ import torch
 from badminima import Network, save_trap
 from badminima.landscape.evaluation import accuracy
 from badminima.search.candidates import SearchSettings
-from badminima.search.catalogue import CERTIFIED, Catalogue
+from badminima.search.catalogue import Catalogue
+from badminima.search.catalogue_entries import CERTIFIED
 from badminima.search.margins import output_margin
 from badminima.search.pipeline import Budget, run_search
 from badminima.search.proposals import DatasetSpec

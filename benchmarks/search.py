@@ -28,7 +28,8 @@ import torch
 
 from badminima import Network
 from badminima.search.candidates import SearchSettings
-from badminima.search.catalogue import CERTIFIED, Catalogue, Entry
+from badminima.search.catalogue import Catalogue
+from badminima.search.catalogue_entries import CERTIFIED, Entry
 from badminima.search.clustering import canonical
 from badminima.search.pipeline import Budget, run_search
 from badminima.search.proposals import DatasetSpec

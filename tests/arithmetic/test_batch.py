@@ -16,7 +16,7 @@ from hypothesis import example, given, strategies as st
 from badminima import BallArithmetic, Dataset, ExactArithmetic, Network, Point, gradient, hessian, loss
 from badminima.arithmetic import batch as batch_module
 from badminima.arithmetic.batch import Batch, BatchArithmetic
-from badminima.search.starts import _grad_hess, _gradient_fn, batch_losses
+from badminima.search.starts import _grad_hess, _gradient_fn, column_losses
 from badminima.strategies import datasets, networks, points, rationals
 
 from ..reference import reference_loss
@@ -95,7 +95,7 @@ def _as_float_and_radius(value) -> tuple[float, float]:
 def test_batched_losses_equal_the_independent_reference(case):
     net, data, pts = case
     inputs, targets = _data(data)
-    losses = batch_losses(net, inputs, targets, _thetas(pts))
+    losses = column_losses(net, inputs, targets, _thetas(pts))
     assert losses.shape == (len(pts),) and losses.dtype == torch.float64
     for k, point in enumerate(pts):
         ref = _reference(net, data, point)
@@ -109,7 +109,7 @@ def test_batched_losses_equal_the_independent_reference(case):
 def test_float32_batches_are_float32_and_close(case):
     net, data, pts = case
     inputs, targets = _data(data, torch.float32)
-    losses = batch_losses(net, inputs, targets, _thetas(pts, torch.float32))
+    losses = column_losses(net, inputs, targets, _thetas(pts, torch.float32))
     assert losses.dtype == torch.float32
     for k, point in enumerate(pts):
         ref = float(_reference(net, data, point))

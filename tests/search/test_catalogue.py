@@ -23,16 +23,8 @@ from badminima import Dataset, Network, Point, Trap, dumps_trap, load_trap
 from badminima.cli import main
 from badminima.cli.search import _DEFAULT_CATALOGUE
 from badminima.errors import BadminimaError, CatalogueError
-from badminima.search.catalogue import (
-    APPLICATION_ID,
-    CERTIFIED,
-    DEFAULT_PATH,
-    UNCERTIFIED,
-    Catalogue,
-    NewTrap,
-    canonical_settings,
-    trap_key,
-)
+from badminima.search.catalogue import APPLICATION_ID, DEFAULT_PATH, Catalogue
+from badminima.search.catalogue_entries import CERTIFIED, UNCERTIFIED, NewTrap, canonical_settings, trap_key
 from badminima.strategies import traps
 
 # Shaped like Certificate.to_json() (a real certify() call takes seconds; the catalogue only stores the dict).
@@ -368,7 +360,8 @@ _WRITER = textwrap.dedent(
     """
     import itertools, os, sys, time
     from badminima import Dataset, Network, Point, Trap
-    from badminima.search.catalogue import Catalogue, NewTrap
+    from badminima.search.catalogue import Catalogue
+    from badminima.search.catalogue_entries import NewTrap
     path, block_after = sys.argv[1], int(sys.argv[2])
     data = Dataset.of([[i, -i] for i in range(1500)], [[i % 3] for i in range(1500)])
     net = Network((2, 1), "identity")

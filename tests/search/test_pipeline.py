@@ -19,7 +19,8 @@ import pytest
 from badminima import Network
 from badminima.errors import BadminimaError, ExecutorError, InvalidModelError
 from badminima.search.candidates import CandidateResult, SearchSettings
-from badminima.search.catalogue import CERTIFIED, Catalogue
+from badminima.search.catalogue import Catalogue
+from badminima.search.catalogue_entries import CERTIFIED
 from badminima.search.display import live_progress
 from badminima.search.executors import (
     DaskCluster,

@@ -13,6 +13,7 @@ from typing import Any
 
 import flint
 
+from badminima.arithmetic.flint_bridge import to_arb
 from badminima.arithmetic.objectarray import ObjectArrayArithmetic
 from badminima.arithmetic.protocol import Rigor
 from badminima.errors import BackendError
@@ -74,7 +75,7 @@ class BallArithmetic(ObjectArrayArithmetic):
         return flint.ctx.workprec(self.precision)
 
     def constant(self, q: Fraction) -> Any:
-        return flint.arb(flint.fmpq(q.numerator, q.denominator))
+        return to_arb(q)
 
     def sigmoid1(self, x: Any) -> Any:
         return enclose_increasing(_sigmoid_point, x, 0, 1)

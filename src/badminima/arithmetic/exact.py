@@ -13,6 +13,7 @@ from typing import Any
 import flint
 import sympy
 
+from badminima.arithmetic.flint_bridge import to_arb, to_fraction
 from badminima.arithmetic.objectarray import ObjectArrayArithmetic
 from badminima.arithmetic.protocol import Rigor
 from badminima.errors import BackendError
@@ -29,7 +30,7 @@ def _as_sympy(x: Any) -> Any:
 def _normalise(x: Any) -> Any:
     """Keep rationals as `Fraction` (fast); anything else stays a sympy expression."""
     if isinstance(x, sympy.Rational):
-        return Fraction(int(x.p), int(x.q))
+        return to_fraction(x)
     return x
 
 
@@ -53,10 +54,9 @@ def _integer_power(b: flint.arb, n: int) -> flint.arb:
 
 def _ball(x: Any) -> flint.arb:
     if isinstance(x, Fraction | int):
-        q = Fraction(x)
-        return flint.arb(flint.fmpq(q.numerator, q.denominator))
+        return to_arb(x)
     if isinstance(x, sympy.Rational):
-        return flint.arb(flint.fmpq(int(x.p), int(x.q)))
+        return to_arb(to_fraction(x))
     if x is sympy.E:
         return flint.arb(1).exp()
     if isinstance(x, sympy.Add):

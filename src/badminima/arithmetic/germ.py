@@ -14,6 +14,7 @@ from typing import Any
 
 import flint
 
+from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
 from badminima.arithmetic.objectarray import ObjectArrayArithmetic
 from badminima.arithmetic.protocol import Rigor
 from badminima.errors import BackendError
@@ -25,13 +26,13 @@ def leading_term(p: Any) -> tuple[int, Fraction] | None:
         return (0, Fraction(p)) if p != 0 else None
     for k, c in enumerate(p.coeffs()):
         if c != 0:
-            return k, Fraction(int(c.p), int(c.q))
+            return k, to_fraction(c)
     return None
 
 
 def ray(x: Fraction, v: Fraction) -> flint.fmpq_poly:
     """The germ ``x + t v``."""
-    return flint.fmpq_poly([flint.fmpq(x.numerator, x.denominator), flint.fmpq(v.numerator, v.denominator)])
+    return flint.fmpq_poly([to_fmpq(x), to_fmpq(v)])
 
 
 class GermArithmetic(ObjectArrayArithmetic):
@@ -41,7 +42,7 @@ class GermArithmetic(ObjectArrayArithmetic):
     rigor: Rigor = "exact"
 
     def constant(self, q: Fraction) -> Any:
-        return flint.fmpq_poly([flint.fmpq(q.numerator, q.denominator)])
+        return flint.fmpq_poly([to_fmpq(q)])
 
     def _smooth(self, what: str) -> BackendError:
         return BackendError(f"germ arithmetic is exact polynomial arithmetic; it has no {what}")

@@ -12,13 +12,7 @@ from fractions import Fraction
 
 import flint
 
-
-def to_fmpq(q: Fraction) -> flint.fmpq:
-    return flint.fmpq(q.numerator, q.denominator)
-
-
-def to_fraction(q: flint.fmpq) -> Fraction:
-    return Fraction(int(q.p), int(q.q))
+from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
 
 
 def pivots(columns: Sequence[Sequence[Fraction]]) -> list[int]:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-import flint
 import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.flint_bridge import fmpq_matrix
 from badminima.arithmetic.protocol import Arithmetic
 from badminima.arithmetic.registry import backend as make_backend
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
@@ -105,10 +105,7 @@ class Evaluation:
 def _exact_rank(rows: list[list[Fraction]]) -> int:
     if not rows:
         return 0
-    mat = flint.fmpq_mat(
-        len(rows), len(rows[0]), [flint.fmpq(v.numerator, v.denominator) for r in rows for v in r]
-    )
-    return int(mat.rank())
+    return int(fmpq_matrix(rows).rank())
 
 
 def _accuracy(network: Network, dataset: Dataset, out: Any, arith: Arithmetic) -> tuple[Fraction | None, int]:

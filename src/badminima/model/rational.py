@@ -6,8 +6,10 @@ A decimal means exactly that decimal: ``"0.1"`` is 1/10, never the nearest binar
 from __future__ import annotations
 
 import json
+import math
 import re
 from fractions import Fraction
+from typing import Literal
 
 from badminima.model.limits import MAX_DIGITS, MAX_EXPONENT
 
@@ -112,6 +114,41 @@ def format_rational(q: Fraction, *, decimal: bool = True) -> str:
     body = str(scaled).rjust(digits + 1, "0")
     as_decimal = ("-" if q < 0 else "") + body[:-digits] + "." + body[-digits:]
     return as_decimal if len(as_decimal) <= len(as_fraction) else as_fraction
+
+
+FloatPolicy = Literal["binary", "decimal", "simplest", "grid"]
+"""How `from_float` reads a float as an exact rational (see there)."""
+
+
+def from_float(x: float, policy: FloatPolicy = "decimal", *, denominator: int = 10**9) -> Fraction:
+    """The one float → exact conversion, by a named policy:
+
+    - ``binary``: the double's exact value (what every rigorous computation on it sees);
+    - ``decimal``: the shortest decimal that reads back as the same double (what a user would type);
+    - ``simplest``: the nearest fraction with denominator at most ``denominator`` (small rationals);
+    - ``grid``: the nearest multiple of ``1/denominator`` (a point on a rational grid; ties to even).
+
+    Example:
+        >>> [str(from_float(0.1, p, denominator=8)) for p in ("binary", "decimal", "simplest", "grid")]
+        ['3602879701896397/36028797018963968', '1/10', '1/8', '1/8']
+
+    Raises:
+        ValueError: ``x`` is not finite, or ``denominator`` < 1.
+    """
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"expected a finite float to convert exactly, got {x!r}")
+    if denominator < 1:
+        raise ValueError(f"denominator: expected at least 1, got {denominator!r}")
+    if policy == "binary":
+        return Fraction(x)
+    if policy == "decimal":
+        return Fraction(repr(x))
+    if policy == "simplest":
+        return Fraction(x).limit_denominator(denominator)
+    if policy == "grid":
+        return Fraction(round(Fraction(x) * denominator), denominator)
+    raise ValueError(f"policy: expected one of binary, decimal, simplest, grid, got {policy!r}")
 
 
 ROUNDED_DIGITS = 5

@@ -3,10 +3,10 @@
 
 from .basins import CriticalPoint as CriticalPoint, Landscape as Landscape, survey as survey
 from .candidates import SearchSettings as SearchSettings, evaluate_candidates as evaluate_candidates
-from .catalogue import (
+from .catalogue import Catalogue as Catalogue
+from .catalogue_entries import (
     CERTIFIED as CERTIFIED,
     UNCERTIFIED as UNCERTIFIED,
-    Catalogue as Catalogue,
     Entry as Entry,
     NewTrap as NewTrap,
     Run as Run,

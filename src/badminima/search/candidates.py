@@ -21,7 +21,7 @@ from badminima.errors import SettingsError
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.trap import Trap
-from badminima.search.catalogue import CERTIFIED, UNCERTIFIED, NewTrap
+from badminima.search.catalogue_entries import CERTIFIED, UNCERTIFIED, NewTrap
 from badminima.search.margins import DEFAULT_MARGIN
 from badminima.search.proposals import DatasetSpec, grid_of, to_dataset
 from badminima.search.starts import Ends, Init, Optimizer, Stopping

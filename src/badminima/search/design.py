@@ -22,7 +22,8 @@ import torch
 from badminima.arithmetic.batch import Batch
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
-from badminima.search.starts import Optimizer, Stopping, batch_losses, polish, train
+from badminima.model.rational import from_float
+from badminima.search.starts import Optimizer, Stopping, column_losses, polish, train
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def _exact(
     X: torch.Tensor, y: torch.Tensor, denominator: int, move_targets: bool, original: Dataset
 ) -> Dataset:
     def snap(v: float) -> Fraction:
-        return Fraction(round(v * denominator), denominator)
+        return from_float(v, "grid", denominator=denominator)
 
     inputs = [[snap(v) for v in row] for row in X.T.tolist()]
     targets = (
@@ -136,7 +137,7 @@ def _gap_gradient(
     X.requires_grad_(True)
     y.requires_grad_(True)
     theta = torch.tensor(np.stack([bad, better], axis=1), dtype=torch.float64)
-    losses = batch_losses(network, Batch(X[..., None]), Batch(y[..., None]), theta)
+    losses = column_losses(network, Batch(X[..., None]), Batch(y[..., None]), theta)
     gap = losses[0] - losses[1]
     dX, dy = torch.autograd.grad(gap, (X, y))
     return float(gap.detach()), dX, dy

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from badminima.arithmetic.flint_bridge import arb_to_fraction
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -43,15 +44,9 @@ def output_margin(network: Network, dataset: Dataset, point: Point, *, precision
         for i in range(dataset.n_points):
             for k in range(dataset.output_dim):
                 d = abs(out[k, i] - flint.arb(1) / 2)
-                bound = max(Fraction(0), _exact(d.mid()) - _exact(d.rad()))
+                bound = max(Fraction(0), arb_to_fraction(d.mid()) - arb_to_fraction(d.rad()))
                 lowest = bound if lowest is None else min(lowest, bound)
     return lowest if lowest is not None else Fraction(0)
-
-
-def _exact(x: object) -> Fraction:
-    """The exact value of an arb with radius 0 (a midpoint or a radius): mantissa · 2^exponent."""
-    man, exp = x.man_exp()  # type: ignore[attr-defined]
-    return Fraction(int(man)) * Fraction(2) ** int(exp)
 
 
 def has_margin(network: Network, dataset: Dataset, points: tuple[Point, ...], delta: Fraction) -> bool:

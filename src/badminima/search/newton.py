@@ -137,7 +137,7 @@ def newton_train(
     ``escaped``, ``diverged`` or ``unconverged``: see the module docstring) and the steps each took.
     ``report(step, max_steps)`` is called before each step (progress displays)."""
     from badminima.arithmetic.batch import Batch
-    from badminima.search.starts import _grad_hess, batch_losses
+    from badminima.search.starts import _grad_hess, column_losses
 
     p, k = theta.shape
     theta = theta.to(torch.float64).clone()
@@ -180,7 +180,7 @@ def newton_train(
             reps = moves.shape[2]
             # Columns ordered (start, try), whatever the data layout, so that a start's lane
             # position, and with it its rounding, is the same alone and among other datasets.
-            tried = batch_losses(
+            tried = column_losses(
                 network,
                 x if shared else Batch(x.t.repeat_interleave(reps, -1)),
                 y if shared else Batch(y.t.repeat_interleave(reps, -1)),

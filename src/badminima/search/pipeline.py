@@ -22,7 +22,8 @@ import numpy as np
 
 from badminima.errors import SettingsError
 from badminima.search.candidates import CandidateResult, SearchSettings, evaluate_candidates, iter_candidates
-from badminima.search.catalogue import CERTIFIED, Catalogue
+from badminima.search.catalogue import Catalogue
+from badminima.search.catalogue_entries import CERTIFIED
 from badminima.search.executors import Executor, InProcess
 from badminima.search.proposals import propose
 

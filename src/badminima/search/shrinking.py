@@ -19,6 +19,7 @@ import torch
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.model.rational import from_float
 from badminima.model.trap import Trap
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.certification import certify
@@ -32,7 +33,7 @@ def size(dataset: Dataset) -> tuple[int, int]:
 
 def to_point(network: Network, theta: Sequence[float]) -> Point:
     """A float vector as an exact point, each entry the shortest decimal that reads back as the float."""
-    return Point.unflatten(network, [Fraction(repr(float(v))) for v in theta])
+    return Point.unflatten(network, [from_float(v, "decimal") for v in theta])
 
 
 def repolish(trap: Trap, datasets: Sequence[Dataset]) -> list[Trap | None]:

@@ -178,16 +178,18 @@ def _columns(batch: Batch, start: int, stop: int) -> Batch:
     return batch if batch.t.shape[-1] == 1 else Batch(batch.t[..., start:stop])
 
 
-def batch_losses(network: Network, inputs: Batch, targets: Batch, theta: torch.Tensor) -> Any:
-    """Losses (K,) at the K points ``theta`` (P, K); inputs (d0, N, 1), targets (dL, N, 1). A ReLU at
-    exactly 0 takes the inactive piece (numeric diagnostics only)."""
+def column_losses(network: Network, inputs: Batch, targets: Batch, theta: torch.Tensor) -> Any:
+    """Losses (K,) at the K points ``theta`` (P, K), one start per *column*: the search's layout, which
+    torch vectorises and compiles faster for thousands of starts than `landscape.batched_losses`'s
+    (K, P) rows. Inputs (d0, N, 1), targets (dL, N, 1). A ReLU at exactly 0 takes the inactive piece
+    (numeric diagnostics only)."""
     arith = BatchArithmetic(theta.dtype)
     return loss_of_flat(network, inputs, targets, Batch(theta), arith=arith, kink_side="inactive")
 
 
 def _gradient_fn(network: Network, inputs: Batch, targets: Batch) -> Callable[[Any], Any]:
     def summed(theta: Any) -> tuple[Any, Any]:
-        losses = batch_losses(network, inputs, targets, theta)
+        losses = column_losses(network, inputs, targets, theta)
         return losses.sum(), losses
 
     return torch.func.grad(summed, has_aux=True)
@@ -342,7 +344,7 @@ def _grad_hess(network: Network, inputs: Any, targets: Any, theta: Any) -> tuple
     fast as forward over reverse here, whose jvp rules run partly as Python decompositions."""
     with torch.enable_grad():
         th = theta.detach().requires_grad_(True)
-        losses = batch_losses(network, inputs, targets, th)
+        losses = column_losses(network, inputs, targets, th)
         (g,) = torch.autograd.grad(losses.sum(), th, create_graph=True)
         p = th.shape[0]
         rows = [torch.autograd.grad(g[i].sum(), th, retain_graph=i < p - 1)[0] for i in range(p)]

@@ -29,6 +29,7 @@ import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic, lower_bound, upper
+from badminima.arithmetic.flint_bridge import arb_to_fraction, mpf_to_fraction, to_arb
 from badminima.errors import BackendError, UndecidableSignError
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
 from badminima.landscape.forward_pass import forward, unflatten
@@ -45,17 +46,7 @@ PRECISIONS = (128, 256, 512)
 HESSIAN_CHUNK = 4_000_000  # tangent entries (units × points × P) per chunk of data
 
 
-def to_fraction(x: Any) -> Fraction:
-    """An exact `arb` (zero radius, e.g. from ``lower()``) as a Fraction.
-
-    Raises:
-        BackendError: the ball is not finite (an overflow): nothing can be proved from it.
-    """
-    if not x.is_finite():
-        raise BackendError(f"a ball enclosure is not finite ({x}); the computation overflowed")
-    man, exp = x.man_exp()
-    man, exp = int(man), int(exp)
-    return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2**-exp)
+to_fraction = arb_to_fraction
 
 
 def ball_bounds(x: Any) -> tuple[Fraction, Fraction]:
@@ -283,17 +274,9 @@ def spectrum(box: _Box, hessian_float: np.ndarray) -> Spectrum:
     return Spectrum(eig_hp[order], Q_hp[:, order], _columns(exact, [int(k) for k in order]))
 
 
-def _mpf_fraction(x: Any) -> Fraction:
-    """An mpmath number's exact value."""
-    sign, man, exp, _ = mpmath.mpf(x)._mpf_  # mpmath's man_exp drops the sign
-    man = -int(man) if sign else int(man)
-    return Fraction(man * 2 ** int(exp)) if exp >= 0 else Fraction(man, 2 ** -int(exp))
-
-
 def _dyadic(x: Any) -> Any:
     """An mpmath number as an exact `arb` (call at a working precision that holds its mantissa)."""
-    q = _mpf_fraction(x)
-    return flint.arb(flint.fmpq(q.numerator, q.denominator))
+    return to_arb(mpf_to_fraction(x))
 
 
 def _columns(M: Any, order: Sequence[int]) -> Any:
@@ -425,7 +408,7 @@ def _precise_newton_step(
     with mpmath.workprec(precision):
         Hm = mpmath.matrix([[mpmath.mpf(H[i, j].mid()) for j in ks] for i in ks])
         step = mpmath.lu_solve(Hm, mpmath.matrix([mpmath.mpf(g[i].mid()) for i in ks]))
-        return [_mpf_fraction(step[i]) for i in range(len(ks))]
+        return [mpf_to_fraction(step[i]) for i in range(len(ks))]
 
 
 def _stated_box(

@@ -21,6 +21,7 @@ from badminima.landscape.losses import loss, loss_of_flat
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.model.rational import from_float
 
 MAX_HALVINGS = 80
 
@@ -83,4 +84,4 @@ def rational_direction(values: Sequence[float] | np.ndarray, digits: int = 12) -
     top = float(np.max(np.abs(arr))) if arr.size else 0.0
     if top == 0.0 or not np.isfinite(top):
         return tuple(Fraction(0) for _ in arr)
-    return tuple(Fraction(float(a) / top).limit_denominator(10**digits) for a in arr)
+    return tuple(from_float(float(a) / top, "simplest", denominator=10**digits) for a in arr)

@@ -14,12 +14,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
-import flint
 import numpy as np
 
 from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.flint_bridge import fmpq_matrix, to_fraction
 from badminima.landscape.derivatives import gradient_of_flat
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region
@@ -43,16 +42,6 @@ class FirstOrder:
     reason: str
 
 
-def _q(x: Any) -> Fraction:
-    return Fraction(int(x.p), int(x.q))
-
-
-def _mat(rows: list[list[Fraction]]) -> flint.fmpq_mat:
-    return flint.fmpq_mat(
-        len(rows), len(rows[0]), [flint.fmpq(v.numerator, v.denominator) for r in rows for v in r]
-    )
-
-
 def piece_gradient(
     network: Network, dataset: Dataset, point: Point, masks: list[np.ndarray] | None
 ) -> Vector:
@@ -68,19 +57,19 @@ def _cone_descent(g: Vector, A: list[Vector], signs: tuple[int, ...]) -> Vector 
     The a_k must be linearly independent."""
     if not A:
         return tuple(-v for v in g) if any(g) else None
-    Am = _mat([[a[i] for a in A] for i in range(len(g))])
+    Am = fmpq_matrix([[a[i] for a in A] for i in range(len(g))])
     At = Am.transpose()
     gram_inv = (At * Am).inv()
-    lam = gram_inv * (At * _mat([[v] for v in g]))
+    lam = gram_inv * (At * fmpq_matrix([[v] for v in g]))
     fit = Am * lam
-    res = tuple(g[i] - _q(fit[i, 0]) for i in range(len(g)))
+    res = tuple(g[i] - to_fraction(fit[i, 0]) for i in range(len(g)))
     if any(res):
         return tuple(-r for r in res)
     for m, s in enumerate(signs):
-        if _q(lam[m, 0]) * s < 0:
-            e = _mat([[Fraction(s if k == m else 0)] for k in range(len(A))])
+        if to_fraction(lam[m, 0]) * s < 0:
+            e = fmpq_matrix([[Fraction(s if k == m else 0)] for k in range(len(A))])
             u = Am * (gram_inv * e)
-            return tuple(_q(u[i, 0]) for i in range(len(g)))
+            return tuple(to_fraction(u[i, 0]) for i in range(len(g)))
     return None
 
 
@@ -133,7 +122,7 @@ def first_order(network: Network, dataset: Dataset, point: Point, region: Region
         if len(A) > MAX_UNIT_KINKS:
             return FirstOrder(None, (), f"unit {j} has {len(A)} relevant kinks (more than {MAX_UNIT_KINKS})")
         gU = tuple(g0[k] for k in U)
-        if A and _mat([list(a) for a in A]).rank() < len(A):
+        if A and fmpq_matrix([list(a) for a in A]).rank() < len(A):
             return FirstOrder(
                 None, (), f"the kink normals of unit {j} are linearly dependent: the cone test is not decided"
             )
