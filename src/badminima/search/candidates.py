@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -113,13 +113,16 @@ class SearchSettings:
 @dataclass(frozen=True)
 class CandidateResult:
     """What one candidate gave: its ``summary`` (stored for resuming; holds the dataset and score),
-    the traps to store, and the init-steps and seconds it took."""
+    the traps to store, the init-steps and seconds it took, and of those seconds its share of the
+    batched multistart it was trained in (the rest is its own analysis), from which the search
+    predicts what a batch of another size will take."""
 
     index: int
     summary: dict[str, Any]
     traps: tuple[NewTrap, ...]
     init_steps: int
     seconds: float
+    multistart_seconds: float = 0.0
 
 
 def _accuracy_gap(trap: Trap) -> float | None:
@@ -267,7 +270,7 @@ def iter_candidates(
     )
     share = (time.perf_counter() - t0) / max(1, len(datasets))
     for i, dataset, ends in zip(indices, datasets, all_ends, strict=True):
-        yield analyse(settings, seed, i, dataset, ends, seconds=share)
+        yield replace(analyse(settings, seed, i, dataset, ends, seconds=share), multistart_seconds=share)
 
 
 def analyse(
