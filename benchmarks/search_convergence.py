@@ -72,11 +72,11 @@ def main() -> None:
         counts, seconds = ends(net, args.datasets, args.starts)
         total = sum(counts.values())
         shares = " | ".join(f"{100 * counts[e] / total:.1f}%" for e in ENDS[:3])
-        arch = "-".join(map(str, net.widths)) + f" {net.activation}" + ("→sigmoid" if net.loss == "bce" else "")
-        print(
-            f"| {arch} | {net.loss} | {shares} | **{100 * counts['unconverged'] / total:.1f}%** | {seconds:.0f} |",
-            flush=True,
+        arch = (
+            "-".join(map(str, net.widths)) + f" {net.activation}" + ("→sigmoid" if net.loss == "bce" else "")
         )
+        unconverged = 100 * counts["unconverged"] / total
+        print(f"| {arch} | {net.loss} | {shares} | **{unconverged:.1f}%** | {seconds:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

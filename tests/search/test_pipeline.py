@@ -261,7 +261,12 @@ class _Clocked:
             share = self.fixed / len(indices)
             yield [
                 CandidateResult(
-                    i, {"coords": c.tolist(), "targets": y.tolist(), "score": 0.0}, (), 100, share + 1.0, share
+                    i,
+                    {"coords": c.tolist(), "targets": y.tolist(), "score": 0.0},
+                    (),
+                    100,
+                    share + 1.0,
+                    share,
                 )
                 for i, (c, y) in zip(indices, data, strict=True)
             ]
@@ -305,7 +310,12 @@ def test_a_fixed_cost_per_batch_is_paid_once_per_round_not_per_candidate(tmp_pat
     settings = SearchSettings(SETTINGS.network, SETTINGS.data, generation=16)
     with Catalogue.open(tmp_path / "c.sqlite") as cat:
         report = run_search(
-            settings, seed=0, budget=Budget(seconds=30), catalogue=cat, executor=executor, clock=executor.clock
+            settings,
+            seed=0,
+            budget=Budget(seconds=30),
+            catalogue=cat,
+            executor=executor,
+            clock=executor.clock,
         )
     assert executor.calls == [[0], [1, 2, 3, 4], list(range(5, 16)), [16]]
     assert report.tried == 17 and executor.now == 33
@@ -518,3 +528,26 @@ def test_progress_on_a_terminal_is_a_live_bar_with_elapsed_eta_and_counts(monkey
     assert (
         "tried 3" in shown and "traps 1" in shown and "best gap 0.0625" in shown and "init-steps/s" in shown
     )
+
+
+def test_relu_finds_are_snapped_to_their_regions_exact_optimum_and_certified():
+    # A 1-2-1 ReLU net: a float end point is never exactly critical, so the search moves it to its
+    # activation region's exact least-squares optimum (landscape.region_fit.snap) before certifying.
+    # Without that step, the first 4 candidates of this search gave 0 certified traps and 8
+    # uncertified ones (measured on the code before it).
+    from badminima.landscape.region_fit import snap
+    from badminima.search.candidates import evaluate_candidates
+    from badminima.search.proposals import propose, to_dataset
+    from badminima.verify import Verdict, certify
+
+    settings = SearchSettings(
+        Network((1, 2, 1), "relu"), DatasetSpec(6, 1, "real", extent=3), generation=1, shrink=False
+    )
+    (result,) = evaluate_candidates(settings, 0, [0], [propose(settings.data, 0, 0, [])])
+    found = [t for t in result.traps if t.status == CERTIFIED and not (t.trap.name or "").endswith("-shrunk")]
+    assert found and result.summary["certified"]
+    trap = found[0].trap
+    assert trap.dataset == to_dataset(settings.data, *propose(settings.data, 0, 0, []))
+    # The stored point is its region's optimum: snapping it again changes nothing.
+    assert snap(trap.network, trap.dataset, trap.point) == trap.point
+    assert certify(trap).verdict is Verdict.BAD_LOCAL_MIN

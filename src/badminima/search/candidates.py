@@ -20,6 +20,7 @@ import numpy as np
 from badminima.errors import SettingsError
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
+from badminima.model.point import Point
 from badminima.model.trap import Trap
 from badminima.search.catalogue_entries import CERTIFIED, UNCERTIFIED, NewTrap
 from badminima.search.margins import DEFAULT_MARGIN
@@ -31,7 +32,7 @@ MIN_GAP = 1e-4
 STRATEGIES = ("evolve", "design")
 OBJECTIVES = ("loss", "accuracy")
 # Default step budgets: saddle-free Newton steps, or first-order steps (gd, momentum, adam).
-NEWTON_STEPS = 150
+NEWTON_STEPS = 300
 FIRST_ORDER_STEPS = 1000
 # How many of a candidate's numerically bad minima, worst first, are sent to the verifier.
 TRIES = 2
@@ -280,6 +281,7 @@ def analyse(
     ``ends`` (against the lowest-loss end point found), shrink what is certified, and score the
     candidate by the objective (times the basin share when ``weight_by_basin``); 0 when nothing is
     certified."""
+    from badminima.landscape.region_fit import snap
     from badminima.search.basins import survey
     from badminima.search.shrinking import shrink, size, to_point
     from badminima.verify.certificate import Verdict
@@ -308,13 +310,20 @@ def analyse(
         "certified": False,
     }
     traps: list[NewTrap] = []
-    better = to_point(net, ends.thetas[best])
+
+    def exact(theta: np.ndarray) -> Point:
+        # On one-hidden-layer ReLU/leaky-ReLU/identity nets, the float end point moved to its activation
+        # region's exact least-squares optimum, where the region proofs apply (unchanged elsewhere).
+        point = to_point(net, theta)
+        return (snap(net, dataset, point) or point) if net.is_piecewise_linear else point
+
+    better = exact(ends.thetas[best])
     for found in bad[:TRIES]:
         row, share, interval = found.row, found.share, found.interval
         trap = Trap(
             net,
             dataset,
-            to_point(net, ends.thetas[row]),
+            exact(ends.thetas[row]),
             better,
             name=f"search-{seed}-{index}",
             description=(
