@@ -507,7 +507,7 @@ def test_the_readme_multistart_example_finds_the_deadlock_with_its_share():
         128,
         init=Init("normal", 3.0),
         optimizer=Optimizer("newton"),
-        stopping=Stopping(max_steps=150),
+        stopping=Stopping(max_steps=300),
         seed=0,
     )
     seen = survey(trap.network, ends)

@@ -314,7 +314,7 @@ def analyse(
     def exact(theta: np.ndarray) -> Point:
         # On one-hidden-layer ReLU/leaky-ReLU/identity nets, the float end point moved to its activation
         # region's exact least-squares optimum, where the region proofs apply (unchanged elsewhere).
-        point = to_point(net, theta)
+        point = to_point(net, theta.tolist())
         return (snap(net, dataset, point) or point) if net.is_piecewise_linear else point
 
     better = exact(ends.thetas[best])
