@@ -64,6 +64,7 @@ from .search import (
 )
 from .verify import (
     Certificate as Certificate,
+    CertifyOptions as CertifyOptions,
     Diagnostics as Diagnostics,
     Verdict as Verdict,
     certify as certify,

@@ -1,4 +1,6 @@
-"""The claims' own checks run under the hypothesis profile the suite runs under (tests/conftest.py)."""
+"""Whole-claim checks run twice: with the derandomised ``ci`` profile in the default run (every claim,
+few examples), and under the suite's hypothesis profile (tests/conftest.py: ``dev``, or
+HYPOTHESIS_PROFILE) with ``-m slow``."""
 
 from __future__ import annotations
 
@@ -7,7 +9,12 @@ import os
 import pytest
 
 
-@pytest.fixture
-def profile() -> str:
+def suite_profile() -> str:
     """``ci`` under CI, ``thorough`` with HYPOTHESIS_PROFILE=thorough, else ``dev``."""
     return os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(params=["ci", pytest.param("suite", marks=pytest.mark.slow)])
+def profile(request: pytest.FixtureRequest) -> str:
+    """The profile a whole-claim check runs under: ``ci``, or (``-m slow``) the suite's profile."""
+    return "ci" if request.param == "ci" else suite_profile()

@@ -15,11 +15,13 @@ from badminima.verify.certificate import Verdict
 EXACT = ExactArithmetic()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["ci", pytest.param("suite", marks=pytest.mark.slow)])
 def outcome(request):
     import os
 
-    profile = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+    # ci in the default run; the suite's profile (tests/claims/conftest.py) with -m slow
+    suite = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+    profile = "ci" if request.param == "ci" else suite
     return claim("no-bad-local-minima").check(profile=profile, seed=None if profile == "ci" else 0)
 
 

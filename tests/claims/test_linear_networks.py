@@ -36,7 +36,7 @@ from badminima.landscape import gradient, loss
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.strategies import rationals
 from badminima.verify import Verdict
-from badminima.verify.box import ball_bounds
+from badminima.verify.parameter_box import ball_bounds
 from tests.reference import reference_loss
 
 torch.set_num_threads(1)

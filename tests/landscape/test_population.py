@@ -22,7 +22,7 @@ from badminima.landscape.population import (
     population_hessian,
     population_loss,
 )
-from badminima.verify.box import ball_bounds
+from badminima.verify.parameter_box import ball_bounds
 
 FLOAT = FloatArithmetic()
 

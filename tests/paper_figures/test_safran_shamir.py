@@ -45,6 +45,7 @@ def test_files_and_counts(made):
     assert list(csv.DictReader(minima.open(newline=""))) is not None
 
 
+@pytest.mark.slow  # draws the whole figure first (about 30 s idle)
 def test_reported_spurious_losses_at_k8_are_certified_minima(made):
     rows = [
         r for r in csv.DictReader(made[2].open(newline="")) if r["k"] == "8" and r["student_neurons"] == "8"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, example, given, strategies as st
 
-from badminima import InvalidModelError, Network
+from badminima import InvalidModelError, Network, SettingsError
 from badminima.landscape.symmetries import (
     has_scale_symmetry,
     join_layers,
@@ -209,5 +209,5 @@ BAD = [
 
 @pytest.mark.parametrize(("call", "fragment"), BAD)
 def test_bad_inputs_are_refused_with_a_reason(call, fragment):
-    with pytest.raises(InvalidModelError, match=fragment):
+    with pytest.raises((InvalidModelError, SettingsError), match=fragment):
         call()

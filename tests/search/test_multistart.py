@@ -14,7 +14,16 @@ import pytest
 import sympy
 import torch
 
-from badminima import BallArithmetic, Dataset, ExactArithmetic, InvalidModelError, Network, Point, loss
+from badminima import (
+    BallArithmetic,
+    Dataset,
+    ExactArithmetic,
+    InvalidModelError,
+    Network,
+    Point,
+    SettingsError,
+    loss,
+)
 from badminima.constructions import construction
 from badminima.search.clustering import cluster_points, wilson_interval
 from badminima.search.proposals import DatasetSpec, candidate_rng, random_dataset, to_dataset
@@ -487,7 +496,8 @@ def test_compiled_training_gives_the_eager_end_points():
     ],
 )
 def test_bad_arguments_are_refused(make, fragment):
-    with pytest.raises(InvalidModelError, match=re.escape(fragment)):
+    # data that do not fit are InvalidModelError; optimiser, init and stopping settings SettingsError
+    with pytest.raises((InvalidModelError, SettingsError), match=re.escape(fragment)):
         make()
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from badminima import Network
-from badminima.errors import BadminimaError, ExecutorError, InvalidModelError
+from badminima.errors import BadminimaError, ExecutorError, SettingsError
 from badminima.search.candidates import CandidateResult, SearchSettings
 from badminima.search.catalogue import Catalogue
 from badminima.search.catalogue_entries import CERTIFIED
@@ -384,7 +384,7 @@ def test_budget_parse(text, seconds, candidates):
     ],
 )
 def test_budget_parse_refuses_with_the_bad_text(text, fragment):
-    with pytest.raises(InvalidModelError, match=fragment) as info:
+    with pytest.raises(SettingsError, match=fragment) as info:
         Budget.parse(text)
     assert repr(text) in str(info.value)
 
@@ -414,9 +414,9 @@ def test_elite_ranks_by_score_then_promise_then_index_and_keeps_eight():
 @pytest.mark.parametrize(
     ("kwargs", "error", "fragment"),
     [
-        ({"kind": "ray"}, InvalidModelError, "expected one of local, dask, got 'ray'"),
-        ({"workers": 0}, InvalidModelError, "workers: expected at least 1, got 0"),
-        ({"address": "tcp://127.0.0.1:8786"}, InvalidModelError, "only meaningful with the dask executor"),
+        ({"kind": "ray"}, ExecutorError, "expected one of local, dask, got 'ray'"),
+        ({"workers": 0}, ExecutorError, "workers: expected at least 1, got 0"),
+        ({"address": "tcp://127.0.0.1:8786"}, ExecutorError, "only meaningful with the dask executor"),
     ],
 )
 def test_check_executor_refuses_bad_options(kwargs, error, fragment):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from badminima import Dataset, InvalidModelError
+from badminima import Dataset, SettingsError
 from badminima.search.proposals import (
     DatasetSpec,
     candidate_rng,
@@ -169,5 +169,5 @@ def test_spec_json_names_every_field():
     ],
 )
 def test_bad_specs_are_refused(kwargs, fragment):
-    with pytest.raises(InvalidModelError, match=re.escape(fragment)):
+    with pytest.raises(SettingsError, match=re.escape(fragment)):
         DatasetSpec(**kwargs)

@@ -16,8 +16,8 @@ import pytest
 from badminima.claims.unit_splitting import definite_case, split_point
 from badminima.model import Point, Trap
 from badminima.verify import Verdict, certify
-from badminima.verify.box import polish
 from badminima.verify.lift import find_duplicates
+from badminima.verify.polish import polish
 from tests.reference import reference_loss
 from tests.verify.planted import rounded
 

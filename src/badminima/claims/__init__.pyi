@@ -14,4 +14,5 @@ from .checking import (
     Undecided as Undecided,
     hunt as hunt,
 )
+from .prooffiles import ClaimFile as ClaimFile, write_claim_files as write_claim_files
 from .registry import claim as claim, claims as claims

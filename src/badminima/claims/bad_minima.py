@@ -29,6 +29,7 @@ from badminima.claims.checking import (
     Undecided,
     hunt,
 )
+from badminima.claims.minima import Candidate, MinimaSearch, certify_minima, find_minima
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -118,9 +119,7 @@ def examiner() -> Callable[[tuple[Network, Dataset]], Finding]:
         import numpy as np
 
         from badminima.landscape.region_fit import snap
-        from badminima.search.basins import survey
-        from badminima.search.shrinking import to_point
-        from badminima.search.starts import Init, Optimizer, Stopping, multistart
+        from badminima.search.starts import Init, Optimizer, Stopping
 
         net, data = problem
         if "found" in memory:
@@ -134,31 +133,26 @@ def examiner() -> Callable[[tuple[Network, Dataset]], Finding]:
             if found is not None:
                 memory["found"] = found.trap.trap
             return found if found is not None else Agrees("not a counterexample after shrinking")
-        ends = multistart(
-            net,
-            data,
-            STARTS,
-            init=Init("normal", 1.0),
-            optimizer=Optimizer("gd", 0.05),
-            stopping=Stopping(max_steps=STEPS),
-            seed=0,
-        )
-        seen = survey(net, ends)
-        if not np.isfinite(seen.best_loss):
+        search = MinimaSearch(STARTS, Init("normal", 1.0), Optimizer("gd", 0.05), Stopping(max_steps=STEPS))
+        seen = find_minima(net, data, search=search)
+        if not np.isfinite(seen.landscape.best_loss):
             return Undecided("every start diverged")
-        best = to_point(net, ends.thetas[seen.best_row])
+        best = seen.best.point
         better = snap(net, data, best) or best
-        bad = sorted((p for p in seen.minima if p.loss > seen.best_loss + 1e-6), key=lambda p: -p.loss)
+        bad = seen.above(seen.landscape.best_loss, gap=1e-6)
         if not bad:
             return Agrees(f"no bad minimum among {STARTS} gradient-descent end points")
-        for p in bad[:3]:
-            point = snap(net, data, to_point(net, ends.thetas[p.row]))
-            found = (
-                None if point is None else _certified(net, data, point, better, "found by gradient descent")
-            )
-            if found is not None:
-                memory["found"] = found.trap.trap
-                return found
+
+        def judge(candidate: Candidate) -> Found | None:
+            point = snap(net, data, candidate.point)
+            if point is None:
+                return None
+            return _certified(net, data, point, better, "found by gradient descent")
+
+        found = certify_minima(judge, bad, tries=3).settled
+        if found is not None:
+            memory["found"] = found.trap.trap
+            return found
         return Undecided("candidate bad minima were not certified")
 
     return examine

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from hypothesis import strategies as st
 
@@ -36,6 +35,8 @@ from badminima.claims.checking import (
     Undecided,
     hunt,
 )
+from badminima.claims.minima import certify_minima
+from badminima.model.rational import from_float
 
 SAFRAN_SHAMIR = "Safran & Shamir 2018, ICML (arXiv:1712.08968)"
 SAFRAN_YEHUDAI_SHAMIR = "Safran, Yehudai & Shamir 2021, COLT (arXiv:2006.01005), §4.2 experiments"
@@ -78,7 +79,7 @@ def _certify_end(k: int, rows: list[list[float]]) -> CertifiedTrap | None:
     from badminima.verify.population import certify_population
 
     pop = teacher(k)
-    exact = [[Fraction(v) for v in r] for r in rows]
+    exact = [[from_float(v, "binary") for v in r] for r in rows]
     trap = PopulationTrap(sum_of_relus(k, k), pop, student_point(exact), pop.teacher_point)
     cert = certify_population(trap)
     if cert.verdict.value != "bad-local-min":
@@ -109,10 +110,9 @@ def examine_spurious(k: int, *, budget: Budget, tally: Tally) -> Finding:
     tally.spurious += ex.spurious_runs
     tally.unconverged += ex.unconverged_runs
     tally.by_k[k] = (ex.spurious_runs, ex.runs)
-    for m in ex.minima:
-        found = _certify_end(k, m.point.tolist())
-        if found is not None:
-            return Found(f"certified spurious local minimum found by GD at k = {k}", found)
+    found = certify_minima(lambda m: _certify_end(k, m.point.tolist()), ex.minima).settled
+    if found is not None:
+        return Found(f"certified spurious local minimum found by GD at k = {k}", found)
     if ex.spurious_runs:
         return Undecided(f"k = {k}: {ex.spurious_runs} GD run(s) ended at an uncertified spurious point")
     if ex.unconverged_runs:

@@ -54,6 +54,7 @@ from badminima.claims.checking import (
     Undecided,
     hunt,
 )
+from badminima.claims.minima import Candidate, MinimaSearch, certify_minima, find_minima
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -116,34 +117,31 @@ def examine_spurious(dataset: Dataset, *, starts: int = STARTS) -> Finding:
     point is rationalised and given to `certify` with that end point as the better point (worst first,
     `TRIES` of them). ``bad-local-min`` is a `Found` witness; nothing above the best: `Agrees`.
     """
-    from badminima.search.basins import survey
-    from badminima.search.shrinking import to_point
-    from badminima.search.starts import multistart
     from badminima.verify.certificate import Verdict
     from badminima.verify.certification import certify
 
     if dataset.output_dim != 1 or not all(0 < row[0] < 1 for row in dataset.y):
         return Skip("targets not scalars strictly inside (0, 1)")
     net = neuron(dataset.input_dim)
-    ends = multistart(net, dataset, starts, seed=0)
-    seen = survey(net, ends)
-    bad = sorted((p for p in seen.minima if p.loss > seen.best_loss + MIN_GAP), key=lambda p: -p.loss)
+    seen = find_minima(net, dataset, search=MinimaSearch(starts))
+    bad = seen.above(seen.landscape.best_loss, gap=MIN_GAP)
     if not bad:
         return Agrees(f"no minimum above the best of {starts} end points")
-    better = to_point(net, ends.thetas[seen.best_row])
-    kind = str(ends.status[seen.best_row])
-    verdicts = []
-    for cand in bad[:TRIES]:
+    best = seen.best
+    better = best.point
+
+    def judge(cand: Candidate) -> Found | str:
+        assert cand.critical is not None
         trap = Trap(
             net,
             dataset,
-            to_point(net, ends.thetas[cand.row]),
+            cand.point,
             better,
             name="sigmoid-neuron-spurious-minimum",
             description=(
                 f"a strict local minimum of a single sigmoid neuron with square loss (float loss "
-                f"{cand.loss:.6g}, reached by {cand.cluster.count} of {starts} starts); the better point is "
-                f"the lowest end point ({kind}, float loss {seen.best_loss:.6g})"
+                f"{cand.loss:.6g}, reached by {cand.critical.cluster.count} of {starts} starts); the better "
+                f"point is the lowest end point ({best.status}, float loss {best.loss:.6g})"
             ),
             source=f"{SOURCE} sigmoid-neuron-square-loss-spurious-minima ({PAPER})",
         )
@@ -152,11 +150,16 @@ def examine_spurious(dataset: Dataset, *, starts: int = STARTS) -> Finding:
             assert cert.gap_lower is not None
             return Found(
                 f"spurious local minimum on {dataset.n_points} points in {dataset.input_dim}-D: loss "
-                f"≈ {cand.loss:.4g} vs {seen.best_loss:.4g}, gap ≥ {float(cert.gap_lower):.3g} "
+                f"≈ {cand.loss:.4g} vs {best.loss:.4g}, gap ≥ {float(cert.gap_lower):.3g} "
                 f"({cert.rigor})",
                 CertifiedTrap(trap, cert, f"certify: {cert.reason}"),
             )
-        verdicts.append(cert.verdict.value)
+        return cert.verdict.value
+
+    out = certify_minima(judge, bad, tries=TRIES, stop=lambda r: isinstance(r, Found))
+    if isinstance(out.settled, Found):
+        return out.settled
+    verdicts = [str(r) for r in out.results]
     return Undecided(f"numerical spurious minima not certified ({', '.join(verdicts)})")
 
 

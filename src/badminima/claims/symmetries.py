@@ -163,8 +163,9 @@ class ExpRational:
         """The rational ``q``."""
         import flint
 
-        q = Fraction(q)
-        return ExpRational(flint.fmpq_poly([flint.fmpq(q.numerator, q.denominator)]), flint.fmpq_poly([1]))
+        from badminima.arithmetic.flint_bridge import to_fmpq
+
+        return ExpRational(flint.fmpq_poly([to_fmpq(q)]), flint.fmpq_poly([1]))
 
     @staticmethod
     def _lift(other: Any) -> ExpRational | None:
@@ -226,8 +227,9 @@ class ExpRational:
         """The value when both polynomials are constants (a rational number), else None."""
         if self.num.degree() > 0 or self.den.degree() > 0:
             return None
-        n, d = self.num[0], self.den[0]
-        return Fraction(int(n.p), int(n.q)) / Fraction(int(d.p), int(d.q))
+        from badminima.arithmetic.flint_bridge import to_fraction
+
+        return to_fraction(self.num[0]) / to_fraction(self.den[0])
 
     @property
     def degree(self) -> int:
@@ -238,8 +240,10 @@ class ExpRational:
         """A ball at ``precision`` bits enclosing ``num(e^base)/den(e^base)``."""
         import flint
 
+        from badminima.arithmetic.flint_bridge import to_arb
+
         with flint.ctx.workprec(precision):
-            s = flint.arb(flint.fmpq(base.numerator, base.denominator)).exp()
+            s = to_arb(base).exp()
             return flint.arb_poly(self.num)(s) / flint.arb_poly(self.den)(s)
 
     def __repr__(self) -> str:

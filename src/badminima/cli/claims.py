@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+from collections.abc import Sequence
 from typing import Any
 
 from badminima.cli.args import int_at_least
@@ -98,41 +98,7 @@ def _cmd_claims_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_claim_traps(outcome: Any, claim: Any, out: str) -> list[tuple[str, str, bool]]:
-    """Write the counterexample (and an existential claim's witness) as a trap file, with its proof
-    beside it (``NAME.proof.json``: what was proved, and the certificate when `certify` proved it).
-    Returns (trap path, proof path, whether `badminima verify` re-derives the proof)."""
-    from pathlib import Path
-
-    from badminima.model.trapfile import save_trap
-
-    found = []
-    if outcome.counterexample is not None:
-        found.append(("counterexample", outcome.counterexample))
-    if claim.quantifier == "exists" and outcome.witnesses:
-        found.append(("witness", outcome.witnesses[0]))
-    written = []
-    for role, item in found:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        path = Path(out) / f"{claim.name}-{role}.json"
-        proof_path = Path(out) / f"{claim.name}-{role}.proof.json"
-        cert = item.certificate
-        proof = {
-            "claim": claim.name,
-            "role": role,
-            "trap_file": path.name,
-            "proof": item.proof,
-            "certificate": None if cert is None else cert.to_json(),
-        }
-        save_trap(item.trap, path)
-        tmp = proof_path.with_name(f".{proof_path.name}.tmp")
-        tmp.write_text(json.dumps(proof, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-        os.replace(tmp, proof_path)
-        written.append((str(path), str(proof_path), cert is not None))
-    return written
-
-
-def _print_outcome(outcome: Any, claim: Any, paths: list[tuple[str, str, bool]]) -> None:
+def _print_outcome(outcome: Any, claim: Any, paths: Sequence[tuple[str, str, bool]]) -> None:
     verdict = _STATUS_TEXT[outcome.status]
     surprise = (
         ""
@@ -164,7 +130,7 @@ def _print_outcome(outcome: Any, claim: Any, paths: list[tuple[str, str, bool]])
 def _cmd_claims_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from badminima.claims import claim, claims
+    from badminima.claims import claim, claims, write_claim_files
     from badminima.claims.checking import ClaimError
     from badminima.model.outputs import check_output_dir
     from badminima.progress import Progress
@@ -182,7 +148,7 @@ def _cmd_claims_check(args: argparse.Namespace) -> int:
             outcome = c.check(examples=args.examples, profile=args.profile, seed=args.seed, progress=progress)
         finally:
             progress.close()
-        paths = _write_claim_traps(outcome, c, args.out)
+        paths = write_claim_files(outcome, c, args.out)
         unexpected += outcome.status != c.expected
         if args.json:
             results.append(

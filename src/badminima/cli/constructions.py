@@ -64,8 +64,8 @@ def _construction_args(args: argparse.Namespace) -> tuple[Any, dict[str, str]]:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    from badminima.cli.population import list_entries
     from badminima.constructions.registry import REGISTRY
-    from badminima.population_report import list_entries
 
     if args.json:
         doc = [
@@ -113,10 +113,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _show_lines(args: argparse.Namespace) -> list[str]:
     from badminima.arithmetic import BallArithmetic, ExactArithmetic
     from badminima.constructions.sketch import sketch
+    from badminima.display.text import accuracy_text, annotate
     from badminima.landscape.evaluation import accuracy, exact_text
     from badminima.landscape.losses import loss
     from badminima.model.rational import format_rational
-    from badminima.textformat import accuracy_text, annotate
 
     c, params = _construction_args(args)
     values = c.values(params)
@@ -190,7 +190,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         if not args.json and sys.stderr.isatty():
             print(f"certifying {name} ...", file=sys.stderr, flush=True)
 
-    from badminima.population_report import reproduce_rows
+    from badminima.cli.population import reproduce_rows
 
     rows = reproduce(progress) + reproduce_rows(progress)
     if args.json:

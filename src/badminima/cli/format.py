@@ -53,8 +53,8 @@ def pattern_lines(ev: Any, trap: Any) -> list[str]:
 
 
 def print_evaluation(ev: Any, trap: Any, path: str, which: str, ev_bits: int) -> None:
+    from badminima.display.text import accuracy_text, ball_text
     from badminima.landscape.evaluation import exact_text
-    from badminima.textformat import accuracy_text, ball_text
 
     net = trap.network
     out = []
@@ -105,8 +105,8 @@ def warn_size(trap: Any, command: str) -> None:
 
 
 def print_certificate(cert: Any, trap: Any, path: str) -> None:
+    from badminima.display.text import annotate
     from badminima.model.rational import readable
-    from badminima.textformat import annotate
 
     def q(x: Any, exact: bool) -> str:
         if x is None:
@@ -164,7 +164,7 @@ def print_certificate(cert: Any, trap: Any, path: str) -> None:
 
 
 def write_plot(trap: Any, path: str, *, quiet: bool) -> None:
-    from badminima.plot import save_png
+    from badminima.display.plot import save_png
 
     try:
         written = save_png(trap, path)

@@ -106,7 +106,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     trap = load_any_trap(args.file)
     if isinstance(trap, PopulationTrap):
-        from badminima import population_report as pr
+        from badminima.cli import population as pr
 
         doc = pr.evaluate_population(trap, which=args.which, backend=args.backend, precision=args.precision)
         if args.json:
@@ -132,7 +132,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         doc = {"file": args.file, "name": trap.name, "which": args.which, **ev.to_json()}
         if ev.backend == "ball":  # balls at the precision asked for, not flint's default 15 digits
-            from badminima.textformat import ball_text
+            from badminima.display.text import ball_text
 
             doc["loss"] = ball_text(ev.loss, args.precision)
             doc["gradient"] = [ball_text(g, args.precision) for g in ev.gradient]
@@ -154,7 +154,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         check_output_file(args.plot, option="--plot")
     trap = load_any_trap(args.file)
     if isinstance(trap, PopulationTrap):
-        from badminima.population_report import verify_file
+        from badminima.cli.population import verify_file
 
         return verify_file(trap, args.file, as_json=args.json)
     warn_size(trap, "verify")

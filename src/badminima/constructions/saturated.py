@@ -208,7 +208,7 @@ def gradient_bound(trap: Trap, *, precision: int = 128) -> Fraction:
     tanh layer it shrinks like e^(−margin) (tanh: e^(−2·margin)) but is not zero."""
     from badminima.arithmetic.ball import BallArithmetic
     from badminima.landscape.derivatives import gradient
-    from badminima.verify.box import norm_upper
+    from badminima.verify.parameter_box import norm_upper
 
     ball = BallArithmetic(precision)
     return norm_upper(ball, list(gradient(trap.network, trap.dataset, trap.point, arith=ball)))

@@ -20,7 +20,7 @@ WIDTH, HEIGHT = 56, 18
 
 def outputs(trap: Trap, point: Point, inputs: np.ndarray) -> np.ndarray:
     """Network outputs (first output unit) at the rows of ``inputs`` (n, d0), in float64 (the package's
-    forward pass; also what `badminima.plot` draws)."""
+    forward pass; also what `badminima.display.plot` draws)."""
     arith = FloatArithmetic()
     flat = torch.tensor([float(v) for v in point.flatten()], dtype=DTYPE)
     fwd = forward(

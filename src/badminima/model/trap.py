@@ -41,7 +41,7 @@ class Trap:
             self.better.check_fits(net)
 
     def _repr_html_(self) -> str:
-        """Jupyter's rich display: a table of the losses and a picture (`badminima.notebook`)."""
-        from badminima.notebook import trap_html
+        """Jupyter's rich display: a table of the losses and a picture (`badminima.display.notebook`)."""
+        from badminima.display.notebook import trap_html
 
         return trap_html(self)

@@ -155,8 +155,8 @@ class Entry:
         return self.status == CERTIFIED
 
     def _repr_html_(self) -> str:
-        """Jupyter's rich display: verdict, gaps, basin share and a picture (`badminima.notebook`)."""
-        from badminima.notebook import entry_html
+        """Jupyter's rich display: verdict, gaps, basin share and a picture (`badminima.display.notebook`)."""
+        from badminima.display.notebook import entry_html
 
         return entry_html(self)
 

@@ -119,7 +119,7 @@ class Certificate:
 
     def _repr_html_(self) -> str:
         """The certificate as an HTML table in a notebook (verdict, losses, gap)."""
-        from badminima.notebook import certificate_html
+        from badminima.display.notebook import certificate_html
 
         return certificate_html(self)
 

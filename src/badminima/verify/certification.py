@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -30,7 +30,7 @@ from badminima.model.point import Point
 from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
-from badminima.verify.box import RESOLVED, BoxResult, certify_minimum, certify_saddle
+from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
@@ -41,17 +41,9 @@ from badminima.verify.lift import (
     certify_rescaled_minimum,
 )
 from badminima.verify.numerics import diagnostics, float_derivatives
+from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.regions import least_squares_bound
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
-
-NEAR_CRITICAL = 1e-3
-"""The box method is tried when the float Newton step is below this (relative to 1 + ‖x‖∞)."""
-
-MAX_EXACT_GRADIENT = 200
-"""Symbolic gradients (to prove a gradient exactly zero) are tried only up to this many parameters."""
-
-MAX_SIDE_KINKS = 4
-"""Second-order search tries every side of up to this many kinks; beyond, the two uniform sides."""
 
 
 @dataclass(frozen=True)
@@ -76,13 +68,13 @@ def _unknown_loss() -> LossEnclosure:
     return LossEnclosure("unknown (the enclosure overflowed)", None, None)
 
 
-def _piece_masks(region: Region | None) -> list[list[np.ndarray] | None]:
+def _piece_masks(region: Region | None, max_side_kinks: int) -> list[list[np.ndarray] | None]:
     if region is None:
         return [None]
     kinks = region.kinks
     if not kinks:
         return [region.masks("active")]
-    if len(kinks) > MAX_SIDE_KINKS:
+    if len(kinks) > max_side_kinks:
         return [region.masks("active"), region.masks("inactive")]
     out: list[list[np.ndarray] | None] = []
     for code in range(2 ** len(kinks)):
@@ -114,14 +106,15 @@ def _exact_rounding_level(
     return None if rho is None else (rho, newton)
 
 
-def _piecewise(network: Network, dataset: Dataset, point: Point, *, literal: bool) -> _Outcome:
+def _piecewise(network: Network, dataset: Dataset, point: Point, *, options: CertifyOptions) -> _Outcome:
+    literal = options.literal
     exact = ExactArithmetic()
     value = enclose_loss(network, dataset, point)
     L = value.lower
     assert L is not None
     region = region_of(network, dataset, point) if network.activation in ("relu", "leaky_relu") else None
     steps: list[str] = []
-    bound = least_squares_bound(network, dataset, region)
+    bound = least_squares_bound(network, dataset, region, max_kinks=options.max_region_kinks)
     if bound.value is not None:
         if bound.value > L:
             raise AssertionError(f"least-squares bound {bound.value} exceeds the loss {L}: a bug in verify")
@@ -140,7 +133,7 @@ def _piecewise(network: Network, dataset: Dataset, point: Point, *, literal: boo
             )
     else:
         steps.append(f"least squares: not available ({bound.how})")
-    fo = first_order(network, dataset, point, region)
+    fo = first_order(network, dataset, point, region, max_unit_kinks=options.max_unit_kinks)
     steps.append(f"first order: {fo.reason}")
     second: list[tuple[Fraction, ...]] = []
     for d in fo.directions:
@@ -188,7 +181,7 @@ def _piecewise(network: Network, dataset: Dataset, point: Point, *, literal: boo
     prob = prepare(network, dataset, point, arith=exact)
     eig_min, zero = np.inf, 0
     hessians = []
-    for masks in _piece_masks(region):
+    for masks in _piece_masks(region, options.max_side_kinks):
         H = hessian_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks)
         hessians.append(H)
         Hf = np.array(H, dtype=float)
@@ -328,8 +321,22 @@ def _at_rounding_level(
     return None
 
 
+def _box_options(options: CertifyOptions) -> dict[str, Any]:
+    return {
+        "precisions": options.precisions,
+        "resolved": options.resolved,
+        "max_ball_hessian": options.max_ball_hessian,
+    }
+
+
 def _smooth(
-    network: Network, dataset: Dataset, point: Point, grad: np.ndarray, hess: np.ndarray, *, literal: bool
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    grad: np.ndarray,
+    hess: np.ndarray,
+    *,
+    options: CertifyOptions,
 ) -> _Outcome:
     try:
         value = enclose_loss(network, dataset, point)
@@ -358,7 +365,7 @@ def _smooth(
         if nonzero
         else ""
     )
-    if not nonzero and not exactly_critical and len(signs) <= MAX_EXACT_GRADIENT:
+    if not nonzero and not exactly_critical and len(signs) <= options.max_exact_gradient:
         zero = _exact_gradient_zero(network, dataset, point)
         exactly_critical = zero is True
         steps.append(
@@ -368,20 +375,22 @@ def _smooth(
     eig = np.linalg.eigvalsh(hess) if len(grad) else np.zeros(0)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     scale = 1 + max((abs(float(v)) for v in point.flatten()), default=0.0)
-    unresolved = not len(eig) or float(np.min(np.abs(eig))) <= RESOLVED * top
+    unresolved = not len(eig) or float(np.min(np.abs(eig))) <= options.resolved * top
     newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
-    near = exactly_critical or newton <= NEAR_CRITICAL * scale
+    near = exactly_critical or newton <= options.near_critical * scale
     tried: list[str] = []
-    if near and len(eig) and eig[0] > -RESOLVED * top:
-        res = certify_minimum(network, dataset, point, hess)
+    if near and len(eig) and eig[0] > -options.resolved * top:
+        res = certify_minimum(network, dataset, point, hess, **_box_options(options))
         steps += list(res.steps)
         if res.verdict is Verdict.LOCAL_MIN:
             return _from_box(
                 res, "box-strong-convexity", value.text, not_at_point, steps, "strong-convexity-box"
             )
         tried.append(f"box method: {res.reason}")
-    if near and len(eig) and eig[0] < RESOLVED * top:
-        res = certify_saddle(network, dataset, point, hess, critical=exactly_critical)
+    if near and len(eig) and eig[0] < options.resolved * top:
+        res = certify_saddle(
+            network, dataset, point, hess, critical=exactly_critical, **_box_options(options)
+        )
         steps += list(res.steps)
         if res.verdict is Verdict.SADDLE:
             return _from_box(
@@ -430,7 +439,7 @@ def _smooth(
     steps.append(why)
     if nonzero:
         i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
-        rho = None if literal else _at_rounding_level(point, g_mid, hess, newton, top)
+        rho = None if options.literal else _at_rounding_level(point, g_mid, hess, newton, top)
         if rho is not None:
             return _Outcome(
                 Verdict.INCONCLUSIVE,
@@ -496,7 +505,12 @@ def _sharper_gap(
 
 
 def certify(
-    trap: Trap | PopulationTrap, *, probes: int = 64, seed: int = 0, literal: bool = False
+    trap: Trap | PopulationTrap,
+    *,
+    options: CertifyOptions = DEFAULTS,
+    probes: int | None = None,
+    seed: int | None = None,
+    literal: bool | None = None,
 ) -> Certificate:
     """Prove what ``trap.point`` is (local minimum, saddle, not critical) and whether ``trap.better``
     is strictly better, or say why not.
@@ -506,6 +520,8 @@ def certify(
     ``inconclusive`` with reason code ``near-critical-set``.
 
     Args:
+        options: every setting and threshold (`CertifyOptions`); ``probes``, ``seed`` and ``literal``,
+            when given, replace the fields of the same name.
         probes: random directions per radius in the float descent probes (diagnostics only).
         seed: seed of those probes.
         literal: answer about the given numbers exactly as written, digits and all (``not-critical`` as
@@ -520,16 +536,22 @@ def certify(
         from badminima.verify.population import certify_population
 
         return certify_population(trap)
+    if probes is not None:
+        options = replace(options, probes=probes)
+    if seed is not None:
+        options = replace(options, seed=seed)
+    if literal is not None:
+        options = replace(options, literal=literal)
     start = time.perf_counter()
     net, data, point = trap.network, trap.dataset, trap.point
     derivatives = float_derivatives(net, data, point)
     _, grad, hess = derivatives
-    diag = diagnostics(net, data, point, probes=probes, seed=seed, derivatives=derivatives)
+    diag = diagnostics(net, data, point, probes=options.probes, seed=options.seed, derivatives=derivatives)
     if net.has_rational_loss:
-        out = _piecewise(net, data, point, literal=literal)
+        out = _piecewise(net, data, point, options=options)
     else:
         try:
-            out = _smooth(net, data, point, grad, hess, literal=literal)
+            out = _smooth(net, data, point, grad, hess, options=options)
         except BackendError as exc:
             out = _Outcome(
                 Verdict.INCONCLUSIVE,

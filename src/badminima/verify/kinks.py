@@ -25,8 +25,9 @@ from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.verify.options import DEFAULTS
 
-MAX_UNIT_KINKS = 10
+MAX_UNIT_KINKS = DEFAULTS.max_unit_kinks
 
 Vector = tuple[Fraction, ...]
 
@@ -73,7 +74,14 @@ def _cone_descent(g: Vector, A: list[Vector], signs: tuple[int, ...]) -> Vector 
     return None
 
 
-def first_order(network: Network, dataset: Dataset, point: Point, region: Region | None) -> FirstOrder:
+def first_order(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    region: Region | None,
+    *,
+    max_unit_kinks: int = MAX_UNIT_KINKS,
+) -> FirstOrder:
     """Decide exactly whether every one-sided directional derivative at ``point`` is ≥ 0."""
     masks = region.masks("inactive") if region is not None else None
     g0 = piece_gradient(network, dataset, point, masks)
@@ -119,8 +127,8 @@ def first_order(network: Network, dataset: Dataset, point: Point, region: Region
             if beta != 0:
                 A.append(a)
                 betas.append(beta)
-        if len(A) > MAX_UNIT_KINKS:
-            return FirstOrder(None, (), f"unit {j} has {len(A)} relevant kinks (more than {MAX_UNIT_KINKS})")
+        if len(A) > max_unit_kinks:
+            return FirstOrder(None, (), f"unit {j} has {len(A)} relevant kinks (more than {max_unit_kinks})")
         gU = tuple(g0[k] for k in U)
         if A and fmpq_matrix([list(a) for a in A]).rank() < len(A):
             return FirstOrder(

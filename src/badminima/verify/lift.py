@@ -31,27 +31,18 @@ from fractions import Fraction
 import flint
 import numpy as np
 
+from badminima.arithmetic.flint_bridge import arb_to_fraction
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.model.rational import rounding_scale
-from badminima.verify.box import (
-    MAX_BALL_HESSIAN,
-    PRECISIONS,
-    BoxResult,
-    _Box,
-    ball_bounds,
-    certify_minimum,
-    curvature_bound,
-    curvature_bound_balls,
-    lower_point,
-    norm_upper,
-    polish,
-    to_fraction,
-)
+from badminima.verify.box import PRECISIONS, BoxResult, certify_minimum, lower_point
 from badminima.verify.certificate import Verdict
+from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
 from badminima.verify.descent import rational_direction
 from badminima.verify.numerics import float_derivatives
+from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
+from badminima.verify.polish import polish
 
 
 @dataclass(frozen=True)
@@ -302,7 +293,7 @@ def _transversal(
         eps_ball = abs(lam - flint.arb(flint.fmpq(lam0.numerator, lam0.denominator)))
         if not eps_ball.is_finite():
             return None
-        eps = to_fraction(eps_ball.upper())
+        eps = arb_to_fraction(eps_ball.upper())
     lam_max = max(abs(lam0) + eps, abs(1 - lam0) + eps, Fraction(1))
     # m(λ) − center: r on every coordinate of the reduced minimiser, λ·r and |λ − λ0|·|V| on v_a, v_b;
     # t = y − m has ‖t‖∞ ≤ η + R_m, so every m + s t lies within 2 R_m + η of the centre.
@@ -313,7 +304,7 @@ def _transversal(
     basis = np.linalg.svd(d[None, :])[2][1:].T  # orthonormal basis of T (P × (P − 1))
     hess = float_derivatives(network, dataset, center)[2]
     basis = basis @ np.linalg.eigh(basis.T @ hess @ basis)[1]  # T's eigenvectors: tight Gershgorin discs
-    box = _Box(network, dataset, center, 128)
+    box = ParameterBox(network, dataset, center, 128)
     mu = curvature_bound(box.hessian(tube), basis)
     if mu is None and P <= MAX_BALL_HESSIAN:
         with box.ball.context():
@@ -336,7 +327,7 @@ def _lifted_saddle(
     if not len(eig) or eig[0] >= -1e-9 * top or reduced.loss_lower is None:
         return None
     v = rational_direction(Q[:, 0])
-    box = _Box(network, dataset, center, 128)
+    box = ParameterBox(network, dataset, center, 128)
     ball = box.ball
     P = len(v)
     with ball.context():
@@ -405,7 +396,7 @@ def certify_rescaled_minimum(network: Network, dataset: Dataset, point: Point) -
     for prec in PRECISIONS:
         polished = polish(network, dataset, start.point, precision=prec, hessian=start.hessian, free=free)
         center = polished.point
-        box = _Box(network, dataset, center, prec)
+        box = ParameterBox(network, dataset, center, prec)
         g = box.ball_gradient()
         g_up = norm_upper(box.ball, [g[i] for i in free])
         hess = polished.hessian

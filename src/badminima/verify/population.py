@@ -38,8 +38,9 @@ from badminima.landscape.population import (
     population_loss,
 )
 from badminima.model.population import PopulationTrap, student_point
-from badminima.verify.box import ball_bounds, curvature_bound, norm_upper
 from badminima.verify.certificate import Certificate, Diagnostics, Verdict
+from badminima.verify.curvature import curvature_bound
+from badminima.verify.parameter_box import ball_bounds, norm_upper
 
 Rows = list[list[Fraction]]
 PRECISIONS = (128, 256)

@@ -23,8 +23,9 @@ from badminima.landscape.region_fit import Column, unit_columns, unit_slopes
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
+from badminima.verify.options import DEFAULTS
 
-MAX_KINKS = 12
+MAX_KINKS = DEFAULTS.max_region_kinks
 """The bound enumerates 2^k kink sides; beyond this many kinks it is not attempted."""
 
 
@@ -57,7 +58,9 @@ def _bound(network: Network, dataset: Dataset, spans: Sequence[Sequence[Column]]
     return best / n
 
 
-def least_squares_bound(network: Network, dataset: Dataset, region: Region | None) -> LeastSquaresBound:
+def least_squares_bound(
+    network: Network, dataset: Dataset, region: Region | None, *, max_kinks: int = MAX_KINKS
+) -> LeastSquaresBound:
     """A lower bound on the mse over a neighbourhood of the point whose activation ``region`` is given
     (None for identity networks). Needs identity output and mse (``network.has_rational_loss``)."""
     if not network.has_rational_loss:
@@ -79,8 +82,8 @@ def least_squares_bound(network: Network, dataset: Dataset, region: Region | Non
         return LeastSquaresBound(_bound(network, dataset, [cols]), how)
     if network.depth == 2:
         kinks = region.kinks
-        if len(kinks) > MAX_KINKS:
-            return LeastSquaresBound(None, f"{len(kinks)} kinks: more than {MAX_KINKS} to enumerate")
+        if len(kinks) > max_kinks:
+            return LeastSquaresBound(None, f"{len(kinks)} kinks: more than {max_kinks} to enumerate")
         spans = []
         for sides in itertools.product((False, True), repeat=len(kinks)):
             cols = [ones] if network.bias else []

@@ -12,7 +12,7 @@ from badminima.landscape.losses import loss
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.verify.box import ball_bounds
+from badminima.verify.parameter_box import ball_bounds
 
 
 @dataclass(frozen=True)

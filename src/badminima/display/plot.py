@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from badminima.constructions.sketch import outputs, span
+from badminima.errors import FigureError
 from badminima.model.point import Point
 from badminima.model.trap import Trap
 
@@ -30,8 +31,12 @@ def figure(trap: Trap, *, points: tuple[tuple[str, Point], ...] | None = None, d
     """A matplotlib Figure with one panel per (title, point) — by default the trap's point and its better
     point — or None when the inputs have more than 2 dimensions. Its axes' ``transData`` maps data to
     pixels (the tests use it to read the picture back)."""
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ModuleNotFoundError:
+        raise FigureError(
+            "--plot needs matplotlib, which is not installed (pip install 'badminima[figures]')"
+        ) from None
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 

@@ -16,11 +16,10 @@ import pytest
 
 from badminima import load_trap
 from badminima.cli import main
-from badminima.plot import BOUNDARY_COLOUR, CLASS_COLOURS, figure
+from badminima.display.plot import BOUNDARY_COLOUR, CLASS_COLOURS, figure
+from tests.reference import reference_output
 
-from .reference import reference_output
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _render(fig):

@@ -1,6 +1,6 @@
 """Rich displays for Jupyter: a `Trap`, a `Certificate` or a catalogue `Entry` shows an HTML table of
 what matters (verdict, losses, gap) and a small picture of the data, the hidden units and the fitted
-function (`badminima.plot`). The classes' ``_repr_html_`` call these functions.
+function (`badminima.display.plot`). The classes' ``_repr_html_`` call these functions.
 
 Example:
     >>> from badminima.model.trapfile import load_trap
@@ -27,7 +27,7 @@ def _table(title: str, rows: list[tuple[str, str]]) -> str:
 
 
 def _picture(trap: Trap) -> str:
-    from badminima.plot import png
+    from badminima.display.plot import png
 
     try:
         data = png(trap, dpi=60)
@@ -72,8 +72,8 @@ def trap_html(trap: Trap) -> str:
 
 def certificate_html(cert: Any, trap: Trap | None = None) -> str:
     """A certificate: verdict, rigor, method, losses, proved gap and why; with ``trap``, the picture."""
+    from badminima.display.text import annotate
     from badminima.model.rational import readable
-    from badminima.textformat import annotate
 
     gap = "—" if cert.gap_lower is None else f"≥ {readable(cert.gap_lower, decimal=False)}"
     rows = [
