@@ -15,6 +15,8 @@ import csv
 import pathlib
 from typing import Any
 
+from badminima.progress import ProgressHook
+
 NAME = "barrier"
 TITLE = "Loss between each bad minimum (t = 0) and its better point (t = 1): segment and 2-D slice"
 
@@ -51,7 +53,9 @@ def plane(trap: Any, *, seed: int) -> tuple[Any, Any, Any]:
     return a, d, e
 
 
-def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathlib.Path]:
+def make(
+    out: pathlib.Path, *, small: bool = False, seed: int = 0, progress: ProgressHook | None = None
+) -> list[pathlib.Path]:
     """Write barrier.png, barrier.csv (t, loss on the segment) and barrier-slice.csv (the plane's
     grid); return the paths."""
     import matplotlib

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from badminima.progress import ProgressHook, report
+
 NAME = "basins"
 TITLE = "Share of random initialisations that end in each construction's bad minimum (Wilson 95% CI)"
 
@@ -121,7 +123,7 @@ def _in_basin(network: Any, dataset: Any, trap_theta: np.ndarray, trap_loss: flo
     return out
 
 
-def _run(small: bool, seed: int) -> tuple[list[Setting], list[list[object]]]:
+def _run(small: bool, seed: int, progress: ProgressHook | None) -> tuple[list[Setting], list[list[object]]]:
     import torch
 
     from badminima.arithmetic.floating import FloatArithmetic
@@ -133,6 +135,7 @@ def _run(small: bool, seed: int) -> tuple[list[Setting], list[list[object]]]:
     k, steps, smooth_polish = (64, 200, 150) if small else (256, 3000, SMOOTH_POLISH)
     inits = SMALL_INITS if small else tuple((s, m) for m in MEANS for s in SCALES)
     settings, ends_rows = [], []
+    total = len(CONSTRUCTIONS) * len(inits)
     for name in CONSTRUCTIONS:
         trap = construction(name).build()
         net, data = trap.network, trap.dataset
@@ -140,6 +143,8 @@ def _run(small: bool, seed: int) -> tuple[list[Setting], list[list[object]]]:
         trap_loss = float(loss(net, data, trap.point, arith=FloatArithmetic()))
         criterion = "loss+region" if net.is_piecewise_linear else "loss+cluster"
         for scale, mean in inits:
+            note = f"{name}, scale {scale:g}, mean {mean:g}: {k} starts"
+            report(progress, "multistart settings", len(settings), total, note=note)
             ends = multistart(
                 net,
                 data,
@@ -172,12 +177,14 @@ def _run(small: bool, seed: int) -> tuple[list[Setting], list[list[object]]]:
     return settings, ends_rows
 
 
-def make(out: Path, *, small: bool = False, seed: int = 0) -> list[Path]:
+def make(
+    out: Path, *, small: bool = False, seed: int = 0, progress: ProgressHook | None = None
+) -> list[Path]:
     """Write ``basins.png``, ``basins.csv`` (one row per bar) and ``basins-ends.csv`` (every end point)."""
     from badminima.search.clustering import wilson_interval
 
     out.mkdir(parents=True, exist_ok=True)
-    settings, ends_rows = _run(small, seed)
+    settings, ends_rows = _run(small, seed, progress)
     intervals = [wilson_interval(s.in_basin, s.starts) for s in settings]
 
     csv_path = out / f"{NAME}.csv"

@@ -16,6 +16,8 @@ import pathlib
 from fractions import Fraction
 from typing import Any
 
+from badminima.progress import ProgressHook
+
 NAME = "constructions"
 TITLE = "The paper's constructions: data, hidden units and fitted functions at the bad and the better point"
 
@@ -95,7 +97,9 @@ def _rows(traps: dict[str, Any], functions: dict[tuple[str, str], list[tuple[Fra
     return rows, fn_rows
 
 
-def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathlib.Path]:
+def make(
+    out: pathlib.Path, *, small: bool = False, seed: int = 0, progress: ProgressHook | None = None
+) -> list[pathlib.Path]:
     """Write constructions.png, constructions.csv (data and unit coefficients, exact) and
     constructions-functions.csv (f(x) of the ReLU examples on a grid); return the paths."""
     import matplotlib

@@ -30,6 +30,8 @@ import pathlib
 from dataclasses import dataclass
 from typing import Any
 
+from badminima.progress import ProgressHook, report
+
 NAME = "digits-init"
 TITLE = "Deep ReLU network on handwritten digits: zero-mean initialisation trains, shifted mean does not"
 
@@ -121,7 +123,9 @@ def train(setting: Setting, mean: float, run_seed: int) -> tuple[list[tuple[int,
     return rows, saved
 
 
-def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathlib.Path]:
+def make(
+    out: pathlib.Path, *, small: bool = False, seed: int = 0, progress: ProgressHook | None = None
+) -> list[pathlib.Path]:
     """Write digits-init.png, digits-init.csv (one row per run and epoch) and digits-init-weights.npz
     (initial and final weights of every run); return the paths."""
     import matplotlib
@@ -138,9 +142,13 @@ def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathl
     arrays: dict[str, Any] = {}
     curves: dict[str, list[list[tuple[int, int, float, int]]]] = {}
     try:
-        for init, mean in INITS:
+        for n, (init, mean) in enumerate(INITS):
             curves[init] = []
             for s in range(setting.seeds):
+                note = f"{init} initialisation, seed {s}: {setting.epochs} epochs"
+                report(
+                    progress, "training runs", n * setting.seeds + s, len(INITS) * setting.seeds, note=note
+                )
                 run_rows, saved = train(setting, mean, 1000 * seed + s)
                 curves[init].append(run_rows)
                 arrays |= {f"{init}-s{s}-{k}": v for k, v in saved.items()}

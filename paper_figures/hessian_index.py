@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from badminima.progress import ProgressHook, report
+
 NAME = "hessian-index"
 TITLE = (
     "Critical points of a bias-free 1-3-1 tanh network: fraction of negative Hessian eigenvalues against loss"
@@ -96,7 +98,9 @@ def _pool(parts: list[Any]) -> Any:
     )
 
 
-def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathlib.Path]:
+def make(
+    out: pathlib.Path, *, small: bool = False, seed: int = 0, progress: ProgressHook | None = None
+) -> list[pathlib.Path]:
     """Write hessian-index.png and hessian-index.csv (one row per distinct critical point: loss, index,
     P, smallest eigenvalue, gradient norm, basin count, how it was found, the representative point);
     return the paths."""
@@ -116,6 +120,8 @@ def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathl
     parts = []
     sources: list[str] = []
     for i, (scale, steps) in enumerate(setting.sources):
+        note = f"N(0,{scale:g}²), {steps} Adam steps: {setting.starts} starts"
+        report(progress, "multistart sources", i, len(setting.sources), note=note)
         parts.append(
             multistart(
                 net,
@@ -132,6 +138,7 @@ def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathl
         label = f"N(0,{scale:g}²)" + (f" + {steps} Adam" if steps else "") + " + Newton"
         sources += [label] * setting.starts
     ends = _pool(parts)
+    report(progress, "clustering and classifying the end points")
     seen = survey(net, ends)
     p = net.n_params
     rows: list[list[str]] = []

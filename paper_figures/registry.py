@@ -1,6 +1,7 @@
 """Every figure by name, in the order `badminima figures` draws them, and the runner both entry points
-share. A figure module defines ``NAME``, ``TITLE`` and ``make(out, *, small=False, seed=0)``; heavy
-imports stay inside ``make``."""
+share. A figure module defines ``NAME``, ``TITLE`` and ``make(out, *, small=False, seed=0, progress=None)``
+(``progress``: a `badminima.progress.ProgressHook` that hears the figure's long loop); heavy imports stay
+inside ``make``."""
 
 from __future__ import annotations
 
@@ -99,8 +100,8 @@ def run(
     if only:
         order = {f.name: i for i, f in enumerate(figures())}
         chosen.sort(key=lambda f: order[f.name])
+    check_output_dir(out)  # before pathlib, which reads "" as "."
     directory = pathlib.Path(out)
-    check_output_dir(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -111,8 +112,8 @@ def run(
     for i, f in enumerate(chosen, 1):
         print(f"[{i}/{len(chosen)}] {f.name}: {f.title} ...", file=sys.stderr, flush=True)
         start = time.perf_counter()
-        with Heartbeat(f"[{i}/{len(chosen)}] {f.name}"):
-            paths = f.make(directory, small=small, seed=seed)
+        with Heartbeat(f"[{i}/{len(chosen)}] {f.name}") as progress:
+            paths = f.make(directory, small=small, seed=seed, progress=progress)
         seconds = time.perf_counter() - start
         print(f"wrote {', '.join(str(p) for p in paths)} ({seconds:.1f} s)", file=stream, flush=True)
         written.extend(paths)

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from badminima.progress import ProgressHook, report
+
 NAME = "safran-shamir"
 TITLE = "Share of GD runs ending in a spurious minimum of the Gaussian population loss against k"
 
@@ -32,13 +34,17 @@ PAPER_PERCENT: dict[int, str] = {}
 """The paper's share (percent) per k, when a source for it is found; none is typed from memory."""
 
 
-def _experiments(small: bool, seed: int) -> Iterator[Any]:
+def _experiments(small: bool, seed: int, progress: ProgressHook | None = None) -> Iterator[Any]:
     from badminima.search.population import run_experiment
 
     ks, runs = (SMALL_K, SMALL_RUNS) if small else (FULL_K, FULL_RUNS)
     steps, tol = (6_000, 1e-9) if small else (60_000, 1e-12)
+    done, total = 0, 2 * len(ks)
     for k in ks:
         for width in (k, k + 1):
+            note = f"k = {k}, {width} student neurons: {runs} runs (larger k take longer)"
+            report(progress, "experiments", done, total, note=note)
+            done += 1
             yield run_experiment(k, runs=runs, seed=seed * 1000 + k, student=width, max_steps=steps, tol=tol)
 
 
@@ -85,7 +91,9 @@ def _row(e: Any) -> list[object]:
     ]
 
 
-def make(out: Path, *, small: bool = False, seed: int = 0) -> list[Path]:
+def make(
+    out: Path, *, small: bool = False, seed: int = 0, progress: ProgressHook | None = None
+) -> list[Path]:
     """Write ``safran-shamir.png``, ``safran-shamir.csv`` (one row per k and student width, written as
     each finishes) and ``safran-shamir-minima.csv`` (every distinct spurious minimum)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -95,7 +103,7 @@ def make(out: Path, *, small: bool = False, seed: int = 0) -> list[Path]:
         w, mw = csv.writer(fh), csv.writer(mh)
         w.writerow(HEADER)
         mw.writerow(["k", "student_neurons", "loss", "runs", "smallest_hessian_eigenvalue", "point_rows"])
-        for e in _experiments(small, seed):
+        for e in _experiments(small, seed, progress):
             exps.append(e)
             w.writerow(_row(e))
             for m in e.minima:

@@ -6,7 +6,7 @@ Plain SGD, batch size 1, on a fixed small problem: a 1-1-1 tanh network on nine 
 burn-in it hovers at distance ~√η from the minimum, and the mean squared full-batch gradient norm
 E‖∇L‖² is proportional to η (the gradient norm itself to √η). Both, averaged over the tail of the run
 and over seeds, on log-log axes with fitted slopes. Gradients by the package's batched forward pass
-(`badminima.search.starts.batch_losses`) and `torch.func.grad`; the sample drawn at step k of seed
+(`badminima.search.starts.column_losses`) and `torch.func.grad`; the sample drawn at step k of seed
 s is ``numpy.random.default_rng([seed, s]).integers(N, size=steps)[k]`` so another program can replay it.
 
 Reference: the stationary-SGD bound E‖∇L‖² ≤ 2(L₀ − L*)/(ηK) + ηLσ² (Ghadimi & Lan 2013), whose
@@ -20,6 +20,8 @@ import pathlib
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
+
+from badminima.progress import ProgressHook, report
 
 NAME = "sgd-step"
 TITLE = "SGD with a fixed step: mean gradient size after burn-in against the step size (log-log)"
@@ -76,13 +78,20 @@ def sample_indices(seed: int, run: int, n: int, steps: int) -> Any:
     return np.random.default_rng([seed, run]).integers(n, size=steps)
 
 
-def simulate(network: Any, data: Any, theta0: Any, setting: Setting, *, seed: int) -> Any:
-    """Full-batch gradient norms (recorded, η, seed) at every ``stride``-th step after the burn-in."""
+REPORT_EVERY = 100
+"""SGD steps between progress reports."""
+
+
+def simulate(
+    network: Any, data: Any, theta0: Any, setting: Setting, *, seed: int, progress: ProgressHook | None = None
+) -> Any:
+    """Full-batch gradient norms (recorded, η, seed) at every ``stride``-th step after the burn-in;
+    ``progress`` hears the SGD steps (every step size and seed run at once)."""
     import numpy as np
     import torch
 
     from badminima.arithmetic.batch import Batch
-    from badminima.search.starts import batch_losses
+    from badminima.search.starts import column_losses
 
     etas, seeds = np.array(setting.step_sizes), setting.seeds
     k = len(etas) * seeds
@@ -94,13 +103,15 @@ def simulate(network: Any, data: Any, theta0: Any, setting: Setting, *, seed: in
     )
 
     def summed(theta: Any, inputs: Any, targets: Any) -> Any:
-        return batch_losses(network, Batch(inputs), Batch(targets), theta).sum()
+        return column_losses(network, Batch(inputs), Batch(targets), theta).sum()
 
     grad = torch.func.grad(summed)
     theta = torch.tensor(theta0, dtype=torch.float64)[:, None].repeat(1, k)
     full_x, full_y = X[:, :, None], Y[:, :, None]
     norms = []
     for step in range(setting.steps):
+        if step % REPORT_EVERY == 0:
+            report(progress, "SGD steps", step, setting.steps, note=f"{k} runs at once")
         i = idx[step]
         theta = theta - lr * grad(theta, X[:, i][:, None, :], Y[:, i][:, None, :])
         if step >= setting.burn_in and (step - setting.burn_in) % setting.stride == 0:
@@ -116,7 +127,9 @@ def fit_slope(x: Any, y: Any) -> tuple[float, float]:
     return float(slope), float(intercept)
 
 
-def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathlib.Path]:
+def make(
+    out: pathlib.Path, *, small: bool = False, seed: int = 0, progress: ProgressHook | None = None
+) -> list[pathlib.Path]:
     """Write sgd-step.png and sgd-step.csv (η, mean and std over seeds of the tail-mean gradient norm
     and squared norm, and the run's settings); return the paths."""
     import matplotlib
@@ -130,7 +143,7 @@ def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathl
     setting = SMALL if small else FULL
     network, data = problem()
     theta0 = minimum(network, data)
-    norms = simulate(network, data, theta0, setting, seed=seed)  # (recorded, η, seed)
+    norms = simulate(network, data, theta0, setting, seed=seed, progress=progress)  # (recorded, η, seed)
     per_seed = norms.mean(0)
     per_seed_sq = (norms**2).mean(0)
     etas = np.array(setting.step_sizes)

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from badminima.progress import ProgressHook, report
+
 NAME = "small-networks"
 TITLE = (
     "Share of random initialisations of 2-h-1 networks reaching 100% training accuracy on XOR and jellyfish"
@@ -112,7 +114,7 @@ def perfect_runs(network: Any, dataset: Any, thetas: np.ndarray) -> tuple[np.nda
     return perfect, int(unsure.size)
 
 
-def _run(small: bool, seed: int) -> tuple[list[Cell], list[list[object]]]:
+def _run(small: bool, seed: int, progress: ProgressHook | None) -> tuple[list[Cell], list[list[object]]]:
     import torch
 
     from badminima.constructions import construction
@@ -122,12 +124,15 @@ def _run(small: bool, seed: int) -> tuple[list[Cell], list[list[object]]]:
     k, steps = (64, 150) if small else (256, 3000)
     hidden = (2,) if small else HIDDEN
     cells, ends_rows = [], []
+    total = len(DATASETS) * len(hidden) * len(ACTIVATIONS) * len(OPTIMIZERS)
     for data_name in DATASETS:
         dataset = construction(data_name).dataset()
         for h in hidden:
             for activation in ACTIVATIONS:
                 network = network_for(h, activation)
                 for opt, lr in OPTIMIZERS:
+                    note = f"{data_name}, {h} hidden {activation}, {opt}: {k} starts"
+                    report(progress, "multistart settings", len(cells), total, note=note)
                     ends = multistart(
                         network,
                         dataset,
@@ -157,13 +162,15 @@ def _run(small: bool, seed: int) -> tuple[list[Cell], list[list[object]]]:
     return cells, ends_rows
 
 
-def make(out: Path, *, small: bool = False, seed: int = 0) -> list[Path]:
+def make(
+    out: Path, *, small: bool = False, seed: int = 0, progress: ProgressHook | None = None
+) -> list[Path]:
     """Write ``small-networks.png`` (the table), ``small-networks.csv`` (one row per cell, the paper's
     percentage beside ours) and ``small-networks-ends.csv`` (every end point and its verdict)."""
     from badminima.search.clustering import wilson_interval
 
     out.mkdir(parents=True, exist_ok=True)
-    cells, ends_rows = _run(small, seed)
+    cells, ends_rows = _run(small, seed, progress)
     intervals = [wilson_interval(c.perfect, c.starts) for c in cells]
     csv_path = out / f"{NAME}.csv"
     with csv_path.open("w", newline="") as fh:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from badminima.progress import ProgressHook, report
+
 NAME = "width-spread"
 TITLE = "Final losses of many random starts per hidden width (1-w-1 tanh): the spread shrinks as w grows"
 
@@ -76,7 +78,9 @@ def summary(losses: Any) -> tuple[float, float, float, float, float, float]:
     return (float(q[0]), float(q[1]), float(q[2]), float(q[3]), float(q[4]), float(q[3] - q[1]))
 
 
-def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathlib.Path]:
+def make(
+    out: pathlib.Path, *, small: bool = False, seed: int = 0, progress: ProgressHook | None = None
+) -> list[pathlib.Path]:
     """Write width-spread.png, width-spread.csv (every end point: width, start, final loss, status, the
     point) and width-spread-summary.csv (min/quartiles/max/IQR per width); return the paths."""
     import matplotlib
@@ -94,7 +98,9 @@ def make(out: pathlib.Path, *, small: bool = False, seed: int = 0) -> list[pathl
     rows: list[list[str]] = []
     summaries: list[list[str]] = []
     per_width: list[tuple[int, np.ndarray, np.ndarray]] = []
-    for width in setting.widths:
+    for n, width in enumerate(setting.widths):
+        note = f"width {width}: {setting.starts} starts (wider nets take longer)"
+        report(progress, "hidden widths", n, len(setting.widths), note=note)
         net = network(width)
         ends = multistart(
             net,

@@ -78,7 +78,6 @@ TRAP_FILES: list[tuple[str, str, str]] = [
     ("long denominator", text(edit(BLIND, W, "1/" + DIGITS)), f"at most {MAX_DIGITS} digits"),
     ("long decimal", text(edit(BLIND, W, "0." + DIGITS)), f"at most {MAX_DIGITS} digits"),
     ("weights beyond float64", text(edit(BLIND, W, "1e60")), "numbers too large"),
-    ("sigmoid pre-activation 1e20", text(edit(DEADLOCK, W, "1e20")), "pre-activation"),
     ("zero denominator", text(edit(BLIND, W, "1/0")), "non-zero denominator"),
     ("NaN", text(BLIND).replace('"b": [-3]', '"b": [NaN]'), "expected a finite number, got NaN"),
     ("Infinity", text(BLIND).replace('"b": [-3]', '"b": [Infinity]'), "got Infinity"),
@@ -139,7 +138,49 @@ def test_bad_trap_files_get_one_line_and_exit_2(capsys, tmp_path, command, label
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("weight", ["1e20", "-1e100"])
+def test_saturated_units_are_evaluated_and_verify_refuses_them_in_one_line(
+    capsys, tmp_path, activation, weight
+):
+    """Pre-activations of 1e20 or 1e100 are evaluated in every backend (float diagnostics saturate
+    cleanly); only verify, whose box proof cannot finish there, refuses before any work."""
+    from badminima import load_trap
+    from tests.reference import reference_loss
+
+    path = tmp_path / "trap.json"
+    path.write_text(text(edit(edit(DEADLOCK, ("network", "activation"), activation), W, weight)))
+    trap = load_trap(path)
+    truth = reference_loss(trap.network, trap.dataset, trap.point)  # mpmath, 60 digits
+    for backend in ("exact", "ball", "float"):
+        code, out, err = run(capsys, ["evaluate", str(path), "--json", "--backend", backend])
+        assert code == 0, err
+        assert abs(json.loads(out)["loss_float"] - float(truth)) <= 1e-13 * float(truth)
+    before = snapshot(tmp_path)
+    code, out, err = run(capsys, ["verify", str(path), "--plot", str(tmp_path / "p.png")])
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "numbers too large to verify" in err and "at most 1e8" in err, err
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.slow  # about 15 s: the box proof near the verify limit
+def test_verify_runs_just_inside_its_saturation_limit(capsys, tmp_path):
+    from badminima import load_trap
+    from badminima.model.limits import MAX_SMOOTH_PREACTIVATION_EXP, scale_bounds
+
+    path = tmp_path / "trap.json"
+    path.write_text(text(edit(DEADLOCK, W, "1e7")))
+    assert 7 < scale_bounds(load_trap(path)).preactivation <= MAX_SMOOTH_PREACTIVATION_EXP
+    code, _, err = run(capsys, ["verify", str(path), "--json", "--probes", "0"])
+    assert code == 0, err
+
+
 def _files(tmp_path: Path) -> None:
+    from badminima.constructions.safran_shamir import FAMILIES
+    from badminima.model.trapfile import save_trap
+
+    save_trap(FAMILIES["safran-shamir"].build(k=6), tmp_path / "population.json")
+    os.mkfifo(tmp_path / "fifo")  # a pipe: an atomic write would rename over it and destroy it
     (tmp_path / "notes.txt").write_text("my notes\n")
     (tmp_path / "afile").write_text("not a directory\n")
     (tmp_path / "bad.bin").write_bytes(b"\xff\xfe\x00garbage")
@@ -273,6 +314,24 @@ COMMANDS: list[tuple[list[str], str]] = [
     (["verify", str(EXAMPLES / "relu-blind-spot.json"), "--plot", "{tmp}/folder"], "is a directory"),
     (["reproduce", "--fast"], "unrecognized arguments"),
     (["no-such-command"], "invalid choice"),
+    # Found walking through the commands as a careless user (each was a traceback, a hang or a silent no-op):
+    (
+        ["verify", str(EXAMPLES / "relu-blind-spot.json"), "--seed", "9" * 23],
+        "at most 9,223,372,036,854,775,807",
+    ),
+    (["verify", str(EXAMPLES / "relu-blind-spot.json"), "--probes", "99999999999"], "at most 10,000"),
+    (["evaluate", str(EXAMPLES / "relu-blind-spot.json"), "--precision", "99999999999"], "at most 1,000,000"),
+    (["figures", "--seed", "99999999999", "--only", "barrier", "--out", "{tmp}/f"], "at most 4,294,967,295"),
+    (["evaluate", "/dev/zero"], f"more than {MAX_FILE_BYTES:,} bytes to read"),
+    (["evaluate", ""], "expected a file name, got an empty one"),
+    (["export", "relu-blind-spot", "-o", ""], "-o: expected a file name, got an empty one"),
+    (["claims", "check", "no-bad-local-minima", "--profile", "ci", "--out", ""], "expected a directory name"),
+    (["figures", "--only", "barrier", "--out", ""], "--out: expected a directory name, got an empty one"),
+    (["export", "relu-blind-spot", "--force", "-o", "{tmp}/fifo"], "is not a regular file"),
+    (["verify", str(EXAMPLES / "relu-blind-spot.json"), "--plot", "{tmp}/fifo"], "is not a regular file"),
+    (["show", "relu-blind-spot", "--param", "scale=1", "--param", "scale=2"], "scale is given twice"),
+    (["show", "safran-shamir", "--plot", "{tmp}/p.png"], "population trap; it has no finite data"),
+    (["verify", "{tmp}/population.json", "--plot", "{tmp}/p.png"], "population trap; it has no finite data"),
 ]
 
 
@@ -424,3 +483,20 @@ def test_fuzzed_trap_files_get_one_line_and_exit_2_or_a_valid_result(tmp_path_fa
     path.write_text(content, encoding="utf-8")
     _check_one_line_or_result(path, ["evaluate", "--backend", "float"])
     _check_one_line_or_result(path, ["verify", "--probes", "2"])
+
+
+def test_population_traps_are_shown_and_evaluated_without_asking_for_a_backend(capsys, tmp_path):
+    """`show` of the population family that `list` lists, and `evaluate` of its file, which used to need
+    --backend ball (the default, exact, has no value for a loss with π and arccos)."""
+    from badminima.constructions.safran_shamir import FAMILIES, PUBLISHED_K7_LOSS
+    from badminima.model.trapfile import save_trap
+
+    code, out, err = run(capsys, ["show", "safran-shamir"])
+    assert code == 0, err
+    loss = float(out.split("point: loss ½E[(f − g)²] ")[1].split("(≈ ")[1].split(")")[0])
+    assert abs(loss - float(PUBLISHED_K7_LOSS)) < 1e-10  # Safran & Shamir's published k = 7 loss
+    save_trap(FAMILIES["safran-shamir"].build(k=7), tmp_path / "p.json")
+    code, out, err = run(capsys, ["evaluate", str(tmp_path / "p.json"), "--json"])
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["backend"] == "ball" and abs(doc["loss_float"] - float(PUBLISHED_K7_LOSS)) < 1e-10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from badminima.claims.checking import Agrees, Found
-from badminima.claims.population import CLAIMS, Budget, Tally, examine_spurious
+from badminima.claims.population import CLAIMS, GradientRuns, Tally, examine_spurious
 from badminima.verify.certificate import Verdict
 
 
@@ -34,7 +34,7 @@ def test_shrunk_counterexample_is_the_certified_k6_minimum(outcomes):
 
 def test_small_k_is_examined_numerically():
     tally = Tally()
-    finding = examine_spurious(4, budget=Budget(runs=6, max_steps=6000, tol=1e-8), tally=tally)
+    finding = examine_spurious(4, budget=GradientRuns(runs=6, max_steps=6000, tol=1e-8), tally=tally)
     assert isinstance(finding, Agrees)
     assert tally.by_k[4] == (0, 6)
-    assert isinstance(examine_spurious(7, budget=Budget(1, 1, 1.0), tally=tally), Found)
+    assert isinstance(examine_spurious(7, budget=GradientRuns(1, 1, 1.0), tally=tally), Found)

@@ -13,7 +13,7 @@ from badminima.claims.saddle_avoidance import (
     CLAIMS,
     CRITICAL_POINT,
     SADDLE,
-    Budget,
+    SaddleRuns,
     classify,
     examine_saddles,
     gd_runs,
@@ -25,7 +25,7 @@ from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify.certificate import Verdict
 from badminima.verify.certification import certify
 
-SMALL = Budget(runs=8, steps=300, checkpoints=2)
+SMALL = SaddleRuns(runs=8, steps=300, checkpoints=2)
 DATA = Dataset.of([[1, "0.5"], [-1, 2], ["0.25", -1]], [[1], [0], [2]])
 
 

@@ -64,3 +64,41 @@ def test_python_dash_m_help() -> None:
     )
     assert done.returncode == 0
     assert "--only" in done.stdout and "--small" in done.stdout
+
+
+def test_a_figure_reports_its_inner_loop_with_rate_and_eta(tmp_path, monkeypatch, capsys) -> None:
+    """`run` hands each figure a progress hook; the heartbeat prints the figure's loop with its count."""
+    import threading
+
+    from badminima import progress
+    from paper_figures import registry
+
+    def make(out, *, small=False, seed=0, progress=None):
+        pause = threading.Event()
+        for step in range(3):
+            progress("fake steps", step, 3, note="at once")
+            pause.wait(0.05)
+        return []
+
+    monkeypatch.setattr(registry, "figures", lambda: (registry.Figure("fake", "a fake", make, "fake"),))
+    monkeypatch.setattr(progress, "PLAIN_INTERVAL", 0.01)
+    monkeypatch.setenv("CI", "1")
+    run(tmp_path, small=True)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[1/1] fake: ")]
+    assert any(" fake steps 2/3 at once, " in line and "/s, about " in line for line in lines), lines
+
+
+def test_sgd_steps_are_reported_and_the_run_is_the_same_without_a_hook() -> None:
+    import numpy as np
+
+    from paper_figures import sgd_step
+
+    setting = sgd_step.Setting(step_sizes=(0.01, 0.1), seeds=2, steps=250, burn_in=50, stride=10)
+    network, data = sgd_step.problem()
+    theta0 = sgd_step.minimum(network, data)
+    calls = []
+    watched = sgd_step.simulate(
+        network, data, theta0, setting, seed=1, progress=lambda *a, **k: calls.append(a)
+    )
+    assert np.array_equal(watched, sgd_step.simulate(network, data, theta0, setting, seed=1))
+    assert calls == [("SGD steps", 0, 250), ("SGD steps", 100, 250), ("SGD steps", 200, 250)]

@@ -47,7 +47,7 @@ OVERPARAM_K = (12, 13)
 
 
 @dataclass(frozen=True)
-class Budget:
+class GradientRuns:
     """Gradient-descent runs per example, the step cap, and the gradient tolerance of a converged run."""
 
     runs: int
@@ -56,9 +56,9 @@ class Budget:
 
 
 BUDGETS = {
-    "ci": Budget(runs=6, max_steps=4_000, tol=1e-7),
-    "dev": Budget(runs=24, max_steps=40_000, tol=1e-10),
-    "thorough": Budget(runs=100, max_steps=60_000, tol=1e-12),
+    "ci": GradientRuns(runs=6, max_steps=4_000, tol=1e-7),
+    "dev": GradientRuns(runs=24, max_steps=40_000, tol=1e-10),
+    "thorough": GradientRuns(runs=100, max_steps=60_000, tol=1e-12),
 }
 
 
@@ -87,7 +87,7 @@ def _certify_end(k: int, rows: list[list[float]]) -> CertifiedTrap | None:
     return CertifiedTrap(trap, cert, cert.reason)
 
 
-def examine_spurious(k: int, *, budget: Budget, tally: Tally) -> Finding:
+def examine_spurious(k: int, *, budget: GradientRuns, tally: Tally) -> Finding:
     """k ≥ 6: certify the stored symmetric minimum; k ≤ 5: classify gradient-descent end points."""
     from badminima.constructions.safran_shamir import safran_shamir
     from badminima.search.population import run_experiment
@@ -141,7 +141,7 @@ def _run_spurious(claim: Claim, settings: Settings, progress: Callable[[int, int
     return h.outcome(claim, evidence=evidence)
 
 
-def examine_overparameterisation(k: int, *, budget: Budget, tally: Tally) -> Finding:
+def examine_overparameterisation(k: int, *, budget: GradientRuns, tally: Tally) -> Finding:
     """Runs with k and with k + 1 student neurons from Xavier starts; agrees when the k + 1 share's Wilson
     upper bound is below the k share."""
     from badminima.search.population import run_experiment

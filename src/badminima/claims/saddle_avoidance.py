@@ -74,7 +74,7 @@ SADDLE, CRITICAL_POINT, MOVING = (
 
 
 @dataclass(frozen=True)
-class Budget:
+class SaddleRuns:
     """``runs`` random starts of ``steps`` gradient steps, curvature sampled at ``checkpoints`` points."""
 
     runs: int
@@ -82,7 +82,7 @@ class Budget:
     checkpoints: int
 
 
-BUDGETS = {"ci": Budget(32, 600, 3), "dev": Budget(64, 2000, 4), "thorough": Budget(128, 5000, 5)}
+BUDGETS = {"ci": SaddleRuns(32, 600, 3), "dev": SaddleRuns(64, 2000, 4), "thorough": SaddleRuns(128, 5000, 5)}
 
 
 def origin_saddle(network: Network, dataset: Dataset) -> Point:
@@ -176,7 +176,7 @@ def gd_runs(
     network: Network,
     dataset: Dataset,
     *,
-    budget: Budget,
+    budget: SaddleRuns,
     seed: int = 0,
     starts: Any = None,
 ) -> Runs:
@@ -236,7 +236,7 @@ def examine_saddles(
     network: Network,
     dataset: Dataset,
     *,
-    budget: Budget = BUDGETS["ci"],
+    budget: SaddleRuns = BUDGETS["ci"],
     seed: int = 0,
     starts: Any = None,
     tally: Tally | None = None,

@@ -7,8 +7,9 @@ from fractions import Fraction
 from typing import Any, NoReturn
 
 
-def int_at_least(minimum: int, what: str) -> Any:
-    """An argparse type: an integer ≥ ``minimum``, else a message naming ``what`` was expected."""
+def int_at_least(minimum: int, what: str, *, maximum: int | None = None, why: str = "") -> Any:
+    """An argparse type: an integer ≥ ``minimum`` (and ≤ ``maximum``, for the reason ``why``), else a
+    message naming ``what`` was expected."""
 
     def parse(text: str) -> int:
         try:
@@ -17,6 +18,9 @@ def int_at_least(minimum: int, what: str) -> Any:
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"expected {what} (at least {minimum}), got {value}")
+        if maximum is not None and value > maximum:
+            reason = f"; {why}" if why else ""
+            raise argparse.ArgumentTypeError(f"expected {what} (at most {maximum:,}{reason}), got {text}")
         return value
 
     return parse

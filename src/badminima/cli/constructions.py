@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from badminima.cli.format import print_table, write_plot
 from badminima.errors import BadminimaError
+
+if TYPE_CHECKING:
+    from badminima.progress import ProgressHook
 
 
 def add_parser(sub: Any) -> None:
@@ -92,9 +95,42 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_population(args: argparse.Namespace) -> int:
+    """`show` of a population family (listed by `list`): what it is, and the loss and gradient of its
+    point and better point in balls."""
+    from badminima.cli.population import describe, evaluate_population
+    from badminima.constructions.family import parse_assignments
+    from badminima.constructions.safran_shamir import FAMILIES
+
+    if args.plot:
+        raise BadminimaError(f"--plot: {args.name} is a population trap; it has no finite data to draw")
+    fam = FAMILIES[args.name]
+    trap = fam.build(**parse_assignments(args.param or []))
+    out = [
+        f"{fam.name} (population): {fam.summary}",
+        f"source: {fam.source}",
+        f"parameters: {fam.parameter}={trap.population.dimension} (default {fam.default})",
+        f"population: {describe(trap)}  ({trap.n_params} parameters)",
+    ]
+    for which in ("point", "better"):
+        if (trap.point if which == "point" else trap.better) is None:
+            continue
+        doc = evaluate_population(trap, which=which, backend="ball", precision=128)
+        out.append(
+            f"{which}: loss ½E[(f − g)²] {doc['loss']}  (≈ {doc['loss_float']:.10g}), gradient norm "
+            f"{doc['gradient_norm']:.3g}"
+        )
+    out.append(f"(`badminima export {fam.name} -o FILE` writes it; `badminima verify FILE` certifies it)")
+    print("\n".join(out))
+    return 0
+
+
 def _cmd_show(args: argparse.Namespace) -> int:
+    from badminima.constructions.safran_shamir import FAMILIES
     from badminima.progress import Heartbeat
 
+    if args.name in FAMILIES:
+        return _show_population(args)
     if args.plot:
         from badminima.model.outputs import check_output_file
 
@@ -102,15 +138,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
         c, params = _construction_args(args)
         if c.kind == "dataset":
             raise BadminimaError(f"--plot: {c.name} is a dataset, not a trap; there is no point to draw")
-    with Heartbeat(f"show {args.name}"):
-        lines = _show_lines(args)
+    with Heartbeat(f"show {args.name}") as progress:
+        lines = _show_lines(args, progress)
     print("\n".join(lines))
     if args.plot:
         write_plot(c.build(**params), args.plot, quiet=False)
     return 0
 
 
-def _show_lines(args: argparse.Namespace) -> list[str]:
+def _show_lines(args: argparse.Namespace, progress: ProgressHook) -> list[str]:
     from badminima.arithmetic import BallArithmetic, ExactArithmetic
     from badminima.constructions.sketch import sketch
     from badminima.display.text import accuracy_text, annotate
@@ -119,6 +155,7 @@ def _show_lines(args: argparse.Namespace) -> list[str]:
     from badminima.model.rational import format_rational
 
     c, params = _construction_args(args)
+    progress("building the construction")
     values = c.values(params)
     out = [f"{c.name} ({c.kind}): {c.summary}", f"source: {c.source}", f"provenance: {c.provenance}"]
     if c.parameters:
@@ -137,18 +174,23 @@ def _show_lines(args: argparse.Namespace) -> list[str]:
         net = trap.network
         out.append(f"network: {net.describe()}  ({net.n_params} parameters)")
         arith = ExactArithmetic() if net.has_rational_loss else BallArithmetic(128)
-        for label, point in (("point", trap.point), ("better", trap.better)):
-            if point is None:
-                continue
+        points = [
+            (label, p) for label, p in (("point", trap.point), ("better", trap.better)) if p is not None
+        ]
+        steps = 3 * len(points)  # loss, accuracy, sketch of each point
+        for n, (label, point) in enumerate(points):
             out.append(f"{label}:")
             for k, layer in enumerate(point.layers):
                 W = "; ".join(", ".join(format_rational(v) for v in row) for row in layer.W)
                 b = ", ".join(format_rational(v) for v in layer.b) if layer.b is not None else "none"
                 out.append(f"  layer {k}: W = [{W}]  b = [{b}]")
+            progress("loss, accuracy and sketch", 3 * n, steps, note=f"of the {label}: loss")
             value = loss(net, trap.dataset, point, arith=arith)
+            progress("loss, accuracy and sketch", 3 * n + 1, steps, note=f"of the {label}: accuracy")
             acc = accuracy(net, trap.dataset, point)
             acc_text = f", accuracy {accuracy_text(acc, trap.dataset.n_points)}" if acc is not None else ""
             out.append(f"  loss {annotate(exact_text(value))}{acc_text}")
+            progress("loss, accuracy and sketch", 3 * n + 2, steps, note=f"of the {label}: sketch")
             picture = sketch(trap, point)
             if picture:
                 out.append(picture)

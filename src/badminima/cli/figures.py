@@ -29,7 +29,12 @@ def add_parser(sub: Any) -> None:
         help="draw only these figures (repeatable), e.g. --only constructions barrier",
     )
     fig.add_argument("--small", action="store_true", help="the quick setting the tests use (seconds each)")
-    fig.add_argument("--seed", type=int_at_least(0, "a seed"), default=0, help="random seed (default 0)")
+    fig.add_argument(
+        "--seed",
+        type=int_at_least(0, "a seed", maximum=2**32 - 1, why="figures derive torch seeds as 1000·S + i"),
+        default=0,
+        help="random seed, 0 <= S < 2^32 (default 0)",
+    )
     fig.set_defaults(run=run)
 
 

@@ -93,6 +93,8 @@ def print_evaluation(doc: dict[str, Any], trap: PopulationTrap, path: str) -> No
     shown = ", ".join(f"{e:.6g}" for e in eig[:_LISTED]) + (
         f", ... ({len(eig)} in all)" if len(eig) > _LISTED else ""
     )
+    if not eig:
+        shown = "unavailable (the float64 Hessian has non-finite entries at this point)"
     which = "better point" if doc["which"] == "better" else "point"
     print(
         "\n".join(

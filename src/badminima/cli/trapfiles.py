@@ -10,6 +10,11 @@ from badminima.cli.args import int_at_least
 from badminima.cli.format import print_certificate, print_evaluation, warn_size, write_plot
 from badminima.errors import BadminimaError
 
+MAX_PRECISION = 1_000_000
+"""Most bits `evaluate --precision` takes (flint's own limit is far beyond what prints in a lifetime)."""
+MAX_PROBES = 10_000
+"""Most random directions per radius `verify --probes` takes."""
+
 
 def add_parser(sub: Any) -> None:
     """Register `evaluate` and `verify` on the subcommand table ``sub``."""
@@ -27,13 +32,14 @@ def add_parser(sub: Any) -> None:
     ev.add_argument(
         "--backend",
         choices=("exact", "ball", "float"),
-        default="exact",
+        default=None,
         help="exact: rationals (sympy expressions for sigmoid/tanh); ball: python-flint balls that "
-        "enclose every true value; float: torch float64 (default: exact)",
+        "enclose every true value; float: torch float64 (default: exact; ball for a population trap, "
+        "whose loss has no exact rational value)",
     )
     ev.add_argument(
         "--precision",
-        type=int_at_least(16, "an integer number of bits"),
+        type=int_at_least(16, "an integer number of bits", maximum=MAX_PRECISION, why="about 300,000 digits"),
         default=128,
         metavar="BITS",
         help="working precision of the ball backend in bits (default: 128)",
@@ -69,16 +75,18 @@ def add_parser(sub: Any) -> None:
     ver.add_argument("file", metavar="FILE", help="trap file (JSON, format badminima.trap/1)")
     ver.add_argument(
         "--probes",
-        type=int_at_least(0, "a non-negative integer"),
+        type=int_at_least(
+            0, "a non-negative integer", maximum=MAX_PROBES, why="each probe is a float loss evaluation"
+        ),
         default=64,
         metavar="N",
         help="random directions per radius in the float descent probes (diagnostics only; default 64)",
     )
     ver.add_argument(
         "--seed",
-        type=int_at_least(0, "a non-negative integer"),
+        type=int_at_least(0, "a non-negative integer", maximum=2**63 - 1, why="a 64-bit seed"),
         default=0,
-        help="seed of the descent probes (default 0)",
+        help="seed of the descent probes, 0 <= S < 2^63 (default 0)",
     )
     ver.add_argument(
         "--literal",
@@ -108,7 +116,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if isinstance(trap, PopulationTrap):
         from badminima.cli import population as pr
 
-        doc = pr.evaluate_population(trap, which=args.which, backend=args.backend, precision=args.precision)
+        backend = args.backend or "ball"
+        doc = pr.evaluate_population(trap, which=args.which, backend=backend, precision=args.precision)
         if args.json:
             print(json.dumps({"file": args.file, "name": trap.name, **doc}, indent=2, allow_nan=False))
         else:
@@ -120,14 +129,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             raise BadminimaError(f"{args.file}: better: missing; --which better needs a 'better' point")
         point = trap.better
     warn_size(trap, "evaluate")
-    with Heartbeat(f"evaluate {args.file}"):
+    with Heartbeat(f"evaluate {args.file}") as progress:
         ev = evaluate(
             trap.network,
             trap.dataset,
             point,
-            backend=args.backend,
+            backend=args.backend or "exact",
             kink_side=args.kink_side,
             precision=args.precision,
+            progress=progress,
         )
     if args.json:
         doc = {"file": args.file, "name": trap.name, "which": args.which, **ev.to_json()}
@@ -156,10 +166,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if isinstance(trap, PopulationTrap):
         from badminima.cli.population import verify_file
 
+        if args.plot:
+            raise BadminimaError(f"--plot: {args.file} is a population trap; it has no finite data to draw")
+
         return verify_file(trap, args.file, as_json=args.json)
+    from badminima.model.limits import verify_problem
+
+    problem = verify_problem(trap)
+    if problem:
+        raise BadminimaError(f"{args.file}: {problem}")
     warn_size(trap, "verify")
-    with Heartbeat(f"verify {args.file}"):
-        cert = certify(trap, probes=args.probes, seed=args.seed, literal=args.literal)
+    with Heartbeat(f"verify {args.file}") as progress:
+        cert = certify(trap, probes=args.probes, seed=args.seed, literal=args.literal, progress=progress)
     if args.json:
         print(json.dumps({"file": args.file, "name": trap.name, **cert.to_json()}, indent=2, allow_nan=False))
     else:

@@ -175,6 +175,11 @@ def parse_assignments(items: Sequence[str]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
             raise ConstructionError(f"--param: expected key=value, got {item!r}")
+        if key.strip() in out:
+            raise ConstructionError(
+                f"--param: {key.strip()} is given twice ({out[key.strip()]} and {value.strip()}); "
+                f"expected each parameter once"
+            )
         out[key.strip()] = value.strip()
     return out
 

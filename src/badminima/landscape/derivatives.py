@@ -11,12 +11,15 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from badminima.arithmetic.protocol import Arithmetic
 from badminima.landscape.forward_pass import KinkSide, forward, unflatten
 from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.progress import ProgressHook, report
 
 
 def _activation_slope(network: Network, a: Any, mask: Any, arith: Arithmetic) -> Any:
@@ -79,13 +82,28 @@ def hessian_of_flat(
     arith: Arithmetic,
     masks: Sequence[Any] | None = None,
     kink_side: KinkSide = "active",
+    progress: ProgressHook | None = None,
 ) -> Any:
-    """∇² loss (P × P) at the flat parameter array: the Jacobian of `gradient_of_flat`."""
+    """∇² loss (P × P) at the flat parameter array: the Jacobian of `gradient_of_flat`. ``progress``
+    hears ``"Hessian columns"`` as the columns are done."""
+    n = len(flat)
+    done = 0
 
     def grad(theta: Any, ar: Arithmetic) -> Any:
-        return gradient_of_flat(network, inputs, targets, theta, arith=ar, masks=masks, kink_side=kink_side)
+        nonlocal done
+        out = gradient_of_flat(network, inputs, targets, theta, arith=ar, masks=masks, kink_side=kink_side)
+        # The object-array backends (exact, ball) seed one direction per call, so each call is one
+        # column; vectorised backends do all the columns in one or a few calls and report only at the end.
+        if isinstance(theta, np.ndarray) and theta.dtype == object and done < n:
+            done += 1
+            report(progress, "Hessian columns", done, n)
+        return out
 
-    return arith.jacobian(grad, flat)
+    report(progress, "Hessian columns", 0, n)
+    result = arith.jacobian(grad, flat)
+    if done < n:
+        report(progress, "Hessian columns", n, n)
+    return result
 
 
 def gradient(

@@ -24,6 +24,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import format_rational
+from badminima.progress import ProgressHook, report
 
 
 def exact_text(x: Any) -> str:
@@ -37,17 +38,27 @@ def exact_text(x: Any) -> str:
     return str(x)
 
 
+LOSS_PRECISIONS = (256, 512, 1024, 2048, 4096)
+"""Ball precisions at which a loss too wide for its float is recomputed, in turn."""
+
+
 def _loss_float(
-    network: Network, dataset: Dataset, point: Point, value: Any, arith: Arithmetic, kink_side: KinkSide
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    value: Any,
+    arith: Arithmetic,
+    kink_side: KinkSide,
+    progress: ProgressHook | None = None,
 ) -> float:
     """The loss as the nearest float: the exact value or the ball, recomputed in balls at rising precision
     when the ball is too wide for its midpoint to be right to the last digits (a saturated loss cancels)."""
     f = arith.to_float(value)
     if not isinstance(arith, BallArithmetic) or value.rad() <= abs(value.mid()) * 2.0**-55:
         return f
-    for prec in (256, 512, 1024, 2048, 4096):
-        if prec <= arith.precision:
-            continue
+    precisions = [p for p in LOSS_PRECISIONS if p > arith.precision]
+    for k, prec in enumerate(precisions):
+        report(progress, "loss at rising precision", k, len(precisions), note=f"at {prec} bits")
         ball = BallArithmetic(prec)
         better = loss(network, dataset, point, arith=ball, kink_side=kink_side)
         if better.rad() <= abs(better.mid()) * 2.0**-55:
@@ -146,6 +157,7 @@ def evaluate(
     backend: str | Arithmetic = "exact",
     kink_side: KinkSide = "active",
     precision: int = 128,
+    progress: ProgressHook | None = None,
 ) -> Evaluation:
     """Evaluate ``point`` in the named backend (``exact``, ``ball`` at ``precision`` bits, ``float``).
 
@@ -153,11 +165,21 @@ def evaluate(
     unit's z ≥ 0 piece); the pattern lists every kink so the reader knows the loss is not smooth there.
     The exact Hessian of a sigmoid/tanh (or sigmoid-output) network is a large symbolic matrix, slow to
     build; its spectrum is reported from the ball Hessian instead (``hessian_backend`` says which).
+    ``progress`` hears each stage (the data in the backend, loss, accuracy, gradient, Hessian columns,
+    the loss at rising precision, the activation pattern) as it starts.
+
+    Example:
+        >>> from badminima.model import load_trap
+        >>> t = load_trap("examples/relu-blind-spot.json")
+        >>> evaluate(t.network, t.dataset, t.point).loss
+        Fraction(18, 5)
     """
     arith = make_backend(backend, precision=precision) if isinstance(backend, str) else backend
     start = time.perf_counter()
+    report(progress, "data and point in the backend")
     prob = prepare(network, dataset, point, arith=arith, kink_side=kink_side)
     with arith.context():
+        report(progress, "loss")
         fwd = forward(
             network,
             unflatten(network, prob.flat),
@@ -167,7 +189,9 @@ def evaluate(
             kink_side=kink_side,
         )
         value = loss_from_forward(network, fwd, prob.targets, arith=arith)
+        report(progress, "accuracy")
         accuracy, undecided = _accuracy(network, dataset, predictions(network, fwd, arith=arith), arith)
+        report(progress, "gradient")
         grad = gradient_of_flat(
             network,
             prob.inputs,
@@ -182,6 +206,7 @@ def evaluate(
     hprob = prob
     if arith.rigor == "exact" and not network.has_rational_loss:
         hess_arith = BallArithmetic(precision)
+        report(progress, "data and point in balls (for the Hessian)")
         hprob = prepare(network, dataset, point, arith=hess_arith, kink_side=kink_side)
     with hess_arith.context():
         hess = hessian_of_flat(
@@ -192,6 +217,7 @@ def evaluate(
             arith=hess_arith,
             masks=hprob.masks,
             kink_side=kink_side,
+            progress=progress,
         )
         n = len(grad_f)
         hess_f = np.array(
@@ -200,8 +226,12 @@ def evaluate(
     nullity = None
     if all(isinstance(v, Fraction) for v in np.asarray(hess, dtype=object).ravel()):
         rows = [[hess[i, j] for j in range(n)] for i in range(n)]
+        report(progress, "exact Hessian rank")
         nullity = n - _exact_rank(rows)
     eig = np.linalg.eigvalsh((hess_f + hess_f.T) / 2) if n else np.zeros(0)
+    loss_float = _loss_float(network, dataset, point, value, arith, kink_side, progress)
+    report(progress, "activation pattern")
+    pattern = pattern_summary(network, dataset, point)
     return Evaluation(
         backend=arith.name,
         rigor=arith.rigor,
@@ -210,13 +240,13 @@ def evaluate(
         loss=value,
         gradient=tuple(grad),
         hessian=tuple(tuple(hess[i, j] for j in range(n)) for i in range(n)),
-        loss_float=_loss_float(network, dataset, point, value, arith, kink_side),
+        loss_float=loss_float,
         gradient_norm=float(math.sqrt(float(np.sum(grad_f**2)))),
         gradient_max_abs=float(np.max(np.abs(grad_f))) if n else 0.0,
         hessian_eigenvalues=tuple(float(e) for e in eig),
         hessian_nullity=nullity,
         accuracy=accuracy,
         undecided_predictions=undecided,
-        pattern=pattern_summary(network, dataset, point),
+        pattern=pattern,
         seconds=time.perf_counter() - start,
     )

@@ -46,10 +46,32 @@ def unit_slopes(network: Network, signs: Sequence[int], kink_active: Sequence[bo
 def unit_columns(network: Network, dataset: Dataset, slopes: Column) -> list[Column]:
     """The columns a unit with these per-point ``slopes`` sweeps: ``D X[:, m]`` for every input m, and
     ``D 1`` when the network has biases (``v (D X w + D b)`` ranges over exactly their span)."""
-    feats = [tuple(x[m] for x in dataset.X) for m in range(dataset.input_dim)]
-    if network.bias:
-        feats.append(tuple(Fraction(1) for _ in dataset.X))
-    return [tuple(s * x for s, x in zip(slopes, f, strict=True)) for f in feats]
+    return region_columns([slopes], dataset.X, bias=network.bias, output_bias=False)
+
+
+def region_columns(
+    slopes_by_unit: Sequence[Column],
+    X: Sequence[Sequence[Fraction]],
+    *,
+    bias: bool,
+    output_bias: bool = True,
+) -> list[Column]:
+    """The columns of G, whose span holds every prediction of the region: unit by unit, ``D_j X[:, m]``
+    and (with ``bias``) ``D_j 1``, then the output bias's column of ones (``output_bias``). G's rows are
+    the Khatri–Rao rows ``(a_i1 x̃_i, …, a_id1 x̃_i, 1)`` of Soudry & Carmon (2016).
+
+    Example:
+        >>> F = Fraction
+        >>> region_columns([(F(1),), (F(1, 2),)], [[F(3)]], bias=True)
+        [(Fraction(3, 1),), (Fraction(1, 1),), (Fraction(3, 2),), (Fraction(1, 2),), (Fraction(1, 1),)]
+    """
+    feats = [tuple(x[m] for x in X) for m in range(len(X[0]))] if X else []
+    if bias:
+        feats.append(tuple(Fraction(1) for _ in X))
+    cols = [tuple(s * x for s, x in zip(slopes, f, strict=True)) for slopes in slopes_by_unit for f in feats]
+    if bias and output_bias:
+        cols.append(tuple(Fraction(1) for _ in X))
+    return cols
 
 
 def _slopes(network: Network, point: Point, dataset: Dataset) -> list[Column] | None:

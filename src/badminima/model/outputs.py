@@ -48,6 +48,8 @@ def check_output_dir(path: str | os.PathLike[str], *, option: str = "--out") -> 
         ...     print(exc)
         --out: cannot create the directory /proc/version/sub: /proc/version is a file
     """
+    if not str(path):
+        raise OutputError(f"{option}: expected a directory name, got an empty one")
     target = Path(path)
     if target.exists() and not target.is_dir():
         raise OutputError(f"{option}: expected a directory, but {target} is a file")
@@ -59,12 +61,26 @@ def check_output_dir(path: str | os.PathLike[str], *, option: str = "--out") -> 
         raise OutputError(f"{option}: cannot {verb} the directory {target}: {base} is not writable")
 
 
+def check_regular(path: str | os.PathLike[str], *, option: str = "-o") -> None:
+    """Raise `OutputError` when ``path`` exists and is not a regular file (a device such as /dev/null, a
+    pipe, a socket): an atomic write renames over it, and run with the rights to do so that would replace
+    the device itself."""
+    target = Path(path)
+    if (target.exists() or target.is_symlink()) and not target.is_file() and not target.is_dir():
+        raise OutputError(
+            f"{option}: {target} exists and is not a regular file (a device, pipe or socket); not replaced"
+        )
+
+
 def check_output_file(path: str | os.PathLike[str], *, option: str = "-o") -> None:
     """Raise `OutputError` unless a file can be written at ``path`` (its directory exists and is
-    writable, and ``path`` is not a directory). Creates nothing."""
+    writable, and ``path`` is not a directory, a device, a pipe or a socket). Creates nothing."""
+    if not str(path):
+        raise OutputError(f"{option}: expected a file name, got an empty one")
     target = Path(path)
     if target.is_dir():
         raise OutputError(f"{option}: expected a file name, but {target} is a directory")
+    check_regular(target, option=option)
     parent = target.absolute().parent
     if not parent.is_dir():
         raise OutputError(f"{option}: cannot write {target}: no directory {parent}")

@@ -36,7 +36,7 @@ from badminima.errors import InvalidModelError, TrapFileError
 from badminima.model.dataset import Dataset
 from badminima.model.limits import MAX_DIGITS, MAX_FILE_BYTES, magnitude_problem, scale_problem
 from badminima.model.network import ACTIVATIONS, LOSSES, OUTPUTS, Network
-from badminima.model.outputs import public_mode
+from badminima.model.outputs import check_regular, public_mode
 from badminima.model.point import Layer, Point
 from badminima.model.population import Population, PopulationTrap
 from badminima.model.rational import format_rational, parse_rational, show_value
@@ -356,13 +356,25 @@ def load_any_trap(path: str | os.PathLike[str]) -> AnyTrap:
 
 
 def _read(path: str | os.PathLike[str]) -> str:
+    """The file's text, at most `MAX_FILE_BYTES` of it: a device or pipe that never ends (``/dev/zero``)
+    is refused once it passes the limit instead of being read forever."""
+    if not str(path):
+        raise TrapFileError('""', "", "expected a file name, got an empty one")
     try:
         size = Path(path).stat().st_size
         if size > MAX_FILE_BYTES:
             raise TrapFileError(
                 str(path), "", f"the file has {size:,} bytes; at most {MAX_FILE_BYTES:,} are read"
             )
-        return Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise TrapFileError(
+                str(path),
+                "",
+                f"more than {MAX_FILE_BYTES:,} bytes to read; at most {MAX_FILE_BYTES:,} are read",
+            )
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise TrapFileError(str(path), "", f"cannot read the file ({reason})") from None
@@ -433,8 +445,13 @@ def dumps_trap(trap: AnyTrap) -> str:
 
 def save_trap(trap: AnyTrap, path: str | os.PathLike[str]) -> None:
     """Write a trap file atomically: a crash leaves either the old file or the new one, never half.
-    The file gets the mode a plain write would (0o666 less the umask), not the temporary file's 0o600."""
+    The file gets the mode a plain write would (0o666 less the umask), not the temporary file's 0o600.
+
+    Raises:
+        OutputError: ``path`` is a device, pipe or socket (renaming over it would replace the device).
+    """
     target = Path(path)
+    check_regular(target, option="save_trap")
     fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, public_mode())

@@ -6,5 +6,5 @@ from .certification import certify as certify
 from .descent import Descent as Descent, exact_descent as exact_descent, loss_germ_term as loss_germ_term
 from .kinks import FirstOrder as FirstOrder, first_order as first_order
 from .numerics import diagnostics as diagnostics
-from .regions import LeastSquaresBound as LeastSquaresBound, least_squares_bound as least_squares_bound
 from .options import CertifyOptions as CertifyOptions
+from .regions import LeastSquaresBound as LeastSquaresBound, least_squares_bound as least_squares_bound

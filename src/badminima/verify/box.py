@@ -34,6 +34,7 @@ from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.progress import ProgressHook, report
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import (
     MAX_BALL_HESSIAN,
@@ -109,8 +110,10 @@ def certify_minimum(
     precisions: Sequence[int] = PRECISIONS,
     resolved: float = RESOLVED,
     max_ball_hessian: int = MAX_BALL_HESSIAN,
+    progress: ProgressHook | None = None,
 ) -> BoxResult:
-    """Try to prove a strict local minimiser in a box around ``point`` (see the module docstring)."""
+    """Try to prove a strict local minimiser in a box around ``point`` (see the module docstring);
+    ``progress`` hears the precision loop and, within it, each box radius tried."""
     eig = np.linalg.eigvalsh(hessian_float)
     steps: list[str] = []
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
@@ -122,7 +125,9 @@ def certify_minimum(
     start = polish(
         network, dataset, point, precision=None, hessian=hessian_float, max_ball_hessian=max_ball_hessian
     )
-    for prec in precisions:
+    for k, prec in enumerate(precisions):
+        stage = ("box proof of a minimum", k, len(precisions))
+        report(progress, *stage, note=f"at {prec} bits: polishing the centre")
         label = f"prec {prec}"
         polished = polish(
             network,
@@ -143,7 +148,9 @@ def certify_minimum(
         g_up = polished.gradient_bound if polished.gradient_bound is not None else box.gradient_bound()
         floor = Fraction(scale) * Fraction(1, 2 ** (prec // 3))
         radius = max(Fraction(4) * g_up / Fraction(lam), floor)
-        for _attempt in range(5):
+        for attempt in range(5):
+            note = f"at {prec} bits: box {attempt + 1} of at most 5, radius {float(radius):.2g}"
+            report(progress, *stage, note=note)
             flat = box.flat(radius)
             if not box.region_holds(flat):
                 last = f"a ReLU pre-activation changes sign inside the box of radius {float(radius):.3g}"
@@ -241,10 +248,12 @@ def certify_saddle(
     precisions: Sequence[int] = PRECISIONS,
     resolved: float = RESOLVED,
     max_ball_hessian: int = MAX_BALL_HESSIAN,
+    progress: ProgressHook | None = None,
 ) -> BoxResult:
     """Try to prove a unique critical point near ``point`` with a direction of negative curvature over
     its box, and exhibit a point of lower loss (see the module docstring). ``critical``: the gradient
-    at ``point`` is already proved exactly zero (no Krawczyk step needed)."""
+    at ``point`` is already proved exactly zero (no Krawczyk step needed). ``progress`` hears the
+    precision loop."""
     eig = np.linalg.eigvalsh(hessian_float)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     if not len(eig) or eig[0] > resolved * top:
@@ -253,7 +262,8 @@ def certify_saddle(
     scale = 1 + max((abs(float(x)) for x in point.flatten()), default=0.0)
     steps: list[str] = []
     last = ""
-    for prec in precisions:
+    for k, prec in enumerate(precisions):
+        report(progress, "box proof of a saddle", k, len(precisions), note=f"at {prec} bits")
         if critical:
             center, hess_center = point, hessian_float
         else:

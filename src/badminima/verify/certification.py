@@ -30,6 +30,7 @@ from badminima.model.point import Point
 from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
+from badminima.progress import ProgressHook, noter, report
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.descent import exact_descent, rational_direction
@@ -106,14 +107,24 @@ def _exact_rounding_level(
     return None if rho is None else (rho, newton)
 
 
-def _piecewise(network: Network, dataset: Dataset, point: Point, *, options: CertifyOptions) -> _Outcome:
+def _piecewise(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    *,
+    options: CertifyOptions,
+    progress: ProgressHook | None = None,
+) -> _Outcome:
     literal = options.literal
     exact = ExactArithmetic()
+    report(progress, "exact loss")
     value = enclose_loss(network, dataset, point)
     L = value.lower
     assert L is not None
+    report(progress, "activation region")
     region = region_of(network, dataset, point) if network.activation in ("relu", "leaky_relu") else None
     steps: list[str] = []
+    report(progress, "least-squares bound")
     bound = least_squares_bound(network, dataset, region, max_kinks=options.max_region_kinks)
     if bound.value is not None:
         if bound.value > L:
@@ -133,11 +144,13 @@ def _piecewise(network: Network, dataset: Dataset, point: Point, *, options: Cer
             )
     else:
         steps.append(f"least squares: not available ({bound.how})")
+    report(progress, "first-order test")
     fo = first_order(network, dataset, point, region, max_unit_kinks=options.max_unit_kinks)
     steps.append(f"first order: {fo.reason}")
     second: list[tuple[Fraction, ...]] = []
-    for d in fo.directions:
-        desc = exact_descent(network, dataset, point, d)
+    for j, d in enumerate(fo.directions):
+        note = noter(progress, "first-order descent directions", j, len(fo.directions))
+        desc = exact_descent(network, dataset, point, d, note=note)
         if desc is not None and desc.order == 1:
             near = None if literal else _exact_rounding_level(network, dataset, point, region)
             if near is not None:
@@ -181,7 +194,9 @@ def _piecewise(network: Network, dataset: Dataset, point: Point, *, options: Cer
     prob = prepare(network, dataset, point, arith=exact)
     eig_min, zero = np.inf, 0
     hessians = []
-    for masks in _piece_masks(region, options.max_side_kinks):
+    pieces = _piece_masks(region, options.max_side_kinks)
+    for piece, masks in enumerate(pieces):
+        report(progress, "piece Hessians", piece, len(pieces))
         H = hessian_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks)
         hessians.append(H)
         Hf = np.array(H, dtype=float)
@@ -198,8 +213,9 @@ def _piecewise(network: Network, dataset: Dataset, point: Point, *, options: Cer
         # directions and kink-cell directions, each only a candidate for the exact germ.
         yield from descent_candidates(network, dataset, point, region, hessians=hessians)
 
-    for d in second_order():
-        desc = exact_descent(network, dataset, point, d)
+    for j, d in enumerate(second_order()):
+        note = noter(progress, "second-order descent directions", j)
+        desc = exact_descent(network, dataset, point, d, note=note)
         if desc is None:
             continue
         if fo.stationary:
@@ -275,12 +291,15 @@ GRADIENT_PRECISIONS = (128, 256, 512, 1024, 2048)
 """Ball precisions tried in turn to sign every gradient entry before any symbolic computation."""
 
 
-def _gradient_balls(network: Network, dataset: Dataset, point: Point) -> tuple[list[Any], list[int | None]]:
+def _gradient_balls(
+    network: Network, dataset: Dataset, point: Point, progress: ProgressHook | None = None
+) -> tuple[list[Any], list[int | None]]:
     """The gradient at ``point`` in balls, at the first precision of `GRADIENT_PRECISIONS` that signs every
     entry (an entry that is exactly zero stays unsigned in balls; the last precision is returned then)."""
     g: list[Any] = []
     signs: list[int | None] = []
-    for prec in GRADIENT_PRECISIONS:
+    for k, prec in enumerate(GRADIENT_PRECISIONS):
+        report(progress, "gradient signs in balls", k, len(GRADIENT_PRECISIONS), note=f"at {prec} bits")
         ball = BallArithmetic(prec)
         prob = prepare(network, dataset, point, arith=ball)
         with ball.context():
@@ -321,11 +340,12 @@ def _at_rounding_level(
     return None
 
 
-def _box_options(options: CertifyOptions) -> dict[str, Any]:
+def _box_options(options: CertifyOptions, progress: ProgressHook | None = None) -> dict[str, Any]:
     return {
         "precisions": options.precisions,
         "resolved": options.resolved,
         "max_ball_hessian": options.max_ball_hessian,
+        "progress": progress,
     }
 
 
@@ -337,7 +357,9 @@ def _smooth(
     hess: np.ndarray,
     *,
     options: CertifyOptions,
+    progress: ProgressHook | None = None,
 ) -> _Outcome:
+    report(progress, "loss enclosure")
     try:
         value = enclose_loss(network, dataset, point)
     except BackendError:
@@ -356,7 +378,7 @@ def _smooth(
                 value,
                 code="kink-smooth-loss",
             )
-    g, signs = _gradient_balls(network, dataset, point)
+    g, signs = _gradient_balls(network, dataset, point, progress)
     nonzero = [i for i, s in enumerate(signs) if s not in (0, None)]
     exactly_critical = all(s == 0 for s in signs)
     not_at_point = (
@@ -366,6 +388,7 @@ def _smooth(
         else ""
     )
     if not nonzero and not exactly_critical and len(signs) <= options.max_exact_gradient:
+        report(progress, "symbolic gradient")
         zero = _exact_gradient_zero(network, dataset, point)
         exactly_critical = zero is True
         steps.append(
@@ -380,7 +403,7 @@ def _smooth(
     near = exactly_critical or newton <= options.near_critical * scale
     tried: list[str] = []
     if near and len(eig) and eig[0] > -options.resolved * top:
-        res = certify_minimum(network, dataset, point, hess, **_box_options(options))
+        res = certify_minimum(network, dataset, point, hess, **_box_options(options, progress))
         steps += list(res.steps)
         if res.verdict is Verdict.LOCAL_MIN:
             return _from_box(
@@ -389,7 +412,7 @@ def _smooth(
         tried.append(f"box method: {res.reason}")
     if near and len(eig) and eig[0] < options.resolved * top:
         res = certify_saddle(
-            network, dataset, point, hess, critical=exactly_critical, **_box_options(options)
+            network, dataset, point, hess, critical=exactly_critical, **_box_options(options, progress)
         )
         steps += list(res.steps)
         if res.verdict is Verdict.SADDLE:
@@ -398,6 +421,7 @@ def _smooth(
             )
         tried.append(f"saddle test: {res.reason}")
     if near and unresolved:
+        report(progress, "lift through duplicated units")
         lifted = (
             certify_lifted_minimum(network, dataset, point)
             or certify_rescaled_minimum(network, dataset, point)
@@ -481,7 +505,12 @@ GAP_PRECISIONS = (512, 2048)
 
 
 def _sharper_gap(
-    trap: Trap, hess: np.ndarray, gap: Fraction | None, better: LossEnclosure, first: _Outcome
+    trap: Trap,
+    hess: np.ndarray,
+    gap: Fraction | None,
+    better: LossEnclosure,
+    first: _Outcome,
+    progress: ProgressHook | None = None,
 ) -> tuple[Fraction | None, LossEnclosure]:
     """Re-prove the box minimum with a centre polished to more bits and enclose both losses there, while
     the better point's loss is not proved above the minimum's: a tighter F(c) − ‖∇F(c)‖²/(2μ). Used only
@@ -489,7 +518,8 @@ def _sharper_gap(
     assert trap.better is not None
     if first.box_center is None or first.proof_radius is None:
         return gap, better
-    for prec in GAP_PRECISIONS:
+    for k, prec in enumerate(GAP_PRECISIONS):
+        report(progress, "sharper gap", k, len(GAP_PRECISIONS), note=f"at {prec} bits")
         res = certify_minimum(trap.network, trap.dataset, trap.point, hess, precisions=(prec,))
         if res.verdict is not Verdict.LOCAL_MIN or res.loss_lower is None or res.loss_upper is None:
             break
@@ -511,6 +541,7 @@ def certify(
     probes: int | None = None,
     seed: int | None = None,
     literal: bool | None = None,
+    progress: ProgressHook | None = None,
 ) -> Certificate:
     """Prove what ``trap.point`` is (local minimum, saddle, not critical) and whether ``trap.better``
     is strictly better, or say why not.
@@ -526,6 +557,8 @@ def certify(
         seed: seed of those probes.
         literal: answer about the given numbers exactly as written, digits and all (``not-critical`` as
             soon as a first-order descent is proved there).
+        progress: hears each stage (float diagnostics, the exact or box proof and its precision loop,
+            the better point) as it runs, with its steps; never changes the result.
 
     Example:
         >>> from badminima.model import load_trap
@@ -544,14 +577,23 @@ def certify(
         options = replace(options, literal=literal)
     start = time.perf_counter()
     net, data, point = trap.network, trap.dataset, trap.point
-    derivatives = float_derivatives(net, data, point)
+    report(progress, "float derivatives")
+    derivatives = float_derivatives(net, data, point, progress=progress)
     _, grad, hess = derivatives
-    diag = diagnostics(net, data, point, probes=options.probes, seed=options.seed, derivatives=derivatives)
+    diag = diagnostics(
+        net,
+        data,
+        point,
+        probes=options.probes,
+        seed=options.seed,
+        derivatives=derivatives,
+        progress=progress,
+    )
     if net.has_rational_loss:
-        out = _piecewise(net, data, point, options=options)
+        out = _piecewise(net, data, point, options=options, progress=progress)
     else:
         try:
-            out = _smooth(net, data, point, grad, hess, options=options)
+            out = _smooth(net, data, point, grad, hess, options=options, progress=progress)
         except BackendError as exc:
             out = _Outcome(
                 Verdict.INCONCLUSIVE,
@@ -564,6 +606,7 @@ def certify(
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:
+        report(progress, "better point's loss")
         try:
             better = enclose_loss(net, data, trap.better)
         except BackendError as exc:
@@ -578,7 +621,7 @@ def certify(
                 and out.method == "box-strong-convexity"
                 and not (gap and gap > 0)
             ):
-                gap, better = _sharper_gap(trap, hess, gap, better, out)
+                gap, better = _sharper_gap(trap, hess, gap, better, out, progress)
                 better_text, better_upper = better.text, better.upper
         if verdict is Verdict.LOCAL_MIN:
             if gap is not None and gap > 0:

@@ -9,7 +9,7 @@ of strictly lower loss is then exhibited.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -55,13 +55,21 @@ def loss_germ_term(
 
 
 def exact_descent(
-    network: Network, dataset: Dataset, point: Point, direction: Sequence[Fraction]
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    direction: Sequence[Fraction],
+    *,
+    note: Callable[[str], None] | None = None,
 ) -> Descent | None:
     """A proved descent along ``direction`` with an exact lower witness point, or None if the ray
-    does not go down (lowest-order term ≥ 0, or zero)."""
+    does not go down (lowest-order term ≥ 0, or zero). ``note`` hears each step of the search for the
+    witness (progress displays: each is one exact loss over all the data)."""
     v = tuple(Fraction(c) for c in direction)
     if not any(v):
         return None
+    if note is not None:
+        note("(germ of the loss along the ray)")
     term = loss_germ_term(network, dataset, point, v)
     if term is None or term[1] >= 0:
         return None
@@ -69,7 +77,9 @@ def exact_descent(
     base = loss(network, dataset, point, arith=exact)
     x = point.flatten()
     step = Fraction(1)
-    for _ in range(MAX_HALVINGS):
+    for k in range(MAX_HALVINGS):
+        if note is not None:
+            note(f"(exact loss at step 2^-{k})")
         candidate = Point.unflatten(network, [a + step * b for a, b in zip(x, v, strict=True)])
         value = loss(network, dataset, candidate, arith=exact)
         if value < base:

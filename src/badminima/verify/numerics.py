@@ -15,20 +15,21 @@ from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.progress import ProgressHook, report
 from badminima.verify.certificate import Diagnostics
 
 PROBE_RADII = (1e-2, 1e-4, 1e-6)
 
 
 def float_derivatives(
-    network: Network, dataset: Dataset, point: Point
+    network: Network, dataset: Dataset, point: Point, *, progress: ProgressHook | None = None
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """Float loss, gradient and symmetrised Hessian at ``point`` (the piece on the active side at a kink)."""
     arith = FloatArithmetic()
     prob = prepare(network, dataset, point, arith=arith)
     args = (network, prob.inputs, prob.targets, prob.flat)
     grad = gradient_of_flat(*args, arith=arith, masks=prob.masks).detach().numpy()
-    hess = hessian_of_flat(*args, arith=arith, masks=prob.masks).detach().numpy()
+    hess = hessian_of_flat(*args, arith=arith, masks=prob.masks, progress=progress).detach().numpy()
     value = float(batched_losses(network, dataset, prob.flat[None, :])[0])
     return value, grad, (hess + hess.T) / 2
 
@@ -41,6 +42,7 @@ def diagnostics(
     probes: int = 64,
     seed: int = 0,
     derivatives: tuple[float, np.ndarray, np.ndarray] | None = None,
+    progress: ProgressHook | None = None,
 ) -> Diagnostics:
     """Float gradient, Hessian spectrum and the smallest loss change over ``probes`` random unit
     directions at each radius of `PROBE_RADII` (scaled by 1 + ‖x‖∞); ``derivatives`` reuses a
@@ -54,7 +56,8 @@ def diagnostics(
     if probes > 0 and len(x):
         u = torch.randn(probes, len(x), generator=gen, dtype=DTYPE)
         u = u / u.norm(dim=1, keepdim=True)
-        for rho in PROBE_RADII:
+        for k, rho in enumerate(PROBE_RADII):
+            report(progress, "float descent probes", k, len(PROBE_RADII), note=f"at radius {rho:g}")
             losses = batched_losses(network, dataset, x[None, :] + rho * scale * u)
             decrease = min(decrease, float((losses - value).min()))
     gnorm = float(np.linalg.norm(grad))

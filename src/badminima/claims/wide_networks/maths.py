@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from badminima.arithmetic.flint_bridge import fmpq_matrix
-from badminima.landscape.region_fit import unit_columns, unit_slopes
+from badminima.landscape.region_fit import region_columns, unit_slopes
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -41,12 +41,8 @@ def khatri_rao(
         >>> khatri_rao([[F(1), F(1, 2)]], [[F(3)]], bias=True)
         [[Fraction(3, 1), Fraction(1, 1), Fraction(3, 2), Fraction(1, 2), Fraction(1, 1)]]
     """
-    rows = []
-    for a, x in zip(slopes, X, strict=True):
-        xt = [*x, Fraction(1)] if bias else list(x)
-        row = [aj * v for aj in a for v in xt]
-        rows.append([*row, Fraction(1)] if bias else row)
-    return rows
+    by_unit = [tuple(a[j] for a in slopes) for j in range(len(slopes[0]))] if slopes else []
+    return [list(row) for row in zip(*region_columns(by_unit, X, bias=bias), strict=True)]
 
 
 def exact_rank(rows: Sequence[Sequence[Fraction]]) -> int:
@@ -156,14 +152,8 @@ def snap_to_least_squares(network: Network, dataset: Dataset, theta: Any) -> Poi
         return None
     d0, d1 = network.widths[0], network.widths[1]
     hidden, out = start.layers
-    # G's columns: each unit's region columns (`unit_columns`), then the output bias's ones.
-    cols = [
-        col
-        for signs in region.signs[0]
-        for col in unit_columns(network, dataset, unit_slopes(network, signs))
-    ]
-    if network.bias:
-        cols.append(tuple(Fraction(1) for _ in dataset.X))
+    slopes = [unit_slopes(network, signs) for signs in region.signs[0]]
+    cols = region_columns(slopes, dataset.X, bias=network.bias)
     n = dataset.n_points
     per = d0 + (1 if network.bias else 0)
     v = [out.W[0][j] for j in range(d1)]
