@@ -140,7 +140,7 @@ def batch_seconds(parts: Sequence[tuple[int, float, float]], n: int) -> float:
     counted as a fixed cost before then.
 
     Example:
-        >>> batch_seconds([(1, 8.0, 1.0), (4, 10.0, 4.0)], 16)
+        >>> round(batch_seconds([(1, 8.0, 1.0), (4, 10.0, 4.0)], 16), 9)  # 22/3 + (2/3 + 1)·16
         34.0
     """
     sizes = np.array([p[0] for p in parts], dtype=float)
