@@ -68,3 +68,25 @@ def reference_output(network: Network, point: Point, x):
             z.append(s + layer.b[j] if layer.b is not None else s)
         a = [_act(network.activation, v, network.leaky_slope) for v in z] if li < len(point.layers) - 1 else z
     return _act("sigmoid", a[0], None) if network.output == "sigmoid" else a[0]
+
+
+def reference_population_loss(W, V):
+    """Safran & Shamir's Gaussian population loss ½ Σ κ(w_i, w_j) − Σ κ(w_i, v_j) + ½ Σ κ(v_i, v_j),
+    κ(u, v) = ‖u‖‖v‖(sin θ + (π − θ) cos θ)/(2π) written out in mpmath from rows of mpf numbers."""
+
+    def kappa(u, v):
+        nu = mpmath.sqrt(mpmath.fsum(x * x for x in u))
+        nv = mpmath.sqrt(mpmath.fsum(x * x for x in v))
+        c = mpmath.fsum(x * y for x, y in zip(u, v, strict=True)) / (nu * nv)
+        c = min(max(c, mpmath.mpf(-1)), mpmath.mpf(1))
+        th = mpmath.acos(c)
+        return nu * nv * (mpmath.sin(th) + (mpmath.pi - th) * c) / (2 * mpmath.pi)
+
+    s = mpmath.fsum(kappa(a, b) for a in W for b in W) / 2
+    s -= mpmath.fsum(kappa(a, b) for a in W for b in V)
+    return s + mpmath.fsum(kappa(a, b) for a in V for b in V) / 2
+
+
+def mp_rows(rows):
+    """Rows of Fractions as rows of mpmath numbers (exact at the current precision)."""
+    return [[_mp(v) for v in r] for r in rows]

@@ -7,6 +7,7 @@ import pytest
 from badminima import load_trap
 from badminima.cli import main
 from badminima.constructions import REGISTRY, construction
+from badminima.constructions.safran_shamir import FAMILIES
 from badminima.verify import certify
 
 
@@ -22,7 +23,8 @@ def test_list_names_every_construction(capsys):
     for name in REGISTRY:
         assert name in out
     doc = json.loads(run(capsys, "list", "--json")[1])
-    assert {d["name"] for d in doc} == set(REGISTRY) | {"safran-shamir"}
+    assert {d["name"] for d in doc} == set(REGISTRY) | set(FAMILIES)
+    assert {"safran-shamir", "safran-shamir-overparam"} <= set(FAMILIES)
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))
@@ -83,7 +85,7 @@ def test_reproduce_certifies_every_trap_and_matches_the_papers_numbers(capsys):
     code, out, _ = run(capsys, "reproduce", "--json")
     rows = {r["name"]: r for r in json.loads(out)}
     assert code == 0
-    population = {f"safran-shamir-k{k}" for k in range(6, 21)}
+    population = {f"safran-shamir-k{k}" for k in range(6, 21)} | {"safran-shamir-overparam-k15"}
     assert set(rows) == {c.name for c in REGISTRY.values() if c.kind != "dataset"} | population
     for name in population:  # Safran & Shamir's spurious minima, certified from the stored compact form
         r = rows.pop(name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import mpmath
+import numpy as np
 import pytest
 import torch
 
@@ -13,10 +15,18 @@ from badminima.constructions.safran_shamir import (
     FAMILIES,
     PUBLISHED_K7,
     STORED,
+    STORED_OVERPARAM,
+    Compact,
+    Split,
     safran_shamir,
+    safran_shamir_overparam,
+    split_minimum,
     symmetric_minimum,
 )
-from badminima.landscape.population import population_gradient
+from badminima.landscape.population import population_gradient, population_loss
+from badminima.verify.certificate import Verdict
+from badminima.verify.population import certify_population
+from tests.reference import mp_rows, reference_population_loss
 
 
 @pytest.mark.parametrize("k", [6, 8, 13, 20])
@@ -70,3 +80,47 @@ def test_cli_export_verify_evaluate_round_trip(tmp_path, capsys):
     assert ev["parameters"] == 36 and abs(ev["loss_float"] - float(cert["loss_float"])) < 1e-12
     assert main(["evaluate", str(path), "--backend", "exact"]) == 2
     assert "ball or float" in capsys.readouterr().err
+
+
+def test_split_form_with_s1_and_no_extra_neuron_is_the_symmetric_form():
+    # hand derivation: (p_own, p_r) = (a, c) on the special neuron, (q_s, q_own, q_r) = (b, d, e)
+    a, b, c, d, e = (Fraction(v) for v in STORED[9])
+    split = Split(9, 1, False, (a, Fraction(0), c, d, e, b, Fraction(0), Fraction(0)))
+    assert split.rows() == Compact(9, a, b, c, d, e).rows()
+
+
+def test_stored_overparam_numbers_are_a_fixed_point_of_newton_on_the_split_family():
+    s, values = STORED_OVERPARAM[15]
+    fresh = split_minimum(15, s, tuple(float(v) for v in values))
+    assert max(abs(x - float(v)) for x, v in zip(fresh, values, strict=True)) < 1e-12
+
+
+def test_overparam_minimum_is_certified_against_independent_references():
+    trap = safran_shamir_overparam(15)
+    assert trap.network.widths == (15, 16, 1) and trap.n_params == 240
+    W = torch.tensor([[float(v) for v in r] for r in trap.point.layers[0].W], dtype=torch.float64)
+    V = torch.eye(15, dtype=torch.float64)
+    auto = torch.func.grad(lambda w: population_loss(w, V, arith=FloatArithmetic()))(W)
+    assert float(auto.norm()) < 1e-12  # critical in the full 240-dimensional space (autograd)
+    cert = certify_population(trap)
+    assert (cert.verdict, cert.rigor) == (Verdict.BAD_LOCAL_MIN, "interval")
+    # the loss: 60-digit mpmath closed form, and Monte Carlo within six standard errors
+    mpmath.mp.dps = 60
+    ref = reference_population_loss(mp_rows(trap.point.layers[0].W), mp_rows(trap.population.teacher_rows))
+    assert (
+        cert.loss_lower - Fraction(1, 10**12)
+        <= Fraction(mpmath.nstr(ref, 40))
+        <= cert.loss_upper + Fraction(1, 10**12)
+    )
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((400_000, 15))
+    sample = 0.5 * (np.maximum(x @ W.numpy().T, 0).sum(1) - np.maximum(x, 0).sum(1)) ** 2
+    assert abs(sample.mean() - float(ref)) <= 6 * sample.std() / np.sqrt(len(sample))
+    # higher than the loss of the k-neuron symmetric minimum (the README says so)
+    assert float(ref) > float(certify_population(safran_shamir(15)).loss_upper)
+
+
+def test_overparam_family_builds_only_stored_k():
+    assert FAMILIES["safran-shamir-overparam"].build(k="15").name == "safran-shamir-overparam-k15"
+    with pytest.raises(ConstructionError, match="parameter k: expected one of 15"):
+        FAMILIES["safran-shamir-overparam"].build(k=14)

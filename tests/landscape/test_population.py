@@ -23,6 +23,7 @@ from badminima.landscape.population import (
     population_loss,
 )
 from badminima.verify.parameter_box import ball_bounds
+from tests.reference import reference_population_loss
 
 FLOAT = FloatArithmetic()
 
@@ -49,22 +50,6 @@ def _mp(v: Fraction) -> mpmath.mpf:
 
 def _t(rows: list[list[Fraction]]) -> torch.Tensor:
     return torch.tensor([[float(v) for v in r] for r in rows], dtype=torch.float64)
-
-
-def _mp_loss(W: list[list[mpmath.mpf]], V: list[list[mpmath.mpf]]) -> mpmath.mpf:
-    """Reference: ½ Σ κ(w_i, w_j) − Σ κ(w_i, v_j) + ½ Σ κ(v_i, v_j), κ written out in mpmath."""
-
-    def kappa(u: list[mpmath.mpf], v: list[mpmath.mpf]) -> mpmath.mpf:
-        nu = mpmath.sqrt(mpmath.fsum(x * x for x in u))
-        nv = mpmath.sqrt(mpmath.fsum(x * x for x in v))
-        c = mpmath.fsum(x * y for x, y in zip(u, v, strict=True)) / (nu * nv)
-        c = min(max(c, mpmath.mpf(-1)), mpmath.mpf(1))
-        th = mpmath.acos(c)
-        return nu * nv * (mpmath.sin(th) + (mpmath.pi - th) * c) / (2 * mpmath.pi)
-
-    s = mpmath.fsum(kappa(a, b) for a in W for b in W) / 2
-    s -= mpmath.fsum(kappa(a, b) for a in W for b in V)
-    return s + mpmath.fsum(kappa(a, b) for a in V for b in V) / 2
 
 
 @settings(max_examples=12)
@@ -123,7 +108,7 @@ def test_gradient_matches_central_differences_at_60_digits(W, V, index):
     def at(s: mpmath.mpf) -> mpmath.mpf:
         moved = [list(r) for r in Wm]
         moved[i][a] += s
-        return _mp_loss(moved, Vm)
+        return reference_population_loss(moved, Vm)
 
     fd = (at(step) - at(-step)) / (2 * step)  # error O(step²) = 1e-50, far below the tolerance
     ball = BallArithmetic(200)
@@ -164,7 +149,7 @@ def test_ball_hessian_matches_second_differences_at_60_digits():
                 moved = [list(r) for r in Wm]
                 moved[p // 2][p % 2] += sp
                 moved[q // 2][q % 2] += sq
-                return _mp_loss(moved, Vm)
+                return reference_population_loss(moved, Vm)
 
             fd = (at(step, step) - at(step, -step) - at(-step, step) + at(-step, -step)) / (4 * step**2)
             lo, hi = ball_bounds(H[p, q])

@@ -3,20 +3,43 @@ finds at k = 8 against the certified symmetric one."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from hypothesis import given, strategies as st
 
 from badminima.constructions.safran_shamir import safran_shamir
 from badminima.landscape.population import batched_population_gradients
-from badminima.search.population import descend, orbit_key, run_experiment, xavier
+from badminima.model.population import sum_of_relus
+from badminima.search.clustering import cluster_points
+from badminima.search.population import canonical_columns, descend, run_experiment, xavier
 from badminima.verify.population import certify_population
 
 
+def _one_cluster(W: torch.Tensor, moved: torch.Tensor) -> bool:
+    k, n = W.shape
+    pts = torch.stack([canonical_columns(W), canonical_columns(moved)])
+    thetas = torch.cat([pts.flatten(1), torch.ones(2, k, dtype=torch.float64)], dim=1).numpy()
+    return len(cluster_points(sum_of_relus(n, k), thetas, np.array([0.5, 0.5]))) == 1
+
+
 @given(st.permutations(range(4)), st.permutations(range(4)), st.integers(0, 2**31 - 1))
-def test_orbit_key_is_invariant_under_neuron_and_coordinate_permutations(rows, cols, seed):
+def test_neuron_and_coordinate_permutations_fall_in_one_cluster(rows, cols, seed):
     W = torch.randn(4, 4, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    moved = W[list(rows)][:, list(cols)]
-    assert orbit_key(W, 0.5) == orbit_key(moved, 0.5)
+    assert _one_cluster(W, W[list(rows)][:, list(cols)])
+
+
+@given(st.permutations(range(7)), st.permutations(range(7)))
+def test_permuted_symmetric_minima_fall_in_one_cluster(rows, cols):
+    # columns 1…6 of the symmetric minimum tie: the hard case for a canonical column order
+    W = torch.tensor([[float(v) for v in r] for r in safran_shamir(7).point.layers[0].W], dtype=torch.float64)
+    assert _one_cluster(W, W[list(rows)][:, list(cols)])
+
+
+def test_different_points_stay_apart():
+    W = torch.randn(4, 4, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    moved = W.clone()
+    moved[0, 0] += 1e-2
+    assert not _one_cluster(W, moved)
 
 
 def test_descend_stops_each_run_at_the_tolerance():

@@ -144,3 +144,22 @@ def test_relu_sigmoid_output_minimum_on_its_rescaling_orbit_is_proved(seed, digi
     cert = certify(Trap(p.network, p.dataset, p.point(digits)), probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "lift-relu-rescaling", cert.reason
     assert cert.min_eigenvalue_bound > 0 and cert.box_radius is not None
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+@pytest.mark.parametrize("lam", [F(0), F(1)])
+@pytest.mark.parametrize("digits", [None, 17])
+def test_split_line_end_points_are_third_order_saddles(sign, lam, digits):
+    # λ ∈ {0, 1}: λ(1 − λ)A = 0, the Hessian is singular transversally too (no second-order proof). By
+    # hand (see lift._split_end_saddle): moving the silent copy's weights by s·u and output weight κs from
+    # the loud copy gives F − F* = κ s³ (1/N) Σ r_i σ''(z_i)(u·x̃_i)² + O(s⁴), and that sum is
+    # uᵀAu/(2V) ≠ 0 for every u ≠ 0 when A is definite (60-digit check): a saddle at third order.
+    case, small = _small_minimum(sign)
+    assert _a_sign(case, small) == sign
+    big, point = split_point(case.network, small, 0, lam)
+    if digits is not None:
+        point = Point.unflatten(big, [rounded(v, digits) for v in point.flatten()])
+    cert = certify(Trap(big, case.dataset, point), probes=0)
+    assert cert.verdict is Verdict.SADDLE and cert.code == "higher-order-lifted-saddle", cert.reason
+    lower = mpmath.mpf(cert.loss_lower.numerator) / cert.loss_lower.denominator
+    assert reference_loss(big, case.dataset, cert.witness) < lower

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from badminima.cli import claims, constructions, figures, search, trapfiles
+from badminima.cli import claims, constructions, figures, population_search, search, trapfiles
 from badminima.cli.args import Parser
 from badminima.errors import BadminimaError
 
@@ -25,7 +25,7 @@ EXIT_TEXT = (
     "work, nothing written); 3 an internal error (a bug: please report it); 130 interrupted (Ctrl-C, "
     "or SIGTERM during `search`)."
 )
-_GROUPS = (trapfiles, constructions, search, claims, figures)
+_GROUPS = (trapfiles, constructions, search, population_search, claims, figures)
 
 
 def build_parser() -> argparse.ArgumentParser:

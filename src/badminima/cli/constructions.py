@@ -288,7 +288,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         f"total {total:.2f} s. Losses are mse (mean over points); the paper states sums of squares "
         f"(sse = N·mse), compared exactly in 'matches'."
     )
-    population = [r for r in rows if r.kind == "population-trap"]
+    population = [r for r in rows if r.kind == "population-trap" and r.name.startswith("safran-shamir-k")]
     for r in rows:
         if r in population:
             continue

@@ -124,7 +124,12 @@ def print_certificate(cert: Any, trap: PopulationTrap, path: str) -> None:
     out.append(f"loss at the point: {cert.loss}")
     if cert.loss_lower is not None:
         lo, hi = float(cert.loss_lower), float(cert.loss_upper)
-        out.append(f"loss of the certified minimiser: in [{lo:.12g}, {hi:.12g}]")
+        what = "minimiser" if cert.verdict.is_minimum else "critical point"
+        out.append(f"loss of the certified {what}: in [{lo:.12g}, {hi:.12g}]")
+    if cert.witness_loss_upper is not None:
+        out.append(
+            f"lower point (witness, in --json): loss ≤ {float(cert.witness_loss_upper):.17g}  (proved)"
+        )
     if cert.better_loss is not None:
         out.append(f"better point's loss: {cert.better_loss}")
         out.append(f"proved gap (lowest loss in the box − better loss) ≥ {q(cert.gap_lower)}")
@@ -165,7 +170,7 @@ def list_entries() -> list[dict[str, Any]]:
         {
             "name": fam.name,
             "kind": "population",
-            "network": f"k-k-1 relu→identity, N(0, I_k), k = {fam.default} by default",
+            "network": f"{fam.network}, k = {fam.default} by default",
             "summary": fam.summary,
             "source": fam.source,
             "parameters": {fam.parameter: str(fam.default)},
@@ -179,14 +184,24 @@ REPRODUCED = tuple(range(6, 21))
 
 
 def reproduce_rows(progress: Callable[[str], None] | None = None) -> list[Any]:
-    """One `reproduce` row per k in `REPRODUCED`: the stored minimum certified (no search needed)."""
+    """One `reproduce` row per k in `REPRODUCED`, then one per stored over-parameterised minimum
+    (k + 1 student neurons): the stored point certified (no search needed)."""
     from badminima.constructions.reproduction import Row
-    from badminima.constructions.safran_shamir import PUBLISHED_K7_LOSS, SOURCE, safran_shamir
+    from badminima.constructions.safran_shamir import (
+        PUBLISHED_K7_LOSS,
+        SOURCE,
+        STORED_OVERPARAM,
+        safran_shamir,
+        safran_shamir_overparam,
+    )
     from badminima.verify.population import certify_population
 
     rows = []
-    for k in REPRODUCED:
-        trap = safran_shamir(k)
+    traps = [safran_shamir(k) for k in REPRODUCED] + [
+        safran_shamir_overparam(k) for k in sorted(STORED_OVERPARAM)
+    ]
+    for trap in traps:
+        k = trap.population.dimension
         assert trap.name is not None
         if progress is not None:
             progress(trap.name)
@@ -195,7 +210,7 @@ def reproduce_rows(progress: Callable[[str], None] | None = None) -> list[Any]:
         seconds = time.perf_counter() - start
         paper: dict[str, str] = {}
         matches: bool | None = None
-        if k == 7:
+        if k == 7 and trap.network.widths[1] == 7:
             paper = {"loss": PUBLISHED_K7_LOSS}
             target = Fraction(PUBLISHED_K7_LOSS)
             bounds = (cert.loss_lower, cert.loss_upper)
@@ -204,7 +219,7 @@ def reproduce_rows(progress: Callable[[str], None] | None = None) -> list[Any]:
         rows.append(
             Row(
                 name=trap.name,
-                network=f"{k}-{k}-1 relu→identity, population N(0, I_{k})",
+                network=f"{k}-{trap.network.widths[1]}-1 relu→identity, population N(0, I_{k})",
                 points=None,
                 kind="population-trap",
                 verdict=cert.verdict.value,
@@ -219,6 +234,10 @@ def reproduce_rows(progress: Callable[[str], None] | None = None) -> list[Any]:
                 provenance=(
                     f"{SOURCE}: the model and the k = 7 point are the paper's; the points for other k are "
                     f"ours (Newton's method on the paper's symmetric family, stored in compact form)"
+                    if trap.network.widths[1] == k
+                    else f"{trap.source}: loss ½E[(f − g)²] over x ~ N(0, I_{k}), {k + 1} student neurons, "
+                    f"better point the teacher plus a tiny neuron; the point was found by gradient descent "
+                    f"and Newton's method on the split family (stored in split form)"
                 ),
                 matches_paper=matches,
                 seconds=seconds,

@@ -9,6 +9,7 @@ from typing import Any
 
 from badminima.cli.args import int_at_least, layer_widths, positive_float, search_margin, search_seed
 from badminima.cli.format import print_table
+from badminima.model.population import data_summary, points_of
 
 _DEFAULT_CATALOGUE = "badminima-catalogue.sqlite"
 
@@ -294,7 +295,8 @@ def _entry_row(entry: Any) -> dict[str, Any]:
         "name": entry.trap.name,
         "network": net.describe(),
         "parameters": net.n_params,
-        "points": entry.trap.dataset.n_points,
+        "points": points_of(entry.trap),
+        "data": data_summary(entry.trap),
         "verdict": entry.verdict,
         "rigor": entry.rigor,
         "loss_gap": entry.loss_gap,
@@ -328,7 +330,7 @@ def _cmd_catalogue_list(args: argparse.Namespace) -> int:
                 str(e.id),
                 "certified" if e.is_certified else "UNCERTIFIED",
                 e.trap.network.describe(),
-                str(e.trap.dataset.n_points),
+                data_summary(e.trap).removesuffix(" points"),
                 _opt(e.loss_gap),
                 _opt(e.accuracy_gap),
                 _basin_text(e),
@@ -357,7 +359,7 @@ def _cmd_catalogue_show(args: argparse.Namespace) -> int:
     if trap.name or trap.source:
         out.append(f"trap: {trap.name or '—'}" + (f"  (source: {trap.source})" if trap.source else ""))
     out.append(f"network: {net.describe()}  ({net.n_params} parameters)")
-    out.append(f"data: {trap.dataset.n_points} points; better point: {'yes' if trap.better else 'none'}")
+    out.append(f"data: {data_summary(trap)}; better point: {'yes' if trap.better else 'none'}")
     if cert is None:
         out.append("certificate: none")
     else:

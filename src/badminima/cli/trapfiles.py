@@ -170,11 +170,6 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             raise BadminimaError(f"--plot: {args.file} is a population trap; it has no finite data to draw")
 
         return verify_file(trap, args.file, as_json=args.json)
-    from badminima.model.limits import verify_problem
-
-    problem = verify_problem(trap)
-    if problem:
-        raise BadminimaError(f"{args.file}: {problem}")
     warn_size(trap, "verify")
     with Heartbeat(f"verify {args.file}") as progress:
         cert = certify(trap, probes=args.probes, seed=args.seed, literal=args.literal, progress=progress)

@@ -16,8 +16,8 @@ arXiv:1712.08968 (the published k = 7 minimum has loss ≈ 0.0232027149).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 
 import torch
@@ -25,7 +25,13 @@ import torch
 from badminima.arithmetic.floating import DTYPE, FloatArithmetic
 from badminima.constructions.family import ConstructionError
 from badminima.landscape.population import population_gradient, population_hessian
-from badminima.model.population import Population, PopulationTrap, student_point, sum_of_relus
+from badminima.model.population import (
+    Population,
+    PopulationTrap,
+    padded_teacher,
+    student_point,
+    sum_of_relus,
+)
 
 SOURCE = "Safran & Shamir 2018, ICML (arXiv:1712.08968)"
 PUBLISHED_K7 = ("-0.6327039049", "0.2616910758", "0.1859910463", "0.9969227988", "-0.0350801559")
@@ -196,31 +202,42 @@ def _expand(p: torch.Tensor, k: int) -> torch.Tensor:
     return torch.cat([first, rest])
 
 
+def newton_on_family(
+    expand: Callable[[torch.Tensor], torch.Tensor], start: torch.Tensor, V: torch.Tensor, *, steps: int = 40
+) -> torch.Tensor:
+    """A critical point of F restricted to a linear family W = expand(p), by Newton's method in p
+    (float64). The family is linear, W = Σ p_t B_t, so the reduced gradient and Hessian are Bᵀ∇F and
+    Bᵀ∇²F B with the closed forms of the full space; for a family fixed by a symmetry group, a critical
+    point of the restriction is one of F (symmetric criticality)."""
+    f = FloatArithmetic()
+    p = start.clone()
+    eye = torch.eye(len(p), dtype=DTYPE)
+    basis = torch.stack([expand(eye[t]).reshape(-1) for t in range(len(p))], dim=1)
+    for _ in range(steps):
+        W = expand(p)
+        g = basis.T @ population_gradient(W, V, arith=f).reshape(-1)
+        step = torch.linalg.solve(basis.T @ population_hessian(W, V, arith=f) @ basis, g)
+        p = p - step
+        if float(step.abs().max()) < 1e-15:
+            break
+    return p
+
+
 def symmetric_minimum(
     k: int, *, start: tuple[float, ...] | None = None, steps: int = 40
 ) -> tuple[float, ...]:
     """A critical point (a, b, c, d, e) of F on the symmetric family for teacher I_k: Newton's method on
-    the five-variable function, started from the published k = 7 point (or ``start``). float64.
+    the five-variable function (`newton_on_family`), started from the published k = 7 point (or
+    ``start``). float64.
 
     Example:
         >>> a, b, c, d, e = symmetric_minimum(7)
         >>> round(a, 9), round(e, 9)
         (-0.632703905, -0.035080156)
     """
-    f = FloatArithmetic()
-    V = torch.eye(k, dtype=DTYPE)
     p = torch.tensor(start or [float(Fraction(v)) for v in PUBLISHED_K7], dtype=DTYPE)
-    # The family is linear in (a, b, c, d, e): W = Σ p_t B_t, so the reduced gradient and Hessian are
-    # Bᵀ∇F and Bᵀ∇²F B with the closed forms of the full space.
-    basis = torch.stack([_expand(torch.eye(5, dtype=DTYPE)[t], k).reshape(-1) for t in range(5)], dim=1)
-    for _ in range(steps):
-        W = _expand(p, k)
-        g = basis.T @ population_gradient(W, V, arith=f).reshape(-1)
-        step = torch.linalg.solve(basis.T @ population_hessian(W, V, arith=f) @ basis, g)
-        p = p - step
-        if float(step.abs().max()) < 1e-15:
-            break
-    return tuple(float(v) for v in p)
+    found = newton_on_family(lambda q: _expand(q, k), p, torch.eye(k, dtype=DTYPE), steps=steps)
+    return tuple(float(v) for v in found)
 
 
 def compact(k: int) -> Compact:
@@ -261,16 +278,129 @@ def safran_shamir(k: int = 7) -> PopulationTrap:
     )
 
 
+SPLIT_FIELDS = ("p_own", "p_s", "p_r", "q_own", "q_r", "q_s", "x_s", "x_r")
+"""The eight numbers of a split point (see `Split`)."""
+
+STORED_OVERPARAM: Mapping[int, tuple[int, tuple[str, ...]]] = {
+    15: (
+        4,
+        (
+            "-0.6655737335136775",
+            "0.16754874193112898",
+            "0.025679103476372617",
+            "1.004144222369279",
+            "-0.0024847705491705505",
+            "0.06188491461739301",
+            "0.4540744052304761",
+            "-0.08740688736823916",
+        ),
+    ),
+}
+"""k ↦ (s, the eight numbers of `Split`) of a spurious minimum with k + 1 student neurons, 17 digits,
+from `split_minimum` started at a gradient-descent end point (a test recomputes them)."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """A point of k + 1 neurons (``extra``) or k neurons fitting I_k whose coordinates split into S
+    (the first ``s``) and R (the other k − s), stored in eight numbers (`SPLIT_FIELDS`):
+
+        special neuron i < s:     p_own in coordinate i, p_s on the rest of S, p_r on R;
+        regular neuron s + m:     q_own in coordinate s + m, q_r on the rest of R, q_s on S;
+        the extra neuron:         x_s on S, x_r on R.
+
+    It is fixed by permuting S (with the special neurons) and R (with the regular ones), the isotropy
+    type S_s × S_{k−s} (Arjevani & Field). ``s`` = 1 without ``extra`` is Safran & Shamir's symmetric
+    family (`Compact`); the minima gradient descent finds with k + 1 neurons have this form.
+    """
+
+    k: int
+    s: int
+    extra: bool
+    values: tuple[Fraction, ...]
+
+    def rows(self) -> list[list[Fraction]]:
+        """The full point, neuron i as row i."""
+        p_own, p_s, p_r, q_own, q_r, q_s, x_s, x_r = self.values
+        k, s = self.k, self.s
+        special = [[(p_own if j == i else p_s) if j < s else p_r for j in range(k)] for i in range(s)]
+        regular = [[q_s if j < s else (q_own if j == m else q_r) for j in range(k)] for m in range(s, k)]
+        extra = [[x_s if j < s else x_r for j in range(k)]] if self.extra else []
+        return [*special, *regular, *extra]
+
+
+def _expand_split(p: torch.Tensor, k: int, s: int, extra: bool) -> torch.Tensor:
+    p_own, p_s, p_r, q_own, q_r, q_s, x_s, x_r = p
+    in_s = torch.arange(k) < s
+    eye = torch.eye(k, dtype=DTYPE)
+    special = torch.where(in_s, p_s + (p_own - p_s) * eye[:s], p_r)
+    regular = torch.where(in_s, q_s, q_r + (q_own - q_r) * eye[s:])
+    parts = [special, regular] + ([torch.where(in_s, x_s, x_r)[None, :]] if extra else [])
+    return torch.cat(parts)
+
+
+def split_minimum(
+    k: int, s: int, start: tuple[float, ...], *, extra: bool = True, steps: int = 40
+) -> tuple[float, ...]:
+    """A critical point of F on the split family (`Split`) for teacher I_k, by `newton_on_family`
+    from ``start`` (eight numbers). float64.
+
+    Example (the stored k = 15 point is a fixed point of the iteration):
+        >>> s, values = STORED_OVERPARAM[15]
+        >>> found = split_minimum(15, s, tuple(float(v) for v in values))
+        >>> max(abs(a - float(b)) for a, b in zip(found, values)) < 1e-12
+        True
+    """
+    p = torch.tensor(start, dtype=DTYPE)
+    found = newton_on_family(
+        lambda q: _expand_split(q, k, s, extra), p, torch.eye(k, dtype=DTYPE), steps=steps
+    )
+    return tuple(float(v) for v in found)
+
+
+def safran_shamir_overparam(k: int = 15) -> PopulationTrap:
+    """A spurious local minimum of the Gaussian population loss with k + 1 student neurons fitting
+    V = I_k (mild over-parameterisation, Safran, Yehudai & Shamir 2021), stored in split form; better
+    point: the teacher plus a tiny neuron (`padded_teacher`).
+
+    Raises:
+        ConstructionError: no point is stored for ``k``.
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or k not in STORED_OVERPARAM:
+        stored = ", ".join(map(str, sorted(STORED_OVERPARAM)))
+        raise ConstructionError(f"safran-shamir-overparam: parameter k: expected one of {stored}, got {k!r}")
+    s, values = STORED_OVERPARAM[k]
+    pop = teacher(k)
+    point = Split(k, s, True, tuple(Fraction(v) for v in values))
+    return PopulationTrap(
+        sum_of_relus(k, k + 1),
+        pop,
+        student_point(point.rows()),
+        padded_teacher(pop, k + 1),
+        name=f"safran-shamir-overparam-k{k}",
+        description=(
+            f"a spurious local minimum of the Gaussian population loss with {k + 1} student neurons fitting "
+            f"V = I_{k}: {s} special neurons, {k - s} regular ones and one extra (split form, eight numbers, "
+            f"found by gradient descent from Xavier starts and Newton's method on the split family); better "
+            f"point: the teacher plus a neuron of norm √2/1000"
+        ),
+        source=f"{SOURCE}; Safran, Yehudai & Shamir 2021 (mild over-parameterisation); the point is ours",
+    )
+
+
 @dataclass(frozen=True)
 class PopulationFamily:
-    """A registered family of population traps, listed by `badminima list`."""
+    """A registered family of population traps, listed by `badminima list`: ``builder`` makes the trap
+    for an integer ``parameter`` (``expected`` says which values it takes)."""
 
     name: str
     summary: str
     source: str
     parameter: str
     default: int
-    shipped: tuple[int, ...] = field(default=())
+    builder: Callable[[int], PopulationTrap]
+    network: str
+    expected: str
 
     def build(self, **params: object) -> PopulationTrap:
         """The trap at ``params`` (only ``k``)."""
@@ -278,15 +408,14 @@ class PopulationFamily:
         if unknown:
             raise ConstructionError(f"{self.name}: no parameter {sorted(unknown)[0]!r} (parameters: k)")
         raw = params.get(self.parameter, self.default)
+        bad = ConstructionError(f"{self.name}: parameter k: expected {self.expected}, got {raw!r}")
         try:
             value = Fraction(str(raw))
         except ValueError:
-            raise ConstructionError(
-                f"{self.name}: parameter k: expected an integer >= 6, got {raw!r}"
-            ) from None
+            raise bad from None
         if value.denominator != 1:
-            raise ConstructionError(f"{self.name}: parameter k: expected an integer >= 6, got {raw!r}")
-        return safran_shamir(int(value))
+            raise bad
+        return self.builder(int(value))
 
 
 FAMILIES: Mapping[str, PopulationFamily] = {
@@ -296,5 +425,18 @@ FAMILIES: Mapping[str, PopulationFamily] = {
         SOURCE,
         "k",
         7,
-    )
+        safran_shamir,
+        "k-k-1 relu→identity, N(0, I_k)",
+        "an integer >= 6",
+    ),
+    "safran-shamir-overparam": PopulationFamily(
+        "safran-shamir-overparam",
+        "spurious minimum with k + 1 student neurons fitting V = I_k (mild over-parameterisation), certified",
+        SOURCE + "; Safran, Yehudai & Shamir 2021",
+        "k",
+        15,
+        safran_shamir_overparam,
+        "k-(k+1)-1 relu→identity, N(0, I_k)",
+        "one of " + ", ".join(map(str, sorted(STORED_OVERPARAM))),
+    ),
 }

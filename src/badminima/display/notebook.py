@@ -14,6 +14,7 @@ import base64
 import html
 from typing import Any
 
+from badminima.model.population import data_summary
 from badminima.model.trap import Trap
 
 
@@ -100,7 +101,7 @@ def entry_html(entry: Any) -> str:
         ("entry", f"{entry.id} ({entry.status})"),
         ("verdict", f"{cert.get('verdict', '—')} ({cert.get('rigor', '—')})"),
         ("network", entry.trap.network.describe()),
-        ("data", f"{entry.trap.dataset.n_points} points"),
+        ("data", data_summary(entry.trap)),
         ("loss gap", "—" if entry.loss_gap is None else f"{entry.loss_gap:.4g}"),
         ("accuracy gap", "—" if entry.accuracy_gap is None else f"{entry.accuracy_gap:.4g}"),
         ("basin share", share),

@@ -11,9 +11,10 @@ So a trap is refused, with one line saying which number or bound is over, when
   data, computed from the absolute weights (`scale_bounds`), is over ``10**MAX_FLOAT_EXP``;
 - a file is larger than `MAX_FILE_BYTES`.
 
-Saturated sigmoid/tanh units (pre-activations of 1e20 or 1e100) are read and evaluated in every backend;
-only `badminima verify` refuses a trap whose sigmoid/tanh pre-activations could exceed
-``10**MAX_SMOOTH_PREACTIVATION_EXP`` (`verify_problem`), where its box proof cannot finish.
+Saturated sigmoid/tanh units (pre-activations of 1e20 or 1e100) are read, evaluated and verified: the box
+proof flushes eigenvector entries below 2^-2p (a unit saturated at z once put about 1.44·z bits into them,
+and verify hung at z = 1e10; on the sigmoid deadlock with one weight at 1e7, 1e10, 1e30 and 1e100 it now
+answers in about 2.5 s).
 
 Example:
     >>> from badminima.model.trapfile import load_trap
@@ -43,14 +44,6 @@ MAX_MAGNITUDE_EXP = 100
 MAX_FLOAT_EXP = 150
 """Largest a-priori bound (as a power of ten) on the loss and the Hessian entries: float64 ends near
 1.8e308, and a Hessian's eigenvalues need room for its norm."""
-MAX_SMOOTH_PREACTIVATION_EXP = 8
-"""Largest a-priori bound on a sigmoid/tanh pre-activation that `badminima verify` attempts, 1e8. Float
-diagnostics are not the limit (torch saturates σ and tanh cleanly; `evaluate` gave the same loss, gradient
-and spectrum in all three backends at 1e100): the box proof is. It turns Hessian eigenvectors into exact
-dyadic rationals, and a unit saturated at z carries e^(−z), about 1.44·z bits. Measured on the sigmoid
-deadlock (9 parameters) with one weight raised to 1e7, 1e8 and 1e10: 15 s, 33 s, and no answer after
-5 minutes (4.5 GB of memory by then), on the 2-core machine; 1e12 and 1e20 were still converting when
-stopped."""
 MAX_FILE_BYTES = 64 * 2**20
 """Largest trap file read: 64 MiB (about a million data points)."""
 
@@ -147,24 +140,4 @@ def scale_problem(trap: Trap) -> str | None:
         f"numbers too large: the {what} could reach about 1e{b.worst:.0f} on these data (bounded from the "
         f"absolute weights), beyond the 1e{MAX_FLOAT_EXP} that float64 diagnostics can hold; "
         f"rescale the data or the point"
-    )
-
-
-def verify_problem(trap: Trap) -> str | None:
-    """Why `badminima verify` cannot finish on this trap (sigmoid/tanh units saturated beyond
-    ``10**MAX_SMOOTH_PREACTIVATION_EXP``), or None when it can be tried.
-
-    Example:
-        >>> from badminima.model.trapfile import load_trap
-        >>> verify_problem(load_trap("examples/sigmoid-deadlock.json")) is None
-        True
-    """
-    b = scale_bounds(trap).preactivation
-    if b <= MAX_SMOOTH_PREACTIVATION_EXP:
-        return None
-    return (
-        f"numbers too large to verify: a sigmoid/tanh pre-activation could reach about 1e{b:.0f} on these "
-        f"data (bounded from the absolute weights), and the box proof handles at most "
-        f"1e{MAX_SMOOTH_PREACTIVATION_EXP} (a unit saturated at z needs about 1.44·z bits exactly); "
-        f"`badminima evaluate` works at this size; to verify, rescale the data or the point"
     )

@@ -121,6 +121,49 @@ def student_point(rows: tuple[tuple[Fraction, ...], ...] | list[list[Fraction]])
     return Point((Layer.of(rows, None), Layer.of([[Fraction(1)] * len(rows)], None)))
 
 
+def padded_teacher(population: Population, width: int, *, scale: Fraction = Fraction(1, 1000)) -> Point:
+    """A student point of ``width`` neurons near the global minimum: the teacher's rows, then one row
+    ``scale``·(e_0 + e_j) per extra neuron j = 1, 2, … (not parallel to each other or to e_i, so the
+    closed form applies; its loss is O(scale²), far below every spurious minimum). With as many neurons
+    as the teacher it is the teacher itself (loss 0).
+
+    Raises:
+        InvalidModelError: ``width`` below the teacher's width, or more extra neurons than the
+            dimension allows (j runs up to dimension − 1).
+
+    Example:
+        >>> from badminima.model.population import Population
+        >>> eye = student_point([[Fraction(1), Fraction(0)], [Fraction(0), Fraction(1)]])
+        >>> pop = Population("gaussian", 2, sum_of_relus(2, 2), eye)
+        >>> [list(map(str, r)) for r in padded_teacher(pop, 3).layers[0].W]
+        [['1', '0'], ['0', '1'], ['1/1000', '1/1000']]
+    """
+    rows = [list(r) for r in population.teacher_rows]
+    n, extra = population.dimension, width - len(rows)
+    if extra < 0 or extra > n - 1:
+        raise InvalidModelError(
+            f"width: expected between {len(rows)} (the teacher's) and {len(rows) + n - 1} neurons, "
+            f"got {width}"
+        )
+    for j in range(1, extra + 1):
+        rows.append([scale if i in (0, j) else Fraction(0) for i in range(n)])
+    return student_point(rows)
+
+
 def sum_of_relus(n: int, k: int) -> Network:
     """The n-k-1 ReLU network without biases whose point `student_point` fills."""
     return Network((n, k, 1), "relu", output="identity", loss="mse", bias=False)
+
+
+def data_summary(trap: object) -> str:
+    """What a trap is fitted to, in a few words: ``10 points`` for a finite dataset, ``N(0, I_7),
+    teacher 7-7-1`` for a population trap (catalogue listings show both kinds)."""
+    if isinstance(trap, PopulationTrap):
+        teacher = "-".join(map(str, trap.population.teacher.widths))
+        return f"N(0, I_{trap.population.dimension}), teacher {teacher}"
+    return f"{trap.dataset.n_points} points"  # type: ignore[attr-defined]
+
+
+def points_of(trap: object) -> int | None:
+    """The number of data points of a finite-data trap; None for a population trap."""
+    return None if isinstance(trap, PopulationTrap) else int(trap.dataset.n_points)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -355,7 +355,7 @@ def analyse(
                 summary["designed_gap"] = designed[1]
                 gap = max(gap, designed[1])
                 if settings.objective == "accuracy":
-                    designed_accuracy = qualified_accuracy_gap(designed[0].trap, settings.margin)
+                    designed_accuracy = qualified_accuracy_gap(cast(Trap, designed[0].trap), settings.margin)
                     summary["designed_accuracy_gap"] = designed_accuracy
                     accuracy_gap = max(accuracy_gap or 0.0, designed_accuracy or 0.0)
         primary, secondary = (

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from badminima.errors import CatalogueError
-from badminima.model.trapfile import dumps_trap, loads_trap, save_trap
+from badminima.model.trapfile import dumps_trap, loads_any_trap, save_trap
 from badminima.search.catalogue_entries import (
     CERTIFIED,
     STATUSES,
@@ -459,7 +459,7 @@ class Catalogue:
             id=id_,
             key=key,
             status=status,
-            trap=loads_trap(trap, origin=f"{self.path} entry {id_}"),
+            trap=loads_any_trap(trap, origin=f"{self.path} entry {id_}"),
             certificate=None if cert is None else json.loads(cert),
             verdict=verdict,
             rigor=rigor,

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from badminima.errors import CatalogueError
+from badminima.model.population import PopulationTrap
 from badminima.model.trap import Trap
-from badminima.model.trapfile import dumps_trap
+from badminima.model.trapfile import AnyTrap, dumps_trap
 
 CERTIFIED = "certified"
 UNCERTIFIED = "uncertified"
@@ -24,7 +25,7 @@ STATUSES = (CERTIFIED, UNCERTIFIED)
 _MINIMUM_VERDICTS = ("bad-local-min",)
 
 
-def trap_key(trap: Trap) -> str:
+def trap_key(trap: AnyTrap) -> str:
     """The catalogue key of a trap: sha256 (hex) of its canonical trap-file text without the labels.
 
     ``name``, ``description`` and ``source`` are left out, so the same network, data and points found
@@ -84,7 +85,7 @@ class NewTrap:
         CatalogueError: a field is out of range (the message names it and shows the value).
     """
 
-    trap: Trap
+    trap: AnyTrap
     status: str
     certificate: dict[str, Any] | None = None
     loss_gap: float | None = None
@@ -93,8 +94,8 @@ class NewTrap:
     basin_interval: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.trap, Trap):
-            raise CatalogueError(f"trap: expected a Trap, got {type(self.trap).__name__}")
+        if not isinstance(self.trap, Trap | PopulationTrap):
+            raise CatalogueError(f"trap: expected a Trap or PopulationTrap, got {type(self.trap).__name__}")
         if self.status not in STATUSES:
             raise CatalogueError(f"status: expected one of {', '.join(STATUSES)}, got {self.status!r}")
         cert = self.certificate
@@ -135,7 +136,7 @@ class Entry:
     id: int
     key: str
     status: str
-    trap: Trap
+    trap: AnyTrap
     certificate: dict[str, Any] | None
     verdict: str | None
     rigor: str | None

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, TextIO
 
+from badminima.model.population import data_summary
 from badminima.search.catalogue import Catalogue
 from badminima.search.pipeline import Budget, Progress, SearchReport
 
@@ -216,7 +217,7 @@ def summary(report: SearchReport, catalogue: Catalogue) -> list[str]:
                 else "— (data changed)"
             )
             lines.append(
-                f"{e.id:>4}  {e.trap.dataset.n_points:>6}  {_gap(e.loss_gap):>10}  "
+                f"{e.id:>4}  {data_summary(e.trap).removesuffix(' points'):>6}  {_gap(e.loss_gap):>10}  "
                 f"{_gap(e.accuracy_gap):>8}  {basin:>20}  candidate {e.candidate}"
                 + (f" ({kind})" if kind else "")
             )

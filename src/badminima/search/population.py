@@ -6,9 +6,10 @@ W ~ Xavier (N(0, 2/(k + n)) entries, i.e. N(0, 1/k) when n = k), fixed step 5/k,
 minimum). A converged run ends at the global minimum when F ≤ `GLOBAL_LOSS` and at a spurious critical
 point otherwise; a run whose loss falls to `GLOBAL_LOSS` is stopped there and counted as global (with
 k + 1 student neurons the global minima are not isolated and ‖∇F‖ decays too slowly for 1e-12).
-End points are grouped modulo the symmetries of the problem — permutations of the neurons and, since
-V = I, of the coordinates (which permute the teacher's neurons among themselves) —
-by invariants of that group: the loss (to 1e-9) and the sorted multiset of entries (to 1e-6). Each
+End points are grouped modulo the symmetries of the problem by the package's clustering
+(`badminima.search.clustering.cluster_points`, which quotients permutations of the neurons) after
+`canonical_columns` has put the coordinates in a canonical order when the teacher allows permuting them
+(V a permutation matrix, as V = I: permuting the coordinates permutes the teacher's neurons). Each
 distinct spurious end point gets its smallest float Hessian eigenvalue.
 
 The batched float gradient is the closed form of `badminima.landscape.population`, vmapped over runs.
@@ -20,6 +21,7 @@ import math
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from badminima.arithmetic.floating import DTYPE
@@ -28,7 +30,8 @@ from badminima.landscape.population import (
     batched_population_hessians,
     batched_population_losses,
 )
-from badminima.search.clustering import wilson_interval
+from badminima.model.population import sum_of_relus
+from badminima.search.clustering import Cluster, cluster_points, wilson_interval
 
 GLOBAL_LOSS = 1e-9
 """A converged run with F at most this ended at the global minimum (spurious minima have F ≥ 1e-3)."""
@@ -125,10 +128,45 @@ class Experiment:
     tol: float
 
 
-def orbit_key(W: torch.Tensor, loss: float) -> tuple[float, ...]:
-    """Invariants of W under permutations of rows and of columns: the loss and the sorted entries."""
-    entries = sorted(round(float(v), 6) for v in W.reshape(-1))
-    return (round(loss, 9), *entries)
+def permutes_coordinates(V: torch.Tensor) -> bool:
+    """True when the teacher's rows are the rows of a permutation matrix (V = I among them): then
+    permuting the input coordinates maps F to itself (it permutes the teacher's neurons)."""
+    if V.shape[0] != V.shape[1]:
+        return False
+    ones = V == 1
+    return bool(torch.all(ones | (V == 0)) and torch.all(ones.sum(0) == 1) and torch.all(ones.sum(1) == 1))
+
+
+def canonical_columns(W: torch.Tensor) -> torch.Tensor:
+    """``W`` (k, n) with its columns in a canonical order: sorted by their sorted entries (each column's
+    multiset of entries is unchanged by permuting the neurons), compared on a grid of 1e-9 of the
+    largest entry. Points related by permutations of neurons and of coordinates then differ by a
+    permutation of neurons only — which `cluster_points` quotients — whenever the order is strict or
+    the tied columns are exchangeable together with neurons (as in the symmetric minima, whose
+    columns 1…k−1 tie); otherwise an orbit may come out as more than one cluster, never two orbits as one.
+
+    Example:
+        >>> W = torch.tensor([[3.0, 1.0], [4.0, 2.0]], dtype=torch.float64)
+        >>> canonical_columns(W).tolist()
+        [[1.0, 3.0], [2.0, 4.0]]
+    """
+    keys = torch.sort(W, dim=0).values
+    grid = float(W.abs().max()) * 1e-9 or 1.0
+    rounded = torch.round(keys / grid).numpy()
+    order = np.lexsort(rounded[::-1])
+    return W[:, torch.as_tensor(order.copy())]
+
+
+def cluster_ends(W: torch.Tensor, losses: torch.Tensor, symmetric_coordinates: bool) -> list[Cluster]:
+    """Clusters of the end points ``W`` (K, k, n) with ``losses`` (K,) modulo permutations of the
+    neurons and, when ``symmetric_coordinates``, of the coordinates: `cluster_points` on the student
+    network (output weights 1) after `canonical_columns`."""
+    if not len(W):
+        return []
+    k, n = W.shape[1:]
+    points = torch.stack([canonical_columns(w) for w in W]) if symmetric_coordinates else W
+    thetas = torch.cat([points.flatten(1), torch.ones(len(W), k, dtype=DTYPE)], dim=1)
+    return cluster_points(sum_of_relus(n, k), thetas.numpy(), losses.numpy())
 
 
 def run_experiment(
@@ -158,19 +196,13 @@ def run_experiment(
     done = end.converged(tol)
     losses = batched_population_losses(end.W, V)
     spurious = done & (losses > GLOBAL_LOSS)
-    groups: dict[tuple[float, ...], list[int]] = {}
-    for i in torch.nonzero(spurious).flatten().tolist():
-        groups.setdefault(orbit_key(end.W[i], float(losses[i])), []).append(i)
-    reps = [members[0] for members in groups.values()]
+    index = torch.nonzero(spurious).flatten()
+    clusters = cluster_ends(end.W[index], losses[index], permutes_coordinates(V))
+    reps = [int(index[c.index]) for c in clusters]
     eigs = torch.linalg.eigvalsh(batched_population_hessians(end.W[reps], V))[:, 0].tolist() if reps else []
     minima = tuple(
-        sorted(
-            (
-                DistinctMinimum(float(losses[m[0]]), len(m), e, end.W[m[0]])
-                for m, e in zip(groups.values(), eigs, strict=True)
-            ),
-            key=lambda d: d.loss,
-        )
+        DistinctMinimum(float(losses[r]), c.count, e, end.W[r])
+        for c, r, e in zip(clusters, reps, eigs, strict=True)
     )
     n_spurious, n_done = int(spurious.sum()), int(done.sum())
     return Experiment(

@@ -33,6 +33,7 @@ from badminima.model.trap import Trap
 from badminima.progress import ProgressHook, noter, report
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Certificate, Verdict
+from badminima.verify.constant_units import certify_constant_units
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
 from badminima.verify.kinks import first_order, piece_gradient
@@ -90,7 +91,7 @@ def _exact_rounding_level(
     network: Network, dataset: Dataset, point: Point, region: Region | None
 ) -> tuple[Fraction, float] | None:
     """(ρ, Newton step) when the exact gradient of the point's piece is at the level that rounding a
-    critical point to the point's rounding scale ρ would leave (see `_at_rounding_level`), else None."""
+    critical point to the point's rounding scale ρ would leave (see `at_rounding_level`), else None."""
     if rounding_scale(point.flatten()) == 0:
         return None
     masks = region.masks("inactive") if region is not None else None
@@ -103,7 +104,7 @@ def _exact_rounding_level(
     eig = np.linalg.eigvalsh((H + H.T) / 2) if len(g) else np.zeros(0)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     newton = float(np.linalg.norm(np.linalg.lstsq(H, g, rcond=1e-13)[0])) if len(g) else 0.0
-    rho = _at_rounding_level(point, g, H, newton, top)
+    rho = at_rounding_level(point, g, H, newton, top)
     return None if rho is None else (rho, newton)
 
 
@@ -325,7 +326,7 @@ def _exact_gradient_zero(network: Network, dataset: Dataset, point: Point) -> bo
     return False if any(s not in (0, None) for s in signs) else None
 
 
-def _at_rounding_level(
+def at_rounding_level(
     point: Point, g_mid: np.ndarray, hess: np.ndarray, newton: float, top: float
 ) -> Fraction | None:
     """The rounding scale ρ of the given numbers when the gradient and the Newton step are both at the
@@ -402,30 +403,44 @@ def _smooth(
     newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
     near = exactly_critical or newton <= options.near_critical * scale
     tried: list[str] = []
-    if near and len(eig) and eig[0] > -options.resolved * top:
+
+    def try_minimum() -> _Outcome | None:
         res = certify_minimum(network, dataset, point, hess, **_box_options(options, progress))
-        steps += list(res.steps)
+        steps.extend(res.steps)
         if res.verdict is Verdict.LOCAL_MIN:
             return _from_box(
                 res, "box-strong-convexity", value.text, not_at_point, steps, "strong-convexity-box"
             )
         tried.append(f"box method: {res.reason}")
-    if near and len(eig) and eig[0] < options.resolved * top:
+        return None
+
+    def try_saddle() -> _Outcome | None:
         res = certify_saddle(
             network, dataset, point, hess, critical=exactly_critical, **_box_options(options, progress)
         )
-        steps += list(res.steps)
+        steps.extend(res.steps)
         if res.verdict is Verdict.SADDLE:
             return _from_box(
                 res, "box-krawczyk-curvature", value.text, not_at_point, steps, "krawczyk-saddle"
             )
         tried.append(f"saddle test: {res.reason}")
-    if near and unresolved:
-        report(progress, "lift through duplicated units")
+        return None
+
+    if near and len(eig):
+        # Both proofs are tried; the float spectrum at the given point only orders them (a rounded
+        # point's float Hessian can have the wrong sign where the polished centre has the right one).
+        order = (try_saddle, try_minimum) if eig[0] < -options.resolved * top else (try_minimum, try_saddle)
+        for attempt in order:
+            proved = attempt()
+            if proved is not None:
+                return proved
+    if near:
+        report(progress, "lift through an exact invariance")
         lifted = (
             certify_lifted_minimum(network, dataset, point)
             or certify_rescaled_minimum(network, dataset, point)
             or certify_lifted_saddle_of_dead_unit(network, dataset, point)
+            or certify_constant_units(network, dataset, point)
         )
         if lifted is not None:
             lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper
@@ -434,7 +449,7 @@ def _smooth(
             return _Outcome(
                 lifted.verdict,
                 "interval",
-                ("slice-rescaling" if "rescaling" in lifted.invariance else "morse-bott-lift")
+                ("slice-rescaling" if lifted.code == "lift-relu-rescaling" else "morse-bott-lift")
                 if minimum
                 else "lifted-saddle",
                 lifted.reason + not_at_point,
@@ -445,15 +460,12 @@ def _smooth(
                 mu=lifted.mu,
                 witness=lifted.witness,
                 witness_loss_upper=lifted.witness_loss_upper,
-                steps=(*steps, f"lift through duplicated units: {lifted.verdict.value} proved"),
-                code=(
-                    ("lift-relu-rescaling" if "rescaling" in lifted.invariance else "lift-duplicated-units")
-                    if minimum
-                    else "lifted-saddle"
-                ),
+                steps=(*steps, f"lift through {lifted.invariance}: {lifted.verdict.value} proved"),
+                code=lifted.code,
             )
         tried.append(
-            "no exact invariance (duplicated units, a unit born at zero) lifts a proof to this point"
+            "no exact invariance (duplicated units, a unit born at zero, units constant on the data) lifts a "
+            "proof to this point"
         )
     if not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")
@@ -463,7 +475,7 @@ def _smooth(
     steps.append(why)
     if nonzero:
         i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
-        rho = None if options.literal else _at_rounding_level(point, g_mid, hess, newton, top)
+        rho = None if options.literal else at_rounding_level(point, g_mid, hess, newton, top)
         if rho is not None:
             return _Outcome(
                 Verdict.INCONCLUSIVE,
@@ -565,16 +577,16 @@ def certify(
         >>> certify(load_trap("examples/relu-blind-spot.json"), probes=0).verdict.value
         'bad-local-min'
     """
-    if isinstance(trap, PopulationTrap):
-        from badminima.verify.population import certify_population
-
-        return certify_population(trap)
     if probes is not None:
         options = replace(options, probes=probes)
     if seed is not None:
         options = replace(options, seed=seed)
     if literal is not None:
         options = replace(options, literal=literal)
+    if isinstance(trap, PopulationTrap):
+        from badminima.verify.population import certify_population
+
+        return certify_population(trap, literal=options.literal)
     start = time.perf_counter()
     net, data, point = trap.network, trap.dataset, trap.point
     report(progress, "float derivatives")

@@ -110,8 +110,14 @@ def spectrum(
     n = H.nrows()
     with mpmath.workprec(box.ball.precision):
         E, V = mpmath.eigsy(mpmath.matrix([[mpmath.mpf(H[i, j].mid()) for j in range(n)] for i in range(n)]))
+        # Entries of these unit vectors below 2^-2p are flushed to 0: any Q is sound in the bound (a poor
+        # one only fails to prove), and a saturated unit's entries can be 2^-(10^8), whose exact dyadic
+        # would take minutes and gigabytes.
+        tiny = mpmath.mpf(2) ** (-2 * box.ball.precision)
         with box.ball.context():
-            exact = flint.arb_mat(n, n, [exact_arb(V[i, j]) for i in range(n) for j in range(n)])
+            exact = flint.arb_mat(
+                n, n, [exact_arb(V[i, j]) if abs(V[i, j]) >= tiny else 0 for i in range(n) for j in range(n)]
+            )
         eig_hp = np.array([float(E[i]) for i in range(n)])
         Q_hp = np.array([[float(V[i, j]) for j in range(n)] for i in range(n)])
     order = np.argsort(eig_hp)

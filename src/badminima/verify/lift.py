@@ -31,7 +31,11 @@ from fractions import Fraction
 import flint
 import numpy as np
 
+from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.flint_bridge import arb_to_fraction
+from badminima.arithmetic.floating import FloatArithmetic
+from badminima.landscape.forward_pass import forward, predictions, unflatten
+from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -40,6 +44,7 @@ from badminima.verify.box import PRECISIONS, BoxResult, certify_minimum, lower_p
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
 from badminima.verify.descent import rational_direction
+from badminima.verify.higher_order import line_coefficients
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
 from badminima.verify.polish import polish
@@ -124,6 +129,7 @@ class Lifted:
     reason: str
     witness: Point | None = None
     witness_loss_upper: Fraction | None = None
+    code: str = "lifted-saddle"
 
 
 def certify_lifted_minimum(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
@@ -202,7 +208,7 @@ def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point
         hidden = point.layers[0]
         assert hidden.b is not None
         center = _born(reduced.center, unit, hidden.b[unit])
-        found = _lifted_saddle(
+        found = lifted_saddle(
             network,
             dataset,
             center,
@@ -233,7 +239,7 @@ def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) 
     offset = max(
         (abs(x - y) for x, y in zip(point.flatten(), center.flatten(), strict=True)), default=Fraction(0)
     )
-    saddle = _lifted_saddle(
+    saddle = lifted_saddle(
         network,
         dataset,
         center,
@@ -243,6 +249,10 @@ def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) 
     )
     if saddle is not None:
         return saddle
+    if dup.lam in (0, 1):
+        end = _split_end_saddle(network, dataset, center, r, reduced, dup)
+        if end is not None:
+            return end
     for eta in (2 * offset + r, 8 * offset + 4 * r, (offset + r) * 64):
         proved = _transversal(network, dataset, center, dup, V_c, r, eta, ia, ib, P)
         if proved is not None:
@@ -262,6 +272,7 @@ def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) 
                 f"complement of the line's direction is ≥ {float(mu):.3g}·I on the whole tube of radius "
                 f"{float(tube):.3g}, so every loss within {float(eta):.3g} (∞-norm) of the lifted point is "
                 f"at least the line's (Morse–Bott)",
+                code="lift-duplicated-units",
             )
     return None
 
@@ -304,6 +315,9 @@ def _transversal(
     basis = np.linalg.svd(d[None, :])[2][1:].T  # orthonormal basis of T (P × (P − 1))
     hess = float_derivatives(network, dataset, center)[2]
     basis = basis @ np.linalg.eigh(basis.T @ hess @ basis)[1]  # T's eigenvectors: tight Gershgorin discs
+    # The bound holds on span(basis); make every column exactly in T (equal v_a, v_b entries), so that a
+    # proved positive definite QᵀHQ makes span(basis) = T exactly, not a float neighbour of it.
+    basis[ia] = basis[ib] = (basis[ia] + basis[ib]) / 2
     box = ParameterBox(network, dataset, center, 128)
     mu = curvature_bound(box.hessian(tube), basis)
     if mu is None and P <= MAX_BALL_HESSIAN:
@@ -315,12 +329,19 @@ def _transversal(
     return tube, mu
 
 
-def _lifted_saddle(
-    network: Network, dataset: Dataset, center: Point, R: Fraction, reduced: BoxResult, what: str
+def lifted_saddle(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    R: Fraction,
+    reduced: BoxResult,
+    what: str,
+    why: str | None = None,
 ) -> Lifted | None:
     """The lifted critical point lies in the box of radius ``R`` around ``center`` and is exactly
     critical; a fixed direction v with vᵀ∇²F v < 0 proved over that box makes it a saddle
-    (F(m + s v) < F(m) for small s ≠ 0). ``what`` says which invariance lifted it."""
+    (F(m + s v) < F(m) for small s ≠ 0). ``what`` says which invariance lifted it, ``why`` why the
+    lifted point is exactly critical (by default: the narrower network's proved strict minimum)."""
     hess = float_derivatives(network, dataset, center)[2]
     eig, Q = np.linalg.eigh(hess)
     top = max(1.0, float(np.max(np.abs(eig))))
@@ -355,8 +376,13 @@ def _lifted_saddle(
         R,
         None,
         reduced,
-        f"{what}: the {network.widths[1] - 1}-unit network has a strict local minimum proved by the box "
-        f"method, so its lift is an exactly critical point within {float(R):.3g} of box_center; vᵀHv < 0 on "
+        f"{what}: "
+        + (
+            why
+            or f"the {network.widths[1] - 1}-unit network has a strict local minimum proved by the box "
+            f"method, so its lift is"
+        )
+        + f" an exactly critical point within {float(R):.3g} of box_center; vᵀHv < 0 on "
         f"that whole box, so it is not a local minimum; a point at distance {float(step):.3g} along v has "
         f"loss ≤ {float(upper):.17g}, below the critical loss",
         witness,
@@ -450,5 +476,87 @@ def certify_rescaled_minimum(network: Network, dataset: Dataset, point: Point) -
             f"unique minimiser, critical for the whole network (the rescaling identity), and every loss "
             f"within {float(eta):.3g} (∞-norm) of box_center is at least its loss: a non-strict local "
             f"minimum on its rescaling orbit",
+            code="lift-relu-rescaling",
         )
     return None
+
+
+THIRD_ORDER_REACH = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))
+"""Lengths s₀ of the segment over which a third-order descent coefficient is enclosed, longest first."""
+
+
+def _split_end_saddle(
+    network: Network, dataset: Dataset, center: Point, R: Fraction, reduced: BoxResult, dup: Duplicate
+) -> Lifted | None:
+    """An end point λ ∈ {0, 1} of a split line: one copy ("silent", output weight 0) duplicates a
+    "loud" one of output weight V* ≠ 0 at the lifted critical point m. Along d = (δ(w, b)_silent = u,
+    δv_silent = κ, δv_loud = −κ) the output moves by κs(σ(z + s u·x̃) − σ(z)) = κs²σ'(z)u·x̃ + O(s³), so
+    F(m + s d) − F(m) = κs²(∂F/∂(w,b)_loud · u)/V* + O(s³) = O(s³) exactly (m is critical), with cubic
+    coefficient κ(1/N)Σ r_i σ''(z_i)(u·x̃_i)². Enclosed below zero over every m + ξd (ξ ∈ [0, s₀], m in
+    the lifted box), it proves F(m + s d) < F(m) for all s ∈ (0, s₀]: a third-order saddle
+    (`badminima.verify.higher_order`)."""
+    if network.output != "identity" or network.loss != "mse" or reduced.loss_lower is None:
+        return None
+    silent, loud = (dup.a, dup.b) if dup.lam == 0 else (dup.b, dup.a)
+    d0, h = network.widths[0], network.widths[1]
+    fl = FloatArithmetic()
+    prob = prepare(network, dataset, center, arith=fl)
+    fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=fl)
+    r = (predictions(network, fwd, arith=fl) - prob.targets).detach().numpy()[0]
+    z = fwd.z[0].detach().numpy()[loud]
+    s = 1 / (1 + np.exp(-z)) if network.activation == "sigmoid" else np.tanh(z)
+    second = s * (1 - s) * (1 - 2 * s) if network.activation == "sigmoid" else -2 * s * (1 - s * s)
+    X = np.array([[float(v) for v in x] + [1.0] for x in dataset.X])
+    M = (X.T * (r * second)) @ X / len(X)
+    eig, vecs = np.linalg.eigh(M)
+    k = int(np.argmax(np.abs(eig)))
+    if eig[k] == 0:
+        return None
+    u = rational_direction(vecs[:, k])
+    kappa = Fraction(-1 if eig[k] > 0 else 1)
+    direction = [Fraction(0)] * network.n_params
+    for m in range(d0):
+        direction[silent * d0 + m] = u[m]
+    direction[h * d0 + silent] = u[d0]
+    direction[h * d0 + h + silent] = kappa
+    direction[h * d0 + h + loud] = -kappa
+    for reach in THIRD_ORDER_REACH:
+        cubic = line_coefficients(network, dataset, center, R, direction, reach, order=3)[3]
+        if cubic < 0:
+            break
+    else:
+        return None
+    scale = 1 + max((abs(float(v)) for v in center.flatten()), default=0.0)
+    found = lower_point(
+        network,
+        dataset,
+        center,
+        direction,
+        Fraction(1, 2**30),
+        scale,
+        reduced.loss_lower,
+        BallArithmetic(128),
+    )
+    if found is None:
+        return None
+    witness, step, upper = found
+    return Lifted(
+        Verdict.SADDLE,
+        f"duplicated units {dup.a}, {dup.b} at a split end (λ = {dup.lam})",
+        center,
+        R,
+        R,
+        None,
+        reduced,
+        f"units {dup.a} and {dup.b} are duplicates split λ = {dup.lam}, unit {silent} with output "
+        f"weight 0: the {h - 1}-unit network has a strict local minimum proved by the box method, so its "
+        f"lift m is an exactly critical point within {float(R):.3g} of box_center; along d (unit "
+        f"{silent}'s incoming weights, and output weight moved from unit {loud} to unit {silent}) the "
+        f"first two Taylor coefficients of F(m + s d) vanish exactly and the third is ≤ "
+        f"{float(cubic.upper()):.3g} < 0 over every point within {float(reach):.3g} along d, so "
+        f"F(m + s d) < F(m) for 0 < s ≤ {float(reach):.3g}: a third-order saddle; a point at distance "
+        f"{float(step):.3g} along d has loss ≤ {float(upper):.17g}, below the critical loss",
+        witness,
+        upper,
+        code="higher-order-lifted-saddle",
+    )

@@ -1,200 +1,48 @@
-"""Certificates for population traps (Safran & Shamir's Gaussian model): the box method on the closed form.
+"""Certificates for population traps (Safran & Shamir's Gaussian model): what the point is, proved by the
+box proofs of `badminima.verify.population_box`.
 
-The argument is the one `badminima.verify.box` states. Newton steps (float64, then balls) move the given
-point to an exact centre x̃ with a tiny gradient, enclosed in balls: ‖∇F(x̃)‖ ≤ g. Over the box
-B = x̃ + [−r, r]^P the geometry the Hessian is made of (norms, cosines, angles, sines, unit normals) is
-enclosed in `arb` balls — which fails, and so proves nothing, if a neuron could vanish or two directions
-could be parallel in B — and the Hessian is assembled from it in float64 enclosures
-(`landscape.population.hessian_from`, the same code as the float Hessian). `curvature_bound` proves
-∇²F ⪰ μI on B; when g < μr/2 a unique strict local minimiser lies in B and every loss there is at least
-F(x̃) − g²/(2μ). The better point (the teacher, for a realisable one: loss 0) has its loss enclosed in
-balls, and the verdict is ``bad-local-min`` when it is provably below every loss in the stated box.
-
-Only minima are proved here; anything else is ``inconclusive`` with the reason.
+A strict local minimiser in a stated box is ``bad-local-min`` when the better point's loss (the teacher,
+for a realisable one: loss 0; enclosed in balls) is provably below every loss in that box, else
+``local-min``; a proved saddle is ``saddle``. A gradient entry whose ball excludes zero proves the given
+point not critical (with a lower point along −∇F), unless the point is a rounded critical point that
+could not be classified (``near-critical-set``, as for finite data). Anything else is ``inconclusive``
+with the reason.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
-import flint
 import numpy as np
-import torch
 
 from badminima.arithmetic.ball import BallArithmetic
-from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic
-from badminima.arithmetic.floating import DTYPE, FloatArithmetic
-from badminima.landscape.population import (
-    Pairs,
-    hessian_from,
-    pairs,
-    population_gradient,
-    population_hessian,
-    population_loss,
-)
+from badminima.arithmetic.floating import FloatArithmetic
+from badminima.errors import BackendError
+from badminima.landscape.population import population_gradient, population_hessian
 from badminima.model.population import PopulationTrap, student_point
 from badminima.verify.certificate import Certificate, Diagnostics, Verdict
-from badminima.verify.curvature import curvature_bound
-from badminima.verify.parameter_box import ball_bounds, norm_upper
-
-Rows = list[list[Fraction]]
-PRECISIONS = (128, 256)
-NO_HESSIAN = (
-    "the closed-form Hessian is not defined at the point (a neuron is zero, or parallel to another "
-    "neuron or to a teacher neuron)"
+from badminima.verify.certification import at_rounding_level
+from badminima.verify.options import DEFAULTS
+from badminima.verify.parameter_box import ball_bounds
+from badminima.verify.population_box import (
+    NO_HESSIAN,
+    PRECISIONS,
+    MinimumProof,
+    Rows,
+    SaddleProof,
+    enclose_loss,
+    floats,
+    gradient_balls,
+    lower_point,
+    prove_minimum,
+    prove_saddle,
 )
 
-
-def _floats(rows: Rows) -> torch.Tensor:
-    return torch.tensor([[float(v) for v in r] for r in rows], dtype=DTYPE)
-
-
-def _balls(ball: BallArithmetic, rows: Rows, radius: Fraction = Fraction(0)) -> np.ndarray:
-    """The rows as `arb` balls, each widened by ``radius`` (call inside ``ball.context()``)."""
-    out = np.empty((len(rows), len(rows[0])), dtype=object)
-    rad = ball.constant(radius).upper() if radius else flint.arb(0)
-    for i, row in enumerate(rows):
-        for j, v in enumerate(row):
-            out[i, j] = ball.constant(v) + flint.arb(0, rad) if radius else ball.constant(v)
-    return out
-
-
-def enclose_loss(rows: Rows, teacher: Rows, *, precision: int = 128, radius: Fraction = Fraction(0)) -> Any:
-    """F over the box of ``radius`` (∞-norm) around ``rows``, as one `arb` ball.
-
-    Example (the teacher's own loss is 0):
-        >>> eye = [[Fraction(int(i == j)) for j in range(3)] for i in range(3)]
-        >>> ball_bounds(enclose_loss(eye, eye))[1] < Fraction(1, 10**30)
-        True
-    """
-    ball = BallArithmetic(precision)
-    with ball.context():
-        return population_loss(_balls(ball, rows, radius), _balls(ball, teacher), arith=ball)
-
-
-def gradient_balls(rows: Rows, teacher: Rows, *, precision: int) -> list[Any]:
-    """∇F at the exact point ``rows`` in `arb` balls, flattened row-major."""
-    ball = BallArithmetic(precision)
-    with ball.context():
-        g = population_gradient(_balls(ball, rows), _balls(ball, teacher), arith=ball)
-    return list(np.asarray(g, dtype=object).ravel())
-
-
-def _enclosed(p: Pairs) -> Pairs:
-    def enc(x: Any) -> Any:
-        return None if x is None else Enclosure.of_balls(np.asarray(x, dtype=object))
-
-    return Pairs(*(enc(getattr(p, f)) for f in Pairs.__dataclass_fields__))
-
-
-def box_hessian(rows: Rows, teacher: Rows, radius: Fraction, *, precision: int = 128) -> Enclosure:
-    """An enclosure of ∇²F over the whole box of ``radius`` (∞-norm) around ``rows``: the geometry in
-    balls, the assembly in float64 enclosures (see the module docstring)."""
-    ball = BallArithmetic(precision)
-    with ball.context():
-        W, V = _balls(ball, rows, radius), _balls(ball, teacher)
-        student, cross = pairs(W, W, arith=ball, same=True), pairs(W, V, arith=ball)
-    return hessian_from(_enclosed(student), _enclosed(cross), arith=EnclosureArithmetic())
-
-
-@dataclass(frozen=True)
-class Polished:
-    """An exact centre, the float Hessian there, and its float gradient norm."""
-
-    rows: Rows
-    hessian: np.ndarray
-    gradient_norm: float
-
-
-def polish(
-    rows: Rows,
-    teacher: Rows,
-    *,
-    precision: int | None = None,
-    hessian: np.ndarray | None = None,
-    steps: int = 8,
-) -> Polished:
-    """Newton steps x ← x − H̃⁻¹∇F(x), the gradient in float64 (``precision`` None) or in balls, H̃ the
-    float Hessian at the start (``hessian``, or computed): the given point is accurate to many digits,
-    so a fixed H̃ converges fast. A starting point for the proof, never part of it."""
-    f = FloatArithmetic()
-    V = _floats(teacher)
-    x = [list(r) for r in rows]
-    k, n = len(x), len(x[0])
-    hess = population_hessian(_floats(x), V, arith=f).numpy() if hessian is None else hessian
-    best: Polished | None = None
-    for _ in range(steps):
-        if precision is None:
-            g = population_gradient(_floats(x), V, arith=f).numpy().ravel()
-        else:
-            g = np.array([float(v.mid()) for v in gradient_balls(x, teacher, precision=precision)])
-        norm = float(np.linalg.norm(g))
-        if not math.isfinite(norm) or (best is not None and norm >= best.gradient_norm):
-            break
-        best = Polished([list(r) for r in x], hess, norm)
-        if norm == 0:
-            break
-        step = np.linalg.solve(hess, g)
-        flat = [v - Fraction(float(d)) for v, d in zip((v for r in x for v in r), step, strict=True)]
-        x = [flat[i * n : (i + 1) * n] for i in range(k)]
-    assert best is not None
-    return best
-
-
-@dataclass(frozen=True)
-class MinimumProof:
-    """A proved strict local minimiser within ``proof_radius`` of ``center``, with ∇²F ⪰ ``mu``·I there."""
-
-    center: Rows
-    proof_radius: Fraction
-    mu: Fraction
-    gradient_upper: Fraction
-    precision: int
-    steps: tuple[str, ...]
-
-
-def prove_minimum(
-    rows: Rows, teacher: Rows, *, precisions: Sequence[int] = PRECISIONS, hessian: np.ndarray | None = None
-) -> MinimumProof | tuple[str, tuple[str, ...]]:
-    """The box proof of a strict local minimum near ``rows`` (``hessian``: the float Hessian there, if
-    known), or (reason, steps) when it fails."""
-    steps: list[str] = []
-    if hessian is not None and not np.all(np.isfinite(hessian)):
-        return NO_HESSIAN, ()
-    start = polish(rows, teacher, hessian=hessian)
-    eig = np.linalg.eigvalsh(start.hessian)
-    if not eig[0] > 0:
-        return f"the float Hessian has eigenvalue {eig[0]:.3g} ≤ 0: not a minimum to prove", ()
-    scale = 1 + max(abs(float(v)) for r in rows for v in r)
-    last = ""
-    for prec in precisions:
-        label = f"prec {prec}"
-        polished = polish(start.rows, teacher, precision=prec, hessian=start.hessian, steps=3)
-        eig, Q = np.linalg.eigh(polished.hessian)
-        g_up = norm_upper(BallArithmetic(prec), gradient_balls(polished.rows, teacher, precision=prec))
-        floor = Fraction(scale) * Fraction(1, 2 ** (prec // 3))
-        radius = max(Fraction(4) * g_up / Fraction(float(eig[0])), floor)
-        for _attempt in range(4):
-            mu = curvature_bound(box_hessian(polished.rows, teacher, radius, precision=prec), Q)
-            if mu is None:
-                last = f"the Hessian is not proved positive definite on the box of radius {float(radius):.3g}"
-                steps.append(f"{label}: {last}")
-                if radius / 16 < floor:
-                    break
-                radius /= 16
-                continue
-            if g_up < mu * radius / 2:
-                steps.append(f"{label}: μ ≥ {float(mu):.3g} on the box of radius {float(radius):.3g}")
-                return MinimumProof(polished.rows, radius, mu, g_up, prec, tuple(steps))
-            last = f"‖∇F‖ ≤ {float(g_up):.3g} is not below μr/2 = {float(mu * radius / 2):.3g}"
-            steps.append(f"{label}: {last}")
-            radius = Fraction(4) * g_up / mu
-    return last or "no box was tried", tuple(steps)
+__all__ = ["certify_population", "enclose_loss", "gradient_balls"]
 
 
 def _distance(a: Rows, b: Rows) -> Fraction:
@@ -202,17 +50,47 @@ def _distance(a: Rows, b: Rows) -> Fraction:
 
 
 def _diagnostics(rows: Rows, teacher: Rows, hessian: np.ndarray) -> Diagnostics:
-    g = float(population_gradient(_floats(rows), _floats(teacher), arith=FloatArithmetic()).norm())
+    g = float(population_gradient(floats(rows), floats(teacher), arith=FloatArithmetic()).norm())
     if not np.all(np.isfinite(hessian)):
         return Diagnostics(g, (), 0, (), 0.0, False)
     eig = tuple(float(e) for e in np.linalg.eigvalsh(hessian))
     return Diagnostics(g, eig, 0, (), 0.0, g < 1e-6 and eig[0] > 0)
 
 
-def certify_population(trap: PopulationTrap, *, precisions: Sequence[int] = PRECISIONS) -> Certificate:
-    """Prove what the trap's point is: ``bad-local-min`` (a strict local minimiser in a stated box, every
-    loss in it above the better point's), ``local-min`` (no better point, or a gap not proved), or
-    ``inconclusive`` with the reason. Rigor ``interval``.
+def _descent(
+    rows: Rows, teacher: Rows, g_mid: np.ndarray, below: Fraction
+) -> tuple[Rows, Fraction, Fraction] | None:
+    """A point x − t·g (g the float gradient) proved below ``below``, t halving from 1/‖g‖."""
+    norm = float(np.linalg.norm(g_mid))
+    if not norm > 0:
+        return None
+    direction = [Fraction(-float(x)) for x in g_mid]
+    scale = Fraction(1 + max(abs(float(v)) for r in rows for v in r))
+    return lower_point(
+        rows,
+        teacher,
+        direction,
+        below=below,
+        start=Fraction(1 / norm) * min(scale, Fraction(1)) / 4,
+        limit=scale,
+        precision=PRECISIONS[0],
+        grow=Fraction(1, 2),
+    )
+
+
+def certify_population(
+    trap: PopulationTrap, *, precisions: Sequence[int] = PRECISIONS, literal: bool = False
+) -> Certificate:
+    """Prove what the trap's point is, rigor ``interval``: ``bad-local-min`` (a strict local minimiser
+    in a stated box, every loss in it above the better point's), ``local-min`` (no better point, or a
+    gap not proved), ``saddle`` (a critical point in a stated box with negative curvature over the box,
+    and a lower point exhibited), ``not-critical`` (a gradient entry proved non-zero at the given point,
+    and a lower point along −∇F), or ``inconclusive`` with the reason.
+
+    As for finite data (`badminima.verify.certification`), a point written to many digits next to a critical
+    point is taken as that critical point: a non-zero gradient at its rounding level gives
+    ``inconclusive`` (code ``near-critical-set``) when the critical point cannot be classified, never
+    ``not-critical``; ``literal`` answers about the given digits.
 
     Example:
         >>> from badminima.constructions.safran_shamir import safran_shamir
@@ -220,6 +98,33 @@ def certify_population(trap: PopulationTrap, *, precisions: Sequence[int] = PREC
         'bad-local-min'
     """
     start = time.perf_counter()
+    try:
+        return _certify(trap, precisions=precisions, literal=literal, start=start)
+    except BackendError as exc:  # an enclosure overflowed or came out NaN: nothing proved, say so
+        return Certificate(
+            verdict=Verdict.INCONCLUSIVE,
+            rigor="interval",
+            method="population-box",
+            reason=f"ball arithmetic failed: {exc}",
+            loss="unknown",
+            loss_lower=None,
+            loss_upper=None,
+            better_loss=None,
+            better_loss_upper=None,
+            gap_lower=None,
+            box_radius=None,
+            box_center=None,
+            proof_radius=None,
+            min_eigenvalue_bound=None,
+            witness=None,
+            witness_loss_upper=None,
+            seconds=time.perf_counter() - start,
+            diagnostics=None,
+            code="arithmetic-failed",
+        )
+
+
+def _certify(trap: PopulationTrap, *, precisions: Sequence[int], literal: bool, start: float) -> Certificate:
     rows = [list(r) for r in trap.point.layers[0].W]
     teacher = [list(r) for r in trap.population.teacher_rows]
     loss_ball = enclose_loss(rows, teacher)
@@ -227,11 +132,10 @@ def certify_population(trap: PopulationTrap, *, precisions: Sequence[int] = PREC
         None if trap.better is None else enclose_loss([list(r) for r in trap.better.layers[0].W], teacher)
     )
     better_upper = None if better_ball is None else ball_bounds(better_ball)[1]
-    hessian = population_hessian(_floats(rows), _floats(teacher), arith=FloatArithmetic()).numpy()
+    hessian = population_hessian(floats(rows), floats(teacher), arith=FloatArithmetic()).numpy()
     diag = _diagnostics(rows, teacher, hessian)
-    proof = prove_minimum(rows, teacher, precisions=precisions, hessian=hessian)
 
-    def cert(verdict: Verdict, reason: str, **kw: Any) -> Certificate:
+    def cert(verdict: Verdict, reason: str, code: str, **kw: Any) -> Certificate:
         fields: dict[str, Any] = dict(
             loss_lower=None,
             loss_upper=None,
@@ -240,6 +144,8 @@ def certify_population(trap: PopulationTrap, *, precisions: Sequence[int] = PREC
             box_center=None,
             proof_radius=None,
             min_eigenvalue_bound=None,
+            witness=None,
+            witness_loss_upper=None,
             steps=(),
         )
         fields.update(kw)
@@ -251,16 +157,120 @@ def certify_population(trap: PopulationTrap, *, precisions: Sequence[int] = PREC
             loss=loss_ball.str(20, radius=True),
             better_loss=None if better_ball is None else better_ball.str(20, radius=True),
             better_loss_upper=better_upper,
-            witness=None,
-            witness_loss_upper=None,
             seconds=time.perf_counter() - start,
             diagnostics=diag,
+            code=code,
             **fields,
         )
 
-    if not isinstance(proof, MinimumProof):
-        reason, steps = proof
-        return cert(Verdict.INCONCLUSIVE, f"no minimum proved: {reason}", steps=steps)
+    ball = BallArithmetic(PRECISIONS[0])
+    g = gradient_balls(rows, teacher, precision=PRECISIONS[0])
+    signs = [ball.sign(b) for b in g]
+    nonzero = [i for i, s in enumerate(signs) if s not in (0, None)]
+    g_mid = np.array([float(b.mid()) for b in g])
+    finite = bool(np.all(np.isfinite(hessian)) and np.all(np.isfinite(g_mid)))
+    eig = np.linalg.eigvalsh(hessian) if finite else np.zeros(0)
+    top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
+    scale = 1 + max(abs(float(v)) for r in rows for v in r)
+    newton = float(np.linalg.norm(np.linalg.lstsq(hessian, g_mid, rcond=1e-13)[0])) if finite else math.inf
+    near = newton <= DEFAULTS.near_critical * scale
+    not_at_point = (
+        f"; the given point itself is not critical (gradient entry {nonzero[0]} is proved non-zero): the "
+        f"verdict is about the critical point in the box"
+        if nonzero
+        else ""
+    )
+    tried: list[str] = []
+    steps: list[str] = []
+    if near and eig[0] > 0:
+        proof = prove_minimum(rows, teacher, precisions=precisions, hessian=hessian)
+        if isinstance(proof, MinimumProof):
+            return _minimum_certificate(proof, rows, teacher, better_upper, cert, not_at_point)
+        reason, more = proof
+        tried.append(f"no minimum proved: {reason}")
+        steps += more
+    if near and eig[0] < 0:
+        saddle = prove_saddle(rows, teacher, precisions=precisions, hessian=hessian)
+        if isinstance(saddle, SaddleProof):
+            stated = saddle.proof_radius + _distance(rows, saddle.center)
+            return cert(
+                Verdict.SADDLE,
+                f"a unique critical point lies within {float(saddle.delta):.3g} of box_center (Krawczyk); "
+                f"vᵀ∇²F v ≤ {float(saddle.curvature_upper):.3g} < 0 on the whole box of radius "
+                f"{float(saddle.proof_radius):.3g} around it, so it is not a local minimum; the point at "
+                f"distance {float(saddle.step):.3g} along v has population loss ≤ "
+                f"{float(saddle.witness_upper):.17g}, below the critical point's ≥ "
+                f"{float(saddle.loss_lower):.17g}{not_at_point}",
+                "krawczyk-saddle",
+                loss_lower=saddle.loss_lower,
+                loss_upper=saddle.loss_upper,
+                box_radius=stated,
+                box_center=student_point(saddle.center),
+                proof_radius=saddle.proof_radius,
+                witness=student_point(saddle.witness),
+                witness_loss_upper=saddle.witness_upper,
+                steps=(*steps, *saddle.steps),
+            )
+        reason, more = saddle
+        tried.append(f"no saddle proved: {reason}")
+        steps += more
+    if not finite:
+        tried.append(NO_HESSIAN)
+    elif not near:
+        tried.append(f"no critical point nearby (Newton step {newton:.3g})")
+    elif eig[0] == 0:
+        tried.append("the float Hessian is singular: the box tests need a definite direction")
+    why = "; ".join(tried)
+    if nonzero:
+        i = max(nonzero, key=lambda j: abs(float(g[j].mid())))
+        rho = None if literal or not finite else at_rounding_level(trap.point, g_mid, hessian, newton, top)
+        if rho is not None:
+            return cert(
+                Verdict.INCONCLUSIVE,
+                f"within {newton:.2g} (Newton step) of a critical point, and the point's numbers are written "
+                f"to a rounding scale of {float(rho):.2g}: gradient entry {i} is non-zero at the given point "
+                f"(in {g[i].str(radius=True)}), but that is a fact about its digits; the nearby critical "
+                f"point could not be classified ({why}). literal=True answers about the given numbers",
+                "near-critical-set",
+                steps=tuple(steps),
+            )
+        # a point where the closed form is singular (parallel rows) has no loss enclosure: no witness
+        found = _descent(rows, teacher, g_mid, ball_bounds(loss_ball)[0]) if loss_ball.is_finite() else None
+        witness: dict[str, Any] = {}
+        descent = ""
+        if found is not None:
+            w_rows, t, w_hi = found
+            witness = dict(witness=student_point(w_rows), witness_loss_upper=w_hi)
+            descent = (
+                f"; the point x − t·∇F with t = {float(t):.3g} has population loss ≤ {float(w_hi):.17g}, "
+                f"below the point's ≥ {float(ball_bounds(loss_ball)[0]):.17g}"
+            )
+        return cert(
+            Verdict.NOT_CRITICAL,
+            f"gradient entry {i} is proved non-zero (in {g[i].str(radius=True)}){descent}"
+            + (f"; {why}" if why else ""),
+            "gradient-nonzero",
+            steps=tuple(steps),
+            **witness,
+        )
+    return cert(
+        Verdict.INCONCLUSIVE,
+        f"{why or 'nothing proved'}; the gradient is not proved non-zero. A small gradient with a positive "
+        f"semidefinite Hessian is not a proof of a minimum",
+        "no-proof",
+        steps=tuple(steps),
+    )
+
+
+def _minimum_certificate(
+    proof: MinimumProof,
+    rows: Rows,
+    teacher: Rows,
+    better_upper: Fraction | None,
+    cert: Callable[..., Certificate],
+    note: str,
+) -> Certificate:
+    """The ``bad-local-min`` or ``local-min`` certificate of a proved minimum."""
     lo, hi = ball_bounds(enclose_loss(proof.center, teacher, precision=proof.precision))
     floor = lo - proof.gradient_upper**2 / (2 * proof.mu)
     stated = proof.proof_radius + _distance(rows, proof.center)
@@ -286,9 +296,10 @@ def certify_population(trap: PopulationTrap, *, precisions: Sequence[int] = PREC
         return cert(
             Verdict.BAD_LOCAL_MIN,
             f"{why}; every population loss in that box is ≥ {float(lowest):.6g}, above the better point's "
-            f"{float(better_upper):.3g}",
+            f"{float(better_upper):.3g}{note}",
+            "strong-convexity-box",
             gap_lower=gap,
             **common,
         )
-    note = "" if better_upper is None else "; the better point is not proved lower"
-    return cert(Verdict.LOCAL_MIN, why + note, **common)
+    extra = "" if better_upper is None else "; the better point is not proved lower"
+    return cert(Verdict.LOCAL_MIN, why + extra + note, "strong-convexity-box", **common)

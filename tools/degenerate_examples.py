@@ -1,0 +1,121 @@
+"""Write the trap files of the README's "Degenerate critical points" examples, one per exact invariance
+the verifier lifts through, from the package's own constructions (nothing typed in by hand):
+
+    python tools/degenerate_examples.py      # writes examples/degenerate/*.json
+
+- duplicated-units: a proved 1-unit tanh minimum (`claims.unit_splitting.definite_case`) split 1/3 : 2/3;
+- split-end: the same split at λ = 0 (one copy with output weight 0): a third-order saddle;
+- born-unit: the same minimum with a second unit of zero incoming and output weights (bias 1/2);
+- constant-units: Yun, Sra & Jadbabaie's Theorem 2 trap (`constructions.constant_features`), sigmoid;
+- relu-rescaling: a 1-2-1 ReLU net with a sigmoid output and cross-entropy on 8 soft labels, at the
+  critical point Newton steps reach from a rational start (polished on the slice that fixes one output
+  weight per unit, as the verifier's proof does).
+Every point is written to 17 or 30 significant digits.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import mpmath
+
+from badminima.claims.unit_splitting import definite_case, split_point
+from badminima.constructions.constant_features import yun_flat_trap
+from badminima.model import Dataset, Network, Point, Trap, save_trap
+from badminima.verify.polish import polish
+
+OUT = Path(__file__).resolve().parents[1] / "examples" / "degenerate"
+
+
+def _digits(point: Point, network: Network, digits: int) -> Point:
+    def cut(v: Fraction) -> Fraction:
+        if v == 0:
+            return v
+        with mpmath.workdps(digits + 10):
+            return Fraction(mpmath.nstr(mpmath.mpf(v.numerator) / v.denominator, digits, strip_zeros=False))
+
+    return Point.unflatten(network, [cut(v) for v in point.flatten()])
+
+
+def _small_minimum() -> tuple[Network, Dataset, Point]:
+    case = definite_case(1)
+    small = polish(case.network, case.dataset, case.start, precision=256, steps=30).point
+    return case.network, case.dataset, small
+
+
+def duplicated_units(lam: Fraction, name: str, what: str) -> Trap:
+    network, dataset, small = _small_minimum()
+    big, point = split_point(network, small, 0, lam)
+    return Trap(big, dataset, _digits(point, big, 17), name=name, description=what)
+
+
+def born_unit() -> Trap:
+    network, dataset, small = _small_minimum()
+    (hidden, out) = small.layers
+    assert hidden.b is not None
+    big = Network((network.widths[0], 2, 1), network.activation)
+    point = Point.of(
+        [
+            ([list(hidden.W[0]), [0] * network.widths[0]], [hidden.b[0], Fraction(1, 2)]),
+            ([[out.W[0][0], 0]], list(out.b or ())),
+        ]
+    )
+    return Trap(
+        big,
+        dataset,
+        _digits(point, big, 17),
+        name="born-unit",
+        description="a proved 1-unit tanh minimum with a second unit of zero incoming and output weights",
+    )
+
+
+def relu_rescaling() -> Trap:
+    network = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
+    X = [[Fraction(k, 2)] for k in range(-4, 4)]
+    start = Point.of([([[1], [-1]], [Fraction(1, 4), Fraction(1, 4)]), ([[2, -3]], [Fraction(1, 2)])])
+    # Soft labels near the start's own outputs (two decimals), so a critical point lies close by.
+    logits = [
+        Fraction(1, 2) + 2 * max(x + Fraction(1, 4), Fraction(0)) - 3 * max(Fraction(1, 4) - x, Fraction(0))
+        for (x,) in X
+    ]
+    with mpmath.workdps(30):
+        y = [
+            [Fraction(mpmath.nstr(1 / (1 + mpmath.exp(-mpmath.mpf(z.numerator) / z.denominator)), 2))]
+            for z in logits
+        ]
+    dataset = Dataset.of(X, y)
+    free = [i for i in range(network.n_params) if i not in (4, 5)]  # one output weight per unit fixed
+    point = polish(network, dataset, start, precision=None, free=free, steps=40).point
+    point = polish(network, dataset, point, precision=256, free=free, steps=20).point
+    return Trap(
+        network,
+        dataset,
+        _digits(point, network, 30),
+        name="relu-rescaling",
+        description="a minimum of a 1-2-1 ReLU net with sigmoid output and cross-entropy, inside one "
+        "activation region, on its orbit of positive rescalings (αw, αb, v/α)",
+    )
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    traps = [
+        duplicated_units(
+            Fraction(1, 3), "duplicated-units", "a proved 1-unit tanh minimum, its unit split 1/3 : 2/3"
+        ),
+        duplicated_units(
+            Fraction(0), "split-end", "a proved 1-unit tanh minimum, its unit split 0 : 1 (a silent copy)"
+        ),
+        born_unit(),
+        yun_flat_trap("sigmoid", biases=(-1, -2), output_weights=(1, 1)),
+        relu_rescaling(),
+    ]
+    names = ["duplicated-units", "split-end", "born-unit", "constant-units", "relu-rescaling"]
+    for name, trap in zip(names, traps, strict=True):
+        save_trap(trap, OUT / f"{name}.json")
+        print(OUT / f"{name}.json")
+
+
+if __name__ == "__main__":
+    main()
