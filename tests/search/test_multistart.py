@@ -517,7 +517,7 @@ def test_the_readme_multistart_example_finds_the_deadlock_with_its_share():
         128,
         init=Init("normal", 3.0),
         optimizer=Optimizer("newton"),
-        stopping=Stopping(max_steps=150),
+        stopping=Stopping(max_steps=300),
         seed=0,
     )
     seen = survey(trap.network, ends)
@@ -559,3 +559,24 @@ def test_progress_shows_steps_and_rate_and_changes_nothing(capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "multistart 16 starts:" in err and "/20 steps" in err and "/s" in err
     assert np.array_equal(quiet.thetas, shown.thetas)
+
+
+def test_newton_calls_a_creep_to_a_minimum_at_infinity_escaped_before_the_weight_bound():
+    # Measured: on this 2-3-1 sigmoid candidate, starts 44, 58 and 68 of seed 1 creep along valleys
+    # whose loss falls towards 1/15 (three points with mixed labels the sharpening units cannot
+    # split, fitted by their mean: squared error 2/3 over 10 points) while their weights grow by
+    # steps of constant length; the old rules left them unconverged after 150 steps, with every
+    # weight below the bound 50. The drift test ends them escaped, well within the bound.
+    from badminima.search.proposals import DatasetSpec, candidate_rng, random_dataset, to_dataset
+
+    net = Network((2, 3, 1), "sigmoid")
+    spec = DatasetSpec(10, 2, extent=3)
+    data = to_dataset(spec, *random_dataset(spec, candidate_rng(7, 1)))
+    # Those three starts alone: a start's end does not depend on which others share its batch.
+    starts = initial_points(net, 128, init=Init("normal", 3.0), seed=1)[:, [44, 58, 68]].T
+    ends = multistart(
+        net, data, starts=starts, optimizer=Optimizer("newton"), stopping=Stopping(max_steps=150)
+    )
+    assert list(ends.status) == ["escaped"] * 3
+    assert (ends.steps < 150).all() and (np.abs(ends.thetas).max(1) < 50).all()
+    assert ((ends.losses > 1 / 15) & (ends.losses < 1 / 15 + 1e-5)).all()

@@ -29,7 +29,7 @@ from badminima.search.executors import (
     check_executor,
     make_executor,
 )
-from badminima.search.pipeline import ELITE, Budget, Progress, SearchReport, elite, run_search
+from badminima.search.pipeline import ELITE, Budget, Progress, SearchReport, batch_seconds, elite, run_search
 from badminima.search.proposals import DatasetSpec
 from badminima.search.starts import Stopping
 
@@ -238,26 +238,36 @@ def test_resume_without_a_matching_run_starts_a_new_one(tmp_path):
 
 
 class _Clocked:
-    """An executor whose candidates each take one second of a fake clock (its workers in parallel) and
-    find nothing; it logs the candidates of each call."""
+    """An executor whose calls each take ``fixed`` seconds (a batch's multistart) plus one second per
+    candidate (its analysis) of a fake clock, its workers in parallel; the results find nothing and
+    report those seconds. It logs the candidates of each call."""
 
-    def __init__(self, workers: int = 1, *, empty: bool = False) -> None:
+    def __init__(self, workers: int = 1, *, empty: bool = False, fixed: float = 0.0) -> None:
         self.workers = workers
         self.now = 0.0
         self.calls: list[list[int]] = []
         self.empty = empty
+        self.fixed = fixed
 
     def clock(self) -> float:
         return self.now
 
     def map_unordered(self, fn: Any, calls: Any) -> Any:
         self.calls.extend(list(indices) for _, _, indices, _ in calls)
-        self.now += max(len(indices) for _, _, indices, _ in calls)
+        self.now += self.fixed + max(len(indices) for _, _, indices, _ in calls)
         for _, _, indices, data in calls:
             if self.empty:
                 continue
+            share = self.fixed / len(indices)
             yield [
-                CandidateResult(i, {"coords": c.tolist(), "targets": y.tolist(), "score": 0.0}, (), 100, 1.0)
+                CandidateResult(
+                    i,
+                    {"coords": c.tolist(), "targets": y.tolist(), "score": 0.0},
+                    (),
+                    100,
+                    share + 1.0,
+                    share,
+                )
                 for i, (c, y) in zip(indices, data, strict=True)
             ]
 
@@ -268,11 +278,10 @@ class _Clocked:
 @pytest.mark.parametrize(
     ("workers", "calls"),
     [
-        (1, [[0], list(range(1, 10))]),  # a first candidate measures the pace, then 9 s fit 9 more
-        (
-            2,
-            [[0], [1], list(range(2, 9)), list(range(9, 16)), [16, 17], [18, 19]],
-        ),  # 2 workers: twice as many
+        # A first candidate measures the pace; a round is at most 4 times the largest batch measured.
+        (1, [[0], [1, 2, 3, 4], [5, 6, 7, 8, 9]]),
+        # 2 workers: twice as many (1 s, 4 s, then the generation's last 6, then 2 s for 2 each).
+        (2, [[0], [1], [2, 3, 4, 5], [6, 7, 8, 9], [10, 11, 12], [13, 14, 15], [16, 17], [18, 19]]),
     ],
 )
 def test_a_time_budget_submits_what_the_time_left_allows(tmp_path, workers, calls):
@@ -289,6 +298,42 @@ def test_a_time_budget_submits_what_the_time_left_allows(tmp_path, workers, call
         )
     assert executor.now == 10 and report.tried == sum(map(len, calls))
     assert executor.calls == calls
+
+
+def test_a_fixed_cost_per_batch_is_paid_once_per_round_not_per_candidate(tmp_path):
+    # Each call costs 4 s (its batch's multistart) + 1 s per candidate. By hand, 30 s budget: [0]
+    # takes 5 s; the multistart is then a fixed 4 s, so 4 more (the growth cap) take 8 s (13 s);
+    # sizes 1 and 4 fit m0 = 4, m1 = 0, and 17 s left fit the generation's last 11 (15 s, 28 s);
+    # 2 s left: one more, the least a round holds (33 s). Dividing the first 5 s by its one
+    # candidate, the old pace, fitted 5, then 8, then 2: 16 candidates.
+    executor = _Clocked(1, fixed=4.0)
+    settings = SearchSettings(SETTINGS.network, SETTINGS.data, generation=16)
+    with Catalogue.open(tmp_path / "c.sqlite") as cat:
+        report = run_search(
+            settings,
+            seed=0,
+            budget=Budget(seconds=30),
+            catalogue=cat,
+            executor=executor,
+            clock=executor.clock,
+        )
+    assert executor.calls == [[0], [1, 2, 3, 4], list(range(5, 16)), [16]]
+    assert report.tried == 17 and executor.now == 33
+
+
+@pytest.mark.parametrize(
+    ("parts", "n", "seconds"),
+    [
+        ([(1, 8.0, 1.0)], 16, 8.0 + 16 * 1.0),  # one batch size: the multistart is a fixed cost
+        ([(1, 8.0, 1.0), (4, 10.0, 4.0)], 16, 34.0),  # m0 = 22/3, m1 = 2/3 (the docstring's example)
+        ([(2, 6.0, 1.0), (4, 12.0, 3.0)], 8, 24.0 + 8 * (4.0 / 6.0)),  # no fixed part: m0 = 0, m1 = 3
+        ([(2, 6.0, 0.0), (4, 4.0, 0.0)], 3, 5.0),  # faster when larger (noise): the mean, no slope
+        # Fitted 2n − 1 (m0 < 0): refitted through 0, (1·1 + 7·4) / (1² + 4²) = 29/17 per candidate.
+        ([(1, 1.0, 0.0), (4, 7.0, 0.0)], 4, 4 * 29 / 17),
+    ],
+)
+def test_batch_seconds_fits_a_fixed_and_a_per_candidate_cost(parts, n, seconds):
+    assert batch_seconds(parts, n) == pytest.approx(seconds)
 
 
 def test_a_candidate_budget_runs_whole_generations_and_stops_at_the_budget(tmp_path):
@@ -445,6 +490,21 @@ def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(monkeypatch):
         assert part in line
 
 
+def test_the_last_plain_line_counts_what_the_summary_counts(monkeypatch):
+    # A candidate recorded after the last line (lines every 10 s) used to leave the log at "tried 1"
+    # while the summary said 2.
+    monkeypatch.delenv("CI", raising=False)
+    stream = io.StringIO()
+    display, update = live_progress(Budget(candidates=16), stream=stream, every=3600)
+    progress = _progress(Budget(candidates=16))
+    with display:
+        update(progress)  # within the hour: no line yet
+        progress.tried += 1
+        update(progress)
+    (line,) = stream.getvalue().splitlines()
+    assert line.startswith("search: 0:00:00 elapsed, ETA") and "tried 4 (11/16 in run)" in line
+
+
 def test_progress_is_plain_lines_under_ci_even_on_a_terminal(monkeypatch):
     monkeypatch.setenv("CI", "1")
     stream = _Terminal()
@@ -468,3 +528,26 @@ def test_progress_on_a_terminal_is_a_live_bar_with_elapsed_eta_and_counts(monkey
     assert (
         "tried 3" in shown and "traps 1" in shown and "best gap 0.0625" in shown and "init-steps/s" in shown
     )
+
+
+def test_relu_finds_are_snapped_to_their_regions_exact_optimum_and_certified():
+    # A 1-2-1 ReLU net: a float end point is never exactly critical, so the search moves it to its
+    # activation region's exact least-squares optimum (landscape.region_fit.snap) before certifying.
+    # Without that step, the first 4 candidates of this search gave 0 certified traps and 8
+    # uncertified ones (measured on the code before it).
+    from badminima.landscape.region_fit import snap
+    from badminima.search.candidates import evaluate_candidates
+    from badminima.search.proposals import propose, to_dataset
+    from badminima.verify import Verdict, certify
+
+    settings = SearchSettings(
+        Network((1, 2, 1), "relu"), DatasetSpec(6, 1, "real", extent=3), generation=1, shrink=False
+    )
+    (result,) = evaluate_candidates(settings, 0, [0], [propose(settings.data, 0, 0, [])])
+    found = [t for t in result.traps if t.status == CERTIFIED and not (t.trap.name or "").endswith("-shrunk")]
+    assert found and result.summary["certified"]
+    trap = found[0].trap
+    assert trap.dataset == to_dataset(settings.data, *propose(settings.data, 0, 0, []))
+    # The stored point is its region's optimum: snapping it again changes nothing.
+    assert snap(trap.network, trap.dataset, trap.point) == trap.point
+    assert certify(trap).verdict is Verdict.BAD_LOCAL_MIN

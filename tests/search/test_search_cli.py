@@ -128,7 +128,11 @@ def test_json_output_parses_and_has_the_fields(capsys, tmp_path):
 
 def test_the_summary_goes_to_stdout(capsys, tmp_path):
     code, out, err = _run(capsys, *SEARCH, "--budget", "2", "--catalogue", str(tmp_path / "c.sqlite"))
-    assert code == 0 and err == ""  # stderr is no terminal here, and the plain progress waits 10 s
+    # stderr is no terminal here: plain progress lines every 10 s, and one at the end that counts what
+    # the summary counts (the log used to end at "tried 1" when the summary said 2).
+    logged = err.splitlines()
+    assert code == 0 and logged and all(line.startswith("search: ") for line in logged)
+    assert "tried 2 (2/2 in run)" in logged[-1]
     lines = out.splitlines()
     assert lines[0] == f"run 1 in {tmp_path / 'c.sqlite'}"
     assert lines[1].startswith("candidates: 2 this session; ") and "init-steps/s" in lines[1]

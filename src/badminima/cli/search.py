@@ -86,7 +86,7 @@ def add_parser(sub: Any) -> None:
         "--steps",
         type=int_at_least(1, "a number of optimiser steps"),
         default=None,
-        help="optimiser steps before polishing (default 150 Newton steps, 1000 first-order ones)",
+        help="optimiser steps before polishing (default 300 Newton steps, 1000 first-order ones)",
     )
     srch.add_argument(
         "--optimizer",

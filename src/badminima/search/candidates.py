@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, cast
 
@@ -20,6 +20,7 @@ import numpy as np
 from badminima.errors import SettingsError
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
+from badminima.model.point import Point
 from badminima.model.trap import Trap
 from badminima.search.catalogue_entries import CERTIFIED, UNCERTIFIED, NewTrap
 from badminima.search.margins import DEFAULT_MARGIN
@@ -31,7 +32,7 @@ MIN_GAP = 1e-4
 STRATEGIES = ("evolve", "design")
 OBJECTIVES = ("loss", "accuracy")
 # Default step budgets: saddle-free Newton steps, or first-order steps (gd, momentum, adam).
-NEWTON_STEPS = 150
+NEWTON_STEPS = 300
 FIRST_ORDER_STEPS = 1000
 # How many of a candidate's numerically bad minima, worst first, are sent to the verifier.
 TRIES = 2
@@ -113,13 +114,16 @@ class SearchSettings:
 @dataclass(frozen=True)
 class CandidateResult:
     """What one candidate gave: its ``summary`` (stored for resuming; holds the dataset and score),
-    the traps to store, and the init-steps and seconds it took."""
+    the traps to store, the init-steps and seconds it took, and of those seconds its share of the
+    batched multistart it was trained in (the rest is its own analysis), from which the search
+    predicts what a batch of another size will take."""
 
     index: int
     summary: dict[str, Any]
     traps: tuple[NewTrap, ...]
     init_steps: int
     seconds: float
+    multistart_seconds: float = 0.0
 
 
 def _accuracy_gap(trap: Trap) -> float | None:
@@ -267,7 +271,7 @@ def iter_candidates(
     )
     share = (time.perf_counter() - t0) / max(1, len(datasets))
     for i, dataset, ends in zip(indices, datasets, all_ends, strict=True):
-        yield analyse(settings, seed, i, dataset, ends, seconds=share)
+        yield replace(analyse(settings, seed, i, dataset, ends, seconds=share), multistart_seconds=share)
 
 
 def analyse(
@@ -277,6 +281,7 @@ def analyse(
     ``ends`` (against the lowest-loss end point found), shrink what is certified, and score the
     candidate by the objective (times the basin share when ``weight_by_basin``); 0 when nothing is
     certified."""
+    from badminima.landscape.region_fit import snap
     from badminima.search.basins import survey
     from badminima.search.shrinking import shrink, size, to_point
     from badminima.verify.certificate import Verdict
@@ -305,13 +310,20 @@ def analyse(
         "certified": False,
     }
     traps: list[NewTrap] = []
-    better = to_point(net, ends.thetas[best])
+
+    def exact(theta: np.ndarray) -> Point:
+        # On one-hidden-layer ReLU/leaky-ReLU/identity nets, the float end point moved to its activation
+        # region's exact least-squares optimum, where the region proofs apply (unchanged elsewhere).
+        point = to_point(net, theta.tolist())
+        return (snap(net, dataset, point) or point) if net.is_piecewise_linear else point
+
+    better = exact(ends.thetas[best])
     for found in bad[:TRIES]:
         row, share, interval = found.row, found.share, found.interval
         trap = Trap(
             net,
             dataset,
-            to_point(net, ends.thetas[row]),
+            exact(ends.thetas[row]),
             better,
             name=f"search-{seed}-{index}",
             description=(

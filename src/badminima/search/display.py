@@ -56,12 +56,15 @@ def _fraction_and_eta(budget: Budget, p: Progress | None, elapsed: float) -> tup
 class _PlainLines:
     """Plain progress lines: one when a result arrives and ``every`` seconds have passed, and, from a
     background thread, one every ``every`` seconds even while no result arrives (a pool's first batch
-    can take half a minute), so that a log never falls silent for longer than ``every``."""
+    can take half a minute), so that a log never falls silent for longer than ``every``; and a last
+    one at the end when candidates were recorded since the last line, so that the log's final count
+    is the summary's."""
 
     def __init__(self, budget: Budget, stream: TextIO, started: float, every: float) -> None:
         self.budget, self.stream, self.started, self.every = budget, stream, started, every
         self.latest: Progress | None = None
         self.last = started
+        self.shown = 0  # candidates tried as of the last line printed
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._tick, daemon=True) if every >= 1 else None
@@ -71,6 +74,7 @@ class _PlainLines:
         if p is not None and p.tried:
             _, eta = _fraction_and_eta(self.budget, p, now - self.started)
             text = f"ETA {_clock(eta)}: {_status(p)}"
+            self.shown = p.tried
         else:
             text = "starting: the first candidates take a few seconds (a pool's workers start first)"
         print(f"search: {_clock(now - self.started)} elapsed, {text}", file=self.stream, flush=True)
@@ -99,6 +103,9 @@ class _PlainLines:
         self.stop.set()
         if self.thread is not None:
             self.thread.join()
+        with self.lock:
+            if self.latest is not None and self.latest.tried != self.shown:
+                self._print(time.monotonic())
 
 
 def _plain(

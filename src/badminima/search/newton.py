@@ -22,8 +22,14 @@ How a start ends (numerically; `verify` proves what matters):
   of zero-loss fits, where Newton converges only linearly. The float64 polish then has to confirm it.
 - ``escaped``: a weight beyond ``max_norm``; or a loss that stopped falling while the weight norm still
   grows (by 1% over 10 steps): a valley descending to a minimum at infinity, where the gradient is
-  tiny too (a 0/1-label sigmoid fit reaches loss 1e-14 at |θ| < 50) but the Newton step is not; or,
-  after ``max_steps``, a sigmoid/tanh unit saturated (|z| ≥ 10) on every data point: a step function.
+  tiny too (a 0/1-label sigmoid fit reaches loss 1e-14 at |θ| < 50) but the Newton step is not; or
+  a *drift*: over each of the last two windows of 10 steps the loss fell by at most 1e-6 (relative),
+  the start moved mostly outwards (the norm grew by at least half the path length) and its steps did
+  not shrink (the last window's path at least half the one before). Converging to a finite point,
+  even a degenerate one, Newton's steps shrink geometrically; on a valley to infinity, where the
+  curvature fades as fast as the gradient (a unit sharpening into a step), they keep their length
+  and the loss creeps towards its limit. Or, after ``max_steps``, a sigmoid/tanh unit saturated
+  (|z| ≥ 10) on every data point: a step function.
 - ``diverged``: NaN/inf; ``unconverged``: none of these within ``max_steps``.
 
 Finished starts leave the batch (`pack`), which keeps the later, few-start steps cheap without
@@ -50,6 +56,11 @@ FLAT = 1e-13
 WINDOW = 10
 SETTLED = 1e-10
 GROWTH = 1.01
+# A drift to infinity: over each of the last two windows the loss fell by at most DRIFT (relative),
+# the norm grew by at least OUTWARD times the path length, and the path did not shrink below
+# OUTWARD times the window's before.
+DRIFT = 1e-6
+OUTWARD = 0.5
 STALLED = 1e-5
 # |pre-activation| from which a unit counts as saturated (the README's saturation threshold).
 SATURATED = 10.0
@@ -136,9 +147,12 @@ def newton_train(
     steps = np.zeros(k, dtype=np.int64)
     shared = inputs.t.shape[-1] == 1
     lengths = torch.tensor(LENGTHS, dtype=torch.float64)
-    # The loss and weight norm of the last WINDOW steps, per start (oldest first after a roll).
-    past_loss = torch.full((WINDOW, k), torch.inf, dtype=torch.float64)
-    past_norm = torch.full((WINDOW, k), torch.inf, dtype=torch.float64)
+    # The loss, weight norm and path length travelled at the last 2·WINDOW steps, per start: step
+    # it's values go to row it mod 2·WINDOW (NaN before the start).
+    past_loss = torch.full((2 * WINDOW, k), torch.nan, dtype=torch.float64)
+    past_norm = torch.full((2 * WINDOW, k), torch.nan, dtype=torch.float64)
+    past_path = torch.full((2 * WINDOW, k), torch.nan, dtype=torch.float64)
+    path = torch.zeros(k, dtype=torch.float64)
     with torch.no_grad():
         for it in range(max_steps + 1):
             if report is not None:
@@ -191,11 +205,23 @@ def newton_train(
             # A minimum at infinity: the loss has stopped falling measurably over WINDOW steps while
             # the weights still grow (and the Newton step has not shrunk: not ``done``).
             norm = torch.linalg.vector_norm(th, dim=0)
-            slot = it % WINDOW
-            settled = past_loss[slot, live] - f <= SETTLED * f.abs().clamp(min=1)
-            growing = norm >= GROWTH * past_norm[slot, live]
-            past_loss[slot, live], past_norm[slot, live] = f, norm
-            receding = finite & ~done & settled & growing
+            old, mid = it % (2 * WINDOW), (it - WINDOW) % (2 * WINDOW)
+            loss0, loss1 = past_loss[old, live], past_loss[mid, live]
+            norm0, norm1 = past_norm[old, live], past_norm[mid, live]
+            path0, path1, path2 = past_path[old, live], past_path[mid, live], path[live]
+            scale = f.abs().clamp(min=1)
+            settled = loss1 - f <= SETTLED * scale
+            growing = norm >= GROWTH * norm1
+            drifting = (
+                (loss0 - loss1 <= DRIFT * scale)
+                & (loss1 - f <= DRIFT * scale)
+                & (norm1 - norm0 >= OUTWARD * (path1 - path0))
+                & (norm - norm1 >= OUTWARD * (path2 - path1))
+                & (path2 - path1 >= OUTWARD * (path1 - path0))
+                & (path2 > path1)
+            )
+            past_loss[old, live], past_norm[old, live], past_path[old, live] = f, norm, path2
+            receding = finite & ~done & ((settled & growing) | drifting)
             # Settled with a small gradient at bounded weights: a degenerate critical point (a
             # manifold of minima, say), where Newton converges slowly; the polish decides.
             done |= finite & settled & ~growing & (gn < STALLED)
@@ -217,5 +243,6 @@ def newton_train(
             status[live[escaped.numpy()]] = "escaped"
             theta[:, live] = th
             mu[live] = m
+            path[live] = path2 + torch.where(ok, torch.linalg.vector_norm(chosen, dim=0), 0.0)
             active[live] = move & ~escaped & (m < _MU_MAX)
     return theta, status, steps

@@ -28,6 +28,8 @@ from badminima.search.executors import Executor, InProcess
 from badminima.search.proposals import propose
 
 ELITE = 8
+# A time-budgeted round's batches are at most this many times the largest batch measured so far.
+GROWTH = 4
 _UNITS = {"s": 1, "m": 60, "h": 3600}
 
 
@@ -128,6 +130,32 @@ def _ends(summary: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+def batch_seconds(parts: Sequence[tuple[int, float, float]], n: int) -> float:
+    """The seconds a worker's batch of ``n`` candidates should take, from the ``parts`` measured so
+    far, each (candidates in the batch, its multistart seconds, its analysis seconds).
+
+    Analysis (clustering, certify, shrink) costs the same per candidate; the batched multistart is
+    mostly per-step overhead (a Newton batch of one candidate takes nearly as long as one of 16), so
+    it is fitted as m0 + m1·n by least squares (both ≥ 0) once two batch sizes have been seen, and
+    counted as a fixed cost before then.
+
+    Example:
+        >>> round(batch_seconds([(1, 8.0, 1.0), (4, 10.0, 4.0)], 16), 9)  # 22/3 + (2/3 + 1)·16
+        34.0
+    """
+    sizes = np.array([p[0] for p in parts], dtype=float)
+    multi = np.array([p[1] for p in parts], dtype=float)
+    per_candidate = sum(p[2] for p in parts) / max(1.0, float(sizes.sum()))
+    m0, m1 = float(multi.mean()), 0.0
+    if len(set(sizes.tolist())) > 1:
+        m1, m0 = (float(c) for c in np.polyfit(sizes, multi, 1))
+        if m1 < 0:
+            m0, m1 = float(multi.mean()), 0.0
+        elif m0 < 0:
+            m0, m1 = 0.0, float(multi @ sizes / (sizes @ sizes))
+    return m0 + (m1 + per_candidate) * n
+
+
 def _parts(items: list[int], n: int) -> list[list[int]]:
     size = math.ceil(len(items) / max(1, n))
     return [items[i : i + size] for i in range(0, len(items), size)]
@@ -210,19 +238,23 @@ def run_search(
 
     def this_round(todo: list[int]) -> list[int]:
         # Under a time budget, submit no more than the time left allows at the pace measured so far
-        # (a first round of one candidate per worker measures it), and let that round finish: the
-        # search ends near its deadline, neither a whole generation later nor throwing finished work
-        # away. Which candidates share a batch does not change their results.
+        # (a first round of one candidate per worker measures it; each round at most GROWTH times
+        # the largest batch measured), and let that round finish: the search ends near its
+        # deadline, neither a whole generation later nor throwing finished work away. Which
+        # candidates share a batch does not change their results.
         if budget.seconds is None:
             return todo
-        if pace is None:
+        if not measured:
             return todo[: executor.workers]
         left = budget.seconds - (clock() - started)
-        return todo[: executor.workers * max(1, int(left / pace))]
+        most = min(-(-len(todo) // executor.workers), GROWTH * max(n for n, _, _ in measured))
+        n = max([1, *(n for n in range(1, most + 1) if batch_seconds(measured, n) <= left)])
+        return todo[: executor.workers * n]
 
     size = settings.generation
     generation = 0
-    pace: float | None = None  # seconds one worker took per candidate in the last round
+    # Per worker batch of a round: (candidates, multistart seconds, analysis seconds).
+    measured: list[tuple[int, float, float]] = []
     try:
         if on_progress is not None:
             on_progress(progress)
@@ -243,17 +275,23 @@ def run_search(
                 (settings, seed, part, [proposals[i] for i in part])
                 for part in _parts(todo, executor.workers)
             ]
-            round_started, recorded = clock(), progress.tried
+            recorded = progress.tried
             # In this process, results are committed one by one as they are analysed; elsewhere a
             # worker's part arrives whole.
             evaluate = iter_candidates if isinstance(executor, InProcess) else evaluate_candidates
+            part_of = {i: j for j, part in enumerate(_parts(todo, executor.workers)) for i in part}
+            cost: dict[int, list[float]] = {}
             with closing(executor.map_unordered(evaluate, calls)) as finished:
                 for results in finished:
                     for result in results:
                         take(result)
+                        spent = cost.setdefault(part_of[result.index], [0, 0.0, 0.0])
+                        spent[0] += 1
+                        spent[1] += result.multistart_seconds
+                        spent[2] += result.seconds - result.multistart_seconds
             if progress.tried == recorded:
                 raise RuntimeError(f"the executor returned no result for candidates {todo}")
-            pace = (clock() - round_started) / math.ceil(len(todo) / executor.workers)
+            measured.extend((int(n), m, a) for n, m, a in cost.values())
     except KeyboardInterrupt:
         interrupted = True
         # The interrupt may land between a record's commit and `take` counting it: what this session
