@@ -6,7 +6,7 @@ Plain SGD, batch size 1, on a fixed small problem: a 1-1-1 tanh network on nine 
 burn-in it hovers at distance ~√η from the minimum, and the mean squared full-batch gradient norm
 E‖∇L‖² is proportional to η (the gradient norm itself to √η). Both, averaged over the tail of the run
 and over seeds, on log-log axes with fitted slopes. Gradients by the package's batched forward pass
-(`badminima.search.starts.column_losses`) and `torch.func.grad`; the sample drawn at step k of seed
+(`badminima.search.columns.column_losses`) and `torch.func.grad`; the sample drawn at step k of seed
 s is ``numpy.random.default_rng([seed, s]).integers(N, size=steps)[k]`` so another program can replay it.
 
 Reference: the stationary-SGD bound E‖∇L‖² ≤ 2(L₀ − L*)/(ηK) + ηLσ² (Ghadimi & Lan 2013), whose
@@ -91,7 +91,7 @@ def simulate(
     import torch
 
     from badminima.arithmetic.batch import Batch
-    from badminima.search.starts import column_losses
+    from badminima.search.columns import column_losses
 
     etas, seeds = np.array(setting.step_sizes), setting.seeds
     k = len(etas) * seeds

@@ -16,7 +16,7 @@ from hypothesis import example, given, strategies as st
 from badminima import BallArithmetic, Dataset, ExactArithmetic, Network, Point, gradient, hessian, loss
 from badminima.arithmetic import batch as batch_module
 from badminima.arithmetic.batch import Batch, BatchArithmetic
-from badminima.search.starts import _grad_hess, _gradient_fn, column_losses
+from badminima.search.columns import column_derivatives, column_gradient_fn, column_losses
 from badminima.strategies import datasets, networks, points, rationals
 
 from ..reference import reference_loss
@@ -121,7 +121,7 @@ def test_float32_batches_are_float32_and_close(case):
 def test_engine_gradients_equal_back_propagation(case):
     net, data, pts = case
     inputs, targets = _data(data)
-    grads, losses = _gradient_fn(net, inputs, targets)(_thetas(pts))
+    grads, losses = column_gradient_fn(net, inputs, targets)(_thetas(pts))
     assert grads.shape == (net.n_params, len(pts))
     arith = _exact_or_ball(net)
     for k, point in enumerate(pts):
@@ -139,7 +139,7 @@ def test_engine_gradients_equal_back_propagation(case):
 def test_engine_hessians_equal_the_package_hessians(case):
     net, data, pts = case
     inputs, targets = _data(data)
-    *_, hess = _grad_hess(net, inputs, targets, _thetas(pts))
+    *_, hess = column_derivatives(net, inputs, targets, _thetas(pts))
     p = net.n_params
     assert hess.shape == (len(pts), p, p)
     assert torch.allclose(hess, hess.transpose(1, 2), rtol=1e-12, atol=1e-12)
@@ -177,7 +177,7 @@ def test_directional_derivatives_match_mpmath_differences(case):
     net, data, point, direction = case
     inputs, targets = _data(data)
     theta = _thetas([point])
-    _, grads, hess = _grad_hess(net, inputs, targets, theta)
+    _, grads, hess = column_derivatives(net, inputs, targets, theta)
     v = torch.tensor([float(d) for d in direction], dtype=torch.float64)
     base = list(point.flatten())
     h = Fraction(1, 10**15)

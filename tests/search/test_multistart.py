@@ -26,6 +26,7 @@ from badminima import (
 )
 from badminima.constructions import construction
 from badminima.search.clustering import cluster_points, wilson_interval
+from badminima.search.float_polish import polish
 from badminima.search.proposals import DatasetSpec, candidate_rng, random_dataset, to_dataset
 from badminima.search.starts import (
     STATUSES,
@@ -35,7 +36,6 @@ from badminima.search.starts import (
     initial_points,
     multistart,
     multistart_many,
-    polish,
     train,
 )
 

@@ -23,7 +23,7 @@ K starts are drawn from N(0, 1) and run by plain gradient descent with ``α = 1/
 the square loss of a network does not have (its curvature grows with the weights); the hypothesis
 ``α·‖∇²f‖ < 1`` is therefore checked at every point the runs visit that we look at — the starts, a few
 checkpoints, the end points and the saddle — and examples that fail it are skipped. An end point is *near
-a strict saddle* when damped Newton polishing (`badminima.search.starts.polish`) finds a critical
+a strict saddle* when damped Newton polishing (`badminima.search.float_polish.polish`) finds a critical
 point within `NEAR`·(1 + ‖θ‖∞) of it whose Hessian has an eigenvalue below −`STRICT`·L̂. A run that ends
 there makes its example undecided, not a counterexample: a finite run cannot tell convergence from a slow
 escape. The positive control — gradient descent started with every weight 0 (the saddle's stable
@@ -136,7 +136,7 @@ def classify(network: Network, dataset: Dataset, thetas: Any, *, curvature: floa
     import numpy as np
     import torch
 
-    from badminima.search.starts import polish
+    from badminima.search.float_polish import polish
 
     ends = torch.as_tensor(np.asarray(thetas, dtype=np.float64))
     polished, _, gn, min_eig, _ = polish(network, dataset, ends.T.contiguous())

@@ -20,6 +20,7 @@ from .clustering import (
 )
 from .design import Design as Design, inverse_design as inverse_design
 from .executors import make_executor as make_executor
+from .float_polish import polish as polish
 from .pipeline import Budget as Budget, SearchReport as SearchReport, run_search as run_search
 from .proposals import DatasetSpec as DatasetSpec
 from .shrinking import Shrunk as Shrunk, shrink as shrink
@@ -31,6 +32,5 @@ from .starts import (
     initial_points as initial_points,
     multistart as multistart,
     multistart_many as multistart_many,
-    polish as polish,
     train as train,
 )

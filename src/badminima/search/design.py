@@ -23,7 +23,9 @@ from badminima.arithmetic.batch import Batch
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.rational import from_float
-from badminima.search.starts import Optimizer, Stopping, column_losses, polish, train
+from badminima.search.columns import column_losses
+from badminima.search.float_polish import polish
+from badminima.search.starts import Optimizer, Stopping, train
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ def newton_train(
     ``escaped``, ``diverged`` or ``unconverged``: see the module docstring) and the steps each took.
     ``report(step, max_steps)`` is called before each step (progress displays)."""
     from badminima.arithmetic.batch import Batch
-    from badminima.search.starts import _grad_hess, column_losses
+    from badminima.search.columns import column_derivatives, column_losses
 
     p, k = theta.shape
     theta = theta.to(torch.float64).clone()
@@ -164,7 +164,7 @@ def newton_train(
             x = inputs if shared else Batch(inputs.t[..., cols])
             y = targets if shared else Batch(targets.t[..., cols])
             th, m = theta[:, cols], mu[cols]
-            f, g, h = _grad_hess(network, x, y, th)
+            f, g, h = column_derivatives(network, x, y, th)
             finite = torch.isfinite(f) & torch.isfinite(g).all(0) & torch.isfinite(h).all(2).all(1)
             eye = torch.eye(p, dtype=torch.float64)
             lam, vec = torch.linalg.eigh(torch.where(finite[:, None, None], h, eye))

@@ -40,7 +40,7 @@ def repolish(trap: Trap, datasets: Sequence[Dataset]) -> list[Trap | None]:
     """The trap moved to each of ``datasets`` (all of one size): its point re-polished to a nearby
     critical point of the new data, in one batch; None where polishing does not reach a critical point
     of index 0 (with a numerically positive definite Hessian, unless the network is piecewise linear)."""
-    from badminima.search.starts import polish
+    from badminima.search.float_polish import polish
 
     if not datasets:
         return []

@@ -22,26 +22,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from badminima.arithmetic.batch import Batch, BatchArithmetic
 from badminima.errors import InvalidModelError, SettingsError
-from badminima.landscape.losses import loss_of_flat
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.progress import Progress
+from badminima.search.columns import LANES, column_data, column_gradient_fn
+from badminima.search.float_polish import polish, polish_some
 
 INITS = ("normal", "uniform", "xavier", "he")
 OPTIMIZERS = ("gd", "momentum", "adam", "newton")
 STATUSES = ("critical", "unconverged", "escaped", "diverged")
 
-# Polishing solves K systems of size P at once; this bounds the K·P² floats held at a time.
-_POLISH_FLOATS = 1 << 24
 _UNROLL = 10
-_MAX_DAMPING = 1e8
-# Each dataset's block of columns is padded to a multiple of this many: torch's CPU kernels round a
-# column differently in a SIMD body than in a scalar tail (and pick reduction paths by width), so only
-# then does a column's arithmetic not depend on what else shares the batch. 64 covers 4 AVX-512
-# vectors of float32; small batches are per-step overhead, so the padding is nearly free.
-_LANES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,58 +135,6 @@ class Ends:
         return int((self.status == status).sum())
 
 
-def _data(
-    network: Network, data: Dataset | Sequence[Dataset], k: int, dtype: torch.dtype
-) -> tuple[Batch, Batch]:
-    """Inputs (d0, N, 1) and targets (dL, N, 1) of one dataset, shared by all K columns; or, for G
-    datasets of one size, (d0, N, K) and (dL, N, K) with dataset g in columns g·K/G to (g+1)·K/G − 1."""
-    datasets = [data] if isinstance(data, Dataset) else list(data)
-    if not datasets or k % len(datasets):
-        raise InvalidModelError(
-            f"datasets: expected a dataset per K/G columns, got {len(datasets)} for K = {k}"
-        )
-    if len({d.n_points for d in datasets}) != 1:
-        raise InvalidModelError("datasets: expected datasets of one size to train together")
-    for dataset in datasets:
-        if dataset.input_dim != network.widths[0] or dataset.output_dim != network.widths[-1]:
-            raise InvalidModelError(
-                f"dataset: expected {network.widths[0]} input and {network.widths[-1]} target columns for "
-                f"{network.describe()}, got {dataset.input_dim} and {dataset.output_dim}"
-            )
-    arith = BatchArithmetic(dtype)
-    inputs = [arith.matrix(list(zip(*d.X, strict=True))).t for d in datasets]
-    targets = [arith.matrix(list(zip(*d.y, strict=True))).t for d in datasets]
-    per = k // len(datasets)
-    if len(datasets) == 1:
-        return Batch(inputs[0]), Batch(targets[0])
-    return (
-        Batch(torch.cat(inputs, -1).repeat_interleave(per, -1)),
-        Batch(torch.cat(targets, -1).repeat_interleave(per, -1)),
-    )
-
-
-def _columns(batch: Batch, start: int, stop: int) -> Batch:
-    """Columns ``start:stop`` of data that may be shared (one column) or per column."""
-    return batch if batch.t.shape[-1] == 1 else Batch(batch.t[..., start:stop])
-
-
-def column_losses(network: Network, inputs: Batch, targets: Batch, theta: torch.Tensor) -> Any:
-    """Losses (K,) at the K points ``theta`` (P, K), one start per *column*: the search's layout, which
-    torch vectorises and compiles faster for thousands of starts than `landscape.batched_losses`'s
-    (K, P) rows. Inputs (d0, N, 1), targets (dL, N, 1). A ReLU at exactly 0 takes the inactive piece
-    (numeric diagnostics only)."""
-    arith = BatchArithmetic(theta.dtype)
-    return loss_of_flat(network, inputs, targets, Batch(theta), arith=arith, kink_side="inactive")
-
-
-def _gradient_fn(network: Network, inputs: Batch, targets: Batch) -> Callable[[Any], Any]:
-    def summed(theta: Any) -> tuple[Any, Any]:
-        losses = column_losses(network, inputs, targets, theta)
-        return losses.sum(), losses
-
-    return torch.func.grad(summed, has_aux=True)
-
-
 def initial_points(network: Network, k: int, *, init: Init = Init(), seed: int = 0) -> torch.Tensor:
     """K initial points as a (P, K) float64 tensor, drawn from one seeded generator in the flat
     parameter order of `badminima.model.Point`."""
@@ -225,7 +165,7 @@ def _chunk_fn(
     network: Network, optimizer: Optimizer, steps: int
 ) -> Callable[[Any, Any, Any, Any, Any, Any, Any], tuple[Any, Any, Any, Any, Any]]:
     """``steps`` optimiser steps on every active init; frozen inits keep their values."""
-    grad_fn = _gradient_fn
+    grad_fn = column_gradient_fn
     lr, mom, b2, eps = optimizer.lr, optimizer.momentum, optimizer.beta2, optimizer.eps
     name = optimizer.name
 
@@ -277,7 +217,7 @@ def train(
     if optimizer.name == "newton":
         from badminima.search.newton import newton_train
 
-        inputs, targets = _data(network, dataset, k, torch.float64)
+        inputs, targets = column_data(network, dataset, k, torch.float64)
         theta, status, steps = newton_train(
             network,
             inputs,
@@ -287,11 +227,11 @@ def train(
             grad_tol=stopping.grad_tol,
             step_tol=stopping.step_tol,
             max_norm=stopping.max_norm,
-            lanes=_LANES,
+            lanes=LANES,
             report=report,
         )
         return theta, status, steps, int(steps.sum())
-    inputs, targets = _data(network, dataset, k, dtype)
+    inputs, targets = column_data(network, dataset, k, dtype)
     theta = starts.to(dtype).clone()
     m = torch.zeros_like(theta)
     v = torch.zeros_like(theta)
@@ -335,121 +275,6 @@ def train(
             status[escaped.numpy()] = "escaped"
             active = active & ~diverged & ~escaped & ~settled
     return theta.to(torch.float64), status, steps, init_steps
-
-
-def _grad_hess(network: Network, inputs: Any, targets: Any, theta: Any) -> tuple[Any, Any, Any]:
-    """Losses (K,), gradients (P, K) and Hessians (K, P, P) at ``theta`` (P, K): the gradient of the
-    summed loss (the K losses are independent), then one more reverse pass per parameter i, of the
-    sum of ∂L/∂θ_i over the K points, gives row i of all K Hessians. Reverse over reverse: 1.5-3× as
-    fast as forward over reverse here, whose jvp rules run partly as Python decompositions."""
-    with torch.enable_grad():
-        th = theta.detach().requires_grad_(True)
-        losses = column_losses(network, inputs, targets, th)
-        (g,) = torch.autograd.grad(losses.sum(), th, create_graph=True)
-        p = th.shape[0]
-        rows = [torch.autograd.grad(g[i].sum(), th, retain_graph=i < p - 1)[0] for i in range(p)]
-    return losses.detach(), g.detach(), torch.stack(rows).permute(2, 0, 1)
-
-
-def polish(
-    network: Network,
-    dataset: Dataset | Sequence[Dataset],
-    thetas: torch.Tensor,
-    *,
-    iterations: int = 40,
-    grad_tol: float = 1e-11,
-) -> tuple[torch.Tensor, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Damped Newton steps (float64) from each of the (P, K) ``thetas`` towards a nearby critical
-    point of any index: step −(H + λI)⁻¹g, kept only when it lowers ‖g‖, with λ adapted per point
-    (Levenberg–Marquardt on the gradient). Returns the polished points (P, K), losses, gradient
-    norms, smallest Hessian eigenvalues and Hessian indices (eigenvalues below −1e-9·max(1, |λ|max))."""
-    p, k = thetas.shape
-    inputs, targets = _data(network, dataset, k, torch.float64)
-    size = max(1, _POLISH_FLOATS // max(1, p * p) // _LANES) * _LANES
-    parts = [
-        _polish_chunk(
-            network,
-            _columns(inputs, i, i + size),
-            _columns(targets, i, i + size),
-            thetas[:, i : i + size].to(torch.float64),
-            iterations,
-            grad_tol,
-        )
-        for i in range(0, k, size)
-    ]
-    theta = torch.cat([q[0] for q in parts], dim=1)
-    return (theta, *(np.concatenate([q[j] for q in parts]) for j in range(1, 5)))  # type: ignore[return-value]
-
-
-def _polish_chunk(
-    network: Network, inputs: Any, targets: Any, theta: Any, iterations: int, grad_tol: float
-) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    p, k = theta.shape
-    eye = torch.eye(p, dtype=torch.float64)
-    lam = torch.full((k,), 1e-6, dtype=torch.float64)
-    with torch.no_grad():
-        losses, g, hess = _grad_hess(network, inputs, targets, theta)
-        gn = torch.linalg.vector_norm(g, dim=0)
-        for _ in range(iterations):
-            # A point whose damping has grown to its cap has stopped making progress: leave it.
-            todo = torch.isfinite(gn) & (gn > grad_tol) & (lam < _MAX_DAMPING)
-            if not bool(todo.any()):
-                break
-            system = hess + lam[:, None, None] * eye
-            step, info = torch.linalg.solve_ex(system, -g.T[:, :, None])
-            cand = theta + step[:, :, 0].T
-            c_losses, c_g, c_hess = _grad_hess(network, inputs, targets, cand)
-            c_gn = torch.linalg.vector_norm(c_g, dim=0)
-            ok = todo & (info == 0) & torch.isfinite(c_gn) & torch.isfinite(cand).all(0) & (c_gn < gn)
-            theta = torch.where(ok, cand, theta)
-            losses = torch.where(ok, c_losses, losses)
-            g = torch.where(ok, c_g, g)
-            hess = torch.where(ok[:, None, None], c_hess, hess)
-            gn = torch.where(ok, c_gn, gn)
-            lam = torch.where(ok, lam / 10, lam * 10).clamp(1e-12, _MAX_DAMPING)
-        finite = torch.isfinite(hess).all(2).all(1)
-        eig = torch.linalg.eigvalsh(torch.where(finite[:, None, None], hess, eye))
-        scale = eig.abs().amax(1).clamp(min=1)
-        index = (eig < -1e-9 * scale[:, None]).sum(1)
-        min_eig = torch.where(finite, eig[:, 0], torch.nan)
-        index = torch.where(finite, index, -1)
-    return theta, losses.numpy(), gn.numpy(), min_eig.numpy(), index.numpy()
-
-
-def _polish_some(
-    network: Network,
-    data: Dataset | Sequence[Dataset],
-    theta: torch.Tensor,
-    which: torch.Tensor,
-    iterations: int,
-) -> tuple[torch.Tensor, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """`polish` on the columns ``which`` (padded to a multiple of the SIMD lanes with copies, so that
-    a column's rounding does not depend on the others); every column gets its loss and gradient norm,
-    the rest NaN smallest eigenvalue and index −1."""
-    p, k = theta.shape
-    inputs, targets = _data(network, data, k, torch.float64)
-    theta = theta.to(torch.float64).clone()
-    with torch.no_grad():
-        g, losses_t = _gradient_fn(network, inputs, targets)(theta)
-    losses, gn = losses_t.numpy().copy(), torch.linalg.vector_norm(g, dim=0).numpy().copy()
-    min_eig = np.full(k, np.nan)
-    index = np.full(k, -1, dtype=np.int64)
-    live = torch.nonzero(which).flatten()
-    if live.numel():
-        n = live.numel()
-        cols = torch.cat([live, live[:1].repeat((-n) % _LANES)])
-        size = max(1, _POLISH_FLOATS // max(1, p * p) // _LANES) * _LANES
-        for i in range(0, cols.numel(), size):
-            part = cols[i : i + size]
-            x = inputs if inputs.t.shape[-1] == 1 else Batch(inputs.t[..., part])
-            y = targets if targets.t.shape[-1] == 1 else Batch(targets.t[..., part])
-            th, *rest = _polish_chunk(network, x, y, theta[:, part], iterations, 1e-11)
-            m = min(part.numel(), max(0, n - i))
-            dest = part[:m]
-            theta[:, dest] = th[:, :m]
-            for arr, new in zip((losses, gn, min_eig, index), rest, strict=True):
-                arr[dest.numpy()] = new[:m]
-    return theta, losses, gn, min_eig, index
 
 
 def multistart(
@@ -554,7 +379,7 @@ def _run(
     data: Dataset | list[Dataset] = datasets[0] if len(datasets) == 1 else datasets
     p, groups = theta0.shape[0], len(datasets)
     per = theta0.shape[1] // groups
-    width = -(-per // _LANES) * _LANES
+    width = -(-per // LANES) * LANES
     # Padding columns repeat the block's own starts; they are dropped again below.
     theta0 = theta0.reshape(p, groups, per)[:, :, torch.arange(width) % per].reshape(p, groups * width)
     keep = (torch.arange(groups)[:, None] * width + torch.arange(per)).reshape(-1)
@@ -571,7 +396,7 @@ def _run(
     t1 = time.perf_counter()
     if optimizer.name == "newton":
         # Newton's critical starts need a step or two of polish; the others none.
-        theta, losses, gn, min_eig, index = _polish_some(
+        theta, losses, gn, min_eig, index = polish_some(
             network, data, theta, torch.from_numpy(status == "critical"), polish_iterations
         )
     else:

@@ -94,7 +94,8 @@ def small_minimum(
     with ``start``, Newton-polish that point and certify the result."""
     import torch
 
-    from badminima.search.starts import Stopping, polish
+    from badminima.search.float_polish import polish
+    from badminima.search.starts import Stopping
     from badminima.verify.certificate import Verdict
     from badminima.verify.certification import certify
 
