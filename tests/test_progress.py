@@ -237,10 +237,27 @@ def test_a_cancelling_loss_reports_its_rising_precision():
 
 
 def test_verify_prints_stage_lines_on_a_log(monkeypatch, capsys):
+    import time
+
+    import badminima.verify.certification as certification
     from badminima.cli import main
 
     from .test_cli import EXAMPLES
 
+    real = certification.certify
+
+    def unhurried(trap, **kwargs):
+        # Each stage lingers 20 ms, so the 10 ms heartbeat has something to show however fast the
+        # machine (a cached or quick proof once finished before the first line).
+        hook = kwargs["progress"]
+
+        def slow(*args, **kw):
+            hook(*args, **kw)
+            time.sleep(0.02)
+
+        return real(trap, **{**kwargs, "progress": slow})
+
+    monkeypatch.setattr(certification, "certify", unhurried)
     monkeypatch.setattr(progress, "PLAIN_INTERVAL", 0.01)
     monkeypatch.setenv("CI", "1")
     assert main(["verify", str(EXAMPLES / "sigmoid-deadlock.json"), "--json"]) == 0
