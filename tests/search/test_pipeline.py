@@ -139,13 +139,14 @@ def _same_results_and_prompt_stop(executor, kind, tmp_path, reference):
         assert isinstance(executor, kind) and executor.workers == 2
         _, state = _search(tmp_path / "c.sqlite", 8, executor=executor)
         assert state == _prefix(reference, 8)
-        results = executor.map_unordered(time.sleep, [(0.01,), (60,)])
+        results = executor.map_unordered(time.sleep, [(0.01,), (120,)])
         assert next(results) is None
         results.close()
     finally:
         closing = time.perf_counter()
         executor.close()
-    assert time.perf_counter() - closing < 10
+    # Waiting for the abandoned call would take 2 minutes; the bound only tells "did not wait" from "waited".
+    assert time.perf_counter() - closing < 60
 
 
 @pytest.mark.slow  # measured among the slowest of the default run (see README, Development)
@@ -448,7 +449,9 @@ def test_an_unreachable_scheduler_fails_at_once_with_one_line(address, fragment)
     started = time.perf_counter()
     with pytest.raises(ExecutorError, match=fragment) as info:
         make_executor("dask", workers=1, address=address.format(port=_closed_port()))
-    assert time.perf_counter() - started < 5 and "\n" not in str(info.value)
+    # distributed's own connect timeout is 30 s; the executor gives up well before that (a margin for busy
+    # machines, not a speed test).
+    assert time.perf_counter() - started < 25 and "\n" not in str(info.value)
     assert isinstance(info.value, BadminimaError)
 
 
