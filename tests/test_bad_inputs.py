@@ -324,6 +324,11 @@ COMMANDS: list[tuple[list[str], str]] = [
     (["export", "relu-blind-spot", "-o", ""], "-o: expected a file name, got an empty one"),
     (["claims", "check", "no-bad-local-minima", "--profile", "ci", "--out", ""], "expected a directory name"),
     (["figures", "--only", "barrier", "--out", ""], "--out: expected a directory name, got an empty one"),
+    (
+        ["catalogue", "list", "--catalogue", ""],
+        "--catalogue: expected a catalogue file name, got an empty one",
+    ),
+    (["claims", "check", "no-bad-local-minima", "--examples", "10000000000"], "at most 100,000"),
     (["export", "relu-blind-spot", "--force", "-o", "{tmp}/fifo"], "is not a regular file"),
     (["verify", str(EXAMPLES / "relu-blind-spot.json"), "--plot", "{tmp}/fifo"], "is not a regular file"),
     (["show", "relu-blind-spot", "--param", "scale=1", "--param", "scale=2"], "scale is given twice"),

@@ -44,7 +44,9 @@ def add_parser(sub: Any) -> None:
     clm_check.add_argument("names", nargs="*", metavar="NAME", help="claim names (see `claims list`)")
     clm_check.add_argument(
         "--examples",
-        type=int_at_least(1, "a number of examples"),
+        type=int_at_least(
+            1, "a number of examples", maximum=100_000, why="the thorough profile draws a few thousand"
+        ),
         default=None,
         metavar="N",
         help="examples per claim (default: the claim's count for the profile)",

@@ -170,6 +170,8 @@ class Catalogue:
             CatalogueError: missing file (``create=False``), not SQLite, another SQLite database, another
                 schema, or unreadable; the message names the file and what was expected.
         """
+        if not str(path):
+            raise CatalogueError("--catalogue: expected a catalogue file name, got an empty one")
         file = Path(path)
         if file.is_dir():
             raise CatalogueError(f"{file}: is a directory; expected a catalogue file (SQLite)")
