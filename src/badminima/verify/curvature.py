@@ -109,7 +109,12 @@ def spectrum(
     H = box.hessian_balls(Fraction(0))
     n = H.nrows()
     with mpmath.workprec(box.ball.precision):
-        E, V = mpmath.eigsy(mpmath.matrix([[mpmath.mpf(H[i, j].mid()) for j in range(n)] for i in range(n)]))
+        try:
+            E, V = mpmath.eigsy(
+                mpmath.matrix([[mpmath.mpf(H[i, j].mid()) for j in range(n)] for i in range(n)])
+            )
+        except (RuntimeError, ZeroDivisionError):  # no convergence at a low precision: keep float64's guide
+            return Spectrum(eig, Q)
         # Entries of these unit vectors below 2^-2p are flushed to 0: any Q is sound in the bound (a poor
         # one only fails to prove), and a saturated unit's entries can be 2^-(10^8), whose exact dyadic
         # would take minutes and gigabytes.
