@@ -63,7 +63,7 @@ def _exact_rounding_level(
     eig = np.linalg.eigvalsh((H + H.T) / 2) if len(g) else np.zeros(0)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     newton = float(np.linalg.norm(np.linalg.lstsq(H, g, rcond=1e-13)[0])) if len(g) else 0.0
-    rho = at_rounding_level(point, g, H, newton, top)
+    rho = at_rounding_level(point, g, eig, newton, top)
     return None if rho is None else (rho, newton)
 
 

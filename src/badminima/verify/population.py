@@ -223,7 +223,7 @@ def _certify(trap: PopulationTrap, *, precisions: Sequence[int], literal: bool, 
     why = "; ".join(tried)
     if nonzero:
         i = max(nonzero, key=lambda j: abs(float(g[j].mid())))
-        rho = None if literal or not finite else at_rounding_level(trap.point, g_mid, hessian, newton, top)
+        rho = None if literal or not finite else at_rounding_level(trap.point, g_mid, eig, newton, top)
         if rho is not None:
             return cert(
                 Verdict.INCONCLUSIVE,

@@ -14,19 +14,19 @@ from badminima.verify.curvature import RESOLVED
 
 
 def at_rounding_level(
-    point: Point, g_mid: np.ndarray, hess: np.ndarray, newton: float, top: float
+    point: Point, g_mid: np.ndarray, eig: np.ndarray, newton: float, top: float
 ) -> Fraction | None:
     """The rounding scale ρ of the given numbers when the gradient and the Newton step are both at the
     level that rounding a critical point to ρ would leave (‖g‖ ≤ c·ρ·‖H‖, and the step ≤ c·ρ unless the
-    Hessian is nearly singular, c = 10√P), else
-    None: then a non-zero gradient is about the point the user meant, not about its digits."""
+    Hessian is nearly singular, c = 10√P), else None: then a non-zero gradient is about the point the user
+    meant, not about its digits. ``eig`` are the float Hessian's eigenvalues, which every caller has."""
     rho = rounding_scale(point.flatten())
     if rho == 0 or not len(g_mid):
         return None
     c = 10 * math.sqrt(len(g_mid))
     # A nearly singular Hessian (a plant with eigenvalue 8e-12, say) makes the Newton step long however
     # small the rounding: then the gradient alone decides. Either way the answer weakens to inconclusive.
-    singular = bool(len(hess)) and float(np.min(np.abs(np.linalg.eigvalsh(hess)))) <= RESOLVED * top
+    singular = bool(len(eig)) and float(np.min(np.abs(eig))) <= RESOLVED * top
     if float(np.linalg.norm(g_mid)) <= c * float(rho) * top and (newton <= c * float(rho) or singular):
         return rho
     return None

@@ -225,7 +225,7 @@ def certify_smooth(
     steps.append(why)
     if nonzero:
         i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
-        rho = None if options.literal else at_rounding_level(point, g_mid, hess, newton, top)
+        rho = None if options.literal else at_rounding_level(point, g_mid, eig, newton, top)
         if rho is not None:
             return Outcome(
                 Verdict.INCONCLUSIVE,
