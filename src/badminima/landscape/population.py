@@ -43,10 +43,11 @@ from badminima.arithmetic.protocol import AngularArithmetic
 class Pairs:
     """The geometry between the rows a_i of A (k × n) and b_j of B (m × n), as arrays of a backend.
 
-    ``cos``, ``angle`` (θ), ``rest`` (π − θ), ``sin`` are (k, m); ``ratio`` is ‖b_j‖ sin θ_ij / ‖a_i‖;
+    ``cos``, ``rest`` (π − θ, θ the angle), ``sin`` are (k, m); ``ratio`` is ‖b_j‖ sin θ_ij / ‖a_i‖;
     ``normal[i, :, j] = (b̂_j − c â_i)/σ`` and ``back[i, :, j] = (â_i − c b̂_j)/σ`` are (k, n, m). With
-    ``same`` (B is A), the diagonal is θ = 0, σ = 0, normals 0. The normals are None unless asked for.
-    ``inv_two_pi`` is 1/(2π) in the backend.
+    ``same`` (B is A), the diagonal is θ = 0, σ = 0, normals 0. ``ratio`` and the normals are None
+    unless asked for. ``inv_two_pi`` is 1/(2π) in the backend. Every array may carry leading batch
+    axes (K students at once), shared by A and B or by A alone.
     """
 
     norm_a: Any
@@ -54,7 +55,6 @@ class Pairs:
     unit_a: Any
     unit_b: Any
     cos: Any
-    angle: Any
     rest: Any
     sin: Any
     ratio: Any
@@ -69,44 +69,51 @@ def _matrix(arith: Any, values: np.ndarray) -> Any:
 
 def pairs(A: Any, B: Any, *, arith: AngularArithmetic, same: bool = False, normals: bool = True) -> Pairs:
     """Norms, cosines, angles, sines and (when ``normals``: the Hessian needs them, the loss and the
-    gradient do not) unit normals between the rows of ``A`` and of ``B``.
+    gradient do not) unit normals between the rows of ``A`` and of ``B``. ``A`` may be a stack
+    (…, k, n) of students: every operation broadcasts over the leading axes, so K students cost one
+    pass of O(K·k·m·n) array operations.
 
     Example:
         >>> import torch
         >>> p = pairs(torch.eye(2, dtype=torch.float64), torch.eye(2, dtype=torch.float64),
         ...           arith=FloatArithmetic(), same=True)
-        >>> float(p.angle[0, 1]) == float(torch.pi / 2), float(p.angle[0, 0])
-        (True, 0.0)
+        >>> float(p.rest[0, 1]) == float(torch.pi / 2), float(p.sin[0, 0]), float(p.cos[0, 0])
+        (True, 0.0, 1.0)
     """
-    k, m = A.shape[0], B.shape[0]
+    k, m = A.shape[-2], B.shape[-2]
     zero, one = arith.constant(Fraction(0)), arith.constant(Fraction(1))
     pi = arith.acos(arith.vector([Fraction(-1)]))[0]
-    norm_a = arith.sqrt((A * A).sum(1))
-    norm_b = norm_a if same else arith.sqrt((B * B).sum(1))
-    unit_a = A / norm_a[:, None]
-    unit_b = unit_a if same else B / norm_b[:, None]
-    cos = arith.matmul(unit_a, unit_b.T)
-    diag = np.eye(k, m, dtype=bool) if same else np.zeros((k, m), dtype=bool)
-    if same:  # θ_ii = 0 exactly; keep acos and the division away from cos = 1, sin = 0
-        cos = arith.where(diag, zero, cos)
-    angle = arith.where(diag, zero, arith.acos(cos))
-    rest = arith.where(diag, pi, arith.acos(-cos))
-    sin = arith.where(diag, zero, arith.sqrt(1 - cos * cos))
-    normal = back = None
+    norm_a = arith.sqrt((A * A).sum(-1))
+    norm_b = norm_a if same else arith.sqrt((B * B).sum(-1))
+    unit_a = A / norm_a[..., None]
+    unit_b = unit_a if same else B / norm_b[..., None]
+    cos = arith.matmul(unit_a, unit_b.swapaxes(-1, -2))
+    diag = np.eye(k, m, dtype=bool)
+
+    def off_diagonal(x: Any, on: Any) -> Any:
+        # θ_ii = 0 exactly when B is A: keep acos and the division away from cos = 1, sin = 0
+        return arith.where(diag, on, x) if same else x
+
+    cos = off_diagonal(cos, zero)
+    rest = off_diagonal(arith.acos(-cos), pi)
+    sin = off_diagonal(arith.sqrt(1 - cos * cos), zero)
+    normal = back = ratio = None
     if normals:
-        safe = arith.where(diag, one, sin)[:, None, :]
-        off = _matrix(arith, ~diag)[:, None, :]
-        ub, ua = unit_b.T[None, :, :], unit_a[:, :, None]
-        normal = (ub - cos[:, None, :] * ua) / safe * off
-        back = (ua - cos[:, None, :] * ub) / safe * off
-    ratio = norm_b[None, :] * sin / norm_a[:, None]
-    cos = arith.where(diag, one, cos)
-    return Pairs(norm_a, norm_b, unit_a, unit_b, cos, angle, rest, sin, ratio, normal, back, 1 / (2 * pi))
+        safe = off_diagonal(sin, one)[..., None, :]
+        ub, ua = unit_b.swapaxes(-1, -2)[..., None, :, :], unit_a[..., :, :, None]
+        normal = (ub - cos[..., None, :] * ua) / safe
+        back = (ua - cos[..., None, :] * ub) / safe
+        if same:
+            off = _matrix(arith, ~diag)[:, None, :]
+            normal, back = normal * off, back * off
+        ratio = norm_b[..., None, :] * sin / norm_a[..., None]
+    cos = off_diagonal(cos, one)
+    return Pairs(norm_a, norm_b, unit_a, unit_b, cos, rest, sin, ratio, normal, back, 1 / (2 * pi))
 
 
 def _kernel_sum(p: Pairs, arith: Any) -> Any:
     """Σ_ij 2π κ(a_i, b_j) = Σ ‖a_i‖‖b_j‖ (sin θ + (π − θ) cos θ)."""
-    return arith.total(p.norm_a[:, None] * p.norm_b[None, :] * (p.sin + p.rest * p.cos))
+    return (p.norm_a[..., None] * p.norm_b[..., None, :] * (p.sin + p.rest * p.cos)).sum(-1).sum(-1)
 
 
 def loss_from(student: Pairs, cross: Pairs, teacher: Pairs, *, arith: Any) -> Any:
@@ -118,8 +125,8 @@ def loss_from(student: Pairs, cross: Pairs, teacher: Pairs, *, arith: Any) -> An
 def gradient_from(student: Pairs, cross: Pairs, W: Any, V: Any, *, arith: Any) -> Any:
     """∇F as a (k, n) array: row i is
     Σ_j (‖w_j‖σ_ij ŵ_i + (π − θ_ij) w_j − ‖v_j‖σ'_ij ŵ_i − (π − φ_ij) v_j)/2π."""
-    radial = (student.sin * student.norm_b[None, :]).sum(1) - (cross.sin * cross.norm_b[None, :]).sum(1)
-    g = radial[:, None] * student.unit_a + arith.matmul(student.rest, W) - arith.matmul(cross.rest, V)
+    radial = (student.sin * student.norm_b[..., None, :]).sum(-1) - (cross.sin * cross.norm_b[..., None, :]).sum(-1)
+    g = radial[..., None] * student.unit_a + arith.matmul(student.rest, W) - arith.matmul(cross.rest, V)
     return g * student.inv_two_pi
 
 
@@ -196,15 +203,15 @@ def _as_tensor(x: Any) -> torch.Tensor:
 
 
 def batched_population_losses(W: Any, V: Any) -> torch.Tensor:
-    """F at K students at once: ``W`` (K, k, n) → (K,), float64."""
-    Vt = _as_tensor(V)
-    return torch.func.vmap(lambda w: population_loss(w, Vt, arith=_FLOAT))(_as_tensor(W))
+    """F at K students at once: ``W`` (K, k, n) → (K,), float64 (`population_loss` itself: its code
+    broadcasts over leading axes)."""
+    return population_loss(_as_tensor(W), _as_tensor(V), arith=_FLOAT)
 
 
 def batched_population_gradients(W: Any, V: Any) -> torch.Tensor:
-    """∇F at K students at once: ``W`` (K, k, n) → (K, k, n), float64."""
-    Vt = _as_tensor(V)
-    return torch.func.vmap(lambda w: population_gradient(w, Vt, arith=_FLOAT))(_as_tensor(W))
+    """∇F at K students at once: ``W`` (K, k, n) → (K, k, n), float64, in O(K·k·(k + m)·n) operations
+    (`population_gradient` itself, on the whole stack)."""
+    return population_gradient(_as_tensor(W), _as_tensor(V), arith=_FLOAT)
 
 
 def batched_population_hessians(W: Any, V: Any, *, chunk: int = 16) -> torch.Tensor:

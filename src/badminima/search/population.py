@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from badminima.arithmetic.floating import DTYPE
+from badminima.errors import SettingsError
 from badminima.landscape.population import (
     batched_population_gradients,
     batched_population_hessians,
@@ -40,6 +41,69 @@ GLOBAL_LOSS = 1e-9
 def xavier(k: int, n: int, runs: int, *, generator: torch.Generator) -> torch.Tensor:
     """``runs`` Xavier-normal starts for a k × n layer: entries N(0, 2/(k + n)), shape (runs, k, n)."""
     return torch.randn(runs, k, n, generator=generator, dtype=DTYPE) * math.sqrt(2.0 / (k + n))
+
+
+NORMS = ("frobenius", "neuron")
+DIVERGED = 1e4
+"""A gradient norm above this stops a run as diverged (counted unconverged; the 2018 code's threshold)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """One published GD protocol: the step (``step``/k, at most 1, when ``step_over_k``; else ``step``),
+    the start (``init``: ``xavier``, N(0, 2/(k + n)) for a k × n student, or ``fan-in``, N(0, 1/n)),
+    and the stopping rule: ``norm`` of ∇F at most ``tol``, where ``frobenius`` is ‖∇F‖_F and ``neuron``
+    is max_i ‖∇_{w_i}F‖. ``source`` says where each setting was read."""
+
+    name: str
+    step: float
+    step_over_k: bool
+    init: str
+    norm: str
+    tol: float
+    source: str
+
+    def step_size(self, k: int) -> float:
+        """The step for a teacher of k neurons."""
+        return min(self.step / k, 1.0) if self.step_over_k else self.step
+
+    def starts(self, width: int, n: int, runs: int, *, generator: torch.Generator) -> torch.Tensor:
+        """``runs`` start points for a ``width`` × ``n`` student, shape (runs, width, n)."""
+        if self.init == "xavier":
+            return xavier(width, n, runs, generator=generator)
+        return torch.randn(runs, width, n, generator=generator, dtype=DTYPE) / math.sqrt(n)
+
+
+PROTOCOLS = {
+    "2021": Protocol(
+        "2021",
+        step=5.0,
+        step_over_k=True,
+        init="xavier",
+        norm="frobenius",
+        tol=1e-12,
+        source=(
+            "Safran, Yehudai & Shamir 2021 (COLT, arXiv:2006.01005), "
+            "github.com/ItaySafran/Overparameterization README and local_minima.py: "
+            "Xavier W ~ N(0, 1/k), fixed step 5/k, until ‖∇F‖_F ≤ 1e-12"
+        ),
+    ),
+    "2018": Protocol(
+        "2018",
+        step=0.1,
+        step_over_k=False,
+        init="fan-in",
+        norm="neuron",
+        tol=1e-9 / (2 * math.pi),
+        source=(
+            "Safran & Shamir 2018 (ICML, arXiv:1712.08968), github.com/ItaySafran/OneLayerGDconvergence "
+            "GD_code/findBadMinima.m and findMinimum.m: W = randn(d, k)/sqrt(d), stepsize 0.1 on ∇F, until "
+            "max_i ‖2π ∇_{w_i} F‖ ≤ 1e-9"
+        ),
+    ),
+}
+"""The two published protocols (their code read, not copied; see README, Population landscapes). For a
+student of k neurons the two starts agree (N(0, 1/k)); for k + 1 neurons the 2018 code draws N(0, 1/n)."""
 
 
 @dataclass(frozen=True)
@@ -65,35 +129,58 @@ def descend(
     tol: float = 1e-12,
     max_steps: int = 60_000,
     check_loss: int = 100,
+    norm: str = "frobenius",
+    threads: int = 1,
 ) -> Descent:
     """Gradient descent W ← W − step·∇F on every run at once; a run stops once ‖∇F‖_F ≤ ``tol``, or
     (checked every ``check_loss`` steps) once F ≤ `GLOBAL_LOSS`: F ≥ 0 and every spurious minimum
     lies far above, so such a run is classified as ending at the global minimum — where, with more
     student neurons than teacher neurons, the minima are not isolated and the gradient decays too slowly
-    to reach ``tol``."""
+    to reach ``tol``. ``norm`` is ``frobenius`` (‖∇F‖_F) or ``neuron`` (max_i ‖∇_{w_i}F‖, as the 2018
+    code); a run whose gradient norm exceeds `DIVERGED` (or is not finite) stops there, unconverged.
+    Torch runs on ``threads`` threads meanwhile (restored after): the arrays are small, and on a busy
+    2-core machine two threads made each step about ten times slower (measured; see
+    ``benchmarks/population_descent.py``)."""
+    if norm not in NORMS:
+        raise SettingsError(f"norm: expected one of {', '.join(NORMS)}, got {norm!r}")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return _descend(W, V, step=step, tol=tol, max_steps=max_steps, check_loss=check_loss, norm=norm)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _descend(
+    W: torch.Tensor, V: torch.Tensor, *, step: float, tol: float, max_steps: int, check_loss: int, norm: str
+) -> Descent:
     W = W.clone()
     norms = torch.full((len(W),), math.inf, dtype=DTYPE)
     steps = torch.zeros(len(W), dtype=torch.long)
     at_global = torch.zeros(len(W), dtype=torch.bool)
-    active = torch.arange(len(W))
+    # The runs still moving, as one compact stack: finished runs leave it (their end points are written
+    # back once), so a step costs O(active runs · k² · n) and no gather or scatter over all runs.
+    active, live = torch.arange(len(W)), W.clone()
     for it in range(max_steps + 1):
         if not len(active):
             break
-        G = batched_population_gradients(W[active], V)
-        g = G.flatten(1).norm(dim=1)
-        norms[active] = g
-        moving = ~(g <= tol)
+        G = batched_population_gradients(live, V)
+        g = G.flatten(1).norm(dim=1) if norm == "frobenius" else G.norm(dim=2).amax(dim=1)
+        stop = (g <= tol) | ~(g <= DIVERGED)
+        low = None
         if it % check_loss == 0:
-            low = batched_population_losses(W[active], V) <= GLOBAL_LOSS
-            at_global[active] = low
-            moving &= ~low
-        if not bool(moving.any()):
-            break
-        active, G = active[moving], G[moving]
-        if int(steps[active[0]]) >= max_steps:
-            break
-        W[active] = W[active] - step * G
-        steps[active] += 1
+            low = batched_population_losses(live, V) <= GLOBAL_LOSS
+            stop |= low
+        if it == max_steps:
+            stop[:] = True
+        if bool(stop.any()):
+            done = active[stop]
+            W[done], norms[done], steps[done] = live[stop], g[stop], it
+            if low is not None:
+                at_global[done] = low[stop]
+            keep = ~stop
+            active, live, G = active[keep], live[keep], G[keep]
+        live = live - step * G
     return Descent(W, norms, steps, at_global)
 
 
@@ -126,6 +213,7 @@ class Experiment:
     seconds: float
     max_steps: int
     tol: float
+    protocol: str = "2021"
 
 
 def permutes_coordinates(V: torch.Tensor) -> bool:
@@ -169,18 +257,27 @@ def cluster_ends(W: torch.Tensor, losses: torch.Tensor, symmetric_coordinates: b
     return cluster_points(sum_of_relus(n, k), thetas.numpy(), losses.numpy())
 
 
+def max_steps_for(protocol: Protocol, k: int) -> int:
+    """The step cap: 60,000 steps of 5/k at most, as many more as a smaller step needs to cover the
+    same length (neither paper caps its runs; a capped run is reported unconverged, never a minimum)."""
+    return max(60_000, math.ceil(60_000 * min(5.0 / k, 1.0) / protocol.step_size(k)))
+
+
 def run_experiment(
     k: int,
     *,
     runs: int,
     seed: int = 0,
     student: int | None = None,
-    tol: float = 1e-12,
-    max_steps: int = 60_000,
+    protocol: Protocol = PROTOCOLS["2021"],
+    tol: float | None = None,
+    max_steps: int | None = None,
 ) -> Experiment:
-    """Safran & Shamir's experiment for one k (n = k, V = I): ``runs`` GD runs from Xavier starts with
-    step min(5/k, 1) (their 5/k for k ≥ 5; below, 5/k exceeds 2/λ_max(∇²F) and GD oscillates), a
-    student of ``student`` neurons (default k; k + 1 for mild over-parameterisation).
+    """Safran & Shamir's experiment for one k (n = k, V = I): ``runs`` GD runs of a student of
+    ``student`` neurons (default k; k + 1 for mild over-parameterisation) under ``protocol`` (default
+    the 2021 one: Xavier starts, step min(5/k, 1) — their 5/k for k ≥ 5; below, 5/k exceeds
+    2/λ_max(∇²F) and GD oscillates — until ‖∇F‖_F ≤ 1e-12). ``tol`` overrides the protocol's
+    tolerance; ``max_steps`` caps every run (the papers set none; default `max_steps_for`).
 
     Example:
         >>> ex = run_experiment(4, runs=8, seed=0, max_steps=4000, tol=1e-8)
@@ -189,10 +286,14 @@ def run_experiment(
     """
     start = time.perf_counter()
     width = student or k
+    tol = protocol.tol if tol is None else tol
+    max_steps = max_steps_for(protocol, k) if max_steps is None else max_steps
     gen = torch.Generator().manual_seed(seed)
     V = torch.eye(k, dtype=DTYPE)
-    start_points = xavier(width, k, runs, generator=gen)
-    end = descend(start_points, V, step=min(5.0 / k, 1.0), tol=tol, max_steps=max_steps)
+    start_points = protocol.starts(width, k, runs, generator=gen)
+    end = descend(
+        start_points, V, step=protocol.step_size(k), tol=tol, max_steps=max_steps, norm=protocol.norm
+    )
     done = end.converged(tol)
     losses = batched_population_losses(end.W, V)
     spurious = done & (losses > GLOBAL_LOSS)
@@ -219,4 +320,5 @@ def run_experiment(
         seconds=time.perf_counter() - start,
         max_steps=max_steps,
         tol=tol,
+        protocol=protocol.name,
     )
