@@ -1,15 +1,20 @@
 """Speed of Safran & Shamir's gradient descent on the Gaussian population loss, against the engine it
 replaced, measured in the same run.
 
-Two measurements, float64, one torch thread (the experiment's setting on a shared machine):
+Two measurements, float64:
 
-1. one batched gradient ∇F at R students at once: the baseline maps the one-student closed form over
-   the runs with ``torch.func.vmap`` (the engine before); the new path runs the same closed form
-   (`badminima.landscape.population.pairs` broadcasts over leading axes) on the whole (R, k, n) stack;
+1. one batched gradient ∇F at R students at once, on one torch thread: the baseline maps the
+   one-student closed form over the runs with ``torch.func.vmap`` (the engine before); the new path
+   runs the same closed form (`badminima.landscape.population.pairs` broadcasts over leading axes) on
+   the whole (R, k, n) stack;
 2. whole descents, Xavier starts, step 5/k, to ‖∇F‖ ≤ 1e-12 (or F ≤ 1e-9): the baseline is the loop
-   before (a vmapped gradient, and every step a gather and scatter of the active runs out of and into
-   the full stack); the new one is `badminima.search.population.descend` (a compact stack of the
-   runs still moving). Both must end at the same points; the ratio is printed.
+   before (a vmapped gradient, every step a gather and scatter of the active runs out of and into the
+   full stack, torch's default thread count), also timed on one thread; the new one is
+   `badminima.search.population.descend` (a compact stack of the runs still moving, one thread). Both
+   must end at the same losses; the ratios are printed. On a busy machine the thread count is most of
+   the difference: tiny matrix products on two threads wait for a core. The last column is the work
+   an engine that freezes finished runs with masks (fixed shapes, as `badminima.search.starts.train`)
+   would do, R × the longest run, over the work of the compact stack, Σ steps.
 
     python benchmarks/population_descent.py [--k 7 10 14] [--runs 100]
 """
@@ -81,6 +86,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--max-steps", type=int, default=60_000)
     args = parser.parse_args()
+    default_threads = torch.get_num_threads()
     torch.set_num_threads(1)
     print("one gradient of R students (ms)")
     print(f"{'k':>3} {'R':>5} {'vmap':>9} {'batched':>9} {'ratio':>6}")
@@ -93,19 +99,30 @@ def main() -> None:
             new = per_step(lambda W, V=V: batched_population_gradients(W, V), W, reps)
             print(f"{k:3d} {R:5d} {1e3 * old:9.3f} {1e3 * new:9.3f} {old / new:5.1f}×")
     print(f"\nwhole descents: {args.runs} Xavier starts, step 5/k, to ‖∇F‖ ≤ 1e-12 (s)")
-    print(f"{'k':>3} {'steps':>9} {'before':>8} {'now':>8} {'ratio':>6}  max |ΔW|")
+    print(
+        f"{'k':>3} {'run-steps':>9} {'before, ' + str(default_threads) + ' threads':>18} "
+        f"{'before, 1 thread':>17} {'now':>7}  ratios  masked/compact"
+    )
     for k in args.k:
         V = torch.eye(k, dtype=DTYPE)
         W0 = xavier(k, k, args.runs, generator=torch.Generator().manual_seed(k))
+        times, ends = [], []
+        for threads in (default_threads, 1):
+            torch.set_num_threads(threads)
+            t0 = time.perf_counter()
+            ends.append(baseline_descend(W0, V, step=5 / k, tol=1e-12, max_steps=args.max_steps))
+            times.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        W_old, steps_old = baseline_descend(W0, V, step=5 / k, tol=1e-12, max_steps=args.max_steps)
-        t1 = time.perf_counter()
         end = descend(W0, V, step=5 / k, tol=1e-12, max_steps=args.max_steps)
-        t2 = time.perf_counter()
-        gap = float((W_old - end.W).abs().max())
-        total = int(end.steps.sum())
-        print(f"{k:3d} {total:9d} {t1 - t0:8.2f} {t2 - t1:8.2f} {(t1 - t0) / (t2 - t1):5.1f}×  {gap:.1e}")
-        assert float(batched_population_losses(end.W, V).sub(batched_population_losses(W_old, V)).abs().max()) < 1e-9
+        now = time.perf_counter() - t0
+        for W_old, _ in ends:
+            gap = batched_population_losses(end.W, V) - batched_population_losses(W_old, V)
+            assert float(gap.abs().max()) < 1e-9, "the two engines ended at different points"
+        print(
+            f"{k:3d} {int(end.steps.sum()):9d} {times[0]:18.2f} {times[1]:17.2f} {now:7.2f}  "
+            f"{times[0] / now:.1f}×, {times[1] / now:.1f}×  "
+            f"{args.runs * int(end.steps.max()) / int(end.steps.sum()):.1f}×"
+        )
 
 
 if __name__ == "__main__":

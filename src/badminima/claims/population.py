@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -70,6 +71,7 @@ class Tally:
     spurious: int = 0
     unconverged: int = 0
     by_k: dict[int, tuple[int, int]] = field(default_factory=dict)
+    saddles: set[int] = field(default_factory=set)
 
 
 def _certify_end(k: int, rows: list[list[float]]) -> CertifiedTrap | None:
@@ -87,8 +89,20 @@ def _certify_end(k: int, rows: list[list[float]]) -> CertifiedTrap | None:
     return CertifiedTrap(trap, cert, cert.reason)
 
 
+def symmetric_point(k: int) -> Any:
+    """The population trap at the symmetric critical point for teacher I_k (one special neuron, k − 1
+    alike: the family that holds the spurious minima for k ≥ 6), for any k ≥ 3."""
+    from badminima.constructions.safran_shamir import compact, teacher
+    from badminima.model.population import PopulationTrap, student_point, sum_of_relus
+
+    pop = teacher(k)
+    return PopulationTrap(sum_of_relus(k, k), pop, student_point(compact(k).rows()), pop.teacher_point)
+
+
 def examine_spurious(k: int, *, budget: GradientRuns, tally: Tally) -> Finding:
-    """k ≥ 6: certify the stored symmetric minimum; k ≤ 5: classify gradient-descent end points."""
+    """k ≥ 6: certify the stored symmetric minimum; k ≤ 5: certify what the symmetric critical point is
+    (a saddle for k = 3, 4, 5; a certified minimum there would be the counterexample) and classify
+    gradient-descent end points."""
     from badminima.constructions.safran_shamir import safran_shamir
     from badminima.search.population import run_experiment
     from badminima.verify.population import certify_population
@@ -105,6 +119,15 @@ def examine_spurious(k: int, *, budget: GradientRuns, tally: Tally) -> Finding:
             )
             return Found(label, CertifiedTrap(trap, cert, cert.reason))
         return Undecided(f"k = {k}: the stored point was not certified ({cert.reason})")
+    if k >= 3:
+        trap = symmetric_point(k)
+        cert = certify_population(trap)
+        if cert.verdict.value == "bad-local-min":
+            return Found(
+                f"certified spurious local minimum at k = {k}", CertifiedTrap(trap, cert, cert.reason)
+            )
+        if cert.verdict.value == "saddle":
+            tally.saddles.add(k)
     ex = run_experiment(k, runs=budget.runs, seed=k, tol=budget.tol, max_steps=budget.max_steps)
     tally.runs += ex.runs
     tally.spurious += ex.spurious_runs
@@ -117,7 +140,10 @@ def examine_spurious(k: int, *, budget: GradientRuns, tally: Tally) -> Finding:
         return Undecided(f"k = {k}: {ex.spurious_runs} GD run(s) ended at an uncertified spurious point")
     if ex.unconverged_runs:
         return Undecided(f"k = {k}: {ex.unconverged_runs} of {ex.runs} GD runs did not converge")
-    return Agrees(f"k ≤ 5: all GD runs ended at the global minimum (numerical, {budget.runs} runs each)")
+    saddle = "; the symmetric critical point is a certified saddle" if k in tally.saddles else ""
+    return Agrees(
+        f"k ≤ 5: all GD runs ended at the global minimum (numerical, {budget.runs} runs each){saddle}"
+    )
 
 
 def _run_spurious(claim: Claim, settings: Settings, progress: Callable[[int, int], None] | None) -> Outcome:
@@ -137,6 +163,9 @@ def _run_spurious(claim: Claim, settings: Settings, progress: Callable[[int, int
         f"k ≤ 5, numerical: gradient descent from Xavier starts, step min(5/k, 1), to ‖∇F‖ ≤ "
         f"{budget.tol:g}; runs "
         f"ending in a spurious minimum: {seen}; unconverged runs: {tally.unconverged}",
+        "k = 3…5, certified: the symmetric critical point (k ≥ 6's spurious minimum) is a saddle, verdict "
+        "`saddle` (Krawczyk test, negative curvature over the box, a lower witness) at k = "
+        + (", ".join(map(str, sorted(tally.saddles))) or "none drawn"),
     ]
     return h.outcome(claim, evidence=evidence)
 

@@ -189,9 +189,9 @@ class Compact:
 
     def rows(self) -> list[list[Fraction]]:
         """The full point, neuron i as row i."""
-        first = [self.a] + [self.c] * (self.k - 1)
-        rest = [[self.b] + [self.d if i == j else self.e for i in range(1, self.k)] for j in range(1, self.k)]
-        return [first, *rest]
+        from badminima.verify.population_symmetry import symmetric_rows
+
+        return symmetric_rows(self.k, [self.a, self.b, self.c, self.d, self.e])
 
 
 def _expand(p: torch.Tensor, k: int) -> torch.Tensor:

@@ -125,7 +125,9 @@ def loss_from(student: Pairs, cross: Pairs, teacher: Pairs, *, arith: Any) -> An
 def gradient_from(student: Pairs, cross: Pairs, W: Any, V: Any, *, arith: Any) -> Any:
     """∇F as a (k, n) array: row i is
     Σ_j (‖w_j‖σ_ij ŵ_i + (π − θ_ij) w_j − ‖v_j‖σ'_ij ŵ_i − (π − φ_ij) v_j)/2π."""
-    radial = (student.sin * student.norm_b[..., None, :]).sum(-1) - (cross.sin * cross.norm_b[..., None, :]).sum(-1)
+    radial = (student.sin * student.norm_b[..., None, :]).sum(-1) - (
+        cross.sin * cross.norm_b[..., None, :]
+    ).sum(-1)
     g = radial[..., None] * student.unit_a + arith.matmul(student.rest, W) - arith.matmul(cross.rest, V)
     return g * student.inv_two_pi
 
