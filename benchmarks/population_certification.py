@@ -60,7 +60,8 @@ def main() -> None:
             reduced = f"{'failed: ' + proof[0]:>30}"
         else:
             reduced = f"{float(proof.loss_lower):>12.10f} {float(proof.mu):>9.3g} {reduced_s:>7.2f}"
-        print(f"{k:>3} {k * k:>5}  {dense:<52}  {reduced} {seconds / reduced_s:>5.1f}×", flush=True)
+        ratio = "—" if args.no_dense else f"{seconds / reduced_s:.1f}×"
+        print(f"{k:>3} {k * k:>5}  {dense:<52}  {reduced} {ratio:>6}", flush=True)
 
 
 if __name__ == "__main__":
