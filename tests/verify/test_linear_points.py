@@ -162,6 +162,46 @@ def test_rank_one_point_of_a_deep_net_is_a_flat_saddle(bias):
     assert min(cert.diagnostics.hessian_eigenvalues) > -1e-9
 
 
+def change_hidden_basis(net: Network, point: Point, G) -> Point:
+    """W_l → G W_l, b_l → G b_l, W_(l+1) → W_(l+1) G⁻¹ in every hidden layer (same function, same loss)."""
+    G = sympy.Matrix(G)
+    layers = []
+    for lay, layer in enumerate(point.layers):
+        W = sympy.Matrix(layer.W)
+        b = sympy.Matrix(layer.b) if layer.b is not None else None
+        if lay < net.depth - 1:
+            W, b = G * W, (G * b if b is not None else None)
+        if lay > 0:
+            W = W * G.inv()
+        layers.append((W.tolist(), list(b) if b is not None else None))
+    return Point.of(
+        [([[F(str(v)) for v in r] for r in W], [F(str(v)) for v in b] if b else None) for W, b in layers]
+    )
+
+
+@pytest.mark.parametrize("G", [[[1, 1], [0, 1]], [[2, 1], [1, 1]]])
+@pytest.mark.parametrize("bias", [False, True])
+def test_a_change_of_hidden_basis_keeps_the_flat_saddle(G, bias):
+    """The rank-1 point above with every hidden layer's basis changed by G: the same function (the
+    reference loss is unchanged) and still critical, but no hidden direction is dead on both sides any
+    more (sympy: ker W_(l+1) ∩ range(W_l)^⊥ = 0 in each hidden layer); the chain links a ∈ ker W_(l+1)
+    to c ⊥ range W_l with cᵀa ≠ 0, and the fourth-order descent is still proved."""
+    net, data, point = case_point((3, 2, 2, 2, 3), bias, (0,))
+    mixed = change_hidden_basis(net, point, G)
+    assert reference_loss(net, data, mixed) == reference_loss(net, data, point)
+    assert all(g == 0 for g in reference_gradient(net, data, mixed))
+    for lay in range(net.depth - 1):
+        W, nxt = sympy.Matrix(mixed.layers[lay].W), sympy.Matrix(mixed.layers[lay + 1].W)
+        if bias:
+            W = W.row_join(sympy.Matrix(mixed.layers[lay].b))
+        assert not sympy.Matrix.vstack(nxt, W.T).nullspace()
+    cert = certify(Trap(net, data, mixed), probes=0)
+    assert cert.verdict is Verdict.SADDLE and cert.code == "rank-growth-saddle", cert.reason
+    assert (
+        reference_loss(net, data, cert.witness) == cert.witness_loss_upper < reference_loss(net, data, mixed)
+    )
+
+
 @pytest.mark.parametrize("widths", [(3, 2, 3), (3, 2, 2, 3), (3, 2, 2, 2, 3)])
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("unbalanced", [False, True])

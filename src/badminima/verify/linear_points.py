@@ -12,16 +12,20 @@ of the top dim V eigenvalues, and the bound is the rational ‖Y₀‖² − tr 
 vanish on V^⊥). A point whose loss equals it is a global, hence local, minimum: non-strict,
 ``local-min``, rigor exact (code ``reduced-rank-optimum``).
 
-**Flat saddles.** A hidden direction h of layer l is *dead* when it is switched off on both sides:
-``W_{l+1} h = 0`` and ``hᵀ[W_l b_l] = 0``. If every hidden layer strictly inside a block of weight
-layers i..j has one, perturb the block by the rank-one chain ``D_i = h_i qᵀ``, ``D_m = h_m h_{m−1}ᵀ``,
-``D_j = e_p h_{j−1}ᵀ``: every product of the expansion that mixes perturbed and unperturbed layers of
-the block meets a dead direction and vanishes, so the outputs move by exactly
-t^k·c·(W_L⋯W_{j+1} e_p)(qᵀ ã_{i−1}(x)) (k = j − i + 1, c = ∏‖h_m‖² > 0, ã the activations entering
-layer i, with a 1 for the bias) and loss(x + t v) = loss(x) − (2c/N)·G_pq·t^k + O(t^{2k}) with
-G = (W_L⋯W_{j+1})ᵀ R ãᵀ, R the residuals. A non-zero G_pq of the right sign is a descent of order k at
-an exactly critical point: growing one singular direction through every layer at once (the origin of
-a deep net, rank-deficient points with a direction dead in all layers). The package's exact germ
+**Flat saddles.** Perturb a set of weight layers i_1 < ⋯ < i_k (k ≥ 2) by rank-one matrices
+``D_{i_1} = a_1 qᵀ``, ``D_{i_m} = a_m c_mᵀ``, ``D_{i_k} = e_p c_kᵀ`` (q on the input side of layer i_1,
+bias included). Between consecutive members u < v, let z ↦ Sz + s be the unperturbed layers u+1..v−1
+(S = I for v = u + 1) and require the link: ``W_v S a = 0`` (a, the output of D_u, is switched off by
+the next perturbed layer's own weights) and ``cᵀ(S(W_u z + b_u) + s) = 0`` for every z (c, read by D_v,
+sees nothing of what reaches layer v unperturbed), with ``cᵀ S a ≠ 0``. Then every term of the
+expansion that mixes perturbed and unperturbed members vanishes, the outputs move by exactly
+``t^k·Π(cᵀSa)·(W_L⋯W_{i_k+1} e_p)(qᵀ ã(x))`` (ã the activations entering layer i_1, with a 1 for the
+bias), and loss(x + t v) = loss(x) − (2/N)·Π(cᵀSa)·G_pq·t^k + O(t^{2k}) with
+G = (W_L⋯W_{i_k+1})ᵀ R ãᵀ, R the residuals: a descent of order k at an exactly critical point wherever
+G ≠ 0, the sign of q chosen to make it one. This grows one singular direction through every layer at
+once: the origin of a deep net, rank-deficient points whose hidden layers have a direction dead on both
+sides (a = c = h), and their images under any invertible change of hidden basis (the links are
+invariant under it, a dead direction is not). The package's exact germ
 (`badminima.verify.descent.exact_descent`) re-derives the lowest term and exhibits the lower point; the
 derivation above only proposes the direction. Code ``rank-growth-saddle``.
 
@@ -37,6 +41,7 @@ local minima", NeurIPS 2016; T. Laurent, J. von Brecht, ICML 2018; C. Yun, S. Sr
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -287,39 +292,64 @@ def rank_optimum(network: Network, dataset: Dataset, point: Point) -> RankOptimu
 
 
 # ---------------------------------------------------------------------------------------------------
-# Growth directions: a rank-one chain through dead hidden directions
+# Growth directions: a rank-one chain through switched-off hidden directions
+
+MAX_CHAIN_LAYERS = 8
+"""Chains are searched over every subset of weight layers up to this depth (2^L − L − 1 subsets)."""
+
+MAX_GROWTH_CANDIDATES = 32
+"""At most this many chains are handed to the exact germ, lowest order first."""
 
 
 @dataclass(frozen=True)
 class Growth:
-    """A proposed descent: weight layers ``first``..``last`` (0-based) perturbed by a rank-one chain,
-    order ``last − first + 1``; ``direction`` is flat (the order of `Point.flatten`)."""
+    """A proposed descent: the weight layers ``layers`` (0-based, increasing) perturbed by a rank-one
+    chain, of order ``len(layers)``; ``direction`` is flat (the order of `Point.flatten`)."""
 
-    first: int
-    last: int
+    layers: tuple[int, ...]
     direction: tuple[Fraction, ...]
 
     @property
     def order(self) -> int:
-        return self.last - self.first + 1
+        return len(self.layers)
 
 
-def _dead_direction(network: Network, layers: list[Any], hidden: int) -> tuple[Fraction, ...] | None:
-    """A vector h of hidden layer ``hidden`` (the output of weight layer ``hidden``) with
-    W_{hidden+1} h = 0 and hᵀ[W_hidden b_hidden] = 0, or None."""
-    W, b = layers[hidden]
-    W_next, _ = layers[hidden + 1]
-    rows = [[to_fraction(W_next[i, j]) for j in range(W_next.ncols())] for i in range(W_next.nrows())]
-    rows += [[to_fraction(W[i, j]) for i in range(W.nrows())] for j in range(W.ncols())]
-    if b is not None:
-        rows.append([to_fraction(b[i, 0]) for i in range(b.nrows())])
-    basis = null_space(rows)
-    return basis[0] if basis else None
+def _rows(m: flint.fmpq_mat) -> list[list[Fraction]]:
+    return [[to_fraction(m[i, j]) for j in range(m.ncols())] for i in range(m.nrows())]
+
+
+def _vector(v: tuple[Fraction, ...]) -> flint.fmpq_mat:
+    return fmpq_matrix([[c] for c in v])
+
+
+def _link(
+    layers: list[Any], u: int, v: int
+) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...], Fraction] | None:
+    """Vectors a (output side of layer u) and c (input side of layer v > u) with W_v S a = 0 and
+    cᵀ(S(W_u z + b_u) + s) = 0 for every z, where z ↦ Sz + s is the unperturbed layers u+1..v−1, and
+    cᵀSa ≠ 0 (returned too); None when there are none. For v = u + 1 (S = I) this is a direction
+    switched off on both sides of a hidden layer, or a pair of them."""
+    W_u, b_u = layers[u]
+    S = _product([W for W, _ in layers[u + 1 : v]], W_u.nrows())
+    lin, off = W_u, b_u
+    for W, b in layers[u + 1 : v]:
+        lin = W * lin
+        off = W * off if off is not None else None
+        off = off + b if off is not None and b is not None else off
+    killed = null_space(_rows(layers[v][0] * S))
+    rows = _rows(lin.transpose()) + (_rows(off.transpose()) if off is not None else [])
+    blind = null_space(rows)
+    for c in blind:
+        for a in killed:
+            value = to_fraction((_vector(c).transpose() * S * _vector(a))[0, 0])
+            if value != 0:
+                return a, c, value
+    return None
 
 
 def growth_directions(network: Network, dataset: Dataset, point: Point) -> list[Growth]:
-    """Rank-one chains through dead hidden directions (module docstring), lowest order first, one per
-    block of two or more weight layers whose inner hidden layers all have a dead direction and whose
+    """Rank-one chains through switched-off hidden directions (module docstring), lowest order first:
+    one per set of two or more weight layers whose consecutive members are linked (`_link`) and whose
     coupling G to the residuals is non-zero. Each is only a candidate for the exact germ.
 
     Example:
@@ -328,7 +358,7 @@ def growth_directions(network: Network, dataset: Dataset, point: Point) -> list[
         >>> [(g.order, g.direction) for g in growth_directions(net, data, Point.unflatten(net, [0, 0, 0]))]
         [(3, (Fraction(1, 1), Fraction(1, 1), Fraction(1, 1)))]
     """
-    if not is_deep_linear(network):
+    if not is_deep_linear(network) or network.depth > MAX_CHAIN_LAYERS:
         return []
     exact = ExactArithmetic()
     layers = _layers(network, point)
@@ -339,43 +369,54 @@ def growth_directions(network: Network, dataset: Dataset, point: Point) -> list[
     residual = fmpq_matrix(
         [[dataset.y[i][k] - Fraction(fwd.z[-1][k, i]) for i in range(n)] for k in range(dataset.output_dim)]
     )
-    dead = [_dead_direction(network, layers, h) for h in range(L - 1)]
+    links: dict[tuple[int, int], Any] = {}
     found = []
     for order in range(2, L + 1):
-        for first in range(L - order + 1):
-            last = first + order - 1
-            if any(dead[h] is None for h in range(first, last)):
+        for chosen in itertools.combinations(range(L), order):
+            pairs = list(itertools.pairwise(chosen))
+            for pair in pairs:
+                if pair not in links:
+                    links[pair] = _link(layers, *pair)
+            if any(links[pair] is None for pair in pairs):
                 continue
+            first, last = chosen[0], chosen[-1]
             acts = [[Fraction(v) for v in row] for row in fwd.a[first]]
             if network.bias:
                 acts.append([Fraction(1)] * n)
             upper = _product([W for W, _ in layers[last + 1 :]], network.widths[last + 1])
             G = upper.transpose() * residual * fmpq_matrix(acts).transpose()
-            entries = [(abs(to_fraction(G[p, q])), p, q) for p in range(G.nrows()) for q in range(G.ncols())]
-            size, p, q = max(entries, key=lambda e: e[0])
+            size, p, q = max(
+                ((abs(to_fraction(G[p, q])), p, q) for p in range(G.nrows()) for q in range(G.ncols())),
+                key=lambda e: e[0],
+            )
             if size == 0:
                 continue
-            sign = 1 if G[p, q] > 0 else -1
-            found.append(Growth(first, last, _chain(network, first, last, dead, p, q, sign)))
+            along = to_fraction(G[p, q])
+            for pair in pairs:
+                along *= links[pair][2]
+            chain = [links[pair] for pair in pairs]
+            found.append(Growth(chosen, _chain(network, chosen, chain, p, q, 1 if along > 0 else -1)))
+            if len(found) >= MAX_GROWTH_CANDIDATES:
+                return found
     return found
 
 
 def _chain(
-    network: Network, first: int, last: int, dead: list[Any], p: int, q: int, sign: int
+    network: Network, chosen: tuple[int, ...], links: list[Any], p: int, q: int, sign: int
 ) -> tuple[Fraction, ...]:
-    """The flat direction D_first = h qᵀ, D_m = h_m h_{m−1}ᵀ, D_last = e_p h_{last−1}ᵀ (zero elsewhere)."""
+    """The flat direction D_first = a₁(±e_q)ᵀ, D_m = a_m c_mᵀ, D_last = e_p c_lastᵀ (zero elsewhere)."""
     flat: list[Fraction] = []
-    widths = network.widths
     for lay, (out, inp) in enumerate(network.layer_shapes):
-        D = [[Fraction(0)] * (inp + int(network.bias)) for _ in range(out)]
-        if first <= lay <= last:
-            left = [Fraction(int(i == p)) for i in range(out)] if lay == last else list(dead[lay])
-            if lay == first:
-                right = [Fraction(sign * int(j == q)) for j in range(inp + int(network.bias))]
+        width = inp + int(network.bias)
+        D = [[Fraction(0)] * width for _ in range(out)]
+        if lay in chosen:
+            k = chosen.index(lay)
+            left = [Fraction(int(i == p)) for i in range(out)] if k == len(chosen) - 1 else list(links[k][0])
+            if k == 0:
+                right = [Fraction(sign * int(j == q)) for j in range(width)]
             else:
-                right = [*dead[lay - 1], *([Fraction(0)] if network.bias else [])]
+                right = [*links[k - 1][1], *([Fraction(0)] if network.bias else [])]
             D = [[a * c for c in right] for a in left]
-        assert len(D) == widths[lay + 1]
         flat += [v for row in D for v in row[:inp]]
         if network.bias:
             flat += [row[inp] for row in D]
@@ -502,8 +543,9 @@ def certify_linear_point(
                 "exact",
                 "exact-descent",
                 f"the exact gradient is zero, and growing a rank-one chain through weight layers "
-                f"{g.first}..{g.last} along hidden directions dead in every layer between them "
-                f"(W_(l+1)h = 0, hᵀ[W_l b_l] = 0) moves the output only at order {g.order}: along it "
+                f"{', '.join(map(str, g.layers))}, linked by directions switched off between them (a with "
+                f"W_v S a = 0, c orthogonal to everything reaching layer v, cᵀSa ≠ 0), moves the output "
+                f"only at order {g.order}: along it "
                 f"loss(x + t v) − loss(x) = {format_rational(desc.coefficient, decimal=False)}"
                 f"·t^{desc.order} + o(t^{desc.order}) for small t > 0, so the point is not a local minimum "
                 f"(a flat saddle of a deep linear network)",
