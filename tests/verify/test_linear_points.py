@@ -145,6 +145,20 @@ def test_growth_at_the_origin_matches_the_hand_coefficient(widths):
     assert reference_loss(net, data, cert.witness) < reference_loss(net, data, zero)
 
 
+@pytest.mark.parametrize("widths", [(3, 2, 2, 3), (3, 2, 2, 2, 3)])
+@pytest.mark.parametrize("bias", [False, True])
+def test_the_rank_one_chain_descends_at_the_order_of_its_length(widths, bias):
+    """At the rank-1 top point (hidden unit 1 dead in every layer) the first chain proposed runs through
+    every layer, and the exact germ along it starts at order L (the loss is flat below it), with a
+    witness the reference confirms lower."""
+    net, data, point = case_point(widths, bias, (0,))
+    chain = growth_directions(net, data, point)[0]
+    assert chain.layers == tuple(range(net.depth))
+    desc = exact_descent(net, data, point, chain.direction)
+    assert desc is not None and desc.order == net.depth and desc.coefficient < 0
+    assert reference_loss(net, data, desc.witness) == desc.witness_loss < reference_loss(net, data, point)
+
+
 @pytest.mark.parametrize("bias", [False, True])
 def test_rank_one_point_of_a_deep_net_is_a_flat_saddle(bias):
     """3-2-2-2-3 at the top-eigenvector point of rank 1 (hidden unit 1 dead in every layer): critical
