@@ -26,6 +26,7 @@ from badminima.verify.lift import (
     certify_lifted_saddle_of_dead_unit,
     certify_rescaled_minimum,
 )
+from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.rounding import at_rounding_level
@@ -191,6 +192,7 @@ def certify_smooth(
             or certify_rescaled_minimum(network, dataset, point)
             or certify_lifted_saddle_of_dead_unit(network, dataset, point)
             or certify_constant_units(network, dataset, point)
+            or certify_mixed_units(network, dataset, point)
         )
         if lifted is not None:
             lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper
@@ -214,8 +216,8 @@ def certify_smooth(
                 code=lifted.code,
             )
         tried.append(
-            "no exact invariance (duplicated units, a unit born at zero, units constant on the data) lifts a "
-            "proof to this point"
+            "no exact invariance (duplicated units, a unit born at zero, units constant on the data, alone "
+            "or beside varying units) lifts a proof to this point"
         )
     if not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")
