@@ -7,6 +7,9 @@ the verifier lifts through, from the package's own constructions (nothing typed 
 - split-end: the same split at λ = 0 (one copy with output weight 0): a third-order saddle;
 - born-unit: the same minimum with a second unit of zero incoming and output weights (bias 1/2);
 - constant-units: Yun, Sra & Jadbabaie's Theorem 2 trap (`constructions.constant_features`), sigmoid;
+- mixed-units: a 1-2-1 tanh minimum with two mirror units on even data (polished from a mirror start),
+  beside a third unit constant on the data (w = 0, bias -1, output weight 1, output bias lowered by
+  tanh(-1));
 - relu-rescaling: a 1-2-1 ReLU net with a sigmoid output and cross-entropy on 8 soft labels, at the
   critical point Newton steps reach from a rational start (polished on the slice that fixes one output
   weight per unit, as the verifier's proof does).
@@ -70,6 +73,30 @@ def born_unit() -> Trap:
     )
 
 
+def mixed_units() -> Trap:
+    xs = [Fraction(k, 2) for k in range(-4, 5)]
+    half = ["-21/8", "-19/8", "-9/4", "-11/8", "-7/8"]  # even targets, by |2x|
+    dataset = Dataset.of([[x] for x in xs], [[Fraction(half[abs(int(2 * x))])] for x in xs])
+    small = Network((1, 2, 1), "tanh")
+    w, b, v, c = (Fraction(t) for t in ("2.362", "-3.227", "0.848", "-0.792"))  # near a minimum
+    start = Point.of([([[w], [-w]], [b, b]), ([[v, v]], [c])])
+    point = polish(small, dataset, start, precision=None, steps=60).point
+    point = polish(small, dataset, point, precision=256, steps=20).point
+    w1, w2, b1, b2, v1, v2, c = point.flatten()
+    with mpmath.workdps(60):
+        c3 = Fraction(mpmath.nstr(mpmath.mpf(c.numerator) / c.denominator - mpmath.tanh(-1), 40))
+    big = Network((1, 3, 1), "tanh")
+    lifted = Point.unflatten(big, [w1, w2, Fraction(0), b1, b2, Fraction(-1), v1, v2, Fraction(1), c3])
+    return Trap(
+        big,
+        dataset,
+        _digits(lifted, big, 17),
+        name="mixed-units",
+        description="a 1-2-1 tanh minimum with mirror units on even data, beside a unit constant on the "
+        "data (w = 0, bias -1, output weight 1)",
+    )
+
+
 def relu_rescaling() -> Trap:
     network = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
     X = [[Fraction(k, 2)] for k in range(-4, 4)]
@@ -109,9 +136,10 @@ def main() -> None:
         ),
         born_unit(),
         yun_flat_trap("sigmoid", biases=(-1, -2), output_weights=(1, 1)),
+        mixed_units(),
         relu_rescaling(),
     ]
-    names = ["duplicated-units", "split-end", "born-unit", "constant-units", "relu-rescaling"]
+    names = ["duplicated-units", "split-end", "born-unit", "constant-units", "mixed-units", "relu-rescaling"]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")
         print(OUT / f"{name}.json")
