@@ -197,3 +197,27 @@ def test_soundness_fuzz_mixed_units(case):
 @given(_mixed_cases())
 def test_soundness_fuzz_mixed_units_thorough(case):
     _check_mixed(case)
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+@pytest.mark.parametrize("lam", [F(1, 3), F(2)])
+@pytest.mark.parametrize("digits", [None, 17])
+def test_a_duplicated_pair_beside_a_silent_constant_unit_is_a_saddle(sign, lam, digits):
+    # Two lifts at once: a proved 1-unit tanh minimum (claims.unit_splitting.definite_case) split λ : 1 − λ,
+    # and a third unit with w = 0, output weight 0 (bias 1/2). Every such lift is critical (Fukumizu &
+    # Amari's line; the silent unit's derivatives carry v₃ = 0 or σ(β)·∂F/∂c = 0); the 80-digit Hessian
+    # has a negative eigenvalue (the silent unit's (w, v) block, as for a born unit), so a saddle.
+    from badminima.claims.unit_splitting import definite_case, split_point
+
+    case = definite_case(sign)
+    small = polish(case.network, case.dataset, case.start, precision=256, steps=30).point
+    small = Point.unflatten(case.network, [rounded(v, 40) for v in small.flatten()])
+    _, lifted = split_point(case.network, small, 0, lam)
+    w1, w2, b1, b2, v1, v2, c = lifted.flatten()
+    full = [w1, w2, F(0), b1, b2, F(1, 2), v1, v2, F(0), c]
+    assert hessian_eigenvalues("tanh", (1, 3, 1), full, case.dataset.X, case.dataset.y)[0] < -1e-3
+    net = Network((1, 3, 1), "tanh")
+    point = Point.unflatten(net, full if digits is None else [rounded(t, digits) for t in full])
+    cert = certify(Trap(net, case.dataset, point), probes=0)
+    assert cert.verdict is Verdict.SADDLE and cert.code == "lifted-saddle", cert.reason
+    assert reference_loss(net, case.dataset, cert.witness) < _lower(cert.loss_lower)

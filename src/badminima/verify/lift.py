@@ -84,7 +84,7 @@ def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
     return found
 
 
-def _reduce(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
+def reduce_duplicate(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
     """The smaller network: unit b removed, unit a at the pair's average, output weight v_a + v_b."""
     small, reduced = _without(network, point, dup.b)
     hidden, out = point.layers
@@ -97,7 +97,7 @@ def _reduce(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Po
     return small, Point((Layer(tuple(W), tuple(b)), Layer((tuple(v),), out.b)))
 
 
-def _lift(small_point: Point, dup: Duplicate, lam: Fraction, width: int) -> Point:
+def lift_duplicate(small_point: Point, dup: Duplicate, lam: Fraction, width: int) -> Point:
     """L_λ: the reduced point with unit a split into a and b (b re-inserted at its index)."""
     hidden, out = small_point.layers
     assert hidden.b is not None
@@ -222,14 +222,14 @@ def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point
 
 
 def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) -> Lifted | None:
-    small, small_point = _reduce(network, point, dup)
+    small, small_point = reduce_duplicate(network, point, dup)
     reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
     if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
         return None
     c, r = reduced.center, reduced.proof_radius
     h = network.widths[1]
     width = h
-    center = _lift(c, dup, dup.lam, width)
+    center = lift_duplicate(c, dup, dup.lam, width)
     V_c = c.layers[1].W[0][dup.a]
     if abs(V_c) <= 2 * r:
         return None  # V* might be 0: no line to lift along

@@ -40,7 +40,7 @@ critical points); C. Yun, S. Sra, A. Jadbabaie, ICLR 2019, Theorem 2 and conditi
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -62,7 +62,7 @@ from badminima.verify.constant_units import (
     distance_to_manifold,
     transversal_curvature,
 )
-from badminima.verify.lift import Lifted, lifted_saddle
+from badminima.verify.lift import Lifted, find_duplicates, lift_duplicate, lifted_saddle, reduce_duplicate
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox
 
@@ -330,6 +330,27 @@ def _morse_bott(
     return None
 
 
+def _through_duplicates(split: Split, dataset: Dataset) -> tuple[BoxResult, str]:
+    """The varying units' point as the lift of a still narrower strict minimum through a duplicated pair
+    (Fukumizu & Amari's line, critical for every split λ): a box result whose centre is the lifted
+    centre and whose radius R = max(1, |λ|, |1 − λ|)·r holds the lifted critical point; or a failed one."""
+    for dup in find_duplicates(split.small, split.small_point):
+        narrow, narrow_point = reduce_duplicate(split.small, split.small_point, dup)
+        hess = float_derivatives(narrow, dataset, narrow_point)[2]
+        res = certify_minimum(narrow, dataset, narrow_point, hess)
+        if res.verdict is not Verdict.LOCAL_MIN or res.center is None or res.proof_radius is None:
+            continue
+        if abs(res.center.layers[1].W[0][dup.a]) <= 2 * res.proof_radius:
+            continue  # the summed output weight might be 0: no line to lift along
+        center = lift_duplicate(res.center, dup, dup.lam, split.small.widths[1])
+        R = max(Fraction(1), abs(dup.lam), abs(1 - dup.lam)) * res.proof_radius
+        a, b = split.varying[dup.a], split.varying[dup.b]
+        return replace(
+            res, center=center, proof_radius=R
+        ), f" (varying units {a} and {b} are duplicates, merged)"
+    return BoxResult(None, "no duplicated pair", 0), ""
+
+
 def certify_mixed_units(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
     """Prove a (non-strict) local minimum or a saddle at a point where some hidden units are constant on
     the data and the others vary, by reducing to the varying units and lifting back (see the module
@@ -348,20 +369,23 @@ def certify_mixed_units(network: Network, dataset: Dataset, point: Point) -> Lif
         return None
     hess = float_derivatives(split.small, dataset, split.small_point)[2]
     reduced = certify_minimum(split.small, dataset, split.small_point, hess)
+    tol = 4 * rounding_scale(point.flatten())
+    out = point.layers[1]
+    silent = all(abs(row[j]) <= tol for row in out.W for j in split.constant)
+    pair = ""
+    if reduced.verdict is not Verdict.LOCAL_MIN and silent:
+        reduced, pair = _through_duplicates(split, dataset)
     if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
         return None
     geo = data_geometry(network, dataset)
     if any(abs(v) > 2**52 for vec in geo.basis for v in vec):
         return None  # an integer basis beyond exact float64 values: the enclosure cannot hold it
-    tol = 4 * rounding_scale(point.flatten())
-    out = point.layers[1]
-    silent = all(abs(row[j]) <= tol for row in out.W for j in split.constant)
     units = ", ".join(str(j) for j in split.constant)
     what = f"hidden unit(s) {units} are constant on the data beside {len(split.varying)} varying unit(s)" + (
         " and have output weight 0" if silent else ""
     )
     r = reduced.proof_radius
-    if reflection_fixes_minimiser(split.small, dataset, reduced):
+    if not pair and reflection_fixes_minimiser(split.small, dataset, reduced):
         proved = _morse_bott(network, dataset, point, geo, split, reduced, what)
         if proved is not None:
             return proved
@@ -390,7 +414,8 @@ def certify_mixed_units(network: Network, dataset: Dataset, point: Point) -> Lif
             r,
             reduced,
             what,
-            f"the {len(split.varying)}-unit network has a strict local minimum proved by the box method, and "
-            f"units constant on the data with output weight 0 keep its lift critical, so there is",
+            f"the {len(split.varying) - bool(pair)}-unit network{pair} has a strict local minimum proved by "
+            f"the box method, and units constant on the data with output weight 0 keep its lift critical, "
+            f"so there is",
         )
     return None
