@@ -13,6 +13,12 @@ the verifier lifts through, from the package's own constructions (nothing typed 
 - relu-rescaling: a 1-2-1 ReLU net with a sigmoid output and cross-entropy on 8 soft labels, at the
   critical point Newton steps reach from a rational start (polished on the slice that fixes one output
   weight per unit, as the verifier's proof does).
+- deep-relu-rescaling: a 2-2-2-1 ReLU net with a sigmoid output and cross-entropy at a critical point
+  planted as in the tests (`tests/verify/test_symmetry_slices.plant_deep_relu(5)`: targets σ(z) − ρ with
+  ρ orthogonal to the Jacobian's columns, 60 digits), on its 4-dimensional rescaling orbit;
+- linear-units: a 2-2-2 net of identity units with a sigmoid output and cross-entropy, on soft labels,
+  polished on the slice that fixes W₁ and b₁ (`verify.symmetry_slices.linear_layer_slice`), on its
+  6-dimensional GL(2) ⋉ R² orbit.
 Every point is written to 17 or 30 significant digits.
 """
 
@@ -125,6 +131,43 @@ def relu_rescaling() -> Trap:
     )
 
 
+def deep_relu_rescaling() -> Trap:
+    from tests.verify.test_symmetry_slices import plant_deep_relu
+
+    planted = plant_deep_relu(5)
+    assert planted is not None
+    network, dataset, theta, _, _ = planted
+    return Trap(
+        network,
+        dataset,
+        _digits(Point.unflatten(network, theta), network, 30),
+        name="deep-relu-rescaling",
+        description="a planted critical point of a 2-2-2-1 ReLU net with sigmoid output and cross-entropy, "
+        "inside one activation region, on its orbit of positive rescalings of all four hidden units",
+    )
+
+
+def linear_units() -> Trap:
+    network = Network((2, 2, 2), "identity", output="sigmoid", loss="bce")
+    F = Fraction
+    X = [[F(1), F(0)], [F(0), F(1)], [F(-1), F(1, 2)], [F(1, 2), F(-1)], [F(2), F(1)], [F(-1, 2), F(-3, 2)]]
+    y = [[F(1, 4), F(2, 3)], [F(3, 5), F(1, 2)], [F(1, 3), F(3, 4)], [F(1, 2), F(1, 5)], [F(4, 5), F(2, 5)]]
+    y.append([F(1, 5), F(1, 3)])
+    dataset = Dataset.of(X, y)
+    start = Point.of([([[1, F(1, 2)], [F(-1, 3), 2]], [F(1, 2), F(1, 2)]), ([[0, 0], [0, 0]], [0, 0])])
+    free = list(range(6, network.n_params))  # W₁ and b₁ fixed: the slice through the GL(2) ⋉ R² orbits
+    point = polish(network, dataset, start, precision=None, free=free, steps=40).point
+    point = polish(network, dataset, point, precision=256, free=free, steps=20).point
+    return Trap(
+        network,
+        dataset,
+        _digits(point, network, 17),
+        name="linear-units",
+        description="a minimum of a 2-2-2 net of identity units with sigmoid output and cross-entropy, on "
+        "its orbit (W1, b1, W2, c) -> (A W1, A b1 + d, W2 A^-1, c - W2 A^-1 d)",
+    )
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     traps = [
@@ -138,8 +181,19 @@ def main() -> None:
         yun_flat_trap("sigmoid", biases=(-1, -2), output_weights=(1, 1)),
         mixed_units(),
         relu_rescaling(),
+        deep_relu_rescaling(),
+        linear_units(),
     ]
-    names = ["duplicated-units", "split-end", "born-unit", "constant-units", "mixed-units", "relu-rescaling"]
+    names = [
+        "duplicated-units",
+        "split-end",
+        "born-unit",
+        "constant-units",
+        "mixed-units",
+        "relu-rescaling",
+        "deep-relu-rescaling",
+        "linear-units",
+    ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")
         print(OUT / f"{name}.json")

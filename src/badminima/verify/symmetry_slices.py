@@ -163,7 +163,8 @@ def linear_layer_slice(network: Network, point: Point) -> Slice | None:
         return r + max(moves) + eta
 
     dim = p * p + (p if network.bias else 0)
-    return Slice(tuple(fixed), bound, f"GL({p}) of {p} identity unit(s)", "lift-linear-units", dim)
+    group = f"GL({p}) ⋉ R^{p}" if network.bias else f"GL({p})"
+    return Slice(tuple(fixed), bound, f"{group} of a layer of {p} identity units", "lift-linear-units", dim)
 
 
 def certify_on_slice(network: Network, dataset: Dataset, point: Point, chart: Slice) -> Lifted | None:
