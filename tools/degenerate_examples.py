@@ -12,13 +12,18 @@ the verifier lifts through, from the package's own constructions (nothing typed 
   tanh(-1));
 - relu-rescaling: a 1-2-1 ReLU net with a sigmoid output and cross-entropy on 8 soft labels, at the
   critical point Newton steps reach from a rational start (polished on the slice that fixes one output
-  weight per unit, as the verifier's proof does).
+  weight per unit, as the verifier's proof does);
 - deep-relu-rescaling: a 2-2-2-1 ReLU net with a sigmoid output and cross-entropy at a critical point
   planted as in the tests (`tests/verify/test_symmetry_slices.plant_deep_relu(5)`: targets σ(z) − ρ with
   ρ orthogonal to the Jacobian's columns, 60 digits), on its 4-dimensional rescaling orbit;
 - linear-units: a 2-2-2 net of identity units with a sigmoid output and cross-entropy, on soft labels,
   polished on the slice that fixes W₁ and b₁ (`verify.symmetry_slices.linear_layer_slice`), on its
-  6-dimensional GL(2) ⋉ R² orbit.
+  6-dimensional GL(2) ⋉ R² orbit;
+- deep-linear-flat-saddle: a 3-2-2-2-3 linear net on data with an exact eigen-decomposition of Σ
+  (`claims.linear_networks.spectral_dataset`), at the rank-1 Baldi–Hornik point of the top eigenvector
+  (`subspace_point`): hidden unit 1 is dead in every layer, a fourth-order saddle;
+- deep-linear-optimum: a 3-2-2-3 linear net (bottleneck 2 < 3 outputs) on the same data at the top-2
+  point with unbalanced factors (rescalings diag(10, 1/7)): the rank-constrained global minimum.
 Every point is written to 17 or 30 significant digits.
 """
 
@@ -29,6 +34,7 @@ from pathlib import Path
 
 import mpmath
 
+from badminima.claims.linear_networks import SubspaceCase, cayley, spectral_dataset, subspace_point
 from badminima.claims.unit_splitting import definite_case, split_point
 from badminima.constructions.constant_features import yun_flat_trap
 from badminima.model import Dataset, Network, Point, Trap, save_trap
@@ -168,6 +174,24 @@ def linear_units() -> Trap:
     )
 
 
+def deep_linear(widths: tuple[int, ...], subset: tuple[int, ...], name: str, what: str) -> Trap:
+    F = Fraction
+    frame = cayley([F(1), F(1, 2), F(0), F(-1), F(1, 3), F(2), F(1), F(0), F(1), F(-1, 2)], 5)
+    eigenvectors = cayley([F(1), F(2), F(-1, 2)], 3)
+    dataset = spectral_dataset(
+        frame,
+        cayley([F(1, 2), F(-1), F(1, 3)], 3),
+        eigenvectors,
+        [F(3), F(2), F(1)],
+        residual=((F(1), F(0), F(1)), (F(0), F(1), F(-1))),
+    )
+    network = Network(widths, "identity", bias=False)
+    unbalanced = ((F(10), F(0)), (F(1), F(1, 7)))
+    scales = tuple([unbalanced] * (network.depth - 1)) if len(subset) == 2 else ()
+    point = subspace_point(SubspaceCase(network, dataset, eigenvectors, subset, scales))
+    return Trap(network, dataset, _digits(point, network, 17), name=name, description=what)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     traps = [
@@ -183,6 +207,18 @@ def main() -> None:
         relu_rescaling(),
         deep_relu_rescaling(),
         linear_units(),
+        deep_linear(
+            (3, 2, 2, 2, 3),
+            (0,),
+            "deep-linear-flat-saddle",
+            "a deep linear net at the rank-1 point of Σ's top eigenvector, hidden unit 1 dead in every layer",
+        ),
+        deep_linear(
+            (3, 2, 2, 3),
+            (0, 1),
+            "deep-linear-optimum",
+            "a deep linear net with a bottleneck at its rank-2 global minimum, factors unbalanced",
+        ),
     ]
     names = [
         "duplicated-units",
@@ -193,6 +229,8 @@ def main() -> None:
         "relu-rescaling",
         "deep-relu-rescaling",
         "linear-units",
+        "deep-linear-flat-saddle",
+        "deep-linear-optimum",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")

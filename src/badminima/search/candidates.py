@@ -34,8 +34,9 @@ OBJECTIVES = ("loss", "accuracy")
 # Default step budgets: saddle-free Newton steps, or first-order steps (gd, momentum, adam).
 NEWTON_STEPS = 300
 FIRST_ORDER_STEPS = 1000
-# How many of a candidate's numerically bad minima, worst first, are sent to the verifier.
-TRIES = 2
+# How many of a candidate's distinct numerically bad minima, worst first, are sent to the verifier:
+# each one certified is a trap of its own; the worst certified one scores the candidate and is shrunk.
+TRIES = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,14 +319,15 @@ def analyse(
         return (snap(net, dataset, point) or point) if net.is_piecewise_linear else point
 
     better = exact(ends.thetas[best])
-    for found in bad[:TRIES]:
+    scored = False
+    for rank, found in enumerate(bad[:TRIES]):
         row, share, interval = found.row, found.share, found.interval
         trap = Trap(
             net,
             dataset,
             exact(ends.thetas[row]),
             better,
-            name=f"search-{seed}-{index}",
+            name=f"search-{seed}-{index}" + (f"-m{rank + 1}" if rank else ""),
             description=(
                 f"found by badminima search (seed {seed}, candidate {index}): a numerically strict "
                 f"local minimum reached by {found.cluster.count} of {ends.k} starts"
@@ -334,8 +336,9 @@ def analyse(
         )
         cert = certify(trap)
         traps.append(_stored(trap, cert, share, interval))
-        if cert.verdict is not Verdict.BAD_LOCAL_MIN:
+        if cert.verdict is not Verdict.BAD_LOCAL_MIN or scored:
             continue
+        scored = True
         gap = float_below(cert.gap_lower or Fraction(0))
         weight = share if settings.weight_by_basin else 1.0
         accuracy_gap = traps[-1].accuracy_gap
@@ -384,7 +387,6 @@ def analyse(
             summary["shrunk_size"] = list(small.size_after)
             if small.accepted and small.certificate.gap_lower is not None:
                 summary["shrunk_gap"] = float_below(small.certificate.gap_lower)
-        break
     return CandidateResult(
         index=index,
         summary=summary,

@@ -21,6 +21,7 @@ from badminima.model.trap import Trap
 from badminima.progress import ProgressHook, report
 from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Certificate, Verdict
+from badminima.verify.linear_points import certify_linear_point, is_deep_linear
 from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
@@ -120,6 +121,9 @@ def certify(
     )
     if net.has_rational_loss:
         out = certify_piecewise(net, data, point, options=options, progress=progress)
+        if out.verdict is Verdict.INCONCLUSIVE and is_deep_linear(net):
+            # Deep linear nets: exact global optima and flat (order ≥ 3) saddles, see linear_points.
+            out = certify_linear_point(net, data, point, out, options=options, progress=progress)
     else:
         try:
             out = certify_smooth(net, data, point, grad, hess, options=options, progress=progress)
