@@ -264,3 +264,27 @@ def test_elementwise_operators_broadcast_plain_operands_over_the_batch_axis():
 def test_scalar_questions_are_refused(method, args, fragment):
     with pytest.raises(TypeError, match=fragment):
         getattr(BatchArithmetic(), method)(*args)
+
+
+@given(batches(max_hidden_layers=2, max_width=2, max_points=3), st.integers(0, 2))
+def test_engine_derivatives_of_a_column_do_not_depend_on_its_neighbours(case, pad):
+    # The search's determinism: a start's gradient and Hessian are bit-identical alone and in a batch
+    # that spans several forward-mode blocks.
+    net, data, pts = case
+    inputs, targets = _data(data)
+    theta = _thetas(pts)
+    wide = torch.cat([theta] * (1 + pad * 150), dim=1)
+    alone = column_derivatives(net, inputs, targets, theta)
+    among = column_derivatives(net, inputs, targets, wide)
+    k = theta.shape[1]
+    for a, b in zip(alone, among, strict=True):
+        last = wide.shape[1] - k
+        assert torch.equal(a, b[..., last:] if a.ndim == 2 else b[last:])
+
+
+def test_where_keeps_python_floats_in_the_batch_dtype():
+    # torch.where of two Python floats is float32: the leaky-ReLU slope 0.01 must stay float64.
+    mask = Batch(torch.tensor([[True, False]])[..., None])
+    out = BatchArithmetic(torch.float64).where(mask, 1.0, 0.01)
+    assert out.t.dtype == torch.float64
+    assert out.t[0, 1, 0].item() == 0.01

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -554,3 +555,43 @@ def test_relu_finds_are_snapped_to_their_regions_exact_optimum_and_certified():
     # The stored point is its region's optimum: snapping it again changes nothing.
     assert snap(trap.network, trap.dataset, trap.point) == trap.point
     assert certify(trap).verdict is Verdict.BAD_LOCAL_MIN
+
+
+def test_every_distinct_bad_minimum_of_a_candidate_is_certified_and_only_the_worst_is_shrunk():
+    # Candidate 36 of the 2-2-1 sigmoid seed-1 search: its 128 starts reach two bad minima that are
+    # distinct modulo the network's symmetries. Both are certified traps of their own; the worse one
+    # scores the candidate and is the one shrunk. The losses are checked by the 60-digit reference.
+    from badminima.search.candidates import evaluate_candidates
+    from badminima.search.clustering import canonical
+
+    from ..reference import reference_loss
+
+    settings = SearchSettings(Network((2, 2, 1), "sigmoid"), DatasetSpec(10, 2, extent=3))
+    coords = np.array([[3, -3], [-1, -1], [1, -2], [1, 2], [1, 0], [0, 2], [0, 1], [0, 0], [0, -3], [-1, -3]])
+    targets = np.array([[0], [1], [1], [1], [1], [1], [0], [0], [1], [1]])
+    (result,) = evaluate_candidates(settings, 1, [36], [(coords, targets)])
+    found = [t for t in result.traps if t.status == CERTIFIED and not (t.trap.name or "").endswith("-shrunk")]
+    assert len(found) >= 2
+    keys = {
+        tuple(np.round(canonical(t.trap.network, np.array(t.trap.point.flatten(), float)), 6)) for t in found
+    }
+    assert len(keys) == len(found)
+    losses = [reference_loss(t.trap.network, t.trap.dataset, t.trap.point) for t in found]
+    better = reference_loss(found[0].trap.network, found[0].trap.dataset, found[0].trap.better)
+    assert all(loss > better for loss in losses)
+    assert losses == sorted(losses, reverse=True)  # worst first
+    assert result.summary["gap"] <= float(losses[0] - better)
+    shrunk = [t for t in result.traps if (t.trap.name or "").endswith("-shrunk")]
+    assert [t.trap.name for t in shrunk] in ([], [f"{found[0].trap.name}-shrunk"])
+    # --minima 1, the old behaviour: the worst certified minimum only.
+    (one,) = evaluate_candidates(replace(settings, minima=1, shrink=False), 1, [36], [(coords, targets)])
+    assert [t.trap.name for t in one.traps if t.status == CERTIFIED] == [found[0].trap.name]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [({"explore": 1.5}, "explore: expected a probability"), ({"minima": 0}, "minima: expected at least 1")],
+)
+def test_bad_explore_and_minima_are_refused(kwargs, fragment):
+    with pytest.raises(SettingsError, match=re.escape(fragment)):
+        SearchSettings(Network((2, 2, 1), "sigmoid"), DatasetSpec(10, 2, extent=3), **kwargs)

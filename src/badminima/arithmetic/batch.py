@@ -32,6 +32,22 @@ def _lift(x: Any) -> Any:
     return x
 
 
+def batch_product(w: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """The matrix product of the trailing (out, inner, K) and (inner, n, K) arrays of ``w`` and ``a``,
+    per batch column, leading axes broadcast: (…, out, n, K).
+
+    Elementwise products only, decided per point and never by K: a matmul kernel would choose its
+    blocking (and rounding) by the batch's size and strides, so a point's result would depend on which
+    other points share the batch."""
+    out, inner, n = w.shape[-3], w.shape[-2], a.shape[-2]
+    if out * inner * n <= _BROADCAST_LIMIT:
+        return (w[..., :, :, None, :] * a[..., None, :, :, :]).sum(-3)
+    z = w[..., :, 0, None, :] * a[..., None, 0, :, :]
+    for i in range(1, inner):
+        z = z + w[..., :, i, None, :] * a[..., None, i, :, :]
+    return z
+
+
 class Batch:
     """A tensor ``t`` of shape ``shape + (K,)``: one array of the forward pass for each of K points."""
 
@@ -51,19 +67,15 @@ class Batch:
         # Indices address the leading (array) axes; the trailing batch axis is never indexed.
         return Batch(self.t[index])
 
+    @property
+    def T(self) -> Batch:
+        return Batch(self.t.transpose(0, 1))
+
+    def sum(self, axis: int) -> Batch:
+        return Batch(self.t.sum(axis % len(self.shape)))
+
     def __matmul__(self, other: Any) -> Batch:
-        a = other.t if isinstance(other, Batch) else other[..., None]
-        w = self.t
-        out, inner, n = w.shape[0], w.shape[1], a.shape[1]
-        # Elementwise products only, decided per point and never by K: a matmul kernel would choose
-        # its blocking (and rounding) by the batch's size and strides, so a point's result would
-        # depend on which other points share the batch.
-        if out * inner * n <= _BROADCAST_LIMIT:
-            return Batch((w[:, :, None, :] * a[None, :, :, :]).sum(1))
-        z = w[:, 0, None, :] * a[None, 0]
-        for i in range(1, inner):
-            z = z + w[:, i, None, :] * a[None, i]
-        return Batch(z)
+        return Batch(batch_product(self.t, other.t if isinstance(other, Batch) else other[..., None]))
 
     def __add__(self, other: Any) -> Batch:
         return Batch(self.t + _lift(other))
@@ -125,7 +137,9 @@ class BatchArithmetic:
 
     def where(self, mask: Any, a: Any, b: Any) -> Any:
         m = mask.t if isinstance(mask, Batch) else torch.as_tensor(mask)[..., None]
-        return Batch(torch.where(m, _lift(a), _lift(b)))
+        # Python floats as tensors of this dtype: torch.where of two scalars is float32.
+        a, b = (torch.tensor(v, dtype=self.dtype) if isinstance(v, float) else _lift(v) for v in (a, b))
+        return Batch(torch.where(m, a, b))
 
     def positive(self, a: Any, *, at_zero: bool) -> Any:
         return Batch(a.t >= 0 if at_zero else a.t > 0)

@@ -34,8 +34,9 @@ OBJECTIVES = ("loss", "accuracy")
 # Default step budgets: saddle-free Newton steps, or first-order steps (gd, momentum, adam).
 NEWTON_STEPS = 300
 FIRST_ORDER_STEPS = 1000
-# How many of a candidate's numerically bad minima, worst first, are sent to the verifier.
-TRIES = 2
+# A candidate's distinct numerically bad minima go to the verifier worst first, at most this many more
+# than the traps still wanted (``SearchSettings.minima``): an uncertifiable one does not end the try.
+SPARE_TRIES = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,9 @@ class SearchSettings:
     find then moved by gradient-based inverse design), the objective (``loss``: the certified loss
     gap; ``accuracy``: the accuracy gap of a certified trap whose outputs all keep at least ``margin``
     from 1/2 at both points, loss gap breaking ties), whether the score is weighted by basin share,
-    and whether finds are shrunk."""
+    whether finds are shrunk, how often a proposal mutates an elite dataset instead of drawing a fresh
+    one (1 − ``explore``), and how many distinct bad minima of one candidate are certified as traps
+    (``minima``, worst first; the worst certified one scores the candidate and is shrunk)."""
 
     network: Network
     data: DatasetSpec
@@ -60,6 +63,8 @@ class SearchSettings:
     weight_by_basin: bool = False
     shrink: bool = True
     generation: int = 16
+    explore: float = 0.2
+    minima: int = 6
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -72,6 +77,10 @@ class SearchSettings:
             raise SettingsError("objective: 'accuracy' needs binary (0/1) targets")
         if not 0 <= self.margin < Fraction(1, 2):
             raise SettingsError(f"margin: expected 0 <= margin < 1/2, got {self.margin}")
+        if not 0 <= self.explore <= 1:
+            raise SettingsError(f"explore: expected a probability 0 <= explore <= 1, got {self.explore}")
+        if self.minima < 1:
+            raise SettingsError(f"minima: expected at least 1, got {self.minima}")
         if self.starts < 1 or self.generation < 1:
             raise SettingsError(
                 f"starts, generation: expected at least 1, got {self.starts} and {self.generation}"
@@ -108,6 +117,8 @@ class SearchSettings:
             "weight_by_basin": self.weight_by_basin,
             "shrink": self.shrink,
             "generation": self.generation,
+            "explore": self.explore,
+            "minima": self.minima,
         }
 
 
@@ -318,14 +329,18 @@ def analyse(
         return (snap(net, dataset, point) or point) if net.is_piecewise_linear else point
 
     better = exact(ends.thetas[best])
-    for found in bad[:TRIES]:
+    scored = False
+    certified = 0
+    for rank, found in enumerate(bad[: settings.minima + SPARE_TRIES]):
+        if certified == settings.minima:
+            break
         row, share, interval = found.row, found.share, found.interval
         trap = Trap(
             net,
             dataset,
             exact(ends.thetas[row]),
             better,
-            name=f"search-{seed}-{index}",
+            name=f"search-{seed}-{index}" + (f"-m{rank + 1}" if rank else ""),
             description=(
                 f"found by badminima search (seed {seed}, candidate {index}): a numerically strict "
                 f"local minimum reached by {found.cluster.count} of {ends.k} starts"
@@ -336,6 +351,10 @@ def analyse(
         traps.append(_stored(trap, cert, share, interval))
         if cert.verdict is not Verdict.BAD_LOCAL_MIN:
             continue
+        certified += 1
+        if scored:
+            continue
+        scored = True
         gap = float_below(cert.gap_lower or Fraction(0))
         weight = share if settings.weight_by_basin else 1.0
         accuracy_gap = traps[-1].accuracy_gap
@@ -384,7 +403,6 @@ def analyse(
             summary["shrunk_size"] = list(small.size_after)
             if small.accepted and small.certificate.gap_lower is not None:
                 summary["shrunk_gap"] = float_below(small.certificate.gap_lower)
-        break
     return CandidateResult(
         index=index,
         summary=summary,

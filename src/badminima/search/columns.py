@@ -10,7 +10,9 @@ from typing import Any
 import torch
 
 from badminima.arithmetic.batch import Batch, BatchArithmetic
+from badminima.arithmetic.batch_tangent import batch_jacobian
 from badminima.errors import InvalidModelError
+from badminima.landscape.derivatives import gradient_of_flat
 from badminima.landscape.losses import loss_of_flat
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -20,6 +22,10 @@ from badminima.model.network import Network
 # then does a column's arithmetic not depend on what else shares the batch. 64 covers 4 AVX-512
 # vectors of float32; small batches are per-step overhead, so the padding is nearly free.
 LANES = 64
+
+# Columns per forward-mode block in `column_derivatives`: a multiple of LANES; P times this many
+# tangent entries per array stay in cache (4-5× faster per column at 256 than at 2,048).
+TANGENT_BLOCK = 256
 
 
 def column_data(
@@ -67,17 +73,24 @@ def column_losses(network: Network, inputs: Batch, targets: Batch, theta: torch.
 
 
 def column_derivatives(network: Network, inputs: Any, targets: Any, theta: Any) -> tuple[Any, Any, Any]:
-    """Losses (K,), gradients (P, K) and Hessians (K, P, P) at ``theta`` (P, K): the gradient of the
-    summed loss (the K losses are independent), then one more reverse pass per parameter i, of the
-    sum of ∂L/∂θ_i over the K points, gives row i of all K Hessians. Reverse over reverse: 1.5-3× as
-    fast as forward over reverse here, whose jvp rules run partly as Python decompositions."""
-    with torch.enable_grad():
-        th = theta.detach().requires_grad_(True)
-        losses = column_losses(network, inputs, targets, th)
-        (g,) = torch.autograd.grad(losses.sum(), th, create_graph=True)
-        p = th.shape[0]
-        rows = [torch.autograd.grad(g[i].sum(), th, retain_graph=i < p - 1)[0] for i in range(p)]
-    return losses.detach(), g.detach(), torch.stack(rows).permute(2, 0, 1)
+    """Losses (K,), gradients (P, K) and Hessians (K, P, P) at ``theta`` (P, K): the package's one
+    back-propagation (`gradient_of_flat`) run on forward-mode tangents along all P directions at once
+    (`batch_jacobian`), in blocks of columns that stay in cache, then symmetrised. 1.5-5× as fast here
+    as reverse-over-reverse autograd, which needs one more pass through the graph per parameter."""
+    gs, jacs = [], []
+    with torch.no_grad():
+        losses = column_losses(network, inputs, targets, theta)
+        for i in range(0, theta.shape[1], TANGENT_BLOCK):
+            x, y = column_slice(inputs, i, i + TANGENT_BLOCK), column_slice(targets, i, i + TANGENT_BLOCK)
+
+            def grad(th: Any, arith: Any, x: Any = x, y: Any = y) -> Any:
+                return gradient_of_flat(network, x, y, th, arith=arith, kink_side="inactive")
+
+            g, jac = batch_jacobian(grad, theta[:, i : i + TANGENT_BLOCK])
+            gs.append(g)
+            jacs.append(jac)
+    jac = torch.cat(jacs, 0)
+    return losses, torch.cat(gs, 1), (jac + jac.transpose(1, 2)) / 2
 
 
 def column_gradient_fn(network: Network, inputs: Batch, targets: Batch) -> Callable[[Any], Any]:

@@ -140,7 +140,7 @@ def propose(
     index: int,
     elite: Sequence[tuple[np.ndarray, np.ndarray]],
     *,
-    explore: float = 0.5,
+    explore: float = 0.2,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidate ``index``: a fresh random dataset, or (with probability 1 − ``explore``, when there
     is an ``elite`` of good datasets) a mutation of an elite member chosen uniformly."""

@@ -15,12 +15,14 @@ from fractions import Fraction
 import numpy as np
 
 from badminima.errors import BackendError
+from badminima.model.limits import check_numbers
 from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational
 from badminima.model.trap import Trap
 from badminima.progress import ProgressHook, report
 from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Certificate, Verdict
+from badminima.verify.linear_points import certify_linear_point, is_deep_linear
 from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
@@ -106,6 +108,7 @@ def certify(
         return certify_population(trap, literal=options.literal)
     start = time.perf_counter()
     net, data, point = trap.network, trap.dataset, trap.point
+    check_numbers(net, data, point, trap.better)
     report(progress, "float derivatives")
     derivatives = float_derivatives(net, data, point, progress=progress)
     _, grad, hess = derivatives
@@ -120,6 +123,9 @@ def certify(
     )
     if net.has_rational_loss:
         out = certify_piecewise(net, data, point, options=options, progress=progress)
+        if out.verdict is Verdict.INCONCLUSIVE and is_deep_linear(net):
+            # Deep linear nets: exact global optima and flat (order ≥ 3) saddles, see linear_points.
+            out = certify_linear_point(net, data, point, out, options=options, progress=progress)
     else:
         try:
             out = certify_smooth(net, data, point, grad, hess, options=options, progress=progress)

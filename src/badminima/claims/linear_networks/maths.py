@@ -14,6 +14,7 @@ from badminima.model.dataset import Dataset, Matrix
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.model.rational import from_float
+from badminima.verify.linear_points import is_deep_linear
 
 if TYPE_CHECKING:
     import flint
@@ -127,16 +128,6 @@ def moments(dataset: Dataset, *, centred: bool) -> Moments:
     Xc = X - ones.transpose() * mx.transpose()
     Yc = Y - ones.transpose() * my.transpose()
     return Moments(n, Xc.transpose() * Xc, Xc.transpose() * Yc, Yc.transpose() * Yc, mx, my, centred)
-
-
-def is_deep_linear(network: Network) -> bool:
-    """Identity hidden units, identity output, mse, at least one hidden layer."""
-    return (
-        network.activation == "identity"
-        and network.output == "identity"
-        and network.loss == "mse"
-        and network.depth >= 2
-    )
 
 
 def linear_hypotheses(network: Network, dataset: Dataset) -> str | None:
