@@ -85,3 +85,10 @@ def test_the_symmetric_saddle_at_k5_is_not_proved_a_minimum():
     found = prove_symmetric_minimum(5, [Fraction(v) for v in symmetric_minimum(5)])
     assert isinstance(found, tuple)  # (reason, steps): the standard block has a negative eigenvalue
     assert "standard" in found[0] or "not a minimum" in found[0]
+
+
+def test_below_k5_the_decomposition_is_refused_with_a_settings_error():
+    from badminima.errors import SettingsError
+
+    with pytest.raises(SettingsError, match="isotypic_bases: expected k >= 5"):
+        isotypic_bases(4)

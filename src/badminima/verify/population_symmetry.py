@@ -42,6 +42,7 @@ import numpy as np
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.enclosure import Enclosure, lower_bound, upper
 from badminima.arithmetic.floating import FloatArithmetic
+from badminima.errors import SettingsError
 from badminima.landscape.population import population_gradient, population_hessian
 from badminima.verify.parameter_box import ball_bounds, norm_upper
 from badminima.verify.population_box import box_hessian, enclose_loss, floats, gradient_balls
@@ -67,7 +68,9 @@ def isotypic_bases(k: int) -> dict[str, np.ndarray]:
         {'trivial': 5, 'standard': 5, 'symmetric': 1, 'antisymmetric': 1}
     """
     if k < 5:
-        raise ValueError(f"isotypic_bases: expected k >= 5 (the symmetric component needs 4 alike), got {k}")
+        raise SettingsError(
+            f"isotypic_bases: expected k >= 5 (the symmetric component needs 4 alike), got {k}"
+        )
     P, rest = k * k, range(1, k)
     triv = np.zeros((P, 5), dtype=np.int64)
     triv[_index(k, 0, 0), 0] = 1  # a
