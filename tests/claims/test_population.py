@@ -39,4 +39,3 @@ def test_small_k_is_examined_numerically():
     assert tally.by_k[4] == (0, 6)
     assert tally.saddles == {4}  # the symmetric critical point, proved a saddle below k = 6
     assert isinstance(examine_spurious(7, budget=GradientRuns(1, 1, 1.0), tally=tally), Found)
-
