@@ -7,9 +7,18 @@ the verifier lifts through, from the package's own constructions (nothing typed 
 - split-end: the same split at λ = 0 (one copy with output weight 0): a third-order saddle;
 - born-unit: the same minimum with a second unit of zero incoming and output weights (bias 1/2);
 - constant-units: Yun, Sra & Jadbabaie's Theorem 2 trap (`constructions.constant_features`), sigmoid;
+- mixed-units: a 1-2-1 tanh minimum with two mirror units on even data (polished from a mirror start),
+  beside a third unit constant on the data (w = 0, bias -1, output weight 1, output bias lowered by
+  tanh(-1));
 - relu-rescaling: a 1-2-1 ReLU net with a sigmoid output and cross-entropy on 8 soft labels, at the
   critical point Newton steps reach from a rational start (polished on the slice that fixes one output
   weight per unit, as the verifier's proof does);
+- deep-relu-rescaling: a 2-2-2-1 ReLU net with a sigmoid output and cross-entropy at a critical point
+  planted as in the tests (`tests/verify/test_symmetry_slices.plant_deep_relu(5)`: targets σ(z) − ρ with
+  ρ orthogonal to the Jacobian's columns, 60 digits), on its 4-dimensional rescaling orbit;
+- linear-units: a 2-2-2 net of identity units with a sigmoid output and cross-entropy, on soft labels,
+  polished on the slice that fixes W₁ and b₁ (`verify.symmetry_slices.linear_layer_slice`), on its
+  6-dimensional GL(2) ⋉ R² orbit;
 - deep-linear-flat-saddle: a 3-2-2-2-3 linear net on data with an exact eigen-decomposition of Σ
   (`claims.linear_networks.spectral_dataset`), at the rank-1 Baldi–Hornik point of the top eigenvector
   (`subspace_point`): hidden unit 1 is dead in every layer, a fourth-order saddle;
@@ -76,6 +85,30 @@ def born_unit() -> Trap:
     )
 
 
+def mixed_units() -> Trap:
+    xs = [Fraction(k, 2) for k in range(-4, 5)]
+    half = ["-21/8", "-19/8", "-9/4", "-11/8", "-7/8"]  # even targets, by |2x|
+    dataset = Dataset.of([[x] for x in xs], [[Fraction(half[abs(int(2 * x))])] for x in xs])
+    small = Network((1, 2, 1), "tanh")
+    w, b, v, c = (Fraction(t) for t in ("2.362", "-3.227", "0.848", "-0.792"))  # near a minimum
+    start = Point.of([([[w], [-w]], [b, b]), ([[v, v]], [c])])
+    point = polish(small, dataset, start, precision=None, steps=60).point
+    point = polish(small, dataset, point, precision=256, steps=20).point
+    w1, w2, b1, b2, v1, v2, c = point.flatten()
+    with mpmath.workdps(60):
+        c3 = Fraction(mpmath.nstr(mpmath.mpf(c.numerator) / c.denominator - mpmath.tanh(-1), 40))
+    big = Network((1, 3, 1), "tanh")
+    lifted = Point.unflatten(big, [w1, w2, Fraction(0), b1, b2, Fraction(-1), v1, v2, Fraction(1), c3])
+    return Trap(
+        big,
+        dataset,
+        _digits(lifted, big, 17),
+        name="mixed-units",
+        description="a 1-2-1 tanh minimum with mirror units on even data, beside a unit constant on the "
+        "data (w = 0, bias -1, output weight 1)",
+    )
+
+
 def relu_rescaling() -> Trap:
     network = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
     X = [[Fraction(k, 2)] for k in range(-4, 4)]
@@ -101,6 +134,43 @@ def relu_rescaling() -> Trap:
         name="relu-rescaling",
         description="a minimum of a 1-2-1 ReLU net with sigmoid output and cross-entropy, inside one "
         "activation region, on its orbit of positive rescalings (αw, αb, v/α)",
+    )
+
+
+def deep_relu_rescaling() -> Trap:
+    from tests.verify.test_symmetry_slices import plant_deep_relu
+
+    planted = plant_deep_relu(5)
+    assert planted is not None
+    network, dataset, theta, _, _ = planted
+    return Trap(
+        network,
+        dataset,
+        _digits(Point.unflatten(network, theta), network, 30),
+        name="deep-relu-rescaling",
+        description="a planted critical point of a 2-2-2-1 ReLU net with sigmoid output and cross-entropy, "
+        "inside one activation region, on its orbit of positive rescalings of all four hidden units",
+    )
+
+
+def linear_units() -> Trap:
+    network = Network((2, 2, 2), "identity", output="sigmoid", loss="bce")
+    F = Fraction
+    X = [[F(1), F(0)], [F(0), F(1)], [F(-1), F(1, 2)], [F(1, 2), F(-1)], [F(2), F(1)], [F(-1, 2), F(-3, 2)]]
+    y = [[F(1, 4), F(2, 3)], [F(3, 5), F(1, 2)], [F(1, 3), F(3, 4)], [F(1, 2), F(1, 5)], [F(4, 5), F(2, 5)]]
+    y.append([F(1, 5), F(1, 3)])
+    dataset = Dataset.of(X, y)
+    start = Point.of([([[1, F(1, 2)], [F(-1, 3), 2]], [F(1, 2), F(1, 2)]), ([[0, 0], [0, 0]], [0, 0])])
+    free = list(range(6, network.n_params))  # W₁ and b₁ fixed: the slice through the GL(2) ⋉ R² orbits
+    point = polish(network, dataset, start, precision=None, free=free, steps=40).point
+    point = polish(network, dataset, point, precision=256, free=free, steps=20).point
+    return Trap(
+        network,
+        dataset,
+        _digits(point, network, 17),
+        name="linear-units",
+        description="a minimum of a 2-2-2 net of identity units with sigmoid output and cross-entropy, on "
+        "its orbit (W1, b1, W2, c) -> (A W1, A b1 + d, W2 A^-1, c - W2 A^-1 d)",
     )
 
 
@@ -133,7 +203,10 @@ def main() -> None:
         ),
         born_unit(),
         yun_flat_trap("sigmoid", biases=(-1, -2), output_weights=(1, 1)),
+        mixed_units(),
         relu_rescaling(),
+        deep_relu_rescaling(),
+        linear_units(),
         deep_linear(
             (3, 2, 2, 2, 3),
             (0,),
@@ -152,7 +225,10 @@ def main() -> None:
         "split-end",
         "born-unit",
         "constant-units",
+        "mixed-units",
         "relu-rescaling",
+        "deep-relu-rescaling",
+        "linear-units",
         "deep-linear-flat-saddle",
         "deep-linear-optimum",
     ]

@@ -31,6 +31,7 @@ the local minimum has W₁ = 0 and output u₁h(v₁) + u₂h(v₂) = 1/3, the l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -100,7 +101,7 @@ def _row_space(rows: list[tuple[Fraction, ...]], dim: int) -> list[tuple[int, ..
 
 
 @dataclass(frozen=True)
-class _Geometry:
+class DataGeometry:
     """The exact linear algebra of the lift: K^⊥'s integer basis, the projection P_K onto K, and the
     flat indices of the network's parameter blocks."""
 
@@ -123,10 +124,11 @@ class _Geometry:
     def c(self, k: int) -> int:
         return self.h * self.d0 + self.h + self.o * self.h + k
 
-    def transversal(self, P: int) -> np.ndarray:
-        """S: an exact integer basis of T as columns (w_j along K^⊥'s basis, then every c_k)."""
+    def transversal(self, P: int, units: Sequence[int] | None = None, free: Sequence[int] = ()) -> np.ndarray:
+        """S: an exact integer basis of T as columns (w_j along K^⊥'s basis for every unit j of ``units``,
+        all units by default; then every c_k; then a unit vector per flat index in ``free``)."""
         cols = []
-        for j in range(self.h):
+        for j in range(self.h) if units is None else units:
             for vec in self.basis:
                 col = np.zeros(P, dtype=np.int64)
                 for m, v in enumerate(vec):
@@ -136,10 +138,14 @@ class _Geometry:
             col = np.zeros(P, dtype=np.int64)
             col[self.c(k)] = 1
             cols.append(col)
+        for i in free:
+            col = np.zeros(P, dtype=np.int64)
+            col[i] = 1
+            cols.append(col)
         return np.array(cols, dtype=np.int64).T
 
 
-def _geometry(network: Network, dataset: Dataset) -> _Geometry:
+def data_geometry(network: Network, dataset: Dataset) -> DataGeometry:
     d0, h, o = network.widths
     X = dataset.X
     basis = _row_space([tuple(a - b for a, b in zip(x, X[0], strict=True)) for x in X[1:]], d0)
@@ -152,7 +158,7 @@ def _geometry(network: Network, dataset: Dataset) -> _Geometry:
         proj = B * (B.transpose() * B).inv() * B.transpose()
         P_K = [[P_K[i][k] - fmpq_fraction(proj[i, k]) for k in range(d0)] for i in range(d0)]
     anchor = [sum((P_K[i][m] * v for m, v in enumerate(X[0])), Fraction(0)) for i in range(d0)]
-    return _Geometry(basis, P_K, anchor, d0, h, o)
+    return DataGeometry(basis, P_K, anchor, d0, h, o)
 
 
 def _critical_manifold(network: Network, dataset: Dataset) -> list[Fraction] | None:
@@ -175,16 +181,25 @@ def _optimal_bias(ball: BallArithmetic, network: Network, mean: Fraction) -> Any
     return q if network.output == "identity" else (q / (1 - q)).log()
 
 
-def _distance_to_manifold(
-    network: Network, geo: _Geometry, point: Point, C: list[Any], eta: Fraction, ball: BallArithmetic
+def distance_to_manifold(
+    network: Network,
+    geo: DataGeometry,
+    point: Point,
+    C: list[Any],
+    eta: Fraction,
+    ball: BallArithmetic,
+    units: Sequence[int] | None = None,
 ) -> Fraction | None:
-    """A proved bound on ‖m(y) − x̃‖∞ over every y with ‖y − x̃‖∞ ≤ ``eta`` (x̃ = ``point``)."""
+    """A proved bound on ‖m(y) − x̃‖∞ over every y with ‖y − x̃‖∞ ≤ ``eta`` (x̃ = ``point``) on the w_j
+    and c_k coordinates, m(y) projecting w_j (j in ``units``, all by default) onto K and setting
+    c_k = C_k − Σ_j V_kj σ(β_j(y)); ``C`` may be balls (every C_k in them is covered)."""
     x = point.flatten()
-    d0, h, o = geo.d0, geo.h, geo.o
+    d0, o = geo.d0, geo.o
+    chosen = range(geo.h) if units is None else units
     # w: P_K y_w − x̃_w = P_K (y_w − x̃_w) − P_K⊥ x̃_w.
     norm_PK = max((sum(abs(v) for v in row) for row in geo.P_K), default=Fraction(0))
     far_w = Fraction(0)
-    for j in range(h):
+    for j in chosen:
         w = [x[geo.w(j, m)] for m in range(d0)]
         for i in range(d0):
             perp = w[i] - sum((geo.P_K[i][m] * w[m] for m in range(d0)), Fraction(0))
@@ -196,7 +211,7 @@ def _distance_to_manifold(
     with ball.context():
         for k in range(o):
             total = C[k]
-            for j in range(h):
+            for j in chosen:
                 beta = sum((x[geo.w(j, m)] * geo.anchor[m] for m in range(d0)), Fraction(0)) + x[geo.b(j)]
                 beta_ball = ball.constant(beta) + flint.arb(0, ball.constant(spread).upper())
                 v_ball = ball.constant(x[geo.V(k, j)]) + flint.arb(0, ball.constant(eta).upper())
@@ -229,7 +244,7 @@ def _manifold_loss(network: Network, dataset: Dataset, means: list[Fraction], ba
         return total / N
 
 
-def _transversal_curvature(
+def transversal_curvature(
     box: ParameterBox, S: np.ndarray, tube: Fraction, H_mid: np.ndarray
 ) -> Fraction | None:
     """A proved μ > 0 with tᵀ∇²F t ≥ μ‖t‖² for every t in T = span(S) on the whole box of ``tube``, or
@@ -272,7 +287,7 @@ def certify_constant_units(network: Network, dataset: Dataset, point: Point) -> 
     means = _critical_manifold(network, dataset)
     if means is None:
         return None
-    geo = _geometry(network, dataset)
+    geo = data_geometry(network, dataset)
     if any(abs(v) > 2**52 for vec in geo.basis for v in vec):
         return None  # an integer basis beyond exact float64 values: the enclosure below cannot hold it
     ball = BallArithmetic(128)
@@ -295,18 +310,18 @@ def certify_constant_units(network: Network, dataset: Dataset, point: Point) -> 
     H_mid = float_derivatives(network, dataset, point)[2]
     units = ", ".join(str(j) for j in range(h))
     what = f"hidden unit(s) {units} are constant on the data"
-    offset = _distance_to_manifold(network, geo, point, C, Fraction(0), ball)
+    offset = distance_to_manifold(network, geo, point, C, Fraction(0), ball)
     if offset is None:
         return None
     box = ParameterBox(network, dataset, point, 128)
     for eta in sorted(
         {e for e in (*ETAS, 4 * offset, 2 * offset) if e >= 2 * offset and e > 0}, reverse=True
     ):
-        R_m = _distance_to_manifold(network, geo, point, C, eta, ball)
+        R_m = distance_to_manifold(network, geo, point, C, eta, ball)
         if R_m is None:
             continue
         tube = max(eta, R_m)
-        mu = _transversal_curvature(box, S, tube, H_mid)
+        mu = transversal_curvature(box, S, tube, H_mid)
         if mu is None:
             continue
         dim_M = P - S.shape[1]

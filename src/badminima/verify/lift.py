@@ -40,14 +40,13 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.model.rational import rounding_scale
-from badminima.verify.box import PRECISIONS, BoxResult, certify_minimum, lower_point
+from badminima.verify.box import BoxResult, certify_minimum, lower_point
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
 from badminima.verify.descent import rational_direction
 from badminima.verify.higher_order import line_coefficients
 from badminima.verify.numerics import float_derivatives
-from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
-from badminima.verify.polish import polish
+from badminima.verify.parameter_box import ParameterBox
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
     return found
 
 
-def _reduce(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
+def reduce_duplicate(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
     """The smaller network: unit b removed, unit a at the pair's average, output weight v_a + v_b."""
     small, reduced = _without(network, point, dup.b)
     hidden, out = point.layers
@@ -97,7 +96,7 @@ def _reduce(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Po
     return small, Point((Layer(tuple(W), tuple(b)), Layer((tuple(v),), out.b)))
 
 
-def _lift(small_point: Point, dup: Duplicate, lam: Fraction, width: int) -> Point:
+def lift_duplicate(small_point: Point, dup: Duplicate, lam: Fraction, width: int) -> Point:
     """L_λ: the reduced point with unit a split into a and b (b re-inserted at its index)."""
     hidden, out = small_point.layers
     assert hidden.b is not None
@@ -222,14 +221,14 @@ def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point
 
 
 def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) -> Lifted | None:
-    small, small_point = _reduce(network, point, dup)
+    small, small_point = reduce_duplicate(network, point, dup)
     reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
     if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
         return None
     c, r = reduced.center, reduced.proof_radius
     h = network.widths[1]
     width = h
-    center = _lift(c, dup, dup.lam, width)
+    center = lift_duplicate(c, dup, dup.lam, width)
     V_c = c.layers[1].W[0][dup.a]
     if abs(V_c) <= 2 * r:
         return None  # V* might be 0: no line to lift along
@@ -388,97 +387,6 @@ def lifted_saddle(
         witness,
         upper,
     )
-
-
-def certify_rescaled_minimum(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
-    """A minimum of a one-hidden-layer (leaky-)ReLU network with a smooth output (sigmoid output or bce),
-    strictly inside one activation region, whose Hessian is singular along the positive rescalings
-    (α w_j, α b_j, v_j / α) of every unit.
-
-    Fix, for each unit j, one output weight v_j,k at its given value: on that slice S the rescalings are
-    gone. The box method proves a unique minimiser x* of F on S near the point (gradient on S below μr/2,
-    the Hessian restricted to S's directions T ≥ μ over a box B). x* is critical for F: the rescaling
-    identity Σ w ∂F/∂w + b ∂F/∂b − Σ_k v_j,k ∂F/∂v_j,k = 0 leaves v_j,k ∂F/∂v_j,k = 0 with v_j,k ≠ 0. Every y
-    near x* is exactly m + t with m = (α w*, α b*, v*/α) (α_j = v*_j,k / y_j,k, critical with F(m) = F(x*))
-    and t ∈ T; B holds every m + s t, so F(y) ≥ F(x*): a (non-strict) local minimum.
-    """
-    if network.activation not in ("relu", "leaky_relu") or len(network.widths) != 3:
-        return None
-    if network.output != "sigmoid" and network.loss != "bce":
-        return None
-    d, h, o = network.widths
-    out = point.layers[1]
-    base = h * d + (h if network.bias else 0)
-    fixed = []
-    for j in range(h):
-        k = max(range(o), key=lambda k: abs(out.W[k][j]))
-        if out.W[k][j] == 0:
-            return None
-        fixed.append(base + k * h + j)
-    v_fixed = [abs(point.flatten()[i]) for i in fixed]
-    P = network.n_params
-    free = [i for i in range(P) if i not in fixed]
-    start = polish(network, dataset, point, precision=None, free=free)
-    for prec in PRECISIONS:
-        polished = polish(network, dataset, start.point, precision=prec, hessian=start.hessian, free=free)
-        center = polished.point
-        box = ParameterBox(network, dataset, center, prec)
-        g = box.ball_gradient()
-        g_up = norm_upper(box.ball, [g[i] for i in free])
-        hess = polished.hessian
-        eig, vecs = np.linalg.eigh(hess[np.ix_(free, free)])
-        if not len(eig) or eig[0] <= 0:
-            continue
-        basis = np.zeros((P, len(free)))
-        basis[free, :] = vecs  # T's eigenvectors: tight Gershgorin discs
-        scale = 1 + max(abs(float(v)) for v in center.flatten())
-        r = max(4 * g_up / Fraction(float(eig[0])), Fraction(scale) / 2 ** (prec // 3))
-        offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
-        eta = 2 * offset + r
-        if eta * 2 >= min(v_fixed):
-            continue
-        eps = max(max(eta / (v - eta), eta / v) for v in v_fixed)
-        top = max(abs(v) for v in center.flatten())
-        R_m = (1 + eps) * r + eps * top + eta
-        tube = 2 * R_m + eta
-        if not box.region_holds(box.flat(tube)):
-            continue
-        mu = curvature_bound(box.hessian(tube), basis)
-        if mu is None and P <= MAX_BALL_HESSIAN:
-            with box.ball.context():
-                Q = flint.arb_mat(P, len(free), [float(v) for v in basis.ravel()])
-                mu = curvature_bound_balls(box.hessian_balls(tube), Q)
-        if mu is None or not g_up < mu * r / 2:
-            continue
-        lo, hi = ball_bounds(box.loss(box.prob.flat))
-        reduced = BoxResult(
-            Verdict.LOCAL_MIN,
-            "slice minimum",
-            prec,
-            radius=r,
-            proof_radius=r,
-            center=center,
-            mu=mu,
-            loss_lower=lo - g_up * g_up / (2 * mu),
-            loss_upper=hi,
-        )
-        return Lifted(
-            Verdict.LOCAL_MIN,
-            "positive rescalings of ReLU units",
-            center,
-            eta,
-            tube,
-            mu,
-            reduced,
-            f"the loss is invariant under (αw_j, αb_j, v_j/α), α > 0: with one output weight per unit fixed, "
-            f"the Hessian on the remaining directions is ≥ {float(mu):.3g}·I on the whole box of radius "
-            f"{float(tube):.3g} and the gradient there is ≤ {float(g_up):.3g} < μr/2, so that slice has a "
-            f"unique minimiser, critical for the whole network (the rescaling identity), and every loss "
-            f"within {float(eta):.3g} (∞-norm) of box_center is at least its loss: a non-strict local "
-            f"minimum on its rescaling orbit",
-            code="lift-relu-rescaling",
-        )
-    return None
 
 
 THIRD_ORDER_REACH = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))

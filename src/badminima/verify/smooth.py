@@ -21,15 +21,13 @@ from badminima.progress import ProgressHook, report
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import certify_constant_units
-from badminima.verify.lift import (
-    certify_lifted_minimum,
-    certify_lifted_saddle_of_dead_unit,
-    certify_rescaled_minimum,
-)
+from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit
+from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.rounding import at_rounding_level
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
+from badminima.verify.symmetry_slices import certify_linear_layer_minimum, certify_rescaled_minimum
 
 
 def _from_box(res: BoxResult, method: str, loss_text: str, note: str, steps: list[str], code: str) -> Outcome:
@@ -52,6 +50,9 @@ def _from_box(res: BoxResult, method: str, loss_text: str, note: str, steps: lis
         code=code,
     )
 
+
+SLICE_METHODS = {"lift-relu-rescaling": "slice-rescaling", "lift-linear-units": "slice-linear-units"}
+"""Methods of the minima proved on a slice through a symmetry group's orbits (by certificate code)."""
 
 GRADIENT_PRECISIONS = (128, 256, 512, 1024, 2048)
 """Ball precisions tried in turn to sign every gradient entry before any symbolic computation."""
@@ -189,8 +190,10 @@ def certify_smooth(
         lifted = (
             certify_lifted_minimum(network, dataset, point)
             or certify_rescaled_minimum(network, dataset, point)
+            or certify_linear_layer_minimum(network, dataset, point)
             or certify_lifted_saddle_of_dead_unit(network, dataset, point)
             or certify_constant_units(network, dataset, point)
+            or certify_mixed_units(network, dataset, point)
         )
         if lifted is not None:
             lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper
@@ -199,9 +202,7 @@ def certify_smooth(
             return Outcome(
                 lifted.verdict,
                 "interval",
-                ("slice-rescaling" if lifted.code == "lift-relu-rescaling" else "morse-bott-lift")
-                if minimum
-                else "lifted-saddle",
+                SLICE_METHODS.get(lifted.code, "morse-bott-lift") if minimum else "lifted-saddle",
                 lifted.reason + not_at_point,
                 LossEnclosure(value.text, lo, hi),
                 box_radius=offset + lifted.radius,
@@ -214,8 +215,8 @@ def certify_smooth(
                 code=lifted.code,
             )
         tried.append(
-            "no exact invariance (duplicated units, a unit born at zero, units constant on the data) lifts a "
-            "proof to this point"
+            "no exact invariance (duplicated units, a unit born at zero, units constant on the data, alone "
+            "or beside varying units, ReLU rescalings, identity units' GL(p)) lifts a proof to this point"
         )
     if not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")

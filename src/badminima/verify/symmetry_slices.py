@@ -1,0 +1,258 @@
+"""Minima on the orbits of a continuous symmetry of the loss, proved on a slice that cuts the orbits.
+
+Two groups act on the parameters without changing the network's function on any input:
+
+- *positive rescalings of (leaky-)ReLU units, in any hidden layer*: unit u's incoming weights and bias
+  times α_u > 0, its outgoing weights divided by α_u (W_l[u][p] ↦ α_u W_l[u][p] / α_p, α = 1 for inputs
+  and outputs), one dimension per hidden unit;
+- *GL(p) ⋉ Rᵖ on a hidden layer of p identity units* (one hidden layer): W₁ ↦ A W₁, b₁ ↦ A b₁ + δ,
+  W₂ ↦ W₂ A⁻¹, c ↦ c − W₂ A⁻¹ δ (A invertible), p² + p dimensions (p² without biases).
+
+The proof. Fix a set of coordinates ("the slice" S: one outgoing weight per ReLU unit; p columns of W₁
+forming an invertible block X_J, and b₁, for identity units) at their given values. The box method on
+S — the gradient on S's free coordinates below μr/2 and the Hessian restricted to them ≥ μ over a box B
+— proves a unique minimiser x* of F on S near the point. x* is critical for F: the group's
+infinitesimal identities (per ReLU unit Σ_in θ ∂F/∂θ − Σ_out θ ∂F/∂θ = 0; for identity units
+∂F/∂b₁ = W₂ᵀ ∂F/∂c and (∂F/∂W₁) W₁ᵀ + (∂F/∂b₁) b₁ᵀ = W₂ᵀ ∂F/∂W₂) express the fixed coordinates'
+derivatives through the free ones, all 0 at x*, and leave only (∂F/∂θ_fixed)·θ_fixed = 0 (ReLU: layer
+by layer from the first) or G_J X_Jᵀ = 0 (X_J invertible). Every y near x* is exactly m(y) + t with
+m(y) = g(y)·x* on x*'s orbit (g(y) solves "m's fixed coordinates are y's": α_u a product of ratios
+θ*_f / y_f; A = Y_J X_J⁻¹, δ = y_b − A b₁*) and t on S's tangent; m(y) is critical with F(m) = F(x*),
+and a proved bound on ‖m(y) − x̃‖∞ puts every m + s t in B, so F(y) ≥ F(x*) by Taylor's theorem: a
+non-strict local minimum on its orbit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import flint
+import numpy as np
+
+from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.verify.box import PRECISIONS, BoxResult
+from badminima.verify.certificate import Verdict
+from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
+from badminima.verify.lift import Lifted
+from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
+from badminima.verify.polish import polish
+
+OrbitBound = Callable[[Point, Fraction, Fraction], Fraction | None]
+"""(centre, r, η) ↦ a proved bound on ‖g(y)·x* − centre‖∞ over every y within η of the centre and every
+x* on the slice within r of it (None when the orbit cannot be charted there)."""
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A slice through the orbits: the ``fixed`` flat indices, the ``bound`` on the orbit's reach, what
+    the group is (``invariance``), the certificate's ``code``, and the orbit dimension ``dim``."""
+
+    fixed: tuple[int, ...]
+    bound: OrbitBound
+    invariance: str
+    code: str
+    dim: int
+
+
+def _offsets(network: Network) -> list[int]:
+    """Flat index where each layer's W starts."""
+    out, at = [], 0
+    for rows, cols in network.layer_shapes:
+        out.append(at)
+        at += rows * cols + (rows if network.bias else 0)
+    return out
+
+
+def rescaling_slice(network: Network, point: Point) -> Slice | None:
+    """The slice fixing, for every hidden unit of a (leaky-)ReLU network, its largest outgoing weight
+    (None when some unit's outgoing weights are all 0).
+
+    Example:
+        >>> net = Network((1, 2, 1, 1), "relu", output="sigmoid", loss="bce")
+        >>> p = Point.unflatten(net, [1, -1, 0, 0, 2, -3, 0, 5, 0])
+        >>> rescaling_slice(net, p).fixed  # W₂[0][0], W₂[0][1], W₃[0][0] in flat order
+        (4, 5, 7)
+    """
+    if network.activation not in ("relu", "leaky_relu"):
+        return None
+    offsets = _offsets(network)
+    fixed = []
+    for layer in range(1, len(point.layers)):
+        W = point.layers[layer].W
+        cols = len(W[0])
+        for u in range(cols):
+            k = max(range(len(W)), key=lambda k: abs(W[k][u]))
+            if W[k][u] == 0:
+                return None
+            fixed.append(offsets[layer] + k * cols + u)
+    depth = len(network.widths) - 2
+    values = [abs(point.flatten()[i]) for i in fixed]
+
+    def bound(center: Point, r: Fraction, eta: Fraction) -> Fraction | None:
+        if 2 * eta >= min(values):
+            return None
+        # Each α_u is a product of at most `depth` ratios θ*_f / y_f ∈ [1/(1+ε), 1+ε], each coordinate
+        # moves by a ratio α_u/α_p of at most 2·depth of them.
+        eps = max(eta / (v - eta) for v in values)
+        spread = (1 + eps) ** (2 * depth) - 1
+        top = max(abs(v) for v in center.flatten())
+        return r + spread * (top + r) + eta
+
+    return Slice(tuple(fixed), bound, "positive rescalings of ReLU units", "lift-relu-rescaling", len(fixed))
+
+
+def _independent_columns(W: list[list[Fraction]], p: int) -> list[int] | None:
+    """p columns of W (p rows) forming an invertible block, greedy by float pivoting (None if rank < p)."""
+    M = np.array([[float(v) for v in row] for row in W])
+    chosen: list[int] = []
+    for _ in range(p):
+        best, best_val = None, 0.0
+        for j in range(M.shape[1]):
+            if j in chosen:
+                continue
+            cols = M[:, [*chosen, j]]
+            val = float(np.linalg.svd(cols, compute_uv=False)[-1])
+            if val > best_val:
+                best, best_val = j, val
+        if best is None or best_val <= 1e-12 * (1 + float(np.abs(M).max())):
+            return None
+        chosen.append(best)
+    return sorted(chosen)
+
+
+def linear_layer_slice(network: Network, point: Point) -> Slice | None:
+    """The slice fixing an invertible p×p block X_J of W₁ (and b₁) for one hidden layer of p identity
+    units (None for other networks, or when W₁ has rank below p).
+
+    Example:
+        >>> net = Network((2, 1, 1), "identity", output="sigmoid", loss="bce")
+        >>> linear_layer_slice(net, Point.unflatten(net, [0, 2, 1, 1, 0])).fixed  # W₁[0][1] and b₁
+        (1, 2)
+    """
+    if network.activation != "identity" or len(network.widths) != 3:
+        return None
+    d, p = network.widths[0], network.widths[1]
+    W1 = [list(row) for row in point.layers[0].W]
+    J = _independent_columns(W1, p)
+    if J is None:
+        return None
+    X_J = flint.fmpq_mat(p, p, [to_fmpq(W1[i][j]) for i in range(p) for j in J])
+    inv = X_J.inv()
+    norm_inv = max(sum(abs(to_fraction(inv[i, k])) for k in range(p)) for i in range(p))
+    fixed = [i * d + j for i in range(p) for j in J]
+    if network.bias:
+        fixed += [p * d + i for i in range(p)]
+
+    def bound(center: Point, r: Fraction, eta: Fraction) -> Fraction | None:
+        # A − I = (Y_J − X_J) X_J⁻¹ (row sums ≤ pη‖X_J⁻¹‖∞), ‖A⁻¹ − I‖∞ ≤ e/(1 − e); δ = (y_b − b*) −
+        # (A − I) b*; every coordinate of m − x* is then bounded through ‖x*‖max ≤ top + r.
+        e = p * eta * norm_inv
+        if e >= Fraction(1, 2):
+            return None
+        e_inv = e / (1 - e)
+        top = max(abs(v) for v in center.flatten()) + r
+        moves = [e * top, p * top * e_inv]
+        if network.bias:
+            delta = eta + e * top
+            moves += [eta, p * top * (1 + e_inv) * delta]
+        return r + max(moves) + eta
+
+    dim = p * p + (p if network.bias else 0)
+    group = f"GL({p}) ⋉ R^{p}" if network.bias else f"GL({p})"
+    return Slice(tuple(fixed), bound, f"{group} of a layer of {p} identity units", "lift-linear-units", dim)
+
+
+def certify_on_slice(network: Network, dataset: Dataset, point: Point, chart: Slice) -> Lifted | None:
+    """Prove the point lies in a neighbourhood where every loss is at least that of a critical point on
+    the slice ``chart`` (see the module docstring), or None."""
+    fixed = set(chart.fixed)
+    v_fixed = chart.fixed
+    P = network.n_params
+    free = [i for i in range(P) if i not in fixed]
+    if not free:
+        return None
+    start = polish(network, dataset, point, precision=None, free=free)
+    for prec in PRECISIONS:
+        polished = polish(network, dataset, start.point, precision=prec, hessian=start.hessian, free=free)
+        center = polished.point
+        if any(center.flatten()[i] != point.flatten()[i] for i in v_fixed):
+            continue  # the slice is where the point's fixed coordinates are
+        box = ParameterBox(network, dataset, center, prec)
+        g = box.ball_gradient()
+        g_up = norm_upper(box.ball, [g[i] for i in free])
+        eig, vecs = np.linalg.eigh(polished.hessian[np.ix_(free, free)])
+        if not len(eig) or eig[0] <= 0:
+            continue
+        basis = np.zeros((P, len(free)))
+        basis[free, :] = vecs  # T's eigenvectors: tight Gershgorin discs
+        scale = 1 + max(abs(float(v)) for v in center.flatten())
+        r = max(4 * g_up / Fraction(float(eig[0])), Fraction(scale) / 2 ** (prec // 3))
+        offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
+        eta = 2 * offset + r
+        R_m = chart.bound(center, r, eta)
+        if R_m is None:
+            continue
+        tube = 2 * R_m + eta
+        if not box.region_holds(box.flat(tube)):
+            continue
+        mu = curvature_bound(box.hessian(tube), basis)
+        if mu is None and P <= MAX_BALL_HESSIAN:
+            with box.ball.context():
+                Q = flint.arb_mat(P, len(free), [float(v) for v in basis.ravel()])
+                mu = curvature_bound_balls(box.hessian_balls(tube), Q)
+        if mu is None or not g_up < mu * r / 2:
+            continue
+        lo, hi = ball_bounds(box.loss(box.prob.flat))
+        reduced = BoxResult(
+            Verdict.LOCAL_MIN,
+            "slice minimum",
+            prec,
+            radius=r,
+            proof_radius=r,
+            center=center,
+            mu=mu,
+            loss_lower=lo - g_up * g_up / (2 * mu),
+            loss_upper=hi,
+        )
+        return Lifted(
+            Verdict.LOCAL_MIN,
+            chart.invariance,
+            center,
+            eta,
+            tube,
+            mu,
+            reduced,
+            f"the loss is invariant under {chart.invariance} (orbits of dimension {chart.dim}): on the slice "
+            f"that fixes {len(v_fixed)} coordinate(s) at their given values, the Hessian on the remaining "
+            f"directions is ≥ {float(mu):.3g}·I on the whole box of radius {float(tube):.3g} and the "
+            f"gradient there is ≤ {float(g_up):.3g} < μr/2, so the slice has a unique minimiser, critical "
+            f"for the whole network (the group's identities), and every loss within {float(eta):.3g} "
+            f"(∞-norm) of box_center is at least its loss: a non-strict local minimum on its orbit",
+            code=chart.code,
+        )
+    return None
+
+
+def _smooth_head(network: Network) -> bool:
+    """A sigmoid output or cross-entropy: the loss is not rational, so the exact region proofs do not
+    apply and these slices are the proof for singular Hessians."""
+    return network.output == "sigmoid" or network.loss == "bce"
+
+
+def certify_rescaled_minimum(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
+    """A minimum of a (leaky-)ReLU network of any depth with a smooth head, strictly inside one
+    activation region, on its orbit of positive rescalings (code ``lift-relu-rescaling``), or None."""
+    chart = rescaling_slice(network, point) if _smooth_head(network) else None
+    return None if chart is None else certify_on_slice(network, dataset, point, chart)
+
+
+def certify_linear_layer_minimum(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
+    """A minimum of a network with one hidden layer of identity units and a smooth head, on its orbit of
+    GL(p) ⋉ Rᵖ (code ``lift-linear-units``), or None."""
+    chart = linear_layer_slice(network, point) if _smooth_head(network) else None
+    return None if chart is None else certify_on_slice(network, dataset, point, chart)

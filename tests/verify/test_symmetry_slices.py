@@ -1,0 +1,338 @@
+"""Minima on symmetry orbits proved on a slice: ReLU rescalings in every hidden layer, and GL(p) ⋉ Rᵖ of a
+layer of identity units.
+
+Truth, independent of badminima:
+- deep ReLU nets (sigmoid output, cross-entropy): planted critical points as in `tests.verify.planted_relu`
+  (residuals ρ in null(Jᵀ), targets σ(z) − ρ), the Jacobian and the Hessian by 80-digit central
+  differences of a plain mpmath forward pass (inside one activation region the logits are polynomials in
+  the parameters). One zero eigenvalue per hidden unit (the rescalings) and the rest positive is a
+  non-strict minimum; a negative eigenvalue is a saddle.
+- identity units: the loss depends on (W₁, b₁, W₂, c) only through U = W₂W₁ and c' = W₂b₁ + c, and in
+  (U, c') it is the cross-entropy of a logistic regression per output, strictly convex; its minimiser is
+  computed here by 80-digit Newton steps, so every factorisation of it is a global (hence local) minimum,
+  and the origin W₁ = W₂ = 0 with c at the intercept-only optimum is a saddle.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction as F
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+
+from badminima.model import Dataset, Network, Point, Trap
+from badminima.verify import Verdict, certify
+from badminima.verify.symmetry_slices import linear_layer_slice, rescaling_slice
+from tests.reference import reference_loss
+from tests.verify.planted import CTX, rounded
+
+
+def _q(v):
+    return CTX.mpf(v.numerator) / v.denominator if isinstance(v, F) else CTX.mpf(v)
+
+
+def _layers(widths, theta):
+    out, at = [], 0
+    for a, b in itertools.pairwise(widths):
+        W = [[theta[at + i * a + j] for j in range(a)] for i in range(b)]
+        at += a * b
+        out.append((W, theta[at : at + b]))
+        at += b
+    return out
+
+
+def _logit(widths, theta, x, slope=None):
+    """The output logit and the hidden pre-activations (mpmath, plain loops)."""
+    act = [_q(v) for v in x]
+    pre = []
+    layers = _layers(widths, theta)
+    for li, (W, b) in enumerate(layers):
+        z = [
+            sum((w * a for w, a in zip(row, act, strict=True)), CTX.mpf(0)) + bj
+            for row, bj in zip(W, b, strict=True)
+        ]
+        if li < len(layers) - 1:
+            pre += z
+            act = [t if t > 0 else 0 * t for t in z]
+        else:
+            return z[0], pre
+    raise AssertionError
+
+
+def _bce(widths, theta, X, y):
+    total = CTX.mpf(0)
+    for x, t in zip(X, y, strict=True):
+        z, _ = _logit(widths, theta, x)
+        s = 1 / (1 + CTX.exp(-z))
+        total -= _q(t[0]) * CTX.log(s) + (1 - _q(t[0])) * CTX.log(1 - s)
+    return total / len(X)
+
+
+def _hessian_eigenvalues(f, theta):
+    """Eigenvalues of the Hessian of ``f`` at ``theta`` by 80-digit central differences (step 1e-20)."""
+    h = CTX.mpf("1e-20")
+    P = len(theta)
+    H = CTX.matrix(P, P)
+
+    def at(a, b, sa, sb):
+        t = list(theta)
+        t[a] += sa * h
+        t[b] += sb * h
+        return f(t)
+
+    for a in range(P):
+        for b in range(a, P):
+            H[a, b] = H[b, a] = (at(a, b, 1, 1) - at(a, b, 1, -1) - at(a, b, -1, 1) + at(a, b, -1, -1)) / (
+                4 * h * h
+            )
+    return sorted(float(e) for e in CTX.eigsy(H, eigvals_only=True))
+
+
+def plant_deep_relu(seed: int, *, widths=(2, 2, 2, 1), points: int = 16, residual: float = 0.05):
+    """A planted critical point of a deep ReLU net with sigmoid output and cross-entropy, inside one region,
+    and its 80-digit Hessian spectrum; None when the draw has a unit near a kink or dead everywhere."""
+    rng = np.random.default_rng(seed)
+    net = Network(widths, "relu", output="sigmoid", loss="bce")
+    X = [[F(int(v), 4) for v in rng.integers(-8, 9, size=widths[0])] for _ in range(points)]
+    base = [F(int(v), 8) for v in rng.integers(-12, 13, size=net.n_params)]
+    theta = [
+        rounded(a + F(int(n), 10**25), 40)
+        for a, n in zip(base, rng.integers(-(10**12), 10**12, size=net.n_params), strict=True)
+    ]
+    th = [_q(v) for v in theta]
+    pres = [_logit(widths, th, x)[1] for x in X]
+    if any(abs(z) < 1e-2 for row in pres for z in row):
+        return None
+    units = len(pres[0])
+    active = [sum(row[u] > 0 for row in pres) for u in range(units)]
+    if any(a < 2 or a > points - 2 for a in active):
+        return None  # a unit active everywhere is linear on the data (more flat directions), or dead
+    h = CTX.mpf("1e-30")
+    J = CTX.matrix(points, net.n_params)
+    for a in range(net.n_params):
+        up, down = list(th), list(th)
+        up[a] += h
+        down[a] -= h
+        for i, x in enumerate(X):
+            J[i, a] = (_logit(widths, up, x)[0] - _logit(widths, down, x)[0]) / (2 * h)
+    U, S, _ = CTX.svd_r(J)
+    rho = CTX.matrix([float(t) for t in rng.normal(size=points)])
+    for k in range(len(S)):
+        if S[k] > CTX.mpf("1e-30"):
+            rho = rho - U[:, k] * (U[:, k].T * rho)[0]
+    top = max(abs(rho[i]) for i in range(points))
+    rho = rho * residual / top
+    sig = [1 / (1 + CTX.exp(-_logit(widths, th, x)[0])) for x in X]
+    y = [[F(CTX.nstr(sig[i] - rho[i], 60, min_fixed=-(10**6), max_fixed=10**6))] for i in range(points)]
+    if not all(0 < t[0] < 1 for t in y):
+        return None
+    eig = _hessian_eigenvalues(lambda t: _bce(widths, t, X, y), th)
+    return net, Dataset.of(X, y), theta, eig, units
+
+
+def _truth(eig, zeros: int) -> str:
+    top = max(abs(e) for e in eig)
+    if eig[0] < -1e-8 * top:
+        return "saddle"
+    flat = sum(abs(e) < 1e-20 * top for e in eig)
+    return "min" if flat == zeros and sorted(abs(e) for e in eig)[zeros] > 1e-8 * top else "unclear"
+
+
+def _lower(v):
+    return mpmath.mpf(v.numerator) / v.denominator
+
+
+@pytest.mark.parametrize("digits", [None, 30, 17])
+def test_deep_relu_minimum_on_its_rescaling_orbit_is_proved(digits):
+    # seed 5: a 2-2-2-1 draw whose 80-digit Hessian has exactly 4 zero eigenvalues (one per hidden unit)
+    # and the rest ≥ 3.8e-6; most draws have more flat directions (units linear on their active points)
+    planted = plant_deep_relu(5)
+    assert planted is not None
+    net, data, theta, eig, units = planted
+    assert _truth(eig, units) == "min", eig[:6]
+    point = Point.unflatten(net, theta if digits is None else [rounded(t, digits) for t in theta])
+    assert len(rescaling_slice(net, point).fixed) == units
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "lift-relu-rescaling", cert.reason
+    assert cert.method == "slice-rescaling" and cert.min_eigenvalue_bound > 0
+
+
+def logistic_optimum(X, Y):
+    """Per output k, the minimiser (u_k, c_k) of the soft-label cross-entropy of σ(u·x + c) by 80-digit
+    Newton steps (strictly convex: the unique critical point)."""
+    d, o = len(X[0]), len(Y[0])
+    rows = [[_q(v) for v in x] + [CTX.mpf(1)] for x in X]
+    out = []
+    for k in range(o):
+        t = CTX.matrix([0] * (d + 1))
+        for _ in range(60):
+            g = CTX.matrix([0] * (d + 1))
+            H = CTX.matrix(d + 1, d + 1)
+            for row, yv in zip(rows, Y, strict=True):
+                z = sum(row[m] * t[m] for m in range(d + 1))
+                s = 1 / (1 + CTX.exp(-z))
+                for a in range(d + 1):
+                    g[a] += (s - _q(yv[k])) * row[a]
+                    for b in range(d + 1):
+                        H[a, b] += s * (1 - s) * row[a] * row[b]
+            t = t - CTX.lu_solve(H, g)
+        out.append([t[m] for m in range(d + 1)])
+    return out
+
+
+def _linear_point(X, Y, p, A, b1, digits=40):
+    """(W₁, b₁, W₂, c) = (A, b₁, U A⁻¹, c' − W₂ b₁) for the optimum (U, c'), A square and invertible, as
+    Fractions (W₂ and c rounded to ``digits``)."""
+    opt = logistic_optimum(X, Y)
+    d, o = len(X[0]), len(Y[0])
+    Am = CTX.matrix([[_q(v) for v in row] for row in A])
+    U = CTX.matrix([[opt[k][m] for m in range(d)] for k in range(o)])
+    W2 = U * CTX.inverse(Am)
+    b = CTX.matrix([_q(v) for v in b1])
+    c = [opt[k][d] - sum(W2[k, j] * b[j] for j in range(p)) for k in range(o)]
+    cut = lambda v: rounded(F(CTX.nstr(v, 70, min_fixed=-(10**6), max_fixed=10**6)), digits)  # noqa: E731
+    flat = [F(v) for row in A for v in row] + [F(v) for v in b1]
+    flat += [cut(W2[k, j]) for k in range(o) for j in range(p)] + [cut(v) for v in c]
+    return flat
+
+
+DATA_X = [[F(1), F(0)], [F(0), F(1)], [F(-1), F(1, 2)], [F(1, 2), F(-1)], [F(2), F(1)], [F(-1, 2), F(-3, 2)]]
+DATA_Y = [
+    [F(1, 4), F(2, 3)],
+    [F(3, 5), F(1, 2)],
+    [F(1, 3), F(3, 4)],
+    [F(1, 2), F(1, 5)],
+    [F(4, 5), F(2, 5)],
+    [F(1, 5), F(1, 3)],
+]
+
+
+@pytest.mark.parametrize("digits", [None, 17])
+@pytest.mark.parametrize(
+    ("p", "o", "A"),
+    [
+        (2, 2, [[F(1), F(1, 2)], [F(-1, 3), F(2)]]),
+        (2, 2, [[F(3), F(0)], [F(1), F(-1, 2)]]),
+        (1, 1, [[F(-2)]]),
+    ],
+)
+def test_identity_units_minimum_on_its_gl_orbit_is_proved(p, o, A, digits):
+    # W₁ = A square and invertible (p = d), W₂ = U A⁻¹: every factorisation of the optimum U is on this orbit.
+    X, Y = [x[:p] for x in DATA_X], [row[:o] for row in DATA_Y]
+    net = Network((p, p, o), "identity", output="sigmoid", loss="bce")
+    flat = _linear_point(X, Y, p, A, [F(1, 2)] * p)
+    point = Point.unflatten(net, flat if digits is None else [rounded(t, digits) for t in flat])
+    assert linear_layer_slice(net, point) is not None
+    cert = certify(Trap(net, Dataset.of(X, Y), point), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "lift-linear-units", cert.reason
+    assert cert.method == "slice-linear-units"
+    # the certified loss interval holds the convex problem's optimum (80 digits)
+    opt = reference_loss(
+        net, Dataset.of(X, Y), Point.unflatten(net, _linear_point(X, Y, p, A, [F(1, 2)] * p, 60))
+    )
+    assert _lower(cert.loss_lower) <= opt + mpmath.mpf(10) ** -25
+    assert opt - mpmath.mpf(10) ** -25 <= _lower(cert.loss_upper)
+
+
+def test_the_origin_of_a_linear_layer_is_never_a_minimum():
+    # W₁ = W₂ = 0 with c at the intercept-only optimum logit(ȳ): critical (every gradient carries W₁ or W₂
+    # or Σ(σ(c) − y) = 0) but U = 0 is not the convex problem's optimum, so a saddle. The slice needs an
+    # invertible block of W₁: nothing to chart, and never `local-min`.
+    X, Y = DATA_X, DATA_Y
+    net = Network((2, 2, 2), "identity", output="sigmoid", loss="bce")
+    means = [sum((y[k] for y in Y), F(0)) / len(Y) for k in range(2)]
+    c = [rounded(F(CTX.nstr(CTX.log(_q(m) / (1 - _q(m))), 60)), 40) for m in means]
+    point = Point.unflatten(net, [F(0)] * 4 + [F(1, 3), F(-1)] + [F(0)] * 4 + c)
+    assert linear_layer_slice(net, point) is None
+    cert = certify(Trap(net, Dataset.of(X, Y), point), probes=0)
+    assert cert.verdict not in (Verdict.LOCAL_MIN, Verdict.BAD_LOCAL_MIN), cert.reason
+    if cert.verdict is Verdict.SADDLE:
+        assert reference_loss(net, Dataset.of(X, Y), cert.witness) < _lower(cert.loss_lower)
+
+
+_HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much]
+
+
+@st.composite
+def _relu_cases(draw):
+    return (
+        draw(st.integers(0, 10**6)),
+        draw(st.sampled_from([0.05, 0.5, 2.0])),
+        draw(st.sampled_from([None, 30, 17])),
+    )
+
+
+def _check_relu(case):
+    seed, residual, digits = case
+    planted = plant_deep_relu(seed, residual=residual)
+    assume(planted is not None)
+    net, data, theta, eig, units = planted
+    truth = _truth(eig, units)
+    point = Point.unflatten(net, theta if digits is None else [rounded(t, digits) for t in theta])
+    cert = certify(Trap(net, data, point), probes=0)
+    if cert.verdict is Verdict.LOCAL_MIN:
+        assert truth == "min", (truth, eig[:6], cert.reason)
+    elif cert.verdict is Verdict.SADDLE:
+        assert truth != "min"
+        assert reference_loss(net, data, cert.witness) < _lower(cert.loss_lower)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=_HEALTH)
+@given(_relu_cases())
+def test_soundness_fuzz_deep_relu_rescalings(case):
+    _check_relu(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=_HEALTH)
+@given(_relu_cases())
+def test_soundness_fuzz_deep_relu_rescalings_thorough(case):
+    _check_relu(case)
+
+
+_entry = st.fractions(min_value=-2, max_value=2, max_denominator=3)
+
+
+@st.composite
+def _linear_cases(draw):
+    A = [[draw(_entry) for _ in range(2)] for _ in range(2)]
+    b1 = [draw(_entry) for _ in range(2)]
+    origin = draw(st.booleans())
+    return A, b1, origin, draw(st.sampled_from([None, 30, 17]))
+
+
+def _check_linear(case):
+    A, b1, origin, digits = case
+    X, Y = DATA_X, DATA_Y
+    net = Network((2, 2, 2), "identity", output="sigmoid", loss="bce")
+    data = Dataset.of(X, Y)
+    if origin:  # a saddle: W₁ = W₂ = 0 at the intercept-only optimum (W₁ = A scaled to 0 in its W₂ part)
+        means = [sum((y[k] for y in Y), F(0)) / len(Y) for k in range(2)]
+        c = [rounded(F(CTX.nstr(CTX.log(_q(m) / (1 - _q(m))), 60)), 40) for m in means]
+        flat, truth = [v for row in A for v in row] + b1 + [F(0)] * 4 + c, "saddle-or-not-critical"
+    else:
+        assume(A[0][0] * A[1][1] - A[0][1] * A[1][0] != 0)
+        flat, truth = _linear_point(X, Y, 2, A, b1), "min"
+    point = Point.unflatten(net, flat if digits is None else [rounded(t, digits) for t in flat])
+    cert = certify(Trap(net, data, point), probes=0)
+    if cert.verdict is Verdict.LOCAL_MIN:
+        assert truth == "min", cert.reason
+    elif cert.verdict is Verdict.SADDLE:
+        assert truth != "min"
+        assert reference_loss(net, data, cert.witness) < _lower(cert.loss_lower)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=_HEALTH)
+@given(_linear_cases())
+def test_soundness_fuzz_linear_layer(case):
+    _check_linear(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=_HEALTH)
+@given(_linear_cases())
+def test_soundness_fuzz_linear_layer_thorough(case):
+    _check_linear(case)
