@@ -287,7 +287,7 @@ def test_soundness_fuzz_deep_relu_rescalings(case):
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=_HEALTH)
+@settings(max_examples=20, deadline=None, suppress_health_check=_HEALTH)
 @given(_relu_cases())
 def test_soundness_fuzz_deep_relu_rescalings_thorough(case):
     _check_relu(case)
