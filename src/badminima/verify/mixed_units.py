@@ -208,11 +208,6 @@ def reflection_fixes_minimiser(small: Network, dataset: Dataset, reduced: BoxRes
     return delta + L * rho < r
 
 
-def _offset(a: Point, b: Point, indices: list[int]) -> Fraction:
-    x, y = a.flatten(), b.flatten()
-    return max((abs(x[i] - y[i]) for i in indices), default=Fraction(0))
-
-
 def _varying_indices(geo: DataGeometry, varying: tuple[int, ...]) -> list[int]:
     """Flat indices of the varying units' w, b and V entries (the output bias is listed separately)."""
     idx = [geo.w(j, m) for j in varying for m in range(geo.d0)] + [geo.b(j) for j in varying]

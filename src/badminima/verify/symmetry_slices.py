@@ -143,6 +143,8 @@ def linear_layer_slice(network: Network, point: Point) -> Slice | None:
     if J is None:
         return None
     X_J = flint.fmpq_mat(p, p, [to_fmpq(W1[i][j]) for i in range(p) for j in J])
+    if X_J.det() == 0:
+        return None  # float pivoting was fooled by tiny entries: exactly singular
     inv = X_J.inv()
     norm_inv = max(sum(abs(to_fraction(inv[i, k])) for k in range(p)) for i in range(p))
     fixed = [i * d + j for i in range(p) for j in J]
