@@ -2,9 +2,12 @@
 then whether the fast first-order engine pays as a first phase before Newton.
 
 Workload of issue #16: ``badminima search --widths 2,2,1 --activation sigmoid --points 10``, in this
-process with torch single-threaded. "Old" is the search as it shipped before: 256 starts of 1,000
-full-batch GD steps (lr 0.5) per candidate, then a damped-Newton polish; "new" is the default now:
-128 starts of at most 300 batched saddle-free Newton steps (`badminima.search.newton`). Prints, for each:
+process with torch single-threaded. "Old" is the search's settings as it shipped before: 256 starts of
+1,000 full-batch GD steps (lr 0.5) per candidate, then a damped-Newton polish, half the proposals mutated
+from the elite, one trap per candidate; "new" is the default now: 128 starts of at most 300 batched
+saddle-free Newton steps (`badminima.search.newton`), 80% of proposals mutated, up to 6 distinct bad
+minima certified per candidate. Both run on today's engine (its forward-mode Hessians speed up the old
+settings' polish too), so the ratio is the settings' alone. Prints, for each:
 
 - init-steps/s (a Newton step costs far more than a GD step: compare the other rows, not this one);
 - the share of starts classified (at a critical point, escaping to infinity, or diverged);
@@ -20,7 +23,8 @@ first-order steps (compiled float32 GD and Adam, and eager float64 GD) whose unf
 then takes over. Prints the seconds (compilation apart: it is paid once per process and batch shape),
 the Newton init-steps, and the starts classified per second, before the polish.
 
-    python benchmarks/search.py [--candidates 32] [--seed 3] [--prelude 500] [--no-compile] [--fast-only]
+    python benchmarks/search.py [--candidates 32] [--seed 3] [--prelude 500] [--no-compile]
+                                [--fast-only | --no-fast-path]
 """
 
 from __future__ import annotations
@@ -45,7 +49,13 @@ from badminima.search.starts import Optimizer, Stopping, initial_points, train
 NETWORK = Network((2, 2, 1), "sigmoid")
 SPEC = DatasetSpec(10, 2, extent=3)
 OLD = SearchSettings(
-    NETWORK, SPEC, starts=256, optimizer=Optimizer("gd", lr=0.5), stopping=Stopping(max_steps=1000)
+    NETWORK,
+    SPEC,
+    starts=256,
+    optimizer=Optimizer("gd", lr=0.5),
+    stopping=Stopping(max_steps=1000),
+    explore=0.5,
+    minima=1,
 )
 NEW = SearchSettings(NETWORK, SPEC)
 
@@ -135,6 +145,7 @@ def main() -> None:
     parser.add_argument("--prelude", type=int, default=500)
     parser.add_argument("--no-compile", action="store_true")
     parser.add_argument("--fast-only", action="store_true", help="only the fast-path comparison")
+    parser.add_argument("--no-fast-path", action="store_true", help="only the old/new comparison")
     args = parser.parse_args()
     torch.set_num_threads(1)
     if not args.fast_only:
@@ -143,7 +154,9 @@ def main() -> None:
             new = measure(NEW, args.candidates, args.seed, Path(tmp) / "new.sqlite")
         print(
             f"2-2-1 sigmoid, 10 points, seed {args.seed}, {args.candidates} candidates each, one thread; "
-            f"old = 256 GD starts x 1000 steps, new = 128 Newton starts x <= {NEW.stopping.max_steps} steps"
+            f"old = 256 GD starts x 1000 steps, explore {OLD.explore}, {OLD.minima} trap/candidate; "
+            f"new = 128 Newton starts x <= {NEW.stopping.max_steps} steps, explore {NEW.explore}, "
+            f"<= {NEW.minima} traps/candidate"
         )
         print(f"{'':28}{'old':>12}{'new':>12}{'new/old':>10}")
         for key in old:
@@ -151,6 +164,8 @@ def main() -> None:
             ratio = f"{b / a:.2f}x" if a else "—"
             fmt = ".3g" if key != "share classified" else ".1%"
             print(f"{key:28}{a:>12{fmt}}{b:>12{fmt}}{ratio:>10}")
+    if args.no_fast_path:
+        return
     rows = fast_path(args.seed, args.prelude, not args.no_compile)
     print(
         f"fast path: generation 0 of seed {args.seed}, 16 candidates x {NEW.starts} starts in one batch, "

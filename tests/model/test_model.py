@@ -1,3 +1,5 @@
+import re
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -61,3 +63,31 @@ def test_trap_checks_shapes_and_bce_targets():
         Trap(net, Dataset.of([[0, 1]], [[1]]), point)
     with pytest.raises(InvalidModelError, match="no biases"):
         Trap(Network((1, 1), "identity", bias=False), Dataset.of([[0]], [[1]]), point)
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "fragment"),
+    [
+        ("point", "1e900", "point[0]: expected a magnitude at most 1e100"),
+        ("better", "-1e101", "better[0]: expected a magnitude at most 1e100"),
+        ("data", "1e300", "X: expected a magnitude at most 1e100"),
+        ("point", "1e90", "numbers too large"),  # each number fits; the loss bound does not
+    ],
+)
+def test_the_python_entry_points_refuse_what_the_trap_file_reader_refuses(where, value, fragment):
+    # certify and evaluate convert to float64 for their diagnostics; without this check a weight of
+    # 1e900 raised OverflowError deep inside numpy.
+    from badminima import certify, evaluate
+
+    net = Network((1, 1, 1), "identity")
+    big = Fraction(value) if "e" not in value else Fraction(Decimal(value))
+    ordinary = Point.unflatten(net, [1, 0, 1, 0])
+    point = Point.unflatten(net, [big, 0, big, 0]) if where == "point" else ordinary
+    better = Point.unflatten(net, [big, 0, 1, 0]) if where == "better" else ordinary
+    data = Dataset.of([[big if where == "data" else 1], [0]], [[0], [1]])
+    trap = Trap(net, data, point, better)
+    with pytest.raises(InvalidModelError, match=re.escape(fragment)):
+        certify(trap)
+    if where != "better":
+        with pytest.raises(InvalidModelError, match=re.escape(fragment)):
+            evaluate(net, data, point)

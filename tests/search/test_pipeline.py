@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -582,3 +583,15 @@ def test_every_distinct_bad_minimum_of_a_candidate_is_certified_and_only_the_wor
     assert result.summary["gap"] <= float(losses[0] - better)
     shrunk = [t for t in result.traps if (t.trap.name or "").endswith("-shrunk")]
     assert [t.trap.name for t in shrunk] in ([], [f"{found[0].trap.name}-shrunk"])
+    # --minima 1, the old behaviour: the worst certified minimum only.
+    (one,) = evaluate_candidates(replace(settings, minima=1, shrink=False), 1, [36], [(coords, targets)])
+    assert [t.trap.name for t in one.traps if t.status == CERTIFIED] == [found[0].trap.name]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [({"explore": 1.5}, "explore: expected a probability"), ({"minima": 0}, "minima: expected at least 1")],
+)
+def test_bad_explore_and_minima_are_refused(kwargs, fragment):
+    with pytest.raises(SettingsError, match=re.escape(fragment)):
+        SearchSettings(Network((2, 2, 1), "sigmoid"), DatasetSpec(10, 2, extent=3), **kwargs)

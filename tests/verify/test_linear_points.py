@@ -16,6 +16,7 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from badminima.arithmetic.flint_bridge import fmpq_matrix
 from badminima.claims.linear_networks import (
     SubspaceCase,
     cayley,
@@ -27,6 +28,7 @@ from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.descent import exact_descent
 from badminima.verify.linear_points import (
+    _all_roots_nonnegative,
     growth_directions,
     rank_optimum,
     simplest_between,
@@ -119,6 +121,17 @@ def test_simplest_between_is_the_simplest():
             if any(lo <= F(p, q) <= hi for p in range(int(lo * q) - 1, int(hi * q) + 2))
         )
         assert lo <= got <= hi and got.denominator == q
+
+
+@FAST
+@given(st.lists(st.fractions(min_value=-3, max_value=3, max_denominator=3), min_size=6, max_size=6))
+def test_the_sign_test_for_nonnegative_eigenvalues(entries):
+    """The characteristic-polynomial sign test agrees with sympy's exact positive-semidefiniteness on
+    symmetric 3 × 3 rational matrices (shifted so that singular and indefinite ones both occur)."""
+    a, b, c, d, e, f = entries
+    rows = [[a * a + 1, b, c], [b, d * d, e], [c, e, f]]
+    M = sympy.Matrix([[sympy.Rational(v.numerator, v.denominator) for v in r] for r in rows])
+    assert _all_roots_nonnegative(fmpq_matrix(rows)) == M.is_positive_semidefinite
 
 
 @pytest.mark.parametrize("widths", [(1, 1, 1, 1), (2, 2, 2), (2, 2, 2, 2), (2, 2, 2, 2, 2)])

@@ -207,10 +207,10 @@ def batch_jacobian(
     """``fn`` (P → P', written over the arithmetic protocol) and its Jacobians at the (P, K) columns
     ``theta``: values (P', K) and Jacobians (K, P', P), by one forward-mode pass along all P directions.
 
-    >>> th = torch.tensor([[1.0, 2.0], [3.0, -1.0]], dtype=torch.float64)
+    >>> th = torch.tensor([[1.0, 2.0], [3.0, 5.0]], dtype=torch.float64)
     >>> value, jac = batch_jacobian(lambda t, ar: t * t, th)
-    >>> jac[1].tolist()  # column 2: d(θ²)/dθ = diag(2θ) at θ = (2, -1)
-    [[4.0, 0.0], [0.0, -2.0]]
+    >>> jac[1].tolist()  # column 2: d(θ²)/dθ = diag(2θ) at θ = (2, 5)
+    [[4.0, 0.0], [0.0, 10.0]]
     """
     out = fn(BatchTangent.seed(theta), BatchTangentArithmetic(BatchArithmetic(theta.dtype)))
     return out.v, out.d.permute(2, 1, 0)

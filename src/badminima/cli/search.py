@@ -7,7 +7,14 @@ import json
 import os
 from typing import Any
 
-from badminima.cli.args import int_at_least, layer_widths, positive_float, search_margin, search_seed
+from badminima.cli.args import (
+    int_at_least,
+    layer_widths,
+    positive_float,
+    probability,
+    search_margin,
+    search_seed,
+)
 from badminima.cli.format import print_table
 from badminima.model.population import data_summary, points_of
 
@@ -125,6 +132,18 @@ def add_parser(sub: Any) -> None:
         help="score a find by gap × basin share (how often GD falls in)",
     )
     srch.add_argument("--no-shrink", action="store_true", help="do not shrink certified finds")
+    srch.add_argument(
+        "--explore",
+        type=probability,
+        default=0.2,
+        help="share of proposals drawn fresh rather than mutated from the best datasets so far (default 0.2)",
+    )
+    srch.add_argument(
+        "--minima",
+        type=int_at_least(1, "--minima"),
+        default=6,
+        help="certify up to this many distinct bad minima of each candidate, worst first (default 6)",
+    )
     srch.add_argument("--json", action="store_true", help="print the summary as JSON")
     srch.set_defaults(run=run)
 
@@ -209,6 +228,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
         margin=args.margin,
         weight_by_basin=args.weight_by_basin,
         shrink=not args.no_shrink,
+        explore=args.explore,
+        minima=args.minima,
     )
     # --resume never creates a catalogue: a missing file is a mistyped path, not a fresh start.
     with Catalogue.open(args.catalogue, create=not args.resume) as catalogue:

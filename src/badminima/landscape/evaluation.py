@@ -21,6 +21,7 @@ from badminima.landscape.losses import loss, loss_from_forward
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import PatternSummary, pattern_summary
 from badminima.model.dataset import Dataset
+from badminima.model.limits import check_numbers
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import format_rational
@@ -174,6 +175,7 @@ def evaluate(
         >>> evaluate(t.network, t.dataset, t.point).loss
         Fraction(18, 5)
     """
+    check_numbers(network, dataset, point)
     arith = make_backend(backend, precision=precision) if isinstance(backend, str) else backend
     start = time.perf_counter()
     report(progress, "data and point in the backend")

@@ -31,6 +31,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # rational.py imports this module's constants, and point.py imports rational.py
+    from badminima.model.dataset import Dataset
     from badminima.model.network import Network
     from badminima.model.point import Point
     from badminima.model.trap import Trap
@@ -141,3 +142,40 @@ def scale_problem(trap: Trap) -> str | None:
         f"absolute weights), beyond the 1e{MAX_FLOAT_EXP} that float64 diagnostics can hold; "
         f"rescale the data or the point"
     )
+
+
+def check_numbers(network: Network, dataset: Dataset, *points: Point | None) -> None:
+    """Refuse, with one line, what the trap-file reader refuses: a number of the data or the points over
+    ``10**MAX_MAGNITUDE_EXP``, or a-priori loss / Hessian bounds beyond float64's diagnostics. For the
+    Python entry points (`certify`, `evaluate`), whose float diagnostics would otherwise overflow.
+
+    Raises:
+        InvalidModelError: naming the number or the bound that is over, and what to do.
+
+    Example:
+        >>> from badminima.model import Dataset, Network, Point
+        >>> net = Network((1, 1, 1), "sigmoid")
+        >>> check_numbers(net, Dataset.of([[0], [1]], [[0], [1]]), Point.unflatten(net, ["1e900", 0, 1, 0]))
+        Traceback (most recent call last):
+        ...
+        badminima.errors.InvalidModelError: point[0]: expected a magnitude at most 1e100, got about 1e900
+    """
+    from badminima.errors import InvalidModelError
+    from badminima.model.trap import Trap
+
+    named = [("X", v) for row in dataset.X for v in row] + [("y", v) for row in dataset.y for v in row]
+    for name, point in (
+        ("point", points[0] if points else None),
+        ("better", points[1] if len(points) > 1 else None),
+    ):
+        if point is not None:
+            named += [(f"{name}[{i}]", v) for i, v in enumerate(point.flatten())]
+    for where, value in named:
+        problem = magnitude_problem(value)
+        if problem:
+            raise InvalidModelError(f"{where}: {problem}")
+    present = [p for p in points if p is not None]
+    if present:
+        problem = scale_problem(Trap(network, dataset, present[0], present[1] if len(present) > 1 else None))
+        if problem:
+            raise InvalidModelError(problem)

@@ -34,9 +34,9 @@ OBJECTIVES = ("loss", "accuracy")
 # Default step budgets: saddle-free Newton steps, or first-order steps (gd, momentum, adam).
 NEWTON_STEPS = 300
 FIRST_ORDER_STEPS = 1000
-# How many of a candidate's distinct numerically bad minima, worst first, are sent to the verifier:
-# each one certified is a trap of its own; the worst certified one scores the candidate and is shrunk.
-TRIES = 6
+# A candidate's distinct numerically bad minima go to the verifier worst first, at most this many more
+# than the traps still wanted (``SearchSettings.minima``): an uncertifiable one does not end the try.
+SPARE_TRIES = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,9 @@ class SearchSettings:
     find then moved by gradient-based inverse design), the objective (``loss``: the certified loss
     gap; ``accuracy``: the accuracy gap of a certified trap whose outputs all keep at least ``margin``
     from 1/2 at both points, loss gap breaking ties), whether the score is weighted by basin share,
-    and whether finds are shrunk."""
+    whether finds are shrunk, how often a proposal mutates an elite dataset instead of drawing a fresh
+    one (1 − ``explore``), and how many distinct bad minima of one candidate are certified as traps
+    (``minima``, worst first; the worst certified one scores the candidate and is shrunk)."""
 
     network: Network
     data: DatasetSpec
@@ -61,6 +63,8 @@ class SearchSettings:
     weight_by_basin: bool = False
     shrink: bool = True
     generation: int = 16
+    explore: float = 0.2
+    minima: int = 6
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -73,6 +77,10 @@ class SearchSettings:
             raise SettingsError("objective: 'accuracy' needs binary (0/1) targets")
         if not 0 <= self.margin < Fraction(1, 2):
             raise SettingsError(f"margin: expected 0 <= margin < 1/2, got {self.margin}")
+        if not 0 <= self.explore <= 1:
+            raise SettingsError(f"explore: expected a probability 0 <= explore <= 1, got {self.explore}")
+        if self.minima < 1:
+            raise SettingsError(f"minima: expected at least 1, got {self.minima}")
         if self.starts < 1 or self.generation < 1:
             raise SettingsError(
                 f"starts, generation: expected at least 1, got {self.starts} and {self.generation}"
@@ -109,6 +117,8 @@ class SearchSettings:
             "weight_by_basin": self.weight_by_basin,
             "shrink": self.shrink,
             "generation": self.generation,
+            "explore": self.explore,
+            "minima": self.minima,
         }
 
 
@@ -320,7 +330,10 @@ def analyse(
 
     better = exact(ends.thetas[best])
     scored = False
-    for rank, found in enumerate(bad[:TRIES]):
+    certified = 0
+    for rank, found in enumerate(bad[: settings.minima + SPARE_TRIES]):
+        if certified == settings.minima:
+            break
         row, share, interval = found.row, found.share, found.interval
         trap = Trap(
             net,
@@ -336,7 +349,10 @@ def analyse(
         )
         cert = certify(trap)
         traps.append(_stored(trap, cert, share, interval))
-        if cert.verdict is not Verdict.BAD_LOCAL_MIN or scored:
+        if cert.verdict is not Verdict.BAD_LOCAL_MIN:
+            continue
+        certified += 1
+        if scored:
             continue
         scored = True
         gap = float_below(cert.gap_lower or Fraction(0))

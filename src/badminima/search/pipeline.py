@@ -270,7 +270,7 @@ def run_search(
                 continue
             todo = this_round(todo)
             parents = elite(sorted((i, s) for i, s in done.items() if i < base))
-            proposals = {i: propose(settings.data, seed, i, parents) for i in todo}
+            proposals = {i: propose(settings.data, seed, i, parents, explore=settings.explore) for i in todo}
             calls = [
                 (settings, seed, part, [proposals[i] for i in part])
                 for part in _parts(todo, executor.workers)

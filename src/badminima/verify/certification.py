@@ -15,6 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from badminima.errors import BackendError
+from badminima.model.limits import check_numbers
 from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational
 from badminima.model.trap import Trap
@@ -107,6 +108,7 @@ def certify(
         return certify_population(trap, literal=options.literal)
     start = time.perf_counter()
     net, data, point = trap.network, trap.dataset, trap.point
+    check_numbers(net, data, point, trap.better)
     report(progress, "float derivatives")
     derivatives = float_derivatives(net, data, point, progress=progress)
     _, grad, hess = derivatives

@@ -561,7 +561,10 @@ def certify_linear_point(
             if at.verdict in (Verdict.SADDLE, Verdict.LOCAL_MIN):
                 found = replace(at, steps=(*steps, *at.steps))
     if found is None:
-        steps.append("deep linear: no rank-growth descent, and not the rank-constrained optimum")
+        steps.append(
+            "deep linear: no rank-growth descent, and not the rank-constrained optimum"
+            + ("" if snapped is None else " (at the exactly critical point the given one rounds)")
+        )
         return replace(fallback, steps=tuple(steps))
     if center is point:
         return replace(found, loss=LossEnclosure(fallback.loss.text, value, value))
