@@ -34,7 +34,8 @@ def _even_data(half):
 @cache
 def _symmetric_minimum(half: tuple[str, ...] = tuple(EVEN)):
     """A 1-2-1 tanh minimum on even data, two mirror units (w, b), (−w, b): polished from a mirror start
-    (Newton keeps the mirror symmetry), rounded to 40 digits; its 80-digit Hessian decides what it is."""
+    (Newton keeps the mirror symmetry), rounded to 40 digits; its 80-digit Hessian decides what it is
+    (-inf when the 80-digit gradient shows Newton did not reach a critical point)."""
     X, Y = _even_data(half)
     data = Dataset.of(X, Y)
     small = Network((1, 2, 1), "tanh")
@@ -43,6 +44,16 @@ def _symmetric_minimum(half: tuple[str, ...] = tuple(EVEN)):
     p = polish(small, data, p, precision=None, steps=60).point
     p = polish(small, data, p, precision=256, steps=20).point
     theta = tuple(rounded(v, 40) for v in p.flatten())
+    vals = outputs_and_derivatives("tanh", (1, 2, 1), theta, X)
+    grad = [
+        sum(
+            2 * (f - CTX.mpf(y[0].numerator) / y[0].denominator) * g[a]
+            for (f, g, _), y in zip(vals, Y, strict=True)
+        )
+        for a in range(len(theta))
+    ]
+    if max(abs(v) for v in grad) > 1e-30:  # Newton did not reach a critical point: nothing to lift
+        return X, Y, theta, (float("-inf"),)
     return X, Y, theta, hessian_eigenvalues("tanh", (1, 2, 1), theta, X, Y)
 
 
