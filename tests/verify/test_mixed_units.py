@@ -34,7 +34,8 @@ def _even_data(half):
 @cache
 def _symmetric_minimum(half: tuple[str, ...] = tuple(EVEN)):
     """A 1-2-1 tanh minimum on even data, two mirror units (w, b), (−w, b): polished from a mirror start
-    (Newton keeps the mirror symmetry), rounded to 40 digits; its 80-digit Hessian decides what it is."""
+    (Newton keeps the mirror symmetry), rounded to 40 digits; its 80-digit Hessian decides what it is
+    (-inf when the 80-digit gradient shows Newton did not reach a critical point)."""
     X, Y = _even_data(half)
     data = Dataset.of(X, Y)
     small = Network((1, 2, 1), "tanh")
@@ -43,6 +44,16 @@ def _symmetric_minimum(half: tuple[str, ...] = tuple(EVEN)):
     p = polish(small, data, p, precision=None, steps=60).point
     p = polish(small, data, p, precision=256, steps=20).point
     theta = tuple(rounded(v, 40) for v in p.flatten())
+    vals = outputs_and_derivatives("tanh", (1, 2, 1), theta, X)
+    grad = [
+        sum(
+            2 * (f - CTX.mpf(y[0].numerator) / y[0].denominator) * g[a]
+            for (f, g, _), y in zip(vals, Y, strict=True)
+        )
+        for a in range(len(theta))
+    ]
+    if max(abs(v) for v in grad) > 1e-30:  # Newton did not reach a critical point: nothing to lift
+        return X, Y, theta, (float("-inf"),)
     return X, Y, theta, hessian_eigenvalues("tanh", (1, 2, 1), theta, X, Y)
 
 
@@ -221,3 +232,32 @@ def test_a_duplicated_pair_beside_a_silent_constant_unit_is_a_saddle(sign, lam, 
     cert = certify(Trap(net, case.dataset, point), probes=0)
     assert cert.verdict is Verdict.SADDLE and cert.code == "lifted-saddle", cert.reason
     assert reference_loss(net, case.dataset, cert.witness) < _lower(cert.loss_lower)
+
+
+@pytest.mark.parametrize("digits", [None, 17])
+@pytest.mark.parametrize("beta", [F(-1), F(1, 2), F(0)])
+def test_a_born_unit_on_a_symmetric_minimum_is_a_third_order_saddle(beta, digits):
+    # w = 0, output weight 0, bias β beside the mirror-symmetric minimum: the (w, v) coupling
+    # tanh'(β)(2/N)Σ r_i x_i is 0 (even residuals), and the 80-digit Hessian is positive semidefinite, so no
+    # second-order proof exists. By hand, along (δw = 1, δv = −κ, δc = κ tanh β) the loss is
+    # F* − κ tanh''(β)(1/N)Σ r_i x_i² s³ + O(s⁴): a third-order saddle when tanh''(β) ≠ 0; at β = 0 the
+    # cubic vanishes (fourth order, not tried), so never a minimum claim there.
+    X, Y, theta, _ = _symmetric_minimum()
+    full = _mixed(theta, beta, F(0))
+    e = hessian_eigenvalues("tanh", (1, 3, 1), full, X, Y)
+    assert e[0] > -1e-30  # positive semidefinite: the second order decides nothing
+    vals = outputs_and_derivatives("tanh", (1, 2, 1), theta, X)
+    r = [f - _lower(y[0]) for (f, _, _), y in zip(vals, Y, strict=True)]
+    t = CTX.tanh(_lower(beta))
+    cubic = -2 * t * (1 - t * t) * sum(ri * _lower(x[0]) ** 2 for ri, x in zip(r, X, strict=True)) / len(X)
+    assert abs(sum(ri * _lower(x[0]) for ri, x in zip(r, X, strict=True))) < 1e-30  # the moment, by hand
+    net, data = Network((1, 3, 1), "tanh"), Dataset.of(X, Y)
+    point = Point.unflatten(net, full if digits is None else [rounded(t, digits) for t in full])
+    cert = certify(Trap(net, data, point), probes=0)
+    if beta == 0:
+        assert abs(cubic) < 1e-30
+        assert cert.verdict is Verdict.INCONCLUSIVE, cert.reason
+    else:
+        assert abs(cubic) > 1e-4
+        assert cert.verdict is Verdict.SADDLE and cert.code == "higher-order-lifted-saddle", cert.reason
+        assert reference_loss(net, data, cert.witness) < _lower(cert.loss_lower)

@@ -287,7 +287,7 @@ def test_soundness_fuzz_deep_relu_rescalings(case):
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=_HEALTH)
+@settings(max_examples=20, deadline=None, suppress_health_check=_HEALTH)
 @given(_relu_cases())
 def test_soundness_fuzz_deep_relu_rescalings_thorough(case):
     _check_relu(case)
@@ -336,3 +336,58 @@ def test_soundness_fuzz_linear_layer(case):
 @given(_linear_cases())
 def test_soundness_fuzz_linear_layer_thorough(case):
     _check_linear(case)
+
+
+SADDLE_X = [[F(k)] for k in range(-2, 4)]
+SADDLE_Y = [[F(v)] for v in (1, 1, 0, 0, 1, 1)]
+
+
+def _effective_critical_point(u0: str, c0: str):
+    """A critical point (u, c) of the 1-D logistic model with square loss, mean (σ(ux + c) − y)², by
+    80-digit Newton steps from (u0, c0), with its Hessian's eigenvalues (closed forms:
+    ∇ = (2/N)Σ (s − y)s' x̃, ∇² = (2/N)Σ (s'² + (s − y)s'') x̃x̃ᵀ, x̃ = (x, 1))."""
+    t = [CTX.mpf(u0), CTX.mpf(c0)]
+    N = len(SADDLE_X)
+
+    def derivatives(t):
+        g, H = CTX.matrix([0, 0]), CTX.matrix(2, 2)
+        for (x,), (y,) in zip(SADDLE_X, SADDLE_Y, strict=True):
+            xt = (_q(x), CTX.mpf(1))
+            s = 1 / (1 + CTX.exp(-(t[0] * xt[0] + t[1])))
+            s1, s2 = s * (1 - s), s * (1 - s) * (1 - 2 * s)
+            for a in range(2):
+                g[a] += 2 * (s - _q(y)) * s1 * xt[a] / N
+                for b in range(2):
+                    H[a, b] += 2 * (s1 * s1 + (s - _q(y)) * s2) * xt[a] * xt[b] / N
+        return g, H
+
+    for _ in range(50):
+        g, H = derivatives(t)
+        step = CTX.lu_solve(H, g)
+        t = [t[0] - step[0], t[1] - step[1]]
+    g, H = derivatives(t)
+    assert max(abs(g[0]), abs(g[1])) < CTX.mpf(10) ** -60
+    return t, sorted(float(e) for e in CTX.eigsy(H, eigvals_only=True))
+
+
+@pytest.mark.parametrize("digits", [None, 17])
+@pytest.mark.parametrize(("u0", "c0"), [("1.445", "-1.954"), ("-1.445", "-0.509")])
+@pytest.mark.parametrize(("a", "b"), [(F(2), F(1, 2)), (F(-1, 3), F(3))])
+def test_identity_unit_saddle_on_its_orbit_is_proved(u0, c0, a, b, digits):
+    # A sigmoid output with square loss makes the effective problem non-convex: (u, c) is a saddle of it
+    # (80-digit Hessian indefinite), so every factorisation W₂W₁ = u, W₂b₁ + c₂ = c is a saddle of the net
+    # (the factorisation is a submersion at W₁ ≠ 0). Flat along the GL(1) ⋉ R orbit, proved on the slice.
+    (u, c), eig = _effective_critical_point(u0, c0)
+    assert eig[0] < -1e-3 < 1e-3 < eig[1]
+    net = Network((1, 1, 1), "identity", output="sigmoid", loss="mse")
+    W2 = u / _q(a)
+    flat = [a, b, W2, c - W2 * _q(b)]
+    flat = [
+        v if isinstance(v, F) else rounded(F(CTX.nstr(v, 70, min_fixed=-(10**6), max_fixed=10**6)), 40)
+        for v in flat
+    ]
+    point = Point.unflatten(net, flat if digits is None else [rounded(t, digits) for t in flat])
+    data = Dataset.of(SADDLE_X, SADDLE_Y)
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.SADDLE and cert.code == "slice-saddle", cert.reason
+    assert reference_loss(net, data, cert.witness) < _lower(cert.loss_lower)

@@ -244,6 +244,7 @@ def certify_saddle(
     hessian_float: np.ndarray,
     *,
     critical: bool = False,
+    free: Sequence[int] | None = None,
     precisions: Sequence[int] = PRECISIONS,
     resolved: float = RESOLVED,
     max_ball_hessian: int = MAX_BALL_HESSIAN,
@@ -251,8 +252,10 @@ def certify_saddle(
 ) -> BoxResult:
     """Try to prove a unique critical point near ``point`` with a direction of negative curvature over
     its box, and exhibit a point of lower loss (see the module docstring). ``critical``: the gradient
-    at ``point`` is already proved exactly zero (no Krawczyk step needed). ``progress`` hears the
-    precision loop."""
+    at ``point`` is already proved exactly zero (no Krawczyk step needed). ``free``: only these
+    coordinates move (polish and Krawczyk on that slice; the others stay at ``point``'s values), so
+    what is proved is a unique critical point *of F restricted to the slice* — critical for F only by
+    an argument of the caller's (a symmetry's identities). ``progress`` hears the precision loop."""
     eig = np.linalg.eigvalsh(hessian_float)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     if not len(eig):
@@ -273,6 +276,7 @@ def certify_saddle(
                 precision=prec,
                 hessian=hessian_float,
                 max_ball_hessian=max_ball_hessian,
+                free=free,
             )
             center, hess_center = polished.point, polished.hessian
         box = ParameterBox(network, dataset, center, prec)
@@ -282,9 +286,14 @@ def certify_saddle(
             last = "the Hessian at the polished centre has no negative eigenvalue"
             steps.append(f"prec {prec}: {last}")
             continue
-        singular = np.min(np.abs(spec.eig)) <= 1e-12 * max(1.0, float(np.max(np.abs(spec.eig))))
-        if spec.exact is not None:
-            singular = bool(np.min(np.abs(spec.eig)) <= 2.0 ** (-prec // 2) * top)
+        idx = list(range(n)) if free is None else list(free)
+        if free is None:
+            singular = np.min(np.abs(spec.eig)) <= 1e-12 * max(1.0, float(np.max(np.abs(spec.eig))))
+            if spec.exact is not None:
+                singular = bool(np.min(np.abs(spec.eig)) <= 2.0 ** (-prec // 2) * top)
+        else:
+            slice_eig = np.linalg.eigvalsh(hess_center[np.ix_(idx, idx)])
+            singular = bool(np.min(np.abs(slice_eig)) <= 1e-12 * max(1.0, float(np.max(np.abs(slice_eig)))))
         v = _direction(spec, prec)
         g = box.ball_gradient()
         exact_critical = critical or _is_exact_zero(g)
@@ -298,9 +307,17 @@ def certify_saddle(
             )
         g_up = norm_upper(ball, g)
         floor = Fraction(scale) * Fraction(1, 2 ** (prec // 3))
-        C = _inverse_guess(spec, n) if not singular else None
+        m = len(idx)
+        if singular:
+            C = None
+        elif free is None:
+            C = _inverse_guess(spec, n)
+        else:
+            Cs = np.linalg.inv(hess_center[np.ix_(idx, idx)])
+            C = flint.arb_mat(m, m, [float(Cs[i, j]) for i in range(m) for j in range(m)])
+        g_slice = [g[i] for i in idx]
         with ball.context():
-            newton = 0.0 if C is None else float(norm_upper(ball, list(C * flint.arb_mat(n, 1, g))))
+            newton = 0.0 if C is None else float(norm_upper(ball, list(C * flint.arb_mat(m, 1, g_slice))))
         radius = max(Fraction(4 * newton) if newton > 0 else Fraction(0), floor)
         flat = box.flat(radius)
         if not box.region_holds(flat):
@@ -320,19 +337,20 @@ def certify_saddle(
             delta = Fraction(0)
             if not exact_critical:
                 assert C is not None
-                gm = flint.arb_mat(n, 1, g)
+                gm = flint.arb_mat(m, 1, g_slice)
                 rad = ball.constant(radius)
-                R = flint.arb_mat(n, 1, [flint.arb(0, rad.upper()) for _ in range(n)])
-                eye = flint.arb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
-                K = -(C * gm) + (eye - C * H) * R
-                if not all(abs(K[i, 0]) < rad for i in range(n)):
+                R = flint.arb_mat(m, 1, [flint.arb(0, rad.upper()) for _ in range(m)])
+                eye = flint.arb_mat(m, m, [1 if i == j else 0 for i in range(m) for j in range(m)])
+                H_slice = H if free is None else flint.arb_mat(m, m, [H[i, j] for i in idx for j in idx])
+                K = -(C * gm) + (eye - C * H_slice) * R
+                if not all(abs(K[i, 0]) < rad for i in range(m)):
                     last = (
                         f"the Krawczyk operator does not map the box of radius {float(radius):.3g} "
                         f"into itself"
                     )
                     steps.append(f"prec {prec}: {last}")
                     continue
-                delta = norm_upper(ball, [K[i, 0] for i in range(n)])
+                delta = norm_upper(ball, [K[i, 0] for i in range(m)])
             # F(x*) ≥ F(x̃) − ‖g‖δ − ½‖H(B)‖_F δ² since x* − x̃ has length ≤ δ and lies in B.
             frob = norm_upper(ball, [H[i, j] for i in range(n) for j in range(n)])
             lo, hi = ball_bounds(box.loss(box.prob.flat))
@@ -345,7 +363,8 @@ def certify_saddle(
                 what = (
                     "the point is exactly critical"
                     if exact_critical
-                    else f"a unique critical point lies within {float(delta):.3g} of the point (Krawczyk)"
+                    else f"a unique critical point{' of F on the slice' if free is not None else ''} lies "
+                    f"within {float(delta):.3g} of the point (Krawczyk)"
                 )
                 steps.append(f"prec {prec}: witness at step {float(step):.3g} ({how})")
                 return BoxResult(

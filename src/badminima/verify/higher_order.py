@@ -76,14 +76,15 @@ def line_coefficients(
     dataset: Dataset,
     center: Point,
     radius: Fraction,
-    direction: Sequence[Fraction],
+    direction: Sequence[Fraction | Any],
     reach: Fraction,
     *,
     order: int = 3,
     precision: int = 128,
 ) -> list[Any]:
     """Balls enclosing the Taylor coefficients 0…``order`` of ε ↦ F(y + ε d) at every base point
-    y ∈ B(``center``, ``radius``) + [0, ``reach``]·d (∞-norm box, d = ``direction``).
+    y ∈ B(``center``, ``radius``) + [0, ``reach``]·d (∞-norm box, d = ``direction``; an entry may be an
+    ``arb`` ball, and then every d with entries in those balls is covered).
 
     Example:
         >>> from badminima.model import Dataset
@@ -104,11 +105,12 @@ def line_coefficients(
     with flint.ctx.workprec(precision):
         q = to_arb
         rad = q(radius)
+        dirs = [b if isinstance(b, flint.arb) else q(Fraction(b)) for b in direction]
+        span = q(reach)
         base = [
-            q(a) + q(reach * b) / 2 + flint.arb(0, (rad + abs(q(reach * b)) / 2).upper())
-            for a, b in zip(x, direction, strict=True)
+            q(a) + span * b / 2 + flint.arb(0, (rad + abs(span * b) / 2).upper())
+            for a, b in zip(x, dirs, strict=True)
         ]
-        dirs = [q(Fraction(b)) for b in direction]
 
         def w(j: int, m: int) -> int:
             return j * d0 + m

@@ -46,13 +46,18 @@ from typing import Any
 
 import flint
 import mpmath
+import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.flint_bridge import arb_to_fraction
+from badminima.arithmetic.floating import FloatArithmetic
+from badminima.landscape.forward_pass import forward, predictions, unflatten
+from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.model.rational import rounding_scale
-from badminima.verify.box import BoxResult, certify_minimum
+from badminima.verify.box import BoxResult, certify_minimum, lower_point
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import (
     SMOOTH,
@@ -62,6 +67,8 @@ from badminima.verify.constant_units import (
     distance_to_manifold,
     transversal_curvature,
 )
+from badminima.verify.descent import rational_direction
+from badminima.verify.higher_order import line_coefficients
 from badminima.verify.lift import Lifted, find_duplicates, lift_duplicate, lifted_saddle, reduce_duplicate
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox
@@ -201,11 +208,6 @@ def reflection_fixes_minimiser(small: Network, dataset: Dataset, reduced: BoxRes
     return delta + L * rho < r
 
 
-def _offset(a: Point, b: Point, indices: list[int]) -> Fraction:
-    x, y = a.flatten(), b.flatten()
-    return max((abs(x[i] - y[i]) for i in indices), default=Fraction(0))
-
-
 def _varying_indices(geo: DataGeometry, varying: tuple[int, ...]) -> list[int]:
     """Flat indices of the varying units' w, b and V entries (the output bias is listed separately)."""
     idx = [geo.w(j, m) for j in varying for m in range(geo.d0)] + [geo.b(j) for j in varying]
@@ -330,6 +332,103 @@ def _morse_bott(
     return None
 
 
+THIRD_ORDER_REACH = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))
+"""Lengths of the segment over which the born unit's cubic coefficient is enclosed, longest first."""
+
+
+def _born_third_order(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    geo: DataGeometry,
+    split: Split,
+    reduced: BoxResult,
+    what: str,
+) -> Lifted | None:
+    """Silent constant units on a minimiser whose residual moment is exactly 0 (the reflection): the
+    (w_j, V_j) Hessian coupling σ'(β_j)(2/N)Σ r_i x_i vanishes too, so no second-order proof exists. Along
+    d = (δw_j = u ∈ K^⊥, δV_j = −κ, δc = κσ(β_j)) the output moves by −κs(σ(β_j + s u·x) − σ(β_j)), and
+    F(m + s d) − F* = −κσ''(β_j) s³ (1/N)Σ r_i (u·x_i)² + O(s⁴) exactly (the s and s² terms are
+    multiples of Σ r_i and Σ r_i x_i): a cubic coefficient enclosed below 0 over a whole segment
+    (`line_coefficients`, with δc a ball around κσ(β_j)) proves F(m + s d) < F* for every small s > 0."""
+    if network.output != "identity" or network.loss != "mse" or network.widths[2] != 1:
+        return None
+    if reduced.loss_lower is None or reduced.proof_radius is None:
+        return None
+    center = _lift_center(network, geo, point, split, reduced, silent=True)
+    fl = FloatArithmetic()
+    prob = prepare(network, dataset, center, arith=fl)
+    fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=fl)
+    r = (predictions(network, fwd, arith=fl) - prob.targets).detach().numpy()[0]
+    X = np.array([[float(v) for v in x] for x in dataset.X])
+    x = center.flatten()
+    ball = BallArithmetic(128)
+    for j in split.constant:
+        beta = sum((x[geo.w(j, m)] * geo.anchor[m] for m in range(geo.d0)), Fraction(0)) + x[geo.b(j)]
+        z = float(beta)
+        s = 1 / (1 + np.exp(-z)) if network.activation == "sigmoid" else np.tanh(z)
+        second = s * (1 - s) * (1 - 2 * s) if network.activation == "sigmoid" else -2 * s * (1 - s * s)
+        B = np.array(geo.basis, dtype=float).T  # K^⊥'s basis as columns
+        if not B.size:
+            continue
+        M = B.T @ ((X.T * (r * second)) @ X / len(X)) @ B
+        eig, vecs = np.linalg.eigh(M)
+        k = int(np.argmax(np.abs(eig)))
+        if eig[k] == 0:
+            continue
+        coeff = rational_direction(vecs[:, k])
+        u = [
+            sum((Fraction(geo.basis[c][m]) * coeff[c] for c in range(len(coeff))), Fraction(0))
+            for m in range(geo.d0)
+        ]
+        kappa = Fraction(1 if eig[k] > 0 else -1)
+        with ball.context():
+            act = ball.sigmoid1 if network.activation == "sigmoid" else ball.tanh1
+            shift = ball.constant(kappa) * act(ball.constant(beta))
+            exact: list[Any] = [Fraction(0)] * network.n_params
+            for m in range(geo.d0):
+                exact[geo.w(j, m)] = u[m]
+            exact[geo.V(0, j)] = -kappa
+            exact[geo.c(0)] = shift
+            for reach in THIRD_ORDER_REACH:
+                cubic = line_coefficients(
+                    network, dataset, center, reduced.proof_radius, exact, reach, order=3
+                )[3]
+                if cubic < 0:
+                    break
+            else:
+                continue
+            rational = [v if isinstance(v, Fraction) else arb_to_fraction(v.mid()) for v in exact]
+        scale = 1 + max((abs(float(v)) for v in x), default=0.0)
+        found = lower_point(
+            network, dataset, center, rational, Fraction(1, 2**30), scale, reduced.loss_lower, ball
+        )
+        if found is None:
+            continue
+        witness, step, upper = found
+        return Lifted(
+            Verdict.SADDLE,
+            f"unit {j} constant on the data, silent, on a minimiser with zero residual moment",
+            center,
+            reduced.proof_radius,
+            reduced.proof_radius,
+            None,
+            reduced,
+            f"{what}: the {len(split.varying)}-unit network has a strict local minimum proved by the box "
+            f"method, fixed by the data's point reflection (so Σ_i r_i x_i = 0 there), and its lift m is an "
+            f"exactly critical point within {float(reduced.proof_radius):.3g} of box_center; along d (unit "
+            f"{j}'s incoming weights, its output weight −κ and the output bias +κσ(β)) the first two Taylor "
+            f"coefficients of F(m + s d) vanish exactly and the third is ≤ {float(cubic.upper()):.3g} < 0 "
+            f"over every point within {float(reach):.3g} along d, so F(m + s d) < F(m) for "
+            f"0 < s ≤ {float(reach):.3g}: a third-order saddle; a point at distance {float(step):.3g} along "
+            f"d has loss ≤ {float(upper):.17g}, below the critical loss",
+            witness,
+            upper,
+            code="higher-order-lifted-saddle",
+        )
+    return None
+
+
 def _through_duplicates(split: Split, dataset: Dataset) -> tuple[BoxResult, str]:
     """The varying units' point as the lift of a still narrower strict minimum through a duplicated pair
     (Fukumizu & Amari's line, critical for every split λ): a box result whose centre is the lifted
@@ -395,7 +494,7 @@ def certify_mixed_units(network: Network, dataset: Dataset, point: Point) -> Lif
         far = distance_to_manifold(network, geo, center, C, Fraction(0), ball, units=split.constant)
         if far is None:
             return None
-        return lifted_saddle(
+        saddle = lifted_saddle(
             network,
             dataset,
             center,
@@ -405,6 +504,9 @@ def certify_mixed_units(network: Network, dataset: Dataset, point: Point) -> Lif
             f"the {len(split.varying)}-unit network has a strict local minimum proved by the box method, "
             f"fixed by the data's point reflection (so Σ_i ℓ'_i x_i = 0 there), and its lift is",
         )
+        if saddle is None and silent:
+            return _born_third_order(network, dataset, point, geo, split, reduced, what)
+        return saddle
     if silent:
         center = _lift_center(network, geo, point, split, reduced, silent=True)
         return lifted_saddle(

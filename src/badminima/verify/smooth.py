@@ -27,7 +27,7 @@ from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.rounding import at_rounding_level
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
-from badminima.verify.symmetry_slices import certify_linear_layer_minimum, certify_rescaled_minimum
+from badminima.verify.symmetry_slices import certify_orbit
 
 
 def _from_box(res: BoxResult, method: str, loss_text: str, note: str, steps: list[str], code: str) -> Outcome:
@@ -189,8 +189,7 @@ def certify_smooth(
         report(progress, "lift through an exact invariance")
         lifted = (
             certify_lifted_minimum(network, dataset, point)
-            or certify_rescaled_minimum(network, dataset, point)
-            or certify_linear_layer_minimum(network, dataset, point)
+            or certify_orbit(network, dataset, point)
             or certify_lifted_saddle_of_dead_unit(network, dataset, point)
             or certify_constant_units(network, dataset, point)
             or certify_mixed_units(network, dataset, point)

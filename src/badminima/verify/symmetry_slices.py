@@ -35,10 +35,11 @@ from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.verify.box import PRECISIONS, BoxResult
+from badminima.verify.box import PRECISIONS, BoxResult, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
 from badminima.verify.lift import Lifted
+from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
 from badminima.verify.polish import polish
 
@@ -142,6 +143,8 @@ def linear_layer_slice(network: Network, point: Point) -> Slice | None:
     if J is None:
         return None
     X_J = flint.fmpq_mat(p, p, [to_fmpq(W1[i][j]) for i in range(p) for j in J])
+    if X_J.det() == 0:
+        return None  # float pivoting was fooled by tiny entries: exactly singular
     inv = X_J.inv()
     norm_inv = max(sum(abs(to_fraction(inv[i, k])) for k in range(p)) for i in range(p))
     fixed = [i * d + j for i in range(p) for j in J]
@@ -238,21 +241,59 @@ def certify_on_slice(network: Network, dataset: Dataset, point: Point, chart: Sl
     return None
 
 
+def certify_saddle_on_slice(network: Network, dataset: Dataset, point: Point, chart: Slice) -> Lifted | None:
+    """A saddle on a symmetry orbit: the Krawczyk test on the slice's free coordinates proves a unique
+    critical point x* of F restricted to the slice (`certify_saddle` with ``free``), critical for F by
+    the group's identities (x*'s fixed coordinates are the point's: non-zero weights, an invertible
+    block); a fixed direction of proved negative curvature over the box makes it a saddle, and a point
+    of lower loss is exhibited (code ``slice-saddle``). None when any step fails."""
+    fixed = set(chart.fixed)
+    free = [i for i in range(network.n_params) if i not in fixed]
+    hess = float_derivatives(network, dataset, point)[2]
+    res = certify_saddle(network, dataset, point, hess, free=free)
+    if res.verdict is not Verdict.SADDLE or res.center is None or res.proof_radius is None:
+        return None
+    if any(res.center.flatten()[i] != point.flatten()[i] for i in chart.fixed):
+        return None  # not on the slice through the point (never expected: polish keeps them)
+    return Lifted(
+        Verdict.SADDLE,
+        chart.invariance,
+        res.center,
+        res.proof_radius,
+        res.proof_radius,
+        None,
+        res,
+        f"the loss is invariant under {chart.invariance} (orbits of dimension {chart.dim}): on the slice "
+        f"that fixes {len(chart.fixed)} coordinate(s) at their given values, {res.reason}; that critical "
+        f"point of the slice is critical for the whole network (the group's identities)",
+        res.witness,
+        res.witness_loss_upper,
+        code="slice-saddle",
+    )
+
+
 def _smooth_head(network: Network) -> bool:
     """A sigmoid output or cross-entropy: the loss is not rational, so the exact region proofs do not
     apply and these slices are the proof for singular Hessians."""
     return network.output == "sigmoid" or network.loss == "bce"
 
 
-def certify_rescaled_minimum(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
-    """A minimum of a (leaky-)ReLU network of any depth with a smooth head, strictly inside one
-    activation region, on its orbit of positive rescalings (code ``lift-relu-rescaling``), or None."""
-    chart = rescaling_slice(network, point) if _smooth_head(network) else None
-    return None if chart is None else certify_on_slice(network, dataset, point, chart)
+def certify_orbit(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
+    """A minimum (codes ``lift-relu-rescaling``, ``lift-linear-units``) or a saddle (``slice-saddle``)
+    on an orbit of ReLU rescalings (a (leaky-)ReLU net of any depth, strictly inside one activation
+    region) or of GL(p) ⋉ Rᵖ (one hidden layer of identity units), for a smooth head; or None.
 
-
-def certify_linear_layer_minimum(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
-    """A minimum of a network with one hidden layer of identity units and a smooth head, on its orbit of
-    GL(p) ⋉ Rᵖ (code ``lift-linear-units``), or None."""
-    chart = linear_layer_slice(network, point) if _smooth_head(network) else None
-    return None if chart is None else certify_on_slice(network, dataset, point, chart)
+    Example:
+        >>> from badminima.model import load_trap
+        >>> trap = load_trap("examples/degenerate/linear-units.json")
+        >>> certify_orbit(trap.network, trap.dataset, trap.point).code
+        'lift-linear-units'
+    """
+    if not _smooth_head(network):
+        return None
+    chart = rescaling_slice(network, point) or linear_layer_slice(network, point)
+    if chart is None:
+        return None
+    return certify_on_slice(network, dataset, point, chart) or certify_saddle_on_slice(
+        network, dataset, point, chart
+    )
