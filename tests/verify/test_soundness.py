@@ -179,12 +179,18 @@ def duplicated_unit(draw):
     point = Point.of([([[0], [0]], [0, 0]), ([[lam * v, (1 - lam) * v]], [c])])
     v1, v2 = lam * v, (1 - lam) * v
     base = reference_loss(net, data, point)
-    eps = F(1, 50)
-    lower = [
-        reference_loss(net, data, Point.of([([[s * eps / v1], [-s * eps / v2]], [0, 0]), ([[v1, v2]], [c])]))
-        for s in (1, -1)
-    ]
-    assert min(lower) < base  # the hand derivation, checked independently
+
+    def lowest(eps):
+        return min(
+            reference_loss(
+                net, data, Point.of([([[s * eps / v1], [-s * eps / v2]], [0, 0]), ([[v1, v2]], [c])])
+            )
+            for s in (1, -1)
+        )
+
+    # The hand derivation, checked independently: the cubic term wins for ε small enough (at ε = 1/50 the
+    # O(ε⁵) term still won on one drawn dataset of the thorough run).
+    assert any(lowest(F(1, 50 * 10**j)) < base for j in range(4))
     return Trap(net, data, point)
 
 
