@@ -140,7 +140,7 @@ def add_parser(sub: Any) -> None:
     )
     srch.add_argument(
         "--minima",
-        type=int_at_least(1, "--minima"),
+        type=int_at_least(1, "a number of minima per candidate"),
         default=6,
         help="certify up to this many distinct bad minima of each candidate, worst first (default 6)",
     )
