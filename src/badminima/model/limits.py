@@ -144,7 +144,7 @@ def scale_problem(trap: Trap) -> str | None:
     )
 
 
-def check_numbers(network: Network, dataset: Dataset, *points: Point | None) -> None:
+def check_numbers(network: Network, dataset: Dataset, point: Point, better: Point | None = None) -> None:
     """Refuse, with one line, what the trap-file reader refuses: a number of the data or the points over
     ``10**MAX_MAGNITUDE_EXP``, or a-priori loss / Hessian bounds beyond float64's diagnostics. For the
     Python entry points (`certify`, `evaluate`), whose float diagnostics would otherwise overflow.
@@ -164,18 +164,13 @@ def check_numbers(network: Network, dataset: Dataset, *points: Point | None) -> 
     from badminima.model.trap import Trap
 
     named = [("X", v) for row in dataset.X for v in row] + [("y", v) for row in dataset.y for v in row]
-    for name, point in (
-        ("point", points[0] if points else None),
-        ("better", points[1] if len(points) > 1 else None),
-    ):
-        if point is not None:
-            named += [(f"{name}[{i}]", v) for i, v in enumerate(point.flatten())]
+    for name, p in (("point", point), ("better", better)):
+        if p is not None:
+            named += [(f"{name}[{i}]", v) for i, v in enumerate(p.flatten())]
     for where, value in named:
         problem = magnitude_problem(value)
         if problem:
             raise InvalidModelError(f"{where}: {problem}")
-    present = [p for p in points if p is not None]
-    if present:
-        problem = scale_problem(Trap(network, dataset, present[0], present[1] if len(present) > 1 else None))
-        if problem:
-            raise InvalidModelError(problem)
+    problem = scale_problem(Trap(network, dataset, point, better))
+    if problem:
+        raise InvalidModelError(problem)

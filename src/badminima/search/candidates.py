@@ -329,7 +329,6 @@ def analyse(
         return (snap(net, dataset, point) or point) if net.is_piecewise_linear else point
 
     better = exact(ends.thetas[best])
-    scored = False
     certified = 0
     for rank, found in enumerate(bad[: settings.minima + SPARE_TRIES]):
         if certified == settings.minima:
@@ -352,9 +351,8 @@ def analyse(
         if cert.verdict is not Verdict.BAD_LOCAL_MIN:
             continue
         certified += 1
-        if scored:
+        if certified > 1:  # only the worst certified minimum scores the candidate and is shrunk
             continue
-        scored = True
         gap = float_below(cert.gap_lower or Fraction(0))
         weight = share if settings.weight_by_basin else 1.0
         accuracy_gap = traps[-1].accuracy_gap
