@@ -366,7 +366,7 @@ def _restricted_outputs_saddle(
         "residual moments Σ_i (ȳ_k − y_ik) x_i are not all 0, but the output weights lie (after an exact "
         "projection within the point's rounding) in the null space of their matrix A, so every point with "
         "those weights, incoming weights orthogonal to the data's affine span and c = C* − Σ_j V_j σ(β_j) "
-        "is exactly critical of the constant model's loss; there is",
+        "is exactly critical, with the constant model's loss; there is",
     )
     return None if found is None else dataclasses.replace(found, code="lifted-constant-saddle")
 
