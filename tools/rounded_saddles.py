@@ -4,10 +4,10 @@ spectra at 80 digits), rounded to 6, 17 and 30 digits and certified: the diagnos
 "Rounded saddles on degenerate critical sets".
 
     python tools/rounded_saddles.py              # the table (about a minute)
-    python tools/rounded_saddles.py --examples   # writes examples/degenerate/{embedded-saddle,constant-unit-saddle}.json
+    python tools/rounded_saddles.py --examples   # examples/degenerate/{embedded,constant-unit}-saddle.json
 
-Families (every point exactly critical, to 1e-75, with a Hessian eigenvalue ≤ −1e-6 at 80 digits, so
-a saddle; the degenerate ones have zero eigenvalues from the invariance named):
+Families (every point exactly critical, to 1e-75; a Hessian eigenvalue below −1e-40 at 80 digits makes
+it a saddle; the degenerate ones have zero eigenvalues from the invariance named):
 - generic: a planted critical point of the net itself (no invariance; `planted_heads.plant`);
 - constant: the 1-1-2 net's unit constant on the data (w = 0), output weights V ⊥ the residual moment,
   c = ȳ − V tanh(b): a 2-dimensional critical manifold (b and |V|);
@@ -80,7 +80,9 @@ def examples() -> None:
             "residual moment, output biases ȳ − V tanh(b): a saddle on a 2-dimensional critical manifold",
         ),
     ):
-        save_trap(Trap(p.network, p.dataset, p.point(digits), name=name, description=what), OUT / f"{name}.json")
+        save_trap(
+            Trap(p.network, p.dataset, p.point(digits), name=name, description=what), OUT / f"{name}.json"
+        )
 
 
 def main() -> None:

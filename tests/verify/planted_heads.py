@@ -190,9 +190,13 @@ def plant(
     P = network.n_params
     if theta is None:
         base = rng.integers(2, 13, P) * rng.choice([-1, 1], P)  # away from 0: no near-invariance
-        theta = [F(int(v), 8) + F(int(u), 10**6) for v, u in zip(base, rng.integers(-999, 1000, P), strict=True)]
+        theta = [
+            F(int(v), 8) + F(int(u), 10**6) for v, u in zip(base, rng.integers(-999, 1000, P), strict=True)
+        ]
     if inputs is None:
-        grid = [(a,) for a in range(-8, 9)] if d == 1 else [(a, b) for a in range(-8, 9) for b in range(-8, 9)]
+        grid = (
+            [(a,) for a in range(-8, 9)] if d == 1 else [(a, b) for a in range(-8, 9) for b in range(-8, 9)]
+        )
         picks = rng.choice(len(grid), size=points, replace=False)  # distinct inputs (d ≤ 2)
         inputs = [[F(grid[int(i)][t], 4) for t in range(d)] for i in picks]
     X = inputs
@@ -222,7 +226,7 @@ def plant(
                 return None
             row.append(F(CTX.nstr(t, target_digits, min_fixed=-(10**6), max_fixed=10**6)))
         y.append(row)
-    th, gmax = newton(network, theta, X, y)
+    th, _ = newton(network, theta, X, y)
     theta_star = tuple(F(CTX.nstr(v, 75, min_fixed=-(10**6), max_fixed=10**6)) for v in th)
     g, H = derivatives(network, theta_star, X, y)
     eig = CTX.eigsy(H, eigvals_only=True)
@@ -276,7 +280,7 @@ def split_units(base: Planted, lam: F) -> Planted:
     L = layout(base.network.widths)
     th = base.theta
     net = Network((d, 2, K), base.network.activation, output=base.network.output, loss=base.network.loss)
-    W = list(th[: d]) * 2
+    W = list(th[:d]) * 2
     b = [th[L["b1"]]] * 2
     V = []
     for k in range(K):
@@ -297,4 +301,4 @@ def born_unit(base: Planted, bias: F) -> Planted:
     V = []
     for k in range(K):
         V += [th[L["W2"] + k], F(0)]
-    return _exactly(net, base.dataset, W + [th[L["b1"]], bias] + V + list(th[L["c"] :]))
+    return _exactly(net, base.dataset, [*W, th[L["b1"]], bias, *V, *th[L["c"] :]])

@@ -5,7 +5,8 @@ zero).
 Truth comes from `tests.verify.planted_heads`: critical points built by construction and checked there
 at 80 digits (gradient ≤ 1e-60; the Hessian's spectrum), sharing no code with `badminima`. An exactly
 critical point with a Hessian eigenvalue below −1e-40 is a saddle; one with every eigenvalue above 1e-40 a
-strict minimum (the 80-digit spectrum is good to about 1e-70). Witnesses' losses are recomputed by `tests.reference` at 60 digits.
+strict minimum (the 80-digit spectrum is good to about 1e-70). Witnesses' losses are recomputed by
+`tests.reference` at 60 digits.
 """
 
 from __future__ import annotations
@@ -52,8 +53,11 @@ def _check(p: ph.Planted, digits: int) -> tuple[str, object]:
         assert cert.verdict is not Verdict.SADDLE, (p.eigenvalues, cert.reason)
     if cert.verdict is Verdict.SADDLE:
         witness = reference_loss(p.network, p.dataset, cert.witness)
-        assert witness <= _mp(cert.witness_loss_upper) < _mp(cert.loss_lower) <= critical_loss + mpmath.mpf(
-            "1e-50"
+        assert (
+            witness
+            <= _mp(cert.witness_loss_upper)
+            < _mp(cert.loss_lower)
+            <= critical_loss + mpmath.mpf("1e-50")
         ), cert.reason
     if cert.verdict.is_minimum:
         assert _mp(cert.loss_lower) <= critical_loss + mpmath.mpf("1e-50"), cert.reason
@@ -111,7 +115,9 @@ def _family_case(family: str, seed: int, residual: float, lam: F) -> ph.Planted:
     if family == "generic-112":
         p = ph.plant(seed, network=Network((1, 1, 2), "tanh"), residual=residual)
     elif family == "generic-bce":
-        p = ph.plant(seed, network=Network((1, 2, 1), "tanh", output="sigmoid", loss="bce"), residual=residual)
+        p = ph.plant(
+            seed, network=Network((1, 2, 1), "tanh", output="sigmoid", loss="bce"), residual=residual
+        )
     else:
         act, embedding = family.split("-")
         base = ph.plant(seed, network=BCE[act], residual=residual)
@@ -131,10 +137,14 @@ FAMILIES = st.sampled_from(
 def _soundness(family: str, seed: int, residual: float, lam: F, digits: int) -> None:
     p = _family_case(family, seed, residual, lam)
     truth, cert = _check(p, digits)
-    # Curvature that rounding to `digits` cannot hide (as in test_rounded), or an exact zero of the invariance.
+    # Curvature that rounding to `digits` cannot hide (as in test_rounded), or an invariance's exact zero.
     floor = 1e-4 if digits <= 6 else 1e-6
     resolved = all(abs(e) < 1e-50 or abs(e) >= floor for e in p.eigenvalues)
-    if truth == "saddle" and resolved and family in ("constant", *(f"{a}-{e}" for a in BCE for e in EMBEDDINGS)):
+    if (
+        truth == "saddle"
+        and resolved
+        and family in ("constant", *(f"{a}-{e}" for a in BCE for e in EMBEDDINGS))
+    ):
         # The families this change proves: a saddle, not `near-critical-set`.
         assert cert.verdict is Verdict.SADDLE, (p.eigenvalues, cert.reason)
 

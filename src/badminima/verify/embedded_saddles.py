@@ -24,6 +24,7 @@ whose argument never used the head.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -129,7 +130,7 @@ def certify_embedded(network: Network, dataset: Dataset, point: Point) -> Lifted
             dataset,
             small,
             small_point,
-            lambda p, dup=dup: lift_duplicate(p, dup, dup.lam, h),
+            functools.partial(lift_duplicate, dup=dup, lam=dup.lam, width=h),
             max(Fraction(1), abs(dup.lam), abs(1 - dup.lam)),
             f"units {dup.a} and {dup.b} are duplicates (split λ ≈ {float(dup.lam):.6g})",
         )
@@ -142,13 +143,21 @@ def certify_embedded(network: Network, dataset: Dataset, point: Point) -> Lifted
         bias = hidden.b[unit]
         what = f"unit {unit} is born at zero (w = v = 0)"
         found = lift_saddle(
-            network, dataset, small, small_point, lambda p, u=unit, b=bias: _born(p, u, b), Fraction(1), what
+            network,
+            dataset,
+            small,
+            small_point,
+            functools.partial(_born, unit=unit, bias=bias),
+            Fraction(1),
+            what,
         )
         if found is not None:
             return found
         if head_done_in_lift:
             continue
-        reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
+        reduced = certify_minimum(
+            small, dataset, small_point, float_derivatives(small, dataset, small_point)[2]
+        )
         if reduced.verdict is Verdict.LOCAL_MIN and reduced.center is not None and reduced.proof_radius:
             center = _born(reduced.center, unit, bias)
             found = lifted_saddle(network, dataset, center, reduced.proof_radius, reduced, what)
