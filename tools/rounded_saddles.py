@@ -4,7 +4,7 @@ spectra at 80 digits), rounded to 6, 17 and 30 digits and certified: the diagnos
 "Rounded saddles on degenerate critical sets".
 
     python tools/rounded_saddles.py              # the table (about a minute)
-    python tools/rounded_saddles.py --examples   # examples/degenerate/{embedded,constant-unit}-saddle.json
+    python tools/rounded_saddles.py --examples   # examples/rounded/{embedded,constant-unit}-saddle.json
 
 Families (every point exactly critical, to 1e-75; a Hessian eigenvalue below −1e-40 at 80 digits makes
 it a saddle; the degenerate ones have zero eigenvalues from the invariance named):
@@ -26,7 +26,7 @@ from badminima.model import Network, Trap, save_trap
 from badminima.verify import certify
 from tests.verify import planted_heads as ph
 
-OUT = Path(__file__).resolve().parents[1] / "examples" / "degenerate"
+OUT = Path(__file__).resolve().parents[1] / "examples" / "rounded"
 BCE = {a: Network((1, 1, 1), a, output="sigmoid", loss="bce") for a in ("tanh", "sigmoid")}
 
 

@@ -12,6 +12,7 @@ strict minimum (the 80-digit spectrum is good to about 1e-70). Witnesses' losses
 from __future__ import annotations
 
 from fractions import Fraction as F
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -174,3 +175,16 @@ def test_rounded_critical_points_of_these_heads_are_never_misclassified_thorough
     family, seed, residual, lam, digits
 ):
     _soundness(family, seed, residual, lam, digits)
+
+
+@pytest.mark.slow
+def test_example_files_are_regenerated_identically(tmp_path, monkeypatch):
+    import tools.rounded_saddles as gen
+    from badminima.model import load_trap
+
+    root = Path(__file__).resolve().parents[2] / "examples" / "rounded"
+    monkeypatch.setattr(gen, "OUT", tmp_path)
+    gen.examples()
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == sorted(p.name for p in root.glob("*.json"))
+    for fresh in tmp_path.glob("*.json"):
+        assert load_trap(fresh) == load_trap(root / fresh.name), fresh.name

@@ -111,7 +111,7 @@ def certify_embedded(network: Network, dataset: Dataset, point: Point) -> Lifted
 
     Example (a 1-1-1 saddle of a cross-entropy net with a unit born at zero; planted as in the tests):
         >>> from badminima.model import load_trap
-        >>> trap = load_trap("examples/degenerate/embedded-saddle.json")
+        >>> trap = load_trap("examples/rounded/embedded-saddle.json")
         >>> certify_embedded(trap.network, trap.dataset, trap.point).code
         'embedded-saddle'
     """
