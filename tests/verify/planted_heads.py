@@ -252,24 +252,33 @@ def _exactly(network: Network, dataset: Dataset, theta) -> Planted:
     return Planted(network, dataset, th, float(max(abs(v) for v in g)), tuple(sorted(float(v) for v in eig)))
 
 
-def constant_unit_two_outputs(seed: int, *, activation: str = "tanh", points: int = 6) -> Planted:
-    """A 1-1-2 net (identity output, mse) whose hidden unit is constant on the data (w = 0), with output
-    weights V ⊥ m, m_k = Σ_i (ȳ_k − y_ik) x_i, and c = ȳ − V σ(b): exactly critical (∂F/∂w =
-    (2/N) σ'(b) Σ_k V_k Σ_i (ȳ_k − y_ik) x_i... = −(2/N) σ'(b) V·m = 0, every other derivative a sum of
-    residuals ȳ_k − y_ik), on the 2-dimensional manifold {w = 0, V ⊥ m, c = ȳ − V σ(b)} (b and |V|
-    free). The (w, V along m) block couples through −(2/N) σ'(b) m ≠ 0 beside a zero diagonal: a saddle."""
+def constant_unit_two_outputs(
+    seed: int, *, activation: str = "tanh", output: str = "identity", loss: str = "mse", points: int = 6
+) -> Planted:
+    """A 1-1-2 net whose hidden unit is constant on the data (w = 0), output weights V ⊥ (D_k m_k)_k,
+    m_k = Σ_i (ȳ_k − y_ik) x_i, and output biases C*_k − V_k σ(b), C*_k = ȳ_k (identity output) or
+    logit(ȳ_k) (sigmoid output): every output is ȳ_k at every point, so each derivative is a sum of
+    residual factors ℓ'_ik = D_k·(ȳ_k − y_ik)·const (D_k = 1 for identity-mse and cross-entropy,
+    σ'(C*_k) = ȳ_k(1 − ȳ_k) for sigmoid-mse), and ∂F/∂w ∝ σ'(b) Σ_k V_k D_k m_k = 0: exactly critical, on
+    the 2-dimensional manifold {w = 0, V ⊥ (D_k m_k), c = C* − V σ(b)} (b and |V| free). The (w, V along
+    (D_k m_k)) block couples through σ'(b)·(D_k m_k) ≠ 0 beside a zero diagonal: a saddle."""
     rng = np.random.default_rng(seed)
-    net = Network((1, 1, 2), activation)
+    net = Network((1, 1, 2), activation, output=output, loss=loss)
     xs = rng.choice(17, size=points, replace=False) - 8
     X = [[F(int(v), 4)] for v in xs]
-    Y = [[F(int(a), 4), F(int(b), 4)] for a, b in rng.integers(-8, 9, size=(points, 2))]
+    if output == "sigmoid":
+        Y = [[F(int(a), 16), F(int(b), 16)] for a, b in rng.integers(1, 16, size=(points, 2))]
+    else:
+        Y = [[F(int(a), 4), F(int(b), 4)] for a, b in rng.integers(-8, 9, size=(points, 2))]
     mean = [sum(r[k] for r in Y) / points for k in range(2)]
-    m = [sum((mean[k] - r[k]) * x[0] for r, x in zip(Y, X, strict=True)) for k in range(2)]
+    D = [mean[k] * (1 - mean[k]) if (output, loss) == ("sigmoid", "mse") else F(1) for k in range(2)]
+    m = [D[k] * sum((mean[k] - r[k]) * x[0] for r, x in zip(Y, X, strict=True)) for k in range(2)]
     t = F(int(rng.choice([-3, -2, -1, 1, 2, 3])), 4)
     V = [t * m[1], -t * m[0]]
     b = F(int(rng.integers(-8, 9)), 8)
     s = _act(activation, q(b))[0]
-    c = [q(mean[k]) - q(V[k]) * s for k in range(2)]
+    C = [q(v) if output == "identity" else CTX.log(q(v) / (1 - q(v))) for v in mean]
+    c = [C[k] - q(V[k]) * s for k in range(2)]
     return _exactly(net, Dataset.of(X, Y), [F(0), b, V[0], V[1], c[0], c[1]])
 
 

@@ -24,7 +24,7 @@ from tests.reference import reference_loss
 from tests.verify import planted_heads as ph
 
 FUZZ = settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-FUZZ_SLOW = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ_SLOW = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 
 BCE = {a: Network((1, 1, 1), a, output="sigmoid", loss="bce") for a in ("tanh", "sigmoid")}
 EMBEDDINGS = ("split", "born")
@@ -111,8 +111,10 @@ def test_split_of_a_cross_entropy_minimum_is_a_proved_saddle():
 
 
 def _family_case(family: str, seed: int, residual: float, lam: F) -> ph.Planted:
-    if family == "constant":
-        return ph.constant_unit_two_outputs(seed)
+    if family.startswith("constant"):
+        head = {"constant": ("identity", "mse"), "constant-bce": ("sigmoid", "bce")}.get(family)
+        output, loss = head or ("sigmoid", "mse")
+        return ph.constant_unit_two_outputs(seed, output=output, loss=loss)
     if family == "generic-112":
         p = ph.plant(seed, network=Network((1, 1, 2), "tanh"), residual=residual)
     elif family == "generic-bce":
@@ -131,7 +133,14 @@ def _family_case(family: str, seed: int, residual: float, lam: F) -> ph.Planted:
 
 
 FAMILIES = st.sampled_from(
-    ["constant", "generic-112", "generic-bce", *(f"{a}-{e}" for a in BCE for e in EMBEDDINGS)]
+    [
+        "constant",
+        "constant-bce",
+        "constant-sigmoid-mse",
+        "generic-112",
+        "generic-bce",
+        *(f"{a}-{e}" for a in BCE for e in EMBEDDINGS),
+    ]
 )
 
 
