@@ -12,7 +12,9 @@ The lift. M = {w_j ∈ K, c_k + Σ_j V_kj σ(β_j) = C*_k} is a manifold of poin
 dimension h·(dim K + 1 + o). Every point of M is exactly critical when, for every output k,
 Σ_i (ȳ_k − y_ik) x_i = 0 (the affine least-squares fit is the constant ȳ; checked in exact rationals):
 the gradient along w_j is σ'(β_j) Σ_k V_kj (1/N) Σ_i ℓ'_ik x_i with ℓ'_ik ∝ ȳ_k − y_ik, and every
-other entry is a multiple of Σ_i ℓ'_ik = 0.
+other entry is a multiple of Σ_i ℓ'_ik = 0. When those moments are not all 0, the points
+of M whose output weights V_j lie in the null space of the moments' matrix (`residual_moments`) are still
+exactly critical (with one output: V_j = 0), and always saddles (`_restricted_outputs_saddle`).
 
 The proof (Morse–Bott). Take T = {δb = 0, δV = 0, δw_j ∈ K^⊥}, a fixed subspace transversal to M. Every y
 in the box N = B(x̃, η) is exactly y = m(y) + t with t ∈ T and m(y) ∈ M: m keeps y's b and V, projects
