@@ -168,7 +168,7 @@ def _certify(
     better_upper = None if better_ball is None else ball_bounds(better_ball)[1]
     g = gradient_balls(rows, teacher, precision=PRECISIONS[0])
     nonzero, not_at_point = _not_at_point(g)
-    form = None if dense else symmetric_form(rows, teacher)
+    form = None if dense or not precisions else symmetric_form(rows, teacher)
     reduced_steps: tuple[str, ...] = ()
     shared: dict[str, Any] = dict(
         rigor="interval",

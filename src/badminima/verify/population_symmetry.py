@@ -45,7 +45,7 @@ from badminima.arithmetic.floating import FloatArithmetic
 from badminima.errors import SettingsError
 from badminima.landscape.population import population_gradient, population_hessian
 from badminima.verify.parameter_box import ball_bounds, norm_upper
-from badminima.verify.population_box import box_hessian, enclose_loss, floats, gradient_balls
+from badminima.verify.population_box import NO_HESSIAN, box_hessian, enclose_loss, floats, gradient_balls
 
 Rows = list[list[Fraction]]
 COMPONENTS = ("trivial", "standard", "symmetric", "antisymmetric")
@@ -309,6 +309,8 @@ def _reduced_newton(k: int, p: Sequence[float], V: Any, steps: int) -> tuple[lis
         E.T @ population_hessian(floats(symmetric_rows(k, [Fraction(v) for v in x])), V, arith=f).numpy() @ E
     )
     best, best_norm = x, np.inf
+    if not np.all(np.isfinite(reduced)):
+        return [Fraction(float(v)) for v in best], reduced
     for _ in range(steps):
         W = floats(symmetric_rows(k, [Fraction(float(v)) for v in x]))
         g = E.T @ population_gradient(W, V, arith=f).numpy().ravel()
@@ -317,6 +319,8 @@ def _reduced_newton(k: int, p: Sequence[float], V: Any, steps: int) -> tuple[lis
             break
         best, best_norm = x, norm
         x = x - np.linalg.solve(reduced, g)
+        if not np.all(np.isfinite(x)):
+            break
     return [Fraction(float(v)) for v in best], reduced
 
 
@@ -345,6 +349,8 @@ def prove_symmetric_minimum(
     with ball.context():
         reduced = [sum((g[q] for q in np.flatnonzero(E[:, t])), g[0] * 0) for t in range(5)]
     g_up = norm_upper(ball, reduced)
+    if not np.all(np.isfinite(reduced_hessian)):
+        return NO_HESSIAN, ()
     mu_e = float(np.linalg.eigvalsh(reduced_hessian)[0])
     if not mu_e > 0:
         return f"the reduced float Hessian has eigenvalue {mu_e:.3g} ≤ 0: not a minimum to prove", ()
