@@ -33,6 +33,7 @@ from badminima.verify.population_box import (
     MinimumProof,
     Rows,
     SaddleProof,
+    enclose_better_loss,
     enclose_loss,
     floats,
     gradient_balls,
@@ -163,7 +164,9 @@ def _certify(
     teacher = [list(r) for r in trap.population.teacher_rows]
     loss_ball = enclose_loss(rows, teacher)
     better_ball = (
-        None if trap.better is None else enclose_loss([list(r) for r in trap.better.layers[0].W], teacher)
+        None
+        if trap.better is None
+        else enclose_better_loss([list(r) for r in trap.better.layers[0].W], teacher)
     )
     better_upper = None if better_ball is None else ball_bounds(better_ball)[1]
     g = gradient_balls(rows, teacher, precision=PRECISIONS[0])
