@@ -4,7 +4,7 @@ dense proof beside the symmetry-reduced one.
 Each row builds the stored symmetric minimum (`badminima.constructions.safran_shamir`; for a k not stored,
 `symmetric_minimum`'s five numbers) and proves it twice, timing each in the same process:
 
-- dense: `certify_population` (Newton polish in float64 and balls, the box Hessian enclosed, Gershgorin
+- dense: `certify_population(..., dense=True)` (Newton polish in float64 and balls, the box Hessian enclosed, Gershgorin
   bound on QᵀHQ for the dense P × P Hessian, Q its float eigenvectors): verdict, proved curvature μ,
   proved loss gap to W = I;
 - reduced: `badminima.verify.population_symmetry.prove_symmetric_minimum` (Newton on the five numbers,
@@ -42,7 +42,7 @@ def main() -> None:
         seconds = float("nan")
         if not args.no_dense:
             start = time.perf_counter()
-            cert = certify_population(safran_shamir(k))
+            cert = certify_population(safran_shamir(k), dense=True)
             seconds = time.perf_counter() - start
             mu, gap = cert.min_eigenvalue_bound, cert.gap_lower
             loss = float(cert.loss_upper) if cert.loss_upper is not None else float("nan")

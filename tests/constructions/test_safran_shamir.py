@@ -74,7 +74,11 @@ def test_cli_export_verify_evaluate_round_trip(tmp_path, capsys):
     capsys.readouterr()
     assert main(["verify", str(path), "--json"]) == 0
     cert = json.loads(capsys.readouterr().out)
-    assert (cert["verdict"], cert["rigor"], cert["method"]) == ("bad-local-min", "interval", "population-box")
+    assert (cert["verdict"], cert["rigor"], cert["method"]) == (
+        "bad-local-min",
+        "interval",
+        "population-symmetry",
+    )
     assert main(["evaluate", str(path), "--json", "--backend", "float"]) == 0
     ev = json.loads(capsys.readouterr().out)
     assert ev["parameters"] == 36 and abs(ev["loss_float"] - float(cert["loss_float"])) < 1e-12

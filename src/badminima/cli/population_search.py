@@ -22,18 +22,30 @@ def add_parser(sub: Any) -> None:
         description=(
             "Run gradient descent (Xavier starts, step 5/k, until the gradient norm is at most --tol) on "
             "the Gaussian population loss of a sum of --student ReLUs fitting the teacher V = I_k "
-            "(Safran & Shamir 2018), in batches; cluster the spurious end points modulo permutations of "
-            "neurons and coordinates, certify each new one (better point: the teacher, padded with tiny "
-            "neurons when the student is wider), and commit it to the catalogue after each batch. "
-            "--resume continues at the first batch not recorded."
+            "(Safran & Shamir 2018), or the teacher of a population trap file (--trap), in batches; "
+            "cluster the spurious end points modulo permutations of neurons and the coordinate "
+            "permutations the teacher allows, certify each new one (better point: the teacher, padded "
+            "with tiny neurons when the student is wider), and commit it to the catalogue after each "
+            "batch. --resume continues at the first batch not recorded."
         ),
     )
-    p.add_argument("--k", type=int_at_least(2, "a teacher width"), required=True, help="teacher neurons = n")
+    p.add_argument(
+        "--k",
+        type=int_at_least(2, "a teacher width"),
+        default=None,
+        help="teacher neurons = n for V = I_k (with --trap: optional, must be the trap's teacher width)",
+    )
+    p.add_argument(
+        "--trap",
+        metavar="FILE",
+        default=None,
+        help="a population trap file: search its landscape (its teacher, dimension and student width)",
+    )
     p.add_argument(
         "--student",
         type=int_at_least(2, "a student width"),
         default=None,
-        help="student neurons, k to 2k − 1 (default k; k + 1: mild over-parameterisation)",
+        help="student neurons, k to k + n − 1 (default k, or the trap's; k + 1: mild over-parameterisation)",
     )
     p.add_argument("--runs", type=int_at_least(1, "a number of runs"), required=True, help="GD runs in all")
     p.add_argument("--batch", type=int_at_least(1, "a batch size"), default=50, help="runs per batch (50)")
@@ -59,15 +71,16 @@ def run(args: argparse.Namespace) -> int:
     from badminima.search.catalogue import Catalogue
     from badminima.search.population_search import search_population
 
-    student = args.k if args.student is None else args.student
-    if not args.k <= student <= 2 * args.k - 1:
+    population, label, k, n, width = _landscape(args)
+    student = width if args.student is None else args.student
+    if not k <= student <= k + n - 1:
         raise SettingsError(
-            f"--student: expected between k = {args.k} and 2k − 1 = {2 * args.k - 1} neurons, got {student}"
+            f"--student: expected between k = {k} and k + n − 1 = {k + n - 1} neurons, got {student}"
         )
     # --resume never creates a catalogue: a missing file is a mistyped path, not a fresh start.
     with Catalogue.open(args.catalogue, create=not args.resume) as cat:
         found = search_population(
-            args.k,
+            k,
             cat,
             runs=args.runs,
             student=student,
@@ -77,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
             max_steps=args.steps,
             resume=args.resume,
             report=None if args.json else lambda line: print(line, file=sys.stderr),
+            population=population,
+            label=label,
         )
         entries = [cat.entry(i) for i in found.new_entries]
     rows = [
@@ -92,7 +107,10 @@ def run(args: argparse.Namespace) -> int:
     ]
     if args.json:
         doc = {
+            "trap": args.trap,
             "k": found.k,
+            "dimension": n,
+            "coordinate_symmetries": _symmetry_json(population, k),
             "student": found.student,
             "batches": found.batches,
             "skipped_batches": found.skipped,
@@ -106,6 +124,14 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(doc, indent=2, allow_nan=False))
         return 0
+    if args.trap is not None:
+        sym = _symmetry_json(population, k)
+        print(
+            f"{args.trap}: teacher of {k} neurons on R^{n}; coordinate permutations fixing it: "
+            f"{sym['order']} (blocks {sym['blocks']}, {len(sym['cosets'])} coset(s)"
+            + ("" if sym["complete"] else ", search stopped at its limit: maybe not all")
+            + ")"
+        )
     print(
         f"k = {found.k}, {found.student} student neurons: {found.runs} runs in "
         f"{found.batches - found.skipped} batch(es) ({found.skipped} already recorded): "
@@ -131,3 +157,46 @@ def run(args: argparse.Namespace) -> int:
         print_table(table)
         print("badminima catalogue show ID (details), badminima catalogue export --out DIR (trap files)")
     return 0
+
+
+def _landscape(args: argparse.Namespace) -> tuple[Any, str | None, int, int, int]:
+    """(population or None, entry label, teacher neurons k, dimension n, default student width) from
+    --trap or --k, checked before any work."""
+    from badminima.errors import SettingsError
+
+    if args.trap is None:
+        if args.k is None:
+            raise SettingsError("--k: expected the teacher width (V = I_k), or --trap FILE")
+        return None, None, args.k, args.k, args.k
+    import re
+
+    from badminima.errors import TrapFileError
+    from badminima.model.population import PopulationTrap
+    from badminima.model.trapfile import load_any_trap
+
+    trap = load_any_trap(args.trap)
+    if not isinstance(trap, PopulationTrap):
+        raise TrapFileError(
+            args.trap,
+            "data",
+            "expected a population trap (distribution, dimension, teacher), got finite data",
+        )
+    k = len(trap.population.teacher_rows)
+    if args.k is not None and args.k != k:
+        raise SettingsError(f"--k: {args.trap} has a teacher of {k} neurons, got --k {args.k}")
+    label = re.sub(r"[^A-Za-z0-9_.-]+", "-", trap.name or "trap")
+    return trap.population, label, k, trap.population.dimension, trap.network.widths[1]
+
+
+def _symmetry_json(population: Any, k: int) -> dict[str, Any]:
+    """The coordinate symmetries of the teacher (V = I_k when ``population`` is None)."""
+    from badminima.constructions.safran_shamir import teacher
+    from badminima.search.population_orbits import coordinate_symmetries
+
+    sym = coordinate_symmetries((teacher(k) if population is None else population).teacher_rows)
+    return {
+        "order": sym.order,
+        "blocks": [list(b) for b in sym.blocks],
+        "cosets": [list(c) for c in sym.cosets],
+        "complete": sym.complete,
+    }

@@ -182,6 +182,21 @@ def population_loss(W: Any, V: Any, *, arith: AngularArithmetic) -> Any:
         )
 
 
+def output_energy(W: Any, *, arith: AngularArithmetic) -> Any:
+    """½E[(Σ_i relu(w_i·x))²] = ½ Σ_ij κ(w_i, w_j): F for a student whose neurons are the teacher's
+    plus the rows ``W`` — the teacher's part cancels exactly, so no pair of parallel rows (a student
+    neuron equal to a teacher neuron) has to be enclosed.
+
+    Example (one neuron: κ(w, w) = ‖w‖²/2, so ‖w‖²/4):
+        >>> import torch
+        >>> float(output_energy(torch.tensor([[3.0, 4.0]], dtype=torch.float64), arith=FloatArithmetic()))
+        6.25
+    """
+    with arith.context():
+        p = pairs(W, W, arith=arith, same=True, normals=False)
+        return _kernel_sum(p, arith) * arith.constant(Fraction(1, 2)) * p.inv_two_pi
+
+
 def population_gradient(W: Any, V: Any, *, arith: AngularArithmetic) -> Any:
     """∇F(W) as a (k, n) array of ``arith``."""
     with arith.context():

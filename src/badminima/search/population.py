@@ -8,8 +8,9 @@ point otherwise; a run whose loss falls to `GLOBAL_LOSS` is stopped there and co
 k + 1 student neurons the global minima are not isolated and ‖∇F‖ decays too slowly for 1e-12).
 End points are grouped modulo the symmetries of the problem by the package's clustering
 (`badminima.search.clustering.cluster_points`, which quotients permutations of the neurons) after
-`canonical_columns` has put the coordinates in a canonical order when the teacher allows permuting them
-(V a permutation matrix, as V = I: permuting the coordinates permutes the teacher's neurons). Each
+the coordinates are put in a canonical order modulo the coordinate permutations the teacher allows
+(`badminima.search.population_orbits`; for V = I all of them: permuting the coordinates permutes the
+teacher's neurons). Each
 distinct spurious end point gets its smallest float Hessian eigenvalue.
 
 The batched float gradient is the closed form of `badminima.landscape.population`, vmapped over runs.
@@ -21,10 +22,10 @@ import math
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from badminima.arithmetic.floating import DTYPE
+from badminima.constructions.safran_shamir import teacher
 from badminima.errors import SettingsError
 from badminima.landscape.population import (
     batched_population_gradients,
@@ -33,6 +34,11 @@ from badminima.landscape.population import (
 )
 from badminima.model.population import sum_of_relus
 from badminima.search.clustering import Cluster, cluster_points, wilson_interval
+from badminima.search.population_orbits import (
+    CoordinateSymmetry,
+    canonical_columns as canonical_columns,  # re-exported: its home before population_orbits
+    coordinate_symmetries,
+)
 
 GLOBAL_LOSS = 1e-9
 """A converged run with F at most this ended at the global minimum (spurious minima have F ≥ 1e-3)."""
@@ -216,43 +222,14 @@ class Experiment:
     protocol: str = "2021"
 
 
-def permutes_coordinates(V: torch.Tensor) -> bool:
-    """True when the teacher's rows are the rows of a permutation matrix (V = I among them): then
-    permuting the input coordinates maps F to itself (it permutes the teacher's neurons)."""
-    if V.shape[0] != V.shape[1]:
-        return False
-    ones = V == 1
-    return bool(torch.all(ones | (V == 0)) and torch.all(ones.sum(0) == 1) and torch.all(ones.sum(1) == 1))
-
-
-def canonical_columns(W: torch.Tensor) -> torch.Tensor:
-    """``W`` (k, n) with its columns in a canonical order: sorted by their sorted entries (each column's
-    multiset of entries is unchanged by permuting the neurons), compared on a grid of 1e-9 of the
-    largest entry. Points related by permutations of neurons and of coordinates then differ by a
-    permutation of neurons only — which `cluster_points` quotients — whenever the order is strict or
-    the tied columns are exchangeable together with neurons (as in the symmetric minima, whose
-    columns 1…k−1 tie); otherwise an orbit may come out as more than one cluster, never two orbits as one.
-
-    Example:
-        >>> W = torch.tensor([[3.0, 1.0], [4.0, 2.0]], dtype=torch.float64)
-        >>> canonical_columns(W).tolist()
-        [[1.0, 3.0], [2.0, 4.0]]
-    """
-    keys = torch.sort(W, dim=0).values
-    grid = float(W.abs().max()) * 1e-9 or 1.0
-    rounded = torch.round(keys / grid).numpy()
-    order = np.lexsort(rounded[::-1])
-    return W[:, torch.as_tensor(order.copy())]
-
-
-def cluster_ends(W: torch.Tensor, losses: torch.Tensor, symmetric_coordinates: bool) -> list[Cluster]:
+def cluster_ends(W: torch.Tensor, losses: torch.Tensor, symmetry: CoordinateSymmetry) -> list[Cluster]:
     """Clusters of the end points ``W`` (K, k, n) with ``losses`` (K,) modulo permutations of the
-    neurons and, when ``symmetric_coordinates``, of the coordinates: `cluster_points` on the student
-    network (output weights 1) after `canonical_columns`."""
+    neurons and the teacher's coordinate ``symmetry``: `cluster_points` on the student network (output
+    weights 1) after `CoordinateSymmetry.canonical`."""
     if not len(W):
         return []
     k, n = W.shape[1:]
-    points = torch.stack([canonical_columns(w) for w in W]) if symmetric_coordinates else W
+    points = torch.stack([symmetry.canonical(w) for w in W])
     thetas = torch.cat([points.flatten(1), torch.ones(len(W), k, dtype=DTYPE)], dim=1)
     return cluster_points(sum_of_relus(n, k), thetas.numpy(), losses.numpy())
 
@@ -298,7 +275,7 @@ def run_experiment(
     losses = batched_population_losses(end.W, V)
     spurious = done & (losses > GLOBAL_LOSS)
     index = torch.nonzero(spurious).flatten()
-    clusters = cluster_ends(end.W[index], losses[index], permutes_coordinates(V))
+    clusters = cluster_ends(end.W[index], losses[index], coordinate_symmetries(teacher(k).teacher_rows))
     reps = [int(index[c.index]) for c in clusters]
     eigs = torch.linalg.eigvalsh(batched_population_hessians(end.W[reps], V))[:, 0].tolist() if reps else []
     minima = tuple(

@@ -13,6 +13,8 @@ certified by `badminima.verify.population.certify_population`: ``certified`` whe
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,12 +22,20 @@ from fractions import Fraction
 import torch
 
 from badminima.arithmetic.floating import DTYPE
+from badminima.constructions.safran_shamir import teacher
 from badminima.errors import ResumeError, SettingsError
 from badminima.landscape.population import batched_population_losses
-from badminima.model.population import PopulationTrap, padded_teacher, student_point, sum_of_relus
+from badminima.model.population import (
+    Population,
+    PopulationTrap,
+    padded_teacher,
+    student_point,
+    sum_of_relus,
+)
 from badminima.search.catalogue import CERTIFIED, UNCERTIFIED, Catalogue, NewTrap
 from badminima.search.clustering import wilson_interval
-from badminima.search.population import GLOBAL_LOSS, cluster_ends, descend, permutes_coordinates, xavier
+from badminima.search.population import GLOBAL_LOSS, cluster_ends, descend, xavier
+from badminima.search.population_orbits import coordinate_symmetries
 from badminima.verify.population import certify_population
 
 
@@ -51,12 +61,31 @@ class PopulationSearch:
         return self.spurious_runs / self.runs if self.runs else 0.0
 
 
-def settings_of(k: int, student: int, *, batch: int, tol: float, max_steps: int) -> dict[str, object]:
-    """The catalogue settings of a population search (what ``--resume`` matches)."""
+def _is_identity(pop: Population) -> bool:
+    return pop.teacher_rows == teacher(pop.dimension).teacher_rows
+
+
+def _teacher_key(pop: Population) -> str:
+    """``identity k`` for V = I_k (the key earlier searches recorded), else a digest of the exact
+    distribution, dimension and teacher rows in their order."""
+    if _is_identity(pop):
+        return f"identity {pop.dimension}"
+    text = json.dumps(
+        [pop.distribution, pop.dimension, [[str(v) for v in r] for r in pop.teacher_rows]],
+        separators=(",", ":"),
+    )
+    return "sha256 " + hashlib.sha256(text.encode()).hexdigest()
+
+
+def settings_of(
+    k: int, student: int, *, batch: int, tol: float, max_steps: int, population: Population | None = None
+) -> dict[str, object]:
+    """The catalogue settings of a population search (what ``--resume`` matches); the teacher is
+    ``population``'s (default V = I_k)."""
     return {
         "kind": "population",
-        "distribution": "gaussian",
-        "teacher": f"identity {k}",
+        "distribution": "gaussian" if population is None else population.distribution,
+        "teacher": f"identity {k}" if population is None else _teacher_key(population),
         "student": student,
         "batch": batch,
         "tol": tol,
@@ -64,36 +93,41 @@ def settings_of(k: int, student: int, *, batch: int, tol: float, max_steps: int)
     }
 
 
-def _trap(k: int, rows: torch.Tensor) -> PopulationTrap:
-    from badminima.constructions.safran_shamir import teacher
-
-    pop = teacher(k)
+def _trap(pop: Population, rows: torch.Tensor, label: str) -> PopulationTrap:
     exact = [[Fraction(float(v)) for v in r] for r in rows.tolist()]
+    k, n = len(pop.teacher_rows), pop.dimension
+    fitting = (
+        f"the teacher V = I_{k}" if _is_identity(pop) else f"the teacher of {label} ({k} neurons on R^{n})"
+    )
     return PopulationTrap(
-        sum_of_relus(k, len(exact)),
+        sum_of_relus(n, len(exact)),
         pop,
         student_point(exact),
         padded_teacher(pop, len(exact)),
-        name=f"population-k{k}-n{len(exact)}",
+        name=f"population-{label}-n{len(exact)}",
         description=(
             f"a spurious end point of gradient descent (Xavier starts, step 5/k) on Safran & Shamir's "
-            f"Gaussian population loss, {len(exact)} student neurons fitting the teacher V = I_{k}"
+            f"Gaussian population loss, {len(exact)} student neurons fitting {fitting}"
         ),
         source="badminima population search",
     )
 
 
-def _known_points(catalogue: Catalogue, k: int, student: int) -> list[torch.Tensor]:
+def _same_landscape(a: Population, b: Population) -> bool:
+    """The same distribution, dimension and teacher up to the order of its neurons (F is the same)."""
+    return (a.distribution, a.dimension) == (b.distribution, b.dimension) and sorted(
+        a.teacher_rows
+    ) == sorted(b.teacher_rows)
+
+
+def _known_points(catalogue: Catalogue, pop: Population, student: int) -> list[torch.Tensor]:
     points = []
     for entry in catalogue.entries():
         trap = entry.trap
         if (
             isinstance(trap, PopulationTrap)
-            and trap.population.dimension == k
             and trap.network.widths[1] == student
-            and permutes_coordinates(
-                torch.tensor([[float(v) for v in r] for r in trap.population.teacher_rows])
-            )
+            and _same_landscape(trap.population, pop)
         ):
             points.append(torch.tensor([[float(v) for v in r] for r in trap.point.layers[0].W], dtype=DTYPE))
     return points
@@ -111,15 +145,23 @@ def search_population(
     max_steps: int = 60_000,
     resume: bool = False,
     report: Callable[[str], None] | None = None,
+    population: Population | None = None,
+    label: str | None = None,
 ) -> PopulationSearch:
     """Run ``runs`` GD runs (in batches of ``batch``) on the population loss of a ``student``-neuron
-    sum of ReLUs (default k) fitting V = I_k, and commit each new distinct spurious minimum, certified,
-    to ``catalogue``. ``resume`` continues the latest run with the same settings and seed.
+    sum of ReLUs (default k) fitting V = I_k — or the teacher of ``population``, any k × n matrix, k
+    its neurons and n its dimension (Xavier starts for a student × n layer, step min(5/k, 1)) — and
+    commit each new distinct spurious minimum, certified against the teacher (`padded_teacher` when
+    the student is wider), to ``catalogue``. End points are clustered modulo the neurons and the
+    coordinate permutations this teacher allows (`population_orbits.coordinate_symmetries`). ``label``
+    names the entries (``population-LABEL-nWIDTH``; default ``k{k}``). ``resume`` continues the latest
+    run with the same settings, teacher and seed.
 
     Raises:
         ResumeError: ``resume`` without an earlier run of these settings and seed.
-        SettingsError: k < 2, a student narrower than the teacher (or wider than 2k − 1, where
-            `padded_teacher` has no better point), runs or batch < 1.
+        SettingsError: k < 2, k not the teacher's number of neurons, a student narrower than the
+            teacher (or wider than k + n − 1, where `padded_teacher` has no better point), runs or
+            batch < 1.
 
     Example:
         >>> import tempfile, pathlib
@@ -131,13 +173,17 @@ def search_population(
     width = k if student is None else student
     if isinstance(k, bool) or not isinstance(k, int) or k < 2:
         raise SettingsError(f"k: expected an integer >= 2, got {k!r}")
-    if not k <= width <= 2 * k - 1:
+    pop = teacher(k) if population is None else population
+    n = pop.dimension
+    if len(pop.teacher_rows) != k:
+        raise SettingsError(f"k: expected the teacher's number of neurons, {len(pop.teacher_rows)}, got {k}")
+    if not k <= width <= k + n - 1:
         raise SettingsError(
-            f"student: expected between k = {k} and 2k − 1 = {2 * k - 1} neurons, got {width}"
+            f"student: expected between k = {k} and k + n − 1 = {k + n - 1} neurons, got {width}"
         )
     if runs < 1 or batch < 1:
         raise SettingsError(f"runs, batch: expected positive integers, got {runs}, {batch}")
-    settings = settings_of(k, width, batch=batch, tol=tol, max_steps=max_steps)
+    settings = settings_of(k, width, batch=batch, tol=tol, max_steps=max_steps, population=population)
     run_id = catalogue.latest_run(settings, seed) if resume else None
     if resume and run_id is None:
         raise ResumeError(
@@ -147,7 +193,9 @@ def search_population(
     if run_id is None:
         run_id = catalogue.start_run(settings, seed)
     done = {c for c, _ in catalogue.evaluations(run_id)}
-    V = torch.eye(k, dtype=DTYPE)
+    V = torch.tensor([[float(v) for v in r] for r in pop.teacher_rows], dtype=DTYPE)
+    symmetry = coordinate_symmetries(pop.teacher_rows)
+    label = f"k{k}" if label is None else label
     totals = dict(runs=0, global_runs=0, spurious_runs=0, unconverged_runs=0)
     new_ids: list[int] = []
     repeated = 0
@@ -158,23 +206,23 @@ def search_population(
         size = min(batch, runs - c * batch)
         gen = torch.Generator().manual_seed(seed * 1_000_003 + c)
         end = descend(
-            xavier(width, k, size, generator=gen), V, step=min(5.0 / k, 1.0), tol=tol, max_steps=max_steps
+            xavier(width, n, size, generator=gen), V, step=min(5.0 / k, 1.0), tol=tol, max_steps=max_steps
         )
         converged = end.converged(tol)
         losses = batched_population_losses(end.W, V)
         spurious = converged & (losses > GLOBAL_LOSS)
         index = torch.nonzero(spurious).flatten()
-        known = _known_points(catalogue, k, width)
+        known = _known_points(catalogue, pop, width)
         ends = torch.cat([end.W[index], *(p[None] for p in known)]) if known else end.W[index]
         end_losses = batched_population_losses(ends, V) if len(ends) else losses[:0]
-        clusters = cluster_ends(ends, end_losses, permutes_coordinates(V))
+        clusters = cluster_ends(ends, end_losses, symmetry)
         traps: list[NewTrap] = []
         for cl in clusters:
             fresh = [m for m in cl.members if m < len(index)]
             if len(fresh) < cl.count:  # an entry already in the catalogue
                 repeated += bool(fresh)
                 continue
-            trap = _trap(k, ends[cl.index])
+            trap = _trap(pop, ends[cl.index], label)
             cert = certify_population(trap)
             ok = cert.verdict.value == "bad-local-min"
             traps.append(

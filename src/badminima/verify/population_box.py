@@ -18,6 +18,7 @@ x̃ + t·v whose loss is proved below every loss near x* is exhibited.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -33,6 +34,7 @@ from badminima.arithmetic.floating import DTYPE, FloatArithmetic
 from badminima.landscape.population import (
     Pairs,
     hessian_from,
+    output_energy,
     pairs,
     population_gradient,
     population_hessian,
@@ -76,6 +78,30 @@ def enclose_loss(rows: Rows, teacher: Rows, *, precision: int = 128, radius: Fra
     ball = BallArithmetic(precision)
     with ball.context():
         return population_loss(_balls(ball, rows, radius), _balls(ball, teacher), arith=ball)
+
+
+def enclose_better_loss(rows: Rows, teacher: Rows, *, precision: int = 128) -> Any:
+    """F at a better point, as one `arb` ball: exactly 0 when its neurons are the teacher's (the same
+    function), ½E[(Σ relu(x·x))²] over the extra neurons x when they are the teacher's and more
+    (`output_energy`: a teacher row with non-dyadic entries, enclosed against itself, would give
+    cos θ = 1 ± ε and no enclosure), else `enclose_loss`. Row equality is decided exactly.
+
+    Example (the teacher rotated by (3/5, 4/5): exactly 0):
+        >>> F = Fraction
+        >>> V = [[F(3, 5), F(4, 5)], [F(-4, 5), F(3, 5)]]
+        >>> enclose_better_loss(V, V).is_zero()
+        True
+    """
+    extra = Counter(tuple(r) for r in rows)
+    extra.subtract(Counter(tuple(r) for r in teacher))
+    if any(c < 0 for c in extra.values()):
+        return enclose_loss(rows, teacher, precision=precision)
+    rest = [list(r) for r, c in extra.items() for _ in range(c)]
+    if not rest:
+        return flint.arb(0)
+    ball = BallArithmetic(precision)
+    with ball.context():
+        return output_energy(_balls(ball, rest), arith=ball)
 
 
 def gradient_balls(rows: Rows, teacher: Rows, *, precision: int) -> list[Any]:

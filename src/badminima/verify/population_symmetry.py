@@ -18,8 +18,8 @@ The proof (Newton on the five numbers first, then balls):
 2. EᵀHE ⪰ μ_E·I on the p-box of radius r and ‖Eᵀ∇F(c)‖ < μ_E·r/2 give a unique critical point p* of
    p ↦ F(Ep) in it; ∇F(Ep*) lies in Fix (equivariance) and is orthogonal to Fix, so Ep* is a critical
    point of F (the principle of symmetric criticality, Palais 1979);
-3. every block positive definite on B makes ∇²F(Ep*) ≻ 0: a strict local minimum; F(Ep*) is at least
-   the lower end of F enclosed over B.
+3. every block positive definite on B makes ∇²F(Ep*) ≻ 0: a strict local minimum; F(Ep*) lies in
+   [F(c) − ‖Eᵀ∇F(c)‖²/(2μ_E), F(c)] (p ↦ F(Ep) is μ_E-strongly convex on the p-box, p* its minimiser).
 
 Nothing P × P is ever multiplied: the cost is the enclosure of the Hessian over the box (O(k⁴) float
 enclosure entries) and products of it with P × 5 matrices, where the dense proof
@@ -45,7 +45,7 @@ from badminima.arithmetic.floating import FloatArithmetic
 from badminima.errors import SettingsError
 from badminima.landscape.population import population_gradient, population_hessian
 from badminima.verify.parameter_box import ball_bounds, norm_upper
-from badminima.verify.population_box import box_hessian, enclose_loss, floats, gradient_balls
+from badminima.verify.population_box import NO_HESSIAN, box_hessian, enclose_loss, floats, gradient_balls
 
 Rows = list[list[Fraction]]
 COMPONENTS = ("trivial", "standard", "symmetric", "antisymmetric")
@@ -113,6 +113,126 @@ def symmetric_rows(k: int, p: Sequence[Any]) -> list[list[Any]]:
     return [[a] + [c] * (k - 1)] + [[b] + [d if i == j else e for i in range(1, k)] for j in range(1, k)]
 
 
+@dataclass(frozen=True)
+class SymmetricForm:
+    """A student that is `symmetric_rows` (k, ``numbers``) up to order: row ``neurons[i]`` of the given
+    point is neuron i of the symmetric form, and coordinate ``coordinates[a]`` its coordinate a."""
+
+    numbers: tuple[Fraction, ...]
+    neurons: tuple[int, ...]
+    coordinates: tuple[int, ...]
+
+    def canonical(self, rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+        """``rows`` (given order) in the symmetric form's order."""
+        return [[rows[i][a] for a in self.coordinates] for i in self.neurons]
+
+    def given(self, rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+        """``rows`` in the symmetric form's order put back in the given order."""
+        out: list[list[Any]] = [[None] * len(self.coordinates) for _ in self.neurons]
+        for i, src in zip(self.neurons, rows, strict=True):
+            for a, v in zip(self.coordinates, src, strict=True):
+                out[i][a] = v
+        return out
+
+
+def is_standard_basis(teacher: Sequence[Sequence[Fraction]]) -> bool:
+    """True when the teacher's rows are exactly e_0, …, e_{k−1} in some order (V = I up to its neurons'
+    order, which F does not see): then permuting the coordinates maps F to itself."""
+    k = len(teacher)
+    ones = []
+    for row in teacher:
+        if len(row) != k or any(v not in (0, 1) for v in row) or sum(row) != 1:
+            return False
+        ones.append(next(a for a, v in enumerate(row) if v == 1))
+    return sorted(ones) == list(range(k))
+
+
+def _alike(block: list[list[Fraction]]) -> list[int] | None:
+    """For the (k−1) × (k−1) rows of the alike neurons (special coordinate removed): the position of d
+    in each row (e everywhere else, the same d and e in every row, the positions all different), or
+    None. With d = e every position is d's: the identity order."""
+    m = len(block)
+    counts: dict[Fraction, int] = {}
+    for row in block:
+        for v in row:
+            counts[v] = counts.get(v, 0) + 1
+    e = max(counts, key=lambda v: counts[v])
+    if counts[e] == m * m:
+        return list(range(m))
+    where = []
+    for row in block:
+        off = [a for a, v in enumerate(row) if v != e]
+        if len(off) != 1:
+            return None
+        where.append(off[0])
+    d = {block[r][a] for r, a in enumerate(where)}
+    return where if len(d) == 1 and len(set(where)) == m else None
+
+
+def symmetric_form(
+    rows: Sequence[Sequence[Fraction]], teacher: Sequence[Sequence[Fraction]]
+) -> SymmetricForm | None:
+    """The five numbers (a, b, c, d, e) and the neuron and coordinate orders that make the k × k
+    student ``rows`` Safran & Shamir's symmetric point (`symmetric_rows`), when the teacher is V = I up
+    to order (`is_standard_basis`) and k ≥ 5 (what `isotypic_bases` needs); else None. Decided
+    exactly on the given numbers: a point off the form by one unit in the last digit is not in it.
+
+    Example (the symmetric rows with the neurons 0 and 2 swapped):
+        >>> eye = [[Fraction(int(i == j)) for j in range(5)] for i in range(5)]
+        >>> rows = symmetric_rows(5, [Fraction(v) for v in (1, 2, 3, 4, 5)])
+        >>> rows[0], rows[2] = rows[2], rows[0]
+        >>> form = symmetric_form(rows, eye)
+        >>> [int(v) for v in form.numbers], form.neurons[0]
+        ([1, 2, 3, 4, 5], 2)
+        >>> symmetric_form(rows, eye[::-1]) is not None  # the teacher's neurons in another order
+        True
+        >>> symmetric_form(rows, [[2 * v for v in r] for r in eye]) is None  # teacher 2·I
+        True
+    """
+    k = len(rows)
+    if k < 5 or len(teacher) != k or any(len(r) != k for r in rows) or not is_standard_basis(teacher):
+        return None
+    for c0 in range(k):
+        column = [rows[i][c0] for i in range(k)]
+        values = set(column)
+        if len(values) > 2:
+            continue
+        # the special neuron is the one row whose entry in c0 differs (any row when all agree)
+        specials = [i for i in range(k) if column.count(column[i]) == 1] if len(values) == 2 else range(k)
+        for i0 in specials:
+            rest = [i for i in range(k) if i != i0]
+            others = [a for a in range(k) if a != c0]
+            if len({rows[i0][a] for a in others}) != 1:
+                continue
+            where = _alike([[rows[i][a] for a in others] for i in rest])
+            if where is None:
+                continue
+            coords = (c0, *(others[a] for a in where))
+            form = SymmetricForm((Fraction(0),) * 5, (i0, *rest), coords)
+            canon = form.canonical(rows)
+            numbers = (canon[0][0], canon[1][0], canon[0][1], canon[1][1], canon[1][2])
+            if symmetric_rows(k, list(numbers)) == canon:
+                return SymmetricForm(numbers, form.neurons, coords)
+    return None
+
+
+def copies(k: int) -> dict[str, int]:
+    """How many times each isotypic block's eigenvalues repeat in the k² × k² Hessian: the dimension of
+    the irreducible representation (1, k − 2, (k−1)(k−4)/2, (k−2)(k−3)/2).
+
+    Example (5·1 + 5·(k − 2) + 1·… + 1·… = k²):
+        >>> c = copies(7)
+        >>> c, 5 * c["trivial"] + 5 * c["standard"] + c["symmetric"] + c["antisymmetric"]
+        ({'trivial': 1, 'standard': 5, 'symmetric': 9, 'antisymmetric': 10}, 49)
+    """
+    return {
+        "trivial": 1,
+        "standard": k - 2,
+        "symmetric": (k - 1) * (k - 4) // 2,
+        "antisymmetric": (k - 2) * (k - 3) // 2,
+    }
+
+
 def _float_block(H: np.ndarray, basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ΦᵀHΦ and the Gram matrix ΦᵀΦ in float64."""
     phi = basis.astype(np.float64)
@@ -157,7 +277,9 @@ def _relative_lower(M: Enclosure, G: np.ndarray) -> Fraction | None:
 class SymmetricMinimumProof:
     """A proved strict local minimiser E·p* of F with p* within ``radius`` (∞-norm) of ``center`` (five
     exact numbers a, b, c, d, e), ∇²F ⪰ ``curvature[name]``·I on each isotypic component at every
-    symmetric point of the box, and F at the minimiser in [``loss_lower``, ``loss_upper``]."""
+    symmetric point of the box, and F at the minimiser in [``loss_lower``, ``loss_upper``]
+    = [F(c) − g²/(2μ_E), F(c)] (c the centre's point). ``reduced_curvature`` is the proved μ_E with
+    EᵀHE ⪰ μ_E·I on the box, and g = ``gradient_upper`` ≥ ‖Eᵀ∇F(c)‖, below μ_E·radius/2."""
 
     k: int
     center: tuple[Fraction, ...]
@@ -168,6 +290,7 @@ class SymmetricMinimumProof:
     loss_upper: Fraction
     precision: int
     steps: tuple[str, ...]
+    reduced_curvature: Fraction
 
     @property
     def mu(self) -> Fraction:
@@ -186,6 +309,8 @@ def _reduced_newton(k: int, p: Sequence[float], V: Any, steps: int) -> tuple[lis
         E.T @ population_hessian(floats(symmetric_rows(k, [Fraction(v) for v in x])), V, arith=f).numpy() @ E
     )
     best, best_norm = x, np.inf
+    if not np.all(np.isfinite(reduced)):
+        return [Fraction(float(v)) for v in best], reduced
     for _ in range(steps):
         W = floats(symmetric_rows(k, [Fraction(float(v)) for v in x]))
         g = E.T @ population_gradient(W, V, arith=f).numpy().ravel()
@@ -194,6 +319,8 @@ def _reduced_newton(k: int, p: Sequence[float], V: Any, steps: int) -> tuple[lis
             break
         best, best_norm = x, norm
         x = x - np.linalg.solve(reduced, g)
+        if not np.all(np.isfinite(x)):
+            break
     return [Fraction(float(v)) for v in best], reduced
 
 
@@ -222,6 +349,8 @@ def prove_symmetric_minimum(
     with ball.context():
         reduced = [sum((g[q] for q in np.flatnonzero(E[:, t])), g[0] * 0) for t in range(5)]
     g_up = norm_upper(ball, reduced)
+    if not np.all(np.isfinite(reduced_hessian)):
+        return NO_HESSIAN, ()
     mu_e = float(np.linalg.eigvalsh(reduced_hessian)[0])
     if not mu_e > 0:
         return f"the reduced float Hessian has eigenvalue {mu_e:.3g} ≤ 0: not a minimum to prove", ()
@@ -259,12 +388,15 @@ def prove_symmetric_minimum(
             if bound is None:
                 return f"the {name} block is not proved positive definite", (*steps, f"{name}: not proved")
             curvature[name] = bound
-        lo, hi = ball_bounds(enclose_loss(rows, teacher, precision=precision, radius=radius))
+        # p ↦ F(Ep) is μ_E-strongly convex on the box and p* its minimiser there:
+        # F(c) − ‖Eᵀ∇F(c)‖²/(2μ_E) ≤ F(Ep*) ≤ F(c)
+        lo, hi = ball_bounds(enclose_loss(rows, teacher, precision=precision))
+        lo -= g_up**2 / (2 * mu_red)
         steps.append(
             f"radius {float(radius):.3g}: blocks ⪰ "
             + ", ".join(f"{n} {float(v):.3g}" for n, v in curvature.items())
         )
         return SymmetricMinimumProof(
-            k, tuple(center), radius, g_up, curvature, lo, hi, precision, tuple(steps)
+            k, tuple(center), radius, g_up, curvature, lo, hi, precision, tuple(steps), mu_red
         )
     return last or "no box was tried", tuple(steps)
