@@ -79,6 +79,12 @@ def test_cli_export_verify_evaluate_round_trip(tmp_path, capsys):
         "interval",
         "population-symmetry",
     )
+    assert main(["verify", str(path), "--json", "--dense"]) == 0
+    dense = json.loads(capsys.readouterr().out)
+    assert (dense["verdict"], dense["method"]) == ("bad-local-min", "population-box")
+    lo = max(Fraction(cert["loss_lower"]), Fraction(dense["loss_lower"]))
+    hi = min(Fraction(cert["loss_upper"]), Fraction(dense["loss_upper"]))
+    assert lo <= hi  # the two proofs' enclosures of the same minimum's loss overlap
     assert main(["evaluate", str(path), "--json", "--backend", "float"]) == 0
     ev = json.loads(capsys.readouterr().out)
     assert ev["parameters"] == 36 and abs(ev["loss_float"] - float(cert["loss_float"])) < 1e-12

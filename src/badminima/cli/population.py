@@ -155,11 +155,11 @@ def print_certificate(cert: Any, trap: PopulationTrap, path: str) -> None:
     print("\n".join(out))
 
 
-def verify_file(trap: PopulationTrap, path: str, *, as_json: bool) -> int:
+def verify_file(trap: PopulationTrap, path: str, *, as_json: bool, literal: bool, dense: bool) -> int:
     """`badminima verify` on a population trap."""
     from badminima.verify.population import certify_population
 
-    cert = certify_population(trap)
+    cert = certify_population(trap, literal=literal, dense=dense)
     if as_json:
         print(json.dumps({"file": path, "name": trap.name, **cert.to_json()}, indent=2, allow_nan=False))
     else:

@@ -96,6 +96,12 @@ def add_parser(sub: Any) -> None:
         "such a point is taken as the critical point it rounds: classified, or inconclusive with reason "
         "code near-critical-set)",
     )
+    ver.add_argument(
+        "--dense",
+        action="store_true",
+        help="population traps: the dense box proof over the whole Hessian, even where the point has Safran "
+        "& Shamir's symmetric form and the symmetry-reduced proof applies",
+    )
     ver.add_argument("--json", action="store_true", help="print the certificate as one JSON object on stdout")
     ver.add_argument(
         "--plot",
@@ -169,7 +175,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         if args.plot:
             raise BadminimaError(f"--plot: {args.file} is a population trap; it has no finite data to draw")
 
-        return verify_file(trap, args.file, as_json=args.json)
+        return verify_file(trap, args.file, as_json=args.json, literal=args.literal, dense=args.dense)
     warn_size(trap, "verify")
     with Heartbeat(f"verify {args.file}") as progress:
         cert = certify(trap, probes=args.probes, seed=args.seed, literal=args.literal, progress=progress)

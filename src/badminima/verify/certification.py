@@ -105,7 +105,7 @@ def certify(
     if isinstance(trap, PopulationTrap):
         from badminima.verify.population import certify_population
 
-        return certify_population(trap, literal=options.literal)
+        return certify_population(trap, literal=options.literal, dense=options.dense)
     start = time.perf_counter()
     net, data, point = trap.network, trap.dataset, trap.point
     check_numbers(net, data, point, trap.better)

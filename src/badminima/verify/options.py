@@ -30,6 +30,7 @@ class CertifyOptions:
         max_side_kinks: the second-order search at a kink tries every side of up to this many kinks.
         max_region_kinks: the least-squares region bound enumerates 2^k kink sides up to this k.
         max_unit_kinks: first-order kink analysis per unit up to this many relevant kinks.
+        dense: population traps: the dense box proof even where the symmetry-reduced one applies.
 
     Example:
         >>> CertifyOptions(probes=0, precisions=(128, 256)).precisions
@@ -51,13 +52,14 @@ class CertifyOptions:
     max_side_kinks: int = 4
     max_region_kinks: int = 12
     max_unit_kinks: int = 10
+    dense: bool = False
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "literal":
+            if f.name in ("literal", "dense"):
                 if not isinstance(value, bool):
-                    raise SettingsError(f"literal: expected True or False, got {value!r}")
+                    raise SettingsError(f"{f.name}: expected True or False, got {value!r}")
             elif f.name == "precisions":
                 if not value or any(isinstance(p, bool) or not isinstance(p, int) or p < 16 for p in value):
                     raise SettingsError(f"precisions: expected integers of at least 16 bits, got {value!r}")
