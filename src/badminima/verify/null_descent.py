@@ -165,30 +165,30 @@ def _float_tensors(
     return third.detach().numpy(), fourth.detach().numpy(), mixed.permute(1, 2, 0).detach().numpy()
 
 
-def _form(tensor: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """The symmetric form tensor(u, …, u) for every row of ``u`` (contracted one slot at a time)."""
-    out = torch.einsum("...a,na->n...", tensor, u)
-    while out.dim() > 1:
-        out = (out * u.reshape(u.shape[0], *([1] * (out.dim() - 2)), u.shape[1])).sum(-1)
+def _contract(tensor: np.ndarray, u: np.ndarray, times: int) -> np.ndarray:
+    """``tensor`` with its first ``times`` slots contracted with each row of ``u`` (batched)."""
+    out = np.einsum("a...,na->n...", tensor, u)
+    for _ in range(times - 1):
+        out = np.einsum("na...,na->n...", out, u)
     return out
 
 
-def _minimise_on_sphere(fn: Any, k: int, seed: int = 0) -> np.ndarray:
-    """A unit r (approximately) minimising the polynomial ``fn`` (torch, batched over rows) on the sphere:
-    the best of random starts and the axes, then projected gradient steps."""
-    gen = torch.Generator().manual_seed(seed)
-    starts = torch.cat([torch.eye(k, dtype=DTYPE), torch.randn(STARTS, k, generator=gen, dtype=DTYPE)])
-    r = (starts / starts.norm(dim=1, keepdim=True)).requires_grad_(True)
-    opt = torch.optim.Adam([r], lr=0.08)
-    for _ in range(120):
-        opt.zero_grad()
-        u = r / r.norm(dim=1, keepdim=True)
-        fn(u).sum().backward()
-        opt.step()
-    with torch.no_grad():
-        u = r / r.norm(dim=1, keepdim=True)
-        best = int(torch.argmin(fn(u)))
-        return u[best].numpy()
+def _minimise_on_sphere(value_and_gradient: Any, k: int, seed: int = 0) -> np.ndarray:
+    """A unit r (approximately) minimising a form on the sphere: the best of random starts and the axes
+    after projected gradient steps of shrinking length (numpy, every start at once)."""
+    rng = np.random.default_rng(seed)
+    u = np.concatenate([np.eye(k), rng.standard_normal((STARTS, k))])
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    best_u, best = u.copy(), value_and_gradient(u)[0]
+    for step in np.geomspace(0.3, 1e-3, 150):
+        value, grad = value_and_gradient(u)
+        better = value < best
+        best_u[better], best[better] = u[better], value[better]
+        tangent = grad - np.sum(grad * u, axis=1, keepdims=True) * u
+        norm = np.linalg.norm(tangent, axis=1, keepdims=True)
+        u = u - step * tangent / np.where(norm > 0, norm, 1.0)
+        u /= np.linalg.norm(u, axis=1, keepdims=True)
+    return best_u[int(np.argmin(best))]
 
 
 def _round(values: np.ndarray, digits: int) -> tuple[Fraction, ...]:
@@ -311,8 +311,13 @@ def certify_null_descent(network: Network, dataset: Dataset, point: Point) -> Nu
     k = len(basis)
     Bq = np.array([[float(v) for v in col] for col in basis]).T  # (P, k)
     third, fourth, mixed = _float_tensors(network, dataset, point, Bq)
-    T3 = torch.tensor(third)
-    r3 = _minimise_on_sphere(lambda u: _form(T3, u), k)
+    third = (third + third.transpose(1, 2, 0) + third.transpose(2, 0, 1)) / 3  # symmetric to rounding
+
+    def cubic(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        g = _contract(third, u, 2)
+        return np.sum(g * u, axis=1), 3 * g
+
+    r3 = _minimise_on_sphere(cubic, k)
     for sign in (1, -1):
         for digits in DIGITS:
             r = rational_direction(sign * r3, digits)
@@ -321,22 +326,23 @@ def certify_null_descent(network: Network, dataset: Dataset, point: Point) -> Nu
             if proved is not None:
                 return _found(network, dataset, point, 3, d, None, proved, k)
     tried.append(f"no third-order descent along the {k}-dimensional null space")
-    pinv = torch.tensor(np.linalg.pinv(Hf, rcond=1e-10, hermitian=True))
-    T4, M = torch.tensor(fourth), torch.tensor(mixed)
-    Bt = torch.tensor(Bq)
+    pinv = np.linalg.pinv(Hf, rcond=1e-10, hermitian=True)
 
-    def quartic(u: torch.Tensor) -> torch.Tensor:
-        b = 0.5 * torch.einsum("abp,na,nb->np", M, u, u)
-        return _form(T4, u) / 24 - 0.5 * ((b @ pinv) * b).sum(1)
+    def quartic(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # q(u) = Q(u⁴)/24 − ½ b(u)ᵀH⁺b(u), b(u) = ½M(u, u, ·): c₄ after the best e = −H⁺b
+        q3 = _contract(fourth, u, 3)
+        jb = _contract(mixed, u, 1)  # (n, k, P): ∂b/∂u
+        b = 0.5 * np.einsum("nap,na->np", jb, u)
+        hb = b @ pinv
+        value = np.sum(q3 * u, axis=1) / 24 - 0.5 * np.sum(b * hb, axis=1)
+        return value, q3 / 6 - np.einsum("nap,np->na", jb, hb)
 
     r4 = _minimise_on_sphere(quartic, k)
     for digits in DIGITS:
         r = rational_direction(r4, digits)
         d = tuple(sum((c * b[i] for c, b in zip(r, basis, strict=True)), Fraction(0)) for i in range(P))
-        df = torch.tensor([float(v) for v in d], dtype=DTYPE)
-        rf = torch.linalg.lstsq(Bt, df[:, None]).solution[:, 0]
-        b = 0.5 * torch.einsum("abp,a,b->p", M, rf, rf)
-        e = _round((-(pinv @ b)).numpy(), digits + 4)
+        rf = np.linalg.lstsq(Bq, np.array([float(v) for v in d]), rcond=None)[0]
+        e = _round(-(pinv @ (0.5 * _contract(mixed, rf[None, :], 2)[0])), digits + 4)
         proved = _prove(network, dataset, point, d, e, 4)
         if proved is not None:
             return _found(network, dataset, point, 4, d, e, proved, k)
