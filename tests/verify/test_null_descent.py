@@ -52,7 +52,8 @@ def test_an_all_zero_deep_net_is_a_third_order_saddle(activation):
     # By hand, along d with r_i = ȳ − y_i (Σ r_i = 0), u_j = δW1_j x + δb1_j:
     #   tanh:    f − ȳ = s δc + s² Σ_k v_k δb2_k + s³ Σ_kj v_k δW2_kj u_j + O(s⁴); null space: δc = 0;
     #            c₃ = 2 Σ_kj v_k δW2_kj δW1_j · mean(r x).
-    #   sigmoid: σ(su) = ½ + su/4 − s³u³/48, so f − ȳ = s(δc + Σv/2) + s²(…) + s³ Σ_kj v_k δW2_kj u_j/16 + O(s⁴);
+    #   sigmoid: σ(su) = ½ + su/4 − s³u³/48, so
+    #            f − ȳ = s(δc + Σv/2) + s²(…) + s³ Σ_kj v_k δW2_kj u_j/16 + O(s⁴);
     #            null space: δc = −Σv/2; c₃ = (1/8) Σ_kj v_k δW2_kj δW1_j · mean(r x).
     net, data, point = _deep_zero(activation)
     search = certify_null_descent(net, data, point)
@@ -91,9 +92,11 @@ def test_born_units_on_symmetric_data_are_fourth_order_saddles(loss):
     # Two tanh units born at zero on the constant fit σ(0) = ½ = mean y of even targets on symmetric inputs
     # (sigmoid output). With z the logit, u_j = δw_j x + δb_j and e_c the curve's second-order output bias:
     #   bce: softplus(z) − yz = log 2 + (½ − y)z + z²/8 − z⁴/192 + …;  mse: (σ(z) − y)² = (½ − y)² +
-    #   (½ − y)z/2 + z²/16 + O(z³); along δc = 0 (the null space), z = s²(e_c + Σ v_j u_j) − s⁴ Σ v_j u_j³/3 + …,
+    #   (½ − y)z/2 + z²/16 + O(z³); along δc = 0 (the null space),
+    #   z = s²(e_c + Σ v_j u_j) − s⁴ Σ v_j u_j³/3 + …,
     # so c₁ = c₂ = c₃ = 0 (mean(½ − y) = 0 and the moment kill the s² term of (½ − y)z) and
-    #   c₄ = −k₁ mean((½ − y) Σ v_j u_j³)/3 + k₂ mean((e_c + Σ v_j u_j)²), (k₁, k₂) = (1, 1/8) bce, (1/2, 1/16) mse.
+    #   c₄ = −k₁ mean((½ − y) Σ v_j u_j³)/3 + k₂ mean((e_c + Σ v_j u_j)²),
+    #   (k₁, k₂) = (1, 1/8) for bce, (1/2, 1/16) for mse.
     net = Network((1, 2, 1), "tanh", output="sigmoid", loss=loss)
     data = Dataset.of(SYMMETRIC_X, EVEN_Y)
     point = Point.unflatten(net, [F(0)] * net.n_params)

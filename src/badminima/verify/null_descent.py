@@ -50,7 +50,11 @@ from badminima.verify.higher_order import curve_coefficients
 from badminima.verify.parameter_box import ball_bounds
 
 MAX_PARAMS = 40
-"""Largest parameter count searched (the float search builds k⁴ and P·k² derivative tensors)."""
+"""Largest parameter count searched."""
+
+MAX_WORK = 5 * 10**7
+"""Largest k³·N·(units) the float search may cost (its fourth-derivative tensor on a k-dimensional null
+space batches k³ backward passes over N points)."""
 
 REACHES = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))
 """Segment lengths s₀ over which the descent coefficient is enclosed, longest first."""
@@ -309,6 +313,8 @@ def certify_null_descent(network: Network, dataset: Dataset, point: Point) -> Nu
     if not basis:
         return NullSearch(None, "; ".join([*tried, "the exact Hessian is non-singular"]))
     k = len(basis)
+    if k**3 * len(dataset.X) * sum(network.widths) > MAX_WORK:
+        return NullSearch(None, "; ".join([*tried, f"a {k}-dimensional null space is too large to search"]))
     Bq = np.array([[float(v) for v in col] for col in basis]).T  # (P, k)
     third, fourth, mixed = _float_tensors(network, dataset, point, Bq)
     third = (third + third.transpose(1, 2, 0) + third.transpose(2, 0, 1)) / 3  # symmetric to rounding
