@@ -201,3 +201,45 @@ def test_global_minima_are_never_saddles_thorough(case):
     net, data, point = _never_a_saddle(case)
     cert = certify(Trap(net, data, point), probes=0)
     assert cert.verdict is not Verdict.SADDLE, cert.reason
+
+
+@st.composite
+def deep_zero_saddles(draw):
+    """All-zero tanh nets with 1–2 hidden layers of width 1–2 on random data, output bias at the mean
+    target, and whether some input moment m = mean((ȳ − y)x) is non-zero. By hand: with one hidden layer,
+    f − ȳ = s δc + s² Σ_j v_j δw_j·x + O(s³), so H couples (v_j, w_j) by 2m with zero diagonal there:
+    indefinite, a second-order saddle; with two, the s² term is Σ_k v_k δb2_k (killed by mean(ȳ − y) = 0)
+    and c₃ = 2 (vᵀ δW2 δW1)·m as above: H is PSD and the saddle is of third order."""
+    hidden = draw(st.lists(st.integers(1, 2), min_size=1, max_size=2))
+    d0 = draw(st.integers(1, 2))
+    net = Network((d0, *hidden, 1), "tanh")
+    small = st.fractions(-2, 2, max_denominator=3)
+    n = draw(st.integers(2, 4))
+    X = draw(st.lists(st.lists(small, min_size=d0, max_size=d0), min_size=n, max_size=n))
+    y = draw(st.lists(small, min_size=n, max_size=n))
+    mean = sum(y, F(0)) / n
+    point = Point.unflatten(net, [F(0)] * (net.n_params - 1) + [mean])
+    moments = [sum(((mean - t) * x[m] for x, t in zip(X, y, strict=True)), F(0)) for m in range(d0)]
+    return net, Dataset.of(X, [[t] for t in y]), point, any(moments)
+
+
+def _check_deep_zero(case):
+    net, data, point, moment = case
+    found = certify_null_descent(net, data, point).found
+    if found is not None:  # sound: the witness is lower at 60 digits
+        assert reference_loss(net, data, found.witness) < reference_loss(net, data, point)
+    if moment:
+        assert found is not None and found.order == len(net.widths) - 1
+
+
+@settings(max_examples=2, deadline=None)
+@given(deep_zero_saddles())
+def test_deep_zero_nets_with_a_moment_are_third_order_saddles(case):
+    _check_deep_zero(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None)
+@given(deep_zero_saddles())
+def test_deep_zero_nets_with_a_moment_are_third_order_saddles_thorough(case):
+    _check_deep_zero(case)
