@@ -280,7 +280,7 @@ def _check_relu(case):
         assert reference_loss(net, data, cert.witness) < _lower(cert.loss_lower)
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=_HEALTH)
+@settings(max_examples=2, deadline=None, suppress_health_check=_HEALTH)
 @given(_relu_cases())
 def test_soundness_fuzz_deep_relu_rescalings(case):
     _check_relu(case)

@@ -76,9 +76,9 @@ def survey(network: Network, ends: Ends, *, confidence: float = 0.95) -> Landsca
         >>> from badminima.constructions import construction
         >>> from badminima.search.starts import multistart
         >>> trap = construction("relu-blind-spot").build()
-        >>> seen = survey(trap.network, multistart(trap.network, trap.dataset, 64, seed=0))
+        >>> seen = survey(trap.network, multistart(trap.network, trap.dataset, 16, seed=0))
         >>> seen.starts
-        64
+        16
     """
     critical = np.flatnonzero(ends.status == "critical")
     clusters = cluster_points(network, ends.thetas[critical], ends.losses[critical]) if critical.size else []

@@ -305,9 +305,9 @@ def multistart(
     Example:
         >>> from badminima.constructions import construction
         >>> trap = construction("relu-blind-spot").build()
-        >>> ends = multistart(trap.network, trap.dataset, 64, seed=0)
+        >>> ends = multistart(trap.network, trap.dataset, 16, seed=0)
         >>> ends.k
-        64
+        16
     """
     if starts is not None:
         s = torch.as_tensor(np.asarray(starts, dtype=np.float64))

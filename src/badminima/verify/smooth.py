@@ -4,6 +4,7 @@ exact invariances when the Hessian is singular."""
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -18,10 +19,12 @@ from badminima.landscape.regions import region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.model.rational import rounding_scale
 from badminima.progress import ProgressHook, report
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import certify_constant_units
+from badminima.verify.kink_descent import kink_descent
 from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit
 from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.null_descent import certify_null_descent
@@ -103,6 +106,67 @@ def _box_options(options: CertifyOptions, progress: ProgressHook | None = None) 
     }
 
 
+def _at_kinks(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    hess: np.ndarray,
+    kinks: int,
+    value: LossEnclosure,
+    options: CertifyOptions,
+    progress: ProgressHook | None,
+) -> Outcome:
+    """A point with pre-activations at a kink and a smooth loss: a proved negative one-sided derivative
+    (`kink_descent`) answers ``not-critical`` — or ``near-critical-set`` when that slope is at the level
+    the point's rounding would leave; nothing proves a minimum here."""
+    where = (
+        f"{kinks} pre-activation(s) exactly at a kink with a non-polynomial loss "
+        f"({network.output} output, {network.loss})"
+    )
+    found = kink_descent(network, dataset, point, progress=progress)
+    if found is None:
+        return Outcome(
+            Verdict.INCONCLUSIVE,
+            "interval",
+            "none",
+            f"{where}: no tried direction has a proved negative one-sided derivative, and minima at kinks "
+            f"are only proved for identity output and mse",
+            value,
+            code="kink-smooth-loss",
+        )
+    slope = f"F'(x; v) ∈ [{float(found.lower):.6g}, {float(found.upper):.6g}]"
+    rho = rounding_scale(point.flatten())
+    if not options.literal and rho and len(hess):
+        # Moving x by the rounding scale ρ moves a piece's derivative along the unit-∞-norm v by at most
+        # about ρ·‖H‖·√P: a slope at that level may be the digits', not the point's meant.
+        top = max(1.0, float(np.max(np.abs(np.linalg.eigvalsh(hess)))))
+        c = 10 * math.sqrt(len(hess))
+        if abs(float(found.lower)) <= c * float(rho) * top * math.sqrt(len(hess)):
+            return Outcome(
+                Verdict.INCONCLUSIVE,
+                "interval",
+                "none",
+                f"{where}: along a direction v, {slope} < 0 at the given numbers, but they are written to a "
+                f"rounding scale of {float(rho):.2g} and that slope is at the level rounding leaves: a fact "
+                f"about their digits; the critical set meant is not classified here. --literal answers "
+                f"about the given numbers themselves",
+                value,
+                code="near-critical-set",
+            )
+    shown = "" if found.step is None else f"; x + {found.step}·v has a proved lower loss"
+    return Outcome(
+        Verdict.NOT_CRITICAL,
+        "interval",
+        "ball-one-sided-derivative",
+        f"{where}: along a direction v the ray enters one piece (decided exactly from the germs of the "
+        f"pre-activations), on which {slope} < 0 (balls): every small step along v goes down{shown}",
+        value,
+        witness=found.witness,
+        witness_loss_upper=found.witness_loss_upper,
+        code="first-order-descent",
+    )
+
+
 def certify_smooth(
     network: Network,
     dataset: Dataset,
@@ -122,16 +186,7 @@ def certify_smooth(
     if network.is_piecewise_linear and network.activation != "identity":
         region = region_of(network, dataset, point)
         if region.kinks:
-            return Outcome(
-                Verdict.INCONCLUSIVE,
-                "interval",
-                "none",
-                f"{len(region.kinks)} pre-activation(s) exactly at a kink with a non-polynomial loss "
-                f"({network.output} output, {network.loss}): kinks are only handled for identity output "
-                f"and mse",
-                value,
-                code="kink-smooth-loss",
-            )
+            return _at_kinks(network, dataset, point, hess, len(region.kinks), value, options, progress)
     g, signs = _gradient_balls(network, dataset, point, progress)
     nonzero = [i for i, s in enumerate(signs) if s not in (0, None)]
     exactly_critical = all(s == 0 for s in signs)

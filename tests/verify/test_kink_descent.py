@@ -1,0 +1,124 @@
+"""Kinks under a smooth loss (sigmoid output, cross-entropy): a proved negative one-sided derivative.
+
+Truth is independent of `badminima.verify`: the one-sided derivative along the found direction is
+recomputed as a 60-digit difference quotient of `tests.reference.reference_loss` (plain loops, mpmath),
+and the witness's loss is compared with the point's by the same reference.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction as F
+
+import mpmath
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from badminima.landscape import region_of
+from badminima.model import Dataset, Network, Point, Trap
+from badminima.verify import Verdict, certify
+from badminima.verify.kink_descent import kink_descent, ray_masks
+from tests.reference import reference_loss
+
+small = st.fractions(min_value=-2, max_value=2, max_denominator=3)
+HEALTH = list(HealthCheck)
+
+
+def _one_sided(net, data, point, v, t=F(1, 10**25)):
+    """(F(x + t v) − F(x)) / t at 60 digits: the one-sided derivative up to O(t) + 1e-35."""
+    moved = Point.unflatten(net, [a + t * b for a, b in zip(point.flatten(), v, strict=True)])
+    return (reference_loss(net, data, moved) - reference_loss(net, data, point)) * t.denominator / t.numerator
+
+
+@st.composite
+def kinked(draw):
+    """A 1- or 2-input ReLU/leaky-ReLU net with sigmoid output (mse or bce) whose first hidden unit
+    passes exactly through data point 0 (b₀ = −w₀·x₀): that pre-activation is at a kink."""
+    d0 = draw(st.sampled_from([1, 2]))
+    h = draw(st.sampled_from([1, 2]))
+    act = draw(st.sampled_from(["relu", "leaky_relu"]))
+    loss = draw(st.sampled_from(["bce", "mse"]))
+    net = Network((d0, h, 1), act, output="sigmoid", loss=loss)
+    n = draw(st.integers(2, 4))
+    X = [[draw(small) for _ in range(d0)] for _ in range(n)]
+    y = [[draw(st.sampled_from([F(0), F(1)]))] for _ in range(n)]
+    W1 = [[draw(small) for _ in range(d0)] for _ in range(h)]
+    b1 = [draw(small) for _ in range(h)]
+    b1[0] = -sum((w * x for w, x in zip(W1[0], X[0], strict=True)), F(0))
+    W2 = [[draw(small) for _ in range(h)]]
+    b2 = [draw(small)]
+    return net, Dataset.of(X, y), Point.of([(W1, b1), (W2, b2)])
+
+
+def _check(case):
+    net, data, point = case
+    if not region_of(net, data, point).kinks:
+        return  # w₀·x₀ = 0 with x₀ = 0 and the kink is of every point: nothing to test
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE)
+    if cert.verdict is Verdict.NOT_CRITICAL:
+        assert cert.code == "first-order-descent"
+        found = kink_descent(net, data, point)
+        assert found is not None
+        slope = _one_sided(net, data, point, found.direction)
+        assert slope < 0
+        assert (
+            abs(slope - mpmath.mpf(found.lower.numerator) / found.lower.denominator) < mpmath.mpf(10) ** -20
+        )
+        if cert.witness is not None:
+            assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=HEALTH, derandomize=True)
+@given(kinked())
+def test_a_proved_one_sided_descent_is_real(case):
+    _check(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, suppress_health_check=HEALTH)
+@given(kinked())
+def test_a_proved_one_sided_descent_is_real_thorough(case):
+    _check(case)
+
+
+def test_the_hand_case_goes_down_and_its_slope_is_the_hand_derivative():
+    # 1-1-1 ReLU, sigmoid output, bce; z = x − 1 is 0 at x = 1. With u = relu(z) ∈ {0, 0} at the point,
+    # the output is σ(c) = 1/2 on both points, and along v = e_b (the hidden bias) the first point's
+    # unit switches on: F(t) = (−log σ(t) − log(1 − σ(0)))/2, so F'(0+) = −(1 − σ(0))/2 = −1/4.
+    net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+    data = Dataset.of([[1], [-1]], [[1], [0]])
+    point = Point.unflatten(net, [1, -1, 1, 0])
+    e_b = (F(0), F(1), F(0), F(0))
+    assert [m.tolist() for m in ray_masks(net, data, point, e_b)] == [[[True, False]]]
+    assert abs(_one_sided(net, data, point, e_b) + F(1, 4)) < mpmath.mpf(10) ** -20
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "first-order-descent")
+    assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
+
+
+def test_no_descent_found_stays_inconclusive():
+    # The unit's output weight is 0 and the output bias is optimal (balanced labels, c = 0): every
+    # one-sided derivative is 0, so no first-order proof exists; the answer must not be `not-critical`.
+    net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+    data = Dataset.of([[1], [-1]], [[1], [0]])
+    point = Point.unflatten(net, [1, -1, 0, 0])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.INCONCLUSIVE
+    for v in itertools.product((F(-1), F(0), F(1)), repeat=4):
+        assert _one_sided(net, data, point, v) >= -(mpmath.mpf(10) ** -20)  # O(t) second-order terms
+
+
+def test_digits_at_rounding_level_are_not_a_descent():
+    # Labels 1, 1, 0 and a silent unit at a kink: the output bias's optimum is logit(2/3) = log 2. Written
+    # to 20 digits, the proved slope along the bias is about 1e-20, a fact about the digits: the answer is
+    # near-critical-set unless --literal.
+    net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+    data = Dataset.of([[1], [-1], [-2]], [[1], [1], [0]])
+    c = F(str(mpmath.nstr(mpmath.log(2), 20)))
+    point = Point.unflatten(net, [1, -1, 0, c])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.INCONCLUSIVE, "near-critical-set")
+    literal = certify(Trap(net, data, point), probes=0, literal=True)
+    assert (literal.verdict, literal.code) == (Verdict.NOT_CRITICAL, "first-order-descent")
+    assert reference_loss(net, data, literal.witness) < reference_loss(net, data, point)
