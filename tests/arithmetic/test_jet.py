@@ -83,17 +83,20 @@ def _cases(draw, activations=("sigmoid", "tanh", "identity")):
 
 
 @settings(max_examples=25, deadline=None)
-@given(_cases())
+@given(_cases(("sigmoid", "tanh", "identity", "relu", "leaky_relu")))
 def test_jets_match_60_digit_taylor_coefficients(case):
+    # ReLU units at an exact kink take the piece the curve enters for ε > 0, so the reference is the
+    # one-sided expansion (forward differences, mpmath's direction=1) for them.
     net, data, theta, curve = case
     coefficients = curve_coefficients(net, data, Point.unflatten(net, theta), F(0), curve, F(0), order=4)
+    side = 1 if net.activation in ("relu", "leaky_relu") else 0
     with mpmath.workdps(60):
-        _check(coefficients, mpmath.taylor(_phi(net, data, theta, curve), 0, 4))
+        _check(coefficients, mpmath.taylor(_phi(net, data, theta, curve), 0, 4, direction=side))
 
 
 @pytest.mark.slow
 @settings(max_examples=300, deadline=None)
-@given(_cases())
+@given(_cases(("sigmoid", "tanh", "identity", "relu", "leaky_relu")))
 def test_jets_match_60_digit_taylor_coefficients_thorough(case):
     test_jets_match_60_digit_taylor_coefficients.hypothesis.inner_test(case)
 
