@@ -49,8 +49,8 @@ from badminima.verify.descent import rational_direction
 from badminima.verify.higher_order import curve_coefficients
 from badminima.verify.parameter_box import ball_bounds
 
-MAX_PARAMS = 40
-"""Largest parameter count searched."""
+MAX_PARAMS = 60
+"""Largest parameter count searched (a 2-5-5-1 net, 51 parameters: about 10 s)."""
 
 MAX_WORK = 5 * 10**7
 """Largest k³·N·(units) the float search may cost (its fourth-derivative tensor on a k-dimensional null
@@ -61,6 +61,9 @@ REACHES = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))
 
 DIGITS = (1, 2, 4, 8)
 """Significant digits a float direction is rounded to, fewest first (small rationals are cheap to prove)."""
+
+MAX_QUARTIC_DIMENSION = 24
+"""Largest null space the fourth-order search runs on (it builds and contracts a k⁴ tensor)."""
 
 STARTS = 32
 """Random starting directions of the float search on the null space (plus its basis vectors)."""
@@ -145,28 +148,33 @@ def null_space(H: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
     return basis
 
 
-def _float_tensors(
-    network: Network, dataset: Dataset, point: Point, basis: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """On the null space (coordinates r, d = B r): the cubic form's tensor (k³), the quartic's (k⁴), and
-    T(B·, B·, ·) (k, k, P), by torch.func over the package's float forward pass."""
-    fl = FloatArithmetic()
-    prob = prepare(network, dataset, point, arith=fl)
-    B = torch.tensor(basis, dtype=DTYPE)
-    k, p = B.shape[1], B.shape[0]
+class _FloatDerivatives:
+    """Derivative tensors of the float loss on the null space (coordinates r, d = B r), by torch.func over
+    the package's float forward pass: the cubic form's (k³), and, only when asked (fourth order), the
+    quartic's (k⁴) and T(B·, B·, ·) as (k, k, P)."""
 
-    def f(u: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        return loss_of_flat(
-            network, prob.inputs, prob.targets, prob.flat + B @ u + w, arith=fl, masks=prob.masks
-        )
+    def __init__(self, network: Network, dataset: Dataset, point: Point, basis: np.ndarray) -> None:
+        fl = FloatArithmetic()
+        prob = prepare(network, dataset, point, arith=fl)
+        B = torch.tensor(basis, dtype=DTYPE)
 
-    u0, w0 = torch.zeros(k, dtype=DTYPE), torch.zeros(p, dtype=DTYPE)
-    jf = torch.func.jacfwd
-    cube = jf(torch.func.hessian(f, argnums=0), argnums=0)
-    third = cube(u0, w0)
-    fourth = jf(cube, argnums=0)(u0, w0)
-    mixed = jf(jf(torch.func.grad(f, argnums=1), argnums=0), argnums=0)(u0, w0)  # (P, k, k)
-    return third.detach().numpy(), fourth.detach().numpy(), mixed.permute(1, 2, 0).detach().numpy()
+        def f(u: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+            return loss_of_flat(
+                network, prob.inputs, prob.targets, prob.flat + B @ u + w, arith=fl, masks=prob.masks
+            )
+
+        self.f = f
+        self.at = (torch.zeros(B.shape[1], dtype=DTYPE), torch.zeros(B.shape[0], dtype=DTYPE))
+        self.cube = torch.func.jacfwd(torch.func.hessian(f, argnums=0), argnums=0)
+
+    def third(self) -> np.ndarray:
+        return self.cube(*self.at).detach().numpy()
+
+    def fourth(self) -> tuple[np.ndarray, np.ndarray]:
+        jf = torch.func.jacfwd
+        quartic = jf(self.cube, argnums=0)(*self.at)
+        mixed = jf(jf(torch.func.grad(self.f, argnums=1), argnums=0), argnums=0)(*self.at)  # (P, k, k)
+        return quartic.detach().numpy(), mixed.permute(1, 2, 0).detach().numpy()
 
 
 def _contract(tensor: np.ndarray, u: np.ndarray, times: int) -> np.ndarray:
@@ -316,7 +324,8 @@ def certify_null_descent(network: Network, dataset: Dataset, point: Point) -> Nu
     if k**3 * len(dataset.X) * sum(network.widths) > MAX_WORK:
         return NullSearch(None, "; ".join([*tried, f"a {k}-dimensional null space is too large to search"]))
     Bq = np.array([[float(v) for v in col] for col in basis]).T  # (P, k)
-    third, fourth, mixed = _float_tensors(network, dataset, point, Bq)
+    derivatives = _FloatDerivatives(network, dataset, point, Bq)
+    third = derivatives.third()
     third = (third + third.transpose(1, 2, 0) + third.transpose(2, 0, 1)) / 3  # symmetric to rounding
 
     def cubic(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -332,6 +341,10 @@ def certify_null_descent(network: Network, dataset: Dataset, point: Point) -> Nu
             if proved is not None:
                 return _found(network, dataset, point, 3, d, None, proved, k)
     tried.append(f"no third-order descent along the {k}-dimensional null space")
+    if k > MAX_QUARTIC_DIMENSION:
+        tried.append(f"the fourth-order search stops at {MAX_QUARTIC_DIMENSION} null directions")
+        return NullSearch(None, "; ".join(tried))
+    fourth, mixed = derivatives.fourth()
     pinv = np.linalg.pinv(Hf, rcond=1e-10, hermitian=True)
 
     def quartic(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
