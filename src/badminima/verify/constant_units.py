@@ -12,7 +12,9 @@ The lift. M = {w_j ∈ K, c_k + Σ_j V_kj σ(β_j) = C*_k} is a manifold of poin
 dimension h·(dim K + 1 + o). Every point of M is exactly critical when, for every output k,
 Σ_i (ȳ_k − y_ik) x_i = 0 (the affine least-squares fit is the constant ȳ; checked in exact rationals):
 the gradient along w_j is σ'(β_j) Σ_k V_kj (1/N) Σ_i ℓ'_ik x_i with ℓ'_ik ∝ ȳ_k − y_ik, and every
-other entry is a multiple of Σ_i ℓ'_ik = 0.
+other entry is a multiple of Σ_i ℓ'_ik = 0. When those moments are not all 0, the points
+of M whose output weights V_j lie in the null space of the moments' matrix (`residual_moments`) are still
+exactly critical (with one output: V_j = 0), and always saddles (`_restricted_outputs_saddle`).
 
 The proof (Morse–Bott). Take T = {δb = 0, δV = 0, δw_j ∈ K^⊥}, a fixed subspace transversal to M. Every y
 in the box N = B(x̃, η) is exactly y = m(y) + t with t ∈ T and m(y) ∈ M: m keeps y's b and V, projects
@@ -31,6 +33,7 @@ the local minimum has W₁ = 0 and output u₁h(v₁) + u₂h(v₂) = 1/3, the l
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -44,7 +47,7 @@ from badminima.arithmetic.enclosure import Enclosure
 from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction as fmpq_fraction
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
-from badminima.model.point import Point
+from badminima.model.point import Layer, Point
 from badminima.model.rational import rounding_scale
 from badminima.verify.box import BoxResult
 from badminima.verify.certificate import Verdict
@@ -161,18 +164,69 @@ def data_geometry(network: Network, dataset: Dataset) -> DataGeometry:
     return DataGeometry(basis, P_K, anchor, d0, h, o)
 
 
-def _critical_manifold(network: Network, dataset: Dataset) -> list[Fraction] | None:
-    """The target means ȳ_k when every point computing them is exactly critical (Σ_i (ȳ_k − y_ik) x_i
-    = 0 for every k, and 0 < ȳ_k < 1 for a sigmoid output), else None."""
+def _target_means(network: Network, dataset: Dataset) -> list[Fraction] | None:
+    """The target means ȳ_k (None when a sigmoid output cannot reach one: ȳ_k ∉ (0, 1))."""
     N = len(dataset.y)
     means = [sum((y[k] for y in dataset.y), Fraction(0)) / N for k in range(network.widths[-1])]
     if network.output == "sigmoid" and not all(0 < m < 1 for m in means):
         return None
-    for k, m in enumerate(means):
-        for a in range(network.widths[0]):
-            if sum(((m - y[k]) * x[a] for x, y in zip(dataset.X, dataset.y, strict=True)), Fraction(0)):
-                return None
     return means
+
+
+def residual_moments(network: Network, dataset: Dataset, means: list[Fraction]) -> list[list[Fraction]]:
+    """A d₀ × o matrix A whose column k is D_k Σ_i (ȳ_k − y_ik) x_i, with D_k ∝ ∂ℓ/∂z at the constant
+    optimum per unit of ȳ_k − y_ik (1 for an identity output or cross-entropy, ȳ_k(1 − ȳ_k) = σ'(C*_k)
+    for a sigmoid output with mse): on M the gradient along w_j is σ'(β_j)·A V_j up to a positive factor,
+    so the points of M with A V_j = 0 for every unit j are exactly critical.
+
+    Example (two outputs on x = 0, 1, 2; output 0 fits a line, output 1 is constant):
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 2), "tanh")
+        >>> data = Dataset.of([[0], [1], [2]], [[0, 1], [1, 1], [2, 1]])
+        >>> residual_moments(net, data, [Fraction(1), Fraction(1)])
+        [[Fraction(-2, 1), Fraction(0, 1)]]
+    """
+    d0, o = network.widths[0], network.widths[-1]
+    sigmoid_mse = network.output == "sigmoid" and network.loss == "mse"
+    cols = []
+    for k, m in enumerate(means):
+        D = m * (1 - m) if sigmoid_mse else Fraction(1)
+        cols.append(
+            [
+                D * sum(((m - y[k]) * x[a] for x, y in zip(dataset.X, dataset.y, strict=True)), Fraction(0))
+                for a in range(d0)
+            ]
+        )
+    return [[cols[k][a] for k in range(o)] for a in range(d0)]
+
+
+def output_projection(A: list[list[Fraction]]) -> list[list[Fraction]] | None:
+    """The exact orthogonal projection of R^o onto null(A) (None when A = 0: every V_j is allowed)."""
+    o = len(A[0])
+    basis = [row for row in _row_space([tuple(r) for r in A if any(r)], o)]
+    if not basis:
+        return None
+    B = flint.fmpq_mat(len(basis), o, [flint.fmpq(v) for r in basis for v in r])
+    onto_rows = B.transpose() * (B * B.transpose()).inv() * B
+    return [[int(i == k) - fmpq_fraction(onto_rows[i, k]) for k in range(o)] for i in range(o)]
+
+
+def _projected_outputs(
+    network: Network, point: Point, proj: list[list[Fraction]], tol: Fraction
+) -> Point | None:
+    """``point`` with every unit's output weights V_j projected onto null(A) by ``proj``, or None when
+    some V_j is more than ``tol`` away from it (the point is not near that manifold)."""
+    hidden, out = point.layers
+    o, h = network.widths[-1], network.widths[1]
+    V = [list(row) for row in out.W]
+    for j in range(h):
+        col = [V[k][j] for k in range(o)]
+        new = [sum((proj[k][m] * col[m] for m in range(o)), Fraction(0)) for k in range(o)]
+        if any(abs(a - b) > tol for a, b in zip(col, new, strict=True)):
+            return None
+        for k in range(o):
+            V[k][j] = new[k]
+    return Point((hidden, Layer(tuple(tuple(r) for r in V), out.b)))
 
 
 def _optimal_bias(ball: BallArithmetic, network: Network, mean: Fraction) -> Any:
@@ -264,6 +318,61 @@ def transversal_curvature(
     return None if mu is None else mu / g_top
 
 
+def _constant_optimum(
+    network: Network, dataset: Dataset, means: list[Fraction], ball: BallArithmetic
+) -> tuple[list[Any], BoxResult]:
+    """The constant model's optimal output biases C*_k (balls) and its loss F*, exact for mse."""
+    with ball.context():
+        C = [_optimal_bias(ball, network, m) for m in means]
+        F_star = _manifold_loss(network, dataset, means, ball)
+        lo, hi = (F_star, F_star) if isinstance(F_star, Fraction) else ball_bounds(F_star)
+    reduced = BoxResult(
+        Verdict.LOCAL_MIN,
+        "the constant model's optimum (exact)",
+        128,
+        radius=Fraction(0),
+        proof_radius=Fraction(0),
+        mu=None,
+        loss_lower=lo,
+        loss_upper=hi,
+    )
+    return C, reduced
+
+
+def _restricted_outputs_saddle(
+    network: Network, dataset: Dataset, center: Point, means: list[Fraction]
+) -> Lifted | None:
+    """Every hidden unit constant on the data and some residual moment A ≠ 0 (see `residual_moments`):
+    M = {w_j ∈ K, A V_j = 0, c_k = C*_k − Σ_j V_kj σ(β_j)} is exactly critical with loss F*, and
+    ``center`` (V_j already in null(A)) is within a proved R of its point m(center). Along u ∉ null(A)
+    with δc = −σ(β_j)u the outputs do not move, so the Hessian pairs that direction with w_j through
+    σ'(β_j)·uᵀAᵀ ≠ 0 beside a zero diagonal entry: indefinite, never a minimum. `lifted_saddle` proves
+    the negative curvature over the box of radius R and exhibits a lower point."""
+    geo = data_geometry(network, dataset)
+    ball = BallArithmetic(128)
+    C, reduced = _constant_optimum(network, dataset, means, ball)
+    if any(abs(v) > 2**52 for vec in geo.basis for v in vec):
+        return None
+    R = distance_to_manifold(network, geo, center, C, Fraction(0), ball)
+    if R is None:
+        return None
+    units = ", ".join(str(j) for j in range(network.widths[1]))
+    found = lifted_saddle(
+        network,
+        dataset,
+        center,
+        max(R, Fraction(1, 2**60)),
+        reduced,
+        f"hidden unit(s) {units} are constant on the data",
+        "folded into the output bias they leave the constant model, whose optimum g(C*) = ȳ is exact; the "
+        "residual moments Σ_i (ȳ_k − y_ik) x_i are not all 0, but the output weights lie (after an exact "
+        "projection within the point's rounding) in the null space of their matrix A, so every point with "
+        "those weights, incoming weights orthogonal to the data's affine span and c = C* − Σ_j V_j σ(β_j) "
+        "is exactly critical, with the constant model's loss; there is",
+    )
+    return None if found is None else dataclasses.replace(found, code="lifted-constant-saddle")
+
+
 def certify_constant_units(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
     """Prove a (non-strict) local minimum, or a saddle, at a point whose hidden units are all constant on
     the data, by the lift through the manifold M of the module docstring; None when the invariance is
@@ -284,27 +393,19 @@ def certify_constant_units(network: Network, dataset: Dataset, point: Point) -> 
     h = network.widths[1]
     if constant_units(network, dataset, point) != list(range(h)):
         return None
-    means = _critical_manifold(network, dataset)
+    means = _target_means(network, dataset)
     if means is None:
         return None
+    proj = output_projection(residual_moments(network, dataset, means))
+    if proj is not None:
+        o = network.widths[-1]
+        center = _projected_outputs(network, point, proj, 4 * o * rounding_scale(point.flatten()))
+        return None if center is None else _restricted_outputs_saddle(network, dataset, center, means)
     geo = data_geometry(network, dataset)
     if any(abs(v) > 2**52 for vec in geo.basis for v in vec):
         return None  # an integer basis beyond exact float64 values: the enclosure below cannot hold it
     ball = BallArithmetic(128)
-    with ball.context():
-        C = [_optimal_bias(ball, network, m) for m in means]
-        F_star = _manifold_loss(network, dataset, means, ball)
-        lo, hi = (F_star, F_star) if isinstance(F_star, Fraction) else ball_bounds(F_star)
-    reduced = BoxResult(
-        Verdict.LOCAL_MIN,
-        "the constant model's optimum (exact)",
-        128,
-        radius=Fraction(0),
-        proof_radius=Fraction(0),
-        mu=None,
-        loss_lower=lo,
-        loss_upper=hi,
-    )
+    C, reduced = _constant_optimum(network, dataset, means, ball)
     P = network.n_params
     S = geo.transversal(P)
     H_mid = float_derivatives(network, dataset, point)[2]

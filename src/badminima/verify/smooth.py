@@ -24,6 +24,7 @@ from badminima.progress import ProgressHook, report
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import certify_constant_units
+from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit
 from badminima.verify.mixed_units import certify_mixed_units
@@ -250,6 +251,7 @@ def certify_smooth(
             or certify_lifted_saddle_of_dead_unit(network, dataset, point)
             or certify_constant_units(network, dataset, point)
             or certify_mixed_units(network, dataset, point)
+            or certify_embedded(network, dataset, point)
         )
         if lifted is not None:
             lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper
