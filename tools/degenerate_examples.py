@@ -23,8 +23,14 @@ the verifier lifts through, from the package's own constructions (nothing typed 
   (`claims.linear_networks.spectral_dataset`), at the rank-1 Baldi–Hornik point of the top eigenvector
   (`subspace_point`): hidden unit 1 is dead in every layer, a fourth-order saddle;
 - deep-linear-optimum: a 3-2-2-3 linear net (bottleneck 2 < 3 outputs) on the same data at the top-2
-  point with unbalanced factors (rescalings diag(10, 1/7)): the rank-constrained global minimum.
-Every point is written to 17 or 30 significant digits.
+  point with unbalanced factors (rescalings diag(10, 1/7)): the rank-constrained global minimum;
+- null-direction-deep-zero: a 1-2-2-1 tanh net with every weight and hidden bias 0 and the output bias at
+  the mean target (the constant fit): exactly critical, Hessian PSD with a 12-dimensional kernel, a
+  third-order saddle along it;
+- null-direction-born-bce: two tanh units born at zero on the constant fit σ(0) = 1/2 of even targets on
+  symmetric inputs (sigmoid output, cross-entropy): the cubic form vanishes on the Hessian's kernel, a
+  fourth-order saddle along a curve x + εd + ε²e.
+Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean).
 """
 
 from __future__ import annotations
@@ -192,6 +198,36 @@ def deep_linear(widths: tuple[int, ...], subset: tuple[int, ...], name: str, wha
     return Trap(network, dataset, _digits(point, network, 17), name=name, description=what)
 
 
+def null_direction_deep_zero() -> Trap:
+    F = Fraction
+    X, y = [[F(1)], [F(2)], [F(-1)], [F(1, 2)]], [[F(1)], [F(0)], [F(2)], [F(-1, 2)]]
+    network = Network((1, 2, 2, 1), "tanh")
+    mean = sum((t[0] for t in y), F(0)) / len(y)
+    point = Point.unflatten(network, [F(0)] * (network.n_params - 1) + [mean])
+    return Trap(
+        network,
+        Dataset.of(X, y),
+        point,
+        name="null-direction-deep-zero",
+        description="a 1-2-2-1 tanh net with zero weights and hidden biases, output bias at the mean target",
+    )
+
+
+def null_direction_born_bce() -> Trap:
+    F = Fraction
+    X = [[F(-2)], [F(-1)], [F(1)], [F(2)]]
+    y = [[F(1, 4)], [F(3, 4)], [F(3, 4)], [F(1, 4)]]
+    network = Network((1, 2, 1), "tanh", output="sigmoid", loss="bce")
+    return Trap(
+        network,
+        Dataset.of(X, y),
+        Point.unflatten(network, [F(0)] * network.n_params),
+        name="null-direction-born-bce",
+        description="two tanh units born at zero on the constant fit sigma(0) = 1/2 of even targets on "
+        "symmetric inputs, sigmoid output, cross-entropy",
+    )
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     traps = [
@@ -219,6 +255,8 @@ def main() -> None:
             "deep-linear-optimum",
             "a deep linear net with a bottleneck at its rank-2 global minimum, factors unbalanced",
         ),
+        null_direction_deep_zero(),
+        null_direction_born_bce(),
     ]
     names = [
         "duplicated-units",
@@ -231,6 +269,8 @@ def main() -> None:
         "linear-units",
         "deep-linear-flat-saddle",
         "deep-linear-optimum",
+        "null-direction-deep-zero",
+        "null-direction-born-bce",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")

@@ -153,17 +153,26 @@ def test_zero_hidden_weights_are_a_saddle(activation):
     assert reference_loss(trap.network, trap.dataset, cert.witness) < _mp(F(2, 3))
 
 
-def test_zero_gradient_and_singular_hessian_is_not_a_minimum():
+def test_zero_gradient_and_singular_hessian_is_a_fourth_order_saddle():
     # Symmetric data: Σ (y_i − ȳ) x_i = 0, so at zero hidden weights the gradient is 0 and the Hessian is
-    # diag(0, 0, 0, 2): positive semidefinite with zero eigenvalues, which proves nothing.
+    # diag(0, 0, 0, 2): positive semidefinite with zero eigenvalues, which proves nothing by itself. By
+    # hand, with r = ȳ − y = (−1/3, 2/3, −1/3) and u = δw x + δb, along x + εd + ε²e (δc = 0, e = e_c on c):
+    # f − y = r + ε²(e_c + δv u) − ε⁴ δv u³/3 + …, so c₁ = c₂ = c₃ = 0 (mean r = mean r x = 0) and
+    # c₄ = −(2/3) δv mean(r u³) + mean((e_c + δv u)²). With δw = δb = 1, δv = −1/3, e_c = 1/3:
+    # mean(r u³) = (2/3 − 8/3)/3 = −2/3 and e_c + δv u = −x/3, so c₄ = −4/27 + 2/27 = −2/27 < 0: a saddle.
+    from badminima.verify.higher_order import curve_coefficients
+
     trap = Trap(
         Network((1, 1, 1), "tanh"),
         Dataset.of([[-1], [0], [1]], [[1], [0], [1]]),
         Point.of([([[0]], [0]), ([[0]], [F(2, 3)])]),
     )
+    d, e = [F(1), F(1), F(-1, 3), F(0)], [F(0), F(0), F(0), F(1, 3)]
+    got = curve_coefficients(trap.network, trap.dataset, trap.point, F(0), [d, e], F(0), order=4)
+    assert got[1:] == [0, 0, 0, F(-2, 27)]
     cert = certify(trap, probes=0)
-    assert cert.verdict is Verdict.INCONCLUSIVE
-    assert "not a proof" in cert.reason
+    assert cert.verdict is Verdict.SADDLE and cert.code == "null-direction-descent", cert.reason
+    assert reference_loss(trap.network, trap.dataset, cert.witness) < _mp(cert.loss_lower)
 
 
 def test_random_point_is_not_critical():

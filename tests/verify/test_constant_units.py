@@ -147,13 +147,24 @@ def test_yun_trap_is_a_bad_minimum_exactly_where_the_hypotheses_hold(act, biases
         assert reference_loss(trap.network, trap.dataset, cert.witness) < _q(F_star)
 
 
-def test_degenerate_case_of_the_theorem_is_not_claimed():
-    # sigmoid''(0) = 0: (C2.7) holds with equality, the transversal form is singular (by hand:
-    # a aᵀ with a = u/4): no second-order proof either way, and never a local-min.
+def test_degenerate_case_of_the_theorem_is_a_third_order_saddle():
+    # sigmoid''(0) = 0: (C2.7) holds with equality, the transversal form is singular (by hand: a aᵀ with
+    # a = u/4), so no second-order proof either way. Third order, by hand: the inputs lie on x₁ + x₂ = 1,
+    # r = f − y = (1/3, 1/3, −2/3), σ(su) = ½ + su/4 − s³u³/48. Along δw₀ = (1, 0), δw₁ = (0, 1),
+    # δc = −1/12 (biases and output weights fixed): u₀ + u₁ = x₁ + x₂ = 1, so the s-term of f,
+    # δc + Σ_j v_j u_j/4 = −1/12 + 1/12, vanishes at every point, there is no s² term, and
+    # c₃ = 2 mean(r · (−Σ_j v_j u_j³/48)) = −(1/72) mean(r (x₁³ + x₂³)) = −(1/72)(1/6) = −1/432 < 0.
+    from badminima.verify.higher_order import curve_coefficients
+
     trap = yun_flat_trap("sigmoid", biases=(0, 0), output_weights=(F(1, 3), F(1, 3)))
     assert trap.point.layers[1].b == (0,)  # 1/3 − (1/3 + 1/3)/2: exact, on the manifold
-    cert = certify(trap, probes=0)
-    assert cert.verdict is Verdict.INCONCLUSIVE, cert.reason
+    d = [F(1), F(0), F(0), F(1), F(0), F(0), F(0), F(0), F(-1, 12)]
+    got = curve_coefficients(trap.network, trap.dataset, trap.point, F(0), [d], F(0), order=3)
+    assert got[1:] == [0, 0, F(-1, 432)]
+    cert = certify(Trap(trap.network, trap.dataset, trap.point), probes=0)
+    assert cert.verdict is Verdict.SADDLE and cert.code == "null-direction-descent", cert.reason
+    lower = mpmath.mpf(cert.loss_lower.numerator) / cert.loss_lower.denominator
+    assert reference_loss(trap.network, trap.dataset, cert.witness) < lower
 
 
 def test_constant_units_off_the_critical_manifold_are_not_critical():

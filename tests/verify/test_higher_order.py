@@ -1,18 +1,25 @@
-"""Taylor coefficients of the loss along a line, enclosed in balls: checked against mpmath's numerical
-Taylor expansion of an independent 60-digit forward pass (a plain loop, no badminima code)."""
+"""Taylor coefficients of the loss along a line, enclosed in balls (or exact): checked against mpmath's
+numerical Taylor expansion of an independent 60-digit forward pass (a plain loop, no badminima code)."""
 
 from __future__ import annotations
 
 from fractions import Fraction as F
 
 import mpmath
-import pytest
 from hypothesis import given, settings, strategies as st
 
 from badminima.model import Dataset, Network, Point
-from badminima.verify.higher_order import line_coefficients
+from badminima.verify.higher_order import curve_coefficients
 
 small = st.fractions(min_value=-2, max_value=2, max_denominator=8)
+
+
+def _bounds(c):
+    """(lower, upper) of an exact coefficient or a ball, as mpmath numbers."""
+    if isinstance(c, F):
+        v = mpmath.mpf(c.numerator) / c.denominator
+        return v, v
+    return mpmath.mpf(c.lower().str(40, radius=False)), mpmath.mpf(c.upper().str(40, radius=False))
 
 
 def _phi(act, widths, theta, direction, X, y):
@@ -43,7 +50,7 @@ def _phi(act, widths, theta, direction, X, y):
     st.integers(1, 2),
     st.data(),
 )
-def test_line_coefficients_enclose_the_taylor_coefficients(act, d0, h, data):
+def test_curve_coefficients_enclose_the_taylor_coefficients(act, d0, h, data):
     net = Network((d0, h, 1), act)
     n = data.draw(st.integers(1, 3))
     X = data.draw(st.lists(st.lists(small, min_size=d0, max_size=d0), min_size=n, max_size=n))
@@ -52,17 +59,13 @@ def test_line_coefficients_enclose_the_taylor_coefficients(act, d0, h, data):
     direction = data.draw(st.lists(small, min_size=net.n_params, max_size=net.n_params))
     dataset = Dataset.of(X, [[v] for v in y])
     point = Point.unflatten(net, theta)
-    balls = line_coefficients(net, dataset, point, F(0), direction, F(0), order=3)
+    balls = curve_coefficients(net, dataset, point, F(0), [direction], F(0), order=3)
     with mpmath.workdps(60):
         ref = mpmath.taylor(_phi(act, net.widths, theta, direction, X, [[v] for v in y]), 0, 3)
     for ball, value in zip(balls, ref, strict=True):
-        lo, hi = ball.lower(), ball.upper()
+        lo, hi = _bounds(ball)
         slack = mpmath.mpf(10) ** -30
-        assert (
-            mpmath.mpf(lo.str(40, radius=False)) - slack
-            <= value
-            <= mpmath.mpf(hi.str(40, radius=False)) + slack
-        )
+        assert lo - slack <= value <= hi + slack
 
 
 def test_a_box_and_a_segment_are_enclosed_too():
@@ -71,26 +74,10 @@ def test_a_box_and_a_segment_are_enclosed_too():
     data = Dataset.of([[1], [2]], [[0], [1]])
     theta = [F(1, 2), F(-1, 3), F(2), F(1, 5)]
     d = [F(1), F(0), F(-1, 2), F(1, 4)]
-    balls = line_coefficients(net, data, Point.unflatten(net, theta), F(1, 100), d, F(1, 10), order=3)
+    balls = curve_coefficients(net, data, Point.unflatten(net, theta), F(1, 100), [d], F(1, 10), order=3)
     shifted = [a + F(1, 20) * b + F(1, 200) for a, b in zip(theta, d, strict=True)]
     with mpmath.workdps(60):
         ref = mpmath.taylor(_phi("tanh", net.widths, shifted, d, data.X, data.y), 0, 3)
     for ball, value in zip(balls, ref, strict=True):
-        assert (
-            mpmath.mpf(ball.lower().str(40, radius=False))
-            <= value
-            <= mpmath.mpf(ball.upper().str(40, radius=False))
-        )
-
-
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
-def test_derivative_polynomials_match_the_closed_forms(activation):
-    from badminima.verify.higher_order import _derivative_polynomials
-
-    polys = _derivative_polynomials(activation, 3)
-    with mpmath.workdps(40):
-        z = mpmath.mpf("0.3")
-        f = (lambda t: 1 / (1 + mpmath.exp(-t))) if activation == "sigmoid" else mpmath.tanh
-        s = f(z)
-        for k, p in enumerate(polys):
-            assert abs(sum(c * s**i for i, c in enumerate(p)) - mpmath.diff(f, z, k)) < mpmath.mpf(10) ** -30
+        lo, hi = _bounds(ball)
+        assert lo <= value <= hi

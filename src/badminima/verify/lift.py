@@ -44,7 +44,7 @@ from badminima.verify.box import BoxResult, certify_minimum, lower_point
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
 from badminima.verify.descent import rational_direction
-from badminima.verify.higher_order import line_coefficients
+from badminima.verify.higher_order import curve_coefficients
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox
 
@@ -429,7 +429,7 @@ def _split_end_saddle(
     direction[h * d0 + h + silent] = kappa
     direction[h * d0 + h + loud] = -kappa
     for reach in THIRD_ORDER_REACH:
-        cubic = line_coefficients(network, dataset, center, R, direction, reach, order=3)[3]
+        cubic = curve_coefficients(network, dataset, center, R, [direction], reach, order=3)[3]
         if cubic < 0:
             break
     else:

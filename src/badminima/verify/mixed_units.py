@@ -68,7 +68,7 @@ from badminima.verify.constant_units import (
     transversal_curvature,
 )
 from badminima.verify.descent import rational_direction
-from badminima.verify.higher_order import line_coefficients
+from badminima.verify.higher_order import curve_coefficients
 from badminima.verify.lift import Lifted, find_duplicates, lift_duplicate, lifted_saddle, reduce_duplicate
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox
@@ -350,7 +350,7 @@ def _born_third_order(
     d = (δw_j = u ∈ K^⊥, δV_j = −κ, δc = κσ(β_j)) the output moves by −κs(σ(β_j + s u·x) − σ(β_j)), and
     F(m + s d) − F* = −κσ''(β_j) s³ (1/N)Σ r_i (u·x_i)² + O(s⁴) exactly (the s and s² terms are
     multiples of Σ r_i and Σ r_i x_i): a cubic coefficient enclosed below 0 over a whole segment
-    (`line_coefficients`, with δc a ball around κσ(β_j)) proves F(m + s d) < F* for every small s > 0."""
+    (`curve_coefficients`, with δc a ball around κσ(β_j)) proves F(m + s d) < F* for every small s > 0."""
     if network.output != "identity" or network.loss != "mse" or network.widths[2] != 1:
         return None
     if reduced.loss_lower is None or reduced.proof_radius is None:
@@ -391,8 +391,8 @@ def _born_third_order(
             exact[geo.V(0, j)] = -kappa
             exact[geo.c(0)] = shift
             for reach in THIRD_ORDER_REACH:
-                cubic = line_coefficients(
-                    network, dataset, center, reduced.proof_radius, exact, reach, order=3
+                cubic = curve_coefficients(
+                    network, dataset, center, reduced.proof_radius, [exact], reach, order=3
                 )[3]
                 if cubic < 0:
                     break

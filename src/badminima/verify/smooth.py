@@ -5,6 +5,7 @@ exact invariances when the Hessian is singular."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit
 from badminima.verify.mixed_units import certify_mixed_units
+from badminima.verify.null_descent import certify_null_descent
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.rounding import at_rounding_level
@@ -274,6 +276,24 @@ def certify_smooth(
             "no exact invariance (duplicated units, a unit born at zero, units constant on the data, alone "
             "or beside varying units, ReLU rescalings, identity units' GL(p)) lifts a proof to this point"
         )
+        if exactly_critical:
+            report(progress, "descent along the Hessian's null directions")
+            search = certify_null_descent(network, dataset, point)
+            if search.found is not None:
+                found = search.found
+                return Outcome(
+                    Verdict.SADDLE,
+                    "interval",
+                    "null-direction-descent",
+                    found.reason,
+                    LossEnclosure(value.text, found.loss_lower, found.loss_upper),
+                    box_radius=Fraction(0),
+                    witness=found.witness,
+                    witness_loss_upper=found.witness_loss_upper,
+                    steps=(*steps, f"order-{found.order} descent along a null direction: saddle proved"),
+                    code="null-direction-descent",
+                )
+            tried.append(f"null directions: {search.why}")
     if not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")
     elif unresolved and not tried:
