@@ -4,8 +4,9 @@ dense proof beside the symmetry-reduced one.
 Each row builds the stored symmetric minimum (`badminima.constructions.safran_shamir`; for a k not stored,
 `symmetric_minimum`'s five numbers) and proves it twice, timing each in the same process:
 
-- dense: `certify_population(..., dense=True)` (Newton polish in float64 and balls, the box Hessian enclosed, Gershgorin
-  bound on QᵀHQ for the dense P × P Hessian, Q its float eigenvectors): verdict, proved curvature μ,
+- dense: `certify_population(..., dense=True)` (Newton polish in float64 and balls, the box Hessian
+  enclosed, Gershgorin bound on QᵀHQ for the dense P × P Hessian, Q its float eigenvectors): verdict,
+  proved curvature μ,
   proved loss gap to W = I;
 - reduced: `badminima.verify.population_symmetry.prove_symmetric_minimum` (Newton on the five numbers,
   the same box Hessian enclosure, then four isotypic blocks of size ≤ 5): the proved lower bound on the
