@@ -38,14 +38,14 @@ from badminima.verify.box import certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.lift import (
     Lifted,
-    _born,
-    _lift_one,
-    _without,
     find_dead_units,
     find_duplicates,
+    insert_born_unit,
     lift_duplicate,
+    lift_duplicated_minimum,
     lifted_saddle,
     reduce_duplicate,
+    remove_unit,
 )
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ball_bounds
@@ -121,7 +121,7 @@ def certify_embedded(network: Network, dataset: Dataset, point: Point) -> Lifted
     h = network.widths[1]
     for dup in find_duplicates(network, point):
         if not head_done_in_lift:
-            lifted = _lift_one(network, dataset, point, dup)
+            lifted = lift_duplicated_minimum(network, dataset, point, dup)
             if lifted is not None:
                 return lifted
         small, small_point = reduce_duplicate(network, point, dup)
@@ -139,7 +139,7 @@ def certify_embedded(network: Network, dataset: Dataset, point: Point) -> Lifted
     hidden = point.layers[0]
     assert hidden.b is not None
     for unit in find_dead_units(network, point):
-        small, small_point = _without(network, point, unit)
+        small, small_point = remove_unit(network, point, unit)
         bias = hidden.b[unit]
         what = f"unit {unit} is born at zero (w = v = 0)"
         found = lift_saddle(
@@ -147,7 +147,7 @@ def certify_embedded(network: Network, dataset: Dataset, point: Point) -> Lifted
             dataset,
             small,
             small_point,
-            functools.partial(_born, unit=unit, bias=bias),
+            functools.partial(insert_born_unit, unit=unit, bias=bias),
             Fraction(1),
             what,
         )
@@ -159,7 +159,7 @@ def certify_embedded(network: Network, dataset: Dataset, point: Point) -> Lifted
             small, dataset, small_point, float_derivatives(small, dataset, small_point)[2]
         )
         if reduced.verdict is Verdict.LOCAL_MIN and reduced.center is not None and reduced.proof_radius:
-            center = _born(reduced.center, unit, bias)
+            center = insert_born_unit(reduced.center, unit, bias)
             found = lifted_saddle(network, dataset, center, reduced.proof_radius, reduced, what)
             if found is not None:
                 return found

@@ -85,7 +85,7 @@ def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
 
 def reduce_duplicate(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
     """The smaller network: unit b removed, unit a at the pair's average, output weight v_a + v_b."""
-    small, reduced = _without(network, point, dup.b)
+    small, reduced = remove_unit(network, point, dup.b)
     hidden, out = point.layers
     assert hidden.b is not None
     W, v = list(reduced.layers[0].W), list(reduced.layers[1].W[0])
@@ -137,7 +137,7 @@ def certify_lifted_minimum(network: Network, dataset: Dataset, point: Point) -> 
     if network.activation not in ("sigmoid", "tanh") or network.output != "identity" or network.loss != "mse":
         return None
     for dup in find_duplicates(network, point):
-        out = _lift_one(network, dataset, point, dup)
+        out = lift_duplicated_minimum(network, dataset, point, dup)
         if out is not None:
             return out
     return None
@@ -162,7 +162,8 @@ def find_dead_units(network: Network, point: Point) -> list[int]:
     ]
 
 
-def _without(network: Network, point: Point, unit: int) -> tuple[Network, Point]:
+def remove_unit(network: Network, point: Point, unit: int) -> tuple[Network, Point]:
+    """The narrower network without hidden unit ``unit`` (one hidden layer, one output), and the point."""
     hidden, out = point.layers
     assert hidden.b is not None
     keep = [j for j in range(len(hidden.W)) if j != unit]
@@ -181,7 +182,7 @@ def _without(network: Network, point: Point, unit: int) -> tuple[Network, Point]
     return small, Point(layers)
 
 
-def _born(small_point: Point, unit: int, bias: Fraction) -> Point:
+def insert_born_unit(small_point: Point, unit: int, bias: Fraction) -> Point:
     """The narrower point with a unit of zero incoming and output weights (and ``bias``) at ``unit``."""
     hidden, out = small_point.layers
     assert hidden.b is not None
@@ -199,14 +200,14 @@ def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point
     if network.activation not in ("sigmoid", "tanh") or network.output != "identity" or network.loss != "mse":
         return None
     for unit in find_dead_units(network, point):
-        small, small_point = _without(network, point, unit)
+        small, small_point = remove_unit(network, point, unit)
         hess = float_derivatives(small, dataset, small_point)[2]
         reduced = certify_minimum(small, dataset, small_point, hess)
         if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
             continue
         hidden = point.layers[0]
         assert hidden.b is not None
-        center = _born(reduced.center, unit, hidden.b[unit])
+        center = insert_born_unit(reduced.center, unit, hidden.b[unit])
         found = lifted_saddle(
             network,
             dataset,
@@ -220,7 +221,11 @@ def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point
     return None
 
 
-def _lift_one(network: Network, dataset: Dataset, point: Point, dup: Duplicate) -> Lifted | None:
+def lift_duplicated_minimum(
+    network: Network, dataset: Dataset, point: Point, dup: Duplicate
+) -> Lifted | None:
+    """The narrower network's minimum (``dup``'s copy removed), proved by the box method and lifted along
+    the split line: a non-strict minimum, or a saddle; None when a step fails."""
     small, small_point = reduce_duplicate(network, point, dup)
     reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
     if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
