@@ -126,6 +126,7 @@ def test_protocols_read_as_their_code_says():
     assert max_steps_for(PROTOCOLS["2018"], 6) == 500_000  # 60,000 steps of 5/6 cover 50,000 = 500,000·0.1
 
 
+@pytest.mark.slow  # 16 runs of steps of 0.1 to a tolerance of 1e-8: among the slowest default tests
 def test_the_2018_protocol_finds_the_k7_minimum():
     ex = run_experiment(7, runs=16, seed=3, protocol=PROTOCOLS["2018"], tol=1e-8, max_steps=20_000)
     assert ex.protocol == "2018" and ex.runs == ex.global_runs + ex.spurious_runs + ex.unconverged_runs

@@ -218,7 +218,7 @@ def _constant_traps(draw):
 _HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much]
 
 
-@settings(max_examples=16, deadline=None, suppress_health_check=_HEALTH)
+@settings(max_examples=8, deadline=None, suppress_health_check=_HEALTH)
 @given(_constant_traps())
 @example(
     (
