@@ -164,7 +164,7 @@ def data_geometry(network: Network, dataset: Dataset) -> DataGeometry:
     return DataGeometry(basis, P_K, anchor, d0, h, o)
 
 
-def _target_means(network: Network, dataset: Dataset) -> list[Fraction] | None:
+def target_means(network: Network, dataset: Dataset) -> list[Fraction] | None:
     """The target means ȳ_k (None when a sigmoid output cannot reach one: ȳ_k ∉ (0, 1))."""
     N = len(dataset.y)
     means = [sum((y[k] for y in dataset.y), Fraction(0)) / N for k in range(network.widths[-1])]
@@ -229,7 +229,7 @@ def _projected_outputs(
     return Point((hidden, Layer(tuple(tuple(r) for r in V), out.b)))
 
 
-def _optimal_bias(ball: BallArithmetic, network: Network, mean: Fraction) -> Any:
+def optimal_bias(ball: BallArithmetic, network: Network, mean: Fraction) -> Any:
     """C* with g(C*) = ȳ: ȳ itself for an identity output, logit(ȳ) for a sigmoid output (a ball)."""
     q = ball.constant(mean)
     return q if network.output == "identity" else (q / (1 - q)).log()
@@ -277,7 +277,9 @@ def distance_to_manifold(
     return bound
 
 
-def _manifold_loss(network: Network, dataset: Dataset, means: list[Fraction], ball: BallArithmetic) -> Any:
+def constant_model_loss(
+    network: Network, dataset: Dataset, means: list[Fraction], ball: BallArithmetic
+) -> Any:
     """F* = the loss of the constant prediction ȳ (exact for mse; a ball for cross-entropy)."""
     N = len(dataset.y)
     if network.loss == "mse":
@@ -323,8 +325,8 @@ def _constant_optimum(
 ) -> tuple[list[Any], BoxResult]:
     """The constant model's optimal output biases C*_k (balls) and its loss F*, exact for mse."""
     with ball.context():
-        C = [_optimal_bias(ball, network, m) for m in means]
-        F_star = _manifold_loss(network, dataset, means, ball)
+        C = [optimal_bias(ball, network, m) for m in means]
+        F_star = constant_model_loss(network, dataset, means, ball)
         lo, hi = (F_star, F_star) if isinstance(F_star, Fraction) else ball_bounds(F_star)
     reduced = BoxResult(
         Verdict.LOCAL_MIN,
@@ -393,7 +395,7 @@ def certify_constant_units(network: Network, dataset: Dataset, point: Point) -> 
     h = network.widths[1]
     if constant_units(network, dataset, point) != list(range(h)):
         return None
-    means = _target_means(network, dataset)
+    means = target_means(network, dataset)
     if means is None:
         return None
     proj = output_projection(residual_moments(network, dataset, means))

@@ -24,6 +24,7 @@ from badminima.progress import ProgressHook, report
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import certify_constant_units
+from badminima.verify.dead_layers import certify_dead_layer
 from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit
@@ -186,6 +187,9 @@ def certify_smooth(
     steps: list[str] = []
     if network.is_piecewise_linear and network.activation != "identity":
         region = region_of(network, dataset, point)
+        dead = certify_dead_layer(network, dataset, point, region, literal=options.literal)
+        if dead is not None:
+            return dead
         if region.kinks:
             return _at_kinks(network, dataset, point, hess, len(region.kinks), value, options, progress)
     g, signs = _gradient_balls(network, dataset, point, progress)
