@@ -251,3 +251,25 @@ def test_gap_of_1e_40_below_is_proved_and_1e_40_above_is_not_claimed():
         Trap(p.network, p.dataset, p.point(60), better=Point.unflatten(p.network, above)), probes=0
     )
     assert cert.verdict is Verdict.LOCAL_MIN and cert.gap_lower is not None and cert.gap_lower < 0
+
+
+@pytest.mark.parametrize("weight", ["30.00000123456789", "12.345678901234567890"])
+def test_many_digits_on_a_landscape_without_critical_points_are_not_critical(weight):
+    # A logistic fit of separable labels, f(x) = σ(w x): the loss falls for ever as w grows, so no
+    # critical point exists, however tiny the gradient at w = 30. By hand, F'(w) = (1/N) Σ 2(σ − y)σ'·x
+    # is negative for every w > 0 (each term has σ(wx) − y of the sign opposite to x): checked at
+    # 60 digits at both ends of the box the verifier's argument uses.
+    from badminima.model import Dataset, Network
+    from tests.reference import reference_loss
+
+    net = Network((1, 1), "identity", output="sigmoid", loss="mse")
+    data = Dataset.of([[-1], [1], [-2], [2]], [[0], [1], [0], [1]])
+    w = F(weight)
+    point = Point.unflatten(net, [w, 0])
+    h = F(1, 10**40)
+    for end in (w * F(99, 100), w * F(101, 100)):
+        up = reference_loss(net, data, Point.unflatten(net, [end + h, 0]))
+        down = reference_loss(net, data, Point.unflatten(net, [end - h, 0]))
+        assert up < down
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero")

@@ -8,10 +8,12 @@ import math
 from fractions import Fraction
 from typing import Any
 
+import flint
 import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.flint_bridge import to_arb
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import gradient, gradient_of_flat
 from badminima.landscape.problem import prepare
@@ -97,6 +99,25 @@ def _exact_gradient_zero(network: Network, dataset: Dataset, point: Point) -> bo
     if all(s == 0 for s in signs):
         return True
     return False if any(s not in (0, None) for s in signs) else None
+
+
+def _no_critical_point_within(
+    network: Network, dataset: Dataset, point: Point, radius: Fraction
+) -> int | None:
+    """A gradient entry proved non-zero at every point of the ∞-norm box of ``radius`` around ``point``
+    (balls; smooth hidden units only), or None: then no critical point lies in that box."""
+    if network.activation in ("relu", "leaky_relu"):
+        return None
+    ball = BallArithmetic(GRADIENT_PRECISIONS[-1])
+    prob = prepare(network, dataset, point, arith=ball)
+    with ball.context():
+        spread = flint.arb(0, to_arb(radius).upper())
+        flat = ball.vector([v + spread for v in prob.flat])
+        try:
+            g = list(gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball))
+        except BackendError:
+            return None
+        return next((i for i, v in enumerate(g) if ball.sign(v) not in (0, None)), None)
 
 
 def _box_options(options: CertifyOptions, progress: ProgressHook | None = None) -> dict[str, Any]:
@@ -307,6 +328,20 @@ def certify_smooth(
     if nonzero:
         i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
         rho = None if options.literal else at_rounding_level(point, g_mid, eig, newton, top)
+        if rho is not None:
+            # The least precisely written coordinate bounds how far the meant critical point can be.
+            x = point.flatten()
+            size = max([Fraction(1), *(abs(q) for q in x)])
+            wide = 2 * size * max(rounding_scale([q]) for q in x)
+            apart = _no_critical_point_within(network, dataset, point, wide)
+            if apart is not None:
+                why += (
+                    f"; no critical point lies within twice the coarsest rounding ({float(wide):.2g}): "
+                    f"gradient "
+                    f"entry {apart} is proved non-zero over that whole box, so the digits are not a rounded "
+                    f"critical point"
+                )
+                rho = None
         if rho is not None:
             return Outcome(
                 Verdict.INCONCLUSIVE,
