@@ -320,7 +320,7 @@ def transversal_curvature(
     return None if mu is None else mu / g_top
 
 
-def _constant_optimum(
+def constant_optimum(
     network: Network, dataset: Dataset, means: list[Fraction], ball: BallArithmetic
 ) -> tuple[list[Any], BoxResult]:
     """The constant model's optimal output biases C*_k (balls) and its loss F*, exact for mse."""
@@ -352,7 +352,7 @@ def _restricted_outputs_saddle(
     the negative curvature over the box of radius R and exhibits a lower point."""
     geo = data_geometry(network, dataset)
     ball = BallArithmetic(128)
-    C, reduced = _constant_optimum(network, dataset, means, ball)
+    C, reduced = constant_optimum(network, dataset, means, ball)
     if any(abs(v) > 2**52 for vec in geo.basis for v in vec):
         return None
     R = distance_to_manifold(network, geo, center, C, Fraction(0), ball)
@@ -407,7 +407,7 @@ def certify_constant_units(network: Network, dataset: Dataset, point: Point) -> 
     if any(abs(v) > 2**52 for vec in geo.basis for v in vec):
         return None  # an integer basis beyond exact float64 values: the enclosure below cannot hold it
     ball = BallArithmetic(128)
-    C, reduced = _constant_optimum(network, dataset, means, ball)
+    C, reduced = constant_optimum(network, dataset, means, ball)
     P = network.n_params
     S = geo.transversal(P)
     H_mid = float_derivatives(network, dataset, point)[2]

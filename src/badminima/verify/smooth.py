@@ -35,6 +35,7 @@ from badminima.verify.null_descent import certify_null_descent
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.rounding import at_rounding_level
+from badminima.verify.silent_units import certify_silent_units
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
 
@@ -277,6 +278,7 @@ def certify_smooth(
             or certify_constant_units(network, dataset, point)
             or certify_mixed_units(network, dataset, point)
             or certify_embedded(network, dataset, point)
+            or certify_silent_units(network, dataset, point)
         )
         if lifted is not None:
             lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper

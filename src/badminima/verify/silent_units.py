@@ -1,0 +1,109 @@
+"""Saddles on the curve of critical points made by silent units, at rounded points.
+
+In a one-hidden-layer smooth network with one output whose every output weight is 0 and whose output
+bias is the constant model's optimum C* (`constant_units.constant_optimum`), the outputs are C* on every
+input, so the gradient vanishes along every weight except the output weights, where it is
+
+    ∂F/∂v_j ∝ h_j(w_j, b_j) = Σ_i (ȳ − y_i) σ(w_j·x_i + b_j)
+
+(the loss's derivative at C* is a positive multiple of ȳ − y_i for every head). The critical points
+form the set {h_j = 0 for every j}: a curve or more in each unit's (w_j, b_j), so the Hessian is
+singular and a Krawczyk test cannot run. With w_j as given, a sign change of h_j over [b_j − δ, b_j + δ]
+(balls) puts a zero b_j* there (intermediate values): the point with those biases and c = C* is exactly
+critical and within R = max(δ, |c − C*|) of the given one. A direction of negative curvature proved over
+that whole box (`lift.lifted_saddle`) makes it a saddle, with a lower point exhibited.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from fractions import Fraction
+from typing import Any
+
+from badminima.arithmetic.ball import BallArithmetic
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.model.rational import rounding_scale
+from badminima.verify.constant_units import constant_optimum, target_means
+from badminima.verify.lift import Lifted, lifted_saddle
+from badminima.verify.parameter_box import ball_bounds
+
+WIDENINGS = 8
+"""Half-widths δ = 2ρ, 4ρ, … tried for each bias's sign change (ρ the point's coarsest rounding)."""
+
+
+def _h(ball: BallArithmetic, network: Network, dataset: Dataset, mean: Fraction, w: Any, b: Any) -> Any:
+    act = ball.sigmoid1 if network.activation == "sigmoid" else ball.tanh1
+    total = ball.constant(Fraction(0))
+    for x, y in zip(dataset.X, dataset.y, strict=True):
+        z = b + sum((wi * ball.constant(xi) for wi, xi in zip(w, x, strict=True)), ball.constant(Fraction(0)))
+        total = total + ball.constant(mean - y[0]) * act(z)
+    return total
+
+
+def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
+    """A saddle (code ``silent-unit-saddle``) at a rounded point next to the critical curve of silent
+    units (see the module docstring), or None when a step fails or the point is not of that kind.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1), "tanh", output="sigmoid", loss="bce")
+        >>> data = Dataset.of([[-2], [-1], [0], [1], [3]], [[1], [0], [Fraction(1, 2)], [0], [1]])
+        >>> point = Point.unflatten(net, [1, Fraction(409703, 10**7), 0, 0])  # b rounded to 7 digits
+        >>> certify_silent_units(net, data, point).code
+        'silent-unit-saddle'
+    """
+    if len(network.widths) != 3 or network.widths[-1] != 1 or not network.bias:
+        return None
+    if network.activation not in ("sigmoid", "tanh"):
+        return None
+    hidden, out = point.layers
+    assert hidden.b is not None and out.b is not None
+    if any(v != 0 for v in out.W[0]):
+        return None
+    x = point.flatten()
+    rho = max(rounding_scale([q]) for q in x) * max([Fraction(1), *(abs(q) for q in x)])
+    if rho == 0:
+        return None  # exact numbers: the exact proofs decide
+    means = target_means(network, dataset)
+    if means is None or (network.loss == "bce" and not 0 < means[0] < 1):
+        return None
+    ball = BallArithmetic(256)
+    C, reduced = constant_optimum(network, dataset, means, ball)
+    with ball.context():
+        lo, hi = ball_bounds(ball.constant(out.b[0]) - C[0])
+    miss = max(abs(lo), abs(hi))
+    if miss > 10 * math.sqrt(network.n_params) * rho:
+        return None
+    R = miss
+    for row, b in zip(hidden.W, hidden.b, strict=True):
+        found = None
+        delta = 2 * rho
+        for _ in range(WIDENINGS):
+            with ball.context():
+                w = [ball.constant(v) for v in row]
+                left = _h(ball, network, dataset, means[0], w, ball.constant(b - delta))
+                right = _h(ball, network, dataset, means[0], w, ball.constant(b + delta))
+                signs = (ball.sign(left), ball.sign(right))
+            if None not in signs and signs[0] * signs[1] < 0:  # type: ignore[operator]
+                found = delta
+                break
+            delta *= 2
+        if found is None:
+            return None
+        R = max(R, found)
+    lifted = lifted_saddle(
+        network,
+        dataset,
+        point,
+        R,
+        reduced,
+        "every hidden unit is silent (output weight 0) beside the constant model's optimum",
+        "with the given incoming weights, each unit's Σ_i (ȳ − y_i)σ(w·x_i + b) changes sign over a bias "
+        "interval inside the box, so a point with those biases and the optimal output bias is exactly "
+        "critical (the outputs are constant; every other partial derivative vanishes with the output "
+        "weights); there is",
+    )
+    return None if lifted is None else replace(lifted, code="silent-unit-saddle")

@@ -1,0 +1,55 @@
+"""Silent units (output weight 0) beside the constant model's optimum, at rounded points: the critical
+points form a curve, and the rounded point sits next to it.
+
+Truth is independent of `badminima.verify`: the zero b* of h(b) = Σ_i (ȳ − y_i) tanh(x_i + b) found by
+mpmath at 60 digits, and the witness's loss compared with the critical loss by `tests.reference`.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import mpmath
+import pytest
+
+from badminima.model import Dataset, Network, Point, Trap
+from badminima.verify import Verdict, certify
+from tests.reference import reference_loss
+
+X = [-2, -1, 0, 1, 3]
+Y = [F(1), F(0), F(1, 2), F(0), F(1)]  # ȳ = 1/2
+
+
+def _root():
+    ybar = sum(Y) / len(Y)
+    h = lambda b: sum((ybar - y) * mpmath.tanh(x + b) for x, y in zip(X, Y, strict=True))  # noqa: E731
+    return mpmath.findroot(h, 0.04)
+
+
+@pytest.mark.parametrize("digits", [7, 12, 20])
+@pytest.mark.parametrize(
+    ("output", "loss", "c"),
+    [("sigmoid", "bce", F(0)), ("sigmoid", "mse", F(0)), ("identity", "mse", F(1, 2))],
+)
+def test_a_rounded_point_next_to_the_silent_curve_is_a_saddle(digits, output, loss, c):
+    net = Network((1, 1, 1), "tanh", output=output, loss=loss)
+    data = Dataset.of([[x] for x in X], [[y] for y in Y])
+    b_star = _root()
+    b = F(mpmath.nstr(b_star, digits))
+    point = Point.unflatten(net, [1, b, 0, c])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle")
+    assert (
+        abs(mpmath.mpf(b.numerator) / b.denominator - b_star)
+        <= mpmath.mpf(cert.box_radius.numerator) / cert.box_radius.denominator
+    )
+    # with v = 0 the loss does not depend on b: F at the critical point equals F at the given point
+    assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
+
+
+def test_a_point_off_the_curve_is_not_claimed():
+    net = Network((1, 1, 1), "tanh", output="sigmoid", loss="bce")
+    data = Dataset.of([[x] for x in X], [[y] for y in Y])
+    b = F(mpmath.nstr(_root() + mpmath.mpf("0.001"), 10))
+    cert = certify(Trap(net, data, Point.unflatten(net, [1, b, 0, 0])), probes=0)
+    assert cert.verdict is Verdict.NOT_CRITICAL
