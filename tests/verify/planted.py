@@ -21,11 +21,12 @@ CTX = mpmath.mp.clone()
 CTX.dps = 80
 
 
-def _q(v: F):
+def q(v: F):
+    """A Fraction as an 80-digit mpmath number."""
     return CTX.mpf(v.numerator) / v.denominator
 
 
-def _act(name: str, z):
+def act_derivatives(name: str, z):
     """σ, σ', σ'' for tanh or sigmoid."""
     if name == "tanh":
         t = CTX.tanh(z)
@@ -53,15 +54,15 @@ class Planted:
 
 
 def rounded(v: F, digits: int) -> F:
-    return F(CTX.nstr(_q(v), digits, min_fixed=-(10**6), max_fixed=10**6)) if v else F(0)
+    return F(CTX.nstr(q(v), digits, min_fixed=-(10**6), max_fixed=10**6)) if v else F(0)
 
 
 def _unpack(widths, theta):
     d, h = widths[0], widths[1]
-    W = [[_q(theta[j * d + k]) for k in range(d)] for j in range(h)]
-    b = [_q(theta[h * d + j]) for j in range(h)]
-    v = [_q(theta[h * d + h + j]) for j in range(h)]
-    c = _q(theta[h * d + 2 * h])
+    W = [[q(theta[j * d + k]) for k in range(d)] for j in range(h)]
+    b = [q(theta[h * d + j]) for j in range(h)]
+    v = [q(theta[h * d + h + j]) for j in range(h)]
+    c = q(theta[h * d + 2 * h])
     return W, b, v, c
 
 
@@ -72,14 +73,14 @@ def outputs_and_derivatives(activation, widths, theta, X):
     P = h * d + 2 * h + 1
     out = []
     for x in X:
-        xs = [_q(t) for t in x]
+        xs = [q(t) for t in x]
         f = c
         g = [CTX.mpf(0)] * P
         H = CTX.matrix(P, P)
         g[P - 1] = CTX.mpf(1)
         for j in range(h):
             z = sum(W[j][k] * xs[k] for k in range(d)) + b[j]
-            s, s1, s2 = _act(activation, z)
+            s, s1, s2 = act_derivatives(activation, z)
             f += v[j] * s
             ins = [(j * d + k, xs[k]) for k in range(d)] + [(h * d + j, CTX.mpf(1))]
             vj = h * d + h + j
@@ -96,7 +97,7 @@ def outputs_and_derivatives(activation, widths, theta, X):
 def loss(activation, widths, theta, X, y):
     """The mse at theta (80 digits)."""
     vals = outputs_and_derivatives(activation, widths, theta, X)
-    return sum((f - _q(t[0])) ** 2 for (f, _, _), t in zip(vals, y, strict=True)) / len(X)
+    return sum((f - q(t[0])) ** 2 for (f, _, _), t in zip(vals, y, strict=True)) / len(X)
 
 
 def hessian_eigenvalues(activation, widths, theta, X, y) -> tuple[float, ...]:
@@ -104,7 +105,7 @@ def hessian_eigenvalues(activation, widths, theta, X, y) -> tuple[float, ...]:
     P = len(theta)
     H = CTX.matrix(P, P)
     for (f, g, Hf), t in zip(vals, y, strict=True):
-        r = f - _q(t[0])
+        r = f - q(t[0])
         for a in range(P):
             for bb in range(P):
                 H[a, bb] += 2 * (g[a] * g[bb] + r * Hf[a, bb]) / len(X)

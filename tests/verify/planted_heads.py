@@ -15,32 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction as F
 
-import mpmath
 import numpy as np
 
 from badminima.model import Dataset, Network, Point
-
-CTX = mpmath.mp.clone()
-CTX.dps = 80
-
-
-def q(v: F):
-    """A Fraction as an 80-digit mpmath number."""
-    return CTX.mpf(v.numerator) / v.denominator
-
-
-def rounded(v: F, digits: int) -> F:
-    """v rounded to ``digits`` significant decimal digits (exactly the decimal written)."""
-    return F(CTX.nstr(q(v), digits, min_fixed=-(10**6), max_fixed=10**6)) if v else F(0)
-
-
-def _act(name: str, z):
-    """σ, σ', σ'' for tanh or sigmoid."""
-    if name == "tanh":
-        t = CTX.tanh(z)
-        return t, 1 - t * t, -2 * t * (1 - t * t)
-    s = 1 / (1 + CTX.exp(-z))
-    return s, s * (1 - s), s * (1 - s) * (1 - 2 * s)
+from tests.verify.planted import CTX, act_derivatives, q, rounded
 
 
 def layout(widths: tuple[int, int, int]) -> dict[str, int]:
@@ -59,7 +37,7 @@ def output_jets(activation: str, widths, theta, x):
     acts = []
     for j in range(h):
         z = sum(th[j * d + i] * xs[i] for i in range(d)) + th[L["b1"] + j]
-        acts.append(_act(activation, z))
+        acts.append(act_derivatives(activation, z))
     out = []
     for k in range(K):
         f = th[L["c"] + k]
@@ -88,7 +66,7 @@ def _head(network: Network, z, y):
         s = 1 / (1 + CTX.exp(-z))
         return s - y, s * (1 - s)
     if network.output == "sigmoid":
-        s, s1, s2 = _act("sigmoid", z)
+        s, s1, s2 = act_derivatives("sigmoid", z)
         return 2 * (s - y) * s1, 2 * s1 * s1 + 2 * (s - y) * s2
     return 2 * (z - y), CTX.mpf(2)
 
@@ -168,7 +146,7 @@ def _targets(network: Network, z, e):
         s = 1 / (1 + CTX.exp(-z))
         return s - e
     if network.output == "sigmoid":
-        s, s1, _ = _act("sigmoid", z)
+        s, s1, _ = act_derivatives("sigmoid", z)
         return s - e / (2 * s1)
     return z - e / 2
 
@@ -276,7 +254,7 @@ def constant_unit_two_outputs(
     t = F(int(rng.choice([-3, -2, -1, 1, 2, 3])), 4)
     V = [t * m[1], -t * m[0]]
     b = F(int(rng.integers(-8, 9)), 8)
-    s = _act(activation, q(b))[0]
+    s = act_derivatives(activation, q(b))[0]
     C = [q(v) if output == "identity" else CTX.log(q(v) / (1 - q(v))) for v in mean]
     c = [C[k] - q(V[k]) * s for k in range(2)]
     return _exactly(net, Dataset.of(X, Y), [F(0), b, V[0], V[1], c[0], c[1]])
