@@ -66,7 +66,7 @@ def dead_nets(draw):
     loss = draw(st.sampled_from(["bce", "mse"]))
     widths = (1, *[draw(st.integers(1, 2)) for _ in range(depth)], o)
     net = Network(widths, "relu", output="sigmoid", loss=loss)
-    xs = [F(draw(st.integers(-3, 3))) for _ in range(4)]
+    xs = [F(v) for v in draw(st.lists(st.integers(-3, 3), min_size=4, max_size=4, unique=True))]
     ys = [[F(1) if i < 2 else F(0)] * o for i in range(4)]
     values = [F(draw(st.integers(-4, 4)), draw(st.integers(1, 3))) for _ in range(net.n_params)]
     point = Point.unflatten(net, values)

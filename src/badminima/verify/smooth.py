@@ -23,6 +23,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import rounding_scale
 from badminima.progress import ProgressHook, report
+from badminima.verify.best_fit import certify_best_fit
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import certify_constant_units
@@ -207,6 +208,10 @@ def certify_smooth(
     except BackendError:
         value = unknown_loss()
     steps: list[str] = []
+    if not len(grad) or float(np.max(np.abs(grad))) <= 1e-8:
+        best = certify_best_fit(network, dataset, point)
+        if best is not None:
+            return best
     if network.is_piecewise_linear and network.activation != "identity":
         region = region_of(network, dataset, point)
         dead = certify_dead_layer(network, dataset, point, region, literal=options.literal)
