@@ -15,7 +15,8 @@ from fractions import Fraction
 
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.errors import BackendError
-from badminima.landscape.forward_pass import forward, predictions
+from badminima.landscape.forward_pass import forward, predictions, unflatten
+from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -53,13 +54,10 @@ def certify_best_fit(network: Network, dataset: Dataset, point: Point) -> Outcom
         return None
     exact = ExactArithmetic()
     try:
+        prob = prepare(network, dataset, point, arith=exact)
         with exact.context():
-            params = [
-                (exact.matrix(layer.W), exact.vector(layer.b) if layer.b is not None else None)
-                for layer in point.layers
-            ]
-            inputs = exact.matrix(list(zip(*dataset.X, strict=True)))
-            pred = predictions(network, forward(network, params, inputs, arith=exact), arith=exact)
+            fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
+            pred = predictions(network, fwd, arith=exact)
     except (BackendError, TypeError, ValueError, ArithmeticError):
         return None
     means = group_means(dataset)

@@ -23,7 +23,8 @@ from typing import Any
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.landscape.evaluation import exact_text
-from badminima.landscape.forward_pass import forward
+from badminima.landscape.forward_pass import forward, unflatten
+from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -48,14 +49,10 @@ def dead_layer(region: Region) -> int | None:
 def _outputs(network: Network, dataset: Dataset, point: Point) -> list[Fraction]:
     """The network's logits on data point 0 (every point gives the same behind a dead layer), exactly."""
     exact = ExactArithmetic()
+    prob = prepare(network, dataset, point, arith=exact)
     with exact.context():
-        params = [
-            (exact.matrix(layer.W), exact.vector(layer.b) if layer.b is not None else None)
-            for layer in point.layers
-        ]
-        inputs = exact.matrix([[x] for x in dataset.X[0]])
-        logits = forward(network, params, inputs, arith=exact).logits
-    return [Fraction(logits[k, 0]) for k in range(network.widths[-1])]
+        fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
+    return [Fraction(fwd.logits[k, 0]) for k in range(network.widths[-1])]
 
 
 def certify_dead_layer(

@@ -25,7 +25,7 @@ from badminima.arithmetic.germ import GermArithmetic, ray
 from badminima.landscape.derivatives import gradient_of_flat
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import prepare
-from badminima.landscape.regions import region_of
+from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -97,11 +97,10 @@ def _key(masks: Sequence[np.ndarray]) -> bytes:
 
 
 def _candidates(
-    network: Network, dataset: Dataset, point: Point, gradient: Any
+    network: Network, dataset: Dataset, point: Point, region: Region, gradient: Any
 ) -> list[tuple[Fraction, ...]]:
     """Directions worth a proof: against the gradients of the pieces with every kink inactive and every
     kink active (refined by following the piece each step enters), then ± every coordinate."""
-    region = region_of(network, dataset, point)
     out: list[tuple[Fraction, ...]] = []
     for side in ("inactive", "active"):
         masks = region.masks(side)
@@ -129,11 +128,13 @@ def kink_descent(
     dataset: Dataset,
     point: Point,
     *,
+    region: Region | None = None,
     precision: int = 128,
     progress: ProgressHook | None = None,
 ) -> KinkDescent | None:
     """A proved negative one-sided directional derivative at a point of a piecewise-linear network
     whose loss is smooth (sigmoid output or cross-entropy), or None when no tried direction gives one.
+    ``region`` is the point's activation region when the caller has it (computed otherwise).
 
     Example:
         >>> from badminima.model import Dataset
@@ -152,7 +153,9 @@ def kink_descent(
             cache[key] = _piece_gradient(network, dataset, point, masks, precision)
         return cache[key]
 
-    candidates = _candidates(network, dataset, point, gradient)
+    if region is None:
+        region = region_of(network, dataset, point)
+    candidates = _candidates(network, dataset, point, region, gradient)
     ball = BallArithmetic(precision)
     for k, v in enumerate(candidates):
         report(progress, "one-sided derivatives at the kinks", k, len(candidates))

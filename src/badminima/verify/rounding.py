@@ -30,3 +30,20 @@ def at_rounding_level(
     if float(np.linalg.norm(g_mid)) <= c * float(rho) * top and (newton <= c * float(rho) or singular):
         return rho
     return None
+
+
+def coarsest_rounding(point: Point) -> Fraction:
+    """How far the critical point a writer meant can sit from ``point``, per coordinate: the point's scale
+    ``max(1, max|x|)`` times the largest rounding scale of any one coordinate (0 when every number is
+    short, i.e. exact). `rounding_scale` uses the most precisely written coordinate instead, which bounds
+    the digits' effect on the gradient, not the distance to the meant point.
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> float(coarsest_rounding(Point.unflatten(net, [Fraction("0.123456789"), Fraction("0.12345")])))
+        1e-05
+    """
+    x = point.flatten()
+    coarsest = max((rounding_scale([q]) for q in x), default=Fraction(0))
+    return max([Fraction(1), *(abs(q) for q in x)]) * coarsest

@@ -25,10 +25,10 @@ from badminima.arithmetic.ball import BallArithmetic
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.model.rational import rounding_scale
 from badminima.verify.constant_units import constant_optimum, target_means
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.parameter_box import ball_bounds
+from badminima.verify.rounding import coarsest_rounding
 
 WIDENINGS = 8
 """Half-widths δ = 2ρ, 4ρ, … tried for each bias's sign change (ρ the point's coarsest rounding)."""
@@ -63,8 +63,7 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     assert hidden.b is not None and out.b is not None
     if any(v != 0 for v in out.W[0]):
         return None
-    x = point.flatten()
-    rho = max(rounding_scale([q]) for q in x) * max([Fraction(1), *(abs(q) for q in x)])
+    rho = coarsest_rounding(point)
     if rho == 0:
         return None  # exact numbers: the exact proofs decide
     means = target_means(network, dataset)

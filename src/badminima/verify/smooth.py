@@ -17,7 +17,7 @@ from badminima.arithmetic.flint_bridge import to_arb
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import gradient, gradient_of_flat
 from badminima.landscape.problem import prepare
-from badminima.landscape.regions import region_of
+from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -35,7 +35,7 @@ from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.null_descent import certify_null_descent
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
-from badminima.verify.rounding import at_rounding_level
+from badminima.verify.rounding import at_rounding_level, coarsest_rounding
 from badminima.verify.silent_units import certify_silent_units
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
@@ -136,7 +136,7 @@ def _at_kinks(
     dataset: Dataset,
     point: Point,
     hess: np.ndarray,
-    kinks: int,
+    region: Region,
     value: LossEnclosure,
     options: CertifyOptions,
     progress: ProgressHook | None,
@@ -145,10 +145,10 @@ def _at_kinks(
     (`kink_descent`) answers ``not-critical`` — or ``near-critical-set`` when that slope is at the level
     the point's rounding would leave; nothing proves a minimum here."""
     where = (
-        f"{kinks} pre-activation(s) exactly at a kink with a non-polynomial loss "
+        f"{len(region.kinks)} pre-activation(s) exactly at a kink with a non-polynomial loss "
         f"({network.output} output, {network.loss})"
     )
-    found = kink_descent(network, dataset, point, progress=progress)
+    found = kink_descent(network, dataset, point, region=region, progress=progress)
     if found is None:
         return Outcome(
             Verdict.INCONCLUSIVE,
@@ -218,7 +218,7 @@ def certify_smooth(
         if dead is not None:
             return dead
         if region.kinks:
-            return _at_kinks(network, dataset, point, hess, len(region.kinks), value, options, progress)
+            return _at_kinks(network, dataset, point, hess, region, value, options, progress)
     g, signs = _gradient_balls(network, dataset, point, progress)
     nonzero = [i for i, s in enumerate(signs) if s not in (0, None)]
     exactly_critical = all(s == 0 for s in signs)
@@ -336,10 +336,7 @@ def certify_smooth(
         i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
         rho = None if options.literal else at_rounding_level(point, g_mid, eig, newton, top)
         if rho is not None:
-            # The least precisely written coordinate bounds how far the meant critical point can be.
-            x = point.flatten()
-            size = max([Fraction(1), *(abs(q) for q in x)])
-            wide = 2 * size * max(rounding_scale([q]) for q in x)
+            wide = 2 * coarsest_rounding(point)
             apart = _no_critical_point_within(network, dataset, point, wide)
             if apart is not None:
                 why += (
