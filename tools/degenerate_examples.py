@@ -6,6 +6,9 @@ the verifier lifts through, from the package's own constructions (nothing typed 
 - duplicated-units: a proved 1-unit tanh minimum (`claims.unit_splitting.definite_case`) split 1/3 : 2/3;
 - split-end: the same split at λ = 0 (one copy with output weight 0): a third-order saddle;
 - born-unit: the same minimum with a second unit of zero incoming and output weights (bias 1/2);
+- duplicated-units-2-outputs: a 2-2-2 tanh minimum planted as in the tests
+  (`tests.verify.planted_heads.plant(0, residual=0.05, points=10)`, Newton-polished at 80 digits) with
+  its unit 1 split 1/3 : 2/3 into a 2-3-2 net: a saddle, through the output-split cross term;
 - constant-units: Yun, Sra & Jadbabaie's Theorem 2 trap (`constructions.constant_features`), sigmoid;
 - mixed-units: a 1-2-1 tanh minimum with two mirror units on even data (polished from a mirror start),
   beside a third unit constant on the data (w = 0, bias -1, output weight 1, output bias lowered by
@@ -88,6 +91,21 @@ def born_unit() -> Trap:
         _digits(point, big, 17),
         name="born-unit",
         description="a proved 1-unit tanh minimum with a second unit of zero incoming and output weights",
+    )
+
+
+def duplicated_units_two_outputs() -> Trap:
+    from tests.verify.planted_heads import plant, split_unit
+
+    base = plant(0, network=Network((2, 2, 2), "tanh"), residual=0.05, points=10)
+    assert base is not None and base.index == 0
+    lift = split_unit(base, 1, Fraction(1, 3))
+    return Trap(
+        lift.network,
+        lift.dataset,
+        _digits(lift.point(), lift.network, 17),
+        name="duplicated-units-2-outputs",
+        description="a planted 2-2-2 tanh minimum (2 outputs), its unit 1 split 1/3 : 2/3 into units 1 and 2",
     )
 
 
@@ -238,6 +256,7 @@ def main() -> None:
             Fraction(0), "split-end", "a proved 1-unit tanh minimum, its unit split 0 : 1 (a silent copy)"
         ),
         born_unit(),
+        duplicated_units_two_outputs(),
         yun_flat_trap("sigmoid", biases=(-1, -2), output_weights=(1, 1)),
         mixed_units(),
         relu_rescaling(),
@@ -262,6 +281,7 @@ def main() -> None:
         "duplicated-units",
         "split-end",
         "born-unit",
+        "duplicated-units-2-outputs",
         "constant-units",
         "mixed-units",
         "relu-rescaling",

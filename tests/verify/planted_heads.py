@@ -289,3 +289,22 @@ def born_unit(base: Planted, bias: F) -> Planted:
     for k in range(K):
         V += [th[L["W2"] + k], F(0)]
     return _exactly(net, base.dataset, [*W, th[L["b1"]], bias, *V, *th[L["c"] :]])
+
+
+def split_unit(base: Planted, unit: int, lam: F) -> Planted:
+    """A d-h-K critical point with hidden unit ``unit`` split into itself and a copy appended as unit h:
+    output weight vectors λV and (1 − λ)V (Fukumizu & Amari 2000; for K ≥ 2 critical because
+    Σ_k V_k G_k = 0 at the narrower critical point)."""
+    d, h, K = base.network.widths
+    L = layout(base.network.widths)
+    th = base.theta
+    net = Network((d, h + 1, K), base.network.activation, output=base.network.output, loss=base.network.loss)
+    W = list(th[: h * d]) + list(th[unit * d : unit * d + d])
+    b = [*th[L["b1"] : L["b1"] + h], th[L["b1"] + unit]]
+    V = []
+    for k in range(K):
+        row = list(th[L["W2"] + k * h : L["W2"] + (k + 1) * h])
+        whole = row[unit]
+        row[unit] = lam * whole
+        V += [*row, (1 - lam) * whole]
+    return _exactly(net, base.dataset, W + b + V + list(th[L["c"] :]))

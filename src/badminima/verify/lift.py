@@ -17,6 +17,11 @@ that holds every such m + s t (s ∈ [0, 1]), then F(y) = F(m) + ∇F(m)·t + ½
 critical with F(m) = F*: every loss in N is at least F*, which is attained on M ∩ N. So the given point
 lies in a neighbourhood where the lifted critical points are (non-strict) local minima.
 
+With K ≥ 2 outputs the output weights are vectors, the equal-loss set {v_j + v_k = V} is K-dimensional
+and only its line v_j = λV is critical; the off-line split directions (δ, −δ), δ ⟂ V, couple to the
+copies' incoming-weight difference through 2ξᵀGδ, which makes the lift a saddle for every λ unless an
+exact identity holds (`badminima.verify.output_splits`). There only saddles are proved, never a minimum.
+
 Reference: K. Fukumizu, S. Amari, "Local minima and plateaus in hierarchical structures of multilayer
 perceptrons", Neural Networks 13(3), 2000, Theorem 3; B. Simsek et al., "Geometry of the loss landscape
 in overparameterized neural networks: symmetries and invariances", ICML 2021 (embeddings of critical
@@ -25,6 +30,7 @@ points of narrower networks).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -46,69 +52,99 @@ from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvat
 from badminima.verify.descent import rational_direction
 from badminima.verify.higher_order import curve_coefficients
 from badminima.verify.numerics import float_derivatives
+from badminima.verify.output_splits import cross_term_direction
 from badminima.verify.parameter_box import ParameterBox
 
 
 @dataclass(frozen=True)
 class Duplicate:
     """Units ``a`` < ``b`` share incoming weights and bias (up to the point's rounding scale); ``lam`` is
-    the split v_a / (v_a + v_b) as written."""
+    the split v_a = λ (v_a + v_b) as written (with several outputs, v_a and v_b are parallel vectors)."""
 
     a: int
     b: int
     lam: Fraction
 
 
+def _split(out: Layer, a: int, b: int, tol: Fraction) -> Fraction | None:
+    """λ with v_a = λ V (V = v_a + v_b, output weight vectors), read off the output with the largest |V_k|;
+    None when V = 0 or v_a is not parallel to V (beyond ``tol``): no split line passes through the point.
+    """
+    V = [row[a] + row[b] for row in out.W]
+    k = max(range(len(V)), key=lambda i: abs(V[i]))
+    if V[k] == 0:
+        return None
+    lam = out.W[k][a] / V[k]
+    if any(abs(row[a] - lam * Vk) > 4 * tol * (1 + abs(lam)) for row, Vk in zip(out.W, V, strict=True)):
+        return None
+    return lam
+
+
 def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
-    """Pairs of hidden units of a one-hidden-layer, single-output network whose incoming weights and
-    biases agree exactly or to the point's rounding scale, with a non-zero summed output weight.
+    """Pairs of hidden units of a one-hidden-layer network whose incoming weights and biases agree exactly
+    or to the point's rounding scale, with a non-zero summed output weight vector V to which unit a's
+    output weights are parallel (v_a = λV; with one output, always).
 
     Example:
         >>> net = Network((1, 2, 1), "tanh")
         >>> find_duplicates(net, Point.of([([[2], [2]], [1, 1]), ([[1, 2]], [0])]))
         [Duplicate(a=0, b=1, lam=Fraction(1, 3))]
+        >>> net2 = Network((1, 2, 2), "tanh")
+        >>> find_duplicates(net2, Point.of([([[2], [2]], [1, 1]), ([[1, 2], [-1, -2]], [0, 0])]))
+        [Duplicate(a=0, b=1, lam=Fraction(1, 3))]
+        >>> find_duplicates(net2, Point.of([([[2], [2]], [1, 1]), ([[1, 2], [2, 1]], [0, 0])]))
+        []
     """
-    if len(network.widths) != 3 or network.widths[2] != 1 or not network.bias:
+    if len(network.widths) != 3 or not network.bias:
         return []
     hidden, out = point.layers
     assert hidden.b is not None
     tol = 4 * rounding_scale(point.flatten())
-    v = out.W[0]
     found = []
     for a in range(len(hidden.W)):
         for b in range(a + 1, len(hidden.W)):
             same = all(abs(x - y) <= tol for x, y in zip(hidden.W[a], hidden.W[b], strict=True))
-            if same and abs(hidden.b[a] - hidden.b[b]) <= tol and v[a] + v[b] != 0:
-                found.append(Duplicate(a, b, v[a] / (v[a] + v[b])))
+            if same and abs(hidden.b[a] - hidden.b[b]) <= tol:
+                lam = _split(out, a, b, tol)
+                if lam is not None:
+                    found.append(Duplicate(a, b, lam))
     return found
 
 
 def reduce_duplicate(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
-    """The smaller network: unit b removed, unit a at the pair's average, output weight v_a + v_b."""
+    """The smaller network: unit b removed, unit a at the pair's average, output weights v_a + v_b."""
     small, reduced = remove_unit(network, point, dup.b)
     hidden, out = point.layers
     assert hidden.b is not None
-    W, v = list(reduced.layers[0].W), list(reduced.layers[1].W[0])
-    b = list(reduced.layers[0].b or ())
+    W, b = list(reduced.layers[0].W), list(reduced.layers[0].b or ())
     W[dup.a] = tuple((x + y) / 2 for x, y in zip(hidden.W[dup.a], hidden.W[dup.b], strict=True))
     b[dup.a] = (hidden.b[dup.a] + hidden.b[dup.b]) / 2
-    v[dup.a] = out.W[0][dup.a] + out.W[0][dup.b]  # a < b: removing b did not move a
-    return small, Point((Layer(tuple(W), tuple(b)), Layer((tuple(v),), out.b)))
+    rows = []
+    for small_row, row in zip(reduced.layers[1].W, out.W, strict=True):
+        v = list(small_row)
+        v[dup.a] = row[dup.a] + row[dup.b]  # a < b: removing b did not move a
+        rows.append(tuple(v))
+    return small, Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
 
 
 def lift_duplicate(small_point: Point, dup: Duplicate, lam: Fraction, width: int) -> Point:
-    """L_λ: the reduced point with unit a split into a and b (b re-inserted at its index)."""
+    """L_λ: the reduced point with unit a split into a and b (b re-inserted at its index), output weights
+    λV and (1 − λ)V on every output."""
     hidden, out = small_point.layers
     assert hidden.b is not None
     a_small = dup.a  # a < b, so removing b did not move a
-    W, b, v = list(hidden.W), list(hidden.b), list(out.W[0])
-    V = v[a_small]
+    W, b = list(hidden.W), list(hidden.b)
     W.insert(dup.b, hidden.W[a_small])
     b.insert(dup.b, hidden.b[a_small])
-    v[a_small] = lam * V
-    v.insert(dup.b, (1 - lam) * V)
+    rows = []
+    for row in out.W:
+        v = list(row)
+        V = v[a_small]
+        v[a_small] = lam * V
+        v.insert(dup.b, (1 - lam) * V)
+        rows.append(tuple(v))
     assert len(W) == width
-    return Point((Layer(tuple(W), tuple(b)), Layer((tuple(v),), out.b)))
+    return Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
 
 
 @dataclass(frozen=True)
@@ -144,31 +180,37 @@ def certify_lifted_minimum(network: Network, dataset: Dataset, point: Point) -> 
 
 
 def find_dead_units(network: Network, point: Point) -> list[int]:
-    """Hidden units of a one-hidden-layer, single-output network with bias whose incoming weights and
-    output weight are zero (exactly, or to the point's rounding scale): a unit "born" at zero, whatever
+    """Hidden units of a one-hidden-layer network with bias whose incoming weights and output weights (to
+    every output) are zero (exactly, or to the point's rounding scale): a unit "born" at zero, whatever
     its bias. With another unit left, the point is the lift of the narrower network's point.
 
     Example:
         >>> net = Network((1, 2, 1), "tanh")
         >>> find_dead_units(net, Point.of([([[0], [2]], [5, 1]), ([[0, 1]], [0])]))
         [0]
+        >>> two = Point.of([([[0], [2]], [5, 1]), ([[0, 1], [1, 1]], [0, 0])])
+        >>> find_dead_units(Network((1, 2, 2), "tanh"), two)  # unit 0 speaks to output 2
+        []
     """
-    if len(network.widths) != 3 or network.widths[2] != 1 or not network.bias or network.widths[1] < 2:
+    if len(network.widths) != 3 or not network.bias or network.widths[1] < 2:
         return []
     hidden, out = point.layers
     tol = 4 * rounding_scale(point.flatten())
     return [
-        j for j, row in enumerate(hidden.W) if all(abs(x) <= tol for x in row) and abs(out.W[0][j]) <= tol
+        j
+        for j, row in enumerate(hidden.W)
+        if all(abs(x) <= tol for x in row) and all(abs(v[j]) <= tol for v in out.W)
     ]
 
 
 def remove_unit(network: Network, point: Point, unit: int) -> tuple[Network, Point]:
-    """The narrower network without hidden unit ``unit`` (one hidden layer, one output), and the point."""
+    """The narrower network without hidden unit ``unit`` (one hidden layer, any number of outputs), and
+    the point."""
     hidden, out = point.layers
     assert hidden.b is not None
     keep = [j for j in range(len(hidden.W)) if j != unit]
     small = Network(
-        (network.widths[0], len(keep), 1),
+        (network.widths[0], len(keep), network.widths[2]),
         network.activation,
         output=network.output,
         loss=network.loss,
@@ -177,7 +219,7 @@ def remove_unit(network: Network, point: Point, unit: int) -> tuple[Network, Poi
     )
     layers = (
         Layer(tuple(hidden.W[j] for j in keep), tuple(hidden.b[j] for j in keep)),
-        Layer((tuple(out.W[0][j] for j in keep),), out.b),
+        Layer(tuple(tuple(row[j] for j in keep) for row in out.W), out.b),
     )
     return small, Point(layers)
 
@@ -186,11 +228,15 @@ def insert_born_unit(small_point: Point, unit: int, bias: Fraction) -> Point:
     """The narrower point with a unit of zero incoming and output weights (and ``bias``) at ``unit``."""
     hidden, out = small_point.layers
     assert hidden.b is not None
-    W, b, v = list(hidden.W), list(hidden.b), list(out.W[0])
+    W, b = list(hidden.W), list(hidden.b)
     W.insert(unit, tuple(Fraction(0) for _ in hidden.W[0]))
     b.insert(unit, bias)
-    v.insert(unit, Fraction(0))
-    return Point((Layer(tuple(W), tuple(b)), Layer((tuple(v),), out.b)))
+    rows = []
+    for row in out.W:
+        v = list(row)
+        v.insert(unit, Fraction(0))
+        rows.append(tuple(v))
+    return Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
 
 
 def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
@@ -235,8 +281,10 @@ def lift_duplicated_minimum(
     width = h
     center = lift_duplicate(c, dup, dup.lam, width)
     V_c = c.layers[1].W[0][dup.a]
-    if abs(V_c) <= 2 * r:
+    if all(abs(row[dup.a]) <= 2 * r for row in c.layers[1].W):
         return None  # V* might be 0: no line to lift along
+    if network.widths[2] > 1:
+        return _multi_output_saddle(network, dataset, center, r, reduced, dup)
     P = network.n_params
     d0 = network.widths[0]
     ia, ib = h * d0 + h + dup.a, h * d0 + h + dup.b  # flat indices of v_a, v_b
@@ -333,6 +381,45 @@ def _transversal(
     return tube, mu
 
 
+def _multi_output_saddle(
+    network: Network, dataset: Dataset, center: Point, r: Fraction, reduced: BoxResult, dup: Duplicate
+) -> Lifted | None:
+    """A duplicated pair in a net with K ≥ 2 outputs, on the lift of a proved narrower minimum: a saddle
+    through the cross term 2t ξᵀGδ between moving output weight off the split line (δ ⟂ V) and moving
+    the copies' incoming weights apart (`badminima.verify.output_splits`); None when no proof goes
+    through. No minimum is claimed: that would need G V^⊥ = 0 exactly."""
+    R = max(Fraction(1), abs(dup.lam), abs(1 - dup.lam)) * r
+    what = (
+        f"units {dup.a} and {dup.b} are duplicates with parallel output weight vectors (split λ ≈ "
+        f"{float(dup.lam):.6g}, {network.widths[2]} outputs)"
+    )
+    why = (
+        f"the {network.widths[1] - 1}-unit network has a strict local minimum proved by the box method, so "
+        f"its lift on the split line v_a = λV (critical there since Σ_k V_k G_k = 0, while the off-line "
+        f"splits (δ, −δ), δ ⟂ V, couple to the copies' incoming-weight difference through 2ξᵀGδ) is"
+    )
+    saddle = lifted_saddle(network, dataset, center, R, reduced, what, why)
+    if saddle is not None:
+        return saddle
+    hess = float_derivatives(network, dataset, center)[2]
+    V = np.array([float(row[dup.a] + row[dup.b]) for row in center.layers[1].W])
+    direction = cross_term_direction(network, hess, dup.a, dup.b, dup.lam, V)
+    if direction is None:
+        return None
+    return lifted_saddle(
+        network,
+        dataset,
+        center,
+        R,
+        reduced,
+        what,
+        why,
+        direction=direction,
+        how="v = (tδ, −tδ, (1 − λ)ξ, −λξ) on (v_a, v_b, w̃_a, w̃_b), with vᵀHv = 2t ξᵀGδ + λ(1 − λ)ξᵀAξ "
+        "at the lift (δ ⟂ V: the output-split cross term)",
+    )
+
+
 def lifted_saddle(
     network: Network,
     dataset: Dataset,
@@ -341,17 +428,26 @@ def lifted_saddle(
     reduced: BoxResult,
     what: str,
     why: str | None = None,
+    *,
+    direction: Sequence[Fraction] | None = None,
+    how: str = "",
 ) -> Lifted | None:
     """The lifted critical point lies in the box of radius ``R`` around ``center`` and is exactly
     critical; a fixed direction v with vᵀ∇²F v < 0 proved over that box makes it a saddle
     (F(m + s v) < F(m) for small s ≠ 0). ``what`` says which invariance lifted it, ``why`` why the
-    lifted point is exactly critical (by default: the narrower network's proved strict minimum)."""
-    hess = float_derivatives(network, dataset, center)[2]
-    eig, Q = np.linalg.eigh(hess)
-    top = max(1.0, float(np.max(np.abs(eig))))
-    if not len(eig) or eig[0] >= -1e-9 * top or reduced.loss_lower is None:
+    lifted point is exactly critical (by default: the narrower network's proved strict minimum). v is
+    ``direction`` (described by ``how``) or, by default, the float Hessian's lowest eigenvector."""
+    if reduced.loss_lower is None:
         return None
-    v = rational_direction(Q[:, 0])
+    if direction is None:
+        hess = float_derivatives(network, dataset, center)[2]
+        eig, Q = np.linalg.eigh(hess)
+        top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
+        if not len(eig) or eig[0] >= -1e-9 * top:
+            return None
+        v = rational_direction(Q[:, 0])
+    else:
+        v = tuple(direction)
     box = ParameterBox(network, dataset, center, 128)
     ball = box.ball
     P = len(v)
@@ -386,7 +482,9 @@ def lifted_saddle(
             or f"the {network.widths[1] - 1}-unit network has a strict local minimum proved by the box "
             f"method, so its lift is"
         )
-        + f" an exactly critical point within {float(R):.3g} of box_center; vᵀHv < 0 on "
+        + f" an exactly critical point within {float(R):.3g} of box_center; "
+        + (f"{how}: " if how else "")
+        + "vᵀHv < 0 on "
         f"that whole box, so it is not a local minimum; a point at distance {float(step):.3g} along v has "
         f"loss ≤ {float(upper):.17g}, below the critical loss",
         witness,

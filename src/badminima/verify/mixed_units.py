@@ -439,7 +439,7 @@ def _through_duplicates(split: Split, dataset: Dataset) -> tuple[BoxResult, str]
         res = certify_minimum(narrow, dataset, narrow_point, hess)
         if res.verdict is not Verdict.LOCAL_MIN or res.center is None or res.proof_radius is None:
             continue
-        if abs(res.center.layers[1].W[0][dup.a]) <= 2 * res.proof_radius:
+        if all(abs(row[dup.a]) <= 2 * res.proof_radius for row in res.center.layers[1].W):
             continue  # the summed output weight might be 0: no line to lift along
         center = lift_duplicate(res.center, dup, dup.lam, split.small.widths[1])
         R = max(Fraction(1), abs(dup.lam), abs(1 - dup.lam)) * res.proof_radius

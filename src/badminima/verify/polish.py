@@ -123,5 +123,11 @@ def _precise_newton_step(
     ks = [int(k) for k in idx]
     with mpmath.workprec(precision):
         Hm = mpmath.matrix([[mpmath.mpf(H[i, j].mid()) for j in ks] for i in ks])
-        step = mpmath.lu_solve(Hm, mpmath.matrix([mpmath.mpf(g[i].mid()) for i in ks]))
+        try:
+            step = mpmath.lu_solve(Hm, mpmath.matrix([mpmath.mpf(g[i].mid()) for i in ks]))
+        except TypeError as exc:
+            # mpmath's pivot search leaves the pivot None on a column that is exactly 0 below the
+            # diagonal (an exactly singular Hessian, e.g. a silent duplicated unit) and then fails
+            # indexing with it: the same "singular" the caller already handles.
+            raise ZeroDivisionError("the Hessian is exactly singular") from exc
         return [mpf_to_fraction(step[i]) for i in range(len(ks))]

@@ -1,0 +1,237 @@
+"""Duplicated hidden units in networks with two outputs: lifts of narrower strict minima and saddles.
+
+Truth, independent of badminima (`tests.verify.planted_heads`, mpmath at 80 digits): the narrower net's
+critical point θ* is planted and Newton-polished (to ~1e-75), its index read off its 80-digit Hessian; the
+lift is built by hand (`split_unit`, `born_unit`), exactly critical by construction, and its Hessian's
+spectrum at 80 digits says saddle or not. The second-order form of `verify.output_splits`,
+dᵀ∇²F d = 2t ξᵀGδ + λ(1 − λ)ξᵀAξ, is checked against that 80-digit Hessian, with G and A summed from
+the heads' derivatives by hand. Witnesses are re-evaluated by `tests.reference` (60 digits) and compared
+with the narrower minimum's loss at 80 digits.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from badminima.model import Network, Point, Trap
+from badminima.verify import Verdict, certify
+from badminima.verify.box import certify_minimum
+from badminima.verify.lift import find_duplicates, lift_duplicate, lifted_saddle, reduce_duplicate
+from badminima.verify.numerics import float_derivatives
+from badminima.verify.output_splits import cross_term_direction, split_coupling
+from tests.reference import reference_loss
+from tests.verify.planted import CTX, act_derivatives, q
+from tests.verify.planted_heads import Planted, _head, born_unit, derivatives, layout, plant, split_unit
+
+HEADS = [("identity", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce")]
+
+
+def _planted(widths, activation, head, *, minimum: bool, first: int = 0) -> Planted:
+    """The first planted critical point (seeds from ``first``) that is a strict minimum (or a saddle)."""
+    net = Network(widths, activation, output=head[0], loss=head[1])
+    for seed in range(first, first + 40):
+        for residual in (0.05,) if minimum else (1.0, 0.3, 0.1):  # sigmoid heads: targets in (0, 1)
+            p = plant(seed, network=net, residual=residual, points=10 if minimum else 6)
+            if p is not None and (p.index == 0) == minimum and p.smallest > 1e-6:
+                return p
+    raise AssertionError("no planted point")  # pragma: no cover
+
+
+def _G_and_A(lift: Planted, a: int, b: int):
+    """G_k = (1/N) Σ_i e_ik σ'(z_i) x̃_i and A = (1/N) Σ_i (V·e_i) σ''(z_i) x̃_i x̃_iᵀ of the duplicated
+    pair a, b at the lift (80 digits), V = v_a + v_b, from the heads' derivatives by hand."""
+    d, h, K = lift.network.widths
+    L = layout(lift.network.widths)
+    th = [q(t) for t in lift.theta]
+    N = len(lift.dataset.X)
+    G = CTX.matrix(d + 1, K)
+    A = CTX.matrix(d + 1, d + 1)
+    V = [th[L["W2"] + k * h + a] + th[L["W2"] + k * h + b] for k in range(K)]
+    for x, y in zip(lift.dataset.X, lift.dataset.y, strict=True):
+        xt = [q(v) for v in x] + [CTX.mpf(1)]
+        acts = []
+        for j in range(h):
+            z = sum(th[j * d + m] * xt[m] for m in range(d)) + th[L["b1"] + j]
+            acts.append(act_derivatives(lift.network.activation, z))
+        e = []
+        for k in range(K):
+            p = th[L["c"] + k] + sum(th[L["W2"] + k * h + j] * acts[j][0] for j in range(h))
+            e.append(_head(lift.network, p, q(y[k]))[0])
+        s1, s2 = acts[a][1], acts[a][2]
+        Ve = sum(V[k] * e[k] for k in range(K))
+        for m in range(d + 1):
+            for k in range(K):
+                G[m, k] += e[k] * s1 * xt[m] / N
+            for n in range(d + 1):
+                A[m, n] += Ve * s2 * xt[m] * xt[n] / N
+    return G, A, V
+
+
+@pytest.mark.parametrize("head", HEADS)
+@pytest.mark.parametrize("lam", [F(1, 3), F(-1, 2)])
+def test_second_order_form_along_an_off_line_split_matches_the_80_digit_hessian(head, lam):
+    base = _planted((2, 1, 2), "tanh", head, minimum=True)
+    lift = split_unit(base, 0, lam)  # unit 0 keeps λV, the copy (unit 1) gets (1 − λ)V
+    G, A, V = _G_and_A(lift, 0, 1)
+    _, H = derivatives(lift.network, lift.theta, lift.dataset.X, lift.dataset.y)
+    rng = np.random.default_rng(7)
+    xi = [CTX.mpf(float(v)) for v in rng.normal(size=3)]
+    t = CTX.mpf(float(rng.normal()))
+    delta = [V[1], -V[0]]  # ⟂ V
+    P = lift.network.n_params
+    d = [CTX.mpf(0)] * P
+    L = layout(lift.network.widths)
+    for k in range(2):
+        d[L["W2"] + 2 * k], d[L["W2"] + 2 * k + 1] = t * delta[k], -t * delta[k]
+    for m, (ia, ib) in enumerate([(0, 2), (1, 3), (4, 5)]):  # w̃_a, w̃_b: W row-major, then b
+        d[ia], d[ib] = (1 - q(lam)) * xi[m], -q(lam) * xi[m]
+    quad = sum(d[i] * H[i, j] * d[j] for i in range(P) for j in range(P))
+    lam_q = q(lam)
+    cross = sum(xi[m] * G[m, k] * delta[k] for m in range(3) for k in range(2))
+    form = 2 * t * cross + lam_q * (1 - lam_q) * sum(
+        xi[m] * A[m, n] * xi[n] for m in range(3) for n in range(3)
+    )
+    assert abs(quad - form) < CTX.mpf(10) ** -60
+    assert abs(cross) > 1e-6  # G restricted to V^⊥ is not 0: the derivation says saddle
+    assert lift.index >= 1  # and the 80-digit spectrum agrees
+    Hf = np.array([[float(H[i, j]) for j in range(P)] for i in range(P)])
+    Gf = split_coupling(lift.network, Hf, 0, 1)
+    assert np.allclose(Gf, [[float(G[m, k]) for k in range(2)] for m in range(3)], rtol=1e-9, atol=1e-12)
+
+
+def _certified_saddle(lift: Planted, digits: int | None, code: str, floor) -> None:
+    cert = certify(Trap(lift.network, lift.dataset, lift.point(digits)), probes=0)
+    assert cert.verdict is Verdict.SADDLE and cert.code == code, cert.reason
+    witness = reference_loss(lift.network, lift.dataset, cert.witness)
+    assert witness < mpmath.mpf(cert.loss_lower.numerator) / cert.loss_lower.denominator
+    assert witness < floor  # below the narrower critical point's loss, at 80 digits
+
+
+def test_a_split_two_output_minimum_is_a_saddle():
+    base = _planted((2, 1, 2), "tanh", HEADS[0], minimum=True)
+    lift = split_unit(base, 0, F(1, 3))
+    assert lift.index >= 1
+    _certified_saddle(lift, 17, "lifted-saddle", base.loss(base.point()))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("head", HEADS)
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+@pytest.mark.parametrize("lam", [F(1, 3), F(1, 2), F(0), F(1), F(2), F(-1, 2)])
+@pytest.mark.parametrize("digits", [None, 20, 12])
+def test_split_two_output_minima_are_saddles_for_every_split(head, activation, lam, digits):
+    base = _planted((2, 1, 2), activation, head, minimum=True)
+    lift = split_unit(base, 0, lam)
+    assert lift.index >= 1  # the 80-digit truth: every split of a 2-output minimum is a saddle here
+    _certified_saddle(lift, digits, "lifted-saddle", base.loss(base.point()))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("head", [HEADS[0], HEADS[2]])
+@pytest.mark.parametrize("lam", [F(1, 3), F(-1, 2)])
+def test_a_wider_two_output_minimum_split_is_a_saddle(head, lam):
+    # the red team's shape: a 2-3-2 tanh net whose units 1 and 2 are copies of a 2-2-2 minimum's unit 1
+    base = _planted((2, 2, 2), "tanh", head, minimum=True)
+    lift = split_unit(base, 1, lam)
+    assert lift.index >= 1
+    _certified_saddle(lift, 17, "lifted-saddle", base.loss(base.point()))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("head", HEADS)
+@pytest.mark.parametrize("digits", [None, 17])
+def test_split_two_output_saddles_are_embedded_saddles(head, digits):
+    base = _planted((2, 1, 2), "tanh", head, minimum=False)
+    lift = split_unit(base, 0, F(1, 3))
+    _certified_saddle(lift, digits, "embedded-saddle", base.loss(base.point()))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("head", HEADS)
+def test_a_unit_born_at_zero_beside_a_two_output_minimum_is_a_saddle(head):
+    base = _planted((2, 1, 2), "tanh", head, minimum=True)
+    lift = born_unit(base, F(1, 2))
+    assert lift.index >= 1
+    _certified_saddle(lift, 17, "lifted-saddle", base.loss(base.point()))
+
+
+def test_the_cross_term_direction_alone_proves_the_saddle():
+    base = _planted((2, 1, 2), "sigmoid", HEADS[2], minimum=True)
+    lift = split_unit(base, 0, F(1, 3))
+    net, data, point = lift.network, lift.dataset, lift.point(17)
+    (dup,) = find_duplicates(net, point)
+    small, small_point = reduce_duplicate(net, point, dup)
+    reduced = certify_minimum(small, data, small_point, float_derivatives(small, data, small_point)[2])
+    assert reduced.verdict is Verdict.LOCAL_MIN and reduced.center is not None
+    center = lift_duplicate(reduced.center, dup, dup.lam, 2)
+    hess = float_derivatives(net, data, center)[2]
+    V = np.array([float(row[0] + row[1]) for row in center.layers[1].W])
+    direction = cross_term_direction(net, hess, 0, 1, dup.lam, V)
+    assert direction is not None
+    found = lifted_saddle(
+        net, data, center, 2 * reduced.proof_radius, reduced, "split", direction=direction, how="cross"
+    )
+    assert found is not None and found.verdict is Verdict.SADDLE
+    assert reference_loss(net, data, found.witness) < base.loss(base.point())
+
+
+def test_duplicates_with_non_parallel_output_vectors_are_no_split_and_no_minimum():
+    # Equal incoming weights, but v_a not parallel to V: off the critical line, ∂F/∂w̃_a = Gδ ≠ 0 (80 digits).
+    base = _planted((2, 1, 2), "tanh", HEADS[0], minimum=True)
+    lift = split_unit(base, 0, F(1, 3))
+    L = layout(lift.network.widths)
+    theta = list(lift.theta)
+    theta[L["W2"]] += F(1, 10)  # v_a += (1/10, 0), v_b −= (1/10, 0)
+    theta[L["W2"] + 1] -= F(1, 10)
+    point = Point.unflatten(lift.network, theta)
+    assert find_duplicates(lift.network, point) == []
+    g, _ = derivatives(lift.network, theta, lift.dataset.X, lift.dataset.y)
+    assert max(abs(v) for v in g) > 1e-6
+    cert = certify(Trap(lift.network, lift.dataset, point), probes=0)
+    assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
+
+
+def test_rounded_parallel_splits_are_found_with_their_lambda():
+    base = _planted((2, 1, 2), "tanh", HEADS[0], minimum=True)
+    lift = split_unit(base, 0, F(2, 7))
+    (dup,) = find_duplicates(lift.network, lift.point(17))
+    assert (dup.a, dup.b) == (0, 1) and abs(dup.lam - F(2, 7)) < F(1, 10**12)
+
+
+@pytest.mark.slow
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    head=st.sampled_from(HEADS),
+    activation=st.sampled_from(["tanh", "sigmoid"]),
+    lam=st.fractions(-2, 3, max_denominator=12),
+    digits=st.sampled_from([None, 12, 17, 20]),
+)
+def test_lifts_of_two_output_minima_are_never_called_minima(seed, head, activation, lam, digits):
+    net = Network((2, 1, 2), activation, output=head[0], loss=head[1])
+    base = plant(seed, network=net, residual=0.05, points=8)
+    if base is None or base.index != 0 or base.smallest < 1e-6:
+        return
+    lift = split_unit(base, 0, lam)
+    G, _, V = _G_and_A(lift, 0, 1)
+    coupling = max(abs(G[m, 0] * V[1] - G[m, 1] * V[0]) for m in range(3))  # G applied to V^⊥
+    cert = certify(Trap(lift.network, lift.dataset, lift.point(digits)), probes=0)
+    if lift.index >= 1:  # an exactly critical point with negative curvature at 80 digits: lower points
+        assert cert.verdict is not Verdict.LOCAL_MIN, cert.reason
+    if coupling > 1e-4:
+        assert lift.index >= 1  # the derivation's saddle, confirmed by the 80-digit spectrum
+        assert cert.verdict is Verdict.SADDLE, cert.reason
+        assert reference_loss(lift.network, lift.dataset, cert.witness) < base.loss(base.point())
+
+
+def test_a_split_one_to_zero_with_an_exactly_singular_hessian_is_proved_not_crashed():
+    # λ = 1: the copy is silent (v_b = 0 exactly), so the Hessian the box method's Newton step solves in
+    # balls is exactly singular; mpmath's LU used to fail with a TypeError there.
+    base = _planted((2, 1, 2), "sigmoid", HEADS[0], minimum=True)
+    lift = split_unit(base, 0, F(1))
+    _certified_saddle(lift, 20, "lifted-saddle", base.loss(base.point()))
