@@ -235,3 +235,81 @@ def test_a_split_one_to_zero_with_an_exactly_singular_hessian_is_proved_not_cras
     base = _planted((2, 1, 2), "sigmoid", HEADS[0], minimum=True)
     lift = split_unit(base, 0, F(1))
     _certified_saddle(lift, 20, "lifted-saddle", base.loss(base.point()))
+
+
+def _proportional_lift(sign: int, lam: F, *, nudge: F = F(0)):
+    """A proved 1-1-1 tanh minimum (`definite_case`, A's sign ``sign``, polished to 40 digits) given a
+    second output y₂ = 2y₁ − 1/2 (``nudge`` added to one target) and v₂ = 2v₁, c₂ = 2c₁ − 1/2, its unit
+    split λ : 1 − λ: an exactly critical 1-2-2 point (to ~1e-40) with its 80-digit spectrum."""
+    from badminima.claims.unit_splitting import definite_case
+    from badminima.model import Dataset
+    from badminima.verify.polish import polish
+    from tests.verify.planted import rounded
+    from tests.verify.planted_heads import _exactly
+
+    case = definite_case(sign)
+    pol = polish(case.network, case.dataset, case.start, precision=256, steps=30)
+    w, b, v, c = (rounded(x, 40) for x in pol.point.flatten())
+    Y = [[y[0], 2 * y[0] - F(1, 2)] for y in case.dataset.y]
+    Y[0][1] += nudge
+    data = Dataset.of(case.dataset.X, Y)
+    big = Network((1, 2, 2), "tanh")
+    theta = [w, w, b, b, lam * v, (1 - lam) * v, 2 * lam * v, 2 * (1 - lam) * v, c, 2 * c - F(1, 2)]
+    return case, _exactly(big, data, theta)
+
+
+@pytest.mark.parametrize(("sign", "lam"), [(1, F(1, 3)), (-1, F(1, 3))])
+def test_affine_target_columns_make_the_split_set_minima_or_saddles_as_with_one_output(sign, lam):
+    # Truth: with y₂ = 2y₁ − 1/2 every residual e₂ = 2e₁, so G = 0 (checked at 80 digits): the 2-dimensional
+    # split set is critical and, as for one output (Fukumizu & Amari), λ(1 − λ)A > 0 gives minima (the
+    # 80-digit Hessian is PSD with exactly the 2 null directions (δ, −δ), and no nearby point is lower at
+    # 60 digits) and λ(1 − λ)A < 0 saddles (a negative eigenvalue).
+    from tests.verify.test_lift import _a_sign
+
+    case, lift = _proportional_lift(sign, lam)
+    small = Point.unflatten(
+        case.network, [lift.theta[0], lift.theta[2], lift.theta[4] + lift.theta[5], lift.theta[8]]
+    )
+    assert _a_sign(case, small) == sign
+    G, _, _ = _G_and_A(lift, 0, 1)
+    assert max(abs(G[m, k]) for m in range(2) for k in range(2)) < 1e-30
+    minimum = lam * (1 - lam) * sign > 0
+    zeros = [e for e in lift.eigenvalues if abs(e) < 1e-30]
+    cert = certify(Trap(lift.network, lift.dataset, lift.point(17)), probes=0)
+    if minimum:
+        assert len(zeros) == 2 and min(e for e in lift.eigenvalues if abs(e) >= 1e-30) > 1e-6
+        assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "lift-duplicated-units", cert.reason
+        floor = lift.loss(lift.point())
+        rng = np.random.default_rng(3)
+        for _ in range(20):
+            moved = [
+                t + F(int(k), 10**5) for t, k in zip(lift.theta, rng.integers(-100, 101, 10), strict=True)
+            ]
+            assert (
+                reference_loss(lift.network, lift.dataset, Point.unflatten(lift.network, moved))
+                > floor - 1e-35
+            )
+    else:
+        assert lift.index >= 1
+        assert cert.verdict is Verdict.SADDLE and cert.code == "lifted-saddle", cert.reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sign", [1, -1])
+@pytest.mark.parametrize("lam", [F(1, 3), F(2), F(-1, 2)])
+@pytest.mark.parametrize("digits", [None, 12, 20])
+def test_affine_target_columns_for_every_split(sign, lam, digits):
+    _, lift = _proportional_lift(sign, lam)
+    cert = certify(Trap(lift.network, lift.dataset, lift.point(digits)), probes=0)
+    if lam * (1 - lam) * sign > 0:
+        assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "lift-duplicated-units", cert.reason
+    else:
+        assert lift.index >= 1 and cert.verdict is Verdict.SADDLE, cert.reason
+
+
+def test_targets_off_an_affine_relation_by_1e30_get_no_minimum():
+    # One target moved by 1e-30: no exact relation, so G V^⊥ = 0 is not known (the point is the lift of a
+    # minimum whose G is tiny but not 0 — a saddle by the derivation), and no minimum may be claimed.
+    _, lift = _proportional_lift(1, F(1, 3), nudge=F(1, 10**30))
+    cert = certify(Trap(lift.network, lift.dataset, lift.point(17)), probes=0)
+    assert cert.verdict is not Verdict.LOCAL_MIN, cert.reason

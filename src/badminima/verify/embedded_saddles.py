@@ -20,8 +20,8 @@ point L(x*) lies within max(1, |λ|, |1 − λ|)·r of L(centre) (code ``embedde
 Where the narrower point is a strict minimum instead, `badminima.verify.lift` proves minima and saddles
 of its lift (identity output with mse there); `certify_embedded` runs those proofs for the other heads,
 whose argument never used the head. Both embeddings hold for any number of outputs K (output weight
-vectors, split λV and (1 − λ)V); with K ≥ 2 a lifted minimum is never claimed
-(`badminima.verify.output_splits`).
+vectors, split λV and (1 − λ)V); with K ≥ 2 a lifted minimum is a saddle unless the targets force
+G = 0 (`badminima.verify.output_splits`).
 """
 
 from __future__ import annotations

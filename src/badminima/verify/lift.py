@@ -20,7 +20,8 @@ lies in a neighbourhood where the lifted critical points are (non-strict) local 
 With K ≥ 2 outputs the output weights are vectors, the equal-loss set {v_j + v_k = V} is K-dimensional
 and only its line v_j = λV is critical; the off-line split directions (δ, −δ), δ ⟂ V, couple to the
 copies' incoming-weight difference through 2ξᵀGδ, which makes the lift a saddle for every λ unless an
-exact identity holds (`badminima.verify.output_splits`). There only saddles are proved, never a minimum.
+exact identity holds (`badminima.verify.output_splits`). There saddles are proved, and a minimum only
+where the targets force G = 0 exactly (every target column affine in one), on the K-dimensional set.
 
 Reference: K. Fukumizu, S. Amari, "Local minima and plateaus in hierarchical structures of multilayer
 perceptrons", Neural Networks 13(3), 2000, Theorem 3; B. Simsek et al., "Geometry of the loss landscape
@@ -52,7 +53,7 @@ from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvat
 from badminima.verify.descent import rational_direction
 from badminima.verify.higher_order import curve_coefficients
 from badminima.verify.numerics import float_derivatives
-from badminima.verify.output_splits import cross_term_direction
+from badminima.verify.output_splits import cross_term_direction, proportional_split_minimum
 from badminima.verify.parameter_box import ParameterBox
 
 
@@ -284,7 +285,9 @@ def lift_duplicated_minimum(
     if all(abs(row[dup.a]) <= 2 * r for row in c.layers[1].W):
         return None  # V* might be 0: no line to lift along
     if network.widths[2] > 1:
-        return _multi_output_saddle(network, dataset, center, r, reduced, dup)
+        return _multi_output_saddle(network, dataset, center, r, reduced, dup) or _proportional_minimum(
+            network, dataset, point, center, reduced, dup
+        )
     P = network.n_params
     d0 = network.widths[0]
     ia, ib = h * d0 + h + dup.a, h * d0 + h + dup.b  # flat indices of v_a, v_b
@@ -387,7 +390,7 @@ def _multi_output_saddle(
     """A duplicated pair in a net with K ≥ 2 outputs, on the lift of a proved narrower minimum: a saddle
     through the cross term 2t ξᵀGδ between moving output weight off the split line (δ ⟂ V) and moving
     the copies' incoming weights apart (`badminima.verify.output_splits`); None when no proof goes
-    through. No minimum is claimed: that would need G V^⊥ = 0 exactly."""
+    through. A minimum needs G V^⊥ = 0 exactly (`_proportional_minimum`)."""
     R = max(Fraction(1), abs(dup.lam), abs(1 - dup.lam)) * r
     what = (
         f"units {dup.a} and {dup.b} are duplicates with parallel output weight vectors (split λ ≈ "
@@ -417,6 +420,39 @@ def _multi_output_saddle(
         direction=direction,
         how="v = (tδ, −tδ, (1 − λ)ξ, −λξ) on (v_a, v_b, w̃_a, w̃_b), with vᵀHv = 2t ξᵀGδ + λ(1 − λ)ξᵀAξ "
         "at the lift (δ ⟂ V: the output-split cross term)",
+    )
+
+
+def _proportional_minimum(
+    network: Network, dataset: Dataset, point: Point, center: Point, reduced: BoxResult, dup: Duplicate
+) -> Lifted | None:
+    """K ≥ 2 outputs whose targets are affine in one column: G = 0 exactly, the K-dimensional split set
+    is critical, and a Morse–Bott bound on its transversal T proves a minimum
+    (`badminima.verify.output_splits.proportional_split_minimum`)."""
+    assert reduced.center is not None and reduced.proof_radius is not None
+    c, r = reduced.center, reduced.proof_radius
+    proved = proportional_split_minimum(network, dataset, point, center, c, r, dup.a, dup.b)
+    if proved is None:
+        return None
+    eta, tube, mu = proved
+    K = network.widths[2]
+    return Lifted(
+        Verdict.LOCAL_MIN,
+        f"duplicated units {dup.a}, {dup.b} ({K} outputs, targets affine in one column)",
+        center,
+        eta,
+        tube,
+        mu,
+        reduced,
+        f"units {dup.a} and {dup.b} are duplicates (split λ ≈ {float(dup.lam):.6g}, {K} outputs): the "
+        f"{network.widths[1] - 1}-unit network has a strict local minimum proved by the box method "
+        f"(μ ≥ {float(reduced.mu or 0):.3g}), and since every target column is affine in one column its "
+        f"least-squares output weights make every residual a multiple of one, so the coupling G of the "
+        f"output splits vanishes exactly; its lift is a {K}-dimensional set of critical points of equal "
+        f"loss (v_a + v_b = V), and the Hessian restricted to the complement of the splits' directions is "
+        f"≥ {float(mu):.3g}·I on the whole box of radius {float(tube):.3g}, so every loss within "
+        f"{float(eta):.3g} (∞-norm) of the lifted point is at least the set's (Morse–Bott)",
+        code="lift-duplicated-units",
     )
 
 

@@ -31,8 +31,8 @@ split ends λ ∈ {0, 1} and the splits λ(1 − λ)A > 0 that are minima with o
 block [[0, ξᵀGδ], [ξᵀGδ, λ(1 − λ)ξᵀAξ]] on span{(δ, −δ, 0, 0), (0, 0, (1 − λ)ξ, −λξ)}: the null
 direction (δ, −δ) of F's flat set is not a null direction of ∇²F, and ∇²F is indefinite. So a lift of a
 narrower strict minimum (or saddle) is a saddle unless G V^⊥ = 0 exactly, a single equation on the
-unknown exact critical point that balls cannot prove; such lifts stay ``inconclusive`` (no minimum is
-claimed for K ≥ 2).
+unknown exact critical point that balls cannot prove in general; such lifts stay ``inconclusive``, except
+in the one exact case below.
 
 The proof (`badminima.verify.lift.lift_duplicated_minimum`): the narrower minimum is proved in a box by
 the box method, its exact lift L_λ(θ*) is critical and within max(1, |λ|, |1 − λ|)·r of the lifted
@@ -43,6 +43,19 @@ and a point along v whose loss is enclosed below the critical loss, make it a sa
 curvature differs). Since the pair (w̃_a, w̃_b) sees σ(z_a) = σ(z_b) at the lift, G is read off the
 Hessian itself: G_k = ∂²F/∂w̃_a∂v_ak − ∂²F/∂w̃_a∂v_bk.
 
+One exact case makes G V^⊥ = 0 (identity output, mse): targets whose columns are affine in one column r,
+y_k = α_k y_r + β_k on every sample (exact rationals; `affine_targets`). The box method proves the
+narrower Hessian ≥ μ > 0 at θ*, so its output-k block (2/N)ΦᵀΦ (Φ the features [σ(z_i), 1]) is
+invertible and the critical output weights are the unique least-squares fits θ_k = α_k θ_r + β_k e_c:
+every residual e_k = α_k e_r, so G_k = α_k G_r, V_k = α_k V_r, and G V = V_r (Σ_k α_k²) G_r = 0 gives
+G = 0 when V_r ≠ 0 (proved: |V_r(c)| > 2r). Then the whole K-dimensional set S = {v_a = μ, v_b = V* − μ}
+(the rest at θ*) is critical with loss F*, and the Morse–Bott argument of `badminima.verify.lift` runs with
+T = {Δv_ak = Δv_bk for every k} = D^⊥, D = span{e_{v_ak} − e_{v_bk}}: y = m(μ(y)) + t with
+μ_k(y) = (y_{v_ak} − y_{v_bk} + V*_k)/2, so for ‖y − x̃‖∞ ≤ η (x̃ = L_λ0(c)) every coordinate of m lies
+within η + 3r/2 of x̃ (v_a within η + r/2, v_b within r + η + r/2, the rest within r), hence the whole
+segment [m, y]; the Hessian restricted to T proved ≥ μ' > 0 over that box gives F(y) ≥ F(m) = F*
+(`proportional_split_minimum`, code ``lift-duplicated-units``).
+
 Reference: K. Fukumizu, S. Amari, Neural Networks 13(3), 2000, Theorem 3 (one output); B. Simsek et al.,
 ICML 2021 (embeddings of critical points of narrower networks).
 """
@@ -51,10 +64,16 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import flint
 import numpy as np
 
+from badminima.model.dataset import Dataset
 from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
 from badminima.verify.descent import rational_direction
+from badminima.verify.numerics import float_derivatives
+from badminima.verify.parameter_box import ParameterBox
 
 
 def unit_indices(network: Network, unit: int) -> tuple[list[int], list[int]]:
@@ -129,3 +148,81 @@ def cross_term_direction(
         return None
     coeff = vecs[:, 0] / scale
     return rational_direction(coeff[0] * flat_v + coeff[1] * flat_w)
+
+
+def affine_targets(dataset: Dataset) -> tuple[int, tuple[Fraction, ...], tuple[Fraction, ...]] | None:
+    """(r, α, β) with y_ik = α_k y_ir + β_k exactly on every sample, r the first non-constant target
+    column; None when no such relation holds (or every column is constant).
+
+    Example:
+        >>> data = Dataset.of([[0], [1], [2]], [[1, 3], [2, 5], [4, 9]])
+        >>> affine_targets(data)
+        (0, (Fraction(1, 1), Fraction(2, 1)), (Fraction(0, 1), Fraction(1, 1)))
+        >>> affine_targets(Dataset.of([[0], [1], [2]], [[1, 3], [2, 5], [4, 8]])) is None
+        True
+    """
+    Y = dataset.y
+    K = len(Y[0])
+    for ref in range(K):
+        other = next((i for i in range(1, len(Y)) if Y[i][ref] != Y[0][ref]), None)
+        if other is not None:
+            break
+    else:
+        return None
+    span = Y[other][ref] - Y[0][ref]
+    alpha = tuple((Y[other][k] - Y[0][k]) / span for k in range(K))
+    beta = tuple(Y[0][k] - alpha[k] * Y[0][ref] for k in range(K))
+    if any(row[k] != alpha[k] * row[ref] + beta[k] for row in Y for k in range(K)):
+        return None
+    return ref, alpha, beta
+
+
+def proportional_split_minimum(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    center: Point,
+    small_center: Point,
+    r: Fraction,
+    a: int,
+    b: int,
+) -> tuple[Fraction, Fraction, Fraction] | None:
+    """(η, tube, μ): every loss within η (∞-norm) of ``center`` = L_λ(c) is ≥ F*, by the Morse–Bott argument
+    on the K-dimensional critical set of a split whose targets are affine in one column (module
+    docstring); None when the case does not apply or the bound fails. ``small_center`` (c) and ``r`` are
+    the narrower network's proved minimum box (its Hessian ≥ μ > 0 there), a < b the pair."""
+    if network.output != "identity" or network.loss != "mse" or not network.bias or network.widths[2] < 2:
+        return None
+    rel = affine_targets(dataset)
+    if rel is None:
+        return None
+    ref = rel[0]
+    if abs(small_center.layers[1].W[ref][a]) <= 2 * r:
+        return None  # V_r* might be 0: G V = 0 would not give G = 0
+    offset = max(
+        (abs(x - y) for x, y in zip(point.flatten(), center.flatten(), strict=True)), default=Fraction(0)
+    )
+    _, va = unit_indices(network, a)
+    _, vb = unit_indices(network, b)
+    P = network.n_params
+    D = np.zeros((len(va), P))
+    for k, (i, j) in enumerate(zip(va, vb, strict=True)):
+        D[k, i], D[k, j] = 1.0, -1.0
+    basis = np.linalg.svd(D)[2][len(va) :].T  # orthonormal basis of T = D^⊥ (P × (P − K))
+    hess = float_derivatives(network, dataset, center)[2]
+    basis = basis @ np.linalg.eigh(basis.T @ hess @ basis)[1]
+    # Columns exactly in T (equal v_ak, v_bk entries): a proved positive definite QᵀHQ then makes
+    # span(Q) = T exactly (P − K independent columns in the (P − K)-dimensional T).
+    for i, j in zip(va, vb, strict=True):
+        basis[i] = basis[j] = (basis[i] + basis[j]) / 2
+    box = ParameterBox(network, dataset, center, 128)
+    for eta in (2 * offset + r, 8 * offset + 4 * r, (offset + r) * 64):
+        tube = eta + 3 * r / 2
+        mu = curvature_bound(box.hessian(tube), basis)
+        if mu is None and P <= MAX_BALL_HESSIAN:
+            with box.ball.context():
+                Q = flint.arb_mat(P, P - len(va), [float(v) for v in basis.ravel()])
+                mu = curvature_bound_balls(box.hessian_balls(tube), Q)
+        if mu is not None:
+            return eta, tube, mu
+    return None
