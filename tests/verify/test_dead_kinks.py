@@ -292,3 +292,65 @@ def test_dead_kink_verdicts_are_sound(case):
 @given(dead_kink_cases())
 def test_dead_kink_verdicts_are_sound_thoroughly(case):
     _check(case)
+
+
+def test_several_outputs():
+    """A 1-2-2 net: the narrower 1-1-2 network's critical point (output weight 0 fixed at 1) solved by
+    mpmath's findroot on the hand-written gradient at 60 digits; v₁·∂ℓ/∂z at the kink summed over both
+    outputs decides, as the verifier must."""
+    X = [F(-2), F(-1), F(1), F(2), F(3)]
+    Y = [
+        (F(1, 10), F(3, 5)),
+        (F(7, 20), F(2, 5)),
+        (F(1, 5), F(1, 2)),
+        (F(4, 5), F(3, 10)),
+        (F(1, 2), F(1, 5)),
+    ]
+    on = [i for i, x in enumerate(X) if x > 0]  # unit 0 is active on x ≥ 1
+
+    def gradient(w, b, v1, c0, c1):
+        V, c = (1, v1), (c0, c1)
+        r = [
+            [_sig(c[k] + (V[k] * (w * _mp(X[i]) + b) if i in on else 0)) - _mp(Y[i][k]) for k in (0, 1)]
+            for i in range(5)
+        ]
+        return [
+            sum(r[i][k] * V[k] * _mp(X[i]) for i in on for k in (0, 1)),
+            sum(r[i][k] * V[k] for i in on for k in (0, 1)),
+            sum(r[i][1] * (w * _mp(X[i]) + b) for i in on),
+            sum(r[i][0] for i in range(5)),
+            sum(r[i][1] for i in range(5)),
+        ]
+
+    w, b, v1, c0, c1 = mpmath.findroot(lambda *t: gradient(*t), (0.72, -0.34, -0.79, -1.15, 0.08))
+    assert all(w * _mp(x) + b > 0 for x in X if x > 0) and all(w * _mp(x) + b < 0 for x in X if x < 0)
+    slopes = (_sig(c0) - _mp(Y[0][0]), _sig(c1) - _mp(Y[0][1]))  # bce at the kink x = −2
+
+    def cut(v):
+        return F(mpmath.nstr(v, 15))
+
+    net = Network((1, 2, 2), "relu", output="sigmoid", loss="bce")
+    data = Dataset.of([[x] for x in X], [list(y) for y in Y])
+    for v in [(F(1, 2), F(0)), (F(1), F(-1)), (F(-1, 2), F(1, 2)), (F(0), F(0))]:
+        point = Point.of(
+            [([[cut(w)], [-1]], [cut(b), -2]), ([[1, v[0]], [cut(v1), v[1]]], [cut(c0), cut(c1)])]
+        )
+        growth = _mp(v[0]) * slopes[0] + _mp(v[1]) * slopes[1]
+        cert = certify(Trap(net, data, point), probes=0)
+        expected = (
+            (Verdict.SADDLE, "kink-born-unit-saddle")
+            if v == (0, 0)
+            else (Verdict.LOCAL_MIN, "kink-dead-unit-minimum")
+            if growth > 0
+            else (Verdict.NOT_CRITICAL, "first-order-descent")
+        )
+        assert (cert.verdict, cert.code) == expected
+        if cert.verdict is Verdict.SADDLE:
+            z = [
+                (c0 + (w * _mp(x) + b if x > 0 else 0), c1 + (v1 * (w * _mp(x) + b) if x > 0 else 0))
+                for x in X
+            ]
+            critical = (
+                sum(_point_loss("bce", zi[k], _mp(Y[i][k])) for i, zi in enumerate(z) for k in (0, 1)) / 5
+            )
+            assert reference_loss(net, data, cert.witness) < critical
