@@ -164,25 +164,28 @@ def _pre_activation(point: Point, j: int, x: Sequence[Fraction]) -> Fraction:
     return sum((w * xi for w, xi in zip(hidden.W[j], x, strict=True)), hidden.b[j])
 
 
+def _rise(dw: Sequence[Fraction], db: Fraction, x: Sequence[Fraction]) -> Fraction:
+    """q = δw·x + δb: how fast the move (δw, δb) raises a pre-activation at input x."""
+    return sum((a * b for a, b in zip(dw, x, strict=True)), db)
+
+
 def _raisers(dataset: Dataset, kinks: Sequence[int]) -> list[tuple[tuple[Fraction, ...], Fraction]]:
     """Moves (δw, δb) of one unit that raise its pre-activation on some of its kink points: the bias
-    alone, then ± each input weight with and without the bias."""
+    alone, then ± each input weight, alone or with the bias raised or lowered."""
     d0 = len(dataset.X[0])
     out = [(tuple(Fraction(0) for _ in range(d0)), Fraction(1))]
     for m in range(d0):
         for s in (1, -1):
             e = tuple(Fraction(s if n == m else 0) for n in range(d0))
             out += [(e, Fraction(0)), (e, Fraction(1)), (e, Fraction(-1))]
-    return [
-        (dw, db)
-        for dw, db in out
-        if any(sum((a * b for a, b in zip(dw, dataset.X[i], strict=True)), db) > 0 for i in kinks)
-    ]
+    return [(dw, db) for dw, db in out if any(_rise(dw, db, dataset.X[i]) > 0 for i in kinks)]
 
 
 def _direction(
     network: Network, j: int, dw: Sequence[Fraction], db: Fraction, dv: Sequence[Fraction]
-) -> tuple:
+) -> tuple[Fraction, ...]:
+    """The flat direction moving unit j's incoming weights by dw, its bias by db, its output weights
+    by dv."""
     d0, h = network.widths[0], network.widths[1]
     d = [Fraction(0)] * network.n_params
     for m, value in enumerate(dw):
@@ -292,10 +295,7 @@ def _born_descent(
         S0 = pred.slopes({})
         best = None
         for dw, db in _raisers(dataset, kinks):
-            q = {
-                i: max(Fraction(0), sum((a * b for a, b in zip(dw, dataset.X[i], strict=True)), db))
-                for i in kinks
-            }
+            q = {i: max(Fraction(0), _rise(dw, db, dataset.X[i])) for i in kinks}
             m = [sum(float(S0[k, i].mid()) * float(qi) for i, qi in q.items()) for k in range(k_out)]
             size = sum(abs(x) for x in m)
             if size > 0 and (best is None or size > best[0]):
@@ -305,8 +305,7 @@ def _born_descent(
         _, dw, db, q, dv = best
         for reach in BORN_REACH:
             if any(
-                reach * abs(sum((a * b for a, b in zip(dw, dataset.X[i], strict=True)), db))
-                >= -_pre_activation(point, j, dataset.X[i])
+                reach * abs(_rise(dw, db, dataset.X[i])) >= -_pre_activation(point, j, dataset.X[i])
                 for i in others
             ):
                 continue
