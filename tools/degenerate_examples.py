@@ -32,7 +32,10 @@ the verifier lifts through, from the package's own constructions (nothing typed 
   third-order saddle along it;
 - null-direction-born-bce: two tanh units born at zero on the constant fit σ(0) = 1/2 of even targets on
   symmetric inputs (sigmoid output, cross-entropy): the cubic form vanishes on the Hessian's kernel, a
-  fourth-order saddle along a curve x + εd + ε²e.
+  fourth-order saddle along a curve x + εd + ε²e;
+- kink-dead-unit-bce: a 1-2-1 ReLU net with a sigmoid output and cross-entropy, unit 0 at the 1-unit
+  network's minimum (polished on its rescaling slice), unit 1 dead on the data with its pre-activation
+  exactly 0 on one point, where v·∂ℓ/∂z > 0: a non-strict minimum at a kink.
 Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean).
 """
 
@@ -246,6 +249,30 @@ def null_direction_born_bce() -> Trap:
     )
 
 
+def kink_dead_unit_bce() -> Trap:
+    F = Fraction
+    X = [[F(-2)], [F(-1)], [F(1)], [F(2)], [F(3)]]
+    y = [[F(1, 10)], [F(7, 20)], [F(1, 5)], [F(4, 5)], [F(1, 2)]]
+    dataset = Dataset.of(X, y)
+    small = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+    start = Point.of([([[F(62, 100)]], [F(0)]), ([[1]], [F(-124, 100)])])
+    free = [0, 1, 3]  # the output weight fixed: the slice through the rescaling orbits
+    point = polish(small, dataset, start, precision=None, free=free, steps=40).point
+    point = polish(small, dataset, point, precision=256, free=free, steps=20).point
+    (w, b), c = (point.layers[0].W[0][0], point.layers[0].b[0]), point.layers[1].b[0]  # type: ignore[index]
+    network = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
+    full = Point.of([([[w], [-1]], [b, -2]), ([[1, F(1, 2)]], [c])])
+    return Trap(
+        network,
+        dataset,
+        _digits(full, network, 17),
+        name="kink-dead-unit-bce",
+        description="a 1-2-1 ReLU net with sigmoid output and cross-entropy: unit 0 at the 1-unit "
+        "network's minimum, unit 1 dead on the data with its pre-activation exactly 0 on the first point, "
+        "where its output weight times the loss's slope is positive",
+    )
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     traps = [
@@ -276,6 +303,7 @@ def main() -> None:
         ),
         null_direction_deep_zero(),
         null_direction_born_bce(),
+        kink_dead_unit_bce(),
     ]
     names = [
         "duplicated-units",
@@ -291,6 +319,7 @@ def main() -> None:
         "deep-linear-optimum",
         "null-direction-deep-zero",
         "null-direction-born-bce",
+        "kink-dead-unit-bce",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")

@@ -34,6 +34,27 @@ def _activation_slope(network: Network, a: Any, mask: Any, arith: Arithmetic) ->
     return arith.where(mask, arith.constant(Fraction(1)), arith.constant(slope))
 
 
+def logit_slope(network: Network, z: Any, targets: Any, *, arith: Arithmetic) -> Any:
+    """∂/∂z of each data point's loss at the output logits ``z`` (dL, N), elementwise: σ(z) − y for bce,
+    2(σ(z) − y)σ(z)(1 − σ(z)) for a sigmoid output with mse, 2(z − y) for an identity output. The loss
+    is (1/N) Σ_i of these per-point losses; the sign of Σ_k v_k·(this)_ki says whether adding a small
+    multiple of v to the logits of point i raises the loss (`badminima.verify.dead_kinks`).
+
+    Example:
+        >>> from badminima.arithmetic import ExactArithmetic
+        >>> exact = ExactArithmetic()
+        >>> net = Network((1, 1), "identity", output="sigmoid", loss="bce")
+        >>> logit_slope(net, exact.matrix([[0, 0]]), exact.matrix([[1, 0]]), arith=exact).tolist()
+        [[Fraction(-1, 2), Fraction(1, 2)]]
+    """
+    if network.loss == "bce":
+        return arith.sigmoid(z) - targets
+    if network.output == "sigmoid":
+        f = arith.sigmoid(z)
+        return 2 * (f - targets) * f * (1 - f)
+    return 2 * (z - targets)
+
+
 def gradient_of_flat(
     network: Network,
     inputs: Any,
@@ -48,14 +69,7 @@ def gradient_of_flat(
     params = unflatten(network, flat)
     fwd = forward(network, params, inputs, arith=arith, masks=masks, kink_side=kink_side)
     z = fwd.logits
-    n = z.shape[1]
-    if network.loss == "bce":
-        delta = (arith.sigmoid(z) - targets) / n
-    elif network.output == "sigmoid":
-        f = arith.sigmoid(z)
-        delta = 2 * (f - targets) * f * (1 - f) / n
-    else:
-        delta = 2 * (z - targets) / n
+    delta = logit_slope(network, z, targets, arith=arith) / z.shape[1]
     parts: list[Any] = []
     for layer in range(len(params) - 1, -1, -1):
         W, b = params[layer]

@@ -129,12 +129,15 @@ def kink_descent(
     point: Point,
     *,
     region: Region | None = None,
+    first: Sequence[tuple[Fraction, ...]] = (),
     precision: int = 128,
     progress: ProgressHook | None = None,
 ) -> KinkDescent | None:
     """A proved negative one-sided directional derivative at a point of a piecewise-linear network
     whose loss is smooth (sigmoid output or cross-entropy), or None when no tried direction gives one.
-    ``region`` is the point's activation region when the caller has it (computed otherwise).
+    ``region`` is the point's activation region when the caller has it (computed otherwise); ``first``
+    are directions tried before the usual candidates (a caller's better guesses: the first proved
+    negative slope is the one returned).
 
     Example:
         >>> from badminima.model import Dataset
@@ -155,7 +158,8 @@ def kink_descent(
 
     if region is None:
         region = region_of(network, dataset, point)
-    candidates = _candidates(network, dataset, point, region, gradient)
+    usual = _candidates(network, dataset, point, region, gradient)
+    candidates = [*first, *(v for v in usual if v not in first)]
     ball = BallArithmetic(precision)
     for k, v in enumerate(candidates):
         report(progress, "one-sided derivatives at the kinks", k, len(candidates))

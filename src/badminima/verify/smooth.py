@@ -28,6 +28,7 @@ from badminima.verify.best_fit import certify_best_fit, certify_nearby_best_fit
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import certify_constant_units
+from badminima.verify.dead_kinks import certify_dead_kinks, raising_directions
 from badminima.verify.dead_layers import certify_dead_layer
 from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.kink_descent import kink_descent
@@ -143,20 +144,29 @@ def _at_kinks(
     progress: ProgressHook | None,
 ) -> Outcome:
     """A point with pre-activations at a kink and a smooth loss: a proved negative one-sided derivative
-    (`kink_descent`) answers ``not-critical`` — or ``near-critical-set`` when that slope is at the level
-    the point's rounding would leave; nothing proves a minimum here."""
+    (`kink_descent`, trying first the moves that raise a dead unit's kinks) answers ``not-critical`` —
+    unless that slope is at the level the point's rounding would leave; where no slope beyond that is
+    proved, kinks of units dead at a kink may prove a minimum or a saddle (`certify_dead_kinks`), and
+    otherwise the answer is ``near-critical-set`` or ``kink-smooth-loss``."""
     where = (
         f"{len(region.kinks)} pre-activation(s) exactly at a kink with a non-polynomial loss "
         f"({network.output} output, {network.loss})"
     )
-    found = kink_descent(network, dataset, point, region=region, progress=progress)
+    raising = raising_directions(network, dataset, region)
+    found = kink_descent(network, dataset, point, region=region, first=raising, progress=progress)
     if found is None:
+        proved = certify_dead_kinks(
+            network, dataset, point, value, region=region, literal=options.literal, progress=progress
+        )
+        if proved is not None:
+            return proved
         return Outcome(
             Verdict.INCONCLUSIVE,
             "interval",
             "none",
-            f"{where}: no tried direction has a proved negative one-sided derivative, and minima at kinks "
-            f"are only proved for identity output and mse",
+            f"{where}: no tried direction has a proved negative one-sided derivative, and under this loss "
+            f"minima and saddles at kinks are only proved where every kink is of a unit dead on the data "
+            f"beside a proved minimum of the narrower network",
             value,
             code="kink-smooth-loss",
         )
@@ -168,6 +178,9 @@ def _at_kinks(
         top = max(1.0, float(np.max(np.abs(np.linalg.eigvalsh(hess)))))
         c = 10 * math.sqrt(len(hess))
         if abs(float(found.lower)) <= c * float(rho) * top * math.sqrt(len(hess)):
+            proved = certify_dead_kinks(network, dataset, point, value, region=region, progress=progress)
+            if proved is not None:
+                return proved
             return Outcome(
                 Verdict.INCONCLUSIVE,
                 "interval",

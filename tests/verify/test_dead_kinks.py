@@ -1,0 +1,356 @@
+"""Units dead at a kink under a smooth loss (`badminima.verify.dead_kinks`): minima and born-unit saddles.
+
+The constructions: a 1-h-1 ReLU net with a sigmoid output (bce or mse) on 1-d data. Unit 0 is alive on
+the points x ≥ 1 and off on the points x ≤ −1, so with its output weight fixed the narrower network is
+two separate fits — a two-parameter logistic (or sigmoid least-squares) fit z = a x + β on the x ≥ 1
+points, found by Newton's method in mpmath at 60 digits, and a constant σ(c) = mean label on the others
+(exact). The dead units pass exactly through the leftmost or rightmost data point (b = −w·x₀, w of the
+sign that keeps every other pre-activation negative).
+
+Truth is independent of `badminima.verify`: the loss written out in mpmath at 60 digits; for minima,
+random nearby points (well outside the proof box, and inside it) are not lower than the critical loss by
+more than 1e-40, and the sign of v·∂ℓ/∂z at the kink is computed in mpmath; for saddles, the witness's
+loss by `tests.reference` is below the critical loss.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from fractions import Fraction as F
+
+import mpmath
+import pytest
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+
+from badminima.landscape import region_of
+from badminima.model import Dataset, Network, Point, Trap
+from badminima.verify import Verdict, certify
+from badminima.verify.dead_kinks import dead_units, raising_directions, without_units
+from tests.reference import reference_loss
+
+mpmath.mp.dps = 60
+HEALTH = list(HealthCheck)
+
+
+def _mp(q):
+    return mpmath.mpf(q.numerator) / q.denominator if isinstance(q, F) else mpmath.mpf(q)
+
+
+def _sig(z):
+    return 1 / (1 + mpmath.exp(-z))
+
+
+def _point_loss(loss, z, y):
+    s = _sig(z)
+    if loss == "bce":
+        return -(y * mpmath.log(s) + (1 - y) * mpmath.log(1 - s))
+    return (s - y) ** 2
+
+
+def _slope(loss, z, y):
+    """∂/∂z of one point's loss (hand derivation: σ' = σ(1 − σ))."""
+    s = _sig(z)
+    return s - y if loss == "bce" else 2 * (s - y) * s * (1 - s)
+
+
+def _fit(xs, ys, loss):
+    """Newton's method for min Σ ℓ(a x + β, y) at 60 digits; (a, β), or None when it fails or the
+    Hessian there is not positive definite."""
+    m = sum(ys) / len(ys)
+    a, b = mpmath.mpf(0), mpmath.log(m / (1 - m))
+    for _ in range(200):
+        g = [mpmath.mpf(0)] * 2
+        H = [[mpmath.mpf(0)] * 2 for _ in range(2)]
+        for x, y in zip(xs, ys, strict=True):
+            s = _sig(a * x + b)
+            d = s * (1 - s)
+            l1, l2 = (
+                (s - y, d) if loss == "bce" else (2 * (s - y) * d, 2 * (d * d + (s - y) * d * (1 - 2 * s)))
+            )
+            v = (x, 1)
+            for i in range(2):
+                g[i] += l1 * v[i]
+                for j in range(2):
+                    H[i][j] += l2 * v[i] * v[j]
+        det = H[0][0] * H[1][1] - H[0][1] ** 2
+        if det <= 0 or H[0][0] <= 0:
+            return None
+        da = (H[1][1] * g[0] - H[0][1] * g[1]) / det
+        db = (H[0][0] * g[1] - H[0][1] * g[0]) / det
+        a, b = a - da, b - db
+        if abs(da) + abs(db) < mpmath.mpf(10) ** -55:
+            return a, b
+    return None
+
+
+@dataclass
+class Case:
+    """The trap, the critical point θ* (mpmath, exact dead units), its loss, and per dead unit the
+    kink point, ∂ℓ/∂z there and v·∂ℓ/∂z."""
+
+    net: Network
+    data: Dataset
+    point: Point
+    theta: list
+    loss: object
+    kinks: list
+    slopes: list
+    growth: list
+
+
+def _loss_at(net, data, theta):
+    """The 60-digit loss of a 1-h-1 ReLU net at mpmath parameters (plain loops)."""
+    h = net.widths[1]
+    W, b, V, c = theta[:h], theta[h : 2 * h], theta[2 * h : 3 * h], theta[3 * h]
+    total = mpmath.mpf(0)
+    for (x,), (y,) in zip(data.X, data.y, strict=True):
+        z = c + sum(V[j] * max(W[j] * _mp(x) + b[j], 0) for j in range(h))
+        total += _point_loss(net.loss, z, _mp(y))
+    return total / len(data.X)
+
+
+def construct(xs_on, ys_on, xs_off, ys_off, loss, v0, dead, digits):
+    """``dead``: (side, |w|, v) per dead unit, side "low" (kink at the leftmost point) or "high"."""
+    fit = _fit([_mp(x) for x in xs_on], [_mp(y) for y in ys_on], loss)
+    if fit is None:
+        return None
+    a, beta = fit
+    m = _mp(sum(ys_off) / len(ys_off))
+    c = mpmath.log(m / (1 - m))
+    w0, b0 = a / _mp(v0), (beta - c) / _mp(v0)
+    X = [*xs_off, *xs_on]
+    if any(w0 * _mp(x) + b0 <= mpmath.mpf(10) ** -3 for x in xs_on) or any(
+        w0 * _mp(x) + b0 >= -(mpmath.mpf(10) ** -3) for x in xs_off
+    ):
+        return None  # unit 0 is not on exactly the x ≥ 1 points
+    net = Network((1, 1 + len(dead), 1), "relu", output="sigmoid", loss=loss)
+    data = Dataset.of([[x] for x in X], [[y] for y in [*ys_off, *ys_on]])
+    Ws, bs, Vs, kinks = [], [], [], []
+    for side, size, v in dead:
+        i0 = (
+            min(range(len(X)), key=lambda i: X[i])
+            if side == "low"
+            else max(range(len(X)), key=lambda i: X[i])
+        )
+        w = -size if side == "low" else size
+        Ws.append(w)
+        bs.append(-w * X[i0])
+        Vs.append(v)
+        kinks.append(i0)
+    theta = [w0, *map(_mp, Ws), b0, *map(_mp, bs), _mp(v0), *map(_mp, Vs), c]
+
+    def cut(v):
+        return F(mpmath.nstr(v, digits, strip_zeros=False)) if not isinstance(v, F) else v
+
+    point = Point.of([([[cut(w0)], *[[w] for w in Ws]], [cut(b0), *bs]), ([[v0, *Vs]], [cut(c)])])
+    z_star = [c + (_mp(v0) * (w0 * _mp(x) + b0) if x > 0 else 0) for x in X]
+    slopes = [_slope(loss, z_star[i0], _mp(data.y[i0][0])) for i0 in kinks]
+    growth = [_mp(v) * r for v, r in zip(Vs, slopes, strict=True)]
+    return Case(net, data, point, theta, _loss_at(net, data, theta), kinks, slopes, growth)
+
+
+def _nearby_not_lower(case, radius, n=40, seed=0):
+    rng = random.Random(seed)
+    for _ in range(n):
+        moved = [t + radius * (2 * mpmath.mpf(rng.random()) - 1) for t in case.theta]
+        if _loss_at(case.net, case.data, moved) < case.loss - mpmath.mpf(10) ** -40:
+            return False
+    return True
+
+
+XS_ON, YS_ON = [F(1), F(2), F(3)], [F(1, 5), F(4, 5), F(1, 2)]
+XS_OFF, YS_OFF = [F(-2), F(-1)], [F(1, 10), F(7, 20)]  # σ(c) = 9/40 > 1/10 at the leftmost point
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+@pytest.mark.parametrize("digits", [17, 30])
+def test_a_dead_unit_whose_kink_would_raise_the_loss_is_at_a_minimum(loss, digits):
+    case = construct(XS_ON, YS_ON, XS_OFF, YS_OFF, loss, F(1), [("low", F(1), F(1, 2))], digits)
+    assert case is not None and case.growth[0] > 0  # v·∂ℓ/∂z > 0 at the kink (mpmath)
+    cert = certify(Trap(case.net, case.data, case.point), probes=0)
+    assert (cert.verdict, cert.code, cert.method) == (
+        Verdict.LOCAL_MIN,
+        "kink-dead-unit-minimum",
+        "reduce-one-sided-growth",
+    )
+    assert _mp(cert.loss_lower) <= case.loss <= _mp(cert.loss_upper)
+    assert _nearby_not_lower(case, mpmath.mpf(10) ** -3)
+    assert _nearby_not_lower(case, _mp(cert.proof_radius) / 10, n=10)
+    # θ* lies in the stated box around the given point
+    assert all(
+        abs(t - _mp(p)) <= _mp(cert.box_radius) for t, p in zip(case.theta, case.point.flatten(), strict=True)
+    )
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_a_dead_unit_whose_kink_lowers_the_loss_is_not_critical(loss):
+    case = construct(XS_ON, YS_ON, XS_OFF, YS_OFF, loss, F(1), [("low", F(1), F(-1, 2))], 20)
+    assert case is not None and case.growth[0] < 0
+    cert = certify(Trap(case.net, case.data, case.point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "first-order-descent")
+    assert reference_loss(case.net, case.data, cert.witness) < reference_loss(case.net, case.data, case.point)
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+@pytest.mark.parametrize("side", ["low", "high"])
+def test_a_unit_born_at_a_kink_is_a_second_order_saddle(loss, side):
+    case = construct(XS_ON, YS_ON, XS_OFF, YS_OFF, loss, F(1), [(side, F(1), F(0))], 20)
+    assert case is not None
+    cert = certify(Trap(case.net, case.data, case.point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "kink-born-unit-saddle")
+    assert reference_loss(case.net, case.data, cert.witness) < case.loss
+    assert _mp(cert.loss_lower) <= case.loss <= _mp(cert.loss_upper)
+
+
+def test_two_dead_units_at_kinks_make_a_minimum_and_a_born_one_a_saddle():
+    # σ(3a + β) − 1/2 > 0 at the rightmost point: a positive output weight grows the loss there
+    both = [("low", F(1), F(1, 3)), ("high", F(2), F(3, 4))]
+    case = construct(XS_ON, YS_ON, XS_OFF, YS_OFF, "bce", F(1), both, 20)
+    assert case is not None and all(g > 0 for g in case.growth)
+    cert = certify(Trap(case.net, case.data, case.point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "kink-dead-unit-minimum")
+    assert _nearby_not_lower(case, mpmath.mpf(10) ** -3)
+    born = [("low", F(1), F(1, 3)), ("high", F(2), F(0))]
+    case = construct(XS_ON, YS_ON, XS_OFF, YS_OFF, "bce", F(1), born, 20)
+    cert = certify(Trap(case.net, case.data, case.point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "kink-born-unit-saddle")
+    assert reference_loss(case.net, case.data, cert.witness) < case.loss
+
+
+def test_the_pieces_of_the_proof():
+    case = construct(XS_ON, YS_ON, XS_OFF, YS_OFF, "bce", F(1), [("low", F(1), F(1, 2))], 20)
+    region = region_of(case.net, case.data, case.point)
+    dead = dead_units(case.net, region)
+    assert dead is not None and dead.units == (1,) and dead.at_kinks == ((1, (0,)),)
+    small, small_point = without_units(case.net, case.point, dead.units)
+    assert small.widths == (1, 1, 1)
+    assert small_point.flatten() == tuple(case.point.flatten()[i] for i in (0, 2, 4, 6))
+    # raising unit 1's pre-activation at x = −2: its bias, or −w (the hand-derived list of moves)
+    moves = raising_directions(case.net, case.data, region)
+    assert moves[0] == (0, 0, 0, 1, 0, 0, 0)
+    assert all(d[1] * -2 + d[3] > 0 for d in moves)
+
+
+@st.composite
+def dead_kink_cases(draw):
+    """Random constructions: 2–3 points x ≥ 1 with soft labels (the fit), two points x ≤ −1 whose mean
+    label puts unit 0's kink near x = 0, and one or two dead units through the outermost points with
+    output weights of random sign (0 included)."""
+    loss = draw(st.sampled_from(["bce", "mse"]))
+    xs_on = sorted(
+        draw(st.lists(st.sampled_from([F(k, 2) for k in range(2, 8)]), min_size=2, max_size=3, unique=True))
+    )
+    ys_on = [draw(st.integers(1, 19)) / F(20) for _ in xs_on]
+    fit = _fit([_mp(x) for x in xs_on], [_mp(y) for y in ys_on], loss)
+    assume(fit is not None)
+    a, beta = fit
+    assume(abs(a) > mpmath.mpf(1) / 4)
+    q = F(mpmath.nstr(_sig(beta), 3))  # σ(c) ≈ σ(β): unit 0's kink near x = 0
+    assume(F(1, 20) < q < F(19, 20))
+    e = draw(st.integers(1, 9)) * min(q, 1 - q) / 10
+    xs_off = sorted(
+        draw(st.lists(st.sampled_from([F(-k, 2) for k in range(2, 7)]), min_size=2, max_size=2, unique=True))
+    )
+    ys_off = [q - e, q + e] if draw(st.booleans()) else [q + e, q - e]
+    v0 = (1 if a > 0 else -1) * draw(st.sampled_from([F(1, 2), F(1), F(2)]))
+    sides = draw(st.sampled_from([["low"], ["high"], ["low", "high"]]))
+    dead = [
+        (
+            s,
+            draw(st.sampled_from([F(1, 2), F(1), F(3, 2)])),
+            draw(st.sampled_from([F(k, 4) for k in range(-3, 4)])),
+        )
+        for s in sides
+    ]
+    case = construct(xs_on, ys_on, xs_off, ys_off, loss, v0, dead, 20)
+    assume(case is not None)
+    assume(all(abs(r) > mpmath.mpf(10) ** -6 for r in case.slopes))  # not an exact fit at a kink
+    return case
+
+
+def _check(case):
+    cert = certify(Trap(case.net, case.data, case.point), probes=0)
+    minimum = all(g > 0 for g in case.growth)
+    if cert.verdict.is_minimum:
+        assert minimum
+        assert _nearby_not_lower(case, mpmath.mpf(10) ** -6, n=10)
+    if cert.verdict in (Verdict.NOT_CRITICAL, Verdict.SADDLE):
+        assert not minimum
+    if cert.verdict is Verdict.SADDLE:
+        assert reference_loss(case.net, case.data, cert.witness) < case.loss
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=HEALTH, derandomize=True)
+@given(dead_kink_cases())
+def test_dead_kink_verdicts_are_sound(case):
+    _check(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None, suppress_health_check=HEALTH)
+@given(dead_kink_cases())
+def test_dead_kink_verdicts_are_sound_thoroughly(case):
+    _check(case)
+
+
+def test_several_outputs():
+    """A 1-2-2 net: the narrower 1-1-2 network's critical point (output weight 0 fixed at 1) solved by
+    mpmath's findroot on the hand-written gradient at 60 digits; v₁·∂ℓ/∂z at the kink summed over both
+    outputs decides, as the verifier must."""
+    X = [F(-2), F(-1), F(1), F(2), F(3)]
+    Y = [
+        (F(1, 10), F(3, 5)),
+        (F(7, 20), F(2, 5)),
+        (F(1, 5), F(1, 2)),
+        (F(4, 5), F(3, 10)),
+        (F(1, 2), F(1, 5)),
+    ]
+    on = [i for i, x in enumerate(X) if x > 0]  # unit 0 is active on x ≥ 1
+
+    def gradient(w, b, v1, c0, c1):
+        V, c = (1, v1), (c0, c1)
+        r = [
+            [_sig(c[k] + (V[k] * (w * _mp(X[i]) + b) if i in on else 0)) - _mp(Y[i][k]) for k in (0, 1)]
+            for i in range(5)
+        ]
+        return [
+            sum(r[i][k] * V[k] * _mp(X[i]) for i in on for k in (0, 1)),
+            sum(r[i][k] * V[k] for i in on for k in (0, 1)),
+            sum(r[i][1] * (w * _mp(X[i]) + b) for i in on),
+            sum(r[i][0] for i in range(5)),
+            sum(r[i][1] for i in range(5)),
+        ]
+
+    w, b, v1, c0, c1 = mpmath.findroot(lambda *t: gradient(*t), (0.72, -0.34, -0.79, -1.15, 0.08))
+    assert all(w * _mp(x) + b > 0 for x in X if x > 0) and all(w * _mp(x) + b < 0 for x in X if x < 0)
+    slopes = (_sig(c0) - _mp(Y[0][0]), _sig(c1) - _mp(Y[0][1]))  # bce at the kink x = −2
+
+    def cut(v):
+        return F(mpmath.nstr(v, 15))
+
+    net = Network((1, 2, 2), "relu", output="sigmoid", loss="bce")
+    data = Dataset.of([[x] for x in X], [list(y) for y in Y])
+    for v in [(F(1, 2), F(0)), (F(1), F(-1)), (F(-1, 2), F(1, 2)), (F(0), F(0))]:
+        point = Point.of(
+            [([[cut(w)], [-1]], [cut(b), -2]), ([[1, v[0]], [cut(v1), v[1]]], [cut(c0), cut(c1)])]
+        )
+        growth = _mp(v[0]) * slopes[0] + _mp(v[1]) * slopes[1]
+        cert = certify(Trap(net, data, point), probes=0)
+        expected = (
+            (Verdict.SADDLE, "kink-born-unit-saddle")
+            if v == (0, 0)
+            else (Verdict.LOCAL_MIN, "kink-dead-unit-minimum")
+            if growth > 0
+            else (Verdict.NOT_CRITICAL, "first-order-descent")
+        )
+        assert (cert.verdict, cert.code) == expected
+        if cert.verdict is Verdict.SADDLE:
+            z = [
+                (c0 + (w * _mp(x) + b if x > 0 else 0), c1 + (v1 * (w * _mp(x) + b) if x > 0 else 0))
+                for x in X
+            ]
+            critical = (
+                sum(_point_loss("bce", zi[k], _mp(Y[i][k])) for i, zi in enumerate(z) for k in (0, 1)) / 5
+            )
+            assert reference_loss(net, data, cert.witness) < critical
