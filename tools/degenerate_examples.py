@@ -30,7 +30,15 @@ the verifier lifts through, from the package's own constructions (nothing typed 
 - null-direction-born-bce: two tanh units born at zero on the constant fit σ(0) = 1/2 of even targets on
   symmetric inputs (sigmoid output, cross-entropy): the cubic form vanishes on the Hessian's kernel, a
   fourth-order saddle along a curve x + εd + ε²e.
-Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean).
+- deep-kink-saddle: a 1-1-2-1 ReLU net whose second hidden layer has a unit exactly at its kink on one
+  point (one-sided derivative (4/3)·relu(dz) there: stationary, proved over both sides of the kink),
+  beside a unit with output weight 0: a second-order saddle;
+- sign-cone-minimum: a 1-2-1 ReLU net with a unit dead on the data except exactly at its kink on the last
+  point, where its output weight can only push the prediction away from the target: a minimum the
+  subspaces' least-squares bound cannot see (it lets that unit's contribution take either sign), with a
+  better point of loss 0.
+Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean; the
+last two hand-built ones are exact small rationals).
 """
 
 from __future__ import annotations
@@ -228,6 +236,29 @@ def null_direction_born_bce() -> Trap:
     )
 
 
+def deep_kink_saddle() -> Trap:
+    network = Network((1, 1, 2, 1), "relu")
+    dataset = Dataset.of([[1], [2], [3]], [[2], [0], [3]])
+    point = Point.of([([[1]], [0]), ([[1], [0]], [-2, 1]), ([[2, 0]], [1])])
+    what = (
+        "a 1-1-2-1 ReLU net with a second-layer unit exactly at its kink on x = 2, first-order stationary "
+        "over both sides of it, and a unit with output weight 0 giving a second-order descent"
+    )
+    return Trap(network, dataset, point, name="deep-kink-saddle", description=what)
+
+
+def sign_cone_minimum() -> Trap:
+    network = Network((1, 2, 1), "relu")
+    dataset = Dataset.of([[1], [2], [3]], [[0], [1], [0]])
+    point = Point.of([([[1], [0]], [-3, 1]), ([[1, 1]], ["-2/3"])])
+    better = Point.of([([[1], [1]], [-1, -2]), ([[1, -2]], [0])])
+    what = (
+        "a 1-2-1 ReLU net with a unit dead except exactly at its kink on x = 3, whose positive output weight "
+        "can only raise f(3) above the fitted 1/3 > y(3) = 0: a minimum through the sign cone of that unit"
+    )
+    return Trap(network, dataset, point, better=better, name="sign-cone-minimum", description=what)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     traps = [
@@ -257,6 +288,8 @@ def main() -> None:
         ),
         null_direction_deep_zero(),
         null_direction_born_bce(),
+        deep_kink_saddle(),
+        sign_cone_minimum(),
     ]
     names = [
         "duplicated-units",
@@ -271,6 +304,8 @@ def main() -> None:
         "deep-linear-optimum",
         "null-direction-deep-zero",
         "null-direction-born-bce",
+        "deep-kink-saddle",
+        "sign-cone-minimum",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")
