@@ -88,3 +88,58 @@ def test_a_better_point_cannot_make_it_bad():
     cert = certify(Trap(net, data, zero, better=other), probes=0)
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "best-possible-fit")
     assert reference_loss(net, data, other) > reference_loss(net, data, zero)
+
+
+@st.composite
+def nearby_fits(draw):
+    """A 1-h-1 net whose output layer is solved at 60 digits (mpmath, independent of badminima) so that
+    each of h + 1 distinct inputs gets exactly its targets' mean (as a logit under a sigmoid output), then
+    written to 25 digits."""
+    act = draw(st.sampled_from(["tanh", "sigmoid"]))
+    output, loss = draw(st.sampled_from([("sigmoid", "bce"), ("sigmoid", "mse"), ("identity", "mse")]))
+    h = draw(st.integers(1, 2))
+    net = Network((1, h, 1), act, output=output, loss=loss)
+    xs = [F(k, 2) for k in range(-h, h + 2, 2)][: h + 1]
+    X = [x for x in xs for _ in range(3)]
+    Y = [F(draw(st.integers(0, 1)) if output == "sigmoid" else draw(st.integers(-2, 2))) for _ in X]
+    for g in range(len(xs)):  # a sigmoid output needs means strictly inside (0, 1)
+        if output == "sigmoid":
+            Y[3 * g : 3 * g + 2] = [F(0), F(1)]
+    W = [F(draw(st.integers(-4, 4)) or 1, 2) for _ in range(h)]
+    b = [F(draw(st.integers(-4, 4)), 4) for _ in range(h)]
+    phi = mpmath.tanh if act == "tanh" else (lambda z: 1 / (1 + mpmath.exp(-z)))
+    with mpmath.workdps(60):
+        A = mpmath.matrix([[phi(_mp(w * x + c)) for w, c in zip(W, b, strict=True)] + [1] for x in xs])
+        goal = []
+        for g in range(len(xs)):
+            m = sum(Y[3 * g : 3 * g + 3], F(0)) / 3
+            goal.append(mpmath.log(_mp(m) / (1 - _mp(m))) if output == "sigmoid" else _mp(m))
+        sol = mpmath.lu_solve(A, mpmath.matrix(goal))
+        out = [F(mpmath.nstr(sol[k], 25, min_fixed=-1, max_fixed=1)) for k in range(h + 1)]
+    point = Point.unflatten(net, [*W, *b, *out])
+    return net, Dataset.of([[x] for x in X], [[y] for y in Y]), point, X, Y
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(nearby_fits())
+def test_rounded_best_possible_fits_are_global_minima_nearby(case):
+    net, data, point, X, Y = case
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "nearby-best-fit")
+    inf = _infimum(net.loss, X, Y)
+    assert _mp(cert.loss_lower) - mpmath.mpf(10) ** -40 <= inf <= _mp(cert.loss_upper) + mpmath.mpf(10) ** -40
+    assert reference_loss(net, data, point) >= inf  # the digits themselves are no better than the bound
+    assert cert.box_radius is not None and 0 < cert.box_radius < F(1, 10**20)
+    literal = certify(Trap(net, data, point), probes=0, literal=True)
+    assert literal.verdict is not Verdict.LOCAL_MIN  # the digits are not a minimum themselves
+    # One target flipped: its input's mean moves by ≥ 1/3 and is no longer attained nearby.
+    Y = [1 - Y[0] if net.output == "sigmoid" else Y[0] + 3, *Y[1:]]
+    spoiled = Dataset.of([[x] for x in X], [[y] for y in Y])
+    assert certify(Trap(net, spoiled, point), probes=0).code != "nearby-best-fit"
+
+
+def test_means_of_zero_or_one_under_a_sigmoid_are_never_attained():
+    net = Network((1, 1, 1), "tanh", output="sigmoid", loss="bce")
+    data = Dataset.of([[0], [0]], [[1], [1]])
+    far = Point.unflatten(net, [0, 0, 0, F("40.000000000000000000001")])
+    assert certify(Trap(net, data, far), probes=0).code != "nearby-best-fit"

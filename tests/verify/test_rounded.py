@@ -273,3 +273,21 @@ def test_many_digits_on_a_landscape_without_critical_points_are_not_critical(wei
         assert up < down
     cert = certify(Trap(net, data, point), probes=0)
     assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero")
+
+
+def test_literal_never_claims_a_nearby_critical_point_when_the_gradient_is_not_zero():
+    """A constant unit with its output bias written as 20 digits of log 2 = logit(2/3): by default the
+    critical set it rounds (a global minimum); with ``literal`` the digits themselves, whose gradient
+    σ(c) − 2/3 (60-digit mpmath) is non-zero: not critical (a constant-unit lift used to say local-min)."""
+    from badminima.model import Dataset, Network
+
+    net = Network((1, 1, 1), "tanh", output="sigmoid", loss="bce")
+    data = Dataset.of([[0], [0], [0]], [[0], [1], [1]])
+    c = F("0.69314718055994530942")
+    point = Point.unflatten(net, [0, 0, 0, c])
+    with mpmath.workdps(60):
+        slope = 1 / (1 + mpmath.exp(-mpmath.mpf(c.numerator) / c.denominator)) - mpmath.mpf(2) / 3
+    assert abs(slope) > mpmath.mpf(10) ** -22
+    assert certify(Trap(net, data, point), probes=0).verdict is Verdict.LOCAL_MIN
+    literal = certify(Trap(net, data, point), probes=0, literal=True)
+    assert (literal.verdict, literal.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero")

@@ -4,16 +4,31 @@ The loss is a mean over data points of ℓ(p(x_i), y_i) summed over outputs, and
 Σ_{i : x_i = x} ℓ(p, y_i) is minimised over the prediction p by the mean of those targets. So for every
 parameter θ′, F(θ′) ≥ F_inf = the loss of predicting, at each distinct input, its targets' mean — and a
 point whose predictions equal those means exactly attains it: a global, hence local, minimum (non-strict
-wherever the Hessian is singular). Nothing here is numerical: the predictions must come out as exact
-rationals (σ(0) = 1/2, tanh(0) = 0, rational piecewise-linear values) and equal the means exactly.
+wherever the Hessian is singular). `certify_best_fit` needs the predictions to come out as exact
+rationals (σ(0) = 1/2, tanh(0) = 0, rational piecewise-linear values) equal to the means exactly.
+
+A point written to many digits whose predictions are the means only up to its rounding (a sigmoid
+output at logit(1/3), say) is taken, as everywhere in `certify`, as the critical set it rounds:
+`certify_nearby_best_fit` proves, by the Krawczyk test on the M equations z(x_g; θ) = logit-or-mean of
+group g (one per distinct input and output, solved for M well-conditioned parameters with the others
+kept as written), that parameters attaining every mean exactly lie within a proved distance. Those
+parameters are a global minimum; the certificate's box holds them (code ``nearby-best-fit``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from fractions import Fraction
+from typing import Any
 
+import flint
+import numpy as np
+import scipy.linalg
+
+from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.flint_bridge import arb_to_fraction, to_arb
 from badminima.errors import BackendError
 from badminima.landscape.forward_pass import forward, predictions, unflatten
 from badminima.landscape.problem import prepare
@@ -21,8 +36,10 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.certificate import Verdict
+from badminima.verify.krawczyk import inside_radius, krawczyk_offset
 from badminima.verify.outcome import Outcome
-from badminima.verify.suboptimality import enclose_loss
+from badminima.verify.parameter_box import ParameterBox
+from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 
 
 def group_means(dataset: Dataset) -> dict[tuple[Fraction, ...], tuple[Fraction, ...]]:
@@ -78,4 +95,142 @@ def certify_best_fit(network: Network, dataset: Dataset, point: Point) -> Outcom
         box_radius=Fraction(0),
         proof_radius=Fraction(0),
         code="best-possible-fit",
+    )
+
+
+def _groups(dataset: Dataset) -> tuple[list[int], list[tuple[Fraction, ...]], list[int]]:
+    """One representative data index per distinct input, its mean targets, and its group's size."""
+    means = group_means(dataset)
+    first: dict[tuple[Fraction, ...], int] = {}
+    for i, x in enumerate(dataset.X):
+        first.setdefault(tuple(x), i)
+    reps = sorted(first.values())
+    sizes = [sum(1 for x in dataset.X if tuple(x) == tuple(dataset.X[i])) for i in reps]
+    return reps, [means[tuple(dataset.X[i])] for i in reps], sizes
+
+
+def _infimum(network: Network, dataset: Dataset, means: list[tuple[Fraction, ...]]) -> Any:
+    """F_inf in a ball: the loss of predicting each distinct input's mean targets (within-group squared
+    deviations for mse; y·log(1/m) + (1 − y)·log(1/(1 − m)) summed for cross-entropy)."""
+    mean_of = dict(zip((tuple(dataset.X[i]) for i in _groups(dataset)[0]), means, strict=True))
+    total = flint.arb(0)
+    for x, y in zip(dataset.X, dataset.y, strict=True):
+        for yk, m in zip(y, mean_of[tuple(x)], strict=True):
+            if network.loss == "mse":
+                total += to_arb((yk - m) ** 2)
+            else:
+                if yk != 0:
+                    total -= to_arb(yk) * to_arb(m).log()
+                if yk != 1:
+                    total -= to_arb(1 - yk) * to_arb(1 - m).log()
+    return total / len(dataset.X)
+
+
+def certify_nearby_best_fit(
+    network: Network, dataset: Dataset, point: Point, *, reach: Fraction
+) -> Outcome | None:
+    """``local-min`` (code ``nearby-best-fit``) when parameters predicting every input's mean targets
+    exactly are proved to lie within ``reach`` (∞-norm) of ``point``: a global minimum there, which the
+    digits round; None otherwise (no proof, the means out of reach, or logit(0)/logit(1) needed).
+
+    Example:
+        >>> net = Network((1, 1, 1), "tanh", output="sigmoid", loss="bce")
+        >>> data = Dataset.of([[0], [0], [0]], [[0], [1], [1]])
+        >>> x = Point.unflatten(net, [0, 0, 0, Fraction("0.69314718055994530942")])  # log 2 = logit(2/3)
+        >>> certify_nearby_best_fit(net, data, x, reach=Fraction(1, 1000)).code
+        'nearby-best-fit'
+    """
+    if network.loss not in ("mse", "bce") or reach <= 0:
+        return None
+    reps, means, _ = _groups(dataset)
+    if network.output == "sigmoid" and any(m in (0, 1) for ms in means for m in ms):
+        return None  # the mean is only approached as a logit runs off to infinity
+    sub = Dataset.of([dataset.X[i] for i in reps], [dataset.y[i] for i in reps])
+    try:
+        return _nearby(network, dataset, sub, point, means, reach)
+    except (BackendError, ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return None
+
+
+def _nearby(
+    network: Network,
+    dataset: Dataset,
+    sub: Dataset,
+    point: Point,
+    means: list[tuple[Fraction, ...]],
+    reach: Fraction,
+) -> Outcome | None:
+    """The Krawczyk test on z(x_g; θ_S) = goal_g over boxes of growing radius up to ``reach``."""
+    ball = BallArithmetic(256)
+    with ball.context():
+        prob = prepare(network, sub, point, arith=ball)
+        z = forward(network, unflatten(network, prob.flat), prob.inputs, arith=ball, masks=prob.masks).logits
+        values = []
+        for k in range(z.shape[0]):
+            for g, ms in enumerate(means):
+                goal = to_arb(ms[k] / (1 - ms[k])).log() if network.output == "sigmoid" else to_arb(ms[k])
+                values.append(z[k, g] - goal)
+    residual = Enclosure.of_balls(values)
+    enc = EnclosureArithmetic()
+    eprob = prepare(network, sub, point, arith=enc)
+    if eprob.region is not None and eprob.region.kinks:
+        return None
+
+    def logits(flat: Any, arith: Any) -> Any:
+        out = forward(network, unflatten(network, flat), eprob.inputs, arith=arith, masks=eprob.masks)
+        return arith.flat(out.logits)
+
+    x = point.flatten()
+    M, P = len(values), len(x)
+    J0 = enc.jacobian(logits, Enclosure.of_rationals(list(x))).mid
+    if M > P or not np.all(np.isfinite(J0)):
+        return None
+    chosen = sorted(int(c) for c in scipy.linalg.qr(J0, pivoting=True)[2][:M])
+    if np.linalg.cond(J0[:, chosen]) > 1e12:
+        return None
+    C = np.linalg.inv(J0[:, chosen])
+    r = max(4 * float(np.max(np.abs(C @ residual.mid))), 1e-30)
+    while r <= float(reach):
+        radius = inside_radius(Fraction(r))
+        spread = np.array([radius if j in chosen else 0.0 for j in range(P)])
+        box = Enclosure.of_rationals(list(x)) + Enclosure(np.zeros(P), spread)
+        if eprob.region is not None:
+            wide = ParameterBox(network, sub, point, 128)
+            if not wide.region_holds(wide.flat(Fraction(radius))):
+                return None
+        offset = krawczyk_offset(residual, C, enc.jacobian(logits, box)[:, chosen], radius)
+        if offset is not None:
+            return _outcome(network, dataset, point, means, chosen, Fraction(offset))
+        r *= 16
+    return None
+
+
+def _outcome(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    means: list[tuple[Fraction, ...]],
+    chosen: list[int],
+    offset: Fraction,
+) -> Outcome:
+    ball = BallArithmetic(256)
+    with ball.context():
+        inf = _infimum(network, dataset, means)
+        lo, hi = arb_to_fraction(inf.lower()), arb_to_fraction(inf.upper())
+    target = "logit of its inputs' mean target" if network.output == "sigmoid" else "its inputs' mean target"
+    return Outcome(
+        Verdict.LOCAL_MIN,
+        "interval",
+        "krawczyk-best-possible-fit",
+        f"the Krawczyk test proves that moving the {len(chosen)} parameter(s) {chosen} by at most "
+        f"{float(offset):.3g} (the rest as written) sets every output's logit exactly to the "
+        f"{target}: those parameters predict what minimises the loss over all functions (mse and "
+        f"cross-entropy are minimised pointwise by the mean target), a global, hence local, minimum "
+        f"that the given digits round (loss {inf.str(10)}); the given point itself is at most that far "
+        f"from it",
+        LossEnclosure(inf.str(20, radius=False), lo, hi),
+        box_radius=offset,
+        box_center=point,
+        proof_radius=offset,
+        code="nearby-best-fit",
     )

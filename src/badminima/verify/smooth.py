@@ -5,6 +5,7 @@ exact invariances when the Hessian is singular."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -23,7 +24,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import rounding_scale
 from badminima.progress import ProgressHook, report
-from badminima.verify.best_fit import certify_best_fit
+from badminima.verify.best_fit import certify_best_fit, certify_nearby_best_fit
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import certify_constant_units
@@ -242,6 +243,8 @@ def certify_smooth(
     unresolved = not len(eig) or float(np.min(np.abs(eig))) <= options.resolved * top
     newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
     near = exactly_critical or newton <= options.near_critical * scale
+    if nonzero and options.literal:
+        near = False  # --literal: a gradient entry proved non-zero is about the numbers as written
     tried: list[str] = []
 
     def try_minimum() -> Outcome | None:
@@ -266,6 +269,13 @@ def certify_smooth(
         tried.append(f"saddle test: {res.reason}")
         return None
 
+    if near:
+        report(progress, "predictions against each input's mean target")
+        best = certify_nearby_best_fit(
+            network, dataset, point, reach=Fraction(options.near_critical) * Fraction(scale)
+        )
+        if best is not None:
+            return replace(best, steps=(*steps, "Krawczyk: the mean targets are attained nearby"))
     if near and len(eig):
         # Both proofs are tried; the float spectrum at the given point only orders them (a rounded
         # point's float Hessian can have the wrong sign where the polished centre has the right one).
