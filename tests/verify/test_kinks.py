@@ -248,3 +248,23 @@ def test_planted_second_layer_kinks_are_decided_as_constructed_thoroughly(case):
     assert cert.verdict is not Verdict.NOT_CRITICAL or not stationary
     if cert.witness is not None:
         assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
+
+
+@pytest.mark.parametrize("v", [-1, 1])
+def test_repeated_inputs_on_one_kink_are_decided_over_all_sides(v):
+    # relu(x − 2) on x = (1, 2, 2): both copies of x = 2 sit on the kink with the same normal (2, 1), which
+    # the unit-by-unit test cannot separate. f = 2/3 + v·relu(x − 2) = 2/3, y = (0, 1, 1), e = f − y =
+    # (2/3, −1/3, −1/3); off the kink the gradient is 0 (Σe = 0, e·relu(z) = 0), and
+    # F'(x; d) = (2/3)·v·(e₂ + e₃)·relu(dz) = −(4/9)·v·relu(dz): stationary iff v < 0.
+    net = Network((1, 1, 1), "relu")
+    data = Dataset.of([[1], [2], [2]], [[0], [1], [1]])
+    point = Point.of([([[1]], [-2]), ([[v]], ["2/3"])])
+    region = region_of(net, data, point)
+    assert region.kinks == ((0, 0, 1), (0, 0, 2))
+    assert first_order(net, data, point, region, max_side_kinks=0).stationary is None
+    fo = first_order(net, data, point, region)
+    assert fo.stationary is (v < 0)
+    bias = [F(0), F(1), F(0), F(0)]
+    assert _one_sided(net, data, point, bias) == F(-4, 9) * v
+    if v > 0:
+        assert _one_sided(net, data, point, fo.directions[0]) < 0

@@ -23,8 +23,7 @@ from badminima.arithmetic.least_squares import least_squares
 from badminima.landscape import region_of
 from badminima.landscape.losses import loss
 from badminima.model import Dataset, Network, Point, Trap
-from badminima.verify import Verdict, certify, least_squares_bound
-from badminima.verify.regions import sign_cone_bound
+from badminima.verify import Verdict, certify, least_squares_bound, sign_cone_bound
 from tests.reference import reference_loss
 
 HEALTH = list(HealthCheck)
