@@ -47,7 +47,7 @@ def _box(network, data, point):
     first, last = point.layers
     reach = max(sum(abs(v) for v in x) + 1 for x in data.X)
     zs = [
-        abs(sum((w * v for w, v in zip(row, x, strict=True)), F(0)) + first.b[j])
+        abs(sum((w * v for w, v in zip(row, x, strict=True)), F(0)) + (first.b[j] if first.b else 0))
         for j, row in enumerate(first.W)
         for x in data.X
     ]
@@ -68,8 +68,8 @@ def _float_loss(network, data, theta):
     for out, inp in shapes:
         W = theta[i : i + out * inp].reshape(out, inp)
         i += out * inp
-        params.append((W, theta[i : i + out]))
-        i += out
+        params.append((W, theta[i : i + out] if network.bias else np.zeros(out)))
+        i += out if network.bias else 0
     (W1, b1), (W2, b2) = params
     z = X @ W1.T + b1
     slope = float(network.leaky_slope) if network.activation == "leaky_relu" else 0.0
@@ -145,33 +145,43 @@ def test_the_face_limit_makes_the_bound_unavailable():
 
 @st.composite
 def kinked_fit(draw):
-    """A 1- or 2-input, 1-3 unit ReLU / leaky-ReLU net, 1 or 2 outputs, with units planted on kinks
-    (b_j = −w_j·x_i; with one input, optionally dead except at the kink: the extreme point), the output
-    layer fitted by exact least squares to the hidden features (so the output layer is critical), and
-    a random non-zero output weight on units whose features vanish on the data."""
+    """A 1- or 2-input, 1-3 unit ReLU / leaky-ReLU net, 1 or 2 outputs, with or without biases, with units
+    planted on kinks (b_j = −w_j·x_i; without biases w_j ⊥ x_i, or x_i = 0 with one input; with one input
+    and biases, optionally dead except at the kink: the extreme point), the output layer fitted by exact
+    least squares to the hidden features (so the output layer is critical), and a random non-zero output
+    weight on units whose features vanish on the data."""
     d0, h, dL = draw(st.sampled_from([1, 2])), draw(st.integers(1, 3)), draw(st.sampled_from([1, 1, 2]))
     act = draw(st.sampled_from(["relu", "relu", "leaky_relu"]))
-    net = Network((d0, h, dL), act)
+    bias = draw(st.sampled_from([True, True, False]))
+    net = Network((d0, h, dL), act, bias=bias)
     n = draw(st.integers(2, 5))
     X = [[draw(small) for _ in range(d0)] for _ in range(n)]
     y = [[draw(small) for _ in range(dL)] for _ in range(n)]
     W = [[draw(small) for _ in range(d0)] for _ in range(h)]
-    b = [draw(small) for _ in range(h)]
+    b = [draw(small) if bias else F(0) for _ in range(h)]
     for j in range(h):
         mode = draw(st.sampled_from(["free", "kink", "dead-kink"]))
-        if mode == "dead-kink" and d0 == 1:
+        if mode == "free":
+            continue
+        i = draw(st.integers(0, n - 1))
+        if not bias:
+            if d0 == 1:
+                X[i][0] = F(0)
+            else:
+                scale = draw(st.sampled_from([1, -2]))
+                W[j] = [scale * X[i][1], -scale * X[i][0]]
+        elif mode == "dead-kink" and d0 == 1:
             W[j][0] = draw(st.sampled_from([F(1), F(-1), F(2)]))
             i = max(range(n), key=lambda k: W[j][0] * X[k][0])
             b[j] = -W[j][0] * X[i][0]
-        elif mode != "free":
-            i = draw(st.integers(0, n - 1))
+        else:
             b[j] = -sum((w * x for w, x in zip(W[j], X[i], strict=True)), F(0))
     slope = net.leaky_slope if act == "leaky_relu" else F(0)
     feats = []
     for j in range(h):
         z = [sum((w * x for w, x in zip(W[j], X[i], strict=True)), b[j]) for i in range(n)]
         feats.append(tuple(v if v > 0 else slope * v for v in z))
-    cols = [*feats, tuple(F(1) for _ in range(n))]
+    cols = [*feats, tuple(F(1) for _ in range(n))] if bias else feats
     V, c = [], []
     for k in range(dL):
         coef, _ = least_squares(cols, [y[i][k] for i in range(n)])
@@ -180,8 +190,8 @@ def kinked_fit(draw):
             if not any(feats[j]):
                 row[j] = draw(st.sampled_from([F(1), F(-1), F(1, 2)]))
         V.append(row)
-        c.append(coef[h])
-    point = Point.of([(W, b), (V, c)])
+        c.append(coef[h] if bias else None)
+    point = Point.of([(W, b if bias else None), (V, c if bias else None)])
     data = Dataset.of(X, y)
     region = region_of(net, data, point)
     assume(region.kinks)
