@@ -35,8 +35,16 @@ the verifier lifts through, from the package's own constructions (nothing typed 
   fourth-order saddle along a curve x + εd + ε²e;
 - kink-dead-unit-bce: a 1-2-1 ReLU net with a sigmoid output and cross-entropy, unit 0 at the 1-unit
   network's minimum (polished on its rescaling slice), unit 1 dead on the data with its pre-activation
-  exactly 0 on one point, where v·∂ℓ/∂z > 0: a non-strict minimum at a kink.
-Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean).
+  exactly 0 on one point, where v·∂ℓ/∂z > 0: a non-strict minimum at a kink;
+- deep-kink-saddle: a 1-1-2-1 ReLU net whose second hidden layer has a unit exactly at its kink on one
+  point (one-sided derivative (4/3)·relu(dz) there: stationary, proved over both sides of the kink),
+  beside a unit with output weight 0: a second-order saddle;
+- sign-cone-minimum: a 1-2-1 ReLU net with a unit dead on the data except exactly at its kink on the last
+  point, where its output weight can only push the prediction away from the target: a minimum the
+  subspaces' least-squares bound cannot see (it lets that unit's contribution take either sign), with a
+  better point of loss 0.
+Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean; the
+last two hand-built ones are exact small rationals).
 """
 
 from __future__ import annotations
@@ -271,6 +279,27 @@ def kink_dead_unit_bce() -> Trap:
         "network's minimum, unit 1 dead on the data with its pre-activation exactly 0 on the first point, "
         "where its output weight times the loss's slope is positive",
     )
+def deep_kink_saddle() -> Trap:
+    network = Network((1, 1, 2, 1), "relu")
+    dataset = Dataset.of([[1], [2], [3]], [[2], [0], [3]])
+    point = Point.of([([[1]], [0]), ([[1], [0]], [-2, 1]), ([[2, 0]], [1])])
+    what = (
+        "a 1-1-2-1 ReLU net with a second-layer unit exactly at its kink on x = 2, first-order stationary "
+        "over both sides of it, and a unit with output weight 0 giving a second-order descent"
+    )
+    return Trap(network, dataset, point, name="deep-kink-saddle", description=what)
+
+
+def sign_cone_minimum() -> Trap:
+    network = Network((1, 2, 1), "relu")
+    dataset = Dataset.of([[1], [2], [3]], [[0], [1], [0]])
+    point = Point.of([([[1], [0]], [-3, 1]), ([[1, 1]], ["-2/3"])])
+    better = Point.of([([[1], [1]], [-1, -2]), ([[1, -2]], [0])])
+    what = (
+        "a 1-2-1 ReLU net with a unit dead except exactly at its kink on x = 3, whose positive output weight "
+        "can only raise f(3) above the fitted 1/3 > y(3) = 0: a minimum through the sign cone of that unit"
+    )
+    return Trap(network, dataset, point, better=better, name="sign-cone-minimum", description=what)
 
 
 def main() -> None:
@@ -304,6 +333,8 @@ def main() -> None:
         null_direction_deep_zero(),
         null_direction_born_bce(),
         kink_dead_unit_bce(),
+        deep_kink_saddle(),
+        sign_cone_minimum(),
     ]
     names = [
         "duplicated-units",
@@ -320,6 +351,8 @@ def main() -> None:
         "null-direction-deep-zero",
         "null-direction-born-bce",
         "kink-dead-unit-bce",
+        "deep-kink-saddle",
+        "sign-cone-minimum",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")

@@ -24,6 +24,7 @@ TRAPS = {
     "sigmoid-deadlock": load_trap(EXAMPLES / "sigmoid-deadlock.json"),
     "jellyfish-sigmoid": load_trap(EXAMPLES / "jellyfish-sigmoid.json"),
     "saturated": construction("saturated-sigmoid").build(),
+    "sign-cone-minimum": load_trap(EXAMPLES / "degenerate" / "sign-cone-minimum.json"),
 }
 
 
@@ -73,6 +74,7 @@ starved = st.builds(
     max_side_kinks=st.integers(0, 5),
     max_region_kinks=st.integers(0, 13),
     max_unit_kinks=st.integers(0, 11),
+    max_cone_faces=st.integers(0, 5000),
 )
 
 
@@ -86,6 +88,7 @@ STARVED = CertifyOptions(
     max_side_kinks=0,
     max_region_kinks=0,
     max_unit_kinks=0,
+    max_cone_faces=0,
 )
 
 
@@ -108,6 +111,12 @@ def test_the_region_limit_is_the_one_the_least_squares_proof_obeys():
     assert _default("relu-blind-spot").code == "least-squares-bound"
     starved = certify(TRAPS["relu-blind-spot"], options=CertifyOptions(probes=0, max_region_kinks=0))
     assert starved.code != "least-squares-bound"
+
+
+def test_the_face_limit_is_the_one_the_sign_cone_proof_obeys():
+    assert _default("sign-cone-minimum").code == "sign-cone-bound"
+    starved = certify(TRAPS["sign-cone-minimum"], options=CertifyOptions(probes=0, max_cone_faces=3))
+    assert starved.verdict.value == "inconclusive"
 
 
 def test_keyword_settings_replace_the_options_fields():

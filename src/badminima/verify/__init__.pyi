@@ -7,4 +7,8 @@ from .descent import Descent as Descent, exact_descent as exact_descent, loss_ge
 from .kinks import FirstOrder as FirstOrder, first_order as first_order
 from .numerics import diagnostics as diagnostics
 from .options import CertifyOptions as CertifyOptions
-from .regions import LeastSquaresBound as LeastSquaresBound, least_squares_bound as least_squares_bound
+from .regions import (
+    LeastSquaresBound as LeastSquaresBound,
+    least_squares_bound as least_squares_bound,
+    sign_cone_bound as sign_cone_bound,
+)

@@ -7,6 +7,20 @@ and ``β_k a_k`` the change in gradient when kink k alone switches to its active
 over units, and on each cone ``{σ_k a_k·v ≥ 0}`` it is linear, so ``F' ≥ 0`` everywhere iff each
 cone's gradient lies in the dual cone ``cone{σ_k a_k}`` (Farkas; Yun, Sra & Jadbabaie 2019). A failed
 membership yields an explicit descent direction. The autograd convention relu'(0) = 0 is never used.
+
+Kinks in deeper hidden layers (`_all_sides`). Along x + t v every pre-activation is z + t·dz + O(t²),
+and the first-order change of every activation is the *derivative network*: ``dσ(z) = σ'(z)·dz`` off
+the kinks and ``dσ = σ(dz)`` (relu(dz), or leaky(dz)) at a kink, since there σ(t·dz + O(t²)) =
+t·σ(dz) + O(t²) (and O(t²) when dz = 0, on whichever side the second order puts it). So F'(x; v) is
+a positively homogeneous piecewise-linear function of v. Fix a side s_k = ±1 for every kink k: with the
+sides of the earlier layers fixed, kink k's dz_k(v) = a_k(s)·v is linear (a_k(s) = ∇z_k of the piece s),
+and on the polyhedral cone ``C_s = {v : s_k a_k(s)·v ≥ 0 for all k}`` the derivative network takes
+the piece s at every kink (dz_k = 0 on the boundary gives σ(0) = 0 on both sides), by induction over
+the layers, so F'(x; v) = g_s·v there, g_s the gradient of the piece s. Every v lies in some C_s (take
+s_k = sign dz_k layer by layer). Hence F' ≥ 0 everywhere iff g_s ∈ cone{s_k a_k(s)} for every s
+(Farkas), decided exactly by `cone_least_squares`; a failed membership gives v = −r (r the residual
+of g_s's projection onto that cone) with s_k a_k(s)·v ≥ 0 and g_s·v < 0, a proved descent direction.
+Degenerate germs (a_k(s)·v = 0) need no care at first order: they only decide the side at second order.
 """
 
 from __future__ import annotations
@@ -14,12 +28,16 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
+from badminima.arithmetic.cone_least_squares import cone_least_squares
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import fmpq_matrix, to_fraction
+from badminima.arithmetic.protocol import Arithmetic
 from badminima.landscape.derivatives import gradient_of_flat
+from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
@@ -28,6 +46,7 @@ from badminima.model.point import Point
 from badminima.verify.options import DEFAULTS
 
 MAX_UNIT_KINKS = DEFAULTS.max_unit_kinks
+MAX_SIDE_KINKS = DEFAULTS.max_side_kinks
 
 Vector = tuple[Fraction, ...]
 
@@ -74,6 +93,83 @@ def _cone_descent(g: Vector, A: list[Vector], signs: tuple[int, ...]) -> Vector 
     return None
 
 
+def kink_normals(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    kinks: tuple[tuple[int, int, int], ...],
+    masks: list[np.ndarray],
+) -> list[Vector]:
+    """∇θ z_k, exactly, of each kink's pre-activation ``(layer, unit, point)`` on the piece ``masks``
+    (only the sides of the layers before the kink's matter).
+
+    Example (z = w·x + b at x = 2 has gradient (x, 1) with respect to (w, b)):
+        >>> from badminima.landscape.regions import region_of
+        >>> net, data = Network((1, 1, 1), "relu"), Dataset.of([[2]], [[1]])
+        >>> point = Point.unflatten(net, [1, -2, 1, 0])
+        >>> region = region_of(net, data, point)
+        >>> normals = kink_normals(net, data, point, region.kinks, region.masks("active"))
+        >>> [[str(v) for v in a] for a in normals]
+        [['2', '1', '0', '0']]
+    """
+    exact = ExactArithmetic()
+    prob = prepare(network, dataset, point, arith=exact)
+
+    def pre_activations(theta: Any, ar: Arithmetic) -> Any:
+        z = forward(network, unflatten(network, theta), prob.inputs, arith=ar, masks=masks).z
+        out = np.empty(len(kinks), dtype=object)
+        for k, (lay, u, i) in enumerate(kinks):
+            out[k] = z[lay][u, i]
+        return out
+
+    jac = exact.jacobian(pre_activations, prob.flat)
+    return [tuple(Fraction(jac[k, p]) for p in range(len(prob.flat))) for k in range(len(kinks))]
+
+
+def _all_sides(
+    network: Network, dataset: Dataset, point: Point, region: Region, *, max_side_kinks: int
+) -> FirstOrder:
+    """The cone test over every side assignment of every kink, any layer (see the module docstring)."""
+    kinks = region.kinks
+    if len(kinks) > max_side_kinks:
+        return FirstOrder(
+            None,
+            (),
+            f"{len(kinks)} kinks, some beyond the first hidden layer (more than {max_side_kinks} to try)",
+        )
+    for code in range(2 ** len(kinks)):
+        signs = tuple(1 if code >> bit & 1 else -1 for bit in range(len(kinks)))
+        masks = region.masks("inactive")
+        for s, (lay, u, i) in zip(signs, kinks, strict=True):
+            masks[lay][u, i] = s > 0
+        g = piece_gradient(network, dataset, point, masks)
+        normals = kink_normals(network, dataset, point, kinks, masks)
+        gens = [tuple(s * v for v in a) for s, a in zip(signs, normals, strict=True) if any(a)]
+        identity = [tuple(Fraction(int(j == k)) for j in range(len(gens))) for k in range(len(gens))]
+        fit = cone_least_squares([*gens], identity, g, max_faces=2 ** len(gens))
+        if fit is None:
+            return FirstOrder(None, (), "the cone test at the kinks found no certified face")
+        if fit.exact and not any(fit.residual):
+            continue
+        v = tuple(-r for r in fit.residual)
+        dot = sum((a * b for a, b in zip(g, v, strict=True)), Fraction(0))
+        inside = all(sum((a * b for a, b in zip(gen, v, strict=True)), Fraction(0)) >= 0 for gen in gens)
+        if inside and dot < 0:
+            return FirstOrder(
+                False,
+                (v,),
+                "a one-sided directional derivative is negative (exact cone test over the kinks' sides, "
+                "deeper layers included)",
+            )
+        return FirstOrder(None, (), "the cone test at the kinks was not decided")
+    return FirstOrder(
+        True,
+        (),
+        f"every one-sided directional derivative is ≥ 0 (exact cone test over the {2 ** len(kinks)} side "
+        f"assignments of the kinks, deeper layers included)",
+    )
+
+
 def first_order(
     network: Network,
     dataset: Dataset,
@@ -81,8 +177,12 @@ def first_order(
     region: Region | None,
     *,
     max_unit_kinks: int = MAX_UNIT_KINKS,
+    max_side_kinks: int = MAX_SIDE_KINKS,
 ) -> FirstOrder:
-    """Decide exactly whether every one-sided directional derivative at ``point`` is ≥ 0."""
+    """Decide exactly whether every one-sided directional derivative at ``point`` is ≥ 0: unit by unit
+    when every kink is in the first hidden layer (up to ``max_unit_kinks`` relevant kinks per unit),
+    otherwise — or when that test is not decided — over every side assignment of up to
+    ``max_side_kinks`` kinks."""
     masks = region.masks("inactive") if region is not None else None
     g0 = piece_gradient(network, dataset, point, masks)
     kinks = region.kinks if region is not None else ()
@@ -92,12 +192,23 @@ def first_order(
         return FirstOrder(True, (), "the exact gradient is zero and no pre-activation is at a kink")
     assert region is not None and masks is not None
     if any(lay != 0 for lay, _, _ in kinks):
-        active = piece_gradient(network, dataset, point, region.masks("active"))
-        return FirstOrder(
-            None,
-            (tuple(-v for v in g0), tuple(-v for v in active)),
-            "kinks in hidden layers beyond the first: one-sided stationarity is not decided",
-        )
+        out = _all_sides(network, dataset, point, region, max_side_kinks=max_side_kinks)
+        if out.stationary is None:
+            active = piece_gradient(network, dataset, point, region.masks("active"))
+            return FirstOrder(None, (tuple(-v for v in g0), tuple(-v for v in active)), out.reason)
+        return out
+    first = _first_layer(network, dataset, point, region, g0, max_unit_kinks=max_unit_kinks)
+    if first.stationary is None and len(kinks) <= max_side_kinks:
+        return _all_sides(network, dataset, point, region, max_side_kinks=max_side_kinks)
+    return first
+
+
+def _first_layer(
+    network: Network, dataset: Dataset, point: Point, region: Region, g0: Vector, *, max_unit_kinks: int
+) -> FirstOrder:
+    """The unit-by-unit cone test when every kink is in the first hidden layer."""
+    kinks = region.kinks
+    masks = region.masks("inactive")
     d1, d0 = network.widths[1], network.widths[0]
 
     def coords(j: int) -> list[int]:

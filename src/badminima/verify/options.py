@@ -30,6 +30,7 @@ class CertifyOptions:
         max_side_kinks: the second-order search at a kink tries every side of up to this many kinks.
         max_region_kinks: the least-squares region bound enumerates 2^k kink sides up to this k.
         max_unit_kinks: first-order kink analysis per unit up to this many relevant kinks.
+        max_cone_faces: the sign-cone least-squares bound solves up to this many face problems.
         dense: population traps: the dense box proof even where the symmetry-reduced one applies.
 
     Example:
@@ -52,6 +53,7 @@ class CertifyOptions:
     max_side_kinks: int = 4
     max_region_kinks: int = 12
     max_unit_kinks: int = 10
+    max_cone_faces: int = 4096
     dense: bool = False
 
     def __post_init__(self) -> None:

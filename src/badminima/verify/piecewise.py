@@ -24,7 +24,7 @@ from badminima.verify.descent_candidates import descent_candidates
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
-from badminima.verify.regions import least_squares_bound
+from badminima.verify.regions import LeastSquaresBound, least_squares_bound, sign_cone_bound
 from badminima.verify.rounding import at_rounding_level
 from badminima.verify.suboptimality import enclose_loss
 
@@ -67,6 +67,58 @@ def _exact_rounding_level(
     return None if rho is None else (rho, newton)
 
 
+def _region_bound(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    region: Region | None,
+    L: Fraction,
+    *,
+    options: CertifyOptions,
+    progress: ProgressHook | None,
+) -> tuple[LeastSquaresBound, str, list[str]]:
+    """The best proved lower bound on the loss near the point (its certificate code, and the steps):
+    the subspaces' least-squares bound, and — when that is below the loss ``L`` at a kink of a
+    one-hidden-layer net — the sharper sign-cone bound."""
+    steps: list[str] = []
+    report(progress, "least-squares bound")
+    bound = least_squares_bound(network, dataset, region, max_kinks=options.max_region_kinks)
+    code = "least-squares-bound"
+    candidates = [bound]
+    if bound.value is not None:
+        steps.append(f"least squares: {bound.how}; bound {format_rational(bound.value, decimal=False)}")
+    else:
+        steps.append(f"least squares: not available ({bound.how})")
+    if (
+        region is not None
+        and region.kinks
+        and network.depth == 2
+        and (bound.value is None or bound.value < L)
+    ):
+        # A unit at a kink with a non-zero output weight sweeps a cone, not a subspace: a sharper bound.
+        report(progress, "sign-cone least-squares bound")
+        cone = sign_cone_bound(
+            network,
+            dataset,
+            point,
+            region,
+            max_kinks=options.max_region_kinks,
+            max_faces=options.max_cone_faces,
+            stop_below=L,
+        )
+        candidates.append(cone)
+        if cone.value is None:
+            steps.append(f"sign-cone bound: not available ({cone.how})")
+        else:
+            steps.append(f"sign-cone bound: {cone.how}; bound {format_rational(cone.value, decimal=False)}")
+            if bound.value is None or cone.value > bound.value:
+                bound, code = cone, "sign-cone-bound"
+    for c in candidates:
+        if c.value is not None and c.value > L:
+            raise AssertionError(f"least-squares bound {c.value} exceeds the loss {L}: a bug in verify")
+    return bound, code, steps
+
+
 def certify_piecewise(
     network: Network,
     dataset: Dataset,
@@ -83,29 +135,28 @@ def certify_piecewise(
     assert L is not None
     report(progress, "activation region")
     region = region_of(network, dataset, point) if network.activation in ("relu", "leaky_relu") else None
-    steps: list[str] = []
-    report(progress, "least-squares bound")
-    bound = least_squares_bound(network, dataset, region, max_kinks=options.max_region_kinks)
-    if bound.value is not None:
-        if bound.value > L:
-            raise AssertionError(f"least-squares bound {bound.value} exceeds the loss {L}: a bug in verify")
-        steps.append(f"least squares: {bound.how}; bound {format_rational(bound.value, decimal=False)}")
-        if bound.value == L:
-            return Outcome(
-                Verdict.LOCAL_MIN,
-                "exact",
-                "least-squares",
-                f"no nearby point does better: {bound.how}, and the loss equals the least-squares bound "
-                f"{format_rational(L, decimal=False)}",
-                value,
-                box_radius=Fraction(0),
-                steps=tuple(steps),
-                code="least-squares-bound",
-            )
-    else:
-        steps.append(f"least squares: not available ({bound.how})")
+    bound, code, steps = _region_bound(network, dataset, point, region, L, options=options, progress=progress)
+    if bound.value == L:
+        return Outcome(
+            Verdict.LOCAL_MIN,
+            "exact",
+            "least-squares",
+            f"no nearby point does better: {bound.how}, and the loss equals the least-squares bound "
+            f"{format_rational(L, decimal=False)}",
+            value,
+            box_radius=Fraction(0),
+            steps=tuple(steps),
+            code=code,
+        )
     report(progress, "first-order test")
-    fo = first_order(network, dataset, point, region, max_unit_kinks=options.max_unit_kinks)
+    fo = first_order(
+        network,
+        dataset,
+        point,
+        region,
+        max_unit_kinks=options.max_unit_kinks,
+        max_side_kinks=options.max_side_kinks,
+    )
     steps.append(f"first order: {fo.reason}")
     second: list[tuple[Fraction, ...]] = []
     for j, d in enumerate(fo.directions):

@@ -18,15 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from badminima.arithmetic.cone_least_squares import cone_least_squares
 from badminima.arithmetic.least_squares import least_squares
 from badminima.landscape.region_fit import Column, unit_columns, unit_slopes
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
+from badminima.model.point import Point
 from badminima.verify.options import DEFAULTS
 
 MAX_KINKS = DEFAULTS.max_region_kinks
 """The bound enumerates 2^k kink sides; beyond this many kinks it is not attempted."""
+
+MAX_CONE_FACES = DEFAULTS.max_cone_faces
+"""The sign-cone bound solves at most this many face problems (all kink sides and outputs together)."""
 
 
 @dataclass(frozen=True)
@@ -106,3 +111,123 @@ def least_squares_bound(
         )
         return LeastSquaresBound(_bound(network, dataset, [cols]), how)
     return LeastSquaresBound(None, "deep leaky-ReLU networks have no subspace bound here")
+
+
+def _cone_problem(
+    network: Network, dataset: Dataset, point: Point, region: Region, sides: Sequence[bool], k: int
+) -> tuple[list[Column], list[Column]]:
+    """Columns and constraint rows of output ``k``'s sign-cone problem on the kink sides ``sides``
+    (one per kink of ``region``, in its order): unit j's variables are u_j = |v_jk|·(w_j, b_j), its
+    columns sign(v_jk)·D_j X̃, and each kink point i of a unit with v_jk ≠ 0 adds the row ±x̃_i·u_j ≥ 0
+    (+ on its active side); the output bias column last, unconstrained."""
+    n = dataset.n_points
+    feats = len(unit_columns(network, dataset, tuple(Fraction(1) for _ in range(n))))
+    width = len(region.signs[0])
+    v = point.layers[1].W[k]
+    cols: list[Column] = []
+    rows: list[list[Fraction]] = []
+    at = 0
+    for j, unit in enumerate(region.signs[0]):
+        nk = sum(1 for s in unit if s == 0)
+        mine = sides[at : at + nk]
+        at += nk
+        sign = 1 if v[j] > 0 else -1
+        cols += [
+            tuple(sign * c for c in col)
+            for col in unit_columns(network, dataset, unit_slopes(network, unit, mine))
+        ]
+        if v[j] == 0:
+            continue  # v_jk may take either sign nearby: the whole span, as in `least_squares_bound`
+        kink_points = [i for i, s in enumerate(unit) if s == 0]
+        for i, active in zip(kink_points, mine, strict=True):
+            x = tuple(dataset.X[i]) + ((Fraction(1),) if network.bias else ())
+            row = [Fraction(0)] * (width * feats + (1 if network.bias else 0))
+            for m, value in enumerate(x):
+                row[j * feats + m] = value if active else -value
+            rows.append(row)
+    if network.bias:
+        cols.append(tuple(Fraction(1) for _ in range(n)))
+    return cols, [tuple(r) for r in rows]
+
+
+def sign_cone_bound(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    region: Region,
+    *,
+    max_kinks: int = MAX_KINKS,
+    max_faces: int = MAX_CONE_FACES,
+    stop_below: Fraction | None = None,
+) -> LeastSquaresBound:
+    """A sharper lower bound than `least_squares_bound` for one hidden layer of ReLU / leaky-ReLU units
+    at kinks: the sign of an output weight v_jk ≠ 0 is fixed nearby, so unit j's contribution to output
+    k lies in a polyhedral *cone*, not a whole subspace. Needs identity output and mse.
+
+    *The set proved to contain every nearby prediction.* Let X̃ = [X 1] (or X without biases) and
+    z_j = X̃ w̃_j unit j's pre-activations. For parameters close enough to the point: every z_ji ≠ 0 at
+    the point keeps its sign, every v_jk ≠ 0 keeps its sign s_jk. Name A the side each kink (z_ji = 0 at
+    the point) is on (z_ji ≥ 0: active; z_ji ≤ 0: inactive; z_ji = 0 may be put on either) and D_j^A
+    the slopes (1 or the leaky slope) this fixes on every point. Then σ(z_j) = D_j^A z_j, and output k
+    is
+
+        f_k = Σ_j v_jk D_j^A X̃ w̃_j + c_k 1 = Σ_j s_jk D_j^A X̃ u_j + c_k 1,   u_j = |v_jk| w̃_j,
+
+    where, for each j with v_jk ≠ 0, u_j satisfies x̃_i·u_j ≥ 0 at every active kink i of unit j and
+    ≤ 0 at every inactive one (|v_jk| > 0 does not change those signs). For v_jk = 0 (either sign
+    nearby) u_j = v_jk w̃_j is unconstrained. So f_k ∈ K_{A,k} = {Σ_j s_jk D_j^A X̃ u_j + c 1 : those
+    sign constraints}, a polyhedral cone (the open sign conditions off the kinks and the nearness are
+    dropped: a larger set, a lower bound). Outputs are relaxed independently (v_j's outputs share w̃_j:
+    dropping that, again a larger set). Hence every nearby loss is at least
+
+        min_A Σ_k dist(y_k, K_{A,k})² / N,
+
+    and each distance is the exact convex quadratic program of `cone_least_squares` (faces enumerated;
+    each term is the larger of its certified dual bound and the plain span residual, both proved lower
+    bounds). ``value`` is None beyond ``max_kinks`` kinks, when the 2^(kinks) sides times the faces
+    would exceed ``max_faces`` face problems, or as soon as one side assignment's bound falls below
+    ``stop_below`` (the caller's loss: the bound can then prove nothing, and the rest is not solved).
+
+    Example (a ReLU unit dead except exactly at x = 2, v = 1, prediction 1 everywhere below y₂ = 0:
+    raising f(2) only moves it away from 0, so the loss 1 is the bound; the span bound is 0):
+        >>> from badminima.landscape.regions import region_of
+        >>> net, data = Network((1, 1, 1), "relu"), Dataset.of([[1], [2]], [[2], [0]])
+        >>> point = Point.unflatten(net, [1, -2, 1, 1])
+        >>> region = region_of(net, data, point)
+        >>> least_squares_bound(net, data, region).value, sign_cone_bound(net, data, point, region).value
+        (Fraction(0, 1), Fraction(1, 1))
+    """
+    if not (
+        network.has_rational_loss and network.depth == 2 and network.activation in ("relu", "leaky_relu")
+    ):
+        return LeastSquaresBound(None, "needs one hidden ReLU or leaky-ReLU layer, identity output and mse")
+    kinks = region.kinks
+    if len(kinks) > max_kinks:
+        return LeastSquaresBound(None, f"{len(kinks)} kinks: more than {max_kinks} to enumerate")
+    outs = dataset.output_dim
+    problems = [
+        [_cone_problem(network, dataset, point, region, sides, k) for k in range(outs)]
+        for sides in itertools.product((False, True), repeat=len(kinks))
+    ]
+    faces = sum(2 ** sum(1 for r in rows if any(r)) for per_side in problems for _, rows in per_side)
+    if faces > max_faces:
+        return LeastSquaresBound(None, f"{faces} face problems: more than {max_faces}")
+    best: Fraction | None = None
+    for per_side in problems:
+        total = Fraction(0)
+        for k, (cols, rows) in enumerate(per_side):
+            y = tuple(row[k] for row in dataset.y)
+            term = residual(cols, y)
+            fit = cone_least_squares(cols, rows, y, max_faces=max_faces) if rows else None
+            if fit is not None:
+                term = max(term, fit.value)
+            total += term
+        best = total if best is None else min(best, total)
+        if stop_below is not None and best < stop_below * dataset.n_points:
+            return LeastSquaresBound(None, "one side assignment's bound is already below the loss")
+    assert best is not None
+    how = (
+        f"one hidden layer: least squares over the {len(problems)} activation region(s) at the point, each "
+        f"unit at a kink with a non-zero output weight kept to the sign cone that weight's fixed sign allows"
+    )
+    return LeastSquaresBound(best / dataset.n_points, how)
