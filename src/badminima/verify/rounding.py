@@ -34,7 +34,8 @@ def at_rounding_level(
 
 def coarsest_rounding(point: Point) -> Fraction:
     """How far the critical point a writer meant can sit from ``point``, per coordinate: the point's scale
-    ``max(1, max|x|)`` times the largest rounding scale of any one coordinate (0 when every number is
+    ``max(1, max|x|)`` times five times the largest rounding scale of any one coordinate (half a unit of
+    the last written digit, whatever the leading digit; 0 when every number is
     short, i.e. exact). `rounding_scale` uses the most precisely written coordinate instead, which bounds
     the digits' effect on the gradient, not the distance to the meant point.
 
@@ -42,8 +43,10 @@ def coarsest_rounding(point: Point) -> Fraction:
         >>> from badminima.model import Network
         >>> net = Network((1, 1), "identity")
         >>> float(coarsest_rounding(Point.unflatten(net, [Fraction("0.123456789"), Fraction("0.12345")])))
-        1e-05
+        5e-05
     """
     x = point.flatten()
     coarsest = max((rounding_scale([q]) for q in x), default=Fraction(0))
-    return max([Fraction(1), *(abs(q) for q in x)]) * coarsest
+    # A coordinate q with d significant digits has relative precision 10^-d, but its last digit is worth
+    # up to 10·|q|·10^-d (q in [1, 10) has d − 1 decimals): half of it is 5·|q|·10^-d.
+    return 5 * max([Fraction(1), *(abs(q) for q in x)]) * coarsest
