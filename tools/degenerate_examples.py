@@ -279,6 +279,8 @@ def kink_dead_unit_bce() -> Trap:
         "network's minimum, unit 1 dead on the data with its pre-activation exactly 0 on the first point, "
         "where its output weight times the loss's slope is positive",
     )
+
+
 def deep_kink_saddle() -> Trap:
     network = Network((1, 1, 2, 1), "relu")
     dataset = Dataset.of([[1], [2], [3]], [[2], [0], [3]])
