@@ -267,17 +267,19 @@ def tensordot(a: Enclosure, b: Enclosure, axes: tuple[Sequence[int], Sequence[in
     """``np.tensordot`` of two enclosures. With k the number of terms in each sum, the float result is
     within γ_k·(|A|·|B|) of the exact product of the midpoints, so
     rad = k·2u·(|Am|·|Bm|) + |Am|·Br + Ar·(|Bm| + Br), itself computed upwards. (The k·2u factor is
-    applied after the product: applied to a subnormal |Bm| first, it would underflow.)"""
-    mid = np.tensordot(a.mid, b.mid, axes)
+    applied after the product: applied to a subnormal |Bm| first, it would underflow.) An overflow is no
+    error here: it leaves an infinite entry, which `Enclosure.is_finite` reports."""
     k = int(np.prod([a.mid.shape[i] for i in axes[0]], dtype=np.int64)) if axes[0] else 1
-    abs_am, abs_bm = np.abs(a.mid), np.abs(b.mid)
-    rad = np.tensordot(abs_am, abs_bm, axes)
-    rad *= k * EPS
-    if b.rad.any():
-        rad += np.tensordot(abs_am, b.rad, axes)
-    if a.rad.any():
-        rad += np.tensordot(np.ascontiguousarray(a.rad), abs_bm + b.rad, axes)
-    rad = upper(rad, 2 * k + 8)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mid = np.tensordot(a.mid, b.mid, axes)
+        abs_am, abs_bm = np.abs(a.mid), np.abs(b.mid)
+        rad = np.tensordot(abs_am, abs_bm, axes)
+        rad *= k * EPS
+        if b.rad.any():
+            rad += np.tensordot(abs_am, b.rad, axes)
+        if a.rad.any():
+            rad += np.tensordot(np.ascontiguousarray(a.rad), abs_bm + b.rad, axes)
+        rad = upper(rad, 2 * k + 8)
     if not np.all(np.isfinite(mid)):
         rad = np.where(np.isfinite(mid), rad, np.inf)
     return Enclosure(mid, rad)
