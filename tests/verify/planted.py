@@ -123,8 +123,10 @@ def plant(
     theta_digits: int = 40,
     target_digits: int = 60,
     theta: list[F] | None = None,
+    inputs: list[list[F]] | None = None,
 ) -> Planted:
-    """A planted critical point (see the module docstring); ``theta`` overrides the random one."""
+    """A planted critical point (see the module docstring); ``theta`` and ``inputs`` override the random
+    ones (``points`` is then ignored)."""
     rng = np.random.default_rng(seed)
     net = Network(widths, activation)
     if theta is None:
@@ -133,6 +135,8 @@ def plant(
         theta = [a + n * 10 ** (theta_digits - 15) for a, n in zip(base, noise, strict=True)]
         theta = [rounded(v, theta_digits) for v in theta]
     X = [[F(int(v), 4) for v in rng.integers(-8, 9, size=widths[0])] for _ in range(points)]
+    if inputs is not None:
+        X, points = inputs, len(inputs)
     vals = outputs_and_derivatives(activation, widths, theta, X)
     J = CTX.matrix([[gk for gk in g] for _, g, _ in vals])
     Jf = np.array([[float(J[i, k]) for k in range(J.cols)] for i in range(J.rows)])

@@ -94,6 +94,68 @@ def test_tiny_curvature_is_proved_at_30_digits(seed, verdict):
     assert cert.verdict is verdict, cert.reason
 
 
+# A 1-1-1 tanh net on inputs 1 + k·ε, k = −3..3: the columns of w and b nearly coincide, so the Hessian's
+# weakest eigenvalue falls like a power of ε, far below float64's 1e-16 of the largest.
+_FLAT_THETA = [
+    F(v) for v in ("1.3255260512553826", "1.1226087478595588", "-1.3749098718404525", "-1.1061250637349228")
+]
+
+
+def _flat(seed: int, eps: F, residual: float) -> Planted:
+    inputs = [[1 + k * eps] for k in range(-3, 4)]
+    return plant(
+        seed, widths=(1, 1, 1), inputs=inputs, residual=residual, theta=_FLAT_THETA, target_digits=75
+    )
+
+
+def _check_flat(p: Planted, digits: int, cert) -> None:
+    """The certificate agrees with the 80-digit reference: the index of the planted point, which lies
+    in the stated box; and a saddle's witness is below the planted point's loss by the independent
+    forward pass, wherever the proved gap is one 80 digits resolve (at λ = −1e-29 the witness can be
+    only 1e-131 lower)."""
+    assert cert.verdict in (Verdict.INCONCLUSIVE, Verdict.SADDLE, Verdict.LOCAL_MIN), cert.reason
+    if cert.verdict is Verdict.INCONCLUSIVE:
+        return
+    assert (cert.verdict is Verdict.SADDLE) == (p.index > 0), (p.eigenvalues, cert.reason)
+    given = p.point(digits).flatten()
+    assert max(abs(a - b) for a, b in zip(p.theta, given, strict=True)) <= cert.box_radius
+    if cert.verdict is Verdict.SADDLE and cert.loss_lower - cert.witness_loss_upper > F(1, 10**60):
+        w = cert.witness.flatten()
+        X = [[x for x in row] for row in p.dataset.X]
+        y = [[t for t in row] for row in p.dataset.y]
+        assert loss("tanh", (1, 1, 1), w, X, y) < loss("tanh", (1, 1, 1), p.theta, X, y)
+
+
+@pytest.mark.parametrize(
+    ("seed", "eps", "residual", "verdict"),
+    [(0, F(1, 10**3), 0.01, Verdict.SADDLE), (1, F(1, 10**6), 1e-6, Verdict.LOCAL_MIN)],
+)
+def test_curvature_far_below_float64_is_proved_in_high_precision(seed, eps, residual, verdict):
+    # Weakest eigenvalue −4.6e-20 (a saddle) and 5.1e-41 (a minimum) by the 80-digit reference, the point
+    # rounded to 17 digits: float64 Newton stops 1e-17 away along the weak direction, where a gradient of
+    # 1e-38 is still a step of 1e-17. Only Newton solved in balls reaches a centre the Krawczyk and
+    # convexity boxes can be built around (and C ≈ H⁻¹ must be formed at the box's precision).
+    p = _flat(seed, eps, residual)
+    assert abs(p.eigenvalues[0]) < 1e-18 * p.eigenvalues[-1] and (p.index > 0) == (verdict is Verdict.SADDLE)
+    cert = certify(Trap(p.network, p.dataset, p.point(17)), probes=0)
+    assert cert.verdict is verdict, cert.reason
+    _check_flat(p, 17, cert)
+
+
+@pytest.mark.slow
+@settings(max_examples=16, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.integers(0, 40),
+    st.sampled_from([F(1, 10**2), F(1, 10**3), F(1, 10**5)]),
+    st.sampled_from([1e-6, 0.01, 1.0]),
+    st.sampled_from([17, 25]),
+)
+def test_nearly_flat_data_are_never_misclassified(seed, eps, residual, digits):
+    p = _flat(seed, eps, residual)
+    assume(min(abs(e) for e in p.eigenvalues) > 1e-60)  # the 80-digit reference must know the sign
+    _check_flat(p, digits, certify(Trap(p.network, p.dataset, p.point(digits)), probes=0))
+
+
 def test_tiny_gradient_at_exact_numbers_is_not_critical():
     # Short rational weights (exact, not rounded), targets to 60 digits: the gradient is ~1e-61, too small
     # to sign at 128 bits; one unit has output weight 0, so the symbolic gradient has exact sympy zeros

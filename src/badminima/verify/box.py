@@ -202,18 +202,21 @@ def _direction(spec: Spectrum, precision: int) -> tuple[Fraction, ...]:
         return tuple(arb_to_fraction(spec.exact[i, 0]) for i in range(n))  # exact balls: no rounding
 
 
-def _inverse_guess(spec: Spectrum, n: int) -> Any:
+def _inverse_guess(spec: Spectrum, n: int, ball: BallArithmetic) -> Any:
     """C ≈ H(centre)⁻¹ as an exact ``arb_mat`` (any C is sound in the Krawczyk test; a good one makes
-    it pass)."""
+    it pass). The refined Q·D⁻¹·Qᵀ is formed at the box's precision: at 53 bits, the 1/λ of an eigenvalue
+    of 1e-44 is a ball of radius 1e28, and arb trims the product's midpoints to that accuracy, smearing
+    1e18-sized errors over the strong directions."""
     if spec.exact is None:
         C = (spec.Q / spec.eig) @ spec.Q.T
         return flint.arb_mat(n, n, [float(C[i, j]) for i in range(n) for j in range(n)])
     Q = spec.exact
     D = flint.arb_mat(n, n, [0] * (n * n))
-    for i in range(n):
-        D[i, i] = 1 / exact_arb(mpmath.mpf(spec.eig[i])) if spec.eig[i] != 0 else 0
-    M = Q * D * Q.transpose()
-    return flint.arb_mat(n, n, [M[i, j].mid() for i in range(n) for j in range(n)])
+    with ball.context():
+        for i in range(n):
+            D[i, i] = 1 / exact_arb(mpmath.mpf(spec.eig[i])) if spec.eig[i] != 0 else 0
+        M = Q * D * Q.transpose()
+        return flint.arb_mat(n, n, [M[i, j].mid() for i in range(n) for j in range(n)])
 
 
 def _curvature_along(
@@ -298,20 +301,19 @@ def certify_saddle(
         g = box.ball_gradient()
         exact_critical = critical or _is_exact_zero(g)
         if singular and not exact_critical:
-            return BoxResult(
-                None,
+            last = (
                 "the Hessian is singular and the gradient is not exactly zero: the Krawczyk test "
-                "needs an invertible Hessian",
-                prec,
-                steps=tuple(steps),
+                "needs an invertible Hessian"
             )
+            steps.append(f"prec {prec}: {last}")
+            continue
         g_up = norm_upper(ball, g)
         floor = Fraction(scale) * Fraction(1, 2 ** (prec // 3))
         m = len(idx)
         if singular:
             C = None
         elif free is None:
-            C = _inverse_guess(spec, n)
+            C = _inverse_guess(spec, n, ball)
         else:
             Cs = np.linalg.inv(hess_center[np.ix_(idx, idx)])
             C = flint.arb_mat(m, m, [float(Cs[i, j]) for i in range(m) for j in range(m)])
@@ -343,6 +345,16 @@ def certify_saddle(
                 eye = flint.arb_mat(m, m, [1 if i == j else 0 for i in range(m) for j in range(m)])
                 H_slice = H if free is None else flint.arb_mat(m, m, [H[i, j] for i in idx for j in idx])
                 K = -(C * gm) + (eye - C * H_slice) * R
+                if (
+                    not all(abs(K[i, 0]) < rad for i in range(m))
+                    and how == "float64 enclosure"
+                    and (n <= max_ball_hessian)
+                ):
+                    # A float64 enclosure is ~1e-16 wide: too wide where ‖C‖ is huge (a tiny eigenvalue).
+                    H = box.hessian_balls(radius)
+                    how = f"balls at {ball.precision} bits"
+                    H_slice = H if free is None else flint.arb_mat(m, m, [H[i, j] for i in idx for j in idx])
+                    K = -(C * gm) + (eye - C * H_slice) * R
                 if not all(abs(K[i, 0]) < rad for i in range(m)):
                     last = (
                         f"the Krawczyk operator does not map the box of radius {float(radius):.3g} "

@@ -5,7 +5,7 @@ start from a polished centre, and ball levels give a proved bound on its gradien
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -20,6 +20,7 @@ from badminima.model.point import Point
 from badminima.verify.curvature import MAX_BALL_HESSIAN
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox
+from badminima.verify.rounding import coarsest_rounding
 
 
 @dataclass(frozen=True)
@@ -108,21 +109,100 @@ def polish(
             # A Hessian from another point can be far off along weak directions: take one here, retry.
             hess, hess_at = float_derivatives(network, dataset, best.point)[2], best.point
             best = Polished(best.point, hess, best.gradient_bound)
+    if precision is not None and len(idx) <= max_ball_hessian and _weakly_curved(hess[np.ix_(idx, idx)]):
+        best = _refine(network, dataset, point, best, precision, idx, grad)
     return best
 
 
+def _weakly_curved(hess: np.ndarray) -> bool:
+    """Whether float64 cannot resolve the Hessian's weakest direction: there a small gradient is no
+    small Newton step (a gradient of 1e-38 along an eigenvalue of 1e-21 is a step of 1e-17)."""
+    eig = np.linalg.eigvalsh(hess) if len(hess) else np.zeros(0)
+    return bool(len(eig)) and float(np.min(np.abs(eig))) <= 1e-6 * max(1.0, float(np.max(np.abs(eig))))
+
+
+def _refine(
+    network: Network,
+    dataset: Dataset,
+    start: Point,
+    best: Polished,
+    precision: int,
+    idx: np.ndarray,
+    grad: Callable[[Point], tuple[np.ndarray, Fraction | None, float]],
+) -> Polished:
+    """Newton steps solved in balls at ``precision`` from the polished point, for as long as each
+    shortens the next step: a gradient below the stopping level can still be far from the critical
+    point along a weakly curved direction, and the box proofs need the centre close to it. Progress is
+    the step length, not the gradient: within 1e-17 of a critical point whose weakest eigenvalue is
+    1e-21, the third-order terms swamp the gradient, and the first steps overshoot before Newton
+    settles; the point with the shortest next step wins. The centre never strays further from
+    ``start`` than twice the distance already travelled, four times the coarsest rounding of its
+    digits, or 2^(−p/3) of the scale, so it cannot slide along a flat valley (an exactly singular
+    Hessian's null directions)."""
+    x0 = start.flatten()
+    scale = 1 + max((abs(float(v)) for v in x0), default=0.0)
+    travelled = max((abs(a - b) for a, b in zip(best.point.flatten(), x0, strict=True)), default=Fraction(0))
+    cap = max(2 * travelled, 4 * coarsest_rounding(start), Fraction(scale) / 2 ** (precision // 3))
+    done = Fraction(scale) / 2 ** (precision // 2)
+
+    def step_at(at: Point, resolved: bool = False) -> tuple[list[Fraction], Fraction] | None:
+        try:
+            part = _precise_newton_step(network, dataset, at, precision, idx, resolved=resolved)
+        except (ZeroDivisionError, BackendError):
+            return None
+        return part, max((abs(d) for d in part), default=Fraction(0))
+
+    here, found = best.point, step_at(best.point, resolved=True)
+    best_here, best_step = best.point, None if found is None else found[1]
+    stalled = 0
+    for _ in range(40):
+        if found is None or found[1] <= done or stalled >= 2:
+            break
+        x = list(here.flatten())
+        for k, d in zip(idx, found[0], strict=True):
+            x[int(k)] -= d
+        if max(abs(a - b) for a, b in zip(x, x0, strict=True)) > cap:
+            break
+        here = Point.unflatten(network, x)
+        found = step_at(here)
+        if found is not None and best_step is not None and found[1] < best_step:
+            best_here, best_step, stalled = here, found[1], 0
+        else:
+            stalled += 1
+    moved = best_here is not best.point
+    here = best_here
+    if not moved:
+        return best
+    return Polished(here, best.hessian, grad(here)[1])
+
+
 def _precise_newton_step(
-    network: Network, dataset: Dataset, point: Point, precision: int, idx: np.ndarray
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    precision: int,
+    idx: np.ndarray,
+    *,
+    resolved: bool = False,
 ) -> list[Fraction]:
     """The Newton step H⁻¹∇F on the coordinates ``idx`` at ``point``, solved at ``precision`` bits from
     the midpoints of the ball gradient and Hessian: for Hessians whose weak directions float64 cannot
-    resolve."""
+    resolve. With ``resolved``, ZeroDivisionError unless every eigenvalue of H exceeds 2^(−p/2) of the
+    largest: a Hessian singular even at this precision (a manifold of critical points) has no Newton
+    step worth taking."""
     box = ParameterBox(network, dataset, point, precision)
     H = box.hessian_balls(Fraction(0))
     g = box.ball_gradient()
     ks = [int(k) for k in idx]
     with mpmath.workprec(precision):
         Hm = mpmath.matrix([[mpmath.mpf(H[i, j].mid()) for j in ks] for i in ks])
+        if resolved:
+            try:
+                eig = [abs(e) for e in mpmath.eigsy(Hm, eigvals_only=True)]
+            except (RuntimeError, ZeroDivisionError) as exc:
+                raise ZeroDivisionError("no eigenvalues at this precision") from exc
+            if not eig or min(eig) <= mpmath.mpf(2) ** (-(precision // 2)) * max(eig):
+                raise ZeroDivisionError("the Hessian is singular at this precision")
         try:
             step = mpmath.lu_solve(Hm, mpmath.matrix([mpmath.mpf(g[i].mid()) for i in ks]))
         except TypeError as exc:
