@@ -574,3 +574,65 @@ def test_constant_model_kink_verdicts_are_sound(case):
 @given(constant_kink_cases())
 def test_constant_model_kink_verdicts_are_sound_thoroughly(case):
     _check_constant_random(case)
+
+
+# --- a unit dead at a kink in the last of two hidden layers, beside live units ------------------------
+
+
+def _deep_case(v):
+    """The planted 2-2-2-1 ReLU minimum of `test_symmetry_slices` (sigmoid output, bce; exactly critical up
+    to its 60-digit targets) with a third unit in layer 2 through the point where (1, 1)·h is largest:
+    p = h₁ + h₂ − max, dead elsewhere (exact rationals), output weight ``v``."""
+    from tests.verify.test_symmetry_slices import plant_deep_relu
+
+    planted = plant_deep_relu(5)
+    assert planted is not None
+    small, data, theta, _, _ = planted
+    layers = _layers_of(small.widths, theta)
+    (W1, b1), (W2, b2), (V, c) = layers
+    h = [
+        [
+            max(sum((w * xi for w, xi in zip(row, x, strict=True)), bj), F(0))
+            for row, bj in zip(W1, b1, strict=True)
+        ]
+        for x in data.X
+    ]
+    s = [sum(hi) for hi in h]
+    top = max(s)
+    assert sorted(s)[-2] < top  # one kink point
+    net = Network((2, 2, 3, 1), "relu", output="sigmoid", loss="bce")
+    point = Point.of([(W1, b1), ([*W2, [F(1), F(1)]], [*b2, -top]), ([[*V[0], v]], c)])
+    i0 = s.index(top)
+    z0 = _net_loss_logit(small.widths, data.X[i0], layers)
+    growth = _mp(v) * (_sig(z0) - _mp(data.y[i0][0]))
+    return net, data, point, growth
+
+
+def _net_loss_logit(widths, x, layers):
+    a = [_mp(v) for v in x]
+    for n, (W, b) in enumerate(layers):
+        z = [
+            sum((_mp(w) * t for w, t in zip(row, a, strict=True)), _mp(bj))
+            for row, bj in zip(W, b, strict=True)
+        ]
+        a = z if n == len(layers) - 1 else [max(t, 0 * t) for t in z]
+    return a[0]
+
+
+@pytest.mark.slow
+def test_a_dead_unit_behind_a_first_layer_beside_live_units():
+    for v in (F(1), F(-1)):
+        net, data, point, growth = _deep_case(v)
+        cert = certify(Trap(net, data, point), probes=0)
+        loss = _net_loss(net.widths, "bce", data, _layers_of(net.widths, [_mp(t) for t in point.flatten()]))
+        if growth > 0:
+            assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "kink-dead-unit-minimum")
+            rng = random.Random(3)
+            radius = _mp(min(F(1, 10**6), cert.proof_radius / 10))
+            for _ in range(30):
+                moved = [_mp(t) + radius * (2 * mpmath.mpf(rng.random()) - 1) for t in point.flatten()]
+                value = _net_loss(net.widths, "bce", data, _layers_of(net.widths, moved))
+                assert value >= loss - mpmath.mpf(10) ** -40
+        else:
+            assert cert.verdict is Verdict.NOT_CRITICAL
+            assert reference_loss(net, data, cert.witness) < loss

@@ -16,14 +16,12 @@ come from one forward pass in balls over all of B (`_kink_reach`): that is where
 outputs, which move with θ, are bounded. So F(θ) = G(θ_red, v, u) with G(θ_red, v, u) =
 ℓ(z_red(θ_red) + Σ_j v_j u_j) and G(θ_red, v, 0) = F_red(θ_red).
 
-The narrower problem (`_reductions`). (a) One hidden layer with units left alive: the narrower network's
-point is proved a (non-strict) local minimum on a slice through its ReLU rescaling orbits
-(`symmetry_slices.certify_on_slice`): every loss of F_red in the ∞-box of radius R around its centre is
-≥ F_red(x*) = F*, x* inside, the activation region holding there. (b) Every unit of layer L dead: the
-narrower network is the constant model z = c (`kink_reductions`), F_red(c) ≥ F* for every c, with
-F* attained at c = C*; any R will do. (c) Layer L beyond the first with units alive: not covered — the
-narrower minimiser would move the earlier layers and with them h_i, so p_ji(θ*) = 0 on K_j would no
-longer hold.
+The narrower problem (`_reductions`). (a) Units left alive in layer L: the narrower network's point is
+proved a (non-strict) local minimum on a slice through its ReLU rescaling orbits
+(`symmetry_slices.certify_on_slice`): every loss of F_red in the ∞-box of radius R around its centre x̂
+is ≥ F_red(x*) = F*, with the minimiser x* within R of x̂, the activation region holding there.
+(b) Every unit of layer L dead: the narrower network is the constant model z = c (`kink_reductions`),
+F_red(c) ≥ F* for every c, with F* attained at c = C*; any R will do.
 
 *Minimum* (code ``kink-dead-unit-minimum``). By the mean value theorem along s ↦ G(θ_red, v, s·u),
 s ∈ [0, 1],
@@ -32,10 +30,15 @@ s ∈ [0, 1],
 
 each term ≥ 0 when v_j·∇_z ℓ_i is proved > 0 in balls over every prediction that θ_red ∈ B, v_j within
 R of its value and u_ji ∈ [0, P_ji] produce (ξ_i = z_red,i + s Σ_j v_j u_ji lies among them). Then
-F ≥ F_red ≥ F* on the box of radius R around the lifted centre, attained at θ* = (x*, the dead units as
-given): a non-strict local minimum (w_j can move keeping p ≤ 0). In (a) and (b) the narrower minimiser
-moves neither the dead units nor anything feeding them (in (b) it moves only the output bias), so
-p_ji(θ*) = 0 exactly on K_j, u(θ*) = 0 and F(θ*) = F*, even when the rest of the point is rounded.
+F ≥ F_red ≥ F* on the box B of radius R around the lifted centre θ̂ = (x̂, the dead units as given).
+F* is attained inside B: with one hidden layer (a), or in (b) where the minimiser moves only the output
+bias, nothing feeding the dead units moves, so at θ* = (x*, the dead units as given) p_ji(θ*) = 0 exactly
+on K_j (even when the rest of the point is rounded), u(θ*) = 0 and F(θ*) = F*. Behind a first hidden
+layer in (a), x* moves the earlier layers and with them h_i, so p_ji(x*) need not be 0; but it is at most
+the shift s = max P_ji over the box of radius ρ = ‖∇F_red(x̂)‖/μ ≥ ‖x* − x̂‖ around θ̂ (strong convexity
+on the slice, balls), so at θ° = (x*, w_j, b_j − s) every p_ji ≤ 0, u = 0 and F(θ°) = F*; with
+max(ρ, s) < R, θ° lies inside B, and F ≥ F* = F(θ°) on a neighbourhood of θ°: a non-strict local
+minimum either way (w_j can move keeping p ≤ 0).
 
 *Saddle* (code ``kink-born-unit-saddle``, "a unit born at a kink"): a dead-at-kink unit j with v_j = 0
 (exactly, or to the point's rounding scale). θ* = (x*, dead units, v_j = 0) is critical: along any
@@ -46,7 +49,7 @@ z_i = z_red,i(x*) + t² dv q_i⁺ for t ∈ (0, t₀] (t₀|q_i| < |p_ji| off K_
 t² Σ_{i∈K_j} q_i⁺ dv·∂ℓ_i/∂z_i(ξ) (mean value in σ = t² ∈ [0, t₀²]). With dv_k = −sign(Σ_i q_i⁺
 ∂ℓ_i/∂z_ki), that sum is proved < 0 in balls over all of B: every small step along d goes down, θ* is
 not a local minimum. A point of lower loss is exhibited, its loss enclosed below the narrower minimum's
-proved lower bound.
+proved lower bound. (Not where the shift s above is needed: there θ* is not at the kink.)
 
 Where some v_j·∂ℓ_i/∂z_i < 0, raising p_ji is a first-order descent (`raising_directions` hands those
 directions to `kink_descent` first); where it is 0 or unsigned, nothing here is proved.
@@ -78,7 +81,7 @@ from badminima.verify.certificate import Verdict
 from badminima.verify.kink_reductions import HEADS, Predictions, Reduction, constant_reductions
 from badminima.verify.lift import Lifted
 from badminima.verify.outcome import Outcome
-from badminima.verify.parameter_box import ParameterBox, ball_bounds
+from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
 from badminima.verify.suboptimality import LossEnclosure
 from badminima.verify.symmetry_slices import certify_on_slice, rescaling_slice
 
@@ -150,8 +153,8 @@ def layer_inputs(network: Network, dataset: Dataset, point: Point, layer: int) -
 
 
 def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple[Network, Point]:
-    """The narrower one-hidden-layer network without hidden ``units`` (any number of outputs), and the
-    point's remaining parameters.
+    """The narrower network without ``units`` of its last hidden layer (any depth, any number of
+    outputs), and the point's remaining parameters.
 
     Example:
         >>> net = Network((1, 2, 2), "relu")
@@ -159,11 +162,11 @@ def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple
         >>> small.widths, p.flatten()[:3], p.layers[1].W
         ((1, 1, 2), (Fraction(2, 1), Fraction(4, 1), Fraction(6, 1)), ((Fraction(6, 1),), (Fraction(8, 1),)))
     """
-    hidden, out = point.layers
+    *front, hidden, out = point.layers
     assert hidden.b is not None
     keep = [j for j in range(len(hidden.W)) if j not in units]
     small = Network(
-        (network.widths[0], len(keep), network.widths[2]),
+        (*network.widths[:-2], len(keep), network.widths[-1]),
         network.activation,
         output=network.output,
         loss=network.loss,
@@ -171,6 +174,7 @@ def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple
         leaky_slope=network.leaky_slope,
     )
     layers = (
+        *front,
         Layer(tuple(hidden.W[j] for j in keep), tuple(hidden.b[j] for j in keep)),
         Layer(tuple(tuple(row[j] for j in keep) for row in out.W), out.b),
     )
@@ -178,9 +182,9 @@ def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple
 
 
 def _with_units(small_point: Point, point: Point, units: Sequence[int]) -> Point:
-    """The narrower one-hidden-layer point with ``units`` put back as ``point`` has them."""
-    small_hidden, small_out = small_point.layers
-    hidden, out = point.layers
+    """The narrower point with the last hidden layer's ``units`` put back as ``point`` has them."""
+    *front, small_hidden, small_out = small_point.layers
+    hidden, out = point.layers[-2:]
     assert small_hidden.b is not None and hidden.b is not None
     alive = iter(range(len(small_hidden.W)))
     W, b, cols = [], [], []
@@ -195,7 +199,7 @@ def _with_units(small_point: Point, point: Point, units: Sequence[int]) -> Point
             b.append(small_hidden.b[a])
             cols.append(tuple(row[a] for row in small_out.W))
     V = tuple(tuple(col[k] for col in cols) for k in range(len(out.W)))
-    return Point((Layer(tuple(W), tuple(b)), Layer(V, small_out.b)))
+    return Point((*front, Layer(tuple(W), tuple(b)), Layer(V, small_out.b)))
 
 
 def _silenced(point: Point, units: Sequence[int]) -> Point:
@@ -412,31 +416,55 @@ def _narrower_minimum(small: Network, dataset: Dataset, small_point: Point) -> L
     return found
 
 
+def _minimiser_distance(
+    small: Network, dataset: Dataset, small_point: Point, reduced: Lifted
+) -> Fraction | None:
+    """A proved bound ‖∇F(x̂)‖/μ ≥ ‖x* − x̂‖ on how far the slice minimiser lies from the proof's centre:
+    the slice's free gradient at x̂ in balls over the curvature μ that the proof established on a convex
+    box holding both (strong convexity), often far below the proof box's radius r; None without μ."""
+    chart = rescaling_slice(small, small_point)
+    mu, r = reduced.mu, reduced.reduced.radius
+    if chart is None or mu is None or r is None:
+        return None
+    box = ParameterBox(small, dataset, reduced.center, reduced.reduced.precision)
+    g = box.ball_gradient()
+    g_up = norm_upper(box.ball, [v for i, v in enumerate(g) if i not in chart.fixed])
+    return min(r, g_up / mu)
+
+
 def _reductions(
-    network: Network, dataset: Dataset, point: Point, dead: DeadUnits, literal: bool
+    network: Network, dataset: Dataset, point: Point, dead: DeadUnits, region: Region, literal: bool
 ) -> list[Reduction]:
     """The narrower problem's proved minimum: the constant model when the dead units are the whole last
-    hidden layer; the narrower one-hidden-layer network's slice minimum otherwise. Behind a first hidden
-    layer with units left alive, nothing: the narrower minimiser would move the earlier layers and, with
-    them, the kinks themselves."""
+    hidden layer; otherwise the narrower network's minimum on its rescaling slice, with — behind a first
+    hidden layer — the ``shift`` that restores p ≤ 0 on the kinks at its minimiser (module docstring)."""
     if len(dead.units) == network.widths[dead.layer + 1]:
         return constant_reductions(network, dataset, point, literal=literal)
-    if dead.layer:
-        return []
     small, small_point = without_units(network, point, dead.units)
     reduced = _narrower_minimum(small, dataset, small_point)
     if reduced is None:
         return []
+    center = _with_units(reduced.center, point, dead.units)
+    R, shift = reduced.radius, Fraction(0)
+    if dead.layer:
+        rho = _minimiser_distance(small, dataset, small_point, reduced)
+        reach = None if rho is None else _kink_reach(network, dataset, center, rho, dead, region)
+        if rho is None or reach is None:
+            return []
+        shift = max(reach.values())
+        if not max(rho, shift) < R:
+            return []
     return [
         Reduction(
-            _with_units(reduced.center, point, dead.units),
-            reduced.radius,
+            center,
+            R,
             reduced.reduced.loss_lower,
             reduced.reduced.loss_upper,
             _Predictions(small, dataset, reduced),
-            f"the {small.widths[1]}-unit network without them has a non-strict local minimum: "
+            f"the network without them ({'-'.join(map(str, small.widths))}) has a non-strict local minimum: "
             f"{reduced.reason}",
             reduced.code,
+            shift,
         )
     ]
 
@@ -475,7 +503,7 @@ def certify_dead_kinks(
     tol = Fraction(0) if literal else 4 * rounding_scale(point.flatten())
     born = [j for j, _ in dead.at_kinks if all(abs(row[j]) <= tol for row in out.W)]
     signed = [j for j, _ in dead.at_kinks if j not in born]
-    for red in _reductions(network, dataset, point, dead, literal):
+    for red in _reductions(network, dataset, point, dead, region, literal):
         R = red.radius
         report(progress, "units dead at a kink: signs of v·∂ℓ/∂z")
         reach = _kink_reach(network, dataset, red.center, R, dead, region)
@@ -491,6 +519,12 @@ def certify_dead_kinks(
         loss = LossEnclosure(value.text, red.loss_lower, red.loss_upper)
         if not born:
             kinked = ", ".join(f"unit {j} on point(s) {', '.join(map(str, k))}" for j, k in dead.at_kinks)
+            attained = (
+                f"with the dead units' biases lowered by at most {float(red.shift):.3g} (the narrower "
+                f"minimiser moves the layers that feed them), inside the box"
+                if red.shift
+                else "with the dead units as given"
+            )
             return Outcome(
                 Verdict.LOCAL_MIN,
                 "interval",
@@ -500,8 +534,7 @@ def certify_dead_kinks(
                 f"plus Σ v_j·max(0, p_j) on those points, p_j bounded over the box (balls), and v_j·∂ℓ/∂z "
                 f"is proved > 0 there over every prediction the box produces (balls), so by the mean value "
                 f"theorem in max(0, p_j) ≥ 0 every loss in the box is at least the narrower network's, "
-                f"hence at least its minimum, attained with the dead units as given: a non-strict local "
-                f"minimum",
+                f"hence at least its minimum, attained {attained}: a non-strict local minimum",
                 loss,
                 box_radius=offset + R,
                 proof_radius=R,
@@ -509,6 +542,8 @@ def certify_dead_kinks(
                 steps=(f"narrower network: {red.code} proved", "v_j·∂ℓ/∂z > 0 at every kink (balls)"),
                 code="kink-dead-unit-minimum",
             )
+        if red.shift:
+            continue  # the narrower minimiser moves the born unit off its kink: no saddle argument here
         found = _born(network, dataset, point, dead, born, red, center)
         if found is None:
             continue

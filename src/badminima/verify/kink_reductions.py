@@ -59,7 +59,9 @@ class Reduction:
     """What the narrower problem proved: every narrower loss within ∞-distance ``radius`` of
     ``center``'s narrower part is ≥ F* ∈ [``loss_lower``, ``loss_upper``], and F* is attained there.
     ``center`` is the whole network's point (dead units as given); ``predictions`` encloses the narrower
-    logits over that box; ``reason`` and ``code`` say how the narrower bound was proved."""
+    logits over that box; ``reason`` and ``code`` say how the narrower bound was proved. ``shift``: how
+    far the dead units' biases must be lowered at the narrower minimiser to keep p ≤ 0 on their kinks
+    (0 when the minimiser moves nothing that feeds them)."""
 
     center: Point
     radius: Fraction
@@ -68,6 +70,7 @@ class Reduction:
     predictions: Predictions
     reason: str
     code: str
+    shift: Fraction = Fraction(0)
 
 
 class ConstantPredictions:
