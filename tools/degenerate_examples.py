@@ -42,7 +42,11 @@ the verifier lifts through, from the package's own constructions (nothing typed 
 - sign-cone-minimum: a 1-2-1 ReLU net with a unit dead on the data except exactly at its kink on the last
   point, where its output weight can only push the prediction away from the target: a minimum the
   subspaces' least-squares bound cannot see (it lets that unit's contribution take either sign), with a
-  better point of loss 0.
+  better point of loss 0;
+- kink-dead-constant-model: a 1-1-1-1 ReLU net with a sigmoid output and cross-entropy whose last hidden
+  layer is one unit dead on the data with its pre-activation exactly 0 on the last point: the network is
+  the constant model there, at its optimum logit(ȳ) (30 digits), and v·∂ℓ/∂z > 0 at the kink: a
+  non-strict minimum.
 Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean; the
 last two hand-built ones are exact small rationals).
 """
@@ -304,6 +308,23 @@ def sign_cone_minimum() -> Trap:
     return Trap(network, dataset, point, better=better, name="sign-cone-minimum", description=what)
 
 
+def kink_dead_constant_model() -> Trap:
+    F = Fraction
+    dataset = Dataset.of([[-2], [-1], [0], [1], [2]], [[F(3, 10)], [0], [F(1, 2)], [1], [F(1, 10)]])
+    network = Network((1, 1, 1, 1), "relu", output="sigmoid", loss="bce")
+    with mpmath.workdps(60):
+        c = mpmath.log(mpmath.mpf(19) / 31)  # logit of the mean target 19/50
+        optimum = Fraction(mpmath.nstr(c, 30, strip_zeros=False))
+    point = Point.of([([[1]], [3]), ([[1]], [-5]), ([[1]], [optimum])])
+    what = (
+        "a 1-1-1-1 ReLU net with sigmoid output and cross-entropy whose last hidden layer (one unit, "
+        "h - 5 on h = x + 3) is dead on the data with its pre-activation exactly 0 on the last point: the "
+        "network is the constant model at its optimum logit(19/50), and raising that kink with output "
+        "weight 1 only raises the loss there"
+    )
+    return Trap(network, dataset, point, name="kink-dead-constant-model", description=what)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     traps = [
@@ -337,6 +358,7 @@ def main() -> None:
         kink_dead_unit_bce(),
         deep_kink_saddle(),
         sign_cone_minimum(),
+        kink_dead_constant_model(),
     ]
     names = [
         "duplicated-units",
@@ -355,6 +377,7 @@ def main() -> None:
         "kink-dead-unit-bce",
         "deep-kink-saddle",
         "sign-cone-minimum",
+        "kink-dead-constant-model",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")

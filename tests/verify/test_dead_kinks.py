@@ -15,6 +15,7 @@ loss by `tests.reference` is below the critical loss.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from fractions import Fraction as F
@@ -24,9 +25,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from badminima.landscape import region_of
+from badminima.landscape.regions import Region
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
-from badminima.verify.dead_kinks import dead_units, raising_directions, without_units
+from badminima.verify.dead_kinks import dead_units, layer_inputs, raising_directions, without_units
 from tests.reference import reference_loss
 
 mpmath.mp.dps = 60
@@ -354,3 +356,283 @@ def test_several_outputs():
                 sum(_point_loss("bce", zi[k], _mp(Y[i][k])) for i, zi in enumerate(z) for k in (0, 1)) / 5
             )
             assert reference_loss(net, data, cert.witness) < critical
+
+
+# --- every unit of the last hidden layer dead: the constant model (any depth, several outputs) ---------
+
+HEADS = {"bce": ("sigmoid", "bce"), "sig-mse": ("sigmoid", "mse"), "id-mse": ("identity", "mse")}
+KX = [F(-2), F(-1), F(0), F(1), F(2)]  # the dead unit's kink is at the rightmost point, x = 2
+
+
+def _head_loss(head, z, y):
+    """One output's loss at logit z (hand-written: bce, sigmoid + mse, identity + mse)."""
+    if head == "id-mse":
+        return (z - y) ** 2
+    return _point_loss(HEADS[head][1], z, y)
+
+
+def _head_slope(head, z, y):
+    """∂/∂z of one output's loss (hand derivation)."""
+    return 2 * (z - y) if head == "id-mse" else _slope(HEADS[head][1], z, y)
+
+
+def _net_loss(widths, head, data, layers):
+    """The loss of a ReLU net given as nested lists [(W, b), ...] of Fractions or mpmath numbers,
+    written as plain per-point loops (exact for Fractions under identity + mse)."""
+    total = 0
+    for x, y in zip(data.X, data.y, strict=True):
+        a = list(x)
+        for n, (W, b) in enumerate(layers):
+            z = [sum((w * v for w, v in zip(row, a, strict=True)), bj) for row, bj in zip(W, b, strict=True)]
+            a = z if n == len(layers) - 1 else [max(v, 0 * v) for v in z]
+        total = total + sum(
+            _head_loss(head, zk, yk if head == "id-mse" else _mp(yk)) for zk, yk in zip(a, y, strict=True)
+        )
+    return total / len(data.X)
+
+
+def _layers_of(widths, flat):
+    out, i = [], 0
+    for n_in, n_out in itertools.pairwise(widths):
+        W = [list(flat[i + r * n_in : i + (r + 1) * n_in]) for r in range(n_out)]
+        i += n_in * n_out
+        out.append((W, list(flat[i : i + n_out])))
+        i += n_out
+    return out
+
+
+@dataclass
+class ConstantCase:
+    """Trap; θ* (flat: Fractions for identity + mse, else mpmath with c = logit ȳ); F*; v·∂ℓ/∂z at the
+    kink (hand-computed)."""
+
+    net: Network
+    data: Dataset
+    point: Point
+    head: str
+    theta: list
+    loss: object
+    growth: object
+
+
+def constant_case(head, depth, ys, v, size=F(1), digits=25):
+    """A 1-1-o (depth 1) or 1-1-1-o (depth 2, first unit x + 3 > 0 active) ReLU net whose last hidden
+    unit is size·(h − h(2)): dead on every point and exactly at its kink at x = 2; output weights ``v``;
+    output bias the constant model's optimum C*_k (ȳ_k, or logit ȳ_k written to ``digits`` digits)."""
+    output, loss = HEADS[head]
+    o = len(ys[0])
+    means = [sum((y[k] for y in ys), F(0)) / len(ys) for k in range(o)]
+    exact = head == "id-mse"
+    C = [m if exact else mpmath.log(_mp(m) / (1 - _mp(m))) for m in means]
+    cut = [
+        c if exact else (F(0) if m == F(1, 2) else F(mpmath.nstr(c, digits)))
+        for c, m in zip(C, means, strict=True)
+    ]
+    hidden = [([[size]], [-2 * size])] if depth == 1 else [([[F(1)]], [F(3)]), ([[size]], [-5 * size])]
+    widths = (1, *[1] * depth, o)
+    net = Network(widths, "relu", output=output, loss=loss)
+    data = Dataset.of([[x] for x in KX], [list(y) for y in ys])
+    point = Point.of([*hidden, ([[vk] for vk in v], cut)])
+    flat = list(point.flatten())
+    theta = [*flat[:-o], *(C if not exact else cut)]
+    theta = theta if exact else [_mp(t) if isinstance(t, F) else t for t in theta]
+    if exact:
+        growth = sum((vk * 2 * (c - ys[-1][k]) for k, (vk, c) in enumerate(zip(v, C, strict=True))), F(0))
+    else:
+        growth = sum(
+            _mp(vk) * _head_slope(head, c, _mp(ys[-1][k])) for k, (vk, c) in enumerate(zip(v, C, strict=True))
+        )
+    loss_star = _net_loss(widths, head, data, _layers_of(widths, theta))
+    return ConstantCase(net, data, point, head, theta, loss_star, growth)
+
+
+def _constant_nearby_not_lower(case, radius, n=40, seed=0):
+    """Random points within ``radius`` (∞-norm) of θ* are not lower than F* (by more than 1e-40; exactly
+    for identity + mse, whose perturbations are rationals)."""
+    rng = random.Random(seed)
+    widths = case.net.widths
+    for _ in range(n):
+        if case.head == "id-mse":
+            moved = [t + radius * F(rng.randint(-(10**6), 10**6), 10**6) for t in case.theta]
+            if _net_loss(widths, case.head, case.data, _layers_of(widths, moved)) < case.loss:
+                return False
+        else:
+            moved = [t + _mp(radius) * (2 * mpmath.mpf(rng.random()) - 1) for t in case.theta]
+            value = _net_loss(widths, case.head, case.data, _layers_of(widths, moved))
+            if value < case.loss - mpmath.mpf(10) ** -40:
+                return False
+    return True
+
+
+Y1 = [[F(1)], [F(0)], [F(1, 2)], [F(1)], [F(0)]]  # ȳ = 1/2: C* = 0; at x = 2, ∂ℓ/∂z > 0
+Y1B = [[F(3, 10)], [F(0)], [F(1, 2)], [F(1)], [F(1, 10)]]  # ȳ = 19/50: C* = logit(19/50), irrational
+Y2 = [[F(1), F(0)], [F(0), F(1)], [F(2), F(0)], [F(1), F(1)], [F(-1), F(3)]]  # the red team's 2-output data
+
+
+def _check_constant(case, cert):
+    if cert.verdict.is_minimum:
+        assert case.growth > 0
+        slack = mpmath.mpf(10) ** -50  # F* at 60 digits against a 256-bit enclosure
+        assert _mp(cert.loss_lower) - slack <= _mp(case.loss) <= _mp(cert.loss_upper) + slack
+        assert _constant_nearby_not_lower(case, min(F(1, 1000), cert.proof_radius / 10))
+    if cert.verdict is Verdict.SADDLE:
+        assert all(row[0] == 0 for row in case.point.layers[-1].W)  # only a born unit makes a saddle
+        assert reference_loss(case.net, case.data, cert.witness) < case.loss
+    if cert.verdict is Verdict.NOT_CRITICAL:
+        assert case.growth < 0
+
+
+@pytest.mark.parametrize("head", ["bce", "sig-mse"])
+@pytest.mark.parametrize("depth", [1, 2])
+@pytest.mark.parametrize("ys", [Y1, Y1B], ids=["mean-half", "mean-irrational"])
+def test_a_whole_dead_layer_at_a_kink_is_at_the_constant_models_minimum(head, depth, ys):
+    case = constant_case(head, depth, ys, [F(1)])
+    assert case.growth > 0  # v·∂ℓ/∂z at x = 2 (mpmath, by hand)
+    cert = certify(Trap(case.net, case.data, case.point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "kink-dead-unit-minimum")
+    _check_constant(case, cert)
+    assert _constant_nearby_not_lower(case, F(1, 1000), n=20, seed=1)
+
+
+@pytest.mark.parametrize("head", ["bce", "sig-mse", "id-mse"])
+@pytest.mark.parametrize("depth", [1, 2])
+def test_a_unit_born_at_a_kink_behind_nothing_is_a_saddle(head, depth):
+    case = constant_case(
+        head, depth, Y1B if head != "id-mse" else Y2, [F(0)] * (1 if head != "id-mse" else 2)
+    )
+    cert = certify(Trap(case.net, case.data, case.point), probes=0)
+    assert cert.verdict is Verdict.SADDLE
+    assert reference_loss(case.net, case.data, cert.witness) < case.loss
+    if head != "id-mse":  # identity + mse: the exact germ answers first
+        assert cert.code == "kink-born-unit-saddle"
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_two_outputs_identity_mse_dead_layer_at_a_kink_is_a_minimum_exactly(depth):
+    case = constant_case("id-mse", depth, Y2, [F(1), F(0)])
+    assert case.growth == F(16, 5)  # 1·2(3/5 − (−1)) + 0·2(1 − 3)
+    cert = certify(Trap(case.net, case.data, case.point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "kink-dead-unit-minimum")
+    assert cert.loss_lower <= case.loss <= cert.loss_upper
+    assert _constant_nearby_not_lower(case, min(F(1, 1000), cert.proof_radius / 10), n=60)
+    # (1, 1): 2(3/5 + 1) + 2(1 − 3) = −4/5 < 0 — raising the kink lowers the loss
+    case = constant_case("id-mse", depth, Y2, [F(1), F(1)])
+    assert case.growth < 0
+    cert = certify(Trap(case.net, case.data, case.point), probes=0)
+    assert cert.verdict is Verdict.NOT_CRITICAL
+
+
+def test_a_rounded_output_bias_is_taken_as_the_optimum_but_not_literally():
+    case = constant_case("bce", 1, Y1B, [F(1)], digits=30)
+    trap = Trap(case.net, case.data, case.point)
+    assert certify(trap, probes=0).code == "kink-dead-unit-minimum"
+    assert certify(trap, probes=0, literal=True).verdict is not Verdict.LOCAL_MIN
+
+
+def test_the_pieces_behind_a_first_layer():
+    case = constant_case("id-mse", 2, Y2, [F(1), F(0)])
+    region = region_of(case.net, case.data, case.point)
+    dead = dead_units(case.net, region)
+    assert dead is not None and (dead.layer, dead.units, dead.at_kinks) == (1, (0,), ((0, (4,)),))
+    assert layer_inputs(case.net, case.data, case.point, 1) == [(x + 3,) for x in KX]
+    # raising the second layer's unit: its bias (flat index 3) first
+    assert raising_directions(case.net, case.data, region, case.point)[0] == (0, 0, 0, 1, 0, 0, 0, 0)
+    # a kink in the first layer is not this module's
+    assert dead_units(Network((1, 1, 1, 1), "relu"), Region((((0, 1),), ((-1, -1),)))) is None
+
+
+@st.composite
+def constant_kink_cases(draw):
+    """Random constant-model constructions: head, depth 1 or 2, one or two outputs, random targets and
+    output weights of random sign (0 included), a random steepness of the dead unit."""
+    head = draw(st.sampled_from(list(HEADS)))
+    depth = draw(st.integers(1, 2))
+    o = draw(st.integers(1, 2))
+    if head == "id-mse":
+        ys = [[F(draw(st.integers(-4, 4)), 2) for _ in range(o)] for _ in KX]
+    else:
+        ys = [[F(draw(st.integers(1, 9)), 10) for _ in range(o)] for _ in KX]
+    v = [draw(st.sampled_from([F(k, 2) for k in range(-2, 3)])) for _ in range(o)]
+    size = draw(st.sampled_from([F(1, 2), F(1), F(3)]))
+    case = constant_case(head, depth, ys, v, size=size)
+    assume(abs(_mp(case.growth)) > mpmath.mpf(10) ** -6 or all(vk == 0 for vk in v))
+    return case
+
+
+def _check_constant_random(case):
+    _check_constant(case, certify(Trap(case.net, case.data, case.point), probes=0))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=HEALTH, derandomize=True)
+@given(constant_kink_cases())
+def test_constant_model_kink_verdicts_are_sound(case):
+    _check_constant_random(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=HEALTH)
+@given(constant_kink_cases())
+def test_constant_model_kink_verdicts_are_sound_thoroughly(case):
+    _check_constant_random(case)
+
+
+# --- a unit dead at a kink in the last of two hidden layers, beside live units ------------------------
+
+
+def _deep_case(v):
+    """The planted 2-2-2-1 ReLU minimum of `test_symmetry_slices` (sigmoid output, bce; exactly critical up
+    to its 60-digit targets) with a third unit in layer 2 through the point where (1, 1)·h is largest:
+    p = h₁ + h₂ − max, dead elsewhere (exact rationals), output weight ``v``."""
+    from tests.verify.test_symmetry_slices import plant_deep_relu
+
+    planted = plant_deep_relu(5)
+    assert planted is not None
+    small, data, theta, _, _ = planted
+    layers = _layers_of(small.widths, theta)
+    (W1, b1), (W2, b2), (V, c) = layers
+    h = [
+        [
+            max(sum((w * xi for w, xi in zip(row, x, strict=True)), bj), F(0))
+            for row, bj in zip(W1, b1, strict=True)
+        ]
+        for x in data.X
+    ]
+    s = [sum(hi) for hi in h]
+    top = max(s)
+    assert sorted(s)[-2] < top  # one kink point
+    net = Network((2, 2, 3, 1), "relu", output="sigmoid", loss="bce")
+    point = Point.of([(W1, b1), ([*W2, [F(1), F(1)]], [*b2, -top]), ([[*V[0], v]], c)])
+    i0 = s.index(top)
+    z0 = _net_loss_logit(small.widths, data.X[i0], layers)
+    growth = _mp(v) * (_sig(z0) - _mp(data.y[i0][0]))
+    return net, data, point, growth
+
+
+def _net_loss_logit(widths, x, layers):
+    a = [_mp(v) for v in x]
+    for n, (W, b) in enumerate(layers):
+        z = [
+            sum((_mp(w) * t for w, t in zip(row, a, strict=True)), _mp(bj))
+            for row, bj in zip(W, b, strict=True)
+        ]
+        a = z if n == len(layers) - 1 else [max(t, 0 * t) for t in z]
+    return a[0]
+
+
+@pytest.mark.slow
+def test_a_dead_unit_behind_a_first_layer_beside_live_units():
+    for v in (F(1), F(-1)):
+        net, data, point, growth = _deep_case(v)
+        cert = certify(Trap(net, data, point), probes=0)
+        loss = _net_loss(net.widths, "bce", data, _layers_of(net.widths, [_mp(t) for t in point.flatten()]))
+        if growth > 0:
+            assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "kink-dead-unit-minimum")
+            rng = random.Random(3)
+            radius = _mp(min(F(1, 10**6), cert.proof_radius / 10))
+            for _ in range(30):
+                moved = [_mp(t) + radius * (2 * mpmath.mpf(rng.random()) - 1) for t in point.flatten()]
+                value = _net_loss(net.widths, "bce", data, _layers_of(net.widths, moved))
+                assert value >= loss - mpmath.mpf(10) ** -40
+        else:
+            assert cert.verdict is Verdict.NOT_CRITICAL
+            assert reference_loss(net, data, cert.witness) < loss

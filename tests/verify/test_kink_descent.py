@@ -97,14 +97,17 @@ def test_the_hand_case_goes_down_and_its_slope_is_the_hand_derivative():
     assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
 
 
-def test_no_descent_found_stays_inconclusive():
+def test_no_first_order_descent_is_not_critical_but_a_born_unit_saddle():
     # The unit's output weight is 0 and the output bias is optimal (balanced labels, c = 0): every
     # one-sided derivative is 0, so no first-order proof exists; the answer must not be `not-critical`.
+    # The unit is born at its kink on x = 1 (`dead_kinks`, constant model): raising it with a positive
+    # output weight lifts σ(z) toward y = 1 there at second order, a saddle.
     net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
     data = Dataset.of([[1], [-1]], [[1], [0]])
     point = Point.unflatten(net, [1, -1, 0, 0])
     cert = certify(Trap(net, data, point), probes=0)
-    assert cert.verdict is Verdict.INCONCLUSIVE
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "kink-born-unit-saddle")
+    assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
     for v in itertools.product((F(-1), F(0), F(1)), repeat=4):
         assert _one_sided(net, data, point, v) >= -(mpmath.mpf(10) ** -20)  # O(t) second-order terms
 
@@ -112,13 +115,17 @@ def test_no_descent_found_stays_inconclusive():
 def test_digits_at_rounding_level_are_not_a_descent():
     # Labels 1, 1, 0 and a silent unit at a kink: the output bias's optimum is logit(2/3) = log 2. Written
     # to 20 digits, the proved slope along the bias is about 1e-20, a fact about the digits: the answer is
-    # near-critical-set unless --literal.
+    # not `not-critical` unless --literal.
     net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
     data = Dataset.of([[1], [-1], [-2]], [[1], [1], [0]])
     c = F(str(mpmath.nstr(mpmath.log(2), 20)))
     point = Point.unflatten(net, [1, -1, 0, c])
     cert = certify(Trap(net, data, point), probes=0)
-    assert (cert.verdict, cert.code) == (Verdict.INCONCLUSIVE, "near-critical-set")
+    # not `not-critical`: the critical point meant (c = log 2) has a unit born at its kink on x = 1, a
+    # second-order saddle (`dead_kinks`); its loss F* = −(2 log(2/3) + log(1/3))/3 by hand
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "kink-born-unit-saddle")
+    critical = -(2 * mpmath.log(mpmath.mpf(2) / 3) + mpmath.log(mpmath.mpf(1) / 3)) / 3
+    assert reference_loss(net, data, cert.witness) < critical
     literal = certify(Trap(net, data, point), probes=0, literal=True)
     assert (literal.verdict, literal.code) == (Verdict.NOT_CRITICAL, "first-order-descent")
     assert reference_loss(net, data, literal.witness) < reference_loss(net, data, point)

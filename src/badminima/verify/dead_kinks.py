@@ -1,40 +1,55 @@
 """Minima and second-order saddles at ReLU units dead at a kink, under a smooth loss (sigmoid output with
-mse or bce).
+mse or bce, or identity output with mse), any number of outputs.
 
-Setting: one hidden ReLU layer with biases. Unit j is *dead* when its pre-activation
-p_ji = w_j·x_i + b_j is ≤ 0 on every data point, and *dead at a kink* when it is exactly 0 on a non-empty
-set K_j (exact rationals). Every dead unit's own pre-activations depend only on its own (w_j, b_j), so
-within ∞-distance R of the point every p_ji < 0 stays negative as long as R(‖x_i‖₁ + 1) < |p_ji|, and
-there the network computes
+Setting: a ReLU network with biases whose only kinks are in its *last* hidden layer L, at units dead on
+the data. Unit j of layer L is *dead* when its pre-activation p_ji = w_j·h_i + b_j is ≤ 0 on every data
+point (h_i: what layer L receives on point i — the input x_i for one hidden layer), and *dead at a kink*
+when it is exactly 0 on a non-empty set K_j (exact rationals). Every other hidden pre-activation, in
+every layer, has a strict sign, so on a small enough box B around the point every layer keeps its piece,
+h_i(θ) is smooth, and the network computes
 
-    z_i(θ) = z_red,i(θ_red) + Σ_j v_j u_ji,    u_ji = max(0, p_ji(θ)) ∈ [0, R(‖x_i‖₁ + 1)] for i ∈ K_j,
+    z_i(θ) = z_red,i(θ_red) + Σ_j v_j u_ji,    u_ji = max(0, p_ji(θ)) ∈ [0, P_ji], i ∈ K_j,
 
-u_ji = 0 for i ∉ K_j, where z_red is the narrower network without the dead units and θ_red its
-parameters. So F(θ) = G(θ_red, v, u) with G(θ_red, v, u) = ℓ(z_red(θ_red) + Σ_j v_j u_j) and
-G(θ_red, v, 0) = F_red(θ_red).
+u_ji = 0 for i ∉ K_j, where z_red is the narrower network without the dead units, θ_red its parameters,
+v_j unit j's output weights, and P_ji an upper bound of p_ji over B. B's non-kink signs and the P_ji
+come from one forward pass in balls over all of B (`_kink_reach`): that is where the earlier layers'
+outputs, which move with θ, are bounded. So F(θ) = G(θ_red, v, u) with G(θ_red, v, u) =
+ℓ(z_red(θ_red) + Σ_j v_j u_j) and G(θ_red, v, 0) = F_red(θ_red).
 
-*Minimum* (code ``kink-dead-unit-minimum``). The narrower network's point is proved a (non-strict) local
-minimum on a slice through its ReLU rescaling orbits (`symmetry_slices.certify_on_slice`): every loss of
-F_red in the ∞-box B of radius R around its centre is ≥ F_red(x*) = F*, with x* inside, and the activation
-region holds on B. By the mean value theorem along s ↦ G(θ_red, v, s·u), s ∈ [0, 1],
+The narrower problem (`_reductions`). (a) Units left alive in layer L: the narrower network's point is
+proved a (non-strict) local minimum on a slice through its ReLU rescaling orbits
+(`symmetry_slices.certify_on_slice`): every loss of F_red in the ∞-box of radius R around its centre x̂
+is ≥ F_red(x*) = F*, with the minimiser x* within R of x̂, the activation region holding there.
+(b) Every unit of layer L dead: the narrower network is the constant model z = c (`kink_reductions`),
+F_red(c) ≥ F* for every c, with F* attained at c = C*; any R will do.
 
-    F(θ) − F_red(θ_red) = Σ_j Σ_{i∈K_j} u_ji · v_j·∂ℓ_i/∂z_i(ξ),
+*Minimum* (code ``kink-dead-unit-minimum``). By the mean value theorem along s ↦ G(θ_red, v, s·u),
+s ∈ [0, 1],
 
-each term ≥ 0 when v_j·∂ℓ_i/∂z_i is proved > 0 in balls over every prediction that θ_red ∈ B, v_j within
-R of its value and u ∈ [0, u_max] produce. Then F ≥ F_red ≥ F* on the box of radius R around the lifted
-centre, attained at θ* = (x*, the dead units as given): a non-strict local minimum (w_j can move keeping
-p ≤ 0). θ*'s dead units are the given numbers, and the narrower network's minimiser does not move them,
-so p_ji(θ*) = 0 exactly on K_j even when the rest of the point is rounded.
+    F(θ) − F_red(θ_red) = Σ_j Σ_{i∈K_j} u_ji · v_j·∇_z ℓ_i(ξ_i)   (a dot product over the outputs),
+
+each term ≥ 0 when v_j·∇_z ℓ_i is proved > 0 in balls over every prediction that θ_red ∈ B, v_j within
+R of its value and u_ji ∈ [0, P_ji] produce (ξ_i = z_red,i + s Σ_j v_j u_ji lies among them). Then
+F ≥ F_red ≥ F* on the box B of radius R around the lifted centre θ̂ = (x̂, the dead units as given).
+F* is attained inside B: with one hidden layer (a), or in (b) where the minimiser moves only the output
+bias, nothing feeding the dead units moves, so at θ* = (x*, the dead units as given) p_ji(θ*) = 0 exactly
+on K_j (even when the rest of the point is rounded), u(θ*) = 0 and F(θ*) = F*. Behind a first hidden
+layer in (a), x* moves the earlier layers and with them h_i, so p_ji(x*) need not be 0; but it is at most
+the shift s = max P_ji over the box of radius ρ = ‖∇F_red(x̂)‖/μ ≥ ‖x* − x̂‖ around θ̂ (strong convexity
+on the slice, balls), so at θ° = (x*, w_j, b_j − s) every p_ji ≤ 0, u = 0 and F(θ°) = F*; with
+max(ρ, s) < R, θ° lies inside B, and F ≥ F* = F(θ°) on a neighbourhood of θ°: a non-strict local
+minimum either way (w_j can move keeping p ≤ 0).
 
 *Saddle* (code ``kink-born-unit-saddle``, "a unit born at a kink"): a dead-at-kink unit j with v_j = 0
 (exactly, or to the point's rounding scale). θ* = (x*, dead units, v_j = 0) is critical: along any
 direction the unit's term is t·dv·max(0, t q) = O(t²), ∇F_red(x*) = 0, and every other dead-at-kink unit
 has v·∂ℓ/∂z > 0, so every one-sided derivative is ≥ 0 (Clarke stationary). Along d = (δ(w_j, b_j) with
-q_i = δw·x_i + δb, δv_j = dv) the predictions are z_i = z_red,i(x*) + t² dv q_i⁺ for t ∈ (0, t₀] (t₀|q_i| <
-|p_ji| off K_j), so F(θ* + t d) − F(θ*) = t² Σ_{i∈K_j} q_i⁺ dv·∂ℓ_i/∂z_i(ξ) (mean value in σ = t² ∈
-[0, t₀²]). With dv_k = −sign(Σ_i q_i⁺ ∂ℓ_i/∂z_ki), that sum is proved < 0 in balls over all of B: every
-small step along d goes down, θ* is not a local minimum. A point of lower loss is exhibited, its loss
-enclosed below the narrower minimum's proved lower bound.
+q_i = δw·h_i + δb, δv_j = dv) — h_i does not move, d touches layer L only — the predictions are
+z_i = z_red,i(x*) + t² dv q_i⁺ for t ∈ (0, t₀] (t₀|q_i| < |p_ji| off K_j), so F(θ* + t d) − F(θ*) =
+t² Σ_{i∈K_j} q_i⁺ dv·∂ℓ_i/∂z_i(ξ) (mean value in σ = t² ∈ [0, t₀²]). With dv_k = −sign(Σ_i q_i⁺
+∂ℓ_i/∂z_ki), that sum is proved < 0 in balls over all of B: every small step along d goes down, θ* is
+not a local minimum. A point of lower loss is exhibited, its loss enclosed below the narrower minimum's
+proved lower bound. (Not where the shift s above is needed: there θ* is not at the kink.)
 
 Where some v_j·∂ℓ_i/∂z_i < 0, raising p_ji is a first-order descent (`raising_directions` hands those
 directions to `kink_descent` first); where it is 0 or unsigned, nothing here is proved.
@@ -50,9 +65,11 @@ from typing import Any
 import flint
 
 from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import to_arb
 from badminima.landscape.derivatives import logit_slope
 from badminima.landscape.forward_pass import forward, unflatten
+from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -61,9 +78,10 @@ from badminima.model.rational import rounding_scale
 from badminima.progress import ProgressHook, report
 from badminima.verify.box import lower_point
 from badminima.verify.certificate import Verdict
+from badminima.verify.kink_reductions import HEADS, Predictions, Reduction, constant_reductions
 from badminima.verify.lift import Lifted
 from badminima.verify.outcome import Outcome
-from badminima.verify.parameter_box import ParameterBox
+from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
 from badminima.verify.suboptimality import LossEnclosure
 from badminima.verify.symmetry_slices import certify_on_slice, rescaling_slice
 
@@ -76,11 +94,13 @@ WITNESS_START = Fraction(1, 2**64)
 
 @dataclass(frozen=True)
 class DeadUnits:
-    """Hidden units ``units`` (ascending) whose pre-activation is ≤ 0 on every data point; ``kinks[n]``
-    lists the data points where ``units[n]``'s pre-activation is exactly 0 (empty: strictly dead)."""
+    """Units ``units`` (ascending) of hidden layer ``layer`` (0-based, the last hidden layer) whose
+    pre-activation is ≤ 0 on every data point; ``kinks[n]`` lists the data points where ``units[n]``'s
+    pre-activation is exactly 0 (empty: strictly dead)."""
 
     units: tuple[int, ...]
     kinks: tuple[tuple[int, ...], ...]
+    layer: int = 0
 
     @property
     def at_kinks(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
@@ -89,28 +109,52 @@ class DeadUnits:
 
 
 def dead_units(network: Network, region: Region) -> DeadUnits | None:
-    """The dead units of a one-hidden-layer ReLU network with biases when every kink of ``region`` is
-    one of theirs, at least one unit is left alive, and there is a kink; None otherwise.
+    """The dead units of the last hidden layer of a ReLU network with biases when every kink of
+    ``region`` is one of theirs and there is a kink; None otherwise.
 
     Example:
         >>> net = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
         >>> dead_units(net, Region((((1, 1, -1), (-1, 0, -1)),)))
-        DeadUnits(units=(1,), kinks=((1,),))
+        DeadUnits(units=(1,), kinks=((1,),), layer=0)
+        >>> dead_units(Network((1, 1, 1, 1), "relu"), Region((((1, 1),), ((-1, 0),))))
+        DeadUnits(units=(0,), kinks=((1,),), layer=1)
     """
-    if len(network.widths) != 3 or network.activation != "relu" or not network.bias:
+    if network.activation != "relu" or not network.bias or len(network.widths) < 3:
         return None
-    rows = region.signs[0]
+    layer = len(network.widths) - 3
+    rows = region.signs[layer]
     units = tuple(j for j, row in enumerate(rows) if all(s <= 0 for s in row))
     kinks = tuple(tuple(i for i, s in enumerate(rows[j]) if s == 0) for j in units)
     n_kinks = sum(len(k) for k in kinks)
-    if not n_kinks or n_kinks != len(region.kinks) or len(units) == len(rows):
+    if not n_kinks or n_kinks != len(region.kinks):
         return None
-    return DeadUnits(units, kinks)
+    return DeadUnits(units, kinks, layer)
+
+
+def layer_inputs(network: Network, dataset: Dataset, point: Point, layer: int) -> list[tuple[Fraction, ...]]:
+    """h_i: what hidden layer ``layer`` receives on each data point (the inputs for layer 0), exactly;
+    the layers before it must have no kink (their pieces are then the point's own).
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1, 1), "relu")
+        >>> data = Dataset.of([[1], [-5]], [[0], [0]])
+        >>> layer_inputs(net, data, Point.unflatten(net, [2, 1, 1, 0, 1, 0]), 1)
+        [(Fraction(3, 1),), (Fraction(0, 1),)]
+    """
+    if layer == 0:
+        return [tuple(x) for x in dataset.X]
+    exact = ExactArithmetic()
+    prob = prepare(network, dataset, point, arith=exact)
+    with exact.context():
+        fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
+    a = fwd.a[layer]
+    return [tuple(Fraction(a[m, i]) for m in range(a.shape[0])) for i in range(a.shape[1])]
 
 
 def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple[Network, Point]:
-    """The narrower one-hidden-layer network without hidden ``units`` (any number of outputs), and the
-    point's remaining parameters.
+    """The narrower network without ``units`` of its last hidden layer (any depth, any number of
+    outputs), and the point's remaining parameters.
 
     Example:
         >>> net = Network((1, 2, 2), "relu")
@@ -118,11 +162,11 @@ def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple
         >>> small.widths, p.flatten()[:3], p.layers[1].W
         ((1, 1, 2), (Fraction(2, 1), Fraction(4, 1), Fraction(6, 1)), ((Fraction(6, 1),), (Fraction(8, 1),)))
     """
-    hidden, out = point.layers
+    *front, hidden, out = point.layers
     assert hidden.b is not None
     keep = [j for j in range(len(hidden.W)) if j not in units]
     small = Network(
-        (network.widths[0], len(keep), network.widths[2]),
+        (*network.widths[:-2], len(keep), network.widths[-1]),
         network.activation,
         output=network.output,
         loss=network.loss,
@@ -130,17 +174,17 @@ def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple
         leaky_slope=network.leaky_slope,
     )
     layers = (
+        *front,
         Layer(tuple(hidden.W[j] for j in keep), tuple(hidden.b[j] for j in keep)),
         Layer(tuple(tuple(row[j] for j in keep) for row in out.W), out.b),
     )
     return small, Point(layers)
 
 
-def _with_units(small_point: Point, point: Point, units: Sequence[int], silenced: Sequence[int]) -> Point:
-    """The narrower point with ``units`` put back as ``point`` has them, the output weights of
-    ``silenced`` ones set to 0."""
-    small_hidden, small_out = small_point.layers
-    hidden, out = point.layers
+def _with_units(small_point: Point, point: Point, units: Sequence[int]) -> Point:
+    """The narrower point with the last hidden layer's ``units`` put back as ``point`` has them."""
+    *front, small_hidden, small_out = small_point.layers
+    hidden, out = point.layers[-2:]
     assert small_hidden.b is not None and hidden.b is not None
     alive = iter(range(len(small_hidden.W)))
     W, b, cols = [], [], []
@@ -148,58 +192,71 @@ def _with_units(small_point: Point, point: Point, units: Sequence[int], silenced
         if j in units:
             W.append(hidden.W[j])
             b.append(hidden.b[j])
-            cols.append(tuple(Fraction(0) if j in silenced else row[j] for row in out.W))
+            cols.append(tuple(row[j] for row in out.W))
         else:
             a = next(alive)
             W.append(small_hidden.W[a])
             b.append(small_hidden.b[a])
             cols.append(tuple(row[a] for row in small_out.W))
     V = tuple(tuple(col[k] for col in cols) for k in range(len(out.W)))
-    return Point((Layer(tuple(W), tuple(b)), Layer(V, small_out.b)))
+    return Point((*front, Layer(tuple(W), tuple(b)), Layer(V, small_out.b)))
 
 
-def _pre_activation(point: Point, j: int, x: Sequence[Fraction]) -> Fraction:
-    hidden = point.layers[0]
+def _silenced(point: Point, units: Sequence[int]) -> Point:
+    """The point with the output weights of last-hidden-layer ``units`` set to 0."""
+    out = point.layers[-1]
+    V = tuple(tuple(Fraction(0) if j in units else v for j, v in enumerate(row)) for row in out.W)
+    return Point((*point.layers[:-1], Layer(V, out.b)))
+
+
+def _pre_activation(point: Point, layer: int, j: int, h: Sequence[Fraction]) -> Fraction:
+    hidden = point.layers[layer]
     assert hidden.b is not None
-    return sum((w * xi for w, xi in zip(hidden.W[j], x, strict=True)), hidden.b[j])
+    return sum((w * hi for w, hi in zip(hidden.W[j], h, strict=True)), hidden.b[j])
 
 
-def _rise(dw: Sequence[Fraction], db: Fraction, x: Sequence[Fraction]) -> Fraction:
-    """q = δw·x + δb: how fast the move (δw, δb) raises a pre-activation at input x."""
-    return sum((a * b for a, b in zip(dw, x, strict=True)), db)
+def _rise(dw: Sequence[Fraction], db: Fraction, h: Sequence[Fraction]) -> Fraction:
+    """q = δw·h + δb: how fast the move (δw, δb) raises a pre-activation whose layer receives h."""
+    return sum((a * b for a, b in zip(dw, h, strict=True)), db)
 
 
-def _raisers(dataset: Dataset, kinks: Sequence[int]) -> list[tuple[tuple[Fraction, ...], Fraction]]:
+def _raisers(
+    inputs: Sequence[Sequence[Fraction]], kinks: Sequence[int]
+) -> list[tuple[tuple[Fraction, ...], Fraction]]:
     """Moves (δw, δb) of one unit that raise its pre-activation on some of its kink points: the bias
-    alone, then ± each input weight, alone or with the bias raised or lowered."""
-    d0 = len(dataset.X[0])
+    alone, then ± each incoming weight, alone or with the bias raised or lowered."""
+    d0 = len(inputs[0])
     out = [(tuple(Fraction(0) for _ in range(d0)), Fraction(1))]
     for m in range(d0):
         for s in (1, -1):
             e = tuple(Fraction(s if n == m else 0) for n in range(d0))
             out += [(e, Fraction(0)), (e, Fraction(1)), (e, Fraction(-1))]
-    return [(dw, db) for dw, db in out if any(_rise(dw, db, dataset.X[i]) > 0 for i in kinks)]
+    return [(dw, db) for dw, db in out if any(_rise(dw, db, inputs[i]) > 0 for i in kinks)]
 
 
 def _direction(
-    network: Network, j: int, dw: Sequence[Fraction], db: Fraction, dv: Sequence[Fraction]
+    network: Network, layer: int, j: int, dw: Sequence[Fraction], db: Fraction, dv: Sequence[Fraction]
 ) -> tuple[Fraction, ...]:
-    """The flat direction moving unit j's incoming weights by dw, its bias by db, its output weights
-    by dv."""
-    d0, h = network.widths[0], network.widths[1]
+    """The flat direction moving unit j of the last hidden layer ``layer``: its incoming weights by dw,
+    its bias by db, its output weights by dv."""
+    offset = sum(o * i + o for o, i in network.layer_shapes[:layer])
+    h, d_in = network.layer_shapes[layer]
     d = [Fraction(0)] * network.n_params
     for m, value in enumerate(dw):
-        d[j * d0 + m] = value
-    d[h * d0 + j] = db
+        d[offset + j * d_in + m] = value
+    d[offset + h * d_in + j] = db
     for k, value in enumerate(dv):
-        d[h * d0 + h + k * h + j] = value
+        d[offset + h * d_in + h + k * h + j] = value
     return tuple(d)
 
 
-def raising_directions(network: Network, dataset: Dataset, region: Region) -> list[tuple[Fraction, ...]]:
+def raising_directions(
+    network: Network, dataset: Dataset, region: Region, point: Point | None = None
+) -> list[tuple[Fraction, ...]]:
     """Directions that move one dead-at-kink unit's incoming weights and bias so as to raise its
     pre-activation on some kink point (empty when the point has no such unit): with v_j·∂ℓ_i/∂z_i < 0
-    there, a first-order descent that `kink_descent` should try before any other.
+    there, a first-order descent that `kink_descent` should try before any other. Behind a first
+    hidden layer the moves depend on what the earlier layers hand on: ``point`` (none tried without).
 
     Example:
         >>> from badminima.model import Dataset
@@ -209,13 +266,16 @@ def raising_directions(network: Network, dataset: Dataset, region: Region) -> li
         ['0', '0', '0', '1', '0', '0', '0']
     """
     dead = dead_units(network, region)
-    if dead is None:
+    if dead is None or (dead.layer and point is None):
         return []
-    k = network.widths[2]
+    inputs = (
+        [tuple(x) for x in dataset.X] if point is None else layer_inputs(network, dataset, point, dead.layer)
+    )
+    k = network.widths[-1]
     return [
-        _direction(network, j, dw, db, [Fraction(0)] * k)
+        _direction(network, dead.layer, j, dw, db, [Fraction(0)] * k)
         for j, kinks in dead.at_kinks
-        for dw, db in _raisers(dataset, kinks)
+        for dw, db in _raisers(inputs, kinks)
     ]
 
 
@@ -246,19 +306,40 @@ def _range(lo: Fraction, hi: Fraction) -> Any:
     return to_arb(lo).union(to_arb(hi))
 
 
+def _kink_reach(
+    network: Network, dataset: Dataset, center: Point, R: Fraction, dead: DeadUnits, region: Region
+) -> dict[tuple[int, int], Fraction] | None:
+    """Over the box of ∞-radius R around ``center`` (balls): every hidden pre-activation that is not a
+    kink keeps its sign in ``region``, and each kink's pre-activation p_ji is ≤ ``reach[(j, i)]`` ≥ 0, so
+    u_ji = max(0, p_ji) ∈ [0, reach]; None when a sign is not proved."""
+    box = ParameterBox(network, dataset, center, 256)
+    ball = box.ball
+    with ball.context():
+        fwd = forward(network, unflatten(network, box.flat(R)), box.prob.inputs, arith=ball, masks=box.masks)
+        for z, signs in zip(fwd.z[:-1], region.signs, strict=True):
+            for u, row in enumerate(signs):
+                if any(s and ball.sign(z[u, i]) != s for i, s in enumerate(row)):
+                    return None
+        reach = {}
+        for j, kinks in dead.at_kinks:
+            for i in kinks:
+                _, hi = ball_bounds(fwd.z[dead.layer][j, i])
+                reach[(j, i)] = max(Fraction(0), hi)
+    return reach
+
+
 def _one_sided_growth(
-    network: Network,
-    dataset: Dataset,
-    point: Point,
+    center: Point,
     dead: DeadUnits,
     signed: Sequence[int],
-    pred: _Predictions,
+    pred: Predictions,
     R: Fraction,
+    reach: dict[tuple[int, int], Fraction],
 ) -> bool:
     """True when v_j·∂ℓ_i/∂z_i is proved > 0 for every ``signed`` unit j and i ∈ K_j, over every
     prediction of the narrower box plus Σ_j v_j u_j with v_j within R of its value and
-    u_ji ∈ [0, R(‖x_i‖₁ + 1)]."""
-    out = point.layers[1]
+    u_ji ∈ [0, reach[(j, i)]]."""
+    out = center.layers[-1]
     kinks = dict(dead.at_kinks)
     ball = pred.ball
     with ball.context():
@@ -266,7 +347,7 @@ def _one_sided_growth(
         extra: dict[tuple[int, int], Any] = {}
         for j in signed:
             for i in kinks[j]:
-                u = _range(Fraction(0), R * (sum(abs(x) for x in dataset.X[i]) + 1))
+                u = _range(Fraction(0), reach[(j, i)])
                 for k, vk in enumerate(V[j]):
                     extra[(k, i)] = extra.get((k, i), flint.arb(0)) + vk * u
         S = pred.slopes(extra)
@@ -280,22 +361,24 @@ def _one_sided_growth(
 
 def _born_descent(
     network: Network,
-    dataset: Dataset,
+    inputs: Sequence[Sequence[Fraction]],
     point: Point,
+    dead: DeadUnits,
     j: int,
     kinks: Sequence[int],
-    pred: _Predictions,
+    pred: Predictions,
 ) -> tuple[tuple[Fraction, ...], Fraction] | None:
     """A direction d of unit j (born: v_j = 0) and a reach t₀ with F(θ* + t d) < F(θ*) for every
-    t ∈ (0, t₀] and every narrower critical point x* in the proof box (see the module docstring)."""
+    t ∈ (0, t₀] and every narrower critical point x* in the proof box (see the module docstring);
+    ``inputs``: what the unit's layer receives on each data point."""
     ball = pred.ball
-    k_out = network.widths[2]
-    others = [i for i in range(len(dataset.X)) if i not in kinks]
+    k_out = network.widths[-1]
+    others = [i for i in range(len(inputs)) if i not in kinks]
     with ball.context():
         S0 = pred.slopes({})
         best = None
-        for dw, db in _raisers(dataset, kinks):
-            q = {i: max(Fraction(0), _rise(dw, db, dataset.X[i])) for i in kinks}
+        for dw, db in _raisers(inputs, kinks):
+            q = {i: max(Fraction(0), _rise(dw, db, inputs[i])) for i in kinks}
             m = [sum(float(S0[k, i].mid()) * float(qi) for i, qi in q.items()) for k in range(k_out)]
             size = sum(abs(x) for x in m)
             if size > 0 and (best is None or size > best[0]):
@@ -305,7 +388,7 @@ def _born_descent(
         _, dw, db, q, dv = best
         for reach in BORN_REACH:
             if any(
-                reach * abs(_rise(dw, db, dataset.X[i])) >= -_pre_activation(point, j, dataset.X[i])
+                reach * abs(_rise(dw, db, inputs[i])) >= -_pre_activation(point, dead.layer, j, inputs[i])
                 for i in others
             ):
                 continue
@@ -317,7 +400,7 @@ def _born_descent(
                 flint.arb(0),
             )
             if ball.sign(moment) == -1:
-                return _direction(network, j, dw, db, dv), reach
+                return _direction(network, dead.layer, j, dw, db, dv), reach
     return None
 
 
@@ -331,6 +414,59 @@ def _narrower_minimum(small: Network, dataset: Dataset, small_point: Point) -> L
     if found is None or found.verdict is not Verdict.LOCAL_MIN:
         return None
     return found
+
+
+def _minimiser_distance(
+    small: Network, dataset: Dataset, small_point: Point, reduced: Lifted
+) -> Fraction | None:
+    """A proved bound ‖∇F(x̂)‖/μ ≥ ‖x* − x̂‖ on how far the slice minimiser lies from the proof's centre:
+    the slice's free gradient at x̂ in balls over the curvature μ that the proof established on a convex
+    box holding both (strong convexity), often far below the proof box's radius r; None without μ."""
+    chart = rescaling_slice(small, small_point)
+    mu, r = reduced.mu, reduced.reduced.radius
+    if chart is None or mu is None or r is None:
+        return None
+    box = ParameterBox(small, dataset, reduced.center, reduced.reduced.precision)
+    g = box.ball_gradient()
+    g_up = norm_upper(box.ball, [v for i, v in enumerate(g) if i not in chart.fixed])
+    return min(r, g_up / mu)
+
+
+def _reductions(
+    network: Network, dataset: Dataset, point: Point, dead: DeadUnits, region: Region, literal: bool
+) -> list[Reduction]:
+    """The narrower problem's proved minimum: the constant model when the dead units are the whole last
+    hidden layer; otherwise the narrower network's minimum on its rescaling slice, with — behind a first
+    hidden layer — the ``shift`` that restores p ≤ 0 on the kinks at its minimiser (module docstring)."""
+    if len(dead.units) == network.widths[dead.layer + 1]:
+        return constant_reductions(network, dataset, point, literal=literal)
+    small, small_point = without_units(network, point, dead.units)
+    reduced = _narrower_minimum(small, dataset, small_point)
+    if reduced is None:
+        return []
+    center = _with_units(reduced.center, point, dead.units)
+    R, shift = reduced.radius, Fraction(0)
+    if dead.layer:
+        rho = _minimiser_distance(small, dataset, small_point, reduced)
+        reach = None if rho is None else _kink_reach(network, dataset, center, rho, dead, region)
+        if rho is None or reach is None:
+            return []
+        shift = max(reach.values())
+        if not max(rho, shift) < R:
+            return []
+    return [
+        Reduction(
+            center,
+            R,
+            reduced.reduced.loss_lower,
+            reduced.reduced.loss_upper,
+            _Predictions(small, dataset, reduced),
+            f"the network without them ({'-'.join(map(str, small.widths))}) has a non-strict local minimum: "
+            f"{reduced.reason}",
+            reduced.code,
+            shift,
+        )
+    ]
 
 
 def certify_dead_kinks(
@@ -347,7 +483,7 @@ def certify_dead_kinks(
     ``kink-born-unit-saddle``) at a point whose only kinks are those of units dead at a kink (see the
     module docstring), or None when a step fails or the point is not of that kind. ``value`` is the
     given point's loss enclosure; ``literal``: a born unit's output weights must be exactly 0 (else to
-    the point's rounding scale).
+    the point's rounding scale), and the constant model's output bias exactly its optimum.
 
     Example:
         >>> from badminima.model import load_trap
@@ -360,67 +496,59 @@ def certify_dead_kinks(
         'kink-dead-unit-minimum'
     """
     dead = dead_units(network, region)
-    if dead is None or network.output != "sigmoid":
+    if dead is None or (network.output, network.loss) not in HEADS:
         return None
     report(progress, "units dead at a kink: the narrower network's minimum")
-    small, small_point = without_units(network, point, dead.units)
-    reduced = _narrower_minimum(small, dataset, small_point)
-    if reduced is None:
-        return None
-    R = reduced.radius
-    for j, kinks in zip(dead.units, dead.kinks, strict=True):
-        for i, x in enumerate(dataset.X):
-            if i not in kinks and _pre_activation(point, j, x) + R * (sum(abs(v) for v in x) + 1) >= 0:
-                return None  # a strictly negative pre-activation might reach its kink inside the box
-    out = point.layers[1]
+    out = point.layers[-1]
     tol = Fraction(0) if literal else 4 * rounding_scale(point.flatten())
     born = [j for j, _ in dead.at_kinks if all(abs(row[j]) <= tol for row in out.W)]
     signed = [j for j, _ in dead.at_kinks if j not in born]
-    report(progress, "units dead at a kink: signs of v·∂ℓ/∂z")
-    pred = _Predictions(small, dataset, reduced)
-    if not _one_sided_growth(network, dataset, point, dead, signed, pred, R):
-        return None
-    center = _with_units(reduced.center, point, dead.units, born)
-    offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
-    narrower = (
-        f"the {small.widths[1]}-unit network without unit(s) {', '.join(map(str, dead.units))} (dead: "
-        f"pre-activation ≤ 0 on every data point) has a non-strict local minimum: {reduced.reason}"
-    )
-    lo, hi = reduced.reduced.loss_lower, reduced.reduced.loss_upper
-    loss = LossEnclosure(value.text, lo, hi)
-    if not born:
-        kinked = ", ".join(f"unit {j} on point(s) {', '.join(map(str, k))}" for j, k in dead.at_kinks)
-        return Outcome(
-            Verdict.LOCAL_MIN,
-            "interval",
-            "reduce-one-sided-growth",
-            f"pre-activations exactly at a kink ({kinked}), of units dead on every other point: {narrower}; "
-            f"within {float(R):.3g} (∞-norm) of box_center the network is the narrower one plus "
-            f"Σ v_j·max(0, p_j) on those points, and v_j·∂ℓ/∂z is proved > 0 there over every prediction "
-            f"the box produces (balls), so by the mean value theorem in max(0, p_j) ≥ 0 every loss in the "
-            f"box is at least the narrower network's, hence at least its minimum, attained with the dead "
-            f"units as given: a non-strict local minimum",
-            loss,
-            box_radius=offset + R,
-            proof_radius=R,
-            box_center=center,
-            steps=(f"narrower network: {reduced.code} proved", "v_j·∂ℓ/∂z > 0 at every kink (balls)"),
-            code="kink-dead-unit-minimum",
+    for red in _reductions(network, dataset, point, dead, region, literal):
+        R = red.radius
+        report(progress, "units dead at a kink: signs of v·∂ℓ/∂z")
+        reach = _kink_reach(network, dataset, red.center, R, dead, region)
+        if reach is None or not _one_sided_growth(red.center, dead, signed, red.predictions, R, reach):
+            continue
+        center = _silenced(red.center, born)
+        offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
+        names = ", ".join(map(str, dead.units))
+        narrower = (
+            f"unit(s) {names} of hidden layer {dead.layer + 1} are dead (pre-activation ≤ 0 on every data "
+            f"point); {red.reason}"
         )
-    if lo is None:
-        return None
-    kinks_of = dict(dead.at_kinks)
-    for j in born:
-        report(progress, "units dead at a kink: second-order descent of a born unit")
-        found = _born_descent(network, dataset, point, j, kinks_of[j], pred)
+        loss = LossEnclosure(value.text, red.loss_lower, red.loss_upper)
+        if not born:
+            kinked = ", ".join(f"unit {j} on point(s) {', '.join(map(str, k))}" for j, k in dead.at_kinks)
+            attained = (
+                f"with the dead units' biases lowered by at most {float(red.shift):.3g} (the narrower "
+                f"minimiser moves the layers that feed them), inside the box"
+                if red.shift
+                else "with the dead units as given"
+            )
+            return Outcome(
+                Verdict.LOCAL_MIN,
+                "interval",
+                "reduce-one-sided-growth",
+                f"pre-activations exactly at a kink ({kinked}), of units dead on every other point: "
+                f"{narrower}; within {float(R):.3g} (∞-norm) of box_center the network is the narrower one "
+                f"plus Σ v_j·max(0, p_j) on those points, p_j bounded over the box (balls), and v_j·∂ℓ/∂z "
+                f"is proved > 0 there over every prediction the box produces (balls), so by the mean value "
+                f"theorem in max(0, p_j) ≥ 0 every loss in the box is at least the narrower network's, "
+                f"hence at least its minimum, attained {attained}: a non-strict local minimum",
+                loss,
+                box_radius=offset + R,
+                proof_radius=R,
+                box_center=center,
+                steps=(f"narrower network: {red.code} proved", "v_j·∂ℓ/∂z > 0 at every kink (balls)"),
+                code="kink-dead-unit-minimum",
+            )
+        if red.shift:
+            continue  # the narrower minimiser moves the born unit off its kink: no saddle argument here
+        found = _born(network, dataset, point, dead, born, red, center)
         if found is None:
             continue
-        d, reach = found
-        scale = 1 + max((abs(float(x)) for x in center.flatten()), default=0.0)
-        lower = lower_point(network, dataset, center, d, WITNESS_START, scale, lo, BallArithmetic(256))
-        if lower is None:
-            continue
-        witness, step, upper = lower
+        j, reach_t, witness, step, upper = found
+        kinks_of = dict(dead.at_kinks)
         return Outcome(
             Verdict.SADDLE,
             "interval",
@@ -430,8 +558,8 @@ def certify_dead_kinks(
             f"output weight 0 that minimum is a critical point of the whole network (every one-sided "
             f"derivative is ≥ 0) within {float(R):.3g} of box_center; raising unit {j}'s pre-activation "
             f"on its kink by t·q and its output weight by t·dv moves those predictions by t²·dv·q, and "
-            f"Σ q·dv·∂ℓ/∂z < 0 is proved over the whole box for t ≤ {float(reach):.3g} (balls), so every "
-            f"such step goes down at second order: not a local minimum; a point at distance "
+            f"Σ q·dv·∂ℓ/∂z < 0 is proved over the whole box for t ≤ {float(reach_t):.3g} (balls), so "
+            f"every such step goes down at second order: not a local minimum; a point at distance "
             f"{float(step):.3g} along that direction has loss ≤ {float(upper):.17g}, below the critical "
             f"loss",
             loss,
@@ -440,7 +568,36 @@ def certify_dead_kinks(
             box_center=center,
             witness=witness,
             witness_loss_upper=upper,
-            steps=(f"narrower network: {reduced.code} proved", f"unit {j}: second-order descent proved"),
+            steps=(f"narrower network: {red.code} proved", f"unit {j}: second-order descent proved"),
             code="kink-born-unit-saddle",
         )
+    return None
+
+
+def _born(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    dead: DeadUnits,
+    born: Sequence[int],
+    red: Reduction,
+    center: Point,
+) -> tuple[int, Fraction, Point, Fraction, Fraction] | None:
+    """The first born unit with a proved second-order descent over the reduction's box and a point of
+    proved lower loss than the narrower minimum's lower bound along it: (unit, reach, witness, step,
+    its loss's upper bound), or None."""
+    lo = red.loss_lower
+    if lo is None:
+        return None
+    inputs = layer_inputs(network, dataset, point, dead.layer)
+    kinks_of = dict(dead.at_kinks)
+    for j in born:
+        found = _born_descent(network, inputs, point, dead, j, kinks_of[j], red.predictions)
+        if found is None:
+            continue
+        d, reach = found
+        scale = 1 + max((abs(float(x)) for x in center.flatten()), default=0.0)
+        lower = lower_point(network, dataset, center, d, WITNESS_START, scale, lo, BallArithmetic(256))
+        if lower is not None:
+            return (j, reach, *lower)
     return None

@@ -19,6 +19,7 @@ from badminima.model.point import Point
 from badminima.model.rational import format_rational, rounding_scale
 from badminima.progress import ProgressHook, noter, report
 from badminima.verify.certificate import Verdict
+from badminima.verify.dead_kinks import certify_dead_kinks
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
 from badminima.verify.kinks import first_order, piece_gradient
@@ -256,6 +257,11 @@ def certify_piecewise(
             steps=tuple(steps),
             code="stationarity-undecided",
         )
+    if region is not None:
+        # Units dead at a kink (every kink theirs): the one-sided growth argument of `dead_kinks`.
+        proved = certify_dead_kinks(network, dataset, point, value, region=region, literal=literal)
+        if proved is not None:
+            return proved
     why = []
     if bound.value is not None:
         why.append(

@@ -152,7 +152,7 @@ def _at_kinks(
         f"{len(region.kinks)} pre-activation(s) exactly at a kink with a non-polynomial loss "
         f"({network.output} output, {network.loss})"
     )
-    raising = raising_directions(network, dataset, region)
+    raising = raising_directions(network, dataset, region, point)
     found = kink_descent(network, dataset, point, region=region, first=raising, progress=progress)
     if found is None:
         proved = certify_dead_kinks(

@@ -1,0 +1,187 @@
+"""The narrower problem behind units dead at a kink (`dead_kinks`), when the dead units are the whole last
+hidden layer: the constant model.
+
+If every unit of the last hidden ReLU layer is dead on the data (pre-activation ≤ 0 on every point), the
+network without them has no hidden unit left before its output: it computes the constant z = c (the
+output bias) on every input, whatever the earlier layers hold. Its loss is Σ_k g_k(c_k) with
+g_k(c) = mean_i ℓ(c, y_ik), decreasing then increasing around its unique minimiser C*_k = g⁻¹(ȳ_k) (ȳ_k
+for an identity output with mse, logit ȳ_k for a sigmoid output with mse or cross-entropy, ȳ_k ∈ (0, 1):
+g_k′ has the sign of c − ȳ_k or σ(c) − ȳ_k, see `dead_layers`), so
+
+    F_red(c) ≥ F* = Σ_k g_k(C*_k)   for every c,
+
+a bound that needs no box at all — the same one as `dead_layers`' constant model, there for a layer
+strictly dead, here the reduced problem of `dead_kinks` with every radius R allowed. The point is taken
+at C* when its output bias is C* exactly or misses it by its rounding (the verdict is then about the
+point with c = C*, as everywhere in `certify`), and `ConstantPredictions` encloses the reduced logits
+over the box: z_red,ki = c_k ∈ [C_k − R, C_k + R] on every data point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Protocol
+
+import flint
+import numpy as np
+
+from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.flint_bridge import arb_to_fraction
+from badminima.landscape.derivatives import logit_slope
+from badminima.landscape.problem import prepare
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Layer, Point
+from badminima.model.rational import rounding_scale
+from badminima.verify.constant_units import constant_model_loss, optimal_bias, target_means
+from badminima.verify.parameter_box import ball_bounds
+
+CONSTANT_RADII = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 24, 32, 40))
+"""Box radii R tried around the constant model's optimum, largest first."""
+
+HEADS = (("identity", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"))
+"""(output, loss) pairs whose constant model has the unimodal g_k above."""
+
+
+class Predictions(Protocol):
+    """The narrower network's logits over its proof box, in balls: ``slopes(extra)`` is ∂ℓ_i/∂z_ki (a
+    (dL, N) array of balls) over those logits plus ``extra[(k, i)]``."""
+
+    ball: BallArithmetic
+
+    def slopes(self, extra: dict[tuple[int, int], Any]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """What the narrower problem proved: every narrower loss within ∞-distance ``radius`` of
+    ``center``'s narrower part is ≥ F* ∈ [``loss_lower``, ``loss_upper``], and F* is attained there.
+    ``center`` is the whole network's point (dead units as given); ``predictions`` encloses the narrower
+    logits over that box; ``reason`` and ``code`` say how the narrower bound was proved. ``shift``: how
+    far the dead units' biases must be lowered at the narrower minimiser to keep p ≤ 0 on their kinks
+    (0 when the minimiser moves nothing that feeds them)."""
+
+    center: Point
+    radius: Fraction
+    loss_lower: Fraction | None
+    loss_upper: Fraction | None
+    predictions: Predictions
+    reason: str
+    code: str
+    shift: Fraction = Fraction(0)
+
+
+class ConstantPredictions:
+    """The constant model's logits c_k ∈ [C_k − R, C_k + R] on every data point, in balls."""
+
+    def __init__(self, network: Network, dataset: Dataset, center: Point, radius: Fraction) -> None:
+        self.network = network
+        self.ball = BallArithmetic(256)
+        self.targets = prepare(network, dataset, center, arith=self.ball).targets
+        c = center.layers[-1].b
+        assert c is not None
+        n = len(dataset.X)
+        with self.ball.context():
+            rad = self.ball.constant(radius).upper()
+            self.logits = np.array(
+                [[self.ball.constant(ck) + flint.arb(0, rad) for _ in range(n)] for ck in c], dtype=object
+            )
+
+    def slopes(self, extra: dict[tuple[int, int], Any]) -> Any:
+        """∂ℓ_i/∂z_ki over the constant logits plus ``extra[(k, i)]``."""
+        z = self.logits.copy()
+        for (k, i), ball in extra.items():
+            z[k, i] = z[k, i] + ball
+        return logit_slope(self.network, z, self.targets, arith=self.ball)
+
+
+def constant_optimum(network: Network, dataset: Dataset) -> tuple[list[Any], Any] | None:
+    """(C*_k, F*): the constant model's optimal logits (Fractions where exact, else balls at 256 bits)
+    and its optimal loss (a Fraction for mse, a ball for cross-entropy); None when the head is not one
+    of `HEADS` or a sigmoid output cannot reach a target mean.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1), "relu", output="sigmoid", loss="mse")
+        >>> C, F = constant_optimum(net, Dataset.of([[0], [1]], [[1], [0]]))
+        >>> C, F
+        ([Fraction(0, 1)], Fraction(1, 4))
+    """
+    if (network.output, network.loss) not in HEADS:
+        return None
+    means = target_means(network, dataset)
+    if means is None:
+        return None
+    ball = BallArithmetic(256)
+    with ball.context():
+        C: list[Any] = [
+            m
+            if network.output == "identity"
+            else (Fraction(0) if m == Fraction(1, 2) else optimal_bias(ball, network, m))
+            for m in means
+        ]
+        return C, constant_model_loss(network, dataset, means, ball)
+
+
+def constant_reductions(
+    network: Network, dataset: Dataset, point: Point, *, literal: bool = False
+) -> list[Reduction]:
+    """The constant model as `dead_kinks`' narrower problem, one `Reduction` per radius of
+    `CONSTANT_RADII` (empty when the point's output bias is not C*, exactly or — unless ``literal`` —
+    to its rounding scale): the centre is the point with its output bias set to (a 256-bit rational
+    approximation of) C*.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+        >>> data = Dataset.of([[0], [1]], [[1], [0]])
+        >>> found = constant_reductions(net, data, Point.unflatten(net, [1, -1, 1, 0]))
+        >>> len(found), found[0].radius, found[0].code
+        (7, Fraction(1, 16), 'constant-model optimum')
+    """
+    found = constant_optimum(network, dataset)
+    if found is None:
+        return []
+    C, F_star = found
+    out = point.layers[-1]
+    assert out.b is not None
+    ball = BallArithmetic(256)
+    mids, miss = [], Fraction(0)
+    with ball.context():
+        for ck, given in zip(C, out.b, strict=True):
+            if isinstance(ck, Fraction):
+                mids.append(ck)
+                miss = max(miss, abs(given - ck))
+            else:
+                mids.append(arb_to_fraction(ck.mid()))
+                lo, hi = ball_bounds(ball.constant(given) - ck)
+                miss = max(miss, abs(lo), abs(hi))
+        lo, hi = (F_star, F_star) if isinstance(F_star, Fraction) else ball_bounds(F_star)
+    rho = rounding_scale(point.flatten())
+    if miss and (literal or rho == 0 or miss > 10 * math.sqrt(network.n_params) * rho):
+        return []
+    center = Point((*point.layers[:-1], Layer(out.W, tuple(mids))))
+    reason = (
+        "without them the network's output is the constant c (its output bias), whose loss is at least "
+        "the constant model's optimum F* (c_k = g⁻¹(ȳ_k), g_k decreasing then increasing) for every c"
+        + (
+            ""
+            if not miss
+            else f"; the point's output bias misses that optimum by {float(miss):.2g}, at its "
+            f"rounding scale {float(rho):.2g}, and the verdict is about the point with c = C*"
+        )
+    )
+    return [
+        Reduction(
+            center,
+            R,
+            lo,
+            hi,
+            ConstantPredictions(network, dataset, center, R),
+            reason,
+            "constant-model optimum",
+        )
+        for R in CONSTANT_RADII
+    ]
