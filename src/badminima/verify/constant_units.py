@@ -518,7 +518,7 @@ def _silent_third_order(
             ]
             fold = sum(
                 (ball.constant(x[geo.V(0, k)]) * act(ball.constant(b)) for k, b in enumerate(betas)),
-                ball.constant(0),
+                ball.constant(Fraction(0)),
             )
             x[geo.c(0)] = Fraction(float((C[0] - fold).mid()))
         center = Point.unflatten(network, x)
