@@ -417,7 +417,7 @@ def _never_below(net, data, theta, floor, *, count: int, seed: int, eps=F(1, 10*
         assert reference_loss(net, data, Point.unflatten(net, y)) >= floor - mpmath.mpf("1e-40")
 
 
-@pytest.mark.parametrize("seed", RESCALED_SEEDS[:2])
+@pytest.mark.parametrize("seed", RESCALED_SEEDS[:1])
 @pytest.mark.parametrize("alpha", [F(1000), F(1, 1000), F(3**7)])
 @pytest.mark.parametrize("digits", [12, 17, None])
 def test_badly_conditioned_relu_minimum_is_proved_at_its_balanced_representative(seed, alpha, digits):
