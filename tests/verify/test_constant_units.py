@@ -304,3 +304,147 @@ def test_weights_along_the_datas_affine_complement_are_an_invariance():
     )
     cert = certify(Trap(flat.network, flat.dataset, tilted, better=flat.better), probes=0)
     assert cert.verdict is Verdict.BAD_LOCAL_MIN and cert.code == "lift-constant-units", cert.reason
+
+
+# Silent constant units on data symmetric under x ↦ −x with even targets (issue #17, red team's
+# silent-tanh-sym): w_j = 0 and V_j = 0 for every unit, c = C* (the constant fit). Then Σ_i (ȳ − y_i) x_i = 0,
+# the whole manifold is critical and the Hessian is positive semidefinite (its (w_j, V_j) coupling is
+# σ'(b_j)·(2/N)Σ_i (C* − y_i)x_i = 0). Third order, by hand: along d = (δw_j = 1, δV_j = −κ, δc = κσ(b_j))
+# the logits move by Δz_i = −κs(σ(b_j + s x_i) − σ(b_j)), so with ℓ'_i = D(ȳ − y_i) (D = 2 for identity
+# and mse, 1 for cross-entropy, 2ȳ(1 − ȳ) for a sigmoid output with mse)
+#     F(m + s d) − F* = −½κ σ''(b_j) D (1/N) Σ_i (ȳ − y_i) x_i² · s³ + O(s⁴),
+# a saddle whenever σ''(b_j) ≠ 0 and Σ_i (ȳ − y_i) x_i² ≠ 0. Checked here by a 60-digit forward pass
+# written below (the loss along d for small s), and the certificate's witness by tests.reference.
+
+
+def _sym_loss(act, output, loss, X, Y, w, biases, V, c):
+    """The loss of a 1-h-1 net at 60 digits (its own forward pass)."""
+    with mpmath.workdps(60):
+        total = mp(0)
+        for (x,), (y,) in zip(X, Y, strict=True):
+            z = _q(c) if isinstance(c, F) else c
+            for wj, bj, vj in zip(w, biases, V, strict=True):
+                pre = (_q(wj) if isinstance(wj, F) else wj) * _q(x) + _q(bj)
+                h = 1 / (1 + mpmath.exp(-pre)) if act == "sigmoid" else mpmath.tanh(pre)
+                z += (_q(vj) if isinstance(vj, F) else vj) * h
+            t = _q(y)
+            if loss == "bce":
+                total += mpmath.log(1 + mpmath.exp(z)) - t * z
+            else:
+                f = 1 / (1 + mpmath.exp(-z)) if output == "sigmoid" else z
+                total += (f - t) ** 2
+        return total / len(X)
+
+
+def _sym_cubic(act, output, loss, X, Y, b):
+    """The hand-derived cubic coefficient along d with κ = 1, and F* (60 digits)."""
+    with mpmath.workdps(60):
+        N = len(X)
+        ybar = sum((y for (y,) in Y), F(0)) / N
+        D = 2 if output == "identity" else 1 if loss == "bce" else 2 * _q(ybar) * (1 - _q(ybar))
+        s2 = _derivatives(act, _q(b))[1]
+        moment = sum(((ybar - y) * x * x for (x,), (y,) in zip(X, Y, strict=True)), F(0)) / N
+        return -s2 * D * _q(moment) / 2
+
+
+def _sym_case(act, output, loss, xs, ys, biases):
+    X = [[x] for x in xs] + [[-x] for x in xs]
+    Y = [[y] for y in ys] * 2
+    N = len(X)
+    ybar = sum((y for (y,) in Y), F(0)) / N
+    if output == "identity":
+        c = ybar
+    else:
+        with mpmath.workdps(60):
+            c = F(mpmath.nstr(mpmath.log(_q(ybar) / (1 - _q(ybar))), 40)) if ybar != F(1, 2) else F(0)
+    h = len(biases)
+    net = Network((1, h, 1), act, output=output, loss=loss)
+    point = Point.of([([[0]] * h, biases), ([[0] * h], [c])])
+    return net, Dataset.of(X, Y), point, c
+
+
+@pytest.mark.parametrize(
+    ("act", "output", "loss", "ys"),
+    [
+        ("tanh", "identity", "mse", [F(-1), F(1)]),  # the red team's silent-tanh-sym, by hand
+        ("sigmoid", "identity", "mse", [F(-1), F(1)]),
+        ("tanh", "sigmoid", "bce", [F(1, 4), F(3, 4)]),
+        ("sigmoid", "sigmoid", "mse", [F(1, 4), F(3, 4)]),
+    ],
+)
+def test_silent_constant_units_on_symmetric_data_are_third_order_saddles(act, output, loss, ys):
+    xs = [F(1), F(2)]
+    net, data, point, c = _sym_case(act, output, loss, xs, ys, [F(1, 2), F(-1)])
+    X, Y = data.X, data.y
+    F_star = _sym_loss(act, output, loss, X, Y, [0, 0], [F(1, 2), F(-1)], [0, 0], c)
+    cubic = _sym_cubic(act, output, loss, X, Y, F(1, 2))
+    assert abs(cubic) > 1e-3
+    kappa = -1 if cubic > 0 else 1
+    with mpmath.workdps(60):
+        sig = 1 / (1 + mpmath.exp(-mp(0.5))) if act == "sigmoid" else mpmath.tanh(mp(0.5))
+        for s in (mp("1e-2"), mp("1e-4")):  # the truth: explicit lower points, and the cubic term
+            moved = _sym_loss(
+                act, output, loss, X, Y, [s, 0], [F(1, 2), F(-1)], [-kappa * s, 0], c + kappa * s * sig
+            )
+            assert moved < F_star
+            assert abs((moved - F_star) / s**3 - kappa * cubic) < 50 * s * abs(cubic) + mp("1e-20")
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.SADDLE and cert.code == "higher-order-lifted-saddle", cert.reason
+    with mpmath.workdps(60):
+        assert reference_loss(net, data, cert.witness) <= _q(cert.witness_loss_upper) < _q(cert.loss_lower)
+        assert _q(cert.loss_lower) <= F_star + mp("1e-50")
+
+
+@st.composite
+def _symmetric_cases(draw):
+    act = draw(st.sampled_from(["sigmoid", "tanh"]))
+    output, loss = draw(st.sampled_from(HEADS))
+    xs = draw(
+        st.lists(
+            st.fractions(min_value=F(1, 4), max_value=3, max_denominator=4),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
+    if output == "identity":
+        ys = draw(st.lists(small, min_size=len(xs), max_size=len(xs)))
+    else:
+        ys = draw(
+            st.lists(
+                st.fractions(min_value=F(1, 8), max_value=F(7, 8), max_denominator=8),
+                min_size=len(xs),
+                max_size=len(xs),
+            )
+        )
+    biases = draw(st.lists(small, min_size=1, max_size=2))
+    return act, output, loss, xs, ys, biases
+
+
+def _check_symmetric(case):
+    act, output, loss, xs, ys, biases = case
+    net, data, point, c = _sym_case(act, output, loss, xs, ys, biases)
+    h = len(biases)
+    F_star = _sym_loss(act, output, loss, data.X, data.y, [0] * h, biases, [0] * h, c)
+    cubic = max(abs(_sym_cubic(act, output, loss, data.X, data.y, b)) for b in biases)
+    cert = certify(Trap(net, data, point), probes=0)
+    if cubic > 1e-30:  # a third-order saddle (the hand expansion above)
+        assert not cert.verdict.is_minimum, cert.reason
+    if cert.verdict is Verdict.SADDLE:
+        with mpmath.workdps(60):
+            assert reference_loss(net, data, cert.witness) < _q(cert.loss_lower) <= F_star + mp("1e-50")
+    if cubic > 1e-3:
+        assert cert.verdict is Verdict.SADDLE, (cubic, cert.reason)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=_HEALTH, derandomize=True)
+@given(_symmetric_cases())
+def test_soundness_fuzz_silent_constant_units_on_symmetric_data(case):
+    _check_symmetric(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None, suppress_health_check=_HEALTH)
+@given(_symmetric_cases())
+def test_soundness_fuzz_silent_constant_units_on_symmetric_data_thorough(case):
+    _check_symmetric(case)

@@ -44,14 +44,15 @@ import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.enclosure import Enclosure
-from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction as fmpq_fraction
+from badminima.arithmetic.flint_bridge import arb_to_fraction, to_fmpq, to_fraction as fmpq_fraction
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.model.rational import rounding_scale
-from badminima.verify.box import BoxResult
+from badminima.verify.box import BoxResult, lower_point
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
+from badminima.verify.higher_order import cubic_direction, curve_coefficients
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox, ball_bounds
@@ -454,4 +455,114 @@ def certify_constant_units(network: Network, dataset: Dataset, point: Point) -> 
         what,
         "the constant model's optimum is exact and lifts to a manifold of exactly critical points, so there "
         "is",
-    )
+    ) or _silent_third_order(network, dataset, point, geo, C, reduced, what)
+
+
+THIRD_ORDER_REACH = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))
+"""Lengths s₀ of the segment over which a silent unit's cubic coefficient is enclosed, longest first."""
+
+
+def _silent_third_order(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    geo: DataGeometry,
+    C: list[Any],
+    reduced: BoxResult,
+    what: str,
+) -> Lifted | None:
+    """A third-order saddle (code ``higher-order-lifted-saddle``) on M where the residual moments vanish
+    (so M is critical and the Hessian has no negative direction of this kind) and a unit j is silent.
+
+    With one output, at m ∈ M with V_j = 0 every output is C*, so ℓ'_i = D(ȳ − y_i) (D > 0, see
+    `residual_moments`). Along d = (δw_j = u, δV_j = −κ, δc = κσ(β_j)) the outputs move by
+    Δp_i = −κs(σ(β_j + s u·x_i) − σ(β_j)) = −κs² σ'(β_j) u·x_i − ½κs³ σ''(β_j)(u·x_i)² + O(s⁴), so
+    F(m + s d) − F* = (1/N) Σ_i ℓ'_i Δp_i + O(s⁴): the s² coefficient is −κσ'(β_j) D u·(1/N)Σ_i (ȳ − y_i)x_i
+    = 0 exactly (the moments are 0 in rationals), the cubic one −½κσ''(β_j) D (1/N) Σ_i (ȳ − y_i)(u·x_i)².
+    κ = sign of uᵀAu, A = Σ_i (ȳ − y_i)σ''(β_j) x_i x_iᵀ (`cubic_direction`), makes it negative; the
+    proof encloses φ⁽³⁾(ξ)/6 below 0 for every base in the box of radius R around the centre (which holds
+    m: its V_j is the centre's 0, the rest `distance_to_manifold`) and every ξ ∈ [0, s₀], δc a ball
+    around κσ(β_j) (`curve_coefficients`); with φ'(0) = φ''(0) = 0 exactly at m, Taylor's theorem gives
+    F(m + s d) < F* for 0 < s ≤ s₀, and a lower point is exhibited."""
+    if network.widths[2] != 1 or reduced.loss_lower is None:
+        return None
+    tol = 4 * rounding_scale(point.flatten())
+    means = target_means(network, dataset)
+    assert means is not None
+    x0 = point.flatten()
+    X = np.array([[float(v) for v in x] for x in dataset.X])
+    r = np.array([float(means[0] - y[0]) for y in dataset.y])
+    ball = BallArithmetic(128)
+    act = ball.sigmoid1 if network.activation == "sigmoid" else ball.tanh1
+    for j in range(geo.h):
+        if abs(x0[geo.V(0, j)]) > tol:
+            continue
+        x = list(x0)
+        x[geo.V(0, j)] = Fraction(0)
+        for i in range(geo.d0):
+            x[geo.w(j, i)] = sum((geo.P_K[i][m] * x0[geo.w(j, m)] for m in range(geo.d0)), Fraction(0))
+        beta = sum((x[geo.w(j, m)] * geo.anchor[m] for m in range(geo.d0)), Fraction(0)) + x[geo.b(j)]
+        z = float(beta)
+        s = 1 / (1 + np.exp(-z)) if network.activation == "sigmoid" else np.tanh(z)
+        second = s * (1 - s) * (1 - 2 * s) if network.activation == "sigmoid" else -2 * s * (1 - s * s)
+        chosen = cubic_direction(X, r * second)
+        if chosen is None:
+            continue
+        u, sign = chosen
+        kappa = Fraction(sign)
+        with ball.context():
+            shift = ball.constant(kappa) * act(ball.constant(beta))
+            betas = [
+                sum((x[geo.w(k, m)] * geo.anchor[m] for m in range(geo.d0)), Fraction(0)) + x[geo.b(k)]
+                for k in range(geo.h)
+            ]
+            fold = sum(
+                (ball.constant(x[geo.V(0, k)]) * act(ball.constant(b)) for k, b in enumerate(betas)),
+                ball.constant(Fraction(0)),
+            )
+            x[geo.c(0)] = Fraction(float((C[0] - fold).mid()))
+        center = Point.unflatten(network, x)
+        R = distance_to_manifold(network, geo, center, C, Fraction(0), ball)
+        if R is None:
+            continue
+        with ball.context():
+            exact: list[Any] = [Fraction(0)] * network.n_params
+            for m in range(geo.d0):
+                exact[geo.w(j, m)] = u[m]
+            exact[geo.V(0, j)] = -kappa
+            exact[geo.c(0)] = shift
+            for reach in THIRD_ORDER_REACH:
+                cubic = curve_coefficients(network, dataset, center, R, [exact], reach, order=3)[3]
+                if cubic < 0:
+                    break
+            else:
+                continue
+            rational = [v if isinstance(v, Fraction) else arb_to_fraction(v.mid()) for v in exact]
+        scale = 1 + max((abs(float(v)) for v in x), default=0.0)
+        found = lower_point(
+            network, dataset, center, rational, Fraction(1, 2**30), scale, reduced.loss_lower, ball
+        )
+        if found is None:
+            continue
+        witness, step, upper = found
+        return Lifted(
+            Verdict.SADDLE,
+            f"unit {j} constant on the data and silent",
+            center,
+            R,
+            R,
+            None,
+            reduced,
+            f"{what}: folded into the output bias they leave the constant model, whose optimum g(C*) = ȳ is "
+            f"exact, and since Σ_i (ȳ − y_i) x_i = 0 (exact rationals) it lifts to a manifold of exactly "
+            f"critical points of equal loss; the one within {float(R):.3g} of box_center has unit {j} "
+            f"silent (output weight 0); along d (unit {j}'s incoming weights, its output weight −κ and the "
+            f"output bias +κσ(β)) the first two Taylor coefficients of F(m + s d) vanish exactly and the "
+            f"third is ≤ {float(cubic.upper()):.3g} < 0 over every point within {float(reach):.3g} along d, "
+            f"so F(m + s d) < F(m) for 0 < s ≤ {float(reach):.3g}: a third-order saddle; a point at "
+            f"distance {float(step):.3g} along d has loss ≤ {float(upper):.17g}, below the critical loss",
+            witness,
+            upper,
+            code="higher-order-lifted-saddle",
+        )
+    return None

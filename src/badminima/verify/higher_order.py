@@ -23,6 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 import flint
+import numpy as np
 
 from badminima.arithmetic.flint_bridge import to_arb
 from badminima.arithmetic.jet import Jet, JetArithmetic, add, mul
@@ -31,6 +32,7 @@ from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.verify.descent import rational_direction
 
 
 def curve_coefficients(
@@ -77,6 +79,27 @@ def curve_coefficients(
         prob = prepare(network, dataset, center, arith=arith)
         value = loss_of_flat(network, prob.inputs, prob.targets, arith.vector(params), arith=arith)
         return value.coefficients() if isinstance(value, Jet) else arith.jet([value]).coefficients()
+
+
+def cubic_direction(rows: np.ndarray, weights: np.ndarray) -> tuple[tuple[Fraction, ...], int] | None:
+    """(u, sign): a rational direction u, the eigenvector of M = Σ_i weights_i · rows_i rows_iᵀ with the
+    largest |eigenvalue|, and that eigenvalue's sign (±1); None when M is 0 in floats.
+
+    The cubic coefficients of the split-end and silent-unit curves are −(κ/2)·C·uᵀMu with a known
+    positive C and κ = ±1 free: this picks u, and the caller picks κ to make the coefficient negative.
+    A float choice only: the coefficient itself is then enclosed by `curve_coefficients`.
+
+    Example:
+        >>> u, sign = cubic_direction(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([-1.0, 3.0]))
+        >>> [float(v) for v in u], sign
+        ([0.0, 1.0], 1)
+    """
+    M = (rows.T * weights) @ rows
+    eig, vecs = np.linalg.eigh(M)
+    k = int(np.argmax(np.abs(eig)))
+    if eig[k] == 0 or not np.isfinite(eig[k]):
+        return None
+    return rational_direction(vecs[:, k]), 1 if eig[k] > 0 else -1
 
 
 def _power(xi: Any, n: int) -> Any:

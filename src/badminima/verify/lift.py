@@ -37,11 +37,13 @@ from fractions import Fraction
 
 import flint
 import numpy as np
+import torch
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.flint_bridge import arb_to_fraction
 from badminima.arithmetic.floating import FloatArithmetic
-from badminima.landscape.forward_pass import forward, predictions, unflatten
+from badminima.landscape.forward_pass import Forward, forward, unflatten
+from badminima.landscape.losses import loss_from_forward
 from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -51,7 +53,7 @@ from badminima.verify.box import BoxResult, certify_minimum, lower_point
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
 from badminima.verify.descent import rational_direction
-from badminima.verify.higher_order import curve_coefficients
+from badminima.verify.higher_order import cubic_direction, curve_coefficients
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.output_splits import cross_term_direction, proportional_split_minimum
 from badminima.verify.parameter_box import ParameterBox
@@ -535,32 +537,49 @@ THIRD_ORDER_REACH = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))
 def _split_end_saddle(
     network: Network, dataset: Dataset, center: Point, R: Fraction, reduced: BoxResult, dup: Duplicate
 ) -> Lifted | None:
-    """An end point λ ∈ {0, 1} of a split line: one copy ("silent", output weight 0) duplicates a
-    "loud" one of output weight V* ≠ 0 at the lifted critical point m. Along d = (δ(w, b)_silent = u,
-    δv_silent = κ, δv_loud = −κ) the output moves by κs(σ(z + s u·x̃) − σ(z)) = κs²σ'(z)u·x̃ + O(s³), so
-    F(m + s d) − F(m) = κs²(∂F/∂(w,b)_loud · u)/V* + O(s³) = O(s³) exactly (m is critical), with cubic
-    coefficient κ(1/N)Σ r_i σ''(z_i)(u·x̃_i)². Enclosed below zero over every m + ξd (ξ ∈ [0, s₀], m in
-    the lifted box), it proves F(m + s d) < F(m) for all s ∈ (0, s₀]: a third-order saddle
-    (`badminima.verify.higher_order`)."""
-    if network.output != "identity" or network.loss != "mse" or reduced.loss_lower is None:
+    """An end point λ ∈ {0, 1} of a split line, for every smooth head (identity or sigmoid output, mse or
+    cross-entropy): one copy ("silent", output weight 0) duplicates a "loud" one of output weight V* ≠ 0
+    at the lifted critical point m.
+
+    The descent. Write the output logit p_i = c + Σ_j v_j σ(w̃_j·x̃_i) (x̃ = (x, 1)), F = (1/N) Σ_i ℓ_i(p_i)
+    and e_i = ℓ_i'(p_i) at m (2(p_i − y_i) for identity and mse, σ(p_i) − y_i for cross-entropy,
+    2(σ(p_i) − y_i)σ'(p_i) for a sigmoid output with mse). Along the split-end line's transversal
+    d = (δw̃_silent = u, δv_silent = κ, δv_loud = −κ), with z_i the copies' shared pre-activation,
+
+        p_i(m + s d) − p_i(m) = κs(σ(z_i + s u·x̃_i) − σ(z_i))
+                              = κs² σ'(z_i) u·x̃_i + ½κs³ σ''(z_i)(u·x̃_i)² + O(s⁴),
+
+    so F(m + s d) − F(m) = (1/N) Σ_i e_i Δp_i + O(Δp²) has no s term, the s² coefficient κ u·G with
+    G = (1/N) Σ_i e_i σ'(z_i) x̃_i = (∂F/∂w̃_loud)/V* = 0 exactly (m is critical and V* ≠ 0), and the
+    cubic coefficient ½κ (1/N) Σ_i e_i σ''(z_i)(u·x̃_i)² (the O(Δp²) terms are O(s⁴)). The sign of
+    uᵀAu, A = (1/N) Σ_i e_i σ''(z_i) x̃_i x̃_iᵀ, picks κ = −sign (`cubic_direction`, in floats). The proof
+    does not trust that expansion's numbers: the cubic coefficient φ⁽³⁾(ξ)/6 of φ(s) = F(y + s d) is
+    enclosed below zero for every base y in the lifted box (which holds m) and every ξ ∈ [0, s₀]
+    (`badminima.verify.higher_order`); with φ'(0) = φ''(0) = 0 exactly at m, Taylor's theorem with the
+    Lagrange remainder gives F(m + s d) < F(m) for every s ∈ (0, s₀]: a third-order saddle, and a point
+    along d whose loss is enclosed below the proved critical loss is exhibited as well."""
+    if reduced.loss_lower is None:
         return None
     silent, loud = (dup.a, dup.b) if dup.lam == 0 else (dup.b, dup.a)
     d0, h = network.widths[0], network.widths[1]
     fl = FloatArithmetic()
     prob = prepare(network, dataset, center, arith=fl)
     fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=fl)
-    r = (predictions(network, fwd, arith=fl) - prob.targets).detach().numpy()[0]
+    # e_i = ∂ℓ_i/∂p_i (p the output logit; 2(p − y) for identity and mse, σ(p) − y for bce, …), in floats
+    # only to choose u and κ: the proof encloses the cubic coefficient itself
+    logits = fwd.logits.detach().clone().requires_grad_(True)
+    head = Forward([*fwd.z[:-1], logits], fwd.a, fwd.masks)
+    (grad,) = torch.autograd.grad(loss_from_forward(network, head, prob.targets, arith=fl), logits)
+    r = grad.detach().numpy()[0]
     z = fwd.z[0].detach().numpy()[loud]
     s = 1 / (1 + np.exp(-z)) if network.activation == "sigmoid" else np.tanh(z)
     second = s * (1 - s) * (1 - 2 * s) if network.activation == "sigmoid" else -2 * s * (1 - s * s)
     X = np.array([[float(v) for v in x] + [1.0] for x in dataset.X])
-    M = (X.T * (r * second)) @ X / len(X)
-    eig, vecs = np.linalg.eigh(M)
-    k = int(np.argmax(np.abs(eig)))
-    if eig[k] == 0:
+    chosen = cubic_direction(X, r * second)
+    if chosen is None:
         return None
-    u = rational_direction(vecs[:, k])
-    kappa = Fraction(-1 if eig[k] > 0 else 1)
+    u, sign = chosen
+    kappa = Fraction(-sign)
     direction = [Fraction(0)] * network.n_params
     for m in range(d0):
         direction[silent * d0 + m] = u[m]

@@ -32,6 +32,7 @@ import flint
 import numpy as np
 
 from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
+from badminima.landscape.symmetries import apply_symmetry, hidden_layers
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -170,9 +171,18 @@ def linear_layer_slice(network: Network, point: Point) -> Slice | None:
     return Slice(tuple(fixed), bound, f"{group} of a layer of {p} identity units", "lift-linear-units", dim)
 
 
-def certify_on_slice(network: Network, dataset: Dataset, point: Point, chart: Slice) -> Lifted | None:
+def certify_on_slice(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    chart: Slice,
+    *,
+    reach: Callable[[Point, Fraction], Fraction] | None = None,
+) -> Lifted | None:
     """Prove the point lies in a neighbourhood where every loss is at least that of a critical point on
-    the slice ``chart`` (see the module docstring), or None."""
+    the slice ``chart`` (see the module docstring), or None. The neighbourhood's ∞-radius η around the
+    polished centre c is 2‖point − c‖∞ + r, or ``reach(c, r)`` where that is larger (r the slice
+    minimiser's box radius): a caller that maps the box elsewhere asks for the room it needs."""
     fixed = set(chart.fixed)
     v_fixed = chart.fixed
     P = network.n_params
@@ -196,7 +206,7 @@ def certify_on_slice(network: Network, dataset: Dataset, point: Point, chart: Sl
         scale = 1 + max(abs(float(v)) for v in center.flatten())
         r = max(4 * g_up / Fraction(float(eig[0])), Fraction(scale) / 2 ** (prec // 3))
         offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
-        eta = 2 * offset + r
+        eta = 2 * offset + r if reach is None else max(2 * offset + r, reach(center, r))
         R_m = chart.bound(center, r, eta)
         if R_m is None:
             continue
@@ -239,6 +249,109 @@ def certify_on_slice(network: Network, dataset: Dataset, point: Point, chart: Sl
             code=chart.code,
         )
     return None
+
+
+BALANCE_RATIO = 4
+"""A unit whose incoming and outgoing weights differ in size by more than this factor is rescaled to the
+balanced representative of its orbit before the slice proof (`balancing_scales`)."""
+
+
+def balancing_scales(network: Network, point: Point) -> list[list[Fraction]] | None:
+    """Powers of two α_u per hidden (leaky-)ReLU unit, layer by layer, that make each unit's largest
+    incoming weight or bias and largest outgoing weight equal within a factor 2 (α_u² ≈ |out| / |in|);
+    None when no unit is out of balance by more than `BALANCE_RATIO` (or for other activations).
+
+    Example:
+        >>> net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+        >>> balancing_scales(net, Point.unflatten(net, [1024, 512, Fraction(1, 1024), 0]))
+        [[Fraction(1, 1024)]]
+    """
+    if network.activation not in ("relu", "leaky_relu"):
+        return None
+    theta = list(point.flatten())
+    scales, unbalanced = [], False
+    for layer in hidden_layers(network):
+        current = Point.unflatten(network, theta)
+        incoming, outgoing = current.layers[layer - 1], current.layers[layer]
+        alphas = []
+        for u, row in enumerate(incoming.W):
+            inn = max(abs(v) for v in (*row, *(() if incoming.b is None else (incoming.b[u],))))
+            out = max(abs(w[u]) for w in outgoing.W)
+            k = 0
+            if inn > 0 and out > 0:
+                unbalanced |= max(inn / out, out / inn) > BALANCE_RATIO
+                k = round(float(np.log2(float(out)) - np.log2(float(inn))) / 2)
+            alphas.append(Fraction(2) ** k)
+        theta = list(apply_symmetry(network, theta, layer, scales=alphas))
+        scales.append(alphas)
+    return scales if unbalanced else None
+
+
+def _rescale(
+    network: Network, theta: tuple[Fraction, ...], scales: list[list[Fraction]]
+) -> tuple[Fraction, ...]:
+    out = list(theta)
+    for layer, alphas in zip(hidden_layers(network), scales, strict=True):
+        out = list(apply_symmetry(network, out, layer, scales=alphas))
+    return tuple(out)
+
+
+def certify_on_balanced_slice(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
+    """A minimum on an orbit of ReLU rescalings proved at the orbit's balanced representative and mapped
+    back (code ``lift-relu-rescaling``); None when the point is balanced already or a step fails.
+
+    Why. With a unit rescaled by α ≫ 1 (incoming ×α, outgoing ÷α) the slice through the point fixes a
+    tiny outgoing weight, the orbit's chart moves coordinates of size α by a relative amount η/|v|, and
+    the Hessian's conditioning grows like α⁴: the box on the slice cannot be closed. The rescaling g
+    (α_u powers of two, `balancing_scales`) is an exact linear map, diagonal with factors f_i > 0
+    (α_u on unit u's incoming weights and bias, α_p/α_u on its outgoing ones), with F∘g = F; so
+    ∇F(y) = gᵀ∇F(g y) and y is critical iff g y is. The slice proof at x' = g x (exact rationals) gives
+    a critical x* within r of its centre c' and F(y') ≥ F(x*) for every y' with ‖y' − c'‖∞ ≤ η'. The
+    preimage g⁻¹B(c', η') is a box with half-widths η'/f_i, so it contains the ∞-ball of radius
+    ρ = η'/max f_i around g⁻¹c', on which F(y) = F(g y) ≥ F(x*) = F(g⁻¹x*); and g⁻¹x* lies within
+    r·max(1/f_i) < ρ of g⁻¹c' (η' is chosen so), inside that ball's interior: it is a critical point
+    with a neighbourhood of losses ≥ its own, a (non-strict) local minimum on its orbit.
+    """
+    scales = balancing_scales(network, point)
+    if scales is None:
+        return None
+    inverse = [[1 / a for a in alphas] for alphas in scales]
+    factors = _rescale(network, tuple(Fraction(1) for _ in range(network.n_params)), scales)
+    f_max, f_inv_max = max(factors), max(1 / f for f in factors)
+    balanced = Point.unflatten(network, _rescale(network, point.flatten(), scales))
+    chart = rescaling_slice(network, balanced)
+    if chart is None:
+        return None
+    proved = certify_on_slice(
+        network, dataset, balanced, chart, reach=lambda _c, r: 2 * f_max * f_inv_max * r
+    )
+    if proved is None:
+        return None
+    rho = proved.radius / f_max
+    if proved.reduced.proof_radius is None or not proved.reduced.proof_radius * f_inv_max < rho:
+        return None  # the critical point's preimage might leave the ball (never expected: η' is chosen so)
+    center = Point.unflatten(network, _rescale(network, proved.center.flatten(), inverse))
+    offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
+    where = (
+        "which holds the given point" if offset < rho else f"the given point is {float(offset):.3g} from it"
+    )
+    return Lifted(
+        Verdict.LOCAL_MIN,
+        chart.invariance,
+        center,
+        rho,
+        proved.tube,
+        proved.mu,
+        proved.reduced,
+        f"the point's units are far from balanced: rescaled exactly by powers of two (factors f_i "
+        f"between {float(min(factors)):.3g} and {float(f_max):.3g}) to the orbit's balanced "
+        f"representative, where {proved.reason}; mapped back, the "
+        f"box of radius η = {float(proved.radius):.3g} holds the ∞-ball of radius η/max f_i = "
+        f"{float(rho):.3g} around box_center ({where}), so every loss there is at least that of the "
+        f"critical point the slice proof found, which lies inside it (within r·max(1/f_i)): a non-strict "
+        f"local minimum on its orbit (μ and the tube in the balanced coordinates)",
+        code=chart.code,
+    )
 
 
 def certify_saddle_on_slice(network: Network, dataset: Dataset, point: Point, chart: Slice) -> Lifted | None:
@@ -294,6 +407,8 @@ def certify_orbit(network: Network, dataset: Dataset, point: Point) -> Lifted | 
     chart = rescaling_slice(network, point) or linear_layer_slice(network, point)
     if chart is None:
         return None
-    return certify_on_slice(network, dataset, point, chart) or certify_saddle_on_slice(
-        network, dataset, point, chart
+    return (
+        certify_on_slice(network, dataset, point, chart)
+        or certify_on_balanced_slice(network, dataset, point)
+        or certify_saddle_on_slice(network, dataset, point, chart)
     )
