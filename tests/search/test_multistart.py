@@ -267,7 +267,7 @@ def test_nan_runs_are_counted_as_diverged_not_raised():
     ("optimizer", "dtype", "k"),
     [
         (Optimizer("adam", lr=0.05), torch.float64, 16),
-        (Optimizer("adam", lr=0.05), torch.float64, 10),
+        pytest.param(Optimizer("adam", lr=0.05), torch.float64, 10, marks=pytest.mark.slow),
         (Optimizer("momentum", lr=0.1), torch.float32, 24),
         (Optimizer("gd", lr=1.0), torch.float32, 5),
         (Optimizer("newton"), torch.float64, 70),

@@ -19,6 +19,7 @@ from badminima.model import Point, Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.lift import find_duplicates
 from badminima.verify.polish import polish
+from tests.grid import diagonal
 from tests.reference import reference_loss
 from tests.verify.planted import rounded
 
@@ -53,9 +54,7 @@ def _a_sign(case, point) -> int:
 LAMBDAS = [F(1, 3), F(1, 2), F(9, 10), F(2), F(-1, 2)]
 
 
-@pytest.mark.parametrize("sign", [1, -1])
-@pytest.mark.parametrize("lam", LAMBDAS)
-@pytest.mark.parametrize("digits", [None, 17])
+@pytest.mark.parametrize(("sign", "lam", "digits"), diagonal([1, -1], LAMBDAS, [None, 17]))
 def test_split_points_are_minima_or_saddles_as_the_theorem_says(sign, lam, digits):
     case, small = _small_minimum(sign)
     a = _a_sign(case, small)
@@ -129,8 +128,7 @@ def test_a_unit_born_at_zero_on_a_minimum_is_a_proved_saddle(bias, digits):
     assert reference_loss(net, p.dataset, cert.witness) < lower
 
 
-@pytest.mark.parametrize("seed", [0, 6, 7, 9])
-@pytest.mark.parametrize("digits", [None, 30, 17])
+@pytest.mark.parametrize(("seed", "digits"), diagonal([0, 6, 7, 9], [None, 30, 17]))
 def test_relu_sigmoid_output_minimum_on_its_rescaling_orbit_is_proved(seed, digits):
     # A planted critical point of a 1-2-1 ReLU net with sigmoid output and cross-entropy, inside one
     # region. There ∂²z/∂w_j∂v_j sums to Σ_active r_i x_i = 0 (criticality), so the Hessian is the
@@ -147,9 +145,7 @@ def test_relu_sigmoid_output_minimum_on_its_rescaling_orbit_is_proved(seed, digi
     assert cert.min_eigenvalue_bound > 0 and cert.box_radius is not None
 
 
-@pytest.mark.parametrize("sign", [1, -1])
-@pytest.mark.parametrize("lam", [F(0), F(1)])
-@pytest.mark.parametrize("digits", [None, 17])
+@pytest.mark.parametrize(("sign", "lam", "digits"), diagonal([1, -1], [F(0), F(1)], [None, 17]))
 def test_split_line_end_points_are_third_order_saddles(sign, lam, digits):
     # λ ∈ {0, 1}: λ(1 − λ)A = 0, the Hessian is singular transversally too (no second-order proof). By
     # hand (see lift._split_end_saddle): moving the silent copy's weights by s·u and output weight κs from
@@ -239,9 +235,7 @@ def _check_witness(p, cert):
     ), cert.reason
 
 
-@pytest.mark.parametrize("head", list(SMOOTH_HEADS))
-@pytest.mark.parametrize("lam", [F(0), F(1)])
-@pytest.mark.parametrize("digits", [12, 17])
+@pytest.mark.parametrize(("head", "lam", "digits"), diagonal(list(SMOOTH_HEADS), [F(0), F(1)], [12, 17]))
 def test_split_ends_under_smooth_heads_are_third_order_saddles(head, lam, digits):
     from tests.verify import planted_heads as ph
 

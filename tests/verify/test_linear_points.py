@@ -34,9 +34,10 @@ from badminima.verify.linear_points import (
     simplest_between,
     snap_critical,
 )
+from tests.grid import diagonal
 from tests.reference import reference_loss
 
-FAST = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FAST = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 SLOW = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -229,9 +230,10 @@ def test_a_change_of_hidden_basis_keeps_the_flat_saddle(G, bias):
     )
 
 
-@pytest.mark.parametrize("widths", [(3, 2, 3), (3, 2, 2, 3), (3, 2, 2, 2, 3)])
-@pytest.mark.parametrize("bias", [False, True])
-@pytest.mark.parametrize("unbalanced", [False, True])
+@pytest.mark.parametrize(
+    ("widths", "bias", "unbalanced"),
+    diagonal([(3, 2, 3), (3, 2, 2, 3), (3, 2, 2, 2, 3)], [False, True], [False, True]),
+)
 def test_rank_constrained_global_minimum(widths, bias, unbalanced):
     """The top-2 point of a bottleneck net (factors unbalanced by diag(10, 1/7) rescalings, or not) is a
     global minimum: the loss equals L* from 60-digit eigenvalues, and certify proves local-min exactly."""
@@ -266,8 +268,7 @@ def test_a_tie_at_a_rational_eigenvalue_is_still_proved():
     assert opt is not None and opt.value == 2 and opt.separator == 4
 
 
-@pytest.mark.parametrize("digits", [6, 17, 30])
-@pytest.mark.parametrize("subset", [(0,), (0, 1)])
+@pytest.mark.parametrize(("digits", "subset"), diagonal([6, 17, 30], [(0,), (0, 1)]))
 def test_rounded_points_snap_to_an_exact_critical_point(digits, subset):
     """Rounded to 6, 17 or 30 digits, the point snaps back: the verdict is about an exactly critical
     point (reference gradient 0) within 10 rounding scales of the given one (≤ 10^(1 − digits)·scale)."""
