@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from badminima.claims.unit_splitting import definite_case, split_point
 from badminima.model import Point, Trap
 from badminima.verify import Verdict, certify
-from badminima.verify.lift import find_duplicates
 from badminima.verify.polish import polish
 from tests.grid import diagonal
 from tests.reference import reference_loss
@@ -83,15 +82,6 @@ def test_better_point_gap_on_a_lifted_minimum():
     cert = certify(Trap(big, case.dataset, point, better=worse), probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN  # not bad: the "better" point is worse
     assert cert.gap_lower is not None and cert.gap_lower < 0
-
-
-def test_duplicates_are_found_only_when_exact_or_within_rounding():
-    case, small = _small_minimum(1)
-    big, point = split_point(case.network, small, 0, F(1, 3))
-    assert [(d.a, d.b, d.lam) for d in find_duplicates(big, point)] == [(0, 1, F(1, 3))]
-    x = list(point.flatten())
-    x[0] += F(1, 10**6)  # far beyond the point's rounding scale
-    assert find_duplicates(big, Point.unflatten(big, x)) == []
 
 
 @pytest.mark.parametrize("bias", [F(0), F(3, 2)])

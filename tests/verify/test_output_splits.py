@@ -25,7 +25,8 @@ from hypothesis import given, settings, strategies as st
 from badminima.model import Network, Point, Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.box import certify_minimum
-from badminima.verify.lift import find_duplicates, lift_duplicate, lifted_saddle, reduce_duplicate
+from badminima.verify.embeddings import find_duplicates, lift_duplicate, reduce_duplicate
+from badminima.verify.lift import lifted_saddle
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.output_splits import cross_term_direction, split_coupling
 from tests.reference import reference_loss

@@ -44,15 +44,15 @@ import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.enclosure import Enclosure
-from badminima.arithmetic.flint_bridge import arb_to_fraction, to_fmpq, to_fraction as fmpq_fraction
+from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction as fmpq_fraction
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.model.rational import rounding_scale
-from badminima.verify.box import BoxResult, lower_point
+from badminima.verify.box import BoxResult
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
-from badminima.verify.higher_order import cubic_direction, curve_coefficients
+from badminima.verify.higher_order import cubic_descent, cubic_direction, second_derivative
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox, ball_bounds
@@ -458,8 +458,26 @@ def certify_constant_units(network: Network, dataset: Dataset, point: Point) -> 
     ) or _silent_third_order(network, dataset, point, geo, C, reduced, what)
 
 
-THIRD_ORDER_REACH = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))
-"""Lengths s₀ of the segment over which a silent unit's cubic coefficient is enclosed, longest first."""
+def silent_unit_direction(
+    network: Network,
+    geo: DataGeometry,
+    j: int,
+    u: Sequence[Fraction],
+    kappa: Fraction,
+    beta: Fraction,
+    ball: BallArithmetic,
+) -> list[Any]:
+    """d = (δw_j = u, δV_j = −κ, δc = κσ(β_j)): a silent constant unit j (output weight 0, pre-activation
+    β_j on every point) starts to speak while the output bias absorbs its constant part, so the output
+    moves by −κs(σ(β_j + s u·x) − σ(β_j)): no term below s² in the output. δc is a ball (call in
+    ``ball.context()``)."""
+    act = ball.sigmoid1 if network.activation == "sigmoid" else ball.tanh1
+    direction: list[Any] = [Fraction(0)] * network.n_params
+    for m in range(geo.d0):
+        direction[geo.w(j, m)] = u[m]
+    direction[geo.V(0, j)] = -kappa
+    direction[geo.c(0)] = ball.constant(kappa) * act(ball.constant(beta))
+    return direction
 
 
 def _silent_third_order(
@@ -502,16 +520,12 @@ def _silent_third_order(
         for i in range(geo.d0):
             x[geo.w(j, i)] = sum((geo.P_K[i][m] * x0[geo.w(j, m)] for m in range(geo.d0)), Fraction(0))
         beta = sum((x[geo.w(j, m)] * geo.anchor[m] for m in range(geo.d0)), Fraction(0)) + x[geo.b(j)]
-        z = float(beta)
-        s = 1 / (1 + np.exp(-z)) if network.activation == "sigmoid" else np.tanh(z)
-        second = s * (1 - s) * (1 - 2 * s) if network.activation == "sigmoid" else -2 * s * (1 - s * s)
-        chosen = cubic_direction(X, r * second)
+        chosen = cubic_direction(X, r * second_derivative(network.activation, np.array(float(beta))))
         if chosen is None:
             continue
         u, sign = chosen
         kappa = Fraction(sign)
         with ball.context():
-            shift = ball.constant(kappa) * act(ball.constant(beta))
             betas = [
                 sum((x[geo.w(k, m)] * geo.anchor[m] for m in range(geo.d0)), Fraction(0)) + x[geo.b(k)]
                 for k in range(geo.h)
@@ -526,25 +540,10 @@ def _silent_third_order(
         if R is None:
             continue
         with ball.context():
-            exact: list[Any] = [Fraction(0)] * network.n_params
-            for m in range(geo.d0):
-                exact[geo.w(j, m)] = u[m]
-            exact[geo.V(0, j)] = -kappa
-            exact[geo.c(0)] = shift
-            for reach in THIRD_ORDER_REACH:
-                cubic = curve_coefficients(network, dataset, center, R, [exact], reach, order=3)[3]
-                if cubic < 0:
-                    break
-            else:
-                continue
-            rational = [v if isinstance(v, Fraction) else arb_to_fraction(v.mid()) for v in exact]
-        scale = 1 + max((abs(float(v)) for v in x), default=0.0)
-        found = lower_point(
-            network, dataset, center, rational, Fraction(1, 2**30), scale, reduced.loss_lower, ball
-        )
+            direction = silent_unit_direction(network, geo, j, u, kappa, beta, ball)
+        found = cubic_descent(network, dataset, center, R, direction, reduced.loss_lower, ball)
         if found is None:
             continue
-        witness, step, upper = found
         return Lifted(
             Verdict.SADDLE,
             f"unit {j} constant on the data and silent",
@@ -557,12 +556,9 @@ def _silent_third_order(
             f"exact, and since Σ_i (ȳ − y_i) x_i = 0 (exact rationals) it lifts to a manifold of exactly "
             f"critical points of equal loss; the one within {float(R):.3g} of box_center has unit {j} "
             f"silent (output weight 0); along d (unit {j}'s incoming weights, its output weight −κ and the "
-            f"output bias +κσ(β)) the first two Taylor coefficients of F(m + s d) vanish exactly and the "
-            f"third is ≤ {float(cubic.upper()):.3g} < 0 over every point within {float(reach):.3g} along d, "
-            f"so F(m + s d) < F(m) for 0 < s ≤ {float(reach):.3g}: a third-order saddle; a point at "
-            f"distance {float(step):.3g} along d has loss ≤ {float(upper):.17g}, below the critical loss",
-            witness,
-            upper,
+            f"output bias +κσ(β)) {found.explain()}",
+            found.witness,
+            found.upper,
             code="higher-order-lifted-saddle",
         )
     return None

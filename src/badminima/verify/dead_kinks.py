@@ -73,11 +73,12 @@ from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
-from badminima.model.point import Layer, Point
+from badminima.model.point import Point
 from badminima.model.rational import rounding_scale
 from badminima.progress import ProgressHook, report
 from badminima.verify.box import lower_point
 from badminima.verify.certificate import Verdict
+from badminima.verify.embeddings import silenced, with_units, without_units
 from badminima.verify.kink_reductions import HEADS, Predictions, Reduction, constant_reductions
 from badminima.verify.lift import Lifted
 from badminima.verify.outcome import Outcome
@@ -150,63 +151,6 @@ def layer_inputs(network: Network, dataset: Dataset, point: Point, layer: int) -
         fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
     a = fwd.a[layer]
     return [tuple(Fraction(a[m, i]) for m in range(a.shape[0])) for i in range(a.shape[1])]
-
-
-def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple[Network, Point]:
-    """The narrower network without ``units`` of its last hidden layer (any depth, any number of
-    outputs), and the point's remaining parameters.
-
-    Example:
-        >>> net = Network((1, 2, 2), "relu")
-        >>> small, p = without_units(net, Point.of([([[1], [2]], [3, 4]), ([[5, 6], [7, 8]], [9, 0])]), [0])
-        >>> small.widths, p.flatten()[:3], p.layers[1].W
-        ((1, 1, 2), (Fraction(2, 1), Fraction(4, 1), Fraction(6, 1)), ((Fraction(6, 1),), (Fraction(8, 1),)))
-    """
-    *front, hidden, out = point.layers
-    assert hidden.b is not None
-    keep = [j for j in range(len(hidden.W)) if j not in units]
-    small = Network(
-        (*network.widths[:-2], len(keep), network.widths[-1]),
-        network.activation,
-        output=network.output,
-        loss=network.loss,
-        bias=True,
-        leaky_slope=network.leaky_slope,
-    )
-    layers = (
-        *front,
-        Layer(tuple(hidden.W[j] for j in keep), tuple(hidden.b[j] for j in keep)),
-        Layer(tuple(tuple(row[j] for j in keep) for row in out.W), out.b),
-    )
-    return small, Point(layers)
-
-
-def _with_units(small_point: Point, point: Point, units: Sequence[int]) -> Point:
-    """The narrower point with the last hidden layer's ``units`` put back as ``point`` has them."""
-    *front, small_hidden, small_out = small_point.layers
-    hidden, out = point.layers[-2:]
-    assert small_hidden.b is not None and hidden.b is not None
-    alive = iter(range(len(small_hidden.W)))
-    W, b, cols = [], [], []
-    for j in range(len(hidden.W)):
-        if j in units:
-            W.append(hidden.W[j])
-            b.append(hidden.b[j])
-            cols.append(tuple(row[j] for row in out.W))
-        else:
-            a = next(alive)
-            W.append(small_hidden.W[a])
-            b.append(small_hidden.b[a])
-            cols.append(tuple(row[a] for row in small_out.W))
-    V = tuple(tuple(col[k] for col in cols) for k in range(len(out.W)))
-    return Point((*front, Layer(tuple(W), tuple(b)), Layer(V, small_out.b)))
-
-
-def _silenced(point: Point, units: Sequence[int]) -> Point:
-    """The point with the output weights of last-hidden-layer ``units`` set to 0."""
-    out = point.layers[-1]
-    V = tuple(tuple(Fraction(0) if j in units else v for j, v in enumerate(row)) for row in out.W)
-    return Point((*point.layers[:-1], Layer(V, out.b)))
 
 
 def _pre_activation(point: Point, layer: int, j: int, h: Sequence[Fraction]) -> Fraction:
@@ -444,7 +388,7 @@ def _reductions(
     reduced = _narrower_minimum(small, dataset, small_point)
     if reduced is None:
         return []
-    center = _with_units(reduced.center, point, dead.units)
+    center = with_units(reduced.center, point, dead.units)
     R, shift = reduced.radius, Fraction(0)
     if dead.layer:
         rho = _minimiser_distance(small, dataset, small_point, reduced)
@@ -509,7 +453,7 @@ def certify_dead_kinks(
         reach = _kink_reach(network, dataset, red.center, R, dead, region)
         if reach is None or not _one_sided_growth(red.center, dead, signed, red.predictions, R, reach):
             continue
-        center = _silenced(red.center, born)
+        center = silenced(red.center, born)
         offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
         names = ", ".join(map(str, dead.units))
         narrower = (

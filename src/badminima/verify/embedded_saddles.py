@@ -38,17 +38,15 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.box import certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
-from badminima.verify.lift import (
-    Lifted,
+from badminima.verify.embeddings import (
     find_dead_units,
     find_duplicates,
     insert_born_unit,
     lift_duplicate,
-    lift_duplicated_minimum,
-    lifted_saddle,
     reduce_duplicate,
-    remove_unit,
+    without_units,
 )
+from badminima.verify.lift import Lifted, lift_duplicated_minimum, lifted_saddle
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ball_bounds
 
@@ -141,7 +139,7 @@ def certify_embedded(network: Network, dataset: Dataset, point: Point) -> Lifted
     hidden = point.layers[0]
     assert hidden.b is not None
     for unit in find_dead_units(network, point):
-        small, small_point = remove_unit(network, point, unit)
+        small, small_point = without_units(network, point, [unit])
         bias = hidden.b[unit]
         what = f"unit {unit} is born at zero (w = v = 0)"
         found = lift_saddle(

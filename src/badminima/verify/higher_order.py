@@ -19,19 +19,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import flint
 import numpy as np
 
-from badminima.arithmetic.flint_bridge import to_arb
+from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.flint_bridge import arb_to_fraction, to_arb
 from badminima.arithmetic.jet import Jet, JetArithmetic, add, mul
 from badminima.landscape.losses import loss_of_flat
 from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.verify.box import lower_point
 from badminima.verify.descent import rational_direction
 
 
@@ -100,6 +103,88 @@ def cubic_direction(rows: np.ndarray, weights: np.ndarray) -> tuple[tuple[Fracti
     if eig[k] == 0 or not np.isfinite(eig[k]):
         return None
     return rational_direction(vecs[:, k]), 1 if eig[k] > 0 else -1
+
+
+def second_derivative(activation: str, z: np.ndarray) -> np.ndarray:
+    """σ''(z) in floats for ``activation`` "sigmoid" or "tanh": σ(1 − σ)(1 − 2σ), or −2 tanh(1 − tanh²).
+    A float choice of directions only (`cubic_direction`); proofs enclose the coefficients themselves.
+
+    Example:
+        >>> [round(float(second_derivative(act, np.array(1.0))), 6) for act in ("sigmoid", "tanh")]
+        [-0.090858, -0.6397]
+    """
+    if activation == "sigmoid":
+        s = 1 / (1 + np.exp(-z))
+        return s * (1 - s) * (1 - 2 * s)
+    t = np.tanh(z)
+    return -2 * t * (1 - t * t)
+
+
+THIRD_ORDER_REACH = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))
+"""Lengths s₀ of the segment over which a third-order descent coefficient is enclosed, longest first."""
+
+
+@dataclass(frozen=True)
+class CubicDescent:
+    """A proved third-order descent: the cubic coefficient is ≤ ``cubic`` < 0 over every base point and
+    every ξ ∈ [0, ``reach``]; ``witness`` lies ``step`` along the direction, with loss ≤ ``upper``."""
+
+    cubic: Fraction
+    reach: Fraction
+    witness: Point
+    step: Fraction
+    upper: Fraction
+
+    def explain(self) -> str:
+        """The proof's sentence for a certificate's reason (the direction named d by the caller)."""
+        return (
+            f"the first two Taylor coefficients of F(m + s d) vanish exactly and the third is ≤ "
+            f"{float(self.cubic):.3g} < 0 over every point within {float(self.reach):.3g} along d, so "
+            f"F(m + s d) < F(m) for 0 < s ≤ {float(self.reach):.3g}: a third-order saddle; a point at "
+            f"distance {float(self.step):.3g} along d has loss ≤ {float(self.upper):.17g}, below the "
+            f"critical loss"
+        )
+
+
+def cubic_descent(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    radius: Fraction,
+    direction: Sequence[Fraction | Any],
+    below: Fraction,
+    ball: BallArithmetic,
+) -> CubicDescent | None:
+    """The third-order descent along ``direction`` from an exactly critical point within ``radius`` of
+    ``center`` (∞-norm) at which the caller has shown the first two Taylor coefficients vanish exactly:
+    the cubic one enclosed below zero over the longest segment of `THIRD_ORDER_REACH` that allows it,
+    then a point along the direction whose loss is proved below ``below``. None when either fails.
+    Entries of ``direction`` may be balls (formed in ``ball.context()``); the witness moves along their
+    midpoints, which the cubic bound covers.
+
+    Example (one point x = 1, y = 0; from the origin along w = v = 1, F(s) = tanh(s)²s² = s⁴ + …: the
+    cubic coefficient is not negative, so nothing is proved):
+        >>> from badminima.model import Dataset
+        >>> net, data = Network((1, 1, 1), "tanh"), Dataset.of([[1]], [[0]])
+        >>> zero = Point.unflatten(net, [0, 0, 0, 0])
+        >>> print(cubic_descent(net, data, zero, Fraction(0), [1, 0, 1, 0], Fraction(0), BallArithmetic(128)))
+        None
+    """
+    with ball.context():
+        for reach in THIRD_ORDER_REACH:
+            cubic = curve_coefficients(network, dataset, center, radius, [direction], reach, order=3)[3]
+            if cubic < 0:
+                break
+        else:
+            return None
+        upper_cubic = cubic if isinstance(cubic, Fraction) else arb_to_fraction(cubic.upper())
+        rational = [v if isinstance(v, Fraction) else arb_to_fraction(v.mid()) for v in direction]
+    scale = 1 + max((abs(float(v)) for v in center.flatten()), default=0.0)
+    found = lower_point(network, dataset, center, rational, Fraction(1, 2**30), scale, below, ball)
+    if found is None:
+        return None
+    witness, step, upper = found
+    return CubicDescent(upper_cubic, reach, witness, step, upper)
 
 
 def _power(xi: Any, n: int) -> Any:

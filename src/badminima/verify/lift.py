@@ -47,107 +47,24 @@ from badminima.landscape.losses import loss_from_forward
 from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
-from badminima.model.point import Layer, Point
-from badminima.model.rational import rounding_scale
+from badminima.model.point import Point
 from badminima.verify.box import BoxResult, certify_minimum, lower_point
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
 from badminima.verify.descent import rational_direction
-from badminima.verify.higher_order import cubic_direction, curve_coefficients
+from badminima.verify.embeddings import (
+    Duplicate,
+    find_dead_units,
+    find_duplicates,
+    insert_born_unit,
+    lift_duplicate,
+    reduce_duplicate,
+    without_units,
+)
+from badminima.verify.higher_order import cubic_descent, cubic_direction, second_derivative
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.output_splits import cross_term_direction, proportional_split_minimum
 from badminima.verify.parameter_box import ParameterBox
-
-
-@dataclass(frozen=True)
-class Duplicate:
-    """Units ``a`` < ``b`` share incoming weights and bias (up to the point's rounding scale); ``lam`` is
-    the split v_a = λ (v_a + v_b) as written (with several outputs, v_a and v_b are parallel vectors)."""
-
-    a: int
-    b: int
-    lam: Fraction
-
-
-def _split(out: Layer, a: int, b: int, tol: Fraction) -> Fraction | None:
-    """λ with v_a = λ V (V = v_a + v_b, output weight vectors), read off the output with the largest |V_k|;
-    None when V = 0 or v_a is not parallel to V (beyond ``tol``): no split line passes through the point.
-    """
-    V = [row[a] + row[b] for row in out.W]
-    k = max(range(len(V)), key=lambda i: abs(V[i]))
-    if V[k] == 0:
-        return None
-    lam = out.W[k][a] / V[k]
-    if any(abs(row[a] - lam * Vk) > 4 * tol * (1 + abs(lam)) for row, Vk in zip(out.W, V, strict=True)):
-        return None
-    return lam
-
-
-def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
-    """Pairs of hidden units of a one-hidden-layer network whose incoming weights and biases agree exactly
-    or to the point's rounding scale, with a non-zero summed output weight vector V to which unit a's
-    output weights are parallel (v_a = λV; with one output, always).
-
-    Example:
-        >>> net = Network((1, 2, 1), "tanh")
-        >>> find_duplicates(net, Point.of([([[2], [2]], [1, 1]), ([[1, 2]], [0])]))
-        [Duplicate(a=0, b=1, lam=Fraction(1, 3))]
-        >>> net2 = Network((1, 2, 2), "tanh")
-        >>> find_duplicates(net2, Point.of([([[2], [2]], [1, 1]), ([[1, 2], [-1, -2]], [0, 0])]))
-        [Duplicate(a=0, b=1, lam=Fraction(1, 3))]
-        >>> find_duplicates(net2, Point.of([([[2], [2]], [1, 1]), ([[1, 2], [2, 1]], [0, 0])]))
-        []
-    """
-    if len(network.widths) != 3 or not network.bias:
-        return []
-    hidden, out = point.layers
-    assert hidden.b is not None
-    tol = 4 * rounding_scale(point.flatten())
-    found = []
-    for a in range(len(hidden.W)):
-        for b in range(a + 1, len(hidden.W)):
-            same = all(abs(x - y) <= tol for x, y in zip(hidden.W[a], hidden.W[b], strict=True))
-            if same and abs(hidden.b[a] - hidden.b[b]) <= tol:
-                lam = _split(out, a, b, tol)
-                if lam is not None:
-                    found.append(Duplicate(a, b, lam))
-    return found
-
-
-def reduce_duplicate(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
-    """The smaller network: unit b removed, unit a at the pair's average, output weights v_a + v_b."""
-    small, reduced = remove_unit(network, point, dup.b)
-    hidden, out = point.layers
-    assert hidden.b is not None
-    W, b = list(reduced.layers[0].W), list(reduced.layers[0].b or ())
-    W[dup.a] = tuple((x + y) / 2 for x, y in zip(hidden.W[dup.a], hidden.W[dup.b], strict=True))
-    b[dup.a] = (hidden.b[dup.a] + hidden.b[dup.b]) / 2
-    rows = []
-    for small_row, row in zip(reduced.layers[1].W, out.W, strict=True):
-        v = list(small_row)
-        v[dup.a] = row[dup.a] + row[dup.b]  # a < b: removing b did not move a
-        rows.append(tuple(v))
-    return small, Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
-
-
-def lift_duplicate(small_point: Point, dup: Duplicate, lam: Fraction, width: int) -> Point:
-    """L_λ: the reduced point with unit a split into a and b (b re-inserted at its index), output weights
-    λV and (1 − λ)V on every output."""
-    hidden, out = small_point.layers
-    assert hidden.b is not None
-    a_small = dup.a  # a < b, so removing b did not move a
-    W, b = list(hidden.W), list(hidden.b)
-    W.insert(dup.b, hidden.W[a_small])
-    b.insert(dup.b, hidden.b[a_small])
-    rows = []
-    for row in out.W:
-        v = list(row)
-        V = v[a_small]
-        v[a_small] = lam * V
-        v.insert(dup.b, (1 - lam) * V)
-        rows.append(tuple(v))
-    assert len(W) == width
-    return Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
 
 
 @dataclass(frozen=True)
@@ -182,66 +99,6 @@ def certify_lifted_minimum(network: Network, dataset: Dataset, point: Point) -> 
     return None
 
 
-def find_dead_units(network: Network, point: Point) -> list[int]:
-    """Hidden units of a one-hidden-layer network with bias whose incoming weights and output weights (to
-    every output) are zero (exactly, or to the point's rounding scale): a unit "born" at zero, whatever
-    its bias. With another unit left, the point is the lift of the narrower network's point.
-
-    Example:
-        >>> net = Network((1, 2, 1), "tanh")
-        >>> find_dead_units(net, Point.of([([[0], [2]], [5, 1]), ([[0, 1]], [0])]))
-        [0]
-        >>> two = Point.of([([[0], [2]], [5, 1]), ([[0, 1], [1, 1]], [0, 0])])
-        >>> find_dead_units(Network((1, 2, 2), "tanh"), two)  # unit 0 speaks to output 2
-        []
-    """
-    if len(network.widths) != 3 or not network.bias or network.widths[1] < 2:
-        return []
-    hidden, out = point.layers
-    tol = 4 * rounding_scale(point.flatten())
-    return [
-        j
-        for j, row in enumerate(hidden.W)
-        if all(abs(x) <= tol for x in row) and all(abs(v[j]) <= tol for v in out.W)
-    ]
-
-
-def remove_unit(network: Network, point: Point, unit: int) -> tuple[Network, Point]:
-    """The narrower network without hidden unit ``unit`` (one hidden layer, any number of outputs), and
-    the point."""
-    hidden, out = point.layers
-    assert hidden.b is not None
-    keep = [j for j in range(len(hidden.W)) if j != unit]
-    small = Network(
-        (network.widths[0], len(keep), network.widths[2]),
-        network.activation,
-        output=network.output,
-        loss=network.loss,
-        bias=True,
-        leaky_slope=network.leaky_slope,
-    )
-    layers = (
-        Layer(tuple(hidden.W[j] for j in keep), tuple(hidden.b[j] for j in keep)),
-        Layer(tuple(tuple(row[j] for j in keep) for row in out.W), out.b),
-    )
-    return small, Point(layers)
-
-
-def insert_born_unit(small_point: Point, unit: int, bias: Fraction) -> Point:
-    """The narrower point with a unit of zero incoming and output weights (and ``bias``) at ``unit``."""
-    hidden, out = small_point.layers
-    assert hidden.b is not None
-    W, b = list(hidden.W), list(hidden.b)
-    W.insert(unit, tuple(Fraction(0) for _ in hidden.W[0]))
-    b.insert(unit, bias)
-    rows = []
-    for row in out.W:
-        v = list(row)
-        v.insert(unit, Fraction(0))
-        rows.append(tuple(v))
-    return Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
-
-
 def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
     """A unit with zero incoming and output weights on top of a narrower network's strict minimum: the
     lift is exactly critical (∂F/∂v_j = σ(b_j)·∂F/∂c = 0, the rest vanish with v_j = 0); a proved
@@ -249,7 +106,7 @@ def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point
     if network.activation not in ("sigmoid", "tanh") or network.output != "identity" or network.loss != "mse":
         return None
     for unit in find_dead_units(network, point):
-        small, small_point = remove_unit(network, point, unit)
+        small, small_point = without_units(network, point, [unit])
         hess = float_derivatives(small, dataset, small_point)[2]
         reduced = certify_minimum(small, dataset, small_point, hess)
         if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
@@ -530,10 +387,6 @@ def lifted_saddle(
     )
 
 
-THIRD_ORDER_REACH = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))
-"""Lengths s₀ of the segment over which a third-order descent coefficient is enclosed, longest first."""
-
-
 def _split_end_saddle(
     network: Network, dataset: Dataset, center: Point, R: Fraction, reduced: BoxResult, dup: Duplicate
 ) -> Lifted | None:
@@ -572,10 +425,8 @@ def _split_end_saddle(
     (grad,) = torch.autograd.grad(loss_from_forward(network, head, prob.targets, arith=fl), logits)
     r = grad.detach().numpy()[0]
     z = fwd.z[0].detach().numpy()[loud]
-    s = 1 / (1 + np.exp(-z)) if network.activation == "sigmoid" else np.tanh(z)
-    second = s * (1 - s) * (1 - 2 * s) if network.activation == "sigmoid" else -2 * s * (1 - s * s)
     X = np.array([[float(v) for v in x] + [1.0] for x in dataset.X])
-    chosen = cubic_direction(X, r * second)
+    chosen = cubic_direction(X, r * second_derivative(network.activation, z))
     if chosen is None:
         return None
     u, sign = chosen
@@ -586,26 +437,9 @@ def _split_end_saddle(
     direction[h * d0 + silent] = u[d0]
     direction[h * d0 + h + silent] = kappa
     direction[h * d0 + h + loud] = -kappa
-    for reach in THIRD_ORDER_REACH:
-        cubic = curve_coefficients(network, dataset, center, R, [direction], reach, order=3)[3]
-        if cubic < 0:
-            break
-    else:
-        return None
-    scale = 1 + max((abs(float(v)) for v in center.flatten()), default=0.0)
-    found = lower_point(
-        network,
-        dataset,
-        center,
-        direction,
-        Fraction(1, 2**30),
-        scale,
-        reduced.loss_lower,
-        BallArithmetic(128),
-    )
+    found = cubic_descent(network, dataset, center, R, direction, reduced.loss_lower, BallArithmetic(128))
     if found is None:
         return None
-    witness, step, upper = found
     return Lifted(
         Verdict.SADDLE,
         f"duplicated units {dup.a}, {dup.b} at a split end (λ = {dup.lam})",
@@ -617,12 +451,9 @@ def _split_end_saddle(
         f"units {dup.a} and {dup.b} are duplicates split λ = {dup.lam}, unit {silent} with output "
         f"weight 0: the {h - 1}-unit network has a strict local minimum proved by the box method, so its "
         f"lift m is an exactly critical point within {float(R):.3g} of box_center; along d (unit "
-        f"{silent}'s incoming weights, and output weight moved from unit {loud} to unit {silent}) the "
-        f"first two Taylor coefficients of F(m + s d) vanish exactly and the third is ≤ "
-        f"{float(cubic.upper()):.3g} < 0 over every point within {float(reach):.3g} along d, so "
-        f"F(m + s d) < F(m) for 0 < s ≤ {float(reach):.3g}: a third-order saddle; a point at distance "
-        f"{float(step):.3g} along d has loss ≤ {float(upper):.17g}, below the critical loss",
-        witness,
-        upper,
+        f"{silent}'s incoming weights, and output weight moved from unit {loud} to unit {silent}) "
+        f"{found.explain()}",
+        found.witness,
+        found.upper,
         code="higher-order-lifted-saddle",
     )

@@ -49,7 +49,6 @@ import mpmath
 import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
-from badminima.arithmetic.flint_bridge import arb_to_fraction
 from badminima.arithmetic.floating import FloatArithmetic
 from badminima.landscape.forward_pass import forward, predictions, unflatten
 from badminima.landscape.problem import prepare
@@ -57,7 +56,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.model.rational import rounding_scale
-from badminima.verify.box import BoxResult, certify_minimum, lower_point
+from badminima.verify.box import BoxResult, certify_minimum
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import (
     SMOOTH,
@@ -65,11 +64,12 @@ from badminima.verify.constant_units import (
     constant_units,
     data_geometry,
     distance_to_manifold,
+    silent_unit_direction,
     transversal_curvature,
 )
-from badminima.verify.descent import rational_direction
-from badminima.verify.higher_order import curve_coefficients
-from badminima.verify.lift import Lifted, find_duplicates, lift_duplicate, lifted_saddle, reduce_duplicate
+from badminima.verify.embeddings import find_duplicates, lift_duplicate, reduce_duplicate
+from badminima.verify.higher_order import cubic_descent, cubic_direction, second_derivative
+from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox
 
@@ -332,10 +332,6 @@ def _morse_bott(
     return None
 
 
-THIRD_ORDER_REACH = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 20))
-"""Lengths of the segment over which the born unit's cubic coefficient is enclosed, longest first."""
-
-
 def _born_third_order(
     network: Network,
     dataset: Dataset,
@@ -365,47 +361,25 @@ def _born_third_order(
     ball = BallArithmetic(128)
     for j in split.constant:
         beta = sum((x[geo.w(j, m)] * geo.anchor[m] for m in range(geo.d0)), Fraction(0)) + x[geo.b(j)]
-        z = float(beta)
-        s = 1 / (1 + np.exp(-z)) if network.activation == "sigmoid" else np.tanh(z)
-        second = s * (1 - s) * (1 - 2 * s) if network.activation == "sigmoid" else -2 * s * (1 - s * s)
         B = np.array(geo.basis, dtype=float).T  # K^⊥'s basis as columns
         if not B.size:
             continue
-        M = B.T @ ((X.T * (r * second)) @ X / len(X)) @ B
-        eig, vecs = np.linalg.eigh(M)
-        k = int(np.argmax(np.abs(eig)))
-        if eig[k] == 0:
+        second = second_derivative(network.activation, np.array(float(beta)))
+        chosen = cubic_direction(X @ B, r * second)
+        if chosen is None:
             continue
-        coeff = rational_direction(vecs[:, k])
+        coeff, sign = chosen
         u = [
             sum((Fraction(geo.basis[c][m]) * coeff[c] for c in range(len(coeff))), Fraction(0))
             for m in range(geo.d0)
         ]
-        kappa = Fraction(1 if eig[k] > 0 else -1)
         with ball.context():
-            act = ball.sigmoid1 if network.activation == "sigmoid" else ball.tanh1
-            shift = ball.constant(kappa) * act(ball.constant(beta))
-            exact: list[Any] = [Fraction(0)] * network.n_params
-            for m in range(geo.d0):
-                exact[geo.w(j, m)] = u[m]
-            exact[geo.V(0, j)] = -kappa
-            exact[geo.c(0)] = shift
-            for reach in THIRD_ORDER_REACH:
-                cubic = curve_coefficients(
-                    network, dataset, center, reduced.proof_radius, [exact], reach, order=3
-                )[3]
-                if cubic < 0:
-                    break
-            else:
-                continue
-            rational = [v if isinstance(v, Fraction) else arb_to_fraction(v.mid()) for v in exact]
-        scale = 1 + max((abs(float(v)) for v in x), default=0.0)
-        found = lower_point(
-            network, dataset, center, rational, Fraction(1, 2**30), scale, reduced.loss_lower, ball
+            direction = silent_unit_direction(network, geo, j, u, Fraction(sign), beta, ball)
+        found = cubic_descent(
+            network, dataset, center, reduced.proof_radius, direction, reduced.loss_lower, ball
         )
         if found is None:
             continue
-        witness, step, upper = found
         return Lifted(
             Verdict.SADDLE,
             f"unit {j} constant on the data, silent, on a minimiser with zero residual moment",
@@ -417,13 +391,9 @@ def _born_third_order(
             f"{what}: the {len(split.varying)}-unit network has a strict local minimum proved by the box "
             f"method, fixed by the data's point reflection (so Σ_i r_i x_i = 0 there), and its lift m is an "
             f"exactly critical point within {float(reduced.proof_radius):.3g} of box_center; along d (unit "
-            f"{j}'s incoming weights, its output weight −κ and the output bias +κσ(β)) the first two Taylor "
-            f"coefficients of F(m + s d) vanish exactly and the third is ≤ {float(cubic.upper()):.3g} < 0 "
-            f"over every point within {float(reach):.3g} along d, so F(m + s d) < F(m) for "
-            f"0 < s ≤ {float(reach):.3g}: a third-order saddle; a point at distance {float(step):.3g} along "
-            f"d has loss ≤ {float(upper):.17g}, below the critical loss",
-            witness,
-            upper,
+            f"{j}'s incoming weights, its output weight −κ and the output bias +κσ(β)) {found.explain()}",
+            found.witness,
+            found.upper,
             code="higher-order-lifted-saddle",
         )
     return None

@@ -1,0 +1,211 @@
+"""Exact embeddings of a narrower network's point into a wider one, and their inverses: the maps under
+which the loss is unchanged (Fukumizu & Amari 2000; Simsek et al., ICML 2021).
+
+- A duplicated hidden unit: units a and b with the same incoming weights and bias compute what one unit
+  of output weight V = v_a + v_b computes, for every split v_a = λV (`find_duplicates`,
+  `reduce_duplicate`, `lift_duplicate`).
+- A unit born at zero: zero incoming and output weights, any bias (`find_dead_units`,
+  `insert_born_unit`).
+- Units of the last hidden layer removed and put back as they were (`without_units`, `with_units`), or
+  silenced (`silenced`: their output weights set to 0).
+
+Every map here is exact on rationals: the verifier proves a narrower point and maps the proof's box
+through these functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from badminima.model.network import Network
+from badminima.model.point import Layer, Point
+from badminima.model.rational import rounding_scale
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Units ``a`` < ``b`` share incoming weights and bias (up to the point's rounding scale); ``lam`` is
+    the split v_a = λ (v_a + v_b) as written (with several outputs, v_a and v_b are parallel vectors)."""
+
+    a: int
+    b: int
+    lam: Fraction
+
+
+def _split(out: Layer, a: int, b: int, tol: Fraction) -> Fraction | None:
+    """λ with v_a = λ V (V = v_a + v_b, output weight vectors), read off the output with the largest |V_k|;
+    None when V = 0 or v_a is not parallel to V (beyond ``tol``): no split line passes through the point.
+    """
+    V = [row[a] + row[b] for row in out.W]
+    k = max(range(len(V)), key=lambda i: abs(V[i]))
+    if V[k] == 0:
+        return None
+    lam = out.W[k][a] / V[k]
+    if any(abs(row[a] - lam * Vk) > 4 * tol * (1 + abs(lam)) for row, Vk in zip(out.W, V, strict=True)):
+        return None
+    return lam
+
+
+def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
+    """Pairs of hidden units of a one-hidden-layer network whose incoming weights and biases agree exactly
+    or to the point's rounding scale, with a non-zero summed output weight vector V to which unit a's
+    output weights are parallel (v_a = λV; with one output, always).
+
+    Example:
+        >>> net = Network((1, 2, 1), "tanh")
+        >>> find_duplicates(net, Point.of([([[2], [2]], [1, 1]), ([[1, 2]], [0])]))
+        [Duplicate(a=0, b=1, lam=Fraction(1, 3))]
+        >>> net2 = Network((1, 2, 2), "tanh")
+        >>> find_duplicates(net2, Point.of([([[2], [2]], [1, 1]), ([[1, 2], [-1, -2]], [0, 0])]))
+        [Duplicate(a=0, b=1, lam=Fraction(1, 3))]
+        >>> find_duplicates(net2, Point.of([([[2], [2]], [1, 1]), ([[1, 2], [2, 1]], [0, 0])]))
+        []
+    """
+    if len(network.widths) != 3 or not network.bias:
+        return []
+    hidden, out = point.layers
+    assert hidden.b is not None
+    tol = 4 * rounding_scale(point.flatten())
+    found = []
+    for a in range(len(hidden.W)):
+        for b in range(a + 1, len(hidden.W)):
+            same = all(abs(x - y) <= tol for x, y in zip(hidden.W[a], hidden.W[b], strict=True))
+            if same and abs(hidden.b[a] - hidden.b[b]) <= tol:
+                lam = _split(out, a, b, tol)
+                if lam is not None:
+                    found.append(Duplicate(a, b, lam))
+    return found
+
+
+def reduce_duplicate(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
+    """The smaller network: unit b removed, unit a at the pair's average, output weights v_a + v_b."""
+    small, reduced = without_units(network, point, [dup.b])
+    hidden, out = point.layers
+    assert hidden.b is not None
+    W, b = list(reduced.layers[0].W), list(reduced.layers[0].b or ())
+    W[dup.a] = tuple((x + y) / 2 for x, y in zip(hidden.W[dup.a], hidden.W[dup.b], strict=True))
+    b[dup.a] = (hidden.b[dup.a] + hidden.b[dup.b]) / 2
+    rows = []
+    for small_row, row in zip(reduced.layers[1].W, out.W, strict=True):
+        v = list(small_row)
+        v[dup.a] = row[dup.a] + row[dup.b]  # a < b: removing b did not move a
+        rows.append(tuple(v))
+    return small, Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
+
+
+def lift_duplicate(small_point: Point, dup: Duplicate, lam: Fraction, width: int) -> Point:
+    """L_λ: the reduced point with unit a split into a and b (b re-inserted at its index), output weights
+    λV and (1 − λ)V on every output."""
+    hidden, out = small_point.layers
+    assert hidden.b is not None
+    a_small = dup.a  # a < b, so removing b did not move a
+    W, b = list(hidden.W), list(hidden.b)
+    W.insert(dup.b, hidden.W[a_small])
+    b.insert(dup.b, hidden.b[a_small])
+    rows = []
+    for row in out.W:
+        v = list(row)
+        V = v[a_small]
+        v[a_small] = lam * V
+        v.insert(dup.b, (1 - lam) * V)
+        rows.append(tuple(v))
+    assert len(W) == width
+    return Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
+
+
+def find_dead_units(network: Network, point: Point) -> list[int]:
+    """Hidden units of a one-hidden-layer network with bias whose incoming weights and output weights (to
+    every output) are zero (exactly, or to the point's rounding scale): a unit "born" at zero, whatever
+    its bias. With another unit left, the point is the lift of the narrower network's point.
+
+    Example:
+        >>> net = Network((1, 2, 1), "tanh")
+        >>> find_dead_units(net, Point.of([([[0], [2]], [5, 1]), ([[0, 1]], [0])]))
+        [0]
+        >>> two = Point.of([([[0], [2]], [5, 1]), ([[0, 1], [1, 1]], [0, 0])])
+        >>> find_dead_units(Network((1, 2, 2), "tanh"), two)  # unit 0 speaks to output 2
+        []
+    """
+    if len(network.widths) != 3 or not network.bias or network.widths[1] < 2:
+        return []
+    hidden, out = point.layers
+    tol = 4 * rounding_scale(point.flatten())
+    return [
+        j
+        for j, row in enumerate(hidden.W)
+        if all(abs(x) <= tol for x in row) and all(abs(v[j]) <= tol for v in out.W)
+    ]
+
+
+def insert_born_unit(small_point: Point, unit: int, bias: Fraction) -> Point:
+    """The narrower point with a unit of zero incoming and output weights (and ``bias``) at ``unit``."""
+    hidden, out = small_point.layers
+    assert hidden.b is not None
+    W, b = list(hidden.W), list(hidden.b)
+    W.insert(unit, tuple(Fraction(0) for _ in hidden.W[0]))
+    b.insert(unit, bias)
+    rows = []
+    for row in out.W:
+        v = list(row)
+        v.insert(unit, Fraction(0))
+        rows.append(tuple(v))
+    return Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
+
+
+def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple[Network, Point]:
+    """The narrower network without ``units`` of its last hidden layer (any depth, any number of
+    outputs), and the point's remaining parameters.
+
+    Example:
+        >>> net = Network((1, 2, 2), "relu")
+        >>> small, p = without_units(net, Point.of([([[1], [2]], [3, 4]), ([[5, 6], [7, 8]], [9, 0])]), [0])
+        >>> small.widths, p.flatten()[:3], p.layers[1].W
+        ((1, 1, 2), (Fraction(2, 1), Fraction(4, 1), Fraction(6, 1)), ((Fraction(6, 1),), (Fraction(8, 1),)))
+    """
+    *front, hidden, out = point.layers
+    assert hidden.b is not None
+    keep = [j for j in range(len(hidden.W)) if j not in units]
+    small = Network(
+        (*network.widths[:-2], len(keep), network.widths[-1]),
+        network.activation,
+        output=network.output,
+        loss=network.loss,
+        bias=True,
+        leaky_slope=network.leaky_slope,
+    )
+    layers = (
+        *front,
+        Layer(tuple(hidden.W[j] for j in keep), tuple(hidden.b[j] for j in keep)),
+        Layer(tuple(tuple(row[j] for j in keep) for row in out.W), out.b),
+    )
+    return small, Point(layers)
+
+
+def with_units(small_point: Point, point: Point, units: Sequence[int]) -> Point:
+    """The narrower point with the last hidden layer's ``units`` put back as ``point`` has them."""
+    *front, small_hidden, small_out = small_point.layers
+    hidden, out = point.layers[-2:]
+    assert small_hidden.b is not None and hidden.b is not None
+    alive = iter(range(len(small_hidden.W)))
+    W, b, cols = [], [], []
+    for j in range(len(hidden.W)):
+        if j in units:
+            W.append(hidden.W[j])
+            b.append(hidden.b[j])
+            cols.append(tuple(row[j] for row in out.W))
+        else:
+            a = next(alive)
+            W.append(small_hidden.W[a])
+            b.append(small_hidden.b[a])
+            cols.append(tuple(row[a] for row in small_out.W))
+    V = tuple(tuple(col[k] for col in cols) for k in range(len(out.W)))
+    return Point((*front, Layer(tuple(W), tuple(b)), Layer(V, small_out.b)))
+
+
+def silenced(point: Point, units: Sequence[int]) -> Point:
+    """The point with the output weights of last-hidden-layer ``units`` set to 0."""
+    out = point.layers[-1]
+    V = tuple(tuple(Fraction(0) if j in units else v for j, v in enumerate(row)) for row in out.W)
+    return Point((*point.layers[:-1], Layer(V, out.b)))
