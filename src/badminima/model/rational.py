@@ -151,7 +151,7 @@ def from_float(x: float, policy: FloatPolicy = "decimal", *, denominator: int = 
     raise ValueError(f"policy: expected one of binary, decimal, simplest, grid, got {policy!r}")
 
 
-ROUNDED_DIGITS = 5
+ROUNDED_DIGITS = 4
 """A point counts as rounded when some coordinate carries at least this many significant digits."""
 
 
@@ -191,7 +191,7 @@ def rounding_scale(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:
         Fraction(0, 1)
     """
     precisions = [p for p in (_relative_precision(q) for q in values) if p is not None]
-    if not precisions or min(precisions) > Fraction(1, 10 ** (ROUNDED_DIGITS - 1)):
+    if not precisions or min(precisions) > Fraction(1, 10**ROUNDED_DIGITS):
         return Fraction(0)
     return max(Fraction(1), max(abs(q) for q in values)) * min(precisions)
 
