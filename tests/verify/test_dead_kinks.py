@@ -637,3 +637,37 @@ def test_a_dead_unit_behind_a_first_layer_beside_live_units():
         else:
             assert cert.verdict is Verdict.NOT_CRITICAL
             assert reference_loss(net, data, cert.witness) < loss
+
+
+def _repeated_kink_inputs(v0: F) -> tuple[Network, Dataset, Point]:
+    # 1-2-2-1 ReLU, identity output, mse. Layer 1 is positive on x ∈ [0, 5]; layer 2's unit 0 is x − 5 and
+    # unit 1 is −2x: both dead, at a kink on the two copies of x = 5 and of x = 0. The output bias 3/4 is
+    # the targets' mean: the constant model's optimum. On each pair the copies' residuals pred − y have
+    # opposite signs (5/4, −9/4 at x = 5; 1/4, −9/4 at x = 0); only their sums decide (hand: unit 0 adds
+    # v0·u to both copies, so F changes by (2/8)·v0·u·Σ(pred − y) + O(u²), Σ = −1).
+    net = Network((1, 2, 2, 1), "relu")
+    X = [[0], [0], [1], [2], [3], [4], [5], [5]]
+    y = [[F(1, 2)], [F(3)], [F(-1, 2)], [F(1)], [F(2)], [F(-5, 2)], [F(-1, 2)], [F(3)]]
+    point = Point.of([([[1], [2]], [1, 1]), ([[1, 0], [0, -1]], [-6, 1]), ([[v0, F(-1, 4)]], [F(3, 4)])])
+    return net, Dataset.of(X, y), point
+
+
+def test_kink_points_with_one_input_are_signed_together():
+    net, data, point = _repeated_kink_inputs(F(-5, 4))
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "kink-dead-unit-minimum", cert.reason
+    floor = reference_loss(net, data, point)
+    rng = random.Random(0)
+    for _ in range(200):  # every nearby point, in exact Fractions, is at least the claimed minimum
+        near = [a + F(rng.randint(-1000, 1000), 10**7) for a in point.flatten()]
+        assert reference_loss(net, data, Point.unflatten(net, near)) >= floor
+
+
+def test_kink_points_with_one_input_whose_sum_descends_are_no_minimum():
+    net, data, point = _repeated_kink_inputs(F(5, 4))  # v0·Σ(pred − y) = −5/4 < 0
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is not Verdict.LOCAL_MIN, cert.reason
+    # by hand: raising unit 0's bias by t lowers F by (1/8)(5/2 t − 25/8 t²) > 0 for small t
+    x = list(point.flatten())
+    x[8] += F(1, 100)  # layer 2's bias of unit 0 (W1: 2, b1: 2, W2: 4, then b2)
+    assert reference_loss(net, data, Point.unflatten(net, x)) < reference_loss(net, data, point)

@@ -20,6 +20,7 @@ from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational
 from badminima.model.trap import Trap
 from badminima.progress import ProgressHook, report
+from badminima.verify.best_fit import certify_best_fit
 from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.linear_points import certify_linear_point, is_deep_linear
@@ -123,6 +124,10 @@ def certify(
     )
     if net.has_rational_loss:
         out = certify_piecewise(net, data, point, options=options, progress=progress)
+        if out.verdict is Verdict.INCONCLUSIVE:
+            # Predictions exactly at each input's mean target: no function does better, whatever the
+            # kinks (deep leaky-ReLU nets have no least-squares bound of their own).
+            out = certify_best_fit(net, data, point) or out
         if out.verdict is Verdict.INCONCLUSIVE and is_deep_linear(net):
             # Deep linear nets: exact global optima and flat (order ≥ 3) saddles, see linear_points.
             out = certify_linear_point(net, data, point, out, options=options, progress=progress)

@@ -279,10 +279,12 @@ def _one_sided_growth(
     pred: Predictions,
     R: Fraction,
     reach: dict[tuple[int, int], Fraction],
+    inputs: Sequence[Sequence[Fraction]],
 ) -> bool:
-    """True when v_j·∂ℓ_i/∂z_i is proved > 0 for every ``signed`` unit j and i ∈ K_j, over every
-    prediction of the narrower box plus Σ_j v_j u_j with v_j within R of its value and
-    u_ji ∈ [0, reach[(j, i)]]."""
+    """True when v_j·Σ_{i∈g} ∂ℓ_i/∂z_i is proved > 0 for every ``signed`` unit j and every group g of its
+    kink points with one input (such points share u_ji and every prediction at every parameter, so the
+    mean value identity groups them), over every prediction of the narrower box plus Σ_j v_j u_j with v_j
+    within R of its value and u_ji ∈ [0, reach[(j, i)]]."""
     out = center.layers[-1]
     kinks = dict(dead.at_kinks)
     ball = pred.ball
@@ -296,8 +298,11 @@ def _one_sided_growth(
                     extra[(k, i)] = extra.get((k, i), flint.arb(0)) + vk * u
         S = pred.slopes(extra)
         for j in signed:
+            groups: dict[tuple[Fraction, ...], list[int]] = {}
             for i in kinks[j]:
-                growth = sum((vk * S[k, i] for k, vk in enumerate(V[j])), flint.arb(0))
+                groups.setdefault(tuple(inputs[i]), []).append(i)
+            for group in groups.values():
+                growth = sum((vk * S[k, i] for k, vk in enumerate(V[j]) for i in group), flint.arb(0))
                 if ball.sign(growth) != 1:
                     return False
     return True
@@ -451,7 +456,9 @@ def certify_dead_kinks(
         R = red.radius
         report(progress, "units dead at a kink: signs of v·∂ℓ/∂z")
         reach = _kink_reach(network, dataset, red.center, R, dead, region)
-        if reach is None or not _one_sided_growth(red.center, dead, signed, red.predictions, R, reach):
+        if reach is None or not _one_sided_growth(
+            red.center, dead, signed, red.predictions, R, reach, dataset.X
+        ):
             continue
         center = silenced(red.center, born)
         offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
@@ -476,9 +483,10 @@ def certify_dead_kinks(
                 f"pre-activations exactly at a kink ({kinked}), of units dead on every other point: "
                 f"{narrower}; within {float(R):.3g} (∞-norm) of box_center the network is the narrower one "
                 f"plus Σ v_j·max(0, p_j) on those points, p_j bounded over the box (balls), and v_j·∂ℓ/∂z "
-                f"is proved > 0 there over every prediction the box produces (balls), so by the mean value "
-                f"theorem in max(0, p_j) ≥ 0 every loss in the box is at least the narrower network's, "
-                f"hence at least its minimum, attained {attained}: a non-strict local minimum",
+                f"(summed over the kink points that share an input) is proved > 0 there over every "
+                f"prediction the box produces (balls), so by the mean value theorem in max(0, p_j) ≥ 0 "
+                f"every loss in the box is at least the narrower network's, hence at least its minimum, "
+                f"attained {attained}: a non-strict local minimum",
                 loss,
                 box_radius=offset + R,
                 proof_radius=R,
