@@ -94,7 +94,7 @@ def lift_saddle(
         R,
         None,
         res,
-        f"{what}: the point is the exact image of the {small.widths[1]}-unit network's point, which is a "
+        f"{what}: the point is the exact image of the {small.widths[-2]}-unit network's point, which is a "
         f"saddle ({res.reason}); the embedding keeps the function, so it maps that critical point to an "
         f"exactly critical point within {float(R):.3g} of box_center and its lower point to a point of "
         f"the same loss ≤ {float(upper):.17g}, below the critical loss: not a local minimum",
@@ -115,28 +115,34 @@ def certify_embedded(network: Network, dataset: Dataset, point: Point) -> Lifted
         >>> certify_embedded(trap.network, trap.dataset, trap.point).code
         'embedded-saddle'
     """
-    if network.activation not in SMOOTH or len(network.widths) != 3 or not network.bias:
+    if network.activation not in SMOOTH or len(network.widths) < 3 or not network.bias:
         return None
     head_done_in_lift = network.output == "identity" and network.loss == "mse"
-    h = network.widths[1]
+    h = network.widths[-2]
     for dup in find_duplicates(network, point):
-        if not head_done_in_lift:
+        if not head_done_in_lift and len(network.widths) == 3:
             lifted = lift_duplicated_minimum(network, dataset, point, dup)
             if lifted is not None:
                 return lifted
         small, small_point = reduce_duplicate(network, point, dup)
-        found = lift_saddle(
-            network,
-            dataset,
-            small,
-            small_point,
-            functools.partial(lift_duplicate, dup=dup, lam=dup.lam, width=h),
-            max(Fraction(1), abs(dup.lam), abs(1 - dup.lam)),
-            f"units {dup.a} and {dup.b} are duplicates (split λ ≈ {float(dup.lam):.6g})",
-        )
+        stretch = max(Fraction(1), abs(dup.lam), abs(1 - dup.lam))
+        what = f"units {dup.a} and {dup.b} are duplicates (split λ ≈ {float(dup.lam):.6g})"
+        embed = functools.partial(lift_duplicate, dup=dup, lam=dup.lam, width=h)
+        found = lift_saddle(network, dataset, small, small_point, embed, stretch, what)
         if found is not None:
             return found
-    hidden = point.layers[0]
+        if len(network.widths) > 3:
+            # Behind a first hidden layer `lift` has no Morse–Bott tube; a lifted strict minimum can
+            # still be a proved saddle (the lift of a critical point is critical, within stretch·r).
+            reduced = certify_minimum(
+                small, dataset, small_point, float_derivatives(small, dataset, small_point)[2]
+            )
+            if reduced.verdict is Verdict.LOCAL_MIN and reduced.center is not None and reduced.proof_radius:
+                R = stretch * reduced.proof_radius
+                found = lifted_saddle(network, dataset, embed(reduced.center), R, reduced, what)
+                if found is not None:
+                    return found
+    hidden = point.layers[-2]
     assert hidden.b is not None
     for unit in find_dead_units(network, point):
         small, small_point = without_units(network, point, [unit])

@@ -49,7 +49,7 @@ def _split(out: Layer, a: int, b: int, tol: Fraction) -> Fraction | None:
 
 
 def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
-    """Pairs of hidden units of a one-hidden-layer network whose incoming weights and biases agree exactly
+    """Pairs of units of the last hidden layer (any depth) whose incoming weights and biases agree exactly
     or to the point's rounding scale, with a non-zero summed output weight vector V to which unit a's
     output weights are parallel (v_a = λV; with one output, always).
 
@@ -63,9 +63,9 @@ def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
         >>> find_duplicates(net2, Point.of([([[2], [2]], [1, 1]), ([[1, 2], [2, 1]], [0, 0])]))
         []
     """
-    if len(network.widths) != 3 or not network.bias:
+    if len(network.widths) < 3 or not network.bias:
         return []
-    hidden, out = point.layers
+    hidden, out = point.layers[-2:]
     assert hidden.b is not None
     tol = 4 * rounding_scale(point.flatten())
     found = []
@@ -82,23 +82,23 @@ def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
 def reduce_duplicate(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
     """The smaller network: unit b removed, unit a at the pair's average, output weights v_a + v_b."""
     small, reduced = without_units(network, point, [dup.b])
-    hidden, out = point.layers
+    *front, hidden, out = point.layers
     assert hidden.b is not None
-    W, b = list(reduced.layers[0].W), list(reduced.layers[0].b or ())
+    W, b = list(reduced.layers[-2].W), list(reduced.layers[-2].b or ())
     W[dup.a] = tuple((x + y) / 2 for x, y in zip(hidden.W[dup.a], hidden.W[dup.b], strict=True))
     b[dup.a] = (hidden.b[dup.a] + hidden.b[dup.b]) / 2
     rows = []
-    for small_row, row in zip(reduced.layers[1].W, out.W, strict=True):
+    for small_row, row in zip(reduced.layers[-1].W, out.W, strict=True):
         v = list(small_row)
         v[dup.a] = row[dup.a] + row[dup.b]  # a < b: removing b did not move a
         rows.append(tuple(v))
-    return small, Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
+    return small, Point((*front, Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
 
 
 def lift_duplicate(small_point: Point, dup: Duplicate, lam: Fraction, width: int) -> Point:
     """L_λ: the reduced point with unit a split into a and b (b re-inserted at its index), output weights
     λV and (1 − λ)V on every output."""
-    hidden, out = small_point.layers
+    *front, hidden, out = small_point.layers
     assert hidden.b is not None
     a_small = dup.a  # a < b, so removing b did not move a
     W, b = list(hidden.W), list(hidden.b)
@@ -112,13 +112,14 @@ def lift_duplicate(small_point: Point, dup: Duplicate, lam: Fraction, width: int
         v.insert(dup.b, (1 - lam) * V)
         rows.append(tuple(v))
     assert len(W) == width
-    return Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
+    return Point((*front, Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
 
 
 def find_dead_units(network: Network, point: Point) -> list[int]:
-    """Hidden units of a one-hidden-layer network with bias whose incoming weights and output weights (to
-    every output) are zero (exactly, or to the point's rounding scale): a unit "born" at zero, whatever
-    its bias. With another unit left, the point is the lift of the narrower network's point.
+    """Units of the last hidden layer (any depth) of a network with biases whose incoming weights and
+    output weights (to every output) are zero (exactly, or to the point's rounding scale): a unit "born"
+    at zero, whatever its bias. With another unit left, the point is the lift of the narrower network's
+    point.
 
     Example:
         >>> net = Network((1, 2, 1), "tanh")
@@ -128,9 +129,9 @@ def find_dead_units(network: Network, point: Point) -> list[int]:
         >>> find_dead_units(Network((1, 2, 2), "tanh"), two)  # unit 0 speaks to output 2
         []
     """
-    if len(network.widths) != 3 or not network.bias or network.widths[1] < 2:
+    if len(network.widths) < 3 or not network.bias or network.widths[-2] < 2:
         return []
-    hidden, out = point.layers
+    hidden, out = point.layers[-2:]
     tol = 4 * rounding_scale(point.flatten())
     return [
         j
@@ -140,8 +141,9 @@ def find_dead_units(network: Network, point: Point) -> list[int]:
 
 
 def insert_born_unit(small_point: Point, unit: int, bias: Fraction) -> Point:
-    """The narrower point with a unit of zero incoming and output weights (and ``bias``) at ``unit``."""
-    hidden, out = small_point.layers
+    """The narrower point with a unit of zero incoming and output weights (and ``bias``) at ``unit`` of
+    its last hidden layer."""
+    *front, hidden, out = small_point.layers
     assert hidden.b is not None
     W, b = list(hidden.W), list(hidden.b)
     W.insert(unit, tuple(Fraction(0) for _ in hidden.W[0]))
@@ -151,7 +153,7 @@ def insert_born_unit(small_point: Point, unit: int, bias: Fraction) -> Point:
         v = list(row)
         v.insert(unit, Fraction(0))
         rows.append(tuple(v))
-    return Point((Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
+    return Point((*front, Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
 
 
 def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple[Network, Point]:

@@ -92,6 +92,8 @@ def certify_lifted_minimum(network: Network, dataset: Dataset, point: Point) -> 
     duplicated-unit critical points, or return None (see the module docstring)."""
     if network.activation not in ("sigmoid", "tanh") or network.output != "identity" or network.loss != "mse":
         return None
+    if len(network.widths) != 3:  # the Morse–Bott tube below is written for one hidden layer
+        return None
     for dup in find_duplicates(network, point):
         out = lift_duplicated_minimum(network, dataset, point, dup)
         if out is not None:
@@ -111,7 +113,7 @@ def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point
         reduced = certify_minimum(small, dataset, small_point, hess)
         if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
             continue
-        hidden = point.layers[0]
+        hidden = point.layers[-2]
         assert hidden.b is not None
         center = insert_born_unit(reduced.center, unit, hidden.b[unit])
         found = lifted_saddle(
@@ -131,7 +133,10 @@ def lift_duplicated_minimum(
     network: Network, dataset: Dataset, point: Point, dup: Duplicate
 ) -> Lifted | None:
     """The narrower network's minimum (``dup``'s copy removed), proved by the box method and lifted along
-    the split line: a non-strict minimum, or a saddle; None when a step fails."""
+    the split line: a non-strict minimum, or a saddle; None when a step fails (and for more than one
+    hidden layer: the tube and the split-end directions below index one)."""
+    if len(network.widths) != 3:
+        return None
     small, small_point = reduce_duplicate(network, point, dup)
     reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
     if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
@@ -374,7 +379,7 @@ def lifted_saddle(
         f"{what}: "
         + (
             why
-            or f"the {network.widths[1] - 1}-unit network has a strict local minimum proved by the box "
+            or f"the {network.widths[-2] - 1}-unit network has a strict local minimum proved by the box "
             f"method, so its lift is"
         )
         + f" an exactly critical point within {float(R):.3g} of box_center; "
