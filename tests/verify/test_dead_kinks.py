@@ -671,3 +671,30 @@ def test_kink_points_with_one_input_whose_sum_descends_are_no_minimum():
     x = list(point.flatten())
     x[8] += F(1, 100)  # layer 2's bias of unit 0 (W1: 2, b1: 2, W2: 4, then b2)
     assert reference_loss(net, data, Point.unflatten(net, x)) < reference_loss(net, data, point)
+
+
+@pytest.mark.parametrize("kind", ["min", "saddle"])
+def test_the_whole_last_layer_dead_at_a_kink_with_a_rounded_output_bias(kind):
+    # The first red team s7a's cases (tests/verify/cases): a 2-hidden-layer ReLU net, identity output, mse,
+    # whose last hidden layer is dead (at kinks on some points) and whose output bias is the target mean
+    # plus 1e-17. The digits alone descend at first order (the bias is off the mean), but they round
+    # the constant model's optimum; there the hand sign argument v_j·Σ(pred − y) > 0 at every kink gives
+    # a minimum, and a unit with output weight 0 at its kink a saddle.
+    from pathlib import Path
+
+    from badminima.model import load_trap
+
+    trap = load_trap(Path(__file__).parent / "cases" / f"identity-mse-K1-{kind}-rounded.json")
+    cert = certify(trap, probes=0)
+    net, data = trap.network, trap.dataset
+    if kind == "saddle":
+        assert cert.verdict is Verdict.SADDLE and cert.code == "kink-born-unit-saddle", cert.reason
+        assert reference_loss(net, data, cert.witness) < cert.loss_lower
+        return
+    assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "kink-dead-unit-minimum", cert.reason
+    center = cert.box_center
+    floor = reference_loss(net, data, center)
+    rng = random.Random(2)
+    for _ in range(200):  # exact nearby losses never below the proved minimum's
+        near = [a + F(rng.randint(-1000, 1000), 10**9) for a in center.flatten()]
+        assert reference_loss(net, data, Point.unflatten(net, near)) >= floor

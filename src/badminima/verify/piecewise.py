@@ -165,6 +165,11 @@ def certify_piecewise(
         desc = exact_descent(network, dataset, point, d, note=note)
         if desc is not None and desc.order == 1:
             near = None if literal else _exact_rounding_level(network, dataset, point, region)
+            if near is not None and region is not None:
+                # The digits' descent may be a rounding of a dead-at-kink minimum or saddle: prove that.
+                proved = certify_dead_kinks(network, dataset, point, value, region=region, literal=literal)
+                if proved is not None:
+                    return proved
             if near is not None:
                 return Outcome(
                     Verdict.INCONCLUSIVE,
