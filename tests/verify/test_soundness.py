@@ -203,7 +203,7 @@ FAMILIES = {
 }
 
 
-FAST_EXAMPLES = {"duplicated-unit": 6, "deep-linear": 20}
+FAST_EXAMPLES = {"duplicated-unit": 4, "deep-linear": 20}
 """Fewer default examples for the two families whose cases cost seconds each (the thorough run has 1500)."""
 
 

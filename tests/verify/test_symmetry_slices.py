@@ -146,7 +146,9 @@ def _lower(v):
     return mpmath.mpf(v.numerator) / v.denominator
 
 
-@pytest.mark.parametrize("digits", [None, pytest.param(30, marks=pytest.mark.slow), 17])
+@pytest.mark.parametrize(
+    "digits", [pytest.param(None, marks=pytest.mark.slow), pytest.param(30, marks=pytest.mark.slow), 17]
+)
 def test_deep_relu_minimum_on_its_rescaling_orbit_is_proved(digits):
     # seed 5: a 2-2-2-1 draw whose 80-digit Hessian has exactly 4 zero eigenvalues (one per hidden unit)
     # and the rest ≥ 3.8e-6; most draws have more flat directions (units linear on their active points)
