@@ -36,7 +36,7 @@ from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.verify.box import certify_minimum, certify_saddle
+from badminima.verify.box import certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import (
     find_dead_units,
@@ -46,7 +46,7 @@ from badminima.verify.embeddings import (
     reduce_duplicate,
     without_units,
 )
-from badminima.verify.lift import Lifted, lift_duplicated_minimum, lifted_saddle
+from badminima.verify.lift import Lifted, lift_duplicated_minimum, lifted_minimum_saddle
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ball_bounds
 
@@ -120,7 +120,7 @@ def certify_embedded(network: Network, dataset: Dataset, point: Point) -> Lifted
     head_done_in_lift = network.output == "identity" and network.loss == "mse"
     h = network.widths[-2]
     for dup in find_duplicates(network, point):
-        if not head_done_in_lift and len(network.widths) == 3:
+        if not head_done_in_lift:
             lifted = lift_duplicated_minimum(network, dataset, point, dup)
             if lifted is not None:
                 return lifted
@@ -133,40 +133,23 @@ def certify_embedded(network: Network, dataset: Dataset, point: Point) -> Lifted
             return found
         if len(network.widths) > 3:
             # Behind a first hidden layer `lift` has no Morse–Bott tube; a lifted strict minimum can
-            # still be a proved saddle (the lift of a critical point is critical, within stretch·r).
-            reduced = certify_minimum(
-                small, dataset, small_point, float_derivatives(small, dataset, small_point)[2]
-            )
-            if reduced.verdict is Verdict.LOCAL_MIN and reduced.center is not None and reduced.proof_radius:
-                R = stretch * reduced.proof_radius
-                found = lifted_saddle(network, dataset, embed(reduced.center), R, reduced, what)
-                if found is not None:
-                    return found
+            # still be a proved saddle.
+            found = lifted_minimum_saddle(network, dataset, small, small_point, embed, stretch, what)
+            if found is not None:
+                return found
     hidden = point.layers[-2]
     assert hidden.b is not None
     for unit in find_dead_units(network, point):
         small, small_point = without_units(network, point, [unit])
         bias = hidden.b[unit]
         what = f"unit {unit} is born at zero (w = v = 0)"
-        found = lift_saddle(
-            network,
-            dataset,
-            small,
-            small_point,
-            functools.partial(insert_born_unit, unit=unit, bias=bias),
-            Fraction(1),
-            what,
-        )
+        embed = functools.partial(insert_born_unit, unit=unit, bias=bias)
+        found = lift_saddle(network, dataset, small, small_point, embed, Fraction(1), what)
         if found is not None:
             return found
         if head_done_in_lift:
             continue
-        reduced = certify_minimum(
-            small, dataset, small_point, float_derivatives(small, dataset, small_point)[2]
-        )
-        if reduced.verdict is Verdict.LOCAL_MIN and reduced.center is not None and reduced.proof_radius:
-            center = insert_born_unit(reduced.center, unit, bias)
-            found = lifted_saddle(network, dataset, center, reduced.proof_radius, reduced, what)
-            if found is not None:
-                return found
+        found = lifted_minimum_saddle(network, dataset, small, small_point, embed, Fraction(1), what)
+        if found is not None:
+            return found
     return None

@@ -31,7 +31,8 @@ points of narrower networks).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -92,8 +93,6 @@ def certify_lifted_minimum(network: Network, dataset: Dataset, point: Point) -> 
     duplicated-unit critical points, or return None (see the module docstring)."""
     if network.activation not in ("sigmoid", "tanh") or network.output != "identity" or network.loss != "mse":
         return None
-    if len(network.widths) != 3:  # the Morse–Bott tube below is written for one hidden layer
-        return None
     for dup in find_duplicates(network, point):
         out = lift_duplicated_minimum(network, dataset, point, dup)
         if out is not None:
@@ -107,26 +106,36 @@ def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point
     negative curvature over the lifted box makes it a saddle."""
     if network.activation not in ("sigmoid", "tanh") or network.output != "identity" or network.loss != "mse":
         return None
-    for unit in find_dead_units(network, point):
-        small, small_point = without_units(network, point, [unit])
-        hess = float_derivatives(small, dataset, small_point)[2]
-        reduced = certify_minimum(small, dataset, small_point, hess)
-        if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
-            continue
+    for unit in find_dead_units(network, point):  # none without biases
         hidden = point.layers[-2]
         assert hidden.b is not None
-        center = insert_born_unit(reduced.center, unit, hidden.b[unit])
-        found = lifted_saddle(
-            network,
-            dataset,
-            center,
-            reduced.proof_radius,
-            reduced,
-            f"unit {unit} is born at zero (w = v = 0)",
-        )
+        small, small_point = without_units(network, point, [unit])
+        embed = functools.partial(insert_born_unit, unit=unit, bias=hidden.b[unit])
+        what = f"unit {unit} is born at zero (w = v = 0)"
+        found = lifted_minimum_saddle(network, dataset, small, small_point, embed, Fraction(1), what)
         if found is not None:
             return found
     return None
+
+
+def lifted_minimum_saddle(
+    network: Network,
+    dataset: Dataset,
+    small: Network,
+    small_point: Point,
+    embed: Callable[[Point], Point],
+    stretch: Fraction,
+    what: str,
+) -> Lifted | None:
+    """The narrower network's strict minimum near ``small_point``, proved by the box method (radius r),
+    mapped by the exact embedding ``embed`` (Lipschitz ``stretch`` in the ∞-norm) to an exactly critical
+    point of the wider net within stretch·r of the image of the proof's centre; `lifted_saddle` then
+    proves negative curvature over that box. None when either proof fails."""
+    reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
+    if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
+        return None
+    R = stretch * reduced.proof_radius
+    return lifted_saddle(network, dataset, embed(reduced.center), R, reduced, what)
 
 
 def lift_duplicated_minimum(
