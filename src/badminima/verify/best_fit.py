@@ -217,13 +217,15 @@ def _outcome(
     with ball.context():
         inf = _infimum(network, dataset, means)
         lo, hi = arb_to_fraction(inf.lower()), arb_to_fraction(inf.upper())
-    target = "logit of its inputs' mean target" if network.output == "sigmoid" else "its inputs' mean target"
+    target = "its inputs' mean target"
+    if network.output == "sigmoid":
+        target = f"the logit of {target}"
     return Outcome(
         Verdict.LOCAL_MIN,
         "interval",
         "krawczyk-best-possible-fit",
         f"the Krawczyk test proves that moving the {len(chosen)} parameter(s) {chosen} by at most "
-        f"{float(offset):.3g} (the rest as written) sets every output's logit exactly to the "
+        f"{float(offset):.3g} (the rest as written) sets every output's logit exactly to "
         f"{target}: those parameters predict what minimises the loss over all functions (mse and "
         f"cross-entropy are minimised pointwise by the mean target), a global, hence local, minimum "
         f"that the given digits round (loss {inf.str(10)}); the given point itself is at most that far "
