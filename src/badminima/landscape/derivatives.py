@@ -55,6 +55,27 @@ def logit_slope(network: Network, z: Any, targets: Any, *, arith: Arithmetic) ->
     return 2 * (z - targets)
 
 
+def logit_curvature(network: Network, z: Any, targets: Any, *, arith: Arithmetic) -> Any:
+    """∂²/∂z² of each data point's loss at the output logits ``z`` (dL, N), elementwise: σ(z)(1 − σ(z))
+    for bce, 2σ'(z)(σ'(z) + (σ(z) − y)(1 − 2σ(z))) for a sigmoid output with mse (σ' = σ(1 − σ)), 2 for
+    an identity output. Where it is ≥ 0 the loss is convex in the logits (`badminima.verify.affine_fits`).
+
+    Example:
+        >>> from badminima.arithmetic import ExactArithmetic
+        >>> exact = ExactArithmetic()
+        >>> net = Network((1, 1), "identity", output="sigmoid", loss="mse")
+        >>> logit_curvature(net, exact.matrix([[0, 0]]), exact.matrix([[1, 0]]), arith=exact).tolist()
+        [[Fraction(1, 8), Fraction(1, 8)]]
+    """
+    if network.output == "identity":
+        return 2 + 0 * z
+    f = arith.sigmoid(z)
+    slope = f * (1 - f)
+    if network.loss == "bce":
+        return slope
+    return 2 * slope * (slope + (f - targets) * (1 - 2 * f))
+
+
 def gradient_of_flat(
     network: Network,
     inputs: Any,

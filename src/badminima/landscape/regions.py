@@ -47,6 +47,15 @@ class Region:
         )
 
     @property
+    def affine_on_data(self) -> bool:
+        """Every unit's pre-activation has one strict sign on all data points (no kink, no unit active
+        on some points and not on others): while those signs hold, each layer acts on the data as one
+        affine map, so the network is affine in its input on the data."""
+        return all(
+            all(s > 0 for s in unit) or all(s < 0 for s in unit) for layer in self.signs for unit in layer
+        )
+
+    @property
     def dead_units(self) -> tuple[tuple[int, int], ...]:
         """``(layer, unit)`` of units whose pre-activation is negative on every data point."""
         return tuple(

@@ -57,17 +57,17 @@ directions to `kink_descent` first); where it is 0 or unsigned, nothing here is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import flint
+import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import to_arb
-from badminima.landscape.derivatives import logit_slope
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region
@@ -76,10 +76,17 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import rounding_scale
 from badminima.progress import ProgressHook, report
+from badminima.verify.affine_fits import affine_reductions
 from badminima.verify.box import lower_point
 from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import silenced, with_units, without_units
-from badminima.verify.kink_reductions import HEADS, Predictions, Reduction, constant_reductions
+from badminima.verify.kink_reductions import (
+    HEADS,
+    BoxPredictions,
+    Predictions,
+    Reduction,
+    constant_reductions,
+)
 from badminima.verify.lift import Lifted
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
@@ -95,7 +102,7 @@ WITNESS_START = Fraction(1, 2**64)
 
 @dataclass(frozen=True)
 class DeadUnits:
-    """Units ``units`` (ascending) of hidden layer ``layer`` (0-based, the last hidden layer) whose
+    """Units ``units`` (ascending) of hidden layer ``layer`` (0-based) whose
     pre-activation is ≤ 0 on every data point; ``kinks[n]`` lists the data points where ``units[n]``'s
     pre-activation is exactly 0 (empty: strictly dead)."""
 
@@ -110,8 +117,8 @@ class DeadUnits:
 
 
 def dead_units(network: Network, region: Region) -> DeadUnits | None:
-    """The dead units of the last hidden layer of a ReLU network with biases when every kink of
-    ``region`` is one of theirs and there is a kink; None otherwise.
+    """The dead units of the hidden layer that holds every kink of ``region``, in a ReLU network with
+    biases, when every kink is one of theirs and there is a kink; None otherwise.
 
     Example:
         >>> net = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
@@ -119,10 +126,15 @@ def dead_units(network: Network, region: Region) -> DeadUnits | None:
         DeadUnits(units=(1,), kinks=((1,),), layer=0)
         >>> dead_units(Network((1, 1, 1, 1), "relu"), Region((((1, 1),), ((-1, 0),))))
         DeadUnits(units=(0,), kinks=((1,),), layer=1)
+        >>> dead_units(Network((1, 1, 1, 1), "relu"), Region((((-1, 0),), ((1, 1),))))
+        DeadUnits(units=(0,), kinks=((1,),), layer=0)
     """
     if network.activation != "relu" or not network.bias or len(network.widths) < 3:
         return None
-    layer = len(network.widths) - 3
+    layers = {lay for lay, _, _ in region.kinks}
+    if len(layers) != 1:
+        return None
+    layer = layers.pop()
     rows = region.signs[layer]
     units = tuple(j for j, row in enumerate(rows) if all(s <= 0 for s in row))
     kinks = tuple(tuple(i for i, s in enumerate(rows[j]) if s == 0) for j in units)
@@ -181,8 +193,8 @@ def _raisers(
 def _direction(
     network: Network, layer: int, j: int, dw: Sequence[Fraction], db: Fraction, dv: Sequence[Fraction]
 ) -> tuple[Fraction, ...]:
-    """The flat direction moving unit j of the last hidden layer ``layer``: its incoming weights by dw,
-    its bias by db, its output weights by dv."""
+    """The flat direction moving unit j of hidden layer ``layer``: its incoming weights by dw, its bias
+    by db, its outgoing weights (into the next layer) by dv."""
     offset = sum(o * i + o for o, i in network.layer_shapes[:layer])
     h, d_in = network.layer_shapes[layer]
     d = [Fraction(0)] * network.n_params
@@ -215,35 +227,12 @@ def raising_directions(
     inputs = (
         [tuple(x) for x in dataset.X] if point is None else layer_inputs(network, dataset, point, dead.layer)
     )
-    k = network.widths[-1]
+    k = network.widths[dead.layer + 2]
     return [
         _direction(network, dead.layer, j, dw, db, [Fraction(0)] * k)
         for j, kinks in dead.at_kinks
         for dw, db in _raisers(inputs, kinks)
     ]
-
-
-class _Predictions:
-    """The narrower network's logits enclosed in balls over its proof box, and ∂ℓ_i/∂z_i over them plus
-    extra per-point ranges."""
-
-    def __init__(self, small: Network, dataset: Dataset, reduced: Lifted) -> None:
-        self.small = small
-        self.box = ParameterBox(small, dataset, reduced.center, reduced.reduced.precision)
-        self.ball = self.box.ball
-        with self.ball.context():
-            flat = self.box.flat(reduced.radius)
-            fwd = forward(
-                small, unflatten(small, flat), self.box.prob.inputs, arith=self.ball, masks=self.box.masks
-            )
-            self.logits = fwd.logits
-
-    def slopes(self, extra: dict[tuple[int, int], Any]) -> Any:
-        """∂ℓ_i/∂z_ki (a (dL, N) array of balls) over the logits plus ``extra[(k, i)]``."""
-        z = self.logits.copy()
-        for (k, i), ball in extra.items():
-            z[k, i] = z[k, i] + ball
-        return logit_slope(self.small, z, self.box.prob.targets, arith=self.ball)
 
 
 def _range(lo: Fraction, hi: Fraction) -> Any:
@@ -272,84 +261,161 @@ def _kink_reach(
     return reach
 
 
+def _weights(point: Point, layer: int, R: Fraction | None) -> Any:
+    """Layer ``layer``'s weight matrix (0-based over all layers): exact with R None, else widened by ±R
+    as balls."""
+    W = point.layers[layer].W
+    return np.array([[w if R is None else _range(w - R, w + R) for w in row] for row in W], dtype=object)
+
+
+def later_jacobians(
+    network: Network, center: Point, R: Fraction | None, region: Region, layer: int, points: Sequence[int]
+) -> dict[int, Any]:
+    """J_i = ∂z_i/∂p_i for each of ``points``: how the logits move with the pre-activations p of hidden
+    layer ``layer + 1`` (the logits themselves after the last hidden layer: J = I) on point i's pieces,
+    which ``region`` gives strictly; a (dL, width) array, exact at ``center`` with R None, else of balls
+    over the ∞-box of radius R around it (call inside the ball context):
+    J_i = W_L D_{L−1,i} W_{L−1} ⋯ W_{layer+2} D_{layer+1,i}, D the ReLU slopes (1 or 0)."""
+    top = len(center.layers) - 1
+    one, zero = (Fraction(1), Fraction(0)) if R is None else (flint.arb(1), flint.arb(0))
+    k = network.widths[-1]
+    if layer + 1 == top:
+        eye = np.array([[one if a == b else zero for b in range(k)] for a in range(k)], dtype=object)
+        return {i: eye for i in points}
+    out = {}
+    for i in points:
+        J = _weights(center, top, R)
+        for m in range(top - 1, layer, -1):
+            J = J * np.array([one if unit[i] > 0 else zero for unit in region.signs[m]], dtype=object)
+            if m > layer + 1:
+                J = J.dot(_weights(center, m, R))
+        out[i] = J
+    return out
+
+
+def effective_weights(
+    network: Network, center: Point, R: Fraction | None, region: Region, dead: DeadUnits, units: Sequence[int]
+) -> dict[tuple[int, int], Any]:
+    """a_ji = J_i·(unit j's outgoing weights) at each kink point i of each of ``units``: how fast the
+    logits of point i move with u_ji = max(0, p_ji) (unit j's output weights after the last hidden
+    layer); exact with R None, else balls over the box (see `later_jacobians`)."""
+    kinks = dict(dead.at_kinks)
+    jac = later_jacobians(
+        network, center, R, region, dead.layer, sorted({i for j in units for i in kinks[j]})
+    )
+    cols = _weights(center, dead.layer + 1, R)
+    return {(j, i): jac[i].dot(cols[:, j]) for j in units for i in kinks[j]}
+
+
 def _one_sided_growth(
+    network: Network,
     center: Point,
     dead: DeadUnits,
     signed: Sequence[int],
     pred: Predictions,
     R: Fraction,
     reach: dict[tuple[int, int], Fraction],
+    region: Region,
     inputs: Sequence[Sequence[Fraction]],
 ) -> bool:
-    """True when v_j·Σ_{i∈g} ∂ℓ_i/∂z_i is proved > 0 for every ``signed`` unit j and every group g of its
+    """True when a_ji·Σ_{i∈g} ∂ℓ_i/∂z_i is proved > 0 for every ``signed`` unit j and every group g of its
     kink points with one input (such points share u_ji and every prediction at every parameter, so the
-    mean value identity groups them), over every prediction of the narrower box plus Σ_j v_j u_j with v_j
-    within R of its value and u_ji ∈ [0, reach[(j, i)]]."""
-    out = center.layers[-1]
+    mean value identity groups them), over every prediction of the narrower box plus Σ_j a_ji u_ji with
+    u_ji ∈ [0, reach[(j, i)]] and a_ji = J_i·(unit j's outgoing weights) over the box of radius R: the
+    logits' rate of change in u_ji (unit j's output weights v_j after the last hidden layer)."""
     kinks = dict(dead.at_kinks)
     ball = pred.ball
     with ball.context():
-        V = {j: [_range(row[j] - R, row[j] + R) for row in out.W] for j in signed}
+        A = effective_weights(network, center, R, region, dead, signed)
         extra: dict[tuple[int, int], Any] = {}
         for j in signed:
             for i in kinks[j]:
                 u = _range(Fraction(0), reach[(j, i)])
-                for k, vk in enumerate(V[j]):
-                    extra[(k, i)] = extra.get((k, i), flint.arb(0)) + vk * u
+                for k, a in enumerate(A[(j, i)]):
+                    extra[(k, i)] = extra.get((k, i), flint.arb(0)) + a * u
         S = pred.slopes(extra)
         for j in signed:
             groups: dict[tuple[Fraction, ...], list[int]] = {}
             for i in kinks[j]:
                 groups.setdefault(tuple(inputs[i]), []).append(i)
             for group in groups.values():
-                growth = sum((vk * S[k, i] for k, vk in enumerate(V[j]) for i in group), flint.arb(0))
+                growth = sum((a * S[k, i] for i in group for k, a in enumerate(A[(j, i)])), flint.arb(0))
                 if ball.sign(growth) != 1:
+                    return False
+    return True
+
+
+def _segment_holds(
+    network: Network, dataset: Dataset, center: Point, d: Sequence[Fraction], reach: Fraction, region: Region
+) -> bool:
+    """True when every hidden pre-activation that is not a kink keeps its sign in ``region`` all along
+    center + s·d, s ∈ [0, reach] (balls; a kink unit's piece is widened to its whole range)."""
+    box = ParameterBox(network, dataset, center, 256)
+    ball = box.ball
+    with ball.context():
+        s = _range(Fraction(0), reach)
+        flat = ball.vector([v + s * to_arb(dv) for v, dv in zip(box.prob.flat, d, strict=True)])
+        fwd = forward(network, unflatten(network, flat), box.prob.inputs, arith=ball, masks=box.masks)
+        for z, signs in zip(fwd.z[:-1], region.signs, strict=True):
+            for u, row in enumerate(signs):
+                if any(sg and ball.sign(z[u, i]) != sg for i, sg in enumerate(row)):
                     return False
     return True
 
 
 def _born_descent(
     network: Network,
+    dataset: Dataset,
     inputs: Sequence[Sequence[Fraction]],
-    point: Point,
+    center: Point,
     dead: DeadUnits,
     j: int,
     kinks: Sequence[int],
-    pred: Predictions,
+    red: Reduction,
+    region: Region,
 ) -> tuple[tuple[Fraction, ...], Fraction] | None:
-    """A direction d of unit j (born: v_j = 0) and a reach t₀ with F(θ* + t d) < F(θ*) for every
-    t ∈ (0, t₀] and every narrower critical point x* in the proof box (see the module docstring);
+    """A direction d of unit j (born: outgoing weights 0) and a reach t₀ with F(θ* + t d) < F(θ*) for
+    every t ∈ (0, t₀] and every narrower critical point x* in the proof box (see the module docstring);
     ``inputs``: what the unit's layer receives on each data point."""
+    pred = red.predictions
     ball = pred.ball
-    k_out = network.widths[-1]
-    others = [i for i in range(len(inputs)) if i not in kinks]
+    width = network.widths[dead.layer + 2]
     with ball.context():
+        jac = later_jacobians(network, red.center, red.radius, region, dead.layer, kinks)
         S0 = pred.slopes({})
         best = None
         for dw, db in _raisers(inputs, kinks):
             q = {i: max(Fraction(0), _rise(dw, db, inputs[i])) for i in kinks}
-            m = [sum(float(S0[k, i].mid()) * float(qi) for i, qi in q.items()) for k in range(k_out)]
+            m = [
+                sum(
+                    float(jac[i][k, c].mid()) * float(S0[k, i].mid()) * float(qi)
+                    for i, qi in q.items()
+                    for k in range(len(S0))
+                )
+                for c in range(width)
+            ]
             size = sum(abs(x) for x in m)
             if size > 0 and (best is None or size > best[0]):
                 best = (size, dw, db, q, [Fraction(-1 if x > 0 else 1 if x < 0 else 0) for x in m])
         if best is None:
             return None
         _, dw, db, q, dv = best
+        d = _direction(network, dead.layer, j, dw, db, dv)
+        g = {i: jac[i].dot(np.array([to_arb(c) for c in dv], dtype=object)) for i in q}
         for reach in BORN_REACH:
-            if any(
-                reach * abs(_rise(dw, db, inputs[i])) >= -_pre_activation(point, dead.layer, j, inputs[i])
-                for i in others
-            ):
+            if not _segment_holds(network, dataset, center, d, reach, region):
                 continue
             sigma = _range(Fraction(0), reach * reach)
-            extra = {(k, i): sigma * to_arb(dv[k] * qi) for i, qi in q.items() for k in range(k_out) if qi}
+            extra = {
+                (k, i): sigma * g[i][k] * to_arb(qi) for i, qi in q.items() for k in range(len(g[i])) if qi
+            }
             S = pred.slopes(extra)
             moment = sum(
-                (to_arb(dv[k] * qi) * S[k, i] for i, qi in q.items() for k in range(k_out) if qi),
+                (g[i][k] * to_arb(qi) * S[k, i] for i, qi in q.items() for k in range(len(g[i])) if qi),
                 flint.arb(0),
             )
             if ball.sign(moment) == -1:
-                return _direction(network, dead.layer, j, dw, db, dv), reach
+                return d, reach
     return None
 
 
@@ -383,39 +449,44 @@ def _minimiser_distance(
 
 def _reductions(
     network: Network, dataset: Dataset, point: Point, dead: DeadUnits, region: Region, literal: bool
-) -> list[Reduction]:
+) -> Iterator[Reduction]:
     """The narrower problem's proved minimum: the constant model when the dead units are the whole last
-    hidden layer; otherwise the narrower network's minimum on its rescaling slice, with — behind a first
-    hidden layer — the ``shift`` that restores p ≤ 0 on the kinks at its minimiser (module docstring)."""
+    hidden layer; otherwise the narrower network at a best affine fit (`affine_fits`), or its minimum on
+    its rescaling slice, with — behind a first hidden layer — the ``shift`` that restores p ≤ 0 on the
+    kinks at its minimiser (module docstring)."""
+    last = dead.layer == network.depth - 2
     if len(dead.units) == network.widths[dead.layer + 1]:
-        return constant_reductions(network, dataset, point, literal=literal)
+        if last:
+            yield from constant_reductions(network, dataset, point, literal=literal)
+        return
+    yield from affine_reductions(network, dataset, point, dead.units, dead.layer)
+    if not last:
+        return
     small, small_point = without_units(network, point, dead.units)
     reduced = _narrower_minimum(small, dataset, small_point)
     if reduced is None:
-        return []
+        return
     center = with_units(reduced.center, point, dead.units)
     R, shift = reduced.radius, Fraction(0)
     if dead.layer:
         rho = _minimiser_distance(small, dataset, small_point, reduced)
         reach = None if rho is None else _kink_reach(network, dataset, center, rho, dead, region)
         if rho is None or reach is None:
-            return []
+            return
         shift = max(reach.values())
         if not max(rho, shift) < R:
-            return []
-    return [
-        Reduction(
-            center,
-            R,
-            reduced.reduced.loss_lower,
-            reduced.reduced.loss_upper,
-            _Predictions(small, dataset, reduced),
-            f"the network without them ({'-'.join(map(str, small.widths))}) has a non-strict local minimum: "
-            f"{reduced.reason}",
-            reduced.code,
-            shift,
-        )
-    ]
+            return
+    yield Reduction(
+        center,
+        R,
+        reduced.reduced.loss_lower,
+        reduced.reduced.loss_upper,
+        BoxPredictions(small, dataset, reduced.center, reduced.radius, reduced.reduced.precision),
+        f"the network without them ({'-'.join(map(str, small.widths))}) has a non-strict local minimum: "
+        f"{reduced.reason}",
+        reduced.code,
+        shift,
+    )
 
 
 def certify_dead_kinks(
@@ -448,19 +519,20 @@ def certify_dead_kinks(
     if dead is None or (network.output, network.loss) not in HEADS:
         return None
     report(progress, "units dead at a kink: the narrower network's minimum")
-    out = point.layers[-1]
-    tol = Fraction(0) if literal else 4 * rounding_scale(point.flatten())
-    born = [j for j, _ in dead.at_kinks if all(abs(row[j]) <= tol for row in out.W)]
+    last = dead.layer == network.depth - 2
+    tol = Fraction(0) if literal or not last else 4 * rounding_scale(point.flatten())
+    at_point = effective_weights(network, point, None, region, dead, [j for j, _ in dead.at_kinks])
+    born = [j for j, k in dead.at_kinks if all(abs(a) <= tol for i in k for a in at_point[(j, i)])]
     signed = [j for j, _ in dead.at_kinks if j not in born]
     for red in _reductions(network, dataset, point, dead, region, literal):
         R = red.radius
         report(progress, "units dead at a kink: signs of v·∂ℓ/∂z")
         reach = _kink_reach(network, dataset, red.center, R, dead, region)
         if reach is None or not _one_sided_growth(
-            red.center, dead, signed, red.predictions, R, reach, dataset.X
+            network, red.center, dead, signed, red.predictions, R, reach, region, dataset.X
         ):
             continue
-        center = silenced(red.center, born)
+        center = silenced(red.center, born, dead.layer)
         offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
         names = ", ".join(map(str, dead.units))
         narrower = (
@@ -496,7 +568,7 @@ def certify_dead_kinks(
             )
         if red.shift:
             continue  # the narrower minimiser moves the born unit off its kink: no saddle argument here
-        found = _born(network, dataset, point, dead, born, red, center)
+        found = _born(network, dataset, point, dead, born, red, center, region)
         if found is None:
             continue
         j, reach_t, witness, step, upper = found
@@ -534,6 +606,7 @@ def _born(
     born: Sequence[int],
     red: Reduction,
     center: Point,
+    region: Region,
 ) -> tuple[int, Fraction, Point, Fraction, Fraction] | None:
     """The first born unit with a proved second-order descent over the reduction's box and a point of
     proved lower loss than the narrower minimum's lower bound along it: (unit, reach, witness, step,
@@ -544,7 +617,7 @@ def _born(
     inputs = layer_inputs(network, dataset, point, dead.layer)
     kinks_of = dict(dead.at_kinks)
     for j in born:
-        found = _born_descent(network, inputs, point, dead, j, kinks_of[j], red.predictions)
+        found = _born_descent(network, dataset, inputs, center, dead, j, kinks_of[j], red, region)
         if found is None:
             continue
         d, reach = found

@@ -6,8 +6,8 @@ which the loss is unchanged (Fukumizu & Amari 2000; Simsek et al., ICML 2021).
   `reduce_duplicate`, `lift_duplicate`).
 - A unit born at zero: zero incoming and output weights, any bias (`find_dead_units`,
   `insert_born_unit`).
-- Units of the last hidden layer removed and put back as they were (`without_units`, `with_units`), or
-  silenced (`silenced`: their output weights set to 0).
+- Units of a hidden layer removed (`without_units`), put back as they were (`with_units`, the last
+  hidden layer) or silenced (`silenced`: their outgoing weights set to 0).
 
 Every map here is exact on rationals: the verifier proves a narrower point and maps the proof's box
 through these functions.
@@ -156,9 +156,11 @@ def insert_born_unit(small_point: Point, unit: int, bias: Fraction) -> Point:
     return Point((*front, Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
 
 
-def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple[Network, Point]:
-    """The narrower network without ``units`` of its last hidden layer (any depth, any number of
-    outputs), and the point's remaining parameters.
+def without_units(
+    network: Network, point: Point, units: Sequence[int], layer: int = -1
+) -> tuple[Network, Point]:
+    """The narrower network without ``units`` of hidden layer ``layer`` (0-based; the last by default;
+    any depth, any number of outputs), and the point's remaining parameters.
 
     Example:
         >>> net = Network((1, 2, 2), "relu")
@@ -166,11 +168,14 @@ def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple
         >>> small.widths, p.flatten()[:3], p.layers[1].W
         ((1, 1, 2), (Fraction(2, 1), Fraction(4, 1), Fraction(6, 1)), ((Fraction(6, 1),), (Fraction(8, 1),)))
     """
-    *front, hidden, out = point.layers
+    layer %= len(point.layers) - 1
+    hidden, nxt = point.layers[layer], point.layers[layer + 1]
     assert hidden.b is not None
     keep = [j for j in range(len(hidden.W)) if j not in units]
+    widths = list(network.widths)
+    widths[layer + 1] = len(keep)
     small = Network(
-        (*network.widths[:-2], len(keep), network.widths[-1]),
+        tuple(widths),
         network.activation,
         output=network.output,
         loss=network.loss,
@@ -178,9 +183,10 @@ def without_units(network: Network, point: Point, units: Sequence[int]) -> tuple
         leaky_slope=network.leaky_slope,
     )
     layers = (
-        *front,
+        *point.layers[:layer],
         Layer(tuple(hidden.W[j] for j in keep), tuple(hidden.b[j] for j in keep)),
-        Layer(tuple(tuple(row[j] for j in keep) for row in out.W), out.b),
+        Layer(tuple(tuple(row[j] for j in keep) for row in nxt.W), nxt.b),
+        *point.layers[layer + 2 :],
     )
     return small, Point(layers)
 
@@ -206,8 +212,10 @@ def with_units(small_point: Point, point: Point, units: Sequence[int]) -> Point:
     return Point((*front, Layer(tuple(W), tuple(b)), Layer(V, small_out.b)))
 
 
-def silenced(point: Point, units: Sequence[int]) -> Point:
-    """The point with the output weights of last-hidden-layer ``units`` set to 0."""
-    out = point.layers[-1]
-    V = tuple(tuple(Fraction(0) if j in units else v for j, v in enumerate(row)) for row in out.W)
-    return Point((*point.layers[:-1], Layer(V, out.b)))
+def silenced(point: Point, units: Sequence[int], layer: int = -1) -> Point:
+    """The point with the outgoing weights of hidden layer ``layer``'s ``units`` (the last by default) set
+    to 0."""
+    layer %= len(point.layers) - 1
+    nxt = point.layers[layer + 1]
+    W = tuple(tuple(Fraction(0) if j in units else v for j, v in enumerate(row)) for row in nxt.W)
+    return Point((*point.layers[: layer + 1], Layer(W, nxt.b), *point.layers[layer + 2 :]))

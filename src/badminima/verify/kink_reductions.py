@@ -30,13 +30,14 @@ import numpy as np
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.flint_bridge import arb_to_fraction
 from badminima.landscape.derivatives import logit_slope
+from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.model.rational import rounding_scale
 from badminima.verify.constant_units import constant_model_loss, optimal_bias, target_means
-from badminima.verify.parameter_box import ball_bounds
+from badminima.verify.parameter_box import ParameterBox, ball_bounds
 
 CONSTANT_RADII = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 24, 32, 40))
 """Box radii R tried around the constant model's optimum, largest first."""
@@ -71,6 +72,32 @@ class Reduction:
     reason: str
     code: str
     shift: Fraction = Fraction(0)
+
+
+class BoxPredictions:
+    """A network's logits enclosed in balls over the ∞-box of ``radius`` around ``point``, and ∂ℓ_i/∂z_ki
+    over them plus extra per-point ranges."""
+
+    def __init__(
+        self, network: Network, dataset: Dataset, point: Point, radius: Fraction, precision: int | None = 256
+    ) -> None:
+        self.network = network
+        self.box = ParameterBox(network, dataset, point, precision)
+        self.ball = self.box.ball
+        with self.ball.context():
+            flat = self.box.flat(radius)
+            fwd = forward(
+                network, unflatten(network, flat), self.box.prob.inputs, arith=self.ball, masks=self.box.masks
+            )
+            self.forward = fwd
+            self.logits = fwd.logits
+
+    def slopes(self, extra: dict[tuple[int, int], Any]) -> Any:
+        """∂ℓ_i/∂z_ki (a (dL, N) array of balls) over the logits plus ``extra[(k, i)]``."""
+        z = self.logits.copy()
+        for (k, i), ball in extra.items():
+            z[k, i] = z[k, i] + ball
+        return logit_slope(self.network, z, self.box.prob.targets, arith=self.ball)
 
 
 class ConstantPredictions:

@@ -18,6 +18,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import format_rational, rounding_scale
 from badminima.progress import ProgressHook, noter, report
+from badminima.verify.affine_fits import certify_affine_fit
 from badminima.verify.certificate import Verdict
 from badminima.verify.dead_kinks import certify_dead_kinks
 from badminima.verify.descent import exact_descent, rational_direction
@@ -264,7 +265,9 @@ def certify_piecewise(
         )
     if region is not None:
         # Units dead at a kink (every kink theirs): the one-sided growth argument of `dead_kinks`.
-        proved = certify_dead_kinks(network, dataset, point, value, region=region, literal=literal)
+        proved = certify_dead_kinks(
+            network, dataset, point, value, region=region, literal=literal
+        ) or certify_affine_fit(network, dataset, point)
         if proved is not None:
             return proved
     why = []

@@ -85,6 +85,12 @@ def least_squares_bound(
         cols = [ones] if network.bias else []
         how = f"hidden layer {dead_layers[0]} is dead on every point: the output is constant nearby"
         return LeastSquaresBound(_bound(network, dataset, [cols]), how)
+    if region.affine_on_data:
+        how = (
+            "every hidden unit keeps one strict sign on every point: the network is affine in its input "
+            "nearby"
+        )
+        return LeastSquaresBound(_bound(network, dataset, [affine]), how)
     if network.depth == 2:
         kinks = region.kinks
         if len(kinks) > max_kinks:

@@ -24,6 +24,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import rounding_scale
 from badminima.progress import ProgressHook, report
+from badminima.verify.affine_fits import certify_affine_fit
 from badminima.verify.best_fit import certify_best_fit, certify_nearby_best_fit
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
@@ -160,13 +161,17 @@ def _at_kinks(
         )
         if proved is not None:
             return proved
+        fit = certify_affine_fit(network, dataset, point)
+        if fit is not None:
+            return replace(fit, loss=value)
         return Outcome(
             Verdict.INCONCLUSIVE,
             "interval",
             "none",
             f"{where}: no tried direction has a proved negative one-sided derivative, and under this loss "
             f"minima and saddles at kinks are only proved where every kink is of a unit dead on the data "
-            f"beside a proved minimum of the narrower network",
+            f"beside a proved minimum or best affine fit of the narrower network, or where the whole network "
+            f"is at a best affine fit with zero loss slope on the points off its common piece",
             value,
             code="kink-smooth-loss",
         )
@@ -297,6 +302,11 @@ def certify_smooth(
             proved = attempt()
             if proved is not None:
                 return proved
+    if exactly_critical and network.is_piecewise_linear:
+        report(progress, "best affine fit")
+        fit = certify_affine_fit(network, dataset, point)
+        if fit is not None:
+            return replace(fit, loss=value, steps=(*steps, "best affine fit: normal equations hold exactly"))
     if near:
         report(progress, "lift through an exact invariance")
         lifted = (

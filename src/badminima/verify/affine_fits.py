@@ -1,0 +1,247 @@
+"""Networks that act on the data as one affine map near the point, at the best fit that map allows: a
+non-strict local minimum by convexity in the predictions.
+
+Take the activation pattern (the signs of every hidden pre-activation on one data point) shared by the
+most data points with no kink; call the other points *free* (F). While the strict signs hold — on the
+∞-box B of radius R around θ̂, checked in balls — every layer acts on the non-free points as one affine
+map, so
+
+    z_i(θ) = M(θ) φ_i  (i ∉ F),    φ_i = (x_i, 1)  (x_i without biases),
+
+and the free points' predictions are whatever they are: Z(B) lies in the linear space
+S = {Z : z_i = M φ_i for i ∉ F, M any dL × d̃ matrix; z_i free for i ∈ F}, whatever rank the network
+itself can realise. The loss is F(θ) = L(Z(θ)) = (1/N) Σ_i Σ_k ℓ(z_ki, y_ki). If
+
+- (normal equations) Σ_{i∉F} ∂ℓ/∂z(ẑ_ki, y_ki) φ_i = 0 and ∂ℓ/∂z(ẑ_ki, y_ki) = 0 on every free point, for
+  every output k, decided exactly in rationals (a sigmoid output is rational only at logit 0; elsewhere
+  sympy decides or nothing is claimed), that is ∇L(Ẑ) ⊥ S, and
+- (convexity) ∂²ℓ/∂z² > 0 on the logits' ranges over B (balls; `logit_curvature`, always true for an
+  identity output with mse and for cross-entropy),
+
+then for θ ∈ B the segment Ẑ → Z(θ) lies in S and in the interval hull of Z(B), on which L is convex
+with zero slope along S at Ẑ, so F(θ) ≥ F(θ̂): a non-strict local minimum (code ``best-affine-fit``).
+(A kink's pre-activation is enclosed on its active piece, p ∈ [p_lo, p_hi] ∋ 0, a superset of
+max(0, p), so the logits' ranges hold at free points too.)
+
+It is the constant model of `kink_reductions` for every affine model: the narrower problem behind units
+dead at a kink (`dead_kinks`) when the rest of the network is affine on the data, and a proof in its own
+right where the Hessian is singular (ReLU rescaling orbits, units dead on the data, a deep linear
+factorisation of one affine map) or where a kink sits on a point the fit already predicts perfectly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from badminima.arithmetic.exact import ExactArithmetic
+from badminima.errors import BackendError
+from badminima.landscape.derivatives import logit_curvature, logit_slope
+from badminima.landscape.forward_pass import forward, unflatten
+from badminima.landscape.problem import prepare
+from badminima.landscape.regions import region_of
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.verify.certificate import Verdict
+from badminima.verify.embeddings import without_units
+from badminima.verify.kink_reductions import HEADS, BoxPredictions, Reduction
+from badminima.verify.outcome import Outcome
+from badminima.verify.suboptimality import enclose_loss
+
+AFFINE_RADII = tuple(Fraction(1, 2**k) for k in (2, 4, 8, 12, 16, 24, 32, 40))
+"""Box radii R tried around a best affine fit, largest first."""
+
+
+def free_points(network: Network, dataset: Dataset, point: Point) -> tuple[int, ...] | None:
+    """The data points off the most common kink-free activation pattern (module docstring), ascending:
+    () when every unit has one strict sign on every point (the network is affine on the data); None when
+    the hidden units are not piecewise linear or every point has a kink.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1), "relu")
+        >>> data = Dataset.of([[1], [2], [3]], [[0], [1], [0]])
+        >>> free_points(net, data, Point.unflatten(net, [1, 0, 1, 0])), free_points(
+        ...     net, data, Point.unflatten(net, [1, -2, 1, 0]))
+        ((), (0, 1))
+    """
+    if network.activation == "identity":
+        return ()
+    if not network.is_piecewise_linear:
+        return None
+    signs = region_of(network, dataset, point).signs
+    patterns = [tuple(unit[i] for layer in signs for unit in layer) for i in range(dataset.n_points)]
+    strict = Counter(p for p in patterns if 0 not in p)
+    if not strict:
+        return None
+    common = strict.most_common(1)[0][0]
+    return tuple(i for i, p in enumerate(patterns) if p != common)
+
+
+def features(network: Network, dataset: Dataset) -> list[tuple[Fraction, ...]]:
+    """The columns spanning an affine model's predictions on the data: each input coordinate, and the
+    constant 1 when the network has biases."""
+    cols = [tuple(Fraction(row[m]) for row in dataset.X) for m in range(dataset.input_dim)]
+    return cols + ([tuple(Fraction(1) for _ in dataset.X)] if network.bias else [])
+
+
+def normal_equations_hold(
+    network: Network, dataset: Dataset, point: Point, free: Sequence[int] = ()
+) -> bool | None:
+    """Whether Σ_{i∉free} ∂ℓ/∂z(ẑ_ki, y_ki) φ_i = 0 for every output k and feature column φ, and
+    ∂ℓ/∂z(ẑ_ki, y_ki) = 0 on every ``free`` point, exactly: True, False (one of them proved non-zero) or
+    None (undecided, or the forward pass is not exact).
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+        >>> data = Dataset.of([[0], [1], [2]], [[0], [1], [0]])
+        >>> normal_equations_hold(net, data, Point.unflatten(net, [0, 1, 0, 0]))  # E ⊥ span{1, x}? no
+        False
+    """
+    exact = ExactArithmetic()
+    try:
+        prob = prepare(network, dataset, point, arith=exact)
+        with exact.context():
+            fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
+            slopes = logit_slope(network, fwd.logits, prob.targets, arith=exact)
+            fitted = [i for i in range(dataset.n_points) if i not in free]
+            sums = [
+                sum((slopes[k, i] * phi[i] for i in fitted), Fraction(0))
+                for k in range(network.widths[-1])
+                for phi in features(network, dataset)
+            ]
+            sums += [slopes[k, i] for k in range(network.widths[-1]) for i in free]
+            signs = [exact.sign(s) for s in sums]
+    except (BackendError, TypeError, ValueError, ArithmeticError):
+        return None
+    if all(s == 0 for s in signs):
+        return True
+    return False if any(s not in (0, None) for s in signs) else None
+
+
+def _fit_box(network: Network, dataset: Dataset, point: Point, radius: Fraction) -> BoxPredictions | None:
+    """The logits over the box of ``radius`` when every strict hidden sign holds there and ℓ is convex in
+    the logits over them (balls), else None."""
+    pred = BoxPredictions(network, dataset, point, radius)
+    ball = pred.ball
+    with ball.context():
+        region = pred.box.prob.region
+        if region is not None:
+            for z, signs in zip(pred.forward.z[:-1], region.signs, strict=True):
+                for u, row in enumerate(signs):
+                    if any(s and ball.sign(z[u, i]) != s for i, s in enumerate(row)):
+                        return None
+        if network.output == "sigmoid" and network.loss == "mse":
+            curvature = logit_curvature(network, pred.logits, pred.box.prob.targets, arith=ball)
+            if any(ball.sign(c) != 1 for c in curvature.flat):
+                return None
+    return pred
+
+
+@dataclass(frozen=True)
+class AffineFit:
+    """A best affine fit proved on the ∞-box of ``radius`` around the point: the logits over that box
+    (``predictions``) and the ``free`` data points (module docstring)."""
+
+    radius: Fraction
+    predictions: BoxPredictions
+    free: tuple[int, ...]
+
+    def how(self, network: Network) -> str:
+        """The proof in words."""
+        span = "span{x, 1}" if network.bias else "span{x}"
+        convex = (
+            "ℓ'' > 0 is proved over every logit the box produces (balls)"
+            if network.output == "sigmoid" and network.loss == "mse"
+            else "the loss is convex in the logits"
+        )
+        off = (
+            f" on every data point but {', '.join(map(str, self.free))}, whose predictions are left free"
+            if self.free
+            else ""
+        )
+        zero = " and zero on those points" if self.free else ""
+        return (
+            f"every strict hidden sign holds over the box (balls), so there the network is one affine map "
+            f"of its input{off}: its predictions lie in {span} there; the loss's gradient in the "
+            f"predictions is exactly orthogonal to that span{zero} (the normal equations of the best "
+            f"affine fit, in rationals) and {convex}, so no prediction the box produces does better"
+        )
+
+
+def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[AffineFit]:
+    """The best affine fits proved around the point (module docstring), one per radius of `AFFINE_RADII`
+    that works, largest first; nothing when the point is not one."""
+    free = free_points(network, dataset, point) if (network.output, network.loss) in HEADS else None
+    if free is None or normal_equations_hold(network, dataset, point, free) is not True:
+        return
+    for radius in AFFINE_RADII:
+        pred = _fit_box(network, dataset, point, radius)
+        if pred is not None:
+            yield AffineFit(radius, pred, free)
+
+
+def affine_reductions(
+    network: Network, dataset: Dataset, point: Point, units: Sequence[int], layer: int = -1
+) -> Iterator[Reduction]:
+    """`dead_kinks`' narrower problem when the network without ``units`` of hidden layer ``layer`` (the
+    last by default) is at a best affine fit: F_red ≥ F_red(θ̂) = F* on each box of `affine_fits`,
+    attained at the point itself.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
+        >>> data = Dataset.of([[1], [2], [3], [4]], [[0], [1], [1], [0]])
+        >>> kinked = Point.unflatten(net, [-1, 1, 1, 0, 0, 0, 0])  # unit 0 dead with a kink at x = 1
+        >>> red = next(affine_reductions(net, data, kinked, [0]))
+        >>> red.radius, red.code
+        (Fraction(1, 4), 'best-affine-fit')
+    """
+    small, small_point = without_units(network, point, units, layer)
+    value = None
+    for fit in affine_fits(small, dataset, small_point):
+        value = value or enclose_loss(small, dataset, small_point)
+        yield Reduction(
+            point,
+            fit.radius,
+            value.lower,
+            value.upper,
+            fit.predictions,
+            f"the network without them ({'-'.join(map(str, small.widths))}) is at a best affine fit: "
+            f"{fit.how(small)}",
+            "best-affine-fit",
+        )
+
+
+def certify_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outcome | None:
+    """``local-min`` (code ``best-affine-fit``, non-strict) when the network is affine on the data near
+    the point and its predictions are the best affine fit (module docstring); None otherwise.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
+        >>> data = Dataset.of([[1], [2], [3], [4]], [[0], [1], [1], [0]])
+        >>> certify_affine_fit(net, data, Point.unflatten(net, [1, -1, 0, 0, 0, 0, 0])).code
+        'best-affine-fit'
+    """
+    fit = next(affine_fits(network, dataset, point), None)
+    if fit is None:
+        return None
+    radius = fit.radius
+    value = enclose_loss(network, dataset, point)
+    return Outcome(
+        Verdict.LOCAL_MIN,
+        "interval",
+        "best-affine-fit",
+        f"{fit.how(network)}: every loss within {float(radius):.3g} (∞-norm) of the point is at least its "
+        f"own, a non-strict local minimum",
+        value,
+        box_radius=radius,
+        proof_radius=radius,
+        box_center=point,
+        code="best-affine-fit",
+    )

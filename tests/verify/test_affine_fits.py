@@ -1,0 +1,172 @@
+"""Networks affine on the data at their best affine fit (`badminima.verify.affine_fits`), and units dead
+at a kink in any hidden layer beside such a fit (`badminima.verify.dead_kinks`).
+
+Constructions: every hidden unit active on every (positive) input, or dead on every one, so the network
+computes z = A x + a on the data; targets y = z + E (identity output) or y = ½ + E with the logits 0
+(output weights in the left null space of A, exact), E orthogonal to span{x, 1} (the exact least-squares
+residual of a random vector). Truth, independent of `badminima.verify`: by convexity the point is then a
+(non-strict) minimum; checked here by random nearby points whose loss (`tests.reference`, Fractions or
+60-digit mpmath) is never lower. Moving every target by δ breaks the normal equation of the constant
+column: ∂F/∂c = mean ∂ℓ/∂z ≠ 0 by hand, the point is not critical.
+
+The red-team cases (`tests/verify/cases/kink*.json`) come from the project's red team, which imports
+nothing from badminima: a ReLU unit dead on the data with a kink on two points, in hidden layer 1 of 2,
+2 of 3 or the last, the rest of the network at the global optimum over all affine maps; minima by a
+hand sign argument (r_i·c > 0 at the kink points, or r_i = 0 there), saddles with the kink unit's effective
+output weight 0 and second-order lower points.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from fractions import Fraction as F
+from pathlib import Path
+
+import mpmath
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from badminima.arithmetic.least_squares import least_squares
+from badminima.model import Dataset, Network, Point, Trap, load_trap
+from badminima.verify import Verdict, certify
+from badminima.verify.affine_fits import affine_fits, free_points, normal_equations_hold
+from tests.reference import reference_loss
+
+CASES = Path(__file__).parent / "cases"
+HEADS = (("identity", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"))
+WEIGHTS = st.sampled_from([F(1, 2), F(1), F(3, 2), F(2), F(3, 4)])
+
+
+def _mp(q):
+    return mpmath.mpf(q.numerator) / q.denominator if isinstance(q, F) else q
+
+
+def _nearby_not_lower(trap, radius, n=30, seed=0):
+    """n random points within ``radius`` (∞-norm) of the trap's point: none has a lower loss (60 digits)."""
+    rng = random.Random(seed)
+    base = _mp(reference_loss(trap.network, trap.dataset, trap.point))
+    flat = trap.point.flatten()
+    for _ in range(n):
+        moved = [v + radius * F(rng.randint(-1000, 1000), 1000) for v in flat]
+        value = _mp(reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved)))
+        assert value >= base - mpmath.mpf(10) ** -40, (value - base, moved)
+
+
+def _affine_map(layers, d0):
+    """(A, a) with the last hidden layer's output = A x + a on inputs where every unit keeps its piece
+    (active units pass, dead ones give 0), exactly."""
+    A = sympy.eye(d0)
+    a = sympy.zeros(d0, 1)
+    for W, b, alive in layers:
+        M = sympy.Matrix(W)
+        mask = sympy.diag(*[1 if on else 0 for on in alive])
+        A, a = mask * M * A, mask * (M * a + sympy.Matrix(b))
+    return A, a
+
+
+@st.composite
+def affine_cases(draw, shifted=False):
+    """A ReLU net affine on positive data at its best affine fit (module docstring); ``shifted``: every
+    target moved by δ (not critical)."""
+    output, loss = draw(st.sampled_from(HEADS))
+    d0 = draw(st.integers(1, 2))
+    n = draw(st.integers(d0 + 3, 7))
+    X = [tuple(F(draw(st.integers(1, 4))) for _ in range(d0)) for _ in range(n)]
+    widths = [d0] + [draw(st.integers(2, 3)) for _ in range(draw(st.integers(1, 2)))]
+    layers = []
+    for inp, out in itertools.pairwise(widths):
+        dead = draw(st.integers(-1, out - 1))  # one unit dead on every point, or none
+        W = [[(-1 if j == dead else 1) * draw(WEIGHTS) for _ in range(inp)] for j in range(out)]
+        b = [(-1 if j == dead else 1) * draw(WEIGHTS) for j in range(out)]
+        layers.append((W, b, [j != dead for j in range(out)]))
+    A, a = _affine_map(layers, d0)
+    if output == "identity":
+        V = [draw(WEIGHTS) * draw(st.sampled_from([1, -1])) for _ in range(widths[-1])]
+        c = draw(WEIGHTS)
+    else:
+        null = A.T.nullspace()
+        V = [F(0)] * widths[-1] if not null else [F(str(v)) for v in null[0] / max(abs(v) for v in null[0])]
+        c = -sum((v * F(str(ai)) for v, ai in zip(V, a, strict=True)), F(0))
+    z = [sum((v * F(str(hi)) for v, hi in zip(V, A * sympy.Matrix(x) + a, strict=True)), c) for x in X]
+    cols = [tuple(x[m] for x in X) for m in range(d0)] + [tuple(F(1) for _ in X)]
+    r = [F(draw(st.integers(-9, 9)), 8) for _ in X]
+    _, fitted = least_squares(cols, r)
+    E = [ri - fi for ri, fi in zip(r, fitted, strict=True)]
+    if output == "sigmoid":
+        size = max((abs(e) for e in E), default=F(0))
+        E = [e / (4 * size) if size else e for e in E]
+        y = [F(1, 2) + e for e in E]
+    else:
+        y = [zi + e for zi, e in zip(z, E, strict=True)]
+    if shifted:
+        y = [v + (F(1, 16) if output == "sigmoid" else F(1)) for v in y]
+    net = Network(tuple([*widths, 1]), "relu", output=output, loss=loss)
+    point = Point.of([(W, b) for W, b, _ in layers] + [([V], [c])])
+    return Trap(net, Dataset.of([list(x) for x in X], [[v] for v in y]), point)
+
+
+def _check_fit(trap):
+    assert free_points(trap.network, trap.dataset, trap.point) == ()
+    assert normal_equations_hold(trap.network, trap.dataset, trap.point) is True
+    cert = certify(trap, probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    assert cert.code in ("best-affine-fit", "least-squares-bound", "best-possible-fit"), cert.code
+    fit = next(affine_fits(trap.network, trap.dataset, trap.point))
+    _nearby_not_lower(trap, min(fit.radius, F(1, 100)))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(affine_cases())
+def test_a_network_affine_on_the_data_at_its_best_affine_fit_is_a_minimum(trap):
+    _check_fit(trap)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(affine_cases())
+def test_a_network_affine_on_the_data_at_its_best_affine_fit_is_a_minimum_thoroughly(trap):
+    _check_fit(trap)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(affine_cases(shifted=True))
+def test_targets_moved_off_the_fit_are_not_critical(trap):
+    assert normal_equations_hold(trap.network, trap.dataset, trap.point) is False
+    assert next(affine_fits(trap.network, trap.dataset, trap.point), None) is None
+    assert certify(trap, probes=0).verdict is Verdict.NOT_CRITICAL
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict", "code"),
+    [
+        ("kinklast-identity-mse-K1-min-d0", Verdict.LOCAL_MIN, "kink-dead-unit-minimum"),
+        ("kinkmulti-sigmoid-bce-K2-min-d0", Verdict.LOCAL_MIN, "kink-dead-unit-minimum"),  # layer 1 of 2
+        ("kinkdeep-sigmoid-bce-r0-d17", Verdict.LOCAL_MIN, "best-affine-fit"),  # r = 0 at the kinks
+        ("kinkdeep-identity-mse-r0-d0", Verdict.LOCAL_MIN, "best-affine-fit"),
+        ("kinklast-sigmoid-bce-K1-saddle-d0", Verdict.SADDLE, "kink-born-unit-saddle"),
+        ("kinkdeep-sigmoid-mse-saddle-d0", Verdict.SADDLE, "kink-born-unit-saddle"),  # next unit dead
+        pytest.param(
+            "kinkmulti-deep3-sigmoid-mse-saddle-d0",  # layer 2 of 3
+            Verdict.SADDLE,
+            "kink-born-unit-saddle",
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            "kinkmulti-deep3-sigmoid-bce-min-d30",
+            Verdict.LOCAL_MIN,
+            "kink-dead-unit-minimum",
+            marks=pytest.mark.slow,
+        ),
+    ],
+)
+def test_units_dead_at_a_kink_beside_a_best_affine_fit(name, verdict, code):
+    trap = load_trap(CASES / f"{name}.json")
+    cert = certify(trap, probes=0)
+    assert cert.verdict is verdict and cert.code == code, cert.reason
+    if verdict is Verdict.SADDLE:
+        assert cert.witness is not None and cert.loss_lower is not None
+        assert reference_loss(trap.network, trap.dataset, cert.witness) < _mp(cert.loss_lower)
+    else:
+        _nearby_not_lower(trap, F(1, 10**4))
