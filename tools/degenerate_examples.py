@@ -47,6 +47,10 @@ the verifier lifts through, from the package's own constructions (nothing typed 
   layer is one unit dead on the data with its pre-activation exactly 0 on the last point: the network is
   the constant model there, at its optimum logit(ȳ) (30 digits), and v·∂ℓ/∂z > 0 at the kink: a
   non-strict minimum.
+- relu-xor-affine-fit: a 2-2-3-1 ReLU net with a sigmoid output and cross-entropy on XOR (inputs
+  {1, 2}², labels y = x1 xor x2 shifted), every unit active on every input, its output weights in the
+  left null space of the features' affine map (exact): the logit is 0 everywhere, logistic regression's
+  optimum, a non-strict minimum; the better point solves XOR with relu(x1 − x2) + relu(x2 − x1).
 Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean; the
 last two hand-built ones are exact small rationals).
 """
@@ -325,6 +329,30 @@ def kink_dead_constant_model() -> Trap:
     return Trap(network, dataset, point, name="kink-dead-constant-model", description=what)
 
 
+def relu_xor_affine_fit() -> Trap:
+    network = Network((2, 2, 3, 1), "relu", output="sigmoid", loss="bce")
+    dataset = Dataset.of([[1, 1], [1, 2], [2, 1], [2, 2]], [[0], [1], [1], [0]])
+    # Every unit is active on every input, so h2 = A x + a with A = W2 W1 and a = W2 b1 + b2; V spans
+    # the left null space of A = [[3, 3], [2, 4], [1, 3]], and c = -V·a makes the logit 0 on every input.
+    W1, b1 = [[1, 1], [0, 2]], [1, 1]
+    W2, b2 = [[3, 0], [2, 1], [1, 1]], [0, 1, 1]
+    A = [[sum(W2[i][k] * W1[k][j] for k in range(2)) for j in range(2)] for i in range(3)]
+    a = [sum(W2[i][k] * b1[k] for k in range(2)) + b2[i] for i in range(3)]
+    V = [1, -3, 3]
+    assert all(sum(V[i] * A[i][j] for i in range(3)) == 0 for j in range(2))
+    c = -sum(v * ai for v, ai in zip(V, a, strict=True))
+    point = Point.of([(W1, b1), (W2, b2), ([V], [c])])
+    better = Point.of(
+        [([[1, -1], [-1, 1]], [0, 0]), ([[1, 0], [0, 1], [0, 0]], [0, 0, 0]), ([[4, 4, 0]], [-2])]
+    )
+    what = (
+        "a 2-2-3-1 ReLU net on XOR, every unit active on every input and the output weights in the left "
+        "null space of the features' affine map: logit 0 everywhere, logistic regression's optimum, from "
+        "which no nearby parameter does better; relu(x1 - x2) + relu(x2 - x1) does"
+    )
+    return Trap(network, dataset, point, better=better, name="relu-xor-affine-fit", description=what)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     traps = [
@@ -359,6 +387,7 @@ def main() -> None:
         deep_kink_saddle(),
         sign_cone_minimum(),
         kink_dead_constant_model(),
+        relu_xor_affine_fit(),
     ]
     names = [
         "duplicated-units",
@@ -378,6 +407,7 @@ def main() -> None:
         "deep-kink-saddle",
         "sign-cone-minimum",
         "kink-dead-constant-model",
+        "relu-xor-affine-fit",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")

@@ -108,7 +108,7 @@ def affine_cases(draw, shifted=False):
 
 
 def _check_fit(trap):
-    assert free_points(trap.network, trap.dataset, trap.point) == ()
+    assert free_points(trap.network, trap.dataset, trap.point)[0] == ()
     assert normal_equations_hold(trap.network, trap.dataset, trap.point) is True
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN, cert.reason

@@ -1,8 +1,8 @@
 """Networks that act on the data as one affine map near the point, at the best fit that map allows: a
 non-strict local minimum by convexity in the predictions.
 
-Take the activation pattern (the signs of every hidden pre-activation on one data point) shared by the
-most data points with no kink; call the other points *free* (F). While the strict signs hold — on the
+Take an activation pattern (the signs of every hidden pre-activation on one data point) of some data
+point with no kink — each is tried, the most common first — and call the points off it *free* (F). While the strict signs hold — on the
 ∞-box B of radius R around θ̂, checked in balls — every layer acts on the non-free points as one affine
 map, so
 
@@ -55,10 +55,10 @@ AFFINE_RADII = tuple(Fraction(1, 2**k) for k in (2, 4, 8, 12, 16, 24, 32, 40))
 """Box radii R tried around a best affine fit, largest first."""
 
 
-def free_points(network: Network, dataset: Dataset, point: Point) -> tuple[int, ...] | None:
-    """The data points off the most common kink-free activation pattern (module docstring), ascending:
-    () when every unit has one strict sign on every point (the network is affine on the data); None when
-    the hidden units are not piecewise linear or every point has a kink.
+def free_points(network: Network, dataset: Dataset, point: Point) -> list[tuple[int, ...]]:
+    """For each kink-free activation pattern, most common first, the data points off it (ascending;
+    module docstring): [()] when every unit has one strict sign on every point (the network is affine on
+    the data); [] when the hidden units are not piecewise linear or every point has a kink.
 
     Example:
         >>> from badminima.model import Dataset
@@ -66,19 +66,16 @@ def free_points(network: Network, dataset: Dataset, point: Point) -> tuple[int, 
         >>> data = Dataset.of([[1], [2], [3]], [[0], [1], [0]])
         >>> free_points(net, data, Point.unflatten(net, [1, 0, 1, 0])), free_points(
         ...     net, data, Point.unflatten(net, [1, -2, 1, 0]))
-        ((), (0, 1))
+        ([()], [(1, 2), (0, 1)])
     """
     if network.activation == "identity":
-        return ()
+        return [()]
     if not network.is_piecewise_linear:
-        return None
+        return []
     signs = region_of(network, dataset, point).signs
     patterns = [tuple(unit[i] for layer in signs for unit in layer) for i in range(dataset.n_points)]
     strict = Counter(p for p in patterns if 0 not in p)
-    if not strict:
-        return None
-    common = strict.most_common(1)[0][0]
-    return tuple(i for i, p in enumerate(patterns) if p != common)
+    return [tuple(i for i, p in enumerate(patterns) if p != common) for common, _ in strict.most_common()]
 
 
 def features(network: Network, dataset: Dataset) -> list[tuple[Fraction, ...]]:
@@ -176,8 +173,11 @@ class AffineFit:
 def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[AffineFit]:
     """The best affine fits proved around the point (module docstring), one per radius of `AFFINE_RADII`
     that works, largest first; nothing when the point is not one."""
-    free = free_points(network, dataset, point) if (network.output, network.loss) in HEADS else None
-    if free is None or normal_equations_hold(network, dataset, point, free) is not True:
+    if (network.output, network.loss) not in HEADS:
+        return
+    candidates = free_points(network, dataset, point)
+    free = next((f for f in candidates if normal_equations_hold(network, dataset, point, f) is True), None)
+    if free is None:
         return
     for radius in AFFINE_RADII:
         pred = _fit_box(network, dataset, point, radius)
