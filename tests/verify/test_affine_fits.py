@@ -26,7 +26,7 @@ from pathlib import Path
 import mpmath
 import pytest
 import sympy
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from badminima.arithmetic.least_squares import least_squares
 from badminima.model import Dataset, Network, Point, Trap, load_trap
@@ -170,3 +170,91 @@ def test_units_dead_at_a_kink_beside_a_best_affine_fit(name, verdict, code):
         assert reference_loss(trap.network, trap.dataset, cert.witness) < _mp(cert.loss_lower)
     else:
         _nearby_not_lower(trap, F(1, 10**4))
+
+
+def _logistic_optimum(X, y):
+    """The best affine logit a·x + b for cross-entropy on soft labels, by Newton's method at 60 digits
+    (strictly convex: the labels are in (0, 1) and the inputs span their affine hull)."""
+    phi = [[mpmath.mpf(v) for v in x] + [mpmath.mpf(1)] for x in X]
+    beta = mpmath.matrix([0] * len(phi[0]))
+    for _ in range(60):
+        g = mpmath.matrix([0] * len(beta))
+        H = mpmath.matrix(len(beta), len(beta))
+        for f, t in zip(phi, y, strict=True):
+            s = 1 / (1 + mpmath.exp(-sum(b * v for b, v in zip(beta, f, strict=True))))
+            for a in range(len(beta)):
+                g[a] += (s - _mp(t)) * f[a]
+                for b in range(len(beta)):
+                    H[a, b] += s * (1 - s) * f[a] * f[b]
+        beta -= mpmath.lu_solve(H, g)
+    loss = sum(
+        -_mp(t) * mpmath.log(s) - (1 - _mp(t)) * mpmath.log(1 - s)
+        for f, t in zip(phi, y, strict=True)
+        for s in [1 / (1 + mpmath.exp(-sum(b * v for b, v in zip(beta, f, strict=True))))]
+    ) / len(phi)
+    return list(beta), loss
+
+
+@st.composite
+def rounded_logistic_cases(draw):
+    """A net affine on positive data (identity units, or ReLU units active on every input), its output
+    layer solving for logistic regression's optimum, written to 12–25 digits; with the optimum's loss."""
+    d0 = draw(st.integers(1, 2))
+    X = [tuple(draw(st.integers(1, 4)) for _ in range(d0)) for _ in range(draw(st.integers(d0 + 3, 7)))]
+    y = [draw(st.sampled_from([F(1, 4), F(1, 2), F(3, 4), F(1, 8)])) for _ in X]
+    activation = draw(st.sampled_from(["identity", "relu"]))
+    widths = [d0] + [draw(st.integers(d0, d0 + 1)) for _ in range(draw(st.integers(1, 2)))]
+    layers = [
+        ([[draw(WEIGHTS) for _ in range(i)] for _ in range(o)], [draw(WEIGHTS) for _ in range(o)], [True] * o)
+        for i, o in itertools.pairwise(widths)
+    ]
+    A, a = _affine_map(layers, d0)
+    if sympy.Matrix([[*x, 1] for x in X]).rank() < d0 + 1 or sympy.Matrix(A).rank() < d0:
+        return None  # the optimum needs data spanning their affine hull, the output a full-rank A
+    beta, loss = _logistic_optimum(X, y)
+    Am = mpmath.matrix([[mpmath.mpf(str(v)) for v in row] for row in A.tolist()])
+    target = mpmath.matrix([beta[:d0]])
+    V = target * mpmath.inverse(Am.T * Am) * Am.T  # least norm: V A = a*
+    c = beta[d0] - sum(V[j] * mpmath.mpf(str(a[j])) for j in range(len(a)))
+    digits = draw(st.sampled_from([12, 17, 25]))
+
+    def cut(v):
+        return F(mpmath.nstr(v, digits, strip_zeros=False))
+
+    net = Network(tuple([*widths, 1]), activation, output="sigmoid", loss="bce")
+    point = Point.of([(W, b) for W, b, _ in layers] + [([[cut(V[j]) for j in range(len(a))]], [cut(c)])])
+    return Trap(net, Dataset.of([list(x) for x in X], [[t] for t in y]), point), loss
+
+
+def _check_rounded(case):
+    assume(case is not None)
+    trap, optimum = case
+    cert = certify(trap, probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    assert cert.loss_lower is not None and cert.loss_upper is not None
+    # The certified critical loss contains logistic regression's optimum (computed independently), and
+    # no point of the box does better than it.
+    assert (
+        _mp(cert.loss_lower) - mpmath.mpf(10) ** -40
+        <= optimum
+        <= _mp(cert.loss_upper) + mpmath.mpf(10) ** -40
+    )
+    rng = random.Random(0)
+    center = cert.box_center.flatten()
+    for _ in range(20):
+        moved = [v + cert.proof_radius * F(rng.randint(-1000, 1000), 1000) for v in center]
+        near = reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved))
+        assert near >= optimum - mpmath.mpf(10) ** -40
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(rounded_logistic_cases())
+def test_a_rounded_best_affine_fit_is_a_minimum_at_the_fit(case):
+    _check_rounded(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rounded_logistic_cases())
+def test_a_rounded_best_affine_fit_is_a_minimum_at_the_fit_thoroughly(case):
+    _check_rounded(case)

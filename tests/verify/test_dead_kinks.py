@@ -28,8 +28,8 @@ from badminima.landscape import region_of
 from badminima.landscape.regions import Region
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
-from badminima.verify.dead_kinks import dead_units, layer_inputs, raising_directions
 from badminima.verify.embeddings import without_units
+from badminima.verify.kink_units import dead_units, layer_inputs, raising_directions
 from tests.reference import reference_loss
 
 mpmath.mp.dps = 60

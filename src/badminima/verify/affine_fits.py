@@ -2,9 +2,9 @@
 non-strict local minimum by convexity in the predictions.
 
 Take an activation pattern (the signs of every hidden pre-activation on one data point) of some data
-point with no kink — each is tried, the most common first — and call the points off it *free* (F). While the strict signs hold — on the
-∞-box B of radius R around θ̂, checked in balls — every layer acts on the non-free points as one affine
-map, so
+point with no kink — each is tried, the most common first — and call the points off it *free* (F).
+While the strict signs hold — on the ∞-box B of radius R around θ̂, checked in balls — every layer acts
+on the non-free points as one affine map, so
 
     z_i(θ) = M(θ) φ_i  (i ∉ F),    φ_i = (x_i, 1)  (x_i without biases),
 
@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.least_squares import pivots
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import logit_curvature, logit_slope
 from badminima.landscape.forward_pass import forward, unflatten
@@ -45,11 +46,13 @@ from badminima.landscape.regions import region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.model.rational import rounding_scale
 from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import without_units
 from badminima.verify.kink_reductions import HEADS, BoxPredictions, Reduction
 from badminima.verify.outcome import Outcome
-from badminima.verify.suboptimality import enclose_loss
+from badminima.verify.suboptimality import LossEnclosure, enclose_loss
+from badminima.verify.symmetry_slices import Slice, certify_on_slice
 
 AFFINE_RADII = tuple(Fraction(1, 2**k) for k in (2, 4, 8, 12, 16, 24, 32, 40))
 """Box radii R tried around a best affine fit, largest first."""
@@ -243,5 +246,94 @@ def certify_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outc
         box_radius=radius,
         proof_radius=radius,
         box_center=point,
+        code="best-affine-fit",
+    )
+
+
+def _output_pivots(network: Network, dataset: Dataset, point: Point) -> list[int] | None:
+    """The flat indices of the output layer's weights (every output) on a basis of the last hidden layer's
+    features on the data (and the output bias when it is one of them), when those features span every
+    affine function of the input on the data; None when they do not (or the forward pass is not exact)."""
+    exact = ExactArithmetic()
+    try:
+        prob = prepare(network, dataset, point, arith=exact)
+        with exact.context():
+            fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
+    except (BackendError, TypeError, ValueError, ArithmeticError):
+        return None
+    h = fwd.a[-1]
+    width, n = h.shape
+    cols = [tuple(Fraction(h[j, i]) for i in range(n)) for j in range(width)]
+    cols += [tuple(Fraction(1) for _ in range(n))] if network.bias else []
+    basis = pivots(cols)
+    if len(pivots(cols + features(network, dataset))) != len(basis):
+        return None
+    offset = sum(o * i + (o if network.bias else 0) for o, i in network.layer_shapes[:-1])
+    k_out = network.widths[-1]
+    return [offset + (k * width + j if j < width else k_out * width + k) for k in range(k_out) for j in basis]
+
+
+def certify_nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outcome | None:
+    """``local-min`` (code ``best-affine-fit``) about a best affine fit within the box of a point whose
+    digits round one: the network is affine on the data near the point, its last hidden features span
+    every affine function of the input there, and on the slice that moves only the output weights on a
+    basis of them the box method proves a unique minimiser x*; then ∇L(Z(x*)) ⊥ span{x, 1} and the
+    convexity argument of the module docstring holds over a box around x* that contains the point.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+        >>> data = Dataset.of([[1], [2], [3], [4]], [[0], [1], [0], [1]])
+        >>> rounded = Point.unflatten(net, [1, 1, Fraction("0.9081842626"), Fraction("-3.178644919")])
+        >>> certify_nearby_affine_fit(net, data, rounded).code
+        'best-affine-fit'
+    """
+    if (network.output, network.loss) not in HEADS or rounding_scale(point.flatten()) == 0:
+        return None
+    if free_points(network, dataset, point)[:1] != [()]:
+        return None
+    moving = _output_pivots(network, dataset, point)
+    if not moving:
+        return None
+    chart = Slice(
+        tuple(i for i in range(network.n_params) if i not in moving),
+        lambda center, r, eta: Fraction(0),  # no orbit: only the slice minimiser is used here
+        "the output layer's weights on a basis of the last hidden features",
+        "best-affine-fit",
+        0,
+    )
+    found = certify_on_slice(network, dataset, point, chart)
+    if found is None:
+        return None
+    center, eta = found.center, found.radius
+    pred = _fit_box(network, dataset, center, eta)
+    if pred is None:
+        return None
+    offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
+    convex = (
+        "ℓ'' > 0 is proved over every logit that box produces (balls)"
+        if network.output == "sigmoid" and network.loss == "mse"
+        else "the loss is convex in the logits"
+    )
+    value = enclose_loss(network, dataset, point)
+    return Outcome(
+        Verdict.LOCAL_MIN,
+        "interval",
+        "best-affine-fit",
+        f"every hidden unit keeps one strict sign on every data point, so nearby the network is one affine "
+        f"map of its input on the data, and its last hidden features span every affine function of the "
+        f"input there; on the slice that moves only the {len(moving)} output weight(s) on a basis of them, "
+        f"the Hessian is ≥ {float(found.reduced.mu or 0):.3g}·I over a box around box_center and the "
+        f"gradient is small enough that the slice has a unique minimiser x* within "
+        f"{float(found.reduced.radius or 0):.3g} of it (balls), where the loss's gradient in the "
+        f"predictions is orthogonal to every affine function of the input: the best affine fit; every "
+        f"hidden sign holds over the box of radius {float(eta):.3g} around box_center and {convex}, so no "
+        f"loss there is below x*'s: a non-strict local minimum at x*, which the given digits round (the "
+        f"verdict is about x*)",
+        LossEnclosure(value.text, found.reduced.loss_lower, found.reduced.loss_upper),
+        box_radius=offset + eta,
+        proof_radius=eta,
+        box_center=center,
+        mu=found.reduced.mu,
         code="best-affine-fit",
     )

@@ -1,64 +1,68 @@
 """Minima and second-order saddles at ReLU units dead at a kink, under a smooth loss (sigmoid output with
 mse or bce, or identity output with mse), any number of outputs.
 
-Setting: a ReLU network with biases whose only kinks are in its *last* hidden layer L, at units dead on
-the data. Unit j of layer L is *dead* when its pre-activation p_ji = w_j·h_i + b_j is ≤ 0 on every data
-point (h_i: what layer L receives on point i — the input x_i for one hidden layer), and *dead at a kink*
-when it is exactly 0 on a non-empty set K_j (exact rationals). Every other hidden pre-activation, in
-every layer, has a strict sign, so on a small enough box B around the point every layer keeps its piece,
-h_i(θ) is smooth, and the network computes
+Setting: a ReLU network with biases whose only kinks are in one hidden layer ℓ, at units dead on the data
+(`kink_units`): p_ji = w_j·h_i + b_j ≤ 0 on every data point, = 0 exactly on K_j. Every other hidden
+pre-activation, in every layer, has a strict sign, so on a small enough box B around the point every
+layer keeps its piece, h_i(θ) is smooth, and the layers after ℓ act on point i as fixed affine maps:
 
-    z_i(θ) = z_red,i(θ_red) + Σ_j v_j u_ji,    u_ji = max(0, p_ji(θ)) ∈ [0, P_ji], i ∈ K_j,
+    z_i(θ) = z_red,i(θ_red) + Σ_j a_ji(θ) u_ji,    u_ji = max(0, p_ji(θ)) ∈ [0, P_ji], i ∈ K_j,
 
 u_ji = 0 for i ∉ K_j, where z_red is the narrower network without the dead units, θ_red its parameters,
-v_j unit j's output weights, and P_ji an upper bound of p_ji over B. B's non-kink signs and the P_ji
-come from one forward pass in balls over all of B (`_kink_reach`): that is where the earlier layers'
-outputs, which move with θ, are bounded. So F(θ) = G(θ_red, v, u) with G(θ_red, v, u) =
-ℓ(z_red(θ_red) + Σ_j v_j u_j) and G(θ_red, v, 0) = F_red(θ_red).
+a_ji = J_i·(unit j's outgoing weights) the rate at which u_ji moves the logits (unit j's output weights
+v_j after the last hidden layer; `kink_units.effective_weights`, enclosed in balls over B), and P_ji an
+upper bound of p_ji over B. B's non-kink signs and the P_ji come from one forward pass in balls over
+all of B (`_kink_reach`), a kink unit's output taken over its whole range: that is where the earlier
+layers' outputs, which move with θ, are bounded, and why the later layers keep their pieces for every
+u. So F(θ) = G(θ, u) with G(θ, u) = ℓ(z_red(θ_red) + Σ_j a_j(θ) u_j) and G(θ, 0) = F_red(θ_red).
 
-The narrower problem (`_reductions`). (a) Units left alive in layer L: the narrower network's point is
-proved a (non-strict) local minimum on a slice through its ReLU rescaling orbits
-(`symmetry_slices.certify_on_slice`): every loss of F_red in the ∞-box of radius R around its centre x̂
-is ≥ F_red(x*) = F*, with the minimiser x* within R of x̂, the activation region holding there.
-(b) Every unit of layer L dead: the narrower network is the constant model z = c (`kink_reductions`),
-F_red(c) ≥ F* for every c, with F* attained at c = C*; any R will do.
+The narrower problem (`_reductions`). (a) The narrower network at a best affine fit (`affine_fits`, any
+layer ℓ): F_red ≥ F_red(θ̂) = F* on the box, attained at the point itself. (b) Units left alive in the
+last hidden layer: the narrower network's point is proved a (non-strict) local minimum on a slice
+through its ReLU rescaling orbits (`symmetry_slices.certify_on_slice`): every loss of F_red in the ∞-box
+of radius R around its centre x̂ is ≥ F_red(x*) = F*, with the minimiser x* within R of x̂, the
+activation region holding there. (c) Every unit of the last hidden layer dead: the narrower network is
+the constant model z = c (`kink_reductions`), F_red(c) ≥ F* for every c, with F* attained at c = C*;
+any R will do.
 
-*Minimum* (code ``kink-dead-unit-minimum``). By the mean value theorem along s ↦ G(θ_red, v, s·u),
-s ∈ [0, 1],
+*Minimum* (code ``kink-dead-unit-minimum``). By the mean value theorem along s ↦ G(θ, s·u), s ∈ [0, 1],
 
-    F(θ) − F_red(θ_red) = Σ_j Σ_{i∈K_j} u_ji · v_j·∇_z ℓ_i(ξ_i)   (a dot product over the outputs),
+    F(θ) − F_red(θ_red) = Σ_j Σ_{i∈K_j} u_ji · a_ji·∇_z ℓ_i(ξ_i)   (a dot product over the outputs),
 
-each term ≥ 0 when v_j·∇_z ℓ_i is proved > 0 in balls over every prediction that θ_red ∈ B, v_j within
-R of its value and u_ji ∈ [0, P_ji] produce (ξ_i = z_red,i + s Σ_j v_j u_ji lies among them). Then
-F ≥ F_red ≥ F* on the box B of radius R around the lifted centre θ̂ = (x̂, the dead units as given).
-F* is attained inside B: with one hidden layer (a), or in (b) where the minimiser moves only the output
-bias, nothing feeding the dead units moves, so at θ* = (x*, the dead units as given) p_ji(θ*) = 0 exactly
-on K_j (even when the rest of the point is rounded), u(θ*) = 0 and F(θ*) = F*. Behind a first hidden
-layer in (a), x* moves the earlier layers and with them h_i, so p_ji(x*) need not be 0; but it is at most
-the shift s = max P_ji over the box of radius ρ = ‖∇F_red(x̂)‖/μ ≥ ‖x* − x̂‖ around θ̂ (strong convexity
-on the slice, balls), so at θ° = (x*, w_j, b_j − s) every p_ji ≤ 0, u = 0 and F(θ°) = F*; with
+each term ≥ 0 when a_ji·∇_z ℓ_i is proved > 0 in balls over every prediction that θ_red ∈ B, a_ji over
+B and u_ji ∈ [0, P_ji] produce (ξ_i = z_red,i + s Σ_j a_ji u_ji lies among them; points with one input
+share u_ji and every prediction, so their terms are signed together). Then F ≥ F_red ≥ F* on the box B
+of radius R around the lifted centre θ̂ = (x̂, the dead units as given). F* is attained inside B: in (a)
+at the point; with one hidden layer in (b), or in (c) where the minimiser moves only the output bias,
+nothing feeding the dead units moves, so at θ* = (x*, the dead units as given) p_ji(θ*) = 0 exactly on
+K_j (even when the rest of the point is rounded), u(θ*) = 0 and F(θ*) = F*. Behind a first hidden layer
+in (b), x* moves the earlier layers and with them h_i, so p_ji(x*) need not be 0; but it is at most the
+shift s = max P_ji over the box of radius ρ = ‖∇F_red(x̂)‖/μ ≥ ‖x* − x̂‖ around θ̂ (strong convexity on
+the slice, balls), so at θ° = (x*, w_j, b_j − s) every p_ji ≤ 0, u = 0 and F(θ°) = F*; with
 max(ρ, s) < R, θ° lies inside B, and F ≥ F* = F(θ°) on a neighbourhood of θ°: a non-strict local
 minimum either way (w_j can move keeping p ≤ 0).
 
-*Saddle* (code ``kink-born-unit-saddle``, "a unit born at a kink"): a dead-at-kink unit j with v_j = 0
-(exactly, or to the point's rounding scale). θ* = (x*, dead units, v_j = 0) is critical: along any
-direction the unit's term is t·dv·max(0, t q) = O(t²), ∇F_red(x*) = 0, and every other dead-at-kink unit
-has v·∂ℓ/∂z > 0, so every one-sided derivative is ≥ 0 (Clarke stationary). Along d = (δ(w_j, b_j) with
-q_i = δw·h_i + δb, δv_j = dv) — h_i does not move, d touches layer L only — the predictions are
-z_i = z_red,i(x*) + t² dv q_i⁺ for t ∈ (0, t₀] (t₀|q_i| < |p_ji| off K_j), so F(θ* + t d) − F(θ*) =
-t² Σ_{i∈K_j} q_i⁺ dv·∂ℓ_i/∂z_i(ξ) (mean value in σ = t² ∈ [0, t₀²]). With dv_k = −sign(Σ_i q_i⁺
-∂ℓ_i/∂z_ki), that sum is proved < 0 in balls over all of B: every small step along d goes down, θ* is
-not a local minimum. A point of lower loss is exhibited, its loss enclosed below the narrower minimum's
-proved lower bound. (Not where the shift s above is needed: there θ* is not at the kink.)
+*Saddle* (code ``kink-born-unit-saddle``, "a unit born at a kink"): a dead-at-kink unit j with a_ji = 0
+on its kink points (v_j = 0 exactly, or to the point's rounding scale, after the last hidden layer;
+exactly 0 deeper, where its outgoing weights may reach the logits only through units dead there).
+θ* = (x*, dead units, a_j = 0) is critical: along any direction the unit's term is
+a_j(θ* + t d)·max(0, t q) = O(t²), ∇F_red(x*) = 0, and every other dead-at-kink unit has a·∂ℓ/∂z > 0,
+so every one-sided derivative is ≥ 0 (Clarke stationary). Along d = (δ(w_j, b_j) with q_i = δw·h_i + δb,
+unit j's outgoing weights moved by dv), which moves nothing J_i depends on, the logits are
+z_i = z_red,i(x*) + t² (J_i dv) q_i⁺ for t ∈ (0, t₀] (every other sign checked along the segment in
+balls), so F(θ* + t d) − F(θ*) = t² Σ_{i∈K_j} q_i⁺ (J_i dv)·∂ℓ_i/∂z_i(ξ) (mean value in σ = t²). With dv
+against Σ_i q_i⁺ J_iᵀ∂ℓ_i/∂z_i, that sum is proved < 0 in balls over all of B: every small step along d
+goes down, θ* is not a local minimum. A point of lower loss is exhibited, its loss enclosed below the
+narrower minimum's proved lower bound. (Not where the shift s above is needed: there θ* is not at the
+kink.)
 
-Where some v_j·∂ℓ_i/∂z_i < 0, raising p_ji is a first-order descent (`raising_directions` hands those
+Where some a_ji·∂ℓ_i/∂z_i < 0, raising p_ji is a first-order descent (`raising_directions` hands those
 directions to `kink_descent` first); where it is 0 or unsigned, nothing here is proved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -66,10 +70,8 @@ import flint
 import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
-from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import to_arb
 from badminima.landscape.forward_pass import forward, unflatten
-from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -87,6 +89,17 @@ from badminima.verify.kink_reductions import (
     Reduction,
     constant_reductions,
 )
+from badminima.verify.kink_units import (
+    DeadUnits,
+    ball_range,
+    dead_units,
+    effective_weights,
+    later_jacobians,
+    layer_inputs,
+    raisers,
+    rise,
+    unit_direction,
+)
 from badminima.verify.lift import Lifted
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
@@ -98,145 +111,6 @@ BORN_REACH = tuple(Fraction(1, 2**k) for k in (0, 4, 8, 12, 16, 20, 30))
 
 WITNESS_START = Fraction(1, 2**64)
 """First step tried for the born unit's lower point (doubled until its loss is proved lower)."""
-
-
-@dataclass(frozen=True)
-class DeadUnits:
-    """Units ``units`` (ascending) of hidden layer ``layer`` (0-based) whose
-    pre-activation is ≤ 0 on every data point; ``kinks[n]`` lists the data points where ``units[n]``'s
-    pre-activation is exactly 0 (empty: strictly dead)."""
-
-    units: tuple[int, ...]
-    kinks: tuple[tuple[int, ...], ...]
-    layer: int = 0
-
-    @property
-    def at_kinks(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
-        """(unit, its kink points) of the units dead at a kink."""
-        return tuple((j, k) for j, k in zip(self.units, self.kinks, strict=True) if k)
-
-
-def dead_units(network: Network, region: Region) -> DeadUnits | None:
-    """The dead units of the hidden layer that holds every kink of ``region``, in a ReLU network with
-    biases, when every kink is one of theirs and there is a kink; None otherwise.
-
-    Example:
-        >>> net = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
-        >>> dead_units(net, Region((((1, 1, -1), (-1, 0, -1)),)))
-        DeadUnits(units=(1,), kinks=((1,),), layer=0)
-        >>> dead_units(Network((1, 1, 1, 1), "relu"), Region((((1, 1),), ((-1, 0),))))
-        DeadUnits(units=(0,), kinks=((1,),), layer=1)
-        >>> dead_units(Network((1, 1, 1, 1), "relu"), Region((((-1, 0),), ((1, 1),))))
-        DeadUnits(units=(0,), kinks=((1,),), layer=0)
-    """
-    if network.activation != "relu" or not network.bias or len(network.widths) < 3:
-        return None
-    layers = {lay for lay, _, _ in region.kinks}
-    if len(layers) != 1:
-        return None
-    layer = layers.pop()
-    rows = region.signs[layer]
-    units = tuple(j for j, row in enumerate(rows) if all(s <= 0 for s in row))
-    kinks = tuple(tuple(i for i, s in enumerate(rows[j]) if s == 0) for j in units)
-    n_kinks = sum(len(k) for k in kinks)
-    if not n_kinks or n_kinks != len(region.kinks):
-        return None
-    return DeadUnits(units, kinks, layer)
-
-
-def layer_inputs(network: Network, dataset: Dataset, point: Point, layer: int) -> list[tuple[Fraction, ...]]:
-    """h_i: what hidden layer ``layer`` receives on each data point (the inputs for layer 0), exactly;
-    the layers before it must have no kink (their pieces are then the point's own).
-
-    Example:
-        >>> from badminima.model import Dataset
-        >>> net = Network((1, 1, 1, 1), "relu")
-        >>> data = Dataset.of([[1], [-5]], [[0], [0]])
-        >>> layer_inputs(net, data, Point.unflatten(net, [2, 1, 1, 0, 1, 0]), 1)
-        [(Fraction(3, 1),), (Fraction(0, 1),)]
-    """
-    if layer == 0:
-        return [tuple(x) for x in dataset.X]
-    exact = ExactArithmetic()
-    prob = prepare(network, dataset, point, arith=exact)
-    with exact.context():
-        fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
-    a = fwd.a[layer]
-    return [tuple(Fraction(a[m, i]) for m in range(a.shape[0])) for i in range(a.shape[1])]
-
-
-def _pre_activation(point: Point, layer: int, j: int, h: Sequence[Fraction]) -> Fraction:
-    hidden = point.layers[layer]
-    assert hidden.b is not None
-    return sum((w * hi for w, hi in zip(hidden.W[j], h, strict=True)), hidden.b[j])
-
-
-def _rise(dw: Sequence[Fraction], db: Fraction, h: Sequence[Fraction]) -> Fraction:
-    """q = δw·h + δb: how fast the move (δw, δb) raises a pre-activation whose layer receives h."""
-    return sum((a * b for a, b in zip(dw, h, strict=True)), db)
-
-
-def _raisers(
-    inputs: Sequence[Sequence[Fraction]], kinks: Sequence[int]
-) -> list[tuple[tuple[Fraction, ...], Fraction]]:
-    """Moves (δw, δb) of one unit that raise its pre-activation on some of its kink points: the bias
-    alone, then ± each incoming weight, alone or with the bias raised or lowered."""
-    d0 = len(inputs[0])
-    out = [(tuple(Fraction(0) for _ in range(d0)), Fraction(1))]
-    for m in range(d0):
-        for s in (1, -1):
-            e = tuple(Fraction(s if n == m else 0) for n in range(d0))
-            out += [(e, Fraction(0)), (e, Fraction(1)), (e, Fraction(-1))]
-    return [(dw, db) for dw, db in out if any(_rise(dw, db, inputs[i]) > 0 for i in kinks)]
-
-
-def _direction(
-    network: Network, layer: int, j: int, dw: Sequence[Fraction], db: Fraction, dv: Sequence[Fraction]
-) -> tuple[Fraction, ...]:
-    """The flat direction moving unit j of hidden layer ``layer``: its incoming weights by dw, its bias
-    by db, its outgoing weights (into the next layer) by dv."""
-    offset = sum(o * i + o for o, i in network.layer_shapes[:layer])
-    h, d_in = network.layer_shapes[layer]
-    d = [Fraction(0)] * network.n_params
-    for m, value in enumerate(dw):
-        d[offset + j * d_in + m] = value
-    d[offset + h * d_in + j] = db
-    for k, value in enumerate(dv):
-        d[offset + h * d_in + h + k * h + j] = value
-    return tuple(d)
-
-
-def raising_directions(
-    network: Network, dataset: Dataset, region: Region, point: Point | None = None
-) -> list[tuple[Fraction, ...]]:
-    """Directions that move one dead-at-kink unit's incoming weights and bias so as to raise its
-    pre-activation on some kink point (empty when the point has no such unit): with v_j·∂ℓ_i/∂z_i < 0
-    there, a first-order descent that `kink_descent` should try before any other. Behind a first
-    hidden layer the moves depend on what the earlier layers hand on: ``point`` (none tried without).
-
-    Example:
-        >>> from badminima.model import Dataset
-        >>> net = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
-        >>> data = Dataset.of([[0], [1]], [[0], [1]])
-        >>> [str(v) for v in raising_directions(net, data, Region((((1, 1), (-1, 0)),)))[0]]  # unit 1's b
-        ['0', '0', '0', '1', '0', '0', '0']
-    """
-    dead = dead_units(network, region)
-    if dead is None or (dead.layer and point is None):
-        return []
-    inputs = (
-        [tuple(x) for x in dataset.X] if point is None else layer_inputs(network, dataset, point, dead.layer)
-    )
-    k = network.widths[dead.layer + 2]
-    return [
-        _direction(network, dead.layer, j, dw, db, [Fraction(0)] * k)
-        for j, kinks in dead.at_kinks
-        for dw, db in _raisers(inputs, kinks)
-    ]
-
-
-def _range(lo: Fraction, hi: Fraction) -> Any:
-    return to_arb(lo).union(to_arb(hi))
 
 
 def _kink_reach(
@@ -259,52 +133,6 @@ def _kink_reach(
                 _, hi = ball_bounds(fwd.z[dead.layer][j, i])
                 reach[(j, i)] = max(Fraction(0), hi)
     return reach
-
-
-def _weights(point: Point, layer: int, R: Fraction | None) -> Any:
-    """Layer ``layer``'s weight matrix (0-based over all layers): exact with R None, else widened by ±R
-    as balls."""
-    W = point.layers[layer].W
-    return np.array([[w if R is None else _range(w - R, w + R) for w in row] for row in W], dtype=object)
-
-
-def later_jacobians(
-    network: Network, center: Point, R: Fraction | None, region: Region, layer: int, points: Sequence[int]
-) -> dict[int, Any]:
-    """J_i = ∂z_i/∂p_i for each of ``points``: how the logits move with the pre-activations p of hidden
-    layer ``layer + 1`` (the logits themselves after the last hidden layer: J = I) on point i's pieces,
-    which ``region`` gives strictly; a (dL, width) array, exact at ``center`` with R None, else of balls
-    over the ∞-box of radius R around it (call inside the ball context):
-    J_i = W_L D_{L−1,i} W_{L−1} ⋯ W_{layer+2} D_{layer+1,i}, D the ReLU slopes (1 or 0)."""
-    top = len(center.layers) - 1
-    one, zero = (Fraction(1), Fraction(0)) if R is None else (flint.arb(1), flint.arb(0))
-    k = network.widths[-1]
-    if layer + 1 == top:
-        eye = np.array([[one if a == b else zero for b in range(k)] for a in range(k)], dtype=object)
-        return {i: eye for i in points}
-    out = {}
-    for i in points:
-        J = _weights(center, top, R)
-        for m in range(top - 1, layer, -1):
-            J = J * np.array([one if unit[i] > 0 else zero for unit in region.signs[m]], dtype=object)
-            if m > layer + 1:
-                J = J.dot(_weights(center, m, R))
-        out[i] = J
-    return out
-
-
-def effective_weights(
-    network: Network, center: Point, R: Fraction | None, region: Region, dead: DeadUnits, units: Sequence[int]
-) -> dict[tuple[int, int], Any]:
-    """a_ji = J_i·(unit j's outgoing weights) at each kink point i of each of ``units``: how fast the
-    logits of point i move with u_ji = max(0, p_ji) (unit j's output weights after the last hidden
-    layer); exact with R None, else balls over the box (see `later_jacobians`)."""
-    kinks = dict(dead.at_kinks)
-    jac = later_jacobians(
-        network, center, R, region, dead.layer, sorted({i for j in units for i in kinks[j]})
-    )
-    cols = _weights(center, dead.layer + 1, R)
-    return {(j, i): jac[i].dot(cols[:, j]) for j in units for i in kinks[j]}
 
 
 def _one_sided_growth(
@@ -330,7 +158,7 @@ def _one_sided_growth(
         extra: dict[tuple[int, int], Any] = {}
         for j in signed:
             for i in kinks[j]:
-                u = _range(Fraction(0), reach[(j, i)])
+                u = ball_range(Fraction(0), reach[(j, i)])
                 for k, a in enumerate(A[(j, i)]):
                     extra[(k, i)] = extra.get((k, i), flint.arb(0)) + a * u
         S = pred.slopes(extra)
@@ -353,7 +181,7 @@ def _segment_holds(
     box = ParameterBox(network, dataset, center, 256)
     ball = box.ball
     with ball.context():
-        s = _range(Fraction(0), reach)
+        s = ball_range(Fraction(0), reach)
         flat = ball.vector([v + s * to_arb(dv) for v, dv in zip(box.prob.flat, d, strict=True)])
         fwd = forward(network, unflatten(network, flat), box.prob.inputs, arith=ball, masks=box.masks)
         for z, signs in zip(fwd.z[:-1], region.signs, strict=True):
@@ -384,8 +212,8 @@ def _born_descent(
         jac = later_jacobians(network, red.center, red.radius, region, dead.layer, kinks)
         S0 = pred.slopes({})
         best = None
-        for dw, db in _raisers(inputs, kinks):
-            q = {i: max(Fraction(0), _rise(dw, db, inputs[i])) for i in kinks}
+        for dw, db in raisers(inputs, kinks):
+            q = {i: max(Fraction(0), rise(dw, db, inputs[i])) for i in kinks}
             m = [
                 sum(
                     float(jac[i][k, c].mid()) * float(S0[k, i].mid()) * float(qi)
@@ -400,12 +228,12 @@ def _born_descent(
         if best is None:
             return None
         _, dw, db, q, dv = best
-        d = _direction(network, dead.layer, j, dw, db, dv)
+        d = unit_direction(network, dead.layer, j, dw, db, dv)
         g = {i: jac[i].dot(np.array([to_arb(c) for c in dv], dtype=object)) for i in q}
         for reach in BORN_REACH:
             if not _segment_holds(network, dataset, center, d, reach, region):
                 continue
-            sigma = _range(Fraction(0), reach * reach)
+            sigma = ball_range(Fraction(0), reach * reach)
             extra = {
                 (k, i): sigma * g[i][k] * to_arb(qi) for i, qi in q.items() for k in range(len(g[i])) if qi
             }
@@ -532,7 +360,9 @@ def certify_dead_kinks(
             network, red.center, dead, signed, red.predictions, R, reach, region, dataset.X
         ):
             continue
-        center = silenced(red.center, born, dead.layer)
+        # A deep born unit's outgoing weights reach the logits as exactly 0 already (tolerance 0 there):
+        # only the last hidden layer's rounded output weights are set to their 0.
+        center = silenced(red.center, born) if last else red.center
         offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
         names = ", ".join(map(str, dead.units))
         narrower = (
@@ -573,11 +403,16 @@ def certify_dead_kinks(
             continue
         j, reach_t, witness, step, upper = found
         kinks_of = dict(dead.at_kinks)
+        weight = (
+            "output weight 0"
+            if last
+            else "its outgoing weights reach the logits as exactly 0 on its kink points"
+        )
         return Outcome(
             Verdict.SADDLE,
             "interval",
             "second-order-kink-descent",
-            f"unit {j} is born at a kink (output weight 0, pre-activation ≤ 0 on every data point and "
+            f"unit {j} is born at a kink ({weight}, pre-activation ≤ 0 on every data point and "
             f"exactly 0 on point(s) {', '.join(map(str, kinks_of[j]))}): {narrower}; with unit {j}'s "
             f"output weight 0 that minimum is a critical point of the whole network (every one-sided "
             f"derivative is ≥ 0) within {float(R):.3g} of box_center; raising unit {j}'s pre-activation "

@@ -27,7 +27,7 @@ from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
 from badminima.verify.regions import LeastSquaresBound, least_squares_bound, sign_cone_bound
-from badminima.verify.rounding import at_rounding_level
+from badminima.verify.rounding import at_rounding_level, slope_at_rounding_level
 from badminima.verify.suboptimality import enclose_loss
 
 
@@ -50,9 +50,10 @@ def _piece_masks(region: Region | None, max_side_kinks: int) -> list[list[np.nda
 
 def _exact_rounding_level(
     network: Network, dataset: Dataset, point: Point, region: Region | None
-) -> tuple[Fraction, float] | None:
-    """(ρ, Newton step) when the exact gradient of the point's piece is at the level that rounding a
-    critical point to the point's rounding scale ρ would leave (see `at_rounding_level`), else None."""
+) -> tuple[Fraction, float, float] | None:
+    """(ρ, Newton step, max(1, ‖H‖)) when the exact gradient of the point's piece is at the level that
+    rounding a critical point to the point's rounding scale ρ would leave (see `at_rounding_level`), else
+    None."""
     if rounding_scale(point.flatten()) == 0:
         return None
     masks = region.masks("inactive") if region is not None else None
@@ -66,7 +67,7 @@ def _exact_rounding_level(
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     newton = float(np.linalg.norm(np.linalg.lstsq(H, g, rcond=1e-13)[0])) if len(g) else 0.0
     rho = at_rounding_level(point, g, eig, newton, top)
-    return None if rho is None else (rho, newton)
+    return None if rho is None else (rho, newton, top)
 
 
 def _region_bound(
@@ -166,6 +167,10 @@ def certify_piecewise(
         desc = exact_descent(network, dataset, point, d, note=note)
         if desc is not None and desc.order == 1:
             near = None if literal else _exact_rounding_level(network, dataset, point, region)
+            if near is not None:
+                slope = float(desc.coefficient) / float(max(abs(v) for v in d))
+                if not slope_at_rounding_level(slope, near[0], near[2], network.n_params):
+                    near = None  # a slope that large is about the point meant (a kink's), not its digits
             if near is not None and region is not None:
                 # The digits' descent may be a rounding of a dead-at-kink minimum or saddle: prove that.
                 proved = certify_dead_kinks(network, dataset, point, value, region=region, literal=literal)

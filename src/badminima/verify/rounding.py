@@ -32,6 +32,21 @@ def at_rounding_level(
     return None
 
 
+def slope_at_rounding_level(slope: float, rho: Fraction, top: float, n_params: int) -> bool:
+    """True when a one-sided slope along a unit-∞-norm direction is small enough that moving the point by
+    its rounding scale ρ could have made it: a piece's derivative moves by at most about ρ·‖H‖·√P per
+    coordinate moved, so the level is c·ρ·‖H‖·√P (c = 10√P, ``top`` = max(1, ‖H‖)). A larger negative
+    slope is about the point meant, not its digits.
+
+    Example:
+        >>> slope_at_rounding_level(-1.4, Fraction(1, 2000), 2.0, 16), slope_at_rounding_level(
+        ...     -1e-6, Fraction(1, 2000), 2.0, 16)
+        (False, True)
+    """
+    c = 10 * math.sqrt(n_params)
+    return abs(slope) <= c * float(rho) * top * math.sqrt(n_params)
+
+
 def coarsest_rounding(point: Point) -> Fraction:
     """How far the critical point a writer meant can sit from ``point``, per coordinate: the point's scale
     ``max(1, max|x|)`` times five times the largest rounding scale of any one coordinate (half a unit of

@@ -4,7 +4,6 @@ exact invariances when the Hessian is singular."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
@@ -24,21 +23,22 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import rounding_scale
 from badminima.progress import ProgressHook, report
-from badminima.verify.affine_fits import certify_affine_fit
+from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affine_fit
 from badminima.verify.best_fit import certify_best_fit, certify_nearby_best_fit
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import certify_constant_units
-from badminima.verify.dead_kinks import certify_dead_kinks, raising_directions
+from badminima.verify.dead_kinks import certify_dead_kinks
 from badminima.verify.dead_layers import certify_dead_layer
 from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.kink_descent import kink_descent
+from badminima.verify.kink_units import raising_directions
 from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit
 from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.null_descent import certify_null_descent
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
-from badminima.verify.rounding import at_rounding_level, coarsest_rounding
+from badminima.verify.rounding import at_rounding_level, coarsest_rounding, slope_at_rounding_level
 from badminima.verify.silent_units import certify_silent_units
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
@@ -181,8 +181,7 @@ def _at_kinks(
         # Moving x by the rounding scale ρ moves a piece's derivative along the unit-∞-norm v by at most
         # about ρ·‖H‖·√P: a slope at that level may be the digits', not the point's meant.
         top = max(1.0, float(np.max(np.abs(np.linalg.eigvalsh(hess)))))
-        c = 10 * math.sqrt(len(hess))
-        if abs(float(found.lower)) <= c * float(rho) * top * math.sqrt(len(hess)):
+        if slope_at_rounding_level(float(found.lower), rho, top, len(hess)):
             proved = certify_dead_kinks(network, dataset, point, value, region=region, progress=progress)
             if proved is not None:
                 return proved
@@ -337,9 +336,17 @@ def certify_smooth(
                 steps=(*steps, f"lift through {lifted.invariance}: {lifted.verdict.value} proved"),
                 code=lifted.code,
             )
+        if network.is_piecewise_linear and not options.literal:
+            report(progress, "a nearby best affine fit")
+            fit = certify_nearby_affine_fit(network, dataset, point)
+            if fit is not None:
+                return replace(
+                    fit, reason=fit.reason + not_at_point, steps=(*steps, "nearby best affine fit")
+                )
         tried.append(
             "no exact invariance (duplicated units, a unit born at zero, units constant on the data, alone "
-            "or beside varying units, ReLU rescalings, identity units' GL(p)) lifts a proof to this point"
+            "or beside varying units, ReLU rescalings, identity units' GL(p)) lifts a proof to this point, "
+            "and it rounds no best affine fit"
         )
         if exactly_critical:
             report(progress, "descent along the Hessian's null directions")

@@ -1,0 +1,211 @@
+"""ReLU units dead at a kink: which they are (`dead_units`), what their layer receives (`layer_inputs`),
+the moves that raise their pre-activation on a kink point (`raisers`, `raising_directions`), and how their
+output reaches the logits (`later_jacobians`, `effective_weights`): the pieces `dead_kinks`' proofs and
+`kink_descent`'s first tries are made of.
+
+A unit j of hidden layer ℓ is *dead* when its pre-activation p_ji = w_j·h_i + b_j is ≤ 0 on every data
+point, and *dead at a kink* when it is exactly 0 on a non-empty set K_j. Where every other pre-activation
+has a strict sign, the layers after ℓ act on point i as fixed affine maps, so u_ji = max(0, p_ji) moves
+the logits of point i by a_ji·u_ji with a_ji = J_i·(unit j's outgoing weights) and
+J_i = W_L D_{L−1,i} ⋯ W_{ℓ+2} D_{ℓ+1,i} (D the ReLU slopes, 1 or 0; J = I after the last hidden layer,
+where a_ji is unit j's output weight vector v_j).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import flint
+import numpy as np
+
+from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.flint_bridge import to_arb
+from badminima.landscape.forward_pass import forward, unflatten
+from badminima.landscape.problem import prepare
+from badminima.landscape.regions import Region
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+
+
+@dataclass(frozen=True)
+class DeadUnits:
+    """Units ``units`` (ascending) of hidden layer ``layer`` (0-based) whose
+    pre-activation is ≤ 0 on every data point; ``kinks[n]`` lists the data points where ``units[n]``'s
+    pre-activation is exactly 0 (empty: strictly dead)."""
+
+    units: tuple[int, ...]
+    kinks: tuple[tuple[int, ...], ...]
+    layer: int = 0
+
+    @property
+    def at_kinks(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """(unit, its kink points) of the units dead at a kink."""
+        return tuple((j, k) for j, k in zip(self.units, self.kinks, strict=True) if k)
+
+
+def dead_units(network: Network, region: Region) -> DeadUnits | None:
+    """The dead units of the hidden layer that holds every kink of ``region``, in a ReLU network with
+    biases, when every kink is one of theirs and there is a kink; None otherwise.
+
+    Example:
+        >>> net = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
+        >>> dead_units(net, Region((((1, 1, -1), (-1, 0, -1)),)))
+        DeadUnits(units=(1,), kinks=((1,),), layer=0)
+        >>> dead_units(Network((1, 1, 1, 1), "relu"), Region((((1, 1),), ((-1, 0),))))
+        DeadUnits(units=(0,), kinks=((1,),), layer=1)
+        >>> dead_units(Network((1, 1, 1, 1), "relu"), Region((((-1, 0),), ((1, 1),))))
+        DeadUnits(units=(0,), kinks=((1,),), layer=0)
+    """
+    if network.activation != "relu" or not network.bias or len(network.widths) < 3:
+        return None
+    layers = {lay for lay, _, _ in region.kinks}
+    if len(layers) != 1:
+        return None
+    layer = layers.pop()
+    rows = region.signs[layer]
+    units = tuple(j for j, row in enumerate(rows) if all(s <= 0 for s in row))
+    kinks = tuple(tuple(i for i, s in enumerate(rows[j]) if s == 0) for j in units)
+    n_kinks = sum(len(k) for k in kinks)
+    if not n_kinks or n_kinks != len(region.kinks):
+        return None
+    return DeadUnits(units, kinks, layer)
+
+
+def layer_inputs(network: Network, dataset: Dataset, point: Point, layer: int) -> list[tuple[Fraction, ...]]:
+    """h_i: what hidden layer ``layer`` receives on each data point (the inputs for layer 0), exactly;
+    the layers before it must have no kink (their pieces are then the point's own).
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1, 1), "relu")
+        >>> data = Dataset.of([[1], [-5]], [[0], [0]])
+        >>> layer_inputs(net, data, Point.unflatten(net, [2, 1, 1, 0, 1, 0]), 1)
+        [(Fraction(3, 1),), (Fraction(0, 1),)]
+    """
+    if layer == 0:
+        return [tuple(x) for x in dataset.X]
+    exact = ExactArithmetic()
+    prob = prepare(network, dataset, point, arith=exact)
+    with exact.context():
+        fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
+    a = fwd.a[layer]
+    return [tuple(Fraction(a[m, i]) for m in range(a.shape[0])) for i in range(a.shape[1])]
+
+
+def rise(dw: Sequence[Fraction], db: Fraction, h: Sequence[Fraction]) -> Fraction:
+    """q = δw·h + δb: how fast the move (δw, δb) raises a pre-activation whose layer receives h."""
+    return sum((a * b for a, b in zip(dw, h, strict=True)), db)
+
+
+def raisers(
+    inputs: Sequence[Sequence[Fraction]], kinks: Sequence[int]
+) -> list[tuple[tuple[Fraction, ...], Fraction]]:
+    """Moves (δw, δb) of one unit that raise its pre-activation on some of its kink points: the bias
+    alone, then ± each incoming weight, alone or with the bias raised or lowered."""
+    d0 = len(inputs[0])
+    out = [(tuple(Fraction(0) for _ in range(d0)), Fraction(1))]
+    for m in range(d0):
+        for s in (1, -1):
+            e = tuple(Fraction(s if n == m else 0) for n in range(d0))
+            out += [(e, Fraction(0)), (e, Fraction(1)), (e, Fraction(-1))]
+    return [(dw, db) for dw, db in out if any(rise(dw, db, inputs[i]) > 0 for i in kinks)]
+
+
+def unit_direction(
+    network: Network, layer: int, j: int, dw: Sequence[Fraction], db: Fraction, dv: Sequence[Fraction]
+) -> tuple[Fraction, ...]:
+    """The flat direction moving unit j of hidden layer ``layer``: its incoming weights by dw, its bias
+    by db, its outgoing weights (into the next layer) by dv."""
+    offset = sum(o * i + o for o, i in network.layer_shapes[:layer])
+    h, d_in = network.layer_shapes[layer]
+    d = [Fraction(0)] * network.n_params
+    for m, value in enumerate(dw):
+        d[offset + j * d_in + m] = value
+    d[offset + h * d_in + j] = db
+    for k, value in enumerate(dv):
+        d[offset + h * d_in + h + k * h + j] = value
+    return tuple(d)
+
+
+def raising_directions(
+    network: Network, dataset: Dataset, region: Region, point: Point | None = None
+) -> list[tuple[Fraction, ...]]:
+    """Directions that move one dead-at-kink unit's incoming weights and bias so as to raise its
+    pre-activation on some kink point (empty when the point has no such unit): with v_j·∂ℓ_i/∂z_i < 0
+    there, a first-order descent that `kink_descent` should try before any other. Behind a first
+    hidden layer the moves depend on what the earlier layers hand on: ``point`` (none tried without).
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
+        >>> data = Dataset.of([[0], [1]], [[0], [1]])
+        >>> [str(v) for v in raising_directions(net, data, Region((((1, 1), (-1, 0)),)))[0]]  # unit 1's b
+        ['0', '0', '0', '1', '0', '0', '0']
+    """
+    dead = dead_units(network, region)
+    if dead is None or (dead.layer and point is None):
+        return []
+    inputs = (
+        [tuple(x) for x in dataset.X] if point is None else layer_inputs(network, dataset, point, dead.layer)
+    )
+    k = network.widths[dead.layer + 2]
+    return [
+        unit_direction(network, dead.layer, j, dw, db, [Fraction(0)] * k)
+        for j, kinks in dead.at_kinks
+        for dw, db in raisers(inputs, kinks)
+    ]
+
+
+def ball_range(lo: Fraction, hi: Fraction) -> Any:
+    """The ball holding [lo, hi] (call inside the ball context)."""
+    return to_arb(lo).union(to_arb(hi))
+
+
+def layer_weights(point: Point, layer: int, R: Fraction | None) -> Any:
+    """Layer ``layer``'s weight matrix (0-based over all layers): exact with R None, else widened by ±R
+    as balls."""
+    W = point.layers[layer].W
+    return np.array([[w if R is None else ball_range(w - R, w + R) for w in row] for row in W], dtype=object)
+
+
+def later_jacobians(
+    network: Network, center: Point, R: Fraction | None, region: Region, layer: int, points: Sequence[int]
+) -> dict[int, Any]:
+    """J_i = ∂z_i/∂p_i for each of ``points``: how the logits move with the pre-activations p of hidden
+    layer ``layer + 1`` (the logits themselves after the last hidden layer: J = I) on point i's pieces,
+    which ``region`` gives strictly; a (dL, width) array, exact at ``center`` with R None, else of balls
+    over the ∞-box of radius R around it (call inside the ball context):
+    J_i = W_L D_{L−1,i} W_{L−1} ⋯ W_{layer+2} D_{layer+1,i}, D the ReLU slopes (1 or 0)."""
+    top = len(center.layers) - 1
+    one, zero = (Fraction(1), Fraction(0)) if R is None else (flint.arb(1), flint.arb(0))
+    k = network.widths[-1]
+    if layer + 1 == top:
+        eye = np.array([[one if a == b else zero for b in range(k)] for a in range(k)], dtype=object)
+        return {i: eye for i in points}
+    out = {}
+    for i in points:
+        J = layer_weights(center, top, R)
+        for m in range(top - 1, layer, -1):
+            J = J * np.array([one if unit[i] > 0 else zero for unit in region.signs[m]], dtype=object)
+            if m > layer + 1:
+                J = J.dot(layer_weights(center, m, R))
+        out[i] = J
+    return out
+
+
+def effective_weights(
+    network: Network, center: Point, R: Fraction | None, region: Region, dead: DeadUnits, units: Sequence[int]
+) -> dict[tuple[int, int], Any]:
+    """a_ji = J_i·(unit j's outgoing weights) at each kink point i of each of ``units``: how fast the
+    logits of point i move with u_ji = max(0, p_ji) (unit j's output weights after the last hidden
+    layer); exact with R None, else balls over the box (see `later_jacobians`)."""
+    kinks = dict(dead.at_kinks)
+    jac = later_jacobians(
+        network, center, R, region, dead.layer, sorted({i for j in units for i in kinks[j]})
+    )
+    cols = layer_weights(center, dead.layer + 1, R)
+    return {(j, i): jac[i].dot(cols[:, j]) for j in units for i in kinks[j]}
