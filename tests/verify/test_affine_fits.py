@@ -258,3 +258,50 @@ def test_a_rounded_best_affine_fit_is_a_minimum_at_the_fit(case):
 @given(rounded_logistic_cases())
 def test_a_rounded_best_affine_fit_is_a_minimum_at_the_fit_thoroughly(case):
     _check_rounded(case)
+
+
+def _rounded_kink_case(v, digits):
+    """A 2-2-3-1 ReLU net, sigmoid output and cross-entropy: second-layer units 0 and 1 carry logistic
+    regression's optimum (written to ``digits``), unit 2 (2x1 + x2 + 1 − 8 after the first layer) is dead on
+    the data with its kink exactly on x = (3, 1), label 1, and output weight ``v``: v < 0 only raises the
+    loss there (σ(z) − 1 < 0), v = 0 is a born unit."""
+    X = [(1, 0), (0, 1), (1, 1), (2, 1), (1, 2), (0, 0), (2, 2), (3, 1)]
+    y = [F(t) for t in (0, 1, 1, 0, 1, 0, 0, 1)]
+    (a1, a2, b), optimum = _logistic_optimum(X, y)
+    # h1 = (x1 + x2 + 1, x2 + 1); units 0, 1 of layer 2: f0 = x1 + x2 + 1, f1 = x1 + 3 x2 + 4.
+    V1 = (a2 - a1) / 2
+    V0, c = a1 - V1, b - (a1 - V1) - 4 * V1
+
+    def cut(q):
+        return F(mpmath.nstr(q, digits, strip_zeros=False))
+
+    net = Network((2, 2, 3, 1), "relu", output="sigmoid", loss="bce")
+    point = Point.of(
+        [
+            ([[1, 1], [0, 1]], [1, 1]),
+            ([[1, 0], [1, 2], [2, -1]], [0, 1, -8]),
+            ([[cut(V0), cut(V1), v]], [cut(c)]),
+        ]
+    )
+    return Trap(net, Dataset.of([list(x) for x in X], [[t] for t in y]), point), optimum
+
+
+@pytest.mark.parametrize("digits", [12, 17])
+@pytest.mark.parametrize("v", [-1, 0])
+def test_a_unit_dead_at_a_kink_beside_a_rounded_best_affine_fit(v, digits):
+    trap, optimum = _rounded_kink_case(v, digits)
+    cert = certify(trap, probes=0)
+    if v == 0:
+        assert cert.verdict is Verdict.SADDLE and cert.code == "kink-born-unit-saddle", cert.reason
+        assert reference_loss(trap.network, trap.dataset, cert.witness) < optimum
+        return
+    assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "kink-dead-unit-minimum", cert.reason
+    tiny = mpmath.mpf(10) ** -40
+    assert _mp(cert.loss_lower) - tiny <= optimum <= _mp(cert.loss_upper) + tiny
+    rng = random.Random(digits)
+    center = cert.box_center.flatten()
+    for _ in range(20):
+        moved = [q + cert.proof_radius * F(rng.randint(-1000, 1000), 1000) for q in center]
+        assert (
+            reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved)) >= optimum - tiny
+        )

@@ -48,7 +48,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import rounding_scale
 from badminima.verify.certificate import Verdict
-from badminima.verify.embeddings import without_units
+from badminima.verify.embeddings import with_units, without_units
 from badminima.verify.kink_reductions import HEADS, BoxPredictions, Reduction
 from badminima.verify.outcome import Outcome
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
@@ -189,11 +189,19 @@ def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[Af
 
 
 def affine_reductions(
-    network: Network, dataset: Dataset, point: Point, units: Sequence[int], layer: int = -1
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    units: Sequence[int],
+    layer: int = -1,
+    *,
+    literal: bool = False,
 ) -> Iterator[Reduction]:
     """`dead_kinks`' narrower problem when the network without ``units`` of hidden layer ``layer`` (the
     last by default) is at a best affine fit: F_red ≥ F_red(θ̂) = F* on each box of `affine_fits`,
-    attained at the point itself.
+    attained at the point itself; then (unless ``literal``) one whose digits round a best affine fit
+    (`nearby_affine_fit`), attained where only the output layer moves, so nothing that feeds the dead
+    units changes.
 
     Example:
         >>> from badminima.model import Dataset
@@ -205,6 +213,7 @@ def affine_reductions(
         (Fraction(1, 4), 'best-affine-fit')
     """
     small, small_point = without_units(network, point, units, layer)
+    widths = "-".join(map(str, small.widths))
     value = None
     for fit in affine_fits(small, dataset, small_point):
         value = value or enclose_loss(small, dataset, small_point)
@@ -214,10 +223,25 @@ def affine_reductions(
             value.lower,
             value.upper,
             fit.predictions,
-            f"the network without them ({'-'.join(map(str, small.widths))}) is at a best affine fit: "
-            f"{fit.how(small)}",
+            f"the network without them ({widths}) is at a best affine fit: {fit.how(small)}",
             "best-affine-fit",
         )
+    near = None if literal else nearby_affine_fit(small, dataset, small_point)
+    if near is None:
+        return
+    last = layer % (len(point.layers) - 1) == len(point.layers) - 2
+    center = (
+        with_units(near.center, point, units) if last else Point((*point.layers[:-1], near.center.layers[-1]))
+    )
+    yield Reduction(
+        center,
+        near.radius,
+        near.loss_lower,
+        near.loss_upper,
+        near.predictions,
+        f"the network without them ({widths}) rounds a best affine fit x*: {near.how(small)}",
+        "best-affine-fit",
+    )
 
 
 def certify_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outcome | None:
@@ -273,21 +297,43 @@ def _output_pivots(network: Network, dataset: Dataset, point: Point) -> list[int
     return [offset + (k * width + j if j < width else k_out * width + k) for k in range(k_out) for j in basis]
 
 
-def certify_nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outcome | None:
-    """``local-min`` (code ``best-affine-fit``) about a best affine fit within the box of a point whose
-    digits round one: the network is affine on the data near the point, its last hidden features span
-    every affine function of the input there, and on the slice that moves only the output weights on a
-    basis of them the box method proves a unique minimiser x*; then ∇L(Z(x*)) ⊥ span{x, 1} and the
-    convexity argument of the module docstring holds over a box around x* that contains the point.
+@dataclass(frozen=True)
+class NearbyFit:
+    """A best affine fit x* proved within ``slice_radius`` of ``center`` (it moves only ``moving`` output
+    weights), every loss within ``radius`` of ``center`` at least F(x*) ∈ [``loss_lower``, ``loss_upper``],
+    the logits over that box in ``predictions``; ``mu`` bounds the slice's curvature."""
 
-    Example:
-        >>> from badminima.model import Dataset
-        >>> net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
-        >>> data = Dataset.of([[1], [2], [3], [4]], [[0], [1], [0], [1]])
-        >>> rounded = Point.unflatten(net, [1, 1, Fraction("0.9081842626"), Fraction("-3.178644919")])
-        >>> certify_nearby_affine_fit(net, data, rounded).code
-        'best-affine-fit'
-    """
+    center: Point
+    radius: Fraction
+    slice_radius: Fraction
+    loss_lower: Fraction | None
+    loss_upper: Fraction | None
+    mu: Fraction | None
+    moving: int
+    predictions: BoxPredictions
+
+    def how(self, network: Network) -> str:
+        """The proof in words."""
+        convex = (
+            "ℓ'' > 0 is proved over every logit that box produces (balls)"
+            if network.output == "sigmoid" and network.loss == "mse"
+            else "the loss is convex in the logits"
+        )
+        return (
+            f"every hidden unit keeps one strict sign on every data point, so nearby the network is one "
+            f"affine map of its input on the data, and its last hidden features span every affine function "
+            f"of the input there; on the slice that moves only the {self.moving} output weight(s) on a basis "
+            f"of them, the Hessian is ≥ {float(self.mu or 0):.3g}·I over a box around box_center and the "
+            f"gradient is small enough that the slice has a unique minimiser x* within "
+            f"{float(self.slice_radius):.3g} of it (balls), where the loss's gradient in the predictions is "
+            f"orthogonal to every affine function of the input: the best affine fit; every hidden sign holds "
+            f"over the box of radius {float(self.radius):.3g} around box_center and {convex}, so no loss "
+            f"there is below x*'s"
+        )
+
+
+def nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> NearbyFit | None:
+    """The best affine fit that a point's digits round (see `certify_nearby_affine_fit`), or None."""
     if (network.output, network.loss) not in HEADS or rounding_scale(point.flatten()) == 0:
         return None
     if free_points(network, dataset, point)[:1] != [()]:
@@ -303,37 +349,45 @@ def certify_nearby_affine_fit(network: Network, dataset: Dataset, point: Point) 
         0,
     )
     found = certify_on_slice(network, dataset, point, chart)
-    if found is None:
+    if found is None or found.reduced.radius is None:
         return None
-    center, eta = found.center, found.radius
-    pred = _fit_box(network, dataset, center, eta)
+    pred = _fit_box(network, dataset, found.center, found.radius)
     if pred is None:
         return None
-    offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
-    convex = (
-        "ℓ'' > 0 is proved over every logit that box produces (balls)"
-        if network.output == "sigmoid" and network.loss == "mse"
-        else "the loss is convex in the logits"
-    )
+    low, high, mu = found.reduced.loss_lower, found.reduced.loss_upper, found.reduced.mu
+    return NearbyFit(found.center, found.radius, found.reduced.radius, low, high, mu, len(moving), pred)
+
+
+def certify_nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outcome | None:
+    """``local-min`` (code ``best-affine-fit``) about a best affine fit within the box of a point whose
+    digits round one: the network is affine on the data near the point, its last hidden features span
+    every affine function of the input there, and on the slice that moves only the output weights on a
+    basis of them the box method proves a unique minimiser x*; then ∇L(Z(x*)) ⊥ span{x, 1} and the
+    convexity argument of the module docstring holds over a box around x* that contains the point.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+        >>> data = Dataset.of([[1], [2], [3], [4]], [[0], [1], [0], [1]])
+        >>> rounded = Point.unflatten(net, [1, 1, Fraction("0.9081842626"), Fraction("-3.178644919")])
+        >>> certify_nearby_affine_fit(net, data, rounded).code
+        'best-affine-fit'
+    """
+    fit = nearby_affine_fit(network, dataset, point)
+    if fit is None:
+        return None
+    offset = max(abs(a - b) for a, b in zip(point.flatten(), fit.center.flatten(), strict=True))
     value = enclose_loss(network, dataset, point)
     return Outcome(
         Verdict.LOCAL_MIN,
         "interval",
         "best-affine-fit",
-        f"every hidden unit keeps one strict sign on every data point, so nearby the network is one affine "
-        f"map of its input on the data, and its last hidden features span every affine function of the "
-        f"input there; on the slice that moves only the {len(moving)} output weight(s) on a basis of them, "
-        f"the Hessian is ≥ {float(found.reduced.mu or 0):.3g}·I over a box around box_center and the "
-        f"gradient is small enough that the slice has a unique minimiser x* within "
-        f"{float(found.reduced.radius or 0):.3g} of it (balls), where the loss's gradient in the "
-        f"predictions is orthogonal to every affine function of the input: the best affine fit; every "
-        f"hidden sign holds over the box of radius {float(eta):.3g} around box_center and {convex}, so no "
-        f"loss there is below x*'s: a non-strict local minimum at x*, which the given digits round (the "
-        f"verdict is about x*)",
-        LossEnclosure(value.text, found.reduced.loss_lower, found.reduced.loss_upper),
-        box_radius=offset + eta,
-        proof_radius=eta,
-        box_center=center,
-        mu=found.reduced.mu,
+        f"{fit.how(network)}: a non-strict local minimum at x*, which the given digits round (the verdict "
+        f"is about x*)",
+        LossEnclosure(value.text, fit.loss_lower, fit.loss_upper),
+        box_radius=offset + fit.radius,
+        proof_radius=fit.radius,
+        box_center=fit.center,
+        mu=fit.mu,
         code="best-affine-fit",
     )

@@ -287,7 +287,7 @@ def _reductions(
         if last:
             yield from constant_reductions(network, dataset, point, literal=literal)
         return
-    yield from affine_reductions(network, dataset, point, dead.units, dead.layer)
+    yield from affine_reductions(network, dataset, point, dead.units, dead.layer, literal=literal)
     if not last:
         return
     small, small_point = without_units(network, point, dead.units)
