@@ -32,6 +32,7 @@ from badminima.verify.dead_kinks import certify_dead_kinks
 from badminima.verify.dead_layers import certify_dead_layer
 from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.kink_descent import kink_descent
+from badminima.verify.kink_saddles import kink_piece_saddle
 from badminima.verify.kink_units import raising_directions
 from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit
 from badminima.verify.mixed_units import certify_mixed_units
@@ -164,6 +165,23 @@ def _at_kinks(
         fit = certify_affine_fit(network, dataset, point)
         if fit is not None:
             return replace(fit, loss=value)
+        piece = kink_piece_saddle(network, dataset, point, region, value.lower)
+        if piece is not None:
+            return Outcome(
+                Verdict.SADDLE,
+                "interval",
+                "exact-piece-curvature",
+                f"{where}: every piece's gradient (each side of each kink) is exactly 0, so every "
+                f"one-sided derivative is 0; along a direction v the ray enters a piece (decided exactly "
+                f"from the germs of the pre-activations) whose exact second-order term is "
+                f"{float(piece.curvature) / 2:.6g}·t² < 0: not a local minimum; x + {piece.step}·v has a "
+                f"proved lower loss",
+                value,
+                box_radius=Fraction(0),
+                witness=piece.witness,
+                witness_loss_upper=piece.witness_loss_upper,
+                code="higher-order-descent",
+            )
         return Outcome(
             Verdict.INCONCLUSIVE,
             "interval",
