@@ -16,14 +16,16 @@ Truth, independent of badminima:
 from __future__ import annotations
 
 import itertools
+import random
 from fractions import Fraction as F
+from pathlib import Path
 
 import mpmath
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from badminima.model import Dataset, Network, Point, Trap
+from badminima.model import Dataset, Network, Point, Trap, load_trap
 from badminima.verify import Verdict, certify
 from badminima.verify.symmetry_slices import linear_layer_slice, rescaling_slice
 from tests.grid import diagonal
@@ -507,3 +509,22 @@ def test_soundness_fuzz_badly_conditioned_relu_rescalings(case):
 @given(_rescaled_cases())
 def test_soundness_fuzz_badly_conditioned_relu_rescalings_thorough(case):
     _check_rescaled(case)
+
+
+def test_a_rounded_relu_minimum_under_mse_is_proved_on_its_orbit():
+    """Identity output with mse: the exact proofs stop at a rounded point (its exact gradient is not 0),
+    so the rescaling slice runs there too. The case is the second red team's (it imports nothing from
+    badminima): a 2-2-2-1 ReLU minimum planted at 120 digits, no pre-activation within 1/40 of 0, the
+    Hessian's kernel exactly its 4-dimensional rescaling orbit, the rest ≥ 1.3e-6, written to 12 digits.
+    Check: losses (exact Fractions) around the proof's centre are never below its proved lower bound."""
+    trap = load_trap(Path(__file__).parent / "cases" / "2221relu-min-orbit-none-d12.json")
+    cert = certify(trap, probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "lift-relu-rescaling", cert.reason
+    rng = random.Random(0)
+    center = cert.box_center.flatten()
+    for _ in range(30):
+        moved = [q + cert.proof_radius * F(rng.randint(-1000, 1000), 1000) for q in center]
+        assert (
+            reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved))
+            >= cert.loss_lower
+        )

@@ -3,7 +3,7 @@
 At a point of a piecewise-linear network (ReLU or leaky-ReLU units, any head) with pre-activations
 exactly at a kink, each side assignment M of the kinks gives a smooth piece F_M that equals F on the
 closed cell where the kinks take those sides. If ∇F_M(x) = 0 exactly for every M (rationals; a sigmoid
-output is rational at logit 0), then every one-sided derivative F'(x; v) = ∇F_{M(v)}(x)·v is 0, M(v) the
+output is rational only at logit 0, so there every logit must be 0), then every one-sided derivative F'(x; v) = ∇F_{M(v)}(x)·v is 0, M(v) the
 piece the ray x + t v enters: x is first-order stationary. The ray's piece is decided exactly from the
 germs of the pre-activations (`kink_descent.ray_masks`, never relu'(0)), and on it
 
@@ -29,6 +29,7 @@ from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
+from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
@@ -97,6 +98,11 @@ def kink_piece_saddle(
     hessians: dict[bytes, Any] = {}
     try:
         with exact.context():
+            logits = forward(
+                network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks
+            )
+            if network.output == "sigmoid" and any(z != 0 for z in logits.logits.flat):
+                return None  # σ is rational only at 0: no piece gradient is exactly 0 (short of sympy)
             for masks in _pieces(region):
                 g = gradient_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks)
                 if any(exact.sign(v) != 0 for v in g):

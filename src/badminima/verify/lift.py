@@ -64,8 +64,10 @@ from badminima.verify.embeddings import (
 )
 from badminima.verify.higher_order import cubic_descent, cubic_direction, second_derivative
 from badminima.verify.numerics import float_derivatives
+from badminima.verify.outcome import Outcome
 from badminima.verify.output_splits import cross_term_direction, proportional_split_minimum
 from badminima.verify.parameter_box import ParameterBox
+from badminima.verify.suboptimality import LossEnclosure
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,34 @@ class Lifted:
     witness: Point | None = None
     witness_loss_upper: Fraction | None = None
     code: str = "lifted-saddle"
+
+
+SLICE_METHODS = {"lift-relu-rescaling": "slice-rescaling", "lift-linear-units": "slice-linear-units"}
+"""Methods of the minima proved on a slice through a symmetry group's orbits (by certificate code)."""
+
+
+def lifted_outcome(
+    lifted: Lifted, point: Point, loss_text: str, suffix: str, steps: Sequence[str]
+) -> Outcome:
+    """The certificate outcome of a lift: its verdict and box, stated around ``point`` (``suffix`` is added
+    to the reason; ``loss_text`` describes the given point's loss)."""
+    offset = max(abs(a - b) for a, b in zip(point.flatten(), lifted.center.flatten(), strict=True))
+    minimum = lifted.verdict is Verdict.LOCAL_MIN
+    return Outcome(
+        lifted.verdict,
+        "interval",
+        SLICE_METHODS.get(lifted.code, "morse-bott-lift") if minimum else "lifted-saddle",
+        lifted.reason + suffix,
+        LossEnclosure(loss_text, lifted.reduced.loss_lower, lifted.reduced.loss_upper),
+        box_radius=offset + lifted.radius,
+        proof_radius=lifted.radius,
+        box_center=lifted.center,
+        mu=lifted.mu,
+        witness=lifted.witness,
+        witness_loss_upper=lifted.witness_loss_upper,
+        steps=(*steps, f"lift through {lifted.invariance}: {lifted.verdict.value} proved"),
+        code=lifted.code,
+    )
 
 
 def certify_lifted_minimum(network: Network, dataset: Dataset, point: Point) -> Lifted | None:

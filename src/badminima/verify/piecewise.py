@@ -5,6 +5,7 @@ searches over the pieces; rationals throughout."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -18,17 +19,19 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import format_rational, rounding_scale
 from badminima.progress import ProgressHook, noter, report
-from badminima.verify.affine_fits import certify_affine_fit
+from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affine_fit
 from badminima.verify.certificate import Verdict
 from badminima.verify.dead_kinks import certify_dead_kinks
 from badminima.verify.descent import exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates
 from badminima.verify.kinks import first_order, piece_gradient
+from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
 from badminima.verify.regions import LeastSquaresBound, least_squares_bound, sign_cone_bound
 from badminima.verify.rounding import at_rounding_level, slope_at_rounding_level
 from badminima.verify.suboptimality import enclose_loss
+from badminima.verify.symmetry_slices import certify_orbit
 
 
 def _piece_masks(region: Region | None, max_side_kinks: int) -> list[list[np.ndarray] | None]:
@@ -172,10 +175,21 @@ def certify_piecewise(
                 if not slope_at_rounding_level(slope, near[0], near[2], network.n_params):
                     near = None  # a slope that large is about the point meant (a kink's), not its digits
             if near is not None and region is not None:
-                # The digits' descent may be a rounding of a dead-at-kink minimum or saddle: prove that.
+                # The digits' descent may be a rounding of a dead-at-kink minimum or saddle, of a minimum
+                # on a rescaling orbit, or of a best affine fit: prove that.
                 proved = certify_dead_kinks(network, dataset, point, value, region=region, literal=literal)
                 if proved is not None:
                     return proved
+                lifted = None if region.kinks else certify_orbit(network, dataset, point, rounded=True)
+                if lifted is not None:
+                    suffix = (
+                        "; the given point itself is not critical (its exact gradient is not zero): the "
+                        "verdict is about the critical point in the box"
+                    )
+                    return lifted_outcome(lifted, point, value.text, suffix, steps)
+                fit = certify_nearby_affine_fit(network, dataset, point)
+                if fit is not None:
+                    return replace(fit, loss=value)
             if near is not None:
                 return Outcome(
                     Verdict.INCONCLUSIVE,

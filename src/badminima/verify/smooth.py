@@ -34,7 +34,7 @@ from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.kink_saddles import kink_piece_saddle
 from badminima.verify.kink_units import raising_directions
-from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit
+from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit, lifted_outcome
 from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.null_descent import certify_null_descent
 from badminima.verify.options import CertifyOptions
@@ -65,9 +65,6 @@ def _from_box(res: BoxResult, method: str, loss_text: str, note: str, steps: lis
         code=code,
     )
 
-
-SLICE_METHODS = {"lift-relu-rescaling": "slice-rescaling", "lift-linear-units": "slice-linear-units"}
-"""Methods of the minima proved on a slice through a symmetry group's orbits (by certificate code)."""
 
 GRADIENT_PRECISIONS = (128, 256, 512, 1024, 2048)
 """Ball precisions tried in turn to sign every gradient entry before any symbolic computation."""
@@ -336,24 +333,7 @@ def certify_smooth(
             or certify_silent_units(network, dataset, point)
         )
         if lifted is not None:
-            lo, hi = lifted.reduced.loss_lower, lifted.reduced.loss_upper
-            offset = max(abs(a - b) for a, b in zip(point.flatten(), lifted.center.flatten(), strict=True))
-            minimum = lifted.verdict is Verdict.LOCAL_MIN
-            return Outcome(
-                lifted.verdict,
-                "interval",
-                SLICE_METHODS.get(lifted.code, "morse-bott-lift") if minimum else "lifted-saddle",
-                lifted.reason + not_at_point,
-                LossEnclosure(value.text, lo, hi),
-                box_radius=offset + lifted.radius,
-                proof_radius=lifted.radius,
-                box_center=lifted.center,
-                mu=lifted.mu,
-                witness=lifted.witness,
-                witness_loss_upper=lifted.witness_loss_upper,
-                steps=(*steps, f"lift through {lifted.invariance}: {lifted.verdict.value} proved"),
-                code=lifted.code,
-            )
+            return lifted_outcome(lifted, point, value.text, not_at_point, steps)
         if network.is_piecewise_linear and not options.literal:
             report(progress, "a nearby best affine fit")
             fit = certify_nearby_affine_fit(network, dataset, point)

@@ -391,10 +391,13 @@ def _smooth_head(network: Network) -> bool:
     return network.output == "sigmoid" or network.loss == "bce"
 
 
-def certify_orbit(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
+def certify_orbit(
+    network: Network, dataset: Dataset, point: Point, *, rounded: bool = False
+) -> Lifted | None:
     """A minimum (codes ``lift-relu-rescaling``, ``lift-linear-units``) or a saddle (``slice-saddle``)
     on an orbit of ReLU rescalings (a (leaky-)ReLU net of any depth, strictly inside one activation
-    region) or of GL(p) ⋉ Rᵖ (one hidden layer of identity units), for a smooth head; or None.
+    region) or of GL(p) ⋉ Rᵖ (one hidden layer of identity units), for a smooth head — or, with
+    ``rounded``, for identity output with mse too, whose exact proofs stop at a rounded point; or None.
 
     Example:
         >>> from badminima.model import load_trap
@@ -402,7 +405,7 @@ def certify_orbit(network: Network, dataset: Dataset, point: Point) -> Lifted | 
         >>> certify_orbit(trap.network, trap.dataset, trap.point).code
         'lift-linear-units'
     """
-    if not _smooth_head(network):
+    if not (_smooth_head(network) or rounded):
         return None
     chart = rescaling_slice(network, point) or linear_layer_slice(network, point)
     if chart is None:
