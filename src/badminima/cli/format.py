@@ -140,7 +140,13 @@ def print_certificate(cert: Any, trap: Any, path: str) -> None:
                 f"radius {q(cert.proof_radius, False)} around box_center, in --json)"
             )
     if cert.min_eigenvalue_bound is not None:
-        out.append(f"Hessian ≥ {q(cert.min_eigenvalue_bound, False)}·I on the whole proof box (proved)")
+        where = (
+            "on the whole proof box (proved)"
+            if cert.code == "strong-convexity-box"
+            else "on the directions the proof moves (a slice or a transversal), over its box (proved; the "
+            "whole Hessian is singular there)"
+        )
+        out.append(f"Hessian ≥ {q(cert.min_eigenvalue_bound, False)}·I {where}")
     if cert.witness_loss_upper is not None:
         out.append(f"lower point exhibited: loss ≤ {q(cert.witness_loss_upper, exact)}  (witness in --json)")
     d = cert.diagnostics

@@ -86,14 +86,16 @@ class Certificate:
     to ``loss`` at an exact point). ``box_radius`` is the ∞-norm radius of the stated box around the
     given point that contains it (0 for an exact proof at the point); the proof itself ran on the box of
     radius ``proof_radius`` around ``box_center`` (an exact point near the given one, found by Newton
-    steps), where the Hessian is proved ≥ ``min_eigenvalue_bound``·I. ``gap_lower`` is a proved lower
-    bound on (the certified minimiser's loss) − (the better point's loss); for a box proof the bound
-    F(c) − ‖∇F(c)‖²/(2μ) it rests on holds for every loss in the proof box. ``witness`` is the exhibited
-    lower point of a ``saddle``/``not-critical`` verdict, with its loss enclosed in
-    ``witness_loss_upper`` (a proved upper bound, below ``loss_lower``). ``steps`` records each method
-    tried and its outcome. ``code`` is the reason in one machine-readable word (``least-squares-bound``,
-    ``strong-convexity-box``, ``krawczyk-saddle``, ``first-order-descent``, ``higher-order-descent``,
-    ``gradient-nonzero``, ``near-critical-set``, ``degenerate-critical-point``, ``no-proof``, …).
+    steps), where the Hessian is proved ≥ ``min_eigenvalue_bound``·I (code ``strong-convexity-box``; for
+    a slice or Morse–Bott proof, the Hessian restricted to the directions that proof moves).
+    ``gap_lower`` is a proved lower bound on (the certified minimiser's loss) − (the better point's
+    loss); for a box proof the bound F(c) − ‖∇F(c)‖²/(2μ) it rests on holds for every loss in the proof
+    box. ``witness`` is the exhibited lower point of a ``saddle``/``not-critical`` verdict, with its loss
+    enclosed in ``witness_loss_upper`` (a proved upper bound, below ``loss_lower``). ``steps`` records
+    each method tried and its outcome. ``code`` is the reason in one machine-readable word
+    (``least-squares-bound``, ``strong-convexity-box``, ``krawczyk-saddle``, ``first-order-descent``,
+    ``higher-order-descent``, ``gradient-nonzero``, ``near-critical-set``, ``degenerate-critical-point``,
+    ``no-proof``, …).
     """
 
     verdict: Verdict

@@ -3,9 +3,10 @@
 At a point of a piecewise-linear network (ReLU or leaky-ReLU units, any head) with pre-activations
 exactly at a kink, each side assignment M of the kinks gives a smooth piece F_M that equals F on the
 closed cell where the kinks take those sides. If ∇F_M(x) = 0 exactly for every M (rationals; a sigmoid
-output is rational only at logit 0, so there every logit must be 0), then every one-sided derivative F'(x; v) = ∇F_{M(v)}(x)·v is 0, M(v) the
-piece the ray x + t v enters: x is first-order stationary. The ray's piece is decided exactly from the
-germs of the pre-activations (`kink_descent.ray_masks`, never relu'(0)), and on it
+output is rational only at logit 0, so there every logit must be 0), then every one-sided derivative
+F'(x; v) = ∇F_{M(v)}(x)·v is 0, M(v) the piece the ray x + t v enters: x is first-order stationary. The
+ray's piece is decided exactly from the germs of the pre-activations (`kink_descent.ray_masks`, never
+relu'(0)), and on it
 
     F(x + t v) = F_{M(v)}(x + t v) = F(x) + ½ t² vᵀ∇²F_{M(v)}(x) v + O(t³),
 
