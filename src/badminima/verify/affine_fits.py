@@ -382,8 +382,8 @@ def certify_nearby_affine_fit(network: Network, dataset: Dataset, point: Point) 
         Verdict.LOCAL_MIN,
         "interval",
         "best-affine-fit",
-        f"{fit.how(network)}: a non-strict local minimum at x*, which the given digits round (the verdict "
-        f"is about x*)",
+        f"{fit.how(network)}: a non-strict local minimum at x*, within box_radius of the given point (the "
+        f"verdict is about x*)",
         LossEnclosure(value.text, fit.loss_lower, fit.loss_upper),
         box_radius=offset + fit.radius,
         proof_radius=fit.radius,
