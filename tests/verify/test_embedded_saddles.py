@@ -26,6 +26,9 @@ CASES = Path(__file__).parent / "cases"
     [
         ("2211tanh-mse-min0-L2split-1_2-d17", "lifted-saddle"),  # a minimum split λ = −1/2
         ("2211tanh-mse-saddle0-L2born0-d12", "embedded-saddle"),  # a saddle with a unit born at zero
+        pytest.param(  # a bce minimum split λ = 1/3: negative curvature only −4.3e-10, at 12 digits
+            "2211sig-bce-min0-L2split1_3-d12", "lifted-saddle", marks=pytest.mark.slow
+        ),
         pytest.param(  # a bce saddle split λ = 1/3
             "2211sig-bce-saddle0-L2split1_3-d17", "embedded-saddle", marks=pytest.mark.slow
         ),
