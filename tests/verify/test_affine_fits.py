@@ -305,3 +305,14 @@ def test_a_unit_dead_at_a_kink_beside_a_rounded_best_affine_fit(v, digits):
         assert (
             reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved)) >= optimum - tiny
         )
+
+
+def test_a_silent_first_layer_with_a_kink_under_a_constant_fit_is_a_minimum():
+    """Every unit of the first of two hidden layers is dead on the data, one exactly at its kink on one
+    point (a reviewing helper's trap): with that layer silent the network outputs one constant vector,
+    here the mean targets, so the constant model's optimum bounds the loss; the kink's output only raises
+    it. Checked by exact nearby losses (Fractions)."""
+    trap = load_trap(CASES / "silent-first-layer-kink-min.json")
+    cert = certify(trap, probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "kink-dead-unit-minimum", cert.reason
+    _nearby_not_lower(trap, F(1, 1000), n=60)

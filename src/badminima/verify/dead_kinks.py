@@ -88,6 +88,7 @@ from badminima.verify.kink_reductions import (
     Predictions,
     Reduction,
     constant_reductions,
+    silent_layer_reductions,
 )
 from badminima.verify.kink_units import (
     DeadUnits,
@@ -286,6 +287,8 @@ def _reductions(
     if len(dead.units) == network.widths[dead.layer + 1]:
         if last:
             yield from constant_reductions(network, dataset, point, literal=literal)
+        else:
+            yield from silent_layer_reductions(network, dataset, point, dead.layer, literal=literal)
         return
     yield from affine_reductions(network, dataset, point, dead.units, dead.layer, literal=literal)
     if not last:

@@ -28,9 +28,11 @@ import flint
 import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import arb_to_fraction
+from badminima.errors import BackendError
 from badminima.landscape.derivatives import logit_slope
-from badminima.landscape.forward_pass import forward, unflatten
+from badminima.landscape.forward_pass import KinkSide, forward, unflatten
 from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -79,10 +81,16 @@ class BoxPredictions:
     over them plus extra per-point ranges."""
 
     def __init__(
-        self, network: Network, dataset: Dataset, point: Point, radius: Fraction, precision: int | None = 256
+        self,
+        network: Network,
+        dataset: Dataset,
+        point: Point,
+        radius: Fraction,
+        precision: int | None = 256,
+        kink_side: KinkSide = "active",
     ) -> None:
         self.network = network
-        self.box = ParameterBox(network, dataset, point, precision)
+        self.box = ParameterBox(network, dataset, point, precision, kink_side)
         self.ball = self.box.ball
         with self.ball.context():
             flat = self.box.flat(radius)
@@ -207,6 +215,80 @@ def constant_reductions(
             lo,
             hi,
             ConstantPredictions(network, dataset, center, R),
+            reason,
+            "constant-model optimum",
+        )
+        for R in CONSTANT_RADII
+    ]
+
+
+def silent_layer_reductions(
+    network: Network, dataset: Dataset, point: Point, layer: int, *, literal: bool = False
+) -> list[Reduction]:
+    """The constant model as `dead_kinks`' narrower problem when every unit of hidden layer ``layer``, not
+    the last, is dead on the data: with that layer silent (its kinks on their zero side) every later
+    layer receives the same constants on every data point, so the network outputs one constant vector
+    c(θ) and its loss is at least the constant model's optimum F* for every θ. One `Reduction` per radius
+    of `CONSTANT_RADII` when c at the point is C* exactly or (unless ``literal``) to its rounding scale;
+    the centre then moves only the output bias, by C* − c (which feeds nothing before it), and the
+    logits are enclosed over the box with the silent layer at zero.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1, 1), "relu", output="sigmoid", loss="bce")
+        >>> data = Dataset.of([[0], [1]], [[1], [0]])
+        >>> found = silent_layer_reductions(net, data, Point.unflatten(net, [1, -1, 1, 1, 2, -2]), 0)
+        >>> len(found), found[0].code
+        (7, 'constant-model optimum')
+    """
+    found = constant_optimum(network, dataset)
+    if found is None:
+        return []
+    C, F_star = found
+    exact = ExactArithmetic()
+    try:
+        prob = prepare(network, dataset, point, arith=exact, kink_side="inactive")
+        with exact.context():
+            fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
+            c = [Fraction(fwd.logits[k, 0]) for k in range(network.widths[-1])]
+    except (BackendError, TypeError, ValueError, ArithmeticError):
+        return []
+    ball = BallArithmetic(256)
+    mids, miss = [], Fraction(0)
+    with ball.context():
+        for ck, given in zip(C, c, strict=True):
+            mid = ck if isinstance(ck, Fraction) else arb_to_fraction(ck.mid())
+            mids.append(mid)
+            lo_miss, hi_miss = (
+                (mid - given, mid - given) if isinstance(ck, Fraction) else ball_bounds(ck - given)
+            )
+            miss = max(miss, abs(lo_miss), abs(hi_miss))
+        lo, hi = (F_star, F_star) if isinstance(F_star, Fraction) else ball_bounds(F_star)
+    rho = rounding_scale(point.flatten())
+    if miss and (literal or rho == 0 or miss > 10 * math.sqrt(network.n_params) * rho):
+        return []
+    out = point.layers[-1]
+    assert out.b is not None
+    bias = tuple(b + (m - g) for b, m, g in zip(out.b, mids, c, strict=True))
+    center = Point((*point.layers[:-1], Layer(out.W, bias)))
+    reason = (
+        f"with hidden layer {layer + 1} silent every later layer receives constants, so the network "
+        f"outputs one constant vector c on every input, whose loss is at least the constant model's optimum "
+        f"F* (c_k = g⁻¹(ȳ_k)) for every parameter"
+        + (
+            ""
+            if not miss
+            else f"; c misses that optimum by {float(miss):.2g} at the point, and the verdict is "
+            f"about the point with its output bias moved to reach it"
+        )
+    )
+    return [
+        Reduction(
+            center,
+            R,
+            lo,
+            hi,
+            BoxPredictions(network, dataset, center, R, kink_side="inactive"),
             reason,
             "constant-model optimum",
         )

@@ -16,7 +16,7 @@ from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic
 from badminima.arithmetic.flint_bridge import arb_to_fraction
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
-from badminima.landscape.forward_pass import forward, unflatten
+from badminima.landscape.forward_pass import KinkSide, forward, unflatten
 from badminima.landscape.losses import loss_of_flat
 from badminima.landscape.problem import Problem, prepare
 from badminima.model.dataset import Dataset
@@ -37,11 +37,18 @@ class ParameterBox:
     enclosures, see `hessian`); with ``precision`` None, in float64 enclosures only, for the cheap
     Newton steps of `polish`."""
 
-    def __init__(self, network: Network, dataset: Dataset, point: Point, precision: int | None) -> None:
+    def __init__(
+        self,
+        network: Network,
+        dataset: Dataset,
+        point: Point,
+        precision: int | None,
+        kink_side: KinkSide = "active",
+    ) -> None:
         self.network, self.dataset, self.point = network, dataset, point
         self.ball = BallArithmetic(precision or 128)
         self.arith: Any = self.ball if precision else EnclosureArithmetic()
-        self.prob: Problem = prepare(network, dataset, point, arith=self.arith)
+        self.prob: Problem = prepare(network, dataset, point, arith=self.arith, kink_side=kink_side)
         self.masks = self.prob.masks
 
     def flat(self, radius: Fraction) -> Any:
