@@ -316,3 +316,28 @@ def test_a_silent_first_layer_with_a_kink_under_a_constant_fit_is_a_minimum():
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "kink-dead-unit-minimum", cert.reason
     _nearby_not_lower(trap, F(1, 1000), n=60)
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict", "code"),
+    [
+        ("silent-layer-sigmoid-mse-min", Verdict.LOCAL_MIN, "kink-dead-unit-minimum"),
+        ("silent-layer-born-saddle", Verdict.SADDLE, "kink-born-unit-saddle"),
+    ],
+)
+def test_a_silent_layer_under_a_sigmoid_output_whose_optimum_is_irrational(name, verdict, code):
+    """A reviewing helper's traps: an earlier hidden layer dead with a kink, a sigmoid output whose
+    constant optimum logit(ȳ) is irrational (ȳ ≠ 1/2; it used to crash). The minimum: losses around the
+    proof's centre are never below its proved lower bound; the saddle: the witness is below (60 digits)."""
+    trap = load_trap(CASES / f"{name}.json")
+    cert = certify(trap, probes=0)
+    assert cert.verdict is verdict and cert.code == code, cert.reason
+    if verdict is Verdict.SADDLE:
+        assert reference_loss(trap.network, trap.dataset, cert.witness) < _mp(cert.loss_lower)
+        return
+    rng = random.Random(0)
+    center = cert.box_center.flatten()
+    for _ in range(30):
+        moved = [q + cert.proof_radius * F(rng.randint(-1000, 1000), 1000) for q in center]
+        near = reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved))
+        assert near >= _mp(cert.loss_lower) - mpmath.mpf(10) ** -40

@@ -21,9 +21,9 @@ layer ℓ): F_red ≥ F_red(θ̂) = F* on the box, attained at the point itself.
 last hidden layer: the narrower network's point is proved a (non-strict) local minimum on a slice
 through its ReLU rescaling orbits (`symmetry_slices.certify_on_slice`): every loss of F_red in the ∞-box
 of radius R around its centre x̂ is ≥ F_red(x*) = F*, with the minimiser x* within R of x̂, the
-activation region holding there. (c) Every unit of the last hidden layer dead: the narrower network is
-the constant model z = c (`kink_reductions`), F_red(c) ≥ F* for every c, with F* attained at c = C*;
-any R will do.
+activation region holding there. (c) Every unit of a hidden layer dead: the narrower network is the
+constant model z = c (`kink_reductions`; after an earlier layer c is what the later layers make of
+constants), F_red ≥ F* for every c, with F* attained where the output bias makes c = C*; any R will do.
 
 *Minimum* (code ``kink-dead-unit-minimum``). By the mean value theorem along s ↦ G(θ, s·u), s ∈ [0, 1],
 

@@ -1,5 +1,7 @@
-"""The narrower problem behind units dead at a kink (`dead_kinks`), when the dead units are the whole last
-hidden layer: the constant model.
+"""The narrower problem behind units dead at a kink (`dead_kinks`), when the dead units are a whole hidden
+layer: the constant model (`constant_reductions` after the last hidden layer, `silent_layer_reductions`
+after an earlier one, whose later layers then receive constants); and the logits over a box
+(`BoxPredictions`) that every narrower problem hands on.
 
 If every unit of the last hidden ReLU layer is dead on the data (pre-activation ≤ 0 on every point), the
 network without them has no hidden unit left before its output: it computes the constant z = c (the
@@ -259,9 +261,10 @@ def silent_layer_reductions(
         for ck, given in zip(C, c, strict=True):
             mid = ck if isinstance(ck, Fraction) else arb_to_fraction(ck.mid())
             mids.append(mid)
-            lo_miss, hi_miss = (
-                (mid - given, mid - given) if isinstance(ck, Fraction) else ball_bounds(ck - given)
-            )
+            if isinstance(ck, Fraction):
+                lo_miss = hi_miss = mid - given
+            else:
+                lo_miss, hi_miss = ball_bounds(ck - ball.constant(given))
             miss = max(miss, abs(lo_miss), abs(hi_miss))
         lo, hi = (F_star, F_star) if isinstance(F_star, Fraction) else ball_bounds(F_star)
     rho = rounding_scale(point.flatten())
