@@ -54,6 +54,16 @@ def _nearby_not_lower(trap, radius, n=30, seed=0):
         assert value >= base - mpmath.mpf(10) ** -40, (value - base, moved)
 
 
+def _box_not_below(trap, cert, bound, n, seed):
+    """n random points within the certificate's proof radius of its centre: none has a loss (60 digits)
+    below ``bound`` by more than 1e-40."""
+    rng = random.Random(seed)
+    for _ in range(n):
+        moved = [q + cert.proof_radius * F(rng.randint(-1000, 1000), 1000) for q in cert.box_center.flatten()]
+        near = reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved))
+        assert near >= bound - mpmath.mpf(10) ** -40, (near, bound)
+
+
 def _affine_map(layers, d0):
     """(A, a) with the last hidden layer's output = A x + a on inputs where every unit keeps its piece
     (active units pass, dead ones give 0), exactly."""
@@ -239,12 +249,7 @@ def _check_rounded(case):
         <= optimum
         <= _mp(cert.loss_upper) + mpmath.mpf(10) ** -40
     )
-    rng = random.Random(0)
-    center = cert.box_center.flatten()
-    for _ in range(20):
-        moved = [v + cert.proof_radius * F(rng.randint(-1000, 1000), 1000) for v in center]
-        near = reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved))
-        assert near >= optimum - mpmath.mpf(10) ** -40
+    _box_not_below(trap, cert, optimum, n=20, seed=0)
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -298,13 +303,7 @@ def test_a_unit_dead_at_a_kink_beside_a_rounded_best_affine_fit(v, digits):
     assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "kink-dead-unit-minimum", cert.reason
     tiny = mpmath.mpf(10) ** -40
     assert _mp(cert.loss_lower) - tiny <= optimum <= _mp(cert.loss_upper) + tiny
-    rng = random.Random(digits)
-    center = cert.box_center.flatten()
-    for _ in range(20):
-        moved = [q + cert.proof_radius * F(rng.randint(-1000, 1000), 1000) for q in center]
-        assert (
-            reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved)) >= optimum - tiny
-        )
+    _box_not_below(trap, cert, optimum, n=20, seed=digits)
 
 
 def test_a_silent_first_layer_with_a_kink_under_a_constant_fit_is_a_minimum():
@@ -335,9 +334,4 @@ def test_a_silent_layer_under_a_sigmoid_output_whose_optimum_is_irrational(name,
     if verdict is Verdict.SADDLE:
         assert reference_loss(trap.network, trap.dataset, cert.witness) < _mp(cert.loss_lower)
         return
-    rng = random.Random(0)
-    center = cert.box_center.flatten()
-    for _ in range(30):
-        moved = [q + cert.proof_radius * F(rng.randint(-1000, 1000), 1000) for q in center]
-        near = reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved))
-        assert near >= _mp(cert.loss_lower) - mpmath.mpf(10) ** -40
+    _box_not_below(trap, cert, _mp(cert.loss_lower), n=30, seed=0)
