@@ -219,10 +219,39 @@ def smooth_minimum():
     return net, data, _fit(net, data, 0)
 
 
+def _polished(net, data, theta):
+    """Newton's method at 80 digits (tests/verify/planted.py's own derivatives): the critical point
+    that the float fit ``theta`` approximates, as 60-digit Fractions."""
+    from tests.verify.planted import CTX, outputs_and_derivatives, q
+
+    x = [F(repr(v)) for v in theta]
+    X, y = data.X, data.y
+    for _ in range(8):
+        vals = outputs_and_derivatives(net.activation, net.widths, x, X)
+        P = len(x)
+        g, H = CTX.matrix(P, 1), CTX.matrix(P, P)
+        for (f, gf, Hf), t in zip(vals, y, strict=True):
+            r = f - q(t[0])
+            for a in range(P):
+                g[a] += 2 * r * gf[a] / len(X)
+                for b in range(P):
+                    H[a, b] += 2 * (gf[a] * gf[b] + r * Hf[a, b]) / len(X)
+        step = CTX.lu_solve(H, g)
+        x = [F(CTX.nstr(q(v) - step[k], 60, min_fixed=-(10**6), max_fixed=10**6)) for k, v in enumerate(x)]
+    return x
+
+
 @pytest.mark.parametrize("digits", [6, 17, 30])
 def test_box_method_proves_a_strict_minimum_from_rounded_points(smooth_minimum, digits):
+    # The float fit to float length (17 digits or fewer, as JSON writers print floats) is certified as the
+    # minimum it approximates; 30 digits round the minimum itself (polished at 80 digits).
+    from tests.verify.planted import rounded
+
     net, data, theta = smooth_minimum
-    point = Point.unflatten(net, [F(f"{v:.{digits}g}") for v in theta])
+    if digits == 30:
+        point = Point.unflatten(net, [rounded(v, 30) for v in _polished(net, data, theta)])
+    else:
+        point = Point.unflatten(net, [F(f"{v:.{digits}g}") for v in theta])
     cert = certify(Trap(net, data, point), probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN and cert.rigor == "interval", cert.reason
     assert cert.min_eigenvalue_bound is not None and cert.min_eigenvalue_bound > 0
@@ -230,6 +259,23 @@ def test_box_method_proves_a_strict_minimum_from_rounded_points(smooth_minimum, 
     # Independent check: the reference loss at the box centre lies in the proved enclosure.
     centre = reference_loss(net, data, cert.box_center)
     assert _mp(cert.loss_lower) <= centre <= _mp(cert.loss_upper)
+
+
+def test_a_float_fit_written_to_30_digits_is_taken_at_its_word(smooth_minimum):
+    # 30 digits are more than a float holds: their writer chose them, so the critical point they round
+    # must lie within 1000 units of the last digit. The float fit is about 1e-8 from the minimum (80-digit
+    # Newton, independent of badminima), so it is not a rounding of it: not critical, however close.
+    net, data, theta = smooth_minimum
+    point = Point.unflatten(net, [F(f"{v:.30g}") for v in theta])
+    minimum = _polished(net, data, theta)
+    distance = max(abs(a - b) for a, b in zip(point.flatten(), minimum, strict=True))
+    assert F(1, 10**12) < distance < F(1, 10**5)
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.NOT_CRITICAL and cert.code == "gradient-nonzero", cert.reason
+    # the same digits cut to float length keep the verdict about the minimum they approximate
+    short = certify(Trap(net, data, Point.unflatten(net, [F(repr(v)) for v in theta])), probes=0)
+    assert short.verdict is Verdict.LOCAL_MIN
+    assert short.box_radius is not None and short.box_radius >= distance - F(1, 10**15)
 
 
 def test_box_method_gap_to_a_better_point(smooth_minimum):

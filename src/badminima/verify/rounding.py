@@ -47,6 +47,49 @@ def slope_at_rounding_level(slope: float, rho: Fraction, top: float, n_params: i
     return abs(slope) <= c * float(rho) * top * math.sqrt(n_params)
 
 
+FLOAT_DIGITS = 17
+"""Significant digits that a float64 can need in decimal (JSON writers print floats with at most this)."""
+
+WRITERS_NOISE = 1000
+"""How many units of its last written digit a long decimal may be off by and still round a critical point:
+a writer polishing at 30 digits may get the last two or three wrong."""
+
+
+def written_reach(point: Point) -> Fraction:
+    """How far a critical point that ``point``'s digits round can lie (∞-norm) when some coordinate is a
+    decimal *written* to more significant digits than a float64 holds: `WRITERS_NOISE` times
+    `coarsest_rounding`. Else 0: floats, decimals of float length and exact products such as
+    ``float·9/10`` carry digits fixed by a format or by arithmetic, not by the accuracy of whatever
+    produced them.
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> float(written_reach(Point.unflatten(net, [Fraction("0.1234567890123456789"), Fraction(1)])))
+        5e-16
+        >>> written_reach(Point.unflatten(net, [Fraction(0.1), Fraction("0.12345678901234567")]))
+        Fraction(0, 1)
+        >>> written_reach(Point.unflatten(net, [Fraction(0.1) * Fraction(9, 10), Fraction(1)]))
+        Fraction(0, 1)
+    """
+    if any(_written_beyond_float(q) for q in point.flatten()):
+        return WRITERS_NOISE * coarsest_rounding(point)
+    return Fraction(0)
+
+
+def _written_beyond_float(q: Fraction) -> bool:
+    """A decimal n/10^p (p places) has 2s and 5s in nearly equal numbers in its reduced denominator; an
+    exact product of a float and a short decimal has far more 2s. Written, and longer than a float's
+    `FLOAT_DIGITS` significant digits."""
+    twos, fives, den = 0, 0, q.denominator
+    while den % 2 == 0:
+        den, twos = den // 2, twos + 1
+    while den % 5 == 0:
+        den, fives = den // 5, fives + 1
+    written = den == 1 and fives > 0 and twos <= fives + 8
+    return written and 0 < rounding_scale([q]) < max(Fraction(1), abs(q)) / 10**FLOAT_DIGITS
+
+
 def coarsest_rounding(point: Point) -> Fraction:
     """How far the critical point a writer meant can sit from ``point``, per coordinate: the point's scale
     ``max(1, max|x|)`` times five times the largest rounding scale of any one coordinate (half a unit of

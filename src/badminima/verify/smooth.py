@@ -39,7 +39,13 @@ from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.null_descent import certify_null_descent
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
-from badminima.verify.rounding import at_rounding_level, coarsest_rounding, slope_at_rounding_level
+from badminima.verify.rounding import (
+    WRITERS_NOISE,
+    at_rounding_level,
+    coarsest_rounding,
+    slope_at_rounding_level,
+    written_reach,
+)
 from badminima.verify.silent_units import certify_silent_units
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
@@ -277,6 +283,13 @@ def certify_smooth(
     near = exactly_critical or newton <= options.near_critical * scale
     if nonzero and options.literal:
         near = False  # --literal: a gradient entry proved non-zero is about the numbers as written
+    digits_apart: int | None = None
+    reach = written_reach(point) if near and nonzero and not options.literal else Fraction(0)
+    if reach:
+        # Digits beyond a float's are their writer's choice: a critical point they round lies within
+        # `reach`. A gradient proved non-zero over that whole box is about the point as written.
+        digits_apart = _no_critical_point_within(network, dataset, point, reach)
+        near = digits_apart is None
     tried: list[str] = []
 
     def try_minimum() -> Outcome | None:
@@ -364,7 +377,13 @@ def certify_smooth(
                     code="null-direction-descent",
                 )
             tried.append(f"null directions: {search.why}")
-    if not near:
+    if digits_apart is not None:
+        tried.append(
+            f"the numbers are decimals written beyond float precision: a critical point they round lies "
+            f"within {float(reach):.2g} (∞-norm; {WRITERS_NOISE} units of the coarsest last digit), and "
+            f"gradient entry {digits_apart} is proved non-zero over that whole box (Newton step {newton:.3g})"
+        )
+    elif not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")
     elif unresolved and not tried:
         tried.append("the Hessian is singular (zero eigenvalues): the box tests need a definite direction")
