@@ -225,3 +225,92 @@ def test_no_point_in_the_sign_box_is_below_the_sign_cone_bound_thoroughly(case, 
         net, data, point, _ = case
         cert = certify(Trap(net, data, point), probes=0)
         assert cert.verdict is Verdict.LOCAL_MIN
+
+
+# Rounded region optima (`piecewise._nearby_region_optimum`). Planted by construction, without badminima:
+# pick θ* with every pre-activation strictly signed, build its region's columns D_j x, D_j 1 and 1 by hand,
+# and targets y = f_θ*(X) + r with r ⟂ every column (sympy's exact null space of the columns' transpose).
+# Then f_θ*(X) is the projection of y, θ* is a region optimum, and its loss is ‖r‖²/N exactly.
+
+
+@st.composite
+def planted_region_optimum(draw):
+    import sympy
+
+    h = draw(st.integers(1, 3))
+    n = draw(st.integers(h + 2, 7))
+    xs = sorted(draw(st.sets(st.integers(-6, 6), min_size=n, max_size=n)))
+    X = [F(x, 2) for x in xs]
+    unit = st.fractions(min_value=-3, max_value=3, max_denominator=7)
+    W = [draw(unit) for _ in range(h)]
+    b = [draw(unit) for _ in range(h)]
+    v = [draw(unit.filter(lambda t: t != 0)) for _ in range(h)]
+    c = draw(unit)
+    for j in range(h):
+        assume(all(W[j] * x + b[j] != 0 for x in X))
+    cols = [[F(1)] * n]
+    f = [c] * n
+    for j in range(h):
+        slopes = [F(1) if W[j] * x + b[j] > 0 else F(0) for x in X]
+        cols += [[s * x for s, x in zip(slopes, X, strict=True)], slopes]
+        f = [fi + v[j] * s * (W[j] * x + b[j]) for fi, s, x in zip(f, slopes, X, strict=True)]
+    null = sympy.Matrix(
+        [[sympy.Rational(t.numerator, t.denominator) for t in col] for col in cols]
+    ).nullspace()
+    assume(null)
+    mix = [draw(st.integers(-3, 3)) for _ in null]
+    r = [sum((m * vec[i] for m, vec in zip(mix, null, strict=True)), sympy.Integer(0)) for i in range(n)]
+    r = [F(int(sympy.fraction(t)[0]), int(sympy.fraction(t)[1])) for t in r]
+    assume(any(r))
+    theta = [*W, *b, *v, c]  # the package's order: W (h×1), b, V (1×h), c
+    data = Dataset.of([[x] for x in X], [[fi + ri] for fi, ri in zip(f, r, strict=True)])
+    return Network((1, h, 1), "relu"), data, theta, sum((t * t for t in r), F(0)) / n
+
+
+def _rounded_to(v: F, digits: int) -> F:
+    from tests.verify.planted import rounded
+
+    return rounded(v, digits)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=HEALTH, derandomize=True, phases=NO_SHRINK)
+@given(planted_region_optimum(), st.sampled_from([17, 30]))
+def test_rounded_region_optima_are_minima_about_the_optimum(case, digits):
+    net, data, theta, optimum = case
+    point = Point.unflatten(net, [_rounded_to(t, digits) for t in theta])
+    assume(point.flatten() != tuple(theta))
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    if cert.code == "least-squares-bound":
+        # the verdict is about box_center: a region optimum, loss ‖r‖²/N (by construction), within the box
+        assert cert.box_center is not None and cert.box_radius is not None
+        assert reference_loss(net, data, cert.box_center) == optimum
+        assert cert.loss_lower == cert.loss_upper == optimum
+        gap = max(abs(a - b) for a, b in zip(point.flatten(), cert.box_center.flatten(), strict=True))
+        assert gap <= cert.box_radius
+
+
+def test_a_30_digit_point_1e_8_from_a_region_optimum_is_not_critical():
+    # A hand-planted optimum (columns 1, x·1_A, 1_A with A = {x > 1/2}), moved by 1e-8 and written to 30
+    # digits: not a rounding of it, and its exact descent is real.
+    net = Network((1, 1, 1), "relu")
+    X = [F(-1), F(0), F(1), F(2), F(3)]
+    theta = [F(1), F(-1, 2), F(2), F(1, 3)]
+    f = [theta[3] + theta[2] * max(theta[0] * x + theta[1], F(0)) for x in X]
+    r = [F(1), F(-1), F(1), F(-2), F(1)]  # ⟂ 1, x·1_A = (0, 0, 1, 2, 3), 1_A = (0, 0, 1, 1, 1)
+    data = Dataset.of([[x] for x in X], [[fi + ri] for fi, ri in zip(f, r, strict=True)])
+    exact = certify(Trap(net, data, Point.unflatten(net, theta)), probes=0)
+    assert exact.verdict is Verdict.LOCAL_MIN and exact.loss_lower == F(8, 5)
+    moved = Point.unflatten(net, [_rounded_to(t + F(1, 10**8) * (k + 1), 30) for k, t in enumerate(theta)])
+    cert = certify(Trap(net, data, moved), probes=0)
+    assert cert.verdict is Verdict.NOT_CRITICAL, cert.reason
+    assert cert.witness is not None and reference_loss(net, data, cert.witness) < reference_loss(
+        net, data, moved
+    )
+    written = Point.unflatten(net, [_rounded_to(t, 30) for t in theta])  # a rounding of the optimum
+    snapped = certify(Trap(net, data, written), probes=0)
+    assert snapped.verdict is Verdict.LOCAL_MIN and snapped.code == "least-squares-bound", snapped.reason
+    assert snapped.box_center is not None and reference_loss(net, data, snapped.box_center) == F(8, 5)
+    rounded30 = Point.unflatten(net, [_rounded_to(t + F(1, 3 * 10**12), 30) for t in theta])
+    near = certify(Trap(net, data, rounded30), probes=0)
+    assert near.verdict is Verdict.NOT_CRITICAL  # 3e-13 is also far beyond 30 digits

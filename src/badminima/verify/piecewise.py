@@ -13,6 +13,7 @@ import numpy as np
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.landscape.derivatives import hessian_of_flat
 from badminima.landscape.problem import prepare
+from badminima.landscape.region_fit import snap
 from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -29,8 +30,13 @@ from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
 from badminima.verify.regions import LeastSquaresBound, least_squares_bound, sign_cone_bound
-from badminima.verify.rounding import at_rounding_level, slope_at_rounding_level
-from badminima.verify.suboptimality import enclose_loss
+from badminima.verify.rounding import (
+    WRITERS_NOISE,
+    at_rounding_level,
+    coarsest_rounding,
+    slope_at_rounding_level,
+)
+from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
 
 
@@ -71,6 +77,44 @@ def _exact_rounding_level(
     newton = float(np.linalg.norm(np.linalg.lstsq(H, g, rcond=1e-13)[0])) if len(g) else 0.0
     rho = at_rounding_level(point, g, eig, newton, top)
     return None if rho is None else (rho, newton, top)
+
+
+def _nearby_region_optimum(
+    network: Network, dataset: Dataset, point: Point, value: LossEnclosure
+) -> Outcome | None:
+    """``local-min`` about the optimum of the point's activation region when the digits round it (one
+    hidden layer, one output): `region_fit.snap` corrects the combined weights v_j(w_j, b_j) by one exact
+    least-squares step, output weights kept, without changing any activation sign, and moves the point
+    by at most `WRITERS_NOISE` units of its coarsest last digit. There the loss equals the region's
+    least-squares bound, which holds on a neighbourhood: a non-strict local minimum (rescaling orbits
+    and dependent region columns make it non-isolated, so no Hessian proof reaches it)."""
+    star = snap(network, dataset, point)
+    if star is None:
+        return None
+    offset = max(abs(a - b) for a, b in zip(point.flatten(), star.flatten(), strict=True))
+    if offset == 0 or offset > WRITERS_NOISE * coarsest_rounding(point):
+        return None
+    region = region_of(network, dataset, star)
+    bound = least_squares_bound(network, dataset, region)
+    loss = enclose_loss(network, dataset, star).lower
+    if bound.value is None or loss is None or bound.value != loss:
+        return None
+    return Outcome(
+        Verdict.LOCAL_MIN,
+        "exact",
+        "least-squares",
+        f"the point's digits round the optimum of its activation region: one exact least-squares "
+        f"correction of the combined weights v_j·(w_j, b_j) (output weights kept) moves it by "
+        f"{float(offset):.2g} (∞-norm) to box_center without changing any activation sign, and there "
+        f"{bound.how}, and the loss equals the least-squares bound {format_rational(loss, decimal=False)}: "
+        f"no nearby point does better (a non-strict local minimum; the verdict is about box_center, the "
+        f"given point itself is not critical)",
+        LossEnclosure(value.text, loss, loss),
+        box_radius=offset,
+        box_center=star,
+        proof_radius=Fraction(0),
+        code="least-squares-bound",
+    )
 
 
 def _region_bound(
@@ -175,11 +219,15 @@ def certify_piecewise(
                 if not slope_at_rounding_level(slope, near[0], near[2], network.n_params):
                     near = None  # a slope that large is about the point meant (a kink's), not its digits
             if near is not None and region is not None:
-                # The digits' descent may be a rounding of a dead-at-kink minimum or saddle, of a minimum
-                # on a rescaling orbit, or of a best affine fit: prove that.
+                # The digits' descent may be a rounding of a dead-at-kink minimum or saddle, of its
+                # activation region's optimum (exact), of a minimum on a rescaling orbit, or of a best
+                # affine fit: prove that.
                 proved = certify_dead_kinks(network, dataset, point, value, region=region, literal=literal)
                 if proved is not None:
                     return proved
+                optimum = _nearby_region_optimum(network, dataset, point, value)
+                if optimum is not None:
+                    return replace(optimum, steps=(*steps, "snapped to the region's least-squares optimum"))
                 lifted = None if region.kinks else certify_orbit(network, dataset, point, rounded=True)
                 if lifted is not None:
                     suffix = (
