@@ -12,7 +12,7 @@ u_ji = 0 for i ∉ K_j, where z_red is the narrower network without the dead uni
 a_ji = J_i·(unit j's outgoing weights) the rate at which u_ji moves the logits (unit j's output weights
 v_j after the last hidden layer; `kink_units.effective_weights`, enclosed in balls over B), and P_ji an
 upper bound of p_ji over B. B's non-kink signs and the P_ji come from one forward pass in balls over
-all of B (`_kink_reach`), a kink unit's output taken over its whole range: that is where the earlier
+all of B (`kink_units.kink_reach`), a kink unit's output taken over its whole range: that is where the earlier
 layers' outputs, which move with θ, are bounded, and why the later layers keep their pieces for every
 u. So F(θ) = G(θ, u) with G(θ, u) = ℓ(z_red(θ_red) + Σ_j a_j(θ) u_j) and G(θ, 0) = F_red(θ_red).
 
@@ -64,7 +64,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
-from typing import Any
 
 import flint
 import numpy as np
@@ -85,7 +84,6 @@ from badminima.verify.embeddings import silenced, with_units, without_units
 from badminima.verify.kink_reductions import (
     HEADS,
     BoxPredictions,
-    Predictions,
     Reduction,
     constant_reductions,
     silent_layer_reductions,
@@ -95,15 +93,18 @@ from badminima.verify.kink_units import (
     ball_range,
     dead_units,
     effective_weights,
+    kink_reach,
     later_jacobians,
     layer_inputs,
+    one_sided_growth,
     raisers,
     rise,
     unit_direction,
 )
+from badminima.verify.layered_kinks import certify_layered_kinks
 from badminima.verify.lift import Lifted
 from badminima.verify.outcome import Outcome
-from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
+from badminima.verify.parameter_box import ParameterBox, norm_upper
 from badminima.verify.suboptimality import LossEnclosure
 from badminima.verify.symmetry_slices import certify_on_slice, rescaling_slice
 
@@ -112,66 +113,6 @@ BORN_REACH = tuple(Fraction(1, 2**k) for k in (0, 4, 8, 12, 16, 20, 30))
 
 WITNESS_START = Fraction(1, 2**64)
 """First step tried for the born unit's lower point (doubled until its loss is proved lower)."""
-
-
-def _kink_reach(
-    network: Network, dataset: Dataset, center: Point, R: Fraction, dead: DeadUnits, region: Region
-) -> dict[tuple[int, int], Fraction] | None:
-    """Over the box of ∞-radius R around ``center`` (balls): every hidden pre-activation that is not a
-    kink keeps its sign in ``region``, and each kink's pre-activation p_ji is ≤ ``reach[(j, i)]`` ≥ 0, so
-    u_ji = max(0, p_ji) ∈ [0, reach]; None when a sign is not proved."""
-    box = ParameterBox(network, dataset, center, 256)
-    ball = box.ball
-    with ball.context():
-        fwd = forward(network, unflatten(network, box.flat(R)), box.prob.inputs, arith=ball, masks=box.masks)
-        for z, signs in zip(fwd.z[:-1], region.signs, strict=True):
-            for u, row in enumerate(signs):
-                if any(s and ball.sign(z[u, i]) != s for i, s in enumerate(row)):
-                    return None
-        reach = {}
-        for j, kinks in dead.at_kinks:
-            for i in kinks:
-                _, hi = ball_bounds(fwd.z[dead.layer][j, i])
-                reach[(j, i)] = max(Fraction(0), hi)
-    return reach
-
-
-def _one_sided_growth(
-    network: Network,
-    center: Point,
-    dead: DeadUnits,
-    signed: Sequence[int],
-    pred: Predictions,
-    R: Fraction,
-    reach: dict[tuple[int, int], Fraction],
-    region: Region,
-    inputs: Sequence[Sequence[Fraction]],
-) -> bool:
-    """True when a_ji·Σ_{i∈g} ∂ℓ_i/∂z_i is proved > 0 for every ``signed`` unit j and every group g of its
-    kink points with one input (such points share u_ji and every prediction at every parameter, so the
-    mean value identity groups them), over every prediction of the narrower box plus Σ_j a_ji u_ji with
-    u_ji ∈ [0, reach[(j, i)]] and a_ji = J_i·(unit j's outgoing weights) over the box of radius R: the
-    logits' rate of change in u_ji (unit j's output weights v_j after the last hidden layer)."""
-    kinks = dict(dead.at_kinks)
-    ball = pred.ball
-    with ball.context():
-        A = effective_weights(network, center, R, region, dead, signed)
-        extra: dict[tuple[int, int], Any] = {}
-        for j in signed:
-            for i in kinks[j]:
-                u = ball_range(Fraction(0), reach[(j, i)])
-                for k, a in enumerate(A[(j, i)]):
-                    extra[(k, i)] = extra.get((k, i), flint.arb(0)) + a * u
-        S = pred.slopes(extra)
-        for j in signed:
-            groups: dict[tuple[Fraction, ...], list[int]] = {}
-            for i in kinks[j]:
-                groups.setdefault(tuple(inputs[i]), []).append(i)
-            for group in groups.values():
-                growth = sum((a * S[k, i] for i in group for k, a in enumerate(A[(j, i)])), flint.arb(0))
-                if ball.sign(growth) != 1:
-                    return False
-    return True
 
 
 def _segment_holds(
@@ -301,7 +242,7 @@ def _reductions(
     R, shift = reduced.radius, Fraction(0)
     if dead.layer:
         rho = _minimiser_distance(small, dataset, small_point, reduced)
-        reach = None if rho is None else _kink_reach(network, dataset, center, rho, dead, region)
+        reach = None if rho is None else kink_reach(network, dataset, center, rho, [dead], region)
         if rho is None or reach is None:
             return
         shift = max(reach.values())
@@ -346,9 +287,11 @@ def certify_dead_kinks(
         >>> certify_dead_kinks(t.network, t.dataset, t.point, value, region=region).code
         'kink-dead-unit-minimum'
     """
-    dead = dead_units(network, region)
-    if dead is None or (network.output, network.loss) not in HEADS:
+    if (network.output, network.loss) not in HEADS:
         return None
+    dead = dead_units(network, region)
+    if dead is None:
+        return certify_layered_kinks(network, dataset, point, value, region=region, literal=literal)
     report(progress, "units dead at a kink: the narrower network's minimum")
     last = dead.layer == network.depth - 2
     tol = Fraction(0) if literal or not last else 4 * rounding_scale(point.flatten())
@@ -358,9 +301,10 @@ def certify_dead_kinks(
     for red in _reductions(network, dataset, point, dead, region, literal):
         R = red.radius
         report(progress, "units dead at a kink: signs of v·∂ℓ/∂z")
-        reach = _kink_reach(network, dataset, red.center, R, dead, region)
-        if reach is None or not _one_sided_growth(
-            network, red.center, dead, signed, red.predictions, R, reach, region, dataset.X
+        reach = kink_reach(network, dataset, red.center, R, [dead], region)
+        units = [(dead.layer, j) for j in signed]
+        if reach is None or not one_sided_growth(
+            network, red.center, [dead], units, red.predictions, R, reach, region, dataset.X
         ):
             continue
         # A deep born unit's outgoing weights reach the logits as exactly 0 already (tolerance 0 there):

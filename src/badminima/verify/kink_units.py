@@ -29,6 +29,8 @@ from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.verify.kink_reductions import Predictions
+from badminima.verify.parameter_box import ParameterBox, ball_bounds
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,30 @@ class DeadUnits:
         return tuple((j, k) for j, k in zip(self.units, self.kinks, strict=True) if k)
 
 
+def dead_layers(network: Network, region: Region) -> tuple[DeadUnits, ...] | None:
+    """The dead units of every hidden layer that holds a kink of ``region`` (ascending layers), in a ReLU
+    network with biases, when every kink is one of theirs and there is a kink; None otherwise.
+
+    Example:
+        >>> dead_layers(Network((1, 1, 1, 1), "relu"), Region((((-1, 0),), ((0, -1),))))
+        (DeadUnits(units=(0,), kinks=((1,),), layer=0), DeadUnits(units=(0,), kinks=((0,),), layer=1))
+    """
+    if network.activation != "relu" or not network.bias or len(network.widths) < 3 or not region.kinks:
+        return None
+    out, n_kinks = [], 0
+    for layer in sorted({lay for lay, _, _ in region.kinks}):
+        rows = region.signs[layer]
+        units = tuple(j for j, row in enumerate(rows) if all(s <= 0 for s in row))
+        kinks = tuple(tuple(i for i, s in enumerate(rows[j]) if s == 0) for j in units)
+        n_kinks += sum(len(k) for k in kinks)
+        out.append(DeadUnits(units, kinks, layer))
+    return tuple(out) if n_kinks == len(region.kinks) else None
+
+
 def dead_units(network: Network, region: Region) -> DeadUnits | None:
     """The dead units of the hidden layer that holds every kink of ``region``, in a ReLU network with
-    biases, when every kink is one of theirs and there is a kink; None otherwise.
+    biases, when every kink is one of theirs and there is a kink; None otherwise (also when the kinks
+    are in several layers: `dead_layers`).
 
     Example:
         >>> net = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
@@ -60,24 +83,13 @@ def dead_units(network: Network, region: Region) -> DeadUnits | None:
         >>> dead_units(Network((1, 1, 1, 1), "relu"), Region((((-1, 0),), ((1, 1),))))
         DeadUnits(units=(0,), kinks=((1,),), layer=0)
     """
-    if network.activation != "relu" or not network.bias or len(network.widths) < 3:
-        return None
-    layers = {lay for lay, _, _ in region.kinks}
-    if len(layers) != 1:
-        return None
-    layer = layers.pop()
-    rows = region.signs[layer]
-    units = tuple(j for j, row in enumerate(rows) if all(s <= 0 for s in row))
-    kinks = tuple(tuple(i for i, s in enumerate(rows[j]) if s == 0) for j in units)
-    n_kinks = sum(len(k) for k in kinks)
-    if not n_kinks or n_kinks != len(region.kinks):
-        return None
-    return DeadUnits(units, kinks, layer)
+    layers = dead_layers(network, region)
+    return layers[0] if layers is not None and len(layers) == 1 else None
 
 
 def layer_inputs(network: Network, dataset: Dataset, point: Point, layer: int) -> list[tuple[Fraction, ...]]:
-    """h_i: what hidden layer ``layer`` receives on each data point (the inputs for layer 0), exactly;
-    the layers before it must have no kink (their pieces are then the point's own).
+    """h_i: what hidden layer ``layer`` receives on each data point (the inputs for layer 0), exactly (a
+    kink in an earlier layer outputs 0 whichever piece the forward pass takes there).
 
     Example:
         >>> from badminima.model import Dataset
@@ -135,7 +147,8 @@ def raising_directions(
     network: Network, dataset: Dataset, region: Region, point: Point | None = None
 ) -> list[tuple[Fraction, ...]]:
     """Directions that move one dead-at-kink unit's incoming weights and bias so as to raise its
-    pre-activation on some kink point (empty when the point has no such unit): with v_j·∂ℓ_i/∂z_i < 0
+    pre-activation on some kink point, in every layer with kinks (empty when some kink is not such a
+    unit's): with v_j·∂ℓ_i/∂z_i < 0
     there, a first-order descent that `kink_descent` should try before any other. Behind a first
     hidden layer the moves depend on what the earlier layers hand on: ``point`` (none tried without).
 
@@ -146,18 +159,22 @@ def raising_directions(
         >>> [str(v) for v in raising_directions(net, data, Region((((1, 1), (-1, 0)),)))[0]]  # unit 1's b
         ['0', '0', '0', '1', '0', '0', '0']
     """
-    dead = dead_units(network, region)
-    if dead is None or (dead.layer and point is None):
-        return []
-    inputs = (
-        [tuple(x) for x in dataset.X] if point is None else layer_inputs(network, dataset, point, dead.layer)
-    )
-    k = network.widths[dead.layer + 2]
-    return [
-        unit_direction(network, dead.layer, j, dw, db, [Fraction(0)] * k)
-        for j, kinks in dead.at_kinks
-        for dw, db in raisers(inputs, kinks)
-    ]
+    out: list[tuple[Fraction, ...]] = []
+    for dead in dead_layers(network, region) or ():
+        if dead.layer and point is None:
+            continue
+        inputs = (
+            [tuple(x) for x in dataset.X]
+            if point is None
+            else layer_inputs(network, dataset, point, dead.layer)
+        )
+        k = network.widths[dead.layer + 2]
+        out += [
+            unit_direction(network, dead.layer, j, dw, db, [Fraction(0)] * k)
+            for j, kinks in dead.at_kinks
+            for dw, db in raisers(inputs, kinks)
+        ]
+    return out
 
 
 def ball_range(lo: Fraction, hi: Fraction) -> Any:
@@ -209,3 +226,76 @@ def effective_weights(
     )
     cols = layer_weights(center, dead.layer + 1, R)
     return {(j, i): jac[i].dot(cols[:, j]) for j in units for i in kinks[j]}
+
+
+def kink_reach(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    R: Fraction,
+    deads: Sequence[DeadUnits],
+    region: Region,
+) -> dict[tuple[int, int, int], Fraction] | None:
+    """Over the box of ∞-radius R around ``center`` (balls): every hidden pre-activation that is not a
+    kink keeps its sign in ``region``, and each kink's pre-activation p_ji (unit j of layer ℓ, point i) is
+    ≤ ``reach[(ℓ, j, i)]`` ≥ 0, so u_ji = max(0, p_ji) ∈ [0, reach]; None when a sign is not proved. One
+    forward pass takes every kink unit's output over its whole range at once, so a later kink unit's
+    reach holds whatever the earlier ones do."""
+    box = ParameterBox(network, dataset, center, 256)
+    ball = box.ball
+    with ball.context():
+        fwd = forward(network, unflatten(network, box.flat(R)), box.prob.inputs, arith=ball, masks=box.masks)
+        for z, signs in zip(fwd.z[:-1], region.signs, strict=True):
+            for u, row in enumerate(signs):
+                if any(s and ball.sign(z[u, i]) != s for i, s in enumerate(row)):
+                    return None
+        reach = {}
+        for dead in deads:
+            for j, kinks in dead.at_kinks:
+                for i in kinks:
+                    _, hi = ball_bounds(fwd.z[dead.layer][j, i])
+                    reach[(dead.layer, j, i)] = max(Fraction(0), hi)
+    return reach
+
+
+def one_sided_growth(
+    network: Network,
+    center: Point,
+    deads: Sequence[DeadUnits],
+    signed: Sequence[tuple[int, int]],
+    pred: Predictions,
+    R: Fraction,
+    reach: dict[tuple[int, int, int], Fraction],
+    region: Region,
+    inputs: Sequence[Sequence[Fraction]],
+) -> bool:
+    """True when a_ji·Σ_{i∈g} ∂ℓ_i/∂z_i is proved > 0 for every ``signed`` unit (layer, j) and every group
+    g of its kink points with one input (such points share u_ji and every prediction at every parameter,
+    so the mean value identity groups them), over every prediction of the narrower box plus Σ a_ji u_ji
+    with u_ji ∈ [0, reach] and a_ji = J_i·(unit j's outgoing weights) over the box of radius R: the
+    logits' rate of change in u_ji, the other kink units' outputs held (their slope in J_i is 0)."""
+    by_layer = {dead.layer: dead for dead in deads}
+    ball = pred.ball
+    with ball.context():
+        A: dict[tuple[int, int, int], Any] = {}
+        for layer in sorted({lay for lay, _ in signed}):
+            units = [j for lay, j in signed if lay == layer]
+            weights = effective_weights(network, center, R, region, by_layer[layer], units)
+            A.update({(layer, j, i): a for (j, i), a in weights.items()})
+        extra: dict[tuple[int, int], Any] = {}
+        for (layer, j, i), a_ji in A.items():
+            u = ball_range(Fraction(0), reach[(layer, j, i)])
+            for k, a in enumerate(a_ji):
+                extra[(k, i)] = extra.get((k, i), flint.arb(0)) + a * u
+        S = pred.slopes(extra)
+        for layer, j in signed:
+            groups: dict[tuple[Fraction, ...], list[int]] = {}
+            for i in dict(by_layer[layer].at_kinks)[j]:
+                groups.setdefault(tuple(inputs[i]), []).append(i)
+            for group in groups.values():
+                growth = sum(
+                    (a * S[k, i] for i in group for k, a in enumerate(A[(layer, j, i)])), flint.arb(0)
+                )
+                if ball.sign(growth) != 1:
+                    return False
+    return True
