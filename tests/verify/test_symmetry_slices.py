@@ -511,13 +511,17 @@ def test_soundness_fuzz_badly_conditioned_relu_rescalings_thorough(case):
     _check_rescaled(case)
 
 
-def test_a_rounded_relu_minimum_under_mse_is_proved_on_its_orbit():
+@pytest.mark.parametrize("name", ["2221relu-min-orbit-none-d12", "2221relu-min-orbit-L2u0-a1000-d17"])
+def test_a_rounded_relu_minimum_under_mse_is_proved_on_its_orbit(name):
     """Identity output with mse: the exact proofs stop at a rounded point (its exact gradient is not 0),
-    so the rescaling slice runs there too. The case is the second red team's (it imports nothing from
+    so the rescaling slice runs there too. The cases are the second red team's (it imports nothing from
     badminima): a 2-2-2-1 ReLU minimum planted at 120 digits, no pre-activation within 1/40 of 0, the
-    Hessian's kernel exactly its 4-dimensional rescaling orbit, the rest ≥ 1.3e-6, written to 12 digits.
-    Check: losses (exact Fractions) around the proof's centre are never below its proved lower bound."""
-    trap = load_trap(Path(__file__).parent / "cases" / "2221relu-min-orbit-none-d12.json")
+    Hessian's kernel exactly its 4-dimensional rescaling orbit, the rest ≥ 1.3e-6, written to 12 digits;
+    and the same kind with unit 0 of layer 2 rescaled by about 1000 (incoming ×1000, outgoing ÷1000),
+    written to 17 digits: balancing layer by layer once left layer 1 out of balance, so the balanced
+    representative is swept until it settles. Check: losses (exact Fractions) around the proof's centre
+    are never below its proved lower bound."""
+    trap = load_trap(Path(__file__).parent / "cases" / f"{name}.json")
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "lift-relu-rescaling", cert.reason
     rng = random.Random(0)

@@ -256,10 +256,15 @@ BALANCE_RATIO = 4
 balanced representative of its orbit before the slice proof (`balancing_scales`)."""
 
 
+BALANCE_SWEEPS = 8
+"""Layer-by-layer balancing sweeps at most (each rescaled layer changes its neighbours' balance)."""
+
+
 def balancing_scales(network: Network, point: Point) -> list[list[Fraction]] | None:
     """Powers of two α_u per hidden (leaky-)ReLU unit, layer by layer, that make each unit's largest
-    incoming weight or bias and largest outgoing weight equal within a factor 2 (α_u² ≈ |out| / |in|);
-    None when no unit is out of balance by more than `BALANCE_RATIO` (or for other activations).
+    incoming weight or bias and largest outgoing weight equal within a factor 2 (α_u² ≈ |out| / |in|),
+    swept over the layers until no unit moves (at most `BALANCE_SWEEPS` times); None when no unit is out
+    of balance by more than `BALANCE_RATIO` (or for other activations).
 
     Example:
         >>> net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
@@ -269,21 +274,28 @@ def balancing_scales(network: Network, point: Point) -> list[list[Fraction]] | N
     if network.activation not in ("relu", "leaky_relu"):
         return None
     theta = list(point.flatten())
-    scales, unbalanced = [], False
-    for layer in hidden_layers(network):
-        current = Point.unflatten(network, theta)
-        incoming, outgoing = current.layers[layer - 1], current.layers[layer]
-        alphas = []
-        for u, row in enumerate(incoming.W):
-            inn = max(abs(v) for v in (*row, *(() if incoming.b is None else (incoming.b[u],))))
-            out = max(abs(w[u]) for w in outgoing.W)
-            k = 0
-            if inn > 0 and out > 0:
-                unbalanced |= max(inn / out, out / inn) > BALANCE_RATIO
-                k = round(float(np.log2(float(out)) - np.log2(float(inn))) / 2)
-            alphas.append(Fraction(2) ** k)
-        theta = list(apply_symmetry(network, theta, layer, scales=alphas))
-        scales.append(alphas)
+    layers = hidden_layers(network)
+    scales = [[Fraction(1)] * network.widths[layer] for layer in layers]
+    unbalanced = False
+    for _ in range(BALANCE_SWEEPS):  # rescaling one layer unbalances its neighbours: sweep until settled
+        moved = False
+        for n, layer in enumerate(layers):
+            current = Point.unflatten(network, theta)
+            incoming, outgoing = current.layers[layer - 1], current.layers[layer]
+            alphas = []
+            for u, row in enumerate(incoming.W):
+                inn = max(abs(v) for v in (*row, *(() if incoming.b is None else (incoming.b[u],))))
+                out = max(abs(w[u]) for w in outgoing.W)
+                k = 0
+                if inn > 0 and out > 0:
+                    unbalanced |= max(inn / out, out / inn) > BALANCE_RATIO
+                    k = round(float(np.log2(float(out)) - np.log2(float(inn))) / 2)
+                alphas.append(Fraction(2) ** k)
+                moved |= k != 0
+            theta = list(apply_symmetry(network, theta, layer, scales=alphas))
+            scales[n] = [a * b for a, b in zip(scales[n], alphas, strict=True)]
+        if not moved:
+            break
     return scales if unbalanced else None
 
 
