@@ -168,6 +168,8 @@ def _relative_precision(q: Fraction) -> Fraction | None:
         den, fives = den // 5, fives + 1
     if den != 1:
         return None
+    if q.denominator == 1:  # an integer is written in decimal: 1000000 has one significant digit
+        return Fraction(1, 10 ** len(str(abs(q.numerator)).rstrip("0")))
     if fives == 0:  # dyadic: as precise as its odd numerator's bits (a float, or a short decimal)
         odd = abs(q.numerator)
         while odd % 2 == 0:
@@ -187,7 +189,7 @@ def rounding_scale(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:
     Example:
         >>> float(rounding_scale([Fraction("0.123456789"), Fraction(2)]))
         2e-09
-        >>> rounding_scale([Fraction(1), Fraction(13, 3)])
+        >>> rounding_scale([Fraction(1), Fraction(13, 3), Fraction(10**6)])  # integers count in decimal
         Fraction(0, 1)
     """
     precisions = [p for p in (_relative_precision(q) for q in values) if p is not None]

@@ -46,6 +46,7 @@ from badminima.verify.rounding import (
     slope_at_rounding_level,
     written_reach,
 )
+from badminima.verify.saturation import output_bias_gradient
 from badminima.verify.silent_units import certify_silent_units
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
@@ -259,6 +260,12 @@ def certify_smooth(
         if region.kinks:
             return _at_kinks(network, dataset, point, hess, region, value, options, progress)
     g, signs = _gradient_balls(network, dataset, point, progress)
+    if not any(s not in (0, None) for s in signs):
+        # saturated units cancel the output biases' gradient in balls: sign it in a form that does not
+        ball = BallArithmetic(GRADIENT_PRECISIONS[0])
+        for i, v in output_bias_gradient(network, dataset, point):
+            if ball.sign(v) not in (0, None):
+                g[i], signs[i] = v, ball.sign(v)
     nonzero = [i for i, s in enumerate(signs) if s not in (0, None)]
     exactly_critical = all(s == 0 for s in signs)
     not_at_point = (
