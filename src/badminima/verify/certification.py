@@ -17,17 +17,19 @@ import numpy as np
 from badminima.errors import BackendError
 from badminima.model.limits import check_numbers
 from badminima.model.population import PopulationTrap
-from badminima.model.rational import format_rational
+from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
 from badminima.progress import ProgressHook, report
 from badminima.verify.best_fit import certify_best_fit
 from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Certificate, Verdict
+from badminima.verify.kink_snap import kinks_within, snap_to_kinks
 from badminima.verify.linear_points import certify_linear_point, is_deep_linear
 from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.piecewise import certify_piecewise
+from badminima.verify.rounding import coarsest_rounding, written_reach
 from badminima.verify.smooth import certify_smooth
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 
@@ -64,6 +66,67 @@ def _sharper_gap(
         if (gap is not None and gap > 0) or (better.lower is not None and better.lower > res.loss_upper):
             break
     return gap, better
+
+
+def _across_a_kink(
+    trap: Trap, out: Outcome, options: CertifyOptions, progress: ProgressHook | None
+) -> Outcome | None:
+    """The verdict about the point the digits round when that point sits at a kink the rounding moved
+    the given numbers off (`kink_snap`): the snapped point's minimum or saddle, stated with a box holding
+    the given point; `near-critical-set` when the snapped point is not classified; None (the given
+    point's `not-critical` stands) when nothing is within reach or the snapped point is not critical
+    beyond the given digits' rounding."""
+    net, data, point = trap.network, trap.dataset, trap.point
+    if net.activation not in ("relu", "leaky_relu") or rounding_scale(point.flatten()) == 0:
+        return None
+    reach = max(2 * coarsest_rounding(point), written_reach(point))
+    near = kinks_within(net, data, point, reach)
+    snapped = snap_to_kinks(net, data, point, near) if near else None
+    if snapped is None:
+        return None
+    offset = max(abs(a - b) for a, b in zip(point.flatten(), snapped.flatten(), strict=True))
+    if offset > reach:
+        return None
+    report(progress, "the digits may round a kink: the snapped point")
+    # the snapped point's slopes are judged against the given digits' rounding, not its own
+    inner_options = replace(options, snap_kinks=False, probes=0, rounding=rounding_scale(point.flatten()))
+    inner = certify(Trap(net, data, snapped), options=inner_options)
+    if inner.verdict is Verdict.NOT_CRITICAL:
+        return None  # the kink itself has a descent beyond the digits' rounding: not critical either way
+    where = ", ".join(f"layer {lay + 1} unit {u} on point {i}" for lay, u, i in near)
+    moved = (
+        f"the digits may round a point at a kink: pre-activation(s) ({where}) are non-zero at the given "
+        f"numbers but within their rounding reach ({float(reach):.2g}) of 0, and the least change of those "
+        f"units' weights and biases ({float(offset):.2g} away) puts them at 0"
+    )
+    if inner.verdict in (Verdict.LOCAL_MIN, Verdict.SADDLE):
+        return Outcome(
+            inner.verdict,
+            inner.rigor,
+            inner.method,
+            f"{moved}; there: {inner.reason} (the verdict is about that point, box_center)",
+            LossEnclosure(out.loss.text, inner.loss_lower, inner.loss_upper),
+            box_radius=offset + (inner.box_radius or Fraction(0)),
+            proof_radius=inner.proof_radius,
+            box_center=inner.box_center if inner.box_center is not None else snapped,
+            mu=inner.min_eigenvalue_bound,
+            witness=inner.witness,
+            witness_loss_upper=inner.witness_loss_upper,
+            steps=(*out.steps, "snapped to the kink the digits may round", *inner.steps),
+            code=inner.code,
+        )
+    return replace(
+        out,
+        verdict=Verdict.INCONCLUSIVE,
+        method="none",
+        reason=f"{moved}; that point is not classified ({inner.code}: {inner.reason}), and the given "
+        f"numbers' descent ({out.code}) is a fact about their digits. --literal answers about the given "
+        f"numbers themselves",
+        box_radius=None,
+        witness=None,
+        witness_loss_upper=None,
+        code="near-critical-set",
+    )
 
 
 def certify(
@@ -143,6 +206,8 @@ def certify(
                 unknown_loss(),
                 code="arithmetic-failed",
             )
+    if out.verdict is Verdict.NOT_CRITICAL and options.snap_kinks and not options.literal:
+        out = _across_a_kink(trap, out, options, progress) or out
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:

@@ -6,6 +6,7 @@ with). None of them can turn a failed proof into a claim: a threshold only decid
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from fractions import Fraction
 
 from badminima.errors import SettingsError
 
@@ -32,6 +33,10 @@ class CertifyOptions:
         max_unit_kinks: first-order kink analysis per unit up to this many relevant kinks.
         max_cone_faces: the sign-cone least-squares bound solves up to this many face problems.
         dense: population traps: the dense box proof even where the symmetry-reduced one applies.
+        snap_kinks: at a rounded ReLU point that is not critical as written, move the pre-activations
+            within the digits' reach of 0 to their kink and classify that point first (`kink_snap`).
+        rounding: judge a slope or gradient "at rounding level" against this rounding scale instead of
+            the point's own (None): for a point snapped from given digits, the given digits' scale.
 
     Example:
         >>> CertifyOptions(probes=0, precisions=(128, 256)).precisions
@@ -55,13 +60,18 @@ class CertifyOptions:
     max_unit_kinks: int = 10
     max_cone_faces: int = 4096
     dense: bool = False
+    snap_kinks: bool = True
+    rounding: Fraction | None = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("literal", "dense"):
+            if f.name in ("literal", "dense", "snap_kinks"):
                 if not isinstance(value, bool):
                     raise SettingsError(f"{f.name}: expected True or False, got {value!r}")
+            elif f.name == "rounding":
+                if value is not None and (not isinstance(value, Fraction) or value < 0):
+                    raise SettingsError(f"rounding: expected None or a Fraction ≥ 0, got {value!r}")
             elif f.name == "precisions":
                 if not value or any(isinstance(p, bool) or not isinstance(p, int) or p < 16 for p in value):
                     raise SettingsError(f"precisions: expected integers of at least 16 bits, got {value!r}")

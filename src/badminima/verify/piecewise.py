@@ -58,12 +58,12 @@ def _piece_masks(region: Region | None, max_side_kinks: int) -> list[list[np.nda
 
 
 def _exact_rounding_level(
-    network: Network, dataset: Dataset, point: Point, region: Region | None
+    network: Network, dataset: Dataset, point: Point, region: Region | None, rho: Fraction | None = None
 ) -> tuple[Fraction, float, float] | None:
     """(ρ, Newton step, max(1, ‖H‖)) when the exact gradient of the point's piece is at the level that
     rounding a critical point to the point's rounding scale ρ would leave (see `at_rounding_level`), else
     None."""
-    if rounding_scale(point.flatten()) == 0:
+    if (rounding_scale(point.flatten()) if rho is None else rho) == 0:
         return None
     masks = region.masks("inactive") if region is not None else None
     g = np.array([float(v) for v in piece_gradient(network, dataset, point, masks)])
@@ -75,8 +75,8 @@ def _exact_rounding_level(
     eig = np.linalg.eigvalsh((H + H.T) / 2) if len(g) else np.zeros(0)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     newton = float(np.linalg.norm(np.linalg.lstsq(H, g, rcond=1e-13)[0])) if len(g) else 0.0
-    rho = at_rounding_level(point, g, eig, newton, top)
-    return None if rho is None else (rho, newton, top)
+    level = at_rounding_level(point, g, eig, newton, top, rho)
+    return None if level is None else (level, newton, top)
 
 
 def _nearby_region_optimum(
@@ -213,7 +213,9 @@ def certify_piecewise(
         note = noter(progress, "first-order descent directions", j, len(fo.directions))
         desc = exact_descent(network, dataset, point, d, note=note)
         if desc is not None and desc.order == 1:
-            near = None if literal else _exact_rounding_level(network, dataset, point, region)
+            near = (
+                None if literal else _exact_rounding_level(network, dataset, point, region, options.rounding)
+            )
             if near is not None:
                 slope = float(desc.coefficient) / float(max(abs(v) for v in d))
                 if not slope_at_rounding_level(slope, near[0], near[2], network.n_params):

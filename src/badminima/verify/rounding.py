@@ -14,13 +14,14 @@ from badminima.verify.curvature import RESOLVED
 
 
 def at_rounding_level(
-    point: Point, g_mid: np.ndarray, eig: np.ndarray, newton: float, top: float
+    point: Point, g_mid: np.ndarray, eig: np.ndarray, newton: float, top: float, rho: Fraction | None = None
 ) -> Fraction | None:
     """The rounding scale ρ of the given numbers when the gradient and the Newton step are both at the
     level that rounding a critical point to ρ would leave (‖g‖ ≤ c·ρ·‖H‖, and the step ≤ c·ρ unless the
     Hessian is nearly singular, c = 10√P), else None: then a non-zero gradient is about the point the user
-    meant, not about its digits. ``eig`` are the float Hessian's eigenvalues, which every caller has."""
-    rho = rounding_scale(point.flatten())
+    meant, not about its digits. ``eig`` are the float Hessian's eigenvalues, which every caller has;
+    ``rho`` replaces the point's own rounding scale (a point snapped from given digits)."""
+    rho = rounding_scale(point.flatten()) if rho is None else rho
     if rho == 0 or not len(g_mid):
         return None
     c = 10 * math.sqrt(len(g_mid))

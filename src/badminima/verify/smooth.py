@@ -198,7 +198,7 @@ def _at_kinks(
             code="kink-smooth-loss",
         )
     slope = f"F'(x; v) ∈ [{float(found.lower):.6g}, {float(found.upper):.6g}]"
-    rho = rounding_scale(point.flatten())
+    rho = rounding_scale(point.flatten()) if options.rounding is None else options.rounding
     if not options.literal and rho and len(hess):
         # Moving x by the rounding scale ρ moves a piece's derivative along the unit-∞-norm v by at most
         # about ρ·‖H‖·√P: a slope at that level may be the digits', not the point's meant.
@@ -398,7 +398,7 @@ def certify_smooth(
     steps.append(why)
     if nonzero:
         i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
-        rho = None if options.literal else at_rounding_level(point, g_mid, eig, newton, top)
+        rho = None if options.literal else at_rounding_level(point, g_mid, eig, newton, top, options.rounding)
         if rho is not None:
             wide = 2 * coarsest_rounding(point)
             apart = _no_critical_point_within(network, dataset, point, wide)
