@@ -19,42 +19,47 @@ from tests.reference import reference_loss
 
 NET = Network((1, 2, 1), "relu")
 DATA = Dataset.of([[1], [2], [3]], [[0], [1], [0]])
-ACTIVE = F("-2.9999999999999999999999999")  # unit 0's bias: relu(x − 3) rounded to 1e-25 active at x = 3
+# The hand case's unit 0, relu(x − 3), rescaled to (3/2)·relu((2x − 6)/3): the same function. Its weight 2/3
+# written to 25 digits, 0.6666666666666666666666667, leaves it 1e-25 active at x = 3 (half a unit of the
+# last place is 1.5e-25 there).
+ACTIVE = F("0.6666666666666666666666667")
 
 
-def _point(v0, b0):
-    return Point.of([([[1], [0]], [b0, 1]), ([[v0, 1]], ["-2/3"])])
+def _point(v0, w0):
+    return Point.of([([[w0], [0]], [-2, 1]), ([[v0, 1]], ["-2/3"])])
 
 
 def test_a_kink_minimum_rounded_to_the_active_side_is_that_minimum():
-    point = _point(1, ACTIVE)
-    assert kinks_within(NET, DATA, point, F(1, 10**20)) == ((0, 0, 2),)
+    point = _point(F(3, 2), ACTIVE)
+    assert kinks_within(NET, DATA, point) == ((0, 0, 2),)
     cert = certify(Trap(NET, DATA, point), probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
-    assert cert.box_center == _point(1, -3)  # the bias moved alone: the hand case exactly
+    assert cert.box_center == _point(F(3, 2), F(2, 3))  # the weight moved alone: the rescaled hand case
     assert reference_loss(NET, DATA, cert.box_center) == F(2, 9) == cert.loss_lower
-    assert cert.box_radius is not None and cert.box_radius >= 3 + ACTIVE
+    assert cert.box_radius is not None and cert.box_radius >= ACTIVE - F(2, 3)
     literal = certify(Trap(NET, DATA, point), probes=0, literal=True)
     assert literal.verdict is Verdict.NOT_CRITICAL  # the given numbers themselves do descend
     assert reference_loss(NET, DATA, literal.witness) < reference_loss(NET, DATA, point)
 
 
 def test_the_mirror_rounded_to_the_active_side_stays_not_critical():
-    # v₀ = −1: raising z₃ lowers f(3) towards its target at first order, at the kink itself too
-    point = _point(-1, ACTIVE)
+    # v₀ < 0: raising z₃ lowers f(3) towards its target at first order, at the kink itself too
+    point = _point(F(-3, 2), ACTIVE)
     cert = certify(Trap(NET, DATA, point), probes=0)
     assert cert.verdict is Verdict.NOT_CRITICAL, cert.reason
     assert reference_loss(NET, DATA, cert.witness) < reference_loss(NET, DATA, point)
 
 
-def test_snapping_solves_every_kink_of_a_unit_exactly():
+def test_snapping_solves_every_kink_of_a_unit_exactly_inside_the_rounding_box():
+    # relu(w1 x1 + w2 x2 − 2) with w1 = w2 = 2/3 written to 13 places: 1e-13 active on (3, 0) and (0, 3)
     net = Network((2, 1, 1), "relu")
-    data = Dataset.of([[1, 0], [0, 1], [1, 1]], [[0], [0], [1]])
-    point = Point.unflatten(net, [F("1.0000000000001"), F("0.9999999999998"), -1, 1, 0])
+    data = Dataset.of([[3, 0], [0, 3], [3, 3]], [[0], [0], [1]])
+    point = Point.unflatten(net, [F("0.6666666666667"), F("0.6666666666667"), -2, 1, 0])
     snapped = snap_to_kinks(net, data, point, [(0, 0, 0), (0, 0, 1)])
-    w1, w2, b = snapped.flatten()[:3]
-    assert w1 + b == 0 and w2 + b == 0
-    assert max(abs(a - c) for a, c in zip(point.flatten(), snapped.flatten(), strict=True)) < F(1, 10**12)
+    assert snapped.flatten()[:3] == (F(2, 3), F(2, 3), F(-2))  # the exact bias does not move
+    # w2 five units of its last place away: no point the digits round has that kink
+    far = Point.unflatten(net, [F("0.6666666666667"), F("0.6666666666672"), -2, 1, 0])
+    assert snap_to_kinks(net, data, far, [(0, 0, 0), (0, 0, 1)]) is None
 
 
 @pytest.mark.parametrize(

@@ -168,8 +168,8 @@ def _relative_precision(q: Fraction) -> Fraction | None:
         den, fives = den // 5, fives + 1
     if den != 1:
         return None
-    if q.denominator == 1:  # an integer is written in decimal: 1000000 has one significant digit
-        return Fraction(1, 10 ** len(str(abs(q.numerator)).rstrip("0")))
+    if q.denominator == 1:  # an integer (1234, 1000000) is meant exactly
+        return None
     if fives == 0:  # dyadic: as precise as its odd numerator's bits (a float, or a short decimal)
         odd = abs(q.numerator)
         while odd % 2 == 0:
@@ -178,6 +178,26 @@ def _relative_precision(q: Fraction) -> Fraction | None:
     places = max(twos, fives)
     digits = len(str(abs(q.numerator) * 10**places // q.denominator).rstrip("0"))
     return Fraction(1, 10**digits)
+
+
+def last_place(q: Fraction) -> Fraction:
+    """One unit of the last place ``q`` was written to (decimal, or binary for a dyadic rational), or 0 when
+    ``q`` counts as exact (an integer, a short number, or no terminating expansion): the rounding box of a
+    coordinate is ± half of it.
+
+    Example:
+        >>> last_place(Fraction("2.98379585465109919")), last_place(Fraction("0.5")), last_place(Fraction(7))
+        (Fraction(1, 100000000000000000), Fraction(0, 1), Fraction(0, 1))
+    """
+    precision = _relative_precision(q)
+    if precision is None or precision > Fraction(1, 10**ROUNDED_DIGITS):
+        return Fraction(0)
+    den, twos, fives = q.denominator, 0, 0
+    while den % 2 == 0:
+        den, twos = den // 2, twos + 1
+    while den % 5 == 0:
+        den, fives = den // 5, fives + 1
+    return Fraction(1, 2**twos) if fives == 0 else Fraction(1, 10 ** max(twos, fives))
 
 
 def rounding_scale(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:
@@ -189,7 +209,7 @@ def rounding_scale(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:
     Example:
         >>> float(rounding_scale([Fraction("0.123456789"), Fraction(2)]))
         2e-09
-        >>> rounding_scale([Fraction(1), Fraction(13, 3), Fraction(10**6)])  # integers count in decimal
+        >>> rounding_scale([Fraction(1), Fraction(13, 3), Fraction(10**6), Fraction(-1234)])  # exact
         Fraction(0, 1)
     """
     precisions = [p for p in (_relative_precision(q) for q in values) if p is not None]

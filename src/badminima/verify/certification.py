@@ -29,7 +29,6 @@ from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.piecewise import certify_piecewise
-from badminima.verify.rounding import coarsest_rounding, written_reach
 from badminima.verify.smooth import certify_smooth
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 
@@ -73,31 +72,47 @@ def _across_a_kink(
 ) -> Outcome | None:
     """The verdict about the point the digits round when that point sits at a kink the rounding moved
     the given numbers off (`kink_snap`): the snapped point's minimum or saddle, stated with a box holding
-    the given point; `near-critical-set` when the snapped point is not classified; None (the given
+    the given point; `near-critical-set` when the snapped point is not classified, or when no change of
+    the kink units' own weights inside the rounding box reaches their kinks; None (the given
     point's `not-critical` stands) when nothing is within reach or the snapped point is not critical
     beyond the given digits' rounding."""
     net, data, point = trap.network, trap.dataset, trap.point
     if net.activation not in ("relu", "leaky_relu") or rounding_scale(point.flatten()) == 0:
         return None
-    reach = max(2 * coarsest_rounding(point), written_reach(point))
-    near = kinks_within(net, data, point, reach)
-    snapped = snap_to_kinks(net, data, point, near) if near else None
+    near = kinks_within(net, data, point)
+    if not near:
+        return None
+    where = ", ".join(f"layer {lay + 1} unit {u} on point {i}" for lay, u, i in near)
+    snapped = snap_to_kinks(net, data, point, near)
     if snapped is None:
-        return None
+        # the kinks are within the digits' rounding only through other numbers (earlier layers): a point
+        # the digits round may sit at them, so the given numbers' descent decides nothing
+        return replace(
+            out,
+            verdict=Verdict.INCONCLUSIVE,
+            method="none",
+            reason=f"pre-activation(s) ({where}) are non-zero at the given numbers but reach 0 within the "
+            f"digits' rounding (each number ± half a unit of its last place), though not by moving those "
+            f"units' own weights and biases alone: the point the digits round may sit at a kink, which is "
+            f"not classified here; the given numbers' descent ({out.code}) is a fact about their digits. "
+            f"--literal answers about the given numbers themselves",
+            box_radius=None,
+            witness=None,
+            witness_loss_upper=None,
+            code="near-critical-set",
+        )
     offset = max(abs(a - b) for a, b in zip(point.flatten(), snapped.flatten(), strict=True))
-    if offset > reach:
-        return None
     report(progress, "the digits may round a kink: the snapped point")
     # the snapped point's slopes are judged against the given digits' rounding, not its own
     inner_options = replace(options, snap_kinks=False, probes=0, rounding=rounding_scale(point.flatten()))
     inner = certify(Trap(net, data, snapped), options=inner_options)
     if inner.verdict is Verdict.NOT_CRITICAL:
         return None  # the kink itself has a descent beyond the digits' rounding: not critical either way
-    where = ", ".join(f"layer {lay + 1} unit {u} on point {i}" for lay, u, i in near)
     moved = (
         f"the digits may round a point at a kink: pre-activation(s) ({where}) are non-zero at the given "
-        f"numbers but within their rounding reach ({float(reach):.2g}) of 0, and the least change of those "
-        f"units' weights and biases ({float(offset):.2g} away) puts them at 0"
+        f"numbers but reach 0 within the digits' rounding (each number ± half a unit of its last place), and "
+        f"the least change of those units' weights and biases inside that box ({float(offset):.2g} away) "
+        f"puts them at 0"
     )
     if inner.verdict in (Verdict.LOCAL_MIN, Verdict.SADDLE):
         return Outcome(
