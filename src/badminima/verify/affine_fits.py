@@ -188,6 +188,25 @@ def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[Af
             yield AffineFit(radius, pred, free)
 
 
+def fit_reductions(small: Network, dataset: Dataset, small_point: Point, point: Point) -> Iterator[Reduction]:
+    """A narrower problem for the whole network's ``point``: the narrower network ``small`` (its
+    parameters ``small_point``, the dead units removed) at an exact best affine fit, F_red ≥ F_red(θ̂) = F*
+    on each box of `affine_fits`, attained at the point itself (its dead units contribute 0 there)."""
+    widths = "-".join(map(str, small.widths))
+    value = None
+    for fit in affine_fits(small, dataset, small_point):
+        value = value or enclose_loss(small, dataset, small_point)
+        yield Reduction(
+            point,
+            fit.radius,
+            value.lower,
+            value.upper,
+            fit.predictions,
+            f"the network without them ({widths}) is at a best affine fit: {fit.how(small)}",
+            "best-affine-fit",
+        )
+
+
 def affine_reductions(
     network: Network,
     dataset: Dataset,
@@ -214,18 +233,7 @@ def affine_reductions(
     """
     small, small_point = without_units(network, point, units, layer)
     widths = "-".join(map(str, small.widths))
-    value = None
-    for fit in affine_fits(small, dataset, small_point):
-        value = value or enclose_loss(small, dataset, small_point)
-        yield Reduction(
-            point,
-            fit.radius,
-            value.lower,
-            value.upper,
-            fit.predictions,
-            f"the network without them ({widths}) is at a best affine fit: {fit.how(small)}",
-            "best-affine-fit",
-        )
+    yield from fit_reductions(small, dataset, small_point, point)
     near = None if literal else nearby_affine_fit(small, dataset, small_point)
     if near is None:
         return

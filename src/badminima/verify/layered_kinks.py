@@ -34,7 +34,7 @@ from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.verify.affine_fits import affine_fits
+from badminima.verify.affine_fits import fit_reductions
 from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import without_units
 from badminima.verify.kink_reductions import Reduction, constant_reductions, silent_layer_reductions
@@ -46,7 +46,7 @@ from badminima.verify.kink_units import (
     one_sided_growth,
 )
 from badminima.verify.outcome import Outcome
-from badminima.verify.suboptimality import LossEnclosure, enclose_loss
+from badminima.verify.suboptimality import LossEnclosure
 
 
 def _reductions(
@@ -66,19 +66,7 @@ def _reductions(
     small, small_point = network, point
     for dead in reversed(deads):
         small, small_point = without_units(small, small_point, dead.units, dead.layer)
-    widths = "-".join(map(str, small.widths))
-    value = None
-    for fit in affine_fits(small, dataset, small_point):
-        value = value or enclose_loss(small, dataset, small_point)
-        yield Reduction(
-            point,
-            fit.radius,
-            value.lower,
-            value.upper,
-            fit.predictions,
-            f"the network without them ({widths}) is at a best affine fit: {fit.how(small)}",
-            "best-affine-fit",
-        )
+    yield from fit_reductions(small, dataset, small_point, point)
 
 
 def _vanishing(
@@ -111,6 +99,7 @@ def certify_layered_kinks(
     Example:
         >>> from badminima.model import Dataset, Network
         >>> from badminima.landscape import region_of
+        >>> from badminima.verify.suboptimality import enclose_loss
         >>> net = Network((1, 2, 1, 1), "relu", output="sigmoid", loss="bce")
         >>> data = Dataset.of([[0], [1], [2]], [[0], [1], ["1/2"]])
         >>> # layer 1's unit 1 has p = −x, layer 2's unit p = −x too: both dead, at a kink on x = 0
