@@ -76,6 +76,7 @@ else:
 """
 
 
+@pytest.mark.slow  # among the slowest of the default run, which must stay under 3 minutes
 def test_public_names_resolve_the_same_whatever_was_imported_first():
     # The bug this guards: a function named like a submodule (`multistart`, `landscape`) became the
     # module once something imported that module, so `badminima.multistart(...)` failed by import order.

@@ -88,6 +88,7 @@ def test_a_figure_reports_its_inner_loop_with_rate_and_eta(tmp_path, monkeypatch
     assert any(" fake steps 2/3 at once, " in line and "/s, about " in line for line in lines), lines
 
 
+@pytest.mark.slow  # among the slowest of the default run, which must stay under 3 minutes
 def test_sgd_steps_are_reported_and_the_run_is_the_same_without_a_hook() -> None:
     import numpy as np
 

@@ -40,6 +40,7 @@ def test_writes_png_and_csv(written) -> None:
     assert paths[0].read_bytes()[:8] == PNG_MAGIC
 
 
+@pytest.mark.slow  # among the slowest of the default run, which must stay under 3 minutes
 def test_one_step_size_replayed_in_numpy(written) -> None:
     out, _ = written
     _, *rows = _rows(out / "sgd-step.csv")
@@ -69,6 +70,7 @@ def test_one_step_size_replayed_in_numpy(written) -> None:
     assert int(row[5]) == s.seeds and int(row[6]) == s.steps and int(row[7]) == s.burn_in
 
 
+@pytest.mark.slow  # among the slowest of the default run, which must stay under 3 minutes
 def test_slopes_in_a_robust_range(written) -> None:
     out, _ = written
     rows = _rows(out / "sgd-step.csv")[1:]

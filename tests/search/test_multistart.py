@@ -231,6 +231,7 @@ def test_polish_stays_at_a_saddle_and_reports_its_index():
     assert gn[0] == 0.0 and index[0] == 1 and min_eig[0] == pytest.approx(-7.0, rel=1e-14)
 
 
+@pytest.mark.slow  # among the slowest of the default run, which must stay under 3 minutes
 def test_separable_labels_escape_to_infinity_and_are_never_finite_strict_minima():
     # A 1-1-1 sigmoid net with bce on separable 1-D data: the loss is positive at every finite point
     # and tends to 0 along w → +∞ (by hand), so every finite critical point is a saddle (w = v = c = 0

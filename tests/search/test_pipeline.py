@@ -122,6 +122,7 @@ def test_the_reference_run_stores_traps_before_and_after_candidate_8(reference):
 # --- same seed, same results --------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # among the slowest of the default run, which must stay under 3 minutes
 def test_the_same_seed_gives_the_same_evaluations_and_traps(tmp_path, reference):
     report, state = _search(tmp_path / "c.sqlite", 16)
     assert state == reference
