@@ -31,6 +31,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow  # among the slowest of the default run, which must stay under 3 minutes
 def test_files_and_module_convention(made: tuple[list[Path], Path]) -> None:
     paths, out = made
     assert basins.NAME == "basins" and basins.TITLE
@@ -40,6 +41,7 @@ def test_files_and_module_convention(made: tuple[list[Path], Path]) -> None:
     assert {r["construction"] for r in rows} == set(basins.CONSTRUCTIONS)
 
 
+@pytest.mark.slow  # among the slowest of the default run, which must stay under 3 minutes
 def test_relu_blind_spot_share_recounted_from_end_points(made: tuple[list[Path], Path]) -> None:
     """Recompute every end point's loss with the generic loss in float arithmetic, and the activation
     region by hand: for the 1-1-1 ReLU net the trap (w, b) = (1, −3) has pre-activations x − 3 on
@@ -79,6 +81,7 @@ def test_relu_blind_spot_share_recounted_from_end_points(made: tuple[list[Path],
     assert float(summary["wilson95_upper"]) == pytest.approx(centre + half, rel=1e-12)
 
 
+@pytest.mark.slow  # among the slowest of the default run, which must stay under 3 minutes
 def test_every_setting_counts_its_flagged_end_points(made: tuple[list[Path], Path]) -> None:
     _, out = made
     ends = _rows(out / "basins-ends.csv")

@@ -52,6 +52,7 @@ def test_dataset_is_the_fixed_rational_set() -> None:
     assert width_spread.dataset() == data
 
 
+@pytest.mark.slow  # among the slowest of the default run, which must stay under 3 minutes
 def test_final_losses_recomputed_at_end_points(made: tuple[list[Path], Path]) -> None:
     _, out = made
     data = width_spread.dataset()
@@ -68,6 +69,7 @@ def test_final_losses_recomputed_at_end_points(made: tuple[list[Path], Path]) ->
         )
 
 
+@pytest.mark.slow  # among the slowest of the default run, which must stay under 3 minutes
 def test_summary_from_the_raw_csv(made: tuple[list[Path], Path]) -> None:
     _, out = made
     rows = _rows(out / "width-spread.csv")

@@ -127,7 +127,7 @@ def _check_fit(trap):
     _nearby_not_lower(trap, min(fit.radius, F(1, 100)))
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(affine_cases())
 def test_a_network_affine_on_the_data_at_its_best_affine_fit_is_a_minimum(trap):
     _check_fit(trap)

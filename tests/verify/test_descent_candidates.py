@@ -256,7 +256,7 @@ def test_unit_birth_in_two_dimensions(activation):
     assert d.witness_loss == reference_loss(net, data, d.witness) < base
 
 
-@settings(max_examples=25)
+@settings(max_examples=12)
 @given(unit_births())
 def test_unit_birth_saddles_are_found(case):
     net, data, point = case
