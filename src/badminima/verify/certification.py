@@ -87,19 +87,12 @@ def _across_a_kink(
     if snapped is None:
         # the kinks are within the digits' rounding only through other numbers (earlier layers): a point
         # the digits round may sit at them, so the given numbers' descent decides nothing
-        return replace(
+        return _near_a_kink(
             out,
-            verdict=Verdict.INCONCLUSIVE,
-            method="none",
-            reason=f"pre-activation(s) ({where}) are non-zero at the given numbers but reach 0 within the "
-            f"digits' rounding (each number ± half a unit of its last place), though not by moving those "
-            f"units' own weights and biases alone: the point the digits round may sit at a kink, which is "
-            f"not classified here; the given numbers' descent ({out.code}) is a fact about their digits. "
-            f"--literal answers about the given numbers themselves",
-            box_radius=None,
-            witness=None,
-            witness_loss_upper=None,
-            code="near-critical-set",
+            f"pre-activation(s) ({where}) are non-zero at the given numbers but reach 0 within the digits' "
+            f"rounding (each number ± half a unit of its last place), though not by moving those units' own "
+            f"weights and biases alone: the point the digits round may sit at a kink, which is not "
+            f"classified here",
         )
     offset = max(abs(a - b) for a, b in zip(point.flatten(), snapped.flatten(), strict=True))
     report(progress, "the digits may round a kink: the snapped point")
@@ -130,13 +123,18 @@ def _across_a_kink(
             steps=(*out.steps, "snapped to the kink the digits may round", *inner.steps),
             code=inner.code,
         )
+    return _near_a_kink(out, f"{moved}; that point is not classified ({inner.code}: {inner.reason})")
+
+
+def _near_a_kink(out: Outcome, why: str) -> Outcome:
+    """`near-critical-set` in place of the given numbers' `not-critical`: ``why`` a point the digits round
+    may sit at a kink that nothing classified."""
     return replace(
         out,
         verdict=Verdict.INCONCLUSIVE,
         method="none",
-        reason=f"{moved}; that point is not classified ({inner.code}: {inner.reason}), and the given "
-        f"numbers' descent ({out.code}) is a fact about their digits. --literal answers about the given "
-        f"numbers themselves",
+        reason=f"{why}; the given numbers' descent ({out.code}) is a fact about their digits. --literal "
+        f"answers about the given numbers themselves",
         box_radius=None,
         witness=None,
         witness_loss_upper=None,
