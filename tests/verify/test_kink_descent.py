@@ -8,6 +8,7 @@ and the witness's loss is compared with the point's by the same reference.
 from __future__ import annotations
 
 import itertools
+import random
 from fractions import Fraction as F
 
 import mpmath
@@ -28,6 +29,20 @@ def _one_sided(net, data, point, v, t=F(1, 10**25)):
     """(F(x + t v) − F(x)) / t at 60 digits: the one-sided derivative up to O(t) + 1e-35."""
     moved = Point.unflatten(net, [a + t * b for a, b in zip(point.flatten(), v, strict=True)])
     return (reference_loss(net, data, moved) - reference_loss(net, data, point)) * t.denominator / t.numerator
+
+
+def _not_below(net, data, cert, n=40, seed=0):
+    assert cert.box_center is not None and cert.proof_radius is not None and cert.proof_radius > 0
+    centre = cert.box_center.flatten()
+    base = reference_loss(net, data, cert.box_center)
+    rng = random.Random(seed)
+    moves = [[cert.proof_radius * F(rng.randint(-1000, 1000), 1000) for _ in centre] for _ in range(n)]
+    for k in range(len(centre)):
+        for sign in (1, -1):
+            moves.append([sign * cert.proof_radius / 2 if i == k else F(0) for i in range(len(centre))])
+    for d in moves:
+        moved = Point.unflatten(net, [q + dq for q, dq in zip(centre, d, strict=True)])
+        assert reference_loss(net, data, moved) >= base - mpmath.mpf(10) ** -40
 
 
 @st.composite
@@ -63,6 +78,17 @@ def _check(case):
             mean = sum(ys, F(0)) / len(ys)
             out = reference_output(net, point, list(x))
             assert abs(out - mpmath.mpf(mean.numerator) / mean.denominator) < mpmath.mpf(10) ** -50
+        return
+    if cert.verdict is Verdict.SADDLE:
+        # a second-order proof at a point with no first-order descent (a unit born at its kink): the
+        # witness must be lower by the independent forward pass
+        assert cert.witness is not None
+        assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
+        return
+    if cert.verdict is Verdict.LOCAL_MIN:
+        # a unit dead at its kink that pushes away from its targets: no nearby point in the proof box
+        # (random and along each coordinate) is lower by the reference loss
+        _not_below(net, data, cert)
         return
     assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE)
     if cert.verdict is Verdict.NOT_CRITICAL:
