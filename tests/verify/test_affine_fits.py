@@ -306,6 +306,37 @@ def test_a_unit_dead_at_a_kink_beside_a_rounded_best_affine_fit(v, digits):
     _box_not_below(trap, cert, optimum, n=20, seed=digits)
 
 
+def _bottleneck_case(digits):
+    """A 2-1-1-1 ReLU net, sigmoid output and cross-entropy, whose one first-layer unit carries logistic
+    regression's optimum a·x + b through z = v·relu(u·relu(w·x + t) + d) + c (v u w = a), w and c
+    written to ``digits``: its last hidden features span only {1, w·x}, so only the first layer's
+    weights reach every affine map."""
+    X = [(1, 0), (0, 1), (1, 1), (2, 1), (1, 2), (0, 0), (2, 2), (3, 1)]
+    y = [F(t) for t in ("1/4", "3/4", "1/2", "1/8", "3/4", "1/4", "1/2", "3/4")]
+    (a1, a2, b), optimum = _logistic_optimum(X, y)
+    u, v, d = F(2), F(3, 2), F(1)
+    w1, w2 = a1 / mpmath.mpf(3), a2 / mpmath.mpf(3)
+    t = F(1 + 3 * int(mpmath.ceil(abs(w1) + abs(w2))))  # w·x + t ≥ 1 on the data (x ≤ 3)
+    c = b - 3 * _mp(t) - mpmath.mpf(3) / 2  # b − v·u·t − v·d
+
+    def cut(q):
+        return F(mpmath.nstr(q, digits, strip_zeros=False))
+
+    net = Network((2, 1, 1, 1), "relu", output="sigmoid", loss="bce")
+    point = Point.of([([[cut(w1), cut(w2)]], [t]), ([[u]], [d]), ([[v]], [cut(c)])])
+    return Trap(net, Dataset.of([list(x) for x in X], [[q] for q in y]), point), optimum
+
+
+@pytest.mark.parametrize("digits", [12, 25])
+def test_a_rounded_best_affine_fit_reached_only_through_the_first_layer(digits):
+    trap, optimum = _bottleneck_case(digits)
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "best-affine-fit"), cert.reason
+    tiny = mpmath.mpf(10) ** -40
+    assert _mp(cert.loss_lower) - tiny <= optimum <= _mp(cert.loss_upper) + tiny
+    _box_not_below(trap, cert, optimum, n=20, seed=digits)
+
+
 def test_a_silent_first_layer_with_a_kink_under_a_constant_fit_is_a_minimum():
     """Every unit of the first of two hidden layers is dead on the data, one exactly at its kink on one
     point (a reviewing helper's trap): with that layer silent the network outputs one constant vector,

@@ -54,3 +54,32 @@ def least_squares(
         z[j] = to_fraction(coef[k, 0])
     fitted = [sum((z[j] * columns[j][i] for j in basis), Fraction(0)) for i in range(n)]
     return z, fitted
+
+
+def least_change(
+    rows: Sequence[Sequence[Fraction]], rhs: Sequence[Fraction], radii: Sequence[Fraction]
+) -> list[Fraction] | None:
+    """The change δ with Σ_m row_m·δ_m = rhs for every row that minimises Σ_m (δ_m / r_m)² over the
+    coordinates with r_m > 0 (the others stay 0): δ = R·Aᵀ(A·Aᵀ)⁻¹·rhs with A = rows·R, on a maximal set
+    of independent rows; None when the system has no such solution (exact).
+
+    Example:
+        >>> one, zero = Fraction(1), Fraction(0)
+        >>> least_change([[one, one]], [2 * one], [one, one]), least_change([[one, one]], [one], [one, zero])
+        ([Fraction(1, 1), Fraction(1, 1)], [Fraction(1, 1), Fraction(0, 1)])
+    """
+    free = [m for m, r in enumerate(radii) if r > 0]
+    delta = [Fraction(0)] * len(radii)
+    scaled = [[row[m] * radii[m] for m in free] for row in rows]
+    keep = pivots([tuple(r) for r in scaled]) if free else []
+    if keep:
+        n = len(free)
+        A = flint.fmpq_mat(len(keep), n, [to_fmpq(scaled[k][j]) for k in keep for j in range(n)])
+        b = flint.fmpq_mat(len(keep), 1, [to_fmpq(rhs[k]) for k in keep])
+        y = A.transpose() * (A * A.transpose()).solve(b)
+        for j, m in enumerate(free):
+            delta[m] = radii[m] * to_fraction(y[j, 0])
+    for row, target in zip(rows, rhs, strict=True):
+        if sum((a * d for a, d in zip(row, delta, strict=True)), Fraction(0)) != target:
+            return None
+    return delta

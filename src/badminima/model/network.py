@@ -82,6 +82,20 @@ class Network:
         return tuple((self.widths[i + 1], self.widths[i]) for i in range(self.depth))
 
     @property
+    def layer_offsets(self) -> tuple[int, ...]:
+        """Flat index where each layer's parameters start (its ``W`` row by row, then its ``b``).
+
+        Example:
+            >>> Network((2, 3, 1), "relu").layer_offsets
+            (0, 9)
+        """
+        starts, at = [], 0
+        for o, i in self.layer_shapes:
+            starts.append(at)
+            at += o * i + (o if self.bias else 0)
+        return tuple(starts)
+
+    @property
     def n_params(self) -> int:
         """Number of scalar parameters (weights, plus biases when ``bias``)."""
         return sum(o * i + (o if self.bias else 0) for o, i in self.layer_shapes)

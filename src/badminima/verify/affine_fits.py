@@ -32,7 +32,7 @@ factorisation of one affine map) or where a kink sits on a point the fit already
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -215,12 +215,16 @@ def affine_reductions(
     layer: int = -1,
     *,
     literal: bool = False,
+    reach: Callable[[Point, Fraction], Fraction | None] | None = None,
 ) -> Iterator[Reduction]:
     """`dead_kinks`' narrower problem when the network without ``units`` of hidden layer ``layer`` (the
     last by default) is at a best affine fit: F_red ≥ F_red(θ̂) = F* on each box of `affine_fits`,
     attained at the point itself; then (unless ``literal``) one whose digits round a best affine fit
-    (`nearby_affine_fit`), attained where only the output layer moves, so nothing that feeds the dead
-    units changes.
+    (`nearby_affine_fit`). Its minimiser x* moves one layer: from the dead units' own layer on, nothing
+    that feeds them changes and F* is attained with them as given; before it, ``reach(center, ρ)`` bounds
+    their pre-activations over the ∞-box of radius ρ ≥ ‖x* − center‖, and F* is attained with their biases
+    lowered by that ``shift`` (no such reduction without ``reach``, or when ρ or the shift is not inside
+    the proof box).
 
     Example:
         >>> from badminima.model import Dataset
@@ -231,16 +235,20 @@ def affine_reductions(
         >>> red.radius, red.code
         (Fraction(1, 4), 'best-affine-fit')
     """
+    layer %= len(point.layers) - 1
     small, small_point = without_units(network, point, units, layer)
     widths = "-".join(map(str, small.widths))
     yield from fit_reductions(small, dataset, small_point, point)
     near = None if literal else nearby_affine_fit(small, dataset, small_point)
     if near is None:
         return
-    last = layer % (len(point.layers) - 1) == len(point.layers) - 2
-    center = (
-        with_units(near.center, point, units) if last else Point((*point.layers[:-1], near.center.layers[-1]))
-    )
+    center = with_units(near.center, point, units, layer)
+    shift = Fraction(0)
+    if near.layer < layer:
+        rise = None if reach is None else reach(center, near.slice_radius)
+        if rise is None or not max(near.slice_radius, rise) < near.radius:
+            return
+        shift = rise
     yield Reduction(
         center,
         near.radius,
@@ -249,6 +257,7 @@ def affine_reductions(
         near.predictions,
         f"the network without them ({widths}) rounds a best affine fit x*: {near.how(small)}",
         "best-affine-fit",
+        shift,
     )
 
 
@@ -282,34 +291,51 @@ def certify_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outc
     )
 
 
-def _output_pivots(network: Network, dataset: Dataset, point: Point) -> list[int] | None:
-    """The flat indices of the output layer's weights (every output) on a basis of the last hidden layer's
-    features on the data (and the output bias when it is one of them), when those features span every
-    affine function of the input on the data; None when they do not (or the forward pass is not exact)."""
+def _moving_layer(network: Network, dataset: Dataset, point: Point) -> tuple[int, list[int]] | None:
+    """The latest layer whose parameters alone, every other layer and every piece held, move the logits
+    on the data over every affine map of the input (the output layer when the last hidden features span
+    the affine functions; the first layer whenever its later layers pass every output through), and the
+    flat indices of a basis of them: (layer, indices); None when no layer does (or the forward pass is not
+    exact). With the pieces held the logits are affine in one layer's parameters, so unit differences are
+    exact columns."""
     exact = ExactArithmetic()
     try:
         prob = prepare(network, dataset, point, arith=exact)
-        with exact.context():
-            fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
+        flat = [Fraction(v) for v in prob.flat]
+
+        def logits(params: Sequence[Fraction]) -> list[Fraction]:
+            with exact.context():
+                vec = exact.vector(params)
+                fwd = forward(network, unflatten(network, vec), prob.inputs, arith=exact, masks=prob.masks)
+            return [Fraction(v) for v in fwd.z[-1].flat]
+
+        base = logits(flat)
     except (BackendError, TypeError, ValueError, ArithmeticError):
         return None
-    h = fwd.a[-1]
-    width, n = h.shape
-    cols = [tuple(Fraction(h[j, i]) for i in range(n)) for j in range(width)]
-    cols += [tuple(Fraction(1) for _ in range(n))] if network.bias else []
-    basis = pivots(cols)
-    if len(pivots(cols + features(network, dataset))) != len(basis):
-        return None
-    offset = sum(o * i + (o if network.bias else 0) for o, i in network.layer_shapes[:-1])
-    k_out = network.widths[-1]
-    return [offset + (k * width + j if j < width else k_out * width + k) for k in range(k_out) for j in basis]
+    n, k_out = dataset.n_points, network.widths[-1]
+    zero = (Fraction(0),) * n
+    affine = [
+        zero * k + phi + zero * (k_out - 1 - k) for k in range(k_out) for phi in features(network, dataset)
+    ]
+    rank = len(pivots(affine))
+    sizes = [o * i + (o if network.bias else 0) for o, i in network.layer_shapes]
+    for layer in reversed(range(network.depth)):
+        start = network.layer_offsets[layer]
+        cols = []
+        for idx in range(start, start + sizes[layer]):
+            moved = [v + 1 if m == idx else v for m, v in enumerate(flat)]
+            cols.append(tuple(a - b for a, b in zip(logits(moved), base, strict=True)))
+        basis = pivots(cols)
+        if len(basis) == rank == len(pivots(cols + affine)):
+            return layer, [start + j for j in basis]
+    return None
 
 
 @dataclass(frozen=True)
 class NearbyFit:
-    """A best affine fit x* proved within ``slice_radius`` of ``center`` (it moves only ``moving`` output
-    weights), every loss within ``radius`` of ``center`` at least F(x*) ∈ [``loss_lower``, ``loss_upper``],
-    the logits over that box in ``predictions``; ``mu`` bounds the slice's curvature."""
+    """A best affine fit x* proved within ``slice_radius`` of ``center`` (it moves only ``moving``
+    parameters of ``layer``), every loss within ``radius`` of ``center`` at least F(x*) ∈ [``loss_lower``,
+    ``loss_upper``], the logits over that box in ``predictions``; ``mu`` bounds the slice's curvature."""
 
     center: Point
     radius: Fraction
@@ -318,6 +344,7 @@ class NearbyFit:
     loss_upper: Fraction | None
     mu: Fraction | None
     moving: int
+    layer: int
     predictions: BoxPredictions
 
     def how(self, network: Network) -> str:
@@ -327,16 +354,18 @@ class NearbyFit:
             if network.output == "sigmoid" and network.loss == "mse"
             else "the loss is convex in the logits"
         )
+        where = "the output layer" if self.layer == network.depth - 1 else f"weight layer {self.layer + 1}"
+        mu = float(self.mu or 0)
         return (
             f"every hidden unit keeps one strict sign on every data point, so nearby the network is one "
-            f"affine map of its input on the data, and its last hidden features span every affine function "
-            f"of the input there; on the slice that moves only the {self.moving} output weight(s) on a basis "
-            f"of them, the Hessian is ≥ {float(self.mu or 0):.3g}·I over a box around box_center and the "
-            f"gradient is small enough that the slice has a unique minimiser x* within "
-            f"{float(self.slice_radius):.3g} of it (balls), where the loss's gradient in the predictions is "
-            f"orthogonal to every affine function of the input: the best affine fit; every hidden sign holds "
-            f"over the box of radius {float(self.radius):.3g} around box_center and {convex}, so no loss "
-            f"there is below x*'s"
+            f"affine map of its input on the data, and the parameters of {where} alone (the other layers "
+            f"and every piece held) move its predictions over every affine map of the input there; on the "
+            f"slice that moves only {self.moving} of them (a basis), the Hessian is ≥ {mu:.3g}·I over a box "
+            f"around box_center and the gradient is small enough that the slice has a unique minimiser x* "
+            f"within {float(self.slice_radius):.3g} of it (balls), where the loss's gradient in the "
+            f"predictions is orthogonal to every affine function of the input: the best affine fit; every "
+            f"hidden sign holds over the box of radius {float(self.radius):.3g} around box_center and "
+            f"{convex}, so no loss there is below x*'s"
         )
 
 
@@ -346,13 +375,14 @@ def nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> Nearb
         return None
     if free_points(network, dataset, point)[:1] != [()]:
         return None
-    moving = _output_pivots(network, dataset, point)
-    if not moving:
+    found_layer = _moving_layer(network, dataset, point)
+    if found_layer is None:
         return None
+    layer, moving = found_layer
     chart = Slice(
         tuple(i for i in range(network.n_params) if i not in moving),
         lambda center, r, eta: Fraction(0),  # no orbit: only the slice minimiser is used here
-        "the output layer's weights on a basis of the last hidden features",
+        f"a basis of weight layer {layer + 1}'s parameters",
         "best-affine-fit",
         0,
     )
@@ -363,15 +393,18 @@ def nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> Nearb
     if pred is None:
         return None
     low, high, mu = found.reduced.loss_lower, found.reduced.loss_upper, found.reduced.mu
-    return NearbyFit(found.center, found.radius, found.reduced.radius, low, high, mu, len(moving), pred)
+    return NearbyFit(
+        found.center, found.radius, found.reduced.radius, low, high, mu, len(moving), layer, pred
+    )
 
 
 def certify_nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outcome | None:
     """``local-min`` (code ``best-affine-fit``) about a best affine fit within the box of a point whose
-    digits round one: the network is affine on the data near the point, its last hidden features span
-    every affine function of the input there, and on the slice that moves only the output weights on a
-    basis of them the box method proves a unique minimiser x*; then ∇L(Z(x*)) ⊥ span{x, 1} and the
-    convexity argument of the module docstring holds over a box around x* that contains the point.
+    digits round one: the network is affine on the data near the point, one layer's parameters alone move
+    its predictions over every affine map of the input there (the output layer when the last hidden
+    features span the affine functions, else an earlier one), and on the slice that moves only a basis of
+    them the box method proves a unique minimiser x*; then ∇L(Z(x*)) ⊥ span{x, 1} and the convexity
+    argument of the module docstring holds over a box around x* that contains the point.
 
     Example:
         >>> from badminima.model import Dataset

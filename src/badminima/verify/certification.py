@@ -15,7 +15,9 @@ from fractions import Fraction
 import numpy as np
 
 from badminima.errors import BackendError
+from badminima.landscape.regions import region_of
 from badminima.model.limits import check_numbers
+from badminima.model.point import Point
 from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
@@ -23,6 +25,7 @@ from badminima.progress import ProgressHook, report
 from badminima.verify.best_fit import certify_best_fit
 from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Certificate, Verdict
+from badminima.verify.fit_snap import snap_to_fit
 from badminima.verify.kink_snap import kinks_within, snap_to_kinks
 from badminima.verify.linear_points import certify_linear_point, is_deep_linear
 from badminima.verify.numerics import diagnostics, float_derivatives
@@ -71,15 +74,33 @@ def _across_a_kink(
     trap: Trap, out: Outcome, options: CertifyOptions, progress: ProgressHook | None
 ) -> Outcome | None:
     """The verdict about the point the digits round when that point sits at a kink the rounding moved
-    the given numbers off (`kink_snap`): the snapped point's minimum or saddle, stated with a box holding
-    the given point; `near-critical-set` when the snapped point is not classified, or when no change of
-    the kink units' own weights inside the rounding box reaches their kinks; None (the given
-    point's `not-critical` stands) when nothing is within reach or the snapped point is not critical
-    beyond the given digits' rounding."""
+    the given numbers off, or at an exact best affine fit beside its kinks: first the point where the
+    kinks are exactly 0 and the rest predicts the rational best affine fit (`fit_snap`), then the point
+    where only the kink units' own weights move (`kink_snap`); the snapped point's minimum or saddle,
+    stated with a box holding the given point; `near-critical-set` when the snapped point is not
+    classified, or when no change of the kink units' own weights inside the rounding box reaches their
+    kinks; None (the given point's `not-critical` stands) when nothing is within reach or the snapped
+    point is not critical beyond the given digits' rounding."""
     net, data, point = trap.network, trap.dataset, trap.point
     if net.activation not in ("relu", "leaky_relu") or rounding_scale(point.flatten()) == 0:
         return None
     near = kinks_within(net, data, point)
+    at = region_of(net, data, point).kinks
+    fitted = snap_to_fit(net, data, point, (*near, *at)) if near or at else None
+    if fitted is not None:
+        report(progress, "the digits may round an exact best affine fit at its kinks: the snapped point")
+        inner = _snapped(trap, fitted, options)
+        if inner.verdict in (Verdict.LOCAL_MIN, Verdict.SADDLE):
+            kinked = ", ".join(f"layer {lay + 1} unit {u} on point {i}" for lay, u, i in (*near, *at))
+            return _about_snapped(
+                out,
+                inner,
+                point,
+                fitted,
+                f"the digits round a point where the pre-activation(s) ({kinked}) are exactly 0 and the "
+                f"network without those units predicts the best affine fit exactly (each number within half "
+                f"a unit of its last written place)",
+            )
     if not near:
         return None
     where = ", ".join(f"layer {lay + 1} unit {u} on point {i}" for lay, u, i in near)
@@ -96,9 +117,7 @@ def _across_a_kink(
         )
     offset = max(abs(a - b) for a, b in zip(point.flatten(), snapped.flatten(), strict=True))
     report(progress, "the digits may round a kink: the snapped point")
-    # the snapped point's slopes are judged against the given digits' rounding, not its own
-    inner_options = replace(options, snap_kinks=False, probes=0, rounding=rounding_scale(point.flatten()))
-    inner = certify(Trap(net, data, snapped), options=inner_options)
+    inner = _snapped(trap, snapped, options)
     if inner.verdict is Verdict.NOT_CRITICAL:
         return None  # the kink itself has a descent beyond the digits' rounding: not critical either way
     moved = (
@@ -108,22 +127,45 @@ def _across_a_kink(
         f"puts them at 0"
     )
     if inner.verdict in (Verdict.LOCAL_MIN, Verdict.SADDLE):
-        return Outcome(
-            inner.verdict,
-            inner.rigor,
-            inner.method,
-            f"{moved}; there: {inner.reason} (the verdict is about that point, box_center)",
-            LossEnclosure(out.loss.text, inner.loss_lower, inner.loss_upper),
-            box_radius=offset + (inner.box_radius or Fraction(0)),
-            proof_radius=inner.proof_radius,
-            box_center=inner.box_center if inner.box_center is not None else snapped,
-            mu=inner.min_eigenvalue_bound,
-            witness=inner.witness,
-            witness_loss_upper=inner.witness_loss_upper,
-            steps=(*out.steps, "snapped to the kink the digits may round", *inner.steps),
-            code=inner.code,
-        )
+        return _about_snapped(out, inner, point, snapped, moved)
     return _near_a_kink(out, f"{moved}; that point is not classified ({inner.code}: {inner.reason})")
+
+
+def _snapped(trap: Trap, snapped: Point, options: CertifyOptions) -> Certificate:
+    """``snapped``'s certificate, its slopes judged against the given digits' rounding, not its own."""
+    rho = rounding_scale(trap.point.flatten())
+    inner_options = replace(options, snap_kinks=False, probes=0, rounding=rho)
+    return certify(Trap(trap.network, trap.dataset, snapped), options=inner_options)
+
+
+def _about_snapped(out: Outcome, inner: Certificate, given: Point, snapped: Point, moved: str) -> Outcome:
+    """The snapped point's minimum or saddle as the answer about the ``given`` point (``moved`` says how
+    it was snapped): its box grown by how far the snap moved it."""
+    offset = max(abs(a - b) for a, b in zip(given.flatten(), snapped.flatten(), strict=True))
+    return Outcome(
+        inner.verdict,
+        inner.rigor,
+        inner.method,
+        f"{moved}; there: {inner.reason} (the verdict is about that point, box_center)",
+        LossEnclosure(out.loss.text, inner.loss_lower, inner.loss_upper),
+        box_radius=offset + (inner.box_radius or Fraction(0)),
+        proof_radius=inner.proof_radius,
+        box_center=inner.box_center if inner.box_center is not None else snapped,
+        mu=inner.min_eigenvalue_bound,
+        witness=inner.witness,
+        witness_loss_upper=inner.witness_loss_upper,
+        steps=(*out.steps, "snapped to the kink the digits may round", *inner.steps),
+        code=inner.code,
+    )
+
+
+def _classified_across_a_kink(
+    trap: Trap, out: Outcome, options: CertifyOptions, progress: ProgressHook | None
+) -> Outcome | None:
+    """At a rounded point left `near-critical-set`, the snapped kink point's minimum or saddle when the
+    digits may round one (`_across_a_kink`); None (the answer stands) otherwise."""
+    found = _across_a_kink(trap, out, options, progress)
+    return found if found is not None and found.verdict in (Verdict.LOCAL_MIN, Verdict.SADDLE) else None
 
 
 def _near_a_kink(out: Outcome, why: str) -> Outcome:
@@ -221,6 +263,8 @@ def certify(
             )
     if out.verdict is Verdict.NOT_CRITICAL and options.snap_kinks and not options.literal:
         out = _across_a_kink(trap, out, options, progress) or out
+    elif out.code == "near-critical-set" and options.snap_kinks and not options.literal:
+        out = _classified_across_a_kink(trap, out, options, progress) or out
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:

@@ -231,7 +231,12 @@ def _reductions(
         else:
             yield from silent_layer_reductions(network, dataset, point, dead.layer, literal=literal)
         return
-    yield from affine_reductions(network, dataset, point, dead.units, dead.layer, literal=literal)
+
+    def rise(center: Point, rho: Fraction) -> Fraction | None:
+        reach = kink_reach(network, dataset, center, rho, [dead], region)
+        return None if reach is None else max(reach.values(), default=Fraction(0))
+
+    yield from affine_reductions(network, dataset, point, dead.units, dead.layer, literal=literal, reach=rise)
     if not last:
         return
     small, small_point = without_units(network, point, dead.units)

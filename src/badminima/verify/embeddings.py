@@ -191,10 +191,19 @@ def without_units(
     return small, Point(layers)
 
 
-def with_units(small_point: Point, point: Point, units: Sequence[int]) -> Point:
-    """The narrower point with the last hidden layer's ``units`` put back as ``point`` has them."""
-    *front, small_hidden, small_out = small_point.layers
-    hidden, out = point.layers[-2:]
+def with_units(small_point: Point, point: Point, units: Sequence[int], layer: int = -1) -> Point:
+    """The narrower point with hidden layer ``layer``'s ``units`` (the last by default) put back as
+    ``point`` has them: the inverse of `without_units`.
+
+    Example:
+        >>> net = Network((1, 2, 2), "relu")
+        >>> point = Point.of([([[1], [2]], [3, 4]), ([[5, 6], [7, 8]], [9, 0])])
+        >>> with_units(without_units(net, point, [0])[1], point, [0]) == point
+        True
+    """
+    layer %= len(point.layers) - 1
+    hidden, nxt = point.layers[layer], point.layers[layer + 1]
+    small_hidden, small_nxt = small_point.layers[layer], small_point.layers[layer + 1]
     assert small_hidden.b is not None and hidden.b is not None
     alive = iter(range(len(small_hidden.W)))
     W, b, cols = [], [], []
@@ -202,14 +211,21 @@ def with_units(small_point: Point, point: Point, units: Sequence[int]) -> Point:
         if j in units:
             W.append(hidden.W[j])
             b.append(hidden.b[j])
-            cols.append(tuple(row[j] for row in out.W))
+            cols.append(tuple(row[j] for row in nxt.W))
         else:
             a = next(alive)
             W.append(small_hidden.W[a])
             b.append(small_hidden.b[a])
-            cols.append(tuple(row[a] for row in small_out.W))
-    V = tuple(tuple(col[k] for col in cols) for k in range(len(out.W)))
-    return Point((*front, Layer(tuple(W), tuple(b)), Layer(V, small_out.b)))
+            cols.append(tuple(row[a] for row in small_nxt.W))
+    V = tuple(tuple(col[k] for col in cols) for k in range(len(nxt.W)))
+    return Point(
+        (
+            *small_point.layers[:layer],
+            Layer(tuple(W), tuple(b)),
+            Layer(V, small_nxt.b),
+            *small_point.layers[layer + 2 :],
+        )
+    )
 
 
 def silenced(point: Point, units: Sequence[int], layer: int = -1) -> Point:

@@ -16,8 +16,7 @@ from fractions import Fraction
 
 import flint
 
-from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
-from badminima.arithmetic.least_squares import pivots
+from badminima.arithmetic.least_squares import least_change
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.regions import region_of
 from badminima.model.dataset import Dataset
@@ -67,11 +66,14 @@ def kinks_within(network: Network, dataset: Dataset, point: Point) -> tuple[Kink
     return tuple(out)
 
 
-def snap_to_kinks(network: Network, dataset: Dataset, point: Point, kinks: Sequence[Kink]) -> Point | None:
-    """A point inside ``point``'s rounding box (`rounding_box`) with every pre-activation of ``kinks``
-    exactly 0: each such unit's incoming weights and bias move by the least change weighted by their
-    rounding radii (numbers written exactly do not move), layer by layer (a layer's inputs are the
-    snapped earlier layers' outputs); None when no such change stays inside the box.
+def snap_to_kinks(
+    network: Network, dataset: Dataset, point: Point, kinks: Sequence[Kink], within: Point | None = None
+) -> Point | None:
+    """A point inside the rounding box of ``within`` (``point`` by default; `rounding_box`) with every
+    pre-activation of ``kinks`` exactly 0: each such unit's incoming weights and bias move from ``point``
+    by the least change weighted by their rounding radii (numbers written exactly do not move), layer by
+    layer (a layer's inputs are the snapped earlier layers' outputs); None when no such change stays
+    inside the box.
 
     Example:
         >>> net = Network((1, 1, 1), "relu")
@@ -80,50 +82,27 @@ def snap_to_kinks(network: Network, dataset: Dataset, point: Point, kinks: Seque
         >>> [str(v) for v in snap_to_kinks(net, data, active, [(0, 0, 0)]).flatten()[:2]]  # b is exact
         ['2/3', '-2']
     """
-    radii = rounding_box(point)
+    given = (within or point).flatten()
+    radii = rounding_box(within or point)
     layers = list(point.layers)
-    offset = 0
     for layer, (width, d_in) in enumerate(network.layer_shapes[:-1]):
         units = sorted({u for lay, u, _ in kinks if lay == layer})
-        if units:
-            h = layer_inputs(network, dataset, Point(tuple(layers)), layer)
-            W, b = [list(row) for row in layers[layer].W], list(layers[layer].b or ())
-            for unit in units:
-                idx = [offset + unit * d_in + m for m in range(d_in)] + [offset + width * d_in + unit]
-                rows = [(*h[i], Fraction(1)) for lay, u, i in kinks if (lay, u) == (layer, unit)]
-                current = [*W[unit], b[unit]]
-                new = _weighted_least_change(rows, current, [radii[k] for k in idx])
-                if new is None:
-                    return None
-                W[unit], b[unit] = new[:-1], new[-1]
-            layers[layer] = Layer.of(W, b)
-        offset += width * d_in + width
+        if not units:
+            continue
+        offset = network.layer_offsets[layer]
+        h = layer_inputs(network, dataset, Point(tuple(layers)), layer)
+        W, b = [list(row) for row in layers[layer].W], list(layers[layer].b or ())
+        for unit in units:
+            idx = [offset + unit * d_in + m for m in range(d_in)] + [offset + width * d_in + unit]
+            rows = [(*h[i], Fraction(1)) for lay, u, i in kinks if (lay, u) == (layer, unit)]
+            current = [*W[unit], b[unit]]
+            rhs = [-sum((a * c for a, c in zip(row, current, strict=True)), Fraction(0)) for row in rows]
+            delta = least_change(rows, rhs, [radii[k] for k in idx])
+            if delta is None:
+                return None
+            new = [c + d for c, d in zip(current, delta, strict=True)]
+            if any(abs(v - given[k]) > radii[k] for v, k in zip(new, idx, strict=True)):
+                return None
+            W[unit], b[unit] = new[:-1], new[-1]
+        layers[layer] = Layer.of(W, b)
     return Point(tuple(layers))
-
-
-def _weighted_least_change(
-    rows: Sequence[Sequence[Fraction]], current: Sequence[Fraction], radii: Sequence[Fraction]
-) -> list[Fraction] | None:
-    """x with row·x = 0 for every row, minimising Σ ((x − current)_m / r_m)² over the coordinates with
-    r_m > 0 (the others fixed), when every |x − current|_m ≤ r_m; else None (exact)."""
-    free = [m for m, r in enumerate(radii) if r > 0]
-    residual = [-sum((a * c for a, c in zip(row, current, strict=True)), Fraction(0)) for row in rows]
-    if not free:
-        return None
-    scaled = [[row[m] * radii[m] for m in free] for row in rows]  # A·R on the free coordinates
-    keep = pivots([tuple(r) for r in scaled])
-    if not keep:
-        return None
-    n = len(free)
-    A = flint.fmpq_mat(len(keep), n, [to_fmpq(scaled[k][j]) for k in keep for j in range(n)])
-    rhs = flint.fmpq_mat(len(keep), 1, [to_fmpq(residual[k]) for k in keep])
-    y = A.transpose() * (A * A.transpose()).solve(rhs)  # the least-norm y; the change is R·y
-    new = list(current)
-    for j, m in enumerate(free):
-        delta = radii[m] * to_fraction(y[j, 0])
-        if abs(delta) > radii[m]:
-            return None
-        new[m] += delta
-    if any(sum((a * c for a, c in zip(row, new, strict=True)), Fraction(0)) for row in rows):
-        return None
-    return new

@@ -61,15 +61,6 @@ class Slice:
     dim: int
 
 
-def _offsets(network: Network) -> list[int]:
-    """Flat index where each layer's W starts."""
-    out, at = [], 0
-    for rows, cols in network.layer_shapes:
-        out.append(at)
-        at += rows * cols + (rows if network.bias else 0)
-    return out
-
-
 def rescaling_slice(network: Network, point: Point) -> Slice | None:
     """The slice fixing, for every hidden unit of a (leaky-)ReLU network, its largest outgoing weight
     (None when some unit's outgoing weights are all 0).
@@ -82,7 +73,7 @@ def rescaling_slice(network: Network, point: Point) -> Slice | None:
     """
     if network.activation not in ("relu", "leaky_relu"):
         return None
-    offsets = _offsets(network)
+    offsets = network.layer_offsets
     fixed = []
     for layer in range(1, len(point.layers)):
         W = point.layers[layer].W

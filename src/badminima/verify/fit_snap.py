@@ -1,0 +1,202 @@
+"""The exact best affine fit that a rounded ReLU point's digits round.
+
+Hold every piece of a ReLU network (units dead at a kink — p ≤ 0 on every point, = 0 on some — output 0
+there, whatever their own weights); when every other unit keeps one strict sign, the same on every data
+point, the network acts on the data as one affine map, its predictions Z(θ) = M(θ)Φ. Z is affine in
+each single parameter (one layer's, the others held), so a unit step gives its exact derivative.
+
+When the best affine fit Z* = M*Φ is rational — exact least squares with an identity output and mse, or
+every logit 0 with a sigmoid output when the targets' centred moments vanish — `snap_to_fit` looks for a
+point the digits round where Z = Z* exactly:
+
+1. one Gauss–Newton step in rationals over every number the digits leave free (each weighted by half a
+   unit of its last written place; the kink units' own weights held), which leaves a second-order rest;
+2. the exact correction of one layer, the latest that can make it (Z is affine in one layer's
+   parameters);
+3. the kink units' own weights and biases re-solved so their kinks stay exactly at 0 (`kink_snap`).
+
+The point is returned only when every number stays within half a unit of its last written place and
+every piece still holds there; it is then an exact best affine fit of the network without its kink units,
+and the proofs for exact kink points (`dead_kinks`, `layered_kinks`) apply to it as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+from scipy.optimize import linprog
+
+from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.least_squares import least_change, least_squares, pivots
+from badminima.landscape.forward_pass import forward, unflatten
+from badminima.landscape.problem import prepare
+from badminima.landscape.regions import region_of
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.verify.affine_fits import features
+from badminima.verify.kink_snap import Kink, rounding_box, snap_to_kinks
+
+
+def _kink_units(
+    signs: Sequence[Sequence[Sequence[int]]], kinks: Sequence[Kink]
+) -> set[tuple[int, int]] | None:
+    """The units of ``kinks`` ((layer, unit)), when each is ≤ 0 on every other data point and every other
+    unit keeps one strict sign, the same on every point (the network, pieces held, is one affine map);
+    else None."""
+    kinked = {(lay, u) for lay, u, _ in kinks}
+    at = set(kinks)
+    for lay, layer in enumerate(signs):
+        for u, row in enumerate(layer):
+            if (lay, u) in kinked:
+                if any(s >= 0 and (lay, u, i) not in at for i, s in enumerate(row)):
+                    return None
+            elif 0 in row or len(set(row)) != 1:
+                return None
+    return kinked
+
+
+def _target(network: Network, dataset: Dataset) -> list[list[Fraction]] | None:
+    """Z* (outputs × points): the best affine fit when it is rational (module docstring), else None."""
+    cols = features(network, dataset)
+    ys = [[Fraction(row[k]) for row in dataset.y] for k in range(network.widths[-1])]
+    if network.output == "identity" and network.loss == "mse":
+        return [least_squares(cols, y)[1] for y in ys]
+    if network.output == "sigmoid" and network.loss in ("bce", "mse"):
+        # at logit 0 every ∂ℓ/∂z is a positive multiple of 1/2 − y: the normal equations are Σ (1/2 − y)φ = 0
+        half = Fraction(1, 2)
+        centred = all(
+            sum((half - v) * c for v, c in zip(y, col, strict=True)) == 0 for y in ys for col in cols
+        )
+        return [[Fraction(0)] * dataset.n_points for _ in ys] if centred else None
+    return None
+
+
+def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequence[Kink]) -> Point | None:
+    """A point inside ``point``'s rounding box (`kink_snap.rounding_box`) where every pre-activation of
+    ``kinks`` is exactly 0 and the network, its pieces held as at ``point`` (the kink units off),
+    predicts the rational best affine fit exactly (module docstring); None when there is none of that
+    kind.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1), "relu")
+        >>> data = Dataset.of([[0], [1], [2]], [[0], [1], [1]])  # best line 1/6 + x/2
+        >>> near = Point.unflatten(net, [3, 1, Fraction("0.1666667"), 0])  # (1/6)·relu(3x + 1) rounded
+        >>> [str(v) for v in snap_to_fit(net, data, near, []).flatten()]
+        ['3', '1', '1/6', '0']
+    """
+    if network.activation != "relu" or not network.bias:
+        return None
+    region = region_of(network, dataset, point)
+    kinked = _kink_units(region.signs, kinks)
+    target = _target(network, dataset)
+    if kinked is None or target is None:
+        return None
+    anchors = pivots([(*(Fraction(v) for v in x), Fraction(1)) for x in dataset.X])
+    exact = ExactArithmetic()
+    prob = prepare(network, dataset, point, arith=exact)
+    masks = [m.copy() for m in prob.masks or ()]
+    for lay, u in kinked:
+        masks[lay][u, :] = False
+
+    def residual(flat: Sequence[Fraction], kinks: Sequence[Kink]) -> list[Fraction]:
+        """What the fit and the ``kinks`` still need: Z* − Z on the anchor points, then −p on each kink."""
+        with exact.context():
+            params = unflatten(network, exact.vector(flat))
+            fwd = forward(network, params, prob.inputs, arith=exact, masks=masks)
+        z = fwd.z[-1]
+        fit = [target[k][i] - Fraction(z[k, i]) for k in range(len(target)) for i in anchors]
+        return fit + [-Fraction(fwd.z[lay][u, i]) for lay, u, i in kinks]
+
+    def step(
+        flat: list[Fraction], chosen: Sequence[int], kinks: Sequence[Kink], grid: bool = False
+    ) -> list[Fraction]:
+        """flat moved by a change of ``chosen`` that solves the equations linearised (exactly, when they
+        are affine in ``chosen``): the least weighted change, or with ``grid`` (the Gauss–Newton step,
+        which need not be exact) the one of least ∞-norm in half units (`_box_step`), each change rounded
+        to 2⁻⁴⁰ of its number's half unit so that the later exact steps stay short; unmoved when the
+        equations have no solution."""
+        rest = residual(flat, kinks)
+        cols = []
+        for m in chosen:  # ∂/∂θ_m, exact: Z and p are affine in each single parameter
+            moved = residual([v + 1 if j == m else v for j, v in enumerate(flat)], kinks)
+            cols.append([a - b for a, b in zip(rest, moved, strict=True)])
+        rows = [[col[r] for col in cols] for r in range(len(rest))]
+        scale = [radii[m] for m in chosen]
+        delta = (_box_step(rows, rest, scale) if grid else None) or least_change(rows, rest, scale)
+        if delta is None:
+            return flat
+        out = list(flat)
+        for m, d in zip(chosen, delta, strict=True):
+            unit = radii[m] / 2**40
+            out[m] += round(d / unit) * unit if grid else d
+        return out
+
+    radii = rounding_box(point)
+    moving = [m for m in range(network.n_params) if radii[m] > 0]
+    flat = step(list(point.flatten()), moving, kinks, grid=True)  # Gauss–Newton: a second-order rest is left
+    own = _own_parameters(network, kinked)
+    bounds = (*network.layer_offsets, network.n_params)
+    for layer in reversed(range(network.depth)):  # the fit exactly, by one layer (kink units held)
+        if not any(residual(flat, ())):
+            break
+        chosen = [m for m in moving if bounds[layer] <= m < bounds[layer + 1] and m not in own]
+        flat = step(flat, chosen, ()) if chosen else flat
+    fitted = snap_to_kinks(network, dataset, Point.unflatten(network, flat), kinks, within=point)
+    if fitted is None:
+        return None
+    flat = list(fitted.flatten())
+    given = point.flatten()
+    if any(residual(flat, kinks)) or any(abs(v - g) > r for v, g, r in zip(flat, given, radii, strict=True)):
+        return None
+    snapped = Point.unflatten(network, flat)
+    signs = region_of(network, dataset, snapped).signs
+    for lay, (now, held) in enumerate(zip(signs, region.signs, strict=True)):
+        for u, (row, was) in enumerate(zip(now, held, strict=True)):
+            if ((lay, u) in kinked and any(s > 0 for s in row)) or ((lay, u) not in kinked and row != was):
+                return None
+    return snapped
+
+
+def _own_parameters(network: Network, units: set[tuple[int, int]]) -> set[int]:
+    """Flat indices of the given hidden units' incoming weights and biases."""
+    out: set[int] = set()
+    for lay, u in units:
+        width, d_in = network.layer_shapes[lay]
+        start = network.layer_offsets[lay]
+        out |= {start + u * d_in + m for m in range(d_in)} | {start + width * d_in + u}
+    return out
+
+
+def _box_step(
+    rows: Sequence[Sequence[Fraction]], rhs: Sequence[Fraction], radii: Sequence[Fraction]
+) -> list[Fraction] | None:
+    """A change δ with rows·δ ≈ rhs (to float accuracy) of least max_m |δ_m| / r_m, by linear programming
+    on independent, equilibrated rows; None when the program fails. The least 2-norm change can leave
+    the ∞-box that a point the digits round lies in."""
+    scaled = [[r * q for r, q in zip(row, radii, strict=True)] for row in rows]
+    keep = pivots([tuple(row) for row in scaled])
+    if not keep:
+        return None
+    top = {k: max(abs(x) for x in scaled[k]) for k in keep}  # each row to unit size: HiGHS's tolerances
+    A = np.array([[float(x / top[k]) for x in scaled[k]] for k in keep])
+    b = np.array([float(rhs[k] / top[k]) for k in keep])
+    n = len(radii)
+    # variables (y, s): minimise s with A y = b, −s ≤ y_m ≤ s; δ = r·y
+    c = np.zeros(n + 1)
+    c[-1] = 1
+    bound = np.hstack([np.vstack([np.eye(n), -np.eye(n)]), -np.ones((2 * n, 1))])
+    res = linprog(
+        c,
+        A_ub=bound,
+        b_ub=np.zeros(2 * n),
+        A_eq=np.hstack([A, np.zeros((len(keep), 1))]),
+        b_eq=b,
+        bounds=[(None, None)] * (n + 1),
+    )
+    if not res.success:
+        return None
+    return [Fraction(float(y)) * r for y, r in zip(res.x[:n], radii, strict=True)]

@@ -1,0 +1,223 @@
+"""Rounded kink minima behind deeper layers: a unit dead at a kink, the rest of the network at the best
+affine fit, every number written to d significant digits (`kink_snap` with `affine_fits`' nearby fit
+through any one layer).
+
+Truth is by construction, independent of the verifier: targets y = g(x) + E with g the live path's
+affine map and E ⊥ span{1, x₁, x₂} on the data (exact rationals), so the live network is at the best
+affine fit, and the dead unit's effect a on the logit at its kink points has a·(z − y) > 0 there (a
+minimum: F ≥ F_red + Σ a·∂ℓ/∂z·u ≥ F*) or < 0 at some kink point (raising the unit there is a first-order
+descent). A proved minimum is then checked with the 60-digit reference loss: no point sampled in its
+proof box is below the exact twin's loss F*, and F* lies in the certificate's loss bounds.
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Context, Decimal
+from fractions import Fraction as F
+
+import mpmath
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from badminima.landscape import region_of
+from badminima.model import Dataset, Network, Point, Trap
+from badminima.verify import Verdict, certify
+from badminima.verify.fit_snap import snap_to_fit
+from badminima.verify.kink_snap import kinks_within
+from tests.reference import reference_loss, reference_output
+
+X = [(0, 2), (1, 2), (0, 0), (1, 0), (2, 0), (2, 1), (0, 1), (3, 1)]
+SEVENTHS = st.integers(1, 20).map(lambda k: F(k, 7))
+
+
+def _rounded(q: F, digits: int) -> F:
+    """q written to ``digits`` significant digits."""
+    ctx = Context(prec=digits)
+    return F(str(ctx.divide(ctx.create_decimal(q.numerator), ctx.create_decimal(q.denominator))))
+
+
+def _orthogonal(e: list[F]) -> list[F]:
+    """e minus its least-squares projection on span{1, x₁, x₂} over X (exact)."""
+    cols = [[F(1)] * len(X), [F(x[0]) for x in X], [F(x[1]) for x in X]]
+    basis: list[list[F]] = []
+    for c in cols:  # Gram–Schmidt
+        for b in basis:
+            c = [
+                ci - sum(p * q for p, q in zip(c, b, strict=True)) / sum(q * q for q in b) * bi
+                for ci, bi in zip(c, b, strict=True)
+            ]
+        basis.append(c)
+    for b in basis:
+        e = [
+            ei - sum(p * q for p, q in zip(e, b, strict=True)) / sum(q * q for q in b) * bi
+            for ei, bi in zip(e, b, strict=True)
+        ]
+    return e
+
+
+def adjusted(q: F) -> int:
+    """The decimal exponent of q's leading digit."""
+    return Decimal(q.numerator).__truediv__(Decimal(q.denominator)).adjusted() if q else 0
+
+
+def _seventh(rng: random.Random, signed: bool = False) -> F:
+    """k/7 for k in 1..20 (a non-terminating decimal), of either sign when ``signed``."""
+    return F(rng.randint(1, 20), 7) * (rng.choice((1, -1)) if signed else 1)
+
+
+def _live(rng: random.Random) -> tuple[list[F], F]:
+    """A unit relu(w·x + t) that is ≥ 1 on X: (w, t)."""
+    w = [_seventh(rng, True), _seventh(rng, True)]
+    return w, 1 - min(w[0] * a + w[1] * b for a, b in X) + _seventh(rng)
+
+
+def _case(rng: random.Random, arch: str, head: str, minimum: bool):
+    """(network, dataset, exact point) by construction (module docstring): the dead unit A's effect a on
+    the logit pushes away from every kink point's target (``minimum``) or towards one; None when the draw
+    has no case of the kind asked for."""
+    e = _orthogonal([F(rng.randint(-9, 9)) for _ in X])
+    if not any(e):
+        return None
+    E = [v / (4 * max(abs(q) for q in e)) for v in e]  # |E| ≤ 1/4: bce targets 1/2 + E lie in (0, 1)
+    if arch == "first":  # 2-2-2-1: A = relu(s(x₂ − 2)) in layer 1, dead with a kink on X[0], X[1]
+        s, (f, t) = _seventh(rng), _live(rng)
+        al, be = [_seventh(rng), _seventh(rng)], [_seventh(rng), _seventh(rng)]
+        ga = [_seventh(rng, True), _seventh(rng, True)]
+        v1, v2, c = _seventh(rng, True), _seventh(rng, True), _seventh(rng, True)
+        if head == "bce":  # the live path is 0 on the data: logit 0, targets 1/2 + E
+            v2 = -v1 * al[0] / al[1]
+            c = -(v1 * be[0] + v2 * be[1])
+        a, kinks = v1 * ga[0] + v2 * ga[1], [0, 1]
+        layers = [([[0, s], f], [-2 * s, t]), ([[ga[0], al[0]], [ga[1], al[1]]], be), ([[v1, v2]], [c])]
+        widths = (2, 2, 2, 1)
+    elif arch == "same":  # 2-2-2-1: A = relu(m·F + b_A) in layer 2, dead with a kink on argmax m·F
+        (f1, t1), (f2, t2) = _live(rng), _live(rng)
+        if f1[0] * f2[1] == f1[1] * f2[0]:
+            return None
+        m = [_seventh(rng, True), _seventh(rng, True)]
+        g = [m[0] * (f1[0] * p + f1[1] * q + t1) + m[1] * (f2[0] * p + f2[1] * q + t2) for p, q in X]
+        va, vc, c = _seventh(rng, True), _seventh(rng, True), _seventh(rng, True)
+        a, kinks = va, [i for i, v in enumerate(g) if v == max(g)]
+        layers = [
+            ([f1, f2], [t1, t2]),
+            ([m, [_seventh(rng), _seventh(rng)]], [-max(g), _seventh(rng)]),
+            ([[va, vc]], [c]),
+        ]
+        widths = (2, 2, 2, 1)
+    else:  # "shift", 2-1-2-1: A = relu(s(F − max F)) in layer 2, behind the one live unit F of layer 1
+        f, t = _live(rng)
+        feat = [f[0] * p + f[1] * q + t for p, q in X]
+        s = _seventh(rng)
+        va, vc, c = _seventh(rng, True), _seventh(rng, True), _seventh(rng, True)
+        a, kinks = va, [i for i, v in enumerate(feat) if v == max(feat)]
+        layers = [([f], [t]), ([[s], [_seventh(rng)]], [-s * max(feat), _seventh(rng)]), ([[va, vc]], [c])]
+        widths = (2, 1, 2, 1)
+    if a == 0 or any(E[i] == 0 for i in kinks) or all(a * -E[i] > 0 for i in kinks) != minimum:
+        return None
+    point = Point.of(layers)
+    logits = Network(widths, "relu")
+    y = [[(F(1, 2) if head == "bce" else reference_output(logits, point, x)) + E[i]] for i, x in enumerate(X)]
+    net = Network(widths, "relu", output="sigmoid", loss="bce") if head == "bce" else logits
+    return net, Dataset.of([list(x) for x in X], y), point
+
+
+def _mp(v):
+    return mpmath.mpf(v.numerator) / v.denominator if isinstance(v, F) else v
+
+
+def _not_below(net, data, cert, floor, seed: int = 0, n: int = 30) -> None:
+    """No point of the proof box (random, and half-radius moves of each coordinate) has a reference loss
+    below ``floor``."""
+    centre, R = cert.box_center.flatten(), cert.proof_radius
+    rng = random.Random(seed)
+    moves = [[R * F(rng.randint(-1000, 1000), 1000) for _ in centre] for _ in range(n)]
+    moves += [
+        [sg * R / 2 if i == k else F(0) for i in range(len(centre))]
+        for k in range(len(centre))
+        for sg in (1, -1)
+    ]
+    for d in moves:
+        near = reference_loss(
+            net, data, Point.unflatten(net, [q + dq for q, dq in zip(centre, d, strict=True)])
+        )
+        assert near >= floor if isinstance(near, F) else near >= _mp(floor) - mpmath.mpf(10) ** -40
+
+
+def _check(case, digits: int, minimum: bool):
+    net, data, exact = case
+    point = Point.unflatten(net, [_rounded(q, digits) for q in exact.flatten()])
+    cert = certify(Trap(net, data, point), probes=0)
+    if not minimum:
+        assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
+        if cert.witness is not None:
+            assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
+        return cert
+    assert cert.verdict in (Verdict.LOCAL_MIN, Verdict.INCONCLUSIVE), cert.reason
+    if cert.verdict is Verdict.LOCAL_MIN:
+        floor = reference_loss(net, data, exact)  # F*, the exact twin's: the best affine fit's loss
+        assert _mp(cert.loss_lower) <= _mp(floor) <= _mp(cert.loss_upper)
+        twin = max(abs(p - q) for p, q in zip(exact.flatten(), cert.box_center.flatten(), strict=True))
+        assert twin <= cert.proof_radius  # the proof box holds the point the digits round
+        _not_below(net, data, cert, floor)
+    return cert
+
+
+def _draw(seed: int, arch: str, head: str, minimum: bool):
+    rng = random.Random(seed)
+    while (case := _case(rng, arch, head, minimum)) is None:
+        pass
+    return case
+
+
+@pytest.mark.parametrize(
+    ("arch", "head", "digits"),
+    [("first", "mse", 12), ("first", "bce", 30), ("same", "mse", 17), ("shift", "mse", 30)],
+)
+def test_a_rounded_kink_minimum_behind_deeper_layers_is_that_minimum(arch, head, digits):
+    cert = _check(_draw(0, arch, head, True), digits, True)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "kink-dead-unit-minimum"), cert.reason
+
+
+@pytest.mark.parametrize(
+    ("arch", "head", "digits"), [("first", "bce", 17), ("same", "mse", 12), ("shift", "mse", 30)]
+)
+def test_the_fit_snap_lands_on_the_exact_fit_inside_the_digits_box(arch, head, digits):
+    net, data, exact = _draw(1, arch, head, True)
+    point = Point.unflatten(net, [_rounded(q, digits) for q in exact.flatten()])
+    kinks = (*kinks_within(net, data, point), *region_of(net, data, point).kinks)
+    snapped = snap_to_fit(net, data, point, kinks)
+    assert snapped is not None
+    for written, moved in zip(point.flatten(), snapped.flatten(), strict=True):
+        # half a unit of the last written place (`_rounded` wrote at most ``digits`` significant ones)
+        half = (
+            F(0)
+            if written == 0 or written.denominator == 1
+            else F(1, 2) * F(10) ** (adjusted(written) - digits + 1)
+        )
+        assert abs(moved - written) <= half
+    logits = Network(net.widths, "relu")  # the exact twin predicts the best affine fit by construction
+    assert [reference_output(logits, snapped, x) for x in X] == [
+        reference_output(logits, exact, x) for x in X
+    ]
+
+
+@pytest.mark.parametrize(("arch", "head"), [("first", "bce"), ("shift", "mse")])
+def test_a_rounded_kink_descent_is_never_a_minimum(arch, head):
+    _check(_draw(0, arch, head, False), 17, False)
+
+
+@pytest.mark.slow
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.randoms(use_true_random=False),
+    st.sampled_from([("first", "mse"), ("first", "bce"), ("same", "mse"), ("shift", "mse")]),
+    st.sampled_from([12, 17, 30]),
+    st.booleans(),
+)
+def test_rounded_kink_points_behind_deeper_layers_thorough(rng, arch_head, digits, minimum):
+    for _ in range(20):
+        case = _case(rng, *arch_head, minimum)
+        if case is not None:
+            _check(case, digits, minimum)
+            return
