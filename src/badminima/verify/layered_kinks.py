@@ -21,8 +21,10 @@ runs only through units held at 0). The narrower problem: the network without th
 best affine fit (`affine_fits`), F_red ≥ F* = F_red at the point, or the constant model when the deepest
 kink layer is dead throughout (`kink_reductions`), its optimum reached by moving the output bias only.
 Either way u = 0 where F* is attained, so F ≥ F_red ≥ F* = F(θ*) on the box: a non-strict local minimum
-(code ``kink-dead-unit-minimum``). Born units (a_ji = 0 at the point but not over the box) and rounded
-affine fits are left to `dead_kinks`' single-layer arguments: nothing is proved for them here.
+(code ``kink-dead-unit-minimum``). A born unit (a_ji = 0 exactly at the point but not over the box) leaves
+only a second-order term: with every other kink unit's term signed, every one-sided derivative is ≥ 0,
+and a proved second-order descent along a ray that raises it (`born_units`) makes the point a saddle (code
+``kink-born-unit-saddle``). Rounded points reach here through `fit_snap`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.affine_fits import fit_reductions
+from badminima.verify.born_units import born_descent
 from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import without_units
 from badminima.verify.kink_reductions import Reduction, constant_reductions, silent_layer_reductions
@@ -84,6 +87,66 @@ def _vanishing(
     return out
 
 
+def _born(
+    network: Network, center: Point, region: Region, deads: Sequence[DeadUnits]
+) -> list[tuple[int, int]]:
+    """Kink units (layer, j) whose a_ji is exactly 0 at ``center`` on every kink point: born units."""
+    out = []
+    for dead in deads:
+        units = [j for j, _ in dead.at_kinks]
+        weights = effective_weights(network, center, None, region, dead, units)
+        out += [
+            (dead.layer, j)
+            for j in units
+            if all(a == 0 for (u, _), a_ji in weights.items() if u == j for a in a_ji)
+        ]
+    return out
+
+
+def _born_saddle(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    value: LossEnclosure,
+    red: Reduction,
+    deads: Sequence[DeadUnits],
+    born: Sequence[tuple[int, int]],
+) -> Outcome | None:
+    """``saddle`` (code ``kink-born-unit-saddle``) at the reduction's centre when a born unit has a proved
+    second-order descent there (`born_units`); every other kink unit's one-sided growth is proved by the
+    caller, so every one-sided derivative there is ≥ 0."""
+    if red.loss_lower is None:
+        return None
+    found = born_descent(network, dataset, red.center, deads, born, red.loss_lower)
+    if found is None:
+        return None
+    layer, j = found.unit
+    offset = max(abs(a - b) for a, b in zip(point.flatten(), red.center.flatten(), strict=True))
+    return Outcome(
+        Verdict.SADDLE,
+        "interval",
+        "second-order-kink-descent",
+        f"kinks in {len(deads)} hidden layers, all of units dead on the data; unit {j} of hidden layer "
+        f"{layer + 1} is born at its kink (its effect on the logits is exactly 0 there): {red.reason}; with "
+        f"every other kink unit's a·∂ℓ/∂z proved > 0 over the box (or a = 0 throughout), every one-sided "
+        f"derivative at box_center is ≥ 0 (the born unit's term is of second order); raising unit {j} on its "
+        f"kink, moving one of its outgoing weights and lowering the later kink units' biases, every piece "
+        f"is the one the ray's germs decide for t ≤ {float(found.reach):.3g} (exact), the logits move by "
+        f"t²·w(t) (exactly no first-order term), and Σ ∂ℓ/∂z·w < 0 is proved over that segment (balls): "
+        f"every such step goes down at second order, not a local minimum; a point at distance "
+        f"{float(found.step):.3g} along that direction has loss ≤ {float(found.upper):.17g}, below the "
+        f"critical loss",
+        LossEnclosure(value.text, red.loss_lower, red.loss_upper),
+        box_radius=offset + red.radius,
+        proof_radius=red.radius,
+        box_center=red.center,
+        witness=found.witness,
+        witness_loss_upper=found.upper,
+        steps=(f"narrower network: {red.code} proved", f"unit {j}: second-order descent proved"),
+        code="kink-born-unit-saddle",
+    )
+
+
 def certify_layered_kinks(
     network: Network,
     dataset: Dataset,
@@ -93,8 +156,9 @@ def certify_layered_kinks(
     region: Region,
     literal: bool = False,
 ) -> Outcome | None:
-    """A non-strict local minimum (code ``kink-dead-unit-minimum``) at a point whose kinks, in two or more
-    hidden layers, all belong to units dead on the data (module docstring), or None.
+    """A non-strict local minimum (code ``kink-dead-unit-minimum``), or a saddle at a unit born at its kink
+    (code ``kink-born-unit-saddle``), at a point whose kinks, in two or more hidden layers, all belong to
+    units dead on the data (module docstring); None when neither is proved.
 
     Example:
         >>> from badminima.model import Dataset, Network
@@ -117,10 +181,21 @@ def certify_layered_kinks(
         if reach is None:
             continue
         held = _vanishing(network, red.center, R, region, deads)
-        signed = [(dead.layer, j) for dead in deads for j, _ in dead.at_kinks if (dead.layer, j) not in held]
+        born = [u for u in _born(network, red.center, region, deads) if u not in held]
+        signed = [
+            (dead.layer, j)
+            for dead in deads
+            for j, _ in dead.at_kinks
+            if (dead.layer, j) not in held and (dead.layer, j) not in born
+        ]
         if not one_sided_growth(
             network, red.center, deads, signed, red.predictions, R, reach, region, dataset.X
         ):
+            continue
+        if born:
+            saddle = _born_saddle(network, dataset, point, value, red, deads, born)
+            if saddle is not None:
+                return saddle
             continue
         kinked = "; ".join(
             f"hidden layer {dead.layer + 1}: "

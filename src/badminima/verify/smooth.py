@@ -25,6 +25,7 @@ from badminima.model.rational import rounding_scale
 from badminima.progress import ProgressHook, report
 from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affine_fit
 from badminima.verify.best_fit import certify_best_fit, certify_nearby_best_fit
+from badminima.verify.born_units import chain_moves
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import certify_constant_units
@@ -33,7 +34,7 @@ from badminima.verify.dead_layers import certify_dead_layer
 from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.kink_saddles import kink_piece_saddle
-from badminima.verify.kink_units import raising_directions
+from badminima.verify.kink_units import dead_layers, raising_directions
 from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit, lifted_outcome
 from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.null_descent import certify_null_descent
@@ -159,6 +160,9 @@ def _at_kinks(
         f"({network.output} output, {network.loss})"
     )
     raising = raising_directions(network, dataset, region, point)
+    deads = dead_layers(network, region)
+    if deads is not None and len(deads) > 1:
+        raising += chain_moves(network, dataset, point, deads)  # a raised unit's chain cut
     found = kink_descent(network, dataset, point, region=region, first=raising, progress=progress)
     if found is None:
         proved = certify_dead_kinks(
