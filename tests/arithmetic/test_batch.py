@@ -11,7 +11,7 @@ import mpmath
 import numpy as np
 import pytest
 import torch
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from badminima import BallArithmetic, Dataset, ExactArithmetic, Network, Point, gradient, hessian, loss
 from badminima.arithmetic import batch as batch_module
@@ -117,8 +117,20 @@ def test_float32_batches_are_float32_and_close(case):
         assert abs(float(losses[k]) - ref) <= 1e-4 * max(1.0, abs(ref))
 
 
+@settings(max_examples=15)
 @given(batches(max_hidden_layers=2, max_width=3, max_points=3))
 def test_engine_gradients_equal_back_propagation(case):
+    _gradients_agree(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=200)
+@given(batches(max_hidden_layers=2, max_width=3, max_points=3))
+def test_engine_gradients_equal_back_propagation_thorough(case):
+    _gradients_agree(case)
+
+
+def _gradients_agree(case):
     net, data, pts = case
     inputs, targets = _data(data)
     grads, losses = column_gradient_fn(net, inputs, targets)(_thetas(pts))

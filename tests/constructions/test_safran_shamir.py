@@ -105,6 +105,7 @@ def test_stored_overparam_numbers_are_a_fixed_point_of_newton_on_the_split_famil
     assert max(abs(x - float(v)) for x, v in zip(fresh, values, strict=True)) < 1e-12
 
 
+@pytest.mark.slow  # `badminima reproduce` certifies it in every CI run; this checks it against references
 def test_overparam_minimum_is_certified_against_independent_references():
     trap = safran_shamir_overparam(15)
     assert trap.network.widths == (15, 16, 1) and trap.n_params == 240

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import mpmath
 import numpy as np
+import pytest
 import torch
 from hypothesis import assume, given, settings, strategies as st
 
@@ -67,9 +68,20 @@ def test_loss_matches_monte_carlo_within_six_standard_errors(W, V, seed):
     assert abs(sample.mean() - closed) <= bound
 
 
-@settings(max_examples=12)
+@settings(max_examples=4)
 @given(rows_of(3, 2), rows_of(2, 2))
 def test_loss_matches_polar_quadrature_for_n_2(W, V):
+    _quadrature_agrees(W, V)
+
+
+@pytest.mark.slow
+@settings(max_examples=30)
+@given(rows_of(3, 2), rows_of(2, 2))
+def test_loss_matches_polar_quadrature_for_n_2_thorough(W, V):
+    _quadrature_agrees(W, V)
+
+
+def _quadrature_agrees(W, V):
     assume(not any(_parallel(a, b) for a in W for b in V))
     # For h(x) = ½(f − g)², positively homogeneous of degree 2 in the plane,
     # E h = (1/2π) ∫ h(u_φ) dφ ∫ r³ e^{−r²/2} dr = (1/π) ∫_0^{2π} h(u_φ) dφ; split at every kink angle.

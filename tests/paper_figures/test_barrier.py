@@ -16,6 +16,8 @@ from paper_figures import barrier
 
 from ..reference import reference_loss
 
+pytestmark = pytest.mark.slow  # draws the figure (seconds); the registry tests draw one in every run
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

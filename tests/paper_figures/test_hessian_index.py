@@ -18,6 +18,8 @@ from paper_figures import hessian_index
 
 from ..reference import reference_loss
 
+pytestmark = pytest.mark.slow  # draws the figure (seconds); the registry tests draw one in every run
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

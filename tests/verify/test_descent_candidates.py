@@ -436,11 +436,22 @@ def kinked_points(draw):
     return net, Dataset.of(X, y), Point.unflatten(net, flat)
 
 
-@settings(max_examples=30)
-@given(kinked_points(), st.integers(1, 60))
-def test_candidates_are_exact_directions_within_the_limit(case, limit):
+def _within_the_limit(case, limit):
     net, data, point = case
     cands = descent_candidates(net, data, point, _region(net, data, point), limit=limit)
     assert len(cands) <= limit
     assert all(len(v) == net.n_params and any(v) and all(isinstance(c, F) for c in v) for v in cands)
     assert len({tuple(c / max(abs(x) for x in v) for c in v) for v in cands}) == len(cands)  # distinct rays
+
+
+@settings(max_examples=10)
+@given(kinked_points(), st.integers(1, 60))
+def test_candidates_are_exact_directions_within_the_limit(case, limit):
+    _within_the_limit(case, limit)
+
+
+@pytest.mark.slow
+@settings(max_examples=100)
+@given(kinked_points(), st.integers(1, 60))
+def test_candidates_are_exact_directions_within_the_limit_thorough(case, limit):
+    _within_the_limit(case, limit)
