@@ -5,13 +5,15 @@ point, and the logit there moves by a·δ exactly, the later layers keeping thei
 from __future__ import annotations
 
 from fractions import Fraction as F
+from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
 from badminima.landscape import region_of
-from badminima.model import Dataset, Network, Point
-from badminima.verify.kink_units import dead_units, effective_weights, later_jacobians
-from tests.reference import reference_output
+from badminima.model import Dataset, Network, Point, load_trap
+from badminima.verify import Verdict, certify
+from badminima.verify.kink_units import dead_units, effective_weights, later_jacobians, raisers, rise
+from tests.reference import reference_loss, reference_output
 
 SMALL = st.sampled_from([F(1, 2), F(1), F(3, 2), F(2)])
 
@@ -38,3 +40,24 @@ def test_the_effective_weight_is_the_logits_rate_in_the_dead_units_output(w2, v,
     raised = Point.of([([[1]], [-2 + delta]), *[(lay.W, lay.b) for lay in point.layers[1:]]])
     moved = reference_output(net, raised, [F(2)]) - reference_output(net, point, [F(2)])
     assert moved == a[0] * delta
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(SMALL, SMALL), min_size=2, max_size=2, unique=True))
+def test_a_raiser_lifts_each_of_two_kink_points_alone(points):
+    # two distinct inputs: (h, 1) are independent rows, so for each kink point some move raises it and
+    # lowers the other (checked exactly)
+    moves = raisers(points, [0, 1])
+    for i, k in ((0, 1), (1, 0)):
+        assert any(rise(dw, db, points[i]) > 0 > rise(dw, db, points[k]) for dw, db in moves)
+
+
+def test_a_deep_kink_unit_with_one_pulling_kink_point_is_a_first_order_descent():
+    # red team s8: A (hidden layer 2 of 3) is dead with a kink on two points, r·α < 0 on one of them only;
+    # raising that point alone (its inputs are independent) lowers the loss at first order
+    trap = load_trap(Path(__file__).parent / "cases" / "kink2-L23-sigmoid-bce-mixedA-d17.json")
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "first-order-descent"), cert.reason
+    assert reference_loss(trap.network, trap.dataset, cert.witness) < reference_loss(
+        trap.network, trap.dataset, trap.point
+    )

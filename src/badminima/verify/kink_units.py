@@ -23,6 +23,7 @@ import numpy as np
 
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import to_arb
+from badminima.arithmetic.least_squares import least_change
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region
@@ -117,13 +118,21 @@ def raisers(
     inputs: Sequence[Sequence[Fraction]], kinks: Sequence[int]
 ) -> list[tuple[tuple[Fraction, ...], Fraction]]:
     """Moves (δw, δb) of one unit that raise its pre-activation on some of its kink points: the bias
-    alone, then ± each incoming weight, alone or with the bias raised or lowered."""
+    alone, then ± each incoming weight, alone or with the bias raised or lowered, then (several kink
+    points) the least move raising one kink point and lowering the others, where the inputs allow it."""
     d0 = len(inputs[0])
     out = [(tuple(Fraction(0) for _ in range(d0)), Fraction(1))]
     for m in range(d0):
         for s in (1, -1):
             e = tuple(Fraction(s if n == m else 0) for n in range(d0))
             out += [(e, Fraction(0)), (e, Fraction(1)), (e, Fraction(-1))]
+    if len(kinks) > 1:  # raise one kink point, lower the others: the least such move (exact)
+        rows = [(*inputs[i], Fraction(1)) for i in kinks]
+        for i in kinks:
+            rhs = [Fraction(1 if k == i else -1) for k in kinks]
+            move = least_change(rows, rhs, [Fraction(1)] * (d0 + 1))
+            if move is not None:
+                out.append((tuple(move[:-1]), move[-1]))
     return [(dw, db) for dw, db in out if any(rise(dw, db, inputs[i]) > 0 for i in kinks)]
 
 
