@@ -337,6 +337,20 @@ def test_a_rounded_best_affine_fit_reached_only_through_the_first_layer(digits):
     _box_not_below(trap, cert, optimum, n=20, seed=digits)
 
 
+def test_a_kink_behind_a_one_unit_layer_over_an_irrational_fit_is_a_minimum_with_its_bias_shifted():
+    """A reviewing helper's traps (red team s10): a 2-1-2-1 net, a unit dead with a kink in hidden layer 2
+    behind the one unit of layer 1, logistic regression's irrational optimum carried through layer 1,
+    written to 17 digits. The nearby fit moves layer 1, which feeds the kink unit: the minimum is
+    attained with its bias lowered by the proved shift. No point of the proof box is below the certified
+    critical loss (60 digits); the mirror, with the kink unit's output weight pulling, is never a minimum."""
+    trap = load_trap(CASES / "shift-2121-sigmoid-bce-min-r17.json")
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "kink-dead-unit-minimum"), cert.reason
+    _box_not_below(trap, cert, _mp(cert.loss_lower), n=30, seed=1)
+    mirror = certify(load_trap(CASES / "shift-2121-sigmoid-bce-not-critical-r17.json"), probes=0)
+    assert mirror.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), mirror.reason
+
+
 def test_a_silent_first_layer_with_a_kink_under_a_constant_fit_is_a_minimum():
     """Every unit of the first of two hidden layers is dead on the data, one exactly at its kink on one
     point (a reviewing helper's trap): with that layer silent the network outputs one constant vector,

@@ -239,26 +239,24 @@ def affine_reductions(
     small, small_point = without_units(network, point, units, layer)
     widths = "-".join(map(str, small.widths))
     yield from fit_reductions(small, dataset, small_point, point)
-    near = None if literal else nearby_affine_fit(small, dataset, small_point)
-    if near is None:
-        return
-    center = with_units(near.center, point, units, layer)
-    shift = Fraction(0)
-    if near.layer < layer:
-        rise = None if reach is None else reach(center, near.slice_radius)
-        if rise is None or not max(near.slice_radius, rise) < near.radius:
-            return
-        shift = rise
-    yield Reduction(
-        center,
-        near.radius,
-        near.loss_lower,
-        near.loss_upper,
-        near.predictions,
-        f"the network without them ({widths}) rounds a best affine fit x*: {near.how(small)}",
-        "best-affine-fit",
-        shift,
-    )
+    for near in () if literal else nearby_affine_fits(small, dataset, small_point):
+        center = with_units(near.center, point, units, layer)
+        shift = Fraction(0)
+        if near.layer < layer:
+            rise = None if reach is None else reach(center, near.slice_radius)
+            if rise is None or not max(near.slice_radius, rise) < near.radius:
+                continue
+            shift = rise
+        yield Reduction(
+            center,
+            near.radius,
+            near.loss_lower,
+            near.loss_upper,
+            near.predictions,
+            f"the network without them ({widths}) rounds a best affine fit x*: {near.how(small)}",
+            "best-affine-fit",
+            shift,
+        )
 
 
 def certify_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outcome | None:
@@ -369,15 +367,17 @@ class NearbyFit:
         )
 
 
-def nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> NearbyFit | None:
-    """The best affine fit that a point's digits round (see `certify_nearby_affine_fit`), or None."""
+def nearby_affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[NearbyFit]:
+    """The best affine fit that a point's digits round (see `certify_nearby_affine_fit`), on each box
+    around the slice proof's centre that holds x* and keeps every sign (and ℓ convex), widest first: any
+    such box will do, and what is proved on it (a dead unit's shift) may need room or a tight box."""
     if (network.output, network.loss) not in HEADS or rounding_scale(point.flatten()) == 0:
-        return None
+        return
     if free_points(network, dataset, point)[:1] != [()]:
-        return None
+        return
     found_layer = _moving_layer(network, dataset, point)
     if found_layer is None:
-        return None
+        return
     layer, moving = found_layer
     chart = Slice(
         tuple(i for i in range(network.n_params) if i not in moving),
@@ -388,14 +388,19 @@ def nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> Nearb
     )
     found = certify_on_slice(network, dataset, point, chart)
     if found is None or found.reduced.radius is None:
-        return None
-    pred = _fit_box(network, dataset, found.center, found.radius)
-    if pred is None:
-        return None
+        return
     low, high, mu = found.reduced.loss_lower, found.reduced.loss_upper, found.reduced.mu
-    return NearbyFit(
-        found.center, found.radius, found.reduced.radius, low, high, mu, len(moving), layer, pred
-    )
+    for radius in (*(r for r in AFFINE_RADII if r > found.radius), found.radius):
+        pred = _fit_box(network, dataset, found.center, radius)
+        if pred is not None:
+            yield NearbyFit(
+                found.center, radius, found.reduced.radius, low, high, mu, len(moving), layer, pred
+            )
+
+
+def nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> NearbyFit | None:
+    """The best affine fit that a point's digits round on its widest box (`nearby_affine_fits`), or None."""
+    return next(nearby_affine_fits(network, dataset, point), None)
 
 
 def certify_nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outcome | None:
