@@ -99,6 +99,17 @@ class Point:
                 flat.extend(layer.b)
         return tuple(flat)
 
+    def distance(self, other: Point) -> Fraction:
+        """max_k |θ_k − θ'_k|: how far apart two points of one network are (∞-norm, exact).
+
+        Example:
+            >>> Point.of([([[1, 2]], [3])]).distance(Point.of([([[1, "5/2"]], [0])]))
+            Fraction(3, 1)
+        """
+        return max(
+            (abs(a - b) for a, b in zip(self.flatten(), other.flatten(), strict=True)), default=Fraction(0)
+        )
+
     @classmethod
     def unflatten(cls, network: Network, values: Sequence[object]) -> Point:
         """Inverse of `flatten` for ``network``'s shapes; values may be numbers or exact strings."""

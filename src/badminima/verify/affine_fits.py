@@ -422,7 +422,7 @@ def certify_nearby_affine_fit(network: Network, dataset: Dataset, point: Point) 
     fit = nearby_affine_fit(network, dataset, point)
     if fit is None:
         return None
-    offset = max(abs(a - b) for a, b in zip(point.flatten(), fit.center.flatten(), strict=True))
+    offset = point.distance(fit.center)
     value = enclose_loss(network, dataset, point)
     return Outcome(
         Verdict.LOCAL_MIN,

@@ -60,7 +60,7 @@ def _sharper_gap(
         if res.verdict is not Verdict.LOCAL_MIN or res.loss_lower is None or res.loss_upper is None:
             break
         assert res.center is not None and res.proof_radius is not None
-        apart = max(abs(a - b) for a, b in zip(res.center.flatten(), first.box_center.flatten(), strict=True))
+        apart = res.center.distance(first.box_center)
         if apart + res.proof_radius > first.proof_radius:
             break
         better = enclose_loss(trap.network, trap.dataset, trap.better, precision=prec)
@@ -115,7 +115,7 @@ def _across_a_kink(
             f"weights and biases alone: the point the digits round may sit at a kink, which is not "
             f"classified here",
         )
-    offset = max(abs(a - b) for a, b in zip(point.flatten(), snapped.flatten(), strict=True))
+    offset = point.distance(snapped)
     report(progress, "the digits may round a kink: the snapped point")
     inner = _snapped(trap, snapped, options)
     if inner.verdict is Verdict.NOT_CRITICAL:
@@ -141,7 +141,7 @@ def _snapped(trap: Trap, snapped: Point, options: CertifyOptions) -> Certificate
 def _about_snapped(out: Outcome, inner: Certificate, given: Point, snapped: Point, moved: str) -> Outcome:
     """The snapped point's minimum or saddle as the answer about the ``given`` point (``moved`` says how
     it was snapped): its box grown by how far the snap moved it."""
-    offset = max(abs(a - b) for a, b in zip(given.flatten(), snapped.flatten(), strict=True))
+    offset = given.distance(snapped)
     return Outcome(
         inner.verdict,
         inner.rigor,

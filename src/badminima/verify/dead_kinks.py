@@ -315,7 +315,7 @@ def certify_dead_kinks(
         # A deep born unit's outgoing weights reach the logits as exactly 0 already (tolerance 0 there):
         # only the last hidden layer's rounded output weights are set to their 0.
         center = silenced(red.center, born) if last else red.center
-        offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
+        offset = point.distance(center)
         names = ", ".join(map(str, dead.units))
         narrower = (
             f"unit(s) {names} of hidden layer {dead.layer + 1} are dead (pre-activation ≤ 0 on every data "

@@ -121,7 +121,7 @@ def _born_saddle(
     if found is None:
         return None
     layer, j = found.unit
-    offset = max(abs(a - b) for a, b in zip(point.flatten(), red.center.flatten(), strict=True))
+    offset = point.distance(red.center)
     return Outcome(
         Verdict.SADDLE,
         "interval",
@@ -202,7 +202,7 @@ def certify_layered_kinks(
             + ", ".join(f"unit {j} on point(s) {', '.join(map(str, k))}" for j, k in dead.at_kinks)
             for dead in deads
         )
-        offset = max(abs(a - b) for a, b in zip(point.flatten(), red.center.flatten(), strict=True))
+        offset = point.distance(red.center)
         return Outcome(
             Verdict.LOCAL_MIN,
             "interval",

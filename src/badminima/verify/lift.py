@@ -99,7 +99,7 @@ def lifted_outcome(
 ) -> Outcome:
     """The certificate outcome of a lift: its verdict and box, stated around ``point`` (``suffix`` is added
     to the reason; ``loss_text`` describes the given point's loss)."""
-    offset = max(abs(a - b) for a, b in zip(point.flatten(), lifted.center.flatten(), strict=True))
+    offset = point.distance(lifted.center)
     minimum = lifted.verdict is Verdict.LOCAL_MIN
     return Outcome(
         lifted.verdict,

@@ -446,7 +446,7 @@ def _growth_saddle(
 
 def _snapped(out: Outcome, given: Point, center: Point, rho: Fraction, text: str) -> Outcome:
     """``out`` (proved at the exactly critical ``center``) restated for the rounded ``given`` point."""
-    offset = max(abs(a - b) for a, b in zip(given.flatten(), center.flatten(), strict=True))
+    offset = given.distance(center)
     note = (
         f"; the given point is written to a rounding scale ρ = {float(rho):.2g}, and the point of the "
         f"simplest rationals within {SNAP_FACTOR}ρ of its coordinates (box_center in --json), "

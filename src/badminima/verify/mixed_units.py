@@ -202,7 +202,7 @@ def reflection_fixes_minimiser(small: Network, dataset: Dataset, reduced: BoxRes
     if sorted(perm) != list(range(h)) or any(perm[perm[j]] != j for j in range(h)):
         return False
     image = _reflect(small, c, mean, perm)
-    delta = max(abs(a - b) for a, b in zip(image.flatten(), c.flatten(), strict=True))
+    delta = image.distance(c)
     L = 1 + 2 * sum(abs(m) for m in mean)
     rho = ParameterBox(small, dataset, c, reduced.precision).gradient_bound() / reduced.mu
     return delta + L * rho < r

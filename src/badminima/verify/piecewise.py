@@ -91,7 +91,7 @@ def _nearby_region_optimum(
     star = snap(network, dataset, point)
     if star is None:
         return None
-    offset = max(abs(a - b) for a, b in zip(point.flatten(), star.flatten(), strict=True))
+    offset = point.distance(star)
     if offset == 0 or offset > WRITERS_NOISE * coarsest_rounding(point):
         return None
     region = region_of(network, dataset, star)

@@ -196,7 +196,7 @@ def certify_on_slice(
         basis[free, :] = vecs  # T's eigenvectors: tight Gershgorin discs
         scale = 1 + max(abs(float(v)) for v in center.flatten())
         r = max(4 * g_up / Fraction(float(eig[0])), Fraction(scale) / 2 ** (prec // 3))
-        offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
+        offset = point.distance(center)
         eta = 2 * offset + r if reach is None else max(2 * offset + r, reach(center, r))
         R_m = chart.bound(center, r, eta)
         if R_m is None:
@@ -334,7 +334,7 @@ def certify_on_balanced_slice(network: Network, dataset: Dataset, point: Point) 
     if proved.reduced.proof_radius is None or not proved.reduced.proof_radius * f_inv_max < rho:
         return None  # the critical point's preimage might leave the ball (never expected: η' is chosen so)
     center = Point.unflatten(network, _rescale(network, proved.center.flatten(), inverse))
-    offset = max(abs(a - b) for a, b in zip(point.flatten(), center.flatten(), strict=True))
+    offset = point.distance(center)
     where = (
         "which holds the given point" if offset < rho else f"the given point is {float(offset):.3g} from it"
     )
