@@ -18,6 +18,7 @@ def outcomes(request: pytest.FixtureRequest) -> dict:
     return {c.name: c.check(profile=profile) for c in CLAIMS}
 
 
+@pytest.mark.slow  # every population claim checked at the ci budget: seconds (`claims check` runs it too)
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.name)
 def test_claim_check_gives_the_expected_status(claim, outcomes):
     out = outcomes[claim.name]
@@ -25,6 +26,7 @@ def test_claim_check_gives_the_expected_status(claim, outcomes):
     assert out.examples > 0
 
 
+@pytest.mark.slow
 def test_shrunk_counterexample_is_the_certified_k6_minimum(outcomes):
     found = outcomes[CLAIMS[0].name].counterexample
     assert found is not None and found.certificate is not None

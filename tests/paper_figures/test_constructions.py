@@ -12,6 +12,8 @@ import pytest
 from badminima.constructions.registry import construction
 from paper_figures import constructions
 
+pytestmark = pytest.mark.slow  # draws the figure (seconds); the registry tests draw one in every run
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

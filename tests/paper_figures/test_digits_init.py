@@ -14,6 +14,8 @@ from paper_figures import digits_init
 
 pytest.importorskip("sklearn")
 
+pytestmark = pytest.mark.slow  # draws the figure (seconds); the registry tests draw one in every run
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SETTING = digits_init.SMALL
 

@@ -11,6 +11,8 @@ import pytest
 
 from paper_figures import small_networks
 
+pytestmark = pytest.mark.slow  # draws the figure (seconds); the registry tests draw one in every run
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # Φ⁻¹(0.975), the 95% two-sided normal quantile, to 16 digits (standard tables).
 Z95 = 1.959963984540054
