@@ -43,7 +43,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.box import lower_point
 from badminima.verify.kink_descent import ray_masks
-from badminima.verify.kink_units import DeadUnits, layer_inputs, raisers, unit_direction
+from badminima.verify.kink_units import DeadUnits, incoming, layer_inputs, raisers, unit_direction
 
 REACH = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 24, 32))
 """Lengths t₀ over which the second-order descent is tried, longest first."""
@@ -156,9 +156,8 @@ def keep_later_kinks_dead(
     polys = _polynomials(network, dataset, point, d, ray_masks(network, dataset, point, d))
     n = dataset.n_points
     for lay, u in later:
-        h, d_in = network.layer_shapes[lay]
         first = max((polys[lay][u * n + i][1] for i in range(n)), default=Fraction(0))
-        out[network.layer_offsets[lay] + h * d_in + u] -= 1 + max(first, Fraction(0))
+        out[incoming(network, lay, u)[-1]] -= 1 + max(first, Fraction(0))
     return tuple(out)
 
 

@@ -38,6 +38,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.affine_fits import features
 from badminima.verify.kink_snap import Kink, rounding_box, snap_to_kinks
+from badminima.verify.kink_units import incoming
 
 
 def _kink_units(
@@ -163,12 +164,7 @@ def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequenc
 
 def _own_parameters(network: Network, units: set[tuple[int, int]]) -> set[int]:
     """Flat indices of the given hidden units' incoming weights and biases."""
-    out: set[int] = set()
-    for lay, u in units:
-        width, d_in = network.layer_shapes[lay]
-        start = network.layer_offsets[lay]
-        out |= {start + u * d_in + m for m in range(d_in)} | {start + width * d_in + u}
-    return out
+    return {m for lay, u in units for m in incoming(network, lay, u)}
 
 
 def _box_step(

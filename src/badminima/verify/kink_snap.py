@@ -23,7 +23,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.model.rational import last_place
-from badminima.verify.kink_units import layer_inputs
+from badminima.verify.kink_units import incoming, layer_inputs
 from badminima.verify.parameter_box import ParameterBox
 
 Kink = tuple[int, int, int]
@@ -85,15 +85,14 @@ def snap_to_kinks(
     given = (within or point).flatten()
     radii = rounding_box(within or point)
     layers = list(point.layers)
-    for layer, (width, d_in) in enumerate(network.layer_shapes[:-1]):
+    for layer in range(network.depth - 1):
         units = sorted({u for lay, u, _ in kinks if lay == layer})
         if not units:
             continue
-        offset = network.layer_offsets[layer]
         h = layer_inputs(network, dataset, Point(tuple(layers)), layer)
         W, b = [list(row) for row in layers[layer].W], list(layers[layer].b or ())
         for unit in units:
-            idx = [offset + unit * d_in + m for m in range(d_in)] + [offset + width * d_in + unit]
+            idx = incoming(network, layer, unit)
             rows = [(*h[i], Fraction(1)) for lay, u, i in kinks if (lay, u) == (layer, unit)]
             current = [*W[unit], b[unit]]
             rhs = [-sum((a * c for a, c in zip(row, current, strict=True)), Fraction(0)) for row in rows]

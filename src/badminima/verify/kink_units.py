@@ -136,19 +136,30 @@ def raisers(
     return [(dw, db) for dw, db in out if any(rise(dw, db, inputs[i]) > 0 for i in kinks)]
 
 
+def incoming(network: Network, layer: int, j: int) -> list[int]:
+    """Flat indices of unit j of hidden layer ``layer``: its incoming weights, then its bias.
+
+    Example:
+        >>> incoming(Network((2, 3, 1), "relu"), 0, 1)
+        [2, 3, 7]
+    """
+    offset = network.layer_offsets[layer]
+    h, d_in = network.layer_shapes[layer]
+    return [offset + j * d_in + m for m in range(d_in)] + [offset + h * d_in + j]
+
+
 def unit_direction(
     network: Network, layer: int, j: int, dw: Sequence[Fraction], db: Fraction, dv: Sequence[Fraction]
 ) -> tuple[Fraction, ...]:
     """The flat direction moving unit j of hidden layer ``layer``: its incoming weights by dw, its bias
     by db, its outgoing weights (into the next layer) by dv."""
-    offset = sum(o * i + o for o, i in network.layer_shapes[:layer])
-    h, d_in = network.layer_shapes[layer]
     d = [Fraction(0)] * network.n_params
-    for m, value in enumerate(dw):
-        d[offset + j * d_in + m] = value
-    d[offset + h * d_in + j] = db
+    for m, value in zip(incoming(network, layer, j), (*dw, db), strict=True):
+        d[m] = value
+    offset = network.layer_offsets[layer + 1]
+    h = network.layer_shapes[layer][0]
     for k, value in enumerate(dv):
-        d[offset + h * d_in + h + k * h + j] = value
+        d[offset + k * h + j] = value
     return tuple(d)
 
 
