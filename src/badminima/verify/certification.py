@@ -74,8 +74,8 @@ def _across_a_kink(
     trap: Trap, out: Outcome, options: CertifyOptions, progress: ProgressHook | None
 ) -> Outcome | None:
     """The verdict about the point the digits round when that point sits at a kink the rounding moved
-    the given numbers off, or at an exact best affine fit beside its kinks: first the point where the
-    kinks are exactly 0 and the rest predicts the rational best affine fit (`fit_snap`), then the point
+    the given numbers off, or at an exact best fit beside its kinks: first the point where the kinks
+    are exactly 0 and the rest predicts the rational best fit its pieces reach (`fit_snap`), then the point
     where only the kink units' own weights move (`kink_snap`); the snapped point's minimum or saddle,
     stated with a box holding the given point; `near-critical-set` when the snapped point is not
     classified, or when no change of the kink units' own weights inside the rounding box reaches their
@@ -98,8 +98,9 @@ def _across_a_kink(
                 point,
                 fitted,
                 f"the digits round a point where the pre-activation(s) ({kinked}) are exactly 0 and the "
-                f"network without those units predicts the best affine fit exactly (each number within half "
-                f"a unit of its last written place)",
+                f"network, those units off there, predicts exactly the best fit its pieces reach (the best "
+                f"affine fit when the other units keep one sign; each number within half a unit of its last "
+                f"written place)",
             )
     if not near:
         return None

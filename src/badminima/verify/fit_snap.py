@@ -1,23 +1,28 @@
-"""The exact best affine fit that a rounded ReLU point's digits round.
+"""The exact best fit (affine, or on one hidden layer's pieces) that a rounded ReLU point's digits round.
 
 Hold every piece of a ReLU network (units dead at a kink — p ≤ 0 on every point, = 0 on some — output 0
 there, whatever their own weights); when every other unit keeps one strict sign, the same on every data
 point, the network acts on the data as one affine map, its predictions Z(θ) = M(θ)Φ. Z is affine in
 each single parameter (one layer's, the others held), so a unit step gives its exact derivative.
+With one hidden layer and one output, the units may instead be active on some points only, a kink unit
+too ("live"): Z then lies in the span of the constant and each unit's affine functions on its active
+set, and at a critical point with non-zero output weights it is the projection of the targets on it.
 
 When the best affine fit Z* = M*Φ is rational — exact least squares with an identity output and mse, or
 every logit 0 with a sigmoid output when the targets' centred moments vanish — `snap_to_fit` looks for a
 point the digits round where Z = Z* exactly:
 
 1. one Gauss–Newton step in rationals over every number the digits leave free (each weighted by half a
-   unit of its last written place; the kink units' own weights held), which leaves a second-order rest;
+   unit of its last written place; the pieces held), which leaves a second-order rest;
 2. the exact correction of one layer, the latest that can make it (Z is affine in one layer's
    parameters);
-3. the kink units' own weights and biases re-solved so their kinks stay exactly at 0 (`kink_snap`).
+3. the kink units' own weights and biases re-solved so their kinks stay exactly at 0 (`kink_snap`);
+   a live kink unit's weights move its predictions, so there the kinks join the equations of step 2.
 
 The point is returned only when every number stays within half a unit of its last written place and
-every piece still holds there; it is then an exact best affine fit of the network without its kink units,
-and the proofs for exact kink points (`dead_kinks`, `layered_kinks`) apply to it as written.
+every piece still holds there; it is then an exact best affine fit of the network without its kink units
+(or, live, the best fit of its pieces), and the proofs for exact kink points (`dead_kinks`,
+`layered_kinks`, the one-hidden-layer least-squares bounds) apply to it as written.
 """
 
 from __future__ import annotations
@@ -42,16 +47,20 @@ from badminima.verify.kink_units import incoming
 
 
 def _kink_units(
-    signs: Sequence[Sequence[Sequence[int]]], kinks: Sequence[Kink]
+    signs: Sequence[Sequence[Sequence[int]]], kinks: Sequence[Kink], live: bool = False
 ) -> set[tuple[int, int]] | None:
     """The units of ``kinks`` ((layer, unit)), when each is ≤ 0 on every other data point and every other
     unit keeps one strict sign, the same on every point (the network, pieces held, is one affine map);
-    else None."""
+    with ``live``, when every other sign is merely strict (one hidden layer: the network, pieces held, is
+    affine on each unit's active set); else None."""
     kinked = {(lay, u) for lay, u, _ in kinks}
     at = set(kinks)
     for lay, layer in enumerate(signs):
         for u, row in enumerate(layer):
-            if (lay, u) in kinked:
+            if live:
+                if any(s == 0 and (lay, u, i) not in at for i, s in enumerate(row)):
+                    return None
+            elif (lay, u) in kinked:
                 if any(s >= 0 and (lay, u, i) not in at for i, s in enumerate(row)):
                     return None
             elif 0 in row or len(set(row)) != 1:
@@ -59,9 +68,26 @@ def _kink_units(
     return kinked
 
 
-def _target(network: Network, dataset: Dataset) -> list[list[Fraction]] | None:
-    """Z* (outputs × points): the best affine fit when it is rational (module docstring), else None."""
-    cols = features(network, dataset)
+def _live_features(
+    network: Network, dataset: Dataset, signs: Sequence[Sequence[int]], kinks: Sequence[Kink]
+) -> list[tuple[Fraction, ...]]:
+    """The columns spanning a one-hidden-layer network's predictions with its pieces held: the constant
+    1 and, for each hidden unit, the affine functions on the points where it is strictly active."""
+    at = set(kinks)
+    cols = [tuple(Fraction(1) for _ in dataset.X)]
+    for u, row in enumerate(signs):
+        on = [s > 0 and (0, u, i) not in at for i, s in enumerate(row)]
+        cols.append(tuple(Fraction(int(a)) for a in on))
+        for m in range(dataset.input_dim):
+            cols.append(tuple(Fraction(x[m]) * a for x, a in zip(dataset.X, on, strict=True)))
+    return cols
+
+
+def _target(
+    network: Network, dataset: Dataset, cols: Sequence[Sequence[Fraction]]
+) -> list[list[Fraction]] | None:
+    """Z* (outputs × points): the best fit in the span of ``cols`` when it is rational (module
+    docstring), else None."""
     ys = [[Fraction(row[k]) for row in dataset.y] for k in range(network.widths[-1])]
     if network.output == "identity" and network.loss == "mse":
         return [least_squares(cols, y)[1] for y in ys]
@@ -77,9 +103,9 @@ def _target(network: Network, dataset: Dataset) -> list[list[Fraction]] | None:
 
 def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequence[Kink]) -> Point | None:
     """A point inside ``point``'s rounding box (`kink_snap.rounding_box`) where every pre-activation of
-    ``kinks`` is exactly 0 and the network, its pieces held as at ``point`` (the kink units off),
-    predicts the rational best affine fit exactly (module docstring); None when there is none of that
-    kind.
+    ``kinks`` is exactly 0 and the network, its pieces held as at ``point`` (the kink units off on their
+    kinks), predicts the rational best fit those pieces reach exactly (module docstring); None when
+    there is none of that kind.
 
     Example:
         >>> from badminima.model import Dataset
@@ -93,15 +119,28 @@ def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequenc
         return None
     region = region_of(network, dataset, point)
     kinked = _kink_units(region.signs, kinks)
-    target = _target(network, dataset)
-    if kinked is None or target is None:
+    live = kinked is None and network.depth == 2 and network.widths[-1] == 1
+    if live:
+        kinked = _kink_units(region.signs, kinks, live=True)
+    if kinked is None:
         return None
-    anchors = pivots([(*(Fraction(v) for v in x), Fraction(1)) for x in dataset.X])
+    cols = _live_features(network, dataset, region.signs[0], kinks) if live else features(network, dataset)
+    target = _target(network, dataset, cols)
+    if target is None:
+        return None
+    if live:
+        anchors = list(range(dataset.n_points))
+    else:
+        anchors = pivots([(*(Fraction(v) for v in x), Fraction(1)) for x in dataset.X])
     exact = ExactArithmetic()
     prob = prepare(network, dataset, point, arith=exact)
     masks = [m.copy() for m in prob.masks or ()]
-    for lay, u in kinked:
-        masks[lay][u, :] = False
+    if live:
+        for lay, u, i in kinks:
+            masks[lay][u, i] = False
+    else:
+        for lay, u in kinked:
+            masks[lay][u, :] = False
 
     def residual(flat: Sequence[Fraction], kinks: Sequence[Kink]) -> list[Fraction]:
         """What the fit and the ``kinks`` still need: Z* − Z on the anchor points, then −p on each kink."""
@@ -139,25 +178,36 @@ def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequenc
     radii = rounding_box(point)
     moving = [m for m in range(network.n_params) if radii[m] > 0]
     flat = step(list(point.flatten()), moving, kinks, grid=True)  # Gauss–Newton: a second-order rest is left
-    own = _own_parameters(network, kinked)
+    # the exact correction by one layer; a live kink unit's own weights move its predictions, so with
+    # ``live`` they move with the rest, the kinks among the equations
+    own = set() if live else _own_parameters(network, kinked)
+    held = kinks if live else ()
     bounds = (*network.layer_offsets, network.n_params)
-    for layer in reversed(range(network.depth)):  # the fit exactly, by one layer (kink units held)
-        if not any(residual(flat, ())):
+    for layer in reversed(range(network.depth)):
+        if not any(residual(flat, held)):
             break
         chosen = [m for m in moving if bounds[layer] <= m < bounds[layer + 1] and m not in own]
-        flat = step(flat, chosen, ()) if chosen else flat
-    fitted = snap_to_kinks(network, dataset, Point.unflatten(network, flat), kinks, within=point)
-    if fitted is None:
-        return None
-    flat = list(fitted.flatten())
+        flat = step(flat, chosen, held) if chosen else flat
+    if not live:
+        fitted = snap_to_kinks(network, dataset, Point.unflatten(network, flat), kinks, within=point)
+        if fitted is None:
+            return None
+        flat = list(fitted.flatten())
     given = point.flatten()
     if any(residual(flat, kinks)) or any(abs(v - g) > r for v, g, r in zip(flat, given, radii, strict=True)):
         return None
     snapped = Point.unflatten(network, flat)
+    at = set(kinks)
     signs = region_of(network, dataset, snapped).signs
-    for lay, (now, held) in enumerate(zip(signs, region.signs, strict=True)):
-        for u, (row, was) in enumerate(zip(now, held, strict=True)):
-            if ((lay, u) in kinked and any(s > 0 for s in row)) or ((lay, u) not in kinked and row != was):
+    for lay, (now, was) in enumerate(zip(signs, region.signs, strict=True)):
+        for u, (row, held_row) in enumerate(zip(now, was, strict=True)):
+            if (lay, u) in kinked and not live:
+                if any(s > 0 for s in row):
+                    return None
+            elif any(
+                s != (0 if (lay, u, i) in at else h)
+                for i, (s, h) in enumerate(zip(row, held_row, strict=True))
+            ):
                 return None
     return snapped
 
