@@ -61,7 +61,7 @@ def _box_not_below(trap, cert, bound, n, seed):
     for _ in range(n):
         moved = [q + cert.proof_radius * F(rng.randint(-1000, 1000), 1000) for q in cert.box_center.flatten()]
         near = reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved))
-        assert near >= bound - mpmath.mpf(10) ** -40, (near, bound)
+        assert _mp(near) >= _mp(bound) - mpmath.mpf(10) ** -40, (near, bound)
 
 
 def _affine_map(layers, d0):
@@ -380,3 +380,91 @@ def test_a_silent_layer_under_a_sigmoid_output_whose_optimum_is_irrational(name,
         assert reference_loss(trap.network, trap.dataset, cert.witness) < _mp(cert.loss_lower)
         return
     _box_not_below(trap, cert, _mp(cert.loss_lower), n=30, seed=0)
+
+
+# Born units beside kinks that push (`affine_fits`' signed points). A 2-2-2-1 ReLU net on BORN_X: unit A
+# of layer 1 is relu(s(x₂ − 2)), dead with a kink on points 0 and 1, and reaches the output only through
+# unit B of layer 2 (its weight into the live unit Q is 0: a born unit); B = relu(αA + βL + b) is dead
+# with a kink on the points where the live unit L is largest. Targets y = z + E (identity output) or
+# ½ + E at logit 0 (sigmoid with bce; Q is then constant), with E ⊥ span{1, x₁, x₂} and E = 0 on A's kink
+# points. Truth by the sign argument (convexity in the logits): the point is a minimum when B's output
+# weight v_B pushes its kink points' logits away from their targets, v_B·(z_k − y_k) > 0, and raising B's
+# bias is a first-order descent when it pulls.
+BORN_X = [(0, 2), (1, 2), (0, 0), (1, 0), (2, 0), (2, 1), (0, 1), (3, 1)]
+
+
+def _without(e: list[F], cols: list[list[F]]) -> list[F]:
+    """e minus its least-squares projection on span(cols) (exact)."""
+    return [a - b for a, b in zip(e, least_squares(cols, e)[1], strict=True)]
+
+
+def _born_case(rng: random.Random, head: str, push: bool):
+    """(trap, B's kink points) by construction (see above); None when the draw has no case of that kind."""
+    n = len(BORN_X)
+    cols = [[F(1)] * n, [F(x[0]) for x in BORN_X], [F(x[1]) for x in BORN_X]]
+    cols += [[F(int(i == k)) for i in range(n)] for k in (0, 1)]
+    e = _without([F(rng.randint(-9, 9)) for _ in BORN_X], cols)
+    if not any(e):
+        return None
+    E = [v / (4 * max(abs(q) for q in e)) for v in e]
+    pick = lambda: F(rng.randint(1, 9), rng.choice((2, 3, 5)))  # noqa: E731
+    s, f = pick(), [pick() * rng.choice((1, -1)), pick() * rng.choice((1, -1))]
+    t = 1 - min(f[0] * a + f[1] * b for a, b in BORN_X) + pick()
+    L = [f[0] * a + f[1] * b + t for a, b in BORN_X]
+    kinks = [i for i, v in enumerate(L) if v == max(L)]
+    if any(k in (0, 1) or E[k] == 0 for k in kinks):
+        return None
+    alpha, beta, vB, vQ = pick() * rng.choice((1, -1)), pick(), pick() * rng.choice((1, -1)), pick()
+    if all(vB * -E[k] > 0 for k in kinks) != push or (
+        not push and all(vB * -E[k] < 0 for k in kinks) is False
+    ):
+        return None
+    delta, tQ = (F(0), pick()) if head == "bce" else (pick(), pick() + 1)
+    c = -vQ * tQ if head == "bce" else pick()
+    point = Point.of(
+        [
+            ([[0, s], f], [-2 * s, t]),
+            ([[alpha, beta], [0, delta]], [-beta * max(L), tQ]),
+            ([[vB, vQ]], [c]),
+        ]
+    )
+    if head == "bce":
+        net = Network((2, 2, 2, 1), "relu", output="sigmoid", loss="bce")
+        y = [[F(1, 2) + E[i]] for i in range(n)]
+    else:
+        net = Network((2, 2, 2, 1), "relu")
+        y = [[vQ * (delta * L[i] + tQ) + c + E[i]] for i in range(n)]
+    return Trap(net, Dataset.of([list(x) for x in BORN_X], y), point), kinks
+
+
+def _check_born(trap, push: bool) -> None:
+    cert = certify(trap, probes=0)
+    if push:
+        assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "best-affine-fit"), cert.reason
+        floor = reference_loss(trap.network, trap.dataset, trap.point)
+        assert _mp(cert.loss_lower) <= _mp(floor) <= _mp(cert.loss_upper)
+        _box_not_below(trap, cert, floor, n=30, seed=1)
+    else:
+        assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
+        if cert.witness is not None:
+            lower = reference_loss(trap.network, trap.dataset, cert.witness)
+            assert lower < reference_loss(trap.network, trap.dataset, trap.point)
+
+
+@pytest.mark.parametrize(("head", "push"), [("identity", True), ("bce", True), ("identity", False)])
+def test_a_born_unit_beside_a_pushing_kink_in_the_next_layer(head, push):
+    rng = random.Random(5)
+    while (case := _born_case(rng, head, push)) is None:
+        pass
+    _check_born(case[0], push)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.randoms(use_true_random=False), st.sampled_from(["identity", "bce"]), st.booleans())
+def test_born_units_beside_kinks_that_push_or_pull_thoroughly(rng, head, push):
+    for _ in range(50):
+        case = _born_case(rng, head, push)
+        if case is not None:
+            _check_born(case[0], push)
+            return

@@ -20,6 +20,19 @@ itself can realise. The loss is F(θ) = L(Z(θ)) = (1/N) Σ_i Σ_k ℓ(z_ki, y_k
 
 then for θ ∈ B the segment Ẑ → Z(θ) lies in S and in the interval hull of Z(B), on which L is convex
 with zero slope along S at Ẑ, so F(θ) ≥ F(θ̂): a non-strict local minimum (code ``best-affine-fit``).
+
+*Signed points.* An off point i whose slope is not 0 may still be kept when it is off the common piece
+only because ReLU units dead on that piece sit exactly at their kink there (p_ji = 0, in any hidden
+layers). Every other unit keeps its piece on B, so with those units' outputs u_ji = max(0, p_ji) ≥ 0
+taken as free inputs each layer is affine at point i, and exactly
+
+    z_i(θ) = M(θ) φ_i + Σ_j a_ji(θ) u_ji,    a_ji = J_i·(unit j's outgoing weights), the others held off
+
+(`kink_units.effective_weights`). With the normal equations over every point but the free ones,
+convexity gives F(θ) − F(θ̂) ≥ (1/N) Σ_i Σ_j u_ji ∂ℓ/∂z(ẑ_i)·a_ji(θ) ≥ 0 when each ∂ℓ/∂z(ẑ_i)·a_ji
+is proved > 0 over B (balls): the kink pushes the logits away from where the loss wants them. This
+proves minima with a unit *born* at its kink (zero effect on the logits, zero slope on its kink points)
+beside kink units in other layers that push.
 (A kink's pre-activation is enclosed on its active piece, p ∈ [p_lo, p_hi] ∋ 0, a superset of
 max(0, p), so the logits' ranges hold at free points too.)
 
@@ -35,8 +48,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
+
+import flint
 
 from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.flint_bridge import to_arb
 from badminima.arithmetic.least_squares import pivots
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import logit_curvature, logit_slope
@@ -50,6 +67,7 @@ from badminima.model.rational import rounding_scale
 from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import with_units, without_units
 from badminima.verify.kink_reductions import HEADS, BoxPredictions, Reduction
+from badminima.verify.kink_units import DeadUnits, effective_weights
 from badminima.verify.outcome import Outcome
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import Slice, certify_on_slice
@@ -88,6 +106,18 @@ def features(network: Network, dataset: Dataset) -> list[tuple[Fraction, ...]]:
     return cols + ([tuple(Fraction(1) for _ in dataset.X)] if network.bias else [])
 
 
+def _exact_slopes(network: Network, dataset: Dataset, point: Point) -> Any:
+    """∂ℓ/∂z(ẑ_ki, y_ki) (outputs × points) in rationals; None when the forward pass is not exact."""
+    exact = ExactArithmetic()
+    try:
+        prob = prepare(network, dataset, point, arith=exact)
+        with exact.context():
+            fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
+            return logit_slope(network, fwd.logits, prob.targets, arith=exact)
+    except (BackendError, TypeError, ValueError, ArithmeticError):
+        return None
+
+
 def normal_equations_hold(
     network: Network, dataset: Dataset, point: Point, free: Sequence[int] = ()
 ) -> bool | None:
@@ -102,12 +132,12 @@ def normal_equations_hold(
         >>> normal_equations_hold(net, data, Point.unflatten(net, [0, 1, 0, 0]))  # E ⊥ span{1, x}? no
         False
     """
+    slopes = _exact_slopes(network, dataset, point)
+    if slopes is None:
+        return None
     exact = ExactArithmetic()
     try:
-        prob = prepare(network, dataset, point, arith=exact)
         with exact.context():
-            fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
-            slopes = logit_slope(network, fwd.logits, prob.targets, arith=exact)
             fitted = [i for i in range(dataset.n_points) if i not in free]
             sums = [
                 sum((slopes[k, i] * phi[i] for i in fitted), Fraction(0))
@@ -123,9 +153,53 @@ def normal_equations_hold(
     return False if any(s not in (0, None) for s in signs) else None
 
 
-def _fit_box(network: Network, dataset: Dataset, point: Point, radius: Fraction) -> BoxPredictions | None:
-    """The logits over the box of ``radius`` when every strict hidden sign holds there and ℓ is convex in
-    the logits over them (balls), else None."""
+def _signed_kinks(
+    network: Network, dataset: Dataset, point: Point, off: Sequence[int], slopes: Any
+) -> tuple[tuple[int, ...], tuple[DeadUnits, ...]] | None:
+    """``off`` split into the free points (zero loss slope) and the *signed* ones, grouped by layer: off
+    the common piece only because ReLU units dead on that piece sit exactly at their kink there (module
+    docstring); None when some point is neither or no point is on the common piece."""
+    if network.activation != "relu" or slopes is None:
+        return None
+    signs = region_of(network, dataset, point).signs
+    on = next((i for i in range(dataset.n_points) if i not in off), None)
+    if on is None:
+        return None
+    free: list[int] = []
+    kinked: dict[tuple[int, int], list[int]] = {}
+    for i in off:
+        if not any(slopes[k, i] for k in range(network.widths[-1])):
+            free.append(i)
+            continue
+        moved = [
+            (lay, u) for lay, layer in enumerate(signs) for u, row in enumerate(layer) if row[i] != row[on]
+        ]
+        if any(signs[lay][u][i] != 0 or signs[lay][u][on] != -1 for lay, u in moved):
+            return None
+        for lay, u in moved:
+            kinked.setdefault((lay, u), []).append(i)
+    layers = sorted({lay for lay, _ in kinked})
+    return tuple(free), tuple(
+        DeadUnits(
+            tuple(u for lay, u in sorted(kinked) if lay == layer),
+            tuple(tuple(kinked[(lay, u)]) for lay, u in sorted(kinked) if lay == layer),
+            layer,
+        )
+        for layer in layers
+    )
+
+
+def _fit_box(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    radius: Fraction,
+    signed: Sequence[DeadUnits] = (),
+    slopes: Any = None,
+) -> BoxPredictions | None:
+    """The logits over the box of ``radius`` when every strict hidden sign holds there, ℓ is convex in
+    the logits over them and each ``signed`` kink's effect a_ji has ∂ℓ/∂z(ẑ_i)·a_ji > 0 (balls), else
+    None."""
     pred = BoxPredictions(network, dataset, point, radius)
     ball = pred.ball
     with ball.context():
@@ -139,6 +213,13 @@ def _fit_box(network: Network, dataset: Dataset, point: Point, radius: Fraction)
             curvature = logit_curvature(network, pred.logits, pred.box.prob.targets, arith=ball)
             if any(ball.sign(c) != 1 for c in curvature.flat):
                 return None
+        for dead in signed:
+            assert region is not None
+            rates = effective_weights(network, point, radius, region, dead, dead.units)
+            for (_, i), a in rates.items():
+                pull = sum((to_arb(slopes[k, i]) * a[k] for k in range(len(a))), flint.arb(0))
+                if ball.sign(pull) != 1:
+                    return None
     return pred
 
 
@@ -150,6 +231,7 @@ class AffineFit:
     radius: Fraction
     predictions: BoxPredictions
     free: tuple[int, ...]
+    signed: tuple[DeadUnits, ...] = ()
 
     def how(self, network: Network) -> str:
         """The proof in words."""
@@ -165,11 +247,24 @@ class AffineFit:
             else ""
         )
         zero = " and zero on those points" if self.free else ""
+        kinks = [
+            f"layer {dead.layer + 1} unit {j} on point {i}"
+            for dead in self.signed
+            for j, ks in dead.at_kinks
+            for i in ks
+        ]
+        signed = (
+            f"; at the kink(s) ({', '.join(kinks)}), of units dead on every other point, each unit's output "
+            f"u ≥ 0 adds a·u to that point's logits, and the loss's gradient there has a positive dot "
+            f"product with a over the box (balls), so by convexity it only adds"
+            if kinks
+            else ""
+        )
         return (
             f"every strict hidden sign holds over the box (balls), so there the network is one affine map "
             f"of its input{off}: its predictions lie in {span} there; the loss's gradient in the "
             f"predictions is exactly orthogonal to that span{zero} (the normal equations of the best "
-            f"affine fit, in rationals) and {convex}, so no prediction the box produces does better"
+            f"affine fit, in rationals) and {convex}{signed}, so no prediction the box produces does better"
         )
 
 
@@ -180,12 +275,21 @@ def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[Af
         return
     candidates = free_points(network, dataset, point)
     free = next((f for f in candidates if normal_equations_hold(network, dataset, point, f) is True), None)
+    signed: tuple[DeadUnits, ...] = ()
+    slopes = None
+    if free is None:  # points at a kink that the loss's slope pushes away from (module docstring)
+        slopes = _exact_slopes(network, dataset, point)
+        for off in candidates:
+            split = _signed_kinks(network, dataset, point, off, slopes)
+            if split is not None and split[1] and normal_equations_hold(network, dataset, point, split[0]):
+                free, signed = split
+                break
     if free is None:
         return
     for radius in AFFINE_RADII:
-        pred = _fit_box(network, dataset, point, radius)
+        pred = _fit_box(network, dataset, point, radius, signed, slopes)
         if pred is not None:
-            yield AffineFit(radius, pred, free)
+            yield AffineFit(radius, pred, free, signed)
 
 
 def fit_reductions(small: Network, dataset: Dataset, small_point: Point, point: Point) -> Iterator[Reduction]:
