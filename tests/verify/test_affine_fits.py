@@ -468,3 +468,51 @@ def test_born_units_beside_kinks_that_push_or_pull_thoroughly(rng, head, push):
         if case is not None:
             _check_born(case[0], push)
             return
+
+
+def _active_kink_case(rng: random.Random, output: str, loss: str, push: bool):
+    """An active unit at a kink under a sigmoid output: 1-3-1, K = relu(s(x − min x)) active on every
+    point but the smallest, where it sits at its kink, beside two units active everywhere; the logits are
+    0 on the data (output weights solved exactly) and y = ½ + E, E ⊥ span{1, x}. On K's kink point the
+    only move is K turning off (its output drops below the affine continuation s(x − min x) < 0 by
+    c ≥ 0), which moves the logit by v_K·c: truth by the sign argument, a minimum when
+    v_K·∂ℓ/∂z > 0 there (∂ℓ/∂z ∝ −E at logit 0), a first-order descent when < 0. None when the draw has
+    no case of that kind."""
+    xs = sorted(rng.sample(range(-6, 7), 6))
+    e = _without([F(rng.randint(-9, 9)) for _ in xs], [[F(1)] * len(xs), [F(x) for x in xs]])
+    if not e[0]:
+        return None
+    E = [v / (4 * max(abs(q) for q in e)) for v in e]
+    pick = lambda: F(rng.randint(1, 9), rng.choice((2, 3, 5)))  # noqa: E731
+    s, vK, v1 = pick(), pick() * rng.choice((1, -1)), pick() * rng.choice((1, -1))
+    if (vK * -E[0] > 0) != push:
+        return None
+    f = [pick() * rng.choice((1, -1)) for _ in range(2)]
+    t = [1 - min(fi * x for x in xs) + pick() for fi in f]
+    v2 = -(vK * s + v1 * f[0]) / f[1]  # the logit's slope in x: 0
+    c = vK * s * xs[0] - v1 * t[0] - v2 * t[1]  # and its constant: 0
+    point = Point.of([([[s], [f[0]], [f[1]]], [-s * xs[0], t[0], t[1]]), ([[vK, v1, v2]], [c])])
+    net = Network((1, 3, 1), "relu", output=output, loss=loss)
+    return Trap(net, Dataset.of([[x] for x in xs], [[F(1, 2) + v] for v in E]), point)
+
+
+@pytest.mark.parametrize(
+    ("loss", "push"),
+    [("bce", True), ("mse", True), ("bce", False), pytest.param("mse", False, marks=pytest.mark.slow)],
+)
+def test_an_active_unit_at_a_kink_beside_a_best_affine_fit(loss, push):
+    rng = random.Random(3)
+    while (trap := _active_kink_case(rng, "sigmoid", loss, push)) is None:
+        pass
+    _check_born(trap, push)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.randoms(use_true_random=False), st.sampled_from(["bce", "mse"]), st.booleans())
+def test_active_units_at_a_kink_that_push_or_pull_thoroughly(rng, loss, push):
+    for _ in range(50):
+        trap = _active_kink_case(rng, "sigmoid", loss, push)
+        if trap is not None:
+            _check_born(trap, push)
+            return

@@ -22,17 +22,18 @@ then for θ ∈ B the segment Ẑ → Z(θ) lies in S and in the interval hull o
 with zero slope along S at Ẑ, so F(θ) ≥ F(θ̂): a non-strict local minimum (code ``best-affine-fit``).
 
 *Signed points.* An off point i whose slope is not 0 may still be kept when it is off the common piece
-only because ReLU units dead on that piece sit exactly at their kink there (p_ji = 0, in any hidden
-layers). Every other unit keeps its piece on B, so with those units' outputs u_ji = max(0, p_ji) ≥ 0
-taken as free inputs each layer is affine at point i, and exactly
+only because ReLU units sit exactly at their kink there (p_ji = 0, in any hidden layers; on the common
+piece a unit is off, D_j = 0, or on, D_j = 1). Every other unit keeps its piece on B; write each such
+unit's output as D_j·p_ji + c_ji with c_ji = max(0, p_ji) − D_j·p_ji ≥ 0 (max(0, p), or max(0, −p)).
+Taking the c_ji as free inputs, every layer acts on point i as on the common piece, so exactly
 
-    z_i(θ) = M(θ) φ_i + Σ_j a_ji(θ) u_ji,    a_ji = J_i·(unit j's outgoing weights), the others held off
+    z_i(θ) = M(θ) φ_i + Σ_j a_ji(θ) c_ji,    a_ji = J_i·(unit j's outgoing weights), J_i on the common piece
 
 (`kink_units.effective_weights`). With the normal equations over every point but the free ones,
-convexity gives F(θ) − F(θ̂) ≥ (1/N) Σ_i Σ_j u_ji ∂ℓ/∂z(ẑ_i)·a_ji(θ) ≥ 0 when each ∂ℓ/∂z(ẑ_i)·a_ji
-is proved > 0 over B (balls): the kink pushes the logits away from where the loss wants them. This
+convexity gives F(θ) − F(θ̂) ≥ (1/N) Σ_i Σ_j c_ji ∂ℓ/∂z(ẑ_i)·a_ji(θ) ≥ 0 when each ∂ℓ/∂z(ẑ_i)·a_ji
+is proved > 0 over B (balls): the kink only pushes the logits away from where the loss wants them. This
 proves minima with a unit *born* at its kink (zero effect on the logits, zero slope on its kink points)
-beside kink units in other layers that push.
+beside kink units in other layers that push, and minima with an active unit at a kink under a smooth loss.
 (A kink's pre-activation is enclosed on its active piece, p ∈ [p_lo, p_hi] ∋ 0, a superset of
 max(0, p), so the logits' ranges hold at free points too.)
 
@@ -59,7 +60,7 @@ from badminima.errors import BackendError
 from badminima.landscape.derivatives import logit_curvature, logit_slope
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import prepare
-from badminima.landscape.regions import region_of
+from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -155,10 +156,11 @@ def normal_equations_hold(
 
 def _signed_kinks(
     network: Network, dataset: Dataset, point: Point, off: Sequence[int], slopes: Any
-) -> tuple[tuple[int, ...], tuple[DeadUnits, ...]] | None:
-    """``off`` split into the free points (zero loss slope) and the *signed* ones, grouped by layer: off
-    the common piece only because ReLU units dead on that piece sit exactly at their kink there (module
-    docstring); None when some point is neither or no point is on the common piece."""
+) -> tuple[tuple[int, ...], tuple[DeadUnits, ...], int] | None:
+    """``off`` split into the free points (zero loss slope) and the *signed* ones, their kink units
+    grouped by layer (`DeadUnits` holds units at a kink, whatever their common piece), and a point on
+    the common piece: off it only because ReLU units sit exactly at their kink there (module docstring);
+    None when some point is neither or no point is on the common piece."""
     if network.activation != "relu" or slopes is None:
         return None
     signs = region_of(network, dataset, point).signs
@@ -174,18 +176,22 @@ def _signed_kinks(
         moved = [
             (lay, u) for lay, layer in enumerate(signs) for u, row in enumerate(layer) if row[i] != row[on]
         ]
-        if any(signs[lay][u][i] != 0 or signs[lay][u][on] != -1 for lay, u in moved):
+        if any(signs[lay][u][i] != 0 for lay, u in moved):
             return None
         for lay, u in moved:
             kinked.setdefault((lay, u), []).append(i)
     layers = sorted({lay for lay, _ in kinked})
-    return tuple(free), tuple(
-        DeadUnits(
-            tuple(u for lay, u in sorted(kinked) if lay == layer),
-            tuple(tuple(kinked[(lay, u)]) for lay, u in sorted(kinked) if lay == layer),
-            layer,
-        )
-        for layer in layers
+    return (
+        tuple(free),
+        tuple(
+            DeadUnits(
+                tuple(u for lay, u in sorted(kinked) if lay == layer),
+                tuple(tuple(kinked[(lay, u)]) for lay, u in sorted(kinked) if lay == layer),
+                layer,
+            )
+            for layer in layers
+        ),
+        on,
     )
 
 
@@ -196,6 +202,7 @@ def _fit_box(
     radius: Fraction,
     signed: Sequence[DeadUnits] = (),
     slopes: Any = None,
+    common: int = 0,
 ) -> BoxPredictions | None:
     """The logits over the box of ``radius`` when every strict hidden sign holds there, ℓ is convex in
     the logits over them and each ``signed`` kink's effect a_ji has ∂ℓ/∂z(ẑ_i)·a_ji > 0 (balls), else
@@ -213,14 +220,28 @@ def _fit_box(
             curvature = logit_curvature(network, pred.logits, pred.box.prob.targets, arith=ball)
             if any(ball.sign(c) != 1 for c in curvature.flat):
                 return None
-        for dead in signed:
+        if signed:
             assert region is not None
-            rates = effective_weights(network, point, radius, region, dead, dead.units)
+            held = _on_common_piece(region, signed, common)
+        for dead in signed:
+            rates = effective_weights(network, point, radius, held, dead, dead.units)
             for (_, i), a in rates.items():
                 pull = sum((to_arb(slopes[k, i]) * a[k] for k in range(len(a))), flint.arb(0))
                 if ball.sign(pull) != 1:
                     return None
     return pred
+
+
+def _on_common_piece(region: Region, signed: Sequence[DeadUnits], common: int) -> Region:
+    """``region`` with every signed point's signs replaced by the common piece's (point ``common``'s):
+    the slopes D that a kink correction c = max(0, p) − D·p passes through to the logits."""
+    at = {i for dead in signed for _, points in dead.at_kinks for i in points}
+    return Region(
+        tuple(
+            tuple(tuple(row[common] if i in at else s for i, s in enumerate(row)) for row in layer)
+            for layer in region.signs
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -254,9 +275,9 @@ class AffineFit:
             for i in ks
         ]
         signed = (
-            f"; at the kink(s) ({', '.join(kinks)}), of units dead on every other point, each unit's output "
-            f"u ≥ 0 adds a·u to that point's logits, and the loss's gradient there has a positive dot "
-            f"product with a over the box (balls), so by convexity it only adds"
+            f"; at the kink(s) ({', '.join(kinks)}) each unit's output is its common piece's plus "
+            f"c ≥ 0, which adds a·c to that point's logits, and the loss's gradient there has a positive "
+            f"dot product with a over the box (balls), so by convexity it only adds"
             if kinks
             else ""
         )
@@ -276,18 +297,18 @@ def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[Af
     candidates = free_points(network, dataset, point)
     free = next((f for f in candidates if normal_equations_hold(network, dataset, point, f) is True), None)
     signed: tuple[DeadUnits, ...] = ()
-    slopes = None
+    slopes, common = None, 0
     if free is None:  # points at a kink that the loss's slope pushes away from (module docstring)
         slopes = _exact_slopes(network, dataset, point)
         for off in candidates:
             split = _signed_kinks(network, dataset, point, off, slopes)
             if split is not None and split[1] and normal_equations_hold(network, dataset, point, split[0]):
-                free, signed = split
+                free, signed, common = split
                 break
     if free is None:
         return
     for radius in AFFINE_RADII:
-        pred = _fit_box(network, dataset, point, radius, signed, slopes)
+        pred = _fit_box(network, dataset, point, radius, signed, slopes, common)
         if pred is not None:
             yield AffineFit(radius, pred, free, signed)
 
