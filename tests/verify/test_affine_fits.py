@@ -516,3 +516,43 @@ def test_active_units_at_a_kink_that_push_or_pull_thoroughly(rng, loss, push):
         if trap is not None:
             _check_born(trap, push)
             return
+
+
+def _rounded_active(trap: Trap, digits: int) -> Trap:
+    """``trap`` with K's incoming weight and bias scaled by 8/3 and its output weight by 3/8 (the same
+    function), every number then written to ``digits`` significant digits."""
+    (W1, b1), (W2, b2) = ((lay.W, lay.b) for lay in trap.point.layers)
+    scaled = [
+        ([[W1[0][0] * F(8, 3)], *W1[1:]], [b1[0] * F(8, 3), *b1[1:]]),
+        ([[W2[0][0] * F(3, 8), *W2[0][1:]]], b2),
+    ]
+
+    def cut(q):
+        return F(mpmath.nstr(_mp(q), digits, strip_zeros=False)) if q else q
+
+    point = Point.of([([[cut(w) for w in row] for row in W], [cut(v) for v in b]) for W, b in scaled])
+    return Trap(trap.network, trap.dataset, point)
+
+
+@pytest.mark.parametrize(("digits", "push"), [(12, True), (17, True), (30, False)])
+def test_a_rounded_active_unit_at_a_kink_beside_a_best_affine_fit(digits, push):
+    """A minimum the digits round is proved where K sits at its kink (`fit_snap` snaps K's kink and the
+    fit together) or strictly active there (a smooth minimum they round too); never at the kink when it
+    pulls."""
+    rng = random.Random(3)
+    while (exact := _active_kink_case(rng, "sigmoid", "bce", push)) is None:
+        pass
+    trap = _rounded_active(exact, digits)
+    cert = certify(trap, probes=0)
+    if push:
+        assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    if cert.verdict is not Verdict.LOCAL_MIN:
+        assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
+        return
+    centre, x0 = cert.box_center, trap.dataset.X[0][0]
+    at_kink = centre.layers[0].W[0][0] * x0 + centre.layers[0].b[0]
+    assert at_kink >= 0 and (push or at_kink > 0)
+    floor = reference_loss(trap.network, trap.dataset, exact.point)  # every logit 0: the fit's loss
+    assert _mp(reference_loss(trap.network, trap.dataset, centre)) == _mp(floor)
+    assert trap.point.distance(centre) <= cert.box_radius
+    _box_not_below(trap, cert, floor, n=20, seed=2)

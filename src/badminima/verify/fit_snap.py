@@ -1,9 +1,10 @@
 """The exact best fit (affine, or on one hidden layer's pieces) that a rounded ReLU point's digits round.
 
 Hold every piece of a ReLU network (units dead at a kink — p ≤ 0 on every point, = 0 on some — output 0
-there, whatever their own weights); when every other unit keeps one strict sign, the same on every data
-point, the network acts on the data as one affine map, its predictions Z(θ) = M(θ)Φ. Z is affine in
-each single parameter (one layer's, the others held), so a unit step gives its exact derivative.
+there, whatever their own weights; units active at a kink — p ≥ 0 — output p); when every other unit
+keeps one strict sign, the same on every data point, the network acts on the data as one affine map,
+its predictions Z(θ) = M(θ)Φ. Z is affine in each single parameter (one layer's, the others held), so a
+unit step gives its exact derivative.
 With one hidden layer and one output, the units may instead be active on some points only, a kink unit
 too ("live"): Z then lies in the span of the constant and each unit's affine functions on its active
 set, and at a critical point with non-zero output weights it is the projection of the targets on it.
@@ -17,7 +18,8 @@ point the digits round where Z = Z* exactly:
 2. the exact correction of one layer, the latest that can make it (Z is affine in one layer's
    parameters);
 3. the kink units' own weights and biases re-solved so their kinks stay exactly at 0 (`kink_snap`);
-   a live kink unit's weights move its predictions, so there the kinks join the equations of step 2.
+   an active or live kink unit's weights move its predictions, so there the kinks join the equations of
+   step 2.
 
 The point is returned only when every number stays within half a unit of its last written place and
 every piece still holds there; it is then an exact best affine fit of the network without its kink units
@@ -48,22 +50,26 @@ from badminima.verify.kink_units import incoming
 
 def _kink_units(
     signs: Sequence[Sequence[Sequence[int]]], kinks: Sequence[Kink], live: bool = False
-) -> set[tuple[int, int]] | None:
-    """The units of ``kinks`` ((layer, unit)), when each is ≤ 0 on every other data point and every other
-    unit keeps one strict sign, the same on every point (the network, pieces held, is one affine map);
-    with ``live``, when every other sign is merely strict (one hidden layer: the network, pieces held, is
-    affine on each unit's active set); else None."""
-    kinked = {(lay, u) for lay, u, _ in kinks}
+) -> dict[tuple[int, int], int] | None:
+    """The units of ``kinks`` ((layer, unit)) with their sign on every other data point (−1 dead, +1
+    active), when that sign is one and strict and every other unit keeps one strict sign, the same on
+    every point (the network, pieces held, is one affine map); with ``live`` (signs 0), when every other
+    sign is merely strict (one hidden layer: the network, pieces held, is affine on each unit's active
+    set); else None."""
     at = set(kinks)
+    kinked: dict[tuple[int, int], int] = {}
+    for lay, u, _ in kinks:
+        row = signs[lay][u]
+        others = {s for i, s in enumerate(row) if (lay, u, i) not in at}
+        if not live and (0 in others or len(others) > 1):
+            return None
+        kinked[(lay, u)] = 0 if live else next(iter(others), -1)
     for lay, layer in enumerate(signs):
         for u, row in enumerate(layer):
             if live:
                 if any(s == 0 and (lay, u, i) not in at for i, s in enumerate(row)):
                     return None
-            elif (lay, u) in kinked:
-                if any(s >= 0 and (lay, u, i) not in at for i, s in enumerate(row)):
-                    return None
-            elif 0 in row or len(set(row)) != 1:
+            elif (lay, u) not in kinked and (0 in row or len(set(row)) != 1):
                 return None
     return kinked
 
@@ -139,8 +145,8 @@ def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequenc
         for lay, u, i in kinks:
             masks[lay][u, i] = False
     else:
-        for lay, u in kinked:
-            masks[lay][u, :] = False
+        for (lay, u), sign in kinked.items():
+            masks[lay][u, :] = sign > 0
 
     def residual(flat: Sequence[Fraction], kinks: Sequence[Kink]) -> list[Fraction]:
         """What the fit and the ``kinks`` still need: Z* − Z on the anchor points, then −p on each kink."""
@@ -178,17 +184,18 @@ def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequenc
     radii = rounding_box(point)
     moving = [m for m in range(network.n_params) if radii[m] > 0]
     flat = step(list(point.flatten()), moving, kinks, grid=True)  # Gauss–Newton: a second-order rest is left
-    # the exact correction by one layer; a live kink unit's own weights move its predictions, so with
-    # ``live`` they move with the rest, the kinks among the equations
-    own = set() if live else _own_parameters(network, kinked)
-    held = kinks if live else ()
+    # the exact correction by one layer; an active or live kink unit's own weights move its predictions,
+    # so then they move with the rest, the kinks among the equations
+    joint = live or any(sign > 0 for sign in kinked.values())
+    own = set() if joint else _own_parameters(network, set(kinked))
+    held = kinks if joint else ()
     bounds = (*network.layer_offsets, network.n_params)
     for layer in reversed(range(network.depth)):
         if not any(residual(flat, held)):
             break
         chosen = [m for m in moving if bounds[layer] <= m < bounds[layer + 1] and m not in own]
         flat = step(flat, chosen, held) if chosen else flat
-    if not live:
+    if not joint:
         fitted = snap_to_kinks(network, dataset, Point.unflatten(network, flat), kinks, within=point)
         if fitted is None:
             return None
@@ -201,7 +208,7 @@ def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequenc
     signs = region_of(network, dataset, snapped).signs
     for lay, (now, was) in enumerate(zip(signs, region.signs, strict=True)):
         for u, (row, held_row) in enumerate(zip(now, was, strict=True)):
-            if (lay, u) in kinked and not live:
+            if kinked.get((lay, u), 0) < 0:  # dead at its kinks: only its own pieces matter
                 if any(s > 0 for s in row):
                     return None
             elif any(
