@@ -451,7 +451,10 @@ def _check_born(trap, push: bool) -> None:
             assert lower < reference_loss(trap.network, trap.dataset, trap.point)
 
 
-@pytest.mark.parametrize(("head", "push"), [("identity", True), ("bce", True), ("identity", False)])
+@pytest.mark.parametrize(
+    ("head", "push"),
+    [("identity", True), pytest.param("bce", True, marks=pytest.mark.slow), ("identity", False)],
+)
 def test_a_born_unit_beside_a_pushing_kink_in_the_next_layer(head, push):
     rng = random.Random(5)
     while (case := _born_case(rng, head, push)) is None:
