@@ -116,15 +116,22 @@ WITNESS_START = Fraction(1, 2**64)
 
 
 def _segment_holds(
-    network: Network, dataset: Dataset, center: Point, d: Sequence[Fraction], reach: Fraction, region: Region
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    d: Sequence[Fraction],
+    reach: Fraction,
+    region: Region,
+    radius: Fraction,
 ) -> bool:
     """True when every hidden pre-activation that is not a kink keeps its sign in ``region`` all along
-    center + s·d, s ∈ [0, reach] (balls; a kink unit's piece is widened to its whole range)."""
+    θ + s·d, s ∈ [0, reach], for every θ within ``radius`` of ``center`` (the narrower critical point
+    lies somewhere there; balls; a kink unit's piece is widened to its whole range)."""
     box = ParameterBox(network, dataset, center, 256)
     ball = box.ball
     with ball.context():
         s = ball_range(Fraction(0), reach)
-        flat = ball.vector([v + s * to_arb(dv) for v, dv in zip(box.prob.flat, d, strict=True)])
+        flat = ball.vector([v + s * to_arb(dv) for v, dv in zip(box.flat(radius), d, strict=True)])
         fwd = forward(network, unflatten(network, flat), box.prob.inputs, arith=ball, masks=box.masks)
         for z, signs in zip(fwd.z[:-1], region.signs, strict=True):
             for u, row in enumerate(signs):
@@ -173,7 +180,7 @@ def _born_descent(
         d = unit_direction(network, dead.layer, j, dw, db, dv)
         g = {i: jac[i].dot(np.array([to_arb(c) for c in dv], dtype=object)) for i in q}
         for reach in BORN_REACH:
-            if not _segment_holds(network, dataset, center, d, reach, region):
+            if not _segment_holds(network, dataset, center, d, reach, region, red.radius):
                 continue
             sigma = ball_range(Fraction(0), reach * reach)
             extra = {
