@@ -351,6 +351,22 @@ def test_a_kink_behind_a_one_unit_layer_over_an_irrational_fit_is_a_minimum_with
     assert mirror.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), mirror.reason
 
 
+def test_a_born_unit_behind_a_one_unit_layer_over_an_irrational_fit_is_a_saddle():
+    """The same red team's saddle (its kink unit's output weight 0): the nearby fit x* moves layer 1,
+    which feeds the kink unit, so at the critical point the unit's bias moves its kink back to exactly 0.
+    Its critical loss is logistic regression's optimum (Newton at 60 digits, independent of the
+    verifier): the certificate's loss bounds hold it, and the witness's 60-digit loss is below it."""
+    trap = load_trap(CASES / "shift-2121-sigmoid-bce-saddle-r17.json")
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "kink-born-unit-saddle"), cert.reason
+    X = [[float(v) for v in x] for x in trap.dataset.X]  # small integers: exact as floats
+    _, optimum = _logistic_optimum(X, [row[0] for row in trap.dataset.y])
+    tiny = mpmath.mpf(10) ** -40
+    assert _mp(cert.loss_lower) - tiny <= optimum <= _mp(cert.loss_upper) + tiny
+    assert cert.witness is not None
+    assert _mp(reference_loss(trap.network, trap.dataset, cert.witness)) < optimum
+
+
 def test_a_silent_first_layer_with_a_kink_under_a_constant_fit_is_a_minimum():
     """Every unit of the first of two hidden layers is dead on the data, one exactly at its kink on one
     point (a reviewing helper's trap): with that layer silent the network outputs one constant vector,

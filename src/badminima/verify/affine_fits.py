@@ -381,6 +381,7 @@ def affine_reductions(
             f"the network without them ({widths}) rounds a best affine fit x*: {near.how(small)}",
             "best-affine-fit",
             shift,
+            near.slice_radius,
         )
 
 

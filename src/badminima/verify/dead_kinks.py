@@ -53,8 +53,11 @@ z_i = z_red,i(x*) + t² (J_i dv) q_i⁺ for t ∈ (0, t₀] (every other sign ch
 balls), so F(θ* + t d) − F(θ*) = t² Σ_{i∈K_j} q_i⁺ (J_i dv)·∂ℓ_i/∂z_i(ξ) (mean value in σ = t²). With dv
 against Σ_i q_i⁺ J_iᵀ∂ℓ_i/∂z_i, that sum is proved < 0 in balls over all of B: every small step along d
 goes down, θ* is not a local minimum. A point of lower loss is exhibited, its loss enclosed below the
-narrower minimum's proved lower bound. (Not where the shift s above is needed: there θ* is not at the
-kink.)
+narrower minimum's proved lower bound. Where the shift s above is needed (x* moves the layers that feed
+the dead units), a born unit of the last hidden layer whose kink points share one input still gives a
+saddle: at θ* = (x*, its bias moved by −p_j(x*), |p_j| bounded over the box of radius ρ in balls, the
+other dead units lowered by s) its kink is exactly 0 again, and raising it by its bias alone (q = 1
+whatever x* is) gives the same t² descent, all inside B when max(ρ, s, |p_j|) < R.
 
 Where some a_ji·∂ℓ_i/∂z_i < 0, raising p_ji is a first-order descent (`raising_directions` hands those
 directions to `kink_descent` first); where it is 0 or unsigned, nothing here is proved.
@@ -104,7 +107,7 @@ from badminima.verify.kink_units import (
 from badminima.verify.layered_kinks import certify_layered_kinks
 from badminima.verify.lift import Lifted
 from badminima.verify.outcome import Outcome
-from badminima.verify.parameter_box import ParameterBox, norm_upper
+from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
 from badminima.verify.suboptimality import LossEnclosure
 from badminima.verify.symmetry_slices import certify_on_slice, rescaling_slice
 
@@ -150,10 +153,12 @@ def _born_descent(
     kinks: Sequence[int],
     red: Reduction,
     region: Region,
+    bias_only: bool = False,
 ) -> tuple[tuple[Fraction, ...], Fraction] | None:
     """A direction d of unit j (born: outgoing weights 0) and a reach t₀ with F(θ* + t d) < F(θ*) for
     every t ∈ (0, t₀] and every narrower critical point x* in the proof box (see the module docstring);
-    ``inputs``: what the unit's layer receives on each data point."""
+    ``inputs``: what the unit's layer receives on each data point. With ``bias_only`` the unit is raised
+    by its bias alone (q = 1 on its kink, whatever x* does to its inputs)."""
     pred = red.predictions
     ball = pred.ball
     width = network.widths[dead.layer + 2]
@@ -161,7 +166,8 @@ def _born_descent(
         jac = later_jacobians(network, red.center, red.radius, region, dead.layer, kinks)
         S0 = pred.slopes({})
         best = None
-        for dw, db in raisers(inputs, kinks):
+        moves = [((Fraction(0),) * len(inputs[0]), Fraction(1))] if bias_only else raisers(inputs, kinks)
+        for dw, db in moves:
             q = {i: max(Fraction(0), rise(dw, db, inputs[i])) for i in kinks}
             m = [
                 sum(
@@ -194,6 +200,30 @@ def _born_descent(
             if ball.sign(moment) == -1:
                 return d, reach
     return None
+
+
+def _one_input(dataset: Dataset, kinks: Sequence[int]) -> bool:
+    """Whether the kink points share one input: then every unit's pre-activation is the same on all of
+    them, whatever the parameters, and one bias puts them all at the kink at once."""
+    return len({tuple(dataset.X[i]) for i in kinks}) == 1
+
+
+def _kink_range(
+    network: Network, dataset: Dataset, center: Point, rho: Fraction, dead: DeadUnits, j: int
+) -> Fraction | None:
+    """max |p_jk| over the ∞-box of radius ``rho`` around ``center`` (balls), k unit j's first kink
+    point: how far unit j's bias moves to put its kink back at 0 at any point of that box; None when it
+    is not bounded there."""
+    k = dict(dead.at_kinks)[j][0]
+    box = ParameterBox(network, dataset, center, 256)
+    ball = box.ball
+    with ball.context():
+        flat = unflatten(network, box.flat(rho))
+        p = forward(network, flat, box.prob.inputs, arith=ball, masks=box.masks).z[dead.layer][j, k]
+        if not p.is_finite():
+            return None
+        lo, hi = ball_bounds(p)
+    return max(abs(lo), abs(hi))
 
 
 def _narrower_minimum(small: Network, dataset: Dataset, small_point: Point) -> Lifted | None:
@@ -251,7 +281,7 @@ def _reductions(
     if reduced is None:
         return
     center = with_units(reduced.center, point, dead.units)
-    R, shift = reduced.radius, Fraction(0)
+    R, shift, rho = reduced.radius, Fraction(0), Fraction(0)  # type: Fraction, Fraction, Fraction | None
     if dead.layer:
         rho = _minimiser_distance(small, dataset, small_point, reduced)
         reach = None if rho is None else kink_reach(network, dataset, center, rho, [dead], region)
@@ -270,6 +300,7 @@ def _reductions(
         f"{reduced.reason}",
         reduced.code,
         shift,
+        rho or Fraction(0),
     )
 
 
@@ -355,12 +386,28 @@ def certify_dead_kinks(
                 steps=(f"narrower network: {red.code} proved", "v_j·∂ℓ/∂z > 0 at every kink (balls)"),
                 code="kink-dead-unit-minimum",
             )
+        moved = Fraction(0)
         if red.shift:
-            continue  # the narrower minimiser moves the born unit off its kink: no saddle argument here
-        found = _born(network, dataset, point, dead, born, red, center, region)
+            # the narrower minimiser x* moves the born unit's inputs: its bias moves its kink back to 0
+            kept = [j for j in born if last and _one_input(dataset, dict(dead.at_kinks)[j])]
+            ranges = {j: _kink_range(network, dataset, center, red.rho, dead, j) for j in kept}
+            kept = [j for j in kept if (r := ranges[j]) is not None and max(red.rho, red.shift, r) < R]
+            if not kept:
+                continue
+            found = _born(network, dataset, point, dead, kept, red, center, region, bias_only=True)
+            moved = ranges[found[0]] or Fraction(0) if found is not None else Fraction(0)
+        else:
+            found = _born(network, dataset, point, dead, born, red, center, region)
         if found is None:
             continue
         j, reach_t, witness, step, upper = found
+        kink_back = (
+            f"; x* moves the layers that feed unit {j}: at the critical point its bias is moved by at most "
+            f"{float(moved):.3g} so its kink is exactly 0 again, and the other dead units' biases are "
+            f"lowered by at most {float(red.shift):.3g}, inside the box"
+            if red.shift
+            else ""
+        )
         kinks_of = dict(dead.at_kinks)
         weight = (
             "output weight 0"
@@ -374,8 +421,9 @@ def certify_dead_kinks(
             f"unit {j} is born at a kink ({weight}, pre-activation ≤ 0 on every data point and "
             f"exactly 0 on point(s) {', '.join(map(str, kinks_of[j]))}): {narrower}; with unit {j}'s "
             f"output weight 0 that minimum is a critical point of the whole network (every one-sided "
-            f"derivative is ≥ 0) within {float(R):.3g} of box_center; raising unit {j}'s pre-activation "
-            f"on its kink by t·q and its output weight by t·dv moves those predictions by t²·dv·q, and "
+            f"derivative is ≥ 0) within {float(R):.3g} of box_center{kink_back}; raising unit {j}'s "
+            f"pre-activation on its kink by t·q and its output weight by t·dv moves those predictions by "
+            f"t²·dv·q, and "
             f"Σ q·dv·∂ℓ/∂z < 0 is proved over the whole box for t ≤ {float(reach_t):.3g} (balls), so "
             f"every such step goes down at second order: not a local minimum; a point at distance "
             f"{float(step):.3g} along that direction has loss ≤ {float(upper):.17g}, below the critical "
@@ -401,17 +449,18 @@ def _born(
     red: Reduction,
     center: Point,
     region: Region,
+    bias_only: bool = False,
 ) -> tuple[int, Fraction, Point, Fraction, Fraction] | None:
     """The first born unit with a proved second-order descent over the reduction's box and a point of
     proved lower loss than the narrower minimum's lower bound along it: (unit, reach, witness, step,
-    its loss's upper bound), or None."""
+    its loss's upper bound), or None (``bias_only``: see `_born_descent`)."""
     lo = red.loss_lower
     if lo is None:
         return None
     inputs = layer_inputs(network, dataset, point, dead.layer)
     kinks_of = dict(dead.at_kinks)
     for j in born:
-        found = _born_descent(network, dataset, inputs, center, dead, j, kinks_of[j], red, region)
+        found = _born_descent(network, dataset, inputs, center, dead, j, kinks_of[j], red, region, bias_only)
         if found is None:
             continue
         d, reach = found

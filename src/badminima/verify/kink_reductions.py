@@ -66,7 +66,8 @@ class Reduction:
     ``center`` is the whole network's point (dead units as given); ``predictions`` encloses the narrower
     logits over that box; ``reason`` and ``code`` say how the narrower bound was proved. ``shift``: how
     far the dead units' biases must be lowered at the narrower minimiser to keep p ≤ 0 on their kinks
-    (0 when the minimiser moves nothing that feeds them)."""
+    (0 when the minimiser moves nothing that feeds them); ``rho`` bounds the minimiser's distance from
+    ``center`` where ``shift`` is used."""
 
     center: Point
     radius: Fraction
@@ -76,6 +77,7 @@ class Reduction:
     reason: str
     code: str
     shift: Fraction = Fraction(0)
+    rho: Fraction = Fraction(0)
 
 
 class BoxPredictions:
