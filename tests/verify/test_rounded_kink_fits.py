@@ -16,14 +16,15 @@ import random
 from dataclasses import replace
 from decimal import Context, Decimal
 from fractions import Fraction as F
+from pathlib import Path
 
 import mpmath
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from badminima.landscape import region_of
-from badminima.model import Dataset, Network, Point, Trap
-from badminima.verify import Verdict, certify
+from badminima.model import Dataset, Network, Point, Trap, load_trap
+from badminima.verify import CertifyOptions, Verdict, certify
 from badminima.verify.fit_snap import snap_to_fit
 from badminima.verify.kink_snap import kinks_within
 from tests.reference import reference_loss, reference_output
@@ -285,3 +286,22 @@ def test_rounded_kink_points_behind_deeper_layers_thorough(rng, arch_head, digit
         if case is not None:
             _check(case, digits, minimum)
             return
+
+
+def test_a_tiny_descent_off_the_kink_at_a_rounded_live_kink_minimum_is_about_the_digits():
+    """A reviewing helper's trap (red team s12): a 2-3-1 minimum with an active unit at a kink that
+    pushes, written to 12 digits, the kink itself exact. The weights no kink touches have a descent of
+    slope 7.5e-10 (the rounded fit), while the kink unit's own weights have an O(1) gradient on one piece:
+    that descent is about the digits, never `not-critical`; the answer is the minimum they round, whose
+    loss is the exact twin's (Fractions)."""
+    trap = load_trap(Path(__file__).parent / "cases" / "live-push-231-r12.json")
+    twin = load_trap(Path(__file__).parent / "cases" / "live-push-231-exact.json")
+    unsnapped = certify(trap, options=CertifyOptions(snap_kinks=False, probes=0))
+    assert unsnapped.verdict is Verdict.INCONCLUSIVE and unsnapped.code == "near-critical-set", (
+        unsnapped.reason
+    )
+    cert = certify(trap, probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    floor = reference_loss(twin.network, twin.dataset, twin.point)
+    assert reference_loss(trap.network, trap.dataset, cert.box_center) == floor == cert.loss_lower
+    assert trap.point.distance(cert.box_center) <= cert.box_radius

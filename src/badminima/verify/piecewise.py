@@ -59,11 +59,12 @@ def _piece_masks(region: Region | None, max_side_kinks: int) -> list[list[np.nda
 
 def _exact_rounding_level(
     network: Network, dataset: Dataset, point: Point, region: Region | None, rho: Fraction | None = None
-) -> tuple[Fraction, float, float] | None:
-    """(ρ, Newton step, max(1, ‖H‖)) when the exact gradient of the point's piece is at the level that
-    rounding a critical point to the point's rounding scale ρ would leave (see `at_rounding_level`), else
-    None."""
-    if (rounding_scale(point.flatten()) if rho is None else rho) == 0:
+) -> tuple[Fraction, float, float, bool] | None:
+    """(ρ, Newton step, max(1, ‖H‖), whether the exact gradient of the point's piece and its Newton step
+    are at the level that rounding a critical point to the point's rounding scale ρ would leave (see
+    `at_rounding_level`)) for a point written to many digits; None when its numbers are exact."""
+    rho = rounding_scale(point.flatten()) if rho is None else rho
+    if rho == 0:
         return None
     masks = region.masks("inactive") if region is not None else None
     g = np.array([float(v) for v in piece_gradient(network, dataset, point, masks)])
@@ -75,8 +76,7 @@ def _exact_rounding_level(
     eig = np.linalg.eigvalsh((H + H.T) / 2) if len(g) else np.zeros(0)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     newton = float(np.linalg.norm(np.linalg.lstsq(H, g, rcond=1e-13)[0])) if len(g) else 0.0
-    level = at_rounding_level(point, g, eig, newton, top, rho)
-    return None if level is None else (level, newton, top)
+    return rho, newton, top, at_rounding_level(point, g, eig, newton, top, rho) is not None
 
 
 def _nearby_region_optimum(
@@ -213,13 +213,16 @@ def certify_piecewise(
         note = noter(progress, "first-order descent directions", j, len(fo.directions))
         desc = exact_descent(network, dataset, point, d, note=note)
         if desc is not None and desc.order == 1:
-            near = (
+            scale = (
                 None if literal else _exact_rounding_level(network, dataset, point, region, options.rounding)
             )
-            if near is not None:
-                slope = float(desc.coefficient) / float(max(abs(v) for v in d))
-                if not slope_at_rounding_level(slope, near[0], near[2], network.n_params):
-                    near = None  # a slope that large is about the point meant (a kink's), not its digits
+            slope = float(desc.coefficient) / float(max(abs(v) for v in d))
+            near = None
+            # A slope at the level the digits' rounding leaves is about the digits, even where the whole
+            # gradient is not (a kink unit's weights can have an O(1) gradient at a kink that pushes).
+            # A larger slope is about the point meant (a kink's), not its digits.
+            if scale is not None and slope_at_rounding_level(slope, scale[0], scale[2], network.n_params):
+                near = scale
             if near is not None and region is not None:
                 # The digits' descent may be a rounding of a dead-at-kink minimum or saddle, of its
                 # activation region's optimum (exact), of a minimum on a rescaling orbit, or of a best
@@ -241,14 +244,20 @@ def certify_piecewise(
                 if fit is not None:
                     return replace(fit, loss=value)
             if near is not None:
+                where = (
+                    f"they sit within {near[1]:.2g} (Newton step) of a critical set"
+                    if near[3]
+                    else f"that descent's slope ({slope:.2g} per unit step) is at the level their rounding "
+                    f"leaves"
+                )
                 return Outcome(
                     Verdict.INCONCLUSIVE,
                     "exact",
                     "none",
-                    f"{fo.reason} at the given numbers, but they sit within {near[1]:.2g} (Newton step) of a "
-                    f"critical set and are written to a rounding scale of {float(near[0]):.2g}: a fact about "
-                    f"their digits, not about the critical point meant; that critical set is not classified "
-                    f"here. --literal answers about the given numbers themselves",
+                    f"{fo.reason} at the given numbers, but {where} and they are written to a rounding "
+                    f"scale of {float(near[0]):.2g}: a fact about their digits, not about the critical point "
+                    f"meant; that critical set is not classified here. --literal answers about the given "
+                    f"numbers themselves",
                     value,
                     steps=tuple(steps),
                     code="near-critical-set",
