@@ -351,12 +351,20 @@ def test_a_kink_behind_a_one_unit_layer_over_an_irrational_fit_is_a_minimum_with
     assert mirror.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), mirror.reason
 
 
-def test_a_born_unit_behind_a_one_unit_layer_over_an_irrational_fit_is_a_saddle():
+@pytest.mark.parametrize(
+    "name",
+    [
+        "shift-2121-sigmoid-bce-saddle-r17",
+        pytest.param("shift-2121-sigmoid-bce-saddle-r12-moved", marks=pytest.mark.slow),
+    ],
+)
+def test_a_born_unit_behind_a_one_unit_layer_over_an_irrational_fit_is_a_saddle(name):
     """The same red team's saddle (its kink unit's output weight 0): the nearby fit x* moves layer 1,
-    which feeds the kink unit, so at the critical point the unit's bias moves its kink back to exactly 0.
-    Its critical loss is logistic regression's optimum (Newton at 60 digits, independent of the
-    verifier): the certificate's loss bounds hold it, and the witness's 60-digit loss is below it."""
-    trap = load_trap(CASES / "shift-2121-sigmoid-bce-saddle-r17.json")
+    which feeds the kink unit, so at the critical point the unit's bias moves its kink back to exactly 0
+    (also where x* leaves it strictly dead: the "moved" variant, once called a saddle at a point that is a
+    minimum). Its critical loss is logistic regression's optimum (Newton at 60 digits, independent of
+    the verifier): the certificate's loss bounds hold it, and the witness's 60-digit loss is below it."""
+    trap = load_trap(CASES / f"{name}.json")
     cert = certify(trap, probes=0)
     assert (cert.verdict, cert.code) == (Verdict.SADDLE, "kink-born-unit-saddle"), cert.reason
     X = [[float(v) for v in x] for x in trap.dataset.X]  # small integers: exact as floats

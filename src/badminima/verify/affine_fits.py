@@ -163,6 +163,8 @@ def _signed_kinks(
     None when some point is neither or no point is on the common piece."""
     if network.activation != "relu" or slopes is None:
         return None
+    if not all(isinstance(v, Fraction) for v in slopes.flat):  # rational slopes only (balls use them)
+        return None
     signs = region_of(network, dataset, point).signs
     on = next((i for i in range(dataset.n_points) if i not in off), None)
     if on is None:
@@ -366,12 +368,12 @@ def affine_reductions(
     yield from fit_reductions(small, dataset, small_point, point)
     for near in () if literal else nearby_affine_fits(small, dataset, small_point):
         center = with_units(near.center, point, units, layer)
-        shift = Fraction(0)
+        shift, rho = Fraction(0), Fraction(0)
         if near.layer < layer:
             rise = None if reach is None else reach(center, near.slice_radius)
             if rise is None or not max(near.slice_radius, rise) < near.radius:
                 continue
-            shift = rise
+            shift, rho = rise, near.slice_radius
         yield Reduction(
             center,
             near.radius,
@@ -381,7 +383,7 @@ def affine_reductions(
             f"the network without them ({widths}) rounds a best affine fit x*: {near.how(small)}",
             "best-affine-fit",
             shift,
-            near.slice_radius,
+            rho,
         )
 
 

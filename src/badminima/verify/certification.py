@@ -88,7 +88,7 @@ def _across_a_kink(
     at = region_of(net, data, point).kinks
     fitted = snap_to_fit(net, data, point, (*near, *at)) if near or at else None
     if fitted is not None:
-        report(progress, "the digits may round an exact best affine fit at its kinks: the snapped point")
+        report(progress, "the digits may round an exact best fit at its kinks: the snapped point")
         inner = _snapped(trap, fitted, options)
         if inner.verdict in (Verdict.LOCAL_MIN, Verdict.SADDLE):
             kinked = ", ".join(f"layer {lay + 1} unit {u} on point {i}" for lay, u, i in (*near, *at))

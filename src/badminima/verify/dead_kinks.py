@@ -96,6 +96,7 @@ from badminima.verify.kink_units import (
     ball_range,
     dead_units,
     effective_weights,
+    kink_bounds,
     kink_reach,
     later_jacobians,
     layer_inputs,
@@ -107,7 +108,7 @@ from badminima.verify.kink_units import (
 from badminima.verify.layered_kinks import certify_layered_kinks
 from badminima.verify.lift import Lifted
 from badminima.verify.outcome import Outcome
-from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
+from badminima.verify.parameter_box import ParameterBox, norm_upper
 from badminima.verify.suboptimality import LossEnclosure
 from badminima.verify.symmetry_slices import certify_on_slice, rescaling_slice
 
@@ -209,20 +210,16 @@ def _one_input(dataset: Dataset, kinks: Sequence[int]) -> bool:
 
 
 def _kink_range(
-    network: Network, dataset: Dataset, center: Point, rho: Fraction, dead: DeadUnits, j: int
+    network: Network, dataset: Dataset, center: Point, rho: Fraction, dead: DeadUnits, j: int, region: Region
 ) -> Fraction | None:
-    """max |p_jk| over the ∞-box of radius ``rho`` around ``center`` (balls), k unit j's first kink
-    point: how far unit j's bias moves to put its kink back at 0 at any point of that box; None when it
-    is not bounded there."""
+    """max |p_jk| over the ∞-box of radius ``rho`` around ``center`` (balls; `kink_bounds`), k unit j's
+    first kink point: how far unit j's bias moves to put its kink back at 0 at any point of that box;
+    None when it is not bounded there."""
     k = dict(dead.at_kinks)[j][0]
-    box = ParameterBox(network, dataset, center, 256)
-    ball = box.ball
-    with ball.context():
-        flat = unflatten(network, box.flat(rho))
-        p = forward(network, flat, box.prob.inputs, arith=ball, masks=box.masks).z[dead.layer][j, k]
-        if not p.is_finite():
-            return None
-        lo, hi = ball_bounds(p)
+    bounds = kink_bounds(network, dataset, center, rho, [dead], region)
+    if bounds is None:
+        return None
+    lo, hi = bounds[(dead.layer, j, k)]
     return max(abs(lo), abs(hi))
 
 
@@ -281,7 +278,8 @@ def _reductions(
     if reduced is None:
         return
     center = with_units(reduced.center, point, dead.units)
-    R, shift, rho = reduced.radius, Fraction(0), Fraction(0)  # type: Fraction, Fraction, Fraction | None
+    R, shift = reduced.radius, Fraction(0)
+    rho: Fraction | None = Fraction(0)
     if dead.layer:
         rho = _minimiser_distance(small, dataset, small_point, reduced)
         reach = None if rho is None else kink_reach(network, dataset, center, rho, [dead], region)
@@ -387,15 +385,17 @@ def certify_dead_kinks(
                 code="kink-dead-unit-minimum",
             )
         moved = Fraction(0)
-        if red.shift:
-            # the narrower minimiser x* moves the born unit's inputs: its bias moves its kink back to 0
+        if red.rho:
+            # x* moves the layers that feed the born unit (even where no shift is needed, p(x*) < 0 may
+            # leave it strictly dead there): its bias puts its kink back at exactly 0
             kept = [j for j in born if last and _one_input(dataset, dict(dead.at_kinks)[j])]
-            ranges = {j: _kink_range(network, dataset, center, red.rho, dead, j) for j in kept}
+            ranges = {j: _kink_range(network, dataset, center, red.rho, dead, j, region) for j in kept}
             kept = [j for j in kept if (r := ranges[j]) is not None and max(red.rho, red.shift, r) < R]
             if not kept:
                 continue
             found = _born(network, dataset, point, dead, kept, red, center, region, bias_only=True)
-            moved = ranges[found[0]] or Fraction(0) if found is not None else Fraction(0)
+            if found is not None:
+                moved = ranges[found[0]] or Fraction(0)
         else:
             found = _born(network, dataset, point, dead, born, red, center, region)
         if found is None:
@@ -405,7 +405,7 @@ def certify_dead_kinks(
             f"; x* moves the layers that feed unit {j}: at the critical point its bias is moved by at most "
             f"{float(moved):.3g} so its kink is exactly 0 again, and the other dead units' biases are "
             f"lowered by at most {float(red.shift):.3g}, inside the box"
-            if red.shift
+            if red.rho
             else ""
         )
         kinks_of = dict(dead.at_kinks)

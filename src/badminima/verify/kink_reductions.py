@@ -67,7 +67,8 @@ class Reduction:
     logits over that box; ``reason`` and ``code`` say how the narrower bound was proved. ``shift``: how
     far the dead units' biases must be lowered at the narrower minimiser to keep p ≤ 0 on their kinks
     (0 when the minimiser moves nothing that feeds them); ``rho`` bounds the minimiser's distance from
-    ``center`` where ``shift`` is used."""
+    ``center`` when it moves what feeds the dead units (0 when it moves nothing that feeds them: then
+    their pre-activations at the minimiser are those at ``center``)."""
 
     center: Point
     radius: Fraction

@@ -38,7 +38,8 @@ from badminima.verify.parameter_box import ParameterBox, ball_bounds
 class DeadUnits:
     """Units ``units`` (ascending) of hidden layer ``layer`` (0-based) whose
     pre-activation is ≤ 0 on every data point; ``kinks[n]`` lists the data points where ``units[n]``'s
-    pre-activation is exactly 0 (empty: strictly dead)."""
+    pre-activation is exactly 0 (empty: strictly dead). `affine_fits` also uses it for units at a kink on
+    chosen points whatever their piece elsewhere."""
 
     units: tuple[int, ...]
     kinks: tuple[tuple[int, ...], ...]
@@ -248,19 +249,19 @@ def effective_weights(
     return {(j, i): jac[i].dot(cols[:, j]) for j in units for i in kinks[j]}
 
 
-def kink_reach(
+def kink_bounds(
     network: Network,
     dataset: Dataset,
     center: Point,
     R: Fraction,
     deads: Sequence[DeadUnits],
     region: Region,
-) -> dict[tuple[int, int, int], Fraction] | None:
+) -> dict[tuple[int, int, int], tuple[Fraction, Fraction]] | None:
     """Over the box of ∞-radius R around ``center`` (balls): every hidden pre-activation that is not a
-    kink keeps its sign in ``region``, and each kink's pre-activation p_ji (unit j of layer ℓ, point i) is
-    ≤ ``reach[(ℓ, j, i)]`` ≥ 0, so u_ji = max(0, p_ji) ∈ [0, reach]; None when a sign is not proved. One
-    forward pass takes every kink unit's output over its whole range at once, so a later kink unit's
-    reach holds whatever the earlier ones do."""
+    kink keeps its sign in ``region``, and each kink's pre-activation p_ji (unit j of layer ℓ, point i)
+    lies in ``bounds[(ℓ, j, i)]`` = (lo, hi); None when a sign is not proved. One forward pass takes every
+    kink unit's output over its whole range at once (its pre-activation, on its active piece: a superset
+    of max(0, p)), so a later kink unit's bounds hold whatever the earlier ones do."""
     box = ParameterBox(network, dataset, center, 256)
     ball = box.ball
     with ball.context():
@@ -269,13 +270,29 @@ def kink_reach(
             for u, row in enumerate(signs):
                 if any(s and ball.sign(z[u, i]) != s for i, s in enumerate(row)):
                     return None
-        reach = {}
+        bounds = {}
         for dead in deads:
             for j, kinks in dead.at_kinks:
                 for i in kinks:
-                    _, hi = ball_bounds(fwd.z[dead.layer][j, i])
-                    reach[(dead.layer, j, i)] = max(Fraction(0), hi)
-    return reach
+                    p = fwd.z[dead.layer][j, i]
+                    if not p.is_finite():
+                        return None
+                    bounds[(dead.layer, j, i)] = ball_bounds(p)
+    return bounds
+
+
+def kink_reach(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    R: Fraction,
+    deads: Sequence[DeadUnits],
+    region: Region,
+) -> dict[tuple[int, int, int], Fraction] | None:
+    """`kink_bounds`' upper ends, at least 0: u_ji = max(0, p_ji) ∈ [0, reach[(ℓ, j, i)]] over the box;
+    None when a sign is not proved."""
+    bounds = kink_bounds(network, dataset, center, R, deads, region)
+    return None if bounds is None else {key: max(Fraction(0), hi) for key, (_, hi) in bounds.items()}
 
 
 def one_sided_growth(
