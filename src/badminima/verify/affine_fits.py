@@ -70,6 +70,7 @@ from badminima.verify.embeddings import with_units, without_units
 from badminima.verify.kink_reductions import HEADS, BoxPredictions, Reduction
 from badminima.verify.kink_units import DeadUnits, effective_weights
 from badminima.verify.outcome import Outcome
+from badminima.verify.parameter_box import signs_hold
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import Slice, certify_on_slice
 
@@ -213,11 +214,8 @@ def _fit_box(
     ball = pred.ball
     with ball.context():
         region = pred.box.prob.region
-        if region is not None:
-            for z, signs in zip(pred.forward.z[:-1], region.signs, strict=True):
-                for u, row in enumerate(signs):
-                    if any(s and ball.sign(z[u, i]) != s for i, s in enumerate(row)):
-                        return None
+        if region is not None and not signs_hold(ball, pred.forward.z[:-1], region.signs):
+            return None
         if network.output == "sigmoid" and network.loss == "mse":
             curvature = logit_curvature(network, pred.logits, pred.box.prob.targets, arith=ball)
             if any(ball.sign(c) != 1 for c in curvature.flat):

@@ -108,7 +108,7 @@ from badminima.verify.kink_units import (
 from badminima.verify.layered_kinks import certify_layered_kinks
 from badminima.verify.lift import Lifted
 from badminima.verify.outcome import Outcome
-from badminima.verify.parameter_box import ParameterBox, norm_upper
+from badminima.verify.parameter_box import ParameterBox, norm_upper, signs_hold
 from badminima.verify.suboptimality import LossEnclosure
 from badminima.verify.symmetry_slices import certify_on_slice, rescaling_slice
 
@@ -137,11 +137,7 @@ def _segment_holds(
         s = ball_range(Fraction(0), reach)
         flat = ball.vector([v + s * to_arb(dv) for v, dv in zip(box.flat(radius), d, strict=True)])
         fwd = forward(network, unflatten(network, flat), box.prob.inputs, arith=ball, masks=box.masks)
-        for z, signs in zip(fwd.z[:-1], region.signs, strict=True):
-            for u, row in enumerate(signs):
-                if any(sg and ball.sign(z[u, i]) != sg for i, sg in enumerate(row)):
-                    return False
-    return True
+        return signs_hold(ball, fwd.z[:-1], region.signs)
 
 
 def _born_descent(

@@ -31,7 +31,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.kink_reductions import Predictions
-from badminima.verify.parameter_box import ParameterBox, ball_bounds
+from badminima.verify.parameter_box import ParameterBox, ball_bounds, signs_hold
 
 
 @dataclass(frozen=True)
@@ -266,10 +266,8 @@ def kink_bounds(
     ball = box.ball
     with ball.context():
         fwd = forward(network, unflatten(network, box.flat(R)), box.prob.inputs, arith=ball, masks=box.masks)
-        for z, signs in zip(fwd.z[:-1], region.signs, strict=True):
-            for u, row in enumerate(signs):
-                if any(s and ball.sign(z[u, i]) != s for i, s in enumerate(row)):
-                    return None
+        if not signs_hold(ball, fwd.z[:-1], region.signs):
+            return None
         bounds = {}
         for dead in deads:
             for j, kinks in dead.at_kinks:

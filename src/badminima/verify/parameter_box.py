@@ -140,12 +140,21 @@ class ParameterBox:
                 arith=self.ball,
                 masks=self.masks,
             )
-            for z, signs in zip(fwd.z[:-1], self.prob.region.signs, strict=True):
-                for u, row in enumerate(signs):
-                    for i, s in enumerate(row):
-                        if s == 0 or self.ball.sign(z[u, i]) != s:
-                            return False
-        return True
+            return signs_hold(self.ball, fwd.z[:-1], self.prob.region.signs, kinks=False)
+
+
+def signs_hold(
+    ball: Any, pre: Sequence[Any], signs: Sequence[Sequence[Sequence[int]]], kinks: bool = True
+) -> bool:
+    """Whether every hidden pre-activation ``pre[layer][unit, point]`` (balls, from one forward pass over a
+    box) has its strict sign in ``signs`` (a region's); a 0 there (a kink) is skipped, or fails when not
+    ``kinks``. Call inside the ball context."""
+    for z, layer in zip(pre, signs, strict=True):
+        for u, row in enumerate(layer):
+            for i, s in enumerate(row):
+                if (s == 0 and not kinks) or (s and ball.sign(z[u, i]) != s):
+                    return False
+    return True
 
 
 def norm_upper(ball: BallArithmetic, values: Sequence[Any]) -> Fraction:
