@@ -218,10 +218,15 @@ def certify_piecewise(
             )
             slope = float(desc.coefficient) / float(max(abs(v) for v in d))
             near = None
-            # A slope at the level the digits' rounding leaves is about the digits, even where the whole
-            # gradient is not (a kink unit's weights can have an O(1) gradient at a kink that pushes).
-            # A larger slope is about the point meant (a kink's), not its digits.
-            if scale is not None and slope_at_rounding_level(slope, scale[0], scale[2], network.n_params):
+            # A slope at the level the digits' rounding leaves is about the digits where the gradient and
+            # Newton step are too, and at a kink even where they are not (a kink unit's weights can carry an
+            # O(1) gradient on one side of a kink that pushes). A larger slope is about the point meant.
+            kinked = region is not None and bool(region.kinks)
+            if (
+                scale is not None
+                and (scale[3] or kinked)
+                and slope_at_rounding_level(slope, scale[0], scale[2], network.n_params)
+            ):
                 near = scale
             if near is not None and region is not None:
                 # The digits' descent may be a rounding of a dead-at-kink minimum or saddle, of its
