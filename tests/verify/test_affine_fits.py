@@ -477,7 +477,11 @@ def _check_born(trap, push: bool) -> None:
 
 @pytest.mark.parametrize(
     ("head", "push"),
-    [("identity", True), pytest.param("bce", True, marks=pytest.mark.slow), ("identity", False)],
+    [
+        pytest.param("identity", True, marks=pytest.mark.slow),
+        pytest.param("bce", True, marks=pytest.mark.slow),
+        ("identity", False),
+    ],
 )
 def test_a_born_unit_beside_a_pushing_kink_in_the_next_layer(head, push):
     rng = random.Random(5)
@@ -561,7 +565,14 @@ def _rounded_active(trap: Trap, digits: int) -> Trap:
     return Trap(trap.network, trap.dataset, point)
 
 
-@pytest.mark.parametrize(("digits", "push"), [(12, True), (17, True), (30, False)])
+@pytest.mark.parametrize(
+    ("digits", "push"),
+    [
+        (12, True),
+        pytest.param(17, True, marks=pytest.mark.slow),
+        pytest.param(30, False, marks=pytest.mark.slow),
+    ],
+)
 def test_a_rounded_active_unit_at_a_kink_beside_a_best_affine_fit(digits, push):
     """A minimum the digits round is proved where K sits at its kink (`fit_snap` snaps K's kink and the
     fit together) or strictly active there (a smooth minimum they round too); never at the kink when it

@@ -254,7 +254,9 @@ def _at_a_live_minimum(net, data, point, cert, floor) -> None:
     _not_below(net, data, replace(cert, proof_radius=margin), floor)
 
 
-@pytest.mark.parametrize("digits", [12, pytest.param(17, marks=pytest.mark.slow), 30])
+@pytest.mark.parametrize(
+    "digits", [12, pytest.param(17, marks=pytest.mark.slow), pytest.param(30, marks=pytest.mark.slow)]
+)
 def test_a_rounded_live_kink_minimum_is_that_minimum(digits):
     """A kink unit active on one point (one hidden layer), its kinks rounded to slightly active: the
     proof is at a point the digits round where the kinks are exactly 0 (`fit_snap`, live)."""

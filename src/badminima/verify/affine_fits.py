@@ -298,7 +298,8 @@ def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[Af
     free = next((f for f in candidates if normal_equations_hold(network, dataset, point, f) is True), None)
     signed: tuple[DeadUnits, ...] = ()
     slopes, common = None, 0
-    if free is None:  # points at a kink that the loss's slope pushes away from (module docstring)
+    kinked = free is None and network.activation == "relu" and region_of(network, dataset, point).kinks
+    if kinked:  # points at a kink that the loss's slope pushes away from (module docstring)
         slopes = _exact_slopes(network, dataset, point)
         for off in candidates:
             split = _signed_kinks(network, dataset, point, off, slopes)
