@@ -134,7 +134,11 @@ def normal_equations_hold(
         >>> normal_equations_hold(net, data, Point.unflatten(net, [0, 1, 0, 0]))  # E ⊥ span{1, x}? no
         False
     """
-    slopes = _exact_slopes(network, dataset, point)
+    return _normal_equations(network, dataset, _exact_slopes(network, dataset, point), free)
+
+
+def _normal_equations(network: Network, dataset: Dataset, slopes: Any, free: Sequence[int]) -> bool | None:
+    """`normal_equations_hold` from the exact slopes (`_exact_slopes`; None: undecided)."""
     if slopes is None:
         return None
     exact = ExactArithmetic()
@@ -156,7 +160,11 @@ def normal_equations_hold(
 
 
 def _signed_kinks(
-    network: Network, dataset: Dataset, point: Point, off: Sequence[int], slopes: Any
+    network: Network,
+    dataset: Dataset,
+    signs: Sequence[Sequence[Sequence[int]]],
+    off: Sequence[int],
+    slopes: Any,
 ) -> tuple[tuple[int, ...], tuple[DeadUnits, ...], int] | None:
     """``off`` split into the free points (zero loss slope) and the *signed* ones, their kink units
     grouped by layer (`DeadUnits` holds units at a kink, whatever their common piece), and a point on
@@ -166,7 +174,6 @@ def _signed_kinks(
         return None
     if not all(isinstance(v, Fraction) for v in slopes.flat):  # rational slopes only (balls use them)
         return None
-    signs = region_of(network, dataset, point).signs
     on = next((i for i in range(dataset.n_points) if i not in off), None)
     if on is None:
         return None
@@ -295,15 +302,15 @@ def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[Af
     if (network.output, network.loss) not in HEADS:
         return
     candidates = free_points(network, dataset, point)
-    free = next((f for f in candidates if normal_equations_hold(network, dataset, point, f) is True), None)
+    slopes = _exact_slopes(network, dataset, point) if candidates else None
+    free = next((f for f in candidates if _normal_equations(network, dataset, slopes, f) is True), None)
     signed: tuple[DeadUnits, ...] = ()
-    slopes, common = None, 0
-    kinked = free is None and network.activation == "relu" and region_of(network, dataset, point).kinks
-    if kinked:  # points at a kink that the loss's slope pushes away from (module docstring)
-        slopes = _exact_slopes(network, dataset, point)
+    common = 0
+    region = region_of(network, dataset, point) if free is None and network.activation == "relu" else None
+    if region is not None and region.kinks:  # points at a kink the loss's slope pushes away from (above)
         for off in candidates:
-            split = _signed_kinks(network, dataset, point, off, slopes)
-            if split is not None and split[1] and normal_equations_hold(network, dataset, point, split[0]):
+            split = _signed_kinks(network, dataset, region.signs, off, slopes)
+            if split is not None and split[1] and _normal_equations(network, dataset, slopes, split[0]):
                 free, signed, common = split
                 break
     if free is None:
