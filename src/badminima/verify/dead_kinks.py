@@ -205,20 +205,6 @@ def _one_input(dataset: Dataset, kinks: Sequence[int]) -> bool:
     return len({tuple(dataset.X[i]) for i in kinks}) == 1
 
 
-def _kink_range(
-    network: Network, dataset: Dataset, center: Point, rho: Fraction, dead: DeadUnits, j: int, region: Region
-) -> Fraction | None:
-    """max |p_jk| over the ∞-box of radius ``rho`` around ``center`` (balls; `kink_bounds`), k unit j's
-    first kink point: how far unit j's bias moves to put its kink back at 0 at any point of that box;
-    None when it is not bounded there."""
-    k = dict(dead.at_kinks)[j][0]
-    bounds = kink_bounds(network, dataset, center, rho, [dead], region)
-    if bounds is None:
-        return None
-    lo, hi = bounds[(dead.layer, j, k)]
-    return max(abs(lo), abs(hi))
-
-
 def _narrower_minimum(small: Network, dataset: Dataset, small_point: Point) -> Lifted | None:
     """The narrower ReLU network's point proved a non-strict local minimum on its rescaling slice (every
     loss within ``radius`` of ``center`` is ≥ the minimum's, the activation region holds there), or None."""
@@ -384,14 +370,22 @@ def certify_dead_kinks(
         if red.rho:
             # x* moves the layers that feed the born unit (even where no shift is needed, p(x*) < 0 may
             # leave it strictly dead there): its bias puts its kink back at exactly 0
-            kept = [j for j in born if last and _one_input(dataset, dict(dead.at_kinks)[j])]
-            ranges = {j: _kink_range(network, dataset, center, red.rho, dead, j, region) for j in kept}
-            kept = [j for j in kept if (r := ranges[j]) is not None and max(red.rho, red.shift, r) < R]
+            kinks_of = dict(dead.at_kinks)
+            bounds = kink_bounds(network, dataset, center, red.rho, [dead], region) if last else None
+            if bounds is None:
+                continue
+            # how far each born unit's bias moves to put its (first) kink back at 0 anywhere x* may lie
+            ranges = {
+                j: max(abs(v) for v in bounds[(dead.layer, j, kinks_of[j][0])])
+                for j in born
+                if _one_input(dataset, kinks_of[j])
+            }
+            kept = [j for j, r in ranges.items() if max(red.rho, red.shift, r) < R]
             if not kept:
                 continue
             found = _born(network, dataset, point, dead, kept, red, center, region, bias_only=True)
             if found is not None:
-                moved = ranges[found[0]] or Fraction(0)
+                moved = ranges[found[0]]
         else:
             found = _born(network, dataset, point, dead, born, red, center, region)
         if found is None:
