@@ -241,7 +241,7 @@ def test_split_ends_under_smooth_heads_are_third_order_saddles(head, lam, digits
     _check_witness(p, cert)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(
     st.sampled_from(list(SMOOTH_HEADS)),
     st.integers(0, 10**6),
