@@ -21,21 +21,9 @@ itself can realise. The loss is F(θ) = L(Z(θ)) = (1/N) Σ_i Σ_k ℓ(z_ki, y_k
 then for θ ∈ B the segment Ẑ → Z(θ) lies in S and in the interval hull of Z(B), on which L is convex
 with zero slope along S at Ẑ, so F(θ) ≥ F(θ̂): a non-strict local minimum (code ``best-affine-fit``).
 
-*Signed points.* An off point i whose slope is not 0 may still be kept when it is off the common piece
-only because ReLU units sit exactly at their kink there (p_ji = 0, in any hidden layers; on the common
-piece a unit is off, D_j = 0, or on, D_j = 1). Every other unit keeps its piece on B; write each such
-unit's output as D_j·p_ji + c_ji with c_ji = max(0, p_ji) − D_j·p_ji ≥ 0 (max(0, p), or max(0, −p)).
-Taking the c_ji as free inputs, every layer acts on point i as on the common piece, so exactly
-
-    z_i(θ) = M(θ) φ_i + Σ_j a_ji(θ) c_ji,    a_ji = J_i·(unit j's outgoing weights), J_i on the common piece
-
-(`kink_units.effective_weights`). With the normal equations over every point but the free ones,
-convexity gives F(θ) − F(θ̂) ≥ (1/N) Σ_i Σ_j c_ji ∂ℓ/∂z(ẑ_i)·a_ji(θ) ≥ 0 when each ∂ℓ/∂z(ẑ_i)·a_ji
-is proved > 0 over B (balls): the kink only pushes the logits away from where the loss wants them. This
-proves minima with a unit *born* at its kink (zero effect on the logits, zero slope on its kink points)
-beside kink units in other layers that push, and minima with an active unit at a kink under a smooth loss.
-(A kink's pre-activation is enclosed on its active piece, p ∈ [p_lo, p_hi] ∋ 0, a superset of
-max(0, p), so the logits' ranges hold at free points too.)
+*Signed points* (`signed_points`): an off point whose slope is not 0 may still be kept when it is off the
+common piece only because ReLU units sit exactly at their kink there, and each kink is proved to push the
+logits only the way the loss does not want them.
 
 It is the constant model of `kink_reductions` for every affine model: the narrower problem behind units
 dead at a kink (`dead_kinks`) when the rest of the network is affine on the data, and a proof in its own
@@ -51,16 +39,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-import flint
-
 from badminima.arithmetic.exact import ExactArithmetic
-from badminima.arithmetic.flint_bridge import to_arb
 from badminima.arithmetic.least_squares import pivots
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import logit_curvature, logit_slope
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import prepare
-from badminima.landscape.regions import Region, region_of
+from badminima.landscape.regions import region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -68,9 +53,10 @@ from badminima.model.rational import rounding_scale
 from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import with_units, without_units
 from badminima.verify.kink_reductions import HEADS, BoxPredictions, Reduction
-from badminima.verify.kink_units import DeadUnits, effective_weights
+from badminima.verify.kink_units import DeadUnits
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import signs_hold
+from badminima.verify.signed_points import SignedSplit, kinks_push, signed_split
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import Slice, certify_on_slice
 
@@ -159,63 +145,16 @@ def _normal_equations(network: Network, dataset: Dataset, slopes: Any, free: Seq
     return False if any(s not in (0, None) for s in signs) else None
 
 
-def _signed_kinks(
-    network: Network,
-    dataset: Dataset,
-    signs: Sequence[Sequence[Sequence[int]]],
-    off: Sequence[int],
-    slopes: Any,
-) -> tuple[tuple[int, ...], tuple[DeadUnits, ...], int] | None:
-    """``off`` split into the free points (zero loss slope) and the *signed* ones, their kink units
-    grouped by layer (`DeadUnits` holds units at a kink, whatever their common piece), and a point on
-    the common piece: off it only because ReLU units sit exactly at their kink there (module docstring);
-    None when some point is neither or no point is on the common piece."""
-    if network.activation != "relu" or slopes is None:
-        return None
-    if not all(isinstance(v, Fraction) for v in slopes.flat):  # rational slopes only (balls use them)
-        return None
-    on = next((i for i in range(dataset.n_points) if i not in off), None)
-    if on is None:
-        return None
-    free: list[int] = []
-    kinked: dict[tuple[int, int], list[int]] = {}
-    for i in off:
-        if not any(slopes[k, i] for k in range(network.widths[-1])):
-            free.append(i)
-            continue
-        moved = [
-            (lay, u) for lay, layer in enumerate(signs) for u, row in enumerate(layer) if row[i] != row[on]
-        ]
-        if any(signs[lay][u][i] != 0 for lay, u in moved):
-            return None
-        for lay, u in moved:
-            kinked.setdefault((lay, u), []).append(i)
-    layers = sorted({lay for lay, _ in kinked})
-    return (
-        tuple(free),
-        tuple(
-            DeadUnits(
-                tuple(u for lay, u in sorted(kinked) if lay == layer),
-                tuple(tuple(kinked[(lay, u)]) for lay, u in sorted(kinked) if lay == layer),
-                layer,
-            )
-            for layer in layers
-        ),
-        on,
-    )
-
-
 def _fit_box(
     network: Network,
     dataset: Dataset,
     point: Point,
     radius: Fraction,
-    signed: Sequence[DeadUnits] = (),
+    split: SignedSplit | None = None,
     slopes: Any = None,
-    common: int = 0,
 ) -> BoxPredictions | None:
     """The logits over the box of ``radius`` when every strict hidden sign holds there, ℓ is convex in
-    the logits over them and each ``signed`` kink's effect a_ji has ∂ℓ/∂z(ẑ_i)·a_ji > 0 (balls), else
+    the logits over them and each signed kink of ``split`` pushes (`signed_points.kinks_push`), else
     None."""
     pred = BoxPredictions(network, dataset, point, radius)
     ball = pred.ball
@@ -227,28 +166,11 @@ def _fit_box(
             curvature = logit_curvature(network, pred.logits, pred.box.prob.targets, arith=ball)
             if any(ball.sign(c) != 1 for c in curvature.flat):
                 return None
-        if signed:
+        if split is not None:
             assert region is not None
-            held = _on_common_piece(region, signed, common)
-        for dead in signed:
-            rates = effective_weights(network, point, radius, held, dead, dead.units)
-            for (_, i), a in rates.items():
-                pull = sum((to_arb(slopes[k, i]) * a[k] for k in range(len(a))), flint.arb(0))
-                if ball.sign(pull) != 1:
-                    return None
+            if not kinks_push(network, point, radius, region, split, slopes, ball):
+                return None
     return pred
-
-
-def _on_common_piece(region: Region, signed: Sequence[DeadUnits], common: int) -> Region:
-    """``region`` with every signed point's signs replaced by the common piece's (point ``common``'s):
-    the slopes D that a kink correction c = max(0, p) − D·p passes through to the logits."""
-    at = {i for dead in signed for _, points in dead.at_kinks for i in points}
-    return Region(
-        tuple(
-            tuple(tuple(row[common] if i in at else s for i, s in enumerate(row)) for row in layer)
-            for layer in region.signs
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -304,21 +226,20 @@ def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[Af
     candidates = free_points(network, dataset, point)
     slopes = _exact_slopes(network, dataset, point) if candidates else None
     free = next((f for f in candidates if _normal_equations(network, dataset, slopes, f) is True), None)
-    signed: tuple[DeadUnits, ...] = ()
-    common = 0
+    split: SignedSplit | None = None
     region = region_of(network, dataset, point) if free is None and network.activation == "relu" else None
-    if region is not None and region.kinks:  # points at a kink the loss's slope pushes away from (above)
+    if region is not None and region.kinks:  # points at a kink the loss's slope pushes away from
         for off in candidates:
-            split = _signed_kinks(network, dataset, region.signs, off, slopes)
-            if split is not None and split[1] and _normal_equations(network, dataset, slopes, split[0]):
-                free, signed, common = split
+            found = signed_split(network, dataset, region.signs, off, slopes)
+            if found is not None and found.signed and _normal_equations(network, dataset, slopes, found.free):
+                free, split = found.free, found
                 break
     if free is None:
         return
     for radius in AFFINE_RADII:
-        pred = _fit_box(network, dataset, point, radius, signed, slopes, common)
+        pred = _fit_box(network, dataset, point, radius, split, slopes)
         if pred is not None:
-            yield AffineFit(radius, pred, free, signed)
+            yield AffineFit(radius, pred, free, () if split is None else split.signed)
 
 
 def fit_reductions(small: Network, dataset: Dataset, small_point: Point, point: Point) -> Iterator[Reduction]:
