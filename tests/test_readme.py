@@ -72,3 +72,19 @@ def test_python_snippet_runs(code):
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual", "fits"),
+    [
+        (("a: …, 0.4",), ["a: 2.4e-15, 0.4"], True),  # … inside a line: any text there
+        (("a: …, 0.4",), ["a: 2.4e-15, 0.5"], False),  # the rest is still compared
+        (("gradient norm …",), ["gradient norm 0.02; Hessian 1, 2"], True),  # a line ending in …
+        (("x", "…", "z"), ["x", "y1", "y2", "z"], True),  # a line … : any number of lines
+        (("x", "z"), ["x", "y", "z"], False),
+        (("loss 1.5 (time: 2.0 s)",), ["loss 1.5 (time: 0.3 s)"], True),  # times
+        (("loss 1.5",), ["loss 1.6"], False),
+    ],
+)
+def test_expected_lines_fit_only_what_their_wildcards_allow(expected, actual, fits):
+    assert matches(expected, actual) is fits

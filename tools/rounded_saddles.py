@@ -60,7 +60,7 @@ def table(n: int) -> None:
 
 
 def examples() -> None:
-    base = ph.plant(0, network=BCE["sigmoid"], residual=0.3)
+    base = ph.plant(0, network=BCE["sigmoid"], residual=0.3, residual_decimals=9)
     assert base is not None and base.index == 1
     born = ph.born_unit(base, Fraction(1, 2))
     const = ph.constant_unit_two_outputs(0)

@@ -160,9 +160,12 @@ def plant(
     theta: list[F] | None = None,
     inputs: list[list[F]] | None = None,
     target_digits: int = 60,
+    residual_decimals: int | None = None,
 ) -> Planted | None:
     """A planted critical point (see the module docstring), or None when the draw plants nothing (a
-    Jacobian without null space, or targets outside [0, 1] for a sigmoid head)."""
+    Jacobian without null space, or targets outside [0, 1] for a sigmoid head). ``residual_decimals``
+    rounds the residual's float direction before its exact projection: a float SVD's last bits differ
+    between BLAS builds, and files that must come out the same on every machine round them away."""
     rng = np.random.default_rng(seed)
     d, _, K = network.widths
     P = network.n_params
@@ -187,6 +190,8 @@ def plant(
     null = vt[int(np.sum(sv > 1e-9 * sv[0])) :]
     e = rng.normal(size=len(null)) @ null
     e = e * residual / np.abs(e).max()
+    if residual_decimals is not None:
+        e = np.round(e, residual_decimals)
     em = CTX.matrix([float(t) for t in e])
     Jm = CTX.matrix([[v for v in g] for g in rows])
     live = [k for k in range(P) if any(Jm[i, k] != 0 for i in range(Jm.rows))]
