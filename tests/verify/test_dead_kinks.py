@@ -698,3 +698,34 @@ def test_the_whole_last_layer_dead_at_a_kink_with_a_rounded_output_bias(kind):
     for _ in range(200):  # exact nearby losses never below the proved minimum's
         near = [a + F(rng.randint(-1000, 1000), 10**9) for a in center.flatten()]
         assert reference_loss(net, data, Point.unflatten(net, near)) >= floor
+
+
+@pytest.mark.parametrize(
+    ("v", "other", "head"),
+    [
+        ("-0.04", ("1", "123.4"), "bce"),
+        ("-3e-17", ("1", "1000.0000000000000001"), "mse"),
+        ("-0.0003", ("0.1234", "10"), "bce"),
+    ],
+)
+def test_a_short_output_weight_is_exact_whatever_the_other_digits(v, other, head):
+    """A reviewing helper's traps (s14): on x = 0..3 with y = 3/4, 1/4, 1/4, 3/4, unit 0 = relu(−x) is dead
+    with a kink at x = 0 and a short output weight v < 0; unit 1 = relu(w x + B) is active with output
+    weight 0, where w or B is a long number. Every logit is 0, so the loss's slopes ∝ 1/2 − y are
+    ⊥ span{1, x} (by hand: Σ = 0, Σ x·(1/2 − y) = 0) and at the kink v·(1/2 − y₀) = v·(−1/4) > 0: the kink
+    pushes, a minimum by convexity in the logits. The long number's rounding scale (4ρ ≥ |v|) used to make
+    v count as a rounded 0 and the point a born-unit saddle about v = 0; a short v is exact and never
+    moves. Checked: no random nearby point (radius below |v|) is lower at 60 digits."""
+    net = Network((1, 2, 1), "relu", output="sigmoid", loss=head)
+    data = Dataset.of([[0], [1], [2], [3]], [[F(3, 4)], [F(1, 4)], [F(1, 4)], [F(3, 4)]])
+    w, b = (F(q) for q in other)
+    point = Point.of([([[-1], [w]], [0, b]), ([[F(v), 0]], [0])])
+    trap = Trap(net, data, point)
+    cert = certify(trap, probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    base = _mp(reference_loss(net, data, point))
+    rng = random.Random(0)
+    radius = abs(F(v)) / 4
+    for _ in range(30):
+        moved = [q + radius * F(rng.randint(-1000, 1000), 1000) for q in point.flatten()]
+        assert _mp(reference_loss(net, data, Point.unflatten(net, moved))) >= base - mpmath.mpf(10) ** -40

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction as F
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from badminima.model import Dataset, Network, Point
@@ -114,3 +115,16 @@ def test_duplicates_are_found_only_when_exact_or_within_rounding():
     x = list(point.flatten())
     x[0] += F(1, 10**6)  # far beyond the point's rounding scale
     assert find_duplicates(net, Point.unflatten(net, x)) == []
+
+
+@pytest.mark.parametrize(("small", "bias", "rounded"), [("0.03", "1.03", False), ("0.03126", "1.031", True)])
+def test_a_short_weight_is_exact_even_beside_a_coarsely_rounded_number(small, bias, rounded):
+    """The output bias 123.4 (four digits: rounded) sets the point's rounding scale to about 0.012, so
+    4ρ > 0.03. A short 0.03 is still exact (the README's rule): unit 0 with weights 0.03 is not born at
+    zero, and units 1 and 2 with biases 1 and 1.03 are not duplicates; numbers of four digits (0.03126,
+    1.031) within 4ρ are rounded ones, and both are found."""
+    net = Network((1, 3, 1), "tanh")
+    q = F(small)
+    point = Point.of([([[q], [2], [2]], [1, 1, F(bias)]), ([[q, 1, 1]], [F("123.4")])])
+    assert find_dead_units(net, point) == ([0] if rounded else [])
+    assert [(d.a, d.b) for d in find_duplicates(net, point)] == ([(1, 2)] if rounded else [])

@@ -200,6 +200,31 @@ def last_place(q: Fraction) -> Fraction:
     return Fraction(1, 2**twos) if fives == 0 else Fraction(1, 10 ** max(twos, fives))
 
 
+def may_round(written: Fraction, meant: Fraction, tol: Fraction) -> bool:
+    """Whether ``written`` may be a writer's rounding of ``meant``: equal, or within ``tol`` when
+    ``written`` was written rounded (`last_place` ≠ 0). A short number is exact and never moves, so a
+    long number elsewhere in a point (which sets the point's `rounding_scale`) cannot silence it.
+
+    Example:
+        >>> zero, tol = Fraction(0), Fraction(1, 10)
+        >>> may_round(Fraction("0.0312345678"), zero, tol), may_round(Fraction("0.03"), zero, tol)
+        (True, False)
+    """
+    return written == meant or (abs(written - meant) <= tol and last_place(written) != 0)
+
+
+def may_coincide(a: Fraction, b: Fraction, tol: Fraction) -> bool:
+    """Whether two written numbers may round one meant value (`may_round` either way).
+
+    Example:
+        >>> may_coincide(Fraction("1.5"), Fraction("1.5000000001"), Fraction(1, 10**6))
+        True
+        >>> may_coincide(Fraction("1.5"), Fraction("1.25"), Fraction(1))  # both short: exact, different
+        False
+    """
+    return may_round(a, b, tol) or may_round(b, a, tol)
+
+
 def rounding_scale(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:
     """How far a point written with these numbers may sit from the point its writer meant: the point's
     scale ``max(1, max|q|)`` times the relative size of the last written digit of its most precisely

@@ -48,7 +48,7 @@ from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction as fmpq_fract
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import rounding_scale
+from badminima.model.rational import last_place, may_round, rounding_scale
 from badminima.verify.box import BoxResult
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
@@ -82,7 +82,8 @@ def constant_units(network: Network, dataset: Dataset, point: Point) -> list[int
     out = []
     for j, w in enumerate(point.layers[0].W):
         moves = (abs(sum((a * (p - q) for a, p, q in zip(w, x, X[0], strict=True)), Fraction(0))) for x in X)
-        if all(m <= tol * spread for m in moves):
+        slack = tol * spread if any(last_place(a) for a in w) else Fraction(0)  # short weights are exact
+        if all(m <= slack for m in moves):
             out.append(j)
     return out
 
@@ -513,7 +514,7 @@ def _silent_third_order(
     ball = BallArithmetic(128)
     act = ball.sigmoid1 if network.activation == "sigmoid" else ball.tanh1
     for j in range(geo.h):
-        if abs(x0[geo.V(0, j)]) > tol:
+        if not may_round(x0[geo.V(0, j)], Fraction(0), tol):
             continue
         x = list(x0)
         x[geo.V(0, j)] = Fraction(0)

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import rounding_scale
+from badminima.model.rational import last_place, may_coincide, may_round, rounding_scale
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ def _split(out: Layer, a: int, b: int, tol: Fraction) -> Fraction | None:
     if V[k] == 0:
         return None
     lam = out.W[k][a] / V[k]
+    if not any(last_place(row[u]) for row in out.W for u in (a, b)):
+        tol = Fraction(0)  # output weights written exactly: exactly parallel, or no split line
     if any(abs(row[a] - lam * Vk) > 4 * tol * (1 + abs(lam)) for row, Vk in zip(out.W, V, strict=True)):
         return None
     return lam
@@ -71,8 +73,8 @@ def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
     found = []
     for a in range(len(hidden.W)):
         for b in range(a + 1, len(hidden.W)):
-            same = all(abs(x - y) <= tol for x, y in zip(hidden.W[a], hidden.W[b], strict=True))
-            if same and abs(hidden.b[a] - hidden.b[b]) <= tol:
+            same = all(may_coincide(x, y, tol) for x, y in zip(hidden.W[a], hidden.W[b], strict=True))
+            if same and may_coincide(hidden.b[a], hidden.b[b], tol):
                 lam = _split(out, a, b, tol)
                 if lam is not None:
                     found.append(Duplicate(a, b, lam))
@@ -136,7 +138,8 @@ def find_dead_units(network: Network, point: Point) -> list[int]:
     return [
         j
         for j, row in enumerate(hidden.W)
-        if all(abs(x) <= tol for x in row) and all(abs(v[j]) <= tol for v in out.W)
+        if all(may_round(x, Fraction(0), tol) for x in row)
+        and all(may_round(v[j], Fraction(0), tol) for v in out.W)
     ]
 
 

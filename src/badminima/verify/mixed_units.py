@@ -55,7 +55,7 @@ from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import rounding_scale
+from badminima.model.rational import may_round, rounding_scale
 from badminima.verify.box import BoxResult, certify_minimum
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import (
@@ -440,7 +440,7 @@ def certify_mixed_units(network: Network, dataset: Dataset, point: Point) -> Lif
     reduced = certify_minimum(split.small, dataset, split.small_point, hess)
     tol = 4 * rounding_scale(point.flatten())
     out = point.layers[1]
-    silent = all(abs(row[j]) <= tol for row in out.W for j in split.constant)
+    silent = all(may_round(row[j], Fraction(0), tol) for row in out.W for j in split.constant)
     pair = ""
     if reduced.verdict is not Verdict.LOCAL_MIN and silent:
         reduced, pair = _through_duplicates(split, dataset)
