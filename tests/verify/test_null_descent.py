@@ -11,7 +11,7 @@ from fractions import Fraction as F
 
 import mpmath
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
@@ -243,3 +243,32 @@ def test_deep_zero_nets_with_a_moment_are_third_order_saddles(case):
 @given(deep_zero_saddles())
 def test_deep_zero_nets_with_a_moment_are_third_order_saddles_thorough(case):
     _check_deep_zero(case)
+
+
+@st.composite
+def fifth_order_cases(draw):
+    """A bias-free 1-2-1-1 tanh net at θ = 0 on data whose first moment Σ x·y is 0 and third Σ x³·y is
+    not. By hand, f = v·tanh(Σ_j u_j tanh(w_j x)) = v Σ u_j w_j x − (v/3) Σ u_j w_j³ x³ + O(|θ|⁷), so along a
+    ray t·(w, u, v) the loss mean y² − 2 mean(y f) + mean f² has c₃ = −2 v Σ u w · mean(xy) = 0, c₄ = 0 and
+    c₅ = (2/3)·v Σ u_j w_j³ · mean(x³y), not 0 for a generic ray: an odd first order, so a saddle of
+    order 5 (the Hessian and the third- and fourth-order searches see nothing)."""
+    xs = draw(st.lists(st.integers(-3, 3).filter(bool), min_size=4, max_size=5, unique=True))
+    raw = [F(draw(st.integers(-6, 6))) for _ in xs]
+    moment = sum(x * x for x in xs)
+    ys = [
+        y - x * sum(a * b for a, b in zip(xs, raw, strict=True)) / moment
+        for x, y in zip(xs, raw, strict=True)
+    ]
+    assert sum(x * y for x, y in zip(xs, ys, strict=True)) == 0
+    assume(sum(x**3 * y for x, y in zip(xs, ys, strict=True)) != 0)
+    net = Network((1, 2, 1, 1), "tanh", bias=False)
+    return Trap(net, Dataset.of([[x] for x in xs], [[y] for y in ys]), Point.unflatten(net, [0] * 5))
+
+
+@settings(max_examples=3, deadline=None, derandomize=True)
+@given(fifth_order_cases())
+def test_zero_nets_whose_first_moment_vanishes_are_fifth_order_saddles(trap):
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "null-direction-descent"), cert.reason
+    below = reference_loss(trap.network, trap.dataset, cert.witness)
+    assert below < reference_loss(trap.network, trap.dataset, trap.point)

@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 import flint
+import numpy as np
 import sympy
 
 from badminima.arithmetic.flint_bridge import to_arb, to_fraction
@@ -143,3 +144,11 @@ class ExactArithmetic(ObjectArrayArithmetic):
         if isinstance(x, Fraction | int):
             return float(x)
         return float(tight_ball(x).mid())
+
+    def matmul(self, a: Any, b: Any) -> Any:
+        """``a @ b`` with rational entries kept as `Fraction`: a zero weight times a sympy value (a silent
+        unit's σ(1/2)) is sympy's 0, which the rest of the package must see as the rational 0."""
+        out = a @ b
+        if isinstance(out, np.ndarray) and out.dtype == object:
+            return np.vectorize(_normalise, otypes=[object])(out) if out.size else out
+        return _normalise(out)

@@ -7,6 +7,14 @@ point whose predictions equal those means exactly attains it: a global, hence lo
 wherever the Hessian is singular). `certify_best_fit` needs the predictions to come out as exact
 rationals (σ(0) = 1/2, tanh(0) = 0, rational piecewise-linear values) equal to the means exactly.
 
+*Odd networks.* Without biases, with odd hidden units (tanh, identity) and an identity or sigmoid output,
+every parameter gives z(−x) = −z(x): the predictions at −x are −p (identity) or 1 − p (sigmoid) when
+they are p at x, and ℓ(−p, y) = ℓ(p, −y), ℓ(1 − p, y) = ℓ(p, 1 − y) for mse and cross-entropy. So on each
+pair of inputs {x, −x} the loss is that of one prediction p against the targets at x together with the
+reflected targets at −x (−y, or 1 − y), minimised by their mean; at x = 0 the prediction is fixed (0 or
+1/2) whatever θ. Predictions equal to those means are the best any *odd* function could give: a global
+minimum again (code ``best-odd-fit``), though a function with biases could do better.
+
 A point written to many digits whose predictions are the means only up to its rounding (a sigmoid
 output at logit(1/3), say) is taken, as everywhere in `certify`, as the critical set it rounds:
 `certify_nearby_best_fit` proves, by the Krawczyk test on the M equations z(x_g; θ) = logit-or-mean of
@@ -57,6 +65,45 @@ def group_means(dataset: Dataset) -> dict[tuple[Fraction, ...], tuple[Fraction, 
     }
 
 
+def odd_means(network: Network, dataset: Dataset) -> dict[tuple[Fraction, ...], tuple[Fraction, ...]] | None:
+    """The best predictions any odd network can make (module docstring: ``x ↦`` the mean of the targets
+    at x and the reflected ones at −x; 0 or 1/2 at x = 0), or None when the network is not odd.
+
+    Example:
+        >>> net = Network((1, 2, 1), "tanh", bias=False)
+        >>> means = odd_means(net, Dataset.of([[1], [-1], [-1]], [[1], [1], [-1]]))  # pooled: 1, −1, 1
+        >>> means[(Fraction(1),)], means[(Fraction(-1),)]
+        ((Fraction(1, 3),), (Fraction(-1, 3),))
+    """
+    if network.bias or network.activation not in ("tanh", "identity"):
+        return None
+    if network.output not in ("identity", "sigmoid") or network.loss not in ("mse", "bce"):
+        return None
+    sigmoid = network.output == "sigmoid"
+
+    def flip(x: tuple[Fraction, ...]) -> bool:
+        return next((c < 0 for c in x if c != 0), False)
+
+    def reflect(v: Fraction) -> Fraction:
+        return 1 - v if sigmoid else -v
+
+    pooled: dict[tuple[Fraction, ...], list[tuple[Fraction, ...]]] = defaultdict(list)
+    for x, y in zip(dataset.X, dataset.y, strict=True):
+        key = tuple(x)
+        pooled[tuple(-c for c in key) if flip(key) else key].append(
+            tuple(reflect(v) for v in y) if flip(key) else tuple(y)
+        )
+    out = {}
+    for key, ys in pooled.items():
+        if not any(key):
+            out[key] = tuple(Fraction(1, 2) if sigmoid else Fraction(0) for _ in ys[0])
+            continue
+        mean = tuple(sum(col, Fraction(0)) / len(ys) for col in zip(*ys, strict=True))
+        out[key] = mean
+        out[tuple(-c for c in key)] = tuple(reflect(v) for v in mean)
+    return out
+
+
 def certify_best_fit(network: Network, dataset: Dataset, point: Point) -> Outcome | None:
     """``local-min`` (code ``best-possible-fit``) when the point's predictions are exactly its inputs'
     mean targets, so no parameter whatever does better; None otherwise.
@@ -77,24 +124,46 @@ def certify_best_fit(network: Network, dataset: Dataset, point: Point) -> Outcom
             pred = predictions(network, fwd, arith=exact)
     except (BackendError, TypeError, ValueError, ArithmeticError):
         return None
-    means = group_means(dataset)
-    for i, x in enumerate(dataset.X):
-        for k, m in enumerate(means[tuple(x)]):
-            p = pred[k, i]
-            if not isinstance(p, Fraction) or p != m:
-                return None
+
+    def attains(means: dict[tuple[Fraction, ...], tuple[Fraction, ...]]) -> bool:
+        return all(
+            isinstance(pred[k, i], Fraction) and pred[k, i] == m
+            for i, x in enumerate(dataset.X)
+            for k, m in enumerate(means[tuple(x)])
+        )
+
+    if attains(group_means(dataset)):
+        code, why = (
+            "best-possible-fit",
+            (
+                "every prediction is exactly the mean of its input's targets, which minimises the loss over all "
+                "functions (mse and cross-entropy are minimised pointwise by the mean target): no parameter does "
+                "better, so this is a global, hence local, minimum"
+            ),
+        )
+    elif (odd := odd_means(network, dataset)) is not None and attains(odd):
+        code, why = (
+            "best-odd-fit",
+            (
+                "the network has no biases and odd hidden units, so every parameter gives an odd logit, "
+                "z(−x) = −z(x); on each pair of inputs {x, −x} the loss is then that of one prediction against "
+                "the targets at x and the reflected ones at −x, minimised by their mean, and every prediction is "
+                "exactly that mean (at x = 0 the prediction is fixed): no parameter does better, so this is a "
+                "global, hence local, minimum"
+            ),
+        )
+    else:
+        return None
     value = enclose_loss(network, dataset, point)
     return Outcome(
         Verdict.LOCAL_MIN,
         "exact" if value.lower == value.upper else "interval",
-        "best-possible-fit",
-        "every prediction is exactly the mean of its input's targets, which minimises the loss over all "
-        "functions (mse and cross-entropy are minimised pointwise by the mean target): no parameter does "
-        "better, so this is a global, hence local, minimum",
+        code,
+        why,
         value,
         box_radius=Fraction(0),
         proof_radius=Fraction(0),
-        code="best-possible-fit",
+        code=code,
     )
 
 

@@ -68,6 +68,12 @@ MAX_QUARTIC_DIMENSION = 24
 STARTS = 32
 """Random starting directions of the float search on the null space (plus its basis vectors)."""
 
+RAY_ORDER = 8
+"""Highest Taylor order read along straight rays in the null space (`_ray_descent`)."""
+
+RAYS = 6
+"""Random rational rays in the null space whose Taylor coefficients are read up to `RAY_ORDER`."""
+
 
 @dataclass(frozen=True)
 class NullDescent:
@@ -343,7 +349,7 @@ def certify_null_descent(network: Network, dataset: Dataset, point: Point) -> Nu
     tried.append(f"no third-order descent along the {k}-dimensional null space")
     if k > MAX_QUARTIC_DIMENSION:
         tried.append(f"the fourth-order search stops at {MAX_QUARTIC_DIMENSION} null directions")
-        return NullSearch(None, "; ".join(tried))
+        return _ray_descent(network, dataset, point, basis) or NullSearch(None, "; ".join(tried))
     fourth, mixed = derivatives.fourth()
     pinv = np.linalg.pinv(Hf, rcond=1e-10, hermitian=True)
 
@@ -366,7 +372,43 @@ def certify_null_descent(network: Network, dataset: Dataset, point: Point) -> Nu
         if proved is not None:
             return _found(network, dataset, point, 4, d, e, proved, k)
     tried.append("no fourth-order descent along a curve x + εd + ε²e with d in it")
+    ray = _ray_descent(network, dataset, point, basis)
+    if ray is not None:
+        return ray
+    tried.append(f"no descent of order ≤ {RAY_ORDER} along {RAYS} random rays in it")
     return NullSearch(None, "; ".join(tried))
+
+
+def _ray_descent(
+    network: Network, dataset: Dataset, point: Point, basis: Sequence[Sequence[Fraction]]
+) -> NullSearch | None:
+    """A descent of order 3 … `RAY_ORDER` along a straight ray x + εd, d a random small-integer
+    combination of the exact null basis: the first Taylor coefficient c_m that is not an exact zero
+    decides (odd m: the ray's sign is chosen to make it negative; even m: it must be negative). Where
+    every pre-activation sits at a point with rational derivatives (zero weights in a bias-free tanh
+    net, say) the loss along a generic ray may start at order 5 or beyond: the product v·u·w³ of three
+    layers' weights, once the data's first moment kills v·u·w."""
+    P = network.n_params
+    rng = np.random.default_rng(0)
+    for _ in range(RAYS):
+        r = [int(v) for v in rng.integers(-3, 4, size=len(basis))]
+        d = [sum((c * b[i] for c, b in zip(r, basis, strict=True)), Fraction(0)) for i in range(P)]
+        if not any(d):
+            continue
+        exact = _exact_coefficients(network, dataset, point, [d], RAY_ORDER)
+        if exact is None:
+            return None
+        m = next((j for j in range(1, RAY_ORDER + 1) if not is_exact_zero(exact[j])), None)
+        if m is None or m < 3 or not isinstance(exact[m], Fraction):
+            continue
+        if exact[m] > 0:
+            if m % 2 == 0:
+                continue
+            d = [-v for v in d]
+        proved = _prove(network, dataset, point, d, None, m)
+        if proved is not None:
+            return _found(network, dataset, point, m, d, None, proved, len(basis))
+    return None
 
 
 def _found(
