@@ -292,8 +292,11 @@ def certify_smooth(
     unresolved = not len(eig) or float(np.min(np.abs(eig))) <= options.resolved * top
     newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
     near = exactly_critical or newton <= options.near_critical * scale
-    if nonzero and options.literal:
-        near = False  # --literal: a gradient entry proved non-zero is about the numbers as written
+    written = rounding_scale(point.flatten()) if options.rounding is None else options.rounding
+    if nonzero and (options.literal or written == 0):
+        # --literal, or numbers all written exactly (short: `1`, `0.25`, `13/3`): a gradient entry proved
+        # non-zero is about the numbers as written, however near a critical point they are
+        near = False
     digits_apart: int | None = None
     reach = written_reach(point) if near and nonzero and not options.literal else Fraction(0)
     if reach:
