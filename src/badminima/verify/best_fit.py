@@ -133,24 +133,20 @@ def certify_best_fit(network: Network, dataset: Dataset, point: Point) -> Outcom
         )
 
     if attains(group_means(dataset)):
-        code, why = (
-            "best-possible-fit",
-            (
-                "every prediction is exactly the mean of its input's targets, which minimises the loss over all "
-                "functions (mse and cross-entropy are minimised pointwise by the mean target): no parameter does "
-                "better, so this is a global, hence local, minimum"
-            ),
+        code = "best-possible-fit"
+        why = (
+            "every prediction is exactly the mean of its input's targets, which minimises the loss over "
+            "all functions (mse and cross-entropy are minimised pointwise by the mean target): no "
+            "parameter does better, so this is a global, hence local, minimum"
         )
     elif (odd := odd_means(network, dataset)) is not None and attains(odd):
-        code, why = (
-            "best-odd-fit",
-            (
-                "the network has no biases and odd hidden units, so every parameter gives an odd logit, "
-                "z(−x) = −z(x); on each pair of inputs {x, −x} the loss is then that of one prediction against "
-                "the targets at x and the reflected ones at −x, minimised by their mean, and every prediction is "
-                "exactly that mean (at x = 0 the prediction is fixed): no parameter does better, so this is a "
-                "global, hence local, minimum"
-            ),
+        code = "best-odd-fit"
+        why = (
+            "the network has no biases and odd hidden units, so every parameter gives an odd logit, "
+            "z(−x) = −z(x); on each pair of inputs {x, −x} the loss is then that of one prediction "
+            "against the targets at x and the reflected ones at −x, minimised by their mean, and every "
+            "prediction is exactly that mean (at x = 0 the prediction is fixed): no parameter does "
+            "better, so this is a global, hence local, minimum"
         )
     else:
         return None
