@@ -729,3 +729,29 @@ def test_a_short_output_weight_is_exact_whatever_the_other_digits(v, other, head
     for _ in range(30):
         moved = [q + radius * F(rng.randint(-1000, 1000), 1000) for q in point.flatten()]
         assert _mp(reference_loss(net, data, Point.unflatten(net, moved))) >= base - mpmath.mpf(10) ** -40
+
+
+@pytest.mark.parametrize("v", [2, -2])
+def test_kink_points_whose_layer_below_is_silent_share_their_kink(v):
+    """A black-box red team's family (s13, D2): a 1-2-2-1 ReLU net whose first layer is strictly dead on
+    x = −4 and −3 (features exactly 0 there at every nearby parameter), a second-layer unit u with bias 0
+    at its kink on both and dead elsewhere, the other one dead, the output bias at the mean target 1. By
+    hand, nearby predictions are c + v·relu(b_u) on those two points and c elsewhere, so with residuals
+    r = 1 − y the loss is convex in (c, b_u) with slope v·(r₋₄ + r₋₃) = 2v in raising b_u: a minimum when
+    v > 0 (checked: no random nearby point lower, 60 digits), and raising b_u descends when v < 0. The
+    two points' inputs differ, so they could not be grouped by input; a point-by-point check fails (r₋₄ =
+    −1, r₋₃ = 3 have opposite signs)."""
+    net = Network((1, 2, 2, 1), "relu")
+    data = Dataset.of([[-4], [-3], [-2], [-1], [1], [2], [4]], [[2], [-2], [-1], [2], [5], [-2], [3]])
+    point = Point.of([([[2], [1]], [5, F(5, 2)]), ([[-1, -1], [-2, 2]], [0, -1]), ([[v, 2]], [1])])
+    trap = Trap(net, data, point)
+    cert = certify(trap, probes=0)
+    if v < 0:
+        assert cert.verdict is Verdict.NOT_CRITICAL, cert.reason
+        return
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "kink-dead-unit-minimum"), cert.reason
+    base = _mp(reference_loss(net, data, point))
+    rng = random.Random(1)
+    for _ in range(30):
+        moved = [q + F(rng.randint(-1000, 1000), 10**5) for q in point.flatten()]
+        assert _mp(reference_loss(net, data, Point.unflatten(net, moved))) >= base - mpmath.mpf(10) ** -40

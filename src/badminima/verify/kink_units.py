@@ -305,10 +305,12 @@ def one_sided_growth(
     inputs: Sequence[Sequence[Fraction]],
 ) -> bool:
     """True when a_ji·Σ_{i∈g} ∂ℓ_i/∂z_i is proved > 0 for every ``signed`` unit (layer, j) and every group
-    g of its kink points with one input (such points share u_ji and every prediction at every parameter,
-    so the mean value identity groups them), over every prediction of the narrower box plus Σ a_ji u_ji
-    with u_ji ∈ [0, reach] and a_ji = J_i·(unit j's outgoing weights) over the box of radius R: the
-    logits' rate of change in u_ji, the other kink units' outputs held (their slope in J_i is 0)."""
+    g of its kink points that feed its layer one input at every parameter of the box (one data input, or
+    every unit of the layer below strictly dead on each: all zeros), over every prediction of the
+    narrower box plus Σ a_ji u_ji with u_ji ∈ [0, reach] and a_ji = J_i·(unit j's outgoing weights) over
+    the box of radius R: the logits' rate of change in u_ji, the other kink units' outputs held (their
+    slope in J_i is 0). Points of a group share u_ji and every prediction at every parameter, so the mean
+    value identity groups them. (The strict signs hold over the box: the caller's ``reach`` is proved.)"""
     by_layer = {dead.layer: dead for dead in deads}
     ball = pred.ball
     with ball.context():
@@ -324,9 +326,10 @@ def one_sided_growth(
                 extra[(k, i)] = extra.get((k, i), flint.arb(0)) + a * u
         S = pred.slopes(extra)
         for layer, j in signed:
-            groups: dict[tuple[Fraction, ...], list[int]] = {}
+            groups: dict[object, list[int]] = {}
             for i in dict(by_layer[layer].at_kinks)[j]:
-                groups.setdefault(tuple(inputs[i]), []).append(i)
+                silent = layer > 0 and all(row[i] == -1 for row in region.signs[layer - 1])
+                groups.setdefault("silent" if silent else tuple(inputs[i]), []).append(i)
             for group in groups.values():
                 growth = sum(
                     (a * S[k, i] for i in group for k, a in enumerate(A[(layer, j, i)])), flint.arb(0)
