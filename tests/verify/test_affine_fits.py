@@ -594,3 +594,27 @@ def test_a_rounded_active_unit_at_a_kink_beside_a_best_affine_fit(digits, push):
     assert _mp(reference_loss(trap.network, trap.dataset, centre)) == _mp(floor)
     assert trap.point.distance(centre) <= cert.box_radius
     _box_not_below(trap, cert, floor, n=20, seed=2)
+
+
+@pytest.mark.parametrize(
+    ("kink_targets", "minimum"), [((F(1, 2),), True), ((F(0), F(1)), True), ((F(1),), False)]
+)
+def test_a_dead_network_with_a_unit_born_at_a_kink_on_points_it_fits_is_a_minimum(kink_targets, minimum):
+    """A black-box red team's family (s13, C): a 1-2-1 ReLU net, sigmoid output with cross-entropy, unit 0
+    strictly dead on every input, unit 1 (output weight 0) dead with a kink at x = −3 only, the output bias
+    0. Nearby, the logits are one constant c on every other point and c + v·relu(p) at x = −3, so by
+    convexity the point is a minimum when σ(0) = 1/2 is the mean target of the other points and of the
+    points at x = −3 (one target 1/2, or 0 and 1: slopes ∓1/2 whose sum is 0). With target 1 at x = −3,
+    raising unit 1 with a negative output weight is a second-order descent: never a minimum. Checked: no
+    random nearby point lower (60 digits)."""
+    net = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
+    X = [[-3]] * len(kink_targets) + [[-2], [-1], [1], [2], [3], [3]]
+    y = [[t] for t in kink_targets] + [[0], [0], [F(12, 17)], [F(9, 17)], [F(15, 17)], [F(15, 17)]]
+    point = Point.of([([[-2], [-2]], [F(-13, 2), -6]), ([[3, 0]], [0])])
+    data = Dataset.of(X, y)
+    cert = certify(Trap(net, data, point), probes=0)
+    if not minimum:
+        assert cert.verdict is not Verdict.LOCAL_MIN, cert.reason
+        return
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "best-affine-fit"), cert.reason
+    _nearby_not_lower(Trap(net, data, point), F(1, 100))

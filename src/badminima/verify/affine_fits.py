@@ -45,7 +45,7 @@ from badminima.errors import BackendError
 from badminima.landscape.derivatives import logit_curvature, logit_slope
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import prepare
-from badminima.landscape.regions import region_of
+from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -123,8 +123,11 @@ def normal_equations_hold(
     return _normal_equations(network, dataset, _exact_slopes(network, dataset, point), free)
 
 
-def _normal_equations(network: Network, dataset: Dataset, slopes: Any, free: Sequence[int]) -> bool | None:
-    """`normal_equations_hold` from the exact slopes (`_exact_slopes`; None: undecided)."""
+def _normal_equations(
+    network: Network, dataset: Dataset, slopes: Any, free: Sequence[int], constant: bool = False
+) -> bool | None:
+    """`normal_equations_hold` from the exact slopes (`_exact_slopes`; None: undecided); ``constant``:
+    over the constant model's features only (1, or none without biases)."""
     if slopes is None:
         return None
     exact = ExactArithmetic()
@@ -134,9 +137,16 @@ def _normal_equations(network: Network, dataset: Dataset, slopes: Any, free: Seq
             sums = [
                 sum((slopes[k, i] * phi[i] for i in fitted), Fraction(0))
                 for k in range(network.widths[-1])
-                for phi in features(network, dataset)
+                for phi in features(network, dataset)[dataset.input_dim if constant else 0 :]
             ]
-            sums += [slopes[k, i] for k in range(network.widths[-1]) for i in free]
+            groups: dict[tuple[Fraction, ...], list[int]] = {}
+            for i in free:  # points with one input share every prediction: their slopes' sum must vanish
+                groups.setdefault(tuple(dataset.X[i]), []).append(i)
+            sums += [
+                sum((slopes[k, i] for i in group), Fraction(0))
+                for k in range(network.widths[-1])
+                for group in groups.values()
+            ]
             signs = [exact.sign(s) for s in sums]
     except (BackendError, TypeError, ValueError, ArithmeticError):
         return None
@@ -182,10 +192,14 @@ class AffineFit:
     predictions: BoxPredictions
     free: tuple[int, ...]
     signed: tuple[DeadUnits, ...] = ()
+    constant: bool = False
 
     def how(self, network: Network) -> str:
         """The proof in words."""
         span = "span{x, 1}" if network.bias else "span{x}"
+        if self.constant:
+            span = "span{1} (a hidden layer is dead on every fitted point: the network is constant there)"
+            span = span if network.bias else "{0} (a hidden layer is dead on every fitted point)"
         convex = (
             "ℓ'' > 0 is proved over every logit the box produces (balls)"
             if network.output == "sigmoid" and network.loss == "mse"
@@ -228,7 +242,15 @@ def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[Af
     free = next((f for f in candidates if _normal_equations(network, dataset, slopes, f) is True), None)
     split: SignedSplit | None = None
     region = region_of(network, dataset, point) if free is None and network.activation == "relu" else None
-    if region is not None and region.kinks:  # points at a kink the loss's slope pushes away from
+    constant = False
+    if region is not None:  # a hidden layer dead on every fitted point: the constant model's fit
+        for off in candidates:
+            if _silent_off(region, off) and _normal_equations(network, dataset, slopes, off, constant=True):
+                free, constant = off, True
+                break
+    if (
+        free is None and region is not None and region.kinks
+    ):  # points at a kink the loss's slope pushes away from
         for off in candidates:
             found = signed_split(network, dataset, region.signs, off, slopes)
             if found is not None and found.signed and _normal_equations(network, dataset, slopes, found.free):
@@ -239,7 +261,16 @@ def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[Af
     for radius in AFFINE_RADII:
         pred = _fit_box(network, dataset, point, radius, split, slopes)
         if pred is not None:
-            yield AffineFit(radius, pred, free, () if split is None else split.signed)
+            yield AffineFit(radius, pred, free, () if split is None else split.signed, constant)
+
+
+def _silent_off(region: Region, free: Sequence[int]) -> bool:
+    """Whether some hidden layer has every unit strictly dead on every point outside ``free``: there the
+    network is one constant (its later biases), whatever the parameters near the point."""
+    return any(
+        all(row[i] == -1 for row in layer for i in range(len(layer[0])) if i not in free)
+        for layer in region.signs
+    )
 
 
 def fit_reductions(small: Network, dataset: Dataset, small_point: Point, point: Point) -> Iterator[Reduction]:
