@@ -328,7 +328,11 @@ def one_sided_growth(
         for layer, j in signed:
             groups: dict[object, list[int]] = {}
             for i in dict(by_layer[layer].at_kinks)[j]:
-                silent = layer > 0 and all(row[i] == -1 for row in region.signs[layer - 1])
+                silent = (  # ReLU only: a strictly dead leaky unit still passes slope·z
+                    network.activation == "relu"
+                    and layer > 0
+                    and all(row[i] == -1 for row in region.signs[layer - 1])
+                )
                 groups.setdefault("silent" if silent else tuple(inputs[i]), []).append(i)
             for group in groups.values():
                 growth = sum(
