@@ -248,9 +248,8 @@ def affine_fits(network: Network, dataset: Dataset, point: Point) -> Iterator[Af
             if _silent_off(region, off) and _normal_equations(network, dataset, slopes, off, constant=True):
                 free, constant = off, True
                 break
-    if (
-        free is None and region is not None and region.kinks
-    ):  # points at a kink the loss's slope pushes away from
+    # points at a kink the loss's slope pushes away from
+    if free is None and region is not None and region.kinks:
         for off in candidates:
             found = signed_split(network, dataset, region.signs, off, slopes)
             if found is not None and found.signed and _normal_equations(network, dataset, slopes, found.free):

@@ -89,10 +89,10 @@ def odd_means(network: Network, dataset: Dataset) -> dict[tuple[Fraction, ...], 
 
     pooled: dict[tuple[Fraction, ...], list[tuple[Fraction, ...]]] = defaultdict(list)
     for x, y in zip(dataset.X, dataset.y, strict=True):
-        key = tuple(x)
-        pooled[tuple(-c for c in key) if flip(key) else key].append(
-            tuple(reflect(v) for v in y) if flip(key) else tuple(y)
-        )
+        if flip(tuple(x)):
+            pooled[tuple(-c for c in x)].append(tuple(reflect(v) for v in y))
+        else:
+            pooled[tuple(x)].append(tuple(y))
     out = {}
     for key, ys in pooled.items():
         if not any(key):

@@ -18,7 +18,7 @@ from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.model.rational import format_rational, rounding_scale
+from badminima.model.rational import format_rational
 from badminima.progress import ProgressHook, noter, report
 from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affine_fit
 from badminima.verify.certificate import Verdict
@@ -34,6 +34,7 @@ from badminima.verify.rounding import (
     WRITERS_NOISE,
     at_rounding_level,
     coarsest_rounding,
+    judged_rounding,
     slope_at_rounding_level,
 )
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
@@ -63,7 +64,7 @@ def _exact_rounding_level(
     """(ρ, Newton step, max(1, ‖H‖), whether the exact gradient of the point's piece and its Newton step
     are at the level that rounding a critical point to the point's rounding scale ρ would leave (see
     `at_rounding_level`)) for a point written to many digits; None when its numbers are exact."""
-    rho = rounding_scale(point.flatten()) if rho is None else rho
+    rho = judged_rounding(point, rho)
     if rho == 0:
         return None
     masks = region.masks("inactive") if region is not None else None

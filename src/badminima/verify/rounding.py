@@ -13,6 +13,18 @@ from badminima.model.rational import rounding_scale
 from badminima.verify.curvature import RESOLVED
 
 
+def judged_rounding(point: Point, rho: Fraction | None = None) -> Fraction:
+    """The rounding scale a verdict at ``point`` is judged against: ``rho`` when given (a point snapped
+    from the user's digits carries theirs), else the point's own `rounding_scale` (0: written exactly).
+
+    Example:
+        >>> from badminima.model import Network
+        >>> judged_rounding(Point.unflatten(Network((1, 1), "identity"), [1, Fraction(1, 2)]))
+        Fraction(0, 1)
+    """
+    return rounding_scale(point.flatten()) if rho is None else rho
+
+
 def at_rounding_level(
     point: Point, g_mid: np.ndarray, eig: np.ndarray, newton: float, top: float, rho: Fraction | None = None
 ) -> Fraction | None:
@@ -21,7 +33,7 @@ def at_rounding_level(
     Hessian is nearly singular, c = 10√P), else None: then a non-zero gradient is about the point the user
     meant, not about its digits. ``eig`` are the float Hessian's eigenvalues, which every caller has;
     ``rho`` replaces the point's own rounding scale (a point snapped from given digits)."""
-    rho = rounding_scale(point.flatten()) if rho is None else rho
+    rho = judged_rounding(point, rho)
     if rho == 0 or not len(g_mid):
         return None
     c = 10 * math.sqrt(len(g_mid))

@@ -21,7 +21,6 @@ from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.model.rational import rounding_scale
 from badminima.progress import ProgressHook, report
 from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affine_fit
 from badminima.verify.best_fit import certify_best_fit, certify_nearby_best_fit
@@ -44,6 +43,7 @@ from badminima.verify.rounding import (
     WRITERS_NOISE,
     at_rounding_level,
     coarsest_rounding,
+    judged_rounding,
     slope_at_rounding_level,
     written_reach,
 )
@@ -202,7 +202,7 @@ def _at_kinks(
             code="kink-smooth-loss",
         )
     slope = f"F'(x; v) ∈ [{float(found.lower):.6g}, {float(found.upper):.6g}]"
-    rho = rounding_scale(point.flatten()) if options.rounding is None else options.rounding
+    rho = judged_rounding(point, options.rounding)
     if not options.literal and rho and len(hess):
         # Moving x by the rounding scale ρ moves a piece's derivative along the unit-∞-norm v by at most
         # about ρ·‖H‖·√P: a slope at that level may be the digits', not the point's meant.
@@ -292,8 +292,7 @@ def certify_smooth(
     unresolved = not len(eig) or float(np.min(np.abs(eig))) <= options.resolved * top
     newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
     near = exactly_critical or newton <= options.near_critical * scale
-    written = rounding_scale(point.flatten()) if options.rounding is None else options.rounding
-    if nonzero and (options.literal or written == 0):
+    if nonzero and (options.literal or judged_rounding(point, options.rounding) == 0):
         # --literal, or numbers all written exactly (short: `1`, `0.25`, `13/3`): a gradient entry proved
         # non-zero is about the numbers as written, however near a critical point they are
         near = False
