@@ -177,9 +177,16 @@ def _check(case, digits: int, minimum: bool):
         _at_a_live_minimum(net, data, point, cert, reference_loss(net, data, exact))
     elif cert.verdict is Verdict.LOCAL_MIN:
         floor = reference_loss(net, data, exact)  # F*, the exact twin's: the best affine fit's loss
-        assert _mp(cert.loss_lower) <= _mp(floor) <= _mp(cert.loss_upper)
-        twin = max(abs(p - q) for p, q in zip(exact.flatten(), cert.box_center.flatten(), strict=True))
-        assert twin <= cert.proof_radius  # the proof box holds the point the digits round
+        if isinstance(floor, F):
+            assert cert.loss_lower <= floor <= cert.loss_upper
+        else:
+            assert _mp(cert.loss_lower) <= floor <= _mp(cert.loss_upper)
+        assert point.distance(cert.box_center) <= cert.box_radius
+        if exact.distance(cert.box_center) > cert.proof_radius:
+            # the digits left every unit strictly signed: x* is a best affine fit of that region, whose
+            # loss is F* too (the same affine functions are fitted), enclosed above to 30 digits
+            assert cert.loss_upper - cert.loss_lower <= F(1, 10**30)
+            assert reference_loss(net, data, cert.box_center) >= floor
         _not_below(net, data, cert, floor)
     return cert
 
@@ -307,3 +314,21 @@ def test_a_tiny_descent_off_the_kink_at_a_rounded_live_kink_minimum_is_about_the
     floor = reference_loss(twin.network, twin.dataset, twin.point)
     assert reference_loss(trap.network, trap.dataset, cert.box_center) == floor == cert.loss_lower
     assert trap.point.distance(cert.box_center) <= cert.box_radius
+
+
+def test_a_best_affine_fit_the_digits_leave_strictly_signed_has_the_exact_fits_loss():
+    """A slow draw (arch "same", 12 digits): a 2-2-2-1 minimum whose unit sits exactly at a kink, written
+    to 12 digits that leave every unit strictly signed. The proof is about x*, the best affine fit of that
+    open region (farther from the exact twin than the proof box reaches), so the certificate's loss bounds
+    are x*'s and enclose F*, the twin's exact loss; the given point's own loss is above F* and is not
+    reported in its place."""
+    cases = Path(__file__).parent / "cases"
+    trap = load_trap(cases / "same-2221relu-mse-fit-strict-r12.json")
+    twin = load_trap(cases / "same-2221relu-mse-fit-kink-exact.json")
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "best-affine-fit"), cert.reason
+    floor = reference_loss(twin.network, twin.dataset, twin.point)
+    given = reference_loss(trap.network, trap.dataset, trap.point)
+    assert cert.loss_lower <= floor <= cert.loss_upper < given
+    assert trap.point.distance(cert.box_center) <= cert.box_radius
+    assert twin.point.distance(cert.box_center) > cert.proof_radius

@@ -247,8 +247,8 @@ def certify_piecewise(
                     )
                     return lifted_outcome(lifted, point, value.text, suffix, steps)
                 fit = certify_nearby_affine_fit(network, dataset, point)
-                if fit is not None:
-                    return replace(fit, loss=value)
+                if fit is not None:  # its loss bounds are x*'s, the point the verdict is about
+                    return replace(fit, steps=(*steps, "nearby best affine fit"))
             if near is not None:
                 where = (
                     f"they sit within {near[1]:.2g} (Newton step) of a critical set"
