@@ -51,12 +51,15 @@ the verifier lifts through, from the package's own constructions (nothing typed 
   {1, 2}², labels y = x1 xor x2 shifted), every unit active on every input, its output weights in the
   left null space of the features' affine map (exact): the logit is 0 everywhere, logistic regression's
   optimum, a non-strict minimum; the better point solves XOR with relu(x1 − x2) + relu(x2 − x1).
+- dependent-inputs: the sigmoid deadlock with a third input x3 = x1 + x2 on every data point and a
+  quarter of each unit's weight moved onto it: a bad minimum on a 2-dimensional set of equal loss.
 Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean; the
 last two hand-built ones are exact small rationals).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -65,10 +68,11 @@ import mpmath
 from badminima.claims.linear_networks import SubspaceCase, cayley, spectral_dataset, subspace_point
 from badminima.claims.unit_splitting import definite_case, split_point
 from badminima.constructions.constant_features import yun_flat_trap
-from badminima.model import Dataset, Network, Point, Trap, save_trap
+from badminima.model import Dataset, Network, Point, Trap, load_trap, save_trap
 from badminima.verify.polish import polish
 
-OUT = Path(__file__).resolve().parents[1] / "examples" / "degenerate"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "examples" / "degenerate"
 
 
 def _digits(point: Point, network: Network, digits: int) -> Point:
@@ -353,6 +357,29 @@ def relu_xor_affine_fit() -> Trap:
     return Trap(network, dataset, point, better=better, name="relu-xor-affine-fit", description=what)
 
 
+def dependent_inputs() -> Trap:
+    deadlock = load_trap(ROOT / "examples" / "sigmoid-deadlock.json")
+    network = Network((3, 2, 1), "sigmoid")
+    dataset = Dataset.of(
+        [[*x, x[0] + x[1]] for x in deadlock.dataset.X], [list(y) for y in deadlock.dataset.y]
+    )
+    quarter = Fraction(1, 4)  # moved from each of x1, x2 onto x3 = x1 + x2: the same pre-activations
+    (first, second), better = deadlock.point.layers, deadlock.better.layers
+    point = Point(
+        (
+            replace(first, W=tuple((w1 - quarter, w2 - quarter, quarter) for w1, w2 in first.W)),
+            second,
+        )
+    )
+    lifted_better = Point((replace(better[0], W=tuple((*w, Fraction(0)) for w in better[0].W)), better[1]))
+    what = (
+        "the sigmoid deadlock (examples/sigmoid-deadlock.json) with a third input x3 = x1 + x2 on every "
+        "data point: layer 1 may move weight between x3 and x1, x2 without changing any prediction, so the "
+        "minimum lies on a 2-dimensional set of equal loss (here 1/4 of each unit's weight is moved onto x3)"
+    )
+    return Trap(network, dataset, point, better=lifted_better, name="dependent-inputs", description=what)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     traps = [
@@ -388,6 +415,7 @@ def main() -> None:
         sign_cone_minimum(),
         kink_dead_constant_model(),
         relu_xor_affine_fit(),
+        dependent_inputs(),
     ]
     names = [
         "duplicated-units",
@@ -408,6 +436,7 @@ def main() -> None:
         "sign-cone-minimum",
         "kink-dead-constant-model",
         "relu-xor-affine-fit",
+        "dependent-inputs",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")

@@ -90,7 +90,11 @@ class Lifted:
     code: str = "lifted-saddle"
 
 
-SLICE_METHODS = {"lift-relu-rescaling": "slice-rescaling", "lift-linear-units": "slice-linear-units"}
+SLICE_METHODS = {
+    "lift-relu-rescaling": "slice-rescaling",
+    "lift-linear-units": "slice-linear-units",
+    "lift-dependent-inputs": "slice-dependent-inputs",
+}
 """Methods of the minima proved on a slice through a symmetry group's orbits (by certificate code)."""
 
 

@@ -30,6 +30,7 @@ from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import certify_constant_units
 from badminima.verify.dead_kinks import certify_dead_kinks
 from badminima.verify.dead_layers import certify_dead_layer
+from badminima.verify.dependent_inputs import certify_dependent_inputs
 from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.kink_saddles import kink_piece_saddle
@@ -352,6 +353,7 @@ def certify_smooth(
         lifted = (
             certify_lifted_minimum(network, dataset, point)
             or certify_orbit(network, dataset, point)
+            or certify_dependent_inputs(network, dataset, point)
             or certify_lifted_saddle_of_dead_unit(network, dataset, point)
             or certify_constant_units(network, dataset, point)
             or certify_mixed_units(network, dataset, point)
@@ -369,8 +371,8 @@ def certify_smooth(
                 )
         tried.append(
             "no exact invariance (duplicated units, a unit born at zero, units constant on the data, alone "
-            "or beside varying units, ReLU rescalings, identity units' GL(p)) lifts a proof to this point, "
-            "and it rounds no best affine fit"
+            "or beside varying units, ReLU rescalings, identity units' GL(p), dependent inputs) lifts a "
+            "proof to this point, and it rounds no best affine fit"
         )
         if exactly_critical:
             report(progress, "descent along the Hessian's null directions")

@@ -1,0 +1,118 @@
+"""Minima and saddles where the data's inputs are linearly dependent: flat directions of the first layer.
+
+The first layer sees the data only through M = [X | 1] (N × (d+1); X alone without biases): the
+pre-activations are P = U Mᵀ with U = [W₁ | b₁]. When M has rank below its column count (an input that is
+0 or constant on every data point, two inputs that agree, more inputs than points), pick pivot columns J
+and write each other column exactly as M_k = Σ_{j∈J} c_kj M_j (rationals, reduced row echelon form).
+Then moving U_k by t and every U_j by −c_kj t leaves P, hence the loss, unchanged: an exact group of
+translations of dimension (width of layer 1) × (number of dependent columns).
+
+The slice fixes every U_k (k ∉ J) at its given value and is cut once by every orbit. The slice proof of
+`symmetry_slices` applies as it stands: a unique minimiser x* of F on the slice is critical for F, since
+∂F/∂U_k = (∂F/∂P) M_k = Σ_j c_kj ∂F/∂U_j = 0 there; and every y within η of the centre c lies on the orbit
+of m(y) + t with m(y) = x* moved along the orbit until its fixed coordinates are y's, t on the slice's
+tangent: ‖m(y) − c‖∞ ≤ max(η, r + Cη) with C = max_j Σ_k |c_kj| (`dependent_input_slice`'s bound). A
+saddle of F restricted to the slice is a saddle of F by the same identities (`certify_saddle_on_slice`).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import flint
+
+from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.verify.lift import Lifted
+from badminima.verify.symmetry_slices import Slice, certify_on_slice, certify_saddle_on_slice
+
+
+def input_dependencies(network: Network, dataset: Dataset) -> dict[int, dict[int, Fraction]]:
+    """Each dependent column k of [X | 1] (the bias column is index d, listed first so that it stays a
+    pivot; X alone without biases) with its exact coefficients {j: c_kj} on the pivot columns; empty when
+    the columns are independent.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((3, 1, 1), "tanh")
+        >>> data = Dataset.of([[1, 0, 2], [2, 0, 3], [0, 0, 1]], [[1], [0], [1]])
+        >>> input_dependencies(net, data)  # x₂ = 0 and x₃ = 1 + x₁ on the data
+        {1: {}, 2: {3: Fraction(1, 1), 0: Fraction(1, 1)}}
+    """
+    d = network.widths[0]
+    order = ([d] if network.bias else []) + list(range(d))
+    rows = [[*x, Fraction(1)] for x in dataset.X]
+    M = flint.fmpq_mat(len(rows), len(order), [to_fmpq(row[k]) for row in rows for k in order])
+    R, rank = M.rref()
+    if rank == len(order):
+        return {}
+    pivots = [next(c for c in range(len(order)) if R[i, c] != 0) for i in range(rank)]
+    out: dict[int, dict[int, Fraction]] = {}
+    for c in range(len(order)):
+        if c not in pivots:
+            coefficients = {order[pivots[i]]: to_fraction(R[i, c]) for i in range(rank)}
+            out[order[c]] = {j: q for j, q in coefficients.items() if q != 0}
+    return out
+
+
+def dependent_input_slice(network: Network, dataset: Dataset) -> Slice | None:
+    """The slice fixing the first layer's weights on every dependent input column (the module docstring),
+    or None when the inputs are independent on the data.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((2, 1, 1), "tanh")
+        >>> data = Dataset.of([[1, 0], [2, 0], [3, 0]], [[1], [0], [1]])
+        >>> dependent_input_slice(net, data).fixed  # W₁[0][1], the weight on the input that is always 0
+        (1,)
+    """
+    deps = input_dependencies(network, dataset)
+    if not deps:
+        return None
+    d, p = network.widths[0], network.widths[1]
+
+    def index(unit: int, column: int) -> int:
+        return p * d + unit if column == d else unit * d + column
+
+    fixed = tuple(sorted(index(u, k) for u in range(p) for k in deps))
+    pivots = {j for coefficients in deps.values() for j in coefficients}
+    spread = max(
+        (sum((abs(c.get(j, Fraction(0))) for c in deps.values()), Fraction(0)) for j in pivots),
+        default=Fraction(0),
+    )
+
+    def bound(center: Point, r: Fraction, eta: Fraction) -> Fraction:
+        return r + (1 + spread) * eta
+
+    inputs = ", ".join("the bias" if k == d else f"input {k + 1}" for k in sorted(deps))
+    return Slice(
+        fixed,
+        bound,
+        f"translations of layer 1's weights along the data's input dependencies ({inputs} a combination "
+        f"of the others on every data point)",
+        "lift-dependent-inputs",
+        p * len(deps),
+    )
+
+
+def certify_dependent_inputs(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
+    """A minimum (code ``lift-dependent-inputs``) or a saddle (``slice-saddle``) on the slice that fixes
+    the first layer's weights on dependent input columns, for a network whose hidden units are smooth
+    (sigmoid, tanh); None otherwise or when neither proof goes through.
+
+    Example:
+        >>> from badminima.model import load_trap
+        >>> trap = load_trap("examples/degenerate/dependent-inputs.json")
+        >>> certify_dependent_inputs(trap.network, trap.dataset, trap.point).code
+        'lift-dependent-inputs'
+    """
+    if network.activation not in ("sigmoid", "tanh"):
+        return None
+    chart = dependent_input_slice(network, dataset)
+    if chart is None:
+        return None
+    return certify_on_slice(network, dataset, point, chart) or certify_saddle_on_slice(
+        network, dataset, point, chart
+    )
