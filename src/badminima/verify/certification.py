@@ -34,6 +34,7 @@ from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.piecewise import certify_piecewise
 from badminima.verify.smooth import certify_smooth
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
+from badminima.verify.zero_inputs import lift_zero_inputs, without_zero_inputs
 
 GAP_PRECISIONS = (512, 2048)
 """Precisions at which a box minimum and the better point are re-enclosed when the gap is too thin for
@@ -185,6 +186,40 @@ def _near_a_kink(out: Outcome, why: str) -> Outcome:
     )
 
 
+def _outcome(
+    trap: Trap, grad: np.ndarray, hess: np.ndarray, options: CertifyOptions, progress: ProgressHook | None
+) -> Outcome:
+    """The verdict at ``trap.point`` (the better point aside): the piecewise or smooth proofs, then a
+    rounded point's kinks."""
+    net, data, point = trap.network, trap.dataset, trap.point
+    if net.has_rational_loss:
+        out = certify_piecewise(net, data, point, options=options, progress=progress)
+        if out.verdict is Verdict.INCONCLUSIVE:
+            # Predictions exactly at each input's mean target: no function does better, whatever the
+            # kinks (deep leaky-ReLU nets have no least-squares bound of their own).
+            out = certify_best_fit(net, data, point) or out
+        if out.verdict is Verdict.INCONCLUSIVE and is_deep_linear(net):
+            # Deep linear nets: exact global optima and flat (order ≥ 3) saddles, see linear_points.
+            out = certify_linear_point(net, data, point, out, options=options, progress=progress)
+    else:
+        try:
+            out = certify_smooth(net, data, point, grad, hess, options=options, progress=progress)
+        except BackendError as exc:
+            out = Outcome(
+                Verdict.INCONCLUSIVE,
+                "interval",
+                "none",
+                f"ball arithmetic failed: {exc}",
+                unknown_loss(),
+                code="arithmetic-failed",
+            )
+    if out.verdict is Verdict.NOT_CRITICAL and options.snap_kinks and not options.literal:
+        out = _across_a_kink(trap, out, options, progress) or out
+    elif out.code == "near-critical-set" and options.snap_kinks and not options.literal:
+        out = _classified_across_a_kink(trap, out, options, progress) or out
+    return out
+
+
 def certify(
     trap: Trap | PopulationTrap,
     *,
@@ -241,31 +276,14 @@ def certify(
         derivatives=derivatives,
         progress=progress,
     )
-    if net.has_rational_loss:
-        out = certify_piecewise(net, data, point, options=options, progress=progress)
-        if out.verdict is Verdict.INCONCLUSIVE:
-            # Predictions exactly at each input's mean target: no function does better, whatever the
-            # kinks (deep leaky-ReLU nets have no least-squares bound of their own).
-            out = certify_best_fit(net, data, point) or out
-        if out.verdict is Verdict.INCONCLUSIVE and is_deep_linear(net):
-            # Deep linear nets: exact global optima and flat (order ≥ 3) saddles, see linear_points.
-            out = certify_linear_point(net, data, point, out, options=options, progress=progress)
+    reduced = without_zero_inputs(trap)
+    if reduced is None:
+        out = _outcome(trap, grad, hess, options, progress)
     else:
-        try:
-            out = certify_smooth(net, data, point, grad, hess, options=options, progress=progress)
-        except BackendError as exc:
-            out = Outcome(
-                Verdict.INCONCLUSIVE,
-                "interval",
-                "none",
-                f"ball arithmetic failed: {exc}",
-                unknown_loss(),
-                code="arithmetic-failed",
-            )
-    if out.verdict is Verdict.NOT_CRITICAL and options.snap_kinks and not options.literal:
-        out = _across_a_kink(trap, out, options, progress) or out
-    elif out.code == "near-critical-set" and options.snap_kinks and not options.literal:
-        out = _classified_across_a_kink(trap, out, options, progress) or out
+        small, columns = reduced
+        _, small_grad, small_hess = float_derivatives(small.network, small.dataset, small.point)
+        out = _outcome(small, small_grad, small_hess, options, progress)
+        out = lift_zero_inputs(out, point, columns, net)
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:

@@ -1,0 +1,103 @@
+"""Inputs that are 0 on every data point: a known trap with such an input added keeps its verdict.
+
+Truth is by construction: an extra input that is 0 on every data point, with any weights on it, leaves
+every prediction, hence the loss, unchanged (checked with the 60-digit reference), so the point is what
+the original trap's point is. A saddle's lower point and a minimum's box are rechecked at 60 digits in
+the wider network.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from fractions import Fraction as F
+from pathlib import Path
+
+import mpmath
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from badminima.model import Dataset, Point, Trap, load_trap
+from badminima.model.point import Layer
+from badminima.verify import Verdict, certify
+from badminima.verify.zero_inputs import zero_inputs
+from tests.reference import reference_loss
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _widened(trap: Trap, at: int, weights: list[F]) -> Trap:
+    """``trap`` with a new input at position ``at``, 0 on every data point, weighted by ``weights``."""
+
+    def grow(point: Point, ws: list[F]) -> Point:
+        first = point.layers[0]
+        W = tuple((*row[:at], w, *row[at:]) for row, w in zip(first.W, ws, strict=True))
+        return Point((Layer(W, first.b), *point.layers[1:]))
+
+    net = trap.network
+    network = replace(net, widths=(net.widths[0] + 1, *net.widths[1:]))
+    X = [[*x[:at], F(0), *x[at:]] for x in trap.dataset.X]
+    better = None if trap.better is None else grow(trap.better, [F(0)] * len(weights))
+    return Trap(
+        network, Dataset.of(X, [list(y) for y in trap.dataset.y]), grow(trap.point, weights), better=better
+    )
+
+
+def _mp(q: F):
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
+def _same_answer(name: str, at: int, weights: list[F]) -> None:
+    trap = load_trap(ROOT / "examples" / name)
+    wide = _widened(trap, at, weights)
+    assert zero_inputs(wide.dataset) == (at,)
+    assert reference_loss(wide.network, wide.dataset, wide.point) == reference_loss(
+        trap.network, trap.dataset, trap.point
+    )
+    before, after = certify(trap, probes=0), certify(wide, probes=0)
+    assert before.verdict is not Verdict.INCONCLUSIVE, before.reason  # the case shows something
+    assert (after.verdict, after.code) == (before.verdict, before.code), after.reason
+    if after.witness is not None:
+        assert after.witness.layers[0].W[0][at] == weights[0]
+        assert reference_loss(wide.network, wide.dataset, after.witness) < reference_loss(
+            wide.network, wide.dataset, wide.point
+        )
+    if after.verdict in (Verdict.LOCAL_MIN, Verdict.BAD_LOCAL_MIN) and after.proof_radius:
+        rng = random.Random(0)
+        for _ in range(5):
+            moved = [
+                q + after.proof_radius * F(rng.randint(-1000, 1000), 1000) for q in after.box_center.flatten()
+            ]
+            loss = reference_loss(wide.network, wide.dataset, Point.unflatten(wide.network, moved))
+            assert loss >= (
+                after.loss_lower if isinstance(loss, F) else _mp(after.loss_lower) - mpmath.mpf(10) ** -50
+            )
+
+
+@pytest.mark.parametrize(("name", "at"), [("relu-blind-spot.json", 0), ("degenerate/born-unit.json", 1)])
+def test_a_trap_with_an_input_that_is_zero_on_the_data_keeps_its_answer(name, at):
+    trap = load_trap(ROOT / "examples" / name)
+    _same_answer(name, at, [F(3, 7) * (-1) ** u for u in range(trap.network.widths[1])])
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None)
+@given(
+    st.sampled_from(
+        sorted(
+            str(p.relative_to(ROOT / "examples")) for p in (ROOT / "examples" / "degenerate").glob("*.json")
+        )
+    ),
+    st.data(),
+)
+def test_every_degenerate_example_keeps_its_answer_with_a_zero_input_thorough(name, data):
+    trap = load_trap(ROOT / "examples" / name)
+    at = data.draw(st.integers(0, trap.network.widths[0]))
+    weights = data.draw(
+        st.lists(
+            st.fractions(-3, 3, max_denominator=9),
+            min_size=trap.network.widths[1],
+            max_size=trap.network.widths[1],
+        )
+    )
+    _same_answer(name, at, weights)
