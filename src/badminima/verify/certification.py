@@ -25,6 +25,7 @@ from badminima.progress import ProgressHook, report
 from badminima.verify.best_fit import certify_best_fit
 from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Certificate, Verdict
+from badminima.verify.dropped_inputs import lift_dropped_inputs, without_dropped_inputs
 from badminima.verify.fit_snap import snap_to_fit
 from badminima.verify.kink_snap import kinks_within, snap_to_kinks
 from badminima.verify.linear_points import certify_linear_point, is_deep_linear
@@ -34,7 +35,6 @@ from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.piecewise import certify_piecewise
 from badminima.verify.smooth import certify_smooth
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
-from badminima.verify.zero_inputs import lift_zero_inputs, without_zero_inputs
 
 GAP_PRECISIONS = (512, 2048)
 """Precisions at which a box minimum and the better point are re-enclosed when the gap is too thin for
@@ -276,14 +276,14 @@ def certify(
         derivatives=derivatives,
         progress=progress,
     )
-    reduced = without_zero_inputs(trap)
+    reduced = without_dropped_inputs(trap)
     if reduced is None:
         out = _outcome(trap, grad, hess, options, progress)
     else:
         small, columns = reduced
         _, small_grad, small_hess = float_derivatives(small.network, small.dataset, small.point)
         out = _outcome(small, small_grad, small_hess, options, progress)
-        out = lift_zero_inputs(out, point, columns, net)
+        out = lift_dropped_inputs(out, point, columns, net)
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:

@@ -29,10 +29,13 @@ from badminima.verify.lift import Lifted
 from badminima.verify.symmetry_slices import Slice, certify_on_slice, certify_saddle_on_slice
 
 
-def input_dependencies(network: Network, dataset: Dataset) -> dict[int, dict[int, Fraction]]:
+def input_dependencies(
+    network: Network, dataset: Dataset, last: tuple[int, ...] = ()
+) -> dict[int, dict[int, Fraction]]:
     """Each dependent column k of [X | 1] (the bias column is index d, listed first so that it stays a
     pivot; X alone without biases) with its exact coefficients {j: c_kj} on the pivot columns; empty when
-    the columns are independent.
+    the columns are independent. Pivots are taken left to right with the inputs in ``last`` moved to the
+    end, so that those become the dependent ones wherever they can.
 
     Example:
         >>> from badminima.model import Dataset
@@ -42,7 +45,7 @@ def input_dependencies(network: Network, dataset: Dataset) -> dict[int, dict[int
         {1: {}, 2: {3: Fraction(1, 1), 0: Fraction(1, 1)}}
     """
     d = network.widths[0]
-    order = ([d] if network.bias else []) + list(range(d))
+    order = ([d] if network.bias else []) + [k for k in range(d) if k not in last] + list(last)
     rows = [[*x, Fraction(1)] for x in dataset.X]
     M = flint.fmpq_mat(len(rows), len(order), [to_fmpq(row[k]) for row in rows for k in order])
     R, rank = M.rref()
@@ -55,6 +58,20 @@ def input_dependencies(network: Network, dataset: Dataset) -> dict[int, dict[int
             coefficients = {order[pivots[i]]: to_fraction(R[i, c]) for i in range(rank)}
             out[order[c]] = {j: q for j, q in coefficients.items() if q != 0}
     return out
+
+
+def dependency_spread(deps: dict[int, dict[int, Fraction]]) -> Fraction:
+    """C = max_j Σ_k |c_kj|: how far moving the dependent columns' weights by ε moves a pivot's (≤ Cε).
+
+    Example:
+        >>> dependency_spread({2: {0: Fraction(1), 3: Fraction(-2)}, 4: {0: Fraction(1, 2)}})
+        Fraction(2, 1)
+    """
+    pivots = {j for coefficients in deps.values() for j in coefficients}
+    return max(
+        (sum((abs(c.get(j, Fraction(0))) for c in deps.values()), Fraction(0)) for j in pivots),
+        default=Fraction(0),
+    )
 
 
 def dependent_input_slice(network: Network, dataset: Dataset) -> Slice | None:
@@ -77,11 +94,7 @@ def dependent_input_slice(network: Network, dataset: Dataset) -> Slice | None:
         return p * d + unit if column == d else unit * d + column
 
     fixed = tuple(sorted(index(u, k) for u in range(p) for k in deps))
-    pivots = {j for coefficients in deps.values() for j in coefficients}
-    spread = max(
-        (sum((abs(c.get(j, Fraction(0))) for c in deps.values()), Fraction(0)) for j in pivots),
-        default=Fraction(0),
-    )
+    spread = dependency_spread(deps)
 
     def bound(center: Point, r: Fraction, eta: Fraction) -> Fraction:
         return r + (1 + spread) * eta

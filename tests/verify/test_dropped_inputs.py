@@ -1,9 +1,10 @@
-"""Inputs that are 0 on every data point: a known trap with such an input added keeps its verdict.
+"""Droppable inputs: a known trap with an input added that is 0 on every data point (any weights on it),
+or that copies another input (weight 0 on it), keeps its verdict.
 
-Truth is by construction: an extra input that is 0 on every data point, with any weights on it, leaves
-every prediction, hence the loss, unchanged (checked with the 60-digit reference), so the point is what
-the original trap's point is. A saddle's lower point and a minimum's box are rechecked at 60 digits in
-the wider network.
+Truth is by construction: such an input leaves every prediction, hence the loss, unchanged at the point
+(checked with the 60-digit reference), and the loss of the wider network is the narrower one's composed
+with a linear surjection, so the point is what the original trap's point is. A saddle's lower point and
+a minimum's box are rechecked at 60 digits in the wider network.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from hypothesis import given, settings, strategies as st
 from badminima.model import Dataset, Point, Trap, load_trap
 from badminima.model.point import Layer
 from badminima.verify import Verdict, certify
-from badminima.verify.zero_inputs import zero_inputs
+from badminima.verify.dropped_inputs import droppable_inputs
 from tests.reference import reference_loss
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _widened(trap: Trap, at: int, weights: list[F]) -> Trap:
-    """``trap`` with a new input at position ``at``, 0 on every data point, weighted by ``weights``."""
+def _widened(trap: Trap, at: int, weights: list[F], copy: int | None = None) -> Trap:
+    """``trap`` with a new input at position ``at``, weighted by ``weights``: 0 on every data point, or
+    a copy of input ``copy``."""
 
     def grow(point: Point, ws: list[F]) -> Point:
         first = point.layers[0]
@@ -36,7 +38,7 @@ def _widened(trap: Trap, at: int, weights: list[F]) -> Trap:
 
     net = trap.network
     network = replace(net, widths=(net.widths[0] + 1, *net.widths[1:]))
-    X = [[*x[:at], F(0), *x[at:]] for x in trap.dataset.X]
+    X = [[*x[:at], F(0) if copy is None else x[copy], *x[at:]] for x in trap.dataset.X]
     better = None if trap.better is None else grow(trap.better, [F(0)] * len(weights))
     return Trap(
         network, Dataset.of(X, [list(y) for y in trap.dataset.y]), grow(trap.point, weights), better=better
@@ -47,10 +49,10 @@ def _mp(q: F):
     return mpmath.mpf(q.numerator) / q.denominator
 
 
-def _same_answer(name: str, at: int, weights: list[F]) -> None:
+def _same_answer(name: str, at: int, weights: list[F], copy: int | None = None) -> None:
     trap = load_trap(ROOT / "examples" / name)
-    wide = _widened(trap, at, weights)
-    assert zero_inputs(wide.dataset) == (at,)
+    wide = _widened(trap, at, weights, copy)
+    assert at in droppable_inputs(wide.network, wide.dataset, wide.point)
     assert reference_loss(wide.network, wide.dataset, wide.point) == reference_loss(
         trap.network, trap.dataset, trap.point
     )
@@ -80,6 +82,12 @@ def test_a_trap_with_an_input_that_is_zero_on_the_data_keeps_its_answer(name, at
     _same_answer(name, at, [F(3, 7) * (-1) ** u for u in range(trap.network.widths[1])])
 
 
+@pytest.mark.parametrize("name", ["degenerate/relu-rescaling.json"])
+def test_a_trap_with_an_unweighted_copy_of_an_input_keeps_its_answer(name):
+    trap = load_trap(ROOT / "examples" / name)
+    _same_answer(name, trap.network.widths[0], [F(0)] * trap.network.widths[1], copy=0)
+
+
 @pytest.mark.slow
 @settings(max_examples=12, deadline=None)
 @given(
@@ -100,4 +108,9 @@ def test_every_degenerate_example_keeps_its_answer_with_a_zero_input_thorough(na
             max_size=trap.network.widths[1],
         )
     )
-    _same_answer(name, at, weights)
+    if data.draw(st.booleans()):
+        _same_answer(name, at, weights)
+    else:
+        _same_answer(
+            name, at, [F(0)] * len(weights), copy=data.draw(st.integers(0, trap.network.widths[0] - 1))
+        )
