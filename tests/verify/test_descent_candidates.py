@@ -16,7 +16,12 @@ from badminima.landscape.derivatives import hessian_of_flat
 from badminima.landscape.problem import prepare
 from badminima.model import Dataset, Network, Point
 from badminima.verify import exact_descent
-from badminima.verify.descent_candidates import descent_candidates, null_space, unit_coordinates
+from badminima.verify.descent_candidates import (
+    descent_candidates,
+    negative_direction,
+    null_space,
+    unit_coordinates,
+)
 from tests.reference import reference_loss
 
 small = st.fractions(min_value=-3, max_value=3, max_denominator=4)
@@ -455,3 +460,49 @@ def test_candidates_are_exact_directions_within_the_limit(case, limit):
 @given(kinked_points(), st.integers(1, 60))
 def test_candidates_are_exact_directions_within_the_limit_thorough(case, limit):
     _within_the_limit(case, limit)
+
+
+@given(st.integers(1, 5).flatmap(lambda n: st.lists(st.integers(-3, 3), min_size=n * n, max_size=n * n)))
+def test_negative_direction_exists_exactly_when_the_matrix_is_not_positive_semidefinite(entries):
+    n = round(len(entries) ** 0.5)
+    M = sympy.Matrix(n, n, entries)
+    M = M + M.T  # symmetric, integer entries
+    if len(entries) % 2 == 0:  # also rank-deficient ones: a Gram matrix with a zero direction
+        M = M.T * M
+        M[0, 0] -= 1 if M[0, 0] and entries[0] % 3 == 0 else 0
+    H = [[F(int(M[i, j])) for j in range(n)] for i in range(n)]
+    v = negative_direction(H)
+    psd = M.is_positive_semidefinite  # sympy's, independently of the elimination
+    if v is None:
+        assert psd
+    else:
+        assert sum(v[i] * H[i][j] * v[j] for i in range(n) for j in range(n)) < 0 and not psd
+
+
+def test_a_badly_balanced_deep_linear_saddle_is_found_exactly():
+    """A black-box red team's trap (s17): a 2-1-2 linear net (no biases) at its second singular pair,
+    the layers unbalanced 1000 : 1/1000, so the negative curvature (1e-6) is 1e-12 of the Hessian's norm
+    and no float eigenvector is trusted. Truth: the exact gradient is 0 (sympy differentiates the
+    reference loss here) and the exhibited point is lower at 60 digits."""
+    from pathlib import Path
+
+    from badminima.model import load_trap
+    from badminima.verify import Verdict, certify
+
+    trap = load_trap(Path(__file__).parent / "cases" / "s17-lin-bottleneck-second-a1000.json")
+    theta = sympy.symbols(f"t0:{trap.network.n_params}")
+    flat = trap.point.flatten()
+    w, v = theta[:2], theta[2:]
+    loss = sum(
+        ((v[k] * (w[0] * x[0] + w[1] * x[1])) - y[k]) ** 2
+        for x, y in zip(trap.dataset.X, trap.dataset.y, strict=True)
+        for k in range(2)
+    ) / len(trap.dataset.X)
+    at = dict(zip(theta, [sympy.Rational(q.numerator, q.denominator) for q in flat], strict=True))
+    assert all(sympy.diff(loss, t).subs(at) == 0 for t in theta)
+    assert loss.subs(at) == reference_loss(trap.network, trap.dataset, trap.point)
+    cert = certify(trap, probes=0)
+    assert cert.verdict is Verdict.SADDLE, cert.reason
+    assert reference_loss(trap.network, trap.dataset, cert.witness) < reference_loss(
+        trap.network, trap.dataset, trap.point
+    )

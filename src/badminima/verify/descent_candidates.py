@@ -102,6 +102,49 @@ def null_space(H: Sequence[Sequence[Fraction]]) -> list[Vector]:
     return basis
 
 
+def negative_direction(H: Sequence[Sequence[Fraction]]) -> Vector | None:
+    """An exact v with vᵀHv < 0 when the symmetric rational H is not positive semidefinite, else None.
+
+    Symmetric elimination on a basis B (H restricted to B is kept as A = BᵀHB): a negative diagonal entry
+    is the answer; a positive one is eliminated from the rest (a congruence); when only zero diagonal
+    entries remain, a non-zero A_ij gives B_i − sign(A_ij)·B_j with value −2|A_ij|, and an all-zero rest
+    is positive semidefinite. Exact and complete, unlike a float eigenvector at a curvature of 1e-12·‖H‖.
+
+    Example:
+        >>> negative_direction([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(3)]])  # det −1
+        (Fraction(-2, 1), Fraction(1, 1))
+        >>> negative_direction([[Fraction(1), Fraction(1)], [Fraction(1), Fraction(1)]]) is None
+        True
+    """
+    n = len(H)
+    A = [[Fraction(v) for v in row] for row in H]
+    B = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+    rest = list(range(n))
+    while rest:
+        negative = [i for i in rest if A[i][i] < 0]
+        if negative:
+            return tuple(B[negative[0]])
+        positive = [i for i in rest if A[i][i] > 0]
+        if not positive:
+            for i, j in itertools.combinations(rest, 2):
+                if A[i][j] != 0:
+                    sign = 1 if A[i][j] > 0 else -1
+                    return tuple(a - sign * b for a, b in zip(B[i], B[j], strict=True))
+            return None
+        k = positive[0]
+        rest.remove(k)
+        for j in rest:
+            f = A[j][k] / A[k][k]
+            if f:
+                B[j] = [bj - f * bk for bj, bk in zip(B[j], B[k], strict=True)]
+                for m in rest:
+                    A[j][m] -= f * A[k][m]
+        for j in rest:  # keep A symmetric: row j was reduced, mirror it into column j
+            for m in rest:
+                A[m][j] = A[j][m]
+    return None
+
+
 class _Pieces:
     """Piece Hessians in floats as (1/N) Σ_i H_i(column_i): the loss is a sum over data points and
     point i's term depends only on its own mask column, so one cache of per-point Hessians serves every

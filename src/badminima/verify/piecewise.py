@@ -24,7 +24,7 @@ from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affi
 from badminima.verify.certificate import Verdict
 from badminima.verify.dead_kinks import certify_dead_kinks
 from badminima.verify.descent import exact_descent, rational_direction
-from badminima.verify.descent_candidates import descent_candidates
+from badminima.verify.descent_candidates import descent_candidates, negative_direction
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import CertifyOptions
@@ -311,6 +311,13 @@ def certify_piecewise(
 
     def second_order() -> Iterator[tuple[Fraction, ...]]:
         yield from second
+        # Curvature too small beside the Hessian's norm for a float eigenvector (a badly balanced deep
+        # linear net): exact symmetric elimination finds a negative direction whenever one exists.
+        for H in hessians:
+            exact_dir = negative_direction([[Fraction(v) for v in row] for row in H])
+            if exact_dir is not None:
+                top = max(abs(v) for v in exact_dir)
+                yield tuple(v / top for v in exact_dir)
         # Degenerate critical points (zero or singular Hessian, units born at zero): exact null
         # directions and kink-cell directions, each only a candidate for the exact germ.
         yield from descent_candidates(network, dataset, point, region, hessians=hessians)
