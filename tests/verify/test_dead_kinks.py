@@ -755,3 +755,24 @@ def test_kink_points_whose_layer_below_is_silent_share_their_kink(v):
     for _ in range(30):
         moved = [q + F(rng.randint(-1000, 1000), 10**5) for q in point.flatten()]
         assert _mp(reference_loss(net, data, Point.unflatten(net, moved))) >= base - mpmath.mpf(10) ** -40
+
+
+def test_a_weight_beside_a_large_coarse_number_is_not_silenced():
+    """A reviewer's trap (s18): unit b of layer 2 is relu(x − 3), dead on the data and exactly at its
+    kink on x = 3, with output weight 0.3456; the rest fits the least-squares line 2/7·x + 6/7 exactly, and
+    a layer-2 bias 98765432.1 (exact) is also in the point. By hand, 6F = Σ(g − y)² + 2(g₆ − y₆)·v·u +
+    v²u² with u = max(0, p₆) ≥ 0, g₆ − y₆ = 5/7 > 0 and v > 0 nearby: a minimum. The old tolerance
+    (4× the bias's last digit, 0.4) took 0.3456 for a rounded 0 and proved a saddle about v = 0. Checked
+    here: no exact loss at random points within 1e-6 is below the point's."""
+    from pathlib import Path
+
+    from badminima.model import load_trap
+
+    trap = load_trap(Path(__file__).parent / "cases" / "s18-deep-kink-v03-beside-1e8.json")
+    cert = certify(trap, probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    floor = reference_loss(trap.network, trap.dataset, trap.point)
+    rng = random.Random(0)
+    for _ in range(40):
+        moved = [q + F(rng.randint(-1000, 1000), 10**9) for q in trap.point.flatten()]
+        assert reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved)) >= floor

@@ -200,17 +200,21 @@ def last_place(q: Fraction) -> Fraction:
     return Fraction(1, 2**twos) if fives == 0 else Fraction(1, 10 ** max(twos, fives))
 
 
-def may_round(written: Fraction, meant: Fraction, tol: Fraction) -> bool:
-    """Whether ``written`` may be a writer's rounding of ``meant``: equal, or within ``tol`` when
-    ``written`` was written rounded (`last_place` ≠ 0). A short number is exact and never moves, so a
-    long number elsewhere in a point (which sets the point's `rounding_scale`) cannot silence it.
+def may_round(written: Fraction, meant: Fraction, rel: Fraction) -> bool:
+    """Whether ``written`` may be a writer's rounding of ``meant``: equal, or within ``rel`` relative to
+    their size (``rel``·max(1, |written|, |meant|)) when ``written`` was written rounded (`last_place` ≠ 0).
+    A short number is exact and never moves, and a large number elsewhere in a point cannot widen the
+    tolerance of a small one (``rel`` is a multiple of `relative_rounding`, not of `rounding_scale`).
 
     Example:
-        >>> zero, tol = Fraction(0), Fraction(1, 10)
-        >>> may_round(Fraction("0.0312345678"), zero, tol), may_round(Fraction("0.03"), zero, tol)
+        >>> zero, rel = Fraction(0), Fraction(1, 10)
+        >>> may_round(Fraction("0.0312345678"), zero, rel), may_round(Fraction("0.03"), zero, rel)
         (True, False)
     """
-    return written == meant or (abs(written - meant) <= tol and last_place(written) != 0)
+    if written == meant:
+        return True
+    room = rel * max(Fraction(1), abs(written), abs(meant))
+    return abs(written - meant) <= room and last_place(written) != 0
 
 
 def may_coincide(a: Fraction, b: Fraction, tol: Fraction) -> bool:
@@ -241,6 +245,20 @@ def rounding_scale(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:
     if not precisions or min(precisions) > Fraction(1, 10**ROUNDED_DIGITS):
         return Fraction(0)
     return max(Fraction(1), max(abs(q) for q in values)) * min(precisions)
+
+
+def relative_rounding(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:
+    """The point's rounding relative to a number's own size: `rounding_scale` without its max(1, max|q|)
+    factor (the relative size of the last digit of the most precisely written coordinate; 0 when every
+    number is short). A tolerance for one coordinate is this times max(1, |q|), so a weight of 0.3456
+    beside a bias of 98765432.1 is not within the bias's last digit of 0.
+
+    Example:
+        >>> relative_rounding([Fraction("0.3456"), Fraction("98765432.1")])
+        Fraction(1, 1000000000)
+    """
+    scale = rounding_scale(values)
+    return scale / max(Fraction(1), max((abs(q) for q in values), default=Fraction(0))) if scale else scale
 
 
 READABLE_LENGTH = 20

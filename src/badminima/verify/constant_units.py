@@ -48,7 +48,7 @@ from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction as fmpq_fract
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import last_place, may_round, rounding_scale
+from badminima.model.rational import last_place, may_round, relative_rounding, rounding_scale
 from badminima.verify.box import BoxResult
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
@@ -77,12 +77,14 @@ def constant_units(network: Network, dataset: Dataset, point: Point) -> list[int
     if len(network.widths) != 3 or not network.bias:
         return []
     X = dataset.X
-    tol = 4 * rounding_scale(point.flatten())
+    tol = 4 * relative_rounding(point.flatten())
     spread = 1 + max((sum(abs(a - b) for a, b in zip(x, X[0], strict=True)) for x in X), default=0)
     out = []
     for j, w in enumerate(point.layers[0].W):
         moves = (abs(sum((a * (p - q) for a, p, q in zip(w, x, X[0], strict=True)), Fraction(0))) for x in X)
-        slack = tol * spread if any(last_place(a) for a in w) else Fraction(0)  # short weights are exact
+        # short weights are exact; rounded ones within the point's relative rounding of their own size
+        size = max(Fraction(1), *map(abs, w))
+        slack = tol * size * spread if any(last_place(a) for a in w) else Fraction(0)
         if all(m <= slack for m in moves):
             out.append(j)
     return out
@@ -505,7 +507,7 @@ def _silent_third_order(
     F(m + s d) < F* for 0 < s ≤ s₀, and a lower point is exhibited."""
     if network.widths[2] != 1 or reduced.loss_lower is None:
         return None
-    tol = 4 * rounding_scale(point.flatten())
+    tol = 4 * relative_rounding(point.flatten())
     means = target_means(network, dataset)
     assert means is not None
     x0 = point.flatten()

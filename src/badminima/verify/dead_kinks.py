@@ -78,7 +78,7 @@ from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.model.rational import may_round, rounding_scale
+from badminima.model.rational import may_round, relative_rounding
 from badminima.progress import ProgressHook, report
 from badminima.verify.affine_fits import affine_reductions
 from badminima.verify.box import lower_point
@@ -317,7 +317,7 @@ def certify_dead_kinks(
         return certify_layered_kinks(network, dataset, point, value, region=region, literal=literal)
     report(progress, "units dead at a kink: the narrower network's minimum")
     last = dead.layer == network.depth - 2
-    tol = Fraction(0) if literal or not last else 4 * rounding_scale(point.flatten())
+    tol = Fraction(0) if literal or not last else 4 * relative_rounding(point.flatten())
     at_point = effective_weights(network, point, None, region, dead, [j for j, _ in dead.at_kinks])
     # a short (exact) output weight is never silenced, whatever the point's other digits (`may_round`)
     born = [j for j, k in dead.at_kinks if all(_may_be_zero(a, tol) for i in k for a in at_point[(j, i)])]
@@ -433,7 +433,7 @@ def certify_dead_kinks(
 
 def _may_be_zero(a: object, tol: Fraction) -> bool:
     """Whether an effective output weight may be a rounded 0: exactly 0, or a rational written rounded
-    within ``tol`` of it."""
+    within ``tol`` (relative, `may_round`) of it."""
     return a == 0 or (isinstance(a, Fraction) and may_round(a, Fraction(0), tol))
 
 

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import last_place, may_coincide, may_round, rounding_scale
+from badminima.model.rational import last_place, may_coincide, may_round, relative_rounding
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ def _split(out: Layer, a: int, b: int, tol: Fraction) -> Fraction | None:
     lam = out.W[k][a] / V[k]
     if not any(last_place(row[u]) for row in out.W for u in (a, b)):
         tol = Fraction(0)  # output weights written exactly: exactly parallel, or no split line
-    if any(abs(row[a] - lam * Vk) > 4 * tol * (1 + abs(lam)) for row, Vk in zip(out.W, V, strict=True)):
+    slack = 4 * tol * (1 + abs(lam)) * max(Fraction(1), abs(V[k]))  # ``tol`` is relative
+    if any(abs(row[a] - lam * Vk) > slack for row, Vk in zip(out.W, V, strict=True)):
         return None
     return lam
 
@@ -69,7 +70,7 @@ def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
         return []
     hidden, out = point.layers[-2:]
     assert hidden.b is not None
-    tol = 4 * rounding_scale(point.flatten())
+    tol = 4 * relative_rounding(point.flatten())
     found = []
     for a in range(len(hidden.W)):
         for b in range(a + 1, len(hidden.W)):
@@ -134,7 +135,7 @@ def find_dead_units(network: Network, point: Point) -> list[int]:
     if len(network.widths) < 3 or not network.bias or network.widths[-2] < 2:
         return []
     hidden, out = point.layers[-2:]
-    tol = 4 * rounding_scale(point.flatten())
+    tol = 4 * relative_rounding(point.flatten())
     return [
         j
         for j, row in enumerate(hidden.W)

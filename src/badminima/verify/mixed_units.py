@@ -55,7 +55,7 @@ from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import may_round, rounding_scale
+from badminima.model.rational import may_round, relative_rounding
 from badminima.verify.box import BoxResult, certify_minimum
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import (
@@ -438,7 +438,7 @@ def certify_mixed_units(network: Network, dataset: Dataset, point: Point) -> Lif
         return None
     hess = float_derivatives(split.small, dataset, split.small_point)[2]
     reduced = certify_minimum(split.small, dataset, split.small_point, hess)
-    tol = 4 * rounding_scale(point.flatten())
+    tol = 4 * relative_rounding(point.flatten())
     out = point.layers[1]
     silent = all(may_round(row[j], Fraction(0), tol) for row in out.W for j in split.constant)
     pair = ""
