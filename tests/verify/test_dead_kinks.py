@@ -776,3 +776,20 @@ def test_a_weight_beside_a_large_coarse_number_is_not_silenced():
     for _ in range(40):
         moved = [q + F(rng.randint(-1000, 1000), 10**9) for q in trap.point.flatten()]
         assert reference_loss(trap.network, trap.dataset, Point.unflatten(trap.network, moved)) >= floor
+
+
+def test_a_short_output_bias_is_never_moved_to_the_constant_optimum():
+    """A reviewer's trap (s18): a 1-1-1 ReLU net whose unit relu(9876.5x − 29629.5) is dead on the data
+    and exactly at its kink on x = 3, so the network is the constant c = 2/3, while the mean target is 1/6.
+    dF/dc = 2(c − ȳ) = 1 (by hand, here in Fractions): the point is not critical, and 2/3 is short (exact),
+    so it is no rounding of 1/6, however coarse 29629.5 is. It was `local-min` about c = 1/6."""
+    from pathlib import Path
+
+    from badminima.model import load_trap
+
+    trap = load_trap(Path(__file__).parent / "cases" / "s18-constant-miss-short-bias.json")
+    c = trap.point.layers[-1].b[0]
+    mean = sum(y[0] for y in trap.dataset.y) / len(trap.dataset.y)
+    assert 2 * (c - mean) == 1
+    cert = certify(trap, probes=0)
+    assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason

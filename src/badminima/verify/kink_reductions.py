@@ -39,7 +39,7 @@ from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import rounding_scale
+from badminima.model.rational import last_place, relative_rounding, rounding_scale
 from badminima.verify.constant_units import constant_model_loss, optimal_bias, target_means
 from badminima.verify.parameter_box import ParameterBox, ball_bounds
 
@@ -137,6 +137,20 @@ class ConstantPredictions:
         return logit_slope(self.network, z, self.targets, arith=self.ball)
 
 
+def _rounds_optimum(
+    network: Network, point: Point, biases: tuple[Fraction, ...], misses: list[Fraction]
+) -> bool:
+    """Whether output biases that miss the constant model's optimum by ``misses`` may be its rounding: each
+    miss is 0, or its bias was written rounded (a short number is exact and never moves) and the miss is
+    within 10√P times the point's relative rounding of the bias's own size (one large coarse number
+    elsewhere does not widen it)."""
+    rel = 10 * Fraction(math.sqrt(network.n_params)) * relative_rounding(point.flatten())
+    return all(
+        m == 0 or (last_place(b) != 0 and m <= rel * max(Fraction(1), abs(b)))
+        for b, m in zip(biases, misses, strict=True)
+    )
+
+
 def constant_optimum(network: Network, dataset: Dataset) -> tuple[list[Any], Any] | None:
     """(C*_k, F*): the constant model's optimal logits (Fractions where exact, else balls at 256 bits)
     and its optimal loss (a Fraction for mse, a ball for cross-entropy); None when the head is not one
@@ -188,19 +202,19 @@ def constant_reductions(
     out = point.layers[-1]
     assert out.b is not None
     ball = BallArithmetic(256)
-    mids, miss = [], Fraction(0)
+    mids, misses = [], []
     with ball.context():
         for ck, given in zip(C, out.b, strict=True):
             if isinstance(ck, Fraction):
                 mids.append(ck)
-                miss = max(miss, abs(given - ck))
+                misses.append(abs(given - ck))
             else:
                 mids.append(arb_to_fraction(ck.mid()))
                 lo, hi = ball_bounds(ball.constant(given) - ck)
-                miss = max(miss, abs(lo), abs(hi))
+                misses.append(max(abs(lo), abs(hi)))
         lo, hi = (F_star, F_star) if isinstance(F_star, Fraction) else ball_bounds(F_star)
-    rho = rounding_scale(point.flatten())
-    if miss and (literal or rho == 0 or miss > 10 * math.sqrt(network.n_params) * rho):
+    miss, rho = max(misses, default=Fraction(0)), rounding_scale(point.flatten())
+    if miss and (literal or not _rounds_optimum(network, point, out.b, misses)):
         return []
     center = Point((*point.layers[:-1], Layer(out.W, tuple(mids))))
     reason = (
@@ -259,7 +273,7 @@ def silent_layer_reductions(
     except (BackendError, TypeError, ValueError, ArithmeticError):
         return []
     ball = BallArithmetic(256)
-    mids, miss = [], Fraction(0)
+    mids, misses = [], []
     with ball.context():
         for ck, given in zip(C, c, strict=True):
             mid = ck if isinstance(ck, Fraction) else arb_to_fraction(ck.mid())
@@ -268,13 +282,13 @@ def silent_layer_reductions(
                 lo_miss = hi_miss = mid - given
             else:
                 lo_miss, hi_miss = ball_bounds(ck - ball.constant(given))
-            miss = max(miss, abs(lo_miss), abs(hi_miss))
+            misses.append(max(abs(lo_miss), abs(hi_miss)))
         lo, hi = (F_star, F_star) if isinstance(F_star, Fraction) else ball_bounds(F_star)
-    rho = rounding_scale(point.flatten())
-    if miss and (literal or rho == 0 or miss > 10 * math.sqrt(network.n_params) * rho):
-        return []
+    miss = max(misses, default=Fraction(0))
     out = point.layers[-1]
     assert out.b is not None
+    if miss and (literal or not _rounds_optimum(network, point, out.b, misses)):
+        return []
     bias = tuple(b + (m - g) for b, m, g in zip(out.b, mids, c, strict=True))
     center = Point((*point.layers[:-1], Layer(out.W, bias)))
     reason = (
