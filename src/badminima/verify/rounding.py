@@ -104,11 +104,12 @@ def _written_beyond_float(q: Fraction) -> bool:
 
 
 def coarsest_rounding(point: Point) -> Fraction:
-    """How far the critical point a writer meant can sit from ``point``, per coordinate: the point's scale
-    ``max(1, max|x|)`` times five times the largest rounding scale of any one coordinate (half a unit of
-    the last written digit, whatever the leading digit; 0 when every number is
-    short, i.e. exact). `rounding_scale` uses the most precisely written coordinate instead, which bounds
-    the digits' effect on the gradient, not the distance to the meant point.
+    """How far the critical point a writer meant can sit from ``point``, per coordinate: five times the
+    largest rounding scale of any one coordinate (max(1, |q|)·10^-d is a unit of q's last written digit
+    or a tenth of one; half a unit is at most 5 of them; 0 when every number is short, i.e. exact).
+    `rounding_scale` uses the most precisely written coordinate instead, which bounds the digits' effect
+    on the gradient, not the distance to the meant point. (This was once scaled by max(1, max|x|) as
+    well, so a coordinate of 1e8 written to 0.1 let every coordinate move by 5e7.)
 
     Example:
         >>> from badminima.model import Network
@@ -117,7 +118,6 @@ def coarsest_rounding(point: Point) -> Fraction:
         5e-05
     """
     x = point.flatten()
-    coarsest = max((rounding_scale([q]) for q in x), default=Fraction(0))
     # A coordinate q with d significant digits has relative precision 10^-d, but its last digit is worth
     # up to 10·|q|·10^-d (q in [1, 10) has d − 1 decimals): half of it is 5·|q|·10^-d.
-    return 5 * max([Fraction(1), *(abs(q) for q in x)]) * coarsest
+    return 5 * max((rounding_scale([q]) for q in x), default=Fraction(0))
