@@ -268,3 +268,25 @@ def test_repeated_inputs_on_one_kink_are_decided_over_all_sides(v):
     assert _one_sided(net, data, point, bias) == F(-4, 9) * v
     if v > 0:
         assert _one_sided(net, data, point, fo.directions[0]) < 0
+
+
+def test_a_unit_at_its_kink_on_every_point_with_a_first_order_descent_is_not_critical():
+    """A black-box red team's trap (s17): a 1-1-1 ReLU net with w = b = 0 (the unit at its kink on every
+    point, so its kink normals (x_i, 1) are dependent and the cone test cannot decide), v = −1 and c the
+    mean target. By hand, moving (w, b) by t(1, −5/2) raises the unit by t/2, 3t/2, 5t/2 on x = 3, 4, 5
+    only, where the residuals c − y are 1/16, 17/16 and −7/16; with v = −1 the loss falls at rate
+    (2/8)·(1/2·1/16 + 3/2·17/16 − 5/2·7/16) = 17/128, a first-order descent, which is what `not-critical`
+    claims (it was `inconclusive`)."""
+    from pathlib import Path
+
+    from badminima.model import load_trap
+
+    trap = load_trap(Path(__file__).parent / "cases" / "s17-allkink-not-critical.json")
+    base = reference_loss(trap.network, trap.dataset, trap.point)
+    for t in (F(1, 10**6), F(1, 10**9)):
+        moved = Point.unflatten(trap.network, [t, -t * F(5, 2), F(-1), F(25, 16)])
+        drop = (base - reference_loss(trap.network, trap.dataset, moved)) / t
+        assert abs(drop - F(17, 128)) < F(1, 10**5)
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "first-order-descent"), cert.reason
+    assert reference_loss(trap.network, trap.dataset, cert.witness) < base

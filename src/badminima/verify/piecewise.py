@@ -342,6 +342,22 @@ def certify_piecewise(
                 steps=tuple(steps),
                 code="higher-order-descent",
             )
+        if desc.order == 1 and (literal or judged_rounding(point, options.rounding) == 0):
+            # A first-order one-sided descent at numbers written exactly is what `not-critical` claims,
+            # whether or not the cone test could decide stationarity.
+            return Outcome(
+                Verdict.NOT_CRITICAL,
+                "exact",
+                "exact-descent",
+                f"{fo.reason}; but along the witness direction loss(x + t v) − loss(x) = "
+                f"{format_rational(desc.coefficient, decimal=False)}·t + O(t²) for small t > 0",
+                value,
+                box_radius=Fraction(0),
+                witness=desc.witness,
+                witness_loss_upper=desc.witness_loss,
+                steps=tuple(steps),
+                code="first-order-descent",
+            )
         return Outcome(
             Verdict.INCONCLUSIVE,
             "exact",
