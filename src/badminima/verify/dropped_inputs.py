@@ -88,11 +88,13 @@ def lift_dropped_inputs(
     names = ", ".join(str(k + 1) for k in sorted(columns))
     kept = network.widths[0] - len(columns)
     which = f"input {names} is" if len(columns) == 1 else f"inputs {names} are"
-    how = (
-        "0 on every data point"
-        if not any(columns.values())
-        else "0 on every data point or a combination of the other inputs there, with weights 0 in layer 1"
-    )
+    combination = "a combination of the other inputs (and 1) on every data point, with weights 0 in layer 1"
+    if not any(columns.values()):
+        how = "0 on every data point"
+    elif all(columns.values()):
+        how = combination
+    else:
+        how = f"0 on every data point or {combination}"
     spread = dependency_spread(columns)
     note = (
         f"{which} {how}, so the network without {'it' if len(columns) == 1 else 'them'} ({kept} "
