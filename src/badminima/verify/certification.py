@@ -276,14 +276,16 @@ def certify(
         derivatives=derivatives,
         progress=progress,
     )
-    reduced = without_dropped_inputs(trap)
-    if reduced is None:
-        out = _outcome(trap, grad, hess, options, progress)
-    else:
+    out = _outcome(trap, grad, hess, options, progress)
+    reduced = without_dropped_inputs(trap) if out.verdict is Verdict.INCONCLUSIVE else None
+    if reduced is not None:
+        # Inputs whose layer-1 weights change nothing: the narrower network may decide what this one can't
+        # (its own proofs, e.g. constant units over the data's affine span, come first: they are sharper).
         small, columns = reduced
         _, small_grad, small_hess = float_derivatives(small.network, small.dataset, small.point)
-        out = _outcome(small, small_grad, small_hess, options, progress)
-        out = lift_dropped_inputs(out, point, columns, net)
+        narrower = _outcome(small, small_grad, small_hess, options, progress)
+        if narrower.verdict is not Verdict.INCONCLUSIVE:
+            out = lift_dropped_inputs(narrower, point, columns, net)
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:
