@@ -23,7 +23,7 @@ from badminima.progress import ProgressHook, noter, report
 from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affine_fit
 from badminima.verify.certificate import Verdict
 from badminima.verify.dead_kinks import certify_dead_kinks
-from badminima.verify.descent import exact_descent, rational_direction
+from badminima.verify.descent import Descent, exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates, negative_direction
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
@@ -170,6 +170,23 @@ def _region_bound(
     return bound, code, steps
 
 
+def _first_order_descent(lead: str, desc: Descent, value: LossEnclosure, steps: list[str]) -> Outcome:
+    """``not-critical`` (code ``first-order-descent``) from an exact germ of order 1 along its witness."""
+    return Outcome(
+        Verdict.NOT_CRITICAL,
+        "exact",
+        "exact-descent",
+        f"{lead} the witness direction loss(x + t v) − loss(x) = "
+        f"{format_rational(desc.coefficient, decimal=False)}·t + O(t²) for small t > 0",
+        value,
+        box_radius=Fraction(0),
+        witness=desc.witness,
+        witness_loss_upper=desc.witness_loss,
+        steps=tuple(steps),
+        code="first-order-descent",
+    )
+
+
 def certify_piecewise(
     network: Network,
     dataset: Dataset,
@@ -268,19 +285,7 @@ def certify_piecewise(
                     steps=tuple(steps),
                     code="near-critical-set",
                 )
-            return Outcome(
-                Verdict.NOT_CRITICAL,
-                "exact",
-                "exact-descent",
-                f"{fo.reason}: along the witness direction loss(x + t v) − loss(x) = "
-                f"{format_rational(desc.coefficient, decimal=False)}·t + O(t²) for small t > 0",
-                value,
-                box_radius=Fraction(0),
-                witness=desc.witness,
-                witness_loss_upper=desc.witness_loss,
-                steps=tuple(steps),
-                code="first-order-descent",
-            )
+            return _first_order_descent(f"{fo.reason}: along", desc, value, steps)
         if desc is not None:
             second.append(d)
     if fo.stationary is False:
@@ -345,19 +350,7 @@ def certify_piecewise(
         if desc.order == 1 and (literal or judged_rounding(point, options.rounding) == 0):
             # A first-order one-sided descent at numbers written exactly is what `not-critical` claims,
             # whether or not the cone test could decide stationarity.
-            return Outcome(
-                Verdict.NOT_CRITICAL,
-                "exact",
-                "exact-descent",
-                f"{fo.reason}; but along the witness direction loss(x + t v) − loss(x) = "
-                f"{format_rational(desc.coefficient, decimal=False)}·t + O(t²) for small t > 0",
-                value,
-                box_radius=Fraction(0),
-                witness=desc.witness,
-                witness_loss_upper=desc.witness_loss,
-                steps=tuple(steps),
-                code="first-order-descent",
-            )
+            return _first_order_descent(f"{fo.reason}; but along", desc, value, steps)
         return Outcome(
             Verdict.INCONCLUSIVE,
             "exact",
