@@ -428,9 +428,11 @@ def _never_below(net, data, theta, floor, *, count: int, seed: int, eps=F(1, 10*
 
 
 @pytest.mark.parametrize(
-    ("seed", "alpha", "digits"), diagonal(RESCALED_SEEDS[:1], [F(1000), F(1, 1000), F(3**7)], [12, 17, None])
+    ("seed", "alpha", "digits"), diagonal(RESCALED_SEEDS[:1], [F(1000), F(1, 1000), F(3**7)], [14, 17, None])
 )
 def test_badly_conditioned_relu_minimum_is_proved_at_its_balanced_representative(seed, alpha, digits):
+    # 14 digits, not 12: seed 0's planted θ is within 1e-13 of short numbers (0.8749999999999597…), so
+    # at 12 or 13 digits every number rounds to a short, exact one (7/8): a point that is not critical.
     from tests.verify.planted_relu import plant_relu
 
     p = plant_relu(seed)
