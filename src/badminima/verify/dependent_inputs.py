@@ -19,12 +19,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import flint
-
-from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.verify.descent_candidates import null_space
 from badminima.verify.lift import Lifted
 from badminima.verify.symmetry_slices import Slice, certify_on_slice, certify_saddle_on_slice
 
@@ -47,16 +45,11 @@ def input_dependencies(
     d = network.widths[0]
     order = ([d] if network.bias else []) + [k for k in range(d) if k not in last] + list(last)
     rows = [[*x, Fraction(1)] for x in dataset.X]
-    M = flint.fmpq_mat(len(rows), len(order), [to_fmpq(row[k]) for row in rows for k in order])
-    R, rank = M.rref()
-    if rank == len(order):
-        return {}
-    pivots = [next(c for c in range(len(order)) if R[i, c] != 0) for i in range(rank)]
     out: dict[int, dict[int, Fraction]] = {}
-    for c in range(len(order)):
-        if c not in pivots:
-            coefficients = {order[pivots[i]]: to_fraction(R[i, c]) for i in range(rank)}
-            out[order[c]] = {j: q for j, q in coefficients.items() if q != 0}
+    # The null space's vector for a free (dependent) column f is 1 at f and −c_fj at the pivots left of it.
+    for v in null_space([[row[k] for k in order] for row in rows]):
+        f = max(c for c, q in enumerate(v) if q)
+        out[order[f]] = {order[c]: -q for c, q in enumerate(v[:f]) if q}
     return out
 
 

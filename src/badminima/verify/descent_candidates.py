@@ -137,11 +137,8 @@ def negative_direction(H: Sequence[Sequence[Fraction]]) -> Vector | None:
             f = A[j][k] / A[k][k]
             if f:
                 B[j] = [bj - f * bk for bj, bk in zip(B[j], B[k], strict=True)]
-                for m in rest:
+                for m in rest:  # every row j of the rest is reduced by row k: A stays symmetric
                     A[j][m] -= f * A[k][m]
-        for j in rest:  # keep A symmetric: row j was reduced, mirror it into column j
-            for m in rest:
-                A[m][j] = A[j][m]
     return None
 
 

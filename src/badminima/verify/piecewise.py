@@ -319,7 +319,7 @@ def certify_piecewise(
         # Curvature too small beside the Hessian's norm for a float eigenvector (a badly balanced deep
         # linear net): exact symmetric elimination finds a negative direction whenever one exists.
         for H in hessians:
-            exact_dir = negative_direction([[Fraction(v) for v in row] for row in H])
+            exact_dir = negative_direction(H)
             if exact_dir is not None:
                 top = max(abs(v) for v in exact_dir)
                 yield tuple(v / top for v in exact_dir)
