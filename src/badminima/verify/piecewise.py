@@ -170,20 +170,26 @@ def _region_bound(
     return bound, code, steps
 
 
-def _first_order_descent(lead: str, desc: Descent, value: LossEnclosure, steps: list[str]) -> Outcome:
-    """``not-critical`` (code ``first-order-descent``) from an exact germ of order 1 along its witness."""
+def _descent_outcome(
+    verdict: Verdict, lead: str, desc: Descent, value: LossEnclosure, steps: list[str]
+) -> Outcome:
+    """The outcome of an exact germ along its witness: ``not-critical`` (code ``first-order-descent``) for
+    order 1, else ``saddle`` at a stationary point (code ``higher-order-descent``)."""
+    k = desc.order
+    term = "t + O(t²)" if k == 1 else f"t^{k} + o(t^{k})"
     return Outcome(
-        Verdict.NOT_CRITICAL,
+        verdict,
         "exact",
         "exact-descent",
         f"{lead} the witness direction loss(x + t v) − loss(x) = "
-        f"{format_rational(desc.coefficient, decimal=False)}·t + O(t²) for small t > 0",
+        f"{format_rational(desc.coefficient, decimal=False)}·{term} for small t > 0"
+        + ("" if k == 1 else ": not a local minimum"),
         value,
         box_radius=Fraction(0),
         witness=desc.witness,
         witness_loss_upper=desc.witness_loss,
         steps=tuple(steps),
-        code="first-order-descent",
+        code="first-order-descent" if k == 1 else "higher-order-descent",
     )
 
 
@@ -285,7 +291,7 @@ def certify_piecewise(
                     steps=tuple(steps),
                     code="near-critical-set",
                 )
-            return _first_order_descent(f"{fo.reason}: along", desc, value, steps)
+            return _descent_outcome(Verdict.NOT_CRITICAL, f"{fo.reason}: along", desc, value, steps)
         if desc is not None:
             second.append(d)
     if fo.stationary is False:
@@ -333,24 +339,11 @@ def certify_piecewise(
         if desc is None:
             continue
         if fo.stationary:
-            return Outcome(
-                Verdict.SADDLE,
-                "exact",
-                "exact-descent",
-                f"{fo.reason}, and along the witness direction loss(x + t v) − loss(x) = "
-                f"{format_rational(desc.coefficient, decimal=False)}·t^{desc.order} + o(t^{desc.order}) "
-                f"for small t > 0: not a local minimum",
-                value,
-                box_radius=Fraction(0),
-                witness=desc.witness,
-                witness_loss_upper=desc.witness_loss,
-                steps=tuple(steps),
-                code="higher-order-descent",
-            )
+            return _descent_outcome(Verdict.SADDLE, f"{fo.reason}, and along", desc, value, steps)
         if desc.order == 1 and (literal or judged_rounding(point, options.rounding) == 0):
             # A first-order one-sided descent at numbers written exactly is what `not-critical` claims,
             # whether or not the cone test could decide stationarity.
-            return _first_order_descent(f"{fo.reason}; but along", desc, value, steps)
+            return _descent_outcome(Verdict.NOT_CRITICAL, f"{fo.reason}; but along", desc, value, steps)
         return Outcome(
             Verdict.INCONCLUSIVE,
             "exact",
