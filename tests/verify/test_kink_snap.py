@@ -74,3 +74,29 @@ def test_red_team_rounded_kink_minima_are_never_not_critical(name):
     trap = load_trap(Path(__file__).parent / "cases" / f"{name}.json")
     cert = certify(trap, probes=0)
     assert cert.verdict in (Verdict.LOCAL_MIN, Verdict.INCONCLUSIVE), cert.reason
+
+
+@pytest.mark.parametrize("style", ["repr", ".17g"])
+def test_a_kink_saddle_printed_from_floats_is_that_saddle(style):
+    # By hand: f = c + v_B·relu(x − 2) + v_A·relu(w_A x + b_A) on x = 0..3, y = (0, 1, 0, 2). The best fit
+    # is c = 1/3 (mean of the first three targets), c + v_B = 2, with v_A = w_A = b_A = 0 (unit A at its
+    # kink on every point, unit B on x = 2): residuals r = (1/3, −2/3, 1/3, 0). Along v_A = −t,
+    # (w_A, b_A) = t·(−1, 3/2) the predictions move by δ = −t²·(3/2, 1/2, 0, 0), the loss by
+    # (1/4)Σ(2r_iδ_i + δ_i²) = −t²/12 + 5t⁴/8: a saddle.
+    # 1/3 and 5/3 pass through float64 and are printed: %.17g writes 0.33333333333333331, 2.3e-17 from
+    # 1/3 while half its last place is 5e-18 (the float's own rounding exceeds the digits').
+    net = Network((1, 2, 1), "relu")
+    data = Dataset.of([[0], [1], [2], [3]], [[0], [1], [0], [2]])
+    exact = Point.of([([[0], [1]], [0, -2]), ([[0, F(5, 3)]], [F(1, 3)])])
+    t = F(1, 1000)
+    lower = Point.of([([[-t], [1]], [3 * t / 2, -2]), ([[-t, F(5, 3)]], [F(1, 3)])])
+    assert reference_loss(net, data, lower) == reference_loss(net, data, exact) - t**2 / 12 + 5 * t**4 / 8
+
+    def written(q):
+        return F(repr(float(q)) if style == "repr" else format(float(q), ".17g"))
+
+    point = Point.of([([[0], [1]], [0, -2]), ([[0, written(F(5, 3))]], [written(F(1, 3))])])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.SADDLE, cert.reason
+    assert cert.box_center == exact
+    assert cert.box_radius is not None and point.distance(exact) <= cert.box_radius

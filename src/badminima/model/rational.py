@@ -200,6 +200,33 @@ def last_place(q: Fraction) -> Fraction:
     return Fraction(1, 2**twos) if fives == 0 else Fraction(1, 10 ** max(twos, fives))
 
 
+FLOAT_PRINT_DIGITS = (15, 17)
+"""Significant digits of a decimal that may be a float64's print (``repr`` writes 15 to 17, ``%.17g`` 17)."""
+
+
+def rounding_radius(q: Fraction) -> Fraction:
+    """How far the number whose rounding a writer wrote as ``q`` can sit from it: half a unit of its last
+    written place, and at least one float64 ulp of ``q`` for a decimal of float length (`FLOAT_PRINT_DIGITS`
+    significant digits: most likely a float's print, and the float itself was up to half an ulp from the
+    number meant, more than half a 17th digit); 0 for a number taken as exact (`last_place`).
+
+    Example:
+        >>> q = Fraction("0.33333333333333331")  # %.17g of float(1/3), 2.3e-17 from 1/3
+        >>> last_place(q) / 2 < abs(q - Fraction(1, 3)) <= rounding_radius(q)
+        True
+        >>> rounding_radius(Fraction("0.3333")), rounding_radius(Fraction(1))
+        (Fraction(1, 20000), Fraction(0, 1))
+    """
+    place = last_place(q)
+    precision = _relative_precision(q)
+    if not place or precision is None or q.denominator & (q.denominator - 1) == 0:
+        return place / 2  # exact, or dyadic (a float given as itself: its own binary last place)
+    low, high = FLOAT_PRINT_DIGITS
+    if Fraction(1, 10**high) <= precision <= Fraction(1, 10**low) and abs(q) < 10**300:
+        return max(place / 2, Fraction(math.ulp(float(q))))
+    return place / 2
+
+
 def may_round(written: Fraction, meant: Fraction, rel: Fraction) -> bool:
     """Whether ``written`` may be a writer's rounding of ``meant``: equal, or within ``rel`` relative to
     their size (``rel``·max(1, |written|, |meant|)) when ``written`` was written rounded (`last_place` ≠ 0).

@@ -101,7 +101,7 @@ def _across_a_kink(
                 f"the digits round a point where the pre-activation(s) ({kinked}) are exactly 0 and the "
                 f"network, those units off there, predicts exactly the best fit its pieces reach (the best "
                 f"affine fit when the other units keep one sign; each number within half a unit of its last "
-                f"written place)",
+                f"written place, a float's 15-17-digit print within one ulp)",
             )
     if not near:
         return None
@@ -113,7 +113,8 @@ def _across_a_kink(
         return _near_a_kink(
             out,
             f"pre-activation(s) ({where}) are non-zero at the given numbers but reach 0 within the digits' "
-            f"rounding (each number ± half a unit of its last place), though not by moving those units' own "
+            f"rounding (each number ± half a unit of its last place, a float's print ± one ulp), though not "
+            f"by moving those units' own "
             f"weights and biases alone: the point the digits round may sit at a kink, which is not "
             f"classified here",
         )
@@ -124,7 +125,8 @@ def _across_a_kink(
         return None  # the kink itself has a descent beyond the digits' rounding: not critical either way
     moved = (
         f"the digits may round a point at a kink: pre-activation(s) ({where}) are non-zero at the given "
-        f"numbers but reach 0 within the digits' rounding (each number ± half a unit of its last place), and "
+        f"numbers but reach 0 within the digits' rounding (each number ± half a unit of its last place, a "
+        f"float's print ± one ulp), and "
         f"the least change of those units' weights and biases inside that box ({float(offset):.2g} away) "
         f"puts them at 0"
     )

@@ -21,7 +21,7 @@ point the digits round where Z = Z* exactly:
    an active or live kink unit's weights move its predictions, so there the kinks join the equations of
    step 2.
 
-The point is returned only when every number stays within half a unit of its last written place and
+The point is returned only when every number stays within its rounding radius (`rounding_radius`) and
 every piece still holds there; it is then an exact best affine fit of the network without its kink units
 (or, live, the best fit of its pieces), and the proofs for exact kink points (`dead_kinks`,
 `layered_kinks`, the one-hidden-layer least-squares bounds) apply to it as written.

@@ -4,9 +4,10 @@ A ReLU unit dead at a kink (p = 0 on a data point), written to d digits, can com
 (p = +1e-30). On that piece the unit's incoming weights have a gradient of order 1, a first-order descent
 at the given numbers, while the point the digits round lies across the kink and may be a minimum or a
 saddle. So before `certify` says `not-critical` at a rounded ReLU point, the pre-activations whose range
-over the digits' rounding box (each coordinate ± half a unit of its last written place) holds 0
-(`kinks_within`) are moved to exactly 0 by the least change of their units' incoming weights and biases
-inside that box (`snap_to_kinks`, exact), and the snapped point is certified.
+over the digits' rounding box (each coordinate ± half a unit of its last written place, a float's print
+± one ulp: `rounding_radius`) holds 0 (`kinks_within`) are moved to exactly 0 by the least change of
+their units' incoming weights and biases inside that box (`snap_to_kinks`, exact), and the snapped
+point is certified.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from badminima.landscape.regions import region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import last_place
+from badminima.model.rational import rounding_radius
 from badminima.verify.kink_units import incoming, layer_inputs
 from badminima.verify.parameter_box import ParameterBox
 
@@ -31,9 +32,9 @@ Kink = tuple[int, int, int]
 
 
 def rounding_box(point: Point) -> list[Fraction]:
-    """Per coordinate, how far the number a writer rounded can sit from it: half a unit of its last
-    written place (a point inside rounds to the given numbers), 0 for numbers taken as exact."""
-    return [last_place(q) / 2 for q in point.flatten()]
+    """Per coordinate, how far the number a writer rounded can sit from it (`rounding_radius`: half a unit
+    of its last written place, a float's ulp for a float's print), 0 for numbers taken as exact."""
+    return [rounding_radius(q) for q in point.flatten()]
 
 
 def kinks_within(network: Network, dataset: Dataset, point: Point) -> tuple[Kink, ...]:
