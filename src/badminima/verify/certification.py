@@ -25,7 +25,7 @@ from badminima.progress import ProgressHook, report
 from badminima.verify.best_fit import certify_best_fit
 from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Certificate, Verdict
-from badminima.verify.dropped_inputs import lift_dropped_inputs, without_dropped_inputs
+from badminima.verify.dropped_inputs import lift_dropped_inputs, narrower_options, without_dropped_inputs
 from badminima.verify.fit_snap import snap_to_fit
 from badminima.verify.kink_snap import kinks_within, snap_to_kinks
 from badminima.verify.linear_points import certify_linear_point, is_deep_linear
@@ -281,13 +281,15 @@ def certify(
     out = _outcome(trap, grad, hess, options, progress)
     reduced = without_dropped_inputs(trap) if out.verdict is Verdict.INCONCLUSIVE else None
     if reduced is not None:
-        # Inputs whose layer-1 weights change nothing: the narrower network may decide what this one can't
-        # (its own proofs, e.g. constant units over the data's affine span, come first: they are sharper).
+        # Inputs the first layer sees only through others: the narrower network may decide what this one
+        # can't (its own proofs, e.g. constant units over the data's affine span, come first: sharper).
         small, columns = reduced
-        _, small_grad, small_hess = float_derivatives(small.network, small.dataset, small.point)
-        narrower = _outcome(small, small_grad, small_hess, options, progress)
-        if narrower.verdict is not Verdict.INCONCLUSIVE:
-            out = lift_dropped_inputs(narrower, point, columns, net)
+        small_options = narrower_options(point, small.point, columns, options)
+        if small_options is not None:
+            _, small_grad, small_hess = float_derivatives(small.network, small.dataset, small.point)
+            narrower = _outcome(small, small_grad, small_hess, small_options, progress)
+            if narrower.verdict is not Verdict.INCONCLUSIVE:
+                out = lift_dropped_inputs(narrower, point, columns, net)
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:
