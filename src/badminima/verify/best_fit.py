@@ -15,6 +15,14 @@ reflected targets at −x (−y, or 1 − y), minimised by their mean; at x = 0 
 1/2) whatever θ. Predictions equal to those means are the best any *odd* function could give: a global
 minimum again (code ``best-odd-fit``), though a function with biases could do better.
 
+*Sigmoid units without biases.* σ(t) − 1/2 is odd, so one hidden layer of sigmoid units without biases
+gives logits z_k(x) = Σ_j v_kj/2 + Σ_j v_kj (σ(w_j·x) − 1/2): a constant plus an odd function, for every
+parameter. On the data those vectors lie in the subspace S spanned by 1, by e_x − e_−x for each pair of
+inputs {x, −x} and by e_x for an input whose reflection is not in the data (e_x: the indicator of the
+points at x). For identity output with mse, or sigmoid output with cross-entropy, the loss is convex in
+the logits, so logits in S at which its gradient (p − y per point) is orthogonal to S minimise it over
+all of S: no parameter does better (code ``best-shifted-odd-fit``; the gradient must come out exact).
+
 A point written to many digits whose predictions are the means only up to its rounding (a sigmoid
 output at logit(1/3), say) is taken, as everywhere in `certify`, as the critical set it rounds:
 `certify_nearby_best_fit` proves, by the Krawczyk test on the M equations z(x_g; θ) = logit-or-mean of
@@ -104,6 +112,47 @@ def odd_means(network: Network, dataset: Dataset) -> dict[tuple[Fraction, ...], 
     return out
 
 
+def orthogonal_to_shifted_odd(network: Network, dataset: Dataset, slopes: Any) -> bool:
+    """Whether the loss's exact gradient in the logits (``slopes[k, i]``: p − y for output k at point i,
+    up to a positive factor) is orthogonal to the constants-plus-odd subspace S of the module docstring,
+    for a one-hidden-layer sigmoid net without biases and a head convex in its logits; False otherwise.
+
+    Example:
+        >>> net = Network((1, 2, 1), "sigmoid", bias=False)
+        >>> data = Dataset.of([[-1], [1], [2], [-2]], [[1], [1], [0], [0]])  # even targets, mean 1/2
+        >>> half = Fraction(1, 2)
+        >>> orthogonal_to_shifted_odd(net, data, np.array([[-half, -half, half, half]], dtype=object))
+        True
+        >>> orthogonal_to_shifted_odd(net, data, np.array([[-half, half, half, -half]], dtype=object))
+        False
+    """
+    if network.bias or network.activation != "sigmoid" or network.depth != 2:
+        return False
+    if (network.output, network.loss) not in (("identity", "mse"), ("sigmoid", "bce")):
+        return False
+    at: dict[tuple[Fraction, ...], list[int]] = defaultdict(list)
+    for i, x in enumerate(dataset.X):
+        at[tuple(x)].append(i)
+    for k in range(slopes.shape[0]):
+        row = [slopes[k, i] for i in range(dataset.n_points)]
+        if not all(isinstance(g, Fraction) for g in row) or sum(row, Fraction(0)) != 0:
+            return False
+        for x, points in at.items():
+            mirror = at.get(tuple(-c for c in x), [])
+            if any(x) and sum((row[i] for i in points), Fraction(0)) != sum(
+                (row[i] for i in mirror), Fraction(0)
+            ):
+                return False
+    return True
+
+
+def _slopes(pred: Any, dataset: Dataset) -> Any:
+    """p − y per output (rows) and data point (columns): the loss's gradient in the logits up to a positive
+    factor, for mse with identity output (2/N) and cross-entropy with sigmoid output (1/N)."""
+    outs, n = pred.shape
+    return np.array([[pred[k, i] - dataset.y[i][k] for i in range(n)] for k in range(outs)], dtype=object)
+
+
 def certify_best_fit(network: Network, dataset: Dataset, point: Point) -> Outcome | None:
     """``local-min`` (code ``best-possible-fit``) when the point's predictions are exactly its inputs'
     mean targets, so no parameter whatever does better; None otherwise.
@@ -147,6 +196,17 @@ def certify_best_fit(network: Network, dataset: Dataset, point: Point) -> Outcom
             "against the targets at x and the reflected ones at −x, minimised by their mean, and every "
             "prediction is exactly that mean (at x = 0 the prediction is fixed): no parameter does "
             "better, so this is a global, hence local, minimum"
+        )
+    elif all(isinstance(q, Fraction) for q in pred.flat) and orthogonal_to_shifted_odd(
+        network, dataset, _slopes(pred, dataset)
+    ):
+        code = "best-shifted-odd-fit"
+        why = (
+            "the network has one hidden layer of sigmoid units and no biases, and σ(t) − 1/2 is odd, so "
+            "every parameter gives logits that are a constant plus an odd function of the input; the loss "
+            "is convex in the logits and its exact gradient here is orthogonal to every such logit vector "
+            "(the constants, and on each pair of inputs {x, −x} the odd moves): no parameter does better, "
+            "so this is a global, hence local, minimum"
         )
     else:
         return None
