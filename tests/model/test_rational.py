@@ -3,7 +3,14 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, strategies as st
 
-from badminima.model.rational import format_rational, last_place, parse_rational, rounding_radius
+from badminima.model.rational import (
+    format_rational,
+    last_place,
+    parse_rational,
+    relative_rounding,
+    rounding_radius,
+    rounding_scale,
+)
 
 
 @given(st.fractions())
@@ -50,3 +57,28 @@ def test_a_floats_print_is_within_its_rounding_radius_of_the_number_meant(meant,
     if last_place(written) == 0:  # short (exact) prints are numbers meant exactly
         return
     assert abs(written - meant) <= rounding_radius(written)
+
+
+rounded_numbers = (
+    st.integers(10**4, 10**9)
+    .flatmap(
+        lambda m: st.integers(-12, 3).map(lambda e: Fraction(m, 10 ** (-e)) if e < 0 else Fraction(m * 10**e))
+    )
+    .filter(lambda q: last_place(q) != 0)
+)
+
+
+@given(
+    st.lists(rounded_numbers, min_size=1, max_size=4), st.lists(st.integers(-(10**12), 10**12), max_size=3)
+)
+def test_exact_numbers_neither_scale_the_rounding_nor_silence_the_bulk(rounded, exact):
+    # numbers written exactly (integers of any size) do not move, so they cannot widen how far the
+    # others may sit from what was meant (an exact 1e8 beside 0.7777 once allowed moves of 1e4)
+    values = rounded + [Fraction(e) for e in exact]
+    assert rounding_scale(values) == rounding_scale(rounded)
+    # and no number of the bulk passes for a rounded 0 by its own digits
+    rel = relative_rounding(values)
+    bulk = max(Fraction(1), max(abs(q) for q in values)) / 1000
+    for q in values:
+        if abs(q) >= bulk and q != 0:
+            assert abs(q) > 4 * rel * max(1, abs(q))

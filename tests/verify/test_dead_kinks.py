@@ -793,3 +793,30 @@ def test_a_short_output_bias_is_never_moved_to_the_constant_optimum():
     assert 2 * (c - mean) == 1
     cert = certify(trap, probes=0)
     assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
+
+
+def test_a_small_output_weight_written_to_its_own_digits_is_not_a_rounded_zero():
+    # s19 red team: relu(x − 1) on x = −1, 0, 1 is dead except at its kink on x = 1; v = 0.0001234 is
+    # written to its own four digits (last place 1e-7), the other numbers exact. By hand (bce is convex
+    # in the logits; the slopes σ(0) − y = (0, −1/2, 1/2) sum to 0 and have moment 0): every nearby loss
+    # is at least the point's plus (1/3)(1/2)·v′·relu(p′₃) ≥ 0 while v′ > 0: a local minimum, which a
+    # born-unit saddle about v = 0 contradicted.
+    net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+    data = Dataset.of([[-1], [0], [1]], [[F(1, 2)], [1], [0]])
+    point = Point.of([([[1]], [-1]), ([[F("0.0001234")]], [0])])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    base, rng = reference_loss(net, data, point), random.Random(0)
+    for _ in range(200):
+        moved = [q + F(rng.randint(-(10**6), 10**6), 10**12) for q in point.flatten()]
+        assert reference_loss(net, data, Point.unflatten(net, moved)) >= base - mpmath.mpf(10) ** -50
+    # v < 0 (identity, mse, y = (0, 1, −1)): raising the kink unit's bias by t moves f(1) by v·t against
+    # its residual 1: slope (2/3)·v < 0 on the whole rounding box, so never a saddle or a minimum
+    net = Network((1, 1, 1), "relu")
+    data = Dataset.of([[-1], [0], [1]], [[0], [1], [-1]])
+    point = Point.of([([[1]], [-1]), ([[F("-0.0001234")]], [0])])
+    t = F(1, 10**6)
+    raised = Point.of([([[1]], [-1 + t]), ([[F("-0.0001234")]], [0])])
+    assert reference_loss(net, data, raised) < reference_loss(net, data, point)
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason

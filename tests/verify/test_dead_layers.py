@@ -109,3 +109,16 @@ def test_dead_layer_minima_are_minima_and_shifted_ones_are_not(case):
 @given(dead_nets())
 def test_dead_layer_minima_are_minima_and_shifted_ones_are_not_thorough(case):
     _check(case)
+
+
+@pytest.mark.parametrize(("output", "loss"), [("identity", "mse"), ("sigmoid", "bce")])
+def test_an_exact_large_weight_on_a_dead_unit_does_not_make_a_far_bias_a_rounding(output, loss):
+    # s19 red team: relu(−x − 1) is dead on x = 0, 1, 2 (margin ≥ 1) and carries an exact weight 1e8,
+    # so f = c everywhere nearby. The constant model's optimum is ȳ = 1/3 (mse) or logit(1/3) ≈ −0.69
+    # (bce); dF/dc = 2(c − 1/3)/1 or σ(c) − 1/3 is ≥ 0.3 for c within 0.1 of 0.7777: nothing the digits
+    # of 0.7777 round is critical. (An exact 1e8 once scaled the rounding to 1e4.)
+    net = Network((1, 1, 1), "relu", output=output, loss=loss)
+    data = Dataset.of([[0], [1], [2]], [[0], [0], [1]])
+    point = Point.of([([[-1]], [-1]), ([[10**8]], [F("0.7777")])])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.NOT_CRITICAL, cert.reason

@@ -392,3 +392,31 @@ def test_soundness_on_constructed_critical_points(example):
 @given(linear_critical_points())
 def test_soundness_on_constructed_critical_points_thorough(example):
     _check(example)
+
+
+def test_an_exact_large_weight_neither_moves_nor_widens_the_rounding_of_the_others():
+    # s19 red team: f = w₁w₂w₃·x on (1, 1), (2, 3). Least squares: the product 7/5 = Σxy/Σx², loss 1/10,
+    # the floor of every linear map: a global minimum wherever the product is 7/5. The point
+    # (1e8, 4.2e-8, 0.3333) rounds (1e8, 4.2e-8, 1/3) (0.3333 is the 4-digit rounding of 1/3, the rest
+    # exact). An exact 1e8 once scaled the rounding to 1e4 and the snap moved it to 99900000.
+    net = Network((1, 1, 1, 1), "identity", bias=False)
+    data = Dataset.of([[1], [2]], [[1], [3]])
+    meant = Point.unflatten(net, [10**8, F(42, 10**9), F(1, 3)])
+    assert reference_loss(net, data, meant) == F(1, 10)
+    point = Point.unflatten(net, [10**8, F("0.000000042"), F("0.3333")])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    assert cert.box_center.flatten()[:2] == point.flatten()[:2]  # the exact numbers stay
+    assert cert.loss_lower == F(1, 10)
+
+
+def test_numbers_written_exactly_are_not_snapped_away():
+    # (0.30000000000000001, 1e-17, −1e-17): the two short numbers are exact, and then ∂F/∂w₁ = w₂w₃·Σ(…)
+    # is not 0 for any w₁ (the residuals at w₁w₂w₃ ≈ −3e-35 are −1 and −3): no critical point has them
+    net = Network((1, 1, 1, 1), "identity", bias=False)
+    data = Dataset.of([[1], [2]], [[1], [3]])
+    tiny = F(1, 10**17)
+    point = Point.unflatten(net, [F("0.30000000000000001"), tiny, -tiny])
+    assert snap_critical(net, data, point) is None
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason

@@ -256,36 +256,58 @@ def may_coincide(a: Fraction, b: Fraction, tol: Fraction) -> bool:
     return may_round(a, b, tol) or may_round(b, a, tol)
 
 
+def _rounded(values: list[Fraction] | tuple[Fraction, ...]) -> list[tuple[Fraction, Fraction]]:
+    """The numbers written rounded (`ROUNDED_DIGITS` or more significant digits), each with the relative
+    size of its last digit."""
+    out = []
+    for q in values:
+        p = _relative_precision(q)
+        if p is not None and p <= Fraction(1, 10**ROUNDED_DIGITS):
+            out.append((q, p))
+    return out
+
+
 def rounding_scale(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:
-    """How far a point written with these numbers may sit from the point its writer meant: the point's
-    scale ``max(1, max|q|)`` times the relative size of the last written digit of its most precisely
-    written coordinate (decimal or binary). Short numbers (fewer than `ROUNDED_DIGITS` significant
-    digits everywhere: ``1``, ``-3/2``, ``0.25``, ``13/3``) are taken as exact, scale 0.
+    """How far a point written with these numbers may sit from the point its writer meant: the scale of
+    its rounded numbers ``max(1, max|q|)`` times the relative size of the last written digit of its most
+    precisely written coordinate (decimal or binary). Short numbers (fewer than `ROUNDED_DIGITS`
+    significant digits: ``1``, ``-3/2``, ``0.25``, ``13/3``, ``100000000``) are exact: they do not
+    move, and do not scale the others (an exact weight of 1e8 beside 0.7777 leaves 1e-4, not 1e4).
 
     Example:
         >>> float(rounding_scale([Fraction("0.123456789"), Fraction(2)]))
-        2e-09
+        1e-09
+        >>> float(rounding_scale([Fraction("0.7777"), Fraction(10**8)]))
+        0.0001
         >>> rounding_scale([Fraction(1), Fraction(13, 3), Fraction(10**6), Fraction(-1234)])  # exact
         Fraction(0, 1)
     """
-    precisions = [p for p in (_relative_precision(q) for q in values) if p is not None]
-    if not precisions or min(precisions) > Fraction(1, 10**ROUNDED_DIGITS):
+    rounded = _rounded(values)
+    if not rounded:
         return Fraction(0)
-    return max(Fraction(1), max(abs(q) for q in values)) * min(precisions)
+    return max(Fraction(1), max(abs(q) for q, _ in rounded)) * min(p for _, p in rounded)
 
 
 def relative_rounding(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:
-    """The point's rounding relative to a number's own size: `rounding_scale` without its max(1, max|q|)
-    factor (the relative size of the last digit of the most precisely written coordinate; 0 when every
-    number is short). A tolerance for one coordinate is this times max(1, |q|), so a weight of 0.3456
-    beside a bias of 98765432.1 is not within the bias's last digit of 0.
+    """The point's rounding relative to a number's own size, read off its *bulk*: the relative size of
+    the last digit of the most precisely written rounded number among those of size at least
+    max(1, max|q|)/1000 (exact numbers count in the max); 0 when there is none. A tolerance for one
+    coordinate is this times max(1, |q|), so a weight of 0.3456 beside a bias of 98765432.1 is not within
+    the bias's last digit of 0, and a weight of 0.0001234 beside exact numbers of size 1 is not a rounded
+    0: its own four digits say how precisely it was written, not how precisely the point was (a number
+    of the bulk, at least 1/1000 with at least four digits, is never within 4× its own last digit of 0).
 
     Example:
         >>> relative_rounding([Fraction("0.3456"), Fraction("98765432.1")])
         Fraction(1, 1000000000)
+        >>> relative_rounding([Fraction("0.0001234"), Fraction(1), Fraction(-1)])
+        Fraction(0, 1)
     """
-    scale = rounding_scale(values)
-    return scale / max(Fraction(1), max((abs(q) for q in values), default=Fraction(0))) if scale else scale
+    rounded = _rounded(values)
+    if not rounded:
+        return Fraction(0)
+    bulk = max(Fraction(1), max(abs(q) for q in values)) / 1000
+    return min((p for q, p in rounded if abs(q) >= bulk), default=Fraction(0))
 
 
 READABLE_LENGTH = 20

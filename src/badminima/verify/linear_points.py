@@ -58,7 +58,7 @@ from badminima.landscape.losses import loss
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.model.rational import format_rational, rounding_scale
+from badminima.model.rational import format_rational, last_place, rounding_scale
 from badminima.progress import ProgressHook, noter, report
 from badminima.verify.certificate import Verdict
 from badminima.verify.descent import Descent, exact_descent
@@ -117,9 +117,9 @@ def _is_critical(network: Network, dataset: Dataset, point: Point) -> bool:
 
 
 def snap_critical(network: Network, dataset: Dataset, point: Point) -> Point | None:
-    """The point whose coordinates are the simplest rationals within `SNAP_FACTOR` times the given
-    point's rounding scale ρ,
-    when that point is exactly critical; None otherwise (also for points written exactly, ρ = 0).
+    """The point whose rounded coordinates are the simplest rationals within `SNAP_FACTOR` times the
+    given point's rounding scale ρ (numbers written exactly stay), when that point is exactly critical;
+    None otherwise (also for points written exactly, ρ = 0).
 
     Example:
         >>> net = Network((1, 1, 1), "identity", bias=False)
@@ -132,7 +132,9 @@ def snap_critical(network: Network, dataset: Dataset, point: Point) -> Point | N
     rho = SNAP_FACTOR * rounding_scale(values)
     if rho == 0:
         return None
-    snapped = Point.unflatten(network, [simplest_between(v - rho, v + rho) for v in values])
+    snapped = Point.unflatten(
+        network, [simplest_between(v - rho, v + rho) if last_place(v) else v for v in values]
+    )
     return snapped if _is_critical(network, dataset, snapped) else None
 
 

@@ -4,6 +4,7 @@ searches over the pieces; rationals throughout."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import replace
 from fractions import Fraction
@@ -31,11 +32,11 @@ from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
 from badminima.verify.regions import LeastSquaresBound, least_squares_bound, sign_cone_bound
 from badminima.verify.rounding import (
-    WRITERS_NOISE,
     at_rounding_level,
     coarsest_rounding,
     judged_rounding,
     slope_at_rounding_level,
+    written_reach,
 )
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
@@ -86,14 +87,17 @@ def _nearby_region_optimum(
     """``local-min`` about the optimum of the point's activation region when the digits round it (one
     hidden layer, one output): `region_fit.snap` corrects the combined weights v_j(w_j, b_j) by one exact
     least-squares step, output weights kept, without changing any activation sign, and moves the point
-    by at most `WRITERS_NOISE` units of its coarsest last digit. There the loss equals the region's
+    by at most 10√P units of its coarsest last digit (`WRITERS_NOISE` for digits written beyond a
+    float's, `written_reach`: a 4-digit 0.7777 does not round 1/3). There the loss equals the region's
     least-squares bound, which holds on a neighbourhood: a non-strict local minimum (rescaling orbits
     and dependent region columns make it non-isolated, so no Hessian proof reaches it)."""
     star = snap(network, dataset, point)
     if star is None:
         return None
     offset = point.distance(star)
-    if offset == 0 or offset > WRITERS_NOISE * coarsest_rounding(point):
+    steps = 10 * math.ceil(math.sqrt(network.n_params))
+    reach = max(written_reach(point), steps * coarsest_rounding(point))
+    if offset == 0 or offset > reach:
         return None
     region = region_of(network, dataset, star)
     bound = least_squares_bound(network, dataset, region)
