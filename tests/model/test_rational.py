@@ -82,3 +82,10 @@ def test_exact_numbers_neither_scale_the_rounding_nor_silence_the_bulk(rounded, 
     for q in values:
         if abs(q) >= bulk and q != 0:
             assert abs(q) > 4 * rel * max(1, abs(q))
+
+
+def test_a_decimal_below_the_float_range_keeps_its_own_digits():
+    # 1.2345678901234567e-400 has a float's length but no float prints it (it converts to 0.0): its
+    # radius is half its own last place, not 5e-324 (s20: that widened a kink snap 10^76 times)
+    q = Fraction("1.2345678901234567e-400")
+    assert rounding_radius(q) == last_place(q) / 2 < abs(q)

@@ -296,11 +296,15 @@ def test_least_squares_bound_is_at_most_the_loss_on_example_2():
 
 def test_box_around_an_inexact_point_contains_it():
     # Logistic regression is convex with a unique minimiser near (w, b) = (0.54974172, −0.34368276); the point
-    # is 1e-3 off in w, so its own gradient is non-zero. The verdict is about the minimiser, and the stated
-    # box around the given point must reach it.
+    # is 1e-3 off in w, so its own gradient is non-zero. Written as a float's print (17 digits: an
+    # optimiser's output, whose accuracy its length does not tell), the verdict is about the minimiser,
+    # and the stated box around the given point must reach it. Written to 8 digits of its writer's
+    # choosing, 1e-3 is 2e5 halves of its last digit: the digits round no critical point.
     net = Network((1, 1), "identity", output="sigmoid", loss="bce")
     data = Dataset.of([[1], [-1], [2], [-2], [3]], [[F(3, 4)], [F(1, 4)], [F(9, 10)], [F(1, 10)], [F(1, 2)]])
-    point = Point.of([([["0.55074172"]], ["-0.34368276"])])
+    short = certify(Trap(net, data, Point.of([([["0.55074172"]], ["-0.34368276"])])), probes=0)
+    assert short.verdict is Verdict.NOT_CRITICAL, short.reason
+    point = Point.of([([["0.55074172000000001"]], ["-0.34368276000000001"])])
     cert = certify(Trap(net, data, point), probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN and "given point itself is not critical" in cert.reason
     distance = max(abs(a - b) for a, b in zip(point.flatten(), cert.box_center.flatten(), strict=True))

@@ -121,18 +121,21 @@ def test_duplicates_are_found_only_when_exact_or_within_rounding():
     ("small", "bias", "top", "dead"),
     [
         ("0.03", "1.03", "123.4", False),
-        ("0.0001234", "1.031", "123.4", True),
+        ("0.0001234", "1.031", "123.4", False),
         ("0.3456", "1.031", "98765432.1", False),
-        ("2.345e-9", "1.031", "98765432.1", True),
+        ("2.345e-9", "1.031", "98765432.1", False),
+        ("2.345e-17", "1.0312345678901234", "123.45678901234567", True),
+        ("0.0001234", "1.0312345678901234", "123.45678901234567", False),
     ],
 )
 def test_a_weight_is_a_rounded_zero_only_within_the_relative_rounding_of_its_own_size(small, bias, top, dead):
     """A short 0.03 is exact (the README's rule): unit 0 with weights 0.03 is not born at zero. A rounded
-    weight is a rounded 0 only within 4× the point's relative rounding (the last digit of its most
-    precisely written number, relative to that number) of its own size: 0.0001234 beside four-digit
-    numbers is, 0.3456 beside 98765432.1 is not (a reviewer's trap, s18: the large bias's last digit,
-    0.1, used to silence it), 2.345e-9 there is. Units 1 and 2 with biases 1 and 1.031 are never
-    duplicates (31 units of 1.031's last digit apart)."""
+    weight is a rounded 0 (a float's noise) only beside numbers written to ten or more digits, within 4×
+    the point's relative rounding of its own size: 2.345e-17 beside 17-digit numbers is; 0.0001234
+    beside four-digit numbers is a value written to its own digits (red team s19: it silenced ReLU
+    minima into saddles), 0.3456 beside 98765432.1 is not (s18: the large bias's last digit, 0.1, used
+    to silence it), and neither is 2.345e-9 beside nine-digit numbers, nor 0.0001234 beside 17-digit
+    ones. Units 1 and 2 with biases 1 and 1.031… are never duplicates."""
     net = Network((1, 3, 1), "tanh")
     q = F(small)
     point = Point.of([([[q], [2], [2]], [1, 1, F(bias)]), ([[q, 1, 1]], [F(top)])])

@@ -389,3 +389,23 @@ def test_a_point_written_in_short_numbers_near_a_critical_point_is_not_critical(
     assert abs(slope) > 1e-6
     cert = certify(trap, probes=0)
     assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), cert.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("s20-tiny-4digit-tanh-not-critical", {"not-critical"}),
+        ("s20-exact-1e8-zero-column-not-critical", {"not-critical"}),
+        ("s20-exact-1000-bias-not-critical", {"not-critical"}),
+        ("s20-smallv-beside-4digit-min", {"local-min"}),
+        ("s20-tiny-bias-e400-not-critical", {"not-critical"}),
+        ("s20-linear-big-rounded-not-critical", {"not-critical", "inconclusive"}),
+        ("s20-region-big-rounded-not-critical", {"not-critical", "inconclusive"}),
+    ],
+)
+def test_a_verdict_is_about_a_point_the_digits_round(name, allowed):
+    # red team s20 (truths in each file's description, established by hand or at 60 digits): each
+    # number moves within its own last digit, exact numbers not at all, and a large or exact number
+    # elsewhere widens nobody's rounding; these were verdicts about points hundreds of half-units away
+    cert = certify(load_trap(Path(__file__).parent / "cases" / f"{name}.json"), probes=0)
+    assert cert.verdict.value in allowed, cert.reason

@@ -200,6 +200,9 @@ def last_place(q: Fraction) -> Fraction:
     return Fraction(1, 2**twos) if fives == 0 else Fraction(1, 10 ** max(twos, fives))
 
 
+FLOAT_MIN = 2.2250738585072014e-308
+"""The smallest normal float64 (sys.float_info.min)."""
+
 FLOAT_PRINT_DIGITS = (15, 17)
 """Significant digits of a decimal that may be a float64's print (``repr`` writes 15 to 17, ``%.17g`` 17)."""
 
@@ -222,9 +225,15 @@ def rounding_radius(q: Fraction) -> Fraction:
     if not place or precision is None or q.denominator & (q.denominator - 1) == 0:
         return place / 2  # exact, or dyadic (a float given as itself: its own binary last place)
     low, high = FLOAT_PRINT_DIGITS
-    if Fraction(1, 10**high) <= precision <= Fraction(1, 10**low) and abs(q) < 10**300:
+    # only a normal float prints to 15-17 digits of its own (1.2345678901234567e-400 is no float's print)
+    if Fraction(1, 10**high) <= precision <= Fraction(1, 10**low) and Fraction(FLOAT_MIN) <= abs(q) < 10**300:
         return max(place / 2, Fraction(math.ulp(float(q))))
     return place / 2
+
+
+NOISE_LEVEL = Fraction(1, 10**10)
+"""A non-zero number passes for a rounded 0 (a float's noise) only beside numbers written this precisely
+(relative) or better: at 4 or 8 digits, 0.0001234 or 1.234e-8 is a value written to its own digits."""
 
 
 def may_round(written: Fraction, meant: Fraction, rel: Fraction) -> bool:
@@ -233,13 +242,19 @@ def may_round(written: Fraction, meant: Fraction, rel: Fraction) -> bool:
     A short number is exact and never moves, and a large number elsewhere in a point cannot widen the
     tolerance of a small one (``rel`` is a multiple of `relative_rounding`, not of `rounding_scale`).
 
+    A non-zero number is a rounded 0 only beside digits finer than `NOISE_LEVEL` (float noise).
+
     Example:
-        >>> zero, rel = Fraction(0), Fraction(1, 10)
-        >>> may_round(Fraction("0.0312345678"), zero, rel), may_round(Fraction("0.03"), zero, rel)
+        >>> zero, rel = Fraction(0), Fraction(4, 10**17)
+        >>> may_round(Fraction("1.2345678e-17"), zero, rel), may_round(Fraction("0.03"), zero, rel)
         (True, False)
+        >>> may_round(Fraction("0.0001234"), zero, Fraction(4, 10**4))  # four digits: a value
+        False
     """
     if written == meant:
         return True
+    if meant == 0 and rel > NOISE_LEVEL:
+        return False  # coarse digits: a non-zero number written to them is a value, not a rounded 0
     room = rel * max(Fraction(1), abs(written), abs(meant))
     return abs(written - meant) <= room and last_place(written) != 0
 
@@ -268,24 +283,25 @@ def _rounded(values: list[Fraction] | tuple[Fraction, ...]) -> list[tuple[Fracti
 
 
 def rounding_scale(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:
-    """How far a point written with these numbers may sit from the point its writer meant: the scale of
-    its rounded numbers ``max(1, max|q|)`` times the relative size of the last written digit of its most
-    precisely written coordinate (decimal or binary). Short numbers (fewer than `ROUNDED_DIGITS`
-    significant digits: ``1``, ``-3/2``, ``0.25``, ``13/3``, ``100000000``) are exact: they do not
-    move, and do not scale the others (an exact weight of 1e8 beside 0.7777 leaves 1e-4, not 1e4).
+    """How far a point written with these numbers may sit from the point its writer meant: the size of
+    its largest rounded number times the relative size of the last written digit of its most precisely
+    written coordinate (decimal or binary). Short numbers (fewer than `ROUNDED_DIGITS` significant
+    digits: ``1``, ``-3/2``, ``0.25``, ``13/3``, ``100000000``) are exact: they do not move, and do not
+    scale the others (an exact weight of 1e8 beside 0.7777 leaves 7.8e-5, not 1e4; numbers all near
+    1.234e-8, written to four digits, 1.2e-12, not 1e-4).
 
     Example:
         >>> float(rounding_scale([Fraction("0.123456789"), Fraction(2)]))
-        1e-09
+        1.23456789e-10
         >>> float(rounding_scale([Fraction("0.7777"), Fraction(10**8)]))
-        0.0001
+        7.777e-05
         >>> rounding_scale([Fraction(1), Fraction(13, 3), Fraction(10**6), Fraction(-1234)])  # exact
         Fraction(0, 1)
     """
     rounded = _rounded(values)
     if not rounded:
         return Fraction(0)
-    return max(Fraction(1), max(abs(q) for q, _ in rounded)) * min(p for _, p in rounded)
+    return max(abs(q) for q, _ in rounded) * min(p for _, p in rounded)
 
 
 def relative_rounding(values: list[Fraction] | tuple[Fraction, ...]) -> Fraction:

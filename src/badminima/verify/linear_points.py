@@ -58,7 +58,7 @@ from badminima.landscape.losses import loss
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.model.rational import format_rational, last_place, rounding_scale
+from badminima.model.rational import format_rational, rounding_scale
 from badminima.progress import ProgressHook, noter, report
 from badminima.verify.certificate import Verdict
 from badminima.verify.descent import Descent, exact_descent
@@ -66,6 +66,7 @@ from badminima.verify.descent_candidates import null_space
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
 from badminima.verify.piecewise import certify_piecewise
+from badminima.verify.rounding import coordinate_reach
 from badminima.verify.suboptimality import LossEnclosure
 
 EIGEN_PRECISION = 128
@@ -73,9 +74,8 @@ EIGEN_PRECISION = 128
 
 
 SNAP_FACTOR = 10
-"""Snapping looks this many rounding scales around each coordinate: the scale counts the last written
-digit relative to the point's largest coordinate, while correct rounding of a smaller-magnitude
-coordinate can leave up to half a unit of a digit one place earlier (3.0000000000000004 for 3)."""
+"""Snapping looks this many units of each coordinate's own last written digit around it (a float's ulp
+for a float's print: 3.0000000000000004 for 3)."""
 
 
 def is_deep_linear(network: Network) -> bool:
@@ -117,9 +117,9 @@ def _is_critical(network: Network, dataset: Dataset, point: Point) -> bool:
 
 
 def snap_critical(network: Network, dataset: Dataset, point: Point) -> Point | None:
-    """The point whose rounded coordinates are the simplest rationals within `SNAP_FACTOR` times the
-    given point's rounding scale ρ (numbers written exactly stay), when that point is exactly critical;
-    None otherwise (also for points written exactly, ρ = 0).
+    """The point whose rounded coordinates are the simplest rationals within `SNAP_FACTOR` units of their
+    own last written digit (`coordinate_reach`; numbers written exactly stay), when that point is exactly
+    critical; None otherwise (also for points written exactly).
 
     Example:
         >>> net = Network((1, 1, 1), "identity", bias=False)
@@ -129,11 +129,11 @@ def snap_critical(network: Network, dataset: Dataset, point: Point) -> Point | N
         (Fraction(1, 3), Fraction(3, 1))
     """
     values = point.flatten()
-    rho = SNAP_FACTOR * rounding_scale(values)
-    if rho == 0:
+    reach = coordinate_reach(point, 2 * SNAP_FACTOR)
+    if not any(reach):
         return None
     snapped = Point.unflatten(
-        network, [simplest_between(v - rho, v + rho) if last_place(v) else v for v in values]
+        network, [simplest_between(v - r, v + r) if r else v for v, r in zip(values, reach, strict=True)]
     )
     return snapped if _is_critical(network, dataset, snapped) else None
 
@@ -451,7 +451,8 @@ def _snapped(out: Outcome, given: Point, center: Point, rho: Fraction, text: str
     offset = given.distance(center)
     note = (
         f"; the given point is written to a rounding scale ρ = {float(rho):.2g}, and the point of the "
-        f"simplest rationals within {SNAP_FACTOR}ρ of its coordinates (box_center in --json), "
+        f"simplest rationals within {SNAP_FACTOR} units of each coordinate's last digit (box_center in "
+        f"--json), "
         f"{float(offset):.2g} away (∞-norm), is exactly critical: the verdict is about that point"
     )
     return replace(

@@ -32,11 +32,14 @@ from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
 from badminima.verify.regions import LeastSquaresBound, least_squares_bound, sign_cone_bound
 from badminima.verify.rounding import (
+    WRITERS_NOISE,
     at_rounding_level,
     coarsest_rounding,
     judged_rounding,
     slope_at_rounding_level,
+    within_reach,
     written_reach,
+    written_short,
 )
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
@@ -87,17 +90,20 @@ def _nearby_region_optimum(
     """``local-min`` about the optimum of the point's activation region when the digits round it (one
     hidden layer, one output): `region_fit.snap` corrects the combined weights v_j(w_j, b_j) by one exact
     least-squares step, output weights kept, without changing any activation sign, and moves the point
-    by at most 10√P units of its coarsest last digit (`WRITERS_NOISE` for digits written beyond a
-    float's, `written_reach`: a 4-digit 0.7777 does not round 1/3). There the loss equals the region's
+    by at most 100⌈√P⌉ rounding radii of each number where its digits are shorter than a float's print
+    (`within_reach`; exact numbers do not move: a 4-digit 0.7777 does not round 1/3), else by
+    `WRITERS_NOISE` units of the coarsest last digit. There the loss equals the region's
     least-squares bound, which holds on a neighbourhood: a non-strict local minimum (rescaling orbits
     and dependent region columns make it non-isolated, so no Hessian proof reaches it)."""
     star = snap(network, dataset, point)
     if star is None:
         return None
     offset = point.distance(star)
-    steps = 10 * math.ceil(math.sqrt(network.n_params))
-    reach = max(written_reach(point), steps * coarsest_rounding(point))
-    if offset == 0 or offset > reach:
+    if written_short(point):  # digits its writer chose: each number moves within its own last digit
+        near = within_reach(point, star, 100 * math.ceil(math.sqrt(network.n_params)))
+    else:
+        near = offset <= max(written_reach(point), WRITERS_NOISE * coarsest_rounding(point))
+    if offset == 0 or not near:
         return None
     region = region_of(network, dataset, star)
     bound = least_squares_bound(network, dataset, region)

@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 
 from badminima.model.point import Point
-from badminima.model.rational import rounding_scale
+from badminima.model.rational import FLOAT_PRINT_DIGITS, last_place, rounding_radius, rounding_scale
 from badminima.verify.curvature import RESOLVED
 
 
@@ -79,7 +79,7 @@ def written_reach(point: Point) -> Fraction:
         >>> from badminima.model import Network
         >>> net = Network((1, 1), "identity")
         >>> float(written_reach(Point.unflatten(net, [Fraction("0.1234567890123456789"), Fraction(1)])))
-        5e-16
+        6.172839450617284e-17
         >>> written_reach(Point.unflatten(net, [Fraction(0.1), Fraction("0.12345678901234567")]))
         Fraction(0, 1)
         >>> written_reach(Point.unflatten(net, [Fraction(0.1) * Fraction(9, 10), Fraction(1)]))
@@ -100,12 +100,12 @@ def _written_beyond_float(q: Fraction) -> bool:
     while den % 5 == 0:
         den, fives = den // 5, fives + 1
     written = den == 1 and fives > 0 and twos <= fives + 8
-    return written and 0 < rounding_scale([q]) < max(Fraction(1), abs(q)) / 10**FLOAT_DIGITS
+    return written and 0 < rounding_scale([q]) < abs(q) / 10**FLOAT_DIGITS
 
 
 def coarsest_rounding(point: Point) -> Fraction:
     """How far the critical point a writer meant can sit from ``point``, per coordinate: five times the
-    largest rounding scale of any one coordinate (max(1, |q|)·10^-d is a unit of q's last written digit
+    largest rounding scale of any one coordinate (|q|·10^-d is a unit of q's last written digit
     or a tenth of one; half a unit is at most 5 of them; 0 when every number is short, i.e. exact).
     `rounding_scale` uses the most precisely written coordinate instead, which bounds the digits' effect
     on the gradient, not the distance to the meant point. (This was once scaled by max(1, max|x|) as
@@ -115,9 +115,50 @@ def coarsest_rounding(point: Point) -> Fraction:
         >>> from badminima.model import Network
         >>> net = Network((1, 1), "identity")
         >>> float(coarsest_rounding(Point.unflatten(net, [Fraction("0.123456789"), Fraction("0.12345")])))
-        5e-05
+        6.1725e-06
     """
     x = point.flatten()
     # A coordinate q with d significant digits has relative precision 10^-d, but its last digit is worth
     # up to 10·|q|·10^-d (q in [1, 10) has d − 1 decimals): half of it is 5·|q|·10^-d.
     return 5 * max((rounding_scale([q]) for q in x), default=Fraction(0))
+
+
+def coordinate_reach(point: Point, units: int) -> list[Fraction]:
+    """Per coordinate, how far the number its digits round may sit: ``units`` times its own rounding
+    radius (half a unit of its last written place, a float's ulp for a float's print; `rounding_radius`),
+    0 for numbers written exactly, which do not move. A large number's last digit moves only it.
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> coordinate_reach(Point.unflatten(net, [Fraction("0.1234"), Fraction(10**8)]), 10)
+        [Fraction(1, 2000), Fraction(0, 1)]
+    """
+    return [units * rounding_radius(q) for q in point.flatten()]
+
+
+def within_reach(point: Point, other: Point, units: int) -> bool:
+    """Whether every coordinate of ``other`` lies within `coordinate_reach` of ``point``'s."""
+    return all(
+        abs(b - a) <= r
+        for a, b, r in zip(point.flatten(), other.flatten(), coordinate_reach(point, units), strict=True)
+    )
+
+
+def written_short(point: Point) -> bool:
+    """Whether the point's rounded numbers all carry fewer significant digits than a float's print
+    (`FLOAT_PRINT_DIGITS`): digits its writer chose, so the point it rounds lies within a few units of
+    each number's own last digit. A float's print (15 to 17 digits) says nothing of the accuracy of the
+    optimiser behind it.
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> written_short(Point.unflatten(net, [Fraction("0.1234"), Fraction(10**8)]))
+        True
+        >>> written_short(Point.unflatten(net, [Fraction("0.1234"), Fraction("0.33333333333333331")]))
+        False
+    """
+    scale = rounding_scale(point.flatten())
+    largest = max((abs(q) for q in point.flatten() if last_place(q)), default=Fraction(0))
+    return scale > 0 and scale / largest > Fraction(1, 10 ** FLOAT_PRINT_DIGITS[0])

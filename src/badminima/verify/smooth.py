@@ -4,6 +4,8 @@ exact invariances when the Hessian is singular."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
@@ -44,9 +46,11 @@ from badminima.verify.rounding import (
     WRITERS_NOISE,
     at_rounding_level,
     coarsest_rounding,
+    coordinate_reach,
     judged_rounding,
     slope_at_rounding_level,
     written_reach,
+    written_short,
 )
 from badminima.verify.saturation import output_bias_gradient
 from badminima.verify.silent_units import certify_silent_units
@@ -114,17 +118,20 @@ def _exact_gradient_zero(network: Network, dataset: Dataset, point: Point) -> bo
 
 
 def _no_critical_point_within(
-    network: Network, dataset: Dataset, point: Point, radius: Fraction
+    network: Network, dataset: Dataset, point: Point, radius: Fraction | Sequence[Fraction]
 ) -> int | None:
-    """A gradient entry proved non-zero at every point of the ∞-norm box of ``radius`` around ``point``
-    (balls; smooth hidden units only), or None: then no critical point lies in that box."""
+    """A gradient entry proved non-zero at every point of the box of ``radius`` around ``point`` (one
+    radius, or one per coordinate; balls; smooth hidden units only), or None: then no critical point
+    lies in that box."""
     if network.activation in ("relu", "leaky_relu"):
         return None
+    radii = [radius] * network.n_params if isinstance(radius, Fraction) else list(radius)
     ball = BallArithmetic(GRADIENT_PRECISIONS[-1])
     prob = prepare(network, dataset, point, arith=ball)
     with ball.context():
-        spread = flint.arb(0, to_arb(radius).upper())
-        flat = ball.vector([v + spread for v in prob.flat])
+        flat = ball.vector(
+            [v + flint.arb(0, to_arb(r).upper()) if r else v for v, r in zip(prob.flat, radii, strict=True)]
+        )
         try:
             g = list(gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball))
         except BackendError:
@@ -298,10 +305,19 @@ def certify_smooth(
         # non-zero is about the numbers as written, however near a critical point they are
         near = False
     digits_apart: int | None = None
-    reach = written_reach(point) if near and nonzero and not options.literal else Fraction(0)
-    if reach:
-        # Digits beyond a float's are their writer's choice: a critical point they round lies within
-        # `reach`. A gradient proved non-zero over that whole box is about the point as written.
+    beyond = written_reach(point)
+    reach: Fraction | list[Fraction] = Fraction(0)
+    if near and nonzero and not options.literal:
+        # A critical point the digits round lies within `reach`: the writer's noise for digits beyond a
+        # float's; for digits shorter than a float's print, 100⌈√P⌉ of each coordinate's own rounding
+        # radius (exact numbers don't move). A gradient proved non-zero over that whole box is about the
+        # point as written, however near a critical point farther off lies (an exact 1e8 or all-tiny
+        # numbers once made it "near"). Float prints keep the Newton-step test: an optimiser's accuracy.
+        if beyond:
+            reach = beyond
+        elif written_short(point):
+            reach = coordinate_reach(point, 100 * math.ceil(math.sqrt(len(g_mid))))
+    if reach and any(reach if isinstance(reach, list) else [reach]):
         digits_apart = _no_critical_point_within(network, dataset, point, reach)
         near = digits_apart is None
     tried: list[str] = []
@@ -393,10 +409,16 @@ def certify_smooth(
                 )
             tried.append(f"null directions: {search.why}")
     if digits_apart is not None:
-        tried.append(
+        within = (
             f"the numbers are decimals written beyond float precision: a critical point they round lies "
-            f"within {float(reach):.2g} (∞-norm; {WRITERS_NOISE} units of the coarsest last digit), and "
-            f"gradient entry {digits_apart} is proved non-zero over that whole box (Newton step {newton:.3g})"
+            f"within {float(beyond):.2g} (∞-norm; {WRITERS_NOISE} units of the coarsest last digit)"
+            if beyond
+            else "a critical point the digits round lies within 100⌈√P⌉ rounding radii of each number "
+            "(numbers written exactly do not move)"
+        )
+        tried.append(
+            f"{within}, and gradient entry {digits_apart} is proved non-zero over that whole box (Newton "
+            f"step {newton:.3g})"
         )
     elif not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")
