@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from fractions import Fraction
 from typing import Literal
 
@@ -200,9 +201,6 @@ def last_place(q: Fraction) -> Fraction:
     return Fraction(1, 2**twos) if fives == 0 else Fraction(1, 10 ** max(twos, fives))
 
 
-FLOAT_MIN = 2.2250738585072014e-308
-"""The smallest normal float64 (sys.float_info.min)."""
-
 FLOAT_PRINT_DIGITS = (15, 17)
 """Significant digits of a decimal that may be a float64's print (``repr`` writes 15 to 17, ``%.17g`` 17)."""
 
@@ -226,7 +224,8 @@ def rounding_radius(q: Fraction) -> Fraction:
         return place / 2  # exact, or dyadic (a float given as itself: its own binary last place)
     low, high = FLOAT_PRINT_DIGITS
     # only a normal float prints to 15-17 digits of its own (1.2345678901234567e-400 is no float's print)
-    if Fraction(1, 10**high) <= precision <= Fraction(1, 10**low) and Fraction(FLOAT_MIN) <= abs(q) < 10**300:
+    normal = Fraction(sys.float_info.min) <= abs(q) < 10**300
+    if normal and Fraction(1, 10**high) <= precision <= Fraction(1, 10**low):
         return max(place / 2, Fraction(math.ulp(float(q))))
     return place / 2
 

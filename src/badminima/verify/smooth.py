@@ -306,7 +306,7 @@ def certify_smooth(
         near = False
     digits_apart: int | None = None
     beyond = written_reach(point)
-    reach: Fraction | list[Fraction] = Fraction(0)
+    reach: list[Fraction] = []
     if near and nonzero and not options.literal:
         # A critical point the digits round lies within `reach`: the writer's noise for digits beyond a
         # float's; for digits shorter than a float's print, 100⌈√P⌉ of each coordinate's own rounding
@@ -314,10 +314,10 @@ def certify_smooth(
         # point as written, however near a critical point farther off lies (an exact 1e8 or all-tiny
         # numbers once made it "near"). Float prints keep the Newton-step test: an optimiser's accuracy.
         if beyond:
-            reach = beyond
+            reach = [beyond] * len(g_mid)
         elif written_short(point):
             reach = coordinate_reach(point, 100 * math.ceil(math.sqrt(len(g_mid))))
-    if reach and any(reach if isinstance(reach, list) else [reach]):
+    if any(reach):
         digits_apart = _no_critical_point_within(network, dataset, point, reach)
         near = digits_apart is None
     tried: list[str] = []
