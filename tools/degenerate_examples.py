@@ -53,6 +53,10 @@ the verifier lifts through, from the package's own constructions (nothing typed 
   optimum, a non-strict minimum; the better point solves XOR with relu(x1 − x2) + relu(x2 − x1).
 - dependent-inputs: the sigmoid deadlock with a third input x3 = x1 + x2 on every data point and a
   quarter of each unit's weight moved onto it: a bad minimum on a 2-dimensional set of equal loss.
+- logit-surrogate-bce: a 1-2-1 ReLU net with a sigmoid output and cross-entropy, both units at the origin
+  (at their kink on all four points) with output weight −1, every logit 0; the residual 1/2 − y is a
+  second difference that both units can only feed with the wrong sign: a bad minimum (the better point
+  is the V-shaped logit −3 + 4 relu(1 − x) + 2 relu(x − 1)).
 Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean; the
 last two hand-built ones are exact small rationals).
 """
@@ -380,6 +384,19 @@ def dependent_inputs() -> Trap:
     return Trap(network, dataset, point, better=lifted_better, name="dependent-inputs", description=what)
 
 
+def logit_surrogate_bce() -> Trap:
+    network = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
+    dataset = Dataset.of([[0], [1], [2], [3]], [["3/4"], [0], ["3/4"], ["1/2"]])
+    point = Point.of([([[0], [0]], [0, 0]), ([[-1, -1]], [0])])
+    better = Point.of([([[-1], [1]], [1, -1]), ([[4, 2]], [-3])])
+    what = (
+        "a 1-2-1 ReLU net with a sigmoid output and cross-entropy, both units at their kink on every point "
+        "with output weight -1 and every logit 0: the residual is a second difference they can only feed "
+        "with the wrong sign, a minimum through the least-squares surrogate in the logits"
+    )
+    return Trap(network, dataset, point, better=better, name="logit-surrogate-bce", description=what)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     traps = [
@@ -416,6 +433,7 @@ def main() -> None:
         kink_dead_constant_model(),
         relu_xor_affine_fit(),
         dependent_inputs(),
+        logit_surrogate_bce(),
     ]
     names = [
         "duplicated-units",
@@ -437,6 +455,7 @@ def main() -> None:
         "kink-dead-constant-model",
         "relu-xor-affine-fit",
         "dependent-inputs",
+        "logit-surrogate-bce",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")

@@ -251,19 +251,20 @@ def test_planted_second_layer_kinks_are_decided_as_constructed_thoroughly(case):
 
 
 @pytest.mark.parametrize("v", [-1, 1])
-def test_repeated_inputs_on_one_kink_are_decided_over_all_sides(v):
-    # relu(x − 2) on x = (1, 2, 2): both copies of x = 2 sit on the kink with the same normal (2, 1), which
-    # the unit-by-unit test cannot separate. f = 2/3 + v·relu(x − 2) = 2/3, y = (0, 1, 1), e = f − y =
-    # (2/3, −1/3, −1/3); off the kink the gradient is 0 (Σe = 0, e·relu(z) = 0), and
+def test_repeated_inputs_on_one_kink_are_decided(v):
+    # relu(x − 2) on x = (1, 2, 2): both copies of x = 2 sit on the kink with the same normal (2, 1): the
+    # unit-by-unit test projects onto cones of dependent normals, as the all-sides test does.
+    # f = 2/3 + v·relu(x − 2) = 2/3, y = (0, 1, 1), e = f − y = (2/3, −1/3, −1/3); off the kink the
+    # gradient is 0 (Σe = 0, e·relu(z) = 0), and
     # F'(x; d) = (2/3)·v·(e₂ + e₃)·relu(dz) = −(4/9)·v·relu(dz): stationary iff v < 0.
     net = Network((1, 1, 1), "relu")
     data = Dataset.of([[1], [2], [2]], [[0], [1], [1]])
     point = Point.of([([[1]], [-2]), ([[v]], ["2/3"])])
     region = region_of(net, data, point)
     assert region.kinks == ((0, 0, 1), (0, 0, 2))
-    assert first_order(net, data, point, region, max_side_kinks=0).stationary is None
-    fo = first_order(net, data, point, region)
-    assert fo.stationary is (v < 0)
+    for sides in (0, 4):
+        fo = first_order(net, data, point, region, max_side_kinks=sides)
+        assert fo.stationary is (v < 0)
     bias = [F(0), F(1), F(0), F(0)]
     assert _one_sided(net, data, point, bias) == F(-4, 9) * v
     if v > 0:
@@ -272,7 +273,7 @@ def test_repeated_inputs_on_one_kink_are_decided_over_all_sides(v):
 
 def test_a_unit_at_its_kink_on_every_point_with_a_first_order_descent_is_not_critical():
     """A black-box red team's trap (s17): a 1-1-1 ReLU net with w = b = 0 (the unit at its kink on every
-    point, so its kink normals (x_i, 1) are dependent and the cone test cannot decide), v = −1 and c the
+    point, so its kink normals (x_i, 1) are dependent), v = −1 and c the
     mean target. By hand, moving (w, b) by t(1, −5/2) raises the unit by t/2, 3t/2, 5t/2 on x = 3, 4, 5
     only, where the residuals c − y are 1/16, 17/16 and −7/16; with v = −1 the loss falls at rate
     (2/8)·(1/2·1/16 + 3/2·17/16 − 5/2·7/16) = 17/128, a first-order descent, which is what `not-critical`
@@ -290,3 +291,32 @@ def test_a_unit_at_its_kink_on_every_point_with_a_first_order_descent_is_not_cri
     cert = certify(trap, probes=0)
     assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "first-order-descent"), cert.reason
     assert reference_loss(trap.network, trap.dataset, cert.witness) < base
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.integers(-4, 4), min_size=3, max_size=6, unique=True),
+    st.data(),
+    st.sampled_from(["relu", "leaky_relu"]),
+)
+def test_units_at_their_kink_on_every_point_are_decided(xs, data, activation):
+    # w = b = 0: unit j's kink normals (x_i, 1) are dependent (more points than weights). With the output
+    # bias at the mean target, F'(x; d) = (2/N)·Σ_j v_j φ(d_j) with φ(w, b) = Σ_i e_i σ(w x_i + b), e the
+    # residuals: linear between the rays ±(1, −x_i), so stationary iff v_j φ ≥ 0 on every ray.
+    ys = data.draw(st.lists(st.integers(-3, 3), min_size=len(xs), max_size=len(xs)))
+    vs = data.draw(st.lists(st.sampled_from([-1, 0, 1]), min_size=1, max_size=2))
+    c = F(sum(ys), len(ys))
+    e = [c - y for y in ys]
+
+    def act(t):
+        return t if t >= 0 else (F(1, 100) * t if activation == "leaky_relu" else F(0))
+
+    rays = [(F(0), F(1)), (F(0), F(-1))] + [(s, -s * x) for x in xs for s in (F(1), F(-1))]
+    phi = [sum(ei * act(w * x + b) for ei, x in zip(e, xs, strict=True)) for w, b in rays]
+    net = Network((1, len(vs), 1), activation)
+    dataset = Dataset.of([[x] for x in xs], [[y] for y in ys])
+    point = Point.unflatten(net, [F(0)] * (2 * len(vs)) + [F(v) for v in vs] + [c])
+    fo = first_order(net, dataset, point, region_of(net, dataset, point), max_side_kinks=0)
+    assert fo.stationary is all(v * p >= 0 for v in vs for p in phi)
+    if not fo.stationary:
+        assert _one_sided(net, dataset, point, fo.directions[0]) < 0

@@ -24,6 +24,7 @@ from badminima.landscape import region_of
 from badminima.landscape.losses import loss
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify, least_squares_bound, sign_cone_bound
+from badminima.verify.regions import sign_cone_optimum
 from tests.reference import reference_loss
 
 HEALTH = list(HealthCheck)
@@ -314,3 +315,39 @@ def test_a_30_digit_point_1e_8_from_a_region_optimum_is_not_critical():
     rounded30 = Point.unflatten(net, [_rounded_to(t + F(1, 3 * 10**12), 30) for t in theta])
     near = certify(Trap(net, data, rounded30), probes=0)
     assert near.verdict is Verdict.NOT_CRITICAL  # 3e-13 is also far beyond 30 digits
+
+
+@st.composite
+def _units_at_the_origin(draw):
+    """One hidden layer of ReLU / leaky-ReLU units with zero incoming weights (at their kink on every
+    point), output weights in {−1, 0, 1, 2}, the output bias at the mean target: the ray truth of
+    tests/verify/test_logit_surrogate.py decides whether the loss is least nearby."""
+    xs = sorted(draw(st.lists(st.integers(-4, 4), min_size=2, max_size=5, unique=True)))
+    ys = draw(st.lists(st.integers(-3, 3), min_size=len(xs), max_size=len(xs)))
+    vs = draw(st.lists(st.sampled_from([-1, 0, 1, 2]), min_size=1, max_size=3))
+    return xs, [F(y) for y in ys], vs, draw(st.sampled_from(["relu", "leaky_relu"]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(_units_at_the_origin())
+def test_sign_cone_optimum_agrees_with_the_rays_and_the_enumerated_bound(case):
+    xs, ys, vs, activation = case
+    net = Network((1, len(vs), 1), activation)
+    c = sum(ys, F(0)) / len(ys)
+    data = Dataset.of([[x] for x in xs], [[y] for y in ys])
+    point = Point.unflatten(net, [F(0)] * (2 * len(vs)) + [F(v) for v in vs] + [c])
+    value = sum(((c - y) ** 2 for y in ys), F(0)) / len(ys)
+    h = [c - y for y in ys]
+
+    def act(t):
+        return t if t >= 0 else (F(1, 100) * t if activation == "leaky_relu" else F(0))
+
+    rays = [(F(0), F(1)), (F(0), F(-1))] + [(s, -s * x) for x in xs for s in (F(1), F(-1))]
+    phi = [sum(hi * act(w * x + b) for hi, x in zip(h, xs, strict=True)) for w, b in rays]
+    least = all(v * p >= 0 for v in vs for p in phi) and not (any(v == 0 for v in vs) and any(phi))
+    region = region_of(net, data, point)
+    dual = sign_cone_optimum(net, data, point, region, value)
+    assert (dual.value == value) is least
+    enumerated = sign_cone_bound(net, data, point, region)
+    if enumerated.value is not None:
+        assert (enumerated.value == value) is least

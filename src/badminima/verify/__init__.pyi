@@ -11,4 +11,5 @@ from .regions import (
     LeastSquaresBound as LeastSquaresBound,
     least_squares_bound as least_squares_bound,
     sign_cone_bound as sign_cone_bound,
+    sign_cone_optimum as sign_cone_optimum,
 )

@@ -16,7 +16,9 @@ import numpy as np
 
 from badminima.errors import BackendError
 from badminima.landscape.regions import region_of
+from badminima.model.dataset import Dataset
 from badminima.model.limits import check_numbers
+from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.population import PopulationTrap
 from badminima.model.rational import format_rational, rounding_scale
@@ -29,10 +31,12 @@ from badminima.verify.dropped_inputs import lift_dropped_inputs, narrower_option
 from badminima.verify.fit_snap import snap_to_fit
 from badminima.verify.kink_snap import kinks_within, snap_to_kinks
 from badminima.verify.linear_points import certify_linear_point, is_deep_linear
+from badminima.verify.logit_surrogate import certify_through_surrogates
 from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.piecewise import certify_piecewise
+from badminima.verify.rounding import judged_rounding
 from badminima.verify.smooth import certify_smooth
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 
@@ -188,6 +192,22 @@ def _near_a_kink(out: Outcome, why: str) -> Outcome:
     )
 
 
+def _exact_outcome(
+    net: Network, data: Dataset, point: Point, options: CertifyOptions, progress: ProgressHook | None
+) -> Outcome:
+    """The exact proofs for a rational loss: activation regions, then the best fit any function or any
+    deep linear map could give."""
+    out = certify_piecewise(net, data, point, options=options, progress=progress)
+    if out.verdict is Verdict.INCONCLUSIVE:
+        # Predictions exactly at each input's mean target: no function does better, whatever the
+        # kinks (deep leaky-ReLU nets have no least-squares bound of their own).
+        out = certify_best_fit(net, data, point) or out
+    if out.verdict is Verdict.INCONCLUSIVE and is_deep_linear(net):
+        # Deep linear nets: exact global optima and flat (order ≥ 3) saddles, see linear_points.
+        out = certify_linear_point(net, data, point, out, options=options, progress=progress)
+    return out
+
+
 def _outcome(
     trap: Trap, grad: np.ndarray, hess: np.ndarray, options: CertifyOptions, progress: ProgressHook | None
 ) -> Outcome:
@@ -195,14 +215,7 @@ def _outcome(
     rounded point's kinks."""
     net, data, point = trap.network, trap.dataset, trap.point
     if net.has_rational_loss:
-        out = certify_piecewise(net, data, point, options=options, progress=progress)
-        if out.verdict is Verdict.INCONCLUSIVE:
-            # Predictions exactly at each input's mean target: no function does better, whatever the
-            # kinks (deep leaky-ReLU nets have no least-squares bound of their own).
-            out = certify_best_fit(net, data, point) or out
-        if out.verdict is Verdict.INCONCLUSIVE and is_deep_linear(net):
-            # Deep linear nets: exact global optima and flat (order ≥ 3) saddles, see linear_points.
-            out = certify_linear_point(net, data, point, out, options=options, progress=progress)
+        out = _exact_outcome(net, data, point, options, progress)
     else:
         try:
             out = certify_smooth(net, data, point, grad, hess, options=options, progress=progress)
@@ -214,6 +227,19 @@ def _outcome(
                 f"ball arithmetic failed: {exc}",
                 unknown_loss(),
                 code="arithmetic-failed",
+            )
+        if out.verdict is Verdict.INCONCLUSIVE:
+            # Logits all exactly 0 over piecewise-linear units: the exact proofs of two mse surrogates.
+            literal = replace(options, literal=True)
+            out = (
+                certify_through_surrogates(
+                    net,
+                    data,
+                    point,
+                    lambda n, d: _exact_outcome(n, d, point, literal, progress),
+                    exact_digits=options.literal or judged_rounding(point, options.rounding) == 0,
+                )
+                or out
             )
     if out.verdict is Verdict.NOT_CRITICAL and options.snap_kinks and not options.literal:
         out = _across_a_kink(trap, out, options, progress) or out

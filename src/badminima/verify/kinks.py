@@ -47,6 +47,9 @@ from badminima.verify.options import DEFAULTS
 
 MAX_UNIT_KINKS = DEFAULTS.max_unit_kinks
 MAX_SIDE_KINKS = DEFAULTS.max_side_kinks
+MAX_DEPENDENT_KINKS = 6
+"""A unit at its kink on more points than it has weights is tested by projecting onto 2^k cones of k
+generators each (4^k face problems): up to this many kinks."""
 
 Vector = tuple[Fraction, ...]
 
@@ -91,6 +94,29 @@ def _cone_descent(g: Vector, A: list[Vector], signs: tuple[int, ...]) -> Vector 
             u = Am * (gram_inv * e)
             return tuple(to_fraction(u[i, 0]) for i in range(len(g)))
     return None
+
+
+def _dependent_cone_descent(g: Vector, A: list[Vector], signs: tuple[int, ...]) -> Vector | None:
+    """`_cone_descent` for linearly dependent a_k (a unit at its kink on more points than it has weights):
+    the exact projection of g onto cone{σ_k a_k} by its faces; −(residual) is a descent direction.
+    Raises `UndecidedCone` when no face is certified."""
+    gens = [tuple(s * v for v in a) for s, a in zip(signs, A, strict=True)]
+    identity = [tuple(Fraction(int(j == k)) for j in range(len(gens))) for k in range(len(gens))]
+    fit = cone_least_squares(gens, identity, g, max_faces=2 ** len(gens))
+    if fit is not None and fit.exact and not any(fit.residual):
+        return None
+    v = tuple(-r for r in fit.residual) if fit is not None else ()
+    if fit is None or _dot(g, v) >= 0 or any(_dot(gen, v) < 0 for gen in gens):
+        raise UndecidedCone("the projection onto a unit's kink cone certified no face")
+    return v
+
+
+def _dot(a: Vector, b: Vector) -> Fraction:
+    return sum((x * y for x, y in zip(a, b, strict=True)), Fraction(0))
+
+
+class UndecidedCone(ArithmeticError):
+    """The exact cone projection did not certify membership or a descent direction."""
 
 
 def kink_normals(
@@ -241,16 +267,23 @@ def _first_layer(
         if len(A) > max_unit_kinks:
             return FirstOrder(None, (), f"unit {j} has {len(A)} relevant kinks (more than {max_unit_kinks})")
         gU = tuple(g0[k] for k in U)
-        if A and fmpq_matrix([list(a) for a in A]).rank() < len(A):
+        dependent = bool(A) and fmpq_matrix([list(a) for a in A]).rank() < len(A)
+        if dependent and len(A) > MAX_DEPENDENT_KINKS:
             return FirstOrder(
-                None, (), f"the kink normals of unit {j} are linearly dependent: the cone test is not decided"
+                None,
+                (),
+                f"the {len(A)} kink normals of unit {j} are linearly dependent (more than "
+                f"{MAX_DEPENDENT_KINKS} to project onto): the cone test is not decided",
             )
         for signs in itertools.product((1, -1), repeat=len(A)):
             g = tuple(
                 gU[i] + sum((b * a[i] for a, b, s in zip(A, betas, signs, strict=True) if s > 0), Fraction(0))
                 for i in range(len(U))
             )
-            direction = _cone_descent(g, A, signs)
+            try:
+                direction = _dependent_cone_descent(g, A, signs) if dependent else _cone_descent(g, A, signs)
+            except UndecidedCone as exc:
+                return FirstOrder(None, (), f"unit {j}: {exc}")
             if direction is not None:
                 full = [Fraction(0)] * len(g0)
                 for k, val in zip(U, direction, strict=True):

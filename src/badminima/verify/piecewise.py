@@ -30,7 +30,12 @@ from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
-from badminima.verify.regions import LeastSquaresBound, least_squares_bound, sign_cone_bound
+from badminima.verify.regions import (
+    LeastSquaresBound,
+    least_squares_bound,
+    sign_cone_bound,
+    sign_cone_optimum,
+)
 from badminima.verify.rounding import (
     WRITERS_NOISE,
     at_rounding_level,
@@ -167,6 +172,12 @@ def _region_bound(
             max_faces=options.max_cone_faces,
             stop_below=L,
         )
+        if cone.value is None:
+            # Too many sides to enumerate together: decide the bound's equality unit by unit, by duality.
+            report(progress, "sign-cone optimality by duality")
+            optimum = sign_cone_optimum(network, dataset, point, region, L, max_faces=options.max_cone_faces)
+            if optimum.value is not None:
+                cone = optimum
         candidates.append(cone)
         if cone.value is None:
             steps.append(f"sign-cone bound: not available ({cone.how})")

@@ -237,3 +237,104 @@ def sign_cone_bound(
         f"unit at a kink with a non-zero output weight kept to the sign cone that weight's fixed sign allows"
     )
     return LeastSquaresBound(best / dataset.n_points, how)
+
+
+def _predictions(network: Network, dataset: Dataset, point: Point) -> list[list[Fraction]]:
+    """Exact outputs (rows: outputs, columns: points) of a one-hidden-layer piecewise-linear net."""
+    hidden, out = point.layers
+    slope = network.negative_slope
+    assert slope is not None
+    rows = []
+    for x in dataset.X:
+        pre = [
+            sum((w * v for w, v in zip(row, x, strict=True)), Fraction(0)) + (hidden.b[j] if hidden.b else 0)
+            for j, row in enumerate(hidden.W)
+        ]
+        act = [p if p >= 0 else slope * p for p in pre]
+        rows.append(
+            [
+                sum((v * a for v, a in zip(row, act, strict=True)), Fraction(0)) + (out.b[k] if out.b else 0)
+                for k, row in enumerate(out.W)
+            ]
+        )
+    return [list(col) for col in zip(*rows, strict=True)]
+
+
+def sign_cone_optimum(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    region: Region,
+    loss: Fraction,
+    *,
+    max_faces: int = MAX_CONE_FACES,
+) -> LeastSquaresBound:
+    """``loss`` itself as the bound when the point's predictions are optimal in every sign cone of
+    `sign_cone_bound` — decided unit by unit through duality, without enumerating every unit's sides
+    together — else None with the reason.
+
+    *Why.* Each K_{A,k} = Σ_j P_j + span{1} is a sum of convex cones (P_j = {s_jk D_j X̃ u : u ∈ C_j},
+    C_j cut out by unit j's kinks on the sides A; the whole space when v_jk = 0), and the point's
+    prediction f_k = Σ_j p_j + c_k 1 lies in it with p_j ∈ P_j. The convex quadratic ‖f − y_k‖² is
+    least over K_{A,k} at f_k iff h = f_k − y_k has ⟨h, q⟩ ≥ 0 on every P_j, ⟨h, p_j⟩ = 0 and ⟨h, 1⟩ = 0.
+    ⟨h, s D_j X̃ u⟩ ≥ 0 on C_j = {u : r_i·u ≥ 0} iff s (D_j X̃)ᵀ h ∈ cone{r_i} (Farkas), an exact
+    projection; (D_j X̃)ᵀ h = 0 when v_jk = 0. D_j depends only on unit j's own sides, so each unit's
+    2^(its kinks) side choices are tried alone: every nearby loss is then at least the point's. A unit at
+    its kink on k points costs 4^k face problems per output; None beyond ``max_faces`` in all.
+
+    Example (a unit at its kink on all three points, v = 1, predictions −1/3 against targets (−1, 1, −1):
+    the residual (2/3, −4/3, 2/3) is a second difference, so raising the unit anywhere only adds loss):
+        >>> from badminima.landscape.regions import region_of
+        >>> net, data = Network((1, 1, 1), "relu"), Dataset.of([[-1], [0], [1]], [[-1], [1], [-1]])
+        >>> point = Point.unflatten(net, [0, 0, 1, Fraction(-1, 3)])
+        >>> sign_cone_optimum(net, data, point, region_of(net, data, point), Fraction(8, 9)).value
+        Fraction(8, 9)
+    """
+    if not (
+        network.has_rational_loss and network.depth == 2 and network.activation in ("relu", "leaky_relu")
+    ):
+        return LeastSquaresBound(None, "needs one hidden ReLU or leaky-ReLU layer, identity output and mse")
+    kinked = [sum(1 for s in unit if s == 0) for unit in region.signs[0]]
+    faces = dataset.output_dim * sum(4**k for k in kinked if k)
+    if faces > max_faces:
+        return LeastSquaresBound(None, f"{faces} face problems: more than {max_faces}")
+    pred = _predictions(network, dataset, point)
+    hidden = point.layers[0]
+    for k, row in enumerate(point.layers[1].W):
+        h = [p - y[k] for p, y in zip(pred[k], dataset.y, strict=True)]
+        if network.bias and sum(h) != 0:
+            return LeastSquaresBound(
+                None, f"output {k}'s residual does not sum to 0 (the output bias moves it)"
+            )
+        for j, unit in enumerate(region.signs[0]):
+            weights = tuple(hidden.W[j]) + ((hidden.b[j],) if hidden.b else ())
+            kink_points = [i for i, s in enumerate(unit) if s == 0]
+            for mine in itertools.product((False, True), repeat=len(kink_points)):
+                cols = unit_columns(network, dataset, unit_slopes(network, unit, mine))
+                a = tuple(sum((c * e for c, e in zip(col, h, strict=True)), Fraction(0)) for col in cols)
+                if sum((x * w for x, w in zip(a, weights, strict=True)), Fraction(0)) != 0:
+                    return LeastSquaresBound(
+                        None, f"output {k}'s residual is not orthogonal to unit {j}'s part"
+                    )
+                if row[j] == 0 or not kink_points:
+                    if any(a):
+                        return LeastSquaresBound(None, f"unit {j} can move output {k} against its residual")
+                    continue
+                sign = 1 if row[j] > 0 else -1
+                gens = [
+                    tuple(
+                        (1 if on else -1) * v
+                        for v in tuple(dataset.X[i]) + ((Fraction(1),) if network.bias else ())
+                    )
+                    for i, on in zip(kink_points, mine, strict=True)
+                ]
+                eye = [tuple(Fraction(int(m == n)) for m in range(len(gens))) for n in range(len(gens))]
+                fit = cone_least_squares(gens, eye, tuple(sign * v for v in a), max_faces=2 ** len(gens))
+                if fit is None or not fit.exact or any(fit.residual):
+                    return LeastSquaresBound(None, f"unit {j}'s sign cone on one side choice is not optimal")
+    return LeastSquaresBound(
+        loss,
+        "one hidden layer: every unit's sign cone (each side of each of its kinks, output weights' signs "
+        "fixed) holds no prediction of lower loss, by duality (a convex quadratic is least there at the "
+        "point's predictions: its residual lies in every unit's dual cone)",
+    )
