@@ -39,6 +39,7 @@ from badminima.verify.piecewise import certify_piecewise
 from badminima.verify.rounding import judged_rounding
 from badminima.verify.smooth import certify_smooth
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
+from badminima.verify.upper_layers import collapse_upper_layers, collapsed_minimum
 
 GAP_PRECISIONS = (512, 2048)
 """Precisions at which a box minimum and the better point are re-enclosed when the gap is too thin for
@@ -205,6 +206,14 @@ def _exact_outcome(
     if out.verdict is Verdict.INCONCLUSIVE and is_deep_linear(net):
         # Deep linear nets: exact global optima and flat (order ≥ 3) saddles, see linear_points.
         out = certify_linear_point(net, data, point, out, options=options, progress=progress)
+    if out.verdict is Verdict.INCONCLUSIVE and net.depth > 2 and net.activation in ("relu", "leaky_relu"):
+        # Layers above the first affine on the data: a minimum of the one-hidden-layer net they collapse to.
+        collapsed = collapse_upper_layers(net, point, region_of(net, data, point))
+        if collapsed is not None:
+            small, at = collapsed
+            inner = _exact_outcome(small, data, at, replace(options, literal=True), progress)
+            if inner.verdict is Verdict.LOCAL_MIN and inner.box_center is None and not inner.box_radius:
+                out = collapsed_minimum(inner, net, small)
     return out
 
 
