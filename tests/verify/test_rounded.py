@@ -19,6 +19,7 @@ from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.model import Point, Trap, load_trap
 from badminima.verify import Verdict, certify
+from badminima.verify.rounding import digits_reach, mixed_digits
 from tests.verify.planted import CTX, Planted, loss, plant, rounded
 
 FUZZ = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -409,3 +410,33 @@ def test_a_verdict_is_about_a_point_the_digits_round(name, allowed):
     # elsewhere widens nobody's rounding; these were verdicts about points hundreds of half-units away
     cert = certify(load_trap(Path(__file__).parent / "cases" / f"{name}.json"), probes=0)
     assert cert.verdict.value in allowed, cert.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("s21-mix-sm112-w4-c1off", {"not-critical"}),
+        ("s21-mix-sm112-w8-c1off1e-6", {"not-critical"}),
+        ("s21-mix-msplit-lam1_3-w4-rest30", {"saddle", "inconclusive"}),
+        ("s21-mix-tmin-b4-w4-v30ok", {"local-min", "inconclusive"}),
+        ("s21-mix-k112-ide-mse-min-c4c30", {"local-min", "inconclusive"}),
+        ("s21-mix-irrc-k112-sig-bce-saddle-c4c30", {"saddle", "inconclusive"}),
+        ("s21-mix-lin2112-saddle-W1d4-W2d30", {"saddle", "inconclusive"}),
+    ],
+)
+def test_numbers_written_to_mixed_precision_are_judged_each_by_its_own_digits(name, allowed):
+    # red team s21 (truths at 100-120 digits or exact, in each file's description): four or eight digits
+    # beside thirty. A coarse number's rounding leaves a gradient at its own level (these were
+    # `not-critical` at points whose digits round a saddle or minimum), and it does not widen a thirty-digit
+    # number's reach (`local-min` about a minimiser 1e-3 off a thirty-digit output bias).
+    cert = certify(load_trap(Path(__file__).parent / "cases" / f"{name}.json"), probes=0)
+    assert cert.verdict.value in allowed, cert.reason
+
+
+def test_a_long_writers_exact_expansion_is_not_a_coarse_number():
+    # 1 + 1e-8 written to 30 digits prints as 1.00000001 (trailing zeros dropped): beside a 30-digit number
+    # it does not make the point one of mixed precision, while 0.4958 does
+    long = "0.333333333333333333333333333333"
+    assert not mixed_digits(Point.of([([["1.00000001"]], [long])]))
+    assert mixed_digits(Point.of([([["0.4958"]], [long])]))
+    assert digits_reach(Point.of([([["1.00000001"]], ["0.4958"])]), 10, F(1, 1000)) == [F(0), F(1, 2000)]

@@ -28,7 +28,7 @@ from badminima.verify.descent import Descent, exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates, negative_direction
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
-from badminima.verify.options import CertifyOptions
+from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome
 from badminima.verify.regions import (
     LeastSquaresBound,
@@ -40,7 +40,9 @@ from badminima.verify.rounding import (
     WRITERS_NOISE,
     at_rounding_level,
     coarsest_rounding,
+    digits_reach,
     judged_rounding,
+    mixed_digits,
     slope_at_rounding_level,
     within_reach,
     written_reach,
@@ -104,8 +106,13 @@ def _nearby_region_optimum(
     if star is None:
         return None
     offset = point.distance(star)
+    units = 100 * math.ceil(math.sqrt(network.n_params))
     if written_short(point):  # digits its writer chose: each number moves within its own last digit
-        near = within_reach(point, star, 100 * math.ceil(math.sqrt(network.n_params)))
+        near = within_reach(point, star, units)
+    elif mixed_digits(point):  # each number within its own digits' reach
+        scale = Fraction(DEFAULTS.near_critical) * (1 + max(abs(q) for q in point.flatten()))
+        reach = digits_reach(point, units, scale)
+        near = all(abs(b - a) <= r for a, b, r in zip(point.flatten(), star.flatten(), reach, strict=True))
     else:
         near = offset <= max(written_reach(point), WRITERS_NOISE * coarsest_rounding(point))
     if offset == 0 or not near:

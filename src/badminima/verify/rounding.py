@@ -22,7 +22,43 @@ def judged_rounding(point: Point, rho: Fraction | None = None) -> Fraction:
         >>> judged_rounding(Point.unflatten(Network((1, 1), "identity"), [1, Fraction(1, 2)]))
         Fraction(0, 1)
     """
-    return rounding_scale(point.flatten()) if rho is None else rho
+    if rho is not None:
+        return rho
+    return coarsest_rounding(point) if mixed_digits(point) else rounding_scale(point.flatten())
+
+
+MIXED_DIGITS = 1000
+"""A point whose coarsest rounded number's last digit is worth this many times its finest rounding scale
+was written to mixed precision (four digits beside thirty): its rounding is the coarsest number's."""
+
+
+def mixed_digits(point: Point) -> bool:
+    """Whether some numbers are written far more coarsely than others (`MIXED_DIGITS`): then a gradient a
+    coarse number's rounding leaves is at rounding level, however finely the rest is written, and each
+    number is judged within its own digits (`digits_reach`).
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> mixed_digits(Point.unflatten(net, [Fraction("0.1234"), Fraction("0.123456789012345678901234")]))
+        True
+        >>> mixed_digits(Point.unflatten(net, [Fraction("0.1234"), Fraction("12.34")]))
+        False
+    """
+    fine = rounding_scale(point.flatten())
+    coarse = [q for q in point.flatten() if last_place(q) and not _offset_expansion(q)]
+    return (
+        fine > 0 and 5 * max((rounding_scale([q]) for q in coarse), default=Fraction(0)) > MIXED_DIGITS * fine
+    )
+
+
+def _offset_expansion(q: Fraction) -> bool:
+    """Whether ``q``'s digits hold a run of four 0s or four 9s: 1.00000001 or 0.49999998 is a long writer's
+    exact expansion of a simple number moved by a tiny one (1 + 1e-8 written to 30 digits drops its
+    trailing zeros), not a coarse rounding, whose digits hold such a run about once in a thousand."""
+    place = last_place(q)
+    digits = str(abs(q) / place).split(".")[0] if place else ""
+    return "0000" in digits[1:] or "9999" in digits
 
 
 def at_rounding_level(
@@ -143,6 +179,34 @@ def within_reach(point: Point, other: Point, units: int) -> bool:
         abs(b - a) <= r
         for a, b, r in zip(point.flatten(), other.flatten(), coordinate_reach(point, units), strict=True)
     )
+
+
+def digits_reach(point: Point, units: int, float_reach: Fraction) -> list[Fraction]:
+    """Per coordinate, how far the number a point written to mixed precision rounds may sit: ``units``
+    rounding radii for a number shorter than a float's print (its writer chose its digits) unless it is a
+    long writer's exact expansion (`_offset_expansion`: it does not move),
+    `WRITERS_NOISE` units of its last digit for one written beyond a float's, ``float_reach`` (an
+    optimiser's accuracy) for a float's print or a float itself, 0 for a number written exactly.
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> x = Point.unflatten(net, [Fraction("0.1234"), Fraction("0.123456789012345678901234")])
+        >>> [float(r) for r in digits_reach(x, 10, Fraction(1, 1000))]
+        [0.0005, 1e-21]
+    """
+    out = []
+    for q in point.flatten():
+        place = last_place(q)
+        if not place or _offset_expansion(q):
+            out.append(Fraction(0))
+        elif _written_beyond_float(q):
+            out.append(WRITERS_NOISE * place)
+        elif rounding_scale([q]) > abs(q) / 10 ** FLOAT_PRINT_DIGITS[0]:
+            out.append(units * rounding_radius(q))
+        else:
+            out.append(float_reach)
+    return out
 
 
 def written_short(point: Point) -> bool:

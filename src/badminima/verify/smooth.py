@@ -47,7 +47,9 @@ from badminima.verify.rounding import (
     at_rounding_level,
     coarsest_rounding,
     coordinate_reach,
+    digits_reach,
     judged_rounding,
+    mixed_digits,
     slope_at_rounding_level,
     written_reach,
     written_short,
@@ -117,17 +119,16 @@ def _exact_gradient_zero(network: Network, dataset: Dataset, point: Point) -> bo
     return False if any(s not in (0, None) for s in signs) else None
 
 
-def _no_critical_point_within(
-    network: Network, dataset: Dataset, point: Point, radius: Fraction | Sequence[Fraction]
+SPLIT_PARTS = 64
+"""`_no_critical_point_within` halves the box along its widest side into at most this many parts."""
+
+
+def _nonzero_entry(
+    network: Network, dataset: Dataset, centre: list[Fraction], radii: list[Fraction]
 ) -> int | None:
-    """A gradient entry proved non-zero at every point of the box of ``radius`` around ``point`` (one
-    radius, or one per coordinate; balls; smooth hidden units only), or None: then no critical point
-    lies in that box."""
-    if network.activation in ("relu", "leaky_relu"):
-        return None
-    radii = [radius] * network.n_params if isinstance(radius, Fraction) else list(radius)
+    """A gradient entry proved non-zero over the box (balls), or None."""
     ball = BallArithmetic(GRADIENT_PRECISIONS[-1])
-    prob = prepare(network, dataset, point, arith=ball)
+    prob = prepare(network, dataset, Point.unflatten(network, centre), arith=ball)
     with ball.context():
         flat = ball.vector(
             [v + flint.arb(0, to_arb(r).upper()) if r else v for v, r in zip(prob.flat, radii, strict=True)]
@@ -137,6 +138,41 @@ def _no_critical_point_within(
         except BackendError:
             return None
         return next((i for i, v in enumerate(g) if ball.sign(v) not in (0, None)), None)
+
+
+def _no_critical_point_within(
+    network: Network, dataset: Dataset, point: Point, radius: Fraction | Sequence[Fraction]
+) -> str | None:
+    """Which gradient entries are proved non-zero (balls; smooth hidden units only) over the box of
+    ``radius`` around ``point`` (one radius, or one per coordinate) — over the whole box, or over each of
+    up to `SPLIT_PARTS` parts got by halving its widest side — or None: then no critical point lies in
+    that box. Halving decides boxes long in a few coordinates (four-digit numbers beside thirty-digit
+    ones), where one entry's range over the whole box straddles 0 though no two vanish together."""
+    if network.activation in ("relu", "leaky_relu"):
+        return None
+    radii = [radius] * network.n_params if isinstance(radius, Fraction) else list(radius)
+    boxes = [(list(point.flatten()), radii)]
+    entries: list[int] = []
+    while boxes:
+        centre, r = boxes.pop()
+        entry = _nonzero_entry(network, dataset, centre, r)
+        if entry is not None:
+            entries.append(entry)
+            continue
+        k = max(range(len(r)), key=lambda m: r[m])
+        if not r[k] or len(entries) + len(boxes) + 2 > SPLIT_PARTS:
+            return None
+        half = r[k] / 2
+        for side in (-1, 1):
+            moved = list(centre)
+            moved[k] += side * half
+            boxes.append((moved, [half if m == k else v for m, v in enumerate(r)]))
+    if len(entries) == 1:
+        return f"gradient entry {entries[0]} is proved non-zero over that whole box"
+    return (
+        f"on each of {len(entries)} parts of that box (halved along its widest sides) a gradient entry "
+        f"({', '.join(str(e) for e in sorted(set(entries)))}) is proved non-zero"
+    )
 
 
 def _box_options(options: CertifyOptions, progress: ProgressHook | None = None) -> dict[str, Any]:
@@ -304,8 +340,9 @@ def certify_smooth(
         # --literal, or numbers all written exactly (short: `1`, `0.25`, `13/3`): a gradient entry proved
         # non-zero is about the numbers as written, however near a critical point they are
         near = False
-    digits_apart: int | None = None
+    digits_apart: str | None = None
     beyond = written_reach(point)
+    mixed = mixed_digits(point)
     reach: list[Fraction] = []
     if near and nonzero and not options.literal:
         # A critical point the digits round lies within `reach`: the writer's noise for digits beyond a
@@ -313,7 +350,10 @@ def certify_smooth(
         # radius (exact numbers don't move). A gradient proved non-zero over that whole box is about the
         # point as written, however near a critical point farther off lies (an exact 1e8 or all-tiny
         # numbers once made it "near"). Float prints keep the Newton-step test: an optimiser's accuracy.
-        if beyond:
+        if mixed:
+            units = 100 * math.ceil(math.sqrt(len(g_mid)))
+            reach = digits_reach(point, units, Fraction(options.near_critical) * Fraction(scale))
+        elif beyond:
             reach = [beyond] * len(g_mid)
         elif written_short(point):
             reach = coordinate_reach(point, 100 * math.ceil(math.sqrt(len(g_mid))))
@@ -409,17 +449,24 @@ def certify_smooth(
                 )
             tried.append(f"null directions: {search.why}")
     if digits_apart is not None:
-        within = (
-            f"the numbers are decimals written beyond float precision: a critical point they round lies "
-            f"within {float(beyond):.2g} (∞-norm; {WRITERS_NOISE} units of the coarsest last digit)"
-            if beyond
-            else "a critical point the digits round lies within 100⌈√P⌉ rounding radii of each number "
-            "(numbers written exactly do not move)"
-        )
-        tried.append(
-            f"{within}, and gradient entry {digits_apart} is proved non-zero over that whole box (Newton "
-            f"step {newton:.3g})"
-        )
+        if mixed:
+            within = (
+                "the numbers are written to mixed precision: a critical point they round lies within "
+                "100⌈√P⌉ rounding radii of each number shorter than a float's print, "
+                f"{WRITERS_NOISE} units of the last digit of each longer one, and {options.near_critical:g} "
+                "(relative) of a float's print (numbers written exactly do not move)"
+            )
+        elif beyond:
+            within = (
+                f"the numbers are decimals written beyond float precision: a critical point they round lies "
+                f"within {float(beyond):.2g} (∞-norm; {WRITERS_NOISE} units of the coarsest last digit)"
+            )
+        else:
+            within = (
+                "a critical point the digits round lies within 100⌈√P⌉ rounding radii of each number "
+                "(numbers written exactly do not move)"
+            )
+        tried.append(f"{within}, and {digits_apart} (Newton step {newton:.3g})")
     elif not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")
     elif unresolved and not tried:
@@ -428,16 +475,16 @@ def certify_smooth(
     steps.append(why)
     if nonzero:
         i = max(nonzero, key=lambda k: abs(float(g[k].mid())))
-        rho = None if options.literal else at_rounding_level(point, g_mid, eig, newton, top, options.rounding)
+        # proved non-zero over the digits' own box: about the point as written, whatever the level
+        settled = options.literal or digits_apart is not None
+        rho = None if settled else at_rounding_level(point, g_mid, eig, newton, top, options.rounding)
         if rho is not None:
             wide = 2 * coarsest_rounding(point)
             apart = _no_critical_point_within(network, dataset, point, wide)
             if apart is not None:
                 why += (
                     f"; no critical point lies within twice the coarsest rounding ({float(wide):.2g}): "
-                    f"gradient "
-                    f"entry {apart} is proved non-zero over that whole box, so the digits are not a rounded "
-                    f"critical point"
+                    f"{apart}, so the digits are not a rounded critical point"
                 )
                 rho = None
         if rho is not None:

@@ -23,11 +23,17 @@ from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.verify.outcome import Outcome
 
+CANCELLATION = Fraction(1, 10**6)
+"""An effective output weight that its paths cancel to within this fraction of their sizes (a rounded
+point snapped near a = Σ_k v_k W_kj = 0) may be a rounding of 0, which the collapsed net would hold to
+one sign: such points are not collapsed."""
+
 
 def collapse_upper_layers(network: Network, point: Point, region: Region) -> tuple[Network, Point] | None:
     """The one-hidden-layer network and point the layers above the first collapse to (see the module
     docstring), or None when the network has one hidden layer, a hidden activation that is not ReLU or
-    leaky ReLU, or a unit above the first layer without one strict sign on every data point.
+    leaky ReLU, a unit above the first layer without one strict sign on every data point, or an effective
+    output weight its paths nearly cancel (`CANCELLATION`).
 
     Example (a 1-1-1-1 ReLU net whose second unit is active everywhere: M = 2·3, c = 1 + 2·(−1)):
         >>> from badminima.model import Dataset
@@ -56,13 +62,23 @@ def collapse_upper_layers(network: Network, point: Point, region: Region) -> tup
         diagonals.append(units)
     first, *upper = point.layers
     M = [list(row) for row in upper[0].W]
+    mass = [[abs(w) for w in row] for row in M]  # Σ over paths of |products|: what M's entries cancel from
     c = list(upper[0].b) if upper[0].b is not None else [Fraction(0)] * len(M)
     for layer, d in zip(upper[1:], diagonals, strict=True):
         # Apply D then this layer: M ← W D M, c ← W D c + b.
         scaled = [[w * dk for w, dk in zip(row, d, strict=True)] for row in layer.W]
         M = [[_dot(row, [m[j] for m in M]) for j in range(len(M[0]))] for row in scaled]
+        mass = [
+            [_dot([abs(w) for w in row], [m[j] for m in mass]) for j in range(len(M[0]))] for row in scaled
+        ]
         bias = layer.b if layer.b is not None else (Fraction(0),) * len(scaled)
         c = [_dot(row, c) + b for row, b in zip(scaled, bias, strict=True)]
+    if any(
+        0 < abs(m) < CANCELLATION * t
+        for mrow, trow in zip(M, mass, strict=True)
+        for m, t in zip(mrow, trow, strict=True)
+    ):
+        return None
     small = replace(network, widths=(network.widths[0], network.widths[1], network.widths[-1]))
     top = Layer.of(M, c if network.bias else None)
     return small, Point((first, top))
