@@ -269,9 +269,12 @@ def planted_region_optimum(draw):
 
 
 def _rounded_to(v: F, digits: int) -> F:
-    from tests.verify.planted import rounded
+    """``v`` written to ``digits`` significant digits, trailing zeros kept (as a writer at that precision
+    prints 1 + 1e-8: 1.00000001000…, not a nine-digit 1.00000001)."""
+    from badminima.model.rational import parse_rational
+    from tests.verify.planted import CTX, q
 
-    return rounded(v, digits)
+    return parse_rational(CTX.nstr(q(v), digits, strip_zeros=False, min_fixed=-(10**6), max_fixed=10**6))
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=HEALTH, derandomize=True, phases=NO_SHRINK)

@@ -422,6 +422,11 @@ def test_a_verdict_is_about_a_point_the_digits_round(name, allowed):
         ("s21-mix-k112-ide-mse-min-c4c30", {"local-min", "inconclusive"}),
         ("s21-mix-irrc-k112-sig-bce-saddle-c4c30", {"saddle", "inconclusive"}),
         ("s21-mix-lin2112-saddle-W1d4-W2d30", {"saddle", "inconclusive"}),
+        # red team s22: four digits ending in 0 (trailing zeros are digits) or holding a run of zeros
+        ("s22-mz-c0.004570-rest30", {"local-min"}),
+        ("s22-pw-w2.010-trailing", {"local-min"}),
+        ("s22-pw-run0-w2.0000346", {"local-min"}),
+        ("s22-kr-b-3.000-trailing", {"local-min"}),
     ],
 )
 def test_numbers_written_to_mixed_precision_are_judged_each_by_its_own_digits(name, allowed):
@@ -433,10 +438,12 @@ def test_numbers_written_to_mixed_precision_are_judged_each_by_its_own_digits(na
     assert cert.verdict.value in allowed, cert.reason
 
 
-def test_a_long_writers_exact_expansion_is_not_a_coarse_number():
-    # 1 + 1e-8 written to 30 digits prints as 1.00000001 (trailing zeros dropped): beside a 30-digit number
-    # it does not make the point one of mixed precision, while 0.4958 does
+def test_trailing_zeros_are_digits():
+    # "1.00000001000000000000000000000" is 1 + 1e-8 written to 30 digits, "1.800" is four digits: the
+    # written place decides, not the value's shortest expansion
     long = "0.333333333333333333333333333333"
-    assert not mixed_digits(Point.of([([["1.00000001"]], [long])]))
-    assert mixed_digits(Point.of([([["0.4958"]], [long])]))
-    assert digits_reach(Point.of([([["1.00000001"]], ["0.4958"])]), 10, F(1, 1000)) == [F(0), F(1, 2000)]
+    assert not mixed_digits(Point.of([([["1.00000001000000000000000000000"]], [long])]))
+    assert mixed_digits(Point.of([([["1.00000001"]], [long])]))
+    assert mixed_digits(Point.of([([["1.800"]], [long])]))
+    assert not mixed_digits(Point.of([([["1.8"]], [long])]))  # two digits: exact
+    assert digits_reach(Point.of([([["1.800"]], ["0.4958"])]), 10, F(1, 1000)) == [F(1, 200), F(1, 2000)]

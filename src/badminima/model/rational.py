@@ -45,6 +45,47 @@ def _too_long(digits: str, value: object) -> ValueError | None:
     return None
 
 
+class WrittenDecimal(Fraction):
+    """A decimal read from text that ends in zeros its value does not need (``"1.800"``): the same
+    rational, remembering one unit of its last written place, so a writer's four digits stay four
+    (`last_place`). Arithmetic on it gives plain Fractions.
+
+    Example:
+        >>> q = written_decimal("1.800")
+        >>> q == Fraction(9, 5), q.place, last_place(q), last_place(Fraction(9, 5))
+        (True, Fraction(1, 1000), Fraction(1, 1000), Fraction(0, 1))
+    """
+
+    __slots__ = ("place",)
+    place: Fraction
+
+    def __new__(cls, numerator: int, denominator: int, place: Fraction) -> WrittenDecimal:
+        self = super().__new__(cls, numerator, denominator)
+        self.place = place
+        return self
+
+    def __reduce__(self) -> tuple[object, tuple[int, int, Fraction]]:
+        return (WrittenDecimal, (self.numerator, self.denominator, self.place))
+
+    def __copy__(self) -> WrittenDecimal:
+        return self
+
+    def __deepcopy__(self, memo: object) -> WrittenDecimal:
+        return self
+
+
+def written_decimal(text: str) -> Fraction:
+    """The rational a decimal string denotes: a `WrittenDecimal` when it is written to a finer place than
+    its value needs (trailing zeros), else a plain Fraction."""
+    value = Fraction(text)
+    mantissa, _, exponent = text.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2]) - (int(exponent) if exponent else 0)
+    place = Fraction(1, 10**decimals) if decimals >= 0 else Fraction(10 ** (-decimals))
+    if "." not in mantissa or value == 0 or (value / place).denominator != 1 or (value / place) % 10 != 0:
+        return value
+    return WrittenDecimal(value.numerator, value.denominator, place)
+
+
 def parse_rational(value: object) -> Fraction:
     """Return the exact rational a user wrote: an int, a Fraction, a finite float (its exact binary
     value), or a string ``"-3/7"``, ``"0.1"``, ``"2.2e-6"``.
@@ -80,7 +121,7 @@ def parse_rational(value: object) -> Fraction:
             exponent = match.group(2)
             if exponent and (len(exponent) > 8 or abs(int(exponent[1:])) > MAX_EXPONENT):
                 raise ValueError(f"expected an exponent within ±{MAX_EXPONENT}, got {show_value(value)}")
-            return Fraction(text)
+            return written_decimal(text)
         raise ValueError(
             f"expected a number or a string holding an exact rational ('-3/7') or decimal "
             f"('0.1', '2.2e-6'), got {show_value(value)}"
@@ -162,6 +203,8 @@ def _relative_precision(q: Fraction) -> Fraction | None:
     expansion (1/3 was not rounded to digits)."""
     if q == 0:
         return None
+    if isinstance(q, WrittenDecimal):
+        return Fraction(1, 10 ** len(str(abs(q / q.place).numerator)))
     den, twos, fives = q.denominator, 0, 0
     while den % 2 == 0:
         den, twos = den // 2, twos + 1
@@ -193,6 +236,8 @@ def last_place(q: Fraction) -> Fraction:
     precision = _relative_precision(q)
     if precision is None or precision > Fraction(1, 10**ROUNDED_DIGITS):
         return Fraction(0)
+    if isinstance(q, WrittenDecimal):
+        return q.place
     den, twos, fives = q.denominator, 0, 0
     while den % 2 == 0:
         den, twos = den // 2, twos + 1

@@ -46,19 +46,10 @@ def mixed_digits(point: Point) -> bool:
         False
     """
     fine = rounding_scale(point.flatten())
-    coarse = [q for q in point.flatten() if last_place(q) and not _offset_expansion(q)]
+    coarse = [q for q in point.flatten() if last_place(q)]
     return (
         fine > 0 and 5 * max((rounding_scale([q]) for q in coarse), default=Fraction(0)) > MIXED_DIGITS * fine
     )
-
-
-def _offset_expansion(q: Fraction) -> bool:
-    """Whether ``q``'s digits hold a run of four 0s or four 9s: 1.00000001 or 0.49999998 is a long writer's
-    exact expansion of a simple number moved by a tiny one (1 + 1e-8 written to 30 digits drops its
-    trailing zeros), not a coarse rounding, whose digits hold such a run about once in a thousand."""
-    place = last_place(q)
-    digits = str(abs(q) / place).split(".")[0] if place else ""
-    return "0000" in digits[1:] or "9999" in digits
 
 
 def at_rounding_level(
@@ -183,8 +174,8 @@ def within_reach(point: Point, other: Point, units: int) -> bool:
 
 def digits_reach(point: Point, units: int, float_reach: Fraction) -> list[Fraction]:
     """Per coordinate, how far the number a point written to mixed precision rounds may sit: ``units``
-    rounding radii for a number shorter than a float's print (its writer chose its digits) unless it is a
-    long writer's exact expansion (`_offset_expansion`: it does not move),
+    rounding radii for a number shorter than a float's print (its writer chose its digits; trailing zeros
+    count, `WrittenDecimal`),
     `WRITERS_NOISE` units of its last digit for one written beyond a float's, ``float_reach`` (an
     optimiser's accuracy) for a float's print or a float itself, 0 for a number written exactly.
 
@@ -198,7 +189,7 @@ def digits_reach(point: Point, units: int, float_reach: Fraction) -> list[Fracti
     out = []
     for q in point.flatten():
         place = last_place(q)
-        if not place or _offset_expansion(q):
+        if not place:
             out.append(Fraction(0))
         elif _written_beyond_float(q):
             out.append(WRITERS_NOISE * place)
