@@ -43,11 +43,10 @@ import scipy.linalg
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic
-from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import arb_to_fraction, to_arb
 from badminima.errors import BackendError
-from badminima.landscape.forward_pass import forward, predictions, unflatten
-from badminima.landscape.problem import prepare
+from badminima.landscape.forward_pass import forward, unflatten
+from badminima.landscape.problem import exact_pass, prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -165,14 +164,10 @@ def certify_best_fit(network: Network, dataset: Dataset, point: Point) -> Outcom
     """
     if network.loss not in ("mse", "bce"):
         return None
-    exact = ExactArithmetic()
-    try:
-        prob = prepare(network, dataset, point, arith=exact)
-        with exact.context():
-            fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
-            pred = predictions(network, fwd, arith=exact)
-    except (BackendError, TypeError, ValueError, ArithmeticError):
+    run = exact_pass(network, dataset, point)
+    if run is None:
         return None
+    pred = run.predictions
 
     def attains(means: dict[tuple[Fraction, ...], tuple[Fraction, ...]]) -> bool:
         return all(

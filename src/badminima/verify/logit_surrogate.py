@@ -26,10 +26,8 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from badminima.arithmetic.exact import ExactArithmetic
-from badminima.errors import BackendError
 from badminima.landscape.derivatives import logit_curvature, logit_slope
-from badminima.landscape.forward_pass import forward, unflatten
-from badminima.landscape.problem import prepare
+from badminima.landscape.problem import exact_pass
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -70,17 +68,12 @@ def logit_surrogates(network: Network, dataset: Dataset, point: Point) -> tuple[
     """
     if network.output != "sigmoid" or not network.is_piecewise_linear:
         return None
-    exact = ExactArithmetic()
-    try:
-        prob = prepare(network, dataset, point, arith=exact)
-        with exact.context():
-            fwd = forward(network, unflatten(network, prob.flat), prob.inputs, arith=exact, masks=prob.masks)
-            if any(q != 0 for q in fwd.logits.flat):
-                return None
-            slopes = logit_slope(network, fwd.logits, prob.targets, arith=exact)
-            curves = logit_curvature(network, fwd.logits, prob.targets, arith=exact)
-    except (BackendError, TypeError, ValueError, ArithmeticError):
+    run = exact_pass(network, dataset, point)
+    if run is None or any(q != 0 for q in run.forward.logits.flat):
         return None
+    exact = ExactArithmetic()
+    slopes = logit_slope(network, run.forward.logits, run.problem.targets, arith=exact)
+    curves = logit_curvature(network, run.forward.logits, run.problem.targets, arith=exact)
     if not all(isinstance(q, Fraction) for q in [*slopes.flat, *curves.flat]) or min(curves.flat) <= 0:
         return None
     square = replace(network, output="identity", loss="mse")
