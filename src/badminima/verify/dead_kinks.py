@@ -111,6 +111,7 @@ from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ParameterBox, norm_upper, signs_hold
 from badminima.verify.suboptimality import LossEnclosure
 from badminima.verify.symmetry_slices import certify_on_slice, rescaling_slice
+from badminima.verify.upper_layers import CANCELLATION
 
 BORN_REACH = tuple(Fraction(1, 2**k) for k in (0, 4, 8, 12, 16, 20, 30))
 """Lengths t₀ over which a born unit's second-order descent is proved, longest first."""
@@ -319,8 +320,27 @@ def certify_dead_kinks(
     last = dead.layer == network.depth - 2
     tol = Fraction(0) if literal or not last else 4 * relative_rounding(point.flatten())
     at_point = effective_weights(network, point, None, region, dead, [j for j, _ in dead.at_kinks])
+    if literal or last:
+        cancelled = {key: [False] * len(v) for key, v in at_point.items()}
+    else:
+        # Through later layers a_ji is a sum over paths: one its paths nearly cancel (a point snapped from
+        # rounded digits beside Σ_k v_k W_kj = 0) may round 0 and is never taken for a sign.
+        size = Point.unflatten(network, [abs(q) for q in point.flatten()])
+        mass = effective_weights(network, size, None, region, dead, [j for j, _ in dead.at_kinks])
+        cancelled = {
+            key: [0 < abs(a) < CANCELLATION * m for a, m in zip(at_point[key], mass[key], strict=True)]
+            for key in at_point
+        }
     # a short (exact) output weight is never silenced, whatever the point's other digits (`may_round`)
-    born = [j for j, k in dead.at_kinks if all(_may_be_zero(a, tol) for i in k for a in at_point[(j, i)])]
+    born = [
+        j
+        for j, k in dead.at_kinks
+        if all(
+            _may_be_zero(a, tol) or c
+            for i in k
+            for a, c in zip(at_point[(j, i)], cancelled[(j, i)], strict=True)
+        )
+    ]
     signed = [j for j, _ in dead.at_kinks if j not in born]
     for red in _reductions(network, dataset, point, dead, region, literal):
         R = red.radius
