@@ -293,13 +293,16 @@ def certify_dead_kinks(
     *,
     region: Region,
     literal: bool = False,
+    rounded: bool = False,
     progress: ProgressHook | None = None,
 ) -> Outcome | None:
     """A (non-strict) local minimum (code ``kink-dead-unit-minimum``) or a second-order saddle (code
     ``kink-born-unit-saddle``) at a point whose only kinks are those of units dead at a kink (see the
     module docstring), or None when a step fails or the point is not of that kind. ``value`` is the
     given point's loss enclosure; ``literal``: a born unit's output weights must be exactly 0 (else to
-    the point's rounding scale), and the constant model's output bias exactly its optimum.
+    the point's rounding scale), and the constant model's output bias exactly its optimum; ``rounded``:
+    the point is judged against rounded digits (its own, or those it was snapped from), so an effective
+    weight through later layers that its paths nearly cancel may be a rounded 0.
 
     Example:
         >>> from badminima.model import load_trap
@@ -320,7 +323,7 @@ def certify_dead_kinks(
     last = dead.layer == network.depth - 2
     tol = Fraction(0) if literal or not last else 4 * relative_rounding(point.flatten())
     at_point = effective_weights(network, point, None, region, dead, [j for j, _ in dead.at_kinks])
-    if literal or last:
+    if literal or last or not rounded:
         cancelled = {key: [False] * len(v) for key, v in at_point.items()}
     else:
         # Through later layers a_ji is a sum over paths: one its paths nearly cancel (a point snapped from

@@ -230,6 +230,7 @@ def certify_piecewise(
     progress: ProgressHook | None = None,
 ) -> Outcome:
     literal = options.literal
+    rounded = judged_rounding(point, options.rounding) > 0
     exact = ExactArithmetic()
     report(progress, "exact loss")
     value = enclose_loss(network, dataset, point)
@@ -284,7 +285,9 @@ def certify_piecewise(
                 # The digits' descent may be a rounding of a dead-at-kink minimum or saddle, of its
                 # activation region's optimum (exact), of a minimum on a rescaling orbit, or of a best
                 # affine fit: prove that.
-                proved = certify_dead_kinks(network, dataset, point, value, region=region, literal=literal)
+                proved = certify_dead_kinks(
+                    network, dataset, point, value, region=region, literal=literal, rounded=rounded
+                )
                 if proved is not None:
                     return proved
                 optimum = _nearby_region_optimum(network, dataset, point, value)
@@ -387,7 +390,7 @@ def certify_piecewise(
     if region is not None:
         # Units dead at a kink (every kink theirs): the one-sided growth argument of `dead_kinks`.
         proved = certify_dead_kinks(
-            network, dataset, point, value, region=region, literal=literal
+            network, dataset, point, value, region=region, literal=literal, rounded=rounded
         ) or certify_affine_fit(network, dataset, point)
         if proved is not None:
             return proved

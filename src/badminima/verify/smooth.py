@@ -210,7 +210,14 @@ def _at_kinks(
     found = kink_descent(network, dataset, point, region=region, first=raising, progress=progress)
     if found is None:
         proved = certify_dead_kinks(
-            network, dataset, point, value, region=region, literal=options.literal, progress=progress
+            network,
+            dataset,
+            point,
+            value,
+            region=region,
+            literal=options.literal,
+            rounded=judged_rounding(point, options.rounding) > 0,
+            progress=progress,
         )
         if proved is not None:
             return proved
@@ -252,7 +259,9 @@ def _at_kinks(
         # about ρ·‖H‖·√P: a slope at that level may be the digits', not the point's meant.
         top = max(1.0, float(np.max(np.abs(np.linalg.eigvalsh(hess)))))
         if slope_at_rounding_level(float(found.lower), rho, top, len(hess)):
-            proved = certify_dead_kinks(network, dataset, point, value, region=region, progress=progress)
+            proved = certify_dead_kinks(
+                network, dataset, point, value, region=region, rounded=True, progress=progress
+            )
             if proved is not None:
                 return proved
             return Outcome(
