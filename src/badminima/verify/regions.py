@@ -20,6 +20,7 @@ from fractions import Fraction
 
 from badminima.arithmetic.cone_least_squares import cone_least_squares
 from badminima.arithmetic.least_squares import least_squares
+from badminima.landscape.problem import exact_pass
 from badminima.landscape.region_fit import Column, unit_columns, unit_slopes
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
@@ -239,27 +240,6 @@ def sign_cone_bound(
     return LeastSquaresBound(best / dataset.n_points, how)
 
 
-def _predictions(network: Network, dataset: Dataset, point: Point) -> list[list[Fraction]]:
-    """Exact outputs (rows: outputs, columns: points) of a one-hidden-layer piecewise-linear net."""
-    hidden, out = point.layers
-    slope = network.negative_slope
-    assert slope is not None
-    rows = []
-    for x in dataset.X:
-        pre = [
-            sum((w * v for w, v in zip(row, x, strict=True)), Fraction(0)) + (hidden.b[j] if hidden.b else 0)
-            for j, row in enumerate(hidden.W)
-        ]
-        act = [p if p >= 0 else slope * p for p in pre]
-        rows.append(
-            [
-                sum((v * a for v, a in zip(row, act, strict=True)), Fraction(0)) + (out.b[k] if out.b else 0)
-                for k, row in enumerate(out.W)
-            ]
-        )
-    return [list(col) for col in zip(*rows, strict=True)]
-
-
 def sign_cone_optimum(
     network: Network,
     dataset: Dataset,
@@ -298,7 +278,10 @@ def sign_cone_optimum(
     faces = dataset.output_dim * sum(4**k for k in kinked if k)
     if faces > max_faces:
         return LeastSquaresBound(None, f"{faces} face problems: more than {max_faces}")
-    pred = _predictions(network, dataset, point)
+    run = exact_pass(network, dataset, point)
+    if run is None:
+        return LeastSquaresBound(None, "the exact forward pass failed")
+    pred = run.predictions
     hidden = point.layers[0]
     for k, row in enumerate(point.layers[1].W):
         h = [p - y[k] for p, y in zip(pred[k], dataset.y, strict=True)]
