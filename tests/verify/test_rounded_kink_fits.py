@@ -12,6 +12,7 @@ proof box is below the exact twin's loss F*, and F* lies in the certificate's lo
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from dataclasses import replace
@@ -344,3 +345,53 @@ def test_a_best_affine_fit_the_digits_leave_strictly_signed_has_the_exact_fits_l
     assert cert.loss_lower <= floor <= cert.loss_upper < given
     assert trap.point.distance(cert.box_center) <= cert.box_radius
     assert twin.point.distance(cert.box_center) > cert.proof_radius
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict"),
+    [
+        ("s19b-kinklast-sigmoid-mse-min-d17", Verdict.LOCAL_MIN),
+        ("s19b-kinklast-sigmoid-mse-saddle-d17", Verdict.SADDLE),
+    ],
+)
+def test_a_last_layer_whose_units_are_dependent_on_the_data_leaves_the_fit_to_the_layer_below(name, verdict):
+    """Red team s19b (truth by construction, in the file): 2-2-3-1 ReLU, sigmoid output, every logit
+    exactly 0 because two live second-layer units with h₂ = 2h₁ + 1 on the data cancel, a dead unit at its
+    kink; every number written to 17 digits. The output layer's columns (h₁, h₂, 1) are dependent on the
+    data, so correcting the fit through it asks for an O(1) change; the layer below makes it inside the
+    digits' box. The snapped point is checked with the plain-loop reference: every logit and the kink's
+    pre-activation exactly 0, every number within half a unit of its written last place (or one ulp)."""
+    path = Path(__file__).parent / "cases" / f"{name}.json"
+    trap = load_trap(path)
+    net, data, point = trap.network, trap.dataset, trap.point
+    kinks = kinks_within(net, data, point)
+    snapped = snap_to_fit(net, data, point, kinks)
+    assert snapped is not None and len(kinks) == 1
+    written = [
+        v
+        for layer in json.loads(path.read_text())["point"]
+        for part in ("W", "b")
+        for v in _flat(layer[part])
+    ]
+    for text, moved in zip(written, snapped.flatten(), strict=True):
+        if "." not in text:  # an integer is exact
+            assert moved == F(text)
+            continue
+        half = F(1, 2) * F(10) ** -len(text.split(".")[1])
+        assert abs(moved - F(text)) <= max(half, F(math.ulp(float(text))))
+    identity = Network(net.widths, "relu")  # the logits
+    assert all(reference_output(identity, snapped, x) == 0 for x in data.X)
+    ((layer, unit, i),) = kinks
+    upto = Point(snapped.layers[: layer + 1])
+    assert reference_output(Network(net.widths[: layer + 2], "relu"), _row(upto, unit), data.X[i]) == 0
+    assert certify(trap, probes=0).verdict is verdict
+
+
+def _flat(values):
+    return [v for row in values for v in (row if isinstance(row, list) else [row])]
+
+
+def _row(point: Point, unit: int) -> Point:
+    """``point`` with its last layer cut to the one ``unit`` (its pre-activation as the output)."""
+    last = point.layers[-1]
+    return Point((*point.layers[:-1], replace(last, W=(last.W[unit],), b=(last.b[unit],))))

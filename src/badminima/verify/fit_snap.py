@@ -185,22 +185,26 @@ def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequenc
     moving = [m for m in range(network.n_params) if radii[m] > 0]
     flat = step(list(point.flatten()), moving, kinks, grid=True)  # Gauss–Newton: a second-order rest is left
     # the exact correction by one layer; an active or live kink unit's own weights move its predictions,
-    # so then they move with the rest, the kinks among the equations
+    # so then they move with the rest, the kinks among the equations. A layer whose columns are nearly
+    # dependent on the data (two units with h₂ ≈ 2h₁ + 1) asks for an O(1) change: the next layer down
+    # makes it instead.
     joint = live or any(sign > 0 for sign in kinked.values())
     own = set() if joint else _own_parameters(network, set(kinked))
     held = kinks if joint else ()
     bounds = (*network.layer_offsets, network.n_params)
+    given = point.flatten()
     for layer in reversed(range(network.depth)):
         if not any(residual(flat, held)):
             break
         chosen = [m for m in moving if bounds[layer] <= m < bounds[layer + 1] and m not in own]
-        flat = step(flat, chosen, held) if chosen else flat
+        moved = step(flat, chosen, held) if chosen else flat
+        if all(abs(v - g) <= r for v, g, r in zip(moved, given, radii, strict=True)):
+            flat = moved
     if not joint:
         fitted = snap_to_kinks(network, dataset, Point.unflatten(network, flat), kinks, within=point)
         if fitted is None:
             return None
         flat = list(fitted.flatten())
-    given = point.flatten()
     if any(residual(flat, kinks)) or any(abs(v - g) > r for v, g, r in zip(flat, given, radii, strict=True)):
         return None
     snapped = Point.unflatten(network, flat)
