@@ -64,7 +64,12 @@ def _same_answer(name: str, at: int, weights: list[F], copy: int | None = None, 
     )
     before, after = certify(trap, probes=0), certify(wide, probes=0)
     assert before.verdict is not Verdict.INCONCLUSIVE, before.reason  # the case shows something
-    assert (after.verdict, after.code) == (before.verdict, before.code), after.reason
+    assert after.verdict is before.verdict, after.reason
+    if after.code != before.code:
+        # another proof of the same minimum may come first on the wider net (linear-units.json, rounded:
+        # the slice lift before, the best affine fit after a zero input at 0); a saddle or a descent
+        # keeps its proof
+        assert after.verdict in (Verdict.LOCAL_MIN, Verdict.BAD_LOCAL_MIN), after.reason
     if after.witness is not None and any(step.startswith("dropped") for step in after.steps):
         # lifted from the narrower network: the dropped inputs' weights as given
         assert all(after.witness.layers[0].W[0][k] == wide.point.layers[0].W[0][k] for k in dropped)

@@ -31,9 +31,8 @@ from badminima.verify.linear_points import (
     _all_roots_nonnegative,
     growth_directions,
     rank_optimum,
-    simplest_between,
-    snap_critical,
 )
+from badminima.verify.linear_snap import snap_critical
 from tests.grid import diagonal
 from tests.reference import reference_loss
 
@@ -110,18 +109,6 @@ def case_point(widths, bias, subset, rescaling=None):
     data = spectral(bias)
     scales = tuple([rescaling] * (net.depth - 1)) if rescaling else ()
     return net, data, subspace_point(SubspaceCase(net, data, EIGENVECTORS, subset, scales))
-
-
-def test_simplest_between_is_the_simplest():
-    """By brute force over denominators: the first denominator with a fraction in [lo, hi]."""
-    for lo, hi in [(F(3, 10), F(4, 10)), (F(-7, 3), F(-9, 4)), (F(1, 1000), F(2, 1000)), (F(5), F(5))]:
-        got = simplest_between(lo, hi)
-        q = next(
-            q
-            for q in itertools.count(1)
-            if any(lo <= F(p, q) <= hi for p in range(int(lo * q) - 1, int(hi * q) + 2))
-        )
-        assert lo <= got <= hi and got.denominator == q
 
 
 @FAST

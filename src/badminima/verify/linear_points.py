@@ -29,10 +29,10 @@ invariant under it, a dead direction is not). The package's exact germ
 (`badminima.verify.descent.exact_descent`) re-derives the lowest term and exhibits the lower point; the
 derivation above only proposes the direction. Code ``rank-growth-saddle``.
 
-**Rounded points.** A point written to many digits is snapped coordinate by coordinate to the simplest
-rational within its rounding scale ρ (`badminima.model.rational.rounding_scale`); only when that point
-is exactly critical is it classified (the verdict is about it, within ρ of the given point), otherwise
-the other answers stand.
+**Rounded points.** A point written to many digits is snapped to an exactly critical point within
+its digits' reach (`linear_snap.snap_critical`: coordinate by coordinate to the simplest rationals, or
+through the end-to-end map's rational family); only that point is classified (the verdict is about
+it, within reach of the given point), otherwise the other answers stand.
 
 References: P. Baldi, K. Hornik, Neural Networks 2(1), 1989; K. Kawaguchi, "Deep learning without poor
 local minima", NeurIPS 2016; T. Laurent, J. von Brecht, ICML 2018; C. Yun, S. Sra, A. Jadbabaie,
@@ -42,7 +42,6 @@ local minima", NeurIPS 2016; T. Laurent, J. von Brecht, ICML 2018; C. Yun, S. Sr
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
@@ -52,7 +51,6 @@ import flint
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import arb_to_fraction, fmpq_matrix, to_fmpq, to_fraction
 from badminima.arithmetic.least_squares import least_squares, pivots
-from badminima.landscape.derivatives import gradient
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.losses import loss
 from badminima.model.dataset import Dataset
@@ -63,19 +61,20 @@ from badminima.progress import ProgressHook, noter, report
 from badminima.verify.certificate import Verdict
 from badminima.verify.descent import Descent, exact_descent
 from badminima.verify.descent_candidates import null_space
+from badminima.verify.linear_snap import (
+    SNAP_FACTOR,
+    exactly_critical,
+    simplest_between,
+    simplest_coordinates,
+    snap_critical,
+)
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
 from badminima.verify.piecewise import certify_piecewise
-from badminima.verify.rounding import coordinate_reach
 from badminima.verify.suboptimality import LossEnclosure
 
 EIGEN_PRECISION = 128
 """Bits of the ball enclosures that only propose the rational separator c (checked exactly)."""
-
-
-SNAP_FACTOR = 10
-"""Snapping looks this many units of each coordinate's own last written digit around it (a float's ulp
-for a float's print: 3.0000000000000004 for 3)."""
 
 
 def is_deep_linear(network: Network) -> bool:
@@ -91,51 +90,6 @@ def is_deep_linear(network: Network) -> bool:
         and network.loss == "mse"
         and network.depth >= 2
     )
-
-
-def simplest_between(lo: Fraction, hi: Fraction) -> Fraction:
-    """The rational of smallest denominator (then smallest magnitude) in ``[lo, hi]``.
-
-    Example:
-        >>> simplest_between(Fraction("0.33333333"), Fraction("0.33333334"))
-        Fraction(1, 3)
-    """
-    if lo > hi:
-        raise ValueError(f"empty interval [{lo}, {hi}]")
-    if lo <= 0 <= hi:
-        return Fraction(0)
-    if hi < 0:
-        return -simplest_between(-hi, -lo)
-    n = math.floor(lo)
-    if n == lo or n + 1 <= hi:
-        return Fraction(n if n == lo else n + 1)
-    return n + 1 / simplest_between(1 / (hi - n), 1 / (lo - n))
-
-
-def _is_critical(network: Network, dataset: Dataset, point: Point) -> bool:
-    return all(v == 0 for v in gradient(network, dataset, point, arith=ExactArithmetic()))
-
-
-def snap_critical(network: Network, dataset: Dataset, point: Point) -> Point | None:
-    """The point whose rounded coordinates are the simplest rationals within `SNAP_FACTOR` units of their
-    own last written digit (`coordinate_reach`; numbers written exactly stay), when that point is exactly
-    critical; None otherwise (also for points written exactly).
-
-    Example:
-        >>> net = Network((1, 1, 1), "identity", bias=False)
-        >>> data = Dataset.of([[1]], [[1]])
-        >>> rounded = Point.unflatten(net, ["0.33333333333333331", "3.0000000000000001"])
-        >>> snap_critical(net, data, rounded).flatten()
-        (Fraction(1, 3), Fraction(3, 1))
-    """
-    values = point.flatten()
-    reach = coordinate_reach(point, 2 * SNAP_FACTOR)
-    if not any(reach):
-        return None
-    snapped = Point.unflatten(
-        network, [simplest_between(v - r, v + r) if r else v for v, r in zip(values, reach, strict=True)]
-    )
-    return snapped if _is_critical(network, dataset, snapped) else None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -446,13 +400,20 @@ def _growth_saddle(
     return None
 
 
-def _snapped(out: Outcome, given: Point, center: Point, rho: Fraction, text: str) -> Outcome:
+def _snapped(
+    network: Network, out: Outcome, given: Point, center: Point, rho: Fraction, text: str
+) -> Outcome:
     """``out`` (proved at the exactly critical ``center``) restated for the rounded ``given`` point."""
     offset = given.distance(center)
+    which = (
+        "the point of the simplest rationals"
+        if center == simplest_coordinates(network, given)
+        else "a point of the end-to-end map's rational family (its product W_L⋯W_1 the simplest rationals "
+        "the digits allow, the first layer projected onto that product's row space, the last solved exactly)"
+    )
     note = (
-        f"; the given point is written to a rounding scale ρ = {float(rho):.2g}, and the point of the "
-        f"simplest rationals within {SNAP_FACTOR} units of each coordinate's last digit (box_center in "
-        f"--json), "
+        f"; the given point is written to a rounding scale ρ = {float(rho):.2g}, and {which} within "
+        f"{SNAP_FACTOR} units of each coordinate's last digit (box_center in --json), "
         f"{float(offset):.2g} away (∞-norm), is exactly critical: the verdict is about that point"
     )
     return replace(
@@ -495,7 +456,7 @@ def certify_linear_point(
     report(progress, "deep linear: exact criticality")
     rho = rounding_scale(point.flatten())
     snapped = None
-    if not _is_critical(network, dataset, point):
+    if not exactly_critical(network, dataset, point):
         snapped = None if options.literal else snap_critical(network, dataset, point)
         if snapped is None:
             steps.append("deep linear: not exactly critical, and no exactly critical point within rounding")
@@ -571,4 +532,4 @@ def certify_linear_point(
         return replace(fallback, steps=tuple(steps))
     if center is point:
         return replace(found, loss=LossEnclosure(fallback.loss.text, value, value))
-    return _snapped(found, point, center, rho, fallback.loss.text)
+    return _snapped(network, found, point, center, rho, fallback.loss.text)

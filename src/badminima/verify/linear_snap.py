@@ -1,0 +1,185 @@
+"""The exactly critical point a rounded deep linear network's digits round (identity units, mse).
+
+Two snaps, each checked by the exact gradient (`exactly_critical`); a snapped point is returned only when
+every coordinate lies within `SNAP_FACTOR` units of its own last written digit (`coordinate_reach`):
+
+1. **Coordinate by coordinate**: each rounded number to the simplest rational within reach. It finds the
+   critical point when each of its coordinates is a short rational.
+2. **Through the end-to-end map** (bias-free nets): the critical points of a deep linear net come in
+   families W_L⋯W_1 = M with the same product (W₂ → W₂S, W₁ → S⁻¹W₁), most of whose members have
+   irrational coordinates (a √2 rescaling) although M is rational. The product's entries are snapped to
+   the simplest rationals within the reach the digits give them; the first layer's rows are projected
+   exactly onto the row space of that M, the middle layers kept as written, and the last layer moved by
+   the least change that makes the product exactly M. A rounded member of a rational family then lands
+   on an exact member.
+
+References: P. Baldi, K. Hornik, Neural Networks 2(1), 1989 (the critical points of linear networks);
+K. Kawaguchi, "Deep learning without poor local minima", NeurIPS 2016.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.least_squares import least_change, least_squares, pivots
+from badminima.landscape.derivatives import gradient
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Layer, Point
+from badminima.verify.rounding import coordinate_reach
+
+SNAP_FACTOR = 10
+"""Snapping looks this many units of each coordinate's own last written digit around it (a float's ulp
+for a float's print: 3.0000000000000004 for 3)."""
+
+Matrix = list[list[Fraction]]
+
+
+def simplest_between(lo: Fraction, hi: Fraction) -> Fraction:
+    """The rational of smallest denominator (then smallest magnitude) in ``[lo, hi]``.
+
+    Example:
+        >>> simplest_between(Fraction("0.33333333"), Fraction("0.33333334"))
+        Fraction(1, 3)
+    """
+    if lo > hi:
+        raise ValueError(f"empty interval [{lo}, {hi}]")
+    if lo <= 0 <= hi:
+        return Fraction(0)
+    if hi < 0:
+        return -simplest_between(-hi, -lo)
+    n = math.floor(lo)
+    if n == lo or n + 1 <= hi:
+        return Fraction(n if n == lo else n + 1)
+    return n + 1 / simplest_between(1 / (hi - n), 1 / (lo - n))
+
+
+def exactly_critical(network: Network, dataset: Dataset, point: Point) -> bool:
+    """Whether the exact gradient of the loss at ``point`` is zero (rationals).
+
+    Example:
+        >>> net = Network((1, 1, 1), "identity", bias=False)
+        >>> exactly_critical(net, Dataset.of([[1]], [[1]]), Point.unflatten(net, [2, Fraction(1, 2)]))
+        True
+    """
+    return all(v == 0 for v in gradient(network, dataset, point, arith=ExactArithmetic()))
+
+
+def simplest_coordinates(network: Network, point: Point) -> Point:
+    """Each number replaced by the simplest rational within `SNAP_FACTOR` units of its last written digit
+    (numbers written exactly stay).
+
+    Example:
+        >>> net = Network((1, 1), "identity")
+        >>> simplest_coordinates(net, Point.unflatten(net, ["0.33333333", "2"])).flatten()
+        (Fraction(1, 3), Fraction(2, 1))
+    """
+    reach = coordinate_reach(point, 2 * SNAP_FACTOR)
+    values = point.flatten()
+    return Point.unflatten(
+        network, [simplest_between(v - r, v + r) if r else v for v, r in zip(values, reach, strict=True)]
+    )
+
+
+def snap_critical(network: Network, dataset: Dataset, point: Point) -> Point | None:
+    """An exactly critical point within `SNAP_FACTOR` units of each rounded coordinate's last written
+    digit (numbers written exactly stay): the coordinate-wise simplest rationals, else (bias-free) the
+    member of the end-to-end map's family (module docstring); None when neither is exactly critical (also
+    for points written exactly).
+
+    Example:
+        >>> net = Network((1, 1, 1), "identity", bias=False)
+        >>> data = Dataset.of([[1]], [[1]])
+        >>> rounded = Point.unflatten(net, ["0.33333333333333331", "3.0000000000000001"])
+        >>> snap_critical(net, data, rounded).flatten()
+        (Fraction(1, 3), Fraction(3, 1))
+        >>> net = Network((2, 1, 2), "identity", bias=False)
+        >>> data = Dataset.of([[1, 0], [0, 1]], [[3, 6], [1, 2]])  # rank one: fitted exactly
+        >>> w1 = [["4.2426406871192848", "1.4142135623730950"]]
+        >>> w2 = [["0.70710678118654752"], ["1.4142135623730950"]]
+        >>> snapped = snap_critical(net, data, Point.of([(w1, None), (w2, None)]))  # √2·(3, 1), (1, 2)/√2
+        >>> [[str(v * w) for w in snapped.layers[0].W[0]] for (v,) in snapped.layers[1].W]
+        [['3', '1'], ['6', '2']]
+    """
+    reach = coordinate_reach(point, 2 * SNAP_FACTOR)
+    if not any(reach):
+        return None
+    snapped = simplest_coordinates(network, point)
+    if exactly_critical(network, dataset, snapped):
+        return snapped
+    factored = _factored(network, point, reach)
+    if factored is None or not exactly_critical(network, dataset, factored):
+        return None
+    if any(abs(a - b) > r for a, b, r in zip(point.flatten(), factored.flatten(), reach, strict=True)):
+        return None
+    return factored
+
+
+def _factored(network: Network, point: Point, reach: list[Fraction]) -> Point | None:
+    """The member of the family W_L⋯W_1 = M (M the product's simplest rationals) nearest the given point
+    through the first layer's projection and the last layer's least change (module docstring), or None
+    (biases, no family member of that kind)."""
+    if network.bias:
+        return None
+    given = [_matrix(layer) for layer in point.layers]
+    radii = _layered(network, reach)
+    product = given[0]
+    spread = radii[0]  # |δ(W_k⋯W_1)| ≤ Σ_k |W_L|⋯|δW_k|⋯|W_1|, entrywise
+    for W, R in zip(given[1:], radii[1:], strict=True):
+        spread = _add(_mul(_abs(W), spread), _mul(R, _abs(product)))
+        product = _mul(W, product)
+    M = [
+        [simplest_between(m - s, m + s) for m, s in zip(row, sr, strict=True)]
+        for row, sr in zip(product, spread, strict=True)
+    ]
+    basis = [M[i] for i in pivots([tuple(row) for row in M])]
+    if not basis:
+        return None
+    columns = [list(row) for row in basis]
+    first = [least_squares(columns, row)[1] for row in given[0]]  # each row projected onto row(M)
+    layers = [first, *given[1:-1]]
+    below = layers[0]
+    for W in layers[1:]:
+        below = _mul(W, below)
+    last = []
+    rows = [list(col) for col in zip(*below, strict=True)]  # δᵀ·below = rest  ⇔  belowᵀ·δ = rest
+    for w, target, r in zip(given[-1], M, radii[-1], strict=True):
+        rest = [
+            t - sum((a * b for a, b in zip(w, col, strict=True)), Fraction(0))
+            for t, col in zip(target, zip(*below, strict=True), strict=True)
+        ]
+        delta = least_change(rows, rest, r)
+        if delta is None:
+            return None
+        last.append([a + d for a, d in zip(w, delta, strict=True)])
+    return Point(tuple(Layer(W=tuple(tuple(row) for row in W), b=None) for W in (*layers, last)))
+
+
+def _matrix(layer: Layer) -> Matrix:
+    return [list(row) for row in layer.W]
+
+
+def _layered(network: Network, flat: list[Fraction]) -> list[Matrix]:
+    """A flat per-parameter list laid out as the layers' weight matrices (bias-free)."""
+    out, at = [], 0
+    for fan_in, fan_out in zip(network.widths, network.widths[1:], strict=False):
+        out.append([flat[at + i * fan_in : at + (i + 1) * fan_in] for i in range(fan_out)])
+        at += fan_in * fan_out
+    return out
+
+
+def _mul(a: Matrix, b: Matrix) -> Matrix:
+    return [
+        [sum((x * y for x, y in zip(row, col, strict=True)), Fraction(0)) for col in zip(*b, strict=True)]
+        for row in a
+    ]
+
+
+def _add(a: Matrix, b: Matrix) -> Matrix:
+    return [[x + y for x, y in zip(r, s, strict=True)] for r, s in zip(a, b, strict=True)]
+
+
+def _abs(a: Matrix) -> Matrix:
+    return [[abs(x) for x in row] for row in a]

@@ -1,0 +1,138 @@
+"""Snapping a rounded deep linear point to the exactly critical point its digits round (`linear_snap`).
+
+Truth is by construction: with the inputs e₁, …, e_d, the targets' map T = σ₁u₁c₁ᵀ + σ₂u₂c₂ᵀ (u₁ ⊥ u₂,
+c₁ ⊥ c₂, small integers) has the rank-one critical products σ_k u_k c_kᵀ: the top one the global minimum of
+every bottleneck-one network (Eckart–Young), the other a saddle. A point W₁ = a·c_kᵀ, (W₂ = b,)
+W_L = σ_k u_k/(ab) with irrational a, b (square roots at 60 digits) has no rational member near it
+coordinate by coordinate; its digits round a rational member of the family, whose product is σ_k u_k c_kᵀ.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from fractions import Fraction as F
+from pathlib import Path
+
+import mpmath
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from badminima.model import Dataset, Network, Point, Trap, load_trap
+from badminima.model.rational import written_decimal
+from badminima.verify import Verdict, certify
+from badminima.verify.linear_snap import simplest_between, snap_critical
+from tests.verify.test_linear_points import reference_gradient
+
+FAST = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+SLOW = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def test_simplest_between_is_the_simplest():
+    """By brute force over denominators: the first denominator with a fraction in [lo, hi]."""
+    for lo, hi in [(F(3, 10), F(4, 10)), (F(-7, 3), F(-9, 4)), (F(1, 1000), F(2, 1000)), (F(5), F(5))]:
+        got = simplest_between(lo, hi)
+        q = next(
+            q
+            for q in itertools.count(1)
+            if any(lo <= F(p, q) <= hi for p in range(int(lo * q) - 1, int(hi * q) + 2))
+        )
+        assert lo <= got <= hi and got.denominator == q
+
+
+def _written(v: F, digits: int) -> F:
+    """``v`` written to ``digits`` significant digits, trailing zeros kept as digits ("-0.25000000")."""
+    if v == 0:
+        return v
+    with mpmath.workdps(digits + 10):
+        return written_decimal(
+            mpmath.nstr(mpmath.mpf(v.numerator) / v.denominator, digits, strip_zeros=False)
+        )
+
+
+def _root(k: int) -> F:
+    """√k to 60 digits (irrational for a non-square k)."""
+    with mpmath.workdps(70):
+        return F(mpmath.nstr(mpmath.sqrt(k), 60))
+
+
+@st.composite
+def families(draw):
+    """(network, data, exact product, whether it is the top one, the point at 60 digits)."""
+    d0, dl = draw(st.sampled_from([2, 3])), draw(st.sampled_from([2, 3]))
+    deep = draw(st.booleans())
+    c1 = [F(v) for v in draw(st.sampled_from([(1, 2, 0), (2, -1, 1), (3, 1, -2)]))[:d0]]
+    u1 = [F(v) for v in draw(st.sampled_from([(1, 1, 1), (2, -1, 0), (1, 3, -1)]))[:dl]]
+    c2 = [-c1[1], c1[0], *[F(0)] * (d0 - 2)]  # c₁ ⊥ c₂ (and u₁ ⊥ u₂)
+    u2 = [-u1[1], u1[0], *[F(0)] * (dl - 2)]
+    s1, s2 = draw(st.sampled_from([(F(3), F(1, 2)), (F(2), F(1, 3)), (F(5, 2), F(1))]))
+    if s1 * s1 * _norm2(u1) * _norm2(c1) <= s2 * s2 * _norm2(u2) * _norm2(c2):  # σ₁ on top
+        s1, s2, u1, u2, c1, c2 = s2, s1, u2, u1, c2, c1
+    targets = [[s1 * u1[o] * c1[i] + s2 * u2[o] * c2[i] for o in range(dl)] for i in range(d0)]
+    data = Dataset.of([[F(int(i == j)) for j in range(d0)] for i in range(d0)], targets)
+    top = draw(st.booleans())
+    s, u, c = (s1, u1, c1) if top else (s2, u2, c2)
+    a, b = _root(draw(st.sampled_from([2, 3, 5, 7]))), _root(draw(st.sampled_from([2, 6, 10])))
+    widths = (d0, 1, 1, dl) if deep else (d0, 1, dl)
+    net = Network(widths, "identity", bias=False)
+    layers = [([[a * v for v in c]], None)]
+    if deep:
+        layers.append(([[b]], None))
+    layers.append(([[s * v / (a * (b if deep else 1))] for v in u], None))
+    product = [[s * u[o] * c[i] for i in range(d0)] for o in range(dl)]
+    return net, data, product, top, Point.of(layers)
+
+
+def _norm2(v):
+    return sum(x * x for x in v)
+
+
+def _product(point: Point):
+    out = [list(row) for row in point.layers[0].W]
+    for layer in point.layers[1:]:
+        out = [[sum(w * out[k][i] for k, w in enumerate(row)) for i in range(len(out[0]))] for row in layer.W]
+    return out
+
+
+def _check(case, digits: int, classify: bool) -> None:
+    net, data, product, top, exact = case
+    given = Point.unflatten(net, [_written(v, digits) for v in exact.flatten()])
+    snapped = snap_critical(net, data, given)
+    assert snapped is not None
+    assert all(g == 0 for g in reference_gradient(net, data, snapped))
+    assert _product(snapped) == product
+    for written, moved in zip(given.flatten(), snapped.flatten(), strict=True):
+        # ten units of the written last place (``digits`` significant ones), twenty ulps for a decimal of
+        # float length (15 to 17 digits: it may be a float's print, each of whose numbers is ± one ulp)
+        unit = F(10) ** (int(mpmath.floor(mpmath.log10(abs(written)))) - digits + 1) if written else F(0)
+        ulp = F(math.ulp(float(written))) if 15 <= digits <= 17 else F(0)
+        assert abs(moved - written) <= max(10 * unit, 20 * ulp)
+    if classify:
+        cert = certify(Trap(net, data, given), probes=0)
+        assert cert.verdict is (Verdict.LOCAL_MIN if top else Verdict.SADDLE), cert.reason
+
+
+@FAST
+@given(families(), st.sampled_from([8, 12, 17, 30]))
+def test_a_rounded_member_of_a_rational_family_snaps_to_an_exact_member(case, digits):
+    _check(case, digits, classify=False)
+
+
+@pytest.mark.slow
+@SLOW
+@given(families(), st.sampled_from([8, 12, 17, 30]))
+def test_rounded_members_snap_and_are_classified_thorough(case, digits):
+    _check(case, digits, classify=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict"),
+    [("s21-lin212-min-sqrt2-d17", Verdict.LOCAL_MIN), ("s21-lin212-saddle-sqrt3-d30", Verdict.SADDLE)],
+)
+def test_a_red_team_rescaled_point_is_classified_at_its_rational_family_member(name, verdict):
+    # red team s21 (truth in each file: the exact point's, a rational rescaling inside the digits' box
+    # checked in Fractions): the √2- and √3-rescaled global minimum and saddle of a 2-1-2 linear net
+    trap = load_trap(Path(__file__).parent / "cases" / f"{name}.json")
+    cert = certify(trap, probes=0)
+    assert cert.verdict is verdict, cert.reason
+    assert all(g == 0 for g in reference_gradient(trap.network, trap.dataset, cert.box_center))
