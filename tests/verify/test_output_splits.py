@@ -9,7 +9,8 @@ the heads' derivatives by hand. Witnesses are re-evaluated by `tests.reference` 
 with the narrower minimum's loss at 80 digits. Targets affine in one column (y₂ = αy₁ + β) make G = 0 by
 hand (e₂ = αe₁ at the least-squares output weights); there the one-output rule of Fukumizu & Amari
 (λ(1 − λ)A definite, A's sign in mpmath by `test_lift._a_sign`) decides minimum or saddle, and the
-80-digit spectrum (PSD with exactly the 2 split directions null, or a negative eigenvalue) confirms it.
+80-digit spectrum (PSD with exactly the 2 split directions null, or a negative eigenvalue) confirms it;
+off the split line (v_a not parallel to V) that spectrum alone is the truth.
 """
 
 from __future__ import annotations
@@ -260,10 +261,19 @@ def _negative(p: Planted) -> bool:
     return min(p.eigenvalues) < -1e-30
 
 
-def _proportional_lift(sign: int, lam: F, *, nudge: F = F(0), alpha: F = F(2), beta: F = F(-1, 2)):
+def _proportional_lift(
+    sign: int,
+    lam: F,
+    *,
+    nudge: F = F(0),
+    alpha: F = F(2),
+    beta: F = F(-1, 2),
+    off: tuple[F, F] = (F(0), F(0)),
+):
     """A proved 1-1-1 tanh minimum (`definite_case`, A's sign ``sign``, polished to 40 digits) given a
     second output y₂ = αy₁ + β (``nudge`` added to one target) and v₂ = αv₁, c₂ = αc₁ + β, its unit
-    split λ : 1 − λ: an exactly critical 1-2-2 point (to ~1e-40) with its 80-digit spectrum."""
+    split λ : 1 − λ, then ``off`` added to v_a and taken from v_b (off the split line unless parallel
+    to V): an exactly critical 1-2-2 point (to ~1e-40; G = 0) with its 80-digit spectrum."""
     from badminima.model import Dataset
     from tests.verify.planted_heads import _exactly
 
@@ -273,6 +283,12 @@ def _proportional_lift(sign: int, lam: F, *, nudge: F = F(0), alpha: F = F(2), b
     data = Dataset.of(case.dataset.X, Y)
     big = Network((1, 2, 2), "tanh")
     theta = [w, w, b, b, lam * v, (1 - lam) * v, alpha * lam * v, alpha * (1 - lam) * v, c, alpha * c + beta]
+    theta[4], theta[5], theta[6], theta[7] = (
+        theta[4] + off[0],
+        theta[5] - off[0],
+        theta[6] + off[1],
+        theta[7] - off[1],
+    )
     return case, _exactly(big, data, theta)
 
 
@@ -353,3 +369,56 @@ def test_affine_target_splits_follow_the_one_output_rule_and_never_claim_a_saddl
         assert not _negative(lift) and cert.verdict is Verdict.LOCAL_MIN, cert.reason
     else:
         assert _negative(lift) and cert.verdict is Verdict.SADDLE, cert.reason
+
+
+def _spectrum_truth(lift: Planted) -> Verdict | None:
+    """At an exactly critical point: a negative 80-digit eigenvalue is a saddle; exactly the 2 split
+    directions null and the rest ≥ 1e-6 a (Morse–Bott) minimum; else None (too flat to call here)."""
+    if _negative(lift):
+        return Verdict.SADDLE
+    zeros = [e for e in lift.eigenvalues if abs(e) < 1e-30]
+    if len(zeros) == 2 and min(e for e in lift.eigenvalues if abs(e) >= 1e-30) > 1e-6:
+        return Verdict.LOCAL_MIN
+    return None
+
+
+@pytest.mark.parametrize(
+    ("sign", "lam", "off"),
+    [(1, F(1, 3), (F(0), F(1, 2))), (1, F(2), (F(1, 4), F(-1))), (-1, F(1, 3), (F(0), F(1, 3)))],
+)
+def test_an_off_line_split_of_affine_targets_is_classified_by_its_spectrum(sign, lam, off):
+    # Truth: G = 0 (checked at 80 digits), so the whole split set is critical, off the split line too;
+    # the 80-digit spectrum says minimum (2 null directions, the rest positive) or saddle
+    _, lift = _proportional_lift(sign, lam, off=off)
+    G, _, _ = _G_and_A(lift, 0, 1)
+    assert max(abs(G[m, k]) for m in range(2) for k in range(2)) < 1e-30
+    assert find_duplicates(lift.network, lift.point()) == []  # not parallel: off the split line
+    truth = _spectrum_truth(lift)
+    assert truth is not None
+    cert = certify(Trap(lift.network, lift.dataset, lift.point(17)), probes=0)
+    assert cert.verdict is truth, cert.reason
+    if truth is Verdict.SADDLE:
+        assert reference_loss(lift.network, lift.dataset, cert.witness) < lift.loss(lift.point())
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None)
+@given(
+    sign=st.sampled_from([1, -1]),
+    lam=st.fractions(-2, 3, max_denominator=9),
+    off=st.tuples(st.fractions(-1, 1, max_denominator=8), st.fractions(-2, 2, max_denominator=8)),
+    digits=st.sampled_from([None, 12, 17]),
+)
+def test_off_line_splits_of_affine_targets_never_contradict_their_spectrum(sign, lam, off, digits):
+    _, lift = _proportional_lift(sign, lam, off=off)
+    truth = _spectrum_truth(lift)
+    cert = certify(Trap(lift.network, lift.dataset, lift.point(digits)), probes=0)
+    if cert.verdict in (Verdict.LOCAL_MIN, Verdict.SADDLE):
+        assert cert.verdict is truth, cert.reason
+
+
+def test_an_off_line_split_without_an_affine_target_relation_is_no_minimum():
+    # One target moved by 1e-30: G ≠ 0 is possible, so the split set off its line need not be critical
+    _, lift = _proportional_lift(1, F(1, 3), nudge=F(1, 10**30), off=(F(0), F(1, 2)))
+    cert = certify(Trap(lift.network, lift.dataset, lift.point(17)), probes=0)
+    assert cert.verdict is not Verdict.LOCAL_MIN, cert.reason

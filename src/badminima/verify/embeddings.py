@@ -3,7 +3,8 @@ which the loss is unchanged (Fukumizu & Amari 2000; Simsek et al., ICML 2021).
 
 - A duplicated hidden unit: units a and b with the same incoming weights and bias compute what one unit
   of output weight V = v_a + v_b computes, for every split v_a = λV (`find_duplicates`,
-  `reduce_duplicate`, `lift_duplicate`).
+  `reduce_duplicate`, `lift_duplicate`), and with several outputs for every split v_a + v_b = V
+  (`find_off_line_duplicates`).
 - A unit born at zero: zero incoming and output weights, any bias (`find_dead_units`,
   `insert_born_unit`).
 - Units of a hidden layer removed (`without_units`), put back as they were (`with_units`, the last
@@ -27,11 +28,14 @@ from badminima.model.rational import last_place, may_coincide, may_round, relati
 @dataclass(frozen=True)
 class Duplicate:
     """Units ``a`` < ``b`` share incoming weights and bias (up to the point's rounding scale); ``lam`` is
-    the split v_a = λ (v_a + v_b) as written (with several outputs, v_a and v_b are parallel vectors)."""
+    the split v_a = λ (v_a + v_b) as written (with several outputs, v_a and v_b are parallel vectors).
+    ``share``, for an off-line split of several outputs (v_a not parallel to V = v_a + v_b), is v_a as
+    written, one entry per output; ``lam`` is then read off the output of largest |V_k| alone."""
 
     a: int
     b: int
     lam: Fraction
+    share: tuple[Fraction, ...] | None = None
 
 
 def _split(out: Layer, a: int, b: int, tol: Fraction) -> Fraction | None:
@@ -59,27 +63,57 @@ def find_duplicates(network: Network, point: Point) -> list[Duplicate]:
     Example:
         >>> net = Network((1, 2, 1), "tanh")
         >>> find_duplicates(net, Point.of([([[2], [2]], [1, 1]), ([[1, 2]], [0])]))
-        [Duplicate(a=0, b=1, lam=Fraction(1, 3))]
+        [Duplicate(a=0, b=1, lam=Fraction(1, 3), share=None)]
         >>> net2 = Network((1, 2, 2), "tanh")
         >>> find_duplicates(net2, Point.of([([[2], [2]], [1, 1]), ([[1, 2], [-1, -2]], [0, 0])]))
-        [Duplicate(a=0, b=1, lam=Fraction(1, 3))]
+        [Duplicate(a=0, b=1, lam=Fraction(1, 3), share=None)]
         >>> find_duplicates(net2, Point.of([([[2], [2]], [1, 1]), ([[1, 2], [2, 1]], [0, 0])]))
         []
     """
+    tol = 4 * relative_rounding(point.flatten())
+    out = point.layers[-1]
+    return [
+        Duplicate(a, b, lam) for a, b in _twins(network, point) if (lam := _split(out, a, b, tol)) is not None
+    ]
+
+
+def find_off_line_duplicates(network: Network, point: Point) -> list[Duplicate]:
+    """The pairs of `find_duplicates`' kind whose summed output weight vector V is non-zero but to which
+    unit a's output weights are not parallel: points of the K-dimensional equal-loss set {v_a + v_b = V}
+    off its split line (critical only where an exact identity makes the splits' coupling vanish,
+    `badminima.verify.output_splits`).
+
+    Example:
+        >>> net = Network((1, 2, 2), "tanh")
+        >>> find_off_line_duplicates(net, Point.of([([[2], [2]], [1, 1]), ([[1, 2], [2, 1]], [0, 0])]))
+        [Duplicate(a=0, b=1, lam=Fraction(1, 3), share=(Fraction(1, 1), Fraction(2, 1)))]
+    """
+    tol = 4 * relative_rounding(point.flatten())
+    out = point.layers[-1]
+    found = []
+    for a, b in _twins(network, point):
+        V = [row[a] + row[b] for row in out.W]
+        k = max(range(len(V)), key=lambda i: abs(V[i]))
+        if V[k] != 0 and _split(out, a, b, tol) is None:
+            found.append(Duplicate(a, b, out.W[k][a] / V[k], tuple(row[a] for row in out.W)))
+    return found
+
+
+def _twins(network: Network, point: Point) -> list[tuple[int, int]]:
+    """Pairs a < b of last-hidden-layer units whose incoming weights and biases agree exactly or to the
+    point's rounding scale (networks with biases)."""
     if len(network.widths) < 3 or not network.bias:
         return []
-    hidden, out = point.layers[-2:]
+    hidden = point.layers[-2]
     assert hidden.b is not None
     tol = 4 * relative_rounding(point.flatten())
-    found = []
-    for a in range(len(hidden.W)):
-        for b in range(a + 1, len(hidden.W)):
-            same = all(may_coincide(x, y, tol) for x, y in zip(hidden.W[a], hidden.W[b], strict=True))
-            if same and may_coincide(hidden.b[a], hidden.b[b], tol):
-                lam = _split(out, a, b, tol)
-                if lam is not None:
-                    found.append(Duplicate(a, b, lam))
-    return found
+    return [
+        (a, b)
+        for a in range(len(hidden.W))
+        for b in range(a + 1, len(hidden.W))
+        if all(may_coincide(x, y, tol) for x, y in zip(hidden.W[a], hidden.W[b], strict=True))
+        and may_coincide(hidden.b[a], hidden.b[b], tol)
+    ]
 
 
 def reduce_duplicate(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
@@ -100,7 +134,8 @@ def reduce_duplicate(network: Network, point: Point, dup: Duplicate) -> tuple[Ne
 
 def lift_duplicate(small_point: Point, dup: Duplicate, lam: Fraction, width: int) -> Point:
     """L_λ: the reduced point with unit a split into a and b (b re-inserted at its index), output weights
-    λV and (1 − λ)V on every output."""
+    λV and (1 − λ)V on every output; for an off-line ``dup`` (``share`` set), v_a = share and
+    v_b = V − share instead."""
     *front, hidden, out = small_point.layers
     assert hidden.b is not None
     a_small = dup.a  # a < b, so removing b did not move a
@@ -108,11 +143,11 @@ def lift_duplicate(small_point: Point, dup: Duplicate, lam: Fraction, width: int
     W.insert(dup.b, hidden.W[a_small])
     b.insert(dup.b, hidden.b[a_small])
     rows = []
-    for row in out.W:
+    for k, row in enumerate(out.W):
         v = list(row)
         V = v[a_small]
-        v[a_small] = lam * V
-        v.insert(dup.b, (1 - lam) * V)
+        v[a_small] = lam * V if dup.share is None else dup.share[k]
+        v.insert(dup.b, V - v[a_small])
         rows.append(tuple(v))
     assert len(W) == width
     return Point((*front, Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))

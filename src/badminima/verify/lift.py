@@ -57,6 +57,7 @@ from badminima.verify.embeddings import (
     Duplicate,
     find_dead_units,
     find_duplicates,
+    find_off_line_duplicates,
     insert_born_unit,
     lift_duplicate,
     reduce_duplicate,
@@ -65,7 +66,11 @@ from badminima.verify.embeddings import (
 from badminima.verify.higher_order import cubic_descent, cubic_direction, second_derivative
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.outcome import Outcome
-from badminima.verify.output_splits import cross_term_direction, proportional_split_minimum
+from badminima.verify.output_splits import (
+    cross_term_direction,
+    proportional_split_minimum,
+    split_set_critical,
+)
 from badminima.verify.parameter_box import ParameterBox
 from badminima.verify.suboptimality import LossEnclosure
 
@@ -131,7 +136,40 @@ def certify_lifted_minimum(network: Network, dataset: Dataset, point: Point) -> 
         out = lift_duplicated_minimum(network, dataset, point, dup)
         if out is not None:
             return out
+    if len(network.widths) == 3 and network.widths[2] > 1:
+        for dup in find_off_line_duplicates(network, point):
+            out = _off_line_lift(network, dataset, point, dup)
+            if out is not None:
+                return out
     return None
+
+
+def _off_line_lift(network: Network, dataset: Dataset, point: Point, dup: Duplicate) -> Lifted | None:
+    """A duplicated pair with K ≥ 2 outputs off its split line (v_a not parallel to V): the narrower
+    network's strict minimum, and targets affine in one column, make every split of V critical
+    (`output_splits.split_set_critical`); the lift with v_a as written is then a saddle by negative
+    curvature over its box, or a minimum by the Morse–Bott bound on the split set's transversal."""
+    small, small_point = reduce_duplicate(network, point, dup)
+    reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
+    if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
+        return None
+    c, r = reduced.center, reduced.proof_radius
+    if not split_set_critical(network, dataset, c, r, dup.a):
+        return None
+    center = lift_duplicate(c, dup, dup.lam, network.widths[1])
+    K = network.widths[2]
+    what = (
+        f"units {dup.a} and {dup.b} are duplicates whose output weight vectors are not parallel "
+        f"({K} outputs, targets affine in one column)"
+    )
+    why = (
+        f"the {network.widths[1] - 1}-unit network has a strict local minimum proved by the box method, and "
+        f"every target column is affine in one, so the coupling G of the output splits vanishes exactly and "
+        f"every split v_a + v_b = V of its lift, v_a as written included, is"
+    )
+    # the exact lift keeps v_a as written and moves the rest by at most r: within r of the centre
+    saddle = lifted_saddle(network, dataset, center, r, reduced, what, why)
+    return saddle or _proportional_minimum(network, dataset, point, center, reduced, dup)
 
 
 def certify_lifted_saddle_of_dead_unit(network: Network, dataset: Dataset, point: Point) -> Lifted | None:

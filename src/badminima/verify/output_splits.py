@@ -177,6 +177,31 @@ def affine_targets(dataset: Dataset) -> tuple[int, tuple[Fraction, ...], tuple[F
     return ref, alpha, beta
 
 
+def split_set_critical(network: Network, dataset: Dataset, small_center: Point, r: Fraction, a: int) -> bool:
+    """Whether the whole K-dimensional split set {v_a + v_b = V*} of a duplicated pair is exactly critical,
+    given the narrower network's strict minimum θ* proved within ``r`` of ``small_center`` (unit ``a``
+    the merged one): identity output and mse, K ≥ 2 outputs, targets affine in one column r and
+    |V_r*| > 0 proved (|V_r(c)| > 2r), so that G = 0 (module docstring).
+
+    Example:
+        >>> from badminima.model import Dataset, Network, Point
+        >>> net = Network((1, 2, 2), "tanh")
+        >>> data = Dataset.of([[0], [1], [2]], [[1, 3], [2, 5], [4, 9]])  # y₂ = 2y₁ + 1
+        >>> small = Point.of([([[1]], [0]), ([[2], [4]], [1, 3])])
+        >>> split_set_critical(net, data, small, Fraction(1, 10), 0)
+        True
+        >>> split_set_critical(net, data, small, Fraction(1), 0)  # V₁ = 2 might be 0 within 2r
+        False
+    """
+    if network.output != "identity" or network.loss != "mse" or not network.bias or network.widths[2] < 2:
+        return False
+    rel = affine_targets(dataset)
+    if rel is None:
+        return False
+    # V_r* might be 0 within the box: G V = 0 would not give G = 0
+    return abs(small_center.layers[1].W[rel[0]][a]) > 2 * r
+
+
 def proportional_split_minimum(
     network: Network,
     dataset: Dataset,
@@ -191,14 +216,8 @@ def proportional_split_minimum(
     on the K-dimensional critical set of a split whose targets are affine in one column (module
     docstring); None when the case does not apply or the bound fails. ``small_center`` (c) and ``r`` are
     the narrower network's proved minimum box (its Hessian ≥ μ > 0 there), a < b the pair."""
-    if network.output != "identity" or network.loss != "mse" or not network.bias or network.widths[2] < 2:
+    if not split_set_critical(network, dataset, small_center, r, a):
         return None
-    rel = affine_targets(dataset)
-    if rel is None:
-        return None
-    ref = rel[0]
-    if abs(small_center.layers[1].W[ref][a]) <= 2 * r:
-        return None  # V_r* might be 0: G V = 0 would not give G = 0
     offset = max(
         (abs(x - y) for x, y in zip(point.flatten(), center.flatten(), strict=True)), default=Fraction(0)
     )
