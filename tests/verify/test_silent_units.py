@@ -53,3 +53,35 @@ def test_a_point_off_the_curve_is_not_claimed():
     b = F(mpmath.nstr(_root() + mpmath.mpf("0.001"), 10))
     cert = certify(Trap(net, data, Point.unflatten(net, [1, b, 0, 0])), probes=0)
     assert cert.verdict is Verdict.NOT_CRITICAL
+
+
+@pytest.mark.parametrize("digits", [8, 17])
+@pytest.mark.parametrize(("output", "loss"), [("identity", "mse"), ("sigmoid", "mse")])
+@pytest.mark.parametrize(("alpha", "beta"), [(F(-1), F(1)), (F(2), F(-1, 4))])
+def test_two_outputs_with_targets_affine_in_one_share_the_silent_curve(digits, output, loss, alpha, beta):
+    # y₂ = αy₁ + β: ȳ₂ − y_i2 = α(ȳ₁ − y_i1), so the one root b* of h (mpmath) zeroes ∂F/∂v for both outputs;
+    # the critical loss is the constant model's, which the given point (v = 0, c = C*) has exactly
+    net = Network((1, 1, 2), "tanh", output=output, loss=loss)
+    data = Dataset.of([[x] for x in X], [[y, alpha * y + beta] for y in Y])
+    b = F(mpmath.nstr(_root(), digits))
+    means = [sum(Y) / len(Y), sum(alpha * y + beta for y in Y) / len(Y)]
+    assert output == "identity" or all(0 < m < 1 for m in means)
+    c = means  # C* = ȳ, or logit(ȳ) to 40 digits for a sigmoid output
+    if output == "sigmoid":
+        c = [F(mpmath.nstr(mpmath.log(m / (1 - m)), 40)) for m in means]
+    point = Point.unflatten(net, [1, b, 0, 0, *c])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
+
+
+def test_two_outputs_without_an_affine_relation_are_not_claimed():
+    # y₂ not affine in y₁: the two outputs' equations need not share a root, so no critical point is known
+    net = Network((1, 1, 2), "tanh")
+    data = Dataset.of([[x] for x in X], [[y, F(x * x)] for x, y in zip(X, Y, strict=True)])
+    means = [sum(Y) / len(Y), F(sum(x * x for x in X), len(X))]
+    b = _root()
+    h2 = sum((means[1] - x * x) * mpmath.tanh(x + b) for x in X)
+    assert abs(h2) > 1  # ∂F/∂v₂ ∝ h₂(b*) is far from 0 at 60 digits: not critical
+    point = Point.unflatten(net, [1, F(mpmath.nstr(b, 17)), 0, 0, *means])
+    assert certify(Trap(net, data, point), probes=0).verdict is Verdict.NOT_CRITICAL

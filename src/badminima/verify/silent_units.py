@@ -6,12 +6,14 @@ input, so the gradient vanishes along every weight except the output weights, wh
 
     ∂F/∂v_j ∝ h_j(w_j, b_j) = Σ_i (ȳ − y_i) σ(w_j·x_i + b_j)
 
-(the loss's derivative at C* is a positive multiple of ȳ − y_i for every head). The critical points
-form the set {h_j = 0 for every j}: a curve or more in each unit's (w_j, b_j), so the Hessian is
-singular and a Krawczyk test cannot run. With w_j as given, a sign change of h_j over [b_j − δ, b_j + δ]
-(balls) puts a zero b_j* there (intermediate values): the point with those biases and c = C* is exactly
-critical and within R = max(δ, |c − C*|) of the given one. A direction of negative curvature proved over
-that whole box (`lift.lifted_saddle`) makes it a saddle, with a lower point exhibited.
+(the loss's derivative at C* is a positive multiple of ȳ − y_i for every head). With K outputs whose
+targets are affine in one column r (y_k = α_k y_r + β_k exactly, `output_splits.affine_targets`),
+ȳ_k − y_ik = α_k(ȳ_r − y_ir), so ∂F/∂v_jk ∝ α_k h_j for the column r's h_j: one equation per unit
+again. The critical points form the set {h_j = 0 for every j}: a curve or more in each unit's
+(w_j, b_j), so the Hessian is singular and a Krawczyk test cannot run. With w_j as given, a sign change
+of h_j over [b_j − δ, b_j + δ] (balls) puts a zero b_j* there (intermediate values): the point with those
+biases and c = C* is exactly critical and within R = max(δ, |c − C*|) of the given one. A direction of
+negative curvature proved over that whole box (`lift.lifted_saddle`) makes it a saddle, with a lower point exhibited.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.constant_units import constant_optimum, target_means
 from badminima.verify.lift import Lifted, lifted_saddle
+from badminima.verify.output_splits import affine_targets
 from badminima.verify.parameter_box import ball_bounds
 from badminima.verify.rounding import coarsest_rounding
 
@@ -34,12 +37,14 @@ WIDENINGS = 8
 """Half-widths δ = 2ρ, 4ρ, … tried for each bias's sign change (ρ the point's coarsest rounding)."""
 
 
-def _h(ball: BallArithmetic, network: Network, dataset: Dataset, mean: Fraction, w: Any, b: Any) -> Any:
+def _h(
+    ball: BallArithmetic, network: Network, dataset: Dataset, mean: Fraction, column: int, w: Any, b: Any
+) -> Any:
     act = ball.sigmoid1 if network.activation == "sigmoid" else ball.tanh1
     total = ball.constant(Fraction(0))
     for x, y in zip(dataset.X, dataset.y, strict=True):
         z = b + sum((wi * ball.constant(xi) for wi, xi in zip(w, x, strict=True)), ball.constant(Fraction(0)))
-        total = total + ball.constant(mean - y[0]) * act(z)
+        total = total + ball.constant(mean - y[column]) * act(z)
     return total
 
 
@@ -55,25 +60,29 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         >>> certify_silent_units(net, data, point).code
         'silent-unit-saddle'
     """
-    if len(network.widths) != 3 or network.widths[-1] != 1 or not network.bias:
+    if len(network.widths) != 3 or not network.bias or network.activation not in ("sigmoid", "tanh"):
         return None
-    if network.activation not in ("sigmoid", "tanh"):
-        return None
+    column = 0
+    if network.widths[-1] > 1:
+        relation = affine_targets(dataset)
+        if relation is None:
+            return None
+        column = relation[0]
     hidden, out = point.layers
     assert hidden.b is not None and out.b is not None
-    if any(v != 0 for v in out.W[0]):
+    if any(v != 0 for row in out.W for v in row):
         return None
     rho = coarsest_rounding(point)
     if rho == 0:
         return None  # exact numbers: the exact proofs decide
     means = target_means(network, dataset)
-    if means is None or (network.loss == "bce" and not 0 < means[0] < 1):
+    if means is None or (network.loss == "bce" and not all(0 < m < 1 for m in means)):
         return None
     ball = BallArithmetic(256)
     C, reduced = constant_optimum(network, dataset, means, ball)
     with ball.context():
-        lo, hi = ball_bounds(ball.constant(out.b[0]) - C[0])
-    miss = max(abs(lo), abs(hi))
+        bounds = [ball_bounds(ball.constant(c) - C_k) for c, C_k in zip(out.b, C, strict=True)]
+    miss = max(max(abs(lo), abs(hi)) for lo, hi in bounds)
     if miss > 10 * math.sqrt(network.n_params) * rho:
         return None
     R = miss
@@ -83,8 +92,8 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         for _ in range(WIDENINGS):
             with ball.context():
                 w = [ball.constant(v) for v in row]
-                left = _h(ball, network, dataset, means[0], w, ball.constant(b - delta))
-                right = _h(ball, network, dataset, means[0], w, ball.constant(b + delta))
+                left = _h(ball, network, dataset, means[column], column, w, ball.constant(b - delta))
+                right = _h(ball, network, dataset, means[column], column, w, ball.constant(b + delta))
                 signs = (ball.sign(left), ball.sign(right))
             if None not in signs and signs[0] * signs[1] < 0:  # type: ignore[operator]
                 found = delta
@@ -99,7 +108,8 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         point,
         R,
         reduced,
-        "every hidden unit is silent (output weight 0) beside the constant model's optimum",
+        "every hidden unit is silent (output weight 0) beside the constant model's optimum"
+        + (", the targets affine in one column" if network.widths[-1] > 1 else ""),
         "with the given incoming weights, each unit's Σ_i (ȳ − y_i)σ(w·x_i + b) changes sign over a bias "
         "interval inside the box, so a point with those biases and the optimal output bias is exactly "
         "critical (the outputs are constant; every other partial derivative vanishes with the output "
