@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
-from badminima.verify.logit_surrogate import logit_surrogates
+from badminima.verify.logit_surrogate import constant_logits, logit_surrogates
 from tests.reference import reference_loss
 
 SLOPE = F(1, 100)
@@ -118,3 +118,70 @@ def test_no_surrogate_off_logit_zero():
     moved = Point.unflatten(trap.network, [F(0), F(0), F(1), F(1, 3)])
     assert logit_surrogates(trap.network, trap.dataset, moved) is None
     assert logit_surrogates(trap.network, trap.dataset, trap.point) is not None
+
+
+# --- constant logits at an irrational optimum -------------------------------------------------------
+# One ReLU unit w = 1, b = −1 on x = −1, 0, 1: dead, at its kink on x = 1; the logit is the output bias c
+# on every point. Targets (0, 1/2, 1/2) have mean ȳ = 1/3, so the constant optimum is c* = logit(1/3) =
+# −log 2, irrational: a point can only round it. The loss's slope in the logit at c* on the kink point
+# is s = ȳ − 1/2 = −1/6 (bce) or 2(ȳ − 1/2)ȳ(1 − ȳ) < 0 (mse through a sigmoid). Raising the unit there
+# (b up by t) moves that logit by v·t: with v·s > 0 it costs at first order and lowering c costs as the
+# constant model's optimum does, a local minimum; with v = 0 the move (v = −t·sign s, b + t) changes that
+# logit by t² with ⟨s, Δz⟩ = −|s|t² < 0 at second order, a saddle.
+KINK_X, KINK_Y = [[-1], [0], [1]], [[0], [F(1, 2)], [F(1, 2)]]
+
+
+def _irrational_case(loss: str, v: int, digits: int):
+    net = Network((1, 1, 1), "relu", output="sigmoid", loss=loss)
+    data = Dataset.of(KINK_X, KINK_Y)
+    with mpmath.workdps(digits + 20):
+        c = F(mpmath.nstr(-mpmath.log(2), digits))
+    return net, data, Point.unflatten(net, [1, -1, v, c])
+
+
+def _constant_optimum_60(loss: str) -> mpmath.mpf:
+    """F at c* = −log 2 (σ(c*) = 1/3), at 60 digits, from the formulas alone."""
+    with mpmath.workdps(60):
+        p = mpmath.mpf(1) / 3
+        ys = [mpmath.mpf(0), mpmath.mpf(1) / 2, mpmath.mpf(1) / 2]
+        if loss == "bce":
+            return -sum(y * mpmath.log(p) + (1 - y) * mpmath.log(1 - p) for y in ys) / 3
+        return sum((p - y) ** 2 for y in ys) / 3
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+@pytest.mark.parametrize("digits", [8, 17, 30])
+def test_a_rounded_irrational_constant_optimum_beside_a_dead_kink_is_classified(loss, digits):
+    star = _constant_optimum_60(loss)
+    net, data, saddle_point = _irrational_case(loss, 0, digits)
+    cert = certify(Trap(net, data, saddle_point), probes=0)
+    assert cert.verdict is Verdict.SADDLE, cert.reason
+    with mpmath.workdps(60):
+        assert reference_loss(net, data, cert.witness) < star
+        assert abs(_mp(saddle_point.flatten()[3]) + mpmath.log(2)) <= _mp(cert.box_radius)
+    net, data, min_point = _irrational_case(loss, -1, digits)
+    cert = certify(Trap(net, data, min_point), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    with mpmath.workdps(60):
+        tol = mpmath.mpf(10) ** -55  # the 60-digit reference's own rounding
+        assert _mp(cert.loss_lower) - tol <= star <= _mp(cert.loss_upper) + tol
+        for t in range(-4, 5):
+            for u in range(-4, 5):  # nothing near c* = −log 2, b = −1 is below F*
+                moved = Point.unflatten(
+                    net, [1, F(-1) + F(t, 1000), -1, F(mpmath.nstr(-mpmath.log(2), 50)) + F(u, 1000)]
+                )
+                assert reference_loss(net, data, moved) >= star - mpmath.mpf(10) ** -45
+
+
+def test_a_bias_whose_digits_do_not_round_the_optimum_is_not_moved():
+    # c = −0.5000 is 0.19 from −log 2, far beyond ten units of its last place: no θ* is taken, and the
+    # constant model's slope Σ(σ(c) − y) = 3σ(−1/2) − 1 ≈ 0.13 is a first-order descent
+    net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+    data = Dataset.of(KINK_X, KINK_Y)
+    point = Point.unflatten(net, [1, -1, 0, "-0.5000"])
+    assert constant_logits(net, data, point) is None
+    assert certify(Trap(net, data, point), probes=0).verdict is Verdict.NOT_CRITICAL
+
+
+def _mp(q: F) -> mpmath.mpf:
+    return mpmath.mpf(q.numerator) / q.denominator

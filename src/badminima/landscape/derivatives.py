@@ -34,11 +34,12 @@ def _activation_slope(network: Network, a: Any, mask: Any, arith: Arithmetic) ->
     return arith.where(mask, arith.constant(Fraction(1)), arith.constant(slope))
 
 
-def logit_slope(network: Network, z: Any, targets: Any, *, arith: Arithmetic) -> Any:
+def logit_slope(network: Network, z: Any, targets: Any, *, arith: Arithmetic, sigmoid: Any = None) -> Any:
     """∂/∂z of each data point's loss at the output logits ``z`` (dL, N), elementwise: σ(z) − y for bce,
     2(σ(z) − y)σ(z)(1 − σ(z)) for a sigmoid output with mse, 2(z − y) for an identity output. The loss
     is (1/N) Σ_i of these per-point losses; the sign of Σ_k v_k·(this)_ki says whether adding a small
-    multiple of v to the logits of point i raises the loss (`badminima.verify.dead_kinks`).
+    multiple of v to the logits of point i raises the loss (`badminima.verify.dead_kinks`). ``sigmoid``,
+    when given, is σ(z) (an irrational z whose σ is rational: logit(1/3)).
 
     Example:
         >>> from badminima.arithmetic import ExactArithmetic
@@ -47,18 +48,19 @@ def logit_slope(network: Network, z: Any, targets: Any, *, arith: Arithmetic) ->
         >>> logit_slope(net, exact.matrix([[0, 0]]), exact.matrix([[1, 0]]), arith=exact).tolist()
         [[Fraction(-1, 2), Fraction(1, 2)]]
     """
+    if network.output == "identity":
+        return 2 * (z - targets)
+    f = arith.sigmoid(z) if sigmoid is None else sigmoid
     if network.loss == "bce":
-        return arith.sigmoid(z) - targets
-    if network.output == "sigmoid":
-        f = arith.sigmoid(z)
-        return 2 * (f - targets) * f * (1 - f)
-    return 2 * (z - targets)
+        return f - targets
+    return 2 * (f - targets) * f * (1 - f)
 
 
-def logit_curvature(network: Network, z: Any, targets: Any, *, arith: Arithmetic) -> Any:
+def logit_curvature(network: Network, z: Any, targets: Any, *, arith: Arithmetic, sigmoid: Any = None) -> Any:
     """∂²/∂z² of each data point's loss at the output logits ``z`` (dL, N), elementwise: σ(z)(1 − σ(z))
     for bce, 2σ'(z)(σ'(z) + (σ(z) − y)(1 − 2σ(z))) for a sigmoid output with mse (σ' = σ(1 − σ)), 2 for
     an identity output. Where it is ≥ 0 the loss is convex in the logits (`badminima.verify.affine_fits`).
+    ``sigmoid``, when given, is σ(z).
 
     Example:
         >>> from badminima.arithmetic import ExactArithmetic
@@ -69,7 +71,7 @@ def logit_curvature(network: Network, z: Any, targets: Any, *, arith: Arithmetic
     """
     if network.output == "identity":
         return 2 + 0 * z
-    f = arith.sigmoid(z)
+    f = arith.sigmoid(z) if sigmoid is None else sigmoid
     slope = f * (1 - f)
     if network.loss == "bce":
         return slope

@@ -245,7 +245,7 @@ def _outcome(
                     net,
                     data,
                     point,
-                    lambda n, d: _exact_outcome(n, d, point, literal, progress),
+                    lambda n, d, p: _exact_outcome(n, d, p, literal, progress),
                     exact_digits=options.literal or judged_rounding(point, options.rounding) == 0,
                 )
                 or out

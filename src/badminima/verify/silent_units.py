@@ -13,7 +13,8 @@ again. The critical points form the set {h_j = 0 for every j}: a curve or more i
 (w_j, b_j), so the Hessian is singular and a Krawczyk test cannot run. With w_j as given, a sign change
 of h_j over [b_j − δ, b_j + δ] (balls) puts a zero b_j* there (intermediate values): the point with those
 biases and c = C* is exactly critical and within R = max(δ, |c − C*|) of the given one. A direction of
-negative curvature proved over that whole box (`lift.lifted_saddle`) makes it a saddle, with a lower point exhibited.
+negative curvature proved over that whole box (`lift.lifted_saddle`) makes it a saddle, with a lower
+point exhibited.
 """
 
 from __future__ import annotations
