@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy.optimize import minimize
 
-from badminima.arithmetic.cone_least_squares import cone_least_squares, null_basis
+from badminima.arithmetic.cone_least_squares import cone_least_squares, in_cone, null_basis
 
 small = st.fractions(min_value=-3, max_value=3, max_denominator=3)
 
@@ -90,3 +90,23 @@ def test_the_certificate_the_bound_and_the_float_minimum_agree(problem):
         options={"ftol": 1e-14, "maxiter": 500},
     )
     assert abs(res.fun - float(fit.value)) <= 1e-6 * (1 + float(fit.value))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.integers(1, 3).flatmap(
+        lambda dim: st.tuples(
+            st.lists(st.tuples(*[st.integers(-3, 3)] * dim), min_size=1, max_size=6),
+            st.tuples(*[st.integers(-4, 4)] * dim),
+        )
+    )
+)
+def test_cone_membership_agrees_with_the_cone_least_squares_residual(case):
+    # Two algorithms: Carathéodory subsets (in_cone) and the face enumeration of min ‖t − Gu‖², u ≥ 0
+    # (cone_least_squares with the identity as the constraint); the target is in the cone iff that
+    # minimum is 0
+    gens, target = ([tuple(F(v) for v in g) for g in case[0]], tuple(F(v) for v in case[1]))
+    eye = [tuple(F(int(m == n)) for m in range(len(gens))) for n in range(len(gens))]
+    fit = cone_least_squares(gens, eye, target, max_faces=2 ** len(gens))
+    assert fit is not None and fit.exact
+    assert in_cone(gens, target) == (not any(fit.residual))

@@ -31,7 +31,7 @@ from fractions import Fraction
 import flint
 
 from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
-from badminima.arithmetic.least_squares import least_squares
+from badminima.arithmetic.least_squares import least_squares, pivots
 
 Vector = tuple[Fraction, ...]
 
@@ -149,3 +149,27 @@ def cone_least_squares(
             if best is None or value > best.value:
                 best = fit
     return best
+
+
+def in_cone(generators: Sequence[tuple[Fraction, ...]], target: tuple[Fraction, ...]) -> bool:
+    """Whether ``target`` is a non-negative combination of ``generators`` (exact). By Carathéodory's
+    theorem it is one of at most dim linearly independent generators, so only those subsets are solved:
+    Σ_{s ≤ dim} C(m, s) small exact systems instead of the 2^m faces of the cone.
+
+    Example:
+        >>> one, zero = Fraction(1), Fraction(0)
+        >>> gens = [(one, zero), (one, one), (zero, one), (-one, one)]
+        >>> in_cone(gens, (Fraction(-1), Fraction(3))), in_cone(gens, (Fraction(1), Fraction(-1)))
+        (True, False)
+    """
+    if not any(target):
+        return True
+    dim = len(target)
+    for size in range(1, min(len(generators), dim) + 1):
+        for chosen in itertools.combinations(generators, size):
+            if len(pivots([list(g) for g in chosen])) < size:
+                continue
+            coef, fitted = least_squares([list(g) for g in chosen], list(target))
+            if list(fitted) == list(target) and all(c >= 0 for c in coef):
+                return True
+    return False
