@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from badminima.model import Dataset, Network, Point, Trap, load_trap
 from badminima.model.rational import written_decimal
 from badminima.verify import Verdict, certify
-from badminima.verify.linear_snap import simplest_between, snap_critical
+from badminima.verify.linear_snap import critical_products, simplest_between, snap_critical
 from tests.verify.test_linear_points import reference_gradient
 
 FAST = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -94,14 +94,19 @@ def _product(point: Point):
     return out
 
 
-def _check(case, digits: int, classify: bool) -> None:
+def _check(case, digits: int, classify: bool, first_digits: int | None = None) -> None:
+    """``first_digits``: the first layer written to that many digits, the rest to ``digits``."""
     net, data, product, top, exact = case
-    given = Point.unflatten(net, [_written(v, digits) for v in exact.flatten()])
+    flat = exact.flatten()
+    places = [first_digits or digits] * len(exact.layers[0].W[0]) + [digits] * (
+        len(flat) - len(exact.layers[0].W[0])
+    )
+    given = Point.unflatten(net, [_written(v, d) for v, d in zip(flat, places, strict=True)])
     snapped = snap_critical(net, data, given)
     assert snapped is not None
     assert all(g == 0 for g in reference_gradient(net, data, snapped))
     assert _product(snapped) == product
-    for written, moved in zip(given.flatten(), snapped.flatten(), strict=True):
+    for written, moved, digits in zip(given.flatten(), snapped.flatten(), places, strict=True):
         # ten units of the written last place (``digits`` significant ones), twenty ulps for a decimal of
         # float length (15 to 17 digits: it may be a float's print, each of whose numbers is ± one ulp)
         unit = F(10) ** (int(mpmath.floor(mpmath.log10(abs(written)))) - digits + 1) if written else F(0)
@@ -113,14 +118,22 @@ def _check(case, digits: int, classify: bool) -> None:
 
 
 @FAST
-@given(families(), st.sampled_from([8, 12, 17, 30]))
+@given(families(), st.sampled_from([4, 8, 12, 17, 30]))
 def test_a_rounded_member_of_a_rational_family_snaps_to_an_exact_member(case, digits):
     _check(case, digits, classify=False)
 
 
+@FAST
+@given(families())
+def test_a_first_layer_written_to_four_digits_beside_thirty_is_moved_alone(case):
+    # the last layer's thirty digits cannot absorb the first layer's four-digit rounding: the first
+    # layer alone is solved onto the product
+    _check(case, 30, classify=False, first_digits=4)
+
+
 @pytest.mark.slow
 @SLOW
-@given(families(), st.sampled_from([8, 12, 17, 30]))
+@given(families(), st.sampled_from([4, 8, 12, 17, 30]))
 def test_rounded_members_snap_and_are_classified_thorough(case, digits):
     _check(case, digits, classify=True)
 
@@ -136,3 +149,14 @@ def test_a_red_team_rescaled_point_is_classified_at_its_rational_family_member(n
     cert = certify(trap, probes=0)
     assert cert.verdict is verdict, cert.reason
     assert all(g == 0 for g in reference_gradient(trap.network, trap.dataset, cert.box_center))
+
+
+def test_the_critical_products_are_the_eigenspace_projections_by_hand():
+    # X = I, so T = Yᵀ and Σ = TTᵀ; with T = 3·u₁c₁ᵀ + u₂c₂ᵀ (u₁ = (1, 1), u₂ = (1, −1), c₁ = e₁, c₂ = e₂)
+    # the eigenvectors of Σ are u₁, u₂ (eigenvalues 18, 2): the rank ≤ 1 critical products (Baldi &
+    # Hornik) are 0, 3u₁c₁ᵀ and u₂c₂ᵀ
+    net = Network((2, 1, 2), "identity", bias=False)
+    data = Dataset.of([[1, 0], [0, 1]], [[3, 3], [1, -1]])
+    got = {tuple(tuple(row) for row in A) for A in critical_products(net, data)}
+    zero = ((F(0), F(0)), (F(0), F(0)))
+    assert got == {zero, ((F(3), F(0)), (F(3), F(0))), ((F(0), F(1)), (F(0), F(-1)))}

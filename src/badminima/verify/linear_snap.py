@@ -10,8 +10,11 @@ every coordinate lies within `SNAP_FACTOR` units of its own last written digit (
    irrational coordinates (a √2 rescaling) although M is rational. The product's entries are snapped to
    the simplest rationals within the reach the digits give them; the first layer's rows are projected
    exactly onto the row space of that M, the middle layers kept as written, and the last layer moved by
-   the least change that makes the product exactly M. A rounded member of a rational family then lands
-   on an exact member.
+   the least change that makes the product exactly M (or the first layer alone moved by its least
+   change, where its digits are the coarse ones). Besides the simplest rationals, M may be any critical
+   product the data give exactly (`critical_products`: Baldi & Hornik's P_U T over rational eigenspaces)
+   within the product's reach, nearest first: four digits rarely pin M down by themselves. A rounded
+   member of a rational family then lands on an exact member.
 
 References: P. Baldi, K. Hornik, Neural Networks 2(1), 1989 (the critical points of linear networks);
 K. Kawaguchi, "Deep learning without poor local minima", NeurIPS 2016.
@@ -19,15 +22,20 @@ K. Kawaguchi, "Deep learning without poor local minima", NeurIPS 2016.
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
+import flint
+
 from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
 from badminima.arithmetic.least_squares import least_change, least_squares, pivots
 from badminima.landscape.derivatives import gradient
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
+from badminima.verify.descent_candidates import null_space
 from badminima.verify.rounding import coordinate_reach
 
 SNAP_FACTOR = 10
@@ -109,20 +117,22 @@ def snap_critical(network: Network, dataset: Dataset, point: Point) -> Point | N
     snapped = simplest_coordinates(network, point)
     if exactly_critical(network, dataset, snapped):
         return snapped
-    factored = _factored(network, point, reach)
-    if factored is None or not exactly_critical(network, dataset, factored):
-        return None
-    if any(abs(a - b) > r for a, b, r in zip(point.flatten(), factored.flatten(), reach, strict=True)):
-        return None
-    return factored
+    for factored in _factored(network, dataset, point, reach):
+        inside = all(
+            abs(a - b) <= r for a, b, r in zip(point.flatten(), factored.flatten(), reach, strict=True)
+        )
+        if inside and exactly_critical(network, dataset, factored):
+            return factored
+    return None
 
 
-def _factored(network: Network, point: Point, reach: list[Fraction]) -> Point | None:
-    """The member of the family W_L⋯W_1 = M (M the product's simplest rationals) nearest the given point
-    through the first layer's projection and the last layer's least change (module docstring), or None
-    (biases, no family member of that kind)."""
+def _factored(network: Network, dataset: Dataset, point: Point, reach: list[Fraction]) -> list[Point]:
+    """Members of the families W_L⋯W_1 = M near the given point, through the first layer's projection
+    and the last layer's least change (module docstring), for M the product's simplest rationals, then
+    every critical product of the data (`critical_products`) within the product's reach; none for nets
+    with biases."""
     if network.bias:
-        return None
+        return []
     given = [_matrix(layer) for layer in point.layers]
     radii = _layered(network, reach)
     product = given[0]
@@ -130,10 +140,31 @@ def _factored(network: Network, point: Point, reach: list[Fraction]) -> Point | 
     for W, R in zip(given[1:], radii[1:], strict=True):
         spread = _add(_mul(_abs(W), spread), _mul(R, _abs(product)))
         product = _mul(W, product)
-    M = [
+    simplest = [
         [simplest_between(m - s, m + s) for m, s in zip(row, sr, strict=True)]
         for row, sr in zip(product, spread, strict=True)
     ]
+    near = [
+        M
+        for M in critical_products(network, dataset)
+        if all(
+            abs(a - b) <= s
+            for ra, rb, rs in zip(M, product, spread, strict=True)
+            for a, b, s in zip(ra, rb, rs, strict=True)
+        )
+    ]
+    near.sort(
+        key=lambda M: max(
+            abs(a - b) for ra, rb in zip(M, product, strict=True) for a, b in zip(ra, rb, strict=True)
+        )
+    )
+    found = (member(given, radii, M) for M in (simplest, *near) for member in (_member, _first_solved))
+    return [point for point in found if point is not None]
+
+
+def _member(given: list[Matrix], radii: list[Matrix], M: Matrix) -> Point | None:
+    """The layers ``given`` moved onto W_L⋯W_1 = M: the first layer's rows projected onto M's row space,
+    the middle ones kept, the last by its least change (weighted by ``radii``); None if that has none."""
     basis = [M[i] for i in pivots([tuple(row) for row in M])]
     if not basis:
         return None
@@ -157,6 +188,85 @@ def _factored(network: Network, point: Point, reach: list[Fraction]) -> Point | 
     return Point(tuple(Layer(W=tuple(tuple(row) for row in W), b=None) for W in (*layers, last)))
 
 
+def _first_solved(given: list[Matrix], radii: list[Matrix], M: Matrix) -> Point | None:
+    """The layers ``given`` moved onto W_L⋯W_1 = M mostly by the first layer: the last layer's columns
+    projected onto M's column space, then each first-layer column by its least change (weighted by
+    ``radii``) with W_L⋯W₂·w_j = M_j; the coarsest digits are often the first layer's. None when that has
+    no solution."""
+    cols = _transpose(M)
+    basis = [list(cols[j]) for j in pivots([tuple(c) for c in cols])]
+    if not basis:
+        return None
+    last = _transpose([least_squares(basis, list(col))[1] for col in zip(*given[-1], strict=True)])
+    above = last  # its columns projected onto M's column space
+    for W in reversed(given[1:-1]):
+        above = _mul(above, W)
+    columns = []
+    for j, target in enumerate(zip(*M, strict=True)):
+        w = [row[j] for row in given[0]]
+        rest = [
+            t - sum((a * b for a, b in zip(row, w, strict=True)), Fraction(0))
+            for t, row in zip(target, above, strict=True)
+        ]
+        delta = least_change(above, rest, [row[j] for row in radii[0]])
+        if delta is None:
+            return None
+        columns.append([a + d for a, d in zip(w, delta, strict=True)])
+    first = _transpose(columns)
+    layers = (first, *given[1:-1], last)
+    return Point(tuple(Layer(W=tuple(tuple(row) for row in W), b=None) for W in layers))
+
+
+def critical_products(network: Network, dataset: Dataset) -> list[Matrix]:
+    """The end-to-end maps A = P_U T of the bias-free deep linear net's critical points that rational
+    arithmetic can write (Baldi & Hornik 1989): T = Σ_yx Σ_xx⁻¹ the least-squares map, U a sum of whole
+    eigenspaces of Σ = T Σ_xx Tᵀ with rational eigenvalues, of total dimension at most the narrowest
+    width; [] when Σ_xx is singular.
+
+    Example (targets (3, 0), (0, 1) on e₁, e₂: Σ = diag(9, 1), rank one):
+        >>> net = Network((2, 1, 2), "identity", bias=False)
+        >>> data = Dataset.of([[1, 0], [0, 1]], [[3, 0], [0, 1]])
+        >>> [[[str(v) for v in row] for row in A] for A in critical_products(net, data)]
+        [[['0', '0'], ['0', '0']], [['3', '0'], ['0', '0']], [['0', '0'], ['0', '1']]]
+    """
+    X = [list(x) for x in dataset.X]
+    Y = [list(y) for y in dataset.y]
+    Sxx = flint.fmpq_mat([[to_fmpq(v) for v in row] for row in _mul(_transpose(X), X)])
+    if Sxx.det() == 0:
+        return []
+    Syx = flint.fmpq_mat([[to_fmpq(v) for v in row] for row in _mul(_transpose(Y), X)])
+    T = Syx * Sxx.inv()
+    sigma = T * Sxx * T.transpose()
+    spaces = []
+    _, factors = sigma.charpoly().factor()
+    for f, _ in factors:
+        if f.degree() == 1:
+            lam = -to_fraction(f[0]) / to_fraction(f[1])
+            shifted = [
+                [to_fraction(sigma[i, j]) - (lam if i == j else 0) for j in range(sigma.ncols())]
+                for i in range(sigma.nrows())
+            ]
+            spaces.append(null_space(shifted))
+    rank = min(network.widths[1:-1])
+    out = []
+    for size in range(len(spaces) + 1):
+        for chosen in itertools.combinations(spaces, size):
+            B = [v for space in chosen for v in space]
+            if len(B) > rank:
+                continue
+            out.append(_projected(B, T, sigma.nrows()))
+    return out
+
+
+def _projected(B: list[tuple[Fraction, ...]], T: flint.fmpq_mat, rows: int) -> Matrix:
+    """P_U T with U = span(B) (columns), exactly."""
+    if not B:
+        return [[Fraction(0)] * T.ncols() for _ in range(rows)]
+    cols = [[to_fraction(T[i, j]) for i in range(rows)] for j in range(T.ncols())]
+    fitted = [least_squares([list(b) for b in B], col)[1] for col in cols]
+    return [[fitted[j][i] for j in range(T.ncols())] for i in range(rows)]
+
+
 def _matrix(layer: Layer) -> Matrix:
     return [list(row) for row in layer.W]
 
@@ -168,6 +278,10 @@ def _layered(network: Network, flat: list[Fraction]) -> list[Matrix]:
         out.append([flat[at + i * fan_in : at + (i + 1) * fan_in] for i in range(fan_out)])
         at += fan_in * fan_out
     return out
+
+
+def _transpose(a: Matrix) -> Matrix:
+    return [list(col) for col in zip(*a, strict=True)]
 
 
 def _mul(a: Matrix, b: Matrix) -> Matrix:
