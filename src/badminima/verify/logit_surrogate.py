@@ -16,7 +16,15 @@ G_q the mse of the same network with an identity output on targets −s/q: a rat
 proofs. A local minimum of G_m at θ* is one of F; a ray along which G_M goes below G_M(θ*) for every small
 step takes F below F(θ*) too, and the one-sided derivatives of F, G_m and G_M at θ* are the same up to
 positive factors (all three have gradient ∝ s in the logits), so stationarity and first-order descent
-carry over. Only proofs about θ* itself (no box around a nearby point) are carried over.
+carry over. Only proofs about θ* itself are carried over (about the point, or a box whose minimum θ*
+attains).
+
+Nothing needs the logit to be 0, only σ and its derivatives there to be rational. Where every logit of
+output k is the same on the data (units dead, at kinks, or silent), the point is critical in the output
+biases only at logit(ȳ_k), ȳ_k the target mean: irrational unless ȳ_k = 1/2, so only a rounded point
+can be near it. `constant_logits` takes the point θ* its output biases' digits round, shifts the logits
+by logit(ȳ_k) (a rational point with every logit 0) and the surrogates use the slopes and curvatures at
+σ = ȳ_k; the verdict (minimum or saddle only) is about θ*, within ``box_radius`` of the given point.
 """
 
 from __future__ import annotations
