@@ -7,6 +7,7 @@ exact twins were checked there by 200 random nearby points at 80 digits."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction as F
 from pathlib import Path
 
@@ -100,3 +101,32 @@ def test_a_kink_saddle_printed_from_floats_is_that_saddle(style):
     assert cert.verdict is Verdict.SADDLE, cert.reason
     assert cert.box_center == exact
     assert cert.box_radius is not None and point.distance(exact) <= cert.box_radius
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "s23-cl5-bce-b1e-17-wexact",
+        "s23-cl4-mse-kinkeps-bpos-vpos",
+        "s23-cl5-ide-b1e-17",
+        "s23-cl5-bce-b1e-33-d30",
+    ],
+)
+def test_a_kink_bias_written_as_float_noise_is_a_rounded_zero(name):
+    # red team s23 (truth by hand and at 60 digits, in each file): the bias of a unit meant at its kink
+    # (b = 0, a pulling kink at the constant logit optimum) written as 1e-17 or 1.3e-17 beside
+    # seventeen-digit numbers (1e-33 beside thirty): float noise, a rounded 0, so the point the digits
+    # round is the minimum at b = 0, never `not-critical`
+    trap = load_trap(Path(__file__).parent / "cases" / f"{name}.json")
+    cert = certify(trap, probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    assert cert.box_center is not None and cert.box_center.layers[0].b[0] == 0
+
+
+def test_a_tiny_bias_above_the_noise_level_stays_a_value():
+    # the same unit with b = 1e-12 beside seventeen-digit numbers: far above their rounding, so not noise;
+    # on the active side at x = 0 the bias's gradient is v·s₀ > 0 (first order), not critical
+    trap = load_trap(Path(__file__).parent / "cases" / "s23-cl5-bce-b1e-17-wexact.json")
+    first, out = trap.point.layers
+    moved = Point((replace(first, b=(F(1, 10**12),)), out))
+    assert certify(Trap(trap.network, trap.dataset, moved), probes=0).verdict is Verdict.NOT_CRITICAL

@@ -5,9 +5,9 @@ A ReLU unit dead at a kink (p = 0 on a data point), written to d digits, can com
 at the given numbers, while the point the digits round lies across the kink and may be a minimum or a
 saddle. So before `certify` says `not-critical` at a rounded ReLU point, the pre-activations whose range
 over the digits' rounding box (each coordinate ± half a unit of its last written place, a float's print
-± one ulp: `rounding_radius`) holds 0 (`kinks_within`) are moved to exactly 0 by the least change of
-their units' incoming weights and biases inside that box (`snap_to_kinks`, exact), and the snapped
-point is certified.
+± one ulp: `rounding_radius`; float noise back to 0) holds 0 (`kinks_within`) are moved to exactly 0 by
+the least change of their units' incoming weights and biases inside that box (`snap_to_kinks`, exact),
+and the snapped point is certified.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from badminima.landscape.regions import region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import rounding_radius
+from badminima.model.rational import NOISE_LEVEL, relative_rounding, rounding_radius
 from badminima.verify.kink_units import incoming, layer_inputs
 from badminima.verify.parameter_box import ParameterBox
 
@@ -33,8 +33,25 @@ Kink = tuple[int, int, int]
 
 def rounding_box(point: Point) -> list[Fraction]:
     """Per coordinate, how far the number a writer rounded can sit from it (`rounding_radius`: half a unit
-    of its last written place, a float's ulp for a float's print), 0 for numbers taken as exact."""
-    return [rounding_radius(q) for q in point.flatten()]
+    of its last written place, a float's ulp for a float's print), 0 for numbers taken as exact; a
+    non-zero number at the level of the others' rounding (float noise such as 1e-17 beside
+    seventeen-digit numbers, however it is written: a float prints 1e-17 as "1e-17") reaches 0.
+
+    Example:
+        >>> net = Network((1, 1, 1), "relu")
+        >>> box = rounding_box(Point.unflatten(net, ["-1.4142135623730950", "1e-17", 1, "0.5"]))
+        >>> [float(r) for r in box]
+        [2.220446049250313e-16, 1e-17, 0.0, 0.0]
+    """
+    flat = point.flatten()
+    tol = 4 * relative_rounding(flat)
+    noise = tol <= NOISE_LEVEL
+    return [
+        max(rounding_radius(q), abs(q))
+        if noise and q and abs(q) <= tol * max(1, abs(q))
+        else rounding_radius(q)
+        for q in flat
+    ]
 
 
 def kinks_within(network: Network, dataset: Dataset, point: Point) -> tuple[Kink, ...]:
