@@ -351,7 +351,7 @@ def test_a_best_affine_fit_the_digits_leave_strictly_signed_has_the_exact_fits_l
     ("name", "verdict"),
     [
         ("s19b-kinklast-sigmoid-mse-min-d17", Verdict.LOCAL_MIN),
-        ("s19b-kinklast-sigmoid-mse-saddle-d17", Verdict.SADDLE),
+        pytest.param("s19b-kinklast-sigmoid-mse-saddle-d17", Verdict.SADDLE, marks=pytest.mark.slow),
     ],
 )
 def test_a_last_layer_whose_units_are_dependent_on_the_data_leaves_the_fit_to_the_layer_below(name, verdict):
