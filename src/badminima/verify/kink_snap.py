@@ -48,7 +48,7 @@ def rounding_box(point: Point) -> list[Fraction]:
     noise = tol <= NOISE_LEVEL
     return [
         max(rounding_radius(q), abs(q))
-        if noise and q and abs(q) <= tol * max(1, abs(q))
+        if noise and q and abs(q) <= tol * max(Fraction(1), abs(q))
         else rounding_radius(q)
         for q in flat
     ]
