@@ -475,9 +475,7 @@ def _flat_kink_minimum(case) -> bool:
     loss is (1/N)Σ_k [G_k(c_k) + ℓ_Nk(c_k + Δ_k) − ℓ_Nk(c_k)] with Δ_k = v_k·relu(p) of either sign, whose
     second-order form in (c_k − C*_k, Δ_k) is [[Σ_i ℓ''_ik, ℓ''_Nk], [ℓ''_Nk, ℓ''_Nk]] at C*: positive
     definite on every output (ℓ''_Nk > 0 and Σ_i ℓ''_ik > ℓ''_Nk, by hand at 60 digits) is a minimum."""
-    if case.head == "id-mse":
-        return False  # growth is exact there; a zero slope is caught by the born-unit rule
-    C = case.theta[-len(case.data.y[0]) :]
+    C = [_mp(c) if isinstance(c, F) else c for c in case.theta[-len(case.data.y[0]) :]]
     for k, c in enumerate(C):
         ys = [_mp(y[k]) for y in case.data.y]
         if abs(_head_slope(case.head, c, ys[-1])) > mpmath.mpf(10) ** -50:
