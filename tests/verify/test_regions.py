@@ -352,9 +352,10 @@ def test_sign_cone_optimum_agrees_with_the_rays_and_the_enumerated_bound(case):
     region = region_of(net, data, point)
     dual = sign_cone_optimum(net, data, point, region, value)
     assert (dual.value == value) is least
-    enumerated = sign_cone_bound(net, data, point, region)
-    if enumerated.value is not None:
-        assert (enumerated.value == value) is least
+    if len(xs) <= 5:  # the enumeration's 2^(kinks) sides grow fast: the rays are the truth beyond
+        enumerated = sign_cone_bound(net, data, point, region)
+        if enumerated.value is not None:
+            assert (enumerated.value == value) is least
 
 
 @pytest.mark.parametrize("name", ["s22-kA-seven-relu-ide-vpos", "s22-kA-seven-leak-ide-vpos"])
