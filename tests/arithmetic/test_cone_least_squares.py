@@ -92,7 +92,7 @@ def test_the_certificate_the_bound_and_the_float_minimum_agree(problem):
     assert abs(res.fun - float(fit.value)) <= 1e-6 * (1 + float(fit.value))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     st.integers(1, 3).flatmap(
         lambda dim: st.tuples(

@@ -24,7 +24,7 @@ from badminima.verify import Verdict, certify
 from badminima.verify.linear_snap import critical_products, simplest_between, snap_critical
 from tests.verify.test_linear_points import reference_gradient
 
-FAST = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FAST = settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 
 
