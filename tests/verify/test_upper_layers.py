@@ -44,7 +44,10 @@ def test_the_collapsed_net_computes_the_deep_one_nearby(seed, activation, bias):
         return
     small, at = collapsed
     assert small.widths == (widths[0], widths[1], widths[-1])
-    for k in range(3):
+    # an effective weight its paths cancel exactly (0 at the point) is a few 1e-6 nearby: refused there
+    # (`CANCELLATION`), so only the point itself is checked
+    moves = 1 if any(w == 0 for row in at.layers[-1].W for w in row) else 3
+    for k in range(moves):
         # Nearby (signs kept above the first layer), the deep net is the collapsed net of its own point.
         moved = Point.unflatten(net, [q + F(rng.randint(-9, 9), 10**6) for q in flat]) if k else point
         again = collapse_upper_layers(net, moved, region_of(net, data, moved))
