@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from fractions import Fraction
 
 import flint
@@ -126,45 +127,58 @@ def snap_critical(network: Network, dataset: Dataset, point: Point) -> Point | N
     return None
 
 
-def _factored(network: Network, dataset: Dataset, point: Point, reach: list[Fraction]) -> list[Point]:
-    """Members of the families W_L⋯W_1 = M near the given point, through the first layer's projection
-    and the last layer's least change (module docstring), for M the product's simplest rationals, then
-    every critical product of the data (`critical_products`) within the product's reach; none for nets
-    with biases."""
+def _factored(network: Network, dataset: Dataset, point: Point, reach: list[Fraction]) -> Iterator[Point]:
+    """Members of the families W_L⋯W_1 = M near the given point (module docstring), for M the product's
+    simplest rationals, then every critical product of the data (`critical_products`) within the
+    product's reach, nearest first; each by the last layer's least change, then by the first layer's.
+    Lazy: the caller stops at the first exactly critical one. None for nets with biases."""
     if network.bias:
-        return []
+        return
     given = [_matrix(layer) for layer in point.layers]
-    radii = _layered(network, reach)
+    radii = [_matrix(layer) for layer in Point.unflatten(network, reach).layers]
     product = given[0]
     spread = radii[0]  # |δ(W_k⋯W_1)| ≤ Σ_k |W_L|⋯|δW_k|⋯|W_1|, entrywise
     for W, R in zip(given[1:], radii[1:], strict=True):
         spread = _add(_mul(_abs(W), spread), _mul(R, _abs(product)))
         product = _mul(W, product)
+
+    def gaps(M: Matrix) -> list[tuple[Fraction, Fraction]]:
+        """(|M − product|, spread) entrywise."""
+        return [
+            (abs(a - b), s)
+            for ra, rb, rs in zip(M, product, spread, strict=True)
+            for a, b, s in zip(ra, rb, rs, strict=True)
+        ]
+
     simplest = [
         [simplest_between(m - s, m + s) for m, s in zip(row, sr, strict=True)]
         for row, sr in zip(product, spread, strict=True)
     ]
-    near = [
-        M
-        for M in critical_products(network, dataset)
-        if all(
-            abs(a - b) <= s
-            for ra, rb, rs in zip(M, product, spread, strict=True)
-            for a, b, s in zip(ra, rb, rs, strict=True)
-        )
-    ]
-    near.sort(
-        key=lambda M: max(
-            abs(a - b) for ra, rb in zip(M, product, strict=True) for a, b in zip(ra, rb, strict=True)
-        )
+    yield from _members(given, radii, simplest)
+    near = [M for M in critical_products(network, dataset) if all(g <= s for g, s in gaps(M))]
+    near.sort(key=lambda M: max(g for g, _ in gaps(M)))
+    for M in near:
+        yield from _members(given, radii, M)
+
+
+def _members(given: list[Matrix], radii: list[Matrix], M: Matrix) -> Iterator[Point]:
+    """The layers ``given`` moved onto W_L⋯W_1 = M by `_onto`: the last layer solved; then the first
+    (the coarsest digits are often the first layer's), which is the last of the transposed chain
+    W_1ᵀ⋯W_Lᵀ = Mᵀ."""
+    last = _onto(given, radii, M)
+    if last is not None:
+        yield _point(last)
+    flipped = _onto(
+        [_transpose(W) for W in reversed(given)], [_transpose(R) for R in reversed(radii)], _transpose(M)
     )
-    found = (member(given, radii, M) for M in (simplest, *near) for member in (_member, _first_solved))
-    return [point for point in found if point is not None]
+    if flipped is not None:
+        yield _point([_transpose(W) for W in reversed(flipped)])
 
 
-def _member(given: list[Matrix], radii: list[Matrix], M: Matrix) -> Point | None:
+def _onto(given: list[Matrix], radii: list[Matrix], M: Matrix) -> list[Matrix] | None:
     """The layers ``given`` moved onto W_L⋯W_1 = M: the first layer's rows projected onto M's row space,
-    the middle ones kept, the last by its least change (weighted by ``radii``); None if that has none."""
+    the middle ones kept, each row of the last by its least change (weighted by ``radii``); None if that
+    has none."""
     basis = [M[i] for i in pivots([tuple(row) for row in M])]
     if not basis:
         return None
@@ -175,45 +189,20 @@ def _member(given: list[Matrix], radii: list[Matrix], M: Matrix) -> Point | None
     for W in layers[1:]:
         below = _mul(W, below)
     last = []
-    rows = [list(col) for col in zip(*below, strict=True)]  # δᵀ·below = rest  ⇔  belowᵀ·δ = rest
+    rows = _transpose(below)  # δᵀ·below = rest  ⇔  belowᵀ·δ = rest
     for w, target, r in zip(given[-1], M, radii[-1], strict=True):
         rest = [
             t - sum((a * b for a, b in zip(w, col, strict=True)), Fraction(0))
-            for t, col in zip(target, zip(*below, strict=True), strict=True)
+            for t, col in zip(target, rows, strict=True)
         ]
         delta = least_change(rows, rest, r)
         if delta is None:
             return None
         last.append([a + d for a, d in zip(w, delta, strict=True)])
-    return Point(tuple(Layer(W=tuple(tuple(row) for row in W), b=None) for W in (*layers, last)))
+    return [*layers, last]
 
 
-def _first_solved(given: list[Matrix], radii: list[Matrix], M: Matrix) -> Point | None:
-    """The layers ``given`` moved onto W_L⋯W_1 = M mostly by the first layer: the last layer's columns
-    projected onto M's column space, then each first-layer column by its least change (weighted by
-    ``radii``) with W_L⋯W₂·w_j = M_j; the coarsest digits are often the first layer's. None when that has
-    no solution."""
-    cols = _transpose(M)
-    basis = [list(cols[j]) for j in pivots([tuple(c) for c in cols])]
-    if not basis:
-        return None
-    last = _transpose([least_squares(basis, list(col))[1] for col in zip(*given[-1], strict=True)])
-    above = last  # its columns projected onto M's column space
-    for W in reversed(given[1:-1]):
-        above = _mul(above, W)
-    columns = []
-    for j, target in enumerate(zip(*M, strict=True)):
-        w = [row[j] for row in given[0]]
-        rest = [
-            t - sum((a * b for a, b in zip(row, w, strict=True)), Fraction(0))
-            for t, row in zip(target, above, strict=True)
-        ]
-        delta = least_change(above, rest, [row[j] for row in radii[0]])
-        if delta is None:
-            return None
-        columns.append([a + d for a, d in zip(w, delta, strict=True)])
-    first = _transpose(columns)
-    layers = (first, *given[1:-1], last)
+def _point(layers: list[Matrix]) -> Point:
     return Point(tuple(Layer(W=tuple(tuple(row) for row in W), b=None) for W in layers))
 
 
@@ -269,15 +258,6 @@ def _projected(B: list[tuple[Fraction, ...]], T: flint.fmpq_mat, rows: int) -> M
 
 def _matrix(layer: Layer) -> Matrix:
     return [list(row) for row in layer.W]
-
-
-def _layered(network: Network, flat: list[Fraction]) -> list[Matrix]:
-    """A flat per-parameter list laid out as the layers' weight matrices (bias-free)."""
-    out, at = [], 0
-    for fan_in, fan_out in zip(network.widths, network.widths[1:], strict=False):
-        out.append([flat[at + i * fan_in : at + (i + 1) * fan_in] for i in range(fan_out)])
-        at += fan_in * fan_out
-    return out
 
 
 def _transpose(a: Matrix) -> Matrix:
