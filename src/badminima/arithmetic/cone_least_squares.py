@@ -24,6 +24,7 @@ faces are enumerated (2^rows of them), so the caller bounds the number of rows.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -149,6 +150,16 @@ def cone_least_squares(
             if best is None or value > best.value:
                 best = fit
     return best
+
+
+def membership_systems(count: int, dim: int) -> int:
+    """How many exact systems `in_cone` solves at most for ``count`` generators in dimension ``dim``.
+
+    Example:
+        >>> membership_systems(7, 2)
+        29
+    """
+    return sum(math.comb(count, size) for size in range(min(count, dim) + 1))
 
 
 def in_cone(generators: Sequence[tuple[Fraction, ...]], target: tuple[Fraction, ...]) -> bool:

@@ -42,7 +42,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.certificate import Verdict
-from badminima.verify.constant_units import constant_model_loss
+from badminima.verify.constant_units import constant_model_loss, optimal_bias
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ball_bounds
 from badminima.verify.rounding import coordinate_reach
@@ -158,7 +158,7 @@ def constant_logits(network: Network, dataset: Dataset, point: Point) -> Constan
     offset, center = Fraction(0), []
     with ball.context():
         for row, m, r, c in zip(logits, means, reach, out.b, strict=True):
-            star = (ball.constant(m) / (1 - ball.constant(m))).log()
+            star = optimal_bias(ball, network, m)  # logit(ȳ_k)
             lo, hi = ball_bounds(ball.constant(row[0]) - star)
             if max(abs(lo), abs(hi)) > r:
                 return None
@@ -166,10 +166,9 @@ def constant_logits(network: Network, dataset: Dataset, point: Point) -> Constan
             center.append(c - row[0] + ball_bounds(star)[0])
         loss = constant_model_loss(network, dataset, list(means), ball)
         lo, hi = (loss, loss) if isinstance(loss, Fraction) else ball_bounds(loss)
-    shift = [Fraction(0)] * first
     flat = point.flatten()
     shifted = Point.unflatten(
-        network, [v - d for v, d in zip(flat, [*shift, *(row[0] for row in logits)], strict=True)]
+        network, [*flat[:first], *(c - row[0] for c, row in zip(out.b, logits, strict=True))]
     )
     near = Point.unflatten(network, [*flat[:first], *center])
     return ConstantLogits(shifted, means, offset, LossEnclosure(exact_text(loss), lo, hi), near)

@@ -14,12 +14,11 @@ otherwise a point that no last-layer unit can reach is predicted by the output b
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from badminima.arithmetic.cone_least_squares import cone_least_squares, in_cone
+from badminima.arithmetic.cone_least_squares import cone_least_squares, in_cone, membership_systems
 from badminima.arithmetic.least_squares import least_squares
 from badminima.landscape.problem import exact_pass
 from badminima.landscape.region_fit import Column, unit_columns, unit_slopes
@@ -241,11 +240,6 @@ def sign_cone_bound(
     return LeastSquaresBound(best / dataset.n_points, how)
 
 
-def _subsets(count: int, dim: int) -> int:
-    """How many sets of at most ``dim`` of ``count`` generators `in_cone` may try."""
-    return sum(math.comb(count, size) for size in range(min(count, dim) + 1))
-
-
 def sign_cone_optimum(
     network: Network,
     dataset: Dataset,
@@ -282,7 +276,7 @@ def sign_cone_optimum(
         return LeastSquaresBound(None, "needs one hidden ReLU or leaky-ReLU layer, identity output and mse")
     kinked = [sum(1 for s in unit if s == 0) for unit in region.signs[0]]
     dim = network.widths[0] + (1 if network.bias else 0)
-    faces = dataset.output_dim * sum(2**k * _subsets(k, dim) for k in kinked if k)
+    faces = dataset.output_dim * sum(2**k * membership_systems(k, dim) for k in kinked if k)
     if faces > max_faces:
         return LeastSquaresBound(None, f"{faces} face problems: more than {max_faces}")
     run = exact_pass(network, dataset, point)
