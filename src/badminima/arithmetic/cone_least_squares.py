@@ -32,7 +32,7 @@ from fractions import Fraction
 import flint
 
 from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
-from badminima.arithmetic.least_squares import least_squares, pivots
+from badminima.arithmetic.least_squares import dot, least_squares, pivots
 
 Vector = tuple[Fraction, ...]
 
@@ -51,10 +51,6 @@ class ConeFit:
     residual: Vector
     coefficients: Vector
     multipliers: Vector
-
-
-def _dot(a: Sequence[Fraction], b: Sequence[Fraction]) -> Fraction:
-    return sum((x * y for x, y in zip(a, b, strict=True)), Fraction(0))
 
 
 def null_basis(rows: Sequence[Sequence[Fraction]], n: int) -> list[Vector]:
@@ -135,15 +131,15 @@ def cone_least_squares(
                 sum((x * b[j] for x, b in zip(xi, basis, strict=True)), Fraction(0)) for j in range(n_var)
             )
             r = tuple(a - b for a, b in zip(target, fitted, strict=True))
-            gradient = tuple(-_dot(c, r) for c in cols)  # = C_Sᵀ λ
+            gradient = tuple(-dot(c, r) for c in cols)  # = C_Sᵀ λ
             lam = _solve_exact([tuple(h[j] for j in range(n_var)) for h in held], gradient)
             if lam is None or any(v < 0 for v in lam):
                 continue
             multipliers = [Fraction(0)] * len(everything)
             for k, v in zip(face, lam, strict=True):
                 multipliers[kept[k]] = v
-            value = 2 * _dot(r, target) - _dot(r, r)
-            feasible = all(_dot(row, u) >= 0 for row in rows)
+            value = 2 * dot(r, target) - dot(r, r)
+            feasible = all(dot(row, u) >= 0 for row in rows)
             fit = ConeFit(value, feasible, r, u, tuple(multipliers))
             if feasible:
                 return fit

@@ -15,6 +15,16 @@ import flint
 from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
 
 
+def dot(a: Sequence[Fraction], b: Sequence[Fraction]) -> Fraction:
+    """Σ a_i b_i, exactly (lengths must match).
+
+    Example:
+        >>> dot([Fraction(1, 2), Fraction(3)], [Fraction(4), Fraction(1, 3)])
+        Fraction(3, 1)
+    """
+    return sum((x * y for x, y in zip(a, b, strict=True)), Fraction(0))
+
+
 def pivots(columns: Sequence[Sequence[Fraction]]) -> list[int]:
     """Indices of a maximal linearly independent subset of ``columns``, earliest first."""
     if not columns:

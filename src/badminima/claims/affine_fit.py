@@ -42,12 +42,13 @@ Reference:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
 from hypothesis import strategies as st
 
+from badminima.arithmetic.least_squares import dot
 from badminima.claims.checking import (
     Agrees,
     CertifiedTrap,
@@ -99,10 +100,6 @@ class Bend:
     decrease: Fraction
 
 
-def _dot(u: Sequence[Fraction], v: Sequence[Fraction]) -> Fraction:
-    return sum((a * b for a, b in zip(u, v, strict=True)), Fraction(0))
-
-
 def affine_least_squares(dataset: Dataset) -> AffineFit:
     """The exact least-squares affine fit of ``dataset``'s (scalar) targets.
 
@@ -129,7 +126,7 @@ def affine_fit_point(network: Network, dataset: Dataset, fit: AffineFit) -> Poin
     unit 1 strictly active on every point (``w = a``, ``b = β = 1 − min_i a·x_i``, output weight 1),
     the others strictly inactive (``w = 0``, ``b = −1``, output weight 0), output bias ``c − β``."""
     d, width = network.widths[0], network.widths[1]
-    beta = 1 - min(_dot(fit.slopes, x) for x in dataset.X)
+    beta = 1 - min(dot(fit.slopes, x) for x in dataset.X)
     W = [list(fit.slopes)] + [[Fraction(0)] * d for _ in range(width - 1)]
     b = [beta] + [Fraction(-1)] * (width - 1)
     v = [Fraction(1)] + [Fraction(0)] * (width - 1)
@@ -154,7 +151,7 @@ def _directions(dataset: Dataset) -> Iterator[Vector]:
     d = dataset.input_dim
 
     def distinct(u: Vector) -> bool:
-        return len({_dot(u, x) for x in dataset.X}) == dataset.n_points
+        return len({dot(u, x) for x in dataset.X}) == dataset.n_points
 
     axes = [tuple(Fraction(int(i == m)) for i in range(d)) for m in range(d)]
     for u in axes:
@@ -181,12 +178,12 @@ def best_bend(network: Network, dataset: Dataset, fit: AffineFit) -> Bend | None
     r, n = fit.residuals, dataset.n_points
     best: Bend | None = None
     for u in _directions(dataset):
-        s = [_dot(u, x) for x in dataset.X]
+        s = [dot(u, x) for x in dataset.X]
         knots = sorted(set(s))
         for lo, hi in itertools.pairwise(knots):
             t = (lo + hi) / 2
             g = [z - t if z > t else slope * (z - t) for z in s]
-            rg, gg = _dot(r, g), _dot(g, g)
+            rg, gg = dot(r, g), dot(g, g)
             if rg == 0:
                 continue
             decrease = rg * rg / (gg * n)

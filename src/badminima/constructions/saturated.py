@@ -27,6 +27,7 @@ from fractions import Fraction
 
 import sympy
 
+from badminima.arithmetic.least_squares import dot
 from badminima.constructions.family import (
     Construction,
     ConstructionError,
@@ -127,13 +128,9 @@ def _injective_projection(X: Sequence[Sequence[Fraction]]) -> list[Fraction]:
     d = len(distinct[0])
     for M in range(1, 10 * len(distinct) ** 2 + 10):
         u = [Fraction(M**i) for i in range(d)]
-        if len({_dot(u, r) for r in distinct}) == len(distinct):
+        if len({dot(u, r) for r in distinct}) == len(distinct):
             return u
     raise AssertionError("a separating projection always exists")  # pragma: no cover
-
-
-def _dot(u: Sequence[Fraction], r: Sequence[Fraction]) -> Fraction:
-    return sum((a * b for a, b in zip(u, r, strict=True)), Fraction(0))
 
 
 def better_point(dataset: Dataset, widths: Sequence[int]) -> Point | None:
@@ -141,7 +138,7 @@ def better_point(dataset: Dataset, widths: Sequence[int]) -> Point | None:
     targets' mean is the same on every distinct input)."""
     X, Y = dataset.X, dataset.y
     u = _injective_projection(X)
-    s = [_dot(u, r) for r in X]
+    s = [dot(u, r) for r in X]
     levels = sorted(set(s))
     # Hinges relu(s − t), t below every level or between two, and constants span all functions of s.
     thresholds = [levels[0] - 1] + [(a + b) / 2 for a, b in itertools.pairwise(levels)]

@@ -35,6 +35,7 @@ import numpy as np
 from badminima.arithmetic.cone_least_squares import cone_least_squares
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import fmpq_matrix, to_fraction
+from badminima.arithmetic.least_squares import dot
 from badminima.arithmetic.protocol import Arithmetic
 from badminima.landscape.derivatives import gradient_of_flat
 from badminima.landscape.forward_pass import forward, unflatten
@@ -106,13 +107,9 @@ def _dependent_cone_descent(g: Vector, A: list[Vector], signs: tuple[int, ...]) 
     if fit is not None and fit.exact and not any(fit.residual):
         return None
     v = tuple(-r for r in fit.residual) if fit is not None else ()
-    if fit is None or _dot(g, v) >= 0 or any(_dot(gen, v) < 0 for gen in gens):
+    if fit is None or dot(g, v) >= 0 or any(dot(gen, v) < 0 for gen in gens):
         raise UndecidedCone("the projection onto a unit's kink cone certified no face")
     return v
-
-
-def _dot(a: Vector, b: Vector) -> Fraction:
-    return sum((x * y for x, y in zip(a, b, strict=True)), Fraction(0))
 
 
 class UndecidedCone(ArithmeticError):

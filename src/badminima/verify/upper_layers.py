@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
+from badminima.arithmetic.least_squares import dot
 from badminima.landscape.regions import Region
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -67,12 +68,12 @@ def collapse_upper_layers(network: Network, point: Point, region: Region) -> tup
     for layer, d in zip(upper[1:], diagonals, strict=True):
         # Apply D then this layer: M ← W D M, c ← W D c + b.
         scaled = [[w * dk for w, dk in zip(row, d, strict=True)] for row in layer.W]
-        M = [[_dot(row, [m[j] for m in M]) for j in range(len(M[0]))] for row in scaled]
+        M = [[dot(row, [m[j] for m in M]) for j in range(len(M[0]))] for row in scaled]
         mass = [
-            [_dot([abs(w) for w in row], [m[j] for m in mass]) for j in range(len(M[0]))] for row in scaled
+            [dot([abs(w) for w in row], [m[j] for m in mass]) for j in range(len(M[0]))] for row in scaled
         ]
         bias = layer.b if layer.b is not None else (Fraction(0),) * len(scaled)
-        c = [_dot(row, c) + b for row, b in zip(scaled, bias, strict=True)]
+        c = [dot(row, c) + b for row, b in zip(scaled, bias, strict=True)]
     if any(
         0 < abs(m) < CANCELLATION * t
         for mrow, trow in zip(M, mass, strict=True)
@@ -82,10 +83,6 @@ def collapse_upper_layers(network: Network, point: Point, region: Region) -> tup
     small = replace(network, widths=(network.widths[0], network.widths[1], network.widths[-1]))
     top = Layer.of(M, c if network.bias else None)
     return small, Point((first, top))
-
-
-def _dot(a: list[Fraction], b: list[Fraction]) -> Fraction:
-    return sum((x * y for x, y in zip(a, b, strict=True)), Fraction(0))
 
 
 def collapsed_minimum(inner: Outcome, network: Network, small: Network) -> Outcome:
