@@ -24,7 +24,8 @@ def judged_rounding(point: Point, rho: Fraction | None = None) -> Fraction:
     """
     if rho is not None:
         return rho
-    return coarsest_rounding(point) if mixed_digits(point) else rounding_scale(point.flatten())
+    fine = rounding_scale(point.flatten())
+    return coarsest_rounding(point) if _mixed(point, fine) else fine
 
 
 MIXED_DIGITS = 1000
@@ -45,7 +46,11 @@ def mixed_digits(point: Point) -> bool:
         >>> mixed_digits(Point.unflatten(net, [Fraction("0.1234"), Fraction("12.34")]))
         False
     """
-    fine = rounding_scale(point.flatten())
+    return _mixed(point, rounding_scale(point.flatten()))
+
+
+def _mixed(point: Point, fine: Fraction) -> bool:
+    """`mixed_digits` given the point's (finest) ``rounding_scale``."""
     coarse = [q for q in point.flatten() if last_place(q)]
     return (
         fine > 0 and 5 * max((rounding_scale([q]) for q in coarse), default=Fraction(0)) > MIXED_DIGITS * fine
