@@ -5,6 +5,8 @@ the verifier lifts through, from the package's own constructions (nothing typed 
 
 - duplicated-units: a proved 1-unit tanh minimum (`claims.unit_splitting.definite_case`) split 1/3 : 2/3;
 - split-end: the same split at λ = 0 (one copy with output weight 0): a third-order saddle;
+- duplicated-units-three: the same minimum split into three copies 1/6 : 1/3 : 1/2 (a minimum on the
+  2-dimensional split set);
 - born-unit: the same minimum with a second unit of zero incoming and output weights (bias 1/2);
 - duplicated-units-2-outputs: a 2-2-2 tanh minimum planted as in the tests
   (`tests.verify.planted_heads.plant(0, residual=0.05, points=10)`, Newton-polished at 80 digits) with
@@ -73,6 +75,7 @@ from badminima.claims.linear_networks import SubspaceCase, cayley, spectral_data
 from badminima.claims.unit_splitting import definite_case, split_point
 from badminima.constructions.constant_features import yun_flat_trap
 from badminima.model import Dataset, Network, Point, Trap, load_trap, save_trap
+from badminima.verify.embeddings import lift_group
 from badminima.verify.polish import polish
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,6 +102,14 @@ def duplicated_units(lam: Fraction, name: str, what: str) -> Trap:
     network, dataset, small = _small_minimum()
     big, point = split_point(network, small, 0, lam)
     return Trap(big, dataset, _digits(point, big, 17), name=name, description=what)
+
+
+def duplicated_units_three() -> Trap:
+    network, dataset, small = _small_minimum()
+    big = Network((network.widths[0], 3, 1), network.activation)
+    point = lift_group(small, (0, 1, 2), (Fraction(1, 6), Fraction(1, 3), Fraction(1, 2)), 3)
+    what = "a proved 1-unit tanh minimum, its unit split into three copies 1/6 : 1/3 : 1/2"
+    return Trap(big, dataset, _digits(point, big, 17), name="duplicated-units-three", description=what)
 
 
 def born_unit() -> Trap:
@@ -406,6 +417,7 @@ def main() -> None:
         duplicated_units(
             Fraction(0), "split-end", "a proved 1-unit tanh minimum, its unit split 0 : 1 (a silent copy)"
         ),
+        duplicated_units_three(),
         born_unit(),
         duplicated_units_two_outputs(),
         yun_flat_trap("sigmoid", biases=(-1, -2), output_weights=(1, 1)),
@@ -438,6 +450,7 @@ def main() -> None:
     names = [
         "duplicated-units",
         "split-end",
+        "duplicated-units-three",
         "born-unit",
         "duplicated-units-2-outputs",
         "constant-units",

@@ -4,7 +4,8 @@ which the loss is unchanged (Fukumizu & Amari 2000; Simsek et al., ICML 2021).
 - A duplicated hidden unit: units a and b with the same incoming weights and bias compute what one unit
   of output weight V = v_a + v_b computes, for every split v_a = λV (`find_duplicates`,
   `reduce_duplicate`, `lift_duplicate`), and with several outputs for every split v_a + v_b = V
-  (`find_off_line_duplicates`).
+  (`find_off_line_duplicates`); m ≥ 3 copies, for every split Σ v_i = V (`find_duplicate_groups`,
+  `reduce_group`, `lift_group`).
 - A unit born at zero: zero incoming and output weights, any bias (`find_dead_units`,
   `insert_born_unit`).
 - Units of a hidden layer removed (`without_units`), put back as they were (`with_units`, the last
@@ -116,18 +117,59 @@ def _twins(network: Network, point: Point) -> list[tuple[int, int]]:
     ]
 
 
+def find_duplicate_groups(network: Network, point: Point) -> list[tuple[int, ...]]:
+    """Three or more units of the last hidden layer, pairwise duplicates (incoming weights and biases
+    equal exactly or to the point's rounding scale, as `find_duplicates` asks), in a network with one
+    output: one unit split into m ≥ 3 parts (ascending unit indices).
+
+    Example:
+        >>> net = Network((1, 3, 1), "tanh")
+        >>> find_duplicate_groups(net, Point.of([([[2], [2], [2]], [1, 1, 1]), ([[1, 2, 3]], [0])]))
+        [(0, 1, 2)]
+    """
+    if network.widths[-1] != 1:
+        return []
+    twins = set(_twins(network, point))
+    groups: list[tuple[int, ...]] = []
+    for a, _ in sorted(twins):
+        if any(a in g for g in groups):
+            continue
+        group = (a, *sorted({y for x, y in twins if x == a}))
+        if len(group) >= 3 and all((x, y) in twins for i, x in enumerate(group) for y in group[i + 1 :]):
+            groups.append(group)
+    return groups
+
+
 def reduce_duplicate(network: Network, point: Point, dup: Duplicate) -> tuple[Network, Point]:
     """The smaller network: unit b removed, unit a at the pair's average, output weights v_a + v_b."""
-    small, reduced = without_units(network, point, [dup.b])
+    return reduce_group(network, point, (dup.a, dup.b))
+
+
+def reduce_group(network: Network, point: Point, group: Sequence[int]) -> tuple[Network, Point]:
+    """The smaller network: the duplicated units of ``group`` (ascending) merged into its first, at their
+    incoming weights' average, with their summed output weights; the others removed.
+
+    Example:
+        >>> net = Network((1, 3, 1), "tanh")
+        >>> three = Point.of([([[2], [2], [2]], [1, 1, 1]), ([[1, 2, 3]], [0])])
+        >>> small, p = reduce_group(net, three, (0, 1, 2))
+        >>> small.widths, [str(x) for x in p.flatten()]
+        ((1, 1, 1), ['2', '1', '6', '0'])
+    """
+    first, rest = group[0], list(group[1:])
+    small, reduced = without_units(network, point, rest)
     *front, hidden, out = point.layers
     assert hidden.b is not None
+    m = len(group)
     W, b = list(reduced.layers[-2].W), list(reduced.layers[-2].b or ())
-    W[dup.a] = tuple((x + y) / 2 for x, y in zip(hidden.W[dup.a], hidden.W[dup.b], strict=True))
-    b[dup.a] = (hidden.b[dup.a] + hidden.b[dup.b]) / 2
+    W[first] = tuple(sum(col, Fraction(0)) / m for col in zip(*(hidden.W[u] for u in group), strict=True))
+    b[first] = sum((hidden.b[u] for u in group), Fraction(0)) / m
     rows = []
     for small_row, row in zip(reduced.layers[-1].W, out.W, strict=True):
         v = list(small_row)
-        v[dup.a] = row[dup.a] + row[dup.b]  # a < b: removing b did not move a
+        v[first] = sum(
+            (row[u] for u in group), Fraction(0)
+        )  # the group ascends: removing the rest kept first
         rows.append(tuple(v))
     return small, Point((*front, Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
 
@@ -136,21 +178,50 @@ def lift_duplicate(small_point: Point, dup: Duplicate, lam: Fraction, width: int
     """L_λ: the reduced point with unit a split into a and b (b re-inserted at its index), output weights
     λV and (1 − λ)V on every output; for an off-line ``dup`` (``share`` set), v_a = share and
     v_b = V − share instead."""
+    if dup.share is None:
+        return lift_group(small_point, (dup.a, dup.b), (lam, 1 - lam), width)
     *front, hidden, out = small_point.layers
     assert hidden.b is not None
-    a_small = dup.a  # a < b, so removing b did not move a
     W, b = list(hidden.W), list(hidden.b)
-    W.insert(dup.b, hidden.W[a_small])
-    b.insert(dup.b, hidden.b[a_small])
+    W.insert(dup.b, hidden.W[dup.a])  # a < b, so removing b did not move a
+    b.insert(dup.b, hidden.b[dup.a])
     rows = []
     for k, row in enumerate(out.W):
         v = list(row)
-        V = v[a_small]
-        v[a_small] = lam * V if dup.share is None else dup.share[k]
-        v.insert(dup.b, V - v[a_small])
+        V = v[dup.a]
+        v[dup.a] = dup.share[k]
+        v.insert(dup.b, V - v[dup.a])
         rows.append(tuple(v))
     assert len(W) == width
     return Point((*front, Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
+
+
+def lift_group(small_point: Point, group: Sequence[int], lams: Sequence[Fraction], width: int) -> Point:
+    """The inverse of `reduce_group` along a split: the merged unit ``group[0]`` copied to every index of
+    ``group`` (ascending), the i-th copy with output weights ``lams[i]``·V on every output (Σλ = 1 keeps
+    the network's function).
+
+    Example:
+        >>> small = Point.of([([[2]], [1]), ([[6]], [0])])
+        >>> third = Fraction(1, 3)
+        >>> [str(x) for x in lift_group(small, (0, 1, 2), (third, third, third), 3).layers[1].W[0]]
+        ['2', '2', '2']
+    """
+    *front, hidden, out = small_point.layers
+    assert hidden.b is not None
+    first = group[0]
+    W, b = list(hidden.W), list(hidden.b)
+    rows = [list(row) for row in out.W]
+    for u in group[1:]:  # ascending: each insertion leaves the earlier indices in place
+        W.insert(u, hidden.W[first])
+        b.insert(u, hidden.b[first])
+        for row in rows:
+            row.insert(u, Fraction(0))
+    for row, small_row in zip(rows, out.W, strict=True):
+        for u, lam in zip(group, lams, strict=True):
+            row[u] = lam * small_row[first]
+    assert len(W) == width
+    return Point((*front, Layer(tuple(W), tuple(b)), Layer(tuple(tuple(r) for r in rows), out.b)))
 
 
 def find_dead_units(network: Network, point: Point) -> list[int]:

@@ -233,7 +233,6 @@ def lift_duplicated_minimum(
         return _multi_output_saddle(network, dataset, center, r, reduced, dup) or _proportional_minimum(
             network, dataset, point, center, reduced, dup
         )
-    P = network.n_params
     d0 = network.widths[0]
     ia, ib = h * d0 + h + dup.a, h * d0 + h + dup.b  # flat indices of v_a, v_b
     offset = max(
@@ -254,7 +253,7 @@ def lift_duplicated_minimum(
         if end is not None:
             return end
     for eta in (2 * offset + r, 8 * offset + 4 * r, (offset + r) * 64):
-        proved = _transversal(network, dataset, center, dup, V_c, r, eta, ia, ib, P)
+        proved = _transversal(network, dataset, center, dup, V_c, r, eta, ia, ib)
         if proved is not None:
             tube, mu = proved
             return Lifted(
@@ -287,7 +286,6 @@ def _transversal(
     eta: Fraction,
     ia: int,
     ib: int,
-    P: int,
 ) -> tuple[Fraction, Fraction] | None:
     """(tube radius, μ) when the Hessian restricted to T = (e_a − e_b)^⊥ is proved ≥ μ > 0 on the box
     that holds every m(λ(y)) + s t for y within ``eta`` of ``center``; None otherwise."""
@@ -310,23 +308,34 @@ def _transversal(
     # t = y − m has ‖t‖∞ ≤ η + R_m, so every m + s t lies within 2 R_m + η of the centre.
     R_m = lam_max * r + eps * (abs(V_c) + r)
     tube = 2 * R_m + eta
-    d = np.zeros(P)
-    d[ia], d[ib] = 1.0, -1.0
-    basis = np.linalg.svd(d[None, :])[2][1:].T  # orthonormal basis of T (P × (P − 1))
+    mu = transversal_curvature(network, dataset, center, (ia, ib), tube)
+    return None if mu is None else (tube, mu)
+
+
+def transversal_curvature(
+    network: Network, dataset: Dataset, center: Point, split: Sequence[int], tube: Fraction
+) -> Fraction | None:
+    """μ > 0 proved to bound the Hessian restricted to T from below over the box of ∞-radius ``tube``
+    around ``center``, T = the directions that move the output weights at flat indices ``split`` (one
+    split unit's copies) all alike: the complement of the split set's directions e_i − e_j. None when
+    the enclosure does not prove it."""
+    P = network.n_params
+    D = np.zeros((len(split) - 1, P))
+    for row, i in enumerate(split[1:]):
+        D[row, split[0]], D[row, i] = 1.0, -1.0
+    basis = np.linalg.svd(D)[2][len(split) - 1 :].T  # orthonormal basis of T (P × (P − m + 1))
     hess = float_derivatives(network, dataset, center)[2]
     basis = basis @ np.linalg.eigh(basis.T @ hess @ basis)[1]  # T's eigenvectors: tight Gershgorin discs
-    # The bound holds on span(basis); make every column exactly in T (equal v_a, v_b entries), so that a
-    # proved positive definite QᵀHQ makes span(basis) = T exactly, not a float neighbour of it.
-    basis[ia] = basis[ib] = (basis[ia] + basis[ib]) / 2
+    # The bound holds on span(basis); make every column exactly in T (equal entries at ``split``), so
+    # that a proved positive definite QᵀHQ makes span(basis) = T exactly, not a float neighbour of it.
+    basis[list(split)] = basis[list(split)].mean(axis=0)
     box = ParameterBox(network, dataset, center, 128)
     mu = curvature_bound(box.hessian(tube), basis)
     if mu is None and P <= MAX_BALL_HESSIAN:
         with box.ball.context():
-            Q = flint.arb_mat(P, P - 1, [float(v) for v in basis.ravel()])
+            Q = flint.arb_mat(P, basis.shape[1], [float(v) for v in basis.ravel()])
             mu = curvature_bound_balls(box.hessian_balls(tube), Q)
-    if mu is None:
-        return None
-    return tube, mu
+    return mu
 
 
 def _multi_output_saddle(

@@ -33,6 +33,7 @@ from badminima.verify.constant_units import certify_constant_units
 from badminima.verify.dead_kinks import certify_dead_kinks
 from badminima.verify.dead_layers import certify_dead_layer
 from badminima.verify.dependent_inputs import certify_dependent_inputs
+from badminima.verify.duplicate_groups import certify_duplicate_group
 from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.kink_saddles import kink_piece_saddle
@@ -417,6 +418,7 @@ def certify_smooth(
         report(progress, "lift through an exact invariance")
         lifted = (
             certify_lifted_minimum(network, dataset, point)
+            or certify_duplicate_group(network, dataset, point)
             or certify_orbit(network, dataset, point)
             or certify_dependent_inputs(network, dataset, point)
             or certify_lifted_saddle_of_dead_unit(network, dataset, point)
