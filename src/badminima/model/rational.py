@@ -246,6 +246,22 @@ def last_place(q: Fraction) -> Fraction:
     return Fraction(1, 2**twos) if fives == 0 else Fraction(1, 10 ** max(twos, fives))
 
 
+def non_terminating(q: Fraction) -> bool:
+    """Whether ``q`` has no terminating decimal or binary expansion (1/3, 60062897269/30000000000): a number
+    no writer rounded to digits, so exact on purpose, where a short decimal (1.125, 0.5) may be a rounding
+    that happens to be short.
+
+    Example:
+        >>> non_terminating(Fraction(1, 3)), non_terminating(Fraction("1.125")), non_terminating(Fraction(7))
+        (True, False, False)
+    """
+    den = q.denominator
+    for p in (2, 5):
+        while den % p == 0:
+            den //= p
+    return den != 1
+
+
 FLOAT_PRINT_DIGITS = (15, 17)
 """Significant digits of a decimal that may be a float64's print (``repr`` writes 15 to 17, ``%.17g`` 17)."""
 

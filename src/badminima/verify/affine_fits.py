@@ -53,6 +53,7 @@ from badminima.model.rational import rounding_scale
 from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import with_units, without_units
 from badminima.verify.kink_reductions import HEADS, BoxPredictions, Reduction
+from badminima.verify.kink_snap import rounding_box
 from badminima.verify.kink_units import DeadUnits
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import signs_hold
@@ -381,15 +382,15 @@ def _moving_layer(network: Network, dataset: Dataset, point: Point) -> tuple[int
     flat indices of a basis of them: (layer, indices); None when no layer does (or the forward pass is not
     exact). With the pieces held the logits are affine in one layer's parameters, so unit differences are
     exact columns."""
-    exact = ExactArithmetic()
+    arith = ExactArithmetic()
     try:
-        prob = prepare(network, dataset, point, arith=exact)
+        prob = prepare(network, dataset, point, arith=arith)
         flat = [Fraction(v) for v in prob.flat]
 
         def logits(params: Sequence[Fraction]) -> list[Fraction]:
-            with exact.context():
-                vec = exact.vector(params)
-                fwd = forward(network, unflatten(network, vec), prob.inputs, arith=exact, masks=prob.masks)
+            with arith.context():
+                vec = arith.vector(params)
+                fwd = forward(network, unflatten(network, vec), prob.inputs, arith=arith, masks=prob.masks)
             return [Fraction(v) for v in fwd.z[-1].flat]
 
         base = logits(flat)
@@ -402,15 +403,19 @@ def _moving_layer(network: Network, dataset: Dataset, point: Point) -> tuple[int
     ]
     rank = len(pivots(affine))
     sizes = [o * i + (o if network.bias else 0) for o, i in network.layer_shapes]
+    # Numbers written exactly (`kink_snap.rounding_box`) come last: the basis moves them only where the
+    # layer's numbers written to digits cannot reach every affine map alone.
+    exact = {i for i, r in enumerate(rounding_box(point)) if r == 0}
     for layer in reversed(range(network.depth)):
         start = network.layer_offsets[layer]
+        order = sorted(range(start, start + sizes[layer]), key=lambda i: i in exact)
         cols = []
-        for idx in range(start, start + sizes[layer]):
+        for idx in order:
             moved = [v + 1 if m == idx else v for m, v in enumerate(flat)]
             cols.append(tuple(a - b for a, b in zip(logits(moved), base, strict=True)))
-        basis = pivots(cols)
+        basis = [order[j] for j in pivots(cols)]
         if len(basis) == rank == len(pivots(cols + affine)):
-            return layer, [start + j for j in basis]
+            return layer, sorted(basis)
     return None
 
 

@@ -21,7 +21,7 @@ from badminima.model.limits import check_numbers
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.population import PopulationTrap
-from badminima.model.rational import format_rational, rounding_scale
+from badminima.model.rational import format_rational, non_terminating, rounding_scale
 from badminima.model.trap import Trap
 from badminima.progress import ProgressHook, report
 from badminima.verify.best_fit import certify_best_fit
@@ -29,7 +29,7 @@ from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.dropped_inputs import lift_dropped_inputs, narrower_options, without_dropped_inputs
 from badminima.verify.fit_snap import snap_to_fit
-from badminima.verify.kink_snap import kinks_within, snap_to_kinks
+from badminima.verify.kink_snap import kinks_within, rounding_box, snap_to_kinks
 from badminima.verify.linear_points import certify_linear_point, is_deep_linear
 from badminima.verify.logit_surrogate import certify_through_surrogates
 from badminima.verify.numerics import diagnostics, float_derivatives
@@ -37,7 +37,7 @@ from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.piecewise import certify_piecewise
 from badminima.verify.rounding import judged_rounding
-from badminima.verify.smooth import certify_smooth
+from badminima.verify.smooth import certify_smooth, no_critical_point_within
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 from badminima.verify.upper_layers import collapse_upper_layers, collapsed_minimum
 
@@ -257,6 +257,59 @@ def _outcome(
     return out
 
 
+def _exact_numbers_kept(network: Network, dataset: Dataset, point: Point, out: Outcome) -> Outcome:
+    """``out``, unless it is a minimum or saddle about a nearby point (``box_center``) that moves a number
+    written exactly on purpose (a fraction with no terminating expansion, `non_terminating`, that
+    `kink_snap.rounding_box` does not take for noise): no rounding reaches such a number, so a critical
+    point the verdict may be about keeps it. With smooth hidden units, a gradient entry proved non-zero
+    over the verdict's whole box with those numbers held is `not-critical` (`gradient-nonzero`); else a
+    move beyond the proof's own radius is `inconclusive` (code `exact-number-moved`). Short decimals
+    (1.125) may be roundings that happen to be short: they are left to each proof's own reach."""
+    center = out.box_center
+    if out.verdict not in (Verdict.LOCAL_MIN, Verdict.SADDLE) or center is None:
+        return out
+    given, radii = point.flatten(), rounding_box(point)
+    pinned = {k for k, (x, r) in enumerate(zip(given, radii, strict=True)) if r == 0 and non_terminating(x)}
+    moved = [(k, given[k], c) for k, c in enumerate(center.flatten()) if k in pinned and given[k] != c]
+    if not moved:
+        return out
+    k, x, c = moved[0]
+    what = (
+        f"parameter {k}: {format_rational(x)} given, {format_rational(c)} there, {float(abs(x - c)):.2g} away"
+    )
+    reach = max(out.box_radius or Fraction(0), max(radii))
+    wide = [Fraction(0) if m in pinned else max(r, reach) for m, r in enumerate(radii)]
+    own = [Fraction(0) if m in pinned else r for m, r in enumerate(radii)]
+    for box, where in ((wide, f"radius {float(reach):.2g}"), (own, "the digits' own rounding")):
+        apart = no_critical_point_within(network, dataset, point, box)
+        if apart is not None:
+            return Outcome(
+                Verdict.NOT_CRITICAL,
+                "interval",
+                "ball-gradient",
+                f"{out.reason}; but that point moves {len(moved)} number(s) written exactly ({what}), and "
+                f"with every such number held, over the whole box of {where} around the given point "
+                f"{apart}: no critical point keeps them, so the given numbers round none",
+                enclose_loss(network, dataset, point),
+                code="gradient-nonzero",
+            )
+    slack = out.proof_radius or Fraction(0)
+    if all(abs(x - c) <= slack for _, x, c in moved):
+        return out
+    return replace(
+        out,
+        verdict=Verdict.INCONCLUSIVE,
+        method="none",
+        reason=f"{out.reason}; but that point moves {len(moved)} number(s) written exactly ({what}), beyond "
+        f"the proof's radius {float(slack):.2g}: no rounding reaches it, so the {out.verdict.value} is not "
+        f"about the given numbers",
+        box_radius=None,
+        witness=None,
+        witness_loss_upper=None,
+        code="exact-number-moved",
+    )
+
+
 def certify(
     trap: Trap | PopulationTrap,
     *,
@@ -325,6 +378,8 @@ def certify(
             narrower = _outcome(small, small_grad, small_hess, small_options, progress)
             if narrower.verdict is not Verdict.INCONCLUSIVE:
                 out = lift_dropped_inputs(narrower, point, columns, net)
+    if not options.literal:
+        out = _exact_numbers_kept(net, data, point, out)
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:

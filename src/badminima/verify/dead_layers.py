@@ -29,9 +29,10 @@ from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.model.rational import rounding_scale
+from badminima.model.rational import non_terminating, rounding_scale
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import constant_model_loss, optimal_bias, target_means
+from badminima.verify.kink_snap import rounding_box
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ball_bounds
 from badminima.verify.suboptimality import LossEnclosure
@@ -122,6 +123,9 @@ def certify_dead_layer(
     rho = rounding_scale(point.flatten())
     if literal or rho == 0 or miss > 10 * math.sqrt(network.n_params) * rho:
         return None
+    given = zip(rounding_box(point)[-len(outputs) :], point.layers[-1].b or (), misses, strict=True)
+    if any(r == 0 and non_terminating(c) and m > 0 for r, c, m in given):
+        return None  # an output bias written exactly on purpose does not move: nothing the digits round
     return Outcome(
         Verdict.LOCAL_MIN,
         "interval",

@@ -28,7 +28,9 @@ from badminima.arithmetic.ball import BallArithmetic
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.model.rational import non_terminating
 from badminima.verify.constant_units import constant_optimum, target_means
+from badminima.verify.kink_snap import rounding_box
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.output_splits import affine_targets
 from badminima.verify.parameter_box import ball_bounds
@@ -85,6 +87,18 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         bounds = [ball_bounds(ball.constant(c) - C_k) for c, C_k in zip(out.b, C, strict=True)]
     miss = max(max(abs(lo), abs(hi)) for lo, hi in bounds)
     if miss > 10 * math.sqrt(network.n_params) * rho:
+        return None
+    # The critical point moves the output biases (to the constant optimum) and each hidden bias (inside
+    # its sign-change interval): none of them may be a number written exactly on purpose.
+    radii = rounding_box(point)
+    h, d = network.widths[1], network.widths[0]
+    exact = [
+        m if network.output == "identity" else Fraction(0) if m == Fraction(1, 2) else None for m in means
+    ]
+    given = zip(radii[-network.widths[-1] :], out.b, exact, strict=True)
+    moved = any(r == 0 and non_terminating(c) and c != C_k for r, c, C_k in given)
+    fixed = any(not r and non_terminating(b) for r, b in zip(radii[h * d : h * d + h], hidden.b, strict=True))
+    if moved or fixed:
         return None
     R = miss
     for row, b in zip(hidden.W, hidden.b, strict=True):

@@ -121,7 +121,7 @@ def _exact_gradient_zero(network: Network, dataset: Dataset, point: Point) -> bo
 
 
 SPLIT_PARTS = 64
-"""`_no_critical_point_within` halves the box along its widest side into at most this many parts."""
+"""`no_critical_point_within` halves the box along its widest side into at most this many parts."""
 
 
 def _nonzero_entry(
@@ -141,7 +141,7 @@ def _nonzero_entry(
         return next((i for i, v in enumerate(g) if ball.sign(v) not in (0, None)), None)
 
 
-def _no_critical_point_within(
+def no_critical_point_within(
     network: Network, dataset: Dataset, point: Point, radius: Fraction | Sequence[Fraction]
 ) -> str | None:
     """Which gradient entries are proved non-zero (balls; smooth hidden units only) over the box of
@@ -368,7 +368,7 @@ def certify_smooth(
         elif written_short(point):
             reach = coordinate_reach(point, 100 * math.ceil(math.sqrt(len(g_mid))))
     if any(reach):
-        digits_apart = _no_critical_point_within(network, dataset, point, reach)
+        digits_apart = no_critical_point_within(network, dataset, point, reach)
         near = digits_apart is None
     tried: list[str] = []
 
@@ -491,7 +491,7 @@ def certify_smooth(
         rho = None if settled else at_rounding_level(point, g_mid, eig, newton, top, options.rounding)
         if rho is not None:
             wide = 2 * coarsest_rounding(point)
-            apart = _no_critical_point_within(network, dataset, point, wide)
+            apart = no_critical_point_within(network, dataset, point, wide)
             if apart is not None:
                 why += (
                     f"; no critical point lies within twice the coarsest rounding ({float(wide):.2g}): "

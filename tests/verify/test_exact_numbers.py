@@ -1,0 +1,136 @@
+"""Numbers written exactly on purpose (fractions with no terminating expansion) are never moved by a verdict.
+
+Truth, independent of the verifier: the 1-1-1 tanh minimum of `definite_case(1)` is isolated and
+non-degenerate (its Hessian is positive definite at 60 digits, checked here by hand-written central
+differences of tests.reference), so it is the only critical point near; a coordinate pinned to a value
+60-digit arithmetic shows is not the minimiser's leaves no critical point that keeps it. The ReLU region
+optimum is exact: v = (1/6, 1/7), c = 1/3 solve the region's least squares (tests.verify.test_regions's
+normal equations, recomputed here in rationals).
+"""
+
+from __future__ import annotations
+
+import functools
+from fractions import Fraction as F
+from pathlib import Path
+
+import mpmath
+import pytest
+
+from badminima.claims.unit_splitting.strategies import definite_case
+from badminima.model import Dataset, Network, Point, Trap
+from badminima.model.rational import non_terminating
+from badminima.verify import Verdict, certify
+from badminima.verify.polish import polish
+from tests.reference import reference_loss
+from tests.verify.planted import rounded
+
+
+@functools.cache
+def _minimum():
+    case = definite_case(1)
+    pol = polish(case.network, case.dataset, case.start, precision=256, steps=30)
+    return case, [rounded(v, 60) for v in pol.point.flatten()]
+
+
+def _isolated(case, theta) -> bool:
+    """The 60-digit Hessian (central differences of the reference loss) is positive definite."""
+    with mpmath.workdps(60):
+        x0 = [mpmath.mpf(v.numerator) / v.denominator for v in theta]
+
+        def f(*x):
+            return reference_loss(
+                case.network, case.dataset, Point.unflatten(case.network, [F(str(v)) for v in x])
+            )
+
+        n, h = len(x0), mpmath.mpf(10) ** -20
+        H = mpmath.matrix(n, n)
+        for i in range(n):
+            for j in range(n):
+                e = [
+                    [x0[k] + (s if k == i else 0) + (t if k == j else 0) for k in range(n)]
+                    for s, t in ((h, h), (h, -h), (-h, h), (-h, -h))
+                ]
+                H[i, j] = (f(*e[0]) - f(*e[1]) - f(*e[2]) + f(*e[3])) / (4 * h * h)
+        return min(mpmath.eigsy(H, eigvals_only=True)) > 0
+
+
+@pytest.mark.parametrize(("coordinate", "offset"), [(2, 10**-10), (0, 3 * 10**-7), (2, 4 * 10**-13)])
+def test_a_fraction_pinned_off_an_isolated_minimum_is_not_critical(coordinate, offset):
+    case, theta = _minimum()
+    written = [rounded(v, 17) for v in theta]
+    pinned = F(round((theta[coordinate] + F(offset)) * 3 * 10**13), 3 * 10**13)
+    assert non_terminating(pinned) and abs(pinned - theta[coordinate]) > F(offset) / 2
+    written[coordinate] = pinned
+    trap = Trap(case.network, case.dataset, Point.unflatten(case.network, written))
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), cert.reason
+    # the control: the same coordinate written as a 17-digit rounding is the minimum it rounds
+    written[coordinate] = rounded(theta[coordinate], 17)
+    control = certify(Trap(case.network, case.dataset, Point.unflatten(case.network, written)), probes=0)
+    assert control.verdict is Verdict.LOCAL_MIN, control.reason
+
+
+def test_the_minimum_is_isolated():
+    case, theta = _minimum()
+    assert _isolated(case, theta)
+
+
+def _region_case(w1: F) -> Trap:
+    net = Network((1, 2, 1), "relu")
+    data = Dataset.of([[-2], [-1], [0], [1], [2]], [[0], [2], [1], [4], [7]])
+    c = F("0.33333333333333333")
+    point = Point.of([([[3], [w1]], [7, F(-7, 2)]), ([[F(1, 6), F(1, 7)]], [c])])
+    return Trap(net, data, point)
+
+
+def _region_optimum() -> tuple[F, F, F]:
+    """(v0, v1, c) of the region's least squares: features relu(3x + 7) = 3x + 7 on every point and
+    relu(35x/2 − 7/2) = 14 on x = 1, 63/2 on x = 2, else 0; exact normal equations (Cramer's rule)."""
+    X = [-2, -1, 0, 1, 2]
+    y = [F(0), F(2), F(1), F(4), F(7)]
+    cols = [[F(3 * x + 7) for x in X], [max(F(0), F(35, 2) * x - F(7, 2)) for x in X], [F(1)] * 5]
+    A = [[sum(a * b for a, b in zip(p, q, strict=True)) for q in cols] for p in cols]
+    r = [sum(a * t for a, t in zip(p, y, strict=True)) for p in cols]
+
+    def det(M):
+        return (
+            M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1])
+            - M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0])
+            + M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0])
+        )
+
+    d = det(A)
+    sol = [det([[r[i] if j == k else A[i][j] for j in range(3)] for i in range(3)]) / d for k in range(3)]
+    return sol[0], sol[1], sol[2]
+
+
+def test_an_exact_fraction_that_is_right_stays_a_minimum_and_one_that_is_off_is_not_claimed():
+    """v = (1/6, 1/7) written exactly (1/7 has no terminating expansion) with c rounded: the region optimum
+    the digits round keeps them, a minimum. With the exact first-layer weight 35/2 + 1/(3·10^14) instead,
+    no critical point keeps it (the optimum needs w1/b1 = −5), so no minimum is claimed."""
+    assert _region_optimum() == (F(1, 6), F(1, 7), F(1, 3))
+    right = certify(_region_case(F(35, 2)), probes=0)
+    assert right.verdict is Verdict.LOCAL_MIN, right.reason
+    off = certify(_region_case(F(35, 2) + F(1, 3 * 10**14)), probes=0)
+    assert off.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), off.reason
+    assert off.code in ("gradient-nonzero", "exact-number-moved", "first-order-descent", "near-critical-set")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "s24-b15d-deadlayer-exactc-7e+15",
+        "s24-b15j-silent-exactb-3e+15",
+        "s24-b13-region-exactfrac-w1n3e14-d17",
+        "s24-b17-dup122-saddle-exactc-3e+12-d17",
+    ],
+)
+def test_red_team_points_with_a_pinned_fraction_off_the_critical_set_get_no_minimum_or_saddle(name):
+    """Red team s24 (truths at 60 digits, in each file's description): a dead layer whose exact output
+    bias misses logit(ȳ), a silent unit whose exact bias misses its sign change, a region optimum whose
+    exact first-layer weight is off, a duplicated pair whose exact output bias is off the split line's."""
+    from badminima.model import load_trap
+
+    cert = certify(load_trap(Path(__file__).parent / "cases" / f"{name}.json"), probes=0)
+    assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
