@@ -134,3 +134,54 @@ def test_red_team_points_with_a_pinned_fraction_off_the_critical_set_get_no_mini
 
     cert = certify(load_trap(Path(__file__).parent / "cases" / f"{name}.json"), probes=0)
     assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
+
+
+def _logistic_optimum() -> tuple[mpmath.mpf, mpmath.mpf]:
+    """(s*, k*): logistic regression of y on x = −2..2, y = (0, 1, 0, 1, 1), by Newton at 60 digits."""
+    X, y = [-2, -1, 0, 1, 2], [0, 1, 0, 1, 1]
+    with mpmath.workdps(60):
+        s, k = mpmath.mpf(0), mpmath.mpf(0)
+        for _ in range(60):
+            p = [1 / (1 + mpmath.exp(-(s * x + k))) for x in X]
+            g = [
+                sum((q - t) * x for q, t, x in zip(p, y, X, strict=True)),
+                sum(q - t for q, t in zip(p, y, strict=True)),
+            ]
+            w = [q * (1 - q) for q in p]
+            H = mpmath.matrix(
+                [
+                    [
+                        sum(a * x * x for a, x in zip(w, X, strict=True)),
+                        sum(a * x for a, x in zip(w, X, strict=True)),
+                    ],
+                    [sum(a * x for a, x in zip(w, X, strict=True)), sum(w)],
+                ]
+            )
+            step = mpmath.lu_solve(H, mpmath.matrix(g))
+            s, k = s - step[0], k - step[1]
+        return s, k
+
+
+@pytest.mark.parametrize("digits", [13, 17])
+def test_an_exact_output_bias_off_a_relu_nets_logistic_fit_is_not_critical(digits):
+    """A 1-1-1 ReLU net, sigmoid output, cross-entropy, its one unit relu(x + 3) active on every point:
+    critical only where v = s* and 3v + c = k* (logistic regression's irrational optimum). c written as
+    an exact fraction 10^-digits off k* − 3s*: no critical point keeps it; written as its 17-digit
+    rounding instead: the best affine fit the digits round."""
+    s, k = _logistic_optimum()
+    with mpmath.workdps(60):
+        c_star = k - 3 * s
+        c = F(int(mpmath.nint((c_star + mpmath.mpf(10) ** -digits) * 3 * 10**20)), 3 * 10**20)
+        v = F(mpmath.nstr(s, 17, strip_zeros=False))
+        assert non_terminating(c) and abs(c - F(mpmath.nstr(c_star, 40))) > F(1, 2 * 10**digits)
+
+    def trap(c):
+        net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+        data = Dataset.of([[-2], [-1], [0], [1], [2]], [[0], [1], [0], [1], [1]])
+        return Trap(net, data, Point.of([([[1]], [3]), ([[v]], [c])]))
+
+    cert = certify(trap(c), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), cert.reason
+    with mpmath.workdps(60):
+        control = certify(trap(F(mpmath.nstr(c_star, 17, strip_zeros=False))), probes=0)
+    assert (control.verdict, control.code) == (Verdict.LOCAL_MIN, "best-affine-fit"), control.reason

@@ -281,7 +281,7 @@ def _exact_numbers_kept(network: Network, dataset: Dataset, point: Point, out: O
     wide = [Fraction(0) if m in pinned else max(r, reach) for m, r in enumerate(radii)]
     own = [Fraction(0) if m in pinned else r for m, r in enumerate(radii)]
     for box, where in ((wide, f"radius {float(reach):.2g}"), (own, "the digits' own rounding")):
-        apart = no_critical_point_within(network, dataset, point, box)
+        apart = no_critical_point_within(network, dataset, point, box, piecewise=True)
         if apart is not None:
             return Outcome(
                 Verdict.NOT_CRITICAL,

@@ -18,6 +18,7 @@ from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import to_arb
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import gradient, gradient_of_flat
+from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
@@ -37,12 +38,13 @@ from badminima.verify.duplicate_groups import certify_duplicate_group
 from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.kink_saddles import kink_piece_saddle
-from badminima.verify.kink_units import dead_layers, raising_directions
+from badminima.verify.kink_units import dead_layers, incoming, raising_directions
 from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit, lifted_outcome
 from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.null_descent import certify_null_descent
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
+from badminima.verify.parameter_box import signs_hold
 from badminima.verify.rounding import (
     WRITERS_NOISE,
     at_rounding_level,
@@ -127,29 +129,54 @@ SPLIT_PARTS = 64
 def _nonzero_entry(
     network: Network, dataset: Dataset, centre: list[Fraction], radii: list[Fraction]
 ) -> int | None:
-    """A gradient entry proved non-zero over the box (balls), or None."""
+    """A gradient entry proved non-zero over the box (balls), or None. For ReLU / leaky-ReLU units, only
+    where every pre-activation keeps its sign over the box and every kink stays exactly 0 (its inputs and
+    weights held): then the loss is smooth there in every parameter but the kink units' own, whose entries
+    are not used."""
     ball = BallArithmetic(GRADIENT_PRECISIONS[-1])
-    prob = prepare(network, dataset, Point.unflatten(network, centre), arith=ball)
+    point = Point.unflatten(network, centre)
+    piecewise = network.activation in ("relu", "leaky_relu")
+    prob = prepare(network, dataset, point, arith=ball, kink_side="inactive")
+    one_sided: set[int] = set()
     with ball.context():
         flat = ball.vector(
             [v + flint.arb(0, to_arb(r).upper()) if r else v for v, r in zip(prob.flat, radii, strict=True)]
         )
         try:
-            g = list(gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball))
+            if piecewise:
+                region = region_of(network, dataset, point)
+                fwd = forward(network, unflatten(network, flat), prob.inputs, arith=ball, masks=prob.masks)
+                pre = fwd.z[:-1]
+                if not signs_hold(ball, pre, region.signs):
+                    return None
+                for layer, u, i in region.kinks:
+                    if ball.sign(pre[layer][u, i]) != 0:
+                        return None  # a kink the box moves off 0: not smooth there
+                    # moving a number the kink's pre-activation depends on may move it off 0
+                    one_sided.update(incoming(network, layer, u), range(network.layer_offsets[layer]))
+            g = list(gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball, masks=prob.masks))
         except BackendError:
             return None
-        return next((i for i, v in enumerate(g) if ball.sign(v) not in (0, None)), None)
+        return next(
+            (i for i, v in enumerate(g) if i not in one_sided and ball.sign(v) not in (0, None)), None
+        )
 
 
 def no_critical_point_within(
-    network: Network, dataset: Dataset, point: Point, radius: Fraction | Sequence[Fraction]
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    radius: Fraction | Sequence[Fraction],
+    *,
+    piecewise: bool = False,
 ) -> str | None:
     """Which gradient entries are proved non-zero (balls; smooth hidden units only) over the box of
     ``radius`` around ``point`` (one radius, or one per coordinate) — over the whole box, or over each of
     up to `SPLIT_PARTS` parts got by halving its widest side — or None: then no critical point lies in
     that box. Halving decides boxes long in a few coordinates (four-digit numbers beside thirty-digit
-    ones), where one entry's range over the whole box straddles 0 though no two vanish together."""
-    if network.activation in ("relu", "leaky_relu"):
+    ones), where one entry's range over the whole box straddles 0 though no two vanish together.
+    ``piecewise`` admits ReLU / leaky-ReLU units on boxes that keep every sign and every kink at 0."""
+    if network.activation in ("relu", "leaky_relu") and not piecewise:
         return None
     radii = [radius] * network.n_params if isinstance(radius, Fraction) else list(radius)
     boxes = [(list(point.flatten()), radii)]
