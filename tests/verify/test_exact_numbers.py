@@ -185,3 +185,25 @@ def test_an_exact_output_bias_off_a_relu_nets_logistic_fit_is_not_critical(digit
     with mpmath.workdps(60):
         control = certify(trap(F(mpmath.nstr(c_star, 17, strip_zeros=False))), probes=0)
     assert (control.verdict, control.code) == (Verdict.LOCAL_MIN, "best-affine-fit"), control.reason
+
+
+@pytest.mark.parametrize("digits", [4, 8])
+def test_a_rounded_output_layer_over_an_exact_hidden_layer_rounds_the_region_optimum(digits):
+    """The hidden layer written exactly (3, 7, 35/2, −7/2), the output layer rounded: the region optimum
+    the digits round is reached by solving the output layer alone (the exact hidden layer never moves),
+    and it is the independently computed (1/6, 1/7, 1/3)."""
+    trap = _region_case(F(35, 2))
+    (hidden, out) = trap.point.layers
+    written = Point.of(
+        [
+            (hidden.W, hidden.b),
+            (
+                [[F(mpmath.nstr(mpmath.mpf(q.numerator) / q.denominator, digits)) for q in out.W[0]]],
+                [F(mpmath.nstr(mpmath.mpf(1) / 3, digits))],
+            ),
+        ]
+    )
+    cert = certify(Trap(trap.network, trap.dataset, written), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "least-squares-bound"), cert.reason
+    assert cert.box_center is not None and cert.box_center.layers[0] == hidden
+    assert (*cert.box_center.layers[1].W[0], *cert.box_center.layers[1].b) == _region_optimum()

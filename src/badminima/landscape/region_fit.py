@@ -160,3 +160,48 @@ def snap(network: Network, dataset: Dataset, point: Point) -> Point | None:
             b1[j] = a / v[j]
     snapped = Point((Layer.of(W1, b1), Layer.of(last.W, b2)))
     return snapped if _slopes(network, snapped, dataset) == slopes else None
+
+
+def snap_output(network: Network, dataset: Dataset, point: Point) -> Point | None:
+    """The output layer's exact least-squares optimum with the hidden layer held as written: the output
+    weights and bias (``f = Σ_j v_j σ(w_j·x + b_j) + c`` is linear in them), or None under `snap`'s
+    conditions. Where the hidden weights are numbers written exactly (integers, 35/2) and only the output
+    layer is rounded, this is the region's optimum whenever the hidden layer is optimal already.
+
+    Example:
+        >>> from badminima import Network, Dataset, Point
+        >>> net = Network((1, 1, 1), "relu")
+        >>> data = Dataset.of([[1], [2], [3]], [[1], [2], [4]])
+        >>> p = snap_output(net, data, Point.of([([[1]], [0]), ([["1.498"]], ["-0.6668"])]))
+        >>> [str(v) for v in p.flatten()]
+        ['1', '0', '3/2', '-2/3']
+    """
+    if not (
+        network.depth == 2
+        and network.activation in ("identity", "relu", "leaky_relu")
+        and network.has_rational_loss
+        and network.widths[-1] == 1
+    ):
+        return None
+    slopes = _slopes(network, point, dataset)
+    if slopes is None:
+        return None
+    first, last = point.layers
+    b = first.b if first.b is not None else tuple(Fraction(0) for _ in first.W)
+    features = [
+        tuple(
+            d * sum((wi * xi for wi, xi in zip(w, x, strict=True)), bj)
+            for d, x in zip(ds, dataset.X, strict=True)
+        )
+        for ds, w, bj in zip(slopes, first.W, b, strict=True)
+    ]
+    live = [j for j, f in enumerate(features) if any(f)]  # a dead unit's output weight is kept
+    columns = [features[j] for j in live]
+    if network.bias:
+        columns.append(tuple(Fraction(1) for _ in dataset.X))
+    solution, _ = least_squares(columns, [row[0] for row in dataset.y])
+    v = list(last.W[0])
+    for j, value in zip(live, solution, strict=False):
+        v[j] = value
+    c = solution[len(live) :] or None
+    return Point((first, Layer.of([v], c)))

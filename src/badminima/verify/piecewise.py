@@ -14,7 +14,7 @@ import numpy as np
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.landscape.derivatives import hessian_of_flat
 from badminima.landscape.problem import prepare
-from badminima.landscape.region_fit import snap
+from badminima.landscape.region_fit import snap, snap_output
 from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -96,40 +96,55 @@ def _nearby_region_optimum(
 ) -> Outcome | None:
     """``local-min`` about the optimum of the point's activation region when the digits round it (one
     hidden layer, one output): `region_fit.snap` corrects the combined weights v_j(w_j, b_j) by one exact
-    least-squares step, output weights kept, without changing any activation sign, and moves the point
+    least-squares step, output weights kept, without changing any activation sign (or, where that moves
+    numbers written exactly, `region_fit.snap_output` solves the output layer alone), and moves the point
     by at most 100⌈√P⌉ rounding radii of each number where its digits are shorter than a float's print
     (`within_reach`; exact numbers do not move: a 4-digit 0.7777 does not round 1/3), else by
     `WRITERS_NOISE` units of the coarsest last digit. There the loss equals the region's
     least-squares bound, which holds on a neighbourhood: a non-strict local minimum (rescaling orbits
     and dependent region columns make it non-isolated, so no Hessian proof reaches it)."""
-    star = snap(network, dataset, point)
-    if star is None:
-        return None
-    offset = point.distance(star)
+    moves = (
+        (snap(network, dataset, point), "the combined weights v_j·(w_j, b_j) (output weights kept)"),
+        (snap_output(network, dataset, point), "the output layer (the hidden layer kept)"),
+    )
+    for star, moved in moves:
+        if star is None:
+            continue
+        offset = point.distance(star)
+        if offset == 0 or not _within_digits(network, point, star, offset):
+            continue
+        region = region_of(network, dataset, star)
+        bound = least_squares_bound(network, dataset, region)
+        loss = enclose_loss(network, dataset, star).lower
+        if bound.value is not None and loss is not None and bound.value == loss:
+            return _region_optimum_outcome(star, offset, moved, bound.how, loss, value)
+    return None
+
+
+def _within_digits(network: Network, point: Point, star: Point, offset: Fraction) -> bool:
+    """Whether the digits of ``point`` may round ``star`` (``offset`` away, ∞-norm): see
+    `_nearby_region_optimum`."""
     units = 100 * math.ceil(math.sqrt(network.n_params))
     if written_short(point):  # digits its writer chose: each number moves within its own last digit
-        near = within_reach(point, star, units)
-    elif mixed_digits(point):  # each number within its own digits' reach
+        return within_reach(point, star, units)
+    if mixed_digits(point):  # each number within its own digits' reach
         scale = Fraction(DEFAULTS.near_critical) * (1 + max(abs(q) for q in point.flatten()))
         reach = digits_reach(point, units, scale)
-        near = all(abs(b - a) <= r for a, b, r in zip(point.flatten(), star.flatten(), reach, strict=True))
-    else:
-        near = offset <= max(written_reach(point), WRITERS_NOISE * coarsest_rounding(point))
-    if offset == 0 or not near:
-        return None
-    region = region_of(network, dataset, star)
-    bound = least_squares_bound(network, dataset, region)
-    loss = enclose_loss(network, dataset, star).lower
-    if bound.value is None or loss is None or bound.value != loss:
-        return None
+        return all(abs(b - a) <= r for a, b, r in zip(point.flatten(), star.flatten(), reach, strict=True))
+    return offset <= max(written_reach(point), WRITERS_NOISE * coarsest_rounding(point))
+
+
+def _region_optimum_outcome(
+    star: Point, offset: Fraction, moved: str, how: str, loss: Fraction, value: LossEnclosure
+) -> Outcome:
     return Outcome(
         Verdict.LOCAL_MIN,
         "exact",
         "least-squares",
         f"the point's digits round the optimum of its activation region: one exact least-squares "
-        f"correction of the combined weights v_j·(w_j, b_j) (output weights kept) moves it by "
+        f"correction of {moved} moves it by "
         f"{float(offset):.2g} (∞-norm) to box_center without changing any activation sign, and there "
-        f"{bound.how}, and the loss equals the least-squares bound {format_rational(loss, decimal=False)}: "
+        f"{how}, and the loss equals the least-squares bound {format_rational(loss, decimal=False)}: "
         f"no nearby point does better (a non-strict local minimum; the verdict is about box_center, the "
         f"given point itself is not critical)",
         LossEnclosure(value.text, loss, loss),
