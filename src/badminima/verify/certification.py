@@ -37,6 +37,7 @@ from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.piecewise import certify_piecewise
 from badminima.verify.rounding import judged_rounding
+from badminima.verify.saturation import unreachable_output
 from badminima.verify.smooth import certify_smooth, no_critical_point_within
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 from badminima.verify.upper_layers import collapse_upper_layers, collapsed_minimum
@@ -223,6 +224,19 @@ def _outcome(
     """The verdict at ``trap.point`` (the better point aside): the piecewise or smooth proofs, then a
     rounded point's kinks."""
     net, data, point = trap.network, trap.dataset, trap.point
+    k = unreachable_output(net, data)
+    if k is not None:
+        c_k = net.n_params - net.widths[-1] + k
+        return Outcome(
+            Verdict.NOT_CRITICAL,
+            "exact",
+            "output-range",
+            f"every target of output {k} lies at or beyond one end of the sigmoid's range, so ∂F/∂c_k "
+            f"(gradient entry {c_k}, the output bias) has one strict sign at every parameter: the loss has "
+            f"no critical point anywhere (its infimum is approached only as that bias goes to infinity)",
+            enclose_loss(net, data, point),
+            code="gradient-nonzero",
+        )
     if net.has_rational_loss:
         out = _exact_outcome(net, data, point, options, progress)
     else:

@@ -26,6 +26,7 @@ from badminima.verify.certificate import Verdict
 from badminima.verify.dead_kinks import certify_dead_kinks
 from badminima.verify.descent import Descent, exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates, negative_direction
+from badminima.verify.kink_snap import rounding_box
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import DEFAULTS, CertifyOptions
@@ -97,7 +98,8 @@ def _nearby_region_optimum(
     """``local-min`` about the optimum of the point's activation region when the digits round it (one
     hidden layer, one output): `region_fit.snap` corrects the combined weights v_j(w_j, b_j) by one exact
     least-squares step, output weights kept, without changing any activation sign (or, where that moves
-    numbers written exactly, `region_fit.snap_output` solves the output layer alone), and moves the point
+    numbers written exactly, `region_fit.snap_output` solves the output layer alone, each output number
+    then within twice its own half unit), and moves the point
     by at most 100⌈√P⌉ rounding radii of each number where its digits are shorter than a float's print
     (`within_reach`; exact numbers do not move: a 4-digit 0.7777 does not round 1/3), else by
     `WRITERS_NOISE` units of the coarsest last digit. There the loss equals the region's
@@ -107,11 +109,20 @@ def _nearby_region_optimum(
         (snap(network, dataset, point), "the combined weights v_j·(w_j, b_j) (output weights kept)"),
         (snap_output(network, dataset, point), "the output layer (the hidden layer kept)"),
     )
-    for star, moved in moves:
+    for k, (star, moved) in enumerate(moves):
         if star is None:
             continue
         offset = point.distance(star)
-        if offset == 0 or not _within_digits(network, point, star, offset):
+        if k == 1:
+            # The hidden layer is as written, so the optimum's output numbers are fixed: each rounds to
+            # its own digits (twice the half unit, for a writer who truncated), no wider window.
+            radii = rounding_box(point)
+            near = all(
+                abs(b - a) <= 2 * r for a, b, r in zip(point.flatten(), star.flatten(), radii, strict=True)
+            )
+        else:
+            near = _within_digits(network, point, star, offset)
+        if offset == 0 or not near:
             continue
         region = region_of(network, dataset, star)
         bound = least_squares_bound(network, dataset, region)

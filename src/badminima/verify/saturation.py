@@ -1,5 +1,6 @@
 """The output biases' gradient of a one-hidden-layer sigmoid or tanh network with identity output and
-mse, signed without cancellation at saturated units.
+mse, signed without cancellation at saturated units; and targets a sigmoid output cannot reach, which
+leave no critical point anywhere (`unreachable_output`).
 
 ∂F/∂c_k = (2/N) Σ_i (f_ik − y_ik) with f_ik = Σ_j V_kj s(z_ij) + c_k. At a saturated unit s(z) = 1 − ε,
 ε = σ(−z) for a sigmoid (2σ(−2z) for tanh) of size e^{−z}: in balls 1 − ε rounds to 1 at any fixed
@@ -72,3 +73,26 @@ def output_bias_gradient(
                         small += ball.constant(v) * ball.sigmoid1(ball.constant(z))
             out.append((offset + k, (ball.constant(exact) + small) * 2 / n))
     return out
+
+
+def unreachable_output(network: Network, dataset: Dataset) -> int | None:
+    """An output k of a sigmoid-output network with output biases whose targets all lie at or beyond one
+    end of the sigmoid's range (every y_ik ≥ 1, or every y_ik ≤ 0), or None. Then ∂F/∂c_k has one strict
+    sign at every parameter: with bce it is (1/N) Σ_i (σ(z_ik) − y_ik), with mse (2/N) Σ_i (σ(z_ik) − y_ik)
+    σ'(z_ik), and 0 < σ < 1, σ' > 0 for every finite z. So the loss has no critical point at all: every
+    point is `not-critical`, however saturated and however its numbers are written (the infimum is
+    approached only as c_k → ±∞).
+
+    Example:
+        >>> net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+        >>> unreachable_output(net, Dataset.of([[0], [1]], [[1], [1]])), unreachable_output(
+        ...     net, Dataset.of([[0], [1]], [[1], [0]]))
+        (0, None)
+    """
+    if network.output != "sigmoid" or not network.bias:
+        return None
+    for k in range(network.widths[-1]):
+        column = [row[k] for row in dataset.y]
+        if all(y >= 1 for y in column) or all(y <= 0 for y in column):
+            return k
+    return None
