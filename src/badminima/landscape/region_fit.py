@@ -90,6 +90,19 @@ def _slopes(network: Network, point: Point, dataset: Dataset) -> list[Column] | 
     return out
 
 
+def _region_slopes(network: Network, dataset: Dataset, point: Point) -> list[Column] | None:
+    """`_slopes` for the networks the snaps apply to (one hidden layer of identity, ReLU or leaky-ReLU
+    units, one identity output, mse), else None."""
+    if not (
+        network.depth == 2
+        and network.activation in ("identity", "relu", "leaky_relu")
+        and network.has_rational_loss
+        and network.widths[-1] == 1
+    ):
+        return None
+    return _slopes(network, point, dataset)
+
+
 def snap(network: Network, dataset: Dataset, point: Point) -> Point | None:
     """The exact optimum of ``point``'s activation region, reached by one least-squares correction of
     the combined weights ``v_j (w_j, b_j)`` (output weights ``v_j`` kept), or None when it does not
@@ -107,14 +120,7 @@ def snap(network: Network, dataset: Dataset, point: Point) -> Point | None:
 
     The prediction is now the least-squares line 3x/2 − 2/3, and the loss its residual 1/18.
     """
-    if not (
-        network.depth == 2
-        and network.activation in ("identity", "relu", "leaky_relu")
-        and network.has_rational_loss
-        and network.widths[-1] == 1
-    ):
-        return None
-    slopes = _slopes(network, point, dataset)
+    slopes = _region_slopes(network, dataset, point)
     if slopes is None:
         return None
     first, last = point.layers
@@ -176,14 +182,7 @@ def snap_output(network: Network, dataset: Dataset, point: Point) -> Point | Non
         >>> [str(v) for v in p.flatten()]
         ['1', '0', '3/2', '-2/3']
     """
-    if not (
-        network.depth == 2
-        and network.activation in ("identity", "relu", "leaky_relu")
-        and network.has_rational_loss
-        and network.widths[-1] == 1
-    ):
-        return None
-    slopes = _slopes(network, point, dataset)
+    slopes = _region_slopes(network, dataset, point)
     if slopes is None:
         return None
     first, last = point.layers
