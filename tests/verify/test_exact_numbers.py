@@ -18,10 +18,12 @@ import mpmath
 import pytest
 
 from badminima.claims.unit_splitting.strategies import definite_case
+from badminima.landscape.region_fit import snap_output
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.model.rational import non_terminating
 from badminima.verify import Verdict, certify
 from badminima.verify.polish import polish
+from badminima.verify.smooth import no_critical_point_within
 from tests.reference import reference_loss
 from tests.verify.planted import rounded
 
@@ -207,3 +209,30 @@ def test_a_rounded_output_layer_over_an_exact_hidden_layer_rounds_the_region_opt
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "least-squares-bound"), cert.reason
     assert cert.box_center is not None and cert.box_center.layers[0] == hidden
     assert (*cert.box_center.layers[1].W[0], *cert.box_center.layers[1].b) == _region_optimum()
+
+
+def test_a_kink_made_by_numbers_held_exactly_stays_a_kink_over_the_box():
+    """relu(x/3 − 1) is at its kink on x = 3 with 1/3 and −1 held (1/3 is not a dyadic ball): the loss is
+    smooth in the output layer over the box, and ∂F/∂c = (2/3)·Σ residuals = (2/3)(1/3 − 2/3 − 11/3) ≠ 0
+    (by hand); once w may move, the kink may leave 0 and nothing is claimed."""
+    net = Network((1, 1, 1), "relu")
+    data = Dataset.of([[3], [0], [6]], [[0], [1], [5]])
+    point = Point.of([([[F(1, 3)]], [F(-1)]), ([[F(1)]], [F(1, 3)])])
+    assert no_critical_point_within(net, data, point, [F(0)] * 4, piecewise=True) is not None
+    assert (
+        no_critical_point_within(net, data, point, [F(1, 10**17), F(0), F(0), F(0)], piecewise=True) is None
+    )
+
+
+def test_the_output_snap_keeps_the_weight_of_a_duplicated_units_dependent_feature():
+    """Two copies of relu(x) on x = 1, 2, 3 (targets 1, 2, 4): the output layer's optimum is any split of
+    v₀ + v₁ = 3/2 with c = −2/3 (the least-squares line 3x/2 − 2/3, by hand); the second copy keeps its
+    written weight and the first takes the rest."""
+    net = Network((1, 2, 1), "relu")
+    data = Dataset.of([[1], [2], [3]], [[1], [2], [4]])
+    point = Point.of([([[1], [1]], [0, 0]), ([[F("0.7501"), F("0.7502")]], [F("-0.6667")])])
+    snapped = snap_output(net, data, point)
+    assert snapped is not None
+    assert snapped.layers[1].W[0] == (F(3, 2) - F("0.7502"), F("0.7502")) and snapped.layers[1].b == (
+        F(-2, 3),
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from badminima.arithmetic.least_squares import least_squares
+from badminima.arithmetic.least_squares import least_squares, pivots
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
@@ -194,13 +194,22 @@ def snap_output(network: Network, dataset: Dataset, point: Point) -> Point | Non
         )
         for ds, w, bj in zip(slopes, first.W, b, strict=True)
     ]
-    live = [j for j, f in enumerate(features) if any(f)]  # a dead unit's output weight is kept
-    columns = [features[j] for j in live]
-    if network.bias:
-        columns.append(tuple(Fraction(1) for _ in dataset.X))
-    solution, _ = least_squares(columns, [row[0] for row in dataset.y])
+    ones = [tuple(Fraction(1) for _ in dataset.X)] if network.bias else []
+    # The output bias first, then the units whose features are independent of it and of each other are
+    # solved; a unit whose feature is dependent (dead, duplicated, collinear) keeps its output weight.
+    order = [-1] * len(ones) + list(range(len(features)))
+    basis = [order[k] for k in pivots([*ones, *features])]
     v = list(last.W[0])
-    for j, value in zip(live, solution, strict=False):
-        v[j] = value
-    c = solution[len(live) :] or None
+    target = [
+        row[0] - sum((v[j] * features[j][i] for j in range(len(features)) if j not in basis), Fraction(0))
+        for i, row in enumerate(dataset.y)
+    ]
+    solution, _ = least_squares([ones[0] if j < 0 else features[j] for j in basis], target)
+    c = list(last.b) if last.b is not None else None
+    for j, value in zip(basis, solution, strict=True):
+        if j < 0:
+            assert c is not None
+            c[0] = value
+        else:
+            v[j] = value
     return Point((first, Layer.of([v], c)))

@@ -233,7 +233,7 @@ def _outcome(
             "output-range",
             f"every target of output {k} lies at or beyond one end of the sigmoid's range, so ∂F/∂c_k "
             f"(gradient entry {c_k}, the output bias) has one strict sign at every parameter: the loss has "
-            f"no critical point anywhere (its infimum is approached only as that bias goes to infinity)",
+            f"no critical point anywhere",
             enclose_loss(net, data, point),
             code="gradient-nonzero",
         )

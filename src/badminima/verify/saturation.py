@@ -80,8 +80,8 @@ def unreachable_output(network: Network, dataset: Dataset) -> int | None:
     end of the sigmoid's range (every y_ik ≥ 1, or every y_ik ≤ 0), or None. Then ∂F/∂c_k has one strict
     sign at every parameter: with bce it is (1/N) Σ_i (σ(z_ik) − y_ik), with mse (2/N) Σ_i (σ(z_ik) − y_ik)
     σ'(z_ik), and 0 < σ < 1, σ' > 0 for every finite z. So the loss has no critical point at all: every
-    point is `not-critical`, however saturated and however its numbers are written (the infimum is
-    approached only as c_k → ±∞).
+    point is `not-critical`, however saturated and however its numbers are written (no finite
+    parameter attains the infimum).
 
     Example:
         >>> net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")

@@ -149,11 +149,13 @@ def _nonzero_entry(
                 pre = fwd.z[:-1]
                 if not signs_hold(ball, pre, region.signs):
                     return None
-                for layer, u, i in region.kinks:
-                    if ball.sign(pre[layer][u, i]) != 0:
+                for layer, u, _ in region.kinks:
+                    # the kink's pre-activation (exactly 0 at the centre) depends on these numbers only:
+                    # held (radius 0), it stays 0 over the box; moving any of them may move it off 0
+                    feeding = {*incoming(network, layer, u), *range(network.layer_offsets[layer])}
+                    if any(radii[k] for k in feeding):
                         return None  # a kink the box moves off 0: not smooth there
-                    # moving a number the kink's pre-activation depends on may move it off 0
-                    one_sided.update(incoming(network, layer, u), range(network.layer_offsets[layer]))
+                    one_sided.update(feeding)
             g = list(gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball, masks=prob.masks))
         except BackendError:
             return None
