@@ -156,6 +156,8 @@ def keep_later_kinks_dead(
     polys = _polynomials(network, dataset, point, d, ray_masks(network, dataset, point, d))
     n = dataset.n_points
     for lay, u in later:
+        if not network.bias:
+            break  # no bias to lower: the chain is left as it is (the move is only a candidate)
         first = max((polys[lay][u * n + i][1] for i in range(n)), default=Fraction(0))
         out[incoming(network, lay, u)[-1]] -= 1 + max(first, Fraction(0))
     return tuple(out)

@@ -138,24 +138,27 @@ def raisers(
 
 
 def incoming(network: Network, layer: int, j: int) -> list[int]:
-    """Flat indices of unit j of hidden layer ``layer``: its incoming weights, then its bias.
+    """Flat indices of unit j of hidden layer ``layer``: its incoming weights, then its bias (none in a
+    network without biases).
 
     Example:
-        >>> incoming(Network((2, 3, 1), "relu"), 0, 1)
-        [2, 3, 7]
+        >>> incoming(Network((2, 3, 1), "relu"), 0, 1), incoming(Network((2, 3, 1), "relu", bias=False), 0, 1)
+        ([2, 3, 7], [2, 3])
     """
     offset = network.layer_offsets[layer]
     h, d_in = network.layer_shapes[layer]
-    return [offset + j * d_in + m for m in range(d_in)] + [offset + h * d_in + j]
+    return [offset + j * d_in + m for m in range(d_in)] + ([offset + h * d_in + j] if network.bias else [])
 
 
 def unit_direction(
     network: Network, layer: int, j: int, dw: Sequence[Fraction], db: Fraction, dv: Sequence[Fraction]
 ) -> tuple[Fraction, ...]:
     """The flat direction moving unit j of hidden layer ``layer``: its incoming weights by dw, its bias
-    by db, its outgoing weights (into the next layer) by dv."""
+    by db (a network without biases has none: db is then dropped), its outgoing weights (into the next
+    layer) by dv."""
     d = [Fraction(0)] * network.n_params
-    for m, value in zip(incoming(network, layer, j), (*dw, db), strict=True):
+    moves = (*dw, db) if network.bias else tuple(dw)
+    for m, value in zip(incoming(network, layer, j), moves, strict=True):
         d[m] = value
     offset = network.layer_offsets[layer + 1]
     h = network.layer_shapes[layer][0]
