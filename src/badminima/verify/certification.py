@@ -231,9 +231,9 @@ def _outcome(
             Verdict.NOT_CRITICAL,
             "exact",
             "output-range",
-            f"every target of output {k} lies at or beyond one end of the sigmoid's range, so ∂F/∂c_k "
-            f"(gradient entry {c_k}, the output bias) has one strict sign at every parameter: the loss has "
-            f"no critical point anywhere",
+            f"every target of output {k} lies at or beyond one end of the sigmoid's range, so the "
+            f"derivative in that output's bias (gradient entry {c_k}) has one strict sign at every "
+            f"parameter: the loss has no critical point anywhere",
             enclose_loss(net, data, point),
             code="gradient-nonzero",
         )
