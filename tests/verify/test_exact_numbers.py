@@ -19,7 +19,7 @@ import pytest
 
 from badminima.claims.unit_splitting.strategies import definite_case
 from badminima.landscape.region_fit import snap_output
-from badminima.model import Dataset, Network, Point, Trap
+from badminima.model import Dataset, Network, Point, Trap, load_trap
 from badminima.model.rational import non_terminating
 from badminima.verify import Verdict, certify
 from badminima.verify.polish import polish
@@ -132,8 +132,6 @@ def test_red_team_points_with_a_pinned_fraction_off_the_critical_set_get_no_mini
     """Red team s24 (truths at 60 digits, in each file's description): a dead layer whose exact output
     bias misses logit(ȳ), a silent unit whose exact bias misses its sign change, a region optimum whose
     exact first-layer weight is off, a duplicated pair whose exact output bias is off the split line's."""
-    from badminima.model import load_trap
-
     cert = certify(load_trap(Path(__file__).parent / "cases" / f"{name}.json"), probes=0)
     assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
 

@@ -239,6 +239,20 @@ def optimal_bias(ball: BallArithmetic, network: Network, mean: Fraction) -> Any:
     return q if network.output == "identity" else (q / (1 - q)).log()
 
 
+def exact_optimal_bias(network: Network, mean: Fraction) -> Fraction | None:
+    """`optimal_bias` where it is rational: ȳ for an identity output, 0 = logit(1/2) for a sigmoid output
+    at ȳ = 1/2; None where it is irrational (logit(ȳ), ȳ ≠ 1/2).
+
+    Example:
+        >>> net = Network((1, 1, 1), "tanh", output="sigmoid", loss="bce")
+        >>> exact_optimal_bias(net, Fraction(1, 2)), exact_optimal_bias(net, Fraction(1, 3))
+        (Fraction(0, 1), None)
+    """
+    if network.output == "identity":
+        return mean
+    return Fraction(0) if mean == Fraction(1, 2) else None
+
+
 def distance_to_manifold(
     network: Network,
     geo: DataGeometry,

@@ -31,7 +31,12 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import non_terminating, rounding_scale
 from badminima.verify.certificate import Verdict
-from badminima.verify.constant_units import constant_model_loss, optimal_bias, target_means
+from badminima.verify.constant_units import (
+    constant_model_loss,
+    exact_optimal_bias,
+    optimal_bias,
+    target_means,
+)
 from badminima.verify.kink_snap import rounding_box
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ball_bounds
@@ -85,9 +90,7 @@ def certify_dead_layer(
     ball = BallArithmetic(256)
     with ball.context():
         targets: list[Any] = [
-            m
-            if network.output == "identity"
-            else (Fraction(0) if m == Fraction(1, 2) else optimal_bias(ball, network, m))
+            q if (q := exact_optimal_bias(network, m)) is not None else optimal_bias(ball, network, m)
             for m in means
         ]
         misses = []

@@ -40,7 +40,12 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
 from badminima.model.rational import last_place, relative_rounding, rounding_scale
-from badminima.verify.constant_units import constant_model_loss, optimal_bias, target_means
+from badminima.verify.constant_units import (
+    constant_model_loss,
+    exact_optimal_bias,
+    optimal_bias,
+    target_means,
+)
 from badminima.verify.parameter_box import ParameterBox, ball_bounds
 
 CONSTANT_RADII = tuple(Fraction(1, 2**k) for k in (4, 8, 12, 16, 24, 32, 40))
@@ -171,9 +176,7 @@ def constant_optimum(network: Network, dataset: Dataset) -> tuple[list[Any], Any
     ball = BallArithmetic(256)
     with ball.context():
         C: list[Any] = [
-            m
-            if network.output == "identity"
-            else (Fraction(0) if m == Fraction(1, 2) else optimal_bias(ball, network, m))
+            q if (q := exact_optimal_bias(network, m)) is not None else optimal_bias(ball, network, m)
             for m in means
         ]
         return C, constant_model_loss(network, dataset, means, ball)

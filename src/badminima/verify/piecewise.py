@@ -106,23 +106,15 @@ def _nearby_region_optimum(
     least-squares bound, which holds on a neighbourhood: a non-strict local minimum (rescaling orbits
     and dependent region columns make it non-isolated, so no Hessian proof reaches it)."""
     moves = (
-        (snap(network, dataset, point), "the combined weights v_j·(w_j, b_j) (output weights kept)"),
-        (snap_output(network, dataset, point), "the output layer (the hidden layer kept)"),
+        (snap, "the combined weights v_j·(w_j, b_j) (output weights kept)", _within_digits),
+        (snap_output, "the output layer (the hidden layer kept)", _within_own_digits),
     )
-    for k, (star, moved) in enumerate(moves):
+    for move, moved, near in moves:
+        star = move(network, dataset, point)
         if star is None:
             continue
         offset = point.distance(star)
-        if k == 1:
-            # The hidden layer is as written, so the optimum's output numbers are fixed: each rounds to
-            # its own digits (twice the half unit, for a writer who truncated), no wider window.
-            radii = rounding_box(point)
-            near = all(
-                abs(b - a) <= 2 * r for a, b, r in zip(point.flatten(), star.flatten(), radii, strict=True)
-            )
-        else:
-            near = _within_digits(network, point, star, offset)
-        if offset == 0 or not near:
+        if offset == 0 or not near(network, point, star, offset):
             continue
         region = region_of(network, dataset, star)
         bound = least_squares_bound(network, dataset, region)
@@ -143,6 +135,14 @@ def _within_digits(network: Network, point: Point, star: Point, offset: Fraction
         reach = digits_reach(point, units, scale)
         return all(abs(b - a) <= r for a, b, r in zip(point.flatten(), star.flatten(), reach, strict=True))
     return offset <= max(written_reach(point), WRITERS_NOISE * coarsest_rounding(point))
+
+
+def _within_own_digits(network: Network, point: Point, star: Point, offset: Fraction) -> bool:
+    """Whether each number of ``star`` is within twice its own half unit of ``point``'s (a writer who
+    truncated): the output snap holds the hidden layer as written, so the optimum's output numbers are
+    fixed and need no wider window."""
+    radii = rounding_box(point)
+    return all(abs(b - a) <= 2 * r for a, b, r in zip(point.flatten(), star.flatten(), radii, strict=True))
 
 
 def _region_optimum_outcome(

@@ -29,7 +29,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import non_terminating
-from badminima.verify.constant_units import constant_optimum, target_means
+from badminima.verify.constant_units import constant_optimum, exact_optimal_bias, target_means
 from badminima.verify.kink_snap import rounding_box
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.output_splits import affine_targets
@@ -92,9 +92,7 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     # its sign-change interval): none of them may be a number written exactly on purpose.
     radii = rounding_box(point)
     h, d = network.widths[1], network.widths[0]
-    exact = [
-        m if network.output == "identity" else Fraction(0) if m == Fraction(1, 2) else None for m in means
-    ]
+    exact = [exact_optimal_bias(network, m) for m in means]
     given = zip(radii[-network.widths[-1] :], out.b, exact, strict=True)
     moved = any(r == 0 and non_terminating(c) and c != C_k for r, c, C_k in given)
     fixed = any(not r and non_terminating(b) for r, b in zip(radii[h * d : h * d + h], hidden.b, strict=True))

@@ -144,7 +144,8 @@ def _nonzero_entry(
         )
         try:
             if piecewise:
-                region = region_of(network, dataset, point)
+                region = prob.region
+                assert region is not None
                 fwd = forward(network, unflatten(network, flat), prob.inputs, arith=ball, masks=prob.masks)
                 pre = fwd.z[:-1]
                 if not signs_hold(ball, pre, region.signs):
