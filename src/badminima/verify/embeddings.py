@@ -167,9 +167,8 @@ def reduce_group(network: Network, point: Point, group: Sequence[int]) -> tuple[
     rows = []
     for small_row, row in zip(reduced.layers[-1].W, out.W, strict=True):
         v = list(small_row)
-        v[first] = sum(
-            (row[u] for u in group), Fraction(0)
-        )  # the group ascends: removing the rest kept first
+        # the group ascends: removing the rest kept ``first`` at its index
+        v[first] = sum((row[u] for u in group), Fraction(0))
         rows.append(tuple(v))
     return small, Point((*front, Layer(tuple(W), tuple(b)), Layer(tuple(rows), out.b)))
 
