@@ -138,6 +138,34 @@ def _case(rng: random.Random, arch: str, head: str, minimum: bool):
     return net, Dataset.of([list(x) for x in X], y), point
 
 
+def _within_digits(point: Point, moved: Point, digits: int, units: int = 1) -> None:
+    """Every number of ``moved`` within ``units`` halves of a unit of the last place ``_rounded`` wrote in
+    ``point`` (at most ``digits`` significant ones), or one float64 ulp for a decimal of float length (15
+    to 17 digits: it may be a float's print); integers are exact."""
+    for written, q in zip(point.flatten(), moved.flatten(), strict=True):
+        half = (
+            F(0)
+            if written == 0 or written.denominator == 1
+            else F(1, 2) * F(10) ** (adjusted(written) - digits + 1)
+        )
+        if half and 15 <= digits <= 17:
+            half = max(half, F(math.ulp(float(written))))
+        assert abs(q - written) <= units * half
+
+
+def _hidden(point: Point, x) -> list[F]:
+    """Every hidden unit's pre-activation at input ``x`` (ReLU, exact): an independent forward pass."""
+    a, out = list(x), []
+    for layer in point.layers[:-1]:
+        z = [
+            sum((w * v for w, v in zip(row, a, strict=True)), F(0)) + b
+            for row, b in zip(layer.W, layer.b, strict=True)
+        ]
+        out += z
+        a = [max(v, F(0)) for v in z]
+    return out
+
+
 def _mp(v):
     return mpmath.mpf(v.numerator) / v.denominator if isinstance(v, F) else v
 
@@ -174,6 +202,24 @@ def _check(case, digits: int, minimum: bool):
         # open region, a genuine minimum in its (tiny) proof box, which holds the given point's box
         assert point.distance(cert.box_center) <= cert.box_radius
         _not_below(net, data, cert, cert.loss_lower)
+        return cert
+    if not minimum and cert.verdict is Verdict.LOCAL_MIN and cert.code == "logit-surrogate-minimum":
+        # a bce head at logit 0: the digits left the kink unit strictly dead, and a point they round has
+        # every hidden unit strictly signed and every logit exactly 0. The network is affine in x near it,
+        # and σ(0) − y = −E ⊥ span{1, x₁, x₂} with the loss convex in the logits: no nearby affine logits
+        # do better, a genuine minimum at the exact twin's loss. Only the output bias moves (it absorbs
+        # the other numbers' roundings), within the README's 10 units of its last place
+        centre = cert.box_center
+        assert point.distance(centre) <= cert.box_radius
+        assert centre.flatten()[:-1] == point.flatten()[:-1]
+        _within_digits(point, centre, digits, 20)
+        pre = [p for x in X for p in _hidden(centre, x)]
+        assert 0 not in pre
+        assert all(reference_output(Network(net.widths, "relu"), centre, x) == 0 for x in X)
+        floor = reference_loss(net, data, exact)
+        assert _mp(cert.loss_lower) <= floor <= _mp(cert.loss_upper)
+        margin = min(abs(p) for p in pre) / 10**4  # every sign kept: |Δ pre| ≤ 100·radius here
+        _not_below(net, data, replace(cert, proof_radius=margin), floor)
         return cert
     if not minimum:
         assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
@@ -230,17 +276,7 @@ def test_the_fit_snap_lands_on_the_exact_fit_inside_the_digits_box(arch, head, d
     kinks = (*kinks_within(net, data, point), *region_of(net, data, point).kinks)
     snapped = snap_to_fit(net, data, point, kinks)
     assert snapped is not None
-    for written, moved in zip(point.flatten(), snapped.flatten(), strict=True):
-        # half a unit of the last written place (`_rounded` wrote at most ``digits`` significant ones),
-        # and one float64 ulp for a decimal of float length (15 to 17 digits: it may be a float's print)
-        half = (
-            F(0)
-            if written == 0 or written.denominator == 1
-            else F(1, 2) * F(10) ** (adjusted(written) - digits + 1)
-        )
-        if half and 15 <= digits <= 17:
-            half = max(half, F(math.ulp(float(written))))
-        assert abs(moved - written) <= half
+    _within_digits(point, snapped, digits)
     logits = Network(net.widths, "relu")  # the exact twin predicts the best affine fit by construction
     assert [reference_output(logits, snapped, x) for x in X] == [
         reference_output(logits, exact, x) for x in X
@@ -282,11 +318,7 @@ def test_a_rounded_live_kink_minimum_is_that_minimum(digits):
     point = Point.unflatten(net, [_rounded(q, digits) for q in exact.flatten()])
     cert = certify(Trap(net, data, point), probes=0)
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "sign-cone-bound"), cert.reason
-    for written, moved in zip(point.flatten(), cert.box_center.flatten(), strict=True):
-        half = F(0) if written.denominator == 1 else F(1, 2) * F(10) ** (adjusted(written) - digits + 1)
-        if half and 15 <= digits <= 17:  # a decimal of float length may be a float's print: one ulp
-            half = max(half, F(math.ulp(float(written))))
-        assert abs(moved - written) <= half
+    _within_digits(point, cert.box_center, digits)
     _at_a_live_minimum(net, data, point, cert, reference_loss(net, data, exact))
 
 
