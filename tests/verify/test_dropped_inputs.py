@@ -106,9 +106,12 @@ def test_a_trap_with_an_unweighted_copy_of_an_input_keeps_its_answer(name):
 )
 def test_a_trap_with_a_weighted_multiple_of_an_input_keeps_its_answer(name, at, scale):
     # the weights on the new input are folded back onto the input it copies: a ReLU minimum on its
-    # rescaling orbit, and a born-unit saddle whose lower point keeps the new weights as given
+    # rescaling orbit, and a born-unit saddle whose lower point keeps the new weights as given. They are
+    # dyadic: folding 3/7 would leave every weight of a row a fraction with no terminating expansion,
+    # which the README takes as written exactly on purpose (held), so the row's combined weight could
+    # not move to the critical point its float print rounds
     trap = load_trap(ROOT / "examples" / name)
-    weights = [F(3, 7) * (-1) ** u for u in range(trap.network.widths[1])]
+    weights = [F(3, 8) * (-1) ** u for u in range(trap.network.widths[1])]
     _same_answer(name, at, weights, copy=0, scale=scale)
 
 
@@ -134,17 +137,21 @@ def test_a_rounded_minimum_with_its_input_weights_split_over_a_copy_keeps_its_an
 def test_every_degenerate_example_keeps_its_answer_with_a_zero_input_thorough(name, data):
     trap = load_trap(ROOT / "examples" / name)
     at = data.draw(st.integers(0, trap.network.widths[0]))
+    kind = data.draw(st.sampled_from(["zero", "unweighted copy", "weighted multiple"]))
+    # a weighted multiple's weights are folded onto a rounded row: dyadic, or the row would be held
+    # (fractions with no terminating expansion are exact on purpose); on a zero input any fraction will do
     weights = data.draw(
         st.lists(
-            st.fractions(-3, 3, max_denominator=9),
+            st.fractions(-3, 3, max_denominator=9).filter(
+                lambda q: kind != "weighted multiple" or q.denominator & (q.denominator - 1) == 0
+            ),
             min_size=trap.network.widths[1],
             max_size=trap.network.widths[1],
         )
     )
-    kind = data.draw(st.sampled_from(["zero", "unweighted copy", "weighted multiple"]))
     if kind == "zero":
         _same_answer(name, at, weights)
     else:
         copy = data.draw(st.integers(0, trap.network.widths[0] - 1))
-        scale = data.draw(st.sampled_from([F(1), F(-2), F(1, 3)]))
+        scale = data.draw(st.sampled_from([F(1), F(-2), F(1, 4)]))
         _same_answer(name, at, [F(0)] * len(weights) if kind == "unweighted copy" else weights, copy, scale)

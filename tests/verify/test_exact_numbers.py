@@ -234,3 +234,19 @@ def test_the_output_snap_keeps_the_weight_of_a_duplicated_units_dependent_featur
     assert snapped.layers[1].W[0] == (F(3, 2) - F("0.7502"), F("0.7502")) and snapped.layers[1].b == (
         F(-2, 3),
     )
+
+
+def test_a_dead_layer_under_an_exact_output_bias_off_logit_of_the_mean_is_not_critical():
+    """Red team s24 (b15d), a float print beside an exact fraction: relu(1.414…x − 8.66…) is dead on
+    x = −2..2 by a margin of 5.8, so nearby the logit is the exact output bias c on every point and
+    ∂F/∂c = σ(c) − ȳ (ȳ = 4/5), zero only at c = log 4. The exact c is 4.7e-17 off it (60 digits): the
+    wide box around the digits must hold c, and then ∂F/∂c is non-zero over all of it."""
+    trap = load_trap(Path(__file__).parent / "cases" / "s24-b15d-deadlayer-exactc-7e+15.json")
+    (w,), (b,) = trap.point.layers[0].W[0], trap.point.layers[0].b
+    assert max(w * x[0] + b for x in trap.dataset.X) < -5
+    c = trap.point.layers[1].b[0]
+    assert non_terminating(c)
+    with mpmath.workdps(60):
+        assert abs(mpmath.mpf(c.numerator) / c.denominator - mpmath.log(4)) > mpmath.mpf(10) ** -17
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), cert.reason

@@ -21,7 +21,7 @@ from badminima.model.limits import check_numbers
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.population import PopulationTrap
-from badminima.model.rational import format_rational, non_terminating, rounding_scale
+from badminima.model.rational import format_rational, rounding_scale
 from badminima.model.trap import Trap
 from badminima.progress import ProgressHook, report
 from badminima.verify.best_fit import certify_best_fit
@@ -29,7 +29,7 @@ from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.dropped_inputs import lift_dropped_inputs, narrower_options, without_dropped_inputs
 from badminima.verify.fit_snap import snap_to_fit
-from badminima.verify.kink_snap import kinks_within, rounding_box, snap_to_kinks
+from badminima.verify.kink_snap import kinks_within, pinned_numbers, rounding_box, snap_to_kinks
 from badminima.verify.linear_points import certify_linear_point, is_deep_linear
 from badminima.verify.logit_surrogate import certify_through_surrogates
 from badminima.verify.numerics import diagnostics, float_derivatives
@@ -282,8 +282,7 @@ def _exact_numbers_kept(network: Network, dataset: Dataset, point: Point, out: O
     center = out.box_center
     if out.verdict not in (Verdict.LOCAL_MIN, Verdict.SADDLE) or center is None:
         return out
-    given, radii = point.flatten(), rounding_box(point)
-    pinned = {k for k, (x, r) in enumerate(zip(given, radii, strict=True)) if r == 0 and non_terminating(x)}
+    given, radii, pinned = point.flatten(), rounding_box(point), pinned_numbers(point)
     moved = [(k, given[k], c) for k, c in enumerate(center.flatten()) if k in pinned and given[k] != c]
     if not moved:
         return out

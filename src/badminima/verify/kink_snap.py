@@ -23,7 +23,7 @@ from badminima.landscape.regions import region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import NOISE_LEVEL, relative_rounding, rounding_radius
+from badminima.model.rational import NOISE_LEVEL, non_terminating, relative_rounding, rounding_radius
 from badminima.verify.kink_units import incoming, layer_inputs
 from badminima.verify.parameter_box import ParameterBox
 
@@ -52,6 +52,22 @@ def rounding_box(point: Point) -> list[Fraction]:
         else rounding_radius(q)
         for q in flat
     ]
+
+
+def pinned_numbers(point: Point) -> frozenset[int]:
+    """The coordinates no rounding reaches: fractions with no terminating expansion (`non_terminating`)
+    that `rounding_box` does not take for noise. A critical point the digits may round keeps them.
+
+    Example:
+        >>> net = Network((1, 1, 1), "relu")
+        >>> sorted(pinned_numbers(Point.unflatten(net, ["1/7", "0.1428571", 1, "1/2"])))
+        [0]
+    """
+    return frozenset(
+        k
+        for k, (q, r) in enumerate(zip(point.flatten(), rounding_box(point), strict=True))
+        if r == 0 and non_terminating(q)
+    )
 
 
 def kinks_within(network: Network, dataset: Dataset, point: Point) -> tuple[Kink, ...]:

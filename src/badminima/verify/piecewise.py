@@ -42,6 +42,7 @@ from badminima.verify.rounding import (
     at_rounding_level,
     coarsest_rounding,
     digits_reach,
+    digits_window,
     judged_rounding,
     mixed_digits,
     slope_at_rounding_level,
@@ -49,6 +50,7 @@ from badminima.verify.rounding import (
     written_reach,
     written_short,
 )
+from badminima.verify.smooth import no_critical_point_within
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
 
@@ -224,6 +226,19 @@ def _region_bound(
     return bound, code, steps
 
 
+def _digits_apart(network: Network, dataset: Dataset, point: Point, options: CertifyOptions) -> str | None:
+    """Why no critical point lies in the window the digits of a rounded point allow (`digits_window`,
+    every sign kept over it), or None: then a descent at the rounding's level is about the numbers."""
+    if options.literal:
+        return None
+    scale = 1 + max((abs(q) for q in point.flatten()), default=Fraction(0))
+    radii, within = digits_window(point, Fraction(options.near_critical) * scale)
+    if not any(radii):
+        return None
+    apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
+    return None if apart is None else f"{within}, and {apart}"
+
+
 def _descent_outcome(
     verdict: Verdict, lead: str, desc: Descent, value: LossEnclosure, steps: list[str]
 ) -> Outcome:
@@ -330,6 +345,17 @@ def certify_piecewise(
                 if fit is not None:  # its loss bounds are x*'s, the point the verdict is about
                     return replace(fit, steps=(*steps, "nearby best affine fit"))
             if near is not None:
+                apart = _digits_apart(network, dataset, point, options)
+                if apart is not None:
+                    return Outcome(
+                        Verdict.NOT_CRITICAL,
+                        "interval",
+                        "ball-gradient",
+                        f"{fo.reason} at the given numbers, and they round no critical point: {apart}",
+                        value,
+                        steps=tuple(steps),
+                        code="gradient-nonzero",
+                    )
                 where = (
                     f"they sit within {near[1]:.2g} (Newton step) of a critical set"
                     if near[3]

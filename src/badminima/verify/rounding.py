@@ -222,3 +222,40 @@ def written_short(point: Point) -> bool:
     scale = rounding_scale(point.flatten())
     largest = max((abs(q) for q in point.flatten() if last_place(q)), default=Fraction(0))
     return scale > 0 and scale / largest > Fraction(1, 10 ** FLOAT_PRINT_DIGITS[0])
+
+
+def digits_window(point: Point, float_reach: Fraction) -> tuple[list[Fraction], str]:
+    """Per coordinate, how far the critical point a rounded point's digits round may sit (the README's
+    windows), and that window in words: for mixed precision `digits_reach`; for decimals written beyond
+    a float's `written_reach`; for digits all shorter than a float's print 100⌈√P⌉ rounding radii of each
+    number; numbers written exactly never move. All 0 for a float's print, whose accuracy its length does
+    not tell (the Newton-step test decides there).
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> radii, _ = digits_window(Point.unflatten(net, [Fraction("0.1234"), Fraction(1, 3)]), Fraction(0))
+        >>> [float(r) for r in radii]
+        [0.01, 0.0]
+    """
+    n = len(point.flatten())
+    units = 100 * math.ceil(math.sqrt(n))
+    beyond = written_reach(point)
+    if mixed_digits(point):
+        return digits_reach(point, units, float_reach), (
+            "the numbers are written to mixed precision: a critical point they round lies within "
+            "100⌈√P⌉ rounding radii of each number shorter than a float's print, "
+            f"{WRITERS_NOISE} units of the last digit of each longer one, and {float(float_reach):.2g} "
+            "(∞-norm) of a float's print (numbers written exactly do not move)"
+        )
+    if beyond:
+        return [beyond] * n, (
+            f"the numbers are decimals written beyond float precision: a critical point they round lies "
+            f"within {float(beyond):.2g} (∞-norm; {WRITERS_NOISE} units of the coarsest last digit)"
+        )
+    if written_short(point):
+        return coordinate_reach(point, units), (
+            "a critical point the digits round lies within 100⌈√P⌉ rounding radii of each number "
+            "(numbers written exactly do not move)"
+        )
+    return [Fraction(0)] * n, "a float's print: the Newton step decides"

@@ -4,7 +4,6 @@ exact invariances when the Hessian is singular."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
@@ -36,8 +35,10 @@ from badminima.verify.dead_layers import certify_dead_layer
 from badminima.verify.dependent_inputs import certify_dependent_inputs
 from badminima.verify.duplicate_groups import certify_duplicate_group
 from badminima.verify.embedded_saddles import certify_embedded
+from badminima.verify.held_numbers import no_critical_point_held
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.kink_saddles import kink_piece_saddle
+from badminima.verify.kink_snap import pinned_numbers
 from badminima.verify.kink_units import dead_layers, incoming, raising_directions
 from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit, lifted_outcome
 from badminima.verify.mixed_units import certify_mixed_units
@@ -46,16 +47,11 @@ from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.parameter_box import signs_hold
 from badminima.verify.rounding import (
-    WRITERS_NOISE,
     at_rounding_level,
     coarsest_rounding,
-    coordinate_reach,
-    digits_reach,
+    digits_window,
     judged_rounding,
-    mixed_digits,
     slope_at_rounding_level,
-    written_reach,
-    written_short,
 )
 from badminima.verify.saturation import output_bias_gradient
 from badminima.verify.silent_units import certify_silent_units
@@ -175,9 +171,10 @@ def no_critical_point_within(
 ) -> str | None:
     """Which gradient entries are proved non-zero (balls; smooth hidden units only) over the box of
     ``radius`` around ``point`` (one radius, or one per coordinate) — over the whole box, or over each of
-    up to `SPLIT_PARTS` parts got by halving its widest side — or None: then no critical point lies in
-    that box. Halving decides boxes long in a few coordinates (four-digit numbers beside thirty-digit
-    ones), where one entry's range over the whole box straddles 0 though no two vanish together.
+    up to `SPLIT_PARTS` parts got by halving its widest side, or with the numbers of radius 0 held and
+    the others eliminated (`no_critical_point_held`) — or None: then no critical point lies in that box.
+    Halving decides boxes long in a few coordinates (four-digit numbers beside thirty-digit ones), where
+    one entry's range over the whole box straddles 0 though no two vanish together.
     ``piecewise`` admits ReLU / leaky-ReLU units on boxes that keep every sign and every kink at 0."""
     if network.activation in ("relu", "leaky_relu") and not piecewise:
         return None
@@ -192,7 +189,7 @@ def no_critical_point_within(
             continue
         k = max(range(len(r)), key=lambda m: r[m])
         if not r[k] or len(entries) + len(boxes) + 2 > SPLIT_PARTS:
-            return None
+            return no_critical_point_held(network, dataset, point, radii)
         half = r[k] / 2
         for side in (-1, 1):
             moved = list(centre)
@@ -381,22 +378,13 @@ def certify_smooth(
         # non-zero is about the numbers as written, however near a critical point they are
         near = False
     digits_apart: str | None = None
-    beyond = written_reach(point)
-    mixed = mixed_digits(point)
     reach: list[Fraction] = []
+    within = ""
     if near and nonzero and not options.literal:
-        # A critical point the digits round lies within `reach`: the writer's noise for digits beyond a
-        # float's; for digits shorter than a float's print, 100⌈√P⌉ of each coordinate's own rounding
-        # radius (exact numbers don't move). A gradient proved non-zero over that whole box is about the
-        # point as written, however near a critical point farther off lies (an exact 1e8 or all-tiny
-        # numbers once made it "near"). Float prints keep the Newton-step test: an optimiser's accuracy.
-        if mixed:
-            units = 100 * math.ceil(math.sqrt(len(g_mid)))
-            reach = digits_reach(point, units, Fraction(options.near_critical) * Fraction(scale))
-        elif beyond:
-            reach = [beyond] * len(g_mid)
-        elif written_short(point):
-            reach = coordinate_reach(point, 100 * math.ceil(math.sqrt(len(g_mid))))
+        # A critical point the digits round lies within `digits_window`. A gradient proved non-zero over
+        # that whole box is about the point as written, however near a critical point farther off lies (an
+        # exact 1e8 or all-tiny numbers once made it "near"). Float prints keep the Newton-step test.
+        reach, within = digits_window(point, Fraction(options.near_critical) * Fraction(scale))
     if any(reach):
         digits_apart = no_critical_point_within(network, dataset, point, reach)
         near = digits_apart is None
@@ -490,23 +478,6 @@ def certify_smooth(
                 )
             tried.append(f"null directions: {search.why}")
     if digits_apart is not None:
-        if mixed:
-            within = (
-                "the numbers are written to mixed precision: a critical point they round lies within "
-                "100⌈√P⌉ rounding radii of each number shorter than a float's print, "
-                f"{WRITERS_NOISE} units of the last digit of each longer one, and {options.near_critical:g} "
-                "(relative) of a float's print (numbers written exactly do not move)"
-            )
-        elif beyond:
-            within = (
-                f"the numbers are decimals written beyond float precision: a critical point they round lies "
-                f"within {float(beyond):.2g} (∞-norm; {WRITERS_NOISE} units of the coarsest last digit)"
-            )
-        else:
-            within = (
-                "a critical point the digits round lies within 100⌈√P⌉ rounding radii of each number "
-                "(numbers written exactly do not move)"
-            )
         tried.append(f"{within}, and {digits_apart} (Newton step {newton:.3g})")
     elif not near:
         tried.append(f"no critical point nearby (Newton step {newton:.3g})")
@@ -521,7 +492,9 @@ def certify_smooth(
         rho = None if settled else at_rounding_level(point, g_mid, eig, newton, top, options.rounding)
         if rho is not None:
             wide = 2 * coarsest_rounding(point)
-            apart = no_critical_point_within(network, dataset, point, wide)
+            pinned = pinned_numbers(point)  # no rounding reaches them: held
+            box = [Fraction(0) if k in pinned else wide for k in range(network.n_params)]
+            apart = no_critical_point_within(network, dataset, point, box, piecewise=True)
             if apart is not None:
                 why += (
                     f"; no critical point lies within twice the coarsest rounding ({float(wide):.2g}): "
