@@ -47,6 +47,31 @@ def test_a_rounded_point_next_to_the_silent_curve_is_a_saddle(digits, output, lo
     assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
 
 
+@pytest.mark.parametrize("digits", [10, 13])
+def test_an_exact_bias_stays_and_the_rounded_weight_reaches_the_curve(digits):
+    """The bias written exactly (1/3: no rounding reaches it), the weight w rounded from the zero w* of
+    h(w) = Σ_i (ȳ − y_i) tanh(w x_i + 1/3) (mpmath, 60 digits; w* lies within half a unit of its last
+    digit): the critical point keeps b = 1/3 and moves w, a saddle whose lower point the reference loss
+    checks."""
+    net = Network((1, 1, 1), "tanh")
+    data = Dataset.of([[x] for x in X], [[y] for y in Y])
+    ybar, b = sum(Y) / len(Y), F(1, 3)
+    with mpmath.workdps(60):
+        w_star = mpmath.findroot(
+            lambda w: sum(
+                (ybar - y) * mpmath.tanh(w * x + mpmath.mpf(1) / 3) for x, y in zip(X, Y, strict=True)
+            ),
+            0.2,
+        )
+        w = F(mpmath.nstr(w_star, digits))
+        assert abs(mpmath.mpf(w.numerator) / w.denominator - w_star) < mpmath.mpf(10) ** -digits / 2
+    point = Point.unflatten(net, [w, b, 0, ybar])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    assert cert.box_center.layers[0].b == (b,)
+    assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
+
+
 def test_a_point_off_the_curve_is_not_claimed():
     net = Network((1, 1, 1), "tanh", output="sigmoid", loss="bce")
     data = Dataset.of([[x] for x in X], [[y] for y in Y])

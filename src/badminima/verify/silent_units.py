@@ -12,7 +12,9 @@ targets are affine in one column r (y_k = α_k y_r + β_k exactly, `output_split
 again. The critical points form the set {h_j = 0 for every j}: a curve or more in each unit's
 (w_j, b_j), so the Hessian is singular and a Krawczyk test cannot run. With w_j as given, a sign change
 of h_j over [b_j − δ, b_j + δ] (balls) puts a zero b_j* there (intermediate values): the point with those
-biases and c = C* is exactly critical and within R = max(δ, |c − C*|) of the given one. A direction of
+biases and c = C* is exactly critical and within R = max(δ, |c − C*|) of the given one. A bias written
+exactly on purpose stays; one of the unit's rounded incoming weights moves instead, within its own
+rounding (half a unit of its last digit). A direction of
 negative curvature proved over that whole box (`lift.lifted_saddle`) makes it a saddle, with a lower
 point exhibited.
 """
@@ -49,6 +51,32 @@ def _h(
         z = b + sum((wi * ball.constant(xi) for wi, xi in zip(w, x, strict=True)), ball.constant(Fraction(0)))
         total = total + ball.constant(mean - y[column]) * act(z)
     return total
+
+
+def _sign_change(
+    ball: BallArithmetic,
+    network: Network,
+    dataset: Dataset,
+    mean: Fraction,
+    column: int,
+    unit: list[Fraction],
+    k: int,
+    delta: Fraction,
+    tries: int,
+) -> Fraction | None:
+    """The half-width (``delta``, doubled up to ``tries`` times) of an interval of the unit's k-th number
+    (its weights, then its bias) over which h changes sign, the others held: a zero of h lies in it."""
+    for _ in range(tries):
+        ends = []
+        for side in (-1, 1):
+            moved = [q + side * delta if m == k else q for m, q in enumerate(unit)]
+            with ball.context():
+                w = [ball.constant(v) for v in moved[:-1]]
+                ends.append(ball.sign(_h(ball, network, dataset, mean, column, w, ball.constant(moved[-1]))))
+        if None not in ends and ends[0] * ends[1] < 0:  # type: ignore[operator]
+            return delta
+        delta *= 2
+    return None
 
 
 def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
@@ -88,30 +116,31 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     miss = max(max(abs(lo), abs(hi)) for lo, hi in bounds)
     if miss > 10 * math.sqrt(network.n_params) * rho:
         return None
-    # The critical point moves the output biases (to the constant optimum) and each hidden bias (inside
-    # its sign-change interval): none of them may be a number written exactly on purpose.
+    # The critical point moves the output biases (to the constant optimum) and one number of each unit
+    # (inside its sign-change interval): none of them may be a number written exactly on purpose.
     radii = rounding_box(point)
     h, d = network.widths[1], network.widths[0]
     exact = [exact_optimal_bias(network, m) for m in means]
     given = zip(radii[-network.widths[-1] :], out.b, exact, strict=True)
-    moved = any(r == 0 and non_terminating(c) and c != C_k for r, c, C_k in given)
-    fixed = any(not r and non_terminating(b) for r, b in zip(radii[h * d : h * d + h], hidden.b, strict=True))
-    if moved or fixed:
+    if any(r == 0 and non_terminating(c) and c != C_k for r, c, C_k in given):
         return None
     R = miss
-    for row, b in zip(hidden.W, hidden.b, strict=True):
-        found = None
-        delta = 2 * rho
-        for _ in range(WIDENINGS):
-            with ball.context():
-                w = [ball.constant(v) for v in row]
-                left = _h(ball, network, dataset, means[column], column, w, ball.constant(b - delta))
-                right = _h(ball, network, dataset, means[column], column, w, ball.constant(b + delta))
-                signs = (ball.sign(left), ball.sign(right))
-            if None not in signs and signs[0] * signs[1] < 0:  # type: ignore[operator]
-                found = delta
-                break
-            delta *= 2
+    for j, (row, b) in enumerate(zip(hidden.W, hidden.b, strict=True)):
+        # the unit's bias moves (within 2ρ, 4ρ, …), or where it is held, one of its rounded incoming
+        # weights, within its own digits' rounding only: no window policy decides such a point
+        unit = [*row, b]
+        if radii[h * d + j] or not non_terminating(b):
+            found = _sign_change(ball, network, dataset, means[column], column, unit, d, 2 * rho, WIDENINGS)
+        else:
+            own = [(k, r) for k, r in enumerate(radii[j * d : j * d + d]) if r]
+            found = next(
+                (
+                    r
+                    for k, r in own
+                    if _sign_change(ball, network, dataset, means[column], column, unit, k, r, 1)
+                ),
+                None,
+            )
         if found is None:
             return None
         R = max(R, found)
@@ -123,8 +152,9 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         reduced,
         "every hidden unit is silent (output weight 0) beside the constant model's optimum"
         + (", the targets affine in one column" if network.widths[-1] > 1 else ""),
-        "with the given incoming weights, each unit's Σ_i (ȳ − y_i)σ(w·x_i + b) changes sign over a bias "
-        "interval inside the box, so a point with those biases and the optimal output bias is exactly "
+        "with the other numbers as given, each unit's Σ_i (ȳ − y_i)σ(w·x_i + b) changes sign over an "
+        "interval of its bias (or, where that is written exactly, of one incoming weight) inside the box, "
+        "so a point with those numbers and the optimal output bias is exactly "
         "critical (the outputs are constant; every other partial derivative vanishes with the output "
         "weights); there is",
     )
