@@ -115,8 +115,7 @@ def test_an_exact_fraction_that_is_right_stays_a_minimum_and_one_that_is_off_is_
     right = certify(_region_case(F(35, 2)), probes=0)
     assert right.verdict is Verdict.LOCAL_MIN, right.reason
     off = certify(_region_case(F(35, 2) + F(1, 3 * 10**14)), probes=0)
-    assert off.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), off.reason
-    assert off.code in ("gradient-nonzero", "exact-number-moved", "first-order-descent", "near-critical-set")
+    assert (off.verdict, off.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), off.reason
 
 
 @pytest.mark.parametrize(
@@ -134,6 +133,8 @@ def test_red_team_points_with_a_pinned_fraction_off_the_critical_set_get_no_mini
     exact first-layer weight is off, a duplicated pair whose exact output bias is off the split line's."""
     cert = certify(load_trap(Path(__file__).parent / "cases" / f"{name}.json"), probes=0)
     assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
+    if name.startswith(("s24-b13", "s24-b15d")):  # decided by elimination with the fraction held
+        assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), cert.reason
 
 
 def _logistic_optimum() -> tuple[mpmath.mpf, mpmath.mpf]:

@@ -48,7 +48,8 @@ POINTS = st.lists(st.tuples(st.integers(-3, 3), st.integers(-3, 3)), min_size=4,
 @given(POINTS, st.lists(st.integers(-5, 5), min_size=6, max_size=6), st.sampled_from([0, 1, 7]))
 def test_a_box_proved_free_of_critical_points_holds_none(X, ys, k):
     """δ = 0: a critical point lies in the box, so nothing is proved; δ = k/(3·10⁶) ≠ 0: none lies in it,
-    and the Krawczyk elimination proves that whenever the restricted optimum is inside the box."""
+    and the Krawczyk elimination proves that with the restricted optimum inside the box; a box that
+    misses the restricted optimum holds no critical point either, and Krawczyk finds its zero set empty."""
     y = [F(v) for v in ys[: len(X)]]
     assume(len({b for _, b in X}) > 1)  # the moving numbers' normal equations need a varying x₂
     star = _full_optimum_w1(X, y)
@@ -65,6 +66,9 @@ def test_a_box_proved_free_of_critical_points_holds_none(X, ys, k):
         assert found is None
     else:
         assert found is not None
+    # a box the moving numbers' only zero lies outside of: no critical point in it, whatever δ
+    away = Point.unflatten(NET, [w1, w2 + F(1, 10), c])
+    assert no_critical_point_held(NET, data, away, radii) is not None
 
 
 def test_nothing_is_claimed_without_a_held_number_or_a_moving_one():

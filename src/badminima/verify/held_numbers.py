@@ -96,7 +96,8 @@ def no_critical_point_held(
 
             lo = [to_arb(point.flatten()[k] - radii[k]) for k in moving]
             hi = [to_arb(point.flatten()[k] + radii[k]) for k in moving]
-            centre = [to_arb(v) for v in point.flatten()]
+            centre = [to_arb(v) for v in point.flatten()]  # the held numbers stay exact balls
+            tiny = flint.arb(2) ** (20 - PRECISION)
             for _ in range(NEWTON_STEPS):  # midpoints only: any m in the box will do, a good one is tight
                 g = gradient(centre)
                 step = _solve_mid(block(centre), [g[k] for k in moving])
@@ -104,33 +105,42 @@ def no_critical_point_held(
                     return None
                 for k, s in zip(moving, step, strict=True):
                     centre[k] = (centre[k] - s).mid()
+                if all(abs(s) <= tiny * (1 + abs(centre[k])) for k, s in zip(moving, step, strict=True)):
+                    break
             m = [centre[k] for k in moving]
             if not all(a <= c <= b for a, c, b in zip(lo, m, hi, strict=True)):
-                return None  # the moving numbers' zero is outside the box: another test decides it
+                # the moving numbers' zero lies outside the box: from the box's own centre, Krawczyk may
+                # find no zero in it at all
+                for k in moving:
+                    centre[k] = to_arb(point.flatten()[k]).mid()
+                m = [centre[k] for k in moving]
             inverse = _inverse_mid(block(centre))
             if inverse is None:
                 return None
+            g = gradient(centre)
+            start = flint.arb_mat([[c] for c in m]) - inverse * flint.arb_mat([[g[k]] for k in moving])
             X = [a.union(b) for a, b in zip(lo, hi, strict=True)]
+            entry = None
             for _ in range(KRAWCZYK_STEPS):
                 flat = list(centre)
                 for k, x in zip(moving, X, strict=True):
                     flat[k] = x
-                g = gradient(centre)
-                fm = flint.arb_mat([[g[k]] for k in moving])
                 spread = _identity(len(moving)) - inverse * block(flat)
-                offset = flint.arb_mat([[x - c] for x, c in zip(X, m, strict=True)])
-                K = flint.arb_mat([[c] for c in m]) - inverse * fm + spread * offset
+                K = start + spread * flint.arb_mat([[x - c] for x, c in zip(X, m, strict=True)])
                 narrowed = []
                 for i, x in enumerate(X):
                     if not x.overlaps(K[i, 0]):
                         return "the moving numbers' gradient has no zero in the box (Krawczyk)"
                     narrowed.append(x.intersection(K[i, 0]))
+                shrunk = max(abs(x.rad()) for x in narrowed) < max(abs(x.rad()) for x in X) / 2
                 X = narrowed
-            flat = list(centre)
-            for k, x in zip(moving, X, strict=True):
-                flat[k] = x
-            g = gradient(flat)
-            entry = next((k for k in held if ball.sign(g[k]) not in (0, None)), None)
+                flat = list(centre)
+                for k, x in zip(moving, X, strict=True):
+                    flat[k] = x
+                g = gradient(flat)
+                entry = next((k for k in held if ball.sign(g[k]) not in (0, None)), None)
+                if entry is not None or not shrunk:
+                    break
     except (BackendError, ZeroDivisionError, ValueError):
         return None
     if entry is None:
