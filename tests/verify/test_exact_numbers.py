@@ -251,3 +251,21 @@ def test_a_dead_layer_under_an_exact_output_bias_off_logit_of_the_mean_is_not_cr
         assert abs(mpmath.mpf(c.numerator) / c.denominator - mpmath.log(4)) > mpmath.mpf(10) ** -17
     cert = certify(trap, probes=0)
     assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), cert.reason
+
+
+def test_a_duplicated_pair_under_an_exact_output_bias_off_the_reduced_minimum_is_no_lift():
+    """Red team s24 (b17): two copies of the 1-1-2 tanh net's unit, 12-digit numbers, output bias c₁
+    written as the exact fraction −523214883587/3·10¹² (3.97e-13 off c₁*, 60 digits, in the file's
+    description). Every critical point near the lift has the reduced minimiser's output biases
+    (dF/dc₁ is the mean residual of output 1), so no minimum is about these numbers; written as a
+    12-digit decimal instead, c₁ is a rounding like the others and the lift is the minimum they round."""
+    trap = load_trap(Path(__file__).parent / "cases" / "s24-b17-dup122-local-min-exactc-3e+12-d12.json")
+    pinned = certify(trap, probes=0)
+    assert pinned.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), pinned.reason
+    flat = list(trap.point.flatten())
+    assert non_terminating(flat[8])
+    flat[8] = F("-0.174404961196")
+    rounded_c = certify(Trap(trap.network, trap.dataset, Point.unflatten(trap.network, flat)), probes=0)
+    assert (rounded_c.verdict, rounded_c.code) == (Verdict.LOCAL_MIN, "lift-duplicated-units"), (
+        rounded_c.reason
+    )

@@ -53,10 +53,10 @@ from badminima.model.rational import rounding_scale
 from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import with_units, without_units
 from badminima.verify.kink_reductions import HEADS, BoxPredictions, Reduction
-from badminima.verify.kink_snap import rounding_box
 from badminima.verify.kink_units import DeadUnits
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import signs_hold
+from badminima.verify.rounding import rounding_box
 from badminima.verify.signed_points import SignedSplit, kinks_push, signed_split
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import Slice, certify_on_slice
@@ -403,7 +403,7 @@ def _moving_layer(network: Network, dataset: Dataset, point: Point) -> tuple[int
     ]
     rank = len(pivots(affine))
     sizes = [o * i + (o if network.bias else 0) for o, i in network.layer_shapes]
-    # Numbers written exactly (`kink_snap.rounding_box`) come last: the basis moves them only where the
+    # Numbers written exactly (`rounding.rounding_box`) come last: the basis moves them only where the
     # layer's numbers written to digits cannot reach every affine map alone.
     exact = {i for i, r in enumerate(rounding_box(point)) if r == 0}
     for layer in reversed(range(network.depth)):

@@ -29,14 +29,14 @@ from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.dropped_inputs import lift_dropped_inputs, narrower_options, without_dropped_inputs
 from badminima.verify.fit_snap import snap_to_fit
-from badminima.verify.kink_snap import kinks_within, pinned_numbers, rounding_box, snap_to_kinks
+from badminima.verify.kink_snap import kinks_within, snap_to_kinks
 from badminima.verify.linear_points import certify_linear_point, is_deep_linear
 from badminima.verify.logit_surrogate import certify_through_surrogates
 from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.piecewise import certify_piecewise
-from badminima.verify.rounding import judged_rounding
+from badminima.verify.rounding import judged_rounding, pinned_numbers, rounding_box
 from badminima.verify.saturation import unreachable_output
 from badminima.verify.smooth import certify_smooth, no_critical_point_within
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
@@ -274,7 +274,7 @@ def _outcome(
 def _exact_numbers_kept(network: Network, dataset: Dataset, point: Point, out: Outcome) -> Outcome:
     """``out``, unless it is a minimum or saddle about a nearby point (``box_center``) that moves a number
     written exactly on purpose (a fraction with no terminating expansion, `non_terminating`, that
-    `kink_snap.rounding_box` does not take for noise): no rounding reaches such a number, so a critical
+    `rounding.rounding_box` does not take for noise): no rounding reaches such a number, so a critical
     point the verdict may be about keeps it. With smooth hidden units, a gradient entry proved non-zero
     over the verdict's whole box with those numbers held is `not-critical` (`gradient-nonzero`); else a
     move beyond the proof's own radius is `inconclusive` (code `exact-number-moved`). Short decimals

@@ -37,9 +37,9 @@ from badminima.verify.constant_units import (
     optimal_bias,
     target_means,
 )
-from badminima.verify.kink_snap import rounding_box
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ball_bounds
+from badminima.verify.rounding import rounding_box
 from badminima.verify.suboptimality import LossEnclosure
 
 

@@ -28,7 +28,7 @@ from badminima.model.point import Point
 from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import find_duplicate_groups, lift_group, reduce_group
-from badminima.verify.lift import Lifted, lifted_saddle, transversal_curvature
+from badminima.verify.lift import Lifted, lifted_saddle, moves_pinned_output_bias, transversal_curvature
 from badminima.verify.numerics import float_derivatives
 
 
@@ -68,6 +68,8 @@ def _lift_group(network: Network, dataset: Dataset, point: Point, group: tuple[i
     if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
         return None
     c, r = reduced.center, reduced.proof_radius
+    if moves_pinned_output_bias(point, small, dataset, reduced):
+        return None
     first = group[0]
     V_c = c.layers[1].W[0][first]
     v = point.layers[1].W[0]

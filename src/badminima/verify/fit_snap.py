@@ -44,8 +44,9 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.affine_fits import features
-from badminima.verify.kink_snap import Kink, rounding_box, snap_to_kinks
+from badminima.verify.kink_snap import Kink, snap_to_kinks
 from badminima.verify.kink_units import incoming
+from badminima.verify.rounding import rounding_box
 
 
 def _kink_units(
@@ -108,7 +109,7 @@ def _target(
 
 
 def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequence[Kink]) -> Point | None:
-    """A point inside ``point``'s rounding box (`kink_snap.rounding_box`) where every pre-activation of
+    """A point inside ``point``'s rounding box (`rounding.rounding_box`) where every pre-activation of
     ``kinks`` is exactly 0 and the network, its pieces held as at ``point`` (the kink units off on their
     kinks), predicts the rational best fit those pieces reach exactly (module docstring); None when
     there is none of that kind.

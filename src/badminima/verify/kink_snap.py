@@ -23,51 +23,12 @@ from badminima.landscape.regions import region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import NOISE_LEVEL, non_terminating, relative_rounding, rounding_radius
 from badminima.verify.kink_units import incoming, layer_inputs
 from badminima.verify.parameter_box import ParameterBox
+from badminima.verify.rounding import rounding_box
 
 Kink = tuple[int, int, int]
 """(hidden layer, unit, data point)."""
-
-
-def rounding_box(point: Point) -> list[Fraction]:
-    """Per coordinate, how far the number a writer rounded can sit from it (`rounding_radius`: half a unit
-    of its last written place, a float's ulp for a float's print), 0 for numbers taken as exact; a
-    non-zero number at the level of the others' rounding (float noise such as 1e-17 beside
-    seventeen-digit numbers, however it is written: a float prints 1e-17 as "1e-17") reaches 0.
-
-    Example:
-        >>> net = Network((1, 1, 1), "relu")
-        >>> box = rounding_box(Point.unflatten(net, ["-1.4142135623730950", "1e-17", 1, "0.5"]))
-        >>> [float(r) for r in box]
-        [2.220446049250313e-16, 1e-17, 0.0, 0.0]
-    """
-    flat = point.flatten()
-    tol = 4 * relative_rounding(flat)
-    noise = tol <= NOISE_LEVEL
-    return [
-        max(rounding_radius(q), abs(q))
-        if noise and q and abs(q) <= tol * max(Fraction(1), abs(q))
-        else rounding_radius(q)
-        for q in flat
-    ]
-
-
-def pinned_numbers(point: Point) -> frozenset[int]:
-    """The coordinates no rounding reaches: fractions with no terminating expansion (`non_terminating`)
-    that `rounding_box` does not take for noise. A critical point the digits may round keeps them.
-
-    Example:
-        >>> net = Network((1, 1, 1), "relu")
-        >>> sorted(pinned_numbers(Point.unflatten(net, ["1/7", "0.1428571", 1, "1/2"])))
-        [0]
-    """
-    return frozenset(
-        k
-        for k, (q, r) in enumerate(zip(point.flatten(), rounding_box(point), strict=True))
-        if r == 0 and non_terminating(q)
-    )
 
 
 def kinks_within(network: Network, dataset: Dataset, point: Point) -> tuple[Kink, ...]:

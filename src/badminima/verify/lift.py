@@ -72,6 +72,7 @@ from badminima.verify.output_splits import (
     split_set_critical,
 )
 from badminima.verify.parameter_box import ParameterBox
+from badminima.verify.rounding import pinned_numbers
 from badminima.verify.suboptimality import LossEnclosure
 
 
@@ -154,7 +155,9 @@ def _off_line_lift(network: Network, dataset: Dataset, point: Point, dup: Duplic
     if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
         return None
     c, r = reduced.center, reduced.proof_radius
-    if not split_set_critical(network, dataset, c, r, dup.a):
+    if moves_pinned_output_bias(point, small, dataset, reduced) or not split_set_critical(
+        network, dataset, c, r, dup.a
+    ):
         return None
     center = lift_duplicate(c, dup, dup.lam, network.widths[1])
     K = network.widths[2]
@@ -210,6 +213,37 @@ def lifted_minimum_saddle(
     return lifted_saddle(network, dataset, embed(reduced.center), R, reduced, what)
 
 
+def moves_pinned_output_bias(point: Point, small: Network, dataset: Dataset, reduced: BoxResult) -> bool:
+    """Whether an output bias of ``point`` written exactly on purpose (`rounding.pinned_numbers`) is not
+    the reduced minimiser's: every critical point of a duplicated-unit lift has the reduced network's
+    output biases (the lift copies them), so none then keeps the given number and no lift is about the
+    given numbers. The minimiser x* lies within ‖∇F(c)‖/μ of the box proof's centre c (μ-strong
+    convexity over its box), far tighter than the box.
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1), "identity")
+        >>> data = Dataset.of([[0], [1]], [[0], [1]])  # the least-squares line y = x: c* = 0
+        >>> reduced = certify_minimum(net, data, Point.unflatten(net, [1, 0]), np.array([[1.0, 1], [1, 2]]))
+        >>> moves_pinned_output_bias(Point.unflatten(net, [1, "1/3000000"]), net, data, reduced)
+        True
+        >>> moves_pinned_output_bias(Point.unflatten(net, [1, "0.0000003"]), net, data, reduced)
+        False
+    """
+    flat, out = point.flatten(), point.layers[-1].b
+    c = reduced.center
+    if out is None or c is None or not reduced.mu:
+        return False
+    first = len(flat) - len(out)
+    pinned = [k for k in range(len(out)) if k + first in pinned_numbers(point)]
+    if not pinned:
+        return False
+    near = ParameterBox(small, dataset, c, reduced.precision).gradient_bound() / reduced.mu
+    reach = min(near, reduced.proof_radius or near)
+    centre_b = c.layers[-1].b or ()
+    return any(abs(out[k] - centre_b[k]) > reach for k in pinned)
+
+
 def lift_duplicated_minimum(
     network: Network, dataset: Dataset, point: Point, dup: Duplicate
 ) -> Lifted | None:
@@ -223,6 +257,8 @@ def lift_duplicated_minimum(
     if reduced.verdict is not Verdict.LOCAL_MIN or reduced.center is None or reduced.proof_radius is None:
         return None
     c, r = reduced.center, reduced.proof_radius
+    if moves_pinned_output_bias(point, small, dataset, reduced):
+        return None
     h = network.widths[1]
     width = h
     center = lift_duplicate(c, dup, dup.lam, width)

@@ -26,7 +26,6 @@ from badminima.verify.certificate import Verdict
 from badminima.verify.dead_kinks import certify_dead_kinks
 from badminima.verify.descent import Descent, exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates, negative_direction
-from badminima.verify.kink_snap import rounding_box
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import DEFAULTS, CertifyOptions
@@ -45,6 +44,7 @@ from badminima.verify.rounding import (
     digits_window,
     judged_rounding,
     mixed_digits,
+    rounding_box,
     slope_at_rounding_level,
     within_reach,
     written_reach,

@@ -32,11 +32,10 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import non_terminating
 from badminima.verify.constant_units import constant_optimum, exact_optimal_bias, target_means
-from badminima.verify.kink_snap import rounding_box
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.output_splits import affine_targets
 from badminima.verify.parameter_box import ball_bounds
-from badminima.verify.rounding import coarsest_rounding
+from badminima.verify.rounding import coarsest_rounding, rounding_box
 
 WIDENINGS = 8
 """Half-widths δ = 2ρ, 4ρ, … tried for each bias's sign change (ρ the point's coarsest rounding)."""

@@ -38,7 +38,6 @@ from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.held_numbers import no_critical_point_held
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.kink_saddles import kink_piece_saddle
-from badminima.verify.kink_snap import pinned_numbers
 from badminima.verify.kink_units import dead_layers, incoming, raising_directions
 from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit, lifted_outcome
 from badminima.verify.mixed_units import certify_mixed_units
@@ -51,6 +50,7 @@ from badminima.verify.rounding import (
     coarsest_rounding,
     digits_window,
     judged_rounding,
+    pinned_numbers,
     slope_at_rounding_level,
 )
 from badminima.verify.saturation import output_bias_gradient
