@@ -320,3 +320,82 @@ def test_units_at_their_kink_on_every_point_are_decided(xs, data, activation):
     assert fo.stationary is all(v * p >= 0 for v in vs for p in phi)
     if not fo.stationary:
         assert _one_sided(net, dataset, point, fo.directions[0]) < 0
+
+
+@st.composite
+def silent_kinks(draw):
+    """A 1-2-2-1 ReLU / leaky-ReLU net whose units in a drawn set S sit at their kink on a drawn point
+    (bias = −(its input)) and have outgoing weights 0; the rest random, the targets random or planted so
+    that the piece's gradient (2/N)Jᵀe vanishes."""
+    activation = draw(st.sampled_from(["relu", "leaky_relu"]))
+    net = Network((1, 2, 2, 1), activation, leaky_slope=F(1, 4) if activation == "leaky_relu" else None)
+    xs = draw(st.lists(st.integers(-3, 3), min_size=3, max_size=6, unique=True))
+    theta = draw(st.lists(small, min_size=net.n_params, max_size=net.n_params))
+    silent = draw(st.sets(st.sampled_from([(0, 0), (0, 1), (1, 0), (1, 1)]), min_size=1))
+    point = Point.unflatten(net, theta)
+    layers = [[list(map(list, lay.W)), list(lay.b)] for lay in point.layers]
+    a = [[F(x)] for x in xs]
+    for li in (0, 1):
+        for u in range(2):
+            if (li, u) in silent:
+                i = draw(st.integers(0, len(xs) - 1))
+                layers[li][1][u] = -sum((w * v for w, v in zip(layers[li][0][u], a[i], strict=True)), F(0))
+                for row in layers[li + 1][0]:
+                    row[u] = F(0)
+        slope = net.negative_slope
+        a = [
+            [
+                (lambda z: z if z > 0 else slope * z)(
+                    sum((w * v for w, v in zip(row, ai, strict=True)), F(0)) + b
+                )
+                for row, b in zip(layers[li][0], layers[li][1], strict=True)
+            ]
+            for ai in a
+        ]
+    point = Point.of([(W, b) for W, b in layers])
+    if draw(st.booleans()):  # random targets
+        ys = draw(st.lists(small, min_size=len(xs), max_size=len(xs)))
+    else:  # planted: y = f − e, e in the left null space of the piece's Jacobian (0 if there is none)
+        theta = list(point.flatten())
+        J = sympy.Matrix(_piece_jacobian(net, theta, [[x] for x in xs], lambda i: {}))
+        e = sum((draw(st.integers(-3, 3)) * v for v in J.T.nullspace()), sympy.zeros(len(xs), 1))
+        ys = [
+            _forward(net, theta, [x])[0] - F(int(sympy.fraction(v)[0]), int(sympy.fraction(v)[1]))
+            for x, v in zip(xs, e, strict=True)
+        ]
+    data = Dataset.of([[x] for x in xs], [[y] for y in ys])
+    return net, data, point, silent
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=HEALTH)
+@given(silent_kinks(), st.lists(st.lists(small, min_size=13, max_size=13), min_size=3, max_size=3))
+def test_kinks_behind_zero_outgoing_weights_are_decided_by_the_gradient(case, directions):
+    """Whatever `first_order` decides agrees with the derivative network: stationary ⇒ no sampled
+    direction (random, ±e_p) has a negative one-sided derivative; not stationary ⇒ its direction does.
+    Where every kink is a unit of S, it is always decided (F'(x; v) is linear there)."""
+    net, data, point, silent = case
+    region = region_of(net, data, point)
+    fo = first_order(net, data, point, region)
+    if {(lay, u) for lay, u, _ in region.kinks} <= silent:
+        assert fo.stationary is not None, fo.reason
+    n = net.n_params
+    basis = [[F(s) if k == p else F(0) for k in range(n)] for p in range(n) for s in (1, -1)]
+    if fo.stationary:
+        assert all(_one_sided(net, data, point, v) >= 0 for v in [*directions, *basis])
+    elif fo.stationary is False:
+        assert _one_sided(net, data, point, list(fo.directions[0])) < 0
+
+
+@pytest.mark.parametrize(("c", "verdict"), [(F(1), Verdict.SADDLE), (F(3, 2), Verdict.NOT_CRITICAL)])
+def test_a_deep_relu_net_at_zero_is_a_saddle_at_the_mean_target(c, verdict):
+    """Every weight and hidden bias 0: every hidden pre-activation is at its kink on every point, and the
+    output is c. By hand, F'(0; v) = (2/N) Σ (c − y_i) v_c (the hidden units' outgoing weights are 0), so the
+    point is stationary exactly when c = ȳ = 1; there the loss falls at third order along a positive
+    direction (f − c = v·relu(W₂ relu(W₁x + b₁) + b₂), the witness checked by the reference loss)."""
+    net = Network((1, 2, 2, 1), "relu")
+    data = Dataset.of([[-1], [0], [1], [2]], [[0], [1], [0], [3]])
+    point = Point.unflatten(net, [0] * 12 + [c])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is verdict, cert.reason
+    assert cert.witness is not None
+    assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)

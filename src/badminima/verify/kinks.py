@@ -214,6 +214,22 @@ def first_order(
             return FirstOrder(False, (tuple(-v for v in g0),), "the exact gradient is non-zero")
         return FirstOrder(True, (), "the exact gradient is zero and no pre-activation is at a kink")
     assert region is not None and masks is not None
+    if all(not any(row[u] for row in point.layers[lay + 1].W) for lay, u, _ in kinks):
+        # Every unit at a kink has outgoing weights 0: its side never reaches the output at first order
+        # (dz_next = dW·relu(0) + W·d relu = 0 through it), so F'(θ; d) = g·d, the same g on every piece.
+        if any(g0):
+            return FirstOrder(
+                False,
+                (tuple(-v for v in g0),),
+                "every unit at a kink has outgoing weights 0, so the loss is differentiable here, and its "
+                "exact gradient is non-zero",
+            )
+        return FirstOrder(
+            True,
+            (),
+            "every unit at a kink has outgoing weights 0, so the loss is differentiable here (no kink's "
+            "side reaches the output at first order), and its exact gradient is zero",
+        )
     if any(lay != 0 for lay, _, _ in kinks):
         out = _all_sides(network, dataset, point, region, max_side_kinks=max_side_kinks)
         if out.stationary is None:
