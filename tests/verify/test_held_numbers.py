@@ -112,3 +112,29 @@ def test_a_rounded_output_bias_beside_an_exact_weight_off_the_region_optimum_is_
     assert _region_optimum() == (F(1, 6), F(1, 7), F(1, 3))
     control = certify(Trap(net, data, at(c_written, F(35, 2))), probes=0)
     assert control.verdict is Verdict.LOCAL_MIN, control.reason
+
+
+def test_a_critical_point_on_the_edge_of_the_box_is_kept():
+    """A reviewer's trap: a 1-1-1 ReLU net whose exact critical point (1/3, 7/13, 7/13, 1/3) (its exact
+    gradient is 0, computed here in rationals) lies on the edge of the box; the Krawczyk steps shrink X
+    away from the Newton centre, so J must cover the hull of X and that centre, or the zero is lost."""
+    net = Network((1, 1, 1), "relu")
+    data = Dataset.of(
+        [[4], ["-1/3"], [1], [4], [-1], [6]],
+        [["6658/3549"], ["5882/10647"], ["407/507"], ["173/507"], ["694/1183"], ["1031/507"]],
+    )
+    w, b, v, c = F(1, 3), F(7, 13), F(7, 13), F(1, 3)
+    residuals = [v * max(w * x[0] + b, F(0)) + c - y[0] for x, y in zip(data.X, data.y, strict=True)]
+    active = [w * x[0] + b > 0 for x in data.X]
+    assert all(w * x[0] + b != 0 for x in data.X)  # no kink: the loss is smooth there
+    grads = [
+        sum(r * v * x[0] for r, x, a in zip(residuals, data.X, active, strict=True) if a),
+        sum(r * v for r, a in zip(residuals, active, strict=True) if a),
+        sum(r * max(w * x[0] + b, F(0)) for r, x in zip(residuals, data.X, strict=True)),
+        sum(residuals),
+    ]
+    assert grads == [0, 0, 0, 0]
+    point = Point.unflatten(net, [w, "69883/130000", "6987/13000", c])
+    radii = [F(0), F(1, 1000), F(1, 1000), F(0)]
+    assert all(abs(p - q) <= r for p, q, r in zip(point.flatten(), (w, b, v, c), radii, strict=True))
+    assert no_critical_point_held(net, data, point, radii) is None

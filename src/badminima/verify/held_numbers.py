@@ -6,7 +6,8 @@ operator of ∇_R F over the box X_R (centre m ∈ X_R, C ≈ (∇²_RR F(m))⁻
 
     K = m − C ∇_R F(m) + (I − C J)(X_R − m)
 
-holds every zero in X_R (the mean-value form: Neumaier 1990, Thm 5.1.8 — whether or not K contracts), so
+holds every zero in X_R (the mean-value form: Neumaier 1990, Thm 5.1.8 — whether or not K contracts; J
+then encloses the Hessian over the hull of X_R and m, the segments from m to the zeros), so
 X_R ← X_R ∩ K keeps them all and shrinks to a tiny box around the one zero, or empties. A gradient entry
 of E proved non-zero over that tiny box (or an empty one) leaves no critical point in the whole box.
 
@@ -114,6 +115,8 @@ def no_critical_point_held(
                 for k in moving:
                     centre[k] = to_arb(point.flatten()[k]).mid()
                 m = [centre[k] for k in moving]
+                if not all(a <= c <= b for a, c, b in zip(lo, m, hi, strict=True)):
+                    return None  # a box narrower than the balls' precision
             inverse = _inverse_mid(block(centre))
             if inverse is None:
                 return None
@@ -122,9 +125,11 @@ def no_critical_point_held(
             X = [a.union(b) for a, b in zip(lo, hi, strict=True)]
             entry = None
             for _ in range(KRAWCZYK_STEPS):
+                # J over the hull of X and m: X shrinks away from m, and the mean-value form needs the
+                # segment from m to every zero in X (inside the first box, where the signs hold)
                 flat = list(centre)
-                for k, x in zip(moving, X, strict=True):
-                    flat[k] = x
+                for k, x, c in zip(moving, X, m, strict=True):
+                    flat[k] = x.union(c)
                 spread = _identity(len(moving)) - inverse * block(flat)
                 K = start + spread * flint.arb_mat([[x - c] for x, c in zip(X, m, strict=True)])
                 narrowed = []
