@@ -36,7 +36,7 @@ from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.piecewise import certify_piecewise
-from badminima.verify.rounding import judged_rounding, pinned_numbers, rounding_box
+from badminima.verify.rounding import digits_window, judged_rounding, pinned_numbers, rounding_box
 from badminima.verify.saturation import unreachable_output
 from badminima.verify.smooth import certify_smooth, no_critical_point_within
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
@@ -271,12 +271,15 @@ def _outcome(
     return out
 
 
-def _exact_numbers_kept(network: Network, dataset: Dataset, point: Point, out: Outcome) -> Outcome:
+def _exact_numbers_kept(
+    network: Network, dataset: Dataset, point: Point, out: Outcome, near: Fraction
+) -> Outcome:
     """``out``, unless it is a minimum or saddle about a nearby point (``box_center``) that moves a number
     written exactly on purpose (a fraction with no terminating expansion, `non_terminating`, that
     `rounding.rounding_box` does not take for noise): no rounding reaches such a number, so a critical
-    point the verdict may be about keeps it. With smooth hidden units, a gradient entry proved non-zero
-    over the verdict's whole box with those numbers held is `not-critical` (`gradient-nonzero`); else a
+    point the verdict may be about keeps it. A gradient entry proved non-zero with those numbers held,
+    over the verdict's whole box or over the digits' window (`digits_window`: where the point they round
+    may lie), is `not-critical` (`gradient-nonzero`); else a
     move beyond the proof's own radius is `inconclusive` (code `exact-number-moved`). Short decimals
     (1.125) may be roundings that happen to be short: they are left to each proof's own reach."""
     center = out.box_center
@@ -292,8 +295,14 @@ def _exact_numbers_kept(network: Network, dataset: Dataset, point: Point, out: O
     )
     reach = max(out.box_radius or Fraction(0), max(radii))
     wide = [Fraction(0) if m in pinned else max(r, reach) for m, r in enumerate(radii)]
-    own = [Fraction(0) if m in pinned else r for m, r in enumerate(radii)]
-    for box, where in ((wide, f"radius {float(reach):.2g}"), (own, "the digits' own rounding")):
+    boxes = [(wide, f"radius {float(reach):.2g}")]
+    scale = 1 + max((abs(q) for q in given), default=Fraction(0))
+    window, _ = digits_window(point, near * scale)
+    if not any(window):  # float prints: an optimiser's accuracy, `near` relative, exact numbers held
+        window = [near * scale if r else Fraction(0) for r in radii]
+    held = [Fraction(0) if m in pinned else r for m, r in enumerate(window)]
+    boxes.append((held, "the digits' window (numbers written exactly held)"))
+    for box, where in boxes:
         apart = no_critical_point_within(network, dataset, point, box, piecewise=True)
         if apart is not None:
             return Outcome(
@@ -392,7 +401,7 @@ def certify(
             if narrower.verdict is not Verdict.INCONCLUSIVE:
                 out = lift_dropped_inputs(narrower, point, columns, net)
     if not options.literal:
-        out = _exact_numbers_kept(net, data, point, out)
+        out = _exact_numbers_kept(net, data, point, out, Fraction(options.near_critical))
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:

@@ -497,7 +497,8 @@ def certify_smooth(
             apart = no_critical_point_within(network, dataset, point, box, piecewise=True)
             if apart is not None:
                 why += (
-                    f"; no critical point lies within twice the coarsest rounding ({float(wide):.2g}): "
+                    f"; no critical point lies within twice the coarsest rounding ({float(wide):.2g}; "
+                    f"numbers written exactly held): "
                     f"{apart}, so the digits are not a rounded critical point"
                 )
                 rho = None
