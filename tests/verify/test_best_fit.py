@@ -297,3 +297,41 @@ def test_uneven_targets_under_bias_free_sigmoid_units_are_not_a_minimum():
     assert reference_loss(net, trap.dataset, lower) < reference_loss(net, trap.dataset, trap.point)
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.NOT_CRITICAL, cert.reason
+
+
+@pytest.mark.parametrize("digits", [8, 12])
+@pytest.mark.parametrize(("output", "loss"), [("identity", "mse"), ("sigmoid", "bce")])
+def test_a_rounded_odd_network_near_its_best_odd_fit_is_that_global_minimum(digits, output, loss):
+    """x = ±1: f(x) = v·tanh(w x) is odd, so the best it can predict at 1 is the mean of the target at 1
+    and the reflected one at −1 (by hand: identity output, targets 1 at 1 and 0 at −1: p = 1/2; sigmoid
+    output, targets 1 and 1/2: p = 3/4), and the reflection of that at −1.
+    With w = 1 written exactly and v the 60-digit solution of v·tanh(1) = goal rounded to ``digits``, the
+    minimum the digits round has the loss of those predictions (F_inf, computed here) and no parameter
+    anywhere (sampled) does better."""
+    net = Network((1, 1, 1), "tanh", output=output, loss=loss, bias=False)
+    if output == "identity":
+        X, Y, p = [[1], [-1]], [[1], [0]], F(1, 2)
+    else:
+        X, Y, p = [[1], [-1]], [[1], [F(1, 2)]], F(3, 4)
+    with mpmath.workdps(60):
+        goal = _mp(p) if output == "identity" else mpmath.log(_mp(p) / (1 - _mp(p)))
+        v = F(mpmath.nstr(goal / mpmath.tanh(1), digits))
+    data = Dataset.of(X, Y)
+    trap = Trap(net, data, Point.unflatten(net, [1, v]))
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "nearby-best-odd-fit"), cert.reason
+    with mpmath.workdps(60):
+        if loss == "mse":  # predictions p at 1 and −p at −1
+            inf = _mp(((p - 1) ** 2 + (-p) ** 2) / 2)
+        else:  # predictions p at 1 and 1 − p at −1 against targets 1 and 1/2
+            q = _mp(p)
+            inf = (-mpmath.log(q) - (mpmath.log(1 - q) + mpmath.log(q)) / 2) / 2
+        assert (
+            _mp(cert.loss_lower) - mpmath.mpf(10) ** -40
+            <= inf
+            <= _mp(cert.loss_upper) + mpmath.mpf(10) ** -40
+        )
+        rng = random.Random(digits)
+        for _ in range(20):
+            theta = [F(rng.randint(-300, 300), 100) for _ in range(net.n_params)]
+            assert reference_loss(net, data, Point.unflatten(net, theta)) >= inf - mpmath.mpf(10) ** -40

@@ -229,10 +229,11 @@ def _groups(dataset: Dataset) -> tuple[list[int], list[tuple[Fraction, ...]], li
     return reps, [means[tuple(dataset.X[i])] for i in reps], sizes
 
 
-def _infimum(network: Network, dataset: Dataset, means: list[tuple[Fraction, ...]]) -> Any:
-    """F_inf in a ball: the loss of predicting each distinct input's mean targets (within-group squared
+def _infimum(
+    network: Network, dataset: Dataset, mean_of: dict[tuple[Fraction, ...], tuple[Fraction, ...]]
+) -> Any:
+    """F_inf in a ball: the loss of predicting ``mean_of[x]`` at each input (within-group squared
     deviations for mse; y·log(1/m) + (1 − y)·log(1/(1 − m)) summed for cross-entropy)."""
-    mean_of = dict(zip((tuple(dataset.X[i]) for i in _groups(dataset)[0]), means, strict=True))
     total = flint.arb(0)
     for x, y in zip(dataset.X, dataset.y, strict=True):
         for yk, m in zip(y, mean_of[tuple(x)], strict=True):
@@ -262,24 +263,30 @@ def certify_nearby_best_fit(
     """
     if network.loss not in ("mse", "bce") or reach <= 0:
         return None
-    reps, means, _ = _groups(dataset)
-    if network.output == "sigmoid" and any(m in (0, 1) for ms in means for m in ms):
+    best = odd_means(network, dataset)
+    if best is None:
+        reps = _groups(dataset)[0]
+        best = group_means(dataset)
+    else:  # an odd network: one equation per pair {x, −x}; at x = 0 the prediction is fixed already
+        reps, seen = [], set()
+        for i, x in enumerate(dataset.X):
+            if any(x) and tuple(x) not in seen:
+                reps.append(i)
+                seen |= {tuple(x), tuple(-c for c in x)}
+    means = [best[tuple(dataset.X[i])] for i in reps]
+    if not means or (network.output == "sigmoid" and any(m in (0, 1) for ms in means for m in ms)):
         return None  # the mean is only approached as a logit runs off to infinity
     sub = Dataset.of([dataset.X[i] for i in reps], [dataset.y[i] for i in reps])
     try:
-        return _nearby(network, dataset, sub, point, means, reach)
+        found = _nearby(network, sub, point, means, reach)
     except (BackendError, ArithmeticError, ValueError, np.linalg.LinAlgError):
         return None
+    return None if found is None else _outcome(network, dataset, point, best, *found)
 
 
 def _nearby(
-    network: Network,
-    dataset: Dataset,
-    sub: Dataset,
-    point: Point,
-    means: list[tuple[Fraction, ...]],
-    reach: Fraction,
-) -> Outcome | None:
+    network: Network, sub: Dataset, point: Point, means: list[tuple[Fraction, ...]], reach: Fraction
+) -> tuple[list[int], Fraction] | None:
     """The Krawczyk test on z(x_g; θ_S) = goal_g over boxes of growing radius up to ``reach``."""
     ball = BallArithmetic(256)
     with ball.context():
@@ -320,7 +327,7 @@ def _nearby(
                 return None
         offset = krawczyk_offset(residual, C, enc.jacobian(logits, box)[:, chosen], radius)
         if offset is not None:
-            return _outcome(network, dataset, point, means, chosen, Fraction(offset))
+            return chosen, Fraction(offset)
         r *= 16
     return None
 
@@ -329,30 +336,38 @@ def _outcome(
     network: Network,
     dataset: Dataset,
     point: Point,
-    means: list[tuple[Fraction, ...]],
+    best: dict[tuple[Fraction, ...], tuple[Fraction, ...]],
     chosen: list[int],
     offset: Fraction,
 ) -> Outcome:
     ball = BallArithmetic(256)
     with ball.context():
-        inf = _infimum(network, dataset, means)
+        inf = _infimum(network, dataset, best)
         lo, hi = arb_to_fraction(inf.lower()), arb_to_fraction(inf.upper())
-    target = "its inputs' mean target"
+    odd = odd_means(network, dataset) is not None
+    target = (
+        "the mean of its input's targets and the reflected ones at −x" if odd else "its inputs' mean target"
+    )
     if network.output == "sigmoid":
         target = f"the logit of {target}"
+    over = (
+        "the best any odd function can predict (no biases and odd hidden units make every logit odd, "
+        "z(−x) = −z(x); at x = 0 it is fixed)"
+        if odd
+        else "what minimises the loss over all functions (mse and cross-entropy are minimised pointwise "
+        "by the mean target)"
+    )
     return Outcome(
         Verdict.LOCAL_MIN,
         "interval",
         "krawczyk-best-possible-fit",
         f"the Krawczyk test proves that moving the {len(chosen)} parameter(s) {chosen} by at most "
         f"{float(offset):.3g} (the rest as written) sets every output's logit exactly to "
-        f"{target}: those parameters predict what minimises the loss over all functions (mse and "
-        f"cross-entropy are minimised pointwise by the mean target), a global, hence local, minimum "
-        f"that the given digits round (loss {inf.str(10)}); the given point itself is at most that far "
-        f"from it",
+        f"{target}: those parameters predict {over}, a global, hence local, minimum that the given "
+        f"digits round (loss {inf.str(10)}); the given point itself is at most that far from it",
         LossEnclosure(inf.str(20, radius=False), lo, hi),
         box_radius=offset,
         box_center=point,
         proof_radius=offset,
-        code="nearby-best-fit",
+        code="nearby-best-odd-fit" if odd else "nearby-best-fit",
     )
