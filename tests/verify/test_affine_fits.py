@@ -174,7 +174,11 @@ def test_targets_moved_off_the_fit_are_not_critical(trap):
 def test_units_dead_at_a_kink_beside_a_best_affine_fit(name, verdict, code):
     trap = load_trap(CASES / f"{name}.json")
     cert = certify(trap, probes=0)
-    assert cert.verdict is verdict and cert.code == code, cert.reason
+    assert cert.verdict is verdict, cert.reason
+    # a dead unit that pushes: the least-squares bound with it held inactive may prove the minimum first
+    assert cert.code == code or (verdict, cert.code) == (Verdict.LOCAL_MIN, "least-squares-bound"), (
+        cert.reason
+    )
     if verdict is Verdict.SADDLE:
         assert cert.witness is not None and cert.loss_lower is not None
         assert reference_loss(trap.network, trap.dataset, cert.witness) < _mp(cert.loss_lower)
@@ -399,7 +403,11 @@ def test_a_silent_layer_under_a_sigmoid_output_whose_optimum_is_irrational(name,
     proof's centre are never below its proved lower bound; the saddle: the witness is below (60 digits)."""
     trap = load_trap(CASES / f"{name}.json")
     cert = certify(trap, probes=0)
-    assert cert.verdict is verdict and cert.code == code, cert.reason
+    assert cert.verdict is verdict, cert.reason
+    # a dead unit that pushes: the least-squares bound with it held inactive may prove the minimum first
+    assert cert.code == code or (verdict, cert.code) == (Verdict.LOCAL_MIN, "least-squares-bound"), (
+        cert.reason
+    )
     if verdict is Verdict.SADDLE:
         assert reference_loss(trap.network, trap.dataset, cert.witness) < _mp(cert.loss_lower)
         return

@@ -60,7 +60,8 @@ def _symmetric_minimum(half: tuple[str, ...] = tuple(EVEN)):
 
 def _mixed(theta, beta, v, digits=None):
     """The 1-3-1 point: the two varying units, a third unit with w = 0, bias β, output weight v, and the
-    output bias lowered by v·tanh(β) (80 digits)."""
+    output bias lowered by v·tanh(β), written to θ's 40 digits (computed at 60 from θ's rounded c, it is
+    no more accurate than θ: more digits would claim a precision the README's window holds it to)."""
     w1, w2, b1, b2, v1, v2, c = theta
     q = CTX.mpf
     c3 = rounded(
@@ -71,7 +72,7 @@ def _mixed(theta, beta, v, digits=None):
                 60,
             )
         ),
-        45,
+        40,
     )
     full = [w1, w2, F(0), b1, b2, beta, v1, v2, v, c3]
     return full if digits is None else [rounded(t, digits) for t in full]

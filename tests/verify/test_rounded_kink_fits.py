@@ -263,7 +263,9 @@ def _draw(seed: int, arch: str, head: str, minimum: bool):
 )
 def test_a_rounded_kink_minimum_behind_deeper_layers_is_that_minimum(arch, head, digits):
     cert = _check(_draw(0, arch, head, True), digits, True)
-    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "kink-dead-unit-minimum"), cert.reason
+    # the dead unit pushes: the least-squares bound with it held inactive may prove the minimum first
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    assert cert.code in ("kink-dead-unit-minimum", "least-squares-bound"), cert.reason
 
 
 @pytest.mark.parametrize(

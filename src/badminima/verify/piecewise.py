@@ -30,6 +30,7 @@ from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome
+from badminima.verify.pushing_kinks import pin_pushing_kinks
 from badminima.verify.regions import (
     LeastSquaresBound,
     least_squares_bound,
@@ -168,6 +169,14 @@ def _region_optimum_outcome(
     )
 
 
+def _pushed_text(pushed: tuple[tuple[int, int, int], ...]) -> str:
+    where = ", ".join(f"unit {u} on point {i}" for _, u, i in pushed)
+    return (
+        f"with the last hidden layer's kinks that push ({where}: raising the unit there moves the output "
+        f"along its residual, which only raises the loss) taken on their inactive side"
+    )
+
+
 def _region_bound(
     network: Network,
     dataset: Dataset,
@@ -180,10 +189,37 @@ def _region_bound(
 ) -> tuple[LeastSquaresBound, str, list[str]]:
     """The best proved lower bound on the loss near the point (its certificate code, and the steps):
     the subspaces' least-squares bound, and — when that is below the loss ``L`` at a kink of a
-    one-hidden-layer net — the sharper sign-cone bound."""
+    one-hidden-layer net — the sharper sign-cone bound; still below ``L``, the same over the region with
+    the last hidden layer's pushing kinks taken inactive (`pin_pushing_kinks`: a different relaxation,
+    neither bound dominates)."""
     steps: list[str] = []
+    bound, code = _bounds_of(network, dataset, point, region, L, options, progress, steps, "")
+    if region is not None and region.kinks and (bound.value is None or bound.value < L):
+        pinned, pushed = pin_pushing_kinks(network, dataset, point, region)
+        if pushed:
+            note = f", {_pushed_text(pushed)}"
+            other, other_code = _bounds_of(network, dataset, point, pinned, L, options, progress, steps, note)
+            if other.value is not None and (bound.value is None or other.value > bound.value):
+                bound, code = other, other_code
+    return bound, code, steps
+
+
+def _bounds_of(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    region: Region | None,
+    L: Fraction,
+    options: CertifyOptions,
+    progress: ProgressHook | None,
+    steps: list[str],
+    note: str,
+) -> tuple[LeastSquaresBound, str]:
+    """The least-squares bound over ``region``'s pieces and, for one hidden layer below ``L``, the
+    sign-cone bound; ``note`` is added to each bound's account."""
     report(progress, "least-squares bound")
     bound = least_squares_bound(network, dataset, region, max_kinks=options.max_region_kinks)
+    bound = replace(bound, how=bound.how + note)
     code = "least-squares-bound"
     candidates = [bound]
     if bound.value is not None:
@@ -213,6 +249,7 @@ def _region_bound(
             optimum = sign_cone_optimum(network, dataset, point, region, L, max_faces=options.max_cone_faces)
             if optimum.value is not None:
                 cone = optimum
+        cone = replace(cone, how=cone.how + note)
         candidates.append(cone)
         if cone.value is None:
             steps.append(f"sign-cone bound: not available ({cone.how})")
@@ -223,7 +260,7 @@ def _region_bound(
     for c in candidates:
         if c.value is not None and c.value > L:
             raise AssertionError(f"least-squares bound {c.value} exceeds the loss {L}: a bug in verify")
-    return bound, code, steps
+    return bound, code
 
 
 def _digits_apart(network: Network, dataset: Dataset, point: Point, options: CertifyOptions) -> str | None:
