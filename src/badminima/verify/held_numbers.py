@@ -33,6 +33,7 @@ from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.verify.kink_units import held_kinks
 from badminima.verify.parameter_box import signs_hold
 
 PRECISION = 256
@@ -57,7 +58,9 @@ def no_critical_point_held(
 ) -> str | None:
     """Why no critical point lies in the box of per-coordinate ``radii`` around ``point`` (radius 0 holds a
     number), by eliminating the moving numbers (module docstring), or None when that is not proved.
-    Piecewise-linear units only where every pre-activation keeps its strict sign over the box (no kink).
+    Piecewise-linear units only where every pre-activation keeps its strict sign over the box, and every
+    kink's feeding numbers are held (`kink_units.held_kinks`: it stays at 0; its entries are one-sided,
+    never used).
 
     Example (one output bias free, the exactly written weight 1/3 is not the least-squares slope 1/2):
         >>> net = Network((1, 1), "identity")
@@ -74,14 +77,17 @@ def no_critical_point_held(
     piecewise = network.activation in ("relu", "leaky_relu")
     try:
         prob = prepare(network, dataset, point, arith=ball)
-        if piecewise and (prob.region is None or prob.region.kinks):
-            return None
+        one_sided: set[int] = set()
+        if piecewise:
+            if prob.region is None or (feeding := held_kinks(network, prob.region, radii)) is None:
+                return None
+            one_sided = feeding
         with ball.context():
             whole = ball.vector(_box(point.flatten(), radii))
             if piecewise:
                 assert prob.region is not None
                 fwd = forward(network, unflatten(network, whole), prob.inputs, arith=ball, masks=prob.masks)
-                if not signs_hold(ball, fwd.z[:-1], prob.region.signs, kinks=False):
+                if not signs_hold(ball, fwd.z[:-1], prob.region.signs):
                     return None
 
             def gradient(flat: list[Any]) -> list[Any]:
@@ -143,7 +149,9 @@ def no_critical_point_held(
                 for k, x in zip(moving, X, strict=True):
                     flat[k] = x
                 g = gradient(flat)
-                entry = next((k for k in held if ball.sign(g[k]) not in (0, None)), None)
+                entry = next(
+                    (k for k in held if k not in one_sided and ball.sign(g[k]) not in (0, None)), None
+                )
                 if entry is not None or not shrunk:
                     break
     except (BackendError, ZeroDivisionError, ValueError):

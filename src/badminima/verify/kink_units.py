@@ -150,6 +150,28 @@ def incoming(network: Network, layer: int, j: int) -> list[int]:
     return [offset + j * d_in + m for m in range(d_in)] + ([offset + h * d_in + j] if network.bias else [])
 
 
+def held_kinks(network: Network, region: Region, radii: Sequence[Fraction]) -> set[int] | None:
+    """The flat indices feeding the region's kinks (each kink unit's own numbers and every earlier
+    layer's) when a box of per-coordinate ``radii`` holds them all (radius 0): the kinks then stay
+    exactly at 0 over the box, the loss is smooth there in every other number, and only these entries
+    of its gradient are one-sided. None when the box moves one of them (a kink may leave 0).
+
+    Example (relu(w·x + b) at its kink, w and b held; the output weight and bias free):
+        >>> from badminima.landscape import region_of
+        >>> net = Network((1, 1, 1), "relu")
+        >>> data = Dataset.of([[1], [2]], [[0], [1]])
+        >>> region = region_of(net, data, Point.unflatten(net, [1, -1, 1, 0]))
+        >>> sorted(held_kinks(net, region, [Fraction(0), Fraction(0), Fraction(1), Fraction(1)]))
+        [0, 1]
+        >>> held_kinks(net, region, [Fraction(1, 10**9), Fraction(0), Fraction(1), Fraction(1)]) is None
+        True
+    """
+    feeding: set[int] = set()
+    for layer, u, _ in region.kinks:
+        feeding |= {*incoming(network, layer, u), *range(network.layer_offsets[layer])}
+    return None if any(radii[k] for k in feeding) else feeding
+
+
 def unit_direction(
     network: Network, layer: int, j: int, dw: Sequence[Fraction], db: Fraction, dv: Sequence[Fraction]
 ) -> tuple[Fraction, ...]:

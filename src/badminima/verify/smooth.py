@@ -38,7 +38,7 @@ from badminima.verify.embedded_saddles import certify_embedded
 from badminima.verify.held_numbers import no_critical_point_held
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.kink_saddles import kink_piece_saddle
-from badminima.verify.kink_units import dead_layers, incoming, raising_directions
+from badminima.verify.kink_units import dead_layers, held_kinks, raising_directions
 from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_of_dead_unit, lifted_outcome
 from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.null_descent import certify_null_descent
@@ -146,13 +146,12 @@ def _nonzero_entry(
                 pre = fwd.z[:-1]
                 if not signs_hold(ball, pre, region.signs):
                     return None
-                for layer, u, _ in region.kinks:
-                    # the kink's pre-activation (exactly 0 at the centre) depends on these numbers only:
-                    # held (radius 0), it stays 0 over the box; moving any of them may move it off 0
-                    feeding = {*incoming(network, layer, u), *range(network.layer_offsets[layer])}
-                    if any(radii[k] for k in feeding):
-                        return None  # a kink the box moves off 0: not smooth there
-                    one_sided.update(feeding)
+                # a kink's pre-activation (exactly 0 at the centre) depends on its feeding numbers only:
+                # held (radius 0), it stays 0 over the box; moving any of them may move it off 0
+                feeding = held_kinks(network, region, radii)
+                if feeding is None:
+                    return None  # a kink the box moves off 0: not smooth there
+                one_sided.update(feeding)
             g = list(gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball, masks=prob.masks))
         except BackendError:
             return None
