@@ -278,8 +278,8 @@ def _exact_numbers_kept(
     written exactly on purpose (a fraction with no terminating expansion, `non_terminating`, that
     `rounding.rounding_box` does not take for noise): no rounding reaches such a number, so a critical
     point the verdict may be about keeps it. A gradient entry proved non-zero with those numbers held,
-    over the verdict's whole box or over the digits' window (`digits_window`: where the point they round
-    may lie), is `not-critical` (`gradient-nonzero`); else a
+    over the verdict's whole box, the digits' window (`digits_window`: where the point they round may lie)
+    or their own rounding, is `not-critical` (`gradient-nonzero`); else a
     move beyond the proof's own radius is `inconclusive` (code `exact-number-moved`). Short decimals
     (1.125) may be roundings that happen to be short: they are left to each proof's own reach."""
     center = out.box_center
@@ -302,6 +302,11 @@ def _exact_numbers_kept(
         window = [near * scale if r else Fraction(0) for r in radii]
     held = [Fraction(0) if m in pinned else r for m, r in enumerate(window)]
     boxes.append((held, "the digits' window (numbers written exactly held)"))
+    # last, the digits' own rounding: a critical point keeping those numbers beyond it would be one the
+    # digits do not round, and a minimum or saddle about a point that moves one is the worse answer
+    boxes.append(
+        ([Fraction(0) if m in pinned else r for m, r in enumerate(radii)], "the digits' own rounding")
+    )
     for box, where in boxes:
         apart = no_critical_point_within(network, dataset, point, box, piecewise=True)
         if apart is not None:

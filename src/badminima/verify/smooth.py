@@ -35,7 +35,6 @@ from badminima.verify.dead_layers import certify_dead_layer
 from badminima.verify.dependent_inputs import certify_dependent_inputs
 from badminima.verify.duplicate_groups import certify_duplicate_group
 from badminima.verify.embedded_saddles import certify_embedded
-from badminima.verify.held_numbers import no_critical_point_held
 from badminima.verify.kink_descent import kink_descent
 from badminima.verify.kink_saddles import kink_piece_saddle
 from badminima.verify.kink_units import dead_layers, held_kinks, raising_directions
@@ -170,8 +169,8 @@ def no_critical_point_within(
 ) -> str | None:
     """Which gradient entries are proved non-zero (balls; smooth hidden units only) over the box of
     ``radius`` around ``point`` (one radius, or one per coordinate) — over the whole box, or over each of
-    up to `SPLIT_PARTS` parts got by halving its widest side, or with the numbers of radius 0 held and
-    the others eliminated (`no_critical_point_held`) — or None: then no critical point lies in that box.
+    up to `SPLIT_PARTS` parts got by halving its widest side — or None: then no critical point lies in
+    that box.
     Halving decides boxes long in a few coordinates (four-digit numbers beside thirty-digit ones), where
     one entry's range over the whole box straddles 0 though no two vanish together.
     ``piecewise`` admits ReLU / leaky-ReLU units on boxes that keep every sign and every kink at 0."""
@@ -188,7 +187,7 @@ def no_critical_point_within(
             continue
         k = max(range(len(r)), key=lambda m: r[m])
         if not r[k] or len(entries) + len(boxes) + 2 > SPLIT_PARTS:
-            return no_critical_point_held(network, dataset, point, radii)
+            return None
         half = r[k] / 2
         for side in (-1, 1):
             moved = list(centre)
