@@ -264,6 +264,7 @@ def certify_nearby_best_fit(
     if network.loss not in ("mse", "bce") or reach <= 0:
         return None
     best = odd_means(network, dataset)
+    odd = best is not None
     if best is None:
         reps = _groups(dataset)[0]
         best = group_means(dataset)
@@ -281,7 +282,7 @@ def certify_nearby_best_fit(
         found = _nearby(network, sub, point, means, reach)
     except (BackendError, ArithmeticError, ValueError, np.linalg.LinAlgError):
         return None
-    return None if found is None else _outcome(network, dataset, point, best, *found)
+    return None if found is None else _outcome(network, dataset, point, best, odd, *found)
 
 
 def _nearby(
@@ -337,6 +338,7 @@ def _outcome(
     dataset: Dataset,
     point: Point,
     best: dict[tuple[Fraction, ...], tuple[Fraction, ...]],
+    odd: bool,
     chosen: list[int],
     offset: Fraction,
 ) -> Outcome:
@@ -344,7 +346,6 @@ def _outcome(
     with ball.context():
         inf = _infimum(network, dataset, best)
         lo, hi = arb_to_fraction(inf.lower()), arb_to_fraction(inf.upper())
-    odd = odd_means(network, dataset) is not None
     target = (
         "the mean of its input's targets and the reflected ones at −x" if odd else "its inputs' mean target"
     )

@@ -36,7 +36,13 @@ from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome, unknown_loss
 from badminima.verify.piecewise import certify_piecewise
-from badminima.verify.rounding import digits_window, judged_rounding, pinned_numbers, rounding_box
+from badminima.verify.rounding import (
+    digits_window,
+    hold_pinned,
+    judged_rounding,
+    pinned_numbers,
+    rounding_box,
+)
 from badminima.verify.saturation import unreachable_output
 from badminima.verify.smooth import certify_smooth, no_critical_point_within
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
@@ -294,21 +300,19 @@ def _exact_numbers_kept(
         f"parameter {k}: {format_rational(x)} given, {format_rational(c)} there, {float(abs(x - c)):.2g} away"
     )
     reach = max(out.box_radius or Fraction(0), max(radii))
-    wide = [Fraction(0) if m in pinned else max(r, reach) for m, r in enumerate(radii)]
-    boxes = [(wide, f"radius {float(reach):.2g}")]
     scale = 1 + max((abs(q) for q in given), default=Fraction(0))
     window, _ = digits_window(point, near * scale)
     if not any(window):  # float prints: an optimiser's accuracy, `near` relative, exact numbers held
         window = [near * scale if r else Fraction(0) for r in radii]
-    held = [Fraction(0) if m in pinned else r for m, r in enumerate(window)]
-    boxes.append((held, "the digits' window (numbers written exactly held)"))
     # last, the digits' own rounding: a critical point keeping those numbers beyond it would be one the
     # digits do not round, and a minimum or saddle about a point that moves one is the worse answer
-    boxes.append(
-        ([Fraction(0) if m in pinned else r for m, r in enumerate(radii)], "the digits' own rounding")
+    boxes = (
+        ([max(r, reach) for r in radii], f"radius {float(reach):.2g}"),
+        (window, "the digits' window (numbers written exactly held)"),
+        (radii, "the digits' own rounding"),
     )
     for box, where in boxes:
-        apart = no_critical_point_within(network, dataset, point, box, piecewise=True)
+        apart = no_critical_point_within(network, dataset, point, hold_pinned(point, box), piecewise=True)
         if apart is not None:
             return Outcome(
                 Verdict.NOT_CRITICAL,

@@ -234,8 +234,8 @@ def moves_pinned_output_bias(point: Point, small: Network, dataset: Dataset, red
     c = reduced.center
     if out is None or c is None or not reduced.mu:
         return False
-    first = len(flat) - len(out)
-    pinned = [k for k in range(len(out)) if k + first in pinned_numbers(point)]
+    first, held = len(flat) - len(out), pinned_numbers(point)
+    pinned = [k for k in range(len(out)) if k + first in held]
     if not pinned:
         return False
     near = ParameterBox(small, dataset, c, reduced.precision).gradient_bound() / reduced.mu

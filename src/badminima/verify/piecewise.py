@@ -266,8 +266,6 @@ def _bounds_of(
 def _digits_apart(network: Network, dataset: Dataset, point: Point, options: CertifyOptions) -> str | None:
     """Why no critical point lies in the window the digits of a rounded point allow (`digits_window`,
     every sign kept over it), or None: then a descent at the rounding's level is about the numbers."""
-    if options.literal:
-        return None
     scale = 1 + max((abs(q) for q in point.flatten()), default=Fraction(0))
     radii, within = digits_window(point, Fraction(options.near_critical) * scale)
     if not any(radii):

@@ -308,3 +308,16 @@ def pinned_numbers(point: Point) -> frozenset[int]:
         for k, (q, r) in enumerate(zip(point.flatten(), rounding_box(point), strict=True))
         if r == 0 and non_terminating(q)
     )
+
+
+def hold_pinned(point: Point, radii: list[Fraction]) -> list[Fraction]:
+    """``radii`` with every number no rounding reaches (`pinned_numbers`) held at radius 0.
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> hold_pinned(Point.unflatten(net, ["1/7", "0.1428"]), [Fraction(1, 10)] * 2)
+        [Fraction(0, 1), Fraction(1, 10)]
+    """
+    pinned = pinned_numbers(point)
+    return [Fraction(0) if k in pinned else r for k, r in enumerate(radii)]

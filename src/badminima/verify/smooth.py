@@ -48,8 +48,8 @@ from badminima.verify.rounding import (
     at_rounding_level,
     coarsest_rounding,
     digits_window,
+    hold_pinned,
     judged_rounding,
-    pinned_numbers,
     slope_at_rounding_level,
 )
 from badminima.verify.saturation import output_bias_gradient
@@ -170,9 +170,8 @@ def no_critical_point_within(
     """Which gradient entries are proved non-zero (balls; smooth hidden units only) over the box of
     ``radius`` around ``point`` (one radius, or one per coordinate) — over the whole box, or over each of
     up to `SPLIT_PARTS` parts got by halving its widest side — or None: then no critical point lies in
-    that box.
-    Halving decides boxes long in a few coordinates (four-digit numbers beside thirty-digit ones), where
-    one entry's range over the whole box straddles 0 though no two vanish together.
+    that box. Halving decides boxes long in a few coordinates (four-digit numbers beside thirty-digit
+    ones), where one entry's range over the whole box straddles 0 though no two vanish together.
     ``piecewise`` admits ReLU / leaky-ReLU units on boxes that keep every sign and every kink at 0."""
     if network.activation in ("relu", "leaky_relu") and not piecewise:
         return None
@@ -490,8 +489,7 @@ def certify_smooth(
         rho = None if settled else at_rounding_level(point, g_mid, eig, newton, top, options.rounding)
         if rho is not None:
             wide = 2 * coarsest_rounding(point)
-            pinned = pinned_numbers(point)  # no rounding reaches them: held
-            box = [Fraction(0) if k in pinned else wide for k in range(network.n_params)]
+            box = hold_pinned(point, [wide] * network.n_params)  # no rounding reaches those: held
             apart = no_critical_point_within(network, dataset, point, box, piecewise=True)
             if apart is not None:
                 why += (
