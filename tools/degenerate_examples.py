@@ -35,6 +35,9 @@ the verifier lifts through, from the package's own constructions (nothing typed 
 - null-direction-born-bce: two tanh units born at zero on the constant fit σ(0) = 1/2 of even targets on
   symmetric inputs (sigmoid output, cross-entropy): the cubic form vanishes on the Hessian's kernel, a
   fourth-order saddle along a curve x + εd + ε²e;
+- silent-born-two-outputs: a 1-1-2 tanh net whose unit is born at zero with bias 1/2 (irrational
+  tanh(1/2): no exact rational Hessian) beside the constant fit of two outputs whose residuals are
+  orthogonal to 1 and x, not to x²: a third-order saddle, decided by the silent unit's analytic gradient;
 - kink-dead-unit-bce: a 1-2-1 ReLU net with a sigmoid output and cross-entropy, unit 0 at the 1-unit
   network's minimum (polished on its rescaling slice), unit 1 dead on the data with its pre-activation
   exactly 0 on one point, where v·∂ℓ/∂z > 0: a non-strict minimum at a kink;
@@ -284,6 +287,22 @@ def null_direction_born_bce() -> Trap:
     )
 
 
+def silent_born_two_outputs() -> Trap:
+    F = Fraction
+    X = [[F(-1)], [F(0)], [F(1)], [F(2)]]
+    y = [[F(1), F(0)], [F(0), F(1)], [F(0), F(1)], [F(1), F(0)]]
+    network = Network((1, 1, 2), "tanh")
+    point = Point.of([([[0]], [F(1, 2)]), ([[0], [0]], [F(1, 2), F(1, 2)])])
+    return Trap(
+        network,
+        Dataset.of(X, y),
+        point,
+        name="silent-born-two-outputs",
+        description="a tanh unit born at zero with bias 1/2 beside the constant fit of two outputs whose "
+        "residuals are orthogonal to 1 and x but not to x^2",
+    )
+
+
 def kink_dead_unit_bce() -> Trap:
     F = Fraction
     X = [[F(-2)], [F(-1)], [F(1)], [F(2)], [F(3)]]
@@ -439,6 +458,7 @@ def main() -> None:
         ),
         null_direction_deep_zero(),
         null_direction_born_bce(),
+        silent_born_two_outputs(),
         kink_dead_unit_bce(),
         deep_kink_saddle(),
         sign_cone_minimum(),
@@ -462,6 +482,7 @@ def main() -> None:
         "deep-linear-optimum",
         "null-direction-deep-zero",
         "null-direction-born-bce",
+        "silent-born-two-outputs",
         "kink-dead-unit-bce",
         "deep-kink-saddle",
         "sign-cone-minimum",

@@ -150,6 +150,18 @@ def incoming(network: Network, layer: int, j: int) -> list[int]:
     return [offset + j * d_in + m for m in range(d_in)] + ([offset + h * d_in + j] if network.bias else [])
 
 
+def outgoing(network: Network, layer: int, j: int) -> list[int]:
+    """Flat indices of unit j of hidden layer ``layer``'s outgoing weights (column j of the next layer's W).
+
+    Example:
+        >>> outgoing(Network((2, 3, 2), "relu"), 0, 1)
+        [10, 13]
+    """
+    offset = network.layer_offsets[layer + 1]
+    h = network.layer_shapes[layer][0]
+    return [offset + k * h + j for k in range(network.layer_shapes[layer + 1][0])]
+
+
 def held_kinks(network: Network, region: Region, radii: Sequence[Fraction]) -> set[int] | None:
     """The flat indices feeding the region's kinks (each kink unit's own numbers and every earlier
     layer's) when a box of per-coordinate ``radii`` holds them all (radius 0): the kinks then stay
@@ -182,10 +194,8 @@ def unit_direction(
     moves = (*dw, db) if network.bias else tuple(dw)
     for m, value in zip(incoming(network, layer, j), moves, strict=True):
         d[m] = value
-    offset = network.layer_offsets[layer + 1]
-    h = network.layer_shapes[layer][0]
-    for k, value in enumerate(dv):
-        d[offset + k * h + j] = value
+    for k, value in zip(outgoing(network, layer, j), dv, strict=False):
+        d[k] = value
     return tuple(d)
 
 

@@ -53,6 +53,7 @@ from badminima.verify.rounding import (
     slope_at_rounding_level,
 )
 from badminima.verify.saturation import output_bias_gradient
+from badminima.verify.silent_saddles import certify_silent_saddle
 from badminima.verify.silent_units import certify_silent_units
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
@@ -474,6 +475,10 @@ def certify_smooth(
                     code="null-direction-descent",
                 )
             tried.append(f"null directions: {search.why}")
+            report(progress, "silent units")
+            silent = certify_silent_saddle(network, dataset, point, value)
+            if silent is not None:
+                return replace(silent, steps=(*steps, "a silent unit's analytic gradient: saddle proved"))
     if digits_apart is not None:
         tried.append(f"{within}, and {digits_apart} (Newton step {newton:.3g})")
     elif not near:
