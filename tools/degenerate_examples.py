@@ -48,6 +48,10 @@ the verifier lifts through, from the package's own constructions (nothing typed 
   point, where its output weight can only push the prediction away from the target: a minimum the
   subspaces' least-squares bound cannot see (it lets that unit's contribution take either sign), with a
   better point of loss 0;
+- pushing-kink-rank-one: a 1-1-2 ReLU net whose unit is at its kink on x = 0, where its output weight 2
+  pushes output 1 away from its target, beside a second output with weight 0 (the constant 4/3): the
+  subspaces' bound lets output 2 use any affine function on the active points, the held piece's exact
+  Hessian on the rescaling slice is positive definite — a non-strict minimum;
 - kink-dead-constant-model: a 1-1-1-1 ReLU net with a sigmoid output and cross-entropy whose last hidden
   layer is one unit dead on the data with its pre-activation exactly 0 on the last point: the network is
   the constant model there, at its optimum logit(ȳ) (30 digits), and v·∂ℓ/∂z > 0 at the kink: a
@@ -350,6 +354,18 @@ def sign_cone_minimum() -> Trap:
     return Trap(network, dataset, point, better=better, name="sign-cone-minimum", description=what)
 
 
+def pushing_kink_rank_one() -> Trap:
+    F = Fraction
+    network = Network((1, 1, 2), "relu")
+    dataset = Dataset.of([[-1], [0], [1], [2]], [[2, 1], [0, F(4, 3)], [3, 2], [5, 1]])
+    point = Point.unflatten(network, [1, 0, 2, 0, 1, F(4, 3)])
+    what = (
+        "a 1-1-2 ReLU net whose unit sits at its kink on x = 0 and pushes output 1 there, beside a second "
+        "output with weight 0: a minimum of the held piece on the rescaling slice (a rank-one constraint)"
+    )
+    return Trap(network, dataset, point, name="pushing-kink-rank-one", description=what)
+
+
 def kink_dead_constant_model() -> Trap:
     F = Fraction
     dataset = Dataset.of([[-2], [-1], [0], [1], [2]], [[F(3, 10)], [0], [F(1, 2)], [1], [F(1, 10)]])
@@ -462,6 +478,7 @@ def main() -> None:
         kink_dead_unit_bce(),
         deep_kink_saddle(),
         sign_cone_minimum(),
+        pushing_kink_rank_one(),
         kink_dead_constant_model(),
         relu_xor_affine_fit(),
         dependent_inputs(),
@@ -486,6 +503,7 @@ def main() -> None:
         "kink-dead-unit-bce",
         "deep-kink-saddle",
         "sign-cone-minimum",
+        "pushing-kink-rank-one",
         "kink-dead-constant-model",
         "relu-xor-affine-fit",
         "dependent-inputs",

@@ -30,6 +30,7 @@ from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.outcome import Outcome
+from badminima.verify.piece_minima import certify_piece_minimum
 from badminima.verify.pushing_kinks import pin_pushing_kinks
 from badminima.verify.regions import (
     LeastSquaresBound,
@@ -481,6 +482,9 @@ def certify_piecewise(
         ) or certify_affine_fit(network, dataset, point)
         if proved is not None:
             return proved
+        held = certify_piece_minimum(network, dataset, point, region, value)
+        if held is not None:
+            return replace(held, steps=(*steps, "the held piece's exact Hessian on the rescaling slice"))
     why = []
     if bound.value is not None:
         why.append(

@@ -1,0 +1,151 @@
+"""Minima of a ReLU net's activation piece on its rescaling slice: one unit feeding two outputs, with and
+without a kink that pushes.
+
+Truth is independent of `badminima.verify`: for a 1-1-K ReLU net the loss at fixed (w, b) is a least
+squares problem in (v, c) with features (relu(w x_i + b), 1), so its profile p(w, b) = min over (v, c) of
+F (normal equations solved here in exact rationals) bounds F below at every (v, c). p ≥ F(θ*) on a grid
+of (w, b) around the point's — on both sides of every kink, at three scales — is the check that no nearby
+point does better; one profile value below F(θ*) is a lower point next to it.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+from hypothesis import given, settings, strategies as st
+
+from badminima.landscape import region_of
+from badminima.model import Dataset, Network, Point, Trap
+from badminima.verify import Verdict, certify
+from badminima.verify.piece_minima import certify_piece_minimum
+from badminima.verify.suboptimality import enclose_loss
+
+NET = Network((1, 1, 2), "relu")
+STEPS = [F(0)] + [s * F(1, 10**k) for k in (2, 4, 7) for s in (1, -1)]
+
+
+def _profile(data, w, b):
+    """min over (v, c) of the mse with features relu(w x + b) (exact least squares per output)."""
+    h = [max(w * x[0] + b, F(0)) for x in data.X]
+    n = len(h)
+    sh, shh = sum(h), sum(v * v for v in h)
+    det = n * shh - sh * sh
+    total = F(0)
+    for k in range(len(data.y[0])):
+        y = [row[k] for row in data.y]
+        if det == 0:  # constant feature: the mean
+            fit = [sum(y) / n] * n
+        else:
+            sy, shy = sum(y), sum(a * t for a, t in zip(h, y, strict=True))
+            a = (n * shy - sh * sy) / det
+            c = (sy - a * sh) / n
+            fit = [a * v + c for v in h]
+        total += sum((f - t) ** 2 for f, t in zip(fit, y, strict=True))
+    return total / n
+
+
+def _lowest_profile(data, point):
+    w, b = point.layers[0].W[0][0], point.layers[0].b[0]
+    return min(_profile(data, w + dw, b + db) for dw in STEPS for db in STEPS)
+
+
+def _loss(data, point):
+    return enclose_loss(NET, data, point).lower
+
+
+def _case(X, y):
+    data = Dataset.of([[x] for x in X], y)
+    return data, Point.unflatten(NET, [1, 0, 2, 0, 1, F(4, 3)])
+
+
+def _outcome(data, point):
+    return certify_piece_minimum(
+        NET, data, point, region_of(NET, data, point), enclose_loss(NET, data, point)
+    )
+
+
+def test_a_rank_one_minimum_without_kinks():
+    """Output 1 fits its active points exactly; output 2 is the constant 4/3 with residuals orthogonal to
+    relu(x) but not to its shifts: the subspaces' bound (which lets output 2 use any affine function on
+    the active points) falls short, the piece's Hessian on the slice is positive definite."""
+    data, point = _case([-1, F(-1, 2), 1, 2], [[2, 1], [0, F(4, 3)], [3, 2], [5, 1]])
+    cert = certify(Trap(NET, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "piece-slice-minimum")
+    assert _lowest_profile(data, point) == _loss(data, point)
+
+
+def test_a_pushing_kink_beside_a_zero_output_weight():
+    """The same with the second point at x = 0, the unit's kink, where the prediction 1 is above the
+    target 0 along the output weight 2: turning the unit on there only raises the loss."""
+    data, point = _case([-1, 0, 1, 2], [[2, 1], [0, F(4, 3)], [3, 2], [5, 1]])
+    assert region_of(NET, data, point).kinks == ((0, 0, 1),)
+    cert = certify(Trap(NET, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "piece-slice-minimum")
+    assert _lowest_profile(data, point) == _loss(data, point)
+
+
+def test_a_pulling_kink_is_not_held():
+    """Targets 0 and 2 on the inactive points (their mean still 1), so at the kink the prediction 1 is
+    below the target 2: the unit turning on there lowers the loss (profile below F at b > 0)."""
+    data, point = _case([-1, 0, 1, 2], [[0, 1], [2, F(4, 3)], [3, 2], [5, 1]])
+    assert _outcome(data, point) is None
+    assert _lowest_profile(data, point) < _loss(data, point)
+    assert certify(Trap(NET, data, point), probes=0).verdict is not Verdict.LOCAL_MIN
+
+
+def test_an_indefinite_piece_is_not_claimed():
+    """Output 2's residuals have Σ over the active points ≠ 0 and the coupling of the unit's bias with its
+    output weight wins: a saddle (profile below F)."""
+    data = Dataset.of([[-1], [1], [2]], [[1, 1], [2, -2], [3, 1]])
+    point = Point.unflatten(NET, [1, 0, 1, 0, 1, 0])
+    assert _outcome(data, point) is None
+    assert _lowest_profile(data, point) < _loss(data, point)
+    assert certify(Trap(NET, data, point), probes=0).verdict is Verdict.SADDLE
+
+
+def _project_out(r, basis):
+    """r minus its exact least-squares projection on span(basis) (Gram–Schmidt in rationals)."""
+    ortho = []
+    for v in basis:
+        u = list(v)
+        for q in ortho:
+            f = sum(a * b for a, b in zip(u, q, strict=True)) / sum(b * b for b in q)
+            u = [a - f * b for a, b in zip(u, q, strict=True)]
+        if any(u):
+            ortho.append(u)
+    out = list(r)
+    for q in ortho:
+        f = sum(a * b for a, b in zip(out, q, strict=True)) / sum(b * b for b in q)
+        out = [a - f * b for a, b in zip(out, q, strict=True)]
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    inactive=st.lists(st.integers(-6, -1), min_size=1, max_size=3, unique=True),
+    active=st.lists(st.integers(1, 6), min_size=2, max_size=4, unique=True),
+    at_kink=st.booleans(),
+    v=st.sampled_from([F(2), F(-1), F(1, 2)]),
+    noise=st.lists(st.integers(-4, 4), min_size=16, max_size=16),
+)
+def test_planted_critical_points_are_minima_only_where_the_profile_agrees(
+    inactive, active, at_kink, v, noise
+):
+    """Exactly critical 1-1-2 points (w = 1, b = 0, output weights (v, 0)): residuals r₁ ⊥ span(1, x) on
+    the active points with Σ r₁ = 0 on the inactive ones, r₂ ⊥ span(1, relu(x)) — any of them may sit
+    at the kink x = 0. A `piece-slice-minimum` must have no profile value below its loss on the grid."""
+    X = sorted([F(x) for x in inactive] + ([F(0)] if at_kink else []) + [F(x) for x in active])
+    act = [x > 0 for x in X]
+    h = [max(x, F(0)) for x in X]
+    n = len(X)
+    r1 = [F(e, 2) for e in noise[:n]]
+    r1 = _project_out(r1, [[F(a) for a in act], [x if a else F(0) for x, a in zip(X, act, strict=True)]])
+    r1 = _project_out(r1, [[F(not a) for a in act]])  # Σ over the inactive points 0
+    r2 = _project_out([F(e, 3) for e in noise[8 : 8 + n]], [[F(1)] * n, h])
+    y = [[v * hi + 1 - a, F(4, 3) - b] for hi, a, b in zip(h, r1, r2, strict=True)]
+    data = Dataset.of([[x] for x in X], y)
+    point = Point.unflatten(NET, [1, 0, v, 0, 1, F(4, 3)])
+    out = _outcome(data, point)
+    if out is not None:
+        assert out.verdict is Verdict.LOCAL_MIN
+        assert _lowest_profile(data, point) >= _loss(data, point)
