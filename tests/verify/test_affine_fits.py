@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import random
 from fractions import Fraction as F
-from pathlib import Path
 
 import mpmath
 import pytest
@@ -29,12 +28,12 @@ import sympy
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from badminima.arithmetic.least_squares import least_squares
-from badminima.model import Dataset, Network, Point, Trap, load_trap
+from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.affine_fits import affine_fits, free_points, normal_equations_hold
 from tests.reference import reference_loss
+from tests.verify.saved import saved_trap
 
-CASES = Path(__file__).parent / "cases"
 HEADS = (("identity", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"))
 WEIGHTS = st.sampled_from([F(1, 2), F(1), F(3, 2), F(2), F(3, 4)])
 
@@ -172,7 +171,7 @@ def test_targets_moved_off_the_fit_are_not_critical(trap):
     ],
 )
 def test_units_dead_at_a_kink_beside_a_best_affine_fit(name, verdict, code):
-    trap = load_trap(CASES / f"{name}.json")
+    trap = saved_trap(name)
     cert = certify(trap, probes=0)
     assert cert.verdict is verdict, cert.reason
     # a dead unit that pushes: the least-squares bound with it held inactive may prove the minimum first
@@ -347,11 +346,11 @@ def test_a_kink_behind_a_one_unit_layer_over_an_irrational_fit_is_a_minimum_with
     written to 17 digits. The nearby fit moves layer 1, which feeds the kink unit: the minimum is
     attained with its bias lowered by the proved shift. No point of the proof box is below the certified
     critical loss (60 digits); the mirror, with the kink unit's output weight pulling, is never a minimum."""
-    trap = load_trap(CASES / "shift-2121-sigmoid-bce-min-r17.json")
+    trap = saved_trap("shift-2121-sigmoid-bce-min-r17")
     cert = certify(trap, probes=0)
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "kink-dead-unit-minimum"), cert.reason
     _box_not_below(trap, cert, _mp(cert.loss_lower), n=30, seed=1)
-    mirror = certify(load_trap(CASES / "shift-2121-sigmoid-bce-not-critical-r17.json"), probes=0)
+    mirror = certify(saved_trap("shift-2121-sigmoid-bce-not-critical-r17"), probes=0)
     assert mirror.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), mirror.reason
 
 
@@ -368,7 +367,7 @@ def test_a_born_unit_behind_a_one_unit_layer_over_an_irrational_fit_is_a_saddle(
     (also where x* leaves it strictly dead: the "moved" variant, once called a saddle at a point that is a
     minimum). Its critical loss is logistic regression's optimum (Newton at 60 digits, independent of
     the verifier): the certificate's loss bounds hold it, and the witness's 60-digit loss is below it."""
-    trap = load_trap(CASES / f"{name}.json")
+    trap = saved_trap(name)
     cert = certify(trap, probes=0)
     assert (cert.verdict, cert.code) == (Verdict.SADDLE, "kink-born-unit-saddle"), cert.reason
     X = [[float(v) for v in x] for x in trap.dataset.X]  # small integers: exact as floats
@@ -384,7 +383,7 @@ def test_a_silent_first_layer_with_a_kink_under_a_constant_fit_is_a_minimum():
     point (a reviewing helper's trap): with that layer silent the network outputs one constant vector,
     here the mean targets, so the constant model's optimum bounds the loss; the kink's output only raises
     it. Checked by exact nearby losses (Fractions)."""
-    trap = load_trap(CASES / "silent-first-layer-kink-min.json")
+    trap = saved_trap("silent-first-layer-kink-min")
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "kink-dead-unit-minimum", cert.reason
     _nearby_not_lower(trap, F(1, 1000), n=60)
@@ -401,7 +400,7 @@ def test_a_silent_layer_under_a_sigmoid_output_whose_optimum_is_irrational(name,
     """A reviewing helper's traps: an earlier hidden layer dead with a kink, a sigmoid output whose
     constant optimum logit(ȳ) is irrational (ȳ ≠ 1/2; it used to crash). The minimum: losses around the
     proof's centre are never below its proved lower bound; the saddle: the witness is below (60 digits)."""
-    trap = load_trap(CASES / f"{name}.json")
+    trap = saved_trap(name)
     cert = certify(trap, probes=0)
     assert cert.verdict is verdict, cert.reason
     # a dead unit that pushes: the least-squares bound with it held inactive may prove the minimum first

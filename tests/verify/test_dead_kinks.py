@@ -31,6 +31,7 @@ from badminima.verify import Verdict, certify
 from badminima.verify.embeddings import without_units
 from badminima.verify.kink_units import dead_units, layer_inputs, raising_directions
 from tests.reference import reference_loss
+from tests.verify.saved import saved_trap
 
 mpmath.mp.dps = 60
 HEALTH = list(HealthCheck)
@@ -699,11 +700,8 @@ def test_the_whole_last_layer_dead_at_a_kink_with_a_rounded_output_bias(kind):
     # plus 1e-17. The digits alone descend at first order (the bias is off the mean), but they round
     # the constant model's optimum; there the hand sign argument v_j·Σ(pred − y) > 0 at every kink gives
     # a minimum, and a unit with output weight 0 at its kink a saddle.
-    from pathlib import Path
 
-    from badminima.model import load_trap
-
-    trap = load_trap(Path(__file__).parent / "cases" / f"identity-mse-K1-{kind}-rounded.json")
+    trap = saved_trap(f"identity-mse-K1-{kind}-rounded")
     cert = certify(trap, probes=0)
     net, data = trap.network, trap.dataset
     if kind == "saddle":
@@ -783,11 +781,8 @@ def test_a_weight_beside_a_large_coarse_number_is_not_silenced():
     v²u² with u = max(0, p₆) ≥ 0, g₆ − y₆ = 5/7 > 0 and v > 0 nearby: a minimum. The old tolerance
     (4× the bias's last digit, 0.4) took 0.3456 for a rounded 0 and proved a saddle about v = 0. Checked
     here: no exact loss at random points within 1e-6 is below the point's."""
-    from pathlib import Path
 
-    from badminima.model import load_trap
-
-    trap = load_trap(Path(__file__).parent / "cases" / "s18-deep-kink-v03-beside-1e8.json")
+    trap = saved_trap("s18-deep-kink-v03-beside-1e8")
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
     floor = reference_loss(trap.network, trap.dataset, trap.point)
@@ -802,11 +797,8 @@ def test_a_short_output_bias_is_never_moved_to_the_constant_optimum():
     and exactly at its kink on x = 3, so the network is the constant c = 2/3, while the mean target is 1/6.
     dF/dc = 2(c − ȳ) = 1 (by hand, here in Fractions): the point is not critical, and 2/3 is short (exact),
     so it is no rounding of 1/6, however coarse 29629.5 is. It was `local-min` about c = 1/6."""
-    from pathlib import Path
 
-    from badminima.model import load_trap
-
-    trap = load_trap(Path(__file__).parent / "cases" / "s18-constant-miss-short-bias.json")
+    trap = saved_trap("s18-constant-miss-short-bias")
     c = trap.point.layers[-1].b[0]
     mean = sum(y[0] for y in trap.dataset.y) / len(trap.dataset.y)
     assert 2 * (c - mean) == 1

@@ -23,6 +23,7 @@ from badminima.verify.descent_candidates import (
     unit_coordinates,
 )
 from tests.reference import reference_loss
+from tests.verify.saved import saved_trap
 
 small = st.fractions(min_value=-3, max_value=3, max_denominator=4)
 
@@ -484,12 +485,10 @@ def test_a_badly_balanced_deep_linear_saddle_is_found_exactly():
     the layers unbalanced 1000 : 1/1000, so the negative curvature (1e-6) is 1e-12 of the Hessian's norm
     and no float eigenvector is trusted. Truth: the exact gradient is 0 (sympy differentiates the
     reference loss here) and the exhibited point is lower at 60 digits."""
-    from pathlib import Path
 
-    from badminima.model import load_trap
     from badminima.verify import Verdict, certify
 
-    trap = load_trap(Path(__file__).parent / "cases" / "s17-lin-bottleneck-second-a1000.json")
+    trap = saved_trap("s17-lin-bottleneck-second-a1000")
     theta = sympy.symbols(f"t0:{trap.network.n_params}")
     flat = trap.point.flatten()
     w, v = theta[:2], theta[2:]

@@ -9,16 +9,12 @@ exactly critical and its 120-digit Hessian has a negative eigenvalue; the point 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import mpmath
 import pytest
 
-from badminima.model import load_trap
 from badminima.verify import Verdict, certify
 from tests.reference import reference_loss
-
-CASES = Path(__file__).parent / "cases"
+from tests.verify.saved import saved_trap
 
 
 @pytest.mark.parametrize(
@@ -35,7 +31,7 @@ CASES = Path(__file__).parent / "cases"
     ],
 )
 def test_units_of_a_second_hidden_layer_embed_a_narrower_point(name, code):
-    trap = load_trap(CASES / f"{name}.json")
+    trap = saved_trap(name)
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.SADDLE and cert.code == code, cert.reason
     assert cert.witness is not None and cert.loss_lower is not None

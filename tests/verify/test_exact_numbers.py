@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import functools
 from fractions import Fraction as F
-from pathlib import Path
 
 import mpmath
 import pytest
 
 from badminima.claims.unit_splitting.strategies import definite_case
 from badminima.landscape.region_fit import snap_output
-from badminima.model import Dataset, Network, Point, Trap, load_trap
+from badminima.model import Dataset, Network, Point, Trap
 from badminima.model.rational import non_terminating
 from badminima.verify import Verdict, certify
 from badminima.verify.polish import polish
 from badminima.verify.smooth import no_critical_point_within
 from tests.reference import reference_loss
 from tests.verify.planted import rounded
+from tests.verify.saved import saved_trap
 
 
 @functools.cache
@@ -131,7 +131,7 @@ def test_red_team_points_with_a_pinned_fraction_off_the_critical_set_get_no_mini
     """Red team s24 (truths at 60 digits, in each file's description): a dead layer whose exact output
     bias misses logit(ȳ), a silent unit whose exact bias misses its sign change, a region optimum whose
     exact first-layer weight is off, a duplicated pair whose exact output bias is off the split line's."""
-    cert = certify(load_trap(Path(__file__).parent / "cases" / f"{name}.json"), probes=0)
+    cert = certify(saved_trap(name), probes=0)
     assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
     if name.startswith("s24-b15d"):  # decided over the wide box with the fraction held
         assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), cert.reason
@@ -242,7 +242,7 @@ def test_a_dead_layer_under_an_exact_output_bias_off_logit_of_the_mean_is_not_cr
     x = −2..2 by a margin of 5.8, so nearby the logit is the exact output bias c on every point and
     ∂F/∂c = σ(c) − ȳ (ȳ = 4/5), zero only at c = log 4. The exact c is 4.7e-17 off it (60 digits): the
     wide box around the digits must hold c, and then ∂F/∂c is non-zero over all of it."""
-    trap = load_trap(Path(__file__).parent / "cases" / "s24-b15d-deadlayer-exactc-7e+15.json")
+    trap = saved_trap("s24-b15d-deadlayer-exactc-7e+15")
     (w,), (b,) = trap.point.layers[0].W[0], trap.point.layers[0].b
     assert max(w * x[0] + b for x in trap.dataset.X) < -5
     c = trap.point.layers[1].b[0]
@@ -259,7 +259,7 @@ def test_a_duplicated_pair_under_an_exact_output_bias_off_the_reduced_minimum_is
     description). Every critical point near the lift has the reduced minimiser's output biases
     (dF/dc₁ is the mean residual of output 1), so no minimum is about these numbers; written as a
     12-digit decimal instead, c₁ is a rounding like the others and the lift is the minimum they round."""
-    trap = load_trap(Path(__file__).parent / "cases" / "s24-b17-dup122-local-min-exactc-3e+12-d12.json")
+    trap = saved_trap("s24-b17-dup122-local-min-exactc-3e+12-d12")
     pinned = certify(trap, probes=0)
     assert pinned.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), pinned.reason
     flat = list(trap.point.flatten())

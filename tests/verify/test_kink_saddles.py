@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import random
 from fractions import Fraction as F
-from pathlib import Path
 
 import mpmath
 import pytest
 
-from badminima.model import Dataset, Network, Point, Trap, load_trap
+from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
 from tests.reference import reference_loss
-
-CASES = Path(__file__).parent / "cases"
+from tests.verify.saved import saved_trap
 
 
 def _hand_case():
@@ -50,7 +48,7 @@ def _stationary(trap, n=30, seed=0):
     "name", ["hand", "leaky-born-kink-saddle-depth1-sigmoid-bce", "leaky-born-kink-saddle-depth2-sigmoid-mse"]
 )
 def test_a_born_unit_at_a_kink_with_every_piece_critical_is_a_saddle(name):
-    trap = _hand_case() if name == "hand" else load_trap(CASES / f"{name}.json")
+    trap = _hand_case() if name == "hand" else saved_trap(name)
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.SADDLE and cert.code == "higher-order-descent", cert.reason
     assert reference_loss(trap.network, trap.dataset, cert.witness) < reference_loss(

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction as F
-from pathlib import Path
 
 import pytest
 
-from badminima.model import Dataset, Network, Point, Trap, load_trap
+from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.kink_snap import kinks_within, snap_to_kinks
 from tests.reference import reference_loss
+from tests.verify.saved import saved_trap
 
 NET = Network((1, 2, 1), "relu")
 DATA = Dataset.of([[1], [2], [3]], [[0], [1], [0]])
@@ -72,7 +72,7 @@ def test_snapping_solves_every_kink_of_a_unit_exactly_inside_the_rounding_box():
     ],
 )
 def test_red_team_rounded_kink_minima_are_never_not_critical(name):
-    trap = load_trap(Path(__file__).parent / "cases" / f"{name}.json")
+    trap = saved_trap(name)
     cert = certify(trap, probes=0)
     assert cert.verdict in (Verdict.LOCAL_MIN, Verdict.INCONCLUSIVE), cert.reason
 
@@ -117,7 +117,7 @@ def test_a_kink_bias_written_as_float_noise_is_a_rounded_zero(name):
     # (b = 0, a pulling kink at the constant logit optimum) written as 1e-17 or 1.3e-17 beside
     # seventeen-digit numbers (1e-33 beside thirty): float noise, a rounded 0, so the point the digits
     # round is the minimum at b = 0, never `not-critical`
-    trap = load_trap(Path(__file__).parent / "cases" / f"{name}.json")
+    trap = saved_trap(name)
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
     assert cert.box_center is not None and cert.box_center.layers[0].b[0] == 0
@@ -126,7 +126,7 @@ def test_a_kink_bias_written_as_float_noise_is_a_rounded_zero(name):
 def test_a_tiny_bias_above_the_noise_level_stays_a_value():
     # the same unit with b = 1e-12 beside seventeen-digit numbers: far above their rounding, so not noise;
     # on the active side at x = 0 the bias's gradient is v·s₀ > 0 (first order), not critical
-    trap = load_trap(Path(__file__).parent / "cases" / "s23-cl5-bce-b1e-17-wexact.json")
+    trap = saved_trap("s23-cl5-bce-b1e-17-wexact")
     first, out = trap.point.layers
     moved = Point((replace(first, b=(F(1, 10**12),)), out))
     assert certify(Trap(trap.network, trap.dataset, moved), probes=0).verdict is Verdict.NOT_CRITICAL

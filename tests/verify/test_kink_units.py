@@ -5,15 +5,15 @@ point, and the logit there moves by a·δ exactly, the later layers keeping thei
 from __future__ import annotations
 
 from fractions import Fraction as F
-from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
 from badminima.landscape import region_of
-from badminima.model import Dataset, Network, Point, load_trap
+from badminima.model import Dataset, Network, Point
 from badminima.verify import Verdict, certify
 from badminima.verify.kink_units import dead_units, effective_weights, later_jacobians, raisers, rise
 from tests.reference import reference_loss, reference_output
+from tests.verify.saved import saved_trap
 
 SMALL = st.sampled_from([F(1, 2), F(1), F(3, 2), F(2)])
 
@@ -55,7 +55,7 @@ def test_a_raiser_lifts_each_of_two_kink_points_alone(points):
 def test_a_deep_kink_unit_with_one_pulling_kink_point_is_a_first_order_descent():
     # red team s8: A (hidden layer 2 of 3) is dead with a kink on two points, r·α < 0 on one of them only;
     # raising that point alone (its inputs are independent) lowers the loss at first order
-    trap = load_trap(Path(__file__).parent / "cases" / "kink2-L23-sigmoid-bce-mixedA-d17.json")
+    trap = saved_trap("kink2-L23-sigmoid-bce-mixedA-d17")
     cert = certify(trap, probes=0)
     assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "first-order-descent"), cert.reason
     assert reference_loss(trap.network, trap.dataset, cert.witness) < reference_loss(

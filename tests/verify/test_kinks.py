@@ -21,6 +21,7 @@ from badminima.landscape import region_of
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify, first_order
 from tests.reference import reference_loss
+from tests.verify.saved import saved_trap
 
 HEALTH = list(HealthCheck)
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
@@ -278,11 +279,8 @@ def test_a_unit_at_its_kink_on_every_point_with_a_first_order_descent_is_not_cri
     only, where the residuals c − y are 1/16, 17/16 and −7/16; with v = −1 the loss falls at rate
     (2/8)·(1/2·1/16 + 3/2·17/16 − 5/2·7/16) = 17/128, a first-order descent, which is what `not-critical`
     claims (it was `inconclusive`)."""
-    from pathlib import Path
 
-    from badminima.model import load_trap
-
-    trap = load_trap(Path(__file__).parent / "cases" / "s17-allkink-not-critical.json")
+    trap = saved_trap("s17-allkink-not-critical")
     base = reference_loss(trap.network, trap.dataset, trap.point)
     for t in (F(1, 10**6), F(1, 10**9)):
         moved = Point.unflatten(trap.network, [t, -t * F(5, 2), F(-1), F(25, 16)])

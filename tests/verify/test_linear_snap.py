@@ -12,16 +12,16 @@ from __future__ import annotations
 import itertools
 import math
 from fractions import Fraction as F
-from pathlib import Path
 
 import mpmath
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from badminima.model import Dataset, Network, Point, Trap, load_trap
+from badminima.model import Dataset, Network, Point, Trap
 from badminima.model.rational import written_decimal
 from badminima.verify import Verdict, certify
 from badminima.verify.linear_snap import critical_products, simplest_between, snap_critical
+from tests.verify.saved import saved_trap
 from tests.verify.test_linear_points import reference_gradient
 
 FAST = settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -145,7 +145,7 @@ def test_rounded_members_snap_and_are_classified_thorough(case, digits):
 def test_a_red_team_rescaled_point_is_classified_at_its_rational_family_member(name, verdict):
     # red team s21 (truth in each file: the exact point's, a rational rescaling inside the digits' box
     # checked in Fractions): the √2- and √3-rescaled global minimum and saddle of a 2-1-2 linear net
-    trap = load_trap(Path(__file__).parent / "cases" / f"{name}.json")
+    trap = saved_trap(name)
     cert = certify(trap, probes=0)
     assert cert.verdict is verdict, cert.reason
     assert all(g == 0 for g in reference_gradient(trap.network, trap.dataset, cert.box_center))

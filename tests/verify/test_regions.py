@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 from fractions import Fraction as F
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,10 +22,11 @@ from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.least_squares import least_squares
 from badminima.landscape import region_of
 from badminima.landscape.losses import loss
-from badminima.model import Dataset, Network, Point, Trap, load_trap
+from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify, least_squares_bound, sign_cone_bound
 from badminima.verify.regions import sign_cone_optimum
 from tests.reference import reference_loss
+from tests.verify.saved import saved_trap
 
 HEALTH = list(HealthCheck)
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
@@ -363,5 +363,5 @@ def test_a_unit_at_its_kink_on_seven_points_is_a_minimum(name):
     # red team s22 (truth by the rays, as above: first order ≥ 0 and the zero rays orthogonal to the
     # residual): 4^7 faces were too many to enumerate; Carathéodory subsets (≤ 2 generators in the plane)
     # decide each side choice's cone
-    cert = certify(load_trap(Path(__file__).parent / "cases" / f"{name}.json"), probes=0)
+    cert = certify(saved_trap(name), probes=0)
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "sign-cone-bound"), cert.reason

@@ -7,7 +7,6 @@ computed there in 80-digit mpmath, sharing no code with `badminima`.
 from __future__ import annotations
 
 from fractions import Fraction as F
-from pathlib import Path
 
 import flint
 import mpmath
@@ -17,10 +16,11 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
-from badminima.model import Point, Trap, load_trap
+from badminima.model import Point, Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.rounding import digits_reach, mixed_digits
 from tests.verify.planted import CTX, Planted, loss, plant, rounded
+from tests.verify.saved import saved_trap
 
 FUZZ = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 FUZZ_SLOW = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
@@ -380,7 +380,7 @@ def test_a_point_written_in_short_numbers_near_a_critical_point_is_not_critical(
     digits (exact, README), 1e-4 to 4e-4 from a strict minimum or a saddle. They were given that critical
     point's verdict, as if rounded. Truth, independent: the output bias's derivative (2/N)·Σ(f(x_i) − y_i)
     at the numbers as written (60 digits) is far from 0."""
-    trap = load_trap(Path(__file__).parent / "cases" / f"{name}.json")
+    trap = saved_trap(name)
     act = mpmath.tanh if trap.network.activation == "tanh" else (lambda z: 1 / (1 + mpmath.exp(-z)))
     with mpmath.workdps(60):
         mp = lambda q: mpmath.mpf(q.numerator) / q.denominator  # noqa: E731
@@ -408,7 +408,7 @@ def test_a_verdict_is_about_a_point_the_digits_round(name, allowed):
     # red team s20 (truths in each file's description, established by hand or at 60 digits): each
     # number moves within its own last digit, exact numbers not at all, and a large or exact number
     # elsewhere widens nobody's rounding; these were verdicts about points hundreds of half-units away
-    cert = certify(load_trap(Path(__file__).parent / "cases" / f"{name}.json"), probes=0)
+    cert = certify(saved_trap(name), probes=0)
     assert cert.verdict.value in allowed, cert.reason
 
 
@@ -434,7 +434,7 @@ def test_numbers_written_to_mixed_precision_are_judged_each_by_its_own_digits(na
     # beside thirty. A coarse number's rounding leaves a gradient at its own level (these were
     # `not-critical` at points whose digits round a saddle or minimum), and it does not widen a thirty-digit
     # number's reach (`local-min` about a minimiser 1e-3 off a thirty-digit output bias).
-    cert = certify(load_trap(Path(__file__).parent / "cases" / f"{name}.json"), probes=0)
+    cert = certify(saved_trap(name), probes=0)
     assert cert.verdict.value in allowed, cert.reason
 
 

@@ -18,18 +18,18 @@ import random
 from dataclasses import replace
 from decimal import Context, Decimal
 from fractions import Fraction as F
-from pathlib import Path
 
 import mpmath
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from badminima.landscape import region_of
-from badminima.model import Dataset, Network, Point, Trap, load_trap
+from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import CertifyOptions, Verdict, certify
 from badminima.verify.fit_snap import snap_to_fit
 from badminima.verify.kink_snap import kinks_within
 from tests.reference import reference_loss, reference_output
+from tests.verify.saved import CASES, saved_trap
 
 X = [(0, 2), (1, 2), (0, 0), (1, 0), (2, 0), (2, 1), (0, 1), (3, 1)]
 SEVENTHS = st.integers(1, 20).map(lambda k: F(k, 7))
@@ -350,8 +350,8 @@ def test_a_tiny_descent_off_the_kink_at_a_rounded_live_kink_minimum_is_about_the
     slope 7.5e-10 (the rounded fit), while the kink unit's own weights have an O(1) gradient on one piece:
     that descent is about the digits, never `not-critical`; the answer is the minimum they round, whose
     loss is the exact twin's (Fractions)."""
-    trap = load_trap(Path(__file__).parent / "cases" / "live-push-231-r12.json")
-    twin = load_trap(Path(__file__).parent / "cases" / "live-push-231-exact.json")
+    trap = saved_trap("live-push-231-r12")
+    twin = saved_trap("live-push-231-exact")
     unsnapped = certify(trap, options=CertifyOptions(snap_kinks=False, probes=0))
     assert unsnapped.verdict is Verdict.INCONCLUSIVE and unsnapped.code == "near-critical-set", (
         unsnapped.reason
@@ -369,9 +369,8 @@ def test_a_best_affine_fit_the_digits_leave_strictly_signed_has_the_exact_fits_l
     open region (farther from the exact twin than the proof box reaches), so the certificate's loss bounds
     are x*'s and enclose F*, the twin's exact loss; the given point's own loss is above F* and is not
     reported in its place."""
-    cases = Path(__file__).parent / "cases"
-    trap = load_trap(cases / "same-2221relu-mse-fit-strict-r12.json")
-    twin = load_trap(cases / "same-2221relu-mse-fit-kink-exact.json")
+    trap = saved_trap("same-2221relu-mse-fit-strict-r12")
+    twin = saved_trap("same-2221relu-mse-fit-kink-exact")
     cert = certify(trap, probes=0)
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "best-affine-fit"), cert.reason
     floor = reference_loss(twin.network, twin.dataset, twin.point)
@@ -395,15 +394,14 @@ def test_a_last_layer_whose_units_are_dependent_on_the_data_leaves_the_fit_to_th
     data, so correcting the fit through it asks for an O(1) change; the layer below makes it inside the
     digits' box. The snapped point is checked with the plain-loop reference: every logit and the kink's
     pre-activation exactly 0, every number within half a unit of its written last place (or one ulp)."""
-    path = Path(__file__).parent / "cases" / f"{name}.json"
-    trap = load_trap(path)
+    trap = saved_trap(name)
     net, data, point = trap.network, trap.dataset, trap.point
     kinks = kinks_within(net, data, point)
     snapped = snap_to_fit(net, data, point, kinks)
     assert snapped is not None and len(kinks) == 1
     written = [
         v
-        for layer in json.loads(path.read_text())["point"]
+        for layer in json.loads((CASES / f"{name}.json").read_text())["point"]
         for part in ("W", "b")
         for v in _flat(layer[part])
     ]

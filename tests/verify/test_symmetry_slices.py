@@ -18,19 +18,19 @@ from __future__ import annotations
 import itertools
 import random
 from fractions import Fraction as F
-from pathlib import Path
 
 import mpmath
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from badminima.model import Dataset, Network, Point, Trap, load_trap
+from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.symmetry_slices import linear_layer_slice, rescaling_slice
 from tests.grid import diagonal
 from tests.reference import reference_loss
 from tests.verify.planted import CTX, rounded
+from tests.verify.saved import saved_trap
 
 
 def _q(v):
@@ -525,7 +525,7 @@ def test_a_rounded_relu_minimum_under_mse_is_proved_on_its_orbit(name):
     written to 17 digits: balancing layer by layer once left layer 1 out of balance, so the balanced
     representative is swept until it settles. Check: losses (exact Fractions) around the proof's centre
     are never below its proved lower bound."""
-    trap = load_trap(Path(__file__).parent / "cases" / f"{name}.json")
+    trap = saved_trap(name)
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN and cert.code == "lift-relu-rescaling", cert.reason
     rng = random.Random(0)
