@@ -102,24 +102,28 @@ class NullSearch:
     why: str
 
 
-def exact_hessian(network: Network, dataset: Dataset, point: Point) -> list[list[Fraction]] | None:
-    """The Hessian at ``point`` as exact rationals, or None when an entry (or a gradient entry) is not an
-    exact rational in jet arithmetic (a transcendental value, e.g. σ at a non-zero pre-activation).
+def exact_derivatives(
+    network: Network, dataset: Dataset, point: Point, *, masks: list[Any] | None = None
+) -> tuple[list[Fraction], list[list[Fraction]]] | None:
+    """The gradient and Hessian at ``point`` as exact rationals (of the piece ``masks`` selects, for a
+    piecewise-linear network; the point's own region by default), or None when an entry is not an exact
+    rational in jet arithmetic (a transcendental value, e.g. σ at a non-zero pre-activation).
 
     Example:
         >>> net = Network((1, 1, 1), "tanh")
-        >>> H = exact_hessian(net, Dataset.of([[1]], [[0]]), Point.unflatten(net, [0, 0, 0, 0]))
-        >>> [[str(v) for v in row] for row in H]
-        [['0', '0', '0', '0'], ['0', '0', '0', '0'], ['0', '0', '0', '0'], ['0', '0', '0', '2']]
+        >>> g, H = exact_derivatives(net, Dataset.of([[1]], [[0]]), Point.unflatten(net, [0, 0, 0, 1]))
+        >>> [str(v) for v in g], [str(v) for v in H[3]]
+        (['0', '0', '0', '2'], ['0', '0', '0', '2'])
     """
     arith = JetArithmetic(0)
     prob = prepare(network, dataset, point, arith=arith)
+    use = prob.masks if masks is None else masks
     with arith.context():
         args = (network, prob.inputs, prob.targets, prob.flat)
-        grad = gradient_of_flat(*args, arith=arith, masks=prob.masks)
+        grad = gradient_of_flat(*args, arith=arith, masks=use)
         if not all(isinstance(g, Jet) and isinstance(g.c[0], Fraction) for g in grad):
             return None
-        hess = hessian_of_flat(*args, arith=arith, masks=prob.masks)
+        hess = hessian_of_flat(*args, arith=arith, masks=use)
     rows = []
     for row in hess:
         out = []
@@ -129,7 +133,20 @@ def exact_hessian(network: Network, dataset: Dataset, point: Point) -> list[list
                 return None
             out.append(c)
         rows.append(out)
-    return rows
+    return [g.c[0] for g in grad], rows
+
+
+def exact_hessian(network: Network, dataset: Dataset, point: Point) -> list[list[Fraction]] | None:
+    """The Hessian of `exact_derivatives` (None when it is not exact rational).
+
+    Example:
+        >>> net = Network((1, 1, 1), "tanh")
+        >>> H = exact_hessian(net, Dataset.of([[1]], [[0]]), Point.unflatten(net, [0, 0, 0, 0]))
+        >>> [[str(v) for v in row] for row in H]
+        [['0', '0', '0', '0'], ['0', '0', '0', '0'], ['0', '0', '0', '0'], ['0', '0', '0', '2']]
+    """
+    derivatives = exact_derivatives(network, dataset, point)
+    return None if derivatives is None else derivatives[1]
 
 
 def null_space(H: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:

@@ -5,37 +5,34 @@ that push (`pushing_kinks`: turning the unit on there moves the outputs along th
 the loss is then at least G, the loss of the polynomial piece with those kinks held inactive and every
 other pre-activation on its own side — F ≥ G on a neighbourhood, F(θ*) = G(θ*). G keeps the positive
 rescalings of the ReLU units (a held piece is linear in each unit) and does not depend at all on a unit
-that is inactive on every point of the piece.
+that is inactive on every point of the piece. (A sigmoid output has exact rational derivatives only
+where every logit is 0, which with live units leaves flat directions beyond these: not tried.)
 
-The proof, in rationals. ∇G(θ*) = 0 exactly; fix one outgoing weight per live unit (the slice S of
-`symmetry_slices.rescaling_slice`) and drop the numbers of the units dead on the piece; the Hessian of G
-on the remaining coordinates is positive definite (exact symmetric elimination and a non-zero
-determinant). So θ* is a strict local minimum of G on S. Every y near θ* is, after resetting the dead
-units' numbers (G unchanged) and rescaling each live unit so that its fixed weight is θ*'s (G unchanged;
-α_u near 1), a point of S near θ*: G(y) ≥ G(θ*), so F(y) ≥ G(y) ≥ F(θ*). A non-strict local minimum
-(code ``piece-slice-minimum``) — where the least-squares bounds fall short because the piece's outputs
-share one hidden layer (a rank constraint the subspaces relax away).
+The proof, in rationals (`null_descent.exact_derivatives`). ∇G(θ*) = 0 exactly; fix one outgoing weight
+per unit (the slice S of `symmetry_slices.rescaling_slice`) and drop the numbers of the units dead on
+the piece; the Hessian of G on the remaining coordinates is positive definite (exact symmetric
+elimination and a non-zero determinant). So θ* is a strict local minimum of G on S. Every y near θ* is,
+after rescaling each unit so that its fixed weight is θ*'s (G unchanged; α_u near 1) and resetting the
+dead units' numbers (G unchanged), a point of S near θ*: G(y) ≥ G(θ*), so F(y) ≥ G(y) ≥ F(θ*). A
+non-strict local minimum (code ``piece-slice-minimum``) — where the least-squares bounds fall short
+because the piece's outputs share one hidden layer (a rank constraint the subspaces relax away).
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import fmpq_matrix
-from badminima.landscape.derivatives import hessian_of_flat
-from badminima.landscape.problem import prepare
 from badminima.landscape.regions import Region
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.model.rational import format_rational
 from badminima.verify.certificate import Verdict
 from badminima.verify.descent_candidates import negative_direction
 from badminima.verify.kink_units import incoming, outgoing
-from badminima.verify.kinks import piece_gradient
+from badminima.verify.null_descent import exact_derivatives
 from badminima.verify.outcome import Outcome
-from badminima.verify.pushing_kinks import pin_pushing_kinks
+from badminima.verify.pushing_kinks import pushing_kinks
 from badminima.verify.suboptimality import LossEnclosure
 from badminima.verify.symmetry_slices import rescaling_slice
 
@@ -47,8 +44,8 @@ def certify_piece_minimum(
     network: Network, dataset: Dataset, point: Point, region: Region, value: LossEnclosure
 ) -> Outcome | None:
     """``local-min`` (code ``piece-slice-minimum``) at the exact ``point`` when every kink of ``region``
-    is a pushing kink of the last hidden layer (or there is none) and the held piece's exact Hessian is
-    positive definite on the rescaling slice (module docstring); None otherwise.
+    is a pushing kink of the last hidden layer (or there is none), the held piece's gradient is exactly 0
+    and its exact Hessian is positive definite on the rescaling slice (module docstring); None otherwise.
 
     Example (one ReLU unit, two outputs; the first fits its active points exactly, the second is the
     constant 4/3 with residuals orthogonal to the unit, but not to a shift of its kink — a rank-one
@@ -67,15 +64,17 @@ def certify_piece_minimum(
         return None
     if network.n_params > MAX_PARAMS:
         return None
-    held, pushed = pin_pushing_kinks(network, dataset, point, region)
-    if len(pushed) != len(region.kinks) or held.kinks:
+    pushed = pushing_kinks(network, dataset, point, region)
+    if len(pushed) != len(region.kinks):
         return None
     chart = rescaling_slice(network, point)
     if chart is None:
         return None
-    masks = held.masks("inactive")
-    if any(piece_gradient(network, dataset, point, masks)):
+    masks = region.masks("inactive")
+    derivatives = exact_derivatives(network, dataset, point, masks=masks)
+    if derivatives is None or any(derivatives[0]):
         return None
+    H = derivatives[1]
     dead: set[int] = set()
     if network.activation == "relu":
         for layer, mask in enumerate(masks):
@@ -85,14 +84,9 @@ def certify_piece_minimum(
     free = [k for k in range(network.n_params) if k not in set(chart.fixed) | dead]
     if not free:
         return None
-    exact = ExactArithmetic()
-    prob = prepare(network, dataset, point, arith=exact)
-    H = hessian_of_flat(network, prob.inputs, prob.targets, prob.flat, arith=exact, masks=masks)
-    H_free = [[Fraction(H[i][j]) for j in free] for i in free]
+    H_free = [[H[i][j] for j in free] for i in free]
     if negative_direction(H_free) is not None or fmpq_matrix(H_free).det() == 0:
         return None
-    L = value.lower
-    assert L is not None
     held_text = (
         "with the last hidden layer's kinks that push ("
         + ", ".join(f"unit {u} on point {i}" for _, u, i in pushed)
@@ -108,7 +102,7 @@ def certify_piece_minimum(
         f"{held_text}the loss of the point's activation piece is a polynomial with an exactly zero "
         f"gradient here, invariant under the units' positive rescalings{inert}; on the slice fixing one "
         f"outgoing weight per unit its exact Hessian on the other {len(free)} coordinates is positive "
-        f"definite, so no nearby point does better than the loss {format_rational(L, decimal=False)}: a "
+        f"definite, so no nearby point does better than the loss {value.text}: a "
         f"non-strict local minimum (on its orbit of rescalings)",
         value,
         box_radius=Fraction(0),

@@ -20,12 +20,42 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 
 
+def pushing_kinks(
+    network: Network, dataset: Dataset, point: Point, region: Region
+) -> tuple[tuple[int, int, int], ...]:
+    """The kinks ``(layer, unit, point)`` of ``region`` in the last hidden layer that push (module
+    docstring: Σ_k (f_k(x_i) − y_ik)·v_ku > 0, exact); none for a network without identity output and mse.
+
+    Example (relu(x) at its kink on x = 0 with output weight 2, the prediction there 1 above its target):
+        >>> net = Network((1, 1, 1), "relu")
+        >>> data = Dataset.of([[0], [1]], [[0], [3]])
+        >>> from badminima.landscape import region_of
+        >>> point = Point.unflatten(net, [1, 0, 2, 1])
+        >>> pushing_kinks(net, data, point, region_of(net, data, point))
+        ((0, 0, 0),)
+    """
+    last = len(region.signs) - 1
+    candidates = [(lay, u, i) for lay, u, i in region.kinks if lay == last]
+    run = exact_pass(network, dataset, point) if candidates and network.has_rational_loss else None
+    if run is None:
+        return ()
+    out = point.layers[-1].W
+    return tuple(
+        (lay, u, i)
+        for lay, u, i in candidates
+        if sum(
+            ((Fraction(run.predictions[k, i]) - dataset.y[i][k]) * out[k][u] for k in range(len(out))),
+            Fraction(0),
+        )
+        > 0
+    )
+
+
 def pin_pushing_kinks(
     network: Network, dataset: Dataset, point: Point, region: Region
 ) -> tuple[Region, tuple[tuple[int, int, int], ...]]:
-    """``region`` with every pushing kink of the last hidden layer (module docstring) taken on its
-    inactive side, and those kinks ``(layer, unit, point)``; the region itself when there is none, or the
-    network has no identity output with mse.
+    """``region`` with every pushing kink of the last hidden layer (`pushing_kinks`) taken on its
+    inactive side, and those kinks ``(layer, unit, point)``; the region itself when there is none.
 
     Example (relu(x) at its kink on x = 0 with output weight 2, the prediction there 1 above its target):
         >>> net = Network((1, 1, 1), "relu")
@@ -36,25 +66,7 @@ def pin_pushing_kinks(
         >>> pushed, pinned.signs
         (((0, 0, 0),), (((-1, 1),),))
     """
-    if not network.has_rational_loss or not region.kinks:
-        return region, ()
-    last = len(region.signs) - 1
-    candidates = [(lay, u, i) for lay, u, i in region.kinks if lay == last]
-    if not candidates:
-        return region, ()
-    run = exact_pass(network, dataset, point)
-    if run is None:
-        return region, ()
-    out = point.layers[-1].W
-    pushed = tuple(
-        (lay, u, i)
-        for lay, u, i in candidates
-        if sum(
-            ((Fraction(run.predictions[k, i]) - dataset.y[i][k]) * out[k][u] for k in range(len(out))),
-            Fraction(0),
-        )
-        > 0
-    )
+    pushed = pushing_kinks(network, dataset, point, region)
     if not pushed:
         return region, ()
     held = set(pushed)
