@@ -10,6 +10,7 @@ point does better; one profile value below F(θ*) is a lower point next to it.
 
 from __future__ import annotations
 
+import random
 from fractions import Fraction as F
 
 from hypothesis import given, settings, strategies as st
@@ -17,8 +18,12 @@ from hypothesis import given, settings, strategies as st
 from badminima.landscape import region_of
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
-from badminima.verify.piece_minima import certify_piece_minimum
+from badminima.verify.kink_units import outgoing
+from badminima.verify.piece_minima import certify_piece_minimum, live_slice
 from badminima.verify.suboptimality import enclose_loss
+from badminima.verify.symmetry_slices import rescaling_slice
+from tests.reference import reference_loss
+from tests.verify.saved import saved_trap
 
 NET = Network((1, 1, 2), "relu")
 STEPS = [F(0)] + [s * F(1, 10**k) for k in (2, 4, 7) for s in (1, -1)]
@@ -149,3 +154,27 @@ def test_planted_critical_points_are_minima_only_where_the_profile_agrees(
     if out is not None:
         assert out.verdict is Verdict.LOCAL_MIN
         assert _lowest_profile(data, point) >= _loss(data, point)
+
+
+def test_a_weight_into_a_dead_unit_does_not_cut_a_rescaling():
+    """Reviewer's 3-2-2-3 ReLU case (exact critical point, one pushing kink held, second-layer unit 1 dead
+    on the piece): a first-layer unit's largest outgoing weight goes into the dead unit, which the loss of
+    the piece does not depend on, so the slice fixes its weight into the live unit instead. Truth: the
+    exact loss (plain-loop reference) along random rational directions at radii 10⁻²…10⁻⁶ is never lower."""
+    trap = saved_trap("piece-inert-slice-3223")
+    net, data, point = trap.network, trap.dataset, trap.point
+    region = region_of(net, data, point)
+    dead = {(1, 1)}
+    assert not region.masks("inactive")[1][1].any()
+    assert any(k in outgoing(net, 0, u)[1:2] for u in range(2) for k in rescaling_slice(net, point).fixed)
+    assert live_slice(net, point, dead) is not None
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "piece-slice-minimum")
+    at = reference_loss(net, data, point)
+    rng = random.Random(0)
+    flat = point.flatten()
+    for radius in (F(1, 10**2), F(1, 10**4), F(1, 10**6)):
+        for _ in range(15):
+            d = [F(rng.randint(-1000, 1000), 1000) for _ in flat]
+            moved = Point.unflatten(net, [a + radius * b for a, b in zip(flat, d, strict=True)])
+            assert reference_loss(net, data, moved) >= at

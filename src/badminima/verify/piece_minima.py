@@ -9,13 +9,15 @@ that is inactive on every point of the piece. (A sigmoid output has exact ration
 where every logit is 0, which with live units leaves flat directions beyond these: not tried.)
 
 The proof, in rationals (`null_descent.exact_derivatives`). ∇G(θ*) = 0 exactly; fix one outgoing weight
-per unit (the slice S of `symmetry_slices.rescaling_slice`) and drop the numbers of the units dead on
-the piece; the Hessian of G on the remaining coordinates is positive definite (exact symmetric
-elimination and a non-zero determinant). So θ* is a strict local minimum of G on S. Every y near θ* is,
-after rescaling each unit so that its fixed weight is θ*'s (G unchanged; α_u near 1) and resetting the
-dead units' numbers (G unchanged), a point of S near θ*: G(y) ≥ G(θ*), so F(y) ≥ G(y) ≥ F(θ*). A
-non-strict local minimum (code ``piece-slice-minimum``) — where the least-squares bounds fall short
-because the piece's outputs share one hidden layer (a rank constraint the subspaces relax away).
+per live unit, into a live unit or an output (the slice S of `live_slice`: a weight into a dead unit would
+not cut the rescaling), and drop the numbers of the units dead on the piece; the Hessian of G on the
+remaining coordinates is positive definite (exact symmetric elimination and a non-zero determinant). So
+θ* is a strict local minimum of G on S with the dead units' numbers held. Every y near θ* is, after
+rescaling each live unit so that its fixed weight is θ*'s (top-down; G unchanged, α_u near 1) and
+resetting the dead units' numbers (G does not depend on them), a point of S near θ* with those held:
+G(y) ≥ G(θ*), so F(y) ≥ G(y) ≥ F(θ*). A non-strict local minimum (code ``piece-slice-minimum``) — where
+the least-squares bounds fall short because the piece's outputs share one hidden layer (a rank
+constraint the subspaces relax away).
 """
 
 from __future__ import annotations
@@ -34,10 +36,35 @@ from badminima.verify.null_descent import exact_derivatives
 from badminima.verify.outcome import Outcome
 from badminima.verify.pushing_kinks import pushing_kinks
 from badminima.verify.suboptimality import LossEnclosure
-from badminima.verify.symmetry_slices import rescaling_slice
 
 MAX_PARAMS = 80
 """Largest parameter count tried (one exact Hessian of the piece)."""
+
+
+def live_slice(network: Network, point: Point, dead: set[tuple[int, int]]) -> list[int] | None:
+    """For every hidden unit not in ``dead`` ((layer, unit) pairs), the flat index of its largest outgoing
+    weight into a unit not in ``dead`` (or into an output), or None when such a unit has none that is
+    non-zero (then its rescaling is not cut by the slice). A weight into a dead unit would be one G does
+    not depend on, leaving that unit's rescaling a flat direction.
+
+    Example (unit 0's larger weight goes into the dead unit (1, 1), so its weight into (1, 0) is fixed):
+        >>> net = Network((1, 1, 2, 1), "relu")
+        >>> point = Point.unflatten(net, [1, 0, 1, 5, 0, 0, 1, 1, 0])
+        >>> live_slice(net, point, {(1, 1)})
+        [2, 6]
+    """
+    fixed = []
+    for layer in range(network.depth - 1):
+        W = point.layers[layer + 1].W
+        for u in range(network.widths[layer + 1]):
+            if (layer, u) in dead:
+                continue
+            into = [k for k in range(len(W)) if (layer + 1, k) not in dead]
+            k = max(into, key=lambda k: abs(W[k][u]), default=None)
+            if k is None or W[k][u] == 0:
+                return None
+            fixed.append(outgoing(network, layer, u)[k])
+    return fixed
 
 
 def certify_piece_minimum(
@@ -67,21 +94,23 @@ def certify_piece_minimum(
     pushed = pushing_kinks(network, dataset, point, region)
     if len(pushed) != len(region.kinks):
         return None
-    chart = rescaling_slice(network, point)
-    if chart is None:
-        return None
     masks = region.masks("inactive")
+    dead_units = (
+        {(layer, u) for layer, mask in enumerate(masks) for u, row in enumerate(mask) if not row.any()}
+        if network.activation == "relu"
+        else set()
+    )
+    fixed = live_slice(network, point, dead_units)
+    if fixed is None:
+        return None
     derivatives = exact_derivatives(network, dataset, point, masks=masks)
     if derivatives is None or any(derivatives[0]):
         return None
     H = derivatives[1]
-    dead: set[int] = set()
-    if network.activation == "relu":
-        for layer, mask in enumerate(masks):
-            for u, row in enumerate(mask):
-                if not row.any():
-                    dead |= {*incoming(network, layer, u), *outgoing(network, layer, u)}
-    free = [k for k in range(network.n_params) if k not in set(chart.fixed) | dead]
+    dead = {
+        k for layer, u in dead_units for k in (*incoming(network, layer, u), *outgoing(network, layer, u))
+    }
+    free = [k for k in range(network.n_params) if k not in set(fixed) | dead]
     if not free:
         return None
     H_free = [[H[i][j] for j in free] for i in free]
@@ -101,7 +130,7 @@ def certify_piece_minimum(
         "exact-slice",
         f"{held_text}the loss of the point's activation piece is a polynomial with an exactly zero "
         f"gradient here, invariant under the units' positive rescalings{inert}; on the slice fixing one "
-        f"outgoing weight per unit its exact Hessian on the other {len(free)} coordinates is positive "
+        f"outgoing weight per live unit its exact Hessian on the other {len(free)} coordinates is positive "
         f"definite, so no nearby point does better than the loss {value.text}: a "
         f"non-strict local minimum (on its orbit of rescalings)",
         value,
