@@ -158,3 +158,34 @@ def test_only_analytic_non_polynomial_units_are_tried(activation):
     data = Dataset.of(X4, [[1], [0], [0], [1]])
     point = Point.unflatten(net, [0, 1, 0, F(1, 2)])
     assert certify_silent_saddle(net, data, point, enclose_loss(net, data, point)) is None
+
+
+@pytest.mark.parametrize("digits", [8, 12, 17])
+def test_a_rounded_constant_fit_with_a_silent_unit_is_a_saddle_about_the_fit(digits):
+    """The two-output born unit above with target means 1/3 and 2/3, the output biases written to
+    ``digits`` significant digits: the digits round the exact constant fit m (c = ȳ), critical by
+    construction, and the verdict is a saddle about m, with lower points beside m built by hand."""
+    net = Network((1, 1, 2), "tanh")
+    third = F(1, 3)
+    y = [[third + a, 2 * third - a] for a in (F(1, 2), F(-1, 2), F(-1, 2), F(1, 2))]
+    data = Dataset.of(X4, y)
+    c = [F(mpmath.nstr(mpmath.mpf(1) / 3, digits)), F(mpmath.nstr(mpmath.mpf(2) / 3, digits))]
+    point = Point.of([([[0]], ["1/2"]), ([[0], [0]], c)])
+    fit = Point.of([([[0]], ["1/2"]), ([[0], [0]], [third, 2 * third])])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "analytic-silent-saddle")
+    assert cert.box_center == fit and point.distance(fit) <= cert.box_radius
+    at = reference_loss(net, data, fit)
+    assert reference_loss(net, data, cert.witness) < at
+    for t in (F(1, 10**3), F(1, 10**6)):
+        lower = _hand_lower_point(net, data, fit, 0, (1, 0), t)
+        assert lower is not None and reference_loss(net, data, lower) < at
+
+
+def test_output_biases_far_from_the_constant_fit_are_not_rounded_onto_it():
+    net = Network((1, 1, 2), "tanh")
+    data = Dataset.of(X4, [[1, 0], [0, 1], [0, 1], [1, 0]])
+    point = Point.of([([[0]], ["1/2"]), ([[0], [0]], ["0.50100000", "0.50000000"])])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.code != "analytic-silent-saddle"
+    assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE)

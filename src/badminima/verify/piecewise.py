@@ -4,7 +4,6 @@ searches over the pieces; rationals throughout."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import replace
 from fractions import Fraction
@@ -28,7 +27,7 @@ from badminima.verify.descent import Descent, exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates, negative_direction
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
-from badminima.verify.options import DEFAULTS, CertifyOptions
+from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
 from badminima.verify.piece_minima import certify_piece_minimum
 from badminima.verify.pushing_kinks import pin_pushing_kinks
@@ -39,18 +38,12 @@ from badminima.verify.regions import (
     sign_cone_optimum,
 )
 from badminima.verify.rounding import (
-    WRITERS_NOISE,
     at_rounding_level,
-    coarsest_rounding,
-    digits_reach,
+    digits_may_round,
     digits_window,
     judged_rounding,
-    mixed_digits,
     rounding_box,
     slope_at_rounding_level,
-    within_reach,
-    written_reach,
-    written_short,
 )
 from badminima.verify.smooth import no_critical_point_within
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
@@ -129,16 +122,7 @@ def _nearby_region_optimum(
 
 
 def _within_digits(network: Network, point: Point, star: Point, offset: Fraction) -> bool:
-    """Whether the digits of ``point`` may round ``star`` (``offset`` away, ∞-norm): see
-    `_nearby_region_optimum`."""
-    units = 100 * math.ceil(math.sqrt(network.n_params))
-    if written_short(point):  # digits its writer chose: each number moves within its own last digit
-        return within_reach(point, star, units)
-    if mixed_digits(point):  # each number within its own digits' reach
-        scale = Fraction(DEFAULTS.near_critical) * (1 + max(abs(q) for q in point.flatten()))
-        reach = digits_reach(point, units, scale)
-        return all(abs(b - a) <= r for a, b, r in zip(point.flatten(), star.flatten(), reach, strict=True))
-    return offset <= max(written_reach(point), WRITERS_NOISE * coarsest_rounding(point))
+    return digits_may_round(point, star)
 
 
 def _within_own_digits(network: Network, point: Point, star: Point, offset: Fraction) -> bool:

@@ -19,6 +19,7 @@ from badminima.model.rational import (
     rounding_scale,
 )
 from badminima.verify.curvature import RESOLVED
+from badminima.verify.options import DEFAULTS
 
 
 def judged_rounding(point: Point, rho: Fraction | None = None) -> Fraction:
@@ -211,6 +212,31 @@ def digits_reach(point: Point, units: int, float_reach: Fraction) -> list[Fracti
         else:
             out.append(float_reach)
     return out
+
+
+def digits_may_round(point: Point, star: Point) -> bool:
+    """Whether the digits of ``point`` may round ``star``: each number within its own last digit's reach
+    (100⌈√P⌉ rounding radii) where every number is written shorter than a float's print, within each
+    number's `digits_reach` for mixed precision, else within `written_reach` or `WRITERS_NOISE` units of
+    the coarsest last digit (∞-norm) — the README's windows; numbers written exactly do not move.
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> p = Point.unflatten(net, ["0.3333", "1"])
+        >>> third, tenths = Point.unflatten(net, [Fraction(1, 3), 1]), Point.unflatten(net, ["0.3", 1])
+        >>> digits_may_round(p, third), digits_may_round(p, tenths)
+        (True, False)
+    """
+    units = 100 * math.ceil(math.sqrt(len(point.flatten())))
+    if written_short(point):  # digits its writer chose: each number moves within its own last digit
+        return within_reach(point, star, units)
+    if mixed_digits(point):  # each number within its own digits' reach
+        scale = Fraction(DEFAULTS.near_critical) * (1 + max(abs(q) for q in point.flatten()))
+        reach = digits_reach(point, units, scale)
+        return all(abs(b - a) <= r for a, b, r in zip(point.flatten(), star.flatten(), reach, strict=True))
+    offset = point.distance(star)
+    return offset <= max(written_reach(point), WRITERS_NOISE * coarsest_rounding(point))
 
 
 def written_short(point: Point) -> bool:

@@ -25,8 +25,9 @@ from badminima.landscape.derivatives import gradient
 from badminima.landscape.losses import loss
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
-from badminima.model.point import Point
+from badminima.model.point import Layer, Point
 from badminima.verify.certificate import Verdict
+from badminima.verify.constant_units import exact_optimal_bias, target_means
 from badminima.verify.kink_units import incoming, outgoing
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ball_bounds
@@ -60,6 +61,31 @@ def silent_units(network: Network, point: Point) -> list[tuple[int, int]]:
         for j in range(network.widths[layer + 1])
         if all(flat[k] == 0 for k in outgoing(network, layer, j))
     ]
+
+
+def silent_constant_fit(network: Network, dataset: Dataset, point: Point) -> Point | None:
+    """``point`` with every output weight 0 and the output biases at the constant model's optimum (ȳ for
+    an identity output, 0 for a sigmoid output at ȳ = 1/2): the network then predicts that optimum on
+    every input, and every unit of the last hidden layer is silent. None for an irrational optimum, a
+    network without biases, or when that is the point itself; whether the digits may round it is the
+    caller's question.
+
+    Example:
+        >>> net = Network((1, 1, 1), "tanh")
+        >>> data = Dataset.of([[0], [1]], [[0], [1]])
+        >>> fit = silent_constant_fit(net, data, Point.unflatten(net, [0, 1, "1e-9", "0.4999"]))
+        >>> fit.layers[1]
+        Layer(W=((Fraction(0, 1),),), b=(Fraction(1, 2),))
+    """
+    last = point.layers[-1]
+    means = target_means(network, dataset)
+    optimum = None if means is None else [exact_optimal_bias(network, m) for m in means]
+    if last.b is None or optimum is None or None in optimum:
+        return None
+    silent = Layer(
+        tuple(tuple(Fraction(0) for _ in row) for row in last.W), tuple(v for v in optimum if v is not None)
+    )
+    return None if silent == last else Point((*point.layers[:-1], silent))
 
 
 def _lower_point(

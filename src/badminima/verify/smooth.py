@@ -47,13 +47,14 @@ from badminima.verify.parameter_box import signs_hold
 from badminima.verify.rounding import (
     at_rounding_level,
     coarsest_rounding,
+    digits_may_round,
     digits_window,
     hold_pinned,
     judged_rounding,
     slope_at_rounding_level,
 )
 from badminima.verify.saturation import output_bias_gradient
-from badminima.verify.silent_saddles import certify_silent_saddle
+from badminima.verify.silent_saddles import certify_silent_saddle, silent_constant_fit
 from badminima.verify.silent_units import certify_silent_units
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
@@ -315,6 +316,32 @@ def _at_kinks(
     )
 
 
+def _nearby_silent_saddle(
+    network: Network, dataset: Dataset, point: Point, value: LossEnclosure, options: CertifyOptions
+) -> Outcome | None:
+    """`certify_silent_saddle` at the constant fit the digits round (`silent_constant_fit`, within
+    `digits_may_round`) when it is proved exactly critical: a saddle about that point (``box_center``)."""
+    fit = silent_constant_fit(network, dataset, point)
+    if fit is None or not digits_may_round(point, fit) or network.n_params > options.max_exact_gradient:
+        return None
+    if _exact_gradient_zero(network, dataset, fit) is not True:
+        return None
+    out = certify_silent_saddle(network, dataset, fit, enclose_loss(network, dataset, fit))
+    if out is None:
+        return None
+    offset = point.distance(fit)
+    return replace(
+        out,
+        reason=f"the digits round the constant fit box_center ({float(offset):.2g} away: every output weight "
+        f"0 and the output biases at the constant model's optimum), which is exactly critical; "
+        f"{out.reason}; the given point itself is not critical: the verdict is about box_center",
+        loss=LossEnclosure(value.text, out.loss.lower, out.loss.upper),
+        box_center=fit,
+        box_radius=offset,
+        proof_radius=Fraction(0),
+    )
+
+
 def certify_smooth(
     network: Network,
     dataset: Dataset,
@@ -479,6 +506,10 @@ def certify_smooth(
             silent = certify_silent_saddle(network, dataset, point, value)
             if silent is not None:
                 return replace(silent, steps=(*steps, "a silent unit's analytic gradient: saddle proved"))
+        elif not options.literal:
+            silent = _nearby_silent_saddle(network, dataset, point, value, options)
+            if silent is not None:
+                return replace(silent, steps=(*steps, "a silent unit's analytic gradient at the snapped fit"))
     if digits_apart is not None:
         tried.append(f"{within}, and {digits_apart} (Newton step {newton:.3g})")
     elif not near:
