@@ -178,3 +178,23 @@ def test_a_weight_into_a_dead_unit_does_not_cut_a_rescaling():
             d = [F(rng.randint(-1000, 1000), 1000) for _ in flat]
             moved = Point.unflatten(net, [a + radius * b for a, b in zip(flat, d, strict=True)])
             assert reference_loss(net, data, moved) >= at
+
+
+def test_a_kink_with_zero_slope_is_taken_on_both_sides():
+    """The unit at its kink on x = 0 where the residual there is 0 along its output weights (neither
+    pushing nor pulling): both pieces are critical, each positive definite on its slice. Planted: r₁ = 0
+    at the kink, Σ r₁ = 0 on the inactive points, r₁ ⊥ span(1, x) on the active ones, r₂ ⊥ span(1, relu x)."""
+    X = [F(x) for x in (-2, -1, 0, 1, 2, 3)]
+    act = [x > 0 for x in X]
+    h = [max(x, F(0)) for x in X]
+    on = [[F(a) for a in act], [x if a else F(0) for x, a in zip(X, act, strict=True)]]
+    r1 = [F(1), F(-1), F(0), *_project_out([F(0)] * 3 + [F(1), F(-2), F(1, 2)], on)[3:]]
+    r2 = _project_out([F(1), F(2), F(-1), F(0), F(1), F(-3)], [[F(1)] * 6, h])
+    y = [[2 * hi + 1 - a, F(4, 3) - b] for hi, a, b in zip(h, r1, r2, strict=True)]
+    data = Dataset.of([[x] for x in X], y)
+    point = Point.unflatten(NET, [1, 0, 2, 0, 1, F(4, 3)])
+    region = region_of(NET, data, point)
+    assert region.kinks == ((0, 0, 2),)
+    cert = certify(Trap(NET, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "piece-slice-minimum")
+    assert _lowest_profile(data, point) >= _loss(data, point)

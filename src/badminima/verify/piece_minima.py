@@ -8,21 +8,28 @@ rescalings of the ReLU units (a held piece is linear in each unit) and does not 
 that is inactive on every point of the piece. (A sigmoid output has exact rational derivatives only
 where every logit is 0, which with live units leaves flat directions beyond these: not tried.)
 
-The proof, in rationals (`null_descent.exact_derivatives`). ∇G(θ*) = 0 exactly; fix one outgoing weight
-per live unit, into a live unit or an output (the slice S of `live_slice`: a weight into a dead unit would
-not cut the rescaling), and drop the numbers of the units dead on the piece; the Hessian of G on the
-remaining coordinates is positive definite (exact symmetric elimination and a non-zero determinant). So
-θ* is a strict local minimum of G on S with the dead units' numbers held. Every y near θ* is, after
-rescaling each live unit so that its fixed weight is θ*'s (top-down; G unchanged, α_u near 1) and
-resetting the dead units' numbers (G does not depend on them), a point of S near θ* with those held:
-G(y) ≥ G(θ*), so F(y) ≥ G(y) ≥ F(θ*). A non-strict local minimum (code ``piece-slice-minimum``) — where
-the least-squares bounds fall short because the piece's outputs share one hidden layer (a rank
-constraint the subspaces relax away).
+Every other kink (one that pulls, or whose slope Σ_k r_k v_k is exactly 0, or in an earlier layer) is
+taken on each side in turn: near θ*, F equals the loss of the piece its actual sides select, so F ≥ the
+least of the 2^k pieces' losses G_A, and it is enough that each G_A has a minimum at θ* as below (a
+pulling kink fails there at once: its active piece has a non-zero gradient).
+
+The proof for each piece, in rationals (`null_descent.exact_derivatives`). ∇G(θ*) = 0 exactly; fix one
+outgoing weight per live unit, into a live unit or an output (the slice S of `live_slice`: a weight into
+a dead unit would not cut the rescaling), and drop the numbers of the units dead on the piece; the
+Hessian of G on the remaining coordinates is positive definite (exact symmetric elimination and a
+non-zero determinant). So θ* is a strict local minimum of G on S with the dead units' numbers held.
+Every y near θ* is, after rescaling each live unit so that its fixed weight is θ*'s (top-down; G
+unchanged, α_u near 1) and resetting the dead units' numbers (G does not depend on them), a point of S
+near θ* with those held: G(y) ≥ G(θ*), so F(y) ≥ G(y) ≥ F(θ*). A non-strict local minimum (code
+``piece-slice-minimum``) — where the least-squares bounds fall short because the piece's outputs share
+one hidden layer (a rank constraint the subspaces relax away).
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+
+import numpy as np
 
 from badminima.arithmetic.flint_bridge import fmpq_matrix
 from badminima.landscape.regions import Region
@@ -38,7 +45,10 @@ from badminima.verify.pushing_kinks import pushing_kinks
 from badminima.verify.suboptimality import LossEnclosure
 
 MAX_PARAMS = 80
-"""Largest parameter count tried (one exact Hessian of the piece)."""
+"""Largest parameter count tried (one exact Hessian per piece)."""
+
+MAX_SIDED_KINKS = 6
+"""Most kinks that do not push (each side of each taken: 2^k pieces) tried."""
 
 
 def live_slice(network: Network, point: Point, dead: set[tuple[int, int]]) -> list[int] | None:
@@ -67,34 +77,12 @@ def live_slice(network: Network, point: Point, dead: set[tuple[int, int]]) -> li
     return fixed
 
 
-def certify_piece_minimum(
-    network: Network, dataset: Dataset, point: Point, region: Region, value: LossEnclosure
-) -> Outcome | None:
-    """``local-min`` (code ``piece-slice-minimum``) at the exact ``point`` when every kink of ``region``
-    is a pushing kink of the last hidden layer (or there is none), the held piece's gradient is exactly 0
-    and its exact Hessian is positive definite on the rescaling slice (module docstring); None otherwise.
-
-    Example (one ReLU unit, two outputs; the first fits its active points exactly, the second is the
-    constant 4/3 with residuals orthogonal to the unit, but not to a shift of its kink — a rank-one
-    minimum the subspaces' bound misses):
-        >>> from badminima.landscape import region_of
-        >>> from badminima.verify.suboptimality import enclose_loss
-        >>> net = Network((1, 1, 2), "relu")
-        >>> X = [[-1], [Fraction(-1, 2)], [1], [2]]
-        >>> data = Dataset.of(X, [[2, 1], [0, Fraction(4, 3)], [3, 2], [5, 1]])
-        >>> point = Point.unflatten(net, [1, 0, 2, 0, 1, Fraction(4, 3)])
-        >>> region = region_of(net, data, point)
-        >>> certify_piece_minimum(net, data, point, region, enclose_loss(net, data, point)).code
-        'piece-slice-minimum'
-    """
-    if network.activation not in ("relu", "leaky_relu") or not network.has_rational_loss:
-        return None
-    if network.n_params > MAX_PARAMS:
-        return None
-    pushed = pushing_kinks(network, dataset, point, region)
-    if len(pushed) != len(region.kinks):
-        return None
-    masks = region.masks("inactive")
+def _slice_minimum(
+    network: Network, dataset: Dataset, point: Point, masks: list[np.ndarray]
+) -> tuple[int, int] | None:
+    """(free coordinates, dead units' numbers) when the piece ``masks`` selects has an exactly zero
+    gradient at ``point`` and an exact Hessian positive definite on its slice (`live_slice`, the
+    numbers of units dead on the piece dropped); else None."""
     dead_units = (
         {(layer, u) for layer, mask in enumerate(masks) for u, row in enumerate(mask) if not row.any()}
         if network.activation == "relu"
@@ -116,6 +104,48 @@ def certify_piece_minimum(
     H_free = [[H[i][j] for j in free] for i in free]
     if negative_direction(H_free) is not None or fmpq_matrix(H_free).det() == 0:
         return None
+    return len(free), len(dead)
+
+
+def certify_piece_minimum(
+    network: Network, dataset: Dataset, point: Point, region: Region, value: LossEnclosure
+) -> Outcome | None:
+    """``local-min`` (code ``piece-slice-minimum``) at the exact ``point`` when, with the last hidden
+    layer's pushing kinks held inactive and each other kink of ``region`` taken on each side (at most
+    `MAX_SIDED_KINKS`), every piece's gradient is exactly 0 and its exact Hessian positive definite on
+    its rescaling slice (module docstring); None otherwise.
+
+    Example (one ReLU unit, two outputs; the first fits its active points exactly, the second is the
+    constant 4/3 with residuals orthogonal to the unit, but not to a shift of its kink — a rank-one
+    minimum the subspaces' bound misses):
+        >>> from badminima.landscape import region_of
+        >>> from badminima.verify.suboptimality import enclose_loss
+        >>> net = Network((1, 1, 2), "relu")
+        >>> X = [[-1], [Fraction(-1, 2)], [1], [2]]
+        >>> data = Dataset.of(X, [[2, 1], [0, Fraction(4, 3)], [3, 2], [5, 1]])
+        >>> point = Point.unflatten(net, [1, 0, 2, 0, 1, Fraction(4, 3)])
+        >>> region = region_of(net, data, point)
+        >>> certify_piece_minimum(net, data, point, region, enclose_loss(net, data, point)).code
+        'piece-slice-minimum'
+    """
+    if network.activation not in ("relu", "leaky_relu") or not network.has_rational_loss:
+        return None
+    if network.n_params > MAX_PARAMS:
+        return None
+    pushed = pushing_kinks(network, dataset, point, region)
+    sided = [kink for kink in region.kinks if kink not in pushed]
+    if len(sided) > MAX_SIDED_KINKS:
+        return None
+    dims = []
+    for code in range(2 ** len(sided)):
+        masks = region.masks("inactive")
+        for bit, (layer, u, i) in enumerate(sided):
+            masks[layer][u, i] = bool(code >> bit & 1)
+        piece = _slice_minimum(network, dataset, point, masks)
+        if piece is None:
+            return None
+        dims.append(piece)
+    free = min(f for f, _ in dims)
     held_text = (
         "with the last hidden layer's kinks that push ("
         + ", ".join(f"unit {u} on point {i}" for _, u, i in pushed)
@@ -123,14 +153,20 @@ def certify_piece_minimum(
         if pushed
         else ""
     )
-    inert = f" and free of the {len(dead)} numbers of units dead on it" if dead else ""
+    inert = " and free of the numbers of units dead on it" if any(d for _, d in dims) else ""
+    pieces = (
+        f"each of the {len(dims)} pieces the other kinks' sides make (their loss equal to the loss nearby "
+        f"on its side)"
+        if sided
+        else "the point's activation piece"
+    )
     return Outcome(
         Verdict.LOCAL_MIN,
         "exact",
         "exact-slice",
-        f"{held_text}the loss of the point's activation piece is a polynomial with an exactly zero "
-        f"gradient here, invariant under the units' positive rescalings{inert}; on the slice fixing one "
-        f"outgoing weight per live unit its exact Hessian on the other {len(free)} coordinates is positive "
+        f"{held_text}the loss of {pieces} is a polynomial with an exactly zero gradient here, invariant "
+        f"under the units' positive rescalings{inert}; on the slice fixing one outgoing weight per live "
+        f"unit its exact Hessian on the other coordinates ({free} or more) is positive "
         f"definite, so no nearby point does better than the loss {value.text}: a "
         f"non-strict local minimum (on its orbit of rescalings)",
         value,
