@@ -189,3 +189,16 @@ def test_output_biases_far_from_the_constant_fit_are_not_rounded_onto_it():
     cert = certify(Trap(net, data, point), probes=0)
     assert cert.code != "analytic-silent-saddle"
     assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE)
+
+
+def test_a_gradient_that_vanishes_by_sigmoid_symmetry_is_proved_zero():
+    """σ(−x) + σ(x) = 1: a silent sigmoid unit on inputs ±1, ±2 with residuals (1, 1, −1, −1) has
+    ∂F/∂V ∝ σ(−1) + σ(1) − σ(−2) − σ(2) = 0 exactly — decided in Q(e) (balls only enclose it), so the
+    point is exactly critical and its proofs run. By hand a saddle: ∂²F/∂b² = 0 (V = 0) beside
+    ∂²F/∂V∂b ∝ Σ r_i σ'(x_i) = 2(σ'(1) − σ'(2)) ≠ 0; the lower point is checked at 60 digits."""
+    net = Network((1, 1, 1), "sigmoid")
+    data = Dataset.of([[-1], [1], [-2], [2]], [[1], [1], [3], [3]])
+    point = Point.unflatten(net, [1, 0, 0, 2])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.SADDLE
+    assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)

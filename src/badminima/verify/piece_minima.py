@@ -145,7 +145,6 @@ def certify_piece_minimum(
         if piece is None:
             return None
         dims.append(piece)
-    free = min(f for f, _ in dims)
     held_text = (
         "with the last hidden layer's kinks that push ("
         + ", ".join(f"unit {u} on point {i}" for _, u, i in pushed)
@@ -166,7 +165,7 @@ def certify_piece_minimum(
         "exact-slice",
         f"{held_text}the loss of {pieces} is a polynomial with an exactly zero gradient here, invariant "
         f"under the units' positive rescalings{inert}; on the slice fixing one outgoing weight per live "
-        f"unit its exact Hessian on the other coordinates ({free} or more) is positive "
+        f"unit its exact Hessian on the other coordinates is positive "
         f"definite, so no nearby point does better than the loss {value.text}: a "
         f"non-strict local minimum (on its orbit of rescalings)",
         value,

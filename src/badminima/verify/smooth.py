@@ -14,6 +14,7 @@ import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.exponential import ExponentialArithmetic
 from badminima.arithmetic.flint_bridge import to_arb
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import gradient, gradient_of_flat
@@ -107,16 +108,20 @@ def _gradient_balls(
 
 
 def _exact_gradient_zero(network: Network, dataset: Dataset, point: Point) -> bool | None:
-    """True when the symbolic gradient is proved zero, False when an entry is proved non-zero, None when
-    undecided (or the symbolic computation failed: the fallback is total)."""
-    exact = ExactArithmetic()
-    try:
-        signs = [exact.sign(v) for v in gradient(network, dataset, point, arith=exact)]
-    except (BackendError, TypeError, ValueError, ArithmeticError):
-        return None
-    if all(s == 0 for s in signs):
-        return True
-    return False if any(s not in (0, None) for s in signs) else None
+    """True when the gradient is proved exactly zero, False when an entry is proved non-zero, None when
+    undecided: first in Q(e^{1/D}) (`ExponentialArithmetic`: σ and tanh of rational pre-activations,
+    where a zero is decided, not simplified), then symbolically (sympy); either may fail, the fallback
+    is total."""
+    for exact in (ExponentialArithmetic(), ExactArithmetic()):
+        try:
+            signs = [exact.sign(v) for v in gradient(network, dataset, point, arith=exact)]
+        except (BackendError, TypeError, ValueError, ArithmeticError):
+            continue
+        if all(s == 0 for s in signs):
+            return True
+        if any(s not in (0, None) for s in signs):
+            return False
+    return None
 
 
 SPLIT_PARTS = 64
