@@ -53,3 +53,13 @@ def test_values_it_cannot_hold_raise():
         A.softplus1(F(1))
     with pytest.raises(BackendError):
         A.tanh1(F(MAX_DEGREE + 1))
+
+
+def test_dual_numbers_combine_with_it_in_either_order():
+    from badminima.arithmetic.dual import Dual
+
+    x, d = A.sigmoid1(F(1)), Dual(F(1), F(2))
+    for left, right in ((x, d), (d, x)):
+        for out in (left + right, left - right, left * right, left / right):
+            assert isinstance(out, Dual)
+    assert (x - d).v == x - 1 and (x * d).d == 2 * x

@@ -70,55 +70,68 @@ class ExpNumber:
         power = flint.fmpq_poly([0] * k + [1])
         return self.num(power), self.den(power)
 
-    def _pair(self, other: Any) -> tuple[tuple[Any, Any], tuple[Any, Any], int]:
+    def _pair(self, other: Any) -> tuple[tuple[Any, Any], tuple[Any, Any], int] | None:
+        """Both operands over one E = e^{1/D}; None for an operand of another kind (a `Dual`: it
+        combines the two itself)."""
         if isinstance(other, Fraction | int):
-            D = self.D
-            return (
-                (self.num, self.den),
-                (flint.fmpq_poly([to_fmpq(Fraction(other))]), flint.fmpq_poly([1])),
-                D,
-            )
+            rational = (flint.fmpq_poly([to_fmpq(Fraction(other))]), flint.fmpq_poly([1]))
+            return (self.num, self.den), rational, self.D
         if not isinstance(other, ExpNumber):
-            raise TypeError(f"cannot combine an ExpNumber with {type(other).__name__}")
+            return None
         D = math.lcm(self.D, other.D)
         return self._at(D), other._at(D), D
 
-    def __add__(self, other: Any) -> ExpNumber | Fraction:
-        (a, b), (c, d), D = self._pair(other)
+    def __add__(self, other: Any) -> Any:
+        pair = self._pair(other)
+        if pair is None:
+            return NotImplemented
+        (a, b), (c, d), D = pair
         return ExpNumber.make(a * d + c * b, b * d, D)
 
     __radd__ = __add__
 
-    def __sub__(self, other: Any) -> ExpNumber | Fraction:
-        (a, b), (c, d), D = self._pair(other)
-        return ExpNumber.make(a * d - c * b, b * d, D)
+    def __sub__(self, other: Any) -> Any:
+        return self + (-other)
 
-    def __rsub__(self, other: Any) -> ExpNumber | Fraction:
-        (a, b), (c, d), D = self._pair(other)
-        return ExpNumber.make(c * b - a * d, b * d, D)
+    def __rsub__(self, other: Any) -> Any:
+        return (-self) + other
 
-    def __mul__(self, other: Any) -> ExpNumber | Fraction:
-        (a, b), (c, d), D = self._pair(other)
+    def __mul__(self, other: Any) -> Any:
+        pair = self._pair(other)
+        if pair is None:
+            return NotImplemented
+        (a, b), (c, d), D = pair
         return ExpNumber.make(a * c, b * d, D)
 
     __rmul__ = __mul__
 
-    def __truediv__(self, other: Any) -> ExpNumber | Fraction:
-        (a, b), (c, d), D = self._pair(other)
+    def __truediv__(self, other: Any) -> Any:
+        pair = self._pair(other)
+        if pair is None:
+            return NotImplemented
+        (a, b), (c, d), D = pair
         return ExpNumber.make(a * d, b * c, D)
 
-    def __rtruediv__(self, other: Any) -> ExpNumber | Fraction:
-        (a, b), (c, d), D = self._pair(other)
+    def __rtruediv__(self, other: Any) -> Any:
+        pair = self._pair(other)
+        if pair is None:
+            return NotImplemented
+        (a, b), (c, d), D = pair
         return ExpNumber.make(c * b, d * a, D)
 
     def __neg__(self) -> ExpNumber:
         return ExpNumber(-self.num, self.den, self.D)
 
     def __eq__(self, other: object) -> bool:
-        return False if isinstance(other, Fraction | int) else NotImplemented  # never rational
+        if isinstance(other, Fraction | int):
+            return False  # a reduced ExpNumber is never rational
+        if isinstance(other, ExpNumber):
+            difference = self - other
+            return isinstance(difference, Fraction) and difference == 0
+        return NotImplemented
 
     def __hash__(self) -> int:
-        return hash((str(self.num), str(self.den), self.D))
+        return hash(ExpNumber)  # equal values may be written over different D: one bucket for all
 
     def ball(self, prec: int) -> flint.arb:
         """An enclosure at ``prec`` bits."""
