@@ -13,6 +13,8 @@ from __future__ import annotations
 import random
 from fractions import Fraction as F
 
+import mpmath
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from badminima.landscape import region_of
@@ -198,3 +200,18 @@ def test_a_kink_with_zero_slope_is_taken_on_both_sides():
     cert = certify(Trap(NET, data, point), probes=0)
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "piece-slice-minimum")
     assert _lowest_profile(data, point) >= _loss(data, point)
+
+
+@pytest.mark.parametrize("digits", [8, 17])
+def test_a_rounded_pushing_kink_minimum_is_decided_about_the_exact_point(digits):
+    """The pushing-kink case above with its output numbers written to ``digits`` digits (v and the
+    4/3 bias a few units off; w = 1, b = 0 exact, so the kink stays): the verdict is about the exact
+    point, whose profile the test checks."""
+    data, exact = _case([-1, 0, 1, 2], [[2, 1], [0, F(4, 3)], [3, 2], [5, 1]])
+    unit = F(1, 10 ** (digits - 1))
+    written = [1, 0, 2 - 3 * unit, 0, 1 + 2 * unit, F(mpmath.nstr(mpmath.mpf(4) / 3, digits))]
+    point = Point.unflatten(NET, written)
+    cert = certify(Trap(NET, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "piece-slice-minimum")
+    assert cert.box_center == exact and point.distance(exact) <= cert.box_radius
+    assert _lowest_profile(data, exact) == _loss(data, exact)

@@ -27,22 +27,25 @@ one hidden layer (a rank constraint the subspaces relax away).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
 
 from badminima.arithmetic.flint_bridge import fmpq_matrix
-from badminima.landscape.regions import Region
+from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.certificate import Verdict
 from badminima.verify.descent_candidates import negative_direction
 from badminima.verify.kink_units import incoming, outgoing
+from badminima.verify.linear_snap import simplest_coordinates
 from badminima.verify.null_descent import exact_derivatives
 from badminima.verify.outcome import Outcome
 from badminima.verify.pushing_kinks import pushing_kinks
-from badminima.verify.suboptimality import LossEnclosure
+from badminima.verify.rounding import digits_may_round
+from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 
 MAX_PARAMS = 80
 """Largest parameter count tried (one exact Hessian per piece)."""
@@ -171,4 +174,46 @@ def certify_piece_minimum(
         value,
         box_radius=Fraction(0),
         code="piece-slice-minimum",
+    )
+
+
+def certify_nearby_piece_minimum(
+    network: Network, dataset: Dataset, point: Point, value: LossEnclosure
+) -> Outcome | None:
+    """`certify_piece_minimum` at the point of the simplest rationals the digits round
+    (`linear_snap.simplest_coordinates`, within `digits_may_round`): a ``local-min`` about that point
+    (``box_center``), or None.
+
+    Example (the docstring example above, its numbers written to 8 digits a few units off):
+        >>> from badminima.verify.suboptimality import enclose_loss
+        >>> net = Network((1, 1, 2), "relu")
+        >>> X = [[-1], [Fraction(-1, 2)], [1], [2]]
+        >>> data = Dataset.of(X, [[2, 1], [0, Fraction(4, 3)], [3, 2], [5, 1]])
+        >>> point = Point.unflatten(net, ["1.0000001", "0", "1.9999999", "0", "1.0000002", "1.3333333"])
+        >>> out = certify_nearby_piece_minimum(net, data, point, enclose_loss(net, data, point))
+        >>> out.code, out.box_center.flatten()[4:]
+        ('piece-slice-minimum', (Fraction(1, 1), Fraction(4, 3)))
+    """
+    snapped = simplest_coordinates(network, point)
+    if snapped == point or not digits_may_round(point, snapped):
+        return None
+    out = certify_piece_minimum(
+        network,
+        dataset,
+        snapped,
+        region_of(network, dataset, snapped),
+        enclose_loss(network, dataset, snapped),
+    )
+    if out is None:
+        return None
+    offset = point.distance(snapped)
+    return replace(
+        out,
+        reason=f"the digits round box_center, the point of the simplest rationals within 10 units of each "
+        f"number's last digit ({float(offset):.2g} away); there {out.reason}; the given point itself is not "
+        f"critical: the verdict is about box_center",
+        loss=LossEnclosure(value.text, out.loss.lower, out.loss.upper),
+        box_center=snapped,
+        box_radius=offset,
+        proof_radius=Fraction(0),
     )

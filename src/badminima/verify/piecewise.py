@@ -29,7 +29,7 @@ from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
-from badminima.verify.piece_minima import certify_piece_minimum
+from badminima.verify.piece_minima import certify_nearby_piece_minimum, certify_piece_minimum
 from badminima.verify.pushing_kinks import pin_pushing_kinks
 from badminima.verify.regions import (
     LeastSquaresBound,
@@ -364,6 +364,9 @@ def certify_piecewise(
                 fit = certify_nearby_affine_fit(network, dataset, point)
                 if fit is not None:  # its loss bounds are x*'s, the point the verdict is about
                     return replace(fit, steps=(*steps, "nearby best affine fit"))
+                held = certify_nearby_piece_minimum(network, dataset, point, value)
+                if held is not None:
+                    return replace(held, steps=(*steps, "snapped to the simplest rationals: a piece minimum"))
             if near is not None:
                 apart = _digits_apart(network, dataset, point, options)
                 if apart is not None:
