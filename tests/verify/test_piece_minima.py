@@ -215,3 +215,35 @@ def test_a_rounded_pushing_kink_minimum_is_decided_about_the_exact_point(digits)
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "piece-slice-minimum")
     assert cert.box_center == exact and point.distance(exact) <= cert.box_radius
     assert _lowest_profile(data, exact) == _loss(data, exact)
+
+
+def _profile2(data, W, b):
+    """min over (V, c) of the mse with features relu(W x + b) of two units and 1: each output's residual
+    after the exact projection onto their span (`_project_out`, dependent features included)."""
+    n = len(data.X)
+    cols = [[max(W[j] * x[0] + b[j], F(0)) for x in data.X] for j in range(2)] + [[F(1)] * n]
+    residuals = [_project_out([row[k] for row in data.y], cols) for k in range(len(data.y[0]))]
+    return sum(sum(r * r for r in res) for res in residuals) / n
+
+
+def test_a_silent_unit_whose_gradient_vanishes_on_its_piece_is_dropped():
+    """1-2-2 ReLU: unit 0 as in the rank-one example, unit 1 = relu(−x − 3/2) silent (output weights 0)
+    and active only on x = −2, where both residuals are 0 — its would-be gradient Σ_i r_i relu(w x_i + b)
+    is 0 for every (w, b) nearby, so its own numbers are dropped and the rest is positive definite. The
+    profile over (V, c) at every (W, b) of a grid around the point is never below the loss."""
+    net = Network((1, 2, 2), "relu")
+    data = Dataset.of(
+        [[-2], [-1], [F(-1, 2)], [1], [2]], [[1, F(4, 3)], [0, 1], [2, F(4, 3)], [3, 2], [5, 1]]
+    )
+    point = Point.of([([[1], [-1]], [0, F(-3, 2)]), ([[2, 0], [0, 0]], [1, F(4, 3)])])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "piece-slice-minimum")
+    at = enclose_loss(net, data, point).lower
+    steps = [F(0), F(1, 100), F(-1, 100), F(1, 10**5), F(-1, 10**5)]
+    assert all(
+        _profile2(data, (1 + a, -1 + b), (c, F(-3, 2) + d)) >= at
+        for a in steps
+        for b in steps
+        for c in steps
+        for d in steps
+    )

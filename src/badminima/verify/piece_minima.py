@@ -55,10 +55,10 @@ MAX_SIDED_KINKS = 6
 
 
 def live_slice(network: Network, point: Point, dead: set[tuple[int, int]]) -> list[int] | None:
-    """For every hidden unit not in ``dead`` ((layer, unit) pairs), the flat index of its largest outgoing
-    weight into a unit not in ``dead`` (or into an output), or None when such a unit has none that is
-    non-zero (then its rescaling is not cut by the slice). A weight into a dead unit would be one G does
-    not depend on, leaving that unit's rescaling a flat direction.
+    """For every hidden unit not in ``dead`` ((layer, unit) pairs: units dead on the piece, or silent),
+    the flat index of its largest outgoing weight into a unit not in ``dead`` (or into an output), or None
+    when such a unit has none that is non-zero (then its rescaling is not cut by the slice). A weight into
+    a dead or silent unit is one whose coordinate the proof drops, leaving the rescaling a flat direction.
 
     Example (unit 0's larger weight goes into the dead unit (1, 1), so its weight into (1, 0) is fixed):
         >>> net = Network((1, 1, 2, 1), "relu")
@@ -85,23 +85,37 @@ def _slice_minimum(
 ) -> tuple[int, int] | None:
     """(free coordinates, dead units' numbers) when the piece ``masks`` selects has an exactly zero
     gradient at ``point`` and an exact Hessian positive definite on its slice (`live_slice`, the
-    numbers of units dead on the piece dropped); else None."""
+    numbers of units dead on the piece dropped, and the incoming numbers θ_u of silent units — every
+    outgoing weight 0 — whose gradient along those weights, linear in θ_u on the piece, is 0 with a zero
+    mixed Hessian block: then it is 0 for every θ_u nearby, and the Hessian on the rest, positive
+    definite at θ*, stays so uniformly for θ_u nearby); else None."""
     dead_units = (
         {(layer, u) for layer, mask in enumerate(masks) for u, row in enumerate(mask) if not row.any()}
         if network.activation == "relu"
         else set()
     )
-    fixed = live_slice(network, point, dead_units)
+    flat = point.flatten()
+    silent = {
+        (layer, u)
+        for layer in range(network.depth - 1)
+        for u in range(network.widths[layer + 1])
+        if (layer, u) not in dead_units and not any(flat[k] for k in outgoing(network, layer, u))
+    }
+    fixed = live_slice(network, point, dead_units | silent)
     if fixed is None:
         return None
     derivatives = exact_derivatives(network, dataset, point, masks=masks)
     if derivatives is None or any(derivatives[0]):
         return None
     H = derivatives[1]
+    for layer, u in silent:  # a(θ_u) ≡ 0: linear in θ_u on the piece, 0 at θ*, and flat
+        if any(H[i][j] for i in outgoing(network, layer, u) for j in incoming(network, layer, u)):
+            return None
     dead = {
         k for layer, u in dead_units for k in (*incoming(network, layer, u), *outgoing(network, layer, u))
     }
-    free = [k for k in range(network.n_params) if k not in set(fixed) | dead]
+    dropped = dead | {k for layer, u in silent for k in incoming(network, layer, u)}
+    free = [k for k in range(network.n_params) if k not in set(fixed) | dropped]
     if not free:
         return None
     H_free = [[H[i][j] for j in free] for i in free]
