@@ -15,6 +15,7 @@ irrational pre-activation, a logarithm) raises `BackendError`, and so does a pol
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -81,12 +82,16 @@ class ExpNumber:
         D = math.lcm(self.D, other.D)
         return self._at(D), other._at(D), D
 
-    def __add__(self, other: Any) -> Any:
+    def _combine(self, other: Any, parts: Callable[[Any, Any, Any, Any], tuple[Any, Any]]) -> Any:
+        """``parts(a, b, c, d)`` → (numerator, denominator) of self = a/b with other = c/d, reduced."""
         pair = self._pair(other)
         if pair is None:
             return NotImplemented
         (a, b), (c, d), D = pair
-        return ExpNumber.make(a * d + c * b, b * d, D)
+        return ExpNumber.make(*parts(a, b, c, d), D)
+
+    def __add__(self, other: Any) -> Any:
+        return self._combine(other, lambda a, b, c, d: (a * d + c * b, b * d))
 
     __radd__ = __add__
 
@@ -97,27 +102,15 @@ class ExpNumber:
         return (-self) + other
 
     def __mul__(self, other: Any) -> Any:
-        pair = self._pair(other)
-        if pair is None:
-            return NotImplemented
-        (a, b), (c, d), D = pair
-        return ExpNumber.make(a * c, b * d, D)
+        return self._combine(other, lambda a, b, c, d: (a * c, b * d))
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Any) -> Any:
-        pair = self._pair(other)
-        if pair is None:
-            return NotImplemented
-        (a, b), (c, d), D = pair
-        return ExpNumber.make(a * d, b * c, D)
+        return self._combine(other, lambda a, b, c, d: (a * d, b * c))
 
     def __rtruediv__(self, other: Any) -> Any:
-        pair = self._pair(other)
-        if pair is None:
-            return NotImplemented
-        (a, b), (c, d), D = pair
-        return ExpNumber.make(c * b, d * a, D)
+        return self._combine(other, lambda a, b, c, d: (c * b, d * a))
 
     def __neg__(self) -> ExpNumber:
         return ExpNumber(-self.num, self.den, self.D)

@@ -3,7 +3,7 @@ the method and reason, the loss enclosure, and the box, witness and code when th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from badminima.arithmetic.protocol import Rigor
@@ -32,3 +32,19 @@ class Outcome:
 
 def unknown_loss() -> LossEnclosure:
     return LossEnclosure("unknown (the enclosure overflowed)", None, None)
+
+
+def about_nearby(out: Outcome, point: Point, nearby: Point, given_loss: str, lead: str) -> Outcome:
+    """``out``, proved at the exact point ``nearby`` that the digits of ``point`` round, restated as the
+    verdict about ``nearby`` (``box_center``, ``box_radius`` the distance): the reason led by ``lead``,
+    the loss text the given point's (``given_loss``) with the bounds of ``nearby``'s."""
+    offset = point.distance(nearby)
+    return replace(
+        out,
+        reason=f"{lead} ({float(offset):.2g} away); {out.reason}; the given point itself is not critical: "
+        f"the verdict is about box_center",
+        loss=LossEnclosure(given_loss, out.loss.lower, out.loss.upper),
+        box_center=nearby,
+        box_radius=offset,
+        proof_radius=Fraction(0),
+    )

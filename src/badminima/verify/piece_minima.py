@@ -27,7 +27,6 @@ one hidden layer (a rank constraint the subspaces relax away).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -42,7 +41,7 @@ from badminima.verify.descent_candidates import negative_direction
 from badminima.verify.kink_units import incoming, outgoing
 from badminima.verify.linear_snap import simplest_coordinates
 from badminima.verify.null_descent import exact_derivatives
-from badminima.verify.outcome import Outcome
+from badminima.verify.outcome import Outcome, about_nearby
 from badminima.verify.pushing_kinks import pushing_kinks
 from badminima.verify.rounding import digits_may_round
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
@@ -218,16 +217,8 @@ def certify_nearby_piece_minimum(
         region_of(network, dataset, snapped),
         enclose_loss(network, dataset, snapped),
     )
-    if out is None:
-        return None
-    offset = point.distance(snapped)
-    return replace(
-        out,
-        reason=f"the digits round box_center, the point of the simplest rationals within 10 units of each "
-        f"number's last digit ({float(offset):.2g} away); there {out.reason}; the given point itself is not "
-        f"critical: the verdict is about box_center",
-        loss=LossEnclosure(value.text, out.loss.lower, out.loss.upper),
-        box_center=snapped,
-        box_radius=offset,
-        proof_radius=Fraction(0),
+    lead = (
+        "the digits round box_center, the point of the simplest rationals within 10 units of each number's "
+        "last digit"
     )
+    return None if out is None else about_nearby(out, point, snapped, value.text, lead)

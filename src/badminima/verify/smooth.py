@@ -43,7 +43,7 @@ from badminima.verify.lift import certify_lifted_minimum, certify_lifted_saddle_
 from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.null_descent import certify_null_descent
 from badminima.verify.options import CertifyOptions
-from badminima.verify.outcome import Outcome, unknown_loss
+from badminima.verify.outcome import Outcome, about_nearby, unknown_loss
 from badminima.verify.parameter_box import signs_hold
 from badminima.verify.rounding import (
     at_rounding_level,
@@ -332,19 +332,11 @@ def _nearby_silent_saddle(
     if _exact_gradient_zero(network, dataset, fit) is not True:
         return None
     out = certify_silent_saddle(network, dataset, fit, enclose_loss(network, dataset, fit))
-    if out is None:
-        return None
-    offset = point.distance(fit)
-    return replace(
-        out,
-        reason=f"the digits round the constant fit box_center ({float(offset):.2g} away: every output weight "
-        f"0 and the output biases at the constant model's optimum), which is exactly critical; "
-        f"{out.reason}; the given point itself is not critical: the verdict is about box_center",
-        loss=LossEnclosure(value.text, out.loss.lower, out.loss.upper),
-        box_center=fit,
-        box_radius=offset,
-        proof_radius=Fraction(0),
+    lead = (
+        "the digits round the constant fit box_center (every output weight 0 and the output biases at the "
+        "constant model's optimum), which is exactly critical"
     )
+    return None if out is None else about_nearby(out, point, fit, value.text, lead)
 
 
 def certify_smooth(
