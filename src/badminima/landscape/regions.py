@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -34,6 +35,23 @@ class Region:
             np.array([[s > 0 or (s == 0 and at_zero) for s in unit] for unit in layer], dtype=bool)
             for layer in self.signs
         ]
+
+    def side_masks(self, kinks: Sequence[tuple[int, int, int]]) -> list[list[np.ndarray]]:
+        """`masks` with every kink inactive except ``kinks`` (``(layer, unit, point)`` triples of this
+        region's), which take each of their 2^k side assignments in turn: one mask set per piece.
+
+        Example:
+            >>> region = Region((((0, 0, 1),),))
+            >>> [m[0].tolist() for m in region.side_masks(region.kinks[:1])]
+            [[[False, False, True]], [[True, False, True]]]
+        """
+        out = []
+        for code in range(2 ** len(kinks)):
+            masks = self.masks("inactive")
+            for bit, (layer, u, i) in enumerate(kinks):
+                masks[layer][u, i] = bool(code >> bit & 1)
+            out.append(masks)
+        return out
 
     @property
     def kinks(self) -> tuple[tuple[int, int, int], ...]:

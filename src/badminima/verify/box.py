@@ -17,7 +17,8 @@ over B. Then:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -411,8 +412,31 @@ def lower_point(
 ) -> tuple[Point, Fraction, Fraction] | None:
     """The first of center + 2^k·step·v (k = 0, 1, …, up to the point's scale) whose loss is proved
     below ``below``: (point, step, upper bound on its loss), or None."""
+    doubling = (step * 2**k for k in range(200))
+    return first_lower(
+        network,
+        dataset,
+        center,
+        v,
+        itertools.takewhile(lambda s: s <= Fraction(scale), doubling),
+        below,
+        ball,
+    )
+
+
+def first_lower(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    v: Sequence[Fraction],
+    steps: Iterable[Fraction],
+    below: Fraction,
+    ball: BallArithmetic,
+) -> tuple[Point, Fraction, Fraction] | None:
+    """The first of center + s·v, s in ``steps``, whose loss is proved below ``below`` (balls): (point,
+    s, upper bound on its loss), or None."""
     x = center.flatten()
-    for _ in range(200):
+    for step in steps:
         cand = Point.unflatten(network, [a + step * b for a, b in zip(x, v, strict=True)])
         cprob = prepare(network, dataset, cand, arith=ball)
         with ball.context():
@@ -422,7 +446,4 @@ def lower_point(
         _, c_hi = ball_bounds(value)
         if c_hi < below:
             return cand, step, c_hi
-        step *= 2
-        if step > Fraction(scale):
-            return None
     return None

@@ -42,8 +42,9 @@ from badminima.verify.kink_units import incoming, outgoing
 from badminima.verify.linear_snap import simplest_coordinates
 from badminima.verify.null_descent import exact_derivatives
 from badminima.verify.outcome import Outcome, about_nearby
-from badminima.verify.pushing_kinks import pushing_kinks
+from badminima.verify.pushing_kinks import pushing_kinks, pushing_text
 from badminima.verify.rounding import digits_may_round
+from badminima.verify.silent_saddles import silent_units
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 
 MAX_PARAMS = 80
@@ -79,27 +80,19 @@ def live_slice(network: Network, point: Point, dead: set[tuple[int, int]]) -> li
     return fixed
 
 
-def _slice_minimum(
-    network: Network, dataset: Dataset, point: Point, masks: list[np.ndarray]
-) -> tuple[int, int] | None:
-    """(free coordinates, dead units' numbers) when the piece ``masks`` selects has an exactly zero
-    gradient at ``point`` and an exact Hessian positive definite on its slice (`live_slice`, the
-    numbers of units dead on the piece dropped, and the incoming numbers θ_u of silent units — every
-    outgoing weight 0 — whose gradient along those weights, linear in θ_u on the piece, is 0 with a zero
-    mixed Hessian block: then it is 0 for every θ_u nearby, and the Hessian on the rest, positive
-    definite at θ*, stays so uniformly for θ_u nearby); else None."""
+def _slice_minimum(network: Network, dataset: Dataset, point: Point, masks: list[np.ndarray]) -> bool | None:
+    """When the piece ``masks`` selects has an exactly zero gradient at ``point`` and an exact Hessian
+    positive definite on its slice (`live_slice`, the numbers of units dead on the piece dropped, and the
+    incoming numbers θ_u of silent units — every outgoing weight 0 — whose gradient along those weights,
+    linear in θ_u on the piece, is 0 with a zero mixed Hessian block: then it is 0 for every θ_u nearby,
+    and the Hessian on the rest, positive definite at θ*, stays so uniformly for θ_u nearby): whether
+    some unit is dead on the piece. Else None."""
     dead_units = (
         {(layer, u) for layer, mask in enumerate(masks) for u, row in enumerate(mask) if not row.any()}
         if network.activation == "relu"
         else set()
     )
-    flat = point.flatten()
-    silent = {
-        (layer, u)
-        for layer in range(network.depth - 1)
-        for u in range(network.widths[layer + 1])
-        if (layer, u) not in dead_units and not any(flat[k] for k in outgoing(network, layer, u))
-    }
+    silent = set(silent_units(network, point)) - dead_units
     fixed = live_slice(network, point, dead_units | silent)
     if fixed is None:
         return None
@@ -120,7 +113,7 @@ def _slice_minimum(
     H_free = [[H[i][j] for j in free] for i in free]
     if negative_direction(H_free) is not None or fmpq_matrix(H_free).det() == 0:
         return None
-    return len(free), len(dead)
+    return bool(dead)
 
 
 def certify_piece_minimum(
@@ -152,25 +145,22 @@ def certify_piece_minimum(
     sided = [kink for kink in region.kinks if kink not in pushed]
     if len(sided) > MAX_SIDED_KINKS:
         return None
-    dims = []
-    for code in range(2 ** len(sided)):
-        masks = region.masks("inactive")
-        for bit, (layer, u, i) in enumerate(sided):
-            masks[layer][u, i] = bool(code >> bit & 1)
+    dead = []
+    for masks in region.side_masks(sided):
         piece = _slice_minimum(network, dataset, point, masks)
         if piece is None:
             return None
-        dims.append(piece)
+        dead.append(piece)
     held_text = (
         "with the last hidden layer's kinks that push ("
-        + ", ".join(f"unit {u} on point {i}" for _, u, i in pushed)
+        + pushing_text(pushed)
         + ") held inactive, which only lowers the loss nearby, "
         if pushed
         else ""
     )
-    inert = " and free of the numbers of units dead on it" if any(d for _, d in dims) else ""
+    inert = " and free of the numbers of units dead on it" if any(dead) else ""
     pieces = (
-        f"each of the {len(dims)} pieces the other kinks' sides make (their loss equal to the loss nearby "
+        f"each of the {len(dead)} pieces the other kinks' sides make (their loss equal to the loss nearby "
         f"on its side)"
         if sided
         else "the point's activation piece"

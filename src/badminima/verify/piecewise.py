@@ -30,7 +30,7 @@ from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome
 from badminima.verify.piece_minima import certify_nearby_piece_minimum, certify_piece_minimum
-from badminima.verify.pushing_kinks import pin_pushing_kinks
+from badminima.verify.pushing_kinks import pin_pushing_kinks, pushing_text
 from badminima.verify.regions import (
     LeastSquaresBound,
     least_squares_bound,
@@ -58,13 +58,7 @@ def _piece_masks(region: Region | None, max_side_kinks: int) -> list[list[np.nda
         return [region.masks("active")]
     if len(kinks) > max_side_kinks:
         return [region.masks("active"), region.masks("inactive")]
-    out: list[list[np.ndarray] | None] = []
-    for code in range(2 ** len(kinks)):
-        masks = region.masks("inactive")
-        for bit, (lay, u, i) in enumerate(kinks):
-            masks[lay][u, i] = bool(code >> bit & 1)
-        out.append(masks)
-    return out
+    return list(region.side_masks(kinks))
 
 
 def _exact_rounding_level(
@@ -103,7 +97,7 @@ def _nearby_region_optimum(
     least-squares bound, which holds on a neighbourhood: a non-strict local minimum (rescaling orbits
     and dependent region columns make it non-isolated, so no Hessian proof reaches it)."""
     moves = (
-        (snap, "the combined weights v_j·(w_j, b_j) (output weights kept)", _within_digits),
+        (snap, "the combined weights v_j·(w_j, b_j) (output weights kept)", digits_may_round),
         (snap_output, "the output layer (the hidden layer kept)", _within_own_digits),
     )
     for move, moved, near in moves:
@@ -111,7 +105,7 @@ def _nearby_region_optimum(
         if star is None:
             continue
         offset = point.distance(star)
-        if offset == 0 or not near(network, point, star, offset):
+        if offset == 0 or not near(point, star):
             continue
         region = region_of(network, dataset, star)
         bound = least_squares_bound(network, dataset, region)
@@ -121,11 +115,7 @@ def _nearby_region_optimum(
     return None
 
 
-def _within_digits(network: Network, point: Point, star: Point, offset: Fraction) -> bool:
-    return digits_may_round(point, star)
-
-
-def _within_own_digits(network: Network, point: Point, star: Point, offset: Fraction) -> bool:
+def _within_own_digits(point: Point, star: Point) -> bool:
     """Whether each number of ``star`` is within twice its own half unit of ``point``'s (a writer who
     truncated): the output snap holds the hidden layer as written, so the optimum's output numbers are
     fixed and need no wider window."""
@@ -155,10 +145,9 @@ def _region_optimum_outcome(
 
 
 def _pushed_text(pushed: tuple[tuple[int, int, int], ...]) -> str:
-    where = ", ".join(f"unit {u} on point {i}" for _, u, i in pushed)
     return (
-        f"with the last hidden layer's kinks that push ({where}: raising the unit there moves the output "
-        f"along its residual, which only raises the loss) taken on their inactive side"
+        f"with the last hidden layer's kinks that push ({pushing_text(pushed)}: raising the unit there "
+        f"moves the output along its residual, which only raises the loss) taken on their inactive side"
     )
 
 

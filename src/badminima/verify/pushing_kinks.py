@@ -51,6 +51,11 @@ def pushing_kinks(
     )
 
 
+def pushing_text(pushed: tuple[tuple[int, int, int], ...]) -> str:
+    """The kinks ``(layer, unit, point)`` in words, for a certificate: "unit 0 on point 1, …"."""
+    return ", ".join(f"unit {u} on point {i}" for _, u, i in pushed)
+
+
 def pin_pushing_kinks(
     network: Network, dataset: Dataset, point: Point, region: Region
 ) -> tuple[Region, tuple[tuple[int, int, int], ...]]:

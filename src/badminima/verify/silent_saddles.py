@@ -22,15 +22,14 @@ from fractions import Fraction
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.landscape.derivatives import gradient
-from badminima.landscape.losses import loss
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
+from badminima.verify.box import first_lower
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import exact_optimal_bias, target_means
 from badminima.verify.kink_units import incoming, outgoing
 from badminima.verify.outcome import Outcome
-from badminima.verify.parameter_box import ball_bounds
 from badminima.verify.suboptimality import LossEnclosure
 
 STEPS = (Fraction(1), Fraction(1, 4), Fraction(4))
@@ -88,21 +87,6 @@ def silent_constant_fit(network: Network, dataset: Dataset, point: Point) -> Poi
     return None if silent == last else Point((*point.layers[:-1], silent))
 
 
-def _lower_point(
-    network: Network, dataset: Dataset, there: Point, v: list[Fraction], below: Fraction, ball: BallArithmetic
-) -> tuple[Point, Fraction, Fraction] | None:
-    """The first of there + 2⁻ᵏ·v (k = 0, 1, …) whose loss is proved below ``below``: (point, step, upper
-    bound on its loss), or None."""
-    x = there.flatten()
-    for k in range(WITNESS_HALVINGS):
-        step = Fraction(1, 2**k)
-        cand = Point.unflatten(network, [a + step * b for a, b in zip(x, v, strict=True)])
-        upper = ball_bounds(loss(network, dataset, cand, arith=ball))[1]
-        if upper < below:
-            return cand, step, upper
-    return None
-
-
 def _directions(n: int) -> list[tuple[Fraction, ...]]:
     """The unit's ``n`` coordinate axes, then two mixed directions (`SKEW`, forwards and reversed)."""
     axes = [tuple(Fraction(int(i == m)) for i in range(n)) for m in range(n)]
@@ -153,7 +137,8 @@ def certify_silent_saddle(
                 v = [Fraction(0)] * network.n_params
                 for k, s in proved.items():
                     v[k] = Fraction(-s)
-                lower = _lower_point(network, dataset, there, v, below, ball)
+                halving = (Fraction(1, 2**k) for k in range(WITNESS_HALVINGS))
+                lower = first_lower(network, dataset, there, v, halving, below, ball)
                 if lower is None:
                     continue
                 witness, step, upper = lower
@@ -163,7 +148,7 @@ def certify_silent_saddle(
                     "interval",
                     "silent-unit-descent",
                     f"unit {j} of hidden layer {layer} is silent (every outgoing weight 0), so its own "
-                    f"numbers change nothing: moving them by {t}·({', '.join(str(v) for v in d)}) keeps the "
+                    f"numbers change nothing: moving them by {t}·({', '.join(str(c) for c in d)}) keeps the "
                     f"loss, and there the gradient along its outgoing weight (parameter {k}) is proved "
                     f"non-zero (in {g[k].str(radius=True)}). That gradient is an analytic function of the "
                     f"unit's numbers, not identically 0, so it is non-zero at every small step along the "
