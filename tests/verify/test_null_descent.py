@@ -13,10 +13,11 @@ import mpmath
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
+from badminima.arithmetic.least_squares import null_space
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.higher_order import curve_coefficients
-from badminima.verify.null_descent import certify_null_descent, exact_hessian, null_space
+from badminima.verify.null_descent import certify_null_descent, exact_hessian
 from tests.reference import reference_loss
 
 X = [[F(1)], [F(2)], [F(-1)], [F(1, 2)]]

@@ -93,3 +93,28 @@ def least_change(
         if sum((a * d for a, d in zip(row, delta, strict=True)), Fraction(0)) != target:
             return None
     return delta
+
+
+def null_space(H: Sequence[Sequence[Fraction]]) -> list[tuple[Fraction, ...]]:
+    """An exact basis of {v : H v = 0} over the rationals (one vector per free column of the RREF).
+
+    Example:
+        >>> null_space([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(4)]])
+        [(Fraction(-2, 1), Fraction(1, 1))]
+    """
+    rows, cols = len(H), (len(H[0]) if len(H) else 0)
+    if not cols:
+        return []
+    rref, rank = flint.fmpq_mat(rows, cols, [to_fmpq(Fraction(v)) for r in H for v in r]).rref()
+    pivot_of_row: list[int] = []
+    for r in range(rank):
+        pivot_of_row.append(next(c for c in range(cols) if rref[r, c] != 0))
+    free = [c for c in range(cols) if c not in pivot_of_row]
+    basis = []
+    for f in free:
+        v = [Fraction(0)] * cols
+        v[f] = Fraction(1)
+        for r, p in enumerate(pivot_of_row):
+            v[p] = -to_fraction(rref[r, f])
+        basis.append(tuple(v))
+    return basis

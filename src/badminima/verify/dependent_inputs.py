@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from badminima.arithmetic.least_squares import null_space
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.verify.descent_candidates import null_space
 from badminima.verify.lift import Lifted
 from badminima.verify.symmetry_slices import Slice, certify_on_slice, certify_saddle_on_slice
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.exact import ExactArithmetic
-from badminima.arithmetic.least_squares import to_fmpq, to_fraction
+from badminima.arithmetic.least_squares import null_space, to_fmpq, to_fraction
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import hessian_of_flat
 from badminima.landscape.forward_pass import KinkSide, forward, unflatten
@@ -75,31 +75,6 @@ def unit_coordinates(network: Network, layer: int, unit: int) -> list[int]:
             return coords + ([offset + out * inp + unit] if network.bias else [])
         offset += out * inp + (out if network.bias else 0)
     raise IndexError(f"layer {layer} is not a weight layer of {network.describe()}")
-
-
-def null_space(H: Sequence[Sequence[Fraction]]) -> list[Vector]:
-    """An exact basis of {v : H v = 0} over the rationals (one vector per free column of the RREF).
-
-    Example:
-        >>> null_space([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(4)]])
-        [(Fraction(-2, 1), Fraction(1, 1))]
-    """
-    rows, cols = len(H), (len(H[0]) if len(H) else 0)
-    if not cols:
-        return []
-    rref, rank = flint.fmpq_mat(rows, cols, [to_fmpq(Fraction(v)) for r in H for v in r]).rref()
-    pivot_of_row: list[int] = []
-    for r in range(rank):
-        pivot_of_row.append(next(c for c in range(cols) if rref[r, c] != 0))
-    free = [c for c in range(cols) if c not in pivot_of_row]
-    basis = []
-    for f in free:
-        v = [Fraction(0)] * cols
-        v[f] = Fraction(1)
-        for r, p in enumerate(pivot_of_row):
-            v[p] = -to_fraction(rref[r, f])
-        basis.append(tuple(v))
-    return basis
 
 
 def negative_direction(H: Sequence[Sequence[Fraction]]) -> Vector | None:

@@ -34,9 +34,9 @@ import numpy as np
 import torch
 
 from badminima.arithmetic.ball import BallArithmetic
-from badminima.arithmetic.flint_bridge import fmpq_matrix, to_fraction
 from badminima.arithmetic.floating import DTYPE, FloatArithmetic
 from badminima.arithmetic.jet import Jet, JetArithmetic, is_exact_zero
+from badminima.arithmetic.least_squares import null_space
 from badminima.errors import BackendError, UndecidableSignError
 from badminima.landscape.derivatives import gradient_of_flat, hessian_of_flat
 from badminima.landscape.losses import loss, loss_of_flat
@@ -147,28 +147,6 @@ def exact_hessian(network: Network, dataset: Dataset, point: Point) -> list[list
     """
     derivatives = exact_derivatives(network, dataset, point)
     return None if derivatives is None else derivatives[1]
-
-
-def null_space(H: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
-    """A basis of {d : H d = 0} over the rationals (one vector per free column of H's row echelon form).
-
-    Example:
-        >>> null_space([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(4)]])
-        [[Fraction(-2, 1), Fraction(1, 1)]]
-    """
-    n = len(H)
-    R, rank = fmpq_matrix(H).rref()
-    pivots: list[int] = []
-    for i in range(rank):
-        pivots.append(next(j for j in range(n) if R[i, j] != 0))
-    basis = []
-    for f in (j for j in range(n) if j not in pivots):
-        v = [Fraction(0)] * n
-        v[f] = Fraction(1)
-        for i, p in enumerate(pivots):
-            v[p] = -to_fraction(R[i, f])
-        basis.append(v)
-    return basis
 
 
 class _FloatDerivatives:
