@@ -625,3 +625,30 @@ def test_a_dead_network_with_a_unit_born_at_a_kink_on_points_it_fits_is_a_minimu
         return
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "best-affine-fit"), cert.reason
     _nearby_not_lower(Trap(net, data, point), F(1, 100))
+
+
+@pytest.mark.parametrize("activation", ["relu", "identity"])
+def test_an_output_weight_written_exactly_is_kept_and_the_hidden_layer_moves(activation):
+    """Red team s25: logistic regression through one unit active on x = −2..2 (z = w x + 3 ≥ 1), the
+    output weight v an exact fraction with no terminating expansion (no rounding reaches it) 3.4e-10 off
+    the value that the written w would need. The hidden layer (w, b) alone reaches every affine logit, so
+    the critical point the 12-digit w, b, c round keeps v: a minimum with logistic regression's loss (60
+    digits, Newton) — not `not-critical` because the output layer cannot move v."""
+    X, y = [[-2], [-1], [0], [1], [2]], [F(0), F(1), F(0), F(1), F(1)]
+    beta, optimum = _logistic_optimum(X, y)
+    v = F(round(beta[0] * 3 * 10**9) + 1, 3 * 10**9)  # 1/(3·10⁹) above: 1/3 of a 1e-9 step, pinned
+    w = mpmath.mpf(beta[0]) / _mp(v)
+    c = beta[1] - 3 * _mp(v)
+    point = Point.unflatten(
+        Network((1, 1, 1), activation, output="sigmoid", loss="bce"),
+        [mpmath.nstr(w, 12, strip_zeros=False), "3.00000000000", v, mpmath.nstr(c, 12, strip_zeros=False)],
+    )
+    net = Network((1, 1, 1), activation, output="sigmoid", loss="bce")
+    cert = certify(Trap(net, Dataset.of(X, [[t] for t in y]), point), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+    # v is kept, or (identity units: a proof on the GL(1) orbit's slice) moved within the proof's box
+    assert cert.box_center is not None and abs(cert.box_center.flatten()[2] - v) <= (cert.proof_radius or 0)
+    if activation == "relu":
+        assert cert.code == "best-affine-fit" and cert.box_center.flatten()[2] == v
+    tol = mpmath.mpf(10) ** -40
+    assert _mp(cert.loss_lower) - tol <= optimum <= _mp(cert.loss_upper) + tol

@@ -122,3 +122,23 @@ def test_an_exact_large_weight_on_a_dead_unit_does_not_make_a_far_bias_a_roundin
     point = Point.of([([[-1]], [-1]), ([[10**8]], [F("0.7777")])])
     cert = certify(Trap(net, data, point), probes=0)
     assert cert.verdict is Verdict.NOT_CRITICAL, cert.reason
+
+
+@pytest.mark.parametrize(("units", "inside"), [(5, True), (40, True), (80, True), (150, False)])
+def test_an_output_bias_written_off_the_constant_optimum_within_its_window(units, inside):
+    """x = −1..2 with labels (0, 1, 0, 0): ȳ = 1/4, so C* = logit(1/4) = −ln 3 (60 digits, by hand); the
+    layer is dead (z = x − 5 ≤ −3). c is C* written to 8 digits, ``units`` of its last digit off: within
+    the window (100⌈√4⌉ halves = 100 units) the verdict is the minimum one output-bias shift away, with
+    the binary entropy H(1/4) in its loss bounds; beyond it, never a minimum."""
+    net = Network((1, 1, 1), "relu", output="sigmoid", loss="bce")
+    data = Dataset.of([[-1], [0], [1], [2]], [[0], [1], [0], [0]])
+    c_star = -mpmath.log(3)
+    c = mpmath.nstr(c_star + units * mpmath.mpf("1e-7"), 8)
+    point = Point.unflatten(net, ["1.0000000", "-5.0000000", "2.0000000", c])
+    cert = certify(Trap(net, data, point), probes=0)
+    if not inside:
+        assert not cert.verdict.is_minimum, cert.reason
+        return
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "dead-layer-constant-model"), cert.reason
+    assert _mp(cert.loss_lower) - 1e-40 <= _entropy(F(1, 4)) <= _mp(cert.loss_upper) + 1e-40
+    assert abs(_mp(point.flatten()[3]) - c_star) <= _mp(cert.box_radius)

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from badminima.arithmetic.least_squares import least_squares, pivots
+from badminima.arithmetic.least_squares import dot, least_change, least_squares, null_space, pivots
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
+from badminima.model.rational import rounding_radius
 
 Column = tuple[Fraction, ...]
 
@@ -74,41 +75,56 @@ def region_columns(
     return cols
 
 
+def _preactivations(point: Point, dataset: Dataset) -> list[tuple[Fraction, ...]]:
+    """Per unit, per point: the unit's pre-activation w_j·x_i + b_j at ``point``."""
+    first = point.layers[0]
+    b = first.b if first.b is not None else tuple(Fraction(0) for _ in first.W)
+    return [
+        tuple(sum((wi * xi for wi, xi in zip(w, x, strict=True)), bj) for x in dataset.X)
+        for w, bj in zip(first.W, b, strict=True)
+    ]
+
+
+def _signs(network: Network, point: Point, dataset: Dataset) -> list[tuple[int, ...]]:
+    """Per unit, per point: the side of its kink the unit's pre-activation at ``point`` is on (0 at the
+    kink; identity units have none: 1)."""
+    if network.activation == "identity":
+        return [tuple(1 for _ in dataset.X) for _ in point.layers[0].W]
+    return [tuple((z > 0) - (z < 0) for z in unit) for unit in _preactivations(point, dataset)]
+
+
 def _slopes(network: Network, point: Point, dataset: Dataset) -> list[Column] | None:
     """Per unit, per point: the unit's slope at ``point``, or None if a pre-activation is exactly 0."""
-    first = point.layers[0]
-    out = []
-    for j, w in enumerate(first.W):
-        b = first.b[j] if first.b is not None else Fraction(0)
-        signs = []
-        for x in dataset.X:
-            z = sum((wi * xi for wi, xi in zip(w, x, strict=True)), b)
-            if z == 0:
-                return None
-            signs.append(1 if z > 0 else -1)
-        out.append(unit_slopes(network, signs))
-    return out
+    signs = _signs(network, point, dataset)
+    if any(0 in unit for unit in signs):
+        return None
+    return [unit_slopes(network, unit) for unit in signs]
 
 
-def _region_slopes(network: Network, dataset: Dataset, point: Point) -> list[Column] | None:
-    """`_slopes` for the networks the snaps apply to (one hidden layer of identity, ReLU or leaky-ReLU
-    units, one identity output, mse), else None."""
-    if not (
+def _snap_conditions(network: Network) -> bool:
+    """The networks the snaps apply to: one hidden layer of identity, ReLU or leaky-ReLU units, one
+    identity output, mse."""
+    return (
         network.depth == 2
         and network.activation in ("identity", "relu", "leaky_relu")
         and network.has_rational_loss
         and network.widths[-1] == 1
-    ):
-        return None
-    return _slopes(network, point, dataset)
+    )
 
 
-def snap(network: Network, dataset: Dataset, point: Point) -> Point | None:
+def _region_slopes(network: Network, dataset: Dataset, point: Point) -> list[Column] | None:
+    """`_slopes` for the networks the snaps apply to (`_snap_conditions`), else None."""
+    return _slopes(network, point, dataset) if _snap_conditions(network) else None
+
+
+def snap(network: Network, dataset: Dataset, point: Point, *, hold_kinks: bool = False) -> Point | None:
     """The exact optimum of ``point``'s activation region, reached by one least-squares correction of
-    the combined weights ``v_j (w_j, b_j)`` (output weights ``v_j`` kept), or None when it does not
+    the combined weights ``a_j = v_j (w_j, b_j)`` (output weights ``v_j`` kept), or None when it does not
     apply: not one hidden layer of identity/ReLU/leaky-ReLU units with one identity output and mse, a
-    pre-activation exactly at a kink, a zero output weight carrying a live unit, or a correction that
-    changes the activation region.
+    pre-activation exactly at a kink (unless ``hold_kinks``), a zero output weight carrying a live unit,
+    or a correction that changes the activation region. With ``hold_kinks`` each unit's correction keeps
+    its kink points at their kink (``a_j·(x_k, 1) = 0``, a linear constraint): there the unit adds 0
+    whichever side it takes, so the optimum is that of the region with every kink held.
 
     Example:
         >>> from badminima import Network, Dataset, Point
@@ -116,63 +132,93 @@ def snap(network: Network, dataset: Dataset, point: Point) -> Point | None:
         >>> data = Dataset.of([[1], [2], [3]], [[1], [2], [4]])
         >>> p = snap(net, data, Point.of([([[1]], [1]), ([["7/5"]], ["-13/10"])]))
         >>> [str(v) for v in p.flatten()]
-        ['15/14', '19/42', '7/5', '-13/10']
+        ['15/14', '283/444', '7/5', '-3461/2220']
 
-    The prediction is now the least-squares line 3x/2 − 2/3, and the loss its residual 1/18.
+    The prediction is now the least-squares line 3x/2 − 2/3, and the loss its residual 1/18. A kink held
+    at x = 0 keeps b = 0: then f = c + a·max(x, 0) with a = v·w, whose normal equations 5a + 3c = 13,
+    3a + 4c = 10 give a = 2, c = 1:
+
+        >>> data = Dataset.of([[-1], [0], [1], [2]], [[2], [0], [3], [5]])
+        >>> p = snap(net, data, Point.of([([[1]], [0]), ([["2.0000001"]], ["1.0000006"])]), hold_kinks=True)
+        >>> [str(v) for v in p.flatten()]
+        ['20000000/20000001', '0', '20000001/10000000', '1']
     """
-    slopes = _region_slopes(network, dataset, point)
-    if slopes is None:
+    if not _snap_conditions(network):
+        return None
+    pre, signs = _preactivations(point, dataset), _signs(network, point, dataset)
+    if not hold_kinks and any(0 in unit for unit in signs):
         return None
     first, last = point.layers
     v = last.W[0]
     d0, bias = network.widths[0], network.bias
+    features = [[*x, Fraction(1)] if bias else list(x) for x in dataset.X]
     columns: list[tuple[Fraction, ...]] = []
-    coefficients: list[Fraction] = []
-    owners: list[tuple[int, int]] = []
-    for j, d in enumerate(slopes):
+    moves: list[tuple[int, tuple[Fraction, ...]]] = []  # (unit, its move of (w_j, b_j) per unit of t)
+    c = last.b[0] if last.b is not None else Fraction(0)
+    fitted = [c] * dataset.n_points
+    for j, (unit, z) in enumerate(zip(signs, pre, strict=True)):
+        d = unit_slopes(network, unit, (False,) * unit.count(0))
+        fitted = [f + v[j] * s * zi for f, s, zi in zip(fitted, d, z, strict=True)]
         if not any(d):
             continue
         if v[j] == 0:
             return None
-        for m, column in enumerate(unit_columns(network, dataset, d)):
-            columns.append(column)
-            weight = first.W[j][m] if m < d0 else (first.b[j] if first.b is not None else Fraction(0))
-            coefficients.append(v[j] * weight)
-            owners.append((j, m))
+        cols = unit_columns(network, dataset, d)
+        kinks = [features[i] for i, sign in enumerate(unit) if sign == 0]
+        identity = [tuple(Fraction(m == k) for m in range(len(cols))) for k in range(len(cols))]
+        for n in null_space(kinks) if kinks else identity:
+            columns.append(tuple(dot(n, row) for row in zip(*cols, strict=True)))
+            moves.append((j, tuple(a / v[j] for a in n)))
     if bias:
         columns.append(tuple(Fraction(1) for _ in dataset.X))
-        coefficients.append(last.b[0] if last.b is not None else Fraction(0))
-        owners.append((-1, 0))
+        moves.append((-1, (Fraction(1),)))
     if not columns:
         return point
-    n = dataset.n_points
-    residual = [
-        dataset.y[i][0] - sum((c[i] * a for c, a in zip(columns, coefficients, strict=True)), Fraction(0))
-        for i in range(n)
-    ]
-    delta, _ = least_squares(columns, residual)
-    new = [a + d for a, d in zip(coefficients, delta, strict=True)]
+    residual = [y[0] - f for y, f in zip(dataset.y, fitted, strict=True)]
+    delta, change = least_squares(columns, residual)
+    # Of the corrections that reach the optimum, the one that moves the numbers least, each in units of
+    # its own rounding (numbers written exactly stay where they can); a unit's numbers move by t/v_j per
+    # unit t of its combined weights.
+    flat = point.flatten()
+    own = [rounding_radius(q) for q in flat]
+    b_at, c_at = d0 * len(first.W), len(flat) - 1
+
+    def radius(j: int, move: tuple[Fraction, ...]) -> Fraction:
+        if j < 0:
+            return own[c_at]
+        coords = [j * d0 + m if m < d0 else b_at + j for m, a in enumerate(move) if a]
+        return abs(v[j]) * min(own[k] for k in coords)
+
+    rows = list(zip(*columns, strict=True))
+    for radii in ([radius(j, move) for j, move in moves], [abs(v[j]) if j >= 0 else 1 for j, _ in moves]):
+        found = least_change(rows, change, [Fraction(r) for r in radii])
+        if found is not None:
+            delta = found
+            break
     W1 = [list(w) for w in first.W]
     b1 = list(first.b) if first.b is not None else None
     b2 = list(last.b) if last.b is not None else None
-    for (j, m), a in zip(owners, new, strict=True):
+    for (j, move), t in zip(moves, delta, strict=True):
         if j < 0:
             assert b2 is not None
-            b2[0] = a
-        elif m < d0:
-            W1[j][m] = a / v[j]
-        else:
-            assert b1 is not None
-            b1[j] = a / v[j]
+            b2[0] += t
+            continue
+        for m, step in enumerate(move):
+            if m < d0:
+                W1[j][m] += t * step
+            else:
+                assert b1 is not None
+                b1[j] += t * step
     snapped = Point((Layer.of(W1, b1), Layer.of(last.W, b2)))
-    return snapped if _slopes(network, snapped, dataset) == slopes else None
+    return snapped if _signs(network, snapped, dataset) == signs else None
 
 
 def snap_output(network: Network, dataset: Dataset, point: Point) -> Point | None:
     """The output layer's exact least-squares optimum with the hidden layer held as written: the output
     weights and bias (``f = Σ_j v_j σ(w_j·x + b_j) + c`` is linear in them), or None under `snap`'s
-    conditions. Where the hidden weights are numbers written exactly (integers, 35/2) and only the output
-    layer is rounded, this is the region's optimum whenever the hidden layer is optimal already.
+    conditions (a unit at its kink adds 0 there, whichever side: the hidden layer held keeps it). Where
+    the hidden weights are numbers written exactly (integers, 35/2) and only the output layer is rounded,
+    this is the region's optimum whenever the hidden layer is optimal already.
 
     Example:
         >>> from badminima import Network, Dataset, Point
@@ -182,9 +228,9 @@ def snap_output(network: Network, dataset: Dataset, point: Point) -> Point | Non
         >>> [str(v) for v in p.flatten()]
         ['1', '0', '3/2', '-2/3']
     """
-    slopes = _region_slopes(network, dataset, point)
-    if slopes is None:
+    if not _snap_conditions(network):
         return None
+    slopes = [unit_slopes(network, s, (False,) * s.count(0)) for s in _signs(network, point, dataset)]
     first, last = point.layers
     b = first.b if first.b is not None else tuple(Fraction(0) for _ in first.W)
     features = [

@@ -200,6 +200,13 @@ def _near_a_kink(out: Outcome, why: str) -> Outcome:
     )
 
 
+def _rounded_descent(out: Outcome, options: CertifyOptions) -> bool:
+    """Whether ``out`` is an exact first-order descent at numbers that may be a rounding (not --literal),
+    or a ball proof about a nearby point (``box_center``) that an exact snap may improve on."""
+    nearby = out.box_center is not None and out.rigor != "exact"
+    return (out.code == "first-order-descent" or nearby) and not options.literal
+
+
 def _exact_outcome(
     net: Network, data: Dataset, point: Point, options: CertifyOptions, progress: ProgressHook | None
 ) -> Outcome:
@@ -210,8 +217,10 @@ def _exact_outcome(
         # Predictions exactly at each input's mean target: no function does better, whatever the
         # kinks (deep leaky-ReLU nets have no least-squares bound of their own).
         out = certify_best_fit(net, data, point) or out
-    if out.verdict is Verdict.INCONCLUSIVE and is_deep_linear(net):
-        # Deep linear nets: exact global optima and flat (order ≥ 3) saddles, see linear_points.
+    if is_deep_linear(net) and (out.verdict is Verdict.INCONCLUSIVE or _rounded_descent(out, options)):
+        # Deep linear nets: exact global optima and flat (order ≥ 3) saddles, see linear_points; a rounded
+        # point's descent may be its digits', about an exactly critical point in their window; and an
+        # exact proof at a member of a rational family beats a ball proof on its orbit's slice.
         out = certify_linear_point(net, data, point, out, options=options, progress=progress)
     if out.verdict is Verdict.INCONCLUSIVE and net.depth > 2 and net.activation in ("relu", "leaky_relu"):
         # Layers above the first affine on the data: a minimum of the one-hidden-layer net they collapse to.

@@ -39,7 +39,7 @@ from badminima.verify.constant_units import (
 )
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ball_bounds
-from badminima.verify.rounding import rounding_box
+from badminima.verify.rounding import rounding_box, window_radii
 from badminima.verify.suboptimality import LossEnclosure
 
 
@@ -66,8 +66,9 @@ def certify_dead_layer(
 ) -> Outcome | None:
     """A (non-strict) local minimum behind a hidden ReLU layer dead on all the data: at the point when
     its constant outputs are exactly the constant model's optimum, or at the critical point that
-    differs only in the output bias when they miss it by the point's rounding; None otherwise (then the
-    point is not critical, which the gradient proves elsewhere).
+    differs only in the output bias when they miss it by the point's rounding or within the output
+    biases' windows (`window_radii`); None otherwise (then the point is not critical, which the gradient
+    proves elsewhere).
 
     Example:
         >>> from badminima.landscape import region_of
@@ -124,7 +125,12 @@ def certify_dead_layer(
             code="dead-layer-constant-model",
         )
     rho = rounding_scale(point.flatten())
-    if literal or rho == 0 or miss > 10 * math.sqrt(network.n_params) * rho:
+    if literal or rho == 0:
+        return None
+    reach = window_radii(point)[-len(outputs) :]  # the output biases' windows
+    if miss > 10 * math.sqrt(network.n_params) * rho and any(
+        m > r for m, r in zip(misses, reach, strict=True)
+    ):
         return None
     given = zip(rounding_box(point)[-len(outputs) :], point.layers[-1].b or (), misses, strict=True)
     if any(r == 0 and non_terminating(c) and m > 0 for r, c, m in given):
@@ -133,9 +139,9 @@ def certify_dead_layer(
         Verdict.LOCAL_MIN,
         "interval",
         "dead-layer",
-        f"{why}; the point's outputs miss it by at most {float(miss):.2g}, at its rounding scale "
-        f"{float(rho):.2g}: moving the output bias by that much (and nothing else) gives a non-strict local "
-        f"minimum; the verdict is about that critical point",
+        f"{why}; the point's outputs miss it by at most {float(miss):.2g}, within the digits' window "
+        f"(rounding scale {float(rho):.2g}): moving the output bias by that much (and nothing else) gives "
+        f"a non-strict local minimum; the verdict is about that critical point",
         LossEnclosure(text, lo, hi),
         box_radius=miss,
         proof_radius=miss,

@@ -50,7 +50,7 @@ import flint
 
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import arb_to_fraction, fmpq_matrix, to_fmpq, to_fraction
-from badminima.arithmetic.least_squares import least_squares, pivots
+from badminima.arithmetic.least_squares import least_squares, null_space, pivots
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.losses import loss
 from badminima.model.dataset import Dataset
@@ -60,7 +60,6 @@ from badminima.model.rational import format_rational, rounding_scale
 from badminima.progress import ProgressHook, noter, report
 from badminima.verify.certificate import Verdict
 from badminima.verify.descent import Descent, exact_descent
-from badminima.verify.descent_candidates import null_space
 from badminima.verify.linear_snap import (
     SNAP_FACTOR,
     exactly_critical,
@@ -405,15 +404,17 @@ def _snapped(
 ) -> Outcome:
     """``out`` (proved at the exactly critical ``center``) restated for the rounded ``given`` point."""
     offset = given.distance(center)
+    simplest = center == simplest_coordinates(network, given)
+    where = f"{SNAP_FACTOR} units of each coordinate's last digit" if simplest else "the digits' window"
     which = (
         "the point of the simplest rationals"
-        if center == simplest_coordinates(network, given)
+        if simplest
         else "a point of the end-to-end map's rational family (its product W_L⋯W_1 the simplest rationals "
         "the digits allow, the first layer projected onto that product's row space, the last solved exactly)"
     )
     note = (
         f"; the given point is written to a rounding scale ρ = {float(rho):.2g}, and {which} within "
-        f"{SNAP_FACTOR} units of each coordinate's last digit (box_center in --json), "
+        f"{where} (box_center in --json), "
         f"{float(offset):.2g} away (∞-norm), is exactly critical: the verdict is about that point"
     )
     return replace(

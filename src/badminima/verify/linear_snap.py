@@ -1,14 +1,14 @@
 """The exactly critical point a rounded deep linear network's digits round (identity units, mse).
 
 Two snaps, each checked by the exact gradient (`exactly_critical`); a snapped point is returned only when
-every coordinate lies within `SNAP_FACTOR` units of its own last written digit (`coordinate_reach`):
+the digits may round it (`rounding.window_radii`, the README's window):
 
 1. **Coordinate by coordinate**: each rounded number to the simplest rational within reach. It finds the
    critical point when each of its coordinates is a short rational.
 2. **Through the end-to-end map** (bias-free nets): the critical points of a deep linear net come in
    families W_L⋯W_1 = M with the same product (W₂ → W₂S, W₁ → S⁻¹W₁), most of whose members have
    irrational coordinates (a √2 rescaling) although M is rational. The product's entries are snapped to
-   the simplest rationals within the reach the digits give them; the first layer's rows are projected
+   the simplest rationals within the reach the digits' window gives them; the first layer's rows are projected
    exactly onto the row space of that M, the middle layers kept as written, and the last layer moved by
    the least change that makes the product exactly M (or the first layer alone moved by its least
    change, where its digits are the coarse ones). Besides the simplest rationals, M may be any critical
@@ -31,13 +31,12 @@ import flint
 
 from badminima.arithmetic.exact import ExactArithmetic
 from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
-from badminima.arithmetic.least_squares import least_change, least_squares, pivots
+from badminima.arithmetic.least_squares import least_change, least_squares, null_space, pivots
 from badminima.landscape.derivatives import gradient
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.verify.descent_candidates import null_space
-from badminima.verify.rounding import coordinate_reach
+from badminima.verify.rounding import coordinate_reach, window_radii
 
 SNAP_FACTOR = 10
 """Snapping looks this many units of each coordinate's own last written digit around it (a float's ulp
@@ -93,10 +92,10 @@ def simplest_coordinates(network: Network, point: Point) -> Point:
 
 
 def snap_critical(network: Network, dataset: Dataset, point: Point) -> Point | None:
-    """An exactly critical point within `SNAP_FACTOR` units of each rounded coordinate's last written
-    digit (numbers written exactly stay): the coordinate-wise simplest rationals, else (bias-free) the
-    member of the end-to-end map's family (module docstring); None when neither is exactly critical (also
-    for points written exactly).
+    """An exactly critical point the digits may round (numbers written exactly stay): the coordinate-wise
+    simplest rationals within `SNAP_FACTOR` units of each last digit, else (bias-free) the member of the
+    end-to-end map's family within the digits' window (`window_radii`; module docstring); None when
+    neither is exactly critical (also for points written exactly).
 
     Example:
         >>> net = Network((1, 1, 1), "identity", bias=False)
@@ -112,7 +111,7 @@ def snap_critical(network: Network, dataset: Dataset, point: Point) -> Point | N
         >>> [[str(v * w) for w in snapped.layers[0].W[0]] for (v,) in snapped.layers[1].W]
         [['3', '1'], ['6', '2']]
     """
-    reach = coordinate_reach(point, 2 * SNAP_FACTOR)
+    reach = window_radii(point)
     if not any(reach):
         return None
     snapped = simplest_coordinates(network, point)

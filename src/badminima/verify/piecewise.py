@@ -18,7 +18,7 @@ from badminima.landscape.regions import Region, region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.model.rational import format_rational
+from badminima.model.rational import format_rational, rounding_radius
 from badminima.progress import ProgressHook, noter, report
 from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affine_fit
 from badminima.verify.certificate import Verdict
@@ -28,7 +28,7 @@ from badminima.verify.descent_candidates import descent_candidates, negative_dir
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import CertifyOptions
-from badminima.verify.outcome import Outcome
+from badminima.verify.outcome import Outcome, about_nearby
 from badminima.verify.piece_minima import certify_nearby_piece_minimum, certify_piece_minimum
 from badminima.verify.pushing_kinks import pin_pushing_kinks, pushing_text
 from badminima.verify.regions import (
@@ -112,6 +112,49 @@ def _nearby_region_optimum(
         loss = enclose_loss(network, dataset, star).lower
         if bound.value is not None and loss is not None and bound.value == loss:
             return _region_optimum_outcome(star, offset, moved, bound.how, loss, value)
+    return None
+
+
+def _nearby_kink_optimum(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    region: Region | None,
+    value: LossEnclosure,
+    options: CertifyOptions,
+) -> Outcome | None:
+    """At a point with units at their kink, the optimum of its region with every kink held
+    (`region_fit.snap` with ``hold_kinks``: each unit moves only along directions that keep its kink
+    points at 0), or of its output layer alone (`region_fit.snap_output`), whichever moves fewer numbers
+    written exactly, when the digits may round it (`digits_may_round`), classified there by the exact
+    proofs (`certify_piecewise` on its numbers as they are): a minimum or saddle about it, or None."""
+    if region is None or not region.kinks:
+        return None
+    moves = (
+        (
+            snap(network, dataset, point, hold_kinks=True),
+            "the combined weights v_j·(w_j, b_j), output weights kept",
+        ),
+        (snap_output(network, dataset, point), "the output layer, the hidden layer kept"),
+    )
+    exact = [not rounding_radius(q) for q in point.flatten()]
+
+    def moved_exact(star: Point) -> int:
+        return sum(a != b and e for a, b, e in zip(point.flatten(), star.flatten(), exact, strict=True))
+
+    near = [
+        (star, how)
+        for star, how in moves
+        if star is not None and star != point and digits_may_round(point, star)
+    ]
+    for star, how in sorted(near, key=lambda m: (moved_exact(m[0]), point.distance(m[0]))):
+        out = certify_piecewise(network, dataset, star, options=replace(options, literal=True))
+        if out.verdict in (Verdict.LOCAL_MIN, Verdict.SADDLE) and out.box_center is None:
+            lead = (
+                f"the digits round box_center, the exact optimum of the point's activation region with every "
+                f"kink held at its kink (one least-squares correction of {how})"
+            )
+            return about_nearby(out, point, star, value.text, lead)
     return None
 
 
@@ -237,6 +280,53 @@ def _bounds_of(
     return bound, code
 
 
+def _nearby_proof(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    region: Region | None,
+    value: LossEnclosure,
+    options: CertifyOptions,
+    steps: list[str],
+) -> Outcome | None:
+    """A rounded point's descent may be the digits' rounding of a dead-at-kink minimum or saddle, of its
+    activation region's optimum (exact; with its kinks held), of a minimum on a rescaling orbit, of a
+    best affine fit or of a piece minimum: the first of those proved, about the critical point in its
+    box, or None."""
+    if region is not None:
+        proved = certify_dead_kinks(
+            network, dataset, point, value, region=region, literal=options.literal, rounded=True
+        )
+        if proved is not None:
+            return proved
+    optimum = _nearby_region_optimum(network, dataset, point, value)
+    if optimum is not None:
+        return replace(optimum, steps=(*steps, "snapped to the region's least-squares optimum"))
+    held = _nearby_kink_optimum(network, dataset, point, region, value, options)
+    if held is not None:
+        return replace(held, steps=(*steps, "snapped to the region's optimum with every kink held"))
+    lifted = None if region and region.kinks else certify_orbit(network, dataset, point, rounded=True)
+    if lifted is not None:
+        suffix = (
+            "; the given point itself is not critical (its exact gradient is not zero): the verdict is "
+            "about the critical point in the box"
+        )
+        return lifted_outcome(lifted, point, value.text, suffix, steps)
+    fit = certify_nearby_affine_fit(network, dataset, point)
+    if fit is not None:  # its loss bounds are x*'s, the point the verdict is about
+        return replace(fit, steps=(*steps, "nearby best affine fit"))
+    held = certify_nearby_piece_minimum(network, dataset, point, value)
+    if held is not None:
+        return replace(held, steps=(*steps, "snapped to the simplest rationals: a piece minimum"))
+    return None
+
+
+def _in_window(point: Point, proved: Outcome) -> bool:
+    """Whether a verdict about a nearby critical point is about one the point's digits may round
+    (`digits_may_round`): a descent steeper than their rounding leaves is then theirs, not the point's."""
+    return proved.box_center is not None and digits_may_round(point, proved.box_center)
+
+
 def _digits_apart(network: Network, dataset: Dataset, point: Point, options: CertifyOptions) -> str | None:
     """Why no critical point lies in the window the digits of a rounded point allow (`digits_window`,
     every sign kept over it), or None: then a descent at the rounding's level is about the numbers."""
@@ -323,7 +413,8 @@ def certify_piecewise(
             near = None
             # A slope at the level the digits' rounding leaves is about the digits where the gradient and
             # Newton step are too, and at a kink even where they are not (a kink unit's weights can carry an
-            # O(1) gradient on one side of a kink that pushes). A larger slope is about the point meant.
+            # O(1) gradient on one side of a kink that pushes). A larger slope is about the point meant,
+            # unless a critical point the digits round (their window) is proved nearby.
             kinked = region is not None and bool(region.kinks)
             if (
                 scale is not None
@@ -331,31 +422,12 @@ def certify_piecewise(
                 and slope_at_rounding_level(slope, scale[0], scale[2], network.n_params)
             ):
                 near = scale
-            if near is not None and region is not None:
-                # The digits' descent may be a rounding of a dead-at-kink minimum or saddle, of its
-                # activation region's optimum (exact), of a minimum on a rescaling orbit, or of a best
-                # affine fit: prove that.
-                proved = certify_dead_kinks(
-                    network, dataset, point, value, region=region, literal=literal, rounded=rounded
-                )
-                if proved is not None:
+            reach = options.near_critical * float(1 + max((abs(q) for q in point.flatten()), default=0))
+            if scale is not None and (near is not None or scale[1] <= reach):
+                proved = _nearby_proof(network, dataset, point, region, value, options, steps)
+                center = None if proved is None else proved.box_center
+                if proved is not None and (near is not None if center is None else _in_window(point, proved)):
                     return proved
-                optimum = _nearby_region_optimum(network, dataset, point, value)
-                if optimum is not None:
-                    return replace(optimum, steps=(*steps, "snapped to the region's least-squares optimum"))
-                lifted = None if region.kinks else certify_orbit(network, dataset, point, rounded=True)
-                if lifted is not None:
-                    suffix = (
-                        "; the given point itself is not critical (its exact gradient is not zero): the "
-                        "verdict is about the critical point in the box"
-                    )
-                    return lifted_outcome(lifted, point, value.text, suffix, steps)
-                fit = certify_nearby_affine_fit(network, dataset, point)
-                if fit is not None:  # its loss bounds are x*'s, the point the verdict is about
-                    return replace(fit, steps=(*steps, "nearby best affine fit"))
-                held = certify_nearby_piece_minimum(network, dataset, point, value)
-                if held is not None:
-                    return replace(held, steps=(*steps, "snapped to the simplest rationals: a piece minimum"))
             if near is not None:
                 apart = _digits_apart(network, dataset, point, options)
                 if apart is not None:

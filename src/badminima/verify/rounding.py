@@ -215,10 +215,7 @@ def digits_reach(point: Point, units: int, float_reach: Fraction) -> list[Fracti
 
 
 def digits_may_round(point: Point, star: Point) -> bool:
-    """Whether the digits of ``point`` may round ``star``: each number within its own last digit's reach
-    (100⌈√P⌉ rounding radii) where every number is written shorter than a float's print, within each
-    number's `digits_reach` for mixed precision, else within `written_reach` or `WRITERS_NOISE` units of
-    the coarsest last digit (∞-norm) — the README's windows; numbers written exactly do not move.
+    """Whether the digits of ``point`` may round ``star``: every number within its `window_radii`.
 
     Example:
         >>> from badminima.model import Network
@@ -228,15 +225,35 @@ def digits_may_round(point: Point, star: Point) -> bool:
         >>> digits_may_round(p, third), digits_may_round(p, tenths)
         (True, False)
     """
+    radii = window_radii(point)
+    return all(abs(b - a) <= r for a, b, r in zip(point.flatten(), star.flatten(), radii, strict=True))
+
+
+def window_radii(point: Point) -> list[Fraction]:
+    """Per coordinate, how far the critical point the digits of ``point`` round may sit — the README's
+    windows: where every number is written shorter than a float's print, 100⌈√P⌉ rounding radii of each
+    (0 for numbers written exactly, which do not move); for mixed precision each number's `digits_reach`;
+    else one ∞-norm radius for all: `written_reach` where some are decimals written beyond a float's, 1e-3
+    relative for a float's print (an optimiser's accuracy; a short number beside such digits may be a
+    float that came out short, and one written exactly on purpose is `pinned_numbers`' to hold).
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> [float(r) for r in window_radii(Point.unflatten(net, ["0.3333", "1"]))]
+        [0.01, 0.0]
+        >>> [float(r) for r in window_radii(Point.unflatten(net, ["0.33333333333333331", "1"]))]
+        [0.002, 0.002]
+    """
     units = 100 * math.ceil(math.sqrt(len(point.flatten())))
     if written_short(point):  # digits its writer chose: each number moves within its own last digit
-        return within_reach(point, star, units)
-    if mixed_digits(point):  # each number within its own digits' reach
-        scale = Fraction(DEFAULTS.near_critical) * (1 + max(abs(q) for q in point.flatten()))
-        reach = digits_reach(point, units, scale)
-        return all(abs(b - a) <= r for a, b, r in zip(point.flatten(), star.flatten(), reach, strict=True))
-    offset = point.distance(star)
-    return offset <= max(written_reach(point), WRITERS_NOISE * coarsest_rounding(point))
+        return coordinate_reach(point, units)
+    scale = Fraction(DEFAULTS.near_critical) * (1 + max(abs(q) for q in point.flatten()))
+    if mixed_digits(point):
+        return digits_reach(point, units, scale)
+    # long digits throughout (∞-norm): a short number beside them may be a rounding that came out short
+    beyond = written_reach(point)
+    return [beyond or max(scale, WRITERS_NOISE * coarsest_rounding(point))] * len(point.flatten())
 
 
 def written_short(point: Point) -> bool:
