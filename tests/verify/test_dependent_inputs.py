@@ -22,6 +22,7 @@ from badminima.verify import Verdict, certify
 from badminima.verify.dependent_inputs import dependent_input_slice, input_dependencies
 from tests.reference import reference_loss
 from tests.verify.planted import plant
+from tests.verify.saved import saved_trap
 
 SHIFTS = (F(1, 8), F(-3, 4))
 
@@ -133,3 +134,15 @@ def test_soundness_fuzz_dependent_inputs_thorough(seed, residual, shifts):
             _in_box(trap, cert, seed, n=5)
     else:
         assert cert.verdict in (Verdict.SADDLE, Verdict.INCONCLUSIVE), cert.reason
+
+
+def test_a_weight_written_exactly_on_purpose_stays_and_a_rounded_one_moves_along_the_dependency():
+    """Red team s25 (truth in the file, at 60 digits): inputs (x, x), w₁ = 1/3 exact on purpose, w₂
+    rounded 30 units off: the slice takes the pinned weight's input as the dependent one, so the minimum
+    it proves keeps 1/3 (it once fixed w₂ and moved 1/3, then answered `not-critical`)."""
+    trap = saved_trap("s25-dupcol-tanh-w230u-d8")
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "lift-dependent-inputs"), cert.reason
+    assert cert.box_center is not None and cert.box_center.flatten()[0] == F(1, 3)
+    chart = dependent_input_slice(trap.network, trap.dataset, trap.point)
+    assert chart is not None and chart.fixed == (0,)

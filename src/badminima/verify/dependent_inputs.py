@@ -24,6 +24,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.lift import Lifted
+from badminima.verify.rounding import pinned_numbers
 from badminima.verify.symmetry_slices import Slice, certify_on_slice, certify_saddle_on_slice
 
 
@@ -67,9 +68,11 @@ def dependency_spread(deps: dict[int, dict[int, Fraction]]) -> Fraction:
     )
 
 
-def dependent_input_slice(network: Network, dataset: Dataset) -> Slice | None:
+def dependent_input_slice(network: Network, dataset: Dataset, point: Point | None = None) -> Slice | None:
     """The slice fixing the first layer's weights on every dependent input column (the module docstring),
-    or None when the inputs are independent on the data.
+    or None when the inputs are independent on the data. With ``point``, an input whose weight there is
+    written exactly on purpose (`rounding.pinned_numbers`) is taken dependent wherever it can be, so
+    that the slice keeps that number.
 
     Example:
         >>> from badminima.model import Dataset
@@ -78,10 +81,13 @@ def dependent_input_slice(network: Network, dataset: Dataset) -> Slice | None:
         >>> dependent_input_slice(net, data).fixed  # W₁[0][1], the weight on the input that is always 0
         (1,)
     """
-    deps = input_dependencies(network, dataset)
+    d, p = network.widths[0], network.widths[1]
+    held = pinned_numbers(point) if point is not None else frozenset()
+    deps = input_dependencies(
+        network, dataset, last=tuple(k for k in range(d) if any(u * d + k in held for u in range(p)))
+    )
     if not deps:
         return None
-    d, p = network.widths[0], network.widths[1]
 
     def index(unit: int, column: int) -> int:
         return p * d + unit if column == d else unit * d + column
@@ -116,7 +122,7 @@ def certify_dependent_inputs(network: Network, dataset: Dataset, point: Point) -
     """
     if network.activation not in ("sigmoid", "tanh"):
         return None
-    chart = dependent_input_slice(network, dataset)
+    chart = dependent_input_slice(network, dataset, point)
     if chart is None:
         return None
     return certify_on_slice(network, dataset, point, chart) or certify_saddle_on_slice(
