@@ -233,9 +233,9 @@ def window_radii(point: Point) -> list[Fraction]:
     """Per coordinate, how far the critical point the digits of ``point`` round may sit — the README's
     windows: where every number is written shorter than a float's print, 100⌈√P⌉ rounding radii of each
     (0 for numbers written exactly, which do not move); for mixed precision each number's `digits_reach`;
-    else one ∞-norm radius for all: `written_reach` where some are decimals written beyond a float's, 1e-3
-    relative for a float's print (an optimiser's accuracy; a short number beside such digits may be a
-    float that came out short, and one written exactly on purpose is `pinned_numbers`' to hold).
+    `written_reach` for all where some are decimals written beyond a float's; else (a float's print)
+    1e-3·(1 + |q|) for each number q, an optimiser's accuracy (a short number beside such digits may be a
+    float that came out short; one written exactly on purpose is `pinned_numbers`' to hold).
 
     Example:
         >>> from badminima.model import Network
@@ -243,17 +243,21 @@ def window_radii(point: Point) -> list[Fraction]:
         >>> [float(r) for r in window_radii(Point.unflatten(net, ["0.3333", "1"]))]
         [0.01, 0.0]
         >>> [float(r) for r in window_radii(Point.unflatten(net, ["0.33333333333333331", "1"]))]
-        [0.002, 0.002]
+        [0.0013333333333333333, 0.002]
     """
     units = 100 * math.ceil(math.sqrt(len(point.flatten())))
     if written_short(point):  # digits its writer chose: each number moves within its own last digit
         return coordinate_reach(point, units)
-    scale = Fraction(DEFAULTS.near_critical) * (1 + max(abs(q) for q in point.flatten()))
     if mixed_digits(point):
+        scale = Fraction(DEFAULTS.near_critical) * (1 + max(abs(q) for q in point.flatten()))
         return digits_reach(point, units, scale)
-    # long digits throughout (∞-norm): a short number beside them may be a rounding that came out short
     beyond = written_reach(point)
-    return [beyond or max(scale, WRITERS_NOISE * coarsest_rounding(point))] * len(point.flatten())
+    if beyond:  # decimals written beyond a float's: WRITERS_NOISE units of the coarsest last digit
+        return [beyond] * len(point.flatten())
+    # a float's print: an optimiser's accuracy relative to each number (a large one widens nobody else's),
+    # a short number beside such digits included (a float may come out short)
+    near = Fraction(DEFAULTS.near_critical)
+    return [max(near * (1 + abs(q)), WRITERS_NOISE * coarsest_rounding(point)) for q in point.flatten()]
 
 
 def written_short(point: Point) -> bool:
