@@ -652,3 +652,11 @@ def test_an_output_weight_written_exactly_is_kept_and_the_hidden_layer_moves(act
         assert cert.code == "best-affine-fit" and cert.box_center.flatten()[2] == v
     tol = mpmath.mpf(10) ** -40
     assert _mp(cert.loss_lower) - tol <= optimum <= _mp(cert.loss_upper) + tol
+
+
+def test_the_hidden_layer_moves_for_a_pinned_output_only_when_it_moves_no_exact_number():
+    """Red team s24 (truth in the file): v and c exact fractions, the hidden bias an exact 3 beside a
+    17-digit w. Every critical point keeping v and c moves the 3, which no rounding reaches either: the
+    fit is not claimed, and the pinned output layer's gradient decides (`not-critical`)."""
+    cert = certify(saved_trap("s24-b16b-logreg-exactout"), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), cert.reason

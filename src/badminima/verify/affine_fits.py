@@ -378,8 +378,8 @@ def certify_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outc
 def _moving_layer(network: Network, dataset: Dataset, point: Point) -> tuple[int, list[int]] | None:
     """The latest layer whose parameters alone, every other layer and every piece held, move the logits
     on the data over every affine map of the input (the output layer when the last hidden features span
-    the affine functions; the first layer whenever its later layers pass every output through; the one
-    that moves fewest numbers written exactly first), and the
+    the affine functions; the first layer whenever its later layers pass every output through; one that
+    moves no number written exactly first), and the
     flat indices of a basis of them: (layer, indices); None when no layer does (or the forward pass is not
     exact). With the pieces held the logits are affine in one layer's parameters, so unit differences are
     exact columns."""
@@ -405,8 +405,8 @@ def _moving_layer(network: Network, dataset: Dataset, point: Point) -> tuple[int
     rank = len(pivots(affine))
     sizes = [o * i + (o if network.bias else 0) for o, i in network.layer_shapes]
     # Numbers written exactly (`rounding.rounding_box`) come last: the basis moves them only where the
-    # layer's numbers written to digits cannot reach every affine map alone; of the layers that work, the
-    # one whose basis moves fewest of them (the latest on a tie).
+    # layer's numbers written to digits cannot reach every affine map alone; the latest layer that works
+    # and moves none of them, else the latest that works.
     exact = {i for i, r in enumerate(rounding_box(point)) if r == 0}
     found = []
     for layer in reversed(range(network.depth)):
@@ -419,7 +419,7 @@ def _moving_layer(network: Network, dataset: Dataset, point: Point) -> tuple[int
         basis = [order[j] for j in pivots(cols)]
         if len(basis) == rank == len(pivots(cols + affine)):
             found.append((layer, sorted(basis)))
-    return min(found, key=lambda f: len(exact & set(f[1])), default=None)
+    return next((f for f in found if not exact & set(f[1])), found[0] if found else None)
 
 
 @dataclass(frozen=True)
