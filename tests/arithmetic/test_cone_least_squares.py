@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 from scipy.optimize import minimize
 
-from badminima.arithmetic.cone_least_squares import cone_least_squares, in_cone, null_basis
+from badminima.arithmetic.cone_least_squares import cone_least_squares, in_cone
 
 small = st.fractions(min_value=-3, max_value=3, max_denominator=3)
 
@@ -35,13 +35,6 @@ def test_distance_to_a_half_line_by_hand():
     assert cone_least_squares(col, [(F(1),)], [F(1), F(2)], max_faces=2).value == F(1, 2)
     assert cone_least_squares(col, [(F(-1),)], [F(1), F(2)], max_faces=2).value == 5
     assert cone_least_squares(col, [(F(-1),)], [F(1), F(2)], max_faces=1) is None
-
-
-def test_null_basis_spans_the_kernel():
-    rows = [[F(1), F(2), F(3)], [F(2), F(4), F(6)]]
-    basis = null_basis(rows, 3)
-    assert len(basis) == 2
-    assert all(_dot(r, b) == 0 for r in rows for b in basis)
 
 
 @st.composite

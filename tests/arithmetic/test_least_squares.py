@@ -50,3 +50,8 @@ def test_null_space_is_an_exact_basis(rows, cols, data):
     if basis:
         M = sympy.Matrix([[sympy.Rational(c.numerator, c.denominator) for c in v] for v in basis])
         assert M.rank() == len(basis)
+
+
+def test_no_rows_leave_the_whole_space():
+    basis = null_space([], 3)
+    assert sorted(basis) == sorted(tuple(Fraction(int(i == j)) for j in range(3)) for i in range(3))

@@ -31,8 +31,8 @@ from fractions import Fraction
 
 import flint
 
-from badminima.arithmetic.flint_bridge import to_fmpq, to_fraction
-from badminima.arithmetic.least_squares import dot, least_squares, pivots
+from badminima.arithmetic.flint_bridge import to_fmpq
+from badminima.arithmetic.least_squares import dot, least_squares, null_space, pivots
 
 Vector = tuple[Fraction, ...]
 
@@ -51,31 +51,6 @@ class ConeFit:
     residual: Vector
     coefficients: Vector
     multipliers: Vector
-
-
-def null_basis(rows: Sequence[Sequence[Fraction]], n: int) -> list[Vector]:
-    """A basis of ``{u ∈ Qⁿ : row·u = 0 for every row}``, from the exact reduced row echelon form.
-
-    Example:
-        >>> F = Fraction
-        >>> [[str(v) for v in b] for b in null_basis([[F(1), F(2), F(0)]], 3)]
-        [['-2', '1', '0'], ['0', '0', '1']]
-    """
-    identity = [tuple(Fraction(int(i == j)) for j in range(n)) for i in range(n)]
-    if not rows:
-        return identity
-    R, rank = flint.fmpq_mat(len(rows), n, [to_fmpq(v) for r in rows for v in r]).rref()
-    pivots: list[int] = []
-    for k in range(rank):
-        pivots.append(next(j for j in range(n) if R[k, j] != 0))
-    basis = []
-    for f in (j for j in range(n) if j not in pivots):
-        u = [Fraction(0)] * n
-        u[f] = Fraction(1)
-        for k, p in enumerate(pivots):
-            u[p] = -to_fraction(R[k, f])
-        basis.append(tuple(u))
-    return basis
 
 
 def _solve_exact(columns: Sequence[Vector], target: Vector) -> Vector | None:
@@ -118,7 +93,7 @@ def cone_least_squares(
             held = [rows[k] for k in face]
             if held and flint.fmpq_mat(len(held), n_var, [to_fmpq(v) for r in held for v in r]).rank() < size:
                 continue
-            basis = null_basis(held, n_var)
+            basis = null_space(held, n_var)
             reduced = [
                 tuple(
                     sum((b[j] * cols[j][i] for j in range(n_var) if b[j]), Fraction(0))

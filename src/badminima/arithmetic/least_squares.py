@@ -95,16 +95,21 @@ def least_change(
     return delta
 
 
-def null_space(H: Sequence[Sequence[Fraction]]) -> list[tuple[Fraction, ...]]:
-    """An exact basis of {v : H v = 0} over the rationals (one vector per free column of the RREF).
+def null_space(H: Sequence[Sequence[Fraction]], cols: int | None = None) -> list[tuple[Fraction, ...]]:
+    """An exact basis of {v : H v = 0} over the rationals (one vector per free column of the RREF);
+    ``cols`` is the number of columns, needed when H has no rows (then the basis is the identity's).
 
     Example:
         >>> null_space([[Fraction(1), Fraction(2)], [Fraction(2), Fraction(4)]])
         [(Fraction(-2, 1), Fraction(1, 1))]
+        >>> null_space([], 2)
+        [(Fraction(1, 1), Fraction(0, 1)), (Fraction(0, 1), Fraction(1, 1))]
     """
-    rows, cols = len(H), (len(H[0]) if len(H) else 0)
+    rows, cols = len(H), (len(H[0]) if len(H) else cols or 0)
     if not cols:
         return []
+    if not rows:
+        return [tuple(Fraction(int(i == j)) for j in range(cols)) for i in range(cols)]
     rref, rank = flint.fmpq_mat(rows, cols, [to_fmpq(Fraction(v)) for r in H for v in r]).rref()
     pivot_of_row: list[int] = []
     for r in range(rank):

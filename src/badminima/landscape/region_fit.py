@@ -165,8 +165,7 @@ def snap(network: Network, dataset: Dataset, point: Point, *, hold_kinks: bool =
             return None
         cols = unit_columns(network, dataset, d)
         kinks = [features[i] for i, sign in enumerate(unit) if sign == 0]
-        identity = [tuple(Fraction(m == k) for m in range(len(cols))) for k in range(len(cols))]
-        for n in null_space(kinks) if kinks else identity:
+        for n in null_space(kinks, len(cols)):
             columns.append(tuple(dot(n, row) for row in zip(*cols, strict=True)))
             moves.append((j, tuple(a / v[j] for a in n)))
     if bias:
