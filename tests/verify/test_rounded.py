@@ -453,3 +453,19 @@ def test_trailing_zeros_are_digits():
     assert mixed_digits(Point.of([([["1.800"]], [long])]))
     assert not mixed_digits(Point.of([([["1.8"]], [long])]))  # two digits: exact
     assert digits_reach(Point.of([([["1.800"]], ["0.4958"])]), 10, F(1, 1000)) == [F(1, 200), F(1, 2000)]
+
+
+@pytest.mark.parametrize(
+    ("name", "inside"), [("s27-f6-logreg-d8-soft-R0.9", True), ("s27-f6-logreg-d8-soft-R2", False)]
+)
+def test_a_minimum_the_digits_do_not_round_is_not_theirs(name, inside):
+    """Red team s27 (truth in each file): a convex loss's one critical point 0.9 or 2 windows from
+    8-digit numbers. Inside the window the verdict is about it; outside, never a minimum (the box proof
+    finds it, the window check refuses it: `beyond-window`, or `not-critical` where proved)."""
+    trap = saved_trap(name)
+    cert = certify(trap, probes=0)
+    if inside:
+        assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+        assert cert.box_center is not None and digits_may_round(trap.point, cert.box_center)
+    else:
+        assert cert.code in ("beyond-window", "gradient-nonzero"), cert.reason

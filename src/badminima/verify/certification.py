@@ -42,6 +42,8 @@ from badminima.verify.rounding import (
     judged_rounding,
     pinned_numbers,
     rounding_box,
+    window_radii,
+    written_short,
 )
 from badminima.verify.saturation import unreachable_output
 from badminima.verify.smooth import certify_smooth, no_critical_point_within
@@ -350,6 +352,50 @@ def _exact_numbers_kept(
     )
 
 
+def _inside_the_window(
+    network: Network, dataset: Dataset, point: Point, out: Outcome, options: CertifyOptions
+) -> Outcome:
+    """``out``, unless it is a minimum or saddle about a nearby point (``box_center``) that the digits of
+    ``point``, all shorter than a float's print (`written_short`: their writer chose them), do not round:
+    a rounded number beyond its window (`window_radii`; numbers written exactly are `_exact_numbers_kept`'s
+    or, short decimals that may be roundings, each proof's own reach). Then a gradient entry proved
+    non-zero over the window is `not-critical` (`gradient-nonzero`), else `inconclusive` (code
+    `beyond-window`)."""
+    center = out.box_center
+    if out.verdict not in (Verdict.LOCAL_MIN, Verdict.SADDLE) or center is None or center == point:
+        return out
+    if judged_rounding(point, options.rounding) == 0 or not written_short(point):
+        return out  # float prints and longer digits: their accuracy is the Newton step's reach
+    radii, given, there = window_radii(point), point.flatten(), center.flatten()
+    beyond = [k for k, r in enumerate(radii) if r and abs(there[k] - given[k]) > r]
+    if not beyond:
+        return out
+    k = beyond[0]
+    what = f"parameter {k} is {float(abs(there[k] - given[k])):.2g} away, its window {float(radii[k]):.2g}"
+    apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
+    if apart is not None:
+        return Outcome(
+            Verdict.NOT_CRITICAL,
+            "interval",
+            "ball-gradient",
+            f"{out.reason}; but the digits do not round that point ({what}), and over their window "
+            f"{apart}: they round no critical point",
+            enclose_loss(network, dataset, point),
+            code="gradient-nonzero",
+        )
+    return replace(
+        out,
+        verdict=Verdict.INCONCLUSIVE,
+        method="none",
+        reason=f"{out.reason}; but the digits do not round that point ({what}): the {out.verdict.value} is "
+        f"not about the given numbers, and no proof decides the critical points inside their window",
+        box_radius=None,
+        witness=None,
+        witness_loss_upper=None,
+        code="beyond-window",
+    )
+
+
 def certify(
     trap: Trap | PopulationTrap,
     *,
@@ -420,6 +466,7 @@ def certify(
                 out = lift_dropped_inputs(narrower, point, columns, net)
     if not options.literal:
         out = _exact_numbers_kept(net, data, point, out, Fraction(options.near_critical))
+        out = _inside_the_window(net, data, point, out, options)
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:
