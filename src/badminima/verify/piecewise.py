@@ -425,8 +425,12 @@ def certify_piecewise(
             reach = options.near_critical * float(1 + max((abs(q) for q in point.flatten()), default=0))
             if scale is not None and (near is not None or scale[1] <= reach):
                 proved = _nearby_proof(network, dataset, point, region, value, options, steps)
-                center = None if proved is None else proved.box_center
-                if proved is not None and (near is not None if center is None else _in_window(point, proved)):
+                # at rounding level as ever (identity units, new here, only inside the window); beyond it,
+                # only a critical point inside the window
+                at_level = near is not None and (
+                    region is not None or proved is None or proved.box_center is None
+                )
+                if proved is not None and (at_level or _in_window(point, proved)):
                     return proved
             if near is not None:
                 apart = _digits_apart(network, dataset, point, options)
