@@ -34,7 +34,7 @@ from badminima.verify.linear_points import certify_linear_point, is_deep_linear
 from badminima.verify.logit_surrogate import certify_through_surrogates
 from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.options import DEFAULTS, CertifyOptions
-from badminima.verify.outcome import Outcome, unknown_loss
+from badminima.verify.outcome import Outcome, unknown_loss, withdrawn
 from badminima.verify.piecewise import certify_piecewise
 from badminima.verify.rounding import (
     digits_window,
@@ -189,16 +189,11 @@ def _classified_across_a_kink(
 def _near_a_kink(out: Outcome, why: str) -> Outcome:
     """`near-critical-set` in place of the given numbers' `not-critical`: ``why`` a point the digits round
     may sit at a kink that nothing classified."""
-    return replace(
+    return withdrawn(
         out,
-        verdict=Verdict.INCONCLUSIVE,
-        method="none",
-        reason=f"{why}; the given numbers' descent ({out.code}) is a fact about their digits. --literal "
+        f"{why}; the given numbers' descent ({out.code}) is a fact about their digits. --literal "
         f"answers about the given numbers themselves",
-        box_radius=None,
-        witness=None,
-        witness_loss_upper=None,
-        code="near-critical-set",
+        "near-critical-set",
     )
 
 
@@ -338,17 +333,12 @@ def _exact_numbers_kept(
     slack = out.proof_radius or Fraction(0)
     if all(abs(x - c) <= slack for _, x, c in moved):
         return out
-    return replace(
+    return withdrawn(
         out,
-        verdict=Verdict.INCONCLUSIVE,
-        method="none",
-        reason=f"{out.reason}; but that point moves {len(moved)} number(s) written exactly ({what}), beyond "
+        f"{out.reason}; but that point moves {len(moved)} number(s) written exactly ({what}), beyond "
         f"the proof's radius {float(slack):.2g}: no rounding reaches it, so the {out.verdict.value} is not "
         f"about the given numbers",
-        box_radius=None,
-        witness=None,
-        witness_loss_upper=None,
-        code="exact-number-moved",
+        "exact-number-moved",
     )
 
 
@@ -383,16 +373,11 @@ def _inside_the_window(
             enclose_loss(network, dataset, point),
             code="gradient-nonzero",
         )
-    return replace(
+    return withdrawn(
         out,
-        verdict=Verdict.INCONCLUSIVE,
-        method="none",
-        reason=f"{out.reason}; but the digits do not round that point ({what}): the {out.verdict.value} is "
+        f"{out.reason}; but the digits do not round that point ({what}): the {out.verdict.value} is "
         f"not about the given numbers, and no proof decides the critical points inside their window",
-        box_radius=None,
-        witness=None,
-        witness_loss_upper=None,
-        code="beyond-window",
+        "beyond-window",
     )
 
 

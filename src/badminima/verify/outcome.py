@@ -30,6 +30,21 @@ class Outcome:
     code: str = ""
 
 
+def withdrawn(out: Outcome, reason: str, code: str) -> Outcome:
+    """``out`` made ``inconclusive`` (``reason``, ``code``): a proof that went through but is not about the
+    given numbers, so its box and witness no longer stand."""
+    return replace(
+        out,
+        verdict=Verdict.INCONCLUSIVE,
+        method="none",
+        reason=reason,
+        box_radius=None,
+        witness=None,
+        witness_loss_upper=None,
+        code=code,
+    )
+
+
 def unknown_loss() -> LossEnclosure:
     return LossEnclosure("unknown (the enclosure overflowed)", None, None)
 
