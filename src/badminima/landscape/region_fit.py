@@ -75,30 +75,19 @@ def region_columns(
     return cols
 
 
-def _preactivations(point: Point, dataset: Dataset) -> list[tuple[Fraction, ...]]:
-    """Per unit, per point: the unit's pre-activation w_j·x_i + b_j at ``point``."""
+def _pieces(network: Network, point: Point, dataset: Dataset) -> tuple[list[tuple[int, ...]], list[Column]]:
+    """Per unit, per point: the side of its kink the unit's pre-activation is on (0 at the kink; identity
+    units have none: 1), and the unit's output there, slope·(w_j·x_i + b_j) (0 at a kink, either side)."""
     first = point.layers[0]
     b = first.b if first.b is not None else tuple(Fraction(0) for _ in first.W)
-    return [
-        tuple(sum((wi * xi for wi, xi in zip(w, x, strict=True)), bj) for x in dataset.X)
-        for w, bj in zip(first.W, b, strict=True)
-    ]
-
-
-def _signs(network: Network, point: Point, dataset: Dataset) -> list[tuple[int, ...]]:
-    """Per unit, per point: the side of its kink the unit's pre-activation at ``point`` is on (0 at the
-    kink; identity units have none: 1)."""
-    if network.activation == "identity":
-        return [tuple(1 for _ in dataset.X) for _ in point.layers[0].W]
-    return [tuple((z > 0) - (z < 0) for z in unit) for unit in _preactivations(point, dataset)]
-
-
-def _slopes(network: Network, point: Point, dataset: Dataset) -> list[Column] | None:
-    """Per unit, per point: the unit's slope at ``point``, or None if a pre-activation is exactly 0."""
-    signs = _signs(network, point, dataset)
-    if any(0 in unit for unit in signs):
-        return None
-    return [unit_slopes(network, unit) for unit in signs]
+    signs, outputs = [], []
+    for w, bj in zip(first.W, b, strict=True):
+        z = [sum((wi * xi for wi, xi in zip(w, x, strict=True)), bj) for x in dataset.X]
+        side = tuple(1 if network.activation == "identity" else (q > 0) - (q < 0) for q in z)
+        slopes = unit_slopes(network, side, (False,) * side.count(0))
+        signs.append(side)
+        outputs.append(tuple(d * q for d, q in zip(slopes, z, strict=True)))
+    return signs, outputs
 
 
 def _snap_conditions(network: Network) -> bool:
@@ -110,11 +99,6 @@ def _snap_conditions(network: Network) -> bool:
         and network.has_rational_loss
         and network.widths[-1] == 1
     )
-
-
-def _region_slopes(network: Network, dataset: Dataset, point: Point) -> list[Column] | None:
-    """`_slopes` for the networks the snaps apply to (`_snap_conditions`), else None."""
-    return _slopes(network, point, dataset) if _snap_conditions(network) else None
 
 
 def snap(network: Network, dataset: Dataset, point: Point, *, hold_kinks: bool = False) -> Point | None:
@@ -145,7 +129,7 @@ def snap(network: Network, dataset: Dataset, point: Point, *, hold_kinks: bool =
     """
     if not _snap_conditions(network):
         return None
-    pre, signs = _preactivations(point, dataset), _signs(network, point, dataset)
+    signs, outputs = _pieces(network, point, dataset)
     if not hold_kinks and any(0 in unit for unit in signs):
         return None
     first, last = point.layers
@@ -156,9 +140,9 @@ def snap(network: Network, dataset: Dataset, point: Point, *, hold_kinks: bool =
     moves: list[tuple[int, tuple[Fraction, ...]]] = []  # (unit, its move of (w_j, b_j) per unit of t)
     c = last.b[0] if last.b is not None else Fraction(0)
     fitted = [c] * dataset.n_points
-    for j, (unit, z) in enumerate(zip(signs, pre, strict=True)):
+    for j, (unit, out) in enumerate(zip(signs, outputs, strict=True)):
         d = unit_slopes(network, unit, (False,) * unit.count(0))
-        fitted = [f + v[j] * s * zi for f, s, zi in zip(fitted, d, z, strict=True)]
+        fitted = [f + v[j] * o for f, o in zip(fitted, out, strict=True)]
         if not any(d):
             continue
         if v[j] == 0:
@@ -209,7 +193,7 @@ def snap(network: Network, dataset: Dataset, point: Point, *, hold_kinks: bool =
                 assert b1 is not None
                 b1[j] += t * step
     snapped = Point((Layer.of(W1, b1), Layer.of(last.W, b2)))
-    return snapped if _signs(network, snapped, dataset) == signs else None
+    return snapped if _pieces(network, snapped, dataset)[0] == signs else None
 
 
 def snap_output(network: Network, dataset: Dataset, point: Point) -> Point | None:
@@ -229,16 +213,8 @@ def snap_output(network: Network, dataset: Dataset, point: Point) -> Point | Non
     """
     if not _snap_conditions(network):
         return None
-    slopes = [unit_slopes(network, s, (False,) * s.count(0)) for s in _signs(network, point, dataset)]
     first, last = point.layers
-    b = first.b if first.b is not None else tuple(Fraction(0) for _ in first.W)
-    features = [
-        tuple(
-            d * sum((wi * xi for wi, xi in zip(w, x, strict=True)), bj)
-            for d, x in zip(ds, dataset.X, strict=True)
-        )
-        for ds, w, bj in zip(slopes, first.W, b, strict=True)
-    ]
+    features = _pieces(network, point, dataset)[1]
     ones = [tuple(Fraction(1) for _ in dataset.X)] if network.bias else []
     # The output bias first, then the units whose features are independent of it and of each other are
     # solved; a unit whose feature is dependent (dead, duplicated, collinear) keeps its output weight.
