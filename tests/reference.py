@@ -3,6 +3,7 @@ Fractions (mpmath at 60 digits for sigmoid/tanh), sharing no code with `badminim
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import mpmath
@@ -46,10 +47,10 @@ def reference_loss(network: Network, data: Dataset, point: Point):
                 a = z
         for zk, yk in zip(a, y, strict=True):
             if network.loss == "bce":
-                total = _mp(total) - (
-                    yk * mpmath.log(_act("sigmoid", zk, None))
-                    + (1 - yk) * mpmath.log(1 - _act("sigmoid", zk, None))
-                )
+                # −y log σ(z) − (1 − y) log(1 − σ(z)) = log(1 + e^z) − y z, which keeps its digits where
+                # 1 − σ(z) would cancel (σ(128) is 1 − 2.6e-56: 60 digits leave 4 of its log)
+                t = _mp(zk)
+                total = _mp(total) + mpmath.log1p(mpmath.exp(t)) - _mp(yk) * t
             else:
                 f = _act("sigmoid", zk, None) if network.output == "sigmoid" else zk
                 total = (_mp(total) if not isinstance(f, Fraction) else total) + (
@@ -90,3 +91,19 @@ def reference_population_loss(W, V):
 def mp_rows(rows):
     """Rows of Fractions as rows of mpmath numbers (exact at the current precision)."""
     return [[_mp(v) for v in r] for r in rows]
+
+
+def half_unit(q: Fraction) -> Fraction:
+    """Half a unit of the last decimal place of a terminating decimal ``q`` (0 for an integer)."""
+    d = 0
+    while (q * 10**d).denominator != 1:
+        d += 1
+    return Fraction(1, 2 * 10**d) if d else Fraction(0)
+
+
+def readme_window(point: Point) -> list[Fraction]:
+    """The README's window for digits all shorter than a float's print, by hand: 100⌈√P⌉ half units of
+    each number's last decimal place."""
+    flat = point.flatten()
+    units = 100 * (math.isqrt(len(flat) - 1) + 1)  # 100⌈√P⌉
+    return [units * half_unit(q) for q in flat]

@@ -80,14 +80,14 @@ def test_a_minimum_beyond_the_window_is_not_claimed():
 
 
 def test_a_float_print_stands_for_a_minimum_within_an_optimisers_accuracy():
-    """The README's example `examples/rounded/relu-float-print-off-the-fit.json` is this point."""
+    """The README's example `examples/windows/relu-float-print-off-the-fit.json` is this point."""
     slope, intercept, residual = _line()
     net = Network((1, 1, 1), "relu")
     data = Dataset.of([[x] for x in X], [[y] for y in Y])
     v, b = F(3, 5) + F(1, 3 * 10**7), F(10, 3)  # float prints of 16-17 digits, v 3.3e-8 off
     exact = [slope / F(3, 5), b, v, intercept - F(3, 5) * b]
     point = Point.unflatten(net, [repr(float(q)) for q in exact])
-    example = load_trap(Path(__file__).parents[2] / "examples/rounded/relu-float-print-off-the-fit.json")
+    example = load_trap(Path(__file__).parents[2] / "examples/windows/relu-float-print-off-the-fit.json")
     assert (example.network, example.dataset, example.point) == (net, data, point)
     cert = certify(Trap(net, data, point), probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN, cert.reason

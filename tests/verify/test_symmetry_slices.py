@@ -142,8 +142,14 @@ def _truth(eig, zeros: int) -> str:
         return "saddle"
     flat = sum(abs(e) < 1e-20 * top for e in eig)
     # the spectrum is computed at 80 digits: zeros sit near 1e-40, so a next eigenvalue above 1e-15·top is
-    # surely positive (a planted draw had 2.6e-10·top: a minimum, proved with μ ≥ 3.8e-11)
-    return "min" if flat == zeros and sorted(abs(e) for e in eig)[zeros] > 1e-15 * top else "unclear"
+    # surely positive (a planted draw had 2.6e-10·top: a minimum, proved with μ ≥ 3.8e-11); units far
+    # from balanced scale curvature by f⁴ (a draw had 5.7e-31 beside zeros at 1e-41): then six orders
+    # above the orbit's own zeros, which show the spectrum's noise, resolve it
+    size = sorted(abs(e) for e in eig)
+    if flat == zeros and size[zeros] > 1e-15 * top:
+        return "min"
+    noise = size[zeros - 1] if zeros else 0
+    return "min" if eig[0] > -1e6 * noise and size[zeros] > max(1e6 * noise, 1e-60 * top) else "unclear"
 
 
 def _lower(v):
