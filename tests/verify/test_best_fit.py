@@ -7,16 +7,18 @@ of nearby points at 60 digits by `tests.reference`.
 
 from __future__ import annotations
 
+import math
 import random
 from fractions import Fraction as F
 
 import mpmath
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, reject, settings, strategies as st
 
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
-from tests.reference import reference_loss
+from tests.reference import half_unit, reference_loss
+from tests.verify.saved import saved_trap
 
 
 def _mp(q):
@@ -115,7 +117,10 @@ def nearby_fits(draw):
         for g in range(len(xs)):
             m = sum(Y[3 * g : 3 * g + 3], F(0)) / 3
             goal.append(mpmath.log(_mp(m) / (1 - _mp(m))) if output == "sigmoid" else _mp(m))
-        sol = mpmath.lu_solve(A, mpmath.matrix(goal))
+        try:
+            sol = mpmath.lu_solve(A, mpmath.matrix(goal))
+        except (ZeroDivisionError, TypeError):  # mpmath's LU on a singular matrix (equal features)
+            reject()
         out = [F(mpmath.nstr(sol[k], 25, min_fixed=-1, max_fixed=1)) for k in range(h + 1)]
     point = Point.unflatten(net, [*W, *b, *out])
     return net, Dataset.of([[x] for x in X], [[y] for y in Y]), point, X, Y
@@ -137,6 +142,83 @@ def test_rounded_best_possible_fits_are_global_minima_nearby(case):
     Y = [1 - Y[0] if net.output == "sigmoid" else Y[0] + 3, *Y[1:]]
     spoiled = Dataset.of([[x] for x in X], [[y] for y in Y])
     assert certify(Trap(net, spoiled, point), probes=0).code != "nearby-best-fit"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(nearby_fits(), st.data())
+def test_a_best_fit_is_claimed_only_within_the_digits_window(case, data):
+    """The output numbers written to 8 digits, one moved by k units of its last digit. The hidden
+    numbers are exact, so the output layer attaining the means is unique: the 25-digit solution, re-solved
+    here at 60 digits. README window: 100⌈√P⌉ half units of each number's last digit, by hand. Inside it
+    (ratio < 0.9) the verdict is that global minimum; outside (> 1.1) never a minimum."""
+    net, dataset, point, X, Y = case
+    flat = point.flatten()
+    h = net.widths[1]
+    with mpmath.workdps(60):
+        sol = [_mp(q) for q in flat[2 * h :]]
+        written = [F(mpmath.nstr(v, 8, strip_zeros=False)) for v in sol]
+    # equal means (or a mean 1/2) solve to an output number 0, which 60 digits give as noise (1e-64):
+    # no digits there to round
+    assume(all(abs(v) > mpmath.mpf(10) ** -30 for v in sol))
+    k = data.draw(st.sampled_from([0, 40, 80, 150, 300, 3000]))
+    j = data.draw(st.integers(0, h))
+    written[j] += k * 2 * half_unit(written[j])
+    moved = Point.unflatten(net, [*flat[: 2 * h], *written])
+    units = 100 * math.ceil(math.sqrt(net.n_params))
+    ratio = max(abs(_mp(q) - v) / _mp(units * half_unit(q)) for q, v in zip(written, sol, strict=True))
+    cert = certify(Trap(net, dataset, moved), probes=0)
+    if ratio < 0.9:
+        assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "nearby-best-fit"), (ratio, cert.reason)
+        inf = _infimum(net.loss, X, Y)
+        assert (
+            _mp(cert.loss_lower) - mpmath.mpf(10) ** -40
+            <= inf
+            <= _mp(cert.loss_upper) + mpmath.mpf(10) ** -40
+        )
+    elif ratio > 1.1:
+        assert not cert.verdict.is_minimum, (ratio, cert.reason)
+
+
+@pytest.mark.parametrize(
+    ("name", "inside"),
+    [
+        ("s27-f8b-tanh-bestfit-d8-v100", True),
+        ("s27-f8b-tanh-bestfit-d8-c400", True),
+        ("s27-f8b-tanh-bestfit-d8-v150", False),
+        ("s27-f8b-tanh-bestfit-d8-c3000", False),
+    ],
+)
+def test_a_manifold_of_best_fits_is_claimed_only_where_it_meets_the_window(name, inside):
+    """Red team s27: tanh 1-1-1, sigmoid/bce, two inputs: a 2-dimensional manifold of global minima, its
+    nearest point 0.83, 0.16, 1.25 and 1.22 windows from the 8-digit numbers (60 digits, in each file).
+    Reaching it within the window takes moving every number, not the two best-conditioned ones."""
+    cert = certify(saved_trap(name), probes=0)
+    if inside:
+        assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "nearby-best-fit"), cert.reason
+    else:
+        assert not cert.verdict.is_minimum, cert.reason
+
+
+def test_float_noise_in_the_output_weights_rounds_the_constant_best_fit():
+    """Hypothesis (slow affine-fit fuzz): an affine 2-3-3-1 net, every target 1/4, written to 12 digits;
+    the output weights, 0 at the optimum, came out as 60-digit noise (~1e-62) printed to 12 digits. They
+    round 0: the constant logit log(1/3) is the best any function does (loss H(1/4) by hand)."""
+    net = Network((2, 3, 3, 1), "identity", output="sigmoid", loss="bce")
+    data = Dataset.of([[1, 4], [2, 4], [2, 1], [2, 4], [3, 3]], [[F(1, 4)]] * 5)
+    tiny = [F("-4.33546676837e-62"), F("1.99353773833e-62"), F("2.75013248788e-62")]
+    hidden = [F(1, 2), F(1, 2), F(1, 2), F(1, 2), F(3, 2), F(3, 4), 1, 2, F(1, 2)]
+    middle = [F(3, 4), F(3, 2), 2, F(3, 2), 1, 1, 2, F(3, 4), 1, F(3, 2), F(3, 4), 1]
+    point = Point.unflatten(net, [*hidden, *middle, *tiny, F("-1.09861228867")])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "nearby-best-fit"), cert.reason
+    entropy = -(
+        mpmath.mpf(1) / 4 * mpmath.log(mpmath.mpf(1) / 4) + mpmath.mpf(3) / 4 * mpmath.log(mpmath.mpf(3) / 4)
+    )
+    assert (
+        _mp(cert.loss_lower) - mpmath.mpf(10) ** -40
+        <= entropy
+        <= _mp(cert.loss_upper) + mpmath.mpf(10) ** -40
+    )
 
 
 def test_means_of_zero_or_one_under_a_sigmoid_are_never_attained():

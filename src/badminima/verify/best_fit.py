@@ -26,34 +26,40 @@ all of S: no parameter does better (code ``best-shifted-odd-fit``; the gradient 
 A point written to many digits whose predictions are the means only up to its rounding (a sigmoid
 output at logit(1/3), say) is taken, as everywhere in `certify`, as the critical set it rounds:
 `certify_nearby_best_fit` proves, by the Krawczyk test on the M equations z(x_g; θ) = logit-or-mean of
-group g (one per distinct input and output, solved for M well-conditioned parameters with the others
-kept as written), that parameters attaining every mean exactly lie within a proved distance. Those
-parameters are a global minimum; the certificate's box holds them (code ``nearby-best-fit``).
+group g (one per distinct input and output, solved along the M least-change directions in units of each
+number's window), that parameters attaining every mean exactly lie within each number's window. Those
+parameters are a global minimum; the certificate's box holds them (code ``nearby-best-fit``). Identity
+units make the logits affine in x, so only an independent subset of the inputs gets an equation (the
+others' goals must follow exactly), and float noise printed as an output weight (1e-62 beside 12-digit
+numbers) is set to the 0 it rounds first.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 import flint
 import numpy as np
-import scipy.linalg
 
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.arithmetic.enclosure import Enclosure, EnclosureArithmetic
 from badminima.arithmetic.flint_bridge import arb_to_fraction, to_arb
+from badminima.arithmetic.least_squares import least_squares, pivots
 from badminima.errors import BackendError
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import exact_pass, prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.model.rational import rounding_radius
 from badminima.verify.certificate import Verdict
 from badminima.verify.krawczyk import inside_radius, krawczyk_offset
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ParameterBox
+from badminima.verify.rounding import rounding_box
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 
 
@@ -248,11 +254,12 @@ def _infimum(
 
 
 def certify_nearby_best_fit(
-    network: Network, dataset: Dataset, point: Point, *, reach: Fraction
+    network: Network, dataset: Dataset, point: Point, *, reach: Fraction | Sequence[Fraction]
 ) -> Outcome | None:
     """``local-min`` (code ``nearby-best-fit``) when parameters predicting every input's mean targets
-    exactly are proved to lie within ``reach`` (∞-norm) of ``point``: a global minimum there, which the
-    digits round; None otherwise (no proof, the means out of reach, or logit(0)/logit(1) needed).
+    exactly are proved to lie within ``reach`` of ``point`` (one radius for all, or one per coordinate: the
+    digits' window, 0 where a number must not move): a global minimum there, which the digits round; None
+    otherwise (no proof, the means out of reach, or logit(0)/logit(1) needed).
 
     Example:
         >>> net = Network((1, 1, 1), "tanh", output="sigmoid", loss="bce")
@@ -261,7 +268,8 @@ def certify_nearby_best_fit(
         >>> certify_nearby_best_fit(net, data, x, reach=Fraction(1, 1000)).code
         'nearby-best-fit'
     """
-    if network.loss not in ("mse", "bce") or reach <= 0:
+    radii = [reach] * len(point.flatten()) if isinstance(reach, Fraction) else list(reach)
+    if network.loss not in ("mse", "bce") or not any(r > 0 for r in radii):
         return None
     best = odd_means(network, dataset)
     odd = best is not None
@@ -275,20 +283,73 @@ def certify_nearby_best_fit(
                 reps.append(i)
                 seen |= {tuple(x), tuple(-c for c in x)}
     means = [best[tuple(dataset.X[i])] for i in reps]
+    if network.activation == "identity":
+        kept = _independent_inputs(network, dataset, reps, means)
+        if kept is None:
+            return None
+        reps, means = kept
     if not means or (network.output == "sigmoid" and any(m in (0, 1) for ms in means for m in ms)):
         return None  # the mean is only approached as a logit runs off to infinity
     sub = Dataset.of([dataset.X[i] for i in reps], [dataset.y[i] for i in reps])
-    try:
-        found = _nearby(network, sub, point, means, reach)
-    except (BackendError, ArithmeticError, ValueError, np.linalg.LinAlgError):
-        return None
-    return None if found is None else _outcome(network, dataset, point, best, odd, *found)
+    # Float noise (`rounding_box`: a number at the level of the others' rounding) set to 0 where its window
+    # reaches 0: a 1e-62 output weight printed to 12 digits leaves logits varying far below the Krawczyk
+    # test's resolution, and 0 is what it rounds.
+    x, box = point.flatten(), rounding_box(point)
+    noise = {j for j, q in enumerate(x) if q and box[j] > rounding_radius(q) and radii[j] >= abs(q)}
+    starts = [(point, radii, [Fraction(0)] * len(x))]
+    if noise:
+        zeroed = [Fraction(0) if j in noise else q for j, q in enumerate(x)]
+        gone = [abs(q) if j in noise else Fraction(0) for j, q in enumerate(x)]
+        rest = [r - g for r, g in zip(radii, gone, strict=True)]
+        starts.append((Point.unflatten(network, zeroed), rest, gone))
+    for start, reach_left, gone in starts:
+        goals, on = means, sub
+        if not any(v for row in start.layers[-1].W for v in row):
+            # output weights 0: constant logits, one equation, and only the output biases may move
+            if any(m != means[0] for m in means):
+                continue
+            goals, on = means[:1], Dataset.of(sub.X[:1], sub.y[:1])
+            biases = len(x) - network.widths[-1] if network.bias else len(x)
+            reach_left = [r if j >= biases else Fraction(0) for j, r in enumerate(reach_left)]
+        try:
+            found = _nearby(network, on, start, goals, reach_left)
+        except (BackendError, ArithmeticError, ValueError, np.linalg.LinAlgError):
+            continue
+        if found is not None:
+            moved = sorted({*found[0], *noise}) if start is not point else found[0]
+            move = dict(zip(found[0], found[1], strict=True))
+            offsets = [gone[j] + move.get(j, Fraction(0)) for j in moved]
+            return _outcome(network, dataset, point, best, odd, moved, offsets)
+    return None
 
 
-def _nearby(
-    network: Network, sub: Dataset, point: Point, means: list[tuple[Fraction, ...]], reach: Fraction
-) -> tuple[list[int], Fraction] | None:
-    """The Krawczyk test on z(x_g; θ_S) = goal_g over boxes of growing radius up to ``reach``."""
+def _independent_inputs(
+    network: Network, dataset: Dataset, reps: list[int], means: list[tuple[Fraction, ...]]
+) -> tuple[list[int], list[tuple[Fraction, ...]]] | None:
+    """Identity units make each logit affine in x (linear without biases): z(x_g) = Σ_i λ_i z(x_i) when
+    (x_g, 1) = Σ_i λ_i (x_i, 1). So the equations of an independent subset of the inputs fix the rest,
+    provided the goals obey the same relation exactly — Σ λ_i m_i = m_g for mse; for a sigmoid's logits
+    (not linear in m) only equal means m, with Σ λ_i = 1 or m = 1/2. That subset and its means, or None
+    when a goal breaks the relation (no affine logit attains every mean)."""
+    feats = [[*dataset.X[i], *([Fraction(1)] if network.bias else [])] for i in reps]
+    basis = pivots(feats)
+    for g in range(len(reps)):
+        if g in basis:
+            continue
+        lam, _ = least_squares([feats[i] for i in basis], feats[g])
+        for k, goal in enumerate(means[g]):
+            parts = [(c, means[i][k]) for c, i in zip(lam, basis, strict=True) if c]
+            if network.output == "sigmoid":
+                same = all(m == goal for _, m in parts)
+                if not same or (goal != Fraction(1, 2) and sum(c for c, _ in parts) != 1):
+                    return None
+            elif sum((c * m for c, m in parts), Fraction(0)) != goal:
+                return None
+    return [reps[i] for i in basis], [means[i] for i in basis]
+
+
+def _residuals(network: Network, sub: Dataset, point: Point, means: list[tuple[Fraction, ...]]) -> Enclosure:
+    """z(x_g; θ) − goal_g at ``point`` in 256-bit balls, one per output and group."""
     ball = BallArithmetic(256)
     with ball.context():
         prob = prepare(network, sub, point, arith=ball)
@@ -298,7 +359,17 @@ def _nearby(
             for g, ms in enumerate(means):
                 goal = to_arb(ms[k] / (1 - ms[k])).log() if network.output == "sigmoid" else to_arb(ms[k])
                 values.append(z[k, g] - goal)
-    residual = Enclosure.of_balls(values)
+    return Enclosure.of_balls(values)
+
+
+def _nearby(
+    network: Network, sub: Dataset, point: Point, means: list[tuple[Fraction, ...]], reach: list[Fraction]
+) -> tuple[list[int], list[Fraction]] | None:
+    """The Krawczyk test on g(u) = z(x_g; c + B u) − goal_g = 0 over boxes |u|∞ ≤ r, where the M columns
+    of B ∝ D S^T are the least-change directions in units of each coordinate's reach (S = J D, J the
+    logits' Jacobian at θ, D = diag(reach as doubles)) and c = θ + B u₀ the float Newton step along them
+    (exact rationals). A zero found moves θ_j by at most |c_j − θ_j| + ‖B_j‖₁·r, kept within reach_j
+    (none where it is 0). The moved parameters and each one's proved largest move, or None."""
     enc = EnclosureArithmetic()
     eprob = prepare(network, sub, point, arith=enc)
     if eprob.region is not None and eprob.region.kinks:
@@ -309,27 +380,42 @@ def _nearby(
         return arith.flat(out.logits)
 
     x = point.flatten()
-    M, P = len(values), len(x)
+    residual = _residuals(network, sub, point, means)
+    M, P = len(residual), len(x)
+    d = np.array([inside_radius(q) for q in reach])
     J0 = enc.jacobian(logits, Enclosure.of_rationals(list(x))).mid
-    if M > P or not np.all(np.isfinite(J0)):
+    S = J0 * d
+    if M > P or not np.all(np.isfinite(S)) or not np.any(S):
         return None
-    chosen = sorted(int(c) for c in scipy.linalg.qr(J0, pivoting=True)[2][:M])
-    if np.linalg.cond(J0[:, chosen]) > 1e12:
+    B = d[:, None] * S.T / np.max(np.abs(S))
+    if not np.all(np.isfinite(B)) or np.linalg.cond(J0 @ B) > 1e12:
         return None
-    C = np.linalg.inv(J0[:, chosen])
-    r = max(4 * float(np.max(np.abs(C @ residual.mid))), 1e-30)
-    while r <= float(reach):
-        radius = inside_radius(Fraction(r))
-        spread = np.array([radius if j in chosen else 0.0 for j in range(P)])
-        box = Enclosure.of_rationals(list(x)) + Enclosure(np.zeros(P), spread)
+    u0 = np.linalg.solve(J0 @ B, -residual.mid)
+    c = [q + Fraction(float(v)) for q, v in zip(x, B @ u0, strict=True)]
+    shift = [abs(a - q) for a, q in zip(c, x, strict=True)]
+    if any(s > r for s, r in zip(shift, reach, strict=True)):
+        return None
+    center = Point.unflatten(network, c)
+    residual = _residuals(network, sub, center, means)
+    C = np.linalg.inv(enc.jacobian(logits, Enclosure.of_rationals(c)).mid @ B)
+    moved = [j for j in range(P) if np.any(B[j])]
+    rows = [sum((Fraction(abs(b)) for b in B[j]), Fraction(0)) for j in range(P)]  # |Δc_j| ≤ rows_j·|u|∞
+    top = min((reach[j] - shift[j]) / rows[j] for j in moved)  # |u|∞ below it keeps every number in reach
+    first = max(4 * float(np.max(np.abs(C @ residual.mid))), 1e-300)
+    for r in [*(first * 8.0**k for k in range(60) if first * 8.0**k < top), float(top) * 0.999]:
+        u = inside_radius(Fraction(r))
+        spread = np.array([np.nextafter(float(rows[j] * Fraction(u)), np.inf) for j in range(P)])
+        box = Enclosure.of_rationals(c) + Enclosure(np.zeros(P), spread)
         if eprob.region is not None:
             wide = ParameterBox(network, sub, point, 128)
-            if not wide.region_holds(wide.flat(Fraction(radius))):
+            if not wide.region_holds(wide.flat(max(shift) + Fraction(float(spread.max())))):
                 return None
-        offset = krawczyk_offset(residual, C, enc.jacobian(logits, box)[:, chosen], radius)
+        offset = krawczyk_offset(residual, C, enc.jacobian(logits, box) @ Enclosure.exact(B), u)
         if offset is not None:
-            return chosen, Fraction(offset)
-        r *= 16
+            moves = [shift[j] + rows[j] * Fraction(offset) for j in range(P)]
+            if any(moves[j] > reach[j] for j in range(P)):
+                return None
+            return moved, [moves[j] for j in moved]
     return None
 
 
@@ -340,8 +426,9 @@ def _outcome(
     best: dict[tuple[Fraction, ...], tuple[Fraction, ...]],
     odd: bool,
     chosen: list[int],
-    offset: Fraction,
+    offsets: list[Fraction],
 ) -> Outcome:
+    offset = max(offsets)
     ball = BallArithmetic(256)
     with ball.context():
         inf = _infimum(network, dataset, best)
@@ -363,7 +450,8 @@ def _outcome(
         "interval",
         "krawczyk-best-possible-fit",
         f"the Krawczyk test proves that moving the {len(chosen)} parameter(s) {chosen} by at most "
-        f"{float(offset):.3g} (the rest as written) sets every output's logit exactly to "
+        f"{', '.join(f'{float(q):.3g}' for q in offsets)} respectively (the rest as written) sets "
+        f"every output's logit exactly to "
         f"{target}: those parameters predict {over}, a global, hence local, minimum that the given "
         f"digits round (loss {inf.str(10)}); the given point itself is at most that far from it",
         LossEnclosure(inf.str(20, radius=False), lo, hi),

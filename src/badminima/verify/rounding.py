@@ -232,7 +232,8 @@ def digits_may_round(point: Point, star: Point) -> bool:
 def window_radii(point: Point) -> list[Fraction]:
     """Per coordinate, how far the critical point the digits of ``point`` round may sit — the README's
     windows: where every number is written shorter than a float's print, 100⌈√P⌉ rounding radii of each
-    (0 for numbers written exactly, which do not move); for mixed precision each number's `digits_reach`;
+    (0 for numbers written exactly, which do not move; float noise printed to those digits, `rounding_box`,
+    reaches 0); for mixed precision each number's `digits_reach`;
     `written_reach` for all where some are decimals written beyond a float's; else (a float's print)
     1e-3·(1 + |q|) for each number q, an optimiser's accuracy (a short number beside such digits may be a
     float that came out short; one written exactly on purpose is `pinned_numbers`' to hold).
@@ -246,8 +247,8 @@ def window_radii(point: Point) -> list[Fraction]:
         [0.0013333333333333333, 0.002]
     """
     units = 100 * math.ceil(math.sqrt(len(point.flatten())))
-    if written_short(point):  # digits its writer chose: each number moves within its own last digit
-        return coordinate_reach(point, units)
+    if written_short(point):  # digits its writer chose: each number moves within its own last digit,
+        return [units * r for r in rounding_box(point)]  # float noise printed to them reaches 0
     if mixed_digits(point):
         scale = Fraction(DEFAULTS.near_critical) * (1 + max(abs(q) for q in point.flatten()))
         return digits_reach(point, units, scale)
@@ -309,7 +310,7 @@ def digits_window(point: Point, float_reach: Fraction) -> tuple[list[Fraction], 
             f"within {float(beyond):.2g} (∞-norm; {WRITERS_NOISE} units of the coarsest last digit)"
         )
     if written_short(point):
-        return coordinate_reach(point, units), (
+        return window_radii(point), (
             "a critical point the digits round lies within 100⌈√P⌉ rounding radii of each number "
             "(numbers written exactly do not move)"
         )

@@ -436,8 +436,13 @@ def certify_smooth(
 
     if near:
         report(progress, "predictions against each input's mean target")
+        # digits shorter than a float's print: the mean-target parameters must sit in their window
+        window = digits_window(point, Fraction(options.near_critical) * Fraction(scale))[0]
         best = certify_nearby_best_fit(
-            network, dataset, point, reach=Fraction(options.near_critical) * Fraction(scale)
+            network,
+            dataset,
+            point,
+            reach=window if any(window) else Fraction(options.near_critical) * Fraction(scale),
         )
         if best is not None:
             return replace(best, steps=(*steps, "Krawczyk: the mean targets are attained nearby"))
