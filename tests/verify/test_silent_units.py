@@ -15,6 +15,7 @@ import pytest
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
 from tests.reference import reference_loss
+from tests.verify.saved import saved_trap
 
 X = [-2, -1, 0, 1, 3]
 Y = [F(1), F(0), F(1, 2), F(0), F(1)]  # ȳ = 1/2
@@ -116,3 +117,24 @@ def test_two_outputs_without_an_affine_relation_are_not_claimed():
     assert abs(h2) > 1  # ∂F/∂v₂ ∝ h₂(b*) is far from 0 at 60 digits: not critical
     point = Point.unflatten(net, [1, F(mpmath.nstr(b, 17)), 0, 0, *means])
     assert certify(Trap(net, data, point), probes=0).verdict is Verdict.NOT_CRITICAL
+
+
+@pytest.mark.parametrize(
+    ("name", "saddle"),
+    [
+        ("s27-f6b-tanh-silent-d8-b300", True),
+        ("s27-f6b-tanh-silent-d8-c90", True),
+        ("s27-f6b-tanh-silent-d8-w150", False),
+        ("s27-f6b-tanh-silent-d12-w150", False),
+    ],
+)
+def test_the_silent_curve_is_claimed_only_where_it_meets_the_window(name, saddle):
+    """Red team s27 (60-digit truth in each file: the least window ratio over the saddle curve, 0.35 and
+    0.9 inside, 1.33 outside). The bias alone used to move up to 512 of the coarsest rounding radii, past
+    its own window; now the unit crosses the curve h = 0 within every number's window (b300 needs w to
+    move too) and the output bias meets the constant optimum within its own."""
+    cert = certify(saved_trap(name), probes=0)
+    if saddle:
+        assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    else:
+        assert cert.verdict is not Verdict.SADDLE, cert.reason

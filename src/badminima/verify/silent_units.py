@@ -14,7 +14,10 @@ again. The critical points form the set {h_j = 0 for every j}: a curve or more i
 of h_j over [b_j − δ, b_j + δ] (balls) puts a zero b_j* there (intermediate values): the point with those
 biases and c = C* is exactly critical and within R = max(δ, |c − C*|) of the given one. A bias written
 exactly on purpose stays; one of the unit's rounded incoming weights moves instead, within its own
-rounding (half a unit of its last digit). A direction of
+rounding (half a unit of its last digit). Where every number is written shorter than a float's print,
+the window (`rounding.window_radii`) bounds each move instead: the output biases' miss, and the unit's
+segment across h_j = 0 along the direction that moves its numbers least in units of their windows (so
+w moves too where b alone would leave its window). A direction of
 negative curvature proved over that whole box (`lift.lifted_saddle`) makes it a saddle, with a lower
 point exhibited.
 """
@@ -35,10 +38,11 @@ from badminima.verify.constant_units import constant_optimum, exact_optimal_bias
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.output_splits import affine_targets
 from badminima.verify.parameter_box import ball_bounds
-from badminima.verify.rounding import coarsest_rounding, rounding_box
+from badminima.verify.rounding import coarsest_rounding, rounding_box, window_radii, written_short
 
 WIDENINGS = 8
-"""Half-widths δ = 2ρ, 4ρ, … tried for each bias's sign change (ρ the point's coarsest rounding)."""
+"""Half-widths δ = 2ρ, 4ρ, … tried for each bias's sign change (ρ the point's coarsest rounding), up
+to the bias's window instead where the digits are all shorter than a float's print (`window_radii`)."""
 
 
 def _h(
@@ -59,23 +63,49 @@ def _sign_change(
     mean: Fraction,
     column: int,
     unit: list[Fraction],
-    k: int,
-    delta: Fraction,
-    tries: int,
+    direction: list[Fraction],
+    t: Fraction,
+    cap: Fraction,
 ) -> Fraction | None:
-    """The half-width (``delta``, doubled up to ``tries`` times) of an interval of the unit's k-th number
-    (its weights, then its bias) over which h changes sign, the others held: a zero of h lies in it."""
-    for _ in range(tries):
+    """The half-length (``t``, doubled up to ``cap``) of a segment unit ± t·direction (the unit's weights,
+    then its bias) over which h changes sign: a zero of h lies on it."""
+    while t > 0:
         ends = []
         for side in (-1, 1):
-            moved = [q + side * delta if m == k else q for m, q in enumerate(unit)]
+            moved = [q + side * t * e for q, e in zip(unit, direction, strict=True)]
             with ball.context():
                 w = [ball.constant(v) for v in moved[:-1]]
                 ends.append(ball.sign(_h(ball, network, dataset, mean, column, w, ball.constant(moved[-1]))))
         if None not in ends and ends[0] * ends[1] < 0:  # type: ignore[operator]
-            return delta
-        delta *= 2
+            return t
+        if t >= cap:
+            return None
+        t = min(2 * t, cap)
     return None
+
+
+def _across_the_curve(
+    network: Network,
+    dataset: Dataset,
+    mean: Fraction,
+    column: int,
+    unit: list[Fraction],
+    window: list[Fraction],
+) -> list[Fraction]:
+    """The direction across h = 0 that moves each of the unit's numbers least in units of its window: the
+    gradient of h scaled twice by the windows (a float estimate; only the signs at its ends are proved),
+    normalised so that t = 1 reaches the edge of the window and no farther."""
+    act = (lambda z: z * (1 - z)) if network.activation == "sigmoid" else (lambda z: 1 - z * z)
+    fn = (lambda z: 1 / (1 + math.exp(-z))) if network.activation == "sigmoid" else math.tanh
+    slope = [0.0] * len(unit)
+    for x, y in zip(dataset.X, dataset.y, strict=True):
+        z = float(unit[-1]) + sum(float(u) * float(xi) for u, xi in zip(unit[:-1], x, strict=True))
+        c = float(mean - y[column]) * act(fn(z))
+        for m, xi in enumerate([*x, 1]):
+            slope[m] += c * float(xi)
+    e = [Fraction(g) * r * r for g, r in zip(slope, window, strict=True)]
+    top = max((abs(q) / r for q, r in zip(e, window, strict=True) if r), default=Fraction(0))
+    return [q / top for q in e] if top else e
 
 
 def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
@@ -113,7 +143,14 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     with ball.context():
         bounds = [ball_bounds(ball.constant(c) - C_k) for c, C_k in zip(out.b, C, strict=True)]
     miss = max(max(abs(lo), abs(hi)) for lo, hi in bounds)
-    if miss > 10 * math.sqrt(network.n_params) * rho:
+    # digits shorter than a float's print: every number the critical point moves stays in its window
+    window = window_radii(point) if written_short(point) else None
+    outputs = window[-network.widths[-1] :] if window else None
+    if (
+        any(max(abs(lo), abs(hi)) > r for (lo, hi), r in zip(bounds, outputs, strict=True))
+        if outputs
+        else miss > 10 * math.sqrt(network.n_params) * rho
+    ):
         return None
     # The critical point moves the output biases (to the constant optimum) and one number of each unit
     # (inside its sign-change interval): none of them may be a number written exactly on purpose.
@@ -125,18 +162,38 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         return None
     R = miss
     for j, (row, b) in enumerate(zip(hidden.W, hidden.b, strict=True)):
-        # the unit's bias moves (within 2ρ, 4ρ, …), or where it is held, one of its rounded incoming
-        # weights, within its own digits' rounding only: no window policy decides such a point
+        # digits shorter than a float's print: the unit's numbers move across h = 0 within their windows;
+        # else its bias moves (within 2ρ, 4ρ, …), or where it is held, one of its rounded incoming
+        # weights, within its own digits' rounding only
         unit = [*row, b]
-        if radii[h * d + j] or not non_terminating(b):
-            found = _sign_change(ball, network, dataset, means[column], column, unit, d, 2 * rho, WIDENINGS)
+        at_bias = [Fraction(int(k == d)) for k in range(d + 1)]
+        if window:  # across the curve h = 0, each number within its window
+            unit_window = [*window[j * d : j * d + d], window[h * d + j]]
+            across = _across_the_curve(network, dataset, means[column], column, unit, unit_window)
+            t = _sign_change(
+                ball, network, dataset, means[column], column, unit, across, Fraction(1, 128), Fraction(1)
+            )
+            found = None if t is None else t * max(abs(e) for e in across)
+        elif radii[h * d + j] or not non_terminating(b):
+            cap = 2 * rho * 2 ** (WIDENINGS - 1)
+            found = _sign_change(ball, network, dataset, means[column], column, unit, at_bias, 2 * rho, cap)
         else:
             own = [(k, r) for k, r in enumerate(radii[j * d : j * d + d]) if r]
             found = next(
                 (
                     r
                     for k, r in own
-                    if _sign_change(ball, network, dataset, means[column], column, unit, k, r, 1)
+                    if _sign_change(
+                        ball,
+                        network,
+                        dataset,
+                        means[column],
+                        column,
+                        unit,
+                        [Fraction(int(m == k)) for m in range(d + 1)],
+                        r,
+                        r,
+                    )
                 ),
                 None,
             )
