@@ -34,6 +34,7 @@ from badminima.verify.linear_points import certify_linear_point, is_deep_linear
 from badminima.verify.logit_surrogate import certify_through_surrogates
 from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.options import DEFAULTS, CertifyOptions
+from badminima.verify.orbit_window import rescaled_into_the_window
 from badminima.verify.outcome import Outcome, unknown_loss, withdrawn
 from badminima.verify.piecewise import certify_piecewise
 from badminima.verify.rounding import (
@@ -360,6 +361,9 @@ def _inside_the_window(
     beyond = [k for k, r in enumerate(radii) if r and abs(there[k] - given[k]) > r]
     if not beyond:
         return out
+    moved = rescaled_into_the_window(network, point, out)
+    if moved is not None:
+        return moved
     k = beyond[0]
     what = f"parameter {k} is {float(abs(there[k] - given[k])):.2g} away, its window {float(radii[k]):.2g}"
     apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)

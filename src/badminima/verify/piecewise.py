@@ -28,6 +28,7 @@ from badminima.verify.descent_candidates import descent_candidates, negative_dir
 from badminima.verify.kinks import first_order, piece_gradient
 from badminima.verify.lift import lifted_outcome
 from badminima.verify.options import CertifyOptions
+from badminima.verify.orbit_window import into_the_window, rescaled_into_the_window
 from badminima.verify.outcome import Outcome, about_nearby
 from badminima.verify.piece_minima import certify_nearby_piece_minimum, certify_piece_minimum
 from badminima.verify.pushing_kinks import pin_pushing_kinks, pushing_text
@@ -97,16 +98,17 @@ def _nearby_region_optimum(
     least-squares bound, which holds on a neighbourhood: a non-strict local minimum (rescaling orbits
     and dependent region columns make it non-isolated, so no Hessian proof reaches it)."""
     moves = (
-        (snap, "the combined weights v_j·(w_j, b_j) (output weights kept)", digits_may_round),
+        (snap, "the combined weights v_j·(w_j, b_j) (output weights kept)", _rescaled_into_the_window),
         (snap_output, "the output layer (the hidden layer kept)", _within_own_digits),
     )
     for move, moved, near in moves:
         star = move(network, dataset, point)
+        if star is None or star == point:
+            continue
+        star = near(network, point, star)
         if star is None:
             continue
         offset = point.distance(star)
-        if offset == 0 or not near(point, star):
-            continue
         region = region_of(network, dataset, star)
         bound = least_squares_bound(network, dataset, region)
         loss = enclose_loss(network, dataset, star).lower
@@ -142,11 +144,10 @@ def _nearby_kink_optimum(
     def moved_exact(star: Point) -> int:
         return sum(a != b and e for a, b, e in zip(point.flatten(), star.flatten(), exact, strict=True))
 
-    near = [
-        (star, how)
-        for star, how in moves
-        if star is not None and star != point and digits_may_round(point, star)
+    inside = [
+        (into_the_window(network, point, star), how) for star, how in moves if star not in (None, point)
     ]
+    near = [(star, how) for star, how in inside if star is not None]
     for star, how in sorted(near, key=lambda m: (moved_exact(m[0]), point.distance(m[0]))):
         out = certify_piecewise(network, dataset, star, options=replace(options, literal=True))
         if out.verdict in (Verdict.LOCAL_MIN, Verdict.SADDLE) and out.box_center is None:
@@ -158,12 +159,19 @@ def _nearby_kink_optimum(
     return None
 
 
-def _within_own_digits(point: Point, star: Point) -> bool:
-    """Whether each number of ``star`` is within twice its own half unit of ``point``'s (a writer who
+def _within_own_digits(network: Network, point: Point, star: Point) -> Point | None:
+    """``star`` if each of its numbers is within twice its own half unit of ``point``'s (a writer who
     truncated): the output snap holds the hidden layer as written, so the optimum's output numbers are
     fixed and need no wider window."""
     radii = rounding_box(point)
-    return all(abs(b - a) <= 2 * r for a, b, r in zip(point.flatten(), star.flatten(), radii, strict=True))
+    near = all(abs(b - a) <= 2 * r for a, b, r in zip(point.flatten(), star.flatten(), radii, strict=True))
+    return star if near else None
+
+
+def _rescaled_into_the_window(network: Network, point: Point, star: Point) -> Point | None:
+    """`orbit_window.into_the_window` (the snap keeps the output weights, so the optimum it finds may sit
+    on the orbit just outside the window)."""
+    return into_the_window(network, point, star)
 
 
 def _region_optimum_outcome(
@@ -432,6 +440,9 @@ def certify_piecewise(
                 )
                 if proved is not None and (at_level or _in_window(point, proved)):
                     return proved
+                moved = None if proved is None else rescaled_into_the_window(network, point, proved)
+                if moved is not None:
+                    return moved
             if near is not None:
                 apart = _digits_apart(network, dataset, point, options)
                 if apart is not None:
