@@ -417,3 +417,26 @@ def test_a_rounded_odd_network_near_its_best_odd_fit_is_that_global_minimum(digi
         for _ in range(20):
             theta = [F(rng.randint(-300, 300), 100) for _ in range(net.n_params)]
             assert reference_loss(net, data, Point.unflatten(net, theta)) >= inf - mpmath.mpf(10) ** -40
+
+
+def test_without_a_proof_a_critical_point_inside_the_window_is_never_denied(monkeypatch):
+    """The 1-1-1 tanh best fit (logits log(1/2), log 2 at x = ∓1/2, hidden numbers 1/2, 1/2 exact) solved
+    at 60 digits, v written to 8 digits 40 units off: 0.4 of its window by hand. With the best-fit proof
+    switched off nothing proves that minimum, and a gradient at rounding level proved non-zero only
+    over twice the rounding (far inside the window) used to answer `not-critical`."""
+    import badminima.verify.smooth as smooth
+
+    monkeypatch.setattr(smooth, "certify_nearby_best_fit", lambda *a, **k: None)
+    net = Network((1, 1, 1), "tanh", output="sigmoid", loss="bce")
+    data = Dataset.of([[F(-1, 2)]] * 3 + [[F(1, 2)]] * 3, [[0], [1], [0], [0], [1], [1]])
+    with mpmath.workdps(60):
+        t1, t2 = mpmath.tanh(mpmath.mpf(1) / 4), mpmath.tanh(mpmath.mpf(3) / 4)
+        v = (mpmath.log(2) - mpmath.log(mpmath.mpf(1) / 2)) / (t2 - t1)
+        c = mpmath.log(mpmath.mpf(1) / 2) - v * t1
+        written = [F(mpmath.nstr(q, 8, strip_zeros=False)) for q in (v, c)]
+        written[0] += 40 * 2 * half_unit(written[0])
+        units = 100 * math.ceil(math.sqrt(4))
+        ratio = max(abs(_mp(q) - s) / _mp(units * half_unit(q)) for q, s in zip(written, (v, c), strict=True))
+    assert ratio < 1
+    cert = certify(Trap(net, data, Point.unflatten(net, [F(1, 2), F(1, 2), *written])), probes=0)
+    assert cert.verdict is not Verdict.NOT_CRITICAL, cert.reason

@@ -525,7 +525,9 @@ def certify_smooth(
         # proved non-zero over the digits' own box: about the point as written, whatever the level
         settled = options.literal or digits_apart is not None
         rho = None if settled else at_rounding_level(point, g_mid, eig, newton, top, options.rounding)
-        if rho is not None:
+        if rho is not None and not any(reach):
+            # digits whose window was tried (`digits_window`) and not cleared keep `near-critical-set`:
+            # twice the rounding is a narrower box than the window a critical point may sit in
             wide = 2 * coarsest_rounding(point)
             box = hold_pinned(point, [wide] * network.n_params)  # no rounding reaches those: held
             apart = no_critical_point_within(network, dataset, point, box, piecewise=True)
