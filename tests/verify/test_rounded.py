@@ -469,3 +469,21 @@ def test_a_minimum_the_digits_do_not_round_is_not_theirs(name, inside):
         assert cert.box_center is not None and digits_may_round(trap.point, cert.box_center)
     else:
         assert cert.code in ("beyond-window", "gradient-nonzero"), cert.reason
+
+
+@pytest.mark.parametrize("name", ["s27-f4-dead-sigbce-1111-d8-c200", "s27-f2a-prodsaddle-d8-c90"])
+def test_a_window_holding_an_unclassified_critical_point_is_never_denied(name):
+    """Red team s27 (60-digit truth in each file): a dead ReLU layer's constant optimum 0.67 windows off
+    (its output bias and the live unit's numbers must all move), and a saddle curve 0.9 windows off. No
+    proof here reaches them; their descent is steeper than rounding, which used to make them
+    `not-critical`. The window is not cleared, so the answer is `inconclusive` (`window-not-cleared`)."""
+    cert = certify(saved_trap(name), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.INCONCLUSIVE, "window-not-cleared"), cert.reason
+
+
+def test_a_window_the_newton_step_leaves_by_far_keeps_its_descent():
+    """The same dead layer with the output bias 600 units off: 2.0 windows from the constant optimum (60
+    digits, in the file). The least-change Newton step in window units lands beyond twice the window, so
+    the descent the digits leave stays `not-critical` though the window is not cleared."""
+    cert = certify(saved_trap("s27-f4-dead-sigbce-1111-d8-c600"), probes=0)
+    assert cert.verdict is Verdict.NOT_CRITICAL, cert.reason

@@ -39,14 +39,16 @@ from badminima.verify.regions import (
     sign_cone_optimum,
 )
 from badminima.verify.rounding import (
+    WINDOW_SLACK,
     at_rounding_level,
     digits_may_round,
     digits_window,
     judged_rounding,
+    newton_windows,
     rounding_box,
     slope_at_rounding_level,
 )
-from badminima.verify.smooth import no_critical_point_within
+from badminima.verify.smooth import no_critical_point_within, window_not_cleared
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
 
@@ -64,10 +66,11 @@ def _piece_masks(region: Region | None, max_side_kinks: int) -> list[list[np.nda
 
 def _exact_rounding_level(
     network: Network, dataset: Dataset, point: Point, region: Region | None, rho: Fraction | None = None
-) -> tuple[Fraction, float, float, bool] | None:
+) -> tuple[Fraction, float, float, bool, np.ndarray, np.ndarray] | None:
     """(ρ, Newton step, max(1, ‖H‖), whether the exact gradient of the point's piece and its Newton step
     are at the level that rounding a critical point to the point's rounding scale ρ would leave (see
-    `at_rounding_level`)) for a point written to many digits; None when its numbers are exact."""
+    `at_rounding_level`), and that Hessian and gradient as floats) for a point written to many digits;
+    None when its numbers are exact."""
     rho = judged_rounding(point, rho)
     if rho == 0:
         return None
@@ -81,7 +84,7 @@ def _exact_rounding_level(
     eig = np.linalg.eigvalsh((H + H.T) / 2) if len(g) else np.zeros(0)
     top = max(1.0, float(np.max(np.abs(eig)))) if len(eig) else 1.0
     newton = float(np.linalg.norm(np.linalg.lstsq(H, g, rcond=1e-13)[0])) if len(g) else 0.0
-    return rho, newton, top, at_rounding_level(point, g, eig, newton, top, rho) is not None
+    return rho, newton, top, at_rounding_level(point, g, eig, newton, top, rho) is not None, H, g
 
 
 def _nearby_region_optimum(
@@ -335,11 +338,15 @@ def _in_window(point: Point, proved: Outcome) -> bool:
     return proved.box_center is not None and digits_may_round(point, proved.box_center)
 
 
+def _scale_of(point: Point) -> Fraction:
+    """1 + max|θ|: the scale of the Newton-step reach 1e-3·(1 + max|θ|)."""
+    return 1 + max((abs(q) for q in point.flatten()), default=Fraction(0))
+
+
 def _digits_apart(network: Network, dataset: Dataset, point: Point, options: CertifyOptions) -> str | None:
     """Why no critical point lies in the window the digits of a rounded point allow (`digits_window`,
     every sign kept over it), or None: then a descent at the rounding's level is about the numbers."""
-    scale = 1 + max((abs(q) for q in point.flatten()), default=Fraction(0))
-    radii, within = digits_window(point, Fraction(options.near_critical) * scale)
+    radii, within = digits_window(point, Fraction(options.near_critical) * _scale_of(point))
     if not any(radii):
         return None
     apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
@@ -473,6 +480,18 @@ def certify_piecewise(
                     steps=tuple(steps),
                     code="near-critical-set",
                 )
+            if scale is not None and scale[1] <= reach:  # the nearby proofs were tried, and failed
+                radii, within = digits_window(point, Fraction(options.near_critical) * _scale_of(point))
+                if any(radii) and newton_windows(scale[4], scale[5], radii) <= WINDOW_SLACK:
+                    apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
+                    if apart is None:
+                        return window_not_cleared(
+                            f"{fo.reason} at the given numbers",
+                            within,
+                            "no nearby proof went through",
+                            value,
+                            steps,
+                        )
             return _descent_outcome(Verdict.NOT_CRITICAL, f"{fo.reason}: along", desc, value, steps)
         if desc is not None:
             second.append(d)

@@ -109,6 +109,28 @@ WRITERS_NOISE = 1000
 a writer polishing at 30 digits may get the last two or three wrong."""
 
 
+WINDOW_SLACK = 2.0
+"""How many windows out a float Newton step may land and still leave a critical point plausibly inside
+(the least-change step is the window's 2-norm one, whose ∞-norm may exceed the nearest point's)."""
+
+
+def newton_windows(H: np.ndarray, g: np.ndarray, radii: list[Fraction]) -> float:
+    """How many windows the least-change Newton step s = D u, (D H D) u = −D g (least squares, D the
+    window radii) moves the farthest number: max_k |s_k| / radii_k, numbers of radius 0 held. A float
+    estimate: it only ever keeps a verdict back, never makes one.
+
+    Example:
+        >>> H, g = np.eye(2), np.array([1e-6, 0.0])
+        >>> round(newton_windows(H, g, [Fraction(1, 10**5), Fraction(1, 10**5)]), 9)
+        0.1
+    """
+    d = np.array([float(r) for r in radii])
+    if not len(d) or not np.any(d):
+        return math.inf
+    u = np.linalg.lstsq(d[:, None] * H * d[None, :], -d * g, rcond=1e-13)[0]
+    return float(np.max(np.abs(u)))
+
+
 def written_reach(point: Point) -> Fraction:
     """How far a critical point that ``point``'s digits round can lie (∞-norm) when some coordinate is a
     decimal *written* to more significant digits than a float64 holds: `WRITERS_NOISE` times

@@ -46,12 +46,14 @@ from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, about_nearby, unknown_loss
 from badminima.verify.parameter_box import signs_hold
 from badminima.verify.rounding import (
+    WINDOW_SLACK,
     at_rounding_level,
     coarsest_rounding,
     digits_may_round,
     digits_window,
     hold_pinned,
     judged_rounding,
+    newton_windows,
     slope_at_rounding_level,
 )
 from badminima.verify.saturation import output_bias_gradient
@@ -321,6 +323,23 @@ def _at_kinks(
     )
 
 
+def window_not_cleared(fact: str, within: str, why: str, value: LossEnclosure, steps: list[str]) -> Outcome:
+    """``inconclusive`` (code ``window-not-cleared``): the digits have a window (`digits_window`), no proof
+    classifies a critical point in it, and no gradient entry is proved non-zero over all of it — a
+    critical point the digits round may sit there, so the descent they leave is not a verdict."""
+    return Outcome(
+        Verdict.INCONCLUSIVE,
+        "interval",
+        "none",
+        f"{fact}, but the digits' window is not cleared ({within}; no gradient entry is proved non-zero "
+        f"over all of it): a critical point they round may lie inside, and none was classified ({why}). "
+        f"--literal answers about the given numbers themselves",
+        value,
+        steps=(*steps, "window not cleared"),
+        code="window-not-cleared",
+    )
+
+
 def _nearby_silent_saddle(
     network: Network, dataset: Dataset, point: Point, value: LossEnclosure, options: CertifyOptions
 ) -> Outcome | None:
@@ -408,7 +427,7 @@ def certify_smooth(
         # exact 1e8 or all-tiny numbers once made it "near"). Float prints keep the Newton-step test.
         reach, within = digits_window(point, Fraction(options.near_critical) * Fraction(scale))
     if any(reach):
-        digits_apart = no_critical_point_within(network, dataset, point, reach)
+        digits_apart = no_critical_point_within(network, dataset, point, reach, piecewise=True)
         near = digits_apart is None
     tried: list[str] = []
 
@@ -551,6 +570,10 @@ def certify_smooth(
                 value,
                 steps=tuple(steps),
                 code="near-critical-set",
+            )
+        if any(reach) and digits_apart is None and newton_windows(hess, g_mid, reach) <= WINDOW_SLACK:
+            return window_not_cleared(
+                f"gradient entry {i} is non-zero at the given point", within, why, value, steps
             )
         return Outcome(
             Verdict.NOT_CRITICAL,
