@@ -31,8 +31,8 @@ def _line(ys):
     return a, (sy - a * sx) / n
 
 
-def _eight(q: F) -> F:
-    return F(f"{float(q):.8g}")
+def _digits(q: F, n: int) -> F:
+    return F(f"{float(q):.{n}g}")
 
 
 @st.composite
@@ -45,17 +45,19 @@ def orbit_points(draw):
         a = F(1, 3)
         ys = [y + x / 3 for x, y in zip(XS, ys, strict=True)]
     v, c = a / w, beta - a * b / w
-    written = [_eight(q) for q in (w, b, v, c)]
-    # every number but an exact 0 written to all 8 digits (a short decimal such as 0.16 is taken as exact)
-    assume(all(q == 0 or F(f"{float(q):.6g}") != q for q in written))
+    n = draw(st.sampled_from([8, 4]))  # four digits: a window wider than the Newton step's 1e-3 reach
+    written = [_digits(q, n) for q in (w, b, v, c)]
+    # every number but an exact 0 written to all n digits (a short decimal such as 0.16 is taken as exact)
+    assume(all(q == 0 or _digits(q, n - 1) != q for q in written))
     k = draw(st.integers(0, 95))  # units of v's last digit: with rounding, under the window's 100
     written[2] += 2 * k * half_unit(written[2])
     return Dataset.of([[x] for x in XS], [[y] for y in ys]), (a, beta), Point.unflatten(NET, written)
 
 
-def _on_the_manifold(point: Point, line) -> bool:
+def _on_the_manifold(point: Point, line, tol: F) -> bool:
     w, b, v, c = point.flatten()
-    return v * w == line[0] and v * b + c == line[1] and all(w * x + b > 0 for x in XS)
+    near = abs(v * w - line[0]) <= tol and abs(v * b + c - line[1]) <= tol
+    return near and all(w * x + b > 0 for x in XS)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
@@ -65,9 +67,12 @@ def test_a_region_optimum_reached_by_rescaling_is_the_digits_minimum(case):
     cert = certify(Trap(NET, data, point), probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
     center = cert.box_center if cert.box_center is not None else point
-    assert _on_the_manifold(center, line)
+    slack = F(1, 10**9)  # a ball proof's x* lies within 1e-12 of box_center; exact ones are on it
+    assert _on_the_manifold(center, line, slack)
     radii = readme_window(point)
-    assert all(abs(p - q) <= r for p, q, r in zip(point.flatten(), center.flatten(), radii, strict=True))
+    assert all(
+        abs(p - q) <= r + slack for p, q, r in zip(point.flatten(), center.flatten(), radii, strict=True)
+    )
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)

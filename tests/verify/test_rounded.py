@@ -487,3 +487,14 @@ def test_a_window_the_newton_step_leaves_by_far_keeps_its_descent():
     the descent the digits leave stays `not-critical` though the window is not cleared."""
     cert = certify(saved_trap("s27-f4-dead-sigbce-1111-d8-c600"), probes=0)
     assert cert.verdict is Verdict.NOT_CRITICAL, cert.reason
+
+
+@pytest.mark.parametrize("name", ["s25-lrelu-mse-off50u-d4", "s25-odd-tanh-nobias-v60u-d4"])
+def test_four_digits_whose_window_outreaches_the_newton_test_round_their_minimum(name):
+    """Red team s25 (truth in each file, from its 60-digit truth.json): 4-digit points 50-60 units off a
+    minimum. Their window (100⌈√P⌉ halves of the 4th digit) reaches farther than the 1e-3·(1 + max|θ|)
+    Newton test, which alone decided whether a nearby proof was tried; now a Newton step landing inside
+    the window
+    (in its units) lets the proofs run."""
+    cert = certify(saved_trap(name), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason

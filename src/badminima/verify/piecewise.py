@@ -47,6 +47,7 @@ from badminima.verify.rounding import (
     newton_windows,
     rounding_box,
     slope_at_rounding_level,
+    window_radii,
 )
 from badminima.verify.smooth import no_critical_point_within, window_not_cleared
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
@@ -438,7 +439,14 @@ def certify_piecewise(
             ):
                 near = scale
             reach = options.near_critical * float(1 + max((abs(q) for q in point.flatten()), default=0))
-            if scale is not None and (near is not None or scale[1] <= reach):
+            # the nearby proofs are tried where the Newton step lands within the float reach, or within
+            # the digits' window (four digits: a window wider than that reach)
+            tried = scale is not None and (
+                near is not None
+                or scale[1] <= reach
+                or newton_windows(scale[4], scale[5], window_radii(point)) <= WINDOW_SLACK
+            )
+            if tried:
                 proved = _nearby_proof(network, dataset, point, region, value, options, steps)
                 # at rounding level as ever (identity units, new here, only inside the window); beyond it,
                 # only a critical point inside the window
@@ -480,7 +488,7 @@ def certify_piecewise(
                     steps=tuple(steps),
                     code="near-critical-set",
                 )
-            if scale is not None and scale[1] <= reach:  # the nearby proofs were tried, and failed
+            if tried and scale is not None:  # the nearby proofs were tried, and failed
                 radii, within = digits_window(point, Fraction(options.near_critical) * _scale_of(point))
                 if any(radii) and newton_windows(scale[4], scale[5], radii) <= WINDOW_SLACK:
                     apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)

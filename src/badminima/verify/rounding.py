@@ -116,8 +116,10 @@ WINDOW_SLACK = 2.0
 
 def newton_windows(H: np.ndarray, g: np.ndarray, radii: list[Fraction]) -> float:
     """How many windows the least-change Newton step s = D u, (D H D) u = −D g (least squares, D the
-    window radii) moves the farthest number: max_k |s_k| / radii_k, numbers of radius 0 held. A float
-    estimate: it only ever keeps a verdict back, never makes one.
+    window radii) moves the farthest number: max_k |s_k| / radii_k, numbers of radius 0 held; the least
+    over relative cut-offs 1e-13, 1e-9, 1e-6 and 1e-4 of D H D's spectrum (near a critical manifold the
+    Hessian's residual terms leave tiny eigenvalues along it, whose step runs far along the manifold).
+    A float estimate: it only ever keeps a verdict back or lets a proof be tried, never makes one.
 
     Example:
         >>> H, g = np.eye(2), np.array([1e-6, 0.0])
@@ -127,8 +129,9 @@ def newton_windows(H: np.ndarray, g: np.ndarray, radii: list[Fraction]) -> float
     d = np.array([float(r) for r in radii])
     if not len(d) or not np.any(d):
         return math.inf
-    u = np.linalg.lstsq(d[:, None] * H * d[None, :], -d * g, rcond=1e-13)[0]
-    return float(np.max(np.abs(u)))
+    scaled = d[:, None] * H * d[None, :]
+    steps = (np.linalg.lstsq(scaled, -d * g, rcond=cut)[0] for cut in (1e-13, 1e-9, 1e-6, 1e-4))
+    return min(float(np.max(np.abs(u))) for u in steps)
 
 
 def written_reach(point: Point) -> Fraction:

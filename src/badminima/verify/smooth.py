@@ -55,6 +55,7 @@ from badminima.verify.rounding import (
     judged_rounding,
     newton_windows,
     slope_at_rounding_level,
+    window_radii,
 )
 from badminima.verify.saturation import output_bias_gradient
 from badminima.verify.silent_saddles import certify_silent_saddle, silent_constant_fit
@@ -414,6 +415,9 @@ def certify_smooth(
     unresolved = not len(eig) or float(np.min(np.abs(eig))) <= options.resolved * top
     newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
     near = exactly_critical or newton <= options.near_critical * scale
+    if not near and len(eig) and judged_rounding(point, options.rounding):
+        # four digits: a window wider than the float reach, which the Newton step may land inside
+        near = newton_windows(hess, g_mid, window_radii(point)) <= WINDOW_SLACK
     if nonzero and (options.literal or judged_rounding(point, options.rounding) == 0):
         # --literal, or numbers all written exactly (short: `1`, `0.25`, `13/3`): a gradient entry proved
         # non-zero is about the numbers as written, however near a critical point they are
