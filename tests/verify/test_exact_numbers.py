@@ -122,14 +122,13 @@ def test_an_exact_fraction_that_is_right_stays_a_minimum_and_one_that_is_off_is_
     "name",
     [
         "s24-b15d-deadlayer-exactc-7e+15",
-        "s24-b15j-silent-exactb-3e+15",
         "s24-b13-region-exactfrac-w1n3e14-d17",
         "s24-b17-dup122-saddle-exactc-3e+12-d17",
     ],
 )
 def test_red_team_points_with_a_pinned_fraction_off_the_critical_set_get_no_minimum_or_saddle(name):
     """Red team s24 (truths at 60 digits, in each file's description): a dead layer whose exact output
-    bias misses logit(ȳ), a silent unit whose exact bias misses its sign change, a region optimum whose
+    bias misses logit(ȳ), a region optimum whose
     exact first-layer weight is off, a duplicated pair whose exact output bias is off the split line's."""
     cert = certify(saved_trap(name), probes=0)
     assert cert.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), cert.reason
@@ -305,3 +304,12 @@ def test_a_rounded_output_bias_beside_an_exact_weight_off_the_region_optimum_is_
     assert _region_optimum() == (F(1, 6), F(1, 7), F(1, 3))
     control = certify(Trap(net, data, at(c_written, F(35, 2))), probes=0)
     assert control.verdict is Verdict.LOCAL_MIN, control.reason
+
+
+def test_a_pinned_bias_stays_and_a_float_printed_weight_reaches_the_silent_curve():
+    """Red team s24 b15j: a silent tanh unit whose bias is an exact fraction 1.43e-16 off the curve
+    Σ(ȳ − y)tanh(wx + b) = 0 at w = 1 (60 digits, the file's description), w and c float prints. s24 held
+    w to its own half unit; the README's float window, 1e-3·(1 + |w|), lets w alone reach the curve
+    (a move of order 1e-16) with the fraction kept: the saddle the digits round."""
+    cert = certify(saved_trap("s24-b15j-silent-exactb-3e+15"), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason

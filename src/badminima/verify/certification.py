@@ -42,9 +42,8 @@ from badminima.verify.rounding import (
     hold_pinned,
     judged_rounding,
     pinned_numbers,
+    resolvable_window,
     rounding_box,
-    window_radii,
-    written_short,
 )
 from badminima.verify.saturation import unreachable_output
 from badminima.verify.smooth import certify_smooth, no_critical_point_within
@@ -347,17 +346,18 @@ def _inside_the_window(
     network: Network, dataset: Dataset, point: Point, out: Outcome, options: CertifyOptions
 ) -> Outcome:
     """``out``, unless it is a minimum or saddle about a nearby point (``box_center``) that the digits of
-    ``point``, all shorter than a float's print (`written_short`: their writer chose them), do not round:
-    a rounded number beyond its window (`window_radii`; numbers written exactly are `_exact_numbers_kept`'s
-    or, short decimals that may be roundings, each proof's own reach). Then a gradient entry proved
-    non-zero over the window is `not-critical` (`gradient-nonzero`), else `inconclusive` (code
-    `beyond-window`)."""
+    ``point`` — all shorter than a float's print (their writer chose them), or a float's print (window
+    1e-3·(1 + |θ_i|) per number: one large number widens nobody else's) — do not round: a rounded number
+    beyond its window (`window_radii`; numbers written exactly are `_exact_numbers_kept`'s or, short
+    decimals that may be roundings, each proof's own reach). Then a gradient entry proved non-zero over
+    the window is `not-critical` (`gradient-nonzero`), else `inconclusive` (code `beyond-window`)."""
     center = out.box_center
     if out.verdict not in (Verdict.LOCAL_MIN, Verdict.SADDLE) or center is None or center == point:
         return out
-    if judged_rounding(point, options.rounding) == 0 or not written_short(point):
-        return out  # float prints and longer digits: their accuracy is the Newton step's reach
-    radii, given, there = window_radii(point), point.flatten(), center.flatten()
+    window = resolvable_window(point)
+    if judged_rounding(point, options.rounding) == 0 or window is None:
+        return out  # mixed and longer digits: a float box_center cannot resolve their windows
+    radii, given, there = window, point.flatten(), center.flatten()
     beyond = [k for k, r in enumerate(radii) if r and abs(there[k] - given[k]) > r]
     if not beyond:
         return out

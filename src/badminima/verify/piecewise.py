@@ -45,9 +45,9 @@ from badminima.verify.rounding import (
     digits_window,
     judged_rounding,
     newton_windows,
+    resolvable_window,
     rounding_box,
     slope_at_rounding_level,
-    window_radii,
 )
 from badminima.verify.smooth import no_critical_point_within, window_not_cleared
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
@@ -444,7 +444,7 @@ def certify_piecewise(
             tried = scale is not None and (
                 near is not None
                 or scale[1] <= reach
-                or newton_windows(scale[4], scale[5], window_radii(point)) <= WINDOW_SLACK
+                or newton_windows(scale[4], scale[5], resolvable_window(point) or []) <= WINDOW_SLACK
             )
             if tried:
                 proved = _nearby_proof(network, dataset, point, region, value, options, steps)

@@ -286,6 +286,25 @@ def window_radii(point: Point) -> list[Fraction]:
     return [max(near * (1 + abs(q)), WRITERS_NOISE * coarsest_rounding(point)) for q in point.flatten()]
 
 
+def resolvable_window(point: Point) -> list[Fraction] | None:
+    """`window_radii` where a proof's float-polished centre can resolve it — digits shorter than a
+    float's print, or a float's print — with numbers written exactly on purpose held (`hold_pinned`),
+    else None: for mixed precision and decimals written beyond a float's, a window of a few units of a
+    30th digit lies below a float centre's own accuracy.
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> [float(r) for r in resolvable_window(Point.unflatten(net, ["0.3333", "1"]))]
+        [0.01, 0.0]
+        >>> resolvable_window(Point.unflatten(net, ["0.3333", "0.123456789012345678901234"])) is None
+        True
+    """
+    if mixed_digits(point) or written_reach(point):
+        return None
+    return hold_pinned(point, window_radii(point))
+
+
 def written_short(point: Point) -> bool:
     """Whether the point's rounded numbers all carry fewer significant digits than a float's print
     (`FLOAT_PRINT_DIGITS`): digits its writer chose, so the point it rounds lies within a few units of

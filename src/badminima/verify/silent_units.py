@@ -14,10 +14,10 @@ again. The critical points form the set {h_j = 0 for every j}: a curve or more i
 of h_j over [b_j − δ, b_j + δ] (balls) puts a zero b_j* there (intermediate values): the point with those
 biases and c = C* is exactly critical and within R = max(δ, |c − C*|) of the given one. A bias written
 exactly on purpose stays; one of the unit's rounded incoming weights moves instead, within its own
-rounding (half a unit of its last digit). Where every number is written shorter than a float's print,
-the window (`rounding.window_radii`) bounds each move instead: the output biases' miss, and the unit's
-segment across h_j = 0 along the direction that moves its numbers least in units of their windows (so
-w moves too where b alone would leave its window). A direction of
+rounding (half a unit of its last digit). Where the digits are shorter than a float's print, or a
+float's print, the window (`rounding.resolvable_window`) bounds each move instead: the output biases'
+miss, and the unit's segment across h_j = 0 along the direction that moves its numbers least in units of
+their windows (so w moves too where b alone would leave its window). A direction of
 negative curvature proved over that whole box (`lift.lifted_saddle`) makes it a saddle, with a lower
 point exhibited.
 """
@@ -38,11 +38,11 @@ from badminima.verify.constant_units import constant_optimum, exact_optimal_bias
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.output_splits import affine_targets
 from badminima.verify.parameter_box import ball_bounds
-from badminima.verify.rounding import coarsest_rounding, rounding_box, window_radii, written_short
+from badminima.verify.rounding import coarsest_rounding, resolvable_window, rounding_box
 
 WIDENINGS = 8
 """Half-widths δ = 2ρ, 4ρ, … tried for each bias's sign change (ρ the point's coarsest rounding), up
-to the bias's window instead where the digits are all shorter than a float's print (`window_radii`)."""
+to the bias's window instead where a float resolves it (`resolvable_window`)."""
 
 
 def _h(
@@ -143,8 +143,9 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     with ball.context():
         bounds = [ball_bounds(ball.constant(c) - C_k) for c, C_k in zip(out.b, C, strict=True)]
     miss = max(max(abs(lo), abs(hi)) for lo, hi in bounds)
-    # digits shorter than a float's print: every number the critical point moves stays in its window
-    window = window_radii(point) if written_short(point) else None
+    # every number the critical point moves stays in its window (digits shorter than a float's print,
+    # or a float's print: 1e-3·(1 + |θ_i|) each)
+    window = resolvable_window(point)
     outputs = window[-network.widths[-1] :] if window else None
     if (
         any(max(abs(lo), abs(hi)) > r for (lo, hi), r in zip(bounds, outputs, strict=True))

@@ -54,8 +54,8 @@ from badminima.verify.rounding import (
     hold_pinned,
     judged_rounding,
     newton_windows,
+    resolvable_window,
     slope_at_rounding_level,
-    window_radii,
 )
 from badminima.verify.saturation import output_bias_gradient
 from badminima.verify.silent_saddles import certify_silent_saddle, silent_constant_fit
@@ -417,7 +417,7 @@ def certify_smooth(
     near = exactly_critical or newton <= options.near_critical * scale
     if not near and len(eig) and judged_rounding(point, options.rounding):
         # four digits: a window wider than the float reach, which the Newton step may land inside
-        near = newton_windows(hess, g_mid, window_radii(point)) <= WINDOW_SLACK
+        near = newton_windows(hess, g_mid, resolvable_window(point) or []) <= WINDOW_SLACK
     if nonzero and (options.literal or judged_rounding(point, options.rounding) == 0):
         # --literal, or numbers all written exactly (short: `1`, `0.25`, `13/3`): a gradient entry proved
         # non-zero is about the numbers as written, however near a critical point they are
@@ -459,8 +459,8 @@ def certify_smooth(
 
     if near:
         report(progress, "predictions against each input's mean target")
-        # digits shorter than a float's print: the mean-target parameters must sit in their window
-        window = digits_window(point, Fraction(options.near_critical) * Fraction(scale))[0]
+        # the mean-target parameters must sit in the digits' window (a float's print's included)
+        window = resolvable_window(point) or []
         best = certify_nearby_best_fit(
             network,
             dataset,
@@ -575,6 +575,12 @@ def certify_smooth(
                 steps=tuple(steps),
                 code="near-critical-set",
             )
+        if near and not options.literal and not any(reach):  # a float's print: its own window
+            reach = resolvable_window(point) or []
+            within = "a float's print: a critical point it rounds lies within 1e-3·(1 + |θ_i|) of each θ_i"
+            digits_apart = no_critical_point_within(network, dataset, point, reach, piecewise=True)
+            if digits_apart is not None:
+                why += f"; {within}, and {digits_apart}"
         if any(reach) and digits_apart is None and newton_windows(hess, g_mid, reach) <= WINDOW_SLACK:
             return window_not_cleared(
                 f"gradient entry {i} is non-zero at the given point", within, why, value, steps
