@@ -660,3 +660,19 @@ def test_the_hidden_layer_moves_for_a_pinned_output_only_when_it_moves_no_exact_
     fit is not claimed, and the pinned output layer's gradient decides (`not-critical`)."""
     cert = certify(saved_trap("s24-b16b-logreg-exactout"), probes=0)
     assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), cert.reason
+
+
+def test_a_rounded_logistic_fit_whose_hidden_features_carry_offsets_is_found():
+    """The slow fuzz (s28): identity 2-3-3-1, cross-entropy, targets 1/4 and 1/8, the output layer solved
+    for logistic regression's optimum at 60 digits and written to 12. The slice moved the three output
+    weights and held the bias: the hidden features' large offsets made that basis too ill-conditioned for
+    the box proof. The basis now takes the output bias first."""
+    X = [(1, 4), (2, 4), (2, 1), (2, 4), (3, 3)]
+    y = [F(1, 4)] * 4 + [F(1, 8)]
+    net = Network((2, 3, 3, 1), "identity", output="sigmoid", loss="bce")
+    hidden = [1, F(1, 2), F(3, 4), 1, F(3, 2), F(3, 4), 1, 2, F(1, 2)]
+    middle = [F(3, 4), F(3, 2), 2, F(3, 2), 1, 1, 2, F(3, 4), 1, F(3, 2), F(3, 4), 1]
+    out = ["0.510669780599", "0.0345395524267", "-0.738862755612", "-0.0286327396183"]
+    point = Point.unflatten(net, [*hidden, *middle, *(F(v) for v in out)])
+    _, optimum = _logistic_optimum(X, y)
+    _check_rounded((Trap(net, Dataset.of([list(x) for x in X], [[t] for t in y]), point), optimum))

@@ -411,7 +411,11 @@ def _moving_layer(network: Network, dataset: Dataset, point: Point) -> tuple[int
     found = []
     for layer in reversed(range(network.depth)):
         start = network.layer_offsets[layer]
-        order = sorted(range(start, start + sizes[layer]), key=lambda i: i in exact)
+        biases = range(
+            start + sizes[layer] - (network.widths[layer + 1] if network.bias else 0), start + sizes[layer]
+        )
+        # biases first (the constant direction, well conditioned whatever the features' offsets)
+        order = sorted(range(start, start + sizes[layer]), key=lambda i: (i in exact, i not in biases))
         cols = []
         for idx in order:
             moved = [v + 1 if m == idx else v for m, v in enumerate(flat)]
