@@ -241,10 +241,10 @@ def rounded_logistic_cases(draw):
 
 def _check_rounded(case):
     assume(case is not None)
-    _check_fit(*case)
+    _check_rounded_fit(*case)
 
 
-def _check_fit(trap, optimum):
+def _check_rounded_fit(trap, optimum):
     cert = certify(trap, probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
     assert cert.loss_lower is not None and cert.loss_upper is not None
@@ -678,4 +678,4 @@ def test_a_rounded_logistic_fit_whose_hidden_features_carry_offsets_is_found():
     out = ["0.510669780599", "0.0345395524267", "-0.738862755612", "-0.0286327396183"]
     point = Point.unflatten(net, [*hidden, *middle, *(F(v) for v in out)])
     _, optimum = _logistic_optimum(X, y)
-    _check_fit(Trap(net, Dataset.of([list(x) for x in X], [[t] for t in y]), point), optimum)
+    _check_rounded_fit(Trap(net, Dataset.of([list(x) for x in X], [[t] for t in y]), point), optimum)
