@@ -102,7 +102,8 @@ def _nearby_region_optimum(
     least-squares bound, which holds on a neighbourhood: a non-strict local minimum (rescaling orbits
     and dependent region columns make it non-isolated, so no Hessian proof reaches it)."""
     moves = (
-        (snap, "the combined weights v_j·(w_j, b_j) (output weights kept)", _rescaled_into_the_window),
+        # the snap keeps the output weights: its optimum may sit on the orbit just outside the window
+        (snap, "the combined weights v_j·(w_j, b_j) (output weights kept)", into_the_window),
         (snap_output, "the output layer (the hidden layer kept)", _within_own_digits),
     )
     for move, moved, near in moves:
@@ -170,12 +171,6 @@ def _within_own_digits(network: Network, point: Point, star: Point) -> Point | N
     radii = rounding_box(point)
     near = all(abs(b - a) <= 2 * r for a, b, r in zip(point.flatten(), star.flatten(), radii, strict=True))
     return star if near else None
-
-
-def _rescaled_into_the_window(network: Network, point: Point, star: Point) -> Point | None:
-    """`orbit_window.into_the_window` (the snap keeps the output weights, so the optimum it finds may sit
-    on the orbit just outside the window)."""
-    return into_the_window(network, point, star)
 
 
 def _region_optimum_outcome(
@@ -344,10 +339,15 @@ def _scale_of(point: Point) -> Fraction:
     return 1 + max((abs(q) for q in point.flatten()), default=Fraction(0))
 
 
+def _digits_window(point: Point, options: CertifyOptions) -> tuple[list[Fraction], str]:
+    """`digits_window` with a float's print reaching the Newton step's 1e-3·(1 + max|θ|)."""
+    return digits_window(point, Fraction(options.near_critical) * _scale_of(point))
+
+
 def _digits_apart(network: Network, dataset: Dataset, point: Point, options: CertifyOptions) -> str | None:
     """Why no critical point lies in the window the digits of a rounded point allow (`digits_window`,
     every sign kept over it), or None: then a descent at the rounding's level is about the numbers."""
-    radii, within = digits_window(point, Fraction(options.near_critical) * _scale_of(point))
+    radii, within = _digits_window(point, options)
     if not any(radii):
         return None
     apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
@@ -438,7 +438,7 @@ def certify_piecewise(
                 and slope_at_rounding_level(slope, scale[0], scale[2], network.n_params)
             ):
                 near = scale
-            reach = options.near_critical * float(1 + max((abs(q) for q in point.flatten()), default=0))
+            reach = options.near_critical * float(_scale_of(point))
             # the nearby proofs are tried where the Newton step lands within the float reach, or within
             # the digits' window (four digits: a window wider than that reach)
             tried = scale is not None and (
@@ -489,7 +489,7 @@ def certify_piecewise(
                     code="near-critical-set",
                 )
             if tried and scale is not None:  # the nearby proofs were tried, and failed
-                radii, within = digits_window(point, Fraction(options.near_critical) * _scale_of(point))
+                radii, within = _digits_window(point, options)
                 if any(radii) and newton_windows(scale[4], scale[5], radii) <= WINDOW_SLACK:
                     apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
                     if apart is None:

@@ -84,6 +84,11 @@ def _sign_change(
     return None
 
 
+def _axis(k: int, d: int) -> list[Fraction]:
+    """The unit vector along a unit's k-th number (its d weights, then its bias)."""
+    return [Fraction(int(m == k)) for m in range(d + 1)]
+
+
 def _across_the_curve(
     network: Network,
     dataset: Dataset,
@@ -163,11 +168,10 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         return None
     R = miss
     for j, (row, b) in enumerate(zip(hidden.W, hidden.b, strict=True)):
-        # digits shorter than a float's print: the unit's numbers move across h = 0 within their windows;
-        # else its bias moves (within 2ρ, 4ρ, …), or where it is held, one of its rounded incoming
+        # a window a float resolves (`resolvable_window`): the unit's numbers move across h = 0 within
+        # it; else its bias moves (within 2ρ, 4ρ, …), or where it is held, one of its rounded incoming
         # weights, within its own digits' rounding only
         unit = [*row, b]
-        at_bias = [Fraction(int(k == d)) for k in range(d + 1)]
         if window:  # across the curve h = 0, each number within its window
             unit_window = [*window[j * d : j * d + d], window[h * d + j]]
             across = _across_the_curve(network, dataset, means[column], column, unit, unit_window)
@@ -177,7 +181,9 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
             found = None if t is None else t * max(abs(e) for e in across)
         elif radii[h * d + j] or not non_terminating(b):
             cap = 2 * rho * 2 ** (WIDENINGS - 1)
-            found = _sign_change(ball, network, dataset, means[column], column, unit, at_bias, 2 * rho, cap)
+            found = _sign_change(
+                ball, network, dataset, means[column], column, unit, _axis(d, d), 2 * rho, cap
+            )
         else:
             own = [(k, r) for k, r in enumerate(radii[j * d : j * d + d]) if r]
             found = next(
@@ -191,7 +197,7 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
                         means[column],
                         column,
                         unit,
-                        [Fraction(int(m == k)) for m in range(d + 1)],
+                        _axis(k, d),
                         r,
                         r,
                     )

@@ -415,9 +415,10 @@ def certify_smooth(
     unresolved = not len(eig) or float(np.min(np.abs(eig))) <= options.resolved * top
     newton = float(np.linalg.norm(np.linalg.lstsq(hess, g_mid, rcond=1e-13)[0])) if len(eig) else 0.0
     near = exactly_critical or newton <= options.near_critical * scale
+    window = resolvable_window(point) or []  # the digits' window, where a float centre resolves it
     if not near and len(eig) and judged_rounding(point, options.rounding):
         # four digits: a window wider than the float reach, which the Newton step may land inside
-        near = newton_windows(hess, g_mid, resolvable_window(point) or []) <= WINDOW_SLACK
+        near = newton_windows(hess, g_mid, window) <= WINDOW_SLACK
     if nonzero and (options.literal or judged_rounding(point, options.rounding) == 0):
         # --literal, or numbers all written exactly (short: `1`, `0.25`, `13/3`): a gradient entry proved
         # non-zero is about the numbers as written, however near a critical point they are
@@ -460,7 +461,6 @@ def certify_smooth(
     if near:
         report(progress, "predictions against each input's mean target")
         # the mean-target parameters must sit in the digits' window (a float's print's included)
-        window = resolvable_window(point) or []
         best = certify_nearby_best_fit(
             network,
             dataset,
@@ -576,7 +576,7 @@ def certify_smooth(
                 code="near-critical-set",
             )
         if near and not options.literal and not any(reach):  # a float's print: its own window
-            reach = resolvable_window(point) or []
+            reach = window
             within = "a float's print: a critical point it rounds lies within 1e-3·(1 + |θ_i|) of each θ_i"
             digits_apart = no_critical_point_within(network, dataset, point, reach, piecewise=True)
             if digits_apart is not None:
