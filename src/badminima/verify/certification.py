@@ -37,6 +37,7 @@ from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.orbit_window import rescaled_into_the_window
 from badminima.verify.outcome import Outcome, unknown_loss, withdrawn
 from badminima.verify.piecewise import certify_piecewise
+from badminima.verify.pinpoint import pinpoint
 from badminima.verify.rounding import (
     digits_window,
     hold_pinned,
@@ -44,6 +45,7 @@ from badminima.verify.rounding import (
     pinned_numbers,
     resolvable_window,
     rounding_box,
+    window_radii,
 )
 from badminima.verify.saturation import unreachable_output
 from badminima.verify.smooth import certify_smooth, no_critical_point_within
@@ -352,11 +354,15 @@ def _inside_the_window(
     decimals that may be roundings, each proof's own reach). Then a gradient entry proved non-zero over
     the window is `not-critical` (`gradient-nonzero`), else `inconclusive` (code `beyond-window`)."""
     center = out.box_center
-    if out.verdict not in (Verdict.LOCAL_MIN, Verdict.SADDLE) or center is None or center == point:
+    if out.verdict not in (Verdict.LOCAL_MIN, Verdict.SADDLE) or center is None:
         return out
     window = resolvable_window(point)
-    if judged_rounding(point, options.rounding) == 0 or window is None:
-        return out  # mixed and longer digits: a float box_center cannot resolve their windows
+    if judged_rounding(point, options.rounding) == 0:
+        return out
+    if window is None:  # mixed and longer digits: a float box_center cannot resolve their windows
+        return _pinned_in_the_window(network, dataset, point, out)
+    if center == point:
+        return out
     radii, given, there = window, point.flatten(), center.flatten()
     beyond = [k for k, r in enumerate(radii) if r and abs(there[k] - given[k]) > r]
     if not beyond:
@@ -381,6 +387,78 @@ def _inside_the_window(
         out,
         f"{out.reason}; but the digits do not round that point ({what}): the {out.verdict.value} is "
         f"not about the given numbers, and no proof decides the critical points inside their window",
+        "beyond-window",
+    )
+
+
+BOX_PROOFS = ("box-strong-convexity", "box-krawczyk-curvature")
+"""Methods whose box ``box_center`` ± ``proof_radius`` holds exactly one critical point."""
+
+
+def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out: Outcome) -> Outcome:
+    """`_inside_the_window` for digits mixed or beyond a float's, whose window (a few units of a 30th
+    digit) lies far inside a box proof's: its unique critical point is enclosed within an eighth of the
+    finest window (`pinpoint`) and held to the window. Outside it, a window inside the proof's box holds
+    no critical point (`not-critical`); else `beyond-window`, as where it cannot be enclosed. Exact
+    points and other proofs stay with their own reach."""
+    if out.method not in BOX_PROOFS or not out.proof_radius or out.box_center is None:
+        return out
+    radii, given = hold_pinned(point, window_radii(point)), point.flatten()
+    finest = min((r for r in radii if r), default=Fraction(0))
+    if not finest or out.proof_radius <= finest:
+        return out
+    found = pinpoint(network, dataset, out.box_center, out.proof_radius, finest / 8)
+    if found is None:
+        return withdrawn(
+            out,
+            f"{out.reason}; but the digits' window (down to {float(finest):.2g}) is finer than the proof's "
+            f"box ({float(out.proof_radius):.2g}) and its critical point could not be enclosed within it: "
+            f"whether the digits round it is not decided",
+            "beyond-window",
+        )
+    where = f"enclosed at {found.precision} bits within {float(found.width):.2g}"
+    beyond = [
+        k
+        for k, r in enumerate(radii)
+        if r and (found.lower[k] < given[k] - r or found.upper[k] > given[k] + r)
+    ]
+    if not beyond:
+        return replace(
+            out, reason=f"{out.reason}; its critical point, {where}, lies inside the digits' window"
+        )
+    clear = [
+        k for k in beyond if found.lower[k] > given[k] + radii[k] or found.upper[k] < given[k] - radii[k]
+    ]
+    k = (clear or beyond)[0]
+    what = (
+        f"parameter {k}, {where}, {'lies' if clear else 'may lie'} outside its window {float(radii[k]):.2g}"
+    )
+    center = out.box_center.flatten()
+    covered = all(abs(g - c) + r < out.proof_radius for g, c, r in zip(given, center, radii, strict=True))
+    if clear and covered:
+        return Outcome(
+            Verdict.NOT_CRITICAL,
+            "interval",
+            "krawczyk-pinpoint",
+            f"{out.reason}; but {what}: the digits' window lies inside that box, whose one critical point "
+            f"is outside it, so they round no critical point",
+            enclose_loss(network, dataset, point),
+            code="gradient-nonzero",
+        )
+    apart = no_critical_point_within(network, dataset, point, radii, piecewise=True) if clear else None
+    if apart is not None:
+        return Outcome(
+            Verdict.NOT_CRITICAL,
+            "interval",
+            "ball-gradient",
+            f"{out.reason}; but {what}, and over the digits' window {apart}: they round no critical point",
+            enclose_loss(network, dataset, point),
+            code="gradient-nonzero",
+        )
+    return withdrawn(
+        out,
+        f"{out.reason}; but the digits may not round that point ({what}): the {out.verdict.value} is not "
+        f"about the given numbers, and no proof decides the critical points inside their window",
         "beyond-window",
     )
 

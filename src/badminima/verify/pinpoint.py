@@ -1,0 +1,161 @@
+"""A box proof's critical point, enclosed far more tightly than the proof needed.
+
+A box proof (`box.certify_minimum`, `box.certify_saddle`) shows that exactly one critical point x* lies
+in c + [−r, r]^P; r is ~1e-13 of the point's scale. Digits written to 30 places round a point within a
+few units of their 30th digit, far below r, so whether they round x* is not decided by the proof. Here
+x* is pinned down: Newton steps at p bits (p ≈ 3·log₂(scale/width)) give a centre c′, and the Krawczyk
+test in `arb` balls at p bits on c′ + [−ρ, ρ]^P ⊂ c + [−r, r]^P,
+
+    K = −C ∇F(c′) + (I − C H(B′)) [−ρ, ρ]^P ⊂ (−ρ, ρ)^P,
+
+proves a zero of ∇F in c′ + K (Neumaier 1990, Thm 5.1.8): by the proof's uniqueness, x* itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import flint
+import mpmath
+import numpy as np
+
+from badminima.arithmetic.flint_bridge import arb_to_fraction
+from badminima.errors import BackendError
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.verify.curvature import MAX_BALL_HESSIAN, exact_arb
+from badminima.verify.parameter_box import ParameterBox
+from badminima.verify.polish import polish
+
+MAX_PRECISION = 4096
+"""The most bits tried: a window finer than about 2^(−1365) of the point's scale is not resolved."""
+
+
+@dataclass(frozen=True)
+class Pinpoint:
+    """x* ∈ [lower_k, upper_k] for every coordinate k, proved at ``precision`` bits."""
+
+    lower: tuple[Fraction, ...]
+    upper: tuple[Fraction, ...]
+    precision: int
+
+    @property
+    def width(self) -> Fraction:
+        """The widest side of the enclosure."""
+        return max((hi - lo for lo, hi in zip(self.lower, self.upper, strict=True)), default=Fraction(0))
+
+
+def bits_for(scale: Fraction, width: Fraction) -> int | None:
+    """The ball precision (a multiple of 64, at least 128) whose box floor scale·2^(−p/3) is below
+    ``width`` / 4, or None beyond `MAX_PRECISION`.
+
+    Example:
+        >>> bits_for(Fraction(2), Fraction(1, 10**27))
+        320
+    """
+    if width <= 0:
+        return None
+    need = 3 * math.ceil(math.log2(4 * scale / width) + 1)
+    bits = max(128, 64 * math.ceil(need / 64))
+    return bits if bits <= MAX_PRECISION else None
+
+
+def pinpoint(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    radius: Fraction,
+    width: Fraction,
+    *,
+    max_ball_hessian: int = MAX_BALL_HESSIAN,
+) -> Pinpoint | None:
+    """The unique critical point in ``center`` ± ``radius`` (a box proof's; its uniqueness is the
+    caller's premise) enclosed in a box no wider than ``width`` on any side, or None where the Krawczyk
+    test does not pass or the precision needed exceeds `MAX_PRECISION` (nothing is proved then).
+
+    Example (least squares for y = 2x + 1: the critical point is (2, 1) exactly):
+        >>> from badminima.model import Dataset, Network
+        >>> net = Network((1, 1), "identity")
+        >>> data = Dataset.of([[0], [1], [2]], [[1], [3], [5]])
+        >>> box = pinpoint(net, data, Point.unflatten(net, ["2.0000001", "1"]), Fraction(1, 100),
+        ...                Fraction(1, 10**40))
+        >>> box.lower[0] <= 2 <= box.upper[0] and box.width <= Fraction(1, 10**40)
+        True
+    """
+    given = center.flatten()
+    scale = 1 + max((abs(q) for q in given), default=Fraction(0))
+    bits = bits_for(scale, width)
+    if bits is None or not given:
+        return None
+    n = len(given)
+    try:
+        polished = polish(
+            network, dataset, center, precision=bits, steps=40, max_ball_hessian=max_ball_hessian
+        )
+        box = ParameterBox(network, dataset, polished.point, bits)
+        g = box.ball_gradient()
+        mids = box.hessian_balls(Fraction(0)) if n <= max_ball_hessian else None
+    except BackendError:
+        return None
+    C = _inverse(mids, polished.hessian, bits)
+    if C is None:
+        return None
+    ball = box.ball
+    with ball.context():
+        step = C * flint.arb_mat(n, 1, g)
+        newton = max(arb_to_fraction(abs(step[i, 0]).upper()) for i in range(n))
+    rho = max(4 * newton, scale / 2 ** (bits // 3))
+    here = polished.point.flatten()
+    if any(abs(h - c) + rho > radius for h, c in zip(here, given, strict=True)):
+        return None  # the Krawczyk box must lie in the proof's, whose critical point is unique
+    K = _krawczyk(box, C, g, rho, n <= max_ball_hessian)
+    if K is None:
+        return None
+    with flint.ctx.workprec(bits + 64):
+        lower = tuple(h + arb_to_fraction(k.lower()) for h, k in zip(here, K, strict=True))
+        upper = tuple(h + arb_to_fraction(k.upper()) for h, k in zip(here, K, strict=True))
+    found = Pinpoint(lower, upper, bits)
+    return found if found.width <= width else None
+
+
+def _inverse(balls: Any, hessian: np.ndarray, bits: int) -> Any:
+    """C ≈ H(c′)⁻¹ as an exact `arb_mat`: from the ball Hessian's midpoints at ``bits`` where there is one
+    (a float inverse trims a weak direction's accuracy to 1e-16 of the strong ones'), else the float one."""
+    n = len(hessian)
+    try:
+        if balls is None:
+            inv = np.linalg.inv(hessian)
+            return flint.arb_mat(n, n, [float(inv[i, j]) for i in range(n) for j in range(n)])
+        with mpmath.workprec(bits):
+            M = mpmath.matrix([[mpmath.mpf(balls[i, j].mid()) for j in range(n)] for i in range(n)])
+            inv = mpmath.inverse(M)
+            with flint.ctx.workprec(bits):
+                return flint.arb_mat(n, n, [exact_arb(inv[i, j]) for i in range(n) for j in range(n)])
+    except (np.linalg.LinAlgError, ZeroDivisionError, ValueError):
+        return None
+
+
+def _krawczyk(box: ParameterBox, C: Any, g: Sequence[Any], rho: Fraction, balls: bool) -> list[Any] | None:
+    """K of the module docstring over c′ ± ρ (ball Hessian where ``balls``, else the float64 enclosure),
+    or None where it does not map the box strictly into itself."""
+    n = len(g)
+    ball = box.ball
+    with ball.context():
+        if balls:
+            H = box.hessian_balls(rho)
+        else:
+            enc = box.hessian(rho)
+            if not enc.is_finite():
+                return None
+            H = flint.arb_mat(enc.balls().tolist())
+        r = ball.constant(rho)
+        R = flint.arb_mat(n, 1, [flint.arb(0, r.upper()) for _ in range(n)])
+        eye = flint.arb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
+        K = -(C * flint.arb_mat(n, 1, list(g))) + (eye - C * H) * R
+        inside = [K[i, 0] for i in range(n)]
+        return inside if all(abs(k) < r for k in inside) else None

@@ -1,0 +1,129 @@
+"""A box proof's critical point enclosed at high precision (`verify.pinpoint`), and the window check that
+uses it for digits mixed or written beyond a float's (`certify`); truths by exact least squares, by hand,
+and by a 100-digit Newton iteration of logistic regression in mpmath."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+from hypothesis import given, settings, strategies as st
+
+from badminima.model import Dataset, Network, Point, Trap
+from badminima.verify import certify
+from badminima.verify.pinpoint import bits_for, pinpoint
+
+LINE = Network((1, 1), "identity")
+
+
+def _least_squares(xs: list[Fraction], ys: list[Fraction]) -> tuple[Fraction, Fraction]:
+    """The exact minimiser (a, b) of Σ (a x + b − y)² by the normal equations."""
+    n, sx, sy = len(xs), sum(xs), sum(ys)
+    sxx, sxy = sum(x * x for x in xs), sum(x * y for x, y in zip(xs, ys, strict=True))
+    det = n * sxx - sx * sx
+    return (n * sxy - sx * sy) / det, (sxx * sy - sx * sxy) / det
+
+
+small = st.fractions(min_value=-3, max_value=3, max_denominator=7)
+
+
+@given(
+    xs=st.lists(small, min_size=3, max_size=6, unique=True),
+    ys=st.lists(small, min_size=6, max_size=6),
+    nudge=st.integers(-1000, 1000),
+    reach=st.sampled_from([Fraction(1, 10**3), Fraction(1, 10**12)]),
+)
+@settings(max_examples=15, deadline=None)
+def test_the_enclosure_holds_the_exact_least_squares_line(xs, ys, nudge, reach):
+    """Inside the proof's box, the enclosure holds the exact minimiser and is as narrow as asked; where
+    the box misses it (a nudge of 1e-9 beside a reach of 1e-12), nothing is enclosed."""
+    ys = ys[: len(xs)]
+    a, b = _least_squares(xs, ys)
+    data = Dataset.of([[x] for x in xs], [[y] for y in ys])
+    center = Point.unflatten(LINE, [a + Fraction(nudge, 10**12), b - Fraction(nudge, 10**12)])
+    width = Fraction(1, 10**45)
+    found = pinpoint(LINE, data, center, reach, width)
+    if abs(nudge) * Fraction(1, 10**12) >= reach:
+        assert found is None
+        return
+    assert found is not None
+    assert all(lo <= q <= hi for lo, q, hi in zip(found.lower, (a, b), found.upper, strict=True))
+    assert found.width <= width
+
+
+def test_the_enclosure_holds_an_odd_nets_saddle_at_the_origin():
+    """v·tanh(w x) is critical at w = v = 0 (by hand: every term carries tanh(0) = 0 or v = 0), a saddle
+    (H = [[0, s], [s, 0]], s = −(2/N) Σ x y ≠ 0): a non-convex zero is enclosed too."""
+    net = Network((1, 1, 1), "tanh", bias=False)
+    data = Dataset.of([[1], [2], [-1]], [[1], [1], [0]])
+    center = Point.unflatten(net, [Fraction(1, 10**9), Fraction(-2, 10**9)])
+    found = pinpoint(net, data, center, Fraction(1, 10**3), Fraction(1, 10**60))
+    assert found is not None
+    assert all(lo <= 0 <= hi for lo, hi in zip(found.lower, found.upper, strict=True))
+
+
+def test_the_precision_grows_with_the_window():
+    assert bits_for(Fraction(1), Fraction(1, 10**12)) < bits_for(Fraction(1), Fraction(1, 10**40))
+    assert bits_for(Fraction(1), Fraction(0)) is None
+
+
+# Logistic regression on soft labels: strictly convex, one minimiser, found at 100 digits.
+LOGREG = Network((2, 1), "identity", output="sigmoid", loss="bce")
+X = [[0, 0], [1, "1.1"], [2, "1.9"], [3, "3.2"], [-1, "-0.8"], ["0.5", "0.4"], ["1.5", "1.7"], ["2.5", "2.4"]]
+Y = [["0.1"], ["0.2"], ["0.7"], ["0.9"], ["0.05"], ["0.3"], ["0.6"], ["0.8"]]
+
+
+def _logreg_minimiser() -> list[mpmath.mpf]:
+    """Newton's method on the mean cross-entropy at 100 digits (independent of the package)."""
+    with mpmath.workdps(100):
+        rows = [[mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator for v in r] + [1] for r in X]
+        t = mpmath.matrix([0, 0, 0])
+        for _ in range(60):
+            g, H = mpmath.matrix(3, 1), mpmath.matrix(3, 3)
+            for r, (label,) in zip(rows, Y, strict=True):
+                y = mpmath.mpf(Fraction(label).numerator) / Fraction(label).denominator
+                s = 1 / (1 + mpmath.exp(-sum(r[i] * t[i] for i in range(3))))
+                for i in range(3):
+                    g[i] += (s - y) * r[i]
+                    for j in range(3):
+                        H[i, j] += s * (1 - s) * r[i] * r[j]
+            t = t - mpmath.lu_solve(H, g)
+        return [t[i] for i in range(3)]
+
+
+def _written(v: mpmath.mpf, digits: int, off: int = 0) -> str:
+    """``v`` to ``digits`` significant digits (trailing zeros kept: they are digits), moved ``off`` units
+    of the last one."""
+    with mpmath.workdps(100):
+        return mpmath.nstr(
+            v + off * mpmath.mpf(10) ** (int(mpmath.floor(mpmath.log10(abs(v)))) - digits + 1),
+            digits,
+            strip_zeros=False,
+        )
+
+
+def _logreg_trap(digits: tuple[int, int, int], off: int) -> Trap:
+    w1, w2, b = _logreg_minimiser()
+    numbers = [_written(w1, digits[0]), _written(w2, digits[1], off), _written(b, digits[2])]
+    return Trap(LOGREG, Dataset.of(X, Y), Point.unflatten(LOGREG, numbers))
+
+
+def test_thirty_digits_beside_four_round_the_minimum_within_their_window():
+    """w2 to 30 digits 500 units off the 100-digit minimiser (its window: 1000 units), the rest to 4."""
+    out = certify(_logreg_trap((4, 30, 4), 500), probes=0)
+    assert out.verdict.value == "local-min"
+
+
+def test_thirty_digits_beside_four_do_not_round_a_minimum_beyond_their_window():
+    """3000 units off: the box proof's minimiser (6.7e-13 wide) is no longer the one the digits round."""
+    out = certify(_logreg_trap((4, 30, 4), 3000), probes=0)
+    assert out.verdict.value in ("not-critical", "inconclusive")
+
+
+def test_thirty_digits_everywhere_round_no_critical_point_just_beyond_their_window():
+    """All to 30 digits, w2 1.1e-26 off: the window (1000 half units of the coarsest digit, 1e-29, times
+    max|θ| = 1.94: 9.7e-27) lies inside the proof's box, whose one minimiser is outside it."""
+    out = certify(_logreg_trap((30, 30, 30), 11000), probes=0)
+    assert (out.verdict.value, out.code) == ("not-critical", "gradient-nonzero")
+    inside = certify(_logreg_trap((30, 30, 30), 9000), probes=0)
+    assert inside.verdict.value == "local-min"
