@@ -19,7 +19,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.limits import magnitude_problem, scale_problem
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import format_rational, parse_rational, short
+from badminima.model.rational import format_rational, from_float, last_place, parse_rational, short
 from badminima.model.trap import Trap
 
 Kind = Literal["trap", "dataset", "near-stationary"]
@@ -109,7 +109,9 @@ class Construction:
     build it. ``symbolic`` gets every parameter's value: structural ones (a depth, a width) shape the
     family, the others stay sympy symbols until `build` substitutes them. ``paper`` holds the published
     values in our conventions (mse is a mean over points);
-    ``provenance`` says plainly which parts are the paper's and which are ours."""
+    ``provenance`` says plainly which parts are the paper's and which are ours. ``float_point``: the
+    point is an optimiser's float output, so a number the parameters move beyond a float's 17 digits is
+    printed again as the nearest float (`reprinted`), not judged as 19 digits its writer chose."""
 
     name: str
     summary: str
@@ -119,6 +121,7 @@ class Construction:
     symbolic: Callable[[Mapping[str, Fraction]], SymbolicTrap]
     provenance: str
     paper: Mapping[str, str] = field(default_factory=dict)
+    float_point: bool = False
 
     def values(self, overrides: Mapping[str, object] | None = None) -> dict[str, Fraction]:
         """Parameter values: the defaults, with ``overrides`` (numbers or exact strings) checked."""
@@ -151,6 +154,8 @@ class Construction:
         sym = self.symbolic(values)
         data, point, better = sym.substitute(values)
         assert point is not None
+        if self.float_point:
+            point = reprinted(sym.network, point)
         shown = ", ".join(f"{k}={format_rational(v)}" for k, v in values.items())
         trap = Trap(
             sym.network,
@@ -166,6 +171,27 @@ class Construction:
             at = ", ".join(f"{k}={short(v)}" for k, v in values.items())
             raise ConstructionError(f"{self.name} at {at}: {problem}")
         return trap
+
+
+def reprinted(network: Network, point: Point) -> Point:
+    """``point`` with each number written to more significant digits than a float's print (17)
+    replaced by the shortest print of the float nearest to it (`from_float`).
+
+    Example:
+        >>> net = Network((1, 1), "identity")
+        >>> x = Point.unflatten(net, [Fraction("1.0000000000000000001"), Fraction(1, 3)])
+        >>> [str(q) for q in reprinted(net, x).flatten()]
+        ['1', '1/3']
+    """
+    flat = [
+        from_float(float(q)) if last_place(q) and abs(q) >= last_place(q) * 10**FLOAT_PRINT else q
+        for q in point.flatten()
+    ]
+    return point if flat == list(point.flatten()) else Point.unflatten(network, flat)
+
+
+FLOAT_PRINT = 17
+"""Significant digits of a float's longest shortest-round-trip print."""
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, str]:

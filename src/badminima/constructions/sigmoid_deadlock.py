@@ -17,7 +17,8 @@ ours (found by a multistart search over mirror-symmetric integer datasets, then 
 The paper reports the trap at about half the better point's accuracy; ours is at 80% of it. Among the
 finite strict minima our searches found (about 1–2% of datasets have one), none had a worse ratio.
 Parameters ``scale`` s > 0 and ``shift_x``, ``shift_y`` move the data (x → s·x + t) and the first layer
-with it (W → W/s, b → b − W t / s): exact symmetries, so every instance is the same trap.
+with it (W → W/s, b → b − W t / s): exact symmetries, so every instance is the same trap. The point is
+an optimiser's float output: a number the move writes beyond 17 digits is printed as the nearest float.
 """
 
 from __future__ import annotations
@@ -93,5 +94,6 @@ CONSTRUCTIONS = (
             "(the paper's trap is at about half the better accuracy, ours at 80%)."
         ),
         paper={"accuracy_ratio": "about 1/2"},  # stated in words; our ratio is 4/5,
+        float_point=True,
     ),
 )
