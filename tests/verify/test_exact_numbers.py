@@ -313,3 +313,28 @@ def test_a_pinned_bias_stays_and_a_float_printed_weight_reaches_the_silent_curve
     (a move of order 1e-16) with the fraction kept: the saddle the digits round."""
     cert = certify(saved_trap("s24-b15j-silent-exactb-3e+15"), probes=0)
     assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+
+
+def test_a_pinned_output_weight_beside_twelve_digits_rounds_the_identity_units_orbit():
+    """Red team s25 `lident-bce-vexact1e-9-wround-d12`: one identity unit, sigmoid output, the same data;
+    v = 1635638341/1500000000 pinned, w, b, c to 12 digits. The critical set is v·w = s*, v·b + c = k*.
+    With v held, w = s*/v lies 68 half units from 1.00000000000 and some b in its window puts
+    c = k* − v·b in c's (the README's window, 100⌈√4⌉ = 200 half units, by hand): a minimum the digits
+    round, which the digits' own rounding (one half unit) used to deny."""
+    s, k = _logistic_optimum()
+    v, w, b, c = F(1635638341, 1500000000), F("1.00000000000"), F("3.00000000000"), F("-2.64858661546")
+    window = 200 * F(1, 2 * 10**11)
+
+    def mp(q: F) -> mpmath.mpf:
+        return mpmath.mpf(q.numerator) / q.denominator
+
+    with mpmath.workdps(60):
+        assert abs(s / mp(v) - mp(w)) < mp(window)
+        # c' = k* − v·b' over b' ∈ [b − window, b + window] meets [c − window, c + window]
+        lo, hi = k - mp(v) * mp(b + window), k - mp(v) * mp(b - window)
+        assert lo <= mp(c + window) and hi >= mp(c - window)
+    net = Network((1, 1, 1), "identity", output="sigmoid", loss="bce")
+    data = Dataset.of([[-2], [-1], [0], [1], [2]], [[0], [1], [0], [1], [1]])
+    point = Point.unflatten(net, ["1.00000000000", "3.00000000000", v, "-2.64858661546"])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason

@@ -127,3 +127,23 @@ def test_thirty_digits_everywhere_round_no_critical_point_just_beyond_their_wind
     assert (out.verdict.value, out.code) == ("not-critical", "gradient-nonzero")
     inside = certify(_logreg_trap((30, 30, 30), 9000), probes=0)
     assert inside.verdict.value == "local-min"
+
+
+def test_twelve_digits_beside_four_are_held_to_their_own_window():
+    """w2 to 12 digits beside 4-digit numbers: a window of 100⌈√3⌉ half units of the 12th digit (by
+    hand: 100 units), which a float centre resolves. 50 units off is the minimum; 150 units off is not
+    the digits' (a regression of s28, which left every mixed point to the proofs' reach)."""
+    assert certify(_logreg_trap((4, 12, 4), 50), probes=0).verdict.value == "local-min"
+    assert not certify(_logreg_trap((4, 12, 4), 150), probes=0).verdict.is_minimum
+
+
+def test_a_float_print_that_came_out_with_fourteen_digits_is_a_float_print():
+    """An optimiser's output 3e-10 off the 100-digit minimiser, printed as floats; one number's shortest
+    print (b's) happens to have 14 digits (a float's print drops trailing zeros: about one in a hundred). It is
+    a float's print like the rest (window 1e-3·(1 + |θ|)), not a coarser writer's choice whose window
+    (200 half units of its 14th digit: 1e-12) the minimiser would miss."""
+    w1, w2, b = (float(v + mpmath.mpf(3) / 10**10) for v in _logreg_minimiser())
+    short = float(format(b, ".14g"))
+    assert len(repr(short).lstrip("-0.").replace(".", "")) == 14  # the float's own shortest print
+    trap = Trap(LOGREG, Dataset.of(X, Y), Point.unflatten(LOGREG, [repr(w1), repr(w2), repr(short)]))
+    assert certify(trap, probes=0).verdict.value == "local-min"

@@ -37,7 +37,7 @@ from badminima.verify.options import DEFAULTS, CertifyOptions
 from badminima.verify.orbit_window import rescaled_into_the_window
 from badminima.verify.outcome import Outcome, unknown_loss, withdrawn
 from badminima.verify.piecewise import certify_piecewise
-from badminima.verify.pinpoint import pinpoint
+from badminima.verify.pinpoint import Pinpoint, pinpoint
 from badminima.verify.rounding import (
     digits_window,
     hold_pinned,
@@ -46,11 +46,17 @@ from badminima.verify.rounding import (
     resolvable_window,
     rounding_box,
     window_radii,
+    written_short,
 )
 from badminima.verify.saturation import unreachable_output
 from badminima.verify.smooth import certify_smooth, no_critical_point_within
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 from badminima.verify.upper_layers import collapse_upper_layers, collapsed_minimum
+from badminima.verify.window_kinds import one_kind_in_the_window, zeroed_in_the_window
+
+BOX_PROOFS = ("box-strong-convexity", "box-krawczyk-curvature")
+"""Methods whose box ``box_center`` ± ``proof_radius`` holds exactly one critical point."""
+
 
 GAP_PRECISIONS = (512, 2048)
 """Precisions at which a box minimum and the better point are re-enclosed when the gap is too thin for
@@ -293,7 +299,9 @@ def _exact_numbers_kept(
     `rounding.rounding_box` does not take for noise): no rounding reaches such a number, so a critical
     point the verdict may be about keeps it. A gradient entry proved non-zero with those numbers held,
     over the verdict's whole box, the digits' window (`digits_window`: where the point they round may lie)
-    or their own rounding, is `not-critical` (`gradient-nonzero`); else a
+    or their own rounding (not for a manifold of critical points beside digits all shorter than a
+    float's print, which round it wherever it meets the held numbers in their window), is
+    `not-critical` (`gradient-nonzero`); else a
     move beyond the proof's own radius is `inconclusive` (code `exact-number-moved`). Short decimals
     (1.125) may be roundings that happen to be short: they are left to each proof's own reach."""
     center = out.box_center
@@ -308,6 +316,7 @@ def _exact_numbers_kept(
         f"parameter {k}: {format_rational(x)} given, {format_rational(c)} there, {float(abs(x - c)):.2g} away"
     )
     reach = max(out.box_radius or Fraction(0), max(radii))
+    isolated = out.method in BOX_PROOFS
     scale = 1 + max((abs(q) for q in given), default=Fraction(0))
     window, _ = digits_window(point, near * scale)
     if not any(window):  # float prints: an optimiser's accuracy, `near` relative, exact numbers held
@@ -317,7 +326,9 @@ def _exact_numbers_kept(
     boxes = (
         ([max(r, reach) for r in radii], f"radius {float(reach):.2g}"),
         (window, "the digits' window (numbers written exactly held)"),
-        (radii, "the digits' own rounding"),
+        # the digits' own rounding; but digits their writer chose round a manifold of critical points
+        # (an identity unit's orbit) wherever it meets the held numbers inside their window
+        *([(radii, "the digits' own rounding")] if isolated or not written_short(point) else []),
     )
     for box, where in boxes:
         apart = no_critical_point_within(network, dataset, point, hold_pinned(point, box), piecewise=True)
@@ -391,32 +402,43 @@ def _inside_the_window(
     )
 
 
-BOX_PROOFS = ("box-strong-convexity", "box-krawczyk-curvature")
-"""Methods whose box ``box_center`` ± ``proof_radius`` holds exactly one critical point."""
-
-
 def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out: Outcome) -> Outcome:
-    """`_inside_the_window` for digits mixed or beyond a float's, whose window (a few units of a 30th
-    digit) lies far inside a box proof's: its unique critical point is enclosed within an eighth of the
-    finest window (`pinpoint`) and held to the window. Outside it, a window inside the proof's box holds
-    no critical point (`not-critical`); else `beyond-window`, as where it cannot be enclosed. Exact
-    points and other proofs stay with their own reach."""
-    if out.method not in BOX_PROOFS or not out.proof_radius or out.box_center is None:
+    """`_inside_the_window` for digits mixed or beyond a float's whose window (a few units of a 30th
+    digit) a float centre cannot resolve: the proof's critical point — ``box_center`` within an eighth of
+    the finest window, else a box proof's one critical point enclosed that tightly (`pinpoint`) — is
+    held to the window. Outside it, a window inside a box proof's box holds no critical point
+    (`not-critical`); else `beyond-window`, as where it cannot be enclosed. Other proofs whose reach
+    exceeds the window stay with it."""
+    if out.box_center is None:
         return out
     radii, given = hold_pinned(point, window_radii(point)), point.flatten()
     finest = min((r for r in radii if r), default=Fraction(0))
-    if not finest or out.proof_radius <= finest:
+    reach = out.proof_radius or Fraction(0)
+    if not finest:
         return out
-    found = pinpoint(network, dataset, out.box_center, out.proof_radius, finest / 8)
+    found: Pinpoint | None
+    if reach <= finest / 8:
+        there = out.box_center.flatten()
+        found = Pinpoint(tuple(c - reach for c in there), tuple(c + reach for c in there), 0)
+    elif out.method not in BOX_PROOFS:
+        return out
+    else:
+        found = pinpoint(network, dataset, out.box_center, reach, finest / 8)
     if found is None:
         return withdrawn(
             out,
             f"{out.reason}; but the digits' window (down to {float(finest):.2g}) is finer than the proof's "
-            f"box ({float(out.proof_radius):.2g}) and its critical point could not be enclosed within it: "
+            f"box ({float(reach):.2g}) and its critical point could not be enclosed within it: "
             f"whether the digits round it is not decided",
             "beyond-window",
         )
-    where = f"enclosed at {found.precision} bits within {float(found.width):.2g}"
+    where = (
+        f"enclosed at {found.precision} bits within {float(found.width):.2g}"
+        if found.precision
+        else f"within {float(reach):.2g} of box_center"
+        if reach
+        else "box_center itself"
+    )
     beyond = [
         k
         for k, r in enumerate(radii)
@@ -426,6 +448,9 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
         return replace(
             out, reason=f"{out.reason}; its critical point, {where}, lies inside the digits' window"
         )
+    moved = rescaled_into_the_window(network, point, out) if not reach else None
+    if moved is not None:
+        return moved
     clear = [
         k for k in beyond if found.lower[k] > given[k] + radii[k] or found.upper[k] < given[k] - radii[k]
     ]
@@ -434,7 +459,9 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
         f"parameter {k}, {where}, {'lies' if clear else 'may lie'} outside its window {float(radii[k]):.2g}"
     )
     center = out.box_center.flatten()
-    covered = all(abs(g - c) + r < out.proof_radius for g, c, r in zip(given, center, radii, strict=True))
+    covered = out.method in BOX_PROOFS and all(
+        abs(g - c) + r < reach for g, c, r in zip(given, center, radii, strict=True)
+    )
     if clear and covered:
         return Outcome(
             Verdict.NOT_CRITICAL,
@@ -534,6 +561,11 @@ def certify(
     if not options.literal:
         out = _exact_numbers_kept(net, data, point, out, Fraction(options.near_critical))
         out = _inside_the_window(net, data, point, out, options)
+        zero = None if out.verdict is Verdict.INCONCLUSIVE else zeroed_in_the_window(net, data, point)
+        if zero is not None and zero != out.box_center:
+            report(progress, "the point with the numbers near 0 set to 0")
+            there = certify(Trap(net, data, zero), options=replace(options, literal=True, probes=0))
+            out = one_kind_in_the_window(out, zero, there)
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:

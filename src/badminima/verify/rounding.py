@@ -3,6 +3,7 @@ within which a nearby critical point would leave the given gradient and Newton s
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -58,9 +59,27 @@ def mixed_digits(point: Point) -> bool:
     return _mixed(point, rounding_scale(point.flatten()))
 
 
+FLOAT_LENGTH = 13
+"""A number of 13 to 17 significant digits beside a float's print is one too, not a coarser writer's
+choice: a float's shortest print drops trailing zeros (about one print in a hundred has 14 digits)."""
+
+
+def _significant(q: Fraction) -> int:
+    """How many significant digits ``q`` is written to (0 for a number written exactly)."""
+    ratio = rounding_scale([q]) / abs(q) if q else Fraction(0)
+    return round(-math.log10(ratio)) if ratio else 0
+
+
 def _mixed(point: Point, fine: Fraction) -> bool:
-    """`mixed_digits` given the point's (finest) ``rounding_scale``."""
-    coarse = [q for q in point.flatten() if last_place(q)]
+    """`mixed_digits` given the point's (finest) ``rounding_scale``; beside a float's print (15 to 17
+    digits), numbers of `FLOAT_LENGTH` to 17 digits are prints too, not coarse."""
+    digits = [_significant(q) for q in point.flatten()]
+    prints = any(FLOAT_PRINT_DIGITS[0] <= d <= FLOAT_DIGITS for d in digits)
+    coarse = [
+        q
+        for q, d in zip(point.flatten(), digits, strict=True)
+        if last_place(q) and not (prints and FLOAT_LENGTH <= d <= FLOAT_DIGITS)
+    ]
     return (
         fine > 0 and 5 * max((rounding_scale([q]) for q in coarse), default=Fraction(0)) > MIXED_DIGITS * fine
     )
@@ -117,9 +136,10 @@ WINDOW_SLACK = 2.0
 def newton_windows(H: np.ndarray, g: np.ndarray, radii: list[Fraction]) -> float:
     """How many windows the least-change Newton step s = D u, (D H D) u = −D g (least squares, D the
     window radii) moves the farthest number: max_k |s_k| / radii_k, numbers of radius 0 held; the least
-    over relative cut-offs 1e-13, 1e-9, 1e-6 and 1e-4 of D H D's spectrum (near a critical manifold the
-    Hessian's residual terms leave tiny eigenvalues along it, whose step runs far along the manifold).
-    A float estimate: it only ever keeps a verdict back or lets a proof be tried, never makes one.
+    over relative cut-offs 1e-13, 1e-9, 1e-6 and 1e-4 of D H D's spectrum, and one inside its widest gap
+    (`spectral_gap_cut`): near a critical manifold the Hessian's residual terms leave small eigenvalues
+    along it, whose step runs far along the manifold. A float estimate: it only ever keeps a verdict
+    back or lets a proof be tried, never makes one.
 
     Example:
         >>> H, g = np.eye(2), np.array([1e-6, 0.0])
@@ -130,8 +150,37 @@ def newton_windows(H: np.ndarray, g: np.ndarray, radii: list[Fraction]) -> float
     if not len(d) or not np.any(d):
         return math.inf
     scaled = d[:, None] * H * d[None, :]
-    steps = (np.linalg.lstsq(scaled, -d * g, rcond=cut)[0] for cut in (1e-13, 1e-9, 1e-6, 1e-4))
+    cuts = [1e-13, 1e-9, 1e-6, 1e-4, *spectral_gap_cut(scaled)]
+    steps = (np.linalg.lstsq(scaled, -d * g, rcond=cut)[0] for cut in cuts)
     return min(float(np.max(np.abs(u))) for u in steps)
+
+
+GAP = 100.0
+"""Consecutive eigenvalues this far apart split a spectrum into a critical manifold's normal directions
+and the small ones its off-manifold residuals leave along it (`spectral_gap_cut`)."""
+
+
+def spectral_gap_cut(H: np.ndarray, most: float = 1e-2) -> list[float]:
+    """A relative cut-off inside the widest gap (at least `GAP`) of |eig H| whose lower side is below
+    ``most`` of the top, as a one-element list, else none. At a point ε off a critical manifold of
+    dimension m, the Hessian has P − m eigenvalues of the landscape's own size and m of size O(ε) along
+    the manifold: the cut keeps the first, so the step goes to the manifold, not along it.
+
+    Example:
+        >>> [round(c, 9) for c in spectral_gap_cut(np.diag([1.0, 1e-1, 1e-5]))]
+        [0.001]
+        >>> spectral_gap_cut(np.diag([1.0, 1e-1, 1e-2]))
+        []
+    """
+    mags = np.sort(np.abs(np.linalg.eigvalsh(H)))[::-1] if len(H) else np.zeros(0)
+    if not len(mags) or mags[0] <= 0:
+        return []
+    best, cut = GAP, None
+    for big, small in itertools.pairwise(float(m) for m in mags):
+        ratio = big / small if small > 0 else math.inf
+        if small <= most * mags[0] and ratio >= best:
+            best, cut = ratio, (math.sqrt(big * small) if small > 0 else big / GAP) / float(mags[0])
+    return [] if cut is None else [cut]
 
 
 def written_reach(point: Point) -> Fraction:
@@ -287,10 +336,10 @@ def window_radii(point: Point) -> list[Fraction]:
 
 
 def resolvable_window(point: Point) -> list[Fraction] | None:
-    """`window_radii` where a proof's float-polished centre can resolve it — digits shorter than a
-    float's print, or a float's print — with numbers written exactly on purpose held (`hold_pinned`),
-    else None: for mixed precision and decimals written beyond a float's, a window of a few units of a
-    30th digit lies below a float centre's own accuracy.
+    """`window_radii` where a proof's float-polished centre can resolve it (`FLOAT_RESOLVES`) — digits
+    shorter than a float's print, a float's print, mixed digits all far longer than that — with numbers
+    written exactly on purpose held (`hold_pinned`), else None: a window of a few units of a 30th digit
+    lies below a float centre's own accuracy.
 
     Example:
         >>> from badminima.model import Network
@@ -300,9 +349,17 @@ def resolvable_window(point: Point) -> list[Fraction] | None:
         >>> resolvable_window(Point.unflatten(net, ["0.3333", "0.123456789012345678901234"])) is None
         True
     """
+    window = hold_pinned(point, window_radii(point))
     if mixed_digits(point) or written_reach(point):
-        return None
-    return hold_pinned(point, window_radii(point))
+        finest = min((r for r in window if r), default=Fraction(0))
+        if finest < FLOAT_RESOLVES * (1 + max(abs(q) for q in point.flatten())):
+            return None
+    return window
+
+
+FLOAT_RESOLVES = Fraction(1, 10**11)
+"""The finest window (relative to the point's scale) a proof's float-polished centre resolves: its
+box is about 1e-13 of that scale."""
 
 
 def written_short(point: Point) -> bool:
