@@ -138,9 +138,9 @@ def test_twelve_digits_beside_four_are_held_to_their_own_window():
 
 
 def test_a_float_print_that_came_out_with_fourteen_digits_is_a_float_print():
-    """An optimiser's output 3e-10 off the 100-digit minimiser, printed as floats; one number's shortest
-    print (b's) happens to have 14 digits (a float's print drops trailing zeros: about one in a hundred). It is
-    a float's print like the rest (window 1e-3·(1 + |θ|)), not a coarser writer's choice whose window
+    """An optimiser's output 3e-10 off the 100-digit minimiser, printed as floats; b's shortest print
+    happens to have 14 digits (a float's print drops trailing zeros: about one in a hundred). It is a
+    float's print like the rest (window 1e-3·(1 + |θ|)), not a coarser writer's choice whose window
     (200 half units of its 14th digit: 1e-12) the minimiser would miss."""
     w1, w2, b = (float(v + mpmath.mpf(3) / 10**10) for v in _logreg_minimiser())
     short = float(format(b, ".14g"))
