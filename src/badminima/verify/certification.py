@@ -34,29 +34,17 @@ from badminima.verify.linear_points import certify_linear_point, is_deep_linear
 from badminima.verify.logit_surrogate import certify_through_surrogates
 from badminima.verify.numerics import diagnostics, float_derivatives
 from badminima.verify.options import DEFAULTS, CertifyOptions
-from badminima.verify.orbit_window import rescaled_into_the_window
 from badminima.verify.outcome import Outcome, unknown_loss, withdrawn
 from badminima.verify.piecewise import certify_piecewise
-from badminima.verify.pinpoint import Pinpoint, pinpoint
 from badminima.verify.rounding import (
-    digits_window,
-    hold_pinned,
     judged_rounding,
-    pinned_numbers,
-    resolvable_window,
-    rounding_box,
-    window_radii,
-    written_short,
 )
 from badminima.verify.saturation import unreachable_output
-from badminima.verify.smooth import certify_smooth, no_critical_point_within
+from badminima.verify.smooth import certify_smooth
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss, proved_gap
 from badminima.verify.upper_layers import collapse_upper_layers, collapsed_minimum
 from badminima.verify.window_kinds import one_kind_in_the_window, zeroed_in_the_window
-
-BOX_PROOFS = ("box-strong-convexity", "box-krawczyk-curvature")
-"""Methods whose box ``box_center`` ± ``proof_radius`` holds exactly one critical point."""
-
+from badminima.verify.window_verdicts import exact_numbers_kept, inside_the_window
 
 GAP_PRECISIONS = (512, 2048)
 """Precisions at which a box minimum and the better point are re-enclosed when the gap is too thin for
@@ -291,205 +279,6 @@ def _outcome(
     return out
 
 
-def _exact_numbers_kept(
-    network: Network, dataset: Dataset, point: Point, out: Outcome, near: Fraction
-) -> Outcome:
-    """``out``, unless it is a minimum or saddle about a nearby point (``box_center``) that moves a number
-    written exactly on purpose (a fraction with no terminating expansion, `non_terminating`, that
-    `rounding.rounding_box` does not take for noise): no rounding reaches such a number, so a critical
-    point the verdict may be about keeps it. A gradient entry proved non-zero with those numbers held,
-    over the verdict's whole box, the digits' window (`digits_window`: where the point they round may lie)
-    or their own rounding (not for a manifold of critical points beside digits all shorter than a
-    float's print, which round it wherever it meets the held numbers in their window), is
-    `not-critical` (`gradient-nonzero`); else a
-    move beyond the proof's own radius is `inconclusive` (code `exact-number-moved`). Short decimals
-    (1.125) may be roundings that happen to be short: they are left to each proof's own reach."""
-    center = out.box_center
-    if out.verdict not in (Verdict.LOCAL_MIN, Verdict.SADDLE) or center is None:
-        return out
-    given, radii, pinned = point.flatten(), rounding_box(point), pinned_numbers(point)
-    moved = [(k, given[k], c) for k, c in enumerate(center.flatten()) if k in pinned and given[k] != c]
-    if not moved:
-        return out
-    k, x, c = moved[0]
-    what = (
-        f"parameter {k}: {format_rational(x)} given, {format_rational(c)} there, {float(abs(x - c)):.2g} away"
-    )
-    reach = max(out.box_radius or Fraction(0), max(radii))
-    isolated = out.method in BOX_PROOFS
-    scale = 1 + max((abs(q) for q in given), default=Fraction(0))
-    window, _ = digits_window(point, near * scale)
-    if not any(window):  # float prints: an optimiser's accuracy, `near` relative, exact numbers held
-        window = [near * scale if r else Fraction(0) for r in radii]
-    # last, the digits' own rounding: a critical point keeping those numbers beyond it would be one the
-    # digits do not round, and a minimum or saddle about a point that moves one is the worse answer
-    boxes = (
-        ([max(r, reach) for r in radii], f"radius {float(reach):.2g}"),
-        (window, "the digits' window (numbers written exactly held)"),
-        # the digits' own rounding; but digits their writer chose round a manifold of critical points
-        # (an identity unit's orbit) wherever it meets the held numbers inside their window
-        *([(radii, "the digits' own rounding")] if isolated or not written_short(point) else []),
-    )
-    for box, where in boxes:
-        apart = no_critical_point_within(network, dataset, point, hold_pinned(point, box), piecewise=True)
-        if apart is not None:
-            return Outcome(
-                Verdict.NOT_CRITICAL,
-                "interval",
-                "ball-gradient",
-                f"{out.reason}; but that point moves {len(moved)} number(s) written exactly ({what}), and "
-                f"with every such number held, over the whole box of {where} around the given point "
-                f"{apart}: no critical point keeps them, so the given numbers round none",
-                enclose_loss(network, dataset, point),
-                code="gradient-nonzero",
-            )
-    slack = out.proof_radius or Fraction(0)
-    if all(abs(x - c) <= slack for _, x, c in moved):
-        return out
-    return withdrawn(
-        out,
-        f"{out.reason}; but that point moves {len(moved)} number(s) written exactly ({what}), beyond "
-        f"the proof's radius {float(slack):.2g}: no rounding reaches it, so the {out.verdict.value} is not "
-        f"about the given numbers",
-        "exact-number-moved",
-    )
-
-
-def _inside_the_window(
-    network: Network, dataset: Dataset, point: Point, out: Outcome, options: CertifyOptions
-) -> Outcome:
-    """``out``, unless it is a minimum or saddle about a nearby point (``box_center``) that the digits of
-    ``point`` — all shorter than a float's print (their writer chose them), or a float's print (window
-    1e-3·(1 + |θ_i|) per number: one large number widens nobody else's) — do not round: a rounded number
-    beyond its window (`window_radii`; numbers written exactly are `_exact_numbers_kept`'s or, short
-    decimals that may be roundings, each proof's own reach). Then a gradient entry proved non-zero over
-    the window is `not-critical` (`gradient-nonzero`), else `inconclusive` (code `beyond-window`)."""
-    center = out.box_center
-    if out.verdict not in (Verdict.LOCAL_MIN, Verdict.SADDLE) or center is None:
-        return out
-    window = resolvable_window(point)
-    if judged_rounding(point, options.rounding) == 0:
-        return out
-    if window is None:  # mixed and longer digits: a float box_center cannot resolve their windows
-        return _pinned_in_the_window(network, dataset, point, out)
-    if center == point:
-        return out
-    radii, given, there = window, point.flatten(), center.flatten()
-    beyond = [k for k, r in enumerate(radii) if r and abs(there[k] - given[k]) > r]
-    if not beyond:
-        return out
-    moved = rescaled_into_the_window(network, point, out)
-    if moved is not None:
-        return moved
-    k = beyond[0]
-    what = f"parameter {k} is {float(abs(there[k] - given[k])):.2g} away, its window {float(radii[k]):.2g}"
-    apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
-    if apart is not None:
-        return Outcome(
-            Verdict.NOT_CRITICAL,
-            "interval",
-            "ball-gradient",
-            f"{out.reason}; but the digits do not round that point ({what}), and over their window "
-            f"{apart}: they round no critical point",
-            enclose_loss(network, dataset, point),
-            code="gradient-nonzero",
-        )
-    return withdrawn(
-        out,
-        f"{out.reason}; but the digits do not round that point ({what}): the {out.verdict.value} is "
-        f"not about the given numbers, and no proof decides the critical points inside their window",
-        "beyond-window",
-    )
-
-
-def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out: Outcome) -> Outcome:
-    """`_inside_the_window` for digits mixed or beyond a float's whose window (a few units of a 30th
-    digit) a float centre cannot resolve: the proof's critical point — ``box_center`` within an eighth of
-    the finest window, else a box proof's one critical point enclosed that tightly (`pinpoint`) — is
-    held to the window. Outside it, a window inside a box proof's box holds no critical point
-    (`not-critical`); else `beyond-window`, as where it cannot be enclosed. Other proofs whose reach
-    exceeds the window stay with it."""
-    if out.box_center is None:
-        return out
-    radii, given = hold_pinned(point, window_radii(point)), point.flatten()
-    finest = min((r for r in radii if r), default=Fraction(0))
-    reach = out.proof_radius or Fraction(0)
-    if not finest:
-        return out
-    found: Pinpoint | None
-    if reach <= finest / 8:
-        there = out.box_center.flatten()
-        found = Pinpoint(tuple(c - reach for c in there), tuple(c + reach for c in there), 0)
-    elif out.method not in BOX_PROOFS:
-        return out
-    else:
-        found = pinpoint(network, dataset, out.box_center, reach, finest / 8)
-    if found is None:
-        return withdrawn(
-            out,
-            f"{out.reason}; but the digits' window (down to {float(finest):.2g}) is finer than the proof's "
-            f"box ({float(reach):.2g}) and its critical point could not be enclosed within it: "
-            f"whether the digits round it is not decided",
-            "beyond-window",
-        )
-    where = (
-        f"enclosed at {found.precision} bits within {float(found.width):.2g}"
-        if found.precision
-        else f"within {float(reach):.2g} of box_center"
-        if reach
-        else "box_center itself"
-    )
-    beyond = [
-        k
-        for k, r in enumerate(radii)
-        if r and (found.lower[k] < given[k] - r or found.upper[k] > given[k] + r)
-    ]
-    if not beyond:
-        return replace(
-            out, reason=f"{out.reason}; its critical point, {where}, lies inside the digits' window"
-        )
-    moved = rescaled_into_the_window(network, point, out) if not reach else None
-    if moved is not None:
-        return moved
-    clear = [
-        k for k in beyond if found.lower[k] > given[k] + radii[k] or found.upper[k] < given[k] - radii[k]
-    ]
-    k = (clear or beyond)[0]
-    what = (
-        f"parameter {k}, {where}, {'lies' if clear else 'may lie'} outside its window {float(radii[k]):.2g}"
-    )
-    center = out.box_center.flatten()
-    covered = out.method in BOX_PROOFS and all(
-        abs(g - c) + r < reach for g, c, r in zip(given, center, radii, strict=True)
-    )
-    if clear and covered:
-        return Outcome(
-            Verdict.NOT_CRITICAL,
-            "interval",
-            "krawczyk-pinpoint",
-            f"{out.reason}; but {what}: the digits' window lies inside that box, whose one critical point "
-            f"is outside it, so they round no critical point",
-            enclose_loss(network, dataset, point),
-            code="gradient-nonzero",
-        )
-    apart = no_critical_point_within(network, dataset, point, radii, piecewise=True) if clear else None
-    if apart is not None:
-        return Outcome(
-            Verdict.NOT_CRITICAL,
-            "interval",
-            "ball-gradient",
-            f"{out.reason}; but {what}, and over the digits' window {apart}: they round no critical point",
-            enclose_loss(network, dataset, point),
-            code="gradient-nonzero",
-        )
-    return withdrawn(
-        out,
-        f"{out.reason}; but the digits may not round that point ({what}): the {out.verdict.value} is not "
-        f"about the given numbers, and no proof decides the critical points inside their window",
-        "beyond-window",
-    )
-
-
 def certify(
     trap: Trap | PopulationTrap,
     *,
@@ -559,8 +348,8 @@ def certify(
             if narrower.verdict is not Verdict.INCONCLUSIVE:
                 out = lift_dropped_inputs(narrower, point, columns, net)
     if not options.literal:
-        out = _exact_numbers_kept(net, data, point, out, Fraction(options.near_critical))
-        out = _inside_the_window(net, data, point, out, options)
+        out = exact_numbers_kept(net, data, point, out, Fraction(options.near_critical))
+        out = inside_the_window(net, data, point, out, options.rounding)
         zero = None if out.verdict is Verdict.INCONCLUSIVE else zeroed_in_the_window(net, data, point)
         if zero is not None and zero != out.box_center:
             report(progress, "the point with the numbers near 0 set to 0")
