@@ -7,10 +7,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 import mpmath
-from hypothesis import given, settings, strategies as st
+import pytest
+from hypothesis import assume, given, settings, strategies as st
 
 from badminima.model import Dataset, Network, Point, Trap
-from badminima.verify import certify
+from badminima.verify import Verdict, certify
 from badminima.verify.pinpoint import bits_for, pinpoint
 
 LINE = Network((1, 1), "identity")
@@ -147,3 +148,66 @@ def test_a_float_print_that_came_out_with_fourteen_digits_is_a_float_print():
     assert len(repr(short).lstrip("-0.").replace(".", "")) == 14  # the float's own shortest print
     trap = Trap(LOGREG, Dataset.of(X, Y), Point.unflatten(LOGREG, [repr(w1), repr(w2), repr(short)]))
     assert certify(trap, probes=0).verdict.value == "local-min"
+
+
+def _logreg_minimiser_of(rows: list[list[Fraction]], labels: list[Fraction]) -> list[mpmath.mpf]:
+    """The minimiser of the mean cross-entropy of σ(w·x + b), by Newton at 100 digits."""
+    with mpmath.workdps(100):
+        feats = [[mpmath.mpf(q.numerator) / q.denominator for q in r] + [mpmath.mpf(1)] for r in rows]
+        ys = [mpmath.mpf(q.numerator) / q.denominator for q in labels]
+        n = len(feats[0])
+        t = mpmath.matrix([0] * n)
+        for _ in range(80):
+            g, H = mpmath.matrix(n, 1), mpmath.matrix(n, n)
+            for r, y in zip(feats, ys, strict=True):
+                s = 1 / (1 + mpmath.exp(-sum(r[i] * t[i] for i in range(n))))
+                for i in range(n):
+                    g[i] += (s - y) * r[i]
+                    for j in range(n):
+                        H[i, j] += s * (1 - s) * r[i] * r[j]
+            t = t - mpmath.lu_solve(H, g)
+        return [t[i] for i in range(n)]
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    rows=st.lists(st.tuples(small, small), min_size=5, max_size=7),
+    seed=st.integers(0, 10**6),
+    which=st.integers(0, 2),
+    units=st.sampled_from([300, 600, 1500, 4000]),
+    rest=st.sampled_from([4, 30]),
+)
+def test_long_digits_round_a_logistic_minimum_only_within_their_window(rows, seed, which, units, rest):
+    """Soundness fuzz: logistic regression on soft labels (one minimiser, 100-digit Newton), one number
+    written to 30 digits ``units`` units of its last digit off, the rest to ``rest`` digits. The window
+    by hand: 1000 units of a 30-digit number's last digit beside 4-digit numbers (mixed precision);
+    5000·max|θ|·10⁻³⁰ when all are written to 30 digits. Outside it, never a minimum."""
+    x0, (a1, a2), (b1, b2) = rows[0], rows[1], rows[2]
+    assume((a1 - x0[0]) * (b2 - x0[1]) != (a2 - x0[1]) * (b1 - x0[0]))  # affinely independent inputs
+    labels = [Fraction(1 + (seed >> k) % 9, 10) for k in range(len(rows))]
+    data = Dataset.of([list(r) for r in rows], [[q] for q in labels])
+    theta = _logreg_minimiser_of([list(r) for r in rows], labels)
+    if max(abs(v) for v in theta) > 50:
+        return  # separable data: no finite minimiser worth writing
+    written = [
+        _written(v, 30 if k == which else rest, units if k == which else 0) for k, v in enumerate(theta)
+    ]
+    with mpmath.workdps(100):
+        last = mpmath.mpf(10) ** (int(mpmath.floor(mpmath.log10(abs(theta[which])))) - 29)
+        top = max(abs(Fraction(w)) for w in written)
+        window = (
+            1000 * last
+            if rest == 4
+            else 5000 * mpmath.mpf(top.numerator) / top.denominator * mpmath.mpf(10) ** -30
+        )
+        off = abs(
+            mpmath.mpf(Fraction(written[which]).numerator) / Fraction(written[which]).denominator
+            - theta[which]
+        )
+    net = Network((2, 1), "identity", output="sigmoid", loss="bce")
+    cert = certify(Trap(net, data, Point.unflatten(net, written)), probes=0)
+    if off > window * 1.2:
+        assert not cert.verdict.is_minimum, (off / window, cert.reason)
+    elif off < window * 0.8 and rest == 30:
+        assert cert.verdict is not Verdict.NOT_CRITICAL, (off / window, cert.reason)
