@@ -160,3 +160,32 @@ def test_the_critical_products_are_the_eigenspace_projections_by_hand():
     got = {tuple(tuple(row) for row in A) for A in critical_products(net, data)}
     zero = ((F(0), F(0)), (F(0), F(0)))
     assert got == {zero, ((F(3), F(0)), (F(3), F(0))), ((F(0), F(1)), (F(0), F(-1)))}
+
+
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(
+    w1=st.fractions(min_value=F(1, 2), max_value=2, max_denominator=9),
+    w3=st.fractions(min_value=F(1, 2), max_value=2, max_denominator=9),
+    c=st.sampled_from([F(1, 10**4), F(97, 10**6), F(965, 10**5)]),
+    nudge=st.integers(-900, 900),
+)
+def test_a_small_middle_weight_printed_from_a_float_snaps_onto_the_product(w1, w3, c, nudge):
+    """Red team s29 W4: F = (w₃w₂w₁ − c)² (1-1-1-1, bias-free, x = 1). Moving only w₂ to c/(w₁w₃) gives
+    F = 0, the global minimum; w₂ printed from a float ``nudge``·1e-6 of its window off (the window
+    1e-3·(1 + |w₂|), by hand) is within reach of that point, though moving w₁ or w₃ is far beyond theirs."""
+    net = Network((1, 1, 1, 1), "identity", bias=False)
+    data = Dataset.of([[1]], [[c]])
+    star = c / (w1 * w3)
+    printed = [
+        F(repr(float(w1))),
+        F(repr(float(star + nudge * F(1, 10**6) * (1 + star) / 1000))),
+        F(repr(float(w3))),
+    ]
+    assert all(abs(p - q) <= F(1, 1000) * (1 + abs(p)) for p, q in zip(printed, (w1, star, w3), strict=True))
+    snapped = snap_critical(net, data, Point.unflatten(net, printed))
+    assert snapped is not None
+    a, b, d = snapped.flatten()
+    assert a * b * d == c  # F = 0 exactly: a global minimum
+    assert all(abs(p - q) <= F(1, 1000) * (1 + abs(p)) for p, q in zip(printed, (a, b, d), strict=True))
+    cert = certify(Trap(net, data, Point.unflatten(net, printed)), probes=0)
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason

@@ -211,3 +211,35 @@ def test_long_digits_round_a_logistic_minimum_only_within_their_window(rows, see
         assert not cert.verdict.is_minimum, (off / window, cert.reason)
     elif off < window * 0.8 and rest == 30:
         assert cert.verdict is not Verdict.NOT_CRITICAL, (off / window, cert.reason)
+
+
+def _printed(v: mpmath.mpf, digits: int = 17, off: mpmath.mpf | float = 0) -> str:
+    """``v + off`` to ``digits`` significant digits (17: a float's print)."""
+    with mpmath.workdps(100):
+        return mpmath.nstr(v + off, digits, strip_zeros=False)
+
+
+def test_float_prints_beside_one_long_number_keep_an_optimisers_window():
+    """Red team s29 W2: w1 and b float prints, w2 to 30 digits: mixed precision, so each print keeps
+    1e-3·(1 + |θ|) (b 1e-9 off the 100-digit minimiser is the minimum it rounds), not 1000 units of a
+    17th digit."""
+    w1, w2, b = _logreg_minimiser()
+    point = Point.unflatten(LOGREG, [_printed(w1), _printed(w2, 30), _printed(b, 17, mpmath.mpf(10) ** -9)])
+    assert certify(Trap(LOGREG, Dataset.of(X, Y), point), probes=0).verdict.value == "local-min"
+
+
+def test_each_float_print_in_a_mixed_point_has_its_own_window():
+    """Red team s29 W3: w2 to 12 digits beside float prints; w1 (1.59) printed 2.75e-3 off, 1.06 of its
+    own window 1e-3·(1 + |w1|) and 0.94 of one scaled by the largest number (|b| = 1.94). Its window is
+    its own: the minimiser is not the digits'."""
+    w1, w2, b = _logreg_minimiser()
+    point = Point.unflatten(LOGREG, [_printed(w1, 17, 0.00275), _printed(w2, 12), _printed(b)])
+    assert not certify(Trap(LOGREG, Dataset.of(X, Y), point), probes=0).verdict.is_minimum
+
+
+def test_a_thirteen_digit_float_print_in_a_mixed_point_is_a_float_print():
+    """Red team s29 W1: w1 to 13 digits 1e-7 off, w2 to 12, b a float's print: w1 beside a float's print
+    is one too (window 1e-3·(1 + |w1|)), and the minimiser lies in the window."""
+    w1, w2, b = _logreg_minimiser()
+    point = Point.unflatten(LOGREG, [_printed(w1, 13, mpmath.mpf(10) ** -7), _printed(w2, 12), _printed(b)])
+    assert certify(Trap(LOGREG, Dataset.of(X, Y), point), probes=0).verdict.value == "local-min"

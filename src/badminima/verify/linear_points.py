@@ -409,8 +409,8 @@ def _snapped(
     which = (
         "the point of the simplest rationals"
         if simplest
-        else "a point of the end-to-end map's rational family (its product W_L⋯W_1 the simplest rationals "
-        "the digits allow, the first layer projected onto that product's row space, the last solved exactly)"
+        else "a point of the end-to-end map's rational family (its product W_L⋯W_1 a rational critical "
+        "product the digits allow, reached by the least change of the last, the first or a middle layer)"
     )
     note = (
         f"; the given point is written to a rounding scale ρ = {float(rho):.2g}, and {which} within "

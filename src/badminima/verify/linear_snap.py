@@ -163,7 +163,7 @@ def _factored(network: Network, dataset: Dataset, point: Point, reach: list[Frac
 def _members(given: list[Matrix], radii: list[Matrix], M: Matrix) -> Iterator[Point]:
     """The layers ``given`` moved onto W_L⋯W_1 = M by `_onto`: the last layer solved; then the first
     (the coarsest digits are often the first layer's), which is the last of the transposed chain
-    W_1ᵀ⋯W_Lᵀ = Mᵀ."""
+    W_1ᵀ⋯W_Lᵀ = Mᵀ; then each middle layer alone (`_middle_onto`)."""
     last = _onto(given, radii, M)
     if last is not None:
         yield _point(last)
@@ -172,6 +172,32 @@ def _members(given: list[Matrix], radii: list[Matrix], M: Matrix) -> Iterator[Po
     )
     if flipped is not None:
         yield _point([_transpose(W) for W in reversed(flipped)])
+    for k in range(1, len(given) - 1):
+        moved = _middle_onto(given, radii, M, k)
+        if moved is not None:
+            yield _point(moved)
+
+
+def _middle_onto(given: list[Matrix], radii: list[Matrix], M: Matrix, k: int) -> list[Matrix] | None:
+    """The layers ``given`` moved onto W_L⋯W_1 = M by the least change (weighted by ``radii``) of the
+    middle layer k alone, A·(W_k + δ)·B = M with A = W_L⋯W_{k+1}, B = W_{k−1}⋯W_1 (a float's print of a
+    small middle weight moves least there); None if that has none."""
+    B = given[0]
+    for W in given[1:k]:
+        B = _mul(W, B)
+    A = given[-1]
+    for W in reversed(given[k + 1 : -1]):
+        A = _mul(A, W)
+    rest = _add(M, [[-v for v in row] for row in _mul(A, _mul(given[k], B))])
+    shape = [(i, j) for i in range(len(given[k])) for j in range(len(given[k][0]))]
+    rows = [[A[r][i] * B[j][c] for i, j in shape] for r in range(len(M)) for c in range(len(M[0]))]
+    delta = least_change(rows, [v for row in rest for v in row], [radii[k][i][j] for i, j in shape])
+    if delta is None:
+        return None
+    moved = [list(row) for row in given[k]]
+    for (i, j), d in zip(shape, delta, strict=True):
+        moved[i][j] += d
+    return [*given[:k], moved, *given[k + 1 :]]
 
 
 def _onto(given: list[Matrix], radii: list[Matrix], M: Matrix) -> list[Matrix] | None:

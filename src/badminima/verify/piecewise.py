@@ -341,7 +341,7 @@ def _scale_of(point: Point) -> Fraction:
 
 def _digits_window(point: Point, options: CertifyOptions) -> tuple[list[Fraction], str]:
     """`digits_window` with a float's print reaching the Newton step's 1e-3·(1 + max|θ|)."""
-    return digits_window(point, Fraction(options.near_critical) * _scale_of(point))
+    return digits_window(point, Fraction(options.near_critical))
 
 
 def _digits_apart(network: Network, dataset: Dataset, point: Point, options: CertifyOptions) -> str | None:

@@ -70,15 +70,31 @@ def _significant(q: Fraction) -> int:
     return round(-math.log10(ratio)) if ratio else 0
 
 
-def _mixed(point: Point, fine: Fraction) -> bool:
-    """`mixed_digits` given the point's (finest) ``rounding_scale``; beside a float's print (15 to 17
-    digits), numbers of `FLOAT_LENGTH` to 17 digits are prints too, not coarse."""
+def float_printed(point: Point) -> list[bool]:
+    """Per coordinate, whether the number is a float's print: 15 to 17 significant digits, or
+    `FLOAT_LENGTH` to 14 beside such a print (a float's shortest print drops trailing zeros).
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((2, 1), "identity")
+        >>> float_printed(Point.unflatten(net, ["-9.7997600214452", "4.736137232590027", "0.1234"]))
+        [True, True, False]
+    """
     digits = [_significant(q) for q in point.flatten()]
     prints = any(FLOAT_PRINT_DIGITS[0] <= d <= FLOAT_DIGITS for d in digits)
+    low = FLOAT_LENGTH if prints else FLOAT_PRINT_DIGITS[0]
+    return [low <= d <= FLOAT_DIGITS for d in digits]
+
+
+def _mixed(point: Point, fine: Fraction) -> bool:
+    """`mixed_digits` given the point's (finest) ``rounding_scale``; a float's print that came out
+    short (13 or 14 digits, `float_printed`) is not coarser than the other prints."""
+    digits = [_significant(q) for q in point.flatten()]
+    printed = float_printed(point)
     coarse = [
         q
-        for q, d in zip(point.flatten(), digits, strict=True)
-        if last_place(q) and not (prints and FLOAT_LENGTH <= d <= FLOAT_DIGITS)
+        for q, d, p in zip(point.flatten(), digits, printed, strict=True)
+        if last_place(q) and not (p and d < FLOAT_PRINT_DIGITS[0])
     ]
     return (
         fine > 0 and 5 * max((rounding_scale([q]) for q in coarse), default=Fraction(0)) > MIXED_DIGITS * fine
@@ -260,12 +276,13 @@ def within_reach(point: Point, other: Point, units: int) -> bool:
     )
 
 
-def digits_reach(point: Point, units: int, float_reach: Fraction) -> list[Fraction]:
+def digits_reach(point: Point, units: int, near: Fraction) -> list[Fraction]:
     """Per coordinate, how far the number a point written to mixed precision rounds may sit: ``units``
     rounding radii for a number shorter than a float's print (its writer chose its digits; trailing zeros
     count, `WrittenDecimal`),
-    `WRITERS_NOISE` units of its last digit for one written beyond a float's, ``float_reach`` (an
-    optimiser's accuracy) for a float's print or a float itself, 0 for a number written exactly.
+    `WRITERS_NOISE` units of its last digit for one written beyond a float's, ``near``·(1 + |q|) (an
+    optimiser's accuracy, relative to the number itself) for a float's print (`float_printed`), a float
+    itself or an exact product of one (binary digits), 0 for a number written exactly.
 
     Example:
         >>> from badminima.model import Network
@@ -275,16 +292,16 @@ def digits_reach(point: Point, units: int, float_reach: Fraction) -> list[Fracti
         [0.0005, 1e-21]
     """
     out = []
-    for q in point.flatten():
+    for q, printed in zip(point.flatten(), float_printed(point), strict=True):
         place = last_place(q)
         if not place:
             out.append(Fraction(0))
         elif _written_beyond_float(q):
             out.append(WRITERS_NOISE * place)
-        elif rounding_scale([q]) > abs(q) / 10 ** FLOAT_PRINT_DIGITS[0]:
-            out.append(units * rounding_radius(q))
+        elif printed or _significant(q) > FLOAT_DIGITS:  # a float's print, a float, a product of one
+            out.append(near * (1 + abs(q)))
         else:
-            out.append(float_reach)
+            out.append(units * rounding_radius(q))
     return out
 
 
@@ -324,8 +341,7 @@ def window_radii(point: Point) -> list[Fraction]:
     if written_short(point):  # digits its writer chose: each number moves within its own last digit,
         return [units * r for r in rounding_box(point)]  # float noise printed to them reaches 0
     if mixed_digits(point):
-        scale = Fraction(DEFAULTS.near_critical) * (1 + max(abs(q) for q in point.flatten()))
-        return digits_reach(point, units, scale)
+        return digits_reach(point, units, Fraction(DEFAULTS.near_critical))
     beyond = written_reach(point)
     if beyond:  # decimals written beyond a float's: WRITERS_NOISE units of the coarsest last digit
         return [beyond] * len(point.flatten())
@@ -381,7 +397,7 @@ def written_short(point: Point) -> bool:
     return scale > 0 and scale / largest > Fraction(1, 10 ** FLOAT_PRINT_DIGITS[0])
 
 
-def digits_window(point: Point, float_reach: Fraction) -> tuple[list[Fraction], str]:
+def digits_window(point: Point, near: Fraction) -> tuple[list[Fraction], str]:
     """Per coordinate, how far the critical point a rounded point's digits round may sit (the README's
     windows), and that window in words: for mixed precision `digits_reach`; for decimals written beyond
     a float's `written_reach`; for digits all shorter than a float's print 100⌈√P⌉ rounding radii of each
@@ -399,11 +415,11 @@ def digits_window(point: Point, float_reach: Fraction) -> tuple[list[Fraction], 
     units = 100 * math.ceil(math.sqrt(n))
     beyond = written_reach(point)
     if mixed_digits(point):
-        return digits_reach(point, units, float_reach), (
+        return digits_reach(point, units, near), (
             "the numbers are written to mixed precision: a critical point they round lies within "
             "100⌈√P⌉ rounding radii of each number shorter than a float's print, "
-            f"{WRITERS_NOISE} units of the last digit of each longer one, and {float(float_reach):.2g} "
-            "(∞-norm) of a float's print (numbers written exactly do not move)"
+            f"{WRITERS_NOISE} units of the last digit of each longer one, and {float(near):.2g}·(1 + |q|) "
+            "of each float's print q (numbers written exactly do not move)"
         )
     if beyond:
         return [beyond] * n, (

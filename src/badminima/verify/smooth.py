@@ -430,7 +430,7 @@ def certify_smooth(
         # A critical point the digits round lies within `digits_window`. A gradient proved non-zero over
         # that whole box is about the point as written, however near a critical point farther off lies (an
         # exact 1e8 or all-tiny numbers once made it "near"). Float prints keep the Newton-step test.
-        reach, within = digits_window(point, Fraction(options.near_critical) * Fraction(scale))
+        reach, within = digits_window(point, Fraction(options.near_critical))
     if any(reach):
         digits_apart = no_critical_point_within(network, dataset, point, reach, piecewise=True)
         near = digits_apart is None

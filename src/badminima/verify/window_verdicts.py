@@ -65,7 +65,7 @@ def exact_numbers_kept(
     reach = max(out.box_radius or Fraction(0), max(radii))
     isolated = out.method in BOX_PROOFS
     scale = 1 + max((abs(q) for q in given), default=Fraction(0))
-    window, _ = digits_window(point, near * scale)
+    window, _ = digits_window(point, near)
     if not any(window):  # float prints: an optimiser's accuracy, `near` relative, exact numbers held
         window = [near * scale if r else Fraction(0) for r in radii]
     # last, the digits' own rounding: a critical point keeping those numbers beyond it would be one the
