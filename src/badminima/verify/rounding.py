@@ -352,10 +352,11 @@ def window_radii(point: Point) -> list[Fraction]:
 
 
 def resolvable_window(point: Point) -> list[Fraction] | None:
-    """`window_radii` where a proof's float-polished centre can resolve it (`FLOAT_RESOLVES`) — digits
-    shorter than a float's print, a float's print, mixed digits all far longer than that — with numbers
-    written exactly on purpose held (`hold_pinned`), else None: a window of a few units of a 30th digit
-    lies below a float centre's own accuracy.
+    """`window_radii` where a proof's float-polished centre can resolve it — digits shorter than a
+    float's print, a float's print, and mixed or longer digits whose finest window side is at least
+    `FLOAT_RESOLVES` of the scale (12 digits beside 4) — with numbers written exactly on purpose held
+    (`hold_pinned`), else None: a window of a few units of a 30th digit lies below a float centre's own
+    accuracy.
 
     Example:
         >>> from badminima.model import Network
