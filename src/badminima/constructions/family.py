@@ -19,7 +19,14 @@ from badminima.model.dataset import Dataset
 from badminima.model.limits import magnitude_problem, scale_problem
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.model.rational import format_rational, from_float, last_place, parse_rational, short
+from badminima.model.rational import (
+    FLOAT_PRINT_DIGITS,
+    format_rational,
+    from_float,
+    last_place,
+    parse_rational,
+    short,
+)
 from badminima.model.trap import Trap
 
 Kind = Literal["trap", "dataset", "near-stationary"]
@@ -184,14 +191,10 @@ def reprinted(network: Network, point: Point) -> Point:
         ['1', '1/3']
     """
     flat = [
-        from_float(float(q)) if last_place(q) and abs(q) >= last_place(q) * 10**FLOAT_PRINT else q
+        from_float(float(q)) if last_place(q) and abs(q) >= last_place(q) * 10 ** FLOAT_PRINT_DIGITS[1] else q
         for q in point.flatten()
     ]
     return point if flat == list(point.flatten()) else Point.unflatten(network, flat)
-
-
-FLOAT_PRINT = 17
-"""Significant digits of a float's longest shortest-round-trip print."""
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, str]:
