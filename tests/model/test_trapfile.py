@@ -2,7 +2,7 @@ import json
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, strategies as st
 
 from badminima import TrapFileError, dumps_trap, load_trap, loads_trap, save_trap
 from badminima.strategies import traps
@@ -130,3 +130,22 @@ def test_bad_inputs_name_file_field_and_expectation(text, field, fragment):
 def test_missing_file_is_a_trap_file_error(tmp_path):
     with pytest.raises(TrapFileError, match="cannot read the file"):
         load_trap(tmp_path / "nope.json")
+
+
+@given(
+    st.integers(-(10**12), 10**12).filter(lambda n: n % 10 != 0),
+    st.integers(1, 12),
+    st.integers(1, 20),
+)
+def test_trailing_zeros_survive_a_save(digits, places, zeros):
+    """A point's "1.800" is four digits (README: trailing zeros are digits, `WrittenDecimal`); saving the
+    trap must not shorten it to "1.8", which would widen its window when read back."""
+    sign, whole, frac = "-" if digits < 0 else "", abs(digits) // 10**places, abs(digits) % 10**places
+    written = f"{sign}{whole}.{str(frac).rjust(places, '0')}{'0' * zeros}"
+    doc = json.loads(json.dumps(GOOD))
+    doc["point"][1]["b"] = [written]
+    again = loads_trap(dumps_trap(loads_trap(json.dumps(doc))))
+    assert json.loads(dumps_trap(again))["point"][1]["b"] == [written]
+    b = again.point.layers[1].b[0]
+    assert b == Fraction(digits, 10**places)
+    assert getattr(b, "place", None) == Fraction(1, 10 ** (places + zeros))

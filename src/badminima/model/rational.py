@@ -136,7 +136,17 @@ def parse_rational(value: object) -> Fraction:
 
 def format_rational(q: Fraction, *, decimal: bool = True) -> str:
     """Return an exact string for ``q``: an integer, or ``p/q``, or (when ``decimal``) a terminating
-    decimal if that is no longer; `parse_rational` reads each back to the same value."""
+    decimal if that is no longer; `parse_rational` reads each back to the same value. A
+    `WrittenDecimal` keeps its trailing zeros (its digits are part of what it says).
+
+    Example:
+        >>> format_rational(Fraction(9, 5)), format_rational(written_decimal("1.800"))
+        ('1.8', '1.800')
+    """
+    places = _decimal_places(q) if decimal and isinstance(q, WrittenDecimal) else None
+    if places:
+        body = str(abs(q.numerator) * 10**places // q.denominator).rjust(places + 1, "0")
+        return ("-" if q < 0 else "") + body[:-places] + "." + body[-places:]
     if q.denominator == 1:
         return str(q.numerator)
     as_fraction = f"{q.numerator}/{q.denominator}"
@@ -156,6 +166,13 @@ def format_rational(q: Fraction, *, decimal: bool = True) -> str:
     body = str(scaled).rjust(digits + 1, "0")
     as_decimal = ("-" if q < 0 else "") + body[:-digits] + "." + body[-digits:]
     return as_decimal if len(as_decimal) <= len(as_fraction) else as_fraction
+
+
+def _decimal_places(q: WrittenDecimal) -> int | None:
+    """k where ``q``'s last written place is 10^-k (k ≥ 1), else None."""
+    place = q.place
+    k = len(str(place.denominator)) - 1
+    return k if k >= 1 and place == Fraction(1, 10**k) and (q / place).denominator == 1 else None
 
 
 FloatPolicy = Literal["binary", "decimal", "simplest", "grid"]
