@@ -243,3 +243,19 @@ def test_a_thirteen_digit_float_print_in_a_mixed_point_is_a_float_print():
     w1, w2, b = _logreg_minimiser()
     point = Point.unflatten(LOGREG, [_printed(w1, 13, mpmath.mpf(10) ** -7), _printed(w2, 12), _printed(b)])
     assert certify(Trap(LOGREG, Dataset.of(X, Y), point), probes=0).verdict.value == "local-min"
+
+
+def test_the_readme_example_is_this_point():
+    """`examples/windows/logreg-thirty-digits-off-the-minimum.json` is the 100-digit minimiser written
+    to 30 digits, w2 11000 units off (rebuilt here, not read back from the verifier)."""
+    from pathlib import Path
+
+    from badminima.model import load_trap
+
+    name = "examples/windows/logreg-thirty-digits-off-the-minimum.json"
+    example = load_trap(Path(__file__).parents[2] / name)
+    built = _logreg_trap((30, 30, 30), 11000)
+    assert example.point.flatten() == built.point.flatten() and example.dataset == built.dataset
+    assert [getattr(q, "place", None) for q in example.point.flatten()] == [
+        getattr(q, "place", None) for q in built.point.flatten()
+    ]
