@@ -92,14 +92,18 @@ def _logreg_minimiser() -> list[mpmath.mpf]:
         return [t[i] for i in range(3)]
 
 
-def _written(v: mpmath.mpf, digits: int, off: int = 0) -> str:
-    """``v`` to ``digits`` significant digits (trailing zeros kept: they are digits), moved ``off`` units
-    of the last one."""
+def _printed(v: mpmath.mpf, digits: int = 17, off: mpmath.mpf | float = 0) -> str:
+    """``v + off`` to ``digits`` significant digits (trailing zeros kept: they are digits; 17: a float's
+    print)."""
     with mpmath.workdps(100):
-        return mpmath.nstr(
-            v + off * mpmath.mpf(10) ** (int(mpmath.floor(mpmath.log10(abs(v)))) - digits + 1),
-            digits,
-            strip_zeros=False,
+        return mpmath.nstr(v + off, digits, strip_zeros=False)
+
+
+def _written(v: mpmath.mpf, digits: int, off: int = 0) -> str:
+    """``v`` to ``digits`` significant digits, moved ``off`` units of the last one."""
+    with mpmath.workdps(100):
+        return _printed(
+            v, digits, off * mpmath.mpf(10) ** (int(mpmath.floor(mpmath.log10(abs(v)))) - digits + 1)
         )
 
 
@@ -211,12 +215,6 @@ def test_long_digits_round_a_logistic_minimum_only_within_their_window(rows, see
         assert not cert.verdict.is_minimum, (off / window, cert.reason)
     elif off < window * 0.8 and rest == 30:
         assert cert.verdict is not Verdict.NOT_CRITICAL, (off / window, cert.reason)
-
-
-def _printed(v: mpmath.mpf, digits: int = 17, off: mpmath.mpf | float = 0) -> str:
-    """``v + off`` to ``digits`` significant digits (17: a float's print)."""
-    with mpmath.workdps(100):
-        return mpmath.nstr(v + off, digits, strip_zeros=False)
 
 
 def test_float_prints_beside_one_long_number_keep_an_optimisers_window():

@@ -339,15 +339,10 @@ def _scale_of(point: Point) -> Fraction:
     return 1 + max((abs(q) for q in point.flatten()), default=Fraction(0))
 
 
-def _digits_window(point: Point, options: CertifyOptions) -> tuple[list[Fraction], str]:
-    """`digits_window` with a float's print reaching the Newton step's 1e-3·(1 + max|θ|)."""
-    return digits_window(point, Fraction(options.near_critical))
-
-
 def _digits_apart(network: Network, dataset: Dataset, point: Point, options: CertifyOptions) -> str | None:
     """Why no critical point lies in the window the digits of a rounded point allow (`digits_window`,
     every sign kept over it), or None: then a descent at the rounding's level is about the numbers."""
-    radii, within = _digits_window(point, options)
+    radii, within = digits_window(point, Fraction(options.near_critical))
     if not any(radii):
         return None
     apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
@@ -489,7 +484,7 @@ def certify_piecewise(
                     code="near-critical-set",
                 )
             if tried and scale is not None:  # the nearby proofs were tried, and failed
-                radii, within = _digits_window(point, options)
+                radii, within = digits_window(point, Fraction(options.near_critical))
                 if any(radii) and newton_windows(scale[4], scale[5], radii) <= WINDOW_SLACK:
                     apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
                     if apart is None:

@@ -80,7 +80,11 @@ def float_printed(point: Point) -> list[bool]:
         >>> float_printed(Point.unflatten(net, ["-9.7997600214452", "4.736137232590027", "0.1234"]))
         [True, True, False]
     """
-    digits = [_significant(q) for q in point.flatten()]
+    return _printed([_significant(q) for q in point.flatten()])
+
+
+def _printed(digits: list[int]) -> list[bool]:
+    """`float_printed` from each number's significant digits."""
     prints = any(FLOAT_PRINT_DIGITS[0] <= d <= FLOAT_DIGITS for d in digits)
     low = FLOAT_LENGTH if prints else FLOAT_PRINT_DIGITS[0]
     return [low <= d <= FLOAT_DIGITS for d in digits]
@@ -90,7 +94,7 @@ def _mixed(point: Point, fine: Fraction) -> bool:
     """`mixed_digits` given the point's (finest) ``rounding_scale``; a float's print that came out
     short (13 or 14 digits, `float_printed`) is not coarser than the other prints."""
     digits = [_significant(q) for q in point.flatten()]
-    printed = float_printed(point)
+    printed = _printed(digits)
     coarse = [
         q
         for q, d, p in zip(point.flatten(), digits, printed, strict=True)

@@ -130,23 +130,7 @@ def inside_the_window(
         return moved
     k = beyond[0]
     what = f"parameter {k} is {float(abs(there[k] - given[k])):.2g} away, its window {float(radii[k]):.2g}"
-    apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
-    if apart is not None:
-        return Outcome(
-            Verdict.NOT_CRITICAL,
-            "interval",
-            "ball-gradient",
-            f"{out.reason}; but the digits do not round that point ({what}), and over their window "
-            f"{apart}: they round no critical point",
-            enclose_loss(network, dataset, point),
-            code="gradient-nonzero",
-        )
-    return withdrawn(
-        out,
-        f"{out.reason}; but the digits do not round that point ({what}): the {out.verdict.value} is "
-        f"not about the given numbers, and no proof decides the critical points inside their window",
-        "beyond-window",
-    )
+    return _not_the_digits(network, dataset, point, out, radii, what, decide=True)
 
 
 def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out: Outcome) -> Outcome:
@@ -219,13 +203,30 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
             enclose_loss(network, dataset, point),
             code="gradient-nonzero",
         )
-    apart = no_critical_point_within(network, dataset, point, radii, piecewise=True) if clear else None
+    return _not_the_digits(network, dataset, point, out, radii, what, decide=bool(clear))
+
+
+def _not_the_digits(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    out: Outcome,
+    radii: list[Fraction],
+    what: str,
+    *,
+    decide: bool,
+) -> Outcome:
+    """``out``, about a point the digits do not (or may not) round (``what`` says which number), made
+    `not-critical` where (with ``decide``) a gradient entry is proved non-zero over the whole window
+    ``radii``, else `inconclusive` (code `beyond-window`)."""
+    apart = no_critical_point_within(network, dataset, point, radii, piecewise=True) if decide else None
     if apart is not None:
         return Outcome(
             Verdict.NOT_CRITICAL,
             "interval",
             "ball-gradient",
-            f"{out.reason}; but {what}, and over the digits' window {apart}: they round no critical point",
+            f"{out.reason}; but the digits do not round that point ({what}), and over their window "
+            f"{apart}: they round no critical point",
             enclose_loss(network, dataset, point),
             code="gradient-nonzero",
         )
