@@ -59,7 +59,7 @@ from badminima.verify.parameter_box import signs_hold
 from badminima.verify.rounding import rounding_box
 from badminima.verify.signed_points import SignedSplit, kinks_push, signed_split
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
-from badminima.verify.symmetry_slices import Slice, certify_on_slice
+from badminima.verify.symmetry_slices import slice_minima
 
 AFFINE_RADII = tuple(Fraction(1, 2**k) for k in (2, 4, 8, 12, 16, 24, 32, 40))
 """Box radii R tried around a best affine fit, largest first."""
@@ -476,23 +476,29 @@ def nearby_affine_fits(network: Network, dataset: Dataset, point: Point) -> Iter
     if found_layer is None:
         return
     layer, moving = found_layer
-    chart = Slice(
-        tuple(i for i in range(network.n_params) if i not in moving),
-        lambda center, r, eta: Fraction(0),  # no orbit: only the slice minimiser is used here
-        f"a basis of weight layer {layer + 1}'s parameters",
-        "best-affine-fit",
-        0,
-    )
-    found = certify_on_slice(network, dataset, point, chart)
-    if found is None or found.reduced.radius is None:
-        return
-    low, high, mu = found.reduced.loss_lower, found.reduced.loss_upper, found.reduced.mu
-    for radius in (*(r for r in AFFINE_RADII if r > found.radius), found.radius):
-        pred = _fit_box(network, dataset, found.center, radius)
-        if pred is not None:
-            yield NearbyFit(
-                found.center, radius, found.reduced.radius, low, high, mu, len(moving), layer, pred
-            )
+    fixed = tuple(i for i in range(network.n_params) if i not in moving)
+    for found in slice_minima(network, dataset, point, fixed):
+        if found.radius is None or found.center is None:
+            continue
+        reach = 2 * point.distance(found.center) + found.radius  # holds the point and x*, with room
+        fitted = False
+        for radius in (*(r for r in AFFINE_RADII if r > reach), reach):
+            pred = _fit_box(network, dataset, found.center, radius)
+            if pred is not None:
+                fitted = True
+                yield NearbyFit(
+                    found.center,
+                    radius,
+                    found.radius,
+                    found.loss_lower,
+                    found.loss_upper,
+                    found.mu,
+                    len(moving),
+                    layer,
+                    pred,
+                )
+        if fitted:
+            return  # a finer precision only shrinks x*'s box
 
 
 def nearby_affine_fit(network: Network, dataset: Dataset, point: Point) -> NearbyFit | None:

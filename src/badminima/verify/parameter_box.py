@@ -4,7 +4,7 @@ claims get their enclosures from; `ball_bounds` and `norm_upper` read exact boun
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -51,11 +51,17 @@ class ParameterBox:
         self.prob: Problem = prepare(network, dataset, point, arith=self.arith, kink_side=kink_side)
         self.masks = self.prob.masks
 
-    def flat(self, radius: Fraction) -> Any:
-        """The box of ``radius`` (∞-norm) around the point, as a flat array of the backend."""
+    def flat(self, radius: Fraction, moving: Collection[int] | None = None) -> Any:
+        """The box of ``radius`` (∞-norm) around the point, as a flat array of the backend; with
+        ``moving``, only those flat indices vary (the others stay at the point: a slice's box)."""
         with self.ball.context():
             rad = self.ball.constant(radius).upper()
-            return self.ball.vector([v + flint.arb(0, rad) for v in self.prob.flat])
+            return self.ball.vector(
+                [
+                    v if moving is not None and i not in moving else v + flint.arb(0, rad)
+                    for i, v in enumerate(self.prob.flat)
+                ]
+            )
 
     def loss(self, flat: Any) -> Any:
         p = self.prob
@@ -92,14 +98,15 @@ class ParameterBox:
         """A proved upper bound on ‖∇F‖ at the point."""
         return norm_upper(self.ball, self.ball_gradient())
 
-    def hessian(self, radius: Fraction) -> Enclosure:
-        """An enclosure of ∇²F over the whole box of ``radius`` around the point: float64 midpoint-radius
-        arithmetic with every rounding bounded (`badminima.arithmetic.enclosure`), all P directions at
-        once, and the data in chunks so the (units × points × P) tangents stay a few MB."""
+    def hessian(self, radius: Fraction, moving: Collection[int] | None = None) -> Enclosure:
+        """An enclosure of ∇²F over the whole box of ``radius`` around the point (only the ``moving``
+        indices varying, when given): float64 midpoint-radius arithmetic with every rounding bounded
+        (`badminima.arithmetic.enclosure`), all P directions at once, and the data in chunks so the
+        (units × points × P) tangents stay a few MB."""
         p = self.prob
         enc = EnclosureArithmetic()
         with self.ball.context():
-            flat = Enclosure.of_balls(self.flat(radius))
+            flat = Enclosure.of_balls(self.flat(radius, moving))
             inputs, targets = Enclosure.of_balls(p.inputs), Enclosure.of_balls(p.targets)
         n = inputs.shape[1]
         chunk = max(1, HESSIAN_CHUNK // (max(self.network.widths) * len(flat)))
@@ -114,13 +121,13 @@ class ParameterBox:
         assert total is not None
         return total / n
 
-    def hessian_balls(self, radius: Fraction) -> Any:
-        """An enclosure of ∇²F over the box of ``radius`` in `arb` balls at the box's precision (an
-        ``arb_mat``): slower than `hessian`, but as tight as the precision, for curvatures that float64
-        roundings would swamp (1e-11, or large weights)."""
+    def hessian_balls(self, radius: Fraction, moving: Collection[int] | None = None) -> Any:
+        """An enclosure of ∇²F over the box of ``radius`` (only ``moving`` varying, when given) in `arb`
+        balls at the box's precision (an ``arb_mat``): slower than `hessian`, but as tight as the
+        precision, for curvatures that float64 roundings would swamp (1e-11, or large weights)."""
         p = self.prob
         prob = p if p.arith is self.ball else prepare(self.network, self.dataset, self.point, arith=self.ball)
-        flat = self.flat(radius)
+        flat = self.flat(radius, moving)
         with self.ball.context():
             H = hessian_of_flat(
                 self.network, prob.inputs, prob.targets, flat, arith=self.ball, masks=self.masks

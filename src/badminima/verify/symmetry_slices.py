@@ -24,7 +24,7 @@ non-strict local minimum on its orbit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -162,6 +162,99 @@ def linear_layer_slice(network: Network, point: Point) -> Slice | None:
     return Slice(tuple(fixed), bound, f"{group} of a layer of {p} identity units", "lift-linear-units", dim)
 
 
+def _slice_starts(
+    network: Network, dataset: Dataset, point: Point, fixed: tuple[int, ...]
+) -> Iterator[tuple[int, Point, ParameterBox, Fraction, np.ndarray, Fraction]]:
+    """Per precision, the point polished on the slice that holds ``fixed`` at its values, where the
+    Hessian's free block is positive at the centre: (precision, centre, its box, a proved bound on the
+    free gradient, the free block's eigenvectors as P-vectors, the radius r = 4‖g‖/λ_min, floored at
+    the precision) for the box method."""
+    P = network.n_params
+    held = set(fixed)
+    free = [i for i in range(P) if i not in held]
+    if not free:
+        return
+    start = polish(network, dataset, point, precision=None, free=free)
+    for prec in PRECISIONS:
+        polished = polish(network, dataset, start.point, precision=prec, hessian=start.hessian, free=free)
+        center = polished.point
+        if any(center.flatten()[i] != point.flatten()[i] for i in fixed):
+            continue  # the slice is where the point's fixed coordinates are
+        box = ParameterBox(network, dataset, center, prec)
+        g = box.ball_gradient()
+        g_up = norm_upper(box.ball, [g[i] for i in free])
+        eig, vecs = np.linalg.eigh(polished.hessian[np.ix_(free, free)])
+        if not len(eig) or eig[0] <= 0:
+            continue
+        basis = np.zeros((P, len(free)))
+        basis[free, :] = vecs  # T's eigenvectors: tight Gershgorin discs
+        scale = 1 + max(abs(float(v)) for v in center.flatten())
+        yield (
+            prec,
+            center,
+            box,
+            g_up,
+            basis,
+            max(4 * g_up / Fraction(float(eig[0])), Fraction(scale) / 2 ** (prec // 3)),
+        )
+
+
+def _slice_curvature(
+    box: ParameterBox, basis: np.ndarray, radius: Fraction, moving: Collection[int] | None = None
+) -> Fraction | None:
+    """A proved lower bound on the Hessian along ``basis`` over the box of ``radius`` (float64
+    enclosures, then balls up to `MAX_BALL_HESSIAN` parameters), or None."""
+    P, k = basis.shape
+    mu = curvature_bound(box.hessian(radius, moving), basis)
+    if mu is None and P <= MAX_BALL_HESSIAN:
+        with box.ball.context():
+            Q = flint.arb_mat(P, k, [float(v) for v in basis.ravel()])
+            mu = curvature_bound_balls(box.hessian_balls(radius, moving), Q)
+    return mu
+
+
+def _slice_result(
+    box: ParameterBox, prec: int, center: Point, g_up: Fraction, r: Fraction, mu: Fraction
+) -> BoxResult:
+    lo, hi = ball_bounds(box.loss(box.prob.flat))
+    return BoxResult(
+        Verdict.LOCAL_MIN,
+        "slice minimum",
+        prec,
+        radius=r,
+        proof_radius=r,
+        center=center,
+        mu=mu,
+        loss_lower=lo - g_up * g_up / (2 * mu),
+        loss_upper=hi,
+    )
+
+
+def slice_minima(
+    network: Network, dataset: Dataset, point: Point, fixed: tuple[int, ...]
+) -> Iterator[BoxResult]:
+    """The unique minimiser x* of the loss restricted to the slice that holds the ``fixed`` flat indices
+    at the point's values, proved by the box method on that slice alone (its Hessian enclosed over a box
+    that moves only the free coordinates), once per precision where the proof goes through: a higher
+    precision encloses x* in a smaller box. x* is critical along the slice only: what that means for
+    the whole network is the caller's argument (`affine_fits`: the free coordinates move the logits
+    over every affine map, so x* is a best affine fit).
+
+    Example:
+        >>> from badminima.model import Dataset
+        >>> net = Network((1, 1, 1), "identity", output="identity", loss="mse")
+        >>> data = Dataset.of([[0], [1], [2]], [[1], [2], [4]])
+        >>> found = next(slice_minima(net, data, Point.unflatten(net, [1, 0, 1, 1]), fixed=(0, 1)))
+        >>> abs(float(found.center.flatten()[2]) - 1.5) < 1e-12  # the least-squares slope of 1·x
+        True
+    """
+    free = set(range(network.n_params)) - set(fixed)
+    for prec, center, box, g_up, basis, r in _slice_starts(network, dataset, point, fixed):
+        mu = _slice_curvature(box, basis, r, free)
+        if mu is not None and g_up < mu * r / 2:
+            yield _slice_result(box, prec, center, g_up, r, mu)
+
+
 def certify_on_slice(
     network: Network,
     dataset: Dataset,
@@ -174,28 +267,8 @@ def certify_on_slice(
     the slice ``chart`` (see the module docstring), or None. The neighbourhood's ∞-radius η around the
     polished centre c is 2‖point − c‖∞ + r, or ``reach(c, r)`` where that is larger (r the slice
     minimiser's box radius): a caller that maps the box elsewhere asks for the room it needs."""
-    fixed = set(chart.fixed)
     v_fixed = chart.fixed
-    P = network.n_params
-    free = [i for i in range(P) if i not in fixed]
-    if not free:
-        return None
-    start = polish(network, dataset, point, precision=None, free=free)
-    for prec in PRECISIONS:
-        polished = polish(network, dataset, start.point, precision=prec, hessian=start.hessian, free=free)
-        center = polished.point
-        if any(center.flatten()[i] != point.flatten()[i] for i in v_fixed):
-            continue  # the slice is where the point's fixed coordinates are
-        box = ParameterBox(network, dataset, center, prec)
-        g = box.ball_gradient()
-        g_up = norm_upper(box.ball, [g[i] for i in free])
-        eig, vecs = np.linalg.eigh(polished.hessian[np.ix_(free, free)])
-        if not len(eig) or eig[0] <= 0:
-            continue
-        basis = np.zeros((P, len(free)))
-        basis[free, :] = vecs  # T's eigenvectors: tight Gershgorin discs
-        scale = 1 + max(abs(float(v)) for v in center.flatten())
-        r = max(4 * g_up / Fraction(float(eig[0])), Fraction(scale) / 2 ** (prec // 3))
+    for prec, center, box, g_up, basis, r in _slice_starts(network, dataset, point, v_fixed):
         offset = point.distance(center)
         eta = 2 * offset + r if reach is None else max(2 * offset + r, reach(center, r))
         R_m = chart.bound(center, r, eta)
@@ -204,25 +277,10 @@ def certify_on_slice(
         tube = 2 * R_m + eta
         if not box.region_holds(box.flat(tube)):
             continue
-        mu = curvature_bound(box.hessian(tube), basis)
-        if mu is None and P <= MAX_BALL_HESSIAN:
-            with box.ball.context():
-                Q = flint.arb_mat(P, len(free), [float(v) for v in basis.ravel()])
-                mu = curvature_bound_balls(box.hessian_balls(tube), Q)
+        mu = _slice_curvature(box, basis, tube)
         if mu is None or not g_up < mu * r / 2:
             continue
-        lo, hi = ball_bounds(box.loss(box.prob.flat))
-        reduced = BoxResult(
-            Verdict.LOCAL_MIN,
-            "slice minimum",
-            prec,
-            radius=r,
-            proof_radius=r,
-            center=center,
-            mu=mu,
-            loss_lower=lo - g_up * g_up / (2 * mu),
-            loss_upper=hi,
-        )
+        reduced = _slice_result(box, prec, center, g_up, r, mu)
         return Lifted(
             Verdict.LOCAL_MIN,
             chart.invariance,
