@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings, strategies as st
 
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
-from badminima.verify.pinpoint import bits_for, pinpoint
+from badminima.verify.pinpoint import at_most_one_critical_point, bits_for, pinpoint, strictly_convex
 
 LINE = Network((1, 1), "identity")
 
@@ -120,9 +120,14 @@ def test_thirty_digits_beside_four_round_the_minimum_within_their_window():
 
 
 def test_thirty_digits_beside_four_do_not_round_a_minimum_beyond_their_window():
-    """3000 units off: the box proof's minimiser (6.7e-13 wide) is no longer the one the digits round."""
+    """3000 units off: the box proof's minimiser (6.7e-13 wide) is no longer the one the digits round,
+    and logistic regression on inputs of full rank is strictly convex: it is the only critical point."""
     out = certify(_logreg_trap((4, 30, 4), 3000), probes=0)
-    assert out.verdict.value in ("not-critical", "inconclusive")
+    assert (out.verdict, out.code, out.method) == (
+        Verdict.NOT_CRITICAL,
+        "gradient-nonzero",
+        "strict-convexity",
+    )
 
 
 def test_thirty_digits_everywhere_round_no_critical_point_just_beyond_their_window():
@@ -139,7 +144,7 @@ def test_twelve_digits_beside_four_are_held_to_their_own_window():
     hand: 100 units), which a float centre resolves. 50 units off is the minimum; 150 units off is not
     the digits' (a regression of s28, which left every mixed point to the proofs' reach)."""
     assert certify(_logreg_trap((4, 12, 4), 50), probes=0).verdict.value == "local-min"
-    assert not certify(_logreg_trap((4, 12, 4), 150), probes=0).verdict.is_minimum
+    assert certify(_logreg_trap((4, 12, 4), 150), probes=0).verdict is Verdict.NOT_CRITICAL
 
 
 def test_a_float_print_that_came_out_with_fourteen_digits_is_a_float_print():
@@ -211,8 +216,8 @@ def test_long_digits_round_a_logistic_minimum_only_within_their_window(rows, see
         )
     net = Network((2, 1), "identity", output="sigmoid", loss="bce")
     cert = certify(Trap(net, data, Point.unflatten(net, written)), probes=0)
-    if off > window * 1.2:
-        assert not cert.verdict.is_minimum, (off / window, cert.reason)
+    if off > window * 1.2:  # the one minimiser outside the window: no critical point in it
+        assert cert.verdict is Verdict.NOT_CRITICAL, (off / window, cert.reason)
     elif off < window * 0.8 and rest == 30:
         assert cert.verdict is not Verdict.NOT_CRITICAL, (off / window, cert.reason)
 
@@ -257,3 +262,103 @@ def test_the_readme_example_is_this_point():
     assert [getattr(q, "place", None) for q in example.point.flatten()] == [
         getattr(q, "place", None) for q in built.point.flatten()
     ]
+
+
+# ½(w v − a)² (one input x = 1, target a, no biases): critical at the origin and on the hyperbola w v = a.
+PRODUCT = Network((1, 1, 1), "identity", bias=False)
+
+
+@given(
+    w=st.fractions(-2, 2, max_denominator=8),
+    v=st.fractions(-2, 2, max_denominator=8),
+    radius=st.sampled_from([Fraction(1, 100), Fraction(1, 10), Fraction(1, 2), Fraction(1)]),
+    a=st.sampled_from([Fraction(1), Fraction(1, 10), Fraction(-1, 2)]),
+)
+@settings(max_examples=40, deadline=None)
+def test_one_critical_point_in_a_cube_misses_the_hyperbola(w, v, radius, a):
+    """A cube the test passes holds at most one critical point, so it cannot meet the hyperbola of
+    minima w v = a (a curve of them): by hand, w v over the cube spans its corner products."""
+    data = Dataset.of([[1]], [[a]])
+    if not at_most_one_critical_point(PRODUCT, data, Point.unflatten(PRODUCT, [w, v]), radius):
+        return
+    corners = [(w + s * radius) * (v + t * radius) for s in (-1, 1) for t in (-1, 1)]
+    assert not min(corners) <= a <= max(corners)
+
+
+def test_one_critical_point_near_a_strict_minimum():
+    """The cube test passes about a strict minimum (the least-squares line) and fails on a cube that
+    holds the product's origin saddle and a stretch of its hyperbola."""
+    data = Dataset.of([[0], [1], [2]], [[1], [3], [5]])
+    assert at_most_one_critical_point(LINE, data, Point.unflatten(LINE, [2, 1]), Fraction(10))
+    product = Dataset.of([[1]], [[Fraction(1, 100)]])
+    assert not at_most_one_critical_point(PRODUCT, product, Point.unflatten(PRODUCT, [0, 0]), Fraction(1, 2))
+
+
+def test_strict_convexity_needs_no_hidden_layer_a_convex_head_and_full_rank():
+    """By hand: logistic regression and least squares on inputs spanning their affine hull are strictly
+    convex; repeated inputs (x and the bias dependent), a hidden layer, or sigmoid with squares are not
+    (or not known to be)."""
+    spread = Dataset.of([[0, 1], [1, 0], [1, 1]], [[0], [1], [1]])
+    assert strictly_convex(LOGREG, spread)
+    assert strictly_convex(Network((2, 1), "identity"), spread)
+    assert not strictly_convex(LOGREG, Dataset.of([[0, 1], [0, 1], [1, 2]], [[0], [1], [1]]))
+    assert not strictly_convex(Network((2, 1), "identity", output="sigmoid", loss="mse"), spread)
+    assert not strictly_convex(Network((2, 1, 1), "identity", output="sigmoid", loss="bce"), spread)
+
+
+TANH = Network((1, 1, 1), "tanh")
+TANH_X = [[-2], [-1], [0], [1], [2]]
+TANH_Y = [["-0.9"], ["-0.7"], ["0.1"], ["0.75"], ["0.85"]]
+
+
+def _tanh_critical_point(start: list[mpmath.mpf]) -> list[mpmath.mpf]:
+    """A critical point of the mean squared error of v·tanh(w x + b) + c, by Newton's method at 60
+    digits (mpmath's own derivatives) from ``start``."""
+    xs = [mpmath.mpf(r[0]) for r in TANH_X]
+    ys = [mpmath.mpf(r[0]) for r in TANH_Y]
+
+    def loss(w, b, v, c):
+        return sum((v * mpmath.tanh(w * x + b) + c - y) ** 2 for x, y in zip(xs, ys, strict=True)) / len(xs)
+
+    with mpmath.workdps(60):
+        t = [mpmath.mpf(q) for q in start]
+        for _ in range(60):
+            g = mpmath.matrix([mpmath.diff(loss, t, tuple(int(i == k) for i in range(4))) for k in range(4)])
+            H = mpmath.matrix(
+                [
+                    [
+                        mpmath.diff(loss, t, tuple(int(m == i) + int(m == j) for m in range(4)))
+                        for j in range(4)
+                    ]
+                    for i in range(4)
+                ]
+            )
+            t = list(mpmath.matrix(t) - mpmath.lu_solve(H, g))
+        return t
+
+
+@pytest.mark.parametrize(
+    ("ratio", "verdict"), [(Fraction(1, 2), Verdict.LOCAL_MIN), (2, Verdict.NOT_CRITICAL)]
+)
+def test_a_tanh_minimum_beyond_eight_digits_window_is_the_cubes_only_critical_point(ratio, verdict):
+    """Red team s27 F6 (tanh): the minimiser (60-digit Newton) written to 8 digits, the output bias moved
+    ``ratio`` windows (its window by hand: 100⌈√4⌉ = 200 half units of its 8th digit). Outside it, the
+    Krawczyk test on a cube holding the window and the minimiser leaves no other critical point there;
+    Newton from the window's corners (independent) finds only the minimiser."""
+    theta = _tanh_critical_point([1, 0, 1, 0])
+    with mpmath.workdps(60):
+        unit = mpmath.mpf(10) ** (int(mpmath.floor(mpmath.log10(abs(theta[3])))) - 7)
+        window = 100 * unit
+        written = [_written(q, 8) for q in theta[:3]] + [_printed(theta[3] + ratio * window, 8)]
+    trap = Trap(TANH, Dataset.of(TANH_X, TANH_Y), Point.unflatten(TANH, written))
+    cert = certify(trap, probes=0)
+    assert cert.verdict is verdict, cert.reason
+    if verdict is Verdict.NOT_CRITICAL:
+        assert cert.method == "krawczyk-pinpoint", cert.reason
+        for corner in ([1, 1, 1, 1], [-1, 1, -1, 1], [1, -1, -1, -1]):
+            start = [
+                mpmath.mpf(Fraction(q).numerator) / Fraction(q).denominator + s * window
+                for q, s in zip(written, corner, strict=True)
+            ]
+            found = _tanh_critical_point(start)
+            assert max(abs(a - b) for a, b in zip(found, theta, strict=True)) < mpmath.mpf(10) ** -40

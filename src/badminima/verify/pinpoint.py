@@ -24,11 +24,12 @@ import mpmath
 import numpy as np
 
 from badminima.arithmetic.flint_bridge import arb_to_fraction
+from badminima.arithmetic.least_squares import pivots
 from badminima.errors import BackendError
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.verify.curvature import MAX_BALL_HESSIAN, exact_arb
+from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, exact_arb
 from badminima.verify.parameter_box import ParameterBox
 from badminima.verify.polish import polish
 
@@ -121,6 +122,80 @@ def pinpoint(
         upper = tuple(h + arb_to_fraction(k.upper()) for h, k in zip(here, K, strict=True))
     found = Pinpoint(lower, upper, bits)
     return found if found.width <= width else None
+
+
+def at_most_one_critical_point(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    radius: Fraction,
+    *,
+    precision: int = 128,
+    max_ball_hessian: int = MAX_BALL_HESSIAN,
+) -> bool:
+    """True when ∇F has at most one zero in the cube ``center`` ± ``radius`` (∞-norm), where every hidden
+    unit keeps its piece: its Hessian is proved positive definite over the cube (F strictly convex
+    there), or the Krawczyk test of the module docstring passes on it (exactly one zero), C ≈ H(centre)⁻¹,
+    float64 Hessian enclosures first, balls up to ``max_ball_hessian`` parameters. A critical point
+    that another proof encloses in the cube is then its only one. False proves nothing.
+
+    Example (least squares: the gradient is affine, its one zero (2, 1) lies within 1 of (2.5, 1)):
+        >>> from badminima.model import Dataset, Network
+        >>> net = Network((1, 1), "identity")
+        >>> data = Dataset.of([[0], [1], [2]], [[1], [3], [5]])
+        >>> at_most_one_critical_point(net, data, Point.unflatten(net, ["2.5", "1"]), Fraction(1))
+        True
+        >>> odd = Network((1, 1, 1), "identity")  # F(w, v) = ½(wv − 1)², a saddle at 0, a curve of minima
+        >>> at_most_one_critical_point(odd, Dataset.of([[1]], [[1]]), Point.unflatten(odd, [1, 0, 1, 0]),
+        ...                            Fraction(1, 2))
+        False
+    """
+    n = network.n_params
+    try:
+        box = ParameterBox(network, dataset, center, precision)
+        if not box.region_holds(box.flat(radius)):
+            return False
+        middle = box.hessian(Fraction(0)).mid
+        _, vecs = np.linalg.eigh(middle)
+        if curvature_bound(box.hessian(radius), vecs) is not None:
+            return True  # (∇F(a) − ∇F(b))·(a − b) = (a − b)ᵀH̄(a − b) > 0 for a ≠ b in the cube
+        g = box.ball_gradient()
+        mids = box.hessian_balls(Fraction(0)) if n <= max_ball_hessian else None
+        C = _inverse(mids, middle, precision)
+        if C is None:
+            return False
+        return any(
+            _krawczyk(box, C, g, radius, balls) is not None
+            for balls in (False, True)
+            if not balls or n <= max_ball_hessian
+        )
+    except (BackendError, np.linalg.LinAlgError):
+        return False
+
+
+CONVEX_HEADS = (("identity", "mse"), ("sigmoid", "bce"))
+"""Heads whose loss is strictly convex in each logit: ℓ'' = 2 (squares), ℓ'' = σ'(z) > 0 (cross-entropy)."""
+
+
+def strictly_convex(network: Network, dataset: Dataset) -> bool:
+    """True when the loss is strictly convex in the parameters: no hidden layer, a head of
+    `CONVEX_HEADS`, and inputs (with a 1 for the bias) of full column rank, so that θ ↦ logits is linear
+    and injective and F = Σ ℓ(logits) is strictly convex; it then has at most one critical point.
+
+    Example:
+        >>> from badminima.model import Dataset, Network
+        >>> logistic = Network((1, 1), "identity", output="sigmoid", loss="bce")
+        >>> strictly_convex(logistic, Dataset.of([[0], [1]], [[0], [1]]))
+        True
+        >>> strictly_convex(logistic, Dataset.of([[1], [1]], [[0], [1]]))  # x and the bias coincide
+        False
+    """
+    if network.depth != 1 or (network.output, network.loss) not in CONVEX_HEADS:
+        return False
+    columns = [[Fraction(x[k]) for x in dataset.X] for k in range(network.widths[0])] + (
+        [[Fraction(1)] * dataset.n_points] if network.bias else []
+    )
+    return len(pivots(columns)) == len(columns)
 
 
 def _inverse(balls: Any, hessian: np.ndarray, bits: int) -> Any:

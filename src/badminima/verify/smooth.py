@@ -4,7 +4,7 @@ exact invariances when the Hessian is singular."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
@@ -176,38 +176,53 @@ def no_critical_point_within(
     radius: Fraction | Sequence[Fraction],
     *,
     piecewise: bool = False,
+    alone: Callable[[Sequence[Fraction], Sequence[Fraction]], bool] | None = None,
 ) -> str | None:
     """Which gradient entries are proved non-zero (balls; smooth hidden units only) over the box of
     ``radius`` around ``point`` (one radius, or one per coordinate) — over the whole box, or over each of
     up to `SPLIT_PARTS` parts got by halving its widest side — or None: then no critical point lies in
     that box. Halving decides boxes long in a few coordinates (four-digit numbers beside thirty-digit
     ones), where one entry's range over the whole box straddles 0 though no two vanish together.
-    ``piecewise`` admits ReLU / leaky-ReLU units on boxes that keep every sign and every kink at 0."""
+    ``piecewise`` admits ReLU / leaky-ReLU units on boxes that keep every sign and every kink at 0.
+    ``alone(centre, radii)``, where given, decides a part too: True is the caller's proof that the part
+    holds no critical point (near a critical point known to lie outside the box, the only one around)."""
     if network.activation in ("relu", "leaky_relu") and not piecewise:
         return None
     radii = [radius] * network.n_params if isinstance(radius, Fraction) else list(radius)
     boxes = [(list(point.flatten()), radii)]
     entries: list[int] = []
+    lone = 0
     while boxes:
         centre, r = boxes.pop()
         entry = _nonzero_entry(network, dataset, centre, r)
         if entry is not None:
             entries.append(entry)
             continue
+        if alone is not None and alone(centre, r):
+            lone += 1
+            continue
         k = max(range(len(r)), key=lambda m: r[m])
-        if not r[k] or len(entries) + len(boxes) + 2 > SPLIT_PARTS:
+        if not r[k] or len(entries) + lone + len(boxes) + 2 > SPLIT_PARTS:
             return None
         half = r[k] / 2
         for side in (-1, 1):
             moved = list(centre)
             moved[k] += side * half
             boxes.append((moved, [half if m == k else v for m, v in enumerate(r)]))
-    if len(entries) == 1:
+    near = (
+        "the box lies in a cube whose only critical point is outside it"
+        if lone == 1 and not entries
+        else f"{lone} part(s) lie in a cube whose only critical point is outside the box"
+    )
+    if len(entries) == 1 and not lone:
         return f"gradient entry {entries[0]} is proved non-zero over that whole box"
-    return (
+    if not entries:
+        return near
+    nonzero = (
         f"on each of {len(entries)} parts of that box (halved along its widest sides) a gradient entry "
         f"({', '.join(str(e) for e in sorted(set(entries)))}) is proved non-zero"
     )
+    return f"{nonzero}, and {near}" if lone else nonzero
 
 
 def _box_options(options: CertifyOptions, progress: ProgressHook | None = None) -> dict[str, Any]:

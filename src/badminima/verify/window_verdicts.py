@@ -10,6 +10,7 @@ terminating expansion) is kept. Otherwise the verdict is withdrawn (`beyond-wind
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
 
@@ -20,7 +21,7 @@ from badminima.model.rational import format_rational
 from badminima.verify.certificate import Verdict
 from badminima.verify.orbit_window import rescaled_into_the_window
 from badminima.verify.outcome import Outcome, withdrawn
-from badminima.verify.pinpoint import Pinpoint, pinpoint
+from badminima.verify.pinpoint import Pinpoint, at_most_one_critical_point, pinpoint, strictly_convex
 from badminima.verify.rounding import (
     digits_window,
     hold_pinned,
@@ -130,7 +131,12 @@ def inside_the_window(
         return moved
     k = beyond[0]
     what = f"parameter {k} is {float(abs(there[k] - given[k])):.2g} away, its window {float(radii[k]):.2g}"
-    return _not_the_digits(network, dataset, point, out, radii, what, decide=True)
+    reach = out.proof_radius or Fraction(0)
+    found = Pinpoint(tuple(c - reach for c in there), tuple(c + reach for c in there), 0)
+    clear = any(abs(there[k] - given[k]) > r + reach for k, r in enumerate(radii) if r)
+    return _not_the_digits(
+        network, dataset, point, out, radii, what, decide=True, found=found if clear else None
+    )
 
 
 def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out: Outcome) -> Outcome:
@@ -203,7 +209,7 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
             enclose_loss(network, dataset, point),
             code="gradient-nonzero",
         )
-    return _not_the_digits(network, dataset, point, out, radii, what, decide=bool(clear))
+    return _not_the_digits(network, dataset, point, out, radii, what, decide=bool(clear), found=found)
 
 
 def _not_the_digits(
@@ -215,16 +221,52 @@ def _not_the_digits(
     what: str,
     *,
     decide: bool,
+    found: Pinpoint | None = None,
 ) -> Outcome:
     """``out``, about a point the digits do not (or may not) round (``what`` says which number), made
-    `not-critical` where (with ``decide``) a gradient entry is proved non-zero over the whole window
-    ``radii``, else `inconclusive` (code `beyond-window`)."""
-    apart = no_critical_point_within(network, dataset, point, radii, piecewise=True) if decide else None
+    `not-critical` where (with ``decide``) no critical point lies in the whole window ``radii``, else
+    `inconclusive` (code `beyond-window`). Parts of the window are cleared by a gradient entry proved
+    non-zero (`ball-gradient`), or, given ``found`` (a box proof's critical point enclosed outside the
+    window), by lying in a cube about ``box_center`` that holds ``found`` and no other critical point
+    (`pinpoint.at_most_one_critical_point`; method `krawczyk-pinpoint`)."""
+    center = out.box_center
+    lone: list[bool] = []
+
+    def alone(part: Sequence[Fraction], r: Sequence[Fraction]) -> bool:
+        assert center is not None and found is not None
+        there = center.flatten()
+        cube = max(
+            max(abs(p - c) + w, c - lo, hi - c)
+            for p, c, w, lo, hi in zip(part, there, r, found.lower, found.upper, strict=True)
+        )
+        bits = max(128, found.precision)
+        lone.append(at_most_one_critical_point(network, dataset, center, cube, precision=bits))
+        return lone[-1]
+
+    usable = found is not None and center is not None and out.method in BOX_PROOFS
+    if decide and usable and strictly_convex(network, dataset):
+        return Outcome(
+            Verdict.NOT_CRITICAL,
+            "interval",
+            "strict-convexity",
+            f"{out.reason}; but the digits do not round that point ({what}), and the loss is strictly "
+            f"convex in the parameters (no hidden layer, {network.output} output with {network.loss}, "
+            f"inputs of full column rank): that point is its only critical point, so they round none",
+            enclose_loss(network, dataset, point),
+            code="gradient-nonzero",
+        )
+    apart = (
+        no_critical_point_within(
+            network, dataset, point, radii, piecewise=True, alone=alone if usable else None
+        )
+        if decide
+        else None
+    )
     if apart is not None:
         return Outcome(
             Verdict.NOT_CRITICAL,
             "interval",
-            "ball-gradient",
+            "krawczyk-pinpoint" if any(lone) else "ball-gradient",
             f"{out.reason}; but the digits do not round that point ({what}), and over their window "
             f"{apart}: they round no critical point",
             enclose_loss(network, dataset, point),
