@@ -488,3 +488,43 @@ def test_a_best_fit_manifold_a_steep_newton_step_from_a_float_print_is_its_minim
     to 2.1 windows; cut at the spectral gap it is 0.96, and the best-fit proof then goes through."""
     cert = certify(saved_trap("s28-e-tanh111-bestfit-float-vbig-k0.7"), probes=0)
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "nearby-best-fit"), cert.reason
+
+
+def _written_window(q: F, digits: int) -> F:
+    """The README's window for a number written to ``digits`` significant digits beside others as long
+    (four parameters), by hand: 100⌈√4⌉ half units of its last digit."""
+    unit = F(10) ** (int(mpmath.floor(mpmath.log10(abs(_mp(q))))) - digits + 1)
+    return 100 * unit
+
+
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(
+    digits=st.sampled_from([8, 12]),
+    off=st.sampled_from([F(8, 10), F(9, 10), F(95, 100)]),
+    signs=st.lists(st.sampled_from([-1, 1]), min_size=4, max_size=4),
+)
+def test_every_number_most_of_a_window_off_a_best_fit_manifold_is_its_minimum(digits, off, signs):
+    """Red team s28 A: tanh 1-1-1, sigmoid/bce, inputs 0 and 1 (mean targets 1/3, 3/4); the manifold
+    point at (w, b) = (0.9, −0.3) solved at 60 digits, every number moved ``off`` of its own window and
+    written to ``digits`` digits. The manifold meets the window there (by construction), but the
+    least-change step (2-norm in window units) may leave it in one number: the step that keeps the
+    largest move smallest (a linear program) stays inside, and the best-fit proof goes through; its loss
+    is the infimum over all functions."""
+    net = Network((1, 1, 1), "tanh", output="sigmoid", loss="bce")
+    X, Y = [0, 0, 0, 1, 1, 1, 1], [1, 0, 0, 1, 1, 1, 0]
+    data = Dataset.of([[x] for x in X], [[y] for y in Y])
+    w, b = F(9, 10), F(-3, 10)
+    with mpmath.workdps(60):
+        lo, hi = mpmath.log(mpmath.mpf(1) / 2), mpmath.log(3)
+        t0, t1 = mpmath.tanh(_mp(b)), mpmath.tanh(_mp(w + b))
+        v = (hi - lo) / (t1 - t0)
+        star = [w, b, F(mpmath.nstr(v, 40)), F(mpmath.nstr(lo - v * t0, 40))]
+        written = [
+            F(mpmath.nstr(_mp(q + s * off * _written_window(q, digits)), digits, strip_zeros=False))
+            for q, s in zip(star, signs, strict=True)
+        ]
+    assert all(abs(p - q) < _written_window(q, digits) for p, q in zip(written, star, strict=True))
+    cert = certify(Trap(net, data, Point.unflatten(net, written)), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "nearby-best-fit"), cert.reason
+    inf = _infimum("bce", X, [F(y) for y in Y])
+    assert _mp(cert.loss_lower) - mpmath.mpf(10) ** -30 <= inf <= _mp(cert.loss_upper) + mpmath.mpf(10) ** -30

@@ -391,16 +391,89 @@ def _nearby(
     if not np.all(np.isfinite(B)) or np.linalg.cond(J0 @ B) > 1e12:
         return None
     u0 = np.linalg.solve(J0 @ B, -residual.mid)
-    c = [q + Fraction(float(v)) for q, v in zip(x, B @ u0, strict=True)]
+    least_change = [q + Fraction(float(v)) for q, v in zip(x, B @ u0, strict=True)]
+    for c in (least_change, _minimax_start(network, sub, point, means, reach, logits)):
+        if c is None:
+            continue
+        found = _krawczyk_near(network, sub, point, means, reach, logits, eprob, B, c)
+        if found is not None:
+            return found
+    return None
+
+
+def _minimax_start(
+    network: Network,
+    sub: Dataset,
+    point: Point,
+    means: list[tuple[Fraction, ...]],
+    reach: list[Fraction],
+    logits: Any,
+) -> list[Fraction] | None:
+    """A float point near the solutions of z(x_g; θ) = goal_g that moves no number by more than the
+    smallest common fraction of its reach (Newton steps, each the linear program min t subject to
+    J Δ = −g, |θ + Δ − x|_j ≤ t·reach_j): the least-change step measures moves in the 2-norm, so on a
+    manifold of solutions it may leave the window in one coordinate where another point keeps every
+    number in it. None where the program fails or leaves the reach."""
+    from scipy.optimize import linprog
+
+    enc = EnclosureArithmetic()
+    x = point.flatten()
+    free = [j for j, q in enumerate(reach) if q > 0]
+    d = np.array([float(reach[j]) for j in free])
+    n = len(free)
+    c = list(x)
+    for _ in range(4):
+        residual = _residuals(network, sub, Point.unflatten(network, c), means).mid
+        # in units of each number's reach (δ = Δ/reach), each equation scaled to a largest entry of 1
+        A = enc.jacobian(logits, Enclosure.of_rationals(c)).mid[:, free] * d
+        norms = np.max(np.abs(A), axis=1)
+        if not np.all(np.isfinite(A)) or not np.all(norms > 0):
+            return None
+        off = np.array([float((c[j] - x[j]) / reach[j]) for j in free])
+        # variables (δ, t): |off + δ| ≤ t
+        A_ub = np.block([[np.eye(n), -np.ones((n, 1))], [-np.eye(n), -np.ones((n, 1))]])
+        found = linprog(
+            np.r_[np.zeros(n), 1.0],
+            A_ub=A_ub,
+            b_ub=np.concatenate([-off, off]),
+            A_eq=np.hstack([A / norms[:, None], np.zeros((len(A), 1))]),
+            b_eq=-residual / norms,
+            bounds=(None, None),
+        )
+        if not found.success or not np.all(np.isfinite(found.x)):
+            return None
+        for j, v in zip(free, found.x[:n], strict=True):
+            c[j] += Fraction(float(v)) * reach[j]
+    if any(abs(a - q) > r for a, q, r in zip(c, x, reach, strict=True)):
+        return None
+    return c
+
+
+def _krawczyk_near(
+    network: Network,
+    sub: Dataset,
+    point: Point,
+    means: list[tuple[Fraction, ...]],
+    reach: list[Fraction],
+    logits: Any,
+    eprob: Any,
+    B: np.ndarray,
+    c: list[Fraction],
+) -> tuple[list[int], list[Fraction]] | None:
+    """`_nearby`'s Krawczyk test about the start ``c``: the zero's proved moves, or None."""
+    enc = EnclosureArithmetic()
+    x = point.flatten()
+    P = len(x)
     shift = [abs(a - q) for a, q in zip(c, x, strict=True)]
     if any(s > r for s, r in zip(shift, reach, strict=True)):
         return None
     center = Point.unflatten(network, c)
     residual = _residuals(network, sub, center, means)
     C = np.linalg.inv(enc.jacobian(logits, Enclosure.of_rationals(c)).mid @ B)
-    moved = [j for j in range(P) if np.any(B[j])]
+    moved = [j for j in range(P) if np.any(B[j]) or shift[j]]
     rows = [sum((Fraction(abs(b)) for b in B[j]), Fraction(0)) for j in range(P)]  # |Δc_j| ≤ rows_j·|u|∞
-    top = min((reach[j] - shift[j]) / rows[j] for j in moved)  # |u|∞ below it keeps every number in reach
+    # |u|∞ below it keeps every number in reach
+    top = min(((reach[j] - shift[j]) / rows[j] for j in moved if rows[j]), default=Fraction(0))
     first = max(4 * float(np.max(np.abs(C @ residual.mid))), 1e-300)
     for r in [*(first * 8.0**k for k in range(60) if first * 8.0**k < top), float(top) * 0.999]:
         u = inside_radius(Fraction(r))
