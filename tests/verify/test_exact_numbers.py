@@ -21,8 +21,8 @@ from badminima.landscape.region_fit import snap_output
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.model.rational import non_terminating
 from badminima.verify import Verdict, certify
+from badminima.verify.critical_free import no_critical_point_within
 from badminima.verify.polish import polish
-from badminima.verify.smooth import no_critical_point_within
 from tests.reference import reference_loss
 from tests.verify.planted import rounded
 from tests.verify.saved import saved_trap

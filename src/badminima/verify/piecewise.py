@@ -22,6 +22,7 @@ from badminima.model.rational import format_rational, rounding_radius
 from badminima.progress import ProgressHook, noter, report
 from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affine_fit
 from badminima.verify.certificate import Verdict
+from badminima.verify.critical_free import no_critical_point_within
 from badminima.verify.dead_kinks import certify_dead_kinks
 from badminima.verify.descent import Descent, exact_descent, rational_direction
 from badminima.verify.descent_candidates import descent_candidates, negative_direction
@@ -49,7 +50,7 @@ from badminima.verify.rounding import (
     rounding_box,
     slope_at_rounding_level,
 )
-from badminima.verify.smooth import no_critical_point_within, window_not_cleared
+from badminima.verify.smooth import window_not_cleared
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
 

@@ -19,6 +19,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import format_rational
 from badminima.verify.certificate import Verdict
+from badminima.verify.critical_free import no_critical_point_within
 from badminima.verify.orbit_window import rescaled_into_the_window
 from badminima.verify.outcome import Outcome, withdrawn
 from badminima.verify.pinpoint import Pinpoint, at_most_one_critical_point, pinpoint, strictly_convex
@@ -32,7 +33,6 @@ from badminima.verify.rounding import (
     window_radii,
     written_short,
 )
-from badminima.verify.smooth import no_critical_point_within
 from badminima.verify.suboptimality import enclose_loss
 
 BOX_PROOFS = ("box-strong-convexity", "box-krawczyk-curvature")

@@ -1,0 +1,128 @@
+"""Boxes that hold no critical point: a gradient entry proved non-zero over each part of the box.
+
+A box of parameters (a rounded point's window, a proof's reach) holds no critical point of the loss when
+some entry of ∇F keeps one strict sign over all of it, enclosed in `arb` balls. A box long in a few
+coordinates is halved along its widest side until each part has such an entry, or a caller's own
+argument clears the part (`no_critical_point_within`'s ``alone``). For ReLU and leaky-ReLU units the box
+must keep every pre-activation's sign, and a kink's numbers must be held (it stays exactly at 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+import flint
+
+from badminima.arithmetic.ball import BallArithmetic
+from badminima.arithmetic.flint_bridge import to_arb
+from badminima.errors import BackendError
+from badminima.landscape.derivatives import gradient_of_flat
+from badminima.landscape.forward_pass import forward, unflatten
+from badminima.landscape.problem import prepare
+from badminima.model.dataset import Dataset
+from badminima.model.network import Network
+from badminima.model.point import Point
+from badminima.verify.kink_units import held_kinks
+from badminima.verify.parameter_box import signs_hold
+
+GRADIENT_PRECISIONS = (128, 256, 512, 1024, 2048)
+"""Ball precisions tried in turn to sign every gradient entry (`smooth` at the point, before any symbolic
+computation; the finest here, over a box)."""
+
+SPLIT_PARTS = 64
+"""`no_critical_point_within` halves the box along its widest side into at most this many parts."""
+
+
+def _nonzero_entry(
+    network: Network, dataset: Dataset, centre: list[Fraction], radii: list[Fraction]
+) -> int | None:
+    """A gradient entry proved non-zero over the box (balls), or None. For ReLU / leaky-ReLU units, only
+    where every pre-activation keeps its sign over the box and every kink stays exactly 0 (its inputs and
+    weights held): then the loss is smooth there in every parameter but the kink units' own, whose entries
+    are not used."""
+    ball = BallArithmetic(GRADIENT_PRECISIONS[-1])
+    point = Point.unflatten(network, centre)
+    piecewise = network.activation in ("relu", "leaky_relu")
+    prob = prepare(network, dataset, point, arith=ball, kink_side="inactive")
+    one_sided: set[int] = set()
+    with ball.context():
+        flat = ball.vector(
+            [v + flint.arb(0, to_arb(r).upper()) if r else v for v, r in zip(prob.flat, radii, strict=True)]
+        )
+        try:
+            if piecewise:
+                region = prob.region
+                assert region is not None
+                fwd = forward(network, unflatten(network, flat), prob.inputs, arith=ball, masks=prob.masks)
+                pre = fwd.z[:-1]
+                if not signs_hold(ball, pre, region.signs):
+                    return None
+                # a kink's pre-activation (exactly 0 at the centre) depends on its feeding numbers only:
+                # held (radius 0), it stays 0 over the box; moving any of them may move it off 0
+                feeding = held_kinks(network, region, radii)
+                if feeding is None:
+                    return None  # a kink the box moves off 0: not smooth there
+                one_sided.update(feeding)
+            g = list(gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball, masks=prob.masks))
+        except BackendError:
+            return None
+        return next(
+            (i for i, v in enumerate(g) if i not in one_sided and ball.sign(v) not in (0, None)), None
+        )
+
+
+def no_critical_point_within(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    radius: Fraction | Sequence[Fraction],
+    *,
+    piecewise: bool = False,
+    alone: Callable[[Sequence[Fraction], Sequence[Fraction]], bool] | None = None,
+) -> str | None:
+    """Which gradient entries are proved non-zero (balls; smooth hidden units only) over the box of
+    ``radius`` around ``point`` (one radius, or one per coordinate) — over the whole box, or over each of
+    up to `SPLIT_PARTS` parts got by halving its widest side — or None: then no critical point lies in
+    that box. Halving decides boxes long in a few coordinates (four-digit numbers beside thirty-digit
+    ones), where one entry's range over the whole box straddles 0 though no two vanish together.
+    ``piecewise`` admits ReLU / leaky-ReLU units on boxes that keep every sign and every kink at 0.
+    ``alone(centre, radii)``, where given, decides a part too: True is the caller's proof that the part
+    holds no critical point (near a critical point known to lie outside the box, the only one around)."""
+    if network.activation in ("relu", "leaky_relu") and not piecewise:
+        return None
+    radii = [radius] * network.n_params if isinstance(radius, Fraction) else list(radius)
+    boxes = [(list(point.flatten()), radii)]
+    entries: list[int] = []
+    lone = 0
+    while boxes:
+        centre, r = boxes.pop()
+        entry = _nonzero_entry(network, dataset, centre, r)
+        if entry is not None:
+            entries.append(entry)
+            continue
+        if alone is not None and alone(centre, r):
+            lone += 1
+            continue
+        k = max(range(len(r)), key=lambda m: r[m])
+        if not r[k] or len(entries) + lone + len(boxes) + 2 > SPLIT_PARTS:
+            return None
+        half = r[k] / 2
+        for side in (-1, 1):
+            moved = list(centre)
+            moved[k] += side * half
+            boxes.append((moved, [half if m == k else v for m, v in enumerate(r)]))
+    near = (
+        "the box lies in a cube whose only critical point is outside it"
+        if lone == 1 and not entries
+        else f"{lone} part(s) lie in a cube whose only critical point is outside the box"
+    )
+    if len(entries) == 1 and not lone:
+        return f"gradient entry {entries[0]} is proved non-zero over that whole box"
+    if not entries:
+        return near
+    nonzero = (
+        f"on each of {len(entries)} parts of that box (halved along its widest sides) a gradient entry "
+        f"({', '.join(str(e) for e in sorted(set(entries)))}) is proved non-zero"
+    )
+    return f"{nonzero}, and {near}" if lone else nonzero
