@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+from typing import Any
 
 import flint
 
@@ -23,7 +24,7 @@ from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.verify.kink_units import held_kinks
+from badminima.verify.kink_units import held_kinks, incoming
 from badminima.verify.parameter_box import signs_hold
 
 GRADIENT_PRECISIONS = (128, 256, 512, 1024, 2048)
@@ -36,11 +37,11 @@ SPLIT_PARTS = 64
 
 def _nonzero_entry(
     network: Network, dataset: Dataset, centre: list[Fraction], radii: list[Fraction]
-) -> int | None:
-    """A gradient entry proved non-zero over the box (balls), or None. For ReLU / leaky-ReLU units, only
-    where every pre-activation keeps its sign over the box and every kink stays exactly 0 (its inputs and
-    weights held): then the loss is smooth there in every parameter but the kink units' own, whose entries
-    are not used."""
+) -> tuple[int, int] | None:
+    """A gradient entry proved non-zero over the box (balls), as (index, 0), or None. For ReLU /
+    leaky-ReLU units, only where every pre-activation keeps its sign over the box and every kink stays
+    exactly 0 (its inputs and weights held): then the loss is smooth there in every parameter but those
+    feeding a kink, whose entries are one-sided (`_kink_pull`)."""
     ball = BallArithmetic(GRADIENT_PRECISIONS[-1])
     point = Point.unflatten(network, centre)
     piecewise = network.activation in ("relu", "leaky_relu")
@@ -60,16 +61,50 @@ def _nonzero_entry(
                     return None
                 # a kink's pre-activation (exactly 0 at the centre) depends on its feeding numbers only:
                 # held (radius 0), it stays 0 over the box; moving any of them may move it off 0
-                feeding = held_kinks(network, region, radii)
+                feeding = held_kinks(network, dataset, region, radii)
                 if feeding is None:
                     return None  # a kink the box moves off 0: not smooth there
                 one_sided.update(feeding)
             g = list(gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball, masks=prob.masks))
+            entry = next(
+                (i for i, v in enumerate(g) if i not in one_sided and ball.sign(v) not in (0, None)), None
+            )
+            if entry is not None:
+                return entry, 0
+            if not piecewise or prob.region is None or not prob.region.kinks:
+                return None
+            return _kink_pull(network, dataset, prob, flat, ball)
         except BackendError:
             return None
-        return next(
-            (i for i, v in enumerate(g) if i not in one_sided and ball.sign(v) not in (0, None)), None
-        )
+
+
+def _kink_pull(
+    network: Network, dataset: Dataset, prob: Any, flat: Any, ball: BallArithmetic
+) -> tuple[int, int] | None:
+    """A number feeding a first-layer kink (held over the box, so the kink stays at 0) along which the
+    loss's one-sided derivative is proved negative over the whole box: moving it by s > 0 (sign ±) sends
+    each kink on a point whose coefficient (its input, or 1 for the bias) has that sign to the active
+    side and leaves the others at 0, so the derivative is the gradient entry with those kinks active.
+    Every point of the box then has a direction of descent: none is critical. (k, ±1), or None; kinks
+    deeper in the network are left alone."""
+    region = prob.region
+    kinks = region.kinks
+    if any(layer != 0 for layer, _, _ in kinks):
+        return None
+    d0 = network.widths[0]
+    for u in sorted({u for _, u, _ in kinks}):
+        for m, k in enumerate(incoming(network, 0, u)):
+            for side in (1, -1):
+                masks = region.masks("inactive")
+                for _, unit, i in kinks:
+                    coefficient = dataset.X[i][m] if m < d0 else Fraction(1)
+                    if unit == u and side * coefficient > 0:
+                        masks[0][u, i] = True
+                g = gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball, masks=masks)
+                slope = side * g[k]
+                if ball.sign(slope) == -1:
+                    return k, side
+    return None
 
 
 def no_critical_point_within(
@@ -93,7 +128,7 @@ def no_critical_point_within(
         return None
     radii = [radius] * network.n_params if isinstance(radius, Fraction) else list(radius)
     boxes = [(list(point.flatten()), radii)]
-    entries: list[int] = []
+    entries: list[tuple[int, int]] = []
     lone = 0
     while boxes:
         centre, r = boxes.pop()
@@ -118,11 +153,22 @@ def no_critical_point_within(
         else f"{lone} part(s) lie in a cube whose only critical point is outside the box"
     )
     if len(entries) == 1 and not lone:
-        return f"gradient entry {entries[0]} is proved non-zero over that whole box"
+        k, side = entries[0]
+        if side:
+            return (
+                f"the one-sided derivative along {_label(k, side)} (a number feeding a kink, held) is "
+                f"proved negative over that whole box"
+            )
+        return f"gradient entry {k} is proved non-zero over that whole box"
     if not entries:
         return near
     nonzero = (
         f"on each of {len(entries)} parts of that box (halved along its widest sides) a gradient entry "
-        f"({', '.join(str(e) for e in sorted(set(entries)))}) is proved non-zero"
+        f"({', '.join(_label(k, side) for k, side in sorted(set(entries)))}) is proved non-zero"
     )
     return f"{nonzero}, and {near}" if lone else nonzero
+
+
+def _label(k: int, side: int) -> str:
+    """A gradient entry's index, or a one-sided direction's (+θ_k, −θ_k)."""
+    return str(k) if not side else f"{'+' if side > 0 else '−'}θ_{k} one-sided"

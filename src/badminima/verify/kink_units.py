@@ -162,25 +162,38 @@ def outgoing(network: Network, layer: int, j: int) -> list[int]:
     return [offset + k * h + j for k in range(network.layer_shapes[layer + 1][0])]
 
 
-def held_kinks(network: Network, region: Region, radii: Sequence[Fraction]) -> set[int] | None:
-    """The flat indices feeding the region's kinks (each kink unit's own numbers and every earlier
-    layer's) when a box of per-coordinate ``radii`` holds them all (radius 0): the kinks then stay
-    exactly at 0 over the box, the loss is smooth there in every other number, and only these entries
-    of its gradient are one-sided. None when the box moves one of them (a kink may leave 0).
+def held_kinks(
+    network: Network, dataset: Dataset, region: Region, radii: Sequence[Fraction]
+) -> set[int] | None:
+    """The flat indices feeding the region's kinks when a box of per-coordinate ``radii`` holds them all
+    (radius 0): a first-layer kink's bias and the weights on its point's non-zero inputs; a deeper kink's
+    own numbers and every earlier layer's. The kinks then stay exactly at 0 over the box, the loss is
+    smooth there in every other number, and only these entries of its gradient are one-sided. None when
+    the box moves one of them (a kink may leave 0).
 
-    Example (relu(w·x + b) at its kink, w and b held; the output weight and bias free):
+    Example (relu(w·x + b) at its kink on x = 1, w and b held; the output weight and bias free):
         >>> from badminima.landscape import region_of
         >>> net = Network((1, 1, 1), "relu")
         >>> data = Dataset.of([[1], [2]], [[0], [1]])
         >>> region = region_of(net, data, Point.unflatten(net, [1, -1, 1, 0]))
-        >>> sorted(held_kinks(net, region, [Fraction(0), Fraction(0), Fraction(1), Fraction(1)]))
+        >>> sorted(held_kinks(net, data, region, [Fraction(0), Fraction(0), Fraction(1), Fraction(1)]))
         [0, 1]
-        >>> held_kinks(net, region, [Fraction(1, 10**9), Fraction(0), Fraction(1), Fraction(1)]) is None
+        >>> held_kinks(net, data, region, [Fraction(1, 10**9), Fraction(0), Fraction(1), Fraction(1)]) is None
         True
+        >>> at_zero = Dataset.of([[0], [2]], [[0], [1]])  # the kink on x = 0: w does not move it
+        >>> region = region_of(net, at_zero, Point.unflatten(net, [1, 0, 1, 0]))
+        >>> w_free = [Fraction(1, 10**9), Fraction(0), Fraction(1), Fraction(1)]
+        >>> sorted(held_kinks(net, at_zero, region, w_free))
+        [1]
     """
     feeding: set[int] = set()
-    for layer, u, _ in region.kinks:
-        feeding |= {*incoming(network, layer, u), *range(network.layer_offsets[layer])}
+    d0 = network.widths[0]
+    for layer, u, i in region.kinks:
+        if layer == 0:
+            numbers = incoming(network, 0, u)
+            feeding |= {k for m, k in enumerate(numbers) if m >= d0 or dataset.X[i][m] != 0}
+        else:
+            feeding |= {*incoming(network, layer, u), *range(network.layer_offsets[layer])}
     return None if any(radii[k] for k in feeding) else feeding
 
 
