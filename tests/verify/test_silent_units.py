@@ -138,3 +138,47 @@ def test_the_silent_curve_is_claimed_only_where_it_meets_the_window(name, saddle
         assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
     else:
         assert cert.verdict is not Verdict.SADDLE, cert.reason
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+@pytest.mark.parametrize("w_off", [F(11, 10), F(115, 100), F(12, 10)])
+def test_the_silent_curve_met_only_at_a_corner_of_the_window_is_a_saddle(sign, w_off):
+    """Red team s28 C: tanh 1-1-1, identity/mse, v = 0 and c = ȳ exact, w and b written to 8 digits with
+    w ``w_off`` windows off the curve point (w*, b*) (along w alone the curve lies outside the window).
+    A curve point inside the window, found independently: w moved back part of its window, b solved on
+    h = 0 at 60 digits and checked inside its own (windows by hand: 100⌈√4⌉ half units of the 8th
+    digit). Crossing the curve along the least 2-norm move in window units leaves the window in w; a
+    corner of the window (each number its whole window) crosses it. Where no such point exists (1.2
+    windows off), no saddle is claimed."""
+    net = Network((1, 1, 1), "tanh")
+    xs, ys = [-2, -1, 0, 1, 2], [F(3, 10), F(-1, 2), F(7, 10), F(1, 5), F(-1, 5)]  # the red team's
+    data = Dataset.of([[x] for x in xs], [[y] for y in ys])
+    ybar = sum(ys) / len(ys)
+
+    def h(w, b):
+        return sum((ybar - y) * mpmath.tanh(w * x + b) for x, y in zip(xs, ys, strict=True))
+
+    def window(q):
+        return 100 * mpmath.mpf(10) ** (int(mpmath.floor(mpmath.log10(abs(q)))) - 7)
+
+    with mpmath.workdps(60):
+        w_star = mpmath.mpf("0.8")
+        b_star = mpmath.findroot(lambda b: h(w_star, b), 0)
+        w = w_star + sign * w_off * window(w_star)
+        g_w, g_b = (mpmath.mpf(mpmath.nstr(q, 8, strip_zeros=False)) for q in (w, b_star))
+        inside = []
+        for k in range(1, 100):
+            w_back = g_w - sign * k * window(g_w) / 100
+            b_there = mpmath.findroot(lambda b, w_back=w_back: h(w_back, b), g_b)
+            inside.append(abs(b_there - g_b) < window(g_b))
+        meets = any(inside)
+    # c = ȳ = 1/10 written to 8 digits like the rest (a shorter "0.1" would make the point mixed precision)
+    point = Point.unflatten(
+        net, [*(mpmath.nstr(q, 8, strip_zeros=False) for q in (w, b_star)), "0", "0.10000000"]
+    )
+    cert = certify(Trap(net, data, point), probes=0)
+    if not meets:
+        assert cert.verdict is not Verdict.SADDLE, cert.reason
+        return
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)

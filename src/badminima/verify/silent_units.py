@@ -175,10 +175,27 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         if window:  # across the curve h = 0, each number within its window
             unit_window = [*window[j * d : j * d + d], window[h * d + j]]
             across = _across_the_curve(network, dataset, means[column], column, unit, unit_window)
-            t = _sign_change(
-                ball, network, dataset, means[column], column, unit, across, Fraction(1, 128), Fraction(1)
-            )
-            found = None if t is None else t * max(abs(e) for e in across)
+            # the least move in the 2-norm of window units, then the least in the ∞-norm (every number
+            # its whole window, each the way that moves h towards 0: a corner of the window)
+            corner = [
+                (1 if e > 0 else -1 if e < 0 else 0) * r for e, r in zip(across, unit_window, strict=True)
+            ]
+            found = None
+            for direction in (across, corner):
+                t = _sign_change(
+                    ball,
+                    network,
+                    dataset,
+                    means[column],
+                    column,
+                    unit,
+                    direction,
+                    Fraction(1, 128),
+                    Fraction(1),
+                )
+                if t is not None and any(direction):
+                    found = t * max(abs(e) for e in direction)
+                    break
         elif radii[h * d + j] or not non_terminating(b):
             cap = 2 * rho * 2 ** (WIDENINGS - 1)
             found = _sign_change(
