@@ -471,14 +471,23 @@ def test_a_minimum_the_digits_do_not_round_is_not_theirs(name, inside):
         assert cert.code in ("beyond-window", "gradient-nonzero"), cert.reason
 
 
-@pytest.mark.parametrize("name", ["s27-f4-dead-sigbce-1111-d8-c200", "s27-f2a-prodsaddle-d8-c90"])
-def test_a_window_holding_an_unclassified_critical_point_is_never_denied(name):
-    """Red team s27 (60-digit truth in each file): a dead ReLU layer's constant optimum 0.67 windows off
-    (its output bias and the live unit's numbers must all move), and a saddle curve 0.9 windows off. No
-    proof here reaches them; their descent is steeper than rounding, which used to make them
-    `not-critical`. The window is not cleared, so the answer is `inconclusive` (`window-not-cleared`)."""
-    cert = certify(saved_trap(name), probes=0)
+def test_a_window_holding_an_unclassified_critical_point_is_never_denied():
+    """Red team s27 (60-digit truth in the file): a dead ReLU layer's constant optimum 0.67 windows off
+    (its output bias and the live unit's numbers must all move). No proof here reaches it; its descent
+    is steeper than rounding, which used to make it `not-critical`. The window is not cleared, so the
+    answer is `inconclusive` (`window-not-cleared`)."""
+    cert = certify(saved_trap("s27-f4-dead-sigbce-1111-d8-c200"), probes=0)
     assert (cert.verdict, cert.code) == (Verdict.INCONCLUSIVE, "window-not-cleared"), cert.reason
+
+
+def test_a_silent_relu_units_saddle_line_inside_the_window_is_a_saddle():
+    """Red team s27 F2a (60-digit truth in the file: the saddle line 0.9 windows off, its output bias
+    90 units off ȳ). It was `window-not-cleared`; the silent units' proof now runs on ReLU units too
+    (IVT on h, negative curvature over a box that keeps every sign), about a point in the window."""
+    trap = saved_trap("s27-f2a-prodsaddle-d8-c90")
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    assert cert.box_center is not None and digits_may_round(trap.point, cert.box_center)
 
 
 def test_a_window_the_newton_step_leaves_by_far_keeps_its_descent():

@@ -11,11 +11,17 @@ from fractions import Fraction as F
 
 import mpmath
 import pytest
+from hypothesis import assume, given, settings, strategies as st
 
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
 from tests.reference import reference_loss
 from tests.verify.saved import saved_trap
+
+
+def _mp(q: F) -> mpmath.mpf:
+    return mpmath.mpf(q.numerator) / q.denominator
+
 
 X = [-2, -1, 0, 1, 3]
 Y = [F(1), F(0), F(1, 2), F(0), F(1)]  # ȳ = 1/2
@@ -178,6 +184,53 @@ def test_the_silent_curve_met_only_at_a_corner_of_the_window_is_a_saddle(sign, w
     )
     cert = certify(Trap(net, data, point), probes=0)
     if not meets:
+        assert cert.verdict is not Verdict.SADDLE, cert.reason
+        return
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(
+    ys=st.lists(st.fractions(-4, 4, max_denominator=12), min_size=4, max_size=4),
+    w=st.sampled_from([F("0.77777778"), F("1.2500000"), F("0.64285714")]),
+    b_star=st.sampled_from([F(-3, 10), F(-1, 7), F(1, 9), F(2, 7)]),
+    units=st.sampled_from([0, 40, 90, 130, 300]),
+)
+def test_a_silent_relu_unit_beside_its_saddle_line(ys, w, b_star, units):
+    """ReLU 1-1-1, identity/mse (red team s27 F2a): v = 0 exact, c = ȳ (to 8 digits), so the critical
+    points are where h(w, b) = Σ_i (ȳ − y_i) relu(w x_i + b) = 0: on the pattern A = {x > 0} the line
+    b Σ_A r_i + w Σ_A r_i x_i = 0 (r_i = ȳ − y_i). The last target is solved (exactly) to put (w, b*)
+    on it; b is written to 8 digits ``units`` units of its last digit off b*. The line meets the window
+    where the least window ratio t = |h| / (|∂h/∂w| r_w + |∂h/∂b| r_b) < 1 (windows by hand: 100⌈√4⌉
+    half units of each 8th digit). Below 0.9 it is a saddle (the lower point checked independently),
+    above 1.1 never a saddle."""
+    xs = [F(-2), F(-1), F(1), F(2), F(3)]
+    z = [w * x + b_star for x in xs]  # > 0 exactly on x > 0: |b*| < w
+    active = [x > 0 for x in xs]
+    # h = ȳ Σ_A z_i − Σ_A y_i z_i = 0 with ȳ = (Σ ys + y₄)/5, linear in y₄
+    zsum = sum(zi for zi, on in zip(z, active, strict=True) if on)
+    rest = sum(y * zi for y, zi, on in zip(ys, z[:4], active[:4], strict=True) if on)
+    y4 = (rest - sum(ys) * zsum / 5) / (zsum / 5 - z[4])
+    ys = [*ys, y4]
+    ybar = sum(ys) / len(ys)
+    r = [ybar - y for y in ys]
+    sr = sum((ri for ri, on in zip(r, active, strict=True) if on), F(0))
+    srx = sum((ri * x for ri, x, on in zip(r, xs, active, strict=True) if on), F(0))
+    assert b_star * sr + w * srx == 0
+    assume(sr != 0)
+    unit = F(10) ** (int(mpmath.floor(mpmath.log10(abs(_mp(b_star))))) - 7)
+    b = F(mpmath.nstr(_mp(b_star), 8, strip_zeros=False)) + units * unit
+    r_w, r_b = 100 * F(10) ** (int(mpmath.floor(mpmath.log10(abs(_mp(w))))) - 7), 100 * unit
+    ratio = abs(b * sr + w * srx) / (abs(srx) * r_w + abs(sr) * r_b)
+    assume(ratio < F(9, 10) or ratio > F(11, 10))
+    net = Network((1, 1, 1), "relu")
+    data = Dataset.of([[x] for x in xs], [[y] for y in ys])
+    # every number written to 8 digits, as an optimiser's output would be (c = ȳ too)
+    written = [mpmath.nstr(_mp(q), 8, strip_zeros=False) for q in (w, b, ybar)]
+    point = Point.unflatten(net, [written[0], written[1], "0", written[2]])
+    cert = certify(Trap(net, data, point), probes=0)
+    if ratio > 1:
         assert cert.verdict is not Verdict.SADDLE, cert.reason
         return
     assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason

@@ -477,6 +477,8 @@ def lifted_saddle(
     else:
         v = tuple(direction)
     box = ParameterBox(network, dataset, center, 128)
+    if not box.region_holds(box.flat(R)):
+        return None  # a ReLU unit's sign may change in the box: its Hessian is not one piece's
     ball = box.ball
     P = len(v)
     with ball.context():

@@ -50,6 +50,7 @@ from badminima.verify.rounding import (
     rounding_box,
     slope_at_rounding_level,
 )
+from badminima.verify.silent_units import certify_silent_units
 from badminima.verify.smooth import window_not_cleared
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
@@ -313,7 +314,12 @@ def _nearby_proof(
     held = _nearby_kink_optimum(network, dataset, point, region, value, options)
     if held is not None:
         return replace(held, steps=(*steps, "snapped to the region's optimum with every kink held"))
-    lifted = None if region and region.kinks else certify_orbit(network, dataset, point, rounded=True)
+    lifted = (
+        None
+        if region and region.kinks
+        else certify_orbit(network, dataset, point, rounded=True)
+        or certify_silent_units(network, dataset, point)
+    )
     if lifted is not None:
         suffix = (
             "; the given point itself is not critical (its exact gradient is not zero): the verdict is "

@@ -45,10 +45,36 @@ WIDENINGS = 8
 to the bias's window instead where a float resolves it (`resolvable_window`)."""
 
 
+def _activation(ball: BallArithmetic, network: Network) -> Any:
+    """σ of the hidden units on balls: a ReLU's (leaky or not) ball that straddles 0 is enclosed by the
+    hull of its two pieces."""
+    if network.activation == "sigmoid":
+        return ball.sigmoid1
+    if network.activation == "tanh":
+        return ball.tanh1
+    slope = network.leaky_slope or Fraction(0)
+
+    def piecewise(z: Any) -> Any:
+        low = z * ball.constant(slope)
+        return z if z > 0 else low if z < 0 else z.union(low)
+
+    return piecewise
+
+
+def _slope(network: Network, z: float) -> float:
+    """σ'(z) in floats, for a search direction only."""
+    if network.activation == "sigmoid":
+        s = 1 / (1 + math.exp(-z))
+        return s * (1 - s)
+    if network.activation == "tanh":
+        return 1 - math.tanh(z) ** 2
+    return 1.0 if z > 0 else float(network.leaky_slope or 0)
+
+
 def _h(
     ball: BallArithmetic, network: Network, dataset: Dataset, mean: Fraction, column: int, w: Any, b: Any
 ) -> Any:
-    act = ball.sigmoid1 if network.activation == "sigmoid" else ball.tanh1
+    act = _activation(ball, network)
     total = ball.constant(Fraction(0))
     for x, y in zip(dataset.X, dataset.y, strict=True):
         z = b + sum((wi * ball.constant(xi) for wi, xi in zip(w, x, strict=True)), ball.constant(Fraction(0)))
@@ -100,12 +126,10 @@ def _across_the_curve(
     """The direction across h = 0 that moves each of the unit's numbers least in units of its window: the
     gradient of h scaled twice by the windows (a float estimate; only the signs at its ends are proved),
     normalised so that t = 1 reaches the edge of the window and no farther."""
-    act = (lambda z: z * (1 - z)) if network.activation == "sigmoid" else (lambda z: 1 - z * z)
-    fn = (lambda z: 1 / (1 + math.exp(-z))) if network.activation == "sigmoid" else math.tanh
     slope = [0.0] * len(unit)
     for x, y in zip(dataset.X, dataset.y, strict=True):
         z = float(unit[-1]) + sum(float(u) * float(xi) for u, xi in zip(unit[:-1], x, strict=True))
-        c = float(mean - y[column]) * act(fn(z))
+        c = float(mean - y[column]) * _slope(network, z)
         for m, xi in enumerate([*x, 1]):
             slope[m] += c * float(xi)
     e = [Fraction(g) * r * r for g, r in zip(slope, window, strict=True)]
@@ -125,7 +149,7 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         >>> certify_silent_units(net, data, point).code
         'silent-unit-saddle'
     """
-    if len(network.widths) != 3 or not network.bias or network.activation not in ("sigmoid", "tanh"):
+    if len(network.widths) != 3 or not network.bias or network.activation == "identity":
         return None
     column = 0
     if network.widths[-1] > 1:
