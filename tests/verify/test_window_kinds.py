@@ -29,7 +29,7 @@ def _kinds(a: Fraction, x: list[Fraction]) -> tuple[bool, bool]:
     return origin, min(corners) <= a <= max(corners)
 
 
-@settings(max_examples=12, deadline=None, derandomize=True)
+@settings(max_examples=20, deadline=None, derandomize=True)
 @given(
     a=st.sampled_from([Fraction(1, 10**6), Fraction(-4, 10**7)]),
     x=st.lists(
@@ -39,6 +39,8 @@ def _kinds(a: Fraction, x: list[Fraction]) -> tuple[bool, bool]:
     ),
 )
 def test_a_window_holding_the_origin_saddle_is_never_answered_by_a_minimum_or_no_critical_point(a, x):
+    """Where the window holds the origin alone (the hyperbola misses it), the answer is the origin's
+    saddle (the rest of the window cleared, the parts about the origin by a cube that holds it alone)."""
     data = Dataset.of([[1]], [[a]])
     point = [Fraction(repr(v)) for v in x]  # a float's print
     origin, hyperbola = _kinds(a, point)
@@ -49,6 +51,11 @@ def test_a_window_holding_the_origin_saddle_is_never_answered_by_a_minimum_or_no
         )
     if origin and hyperbola:
         assert cert.verdict is Verdict.INCONCLUSIVE, cert.reason
+    if origin and not hyperbola:  # the origin is the window's only critical point: a saddle
+        assert cert.verdict is Verdict.SADDLE, cert.reason
+        assert cert.box_center is not None and not any(cert.box_center.flatten())
+    if not origin and not hyperbola:
+        assert not cert.verdict.is_minimum and cert.verdict is not Verdict.SADDLE, cert.reason
 
 
 def test_a_relu_window_holding_the_origin_and_minima_is_not_answered():

@@ -354,7 +354,7 @@ def certify(
         if zero is not None and zero != out.box_center:
             report(progress, "the point with the numbers near 0 set to 0")
             there = certify(Trap(net, data, zero), options=replace(options, literal=True, probes=0))
-            out = one_kind_in_the_window(out, zero, there)
+            out = one_kind_in_the_window(net, data, point, out, zero, there)
     verdict, reason = out.verdict, out.reason
     better = better_text = better_upper = gap = None
     if trap.better is not None:

@@ -123,7 +123,8 @@ def no_critical_point_within(
     ones), where one entry's range over the whole box straddles 0 though no two vanish together.
     ``piecewise`` admits ReLU / leaky-ReLU units on boxes that keep every sign and every kink at 0.
     ``alone(centre, radii)``, where given, decides a part too: True is the caller's proof that the part
-    holds no critical point (near a critical point known to lie outside the box, the only one around)."""
+    holds no critical point but one the caller already knows (the only one in a cube about it), which
+    the caller accounts for."""
     if network.activation in ("relu", "leaky_relu") and not piecewise:
         return None
     radii = [radius] * network.n_params if isinstance(radius, Fraction) else list(radius)
@@ -148,9 +149,9 @@ def no_critical_point_within(
             moved[k] += side * half
             boxes.append((moved, [half if m == k else v for m, v in enumerate(r)]))
     near = (
-        "the box lies in a cube whose only critical point is outside it"
+        "the box lies in a cube that holds one critical point at most, the one already known"
         if lone == 1 and not entries
-        else f"{lone} part(s) lie in a cube whose only critical point is outside the box"
+        else f"{lone} part(s) lie in a cube that holds one critical point at most, the one already known"
     )
     if len(entries) == 1 and not lone:
         k, side = entries[0]

@@ -211,7 +211,7 @@ def _inverse(balls: Any, hessian: np.ndarray, bits: int) -> Any:
             inv = mpmath.inverse(M)
             with flint.ctx.workprec(bits):
                 return flint.arb_mat(n, n, [exact_arb(inv[i, j]) for i in range(n) for j in range(n)])
-    except (np.linalg.LinAlgError, ZeroDivisionError, ValueError):
+    except (np.linalg.LinAlgError, ZeroDivisionError, ValueError, TypeError):  # mpmath: singular
         return None
 
 

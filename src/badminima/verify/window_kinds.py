@@ -10,6 +10,7 @@ not in them. A `not-critical` answer is wrong outright, since the window holds a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -18,9 +19,12 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.certificate import Certificate, Verdict
+from badminima.verify.critical_free import no_critical_point_within
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.outcome import Outcome, withdrawn
+from badminima.verify.pinpoint import at_most_one_critical_point
 from badminima.verify.rounding import hold_pinned, judged_rounding, window_radii
+from badminima.verify.suboptimality import LossEnclosure
 
 _CRITICAL = (Verdict.LOCAL_MIN, Verdict.BAD_LOCAL_MIN, Verdict.SADDLE)
 
@@ -55,16 +59,38 @@ def zeroed_in_the_window(network: Network, dataset: Dataset, point: Point) -> Po
     return zero
 
 
-def one_kind_in_the_window(out: Outcome, zero: Point, there: Certificate) -> Outcome:
-    """``out`` (the verdict at the digits), unless ``there`` — the literal certificate of ``zero``, a point
-    the digits round — proves ``zero`` a critical point of the other kind: then `inconclusive`, code
-    ``mixed-window`` (a minimum and a saddle both rounded) or, for a `not-critical` ``out``,
-    ``window-not-cleared`` (the window holds ``zero``)."""
+def one_kind_in_the_window(
+    network: Network, dataset: Dataset, point: Point, out: Outcome, zero: Point, there: Certificate
+) -> Outcome:
+    """``out`` (the verdict at the digits of ``point``), unless ``there`` — the literal certificate of
+    ``zero``, a point the digits round — proves ``zero`` a critical point of the other kind: then
+    `inconclusive`, code ``mixed-window`` (a minimum and a saddle both rounded). A `not-critical` ``out``
+    becomes ``there``'s verdict about ``zero`` where the rest of the window is proved to hold no other
+    critical point (`critical_free.no_critical_point_within`, the parts about ``zero`` cleared by a cube
+    in which ``zero`` is the only one, `pinpoint.at_most_one_critical_point`), else `inconclusive`,
+    code ``window-not-cleared`` (the window holds ``zero``)."""
     if out.box_center == zero or there.box_radius or there.verdict not in _CRITICAL:
         return out
     kind = "a minimum" if there.verdict.is_minimum else "a saddle"
     held = f"the digits also round {_named(zero)}, proved {kind} there ({there.method})"
     if out.verdict is Verdict.NOT_CRITICAL:
+        only = _the_only_one(network, dataset, point, zero)
+        if only is not None:
+            return Outcome(
+                there.verdict,
+                there.rigor,
+                there.method,
+                f"{out.reason} at the given numbers; but {held}, and over the rest of the window {only}: "
+                f"it is the only critical point the digits round ({there.reason}); the verdict is about "
+                f"box_center",
+                LossEnclosure(out.loss.text, there.loss_lower, there.loss_upper),
+                box_radius=point.distance(zero),
+                proof_radius=Fraction(0),
+                box_center=zero,
+                witness=there.witness,
+                witness_loss_upper=there.witness_loss_upper,
+                code=there.code,
+            )
         return withdrawn(
             out,
             f"{out.reason}; but {held}: the window holds a critical point, so the digits are not "
@@ -79,6 +105,18 @@ def one_kind_in_the_window(out: Outcome, zero: Point, there: Certificate) -> Out
         f"which one is meant",
         "mixed-window",
     )
+
+
+def _the_only_one(network: Network, dataset: Dataset, point: Point, zero: Point) -> str | None:
+    """Why the window of ``point`` holds no critical point but ``zero`` (one of them), or None."""
+    radii = hold_pinned(point, window_radii(point))
+    there = zero.flatten()
+
+    def alone(part: Sequence[Fraction], r: Sequence[Fraction]) -> bool:
+        cube = max(abs(p - z) + w for p, z, w in zip(part, there, r, strict=True))
+        return at_most_one_critical_point(network, dataset, zero, cube)
+
+    return no_critical_point_within(network, dataset, point, radii, piecewise=True, alone=alone)
 
 
 def _named(zero: Point) -> str:
