@@ -351,7 +351,8 @@ def test_sign_cone_optimum_agrees_with_the_rays_and_the_enumerated_bound(case):
     least = all(v * p >= 0 for v in vs for p in phi) and not (any(v == 0 for v in vs) and any(phi))
     region = region_of(net, data, point)
     dual = sign_cone_optimum(net, data, point, region, value)
-    assert (dual.value == value) is least
+    # no bound (None) where the face problems outrun their budget (six points all at one kink): no claim
+    assert (dual.value == value) is least or (least and dual.value is None), dual.how
     if len(xs) <= 5:  # the enumeration's 2^(kinks) sides grow fast: the rays are the truth beyond
         enumerated = sign_cone_bound(net, data, point, region)
         if enumerated.value is not None:
