@@ -362,3 +362,21 @@ def test_a_tanh_minimum_beyond_eight_digits_window_is_the_cubes_only_critical_po
             ]
             found = _tanh_critical_point(start)
             assert max(abs(a - b) for a, b in zip(found, theta, strict=True)) < mpmath.mpf(10) ** -40
+
+
+@pytest.mark.parametrize("k", [Fraction(2, 10), Fraction(6, 10), Fraction(9, 10)])
+def test_four_digit_numbers_most_of_their_window_off_beside_thirty_digits_round_the_minimum(k):
+    """Red team s30 A: w1 and b written to 4 digits ``k`` of their own window off the 100-digit minimiser
+    (by hand: 100⌈√3⌉ halves of the 4th digit, 100 units), w2 to 30 digits on it. The float Newton step
+    (about 4e-3) is beyond 1e-3·(1 + max|θ|) but inside those windows: the minimum is the digits', not a
+    `not-critical` answer (measured in each number's own window, the 30-digit one floored at what a float
+    step resolves)."""
+    w1, w2, b = _logreg_minimiser()
+    with mpmath.workdps(100):
+        unit = [mpmath.mpf(10) ** (int(mpmath.floor(mpmath.log10(abs(v)))) - 3) for v in (w1, b)]
+        moved = [
+            v + mpmath.mpf(k.numerator) / k.denominator * 100 * u for v, u in zip((w1, b), unit, strict=True)
+        ]
+    numbers = [_printed(moved[0], 4), _written(w2, 30), _printed(moved[1], 4)]
+    out = certify(Trap(LOGREG, Dataset.of(X, Y), Point.unflatten(LOGREG, numbers)), probes=0)
+    assert out.verdict is Verdict.LOCAL_MIN, out.reason

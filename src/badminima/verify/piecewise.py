@@ -45,8 +45,8 @@ from badminima.verify.rounding import (
     digits_may_round,
     digits_window,
     judged_rounding,
+    newton_radii,
     newton_windows,
-    resolvable_window,
     rounding_box,
     slope_at_rounding_level,
 )
@@ -446,7 +446,7 @@ def certify_piecewise(
             tried = scale is not None and (
                 near is not None
                 or scale[1] <= reach
-                or newton_windows(scale[4], scale[5], resolvable_window(point) or []) <= WINDOW_SLACK
+                or newton_windows(scale[4], scale[5], newton_radii(point)) <= WINDOW_SLACK
             )
             if tried:
                 proved = _nearby_proof(network, dataset, point, region, value, options, steps)

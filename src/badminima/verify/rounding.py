@@ -383,6 +383,24 @@ FLOAT_RESOLVES = Fraction(1, 10**11)
 box is about 1e-13 of that scale."""
 
 
+def newton_radii(point: Point) -> list[Fraction]:
+    """The radii a float Newton step is measured in (`newton_windows`): the `resolvable_window`, else
+    each number's own window floored at `FLOAT_RESOLVES` of the scale — four digits beside thirty: the
+    short numbers' windows decide, the long one's is below what a float step resolves.
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> [float(r) for r in newton_radii(Point.unflatten(net, ["0.3333", "0.123456789012345678901234"]))]
+        [0.01, 1.3333e-11]
+    """
+    window = resolvable_window(point)
+    if window is not None:
+        return window
+    floor = FLOAT_RESOLVES * (1 + max(abs(q) for q in point.flatten()))
+    return [max(r, floor) if r else r for r in hold_pinned(point, window_radii(point))]
+
+
 def written_short(point: Point) -> bool:
     """Whether the point's rounded numbers all carry fewer significant digits than a float's print
     (`FLOAT_PRINT_DIGITS`): digits its writer chose, so the point it rounds lies within a few units of

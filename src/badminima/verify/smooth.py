@@ -49,6 +49,7 @@ from badminima.verify.rounding import (
     digits_window,
     hold_pinned,
     judged_rounding,
+    newton_radii,
     newton_windows,
     resolvable_window,
     slope_at_rounding_level,
@@ -326,8 +327,9 @@ def certify_smooth(
     near = exactly_critical or newton <= options.near_critical * scale
     window = resolvable_window(point) or []  # the digits' window, where a float centre resolves it
     if not near and len(eig) and judged_rounding(point, options.rounding):
-        # four digits: a window wider than the float reach, which the Newton step may land inside
-        near = newton_windows(hess, g_mid, window) <= WINDOW_SLACK
+        # four digits: a window wider than the float reach, which the Newton step may land inside (four
+        # digits beside thirty: the short numbers' windows)
+        near = newton_windows(hess, g_mid, newton_radii(point)) <= WINDOW_SLACK
     if nonzero and (options.literal or judged_rounding(point, options.rounding) == 0):
         # --literal, or numbers all written exactly (short: `1`, `0.25`, `13/3`): a gradient entry proved
         # non-zero is about the numbers as written, however near a critical point they are
