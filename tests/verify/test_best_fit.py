@@ -528,3 +528,19 @@ def test_every_number_most_of_a_window_off_a_best_fit_manifold_is_its_minimum(di
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "nearby-best-fit"), cert.reason
     inf = _infimum("bce", X, [F(y) for y in Y])
     assert _mp(cert.loss_lower) - mpmath.mpf(10) ** -30 <= inf <= _mp(cert.loss_upper) + mpmath.mpf(10) ** -30
+
+
+@pytest.mark.parametrize(
+    "name", ["s30-M-sigmoidbce-bestfit-s-d4-k0.85-s0", "s30-M-tanhbce-bestfit-vbig-d4-k0.95-s1"]
+)
+def test_a_best_fit_manifold_beyond_the_newton_steps_reach_is_still_found(name):
+    """Red team s30 C (a witness on the manifold inside the window at 60 digits, W-ratio 0.85-0.96, in
+    the file): four-digit numbers towards a corner, where the least-change Newton step lands more than
+    two windows out, which used to skip the nearby best fit and answer `not-critical`. It is tried over
+    the window for rounded digits whatever that step says; the loss is the infimum over all functions."""
+    trap = saved_trap(name)
+    cert = certify(trap, probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "nearby-best-fit"), cert.reason
+    X = [x[0] for x in trap.dataset.X]
+    inf = _infimum(trap.network.loss, X, [y[0] for y in trap.dataset.y])
+    assert _mp(cert.loss_lower) - mpmath.mpf(10) ** -30 <= inf <= _mp(cert.loss_upper) + mpmath.mpf(10) ** -30

@@ -369,7 +369,10 @@ def certify_smooth(
         tried.append(f"saddle test: {res.reason}")
         return None
 
-    if near:
+    # a manifold of best fits may meet the window where the least-change Newton step does not lead (a
+    # corner of it): tried over the window whatever that step says, for rounded digits
+    rounded_window = any(window) and not options.literal and judged_rounding(point, options.rounding) > 0
+    if near or rounded_window:
         report(progress, "predictions against each input's mean target")
         # the mean-target parameters must sit in the digits' window (a float's print's included)
         best = certify_nearby_best_fit(
