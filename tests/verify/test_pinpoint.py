@@ -13,6 +13,7 @@ from hypothesis import assume, given, settings, strategies as st
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.pinpoint import at_most_one_critical_point, bits_for, pinpoint, strictly_convex
+from tests.verify.saved import saved_trap
 
 LINE = Network((1, 1), "identity")
 
@@ -380,3 +381,13 @@ def test_four_digit_numbers_most_of_their_window_off_beside_thirty_digits_round_
     numbers = [_printed(moved[0], 4), _written(w2, 30), _printed(moved[1], 4)]
     out = certify(Trap(LOGREG, Dataset.of(X, Y), Point.unflatten(LOGREG, numbers)), probes=0)
     assert out.verdict is Verdict.LOCAL_MIN, out.reason
+
+
+@pytest.mark.parametrize("name", ["s30-N-logreg-w1L30-w2d4-bnoise12", "s30-T-tanh-wd8-vL30-bcnoise12"])
+def test_float_noise_beside_thirty_digits_is_a_rounded_zero_at_mixed_precision(name):
+    """Red team s30 B (truth in each file): the minimiser's bias is exactly 0, printed as 4.3e-62 to 12
+    digits beside 30-digit and short numbers. Its window reaches 0 (float noise, `rounding_box`), so the
+    digits are never `not-critical`; 0 sits on the window's very edge, so `inconclusive` is allowed."""
+    cert = certify(saved_trap(name), probes=0)
+    assert cert.verdict is not Verdict.NOT_CRITICAL, cert.reason
+    assert cert.verdict is not Verdict.SADDLE, cert.reason

@@ -286,7 +286,8 @@ def digits_reach(point: Point, units: int, near: Fraction) -> list[Fraction]:
     count, `WrittenDecimal`),
     `WRITERS_NOISE` units of its last digit for one written beyond a float's, ``near``·(1 + |q|) (an
     optimiser's accuracy, relative to the number itself) for a float's print (`float_printed`), a float
-    itself or an exact product of one (binary digits), 0 for a number written exactly.
+    itself or an exact product of one (binary digits), 0 for a number written exactly; float noise
+    (`rounding_box`: 4.3e-62 beside thirty digits) reaches 0.
 
     Example:
         >>> from badminima.model import Network
@@ -294,18 +295,22 @@ def digits_reach(point: Point, units: int, near: Fraction) -> list[Fraction]:
         >>> x = Point.unflatten(net, [Fraction("0.1234"), Fraction("0.123456789012345678901234")])
         >>> [float(r) for r in digits_reach(x, 10, Fraction(1, 1000))]
         [0.0005, 1e-21]
+        >>> noisy = Point.unflatten(net, ["0.123456789012345678901234", "4.31234567890e-62"])
+        >>> float(digits_reach(noisy, 10, Fraction(1, 1000))[1])  # float noise: its window reaches 0
+        4.3123456789e-62
     """
     out = []
-    for q, printed in zip(point.flatten(), float_printed(point), strict=True):
+    box = rounding_box(point)  # float noise (4.3e-62 beside 30 digits) reaches 0 there
+    for q, printed, noise in zip(point.flatten(), float_printed(point), box, strict=True):
         place = last_place(q)
         if not place:
             out.append(Fraction(0))
         elif _written_beyond_float(q):
-            out.append(WRITERS_NOISE * place)
+            out.append(max(WRITERS_NOISE * place, noise))
         elif printed or _significant(q) > FLOAT_DIGITS:  # a float's print, a float, a product of one
-            out.append(near * (1 + abs(q)))
+            out.append(max(near * (1 + abs(q)), noise))
         else:
-            out.append(units * rounding_radius(q))
+            out.append(max(units * rounding_radius(q), noise))
     return out
 
 
