@@ -37,7 +37,8 @@ numbers) is set to the 0 it rounds first.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -392,23 +393,35 @@ def _nearby(
         return None
     u0 = np.linalg.solve(J0 @ B, -residual.mid)
     least_change = [q + Fraction(float(v)) for q, v in zip(x, B @ u0, strict=True)]
-    for c in (least_change, _minimax_start(network, sub, point, means, reach, logits)):
+    goals = _Goals(network, sub, point, means, reach, logits, eprob)
+    for c in (least_change, _minimax_start(goals)):
         if c is None:
             continue
-        found = _krawczyk_near(network, sub, point, means, reach, logits, eprob, B, c)
+        found = _krawczyk_near(goals, B, c)
         if found is not None:
             return found
     return None
 
 
-def _minimax_start(
-    network: Network,
-    sub: Dataset,
-    point: Point,
-    means: list[tuple[Fraction, ...]],
-    reach: list[Fraction],
-    logits: Any,
-) -> list[Fraction] | None:
+@dataclass(frozen=True)
+class _Goals:
+    """`_nearby`'s equations z(x_g; θ) = goal_g: the network on one input per group (``sub``), the goals
+    (``means``), the given ``point``, each number's ``reach``, the logits map on a flat vector of any
+    arithmetic and the enclosure pass's problem (``prob``: its masks and region)."""
+
+    network: Network
+    sub: Dataset
+    point: Point
+    means: list[tuple[Fraction, ...]]
+    reach: list[Fraction]
+    logits: Any
+    prob: Any
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.network, self.sub, self.point, self.means, self.reach, self.logits, self.prob))
+
+
+def _minimax_start(goals: _Goals) -> list[Fraction] | None:
     """A float point near the solutions of z(x_g; θ) = goal_g that moves no number by more than the
     smallest common fraction of its reach (Newton steps, each the linear program min t subject to
     J Δ = −g, |θ + Δ − x|_j ≤ t·reach_j): the least-change step measures moves in the 2-norm, so on a
@@ -416,6 +429,7 @@ def _minimax_start(
     number in it. None where the program fails or leaves the reach."""
     from scipy.optimize import linprog
 
+    network, sub, point, means, reach, logits, _ = goals
     enc = EnclosureArithmetic()
     x = point.flatten()
     free = [j for j, q in enumerate(reach) if q > 0]
@@ -450,17 +464,10 @@ def _minimax_start(
 
 
 def _krawczyk_near(
-    network: Network,
-    sub: Dataset,
-    point: Point,
-    means: list[tuple[Fraction, ...]],
-    reach: list[Fraction],
-    logits: Any,
-    eprob: Any,
-    B: np.ndarray,
-    c: list[Fraction],
+    goals: _Goals, B: np.ndarray, c: list[Fraction]
 ) -> tuple[list[int], list[Fraction]] | None:
     """`_nearby`'s Krawczyk test about the start ``c``: the zero's proved moves, or None."""
+    network, sub, point, means, reach, logits, eprob = goals
     enc = EnclosureArithmetic()
     x = point.flatten()
     P = len(x)

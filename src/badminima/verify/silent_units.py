@@ -24,6 +24,7 @@ point exhibited.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
 from fractions import Fraction
@@ -191,6 +192,7 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     if any(r == 0 and non_terminating(c) and c != C_k for r, c, C_k in given):
         return None
     R = miss
+    crosses = functools.partial(_sign_change, ball, network, dataset, means[column], column)
     for j, (row, b) in enumerate(zip(hidden.W, hidden.b, strict=True)):
         # a window a float resolves (`resolvable_window`): the unit's numbers move across h = 0 within
         # it; else its bias moves (within 2ρ, 4ρ, …), or where it is held, one of its rounded incoming
@@ -206,43 +208,17 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
             ]
             found = None
             for direction in (across, corner):
-                t = _sign_change(
-                    ball,
-                    network,
-                    dataset,
-                    means[column],
-                    column,
-                    unit,
-                    direction,
-                    Fraction(1, 128),
-                    Fraction(1),
-                )
+                t = crosses(unit, direction, Fraction(1, 128), Fraction(1))
                 if t is not None and any(direction):
                     found = t * max(abs(e) for e in direction)
                     break
         elif radii[h * d + j] or not non_terminating(b):
             cap = 2 * rho * 2 ** (WIDENINGS - 1)
-            found = _sign_change(
-                ball, network, dataset, means[column], column, unit, _axis(d, d), 2 * rho, cap
-            )
+            found = crosses(unit, _axis(d, d), 2 * rho, cap)
         else:
             own = [(k, r) for k, r in enumerate(radii[j * d : j * d + d]) if r]
             found = next(
-                (
-                    r
-                    for k, r in own
-                    if _sign_change(
-                        ball,
-                        network,
-                        dataset,
-                        means[column],
-                        column,
-                        unit,
-                        _axis(k, d),
-                        r,
-                        r,
-                    )
-                ),
+                (r for k, r in own if crosses(unit, _axis(k, d), r, r)),
                 None,
             )
         if found is None:
