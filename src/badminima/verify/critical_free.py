@@ -92,16 +92,23 @@ def _kink_pull(
     if any(layer != 0 for layer, _, _ in kinks):
         return None
     d0 = network.widths[0]
+    gradients: dict[frozenset[tuple[int, int]], Any] = {}  # one gradient per set of kinks made active
     for u in sorted({u for _, u, _ in kinks}):
         for m, k in enumerate(incoming(network, 0, u)):
             for side in (1, -1):
-                masks = region.masks("inactive")
-                for _, unit, i in kinks:
-                    coefficient = dataset.X[i][m] if m < d0 else Fraction(1)
-                    if unit == u and side * coefficient > 0:
-                        masks[0][u, i] = True
-                g = gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball, masks=masks)
-                slope = side * g[k]
+                raised = frozenset(
+                    (u, i)
+                    for _, unit, i in kinks
+                    if unit == u and side * (dataset.X[i][m] if m < d0 else Fraction(1)) > 0
+                )
+                if raised not in gradients:
+                    masks = region.masks("inactive")
+                    for unit, i in raised:
+                        masks[0][unit, i] = True
+                    gradients[raised] = gradient_of_flat(
+                        network, prob.inputs, prob.targets, flat, arith=ball, masks=masks
+                    )
+                slope = side * gradients[raised][k]
                 if ball.sign(slope) == -1:
                     return k, side
     return None
