@@ -14,7 +14,7 @@ proves a zero of ∇F in c′ + K (Neumaier 1990, Thm 5.1.8): by the proof's uni
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -171,6 +171,27 @@ def at_most_one_critical_point(
         )
     except (BackendError, np.linalg.LinAlgError):
         return False
+
+
+def alone_in_a_cube(
+    network: Network, dataset: Dataset, center: Point, known: Pinpoint | None = None
+) -> Callable[[Sequence[Fraction], Sequence[Fraction]], bool]:
+    """`critical_free.no_critical_point_within`'s ``alone`` about a critical point known to lie at
+    ``center`` (or in the enclosure ``known``): a part (centre, radii) is decided where the cube about
+    ``center`` that holds it, and ``known``, has at most one critical point (`at_most_one_critical_point`)
+    — that known one."""
+    there = center.flatten()
+    lower, upper = (there, there) if known is None else (known.lower, known.upper)
+    bits = max(128, known.precision if known is not None else 0)
+
+    def alone(part: Sequence[Fraction], r: Sequence[Fraction]) -> bool:
+        cube = max(
+            max(abs(p - c) + w, c - lo, hi - c)
+            for p, c, w, lo, hi in zip(part, there, r, lower, upper, strict=True)
+        )
+        return at_most_one_critical_point(network, dataset, center, cube, precision=bits)
+
+    return alone
 
 
 CONVEX_HEADS = (("identity", "mse"), ("sigmoid", "bce"))

@@ -10,7 +10,6 @@ not in them. A `not-critical` answer is wrong outright, since the window holds a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -22,7 +21,7 @@ from badminima.verify.certificate import Certificate, Verdict
 from badminima.verify.critical_free import no_critical_point_within
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.outcome import Outcome, withdrawn
-from badminima.verify.pinpoint import at_most_one_critical_point
+from badminima.verify.pinpoint import alone_in_a_cube
 from badminima.verify.rounding import hold_pinned, judged_rounding, window_radii
 from badminima.verify.suboptimality import LossEnclosure
 
@@ -110,12 +109,7 @@ def one_kind_in_the_window(
 def _the_only_one(network: Network, dataset: Dataset, point: Point, zero: Point) -> str | None:
     """Why the window of ``point`` holds no critical point but ``zero`` (one of them), or None."""
     radii = hold_pinned(point, window_radii(point))
-    there = zero.flatten()
-
-    def alone(part: Sequence[Fraction], r: Sequence[Fraction]) -> bool:
-        cube = max(abs(p - z) + w for p, z, w in zip(part, there, r, strict=True))
-        return at_most_one_critical_point(network, dataset, zero, cube)
-
+    alone = alone_in_a_cube(network, dataset, zero)
     return no_critical_point_within(network, dataset, point, radii, piecewise=True, alone=alone)
 
 

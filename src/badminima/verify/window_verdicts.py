@@ -22,7 +22,7 @@ from badminima.verify.certificate import Verdict
 from badminima.verify.critical_free import no_critical_point_within
 from badminima.verify.orbit_window import rescaled_into_the_window
 from badminima.verify.outcome import Outcome, withdrawn
-from badminima.verify.pinpoint import Pinpoint, at_most_one_critical_point, pinpoint, strictly_convex
+from badminima.verify.pinpoint import Pinpoint, alone_in_a_cube, pinpoint, strictly_convex
 from badminima.verify.rounding import (
     digits_window,
     hold_pinned,
@@ -230,20 +230,15 @@ def _not_the_digits(
     window), by lying in a cube about ``box_center`` that holds ``found`` and no other critical point
     (`pinpoint.at_most_one_critical_point`; method `krawczyk-pinpoint`)."""
     center = out.box_center
+    usable = found is not None and center is not None and out.method in BOX_PROOFS
     lone: list[bool] = []
+    in_a_cube = alone_in_a_cube(network, dataset, center, found) if usable and center is not None else None
 
     def alone(part: Sequence[Fraction], r: Sequence[Fraction]) -> bool:
-        assert center is not None and found is not None
-        there = center.flatten()
-        cube = max(
-            max(abs(p - c) + w, c - lo, hi - c)
-            for p, c, w, lo, hi in zip(part, there, r, found.lower, found.upper, strict=True)
-        )
-        bits = max(128, found.precision)
-        lone.append(at_most_one_critical_point(network, dataset, center, cube, precision=bits))
+        assert in_a_cube is not None
+        lone.append(in_a_cube(part, r))
         return lone[-1]
 
-    usable = found is not None and center is not None and out.method in BOX_PROOFS
     if decide and usable and strictly_convex(network, dataset):
         return Outcome(
             Verdict.NOT_CRITICAL,
