@@ -23,6 +23,7 @@ import flint
 import mpmath
 import numpy as np
 
+from badminima.arithmetic.enclosure import Enclosure
 from badminima.arithmetic.flint_bridge import arb_to_fraction
 from badminima.arithmetic.least_squares import pivots
 from badminima.errors import BackendError
@@ -157,7 +158,8 @@ def at_most_one_critical_point(
             return False
         middle = box.hessian(Fraction(0)).mid
         _, vecs = np.linalg.eigh(middle)
-        if curvature_bound(box.hessian(radius), vecs) is not None:
+        over = box.hessian(radius)
+        if curvature_bound(over, vecs) is not None:
             return True  # (∇F(a) − ∇F(b))·(a − b) = (a − b)ᵀH̄(a − b) > 0 for a ≠ b in the cube
         g = box.ball_gradient()
         mids = box.hessian_balls(Fraction(0)) if n <= max_ball_hessian else None
@@ -165,7 +167,7 @@ def at_most_one_critical_point(
         if C is None:
             return False
         return any(
-            _krawczyk(box, C, g, radius, balls) is not None
+            _krawczyk(box, C, g, radius, balls, over) is not None
             for balls in (False, True)
             if not balls or n <= max_ball_hessian
         )
@@ -236,16 +238,24 @@ def _inverse(balls: Any, hessian: np.ndarray, bits: int) -> Any:
         return None
 
 
-def _krawczyk(box: ParameterBox, C: Any, g: Sequence[Any], rho: Fraction, balls: bool) -> list[Any] | None:
-    """K of the module docstring over c′ ± ρ (ball Hessian where ``balls``, else the float64 enclosure),
-    or None where it does not map the box strictly into itself."""
+def _krawczyk(
+    box: ParameterBox,
+    C: Any,
+    g: Sequence[Any],
+    rho: Fraction,
+    balls: bool,
+    enclosure: Enclosure | None = None,
+) -> list[Any] | None:
+    """K of the module docstring over c′ ± ρ (ball Hessian where ``balls``, else the float64 enclosure,
+    ``enclosure`` where the caller has it already), or None where it does not map the box strictly into
+    itself."""
     n = len(g)
     ball = box.ball
     with ball.context():
         if balls:
             H = box.hessian_balls(rho)
         else:
-            enc = box.hessian(rho)
+            enc = box.hessian(rho) if enclosure is None else enclosure
             if not enc.is_finite():
                 return None
             H = flint.arb_mat(enc.balls().tolist())
