@@ -288,6 +288,23 @@ def test_a_rounded_best_affine_fit_behind_ill_conditioned_features():
     _check_rounded_fit(*case)
 
 
+@pytest.mark.parametrize("units", [1, 2])
+def test_a_rounded_best_affine_fit_whose_slope_is_exactly_zero(units):
+    """Found by the slow fuzz: on x = 1, 1, 4, 2 with labels 1/4, 1/4, 1/4, 1/2 the best slope is 0
+    exactly (at a = 0, σ = 5/16 and Σ(σ − y)x = 6/16 − 6/16 = 0), so the 60-digit Newton leaves output
+    weights of 1e-64, float noise whose window reaches 0 but is far finer than the slice proof's box.
+    With the hidden numbers held, the output layer's one critical point is enclosed inside the window."""
+    half = F(1, 2)
+    layers = [([[half]] * units, [half] * units, [True] * units)]
+    case = _rounded_fit(
+        [(1,), (1,), (4,), (2,)], [F(1, 4), F(1, 4), F(1, 4), F(1, 2)], "identity", layers, 12
+    )
+    assert case is not None
+    trap, _ = case
+    assert all(0 < abs(v) < F(1, 10**50) for v in trap.point.layers[-1].W[0])
+    _check_rounded_fit(*case)
+
+
 @pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(rounded_logistic_cases())

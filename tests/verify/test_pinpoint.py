@@ -12,7 +12,13 @@ from hypothesis import assume, given, settings, strategies as st
 
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
-from badminima.verify.pinpoint import at_most_one_critical_point, bits_for, pinpoint, strictly_convex
+from badminima.verify.pinpoint import (
+    at_most_one_critical_point,
+    bits_for,
+    held_critical_point,
+    pinpoint,
+    strictly_convex,
+)
 from tests.verify.saved import saved_trap
 
 LINE = Network((1, 1), "identity")
@@ -391,3 +397,72 @@ def test_float_noise_beside_thirty_digits_is_a_rounded_zero_at_mixed_precision(n
     cert = certify(saved_trap(name), probes=0)
     assert cert.verdict is not Verdict.NOT_CRITICAL, cert.reason
     assert cert.verdict is not Verdict.SADDLE, cert.reason
+
+
+HELD = (
+    [[Fraction(1, 21), Fraction(1, 47)], [Fraction(-1, 33), Fraction(1, 27)]],
+    [Fraction(1, 3), Fraction(2, 7)],
+)
+"""A hidden layer of fractions with no terminating expansion: written exactly, held by every window."""
+
+
+def _held_layer_trap(
+    activation: str, digits: int, offsets: tuple[float, ...]
+) -> tuple[Trap, list[mpmath.mpf]]:
+    """A 2-2-1 net (identity units, or ReLU units active on every input) with the `HELD` hidden layer and
+    sigmoid output: with that layer held, the output layer's loss is logistic regression on the hidden
+    features, whose one minimiser θ* (100-digit Newton) is written to ``digits``, each number moved
+    ``offsets[k]`` windows (by hand: 5000·max|θ|·10^-digits, the README's window for decimals written
+    beyond a float's)."""
+    X = [[3, 1], [1, 2], [2, 2], [4, 3], [1, 1], [5, 2], [2, 4]]
+    labels = [Fraction(t, 10) for t in (2, 7, 4, 3, 8, 1, 6)]
+    W, b = HELD
+    rows = [
+        [sum((w * x for w, x in zip(row, point, strict=True)), bias) for row, bias in zip(W, b, strict=True)]
+        for point in X
+    ]
+    theta = _logreg_minimiser_of(rows, labels)
+    with mpmath.workdps(100):
+        window = 5000 * max(abs(v) for v in theta) * mpmath.mpf(10) ** -digits
+        written = [_printed(v + off * window, digits) for v, off in zip(theta, offsets, strict=True)]
+    net = Network((2, 2, 1), activation, output="sigmoid", loss="bce")
+    point = Point.unflatten(net, [*W[0], *W[1], *b, *written])  # strings: trailing zeros are digits
+    return Trap(net, Dataset.of(X, [[q] for q in labels]), point), theta
+
+
+def test_the_held_problems_one_critical_point_is_enclosed_with_the_held_numbers_exact():
+    """`held_critical_point` on the output layer alone: its enclosure holds the 100-digit θ* and keeps
+    every hidden number exactly."""
+    trap, theta = _held_layer_trap("identity", 20, (1.3, 0, 0))
+    radii = [Fraction(0)] * 6 + [Fraction(1, 10**16)] * 3
+    found = held_critical_point(trap.network, trap.dataset, trap.point, radii, Fraction(1, 10**25))
+    assert found is not None and found.width <= Fraction(1, 10**25)
+    given = trap.point.flatten()
+    assert found.lower[:6] == found.upper[:6] == tuple(given[:6])
+    with mpmath.workdps(100):
+        for k, t in enumerate(theta, start=6):
+            lo, hi = (mpmath.mpf(q.numerator) / q.denominator for q in (found.lower[k], found.upper[k]))
+            assert lo <= t <= hi
+
+
+@pytest.mark.parametrize(
+    ("activation", "digits", "offsets", "verdict"),
+    [
+        ("identity", 20, (1.3, 0, 0), Verdict.NOT_CRITICAL),
+        ("identity", 25, (0, 0, 2), Verdict.NOT_CRITICAL),
+        ("relu", 18, (-3, 3, 0), Verdict.NOT_CRITICAL),
+        ("identity", 20, (0.5, -0.5, 0.5), Verdict.LOCAL_MIN),
+    ],
+)
+def test_an_output_layer_beyond_its_window_behind_a_held_hidden_layer_rounds_no_critical_point(
+    activation, digits, offsets, verdict
+):
+    """The orbit of θ* (GL(2) ⋉ R² of the identity layer, or ReLU rescalings) passes the point, so a
+    slice proof finds a minimum within 1e-14; but the held hidden layer cuts that orbit at θ* alone, and
+    θ* is ``offsets`` windows off: outside the window (more than one), the digits round no critical
+    point (red team s30 F6b)."""
+    trap, _ = _held_layer_trap(activation, digits, offsets)
+    out = certify(trap, probes=0)
+    assert out.verdict is verdict, out.reason
+    if verdict is Verdict.NOT_CRITICAL:
+        assert out.code == "gradient-nonzero"

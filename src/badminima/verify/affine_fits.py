@@ -54,7 +54,7 @@ from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import with_units, without_units
 from badminima.verify.kink_reductions import HEADS, BoxPredictions, Reduction
 from badminima.verify.kink_units import DeadUnits
-from badminima.verify.outcome import Outcome
+from badminima.verify.outcome import OnSlice, Outcome
 from badminima.verify.parameter_box import signs_hold
 from badminima.verify.rounding import rounding_box
 from badminima.verify.signed_points import SignedSplit, kinks_push, signed_split
@@ -441,6 +441,7 @@ class NearbyFit:
     moving: int
     layer: int
     predictions: BoxPredictions
+    kept: tuple[int, ...] = ()
 
     def how(self, network: Network) -> str:
         """The proof in words."""
@@ -496,6 +497,7 @@ def nearby_affine_fits(network: Network, dataset: Dataset, point: Point) -> Iter
                     len(moving),
                     layer,
                     pred,
+                    fixed,
                 )
         if fitted:
             return  # a finer precision only shrinks x*'s box
@@ -539,4 +541,5 @@ def certify_nearby_affine_fit(network: Network, dataset: Dataset, point: Point) 
         box_center=fit.center,
         mu=fit.mu,
         code="best-affine-fit",
+        on_slice=OnSlice(fit.kept, fit.slice_radius),
     )

@@ -65,7 +65,7 @@ from badminima.verify.embeddings import (
 )
 from badminima.verify.higher_order import cubic_descent, cubic_direction, second_derivative
 from badminima.verify.numerics import float_derivatives
-from badminima.verify.outcome import Outcome
+from badminima.verify.outcome import OnSlice, Outcome
 from badminima.verify.output_splits import (
     cross_term_direction,
     proportional_split_minimum,
@@ -94,6 +94,7 @@ class Lifted:
     witness: Point | None = None
     witness_loss_upper: Fraction | None = None
     code: str = "lifted-saddle"
+    fixed: tuple[int, ...] = ()
 
 
 SLICE_METHODS = {
@@ -125,6 +126,7 @@ def lifted_outcome(
         witness_loss_upper=lifted.witness_loss_upper,
         steps=(*steps, f"lift through {lifted.invariance}: {lifted.verdict.value} proved"),
         code=lifted.code,
+        on_slice=OnSlice(lifted.fixed, lifted.reduced.radius or Fraction(0)) if lifted.fixed else None,
     )
 
 

@@ -158,4 +158,5 @@ def rescaled_into_the_window(network: Network, point: Point, out: Outcome) -> Ou
         box_radius=point.distance(moved),
         proof_radius=Fraction(0),
         witness=witness,
+        on_slice=None,
     )

@@ -13,6 +13,15 @@ from badminima.verify.suboptimality import LossEnclosure
 
 
 @dataclass(frozen=True)
+class OnSlice:
+    """Where a slice proof's critical point x* is: at ``box_center``'s values in the ``fixed`` flat
+    indices, and the gradient's only zero in the others within ``radius`` of it there."""
+
+    fixed: tuple[int, ...]
+    radius: Fraction
+
+
+@dataclass(frozen=True)
 class Outcome:
     verdict: Verdict
     rigor: Rigor
@@ -28,6 +37,7 @@ class Outcome:
     witness_loss_upper: Fraction | None = None
     steps: tuple[str, ...] = field(default=())
     code: str = ""
+    on_slice: OnSlice | None = None
 
 
 def withdrawn(out: Outcome, reason: str, code: str) -> Outcome:

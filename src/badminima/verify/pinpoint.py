@@ -31,8 +31,10 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, exact_arb
+from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox
 from badminima.verify.polish import polish
+from badminima.verify.symmetry_slices import slice_curvature, slice_minima
 
 MAX_PRECISION = 4096
 """The most bits tried: a window finer than about 2^(−1365) of the point's scale is not resolved."""
@@ -194,6 +196,66 @@ def alone_in_a_cube(
         return at_most_one_critical_point(network, dataset, center, cube, precision=bits)
 
     return alone
+
+
+def held_critical_point(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    radii: Sequence[Fraction],
+    width: Fraction,
+    around: tuple[Point, Fraction] | None = None,
+) -> Pinpoint | None:
+    """With every number of radius 0 in ``radii`` held at ``point``'s value (numbers written exactly),
+    the one zero of the loss's gradient in the others — call that restriction F_S — in a cube about
+    ``point`` that holds the window ``point`` ± ``radii`` (and the box ``around``, a centre and radius,
+    where given), enclosed within ``width``; None where it is not proved. `symmetry_slices.slice_minima`
+    encloses a minimiser of F_S at about 3·log₂(scale/width) bits, and F_S's Hessian is proved positive
+    definite over the cube that holds the window and that enclosure: F_S is strictly convex there, so
+    that zero is its only one. Every critical point of the loss in the window (or in ``around``, held
+    numbers kept) is a zero of ∇F_S: an enclosure outside the window proves the window holds none, though
+    a manifold of critical points through the proof's point (a symmetry's orbit) may pass nearby.
+
+    Example (y = w·x + c with x's weight held at 2: the best c is 1 exactly):
+        >>> from badminima.model import Dataset, Network
+        >>> net = Network((1, 1), "identity")
+        >>> data = Dataset.of([[0], [1], [2]], [[1], [3], [5]])
+        >>> near = Point.unflatten(net, [2, "1.0000000000000000000001"])
+        >>> radii = [Fraction(0), Fraction(1, 10**21)]  # x's weight held, c within 1e-21
+        >>> found = held_critical_point(net, data, near, radii, Fraction(1, 10**30))
+        >>> found.lower[0] == found.upper[0] == 2 and found.lower[1] <= 1 <= found.upper[1]
+        True
+    """
+    moving = [k for k, r in enumerate(radii) if r]
+    fixed = tuple(k for k, r in enumerate(radii) if not r)
+    given = point.flatten()
+    bits = bits_for(1 + max((abs(q) for q in given), default=Fraction(0)), width)
+    if not moving or bits is None:
+        return None
+    try:
+        found = next(slice_minima(network, dataset, point, fixed, (bits,)), None)
+        if found is None or found.center is None or (found.proof_radius or 0) > width:
+            return None
+        reach = found.proof_radius or Fraction(0)
+        there = found.center.flatten()
+        cube = max(max(radii[k], abs(there[k] - given[k]) + reach) for k in moving)
+        if around is not None:
+            centre, far = around[0].flatten(), around[1]
+            cube = max(cube, max(abs(centre[k] - given[k]) + far for k in moving))
+        box = ParameterBox(network, dataset, point, bits)
+        if not box.region_holds(box.flat(cube, moving)):
+            return None
+        hessian = float_derivatives(network, dataset, found.center)[2]
+        _, vecs = np.linalg.eigh(hessian[np.ix_(moving, moving)])
+        basis = np.zeros((len(given), len(moving)))
+        basis[moving, :] = vecs
+        if slice_curvature(box, basis, cube, moving) is None:
+            return None
+    except (BackendError, np.linalg.LinAlgError):
+        return None
+    lower = tuple(c - reach if r else c for c, r in zip(there, radii, strict=True))
+    upper = tuple(c + reach if r else c for c, r in zip(there, radii, strict=True))
+    return Pinpoint(lower, upper, bits)
 
 
 CONVEX_HEADS = (("identity", "mse"), ("sigmoid", "bce"))

@@ -163,7 +163,11 @@ def linear_layer_slice(network: Network, point: Point) -> Slice | None:
 
 
 def _slice_starts(
-    network: Network, dataset: Dataset, point: Point, fixed: tuple[int, ...]
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    fixed: tuple[int, ...],
+    precisions: tuple[int, ...] = PRECISIONS,
 ) -> Iterator[tuple[int, Point, ParameterBox, Fraction, np.ndarray, Fraction]]:
     """Per precision, the point polished on the slice that holds ``fixed`` at its values, where the
     Hessian's free block is positive at the centre: (precision, centre, its box, a proved bound on the
@@ -175,7 +179,7 @@ def _slice_starts(
     if not free:
         return
     start = polish(network, dataset, point, precision=None, free=free)
-    for prec in PRECISIONS:
+    for prec in precisions:
         polished = polish(network, dataset, start.point, precision=prec, hessian=start.hessian, free=free)
         center = polished.point
         if any(center.flatten()[i] != point.flatten()[i] for i in fixed):
@@ -199,7 +203,7 @@ def _slice_starts(
         )
 
 
-def _slice_curvature(
+def slice_curvature(
     box: ParameterBox, basis: np.ndarray, radius: Fraction, moving: Collection[int] | None = None
 ) -> Fraction | None:
     """A proved lower bound on the Hessian along ``basis`` over the box of ``radius`` (float64
@@ -231,14 +235,18 @@ def _slice_result(
 
 
 def slice_minima(
-    network: Network, dataset: Dataset, point: Point, fixed: tuple[int, ...]
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    fixed: tuple[int, ...],
+    precisions: tuple[int, ...] = PRECISIONS,
 ) -> Iterator[BoxResult]:
     """The unique minimiser x* of the loss restricted to the slice that holds the ``fixed`` flat indices
     at the point's values, proved by the box method on that slice alone (its Hessian enclosed over a box
-    that moves only the free coordinates), once per precision where the proof goes through: a higher
-    precision encloses x* in a smaller box. x* is critical along the slice only: what that means for
-    the whole network is the caller's argument (`affine_fits`: the free coordinates move the logits
-    over every affine map, so x* is a best affine fit).
+    that moves only the free coordinates), once per precision of ``precisions`` where the proof goes
+    through: a higher precision encloses x* in a smaller box. x* is critical along the slice only: what
+    that means for the whole network is the caller's argument (`affine_fits`: the free coordinates move
+    the logits over every affine map, so x* is a best affine fit).
 
     Example:
         >>> from badminima.model import Dataset
@@ -249,8 +257,8 @@ def slice_minima(
         True
     """
     free = set(range(network.n_params)) - set(fixed)
-    for prec, center, box, g_up, basis, r in _slice_starts(network, dataset, point, fixed):
-        mu = _slice_curvature(box, basis, r, free)
+    for prec, center, box, g_up, basis, r in _slice_starts(network, dataset, point, fixed, precisions):
+        mu = slice_curvature(box, basis, r, free)
         if mu is not None and g_up < mu * r / 2:
             yield _slice_result(box, prec, center, g_up, r, mu)
 
@@ -277,7 +285,7 @@ def certify_on_slice(
         tube = 2 * R_m + eta
         if not box.region_holds(box.flat(tube)):
             continue
-        mu = _slice_curvature(box, basis, tube)
+        mu = slice_curvature(box, basis, tube)
         if mu is None or not g_up < mu * r / 2:
             continue
         reduced = _slice_result(box, prec, center, g_up, r, mu)
@@ -296,6 +304,7 @@ def certify_on_slice(
             f"for the whole network (the group's identities), and every loss within {float(eta):.3g} "
             f"(∞-norm) of box_center is at least its loss: a non-strict local minimum on its orbit",
             code=chart.code,
+            fixed=v_fixed,
         )
     return None
 

@@ -22,7 +22,13 @@ from badminima.verify.certificate import Verdict
 from badminima.verify.critical_free import no_critical_point_within
 from badminima.verify.orbit_window import rescaled_into_the_window
 from badminima.verify.outcome import Outcome, withdrawn
-from badminima.verify.pinpoint import Pinpoint, alone_in_a_cube, pinpoint, strictly_convex
+from badminima.verify.pinpoint import (
+    Pinpoint,
+    alone_in_a_cube,
+    held_critical_point,
+    pinpoint,
+    strictly_convex,
+)
 from badminima.verify.rounding import (
     digits_window,
     hold_pinned,
@@ -158,7 +164,7 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
         there = out.box_center.flatten()
         found = Pinpoint(tuple(c - reach for c in there), tuple(c + reach for c in there), 0)
     elif out.method not in BOX_PROOFS:
-        return out
+        return _held_decides(network, dataset, point, out, radii, finest / 8) or out
     else:
         found = pinpoint(network, dataset, out.box_center, reach, finest / 8)
     if found is None:
@@ -239,6 +245,9 @@ def _not_the_digits(
         lone.append(in_a_cube(part, r))
         return lone[-1]
 
+    held = None if usable else _held_decides(network, dataset, point, out, radii)
+    if held is not None:
+        return held
     if decide and usable and strictly_convex(network, dataset):
         return Outcome(
             Verdict.NOT_CRITICAL,
@@ -272,4 +281,68 @@ def _not_the_digits(
         f"{out.reason}; but the digits may not round that point ({what}): the {out.verdict.value} is not "
         f"about the given numbers, and no proof decides the critical points inside their window",
         "beyond-window",
+    )
+
+
+def _held_decides(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    out: Outcome,
+    radii: list[Fraction],
+    width: Fraction | None = None,
+) -> Outcome | None:
+    """With every number written exactly held (radius 0 in the window ``radii``), the loss in the others
+    strictly convex on a cube that holds the window, and its one critical point there enclosed within
+    ``width`` (a window's eighth by default; `pinpoint.held_critical_point`) outside the window:
+    `not-critical` (code `gradient-nonzero`). A slice proof's critical point x* (``out.on_slice``: at
+    its given values in the slice's fixed numbers, a superset of the held ones, and the only zero of
+    the gradient in the others near ``box_center``) is enclosed the same way, on a cube that holds that
+    neighbourhood too: inside the window, ``out`` is about the digits. Else None. This decides proofs
+    whose critical point lies on a manifold (a symmetry's orbit) that the held numbers cut at one point."""
+    given = point.flatten()
+    finest = min((r for r in radii if r), default=Fraction(0))
+    if not finest:
+        return None
+    held = [k for k, r in enumerate(radii) if not r]
+    width = width or finest / 8
+    found = held_critical_point(network, dataset, point, radii, width) if held else None
+    clear = [
+        k
+        for k, r in enumerate(radii)
+        if found is not None and r and (found.lower[k] > given[k] + r or found.upper[k] < given[k] - r)
+    ]
+    if found is not None and clear:
+        k = clear[0]
+        return Outcome(
+            Verdict.NOT_CRITICAL,
+            "interval",
+            "held-convexity",
+            f"{out.reason}; but with the {len(held)} number(s) written exactly held, the loss in the "
+            f"others is strictly convex on a cube that holds the digits' window, and its one critical "
+            f"point there (enclosed at {found.precision} bits within {float(found.width):.2g}) puts "
+            f"parameter {k} outside its window {float(radii[k]):.2g}: the digits round no critical point",
+            enclose_loss(network, dataset, point),
+            code="gradient-nonzero",
+        )
+    center, on = out.box_center, out.on_slice
+    kept = set() if on is None else set(on.fixed)
+    if center is None or on is None or not kept >= set(held):
+        return None
+    if any(center.flatten()[k] != given[k] for k in kept):
+        return None
+    free = [Fraction(0) if k in kept else r for k, r in enumerate(radii)]
+    found = (
+        held_critical_point(network, dataset, point, free, width, (center, on.radius)) if any(free) else None
+    )
+    if found is None or any(
+        lo < g - r or hi > g + r for g, r, lo, hi in zip(given, radii, found.lower, found.upper, strict=True)
+    ):
+        return None
+    return replace(
+        out,
+        reason=f"{out.reason}; with its {len(kept)} fixed number(s) held, the loss in the others is "
+        f"strictly convex on a cube that holds the digits' window and the proof's box, so its one "
+        f"critical point there (enclosed at {found.precision} bits within {float(found.width):.2g}) is "
+        f"that point, and it lies inside the window",
     )
