@@ -10,6 +10,7 @@ import mpmath
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
+from badminima.arithmetic.least_squares import pivots
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.pinpoint import (
@@ -466,3 +467,46 @@ def test_an_output_layer_beyond_its_window_behind_a_held_hidden_layer_rounds_no_
     assert out.verdict is verdict, out.reason
     if verdict is Verdict.NOT_CRITICAL:
         assert out.code == "gradient-nonzero"
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    weights=st.lists(
+        st.tuples(st.integers(1, 9), st.sampled_from([3, 7, 11, 13, 21])), min_size=6, max_size=6
+    ),
+    seed=st.integers(0, 10**6),
+    activation=st.sampled_from(["identity", "relu"]),
+    digits=st.sampled_from([18, 20, 25]),
+    offsets=st.tuples(*[st.sampled_from([-3, -1.3, -0.5, 0, 0.5, 0.9, 1.3, 2]) for _ in range(3)]),
+)
+def test_a_held_hidden_layer_cuts_the_orbit_of_minima_at_one_point(
+    weights, seed, activation, digits, offsets
+):
+    """Soundness fuzz: a hidden layer of positive fractions with no terminating expansion (held; ReLU
+    units active on the positive data), the output layer logistic regression's minimiser on its features
+    (100-digit Newton) written to ``digits`` and moved ``offsets`` windows (by hand, 5000·max|θ|·10^-d).
+    Beyond 1.2 windows in some number, never a minimum; within 0.9 in all, never `not-critical`."""
+    W = [[Fraction(*weights[0]), Fraction(*weights[1])], [Fraction(*weights[2]), Fraction(*weights[3])]]
+    b = [Fraction(*weights[4]), Fraction(*weights[5])]
+    assume(all(q.denominator > 1 for q in (*W[0], *W[1], *b)))  # an integer is short, not held
+    X = [[1 + (seed >> (2 * k)) % 4, 1 + (seed >> (2 * k + 12)) % 4] for k in range(6)]
+    labels = [Fraction(1 + (seed >> (3 * k + 1)) % 9, 10) for k in range(6)]
+    rows = [
+        [sum((w * x for w, x in zip(row, p, strict=True)), c) for row, c in zip(W, b, strict=True)] for p in X
+    ]
+    columns = [[r[0] for r in rows], [r[1] for r in rows], [Fraction(1)] * 6]
+    assume(len(pivots(columns)) == 3)  # features (h₁, h₂, 1) of full rank: one minimiser
+    theta = _logreg_minimiser_of(rows, labels)
+    assume(max(abs(v) for v in theta) < 200)
+    with mpmath.workdps(100):
+        window = 5000 * max(abs(v) for v in theta) * mpmath.mpf(10) ** -digits
+        written = [_printed(v + off * window, digits) for v, off in zip(theta, offsets, strict=True)]
+    assume(not any(w.endswith("0") for w in written))  # a trailing 0 would widen the window tenfold
+    net = Network((2, 2, 1), activation, output="sigmoid", loss="bce")
+    point = Point.unflatten(net, [*W[0], *W[1], *b, *written])
+    cert = certify(Trap(net, Dataset.of(X, [[q] for q in labels]), point), probes=0)
+    if max(abs(o) for o in offsets) > 1.2:
+        assert cert.verdict not in (Verdict.LOCAL_MIN, Verdict.SADDLE), (offsets, cert.reason)
+    elif max(abs(o) for o in offsets) < 0.95:
+        assert cert.verdict is not Verdict.NOT_CRITICAL, (offsets, cert.reason)
