@@ -393,11 +393,10 @@ def test_four_digit_numbers_most_of_their_window_off_beside_thirty_digits_round_
 @pytest.mark.parametrize("name", ["s30-N-logreg-w1L30-w2d4-bnoise12", "s30-T-tanh-wd8-vL30-bcnoise12"])
 def test_float_noise_beside_thirty_digits_is_a_rounded_zero_at_mixed_precision(name):
     """Red team s30 B (truth in each file): the minimiser's bias is exactly 0, printed as 4.3e-62 to 12
-    digits beside 30-digit and short numbers. Its window reaches 0 (float noise, `rounding_box`), so the
-    digits are never `not-critical`; 0 sits on the window's very edge, so `inconclusive` is allowed."""
+    digits beside 30-digit and short numbers. Float noise's window (`rounding_box`) reaches as far past
+    0 as the noise lies from it, so the minimiser, enclosed within 1e-120, is inside it: `local-min`."""
     cert = certify(saved_trap(name), probes=0)
-    assert cert.verdict is not Verdict.NOT_CRITICAL, cert.reason
-    assert cert.verdict is not Verdict.SADDLE, cert.reason
+    assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
 
 
 HELD = (

@@ -287,7 +287,8 @@ def digits_reach(point: Point, units: int, near: Fraction) -> list[Fraction]:
     `WRITERS_NOISE` units of its last digit for one written beyond a float's, ``near``·(1 + |q|) (an
     optimiser's accuracy, relative to the number itself) for a float's print (`float_printed`), a float
     itself or an exact product of one (binary digits), 0 for a number written exactly; float noise
-    (`rounding_box`: 4.3e-62 beside thirty digits) reaches 0.
+    (`rounding_box`: 4.3e-62 beside thirty digits) reaches as far past 0 as it lies from it (its sign is
+    noise too), so a critical point at 0 is inside its window, not on its edge.
 
     Example:
         >>> from badminima.model import Network
@@ -296,12 +297,13 @@ def digits_reach(point: Point, units: int, near: Fraction) -> list[Fraction]:
         >>> [float(r) for r in digits_reach(x, 10, Fraction(1, 1000))]
         [0.0005, 1e-21]
         >>> noisy = Point.unflatten(net, ["0.123456789012345678901234", "4.31234567890e-62"])
-        >>> float(digits_reach(noisy, 10, Fraction(1, 1000))[1])  # float noise: its window reaches 0
-        4.3123456789e-62
+        >>> float(digits_reach(noisy, 10, Fraction(1, 1000))[1])  # float noise: its window holds 0
+        8.6246913578e-62
     """
     out = []
     box = rounding_box(point)  # float noise (4.3e-62 beside 30 digits) reaches 0 there
-    for q, printed, noise in zip(point.flatten(), float_printed(point), box, strict=True):
+    for q, printed, reach in zip(point.flatten(), float_printed(point), box, strict=True):
+        noise = 2 * reach  # past 0 for float noise; other numbers' own terms below exceed it
         place = last_place(q)
         if not place:
             out.append(Fraction(0))
