@@ -235,3 +235,52 @@ def test_a_silent_relu_unit_beside_its_saddle_line(ys, w, b_star, units):
         return
     assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
     assert reference_loss(net, data, cert.witness) < reference_loss(net, data, point)
+
+
+@pytest.mark.parametrize("digits", [4, 8])
+@pytest.mark.parametrize(
+    ("w_off", "b_off"), [(F(3, 2), F(0)), (F(11, 10), F(11, 10)), (F(-13, 10), F(1)), (F(9, 10), F(0))]
+)
+def test_a_window_beside_the_silent_curve_with_the_output_bias_off_holds_no_critical_point(
+    digits, w_off, b_off
+):
+    """Red team s30 S: tanh 1-1-1, identity/mse, v = 0 exact, c 0.3 of its window off ȳ, (w, b) off the
+    curve h(w, b) = Σ_i (ȳ − y_i) tanh(w x_i + b) = 0. With v = 0 every critical point has c = ȳ and
+    h = 0, so the window holds one only where the curve meets it: found independently by solving
+    h(w, b) = 0 for b at 60 digits along w's window (windows by hand: 100⌈√4⌉ half units of the last
+    digit). Where the curve misses, `not-critical`: ∂F/∂c alone straddles 0 over c's window, so the
+    output bias is first narrowed to ȳ, where ∂F/∂v = (2/N)·h is signed."""
+    net = Network((1, 1, 1), "tanh")
+    xs, ys = [-2, -1, 0, 1, 2], [F(3, 10), F(-1, 2), F(7, 10), F(1, 5), F(-1, 5)]
+    data = Dataset.of([[x] for x in xs], [[y] for y in ys])
+    ybar = sum(ys) / len(ys)
+
+    def h(w, b):
+        return sum((_mp(ybar) - _mp(y)) * mpmath.tanh(w * x + b) for x, y in zip(xs, ys, strict=True))
+
+    def window(q):
+        return 100 * mpmath.mpf(10) ** (int(mpmath.floor(mpmath.log10(abs(q)))) - digits + 1)
+
+    def written(q):
+        return mpmath.nstr(q, digits, strip_zeros=False)
+
+    with mpmath.workdps(60):
+        w_star = mpmath.mpf("0.8")
+        b_star = mpmath.findroot(lambda b: h(w_star, b), 0)
+        given = [
+            mpmath.mpf(written(q)) for q in (w_star + w_off * window(w_star), b_star + b_off * window(b_star))
+        ]
+        ratios = []
+        for k in range(-100, 101):
+            w = given[0] + k * window(given[0]) / 100
+            b = mpmath.findroot(lambda b, w=w: h(w, b), given[1])
+            ratios.append(abs(b - given[1]) / window(given[1]))
+        meets = min(ratios) <= 1
+    c = written(_mp(ybar) + window(_mp(ybar)) * 3 / 10)
+    point = Point.unflatten(net, [*(written(q) for q in given), "0", c])
+    cert = certify(Trap(net, data, point), probes=0)
+    if meets:
+        assert cert.verdict is not Verdict.NOT_CRITICAL, cert.reason
+    else:
+        assert min(ratios) > 1.02  # clearly outside: the sampled curve is no coarser than that
+        assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), cert.reason

@@ -16,7 +16,7 @@ from typing import Any
 import flint
 
 from badminima.arithmetic.ball import BallArithmetic
-from badminima.arithmetic.flint_bridge import to_arb
+from badminima.arithmetic.flint_bridge import arb_to_fraction, to_arb
 from badminima.errors import BackendError
 from badminima.landscape.derivatives import gradient_of_flat
 from badminima.landscape.forward_pass import forward, unflatten
@@ -114,6 +114,50 @@ def _kink_pull(
     return None
 
 
+def _output_biases_solved(
+    network: Network, dataset: Dataset, centre: list[Fraction], radii: list[Fraction]
+) -> tuple[list[Fraction], list[Fraction], int | None]:
+    """The part (``centre``, ``radii``) with each output bias c_k narrowed to where ∂F/∂c_k = 0 may hold,
+    and None; or the part and an output bias k whose ∂F/∂c_k is non-zero over all of it. With an
+    identity output and squares, F = (1/N) Σ_i Σ_k (c_k + g_ik − y_ik)² is quadratic in c_k:
+    ∂F/∂c_k = 2(c_k − c*_k), c*_k the mean of y_ik − g_ik, which does not depend on c_k. So every
+    critical point in the part has c_k = c*_k, enclosed with c_k held at its centre (balls; smooth
+    units, whose box gradient needs no sign checks). A long window in c_k beside a short one in a silent
+    unit's weights shrinks to the one value the others allow."""
+    P, K = len(centre), network.widths[-1]
+    biases = range(P - K, P)
+    if (
+        (network.output, network.loss) != ("identity", "mse")
+        or not network.bias
+        or network.activation in ("relu", "leaky_relu")
+        or not any(radii[k] for k in biases)
+    ):
+        return centre, radii, None
+    ball = BallArithmetic(GRADIENT_PRECISIONS[-1])
+    prob = prepare(network, dataset, Point.unflatten(network, centre), arith=ball)
+    narrowed, reach = list(centre), list(radii)
+    with ball.context():
+        flat = ball.vector(
+            [
+                v + flint.arb(0, to_arb(r).upper()) if r and k not in biases else v
+                for k, (v, r) in enumerate(zip(prob.flat, radii, strict=True))
+            ]
+        )
+        try:
+            g = gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball, masks=prob.masks)
+        except BackendError:
+            return centre, radii, None
+        for k in biases:
+            if not g[k].is_finite():
+                return centre, radii, None
+            lo = max(centre[k] - radii[k], centre[k] - arb_to_fraction(g[k].upper()) / 2)
+            hi = min(centre[k] + radii[k], centre[k] - arb_to_fraction(g[k].lower()) / 2)
+            if lo > hi:
+                return centre, radii, k
+            narrowed[k], reach[k] = (lo + hi) / 2, (hi - lo) / 2
+    return narrowed, reach, None
+
+
 def no_critical_point_within(
     network: Network,
     dataset: Dataset,
@@ -138,8 +182,14 @@ def no_critical_point_within(
     boxes = [(list(point.flatten()), radii)]
     entries: list[tuple[int, int]] = []
     lone = 0
+    narrowed = False
     while boxes:
-        centre, r = boxes.pop()
+        part = boxes.pop()
+        centre, r, solved = _output_biases_solved(network, dataset, *part)
+        if solved is not None:
+            entries.append((solved, 0))
+            continue
+        narrowed = narrowed or r != part[1]
         entry = _nonzero_entry(network, dataset, centre, r)
         if entry is not None:
             entries.append(entry)
@@ -155,6 +205,17 @@ def no_critical_point_within(
             moved = list(centre)
             moved[k] += side * half
             boxes.append((moved, [half if m == k else v for m, v in enumerate(r)]))
+    return _apart(entries, lone) + (
+        "; each part first narrowed to the output biases where their gradient entries may vanish (F is "
+        "quadratic in them)"
+        if narrowed
+        else ""
+    )
+
+
+def _apart(entries: list[tuple[int, int]], lone: int) -> str:
+    """What cleared a box: the gradient entries proved non-zero on its parts, and the parts in a cube
+    that holds one known critical point."""
     near = (
         "the box lies in a cube that holds one critical point at most, the one already known"
         if lone == 1 and not entries
