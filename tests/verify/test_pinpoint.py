@@ -509,3 +509,44 @@ def test_a_held_hidden_layer_cuts_the_orbit_of_minima_at_one_point(
         assert cert.verdict not in (Verdict.LOCAL_MIN, Verdict.SADDLE), (offsets, cert.reason)
     elif max(abs(o) for o in offsets) < 0.95:
         assert cert.verdict is not Verdict.NOT_CRITICAL, (offsets, cert.reason)
+
+
+def _least_squares_2x2() -> tuple[Dataset, list[Fraction]]:
+    """Two-output linear regression on eight points and its one minimiser, solved exactly (normal
+    equations in fractions): rows of W, then b."""
+    X = [["1.5", "0.3"], ["-0.7", "1.1"], ["0.2", "-1.3"], ["2.1", "0.8"], ["-1.4", "-0.6"], ["0.9", "-0.4"]]
+    Y = [["0.3", "1.2"], ["-0.4", "0.1"], ["0.9", "-0.5"], ["0.2", "0.7"], ["-0.6", "0.3"], ["0.5", "-1"]]
+    rows = [[Fraction(a), Fraction(b), Fraction(1)] for a, b in X]
+    gram = [[sum(r[i] * r[j] for r in rows) for j in range(3)] for i in range(3)]
+    solution = []
+    for k in range(2):
+        rhs = [sum(r[i] * Fraction(y[k]) for r, y in zip(rows, Y, strict=True)) for i in range(3)]
+        a = [[*row, v] for row, v in zip(gram, rhs, strict=True)]
+        for c in range(3):  # Gauss–Jordan in fractions
+            p = next(i for i in range(c, 3) if a[i][c])
+            a[c], a[p] = a[p], a[c]
+            a[c] = [v / a[c][c] for v in a[c]]
+            for i in range(3):
+                if i != c:
+                    a[i] = [v - a[i][c] * w for v, w in zip(a[i], a[c], strict=True)]
+        solution.append([a[i][3] for i in range(3)])
+    (w1, w2, b1), (v1, v2, b2) = solution
+    return Dataset.of(X, Y), [w1, w2, v1, v2, b1, b2]
+
+
+@pytest.mark.parametrize(
+    ("units", "verdict"),
+    [(700, Verdict.LOCAL_MIN), (1100, Verdict.NOT_CRITICAL), (3000, Verdict.NOT_CRITICAL)],
+)
+def test_thirty_digits_beside_four_beyond_their_window_in_a_strictly_convex_loss(units, verdict):
+    """Red team s30 C2: two-output linear regression, one weight written to 30 digits ``units`` units of
+    its last digit off the exact least-squares minimiser, the rest to 4 (windows by hand: 1000 units of
+    the 30-digit number's last digit; 100⌈√6⌉ half units of each 4-digit one). The loss is quadratic
+    and strictly convex: its one critical point, enclosed, lies outside the window beyond 1000 units."""
+    data, theta = _least_squares_2x2()
+    net = Network((2, 2), "identity")
+    with mpmath.workdps(60):
+        exact = [mpmath.mpf(q.numerator) / q.denominator for q in theta]
+        written = [_written(v, 30, units) if k == 0 else _written(v, 4) for k, v in enumerate(exact)]
+    cert = certify(Trap(net, data, Point.unflatten(net, written)), probes=0)
+    assert cert.verdict is verdict, cert.reason

@@ -51,15 +51,18 @@ class ParameterBox:
         self.prob: Problem = prepare(network, dataset, point, arith=self.arith, kink_side=kink_side)
         self.masks = self.prob.masks
 
-    def flat(self, radius: Fraction, moving: Collection[int] | None = None) -> Any:
-        """The box of ``radius`` (∞-norm) around the point, as a flat array of the backend; with
-        ``moving``, only those flat indices vary (the others stay at the point: a slice's box)."""
+    def flat(self, radius: Fraction | Sequence[Fraction], moving: Collection[int] | None = None) -> Any:
+        """The box of ``radius`` (∞-norm; or one radius per flat index) around the point, as a flat array
+        of the backend; with ``moving``, only those flat indices vary (the others stay at the point: a
+        slice's box)."""
+        radii = list(radius) if isinstance(radius, Sequence) else [radius] * len(self.prob.flat)
         with self.ball.context():
-            rad = self.ball.constant(radius).upper()
             return self.ball.vector(
                 [
-                    v if moving is not None and i not in moving else v + flint.arb(0, rad)
-                    for i, v in enumerate(self.prob.flat)
+                    v
+                    if (moving is not None and i not in moving) or not r
+                    else v + flint.arb(0, self.ball.constant(r).upper())
+                    for i, (v, r) in enumerate(zip(self.prob.flat, radii, strict=True))
                 ]
             )
 
@@ -98,7 +101,9 @@ class ParameterBox:
         """A proved upper bound on ‖∇F‖ at the point."""
         return norm_upper(self.ball, self.ball_gradient())
 
-    def hessian(self, radius: Fraction, moving: Collection[int] | None = None) -> Enclosure:
+    def hessian(
+        self, radius: Fraction | Sequence[Fraction], moving: Collection[int] | None = None
+    ) -> Enclosure:
         """An enclosure of ∇²F over the whole box of ``radius`` around the point (only the ``moving``
         indices varying, when given): float64 midpoint-radius arithmetic with every rounding bounded
         (`badminima.arithmetic.enclosure`), all P directions at once, and the data in chunks so the
@@ -121,7 +126,9 @@ class ParameterBox:
         assert total is not None
         return total / n
 
-    def hessian_balls(self, radius: Fraction, moving: Collection[int] | None = None) -> Any:
+    def hessian_balls(
+        self, radius: Fraction | Sequence[Fraction], moving: Collection[int] | None = None
+    ) -> Any:
         """An enclosure of ∇²F over the box of ``radius`` (only ``moving`` varying, when given) in `arb`
         balls at the box's precision (an ``arb_mat``): slower than `hessian`, but as tight as the
         precision, for curvatures that float64 roundings would swamp (1e-11, or large weights)."""

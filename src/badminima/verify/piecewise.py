@@ -32,6 +32,7 @@ from badminima.verify.options import CertifyOptions
 from badminima.verify.orbit_window import into_the_window, rescaled_into_the_window
 from badminima.verify.outcome import Outcome, about_nearby
 from badminima.verify.piece_minima import certify_nearby_piece_minimum, certify_piece_minimum
+from badminima.verify.pinpoint import convex_apart
 from badminima.verify.pushing_kinks import pin_pushing_kinks, pushing_text
 from badminima.verify.regions import (
     LeastSquaresBound,
@@ -346,14 +347,21 @@ def _scale_of(point: Point) -> Fraction:
     return 1 + max((abs(q) for q in point.flatten()), default=Fraction(0))
 
 
-def _digits_apart(network: Network, dataset: Dataset, point: Point, options: CertifyOptions) -> str | None:
+def _digits_apart(
+    network: Network, dataset: Dataset, point: Point, options: CertifyOptions
+) -> tuple[str, str] | None:
     """Why no critical point lies in the window the digits of a rounded point allow (`digits_window`,
-    every sign kept over it), or None: then a descent at the rounding's level is about the numbers."""
+    every sign kept over it), and the method, or None: then a descent at the rounding's level is about
+    the numbers. A gradient entry proved non-zero on each part, else a loss strictly convex about the
+    window whose one critical point is enclosed outside it (`pinpoint.convex_apart`)."""
     radii, within = digits_window(point, Fraction(options.near_critical))
     if not any(radii):
         return None
     apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
-    return None if apart is None else f"{within}, and {apart}"
+    if apart is not None:
+        return f"{within}, and {apart}", "ball-gradient"
+    convex = convex_apart(network, dataset, point, radii)
+    return None if convex is None else (f"{within}, and {convex}", "held-convexity")
 
 
 def _descent_outcome(
@@ -466,8 +474,8 @@ def certify_piecewise(
                     return Outcome(
                         Verdict.NOT_CRITICAL,
                         "interval",
-                        "ball-gradient",
-                        f"{fo.reason} at the given numbers, and they round no critical point: {apart}",
+                        apart[1],
+                        f"{fo.reason} at the given numbers, and they round no critical point: {apart[0]}",
                         value,
                         steps=tuple(steps),
                         code="gradient-nonzero",
@@ -492,16 +500,18 @@ def certify_piecewise(
                 )
             if tried and scale is not None:  # the nearby proofs were tried, and failed
                 radii, within = digits_window(point, Fraction(options.near_critical))
-                if any(radii) and newton_windows(scale[4], scale[5], radii) <= WINDOW_SLACK:
-                    apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
-                    if apart is None:
-                        return window_not_cleared(
-                            f"{fo.reason} at the given numbers",
-                            within,
-                            "no nearby proof went through",
-                            value,
-                            steps,
-                        )
+                if (
+                    any(radii)
+                    and newton_windows(scale[4], scale[5], radii) <= WINDOW_SLACK
+                    and _digits_apart(network, dataset, point, options) is None
+                ):
+                    return window_not_cleared(
+                        f"{fo.reason} at the given numbers",
+                        within,
+                        "no nearby proof went through",
+                        value,
+                        steps,
+                    )
             return _descent_outcome(Verdict.NOT_CRITICAL, f"{fo.reason}: along", desc, value, steps)
         if desc is not None:
             second.append(d)

@@ -207,11 +207,11 @@ def held_critical_point(
     around: tuple[Point, Fraction] | None = None,
 ) -> Pinpoint | None:
     """With every number of radius 0 in ``radii`` held at ``point``'s value (numbers written exactly),
-    the one zero of the loss's gradient in the others — call that restriction F_S — in a cube about
+    the one zero of the loss's gradient in the others — call that restriction F_S — in a box about
     ``point`` that holds the window ``point`` ± ``radii`` (and the box ``around``, a centre and radius,
     where given), enclosed within ``width``; None where it is not proved. `symmetry_slices.slice_minima`
     encloses a minimiser of F_S at about 3·log₂(scale/width) bits, and F_S's Hessian is proved positive
-    definite over the cube that holds the window and that enclosure: F_S is strictly convex there, so
+    definite over the box that holds the window and that enclosure: F_S is strictly convex there, so
     that zero is its only one. Every critical point of the loss in the window (or in ``around``, held
     numbers kept) is a zero of ∇F_S: an enclosure outside the window proves the window holds none, though
     a manifold of critical points through the proof's point (a symmetry's orbit) may pass nearby.
@@ -238,24 +238,63 @@ def held_critical_point(
             return None
         reach = found.proof_radius or Fraction(0)
         there = found.center.flatten()
-        cube = max(max(radii[k], abs(there[k] - given[k]) + reach) for k in moving)
+        # a box about the point that holds the window and the enclosure (and ``around``): F_S is
+        # strictly convex on it where its Hessian is proved positive definite there
+        sides = [
+            max(r, abs(t - g) + reach) if r else Fraction(0)
+            for r, t, g in zip(radii, there, given, strict=True)
+        ]
         if around is not None:
             centre, far = around[0].flatten(), around[1]
-            cube = max(cube, max(abs(centre[k] - given[k]) + far for k in moving))
+            sides = [
+                max(s, abs(c - g) + far) if s else s for s, c, g in zip(sides, centre, given, strict=True)
+            ]
         box = ParameterBox(network, dataset, point, bits)
-        if not box.region_holds(box.flat(cube, moving)):
+        if not box.region_holds(box.flat(sides, moving)):
             return None
         hessian = float_derivatives(network, dataset, found.center)[2]
         _, vecs = np.linalg.eigh(hessian[np.ix_(moving, moving)])
         basis = np.zeros((len(given), len(moving)))
         basis[moving, :] = vecs
-        if slice_curvature(box, basis, cube, moving) is None:
+        if slice_curvature(box, basis, sides, moving) is None:
             return None
     except (BackendError, np.linalg.LinAlgError):
         return None
     lower = tuple(c - reach if r else c for c, r in zip(there, radii, strict=True))
     upper = tuple(c + reach if r else c for c, r in zip(there, radii, strict=True))
     return Pinpoint(lower, upper, bits)
+
+
+def convex_apart(network: Network, dataset: Dataset, point: Point, radii: Sequence[Fraction]) -> str | None:
+    """Why the box ``point`` ± ``radii`` (radius 0: a number held) holds no critical point, or None: the
+    loss in the moving numbers is strictly convex on a box that holds it, and its one critical point
+    there, enclosed within an eighth of the finest radius (`held_critical_point`), lies outside the box.
+
+    Example (least squares for y = 2x + 1, a box about (2.5, 1) that misses (2, 1)):
+        >>> from badminima.model import Dataset, Network
+        >>> net = Network((1, 1), "identity")
+        >>> data = Dataset.of([[0], [1], [2]], [[1], [3], [5]])
+        >>> convex_apart(net, data, Point.unflatten(net, ["2.5", "1"]), [Fraction(1, 4), Fraction(1, 4)])[:30]
+        'the loss in the 2 moving numbe'
+    """
+    given = point.flatten()
+    finest = min((r for r in radii if r), default=Fraction(0))
+    found = held_critical_point(network, dataset, point, radii, finest / 8) if finest else None
+    if found is None:
+        return None
+    clear = [
+        k
+        for k, r in enumerate(radii)
+        if r and (found.lower[k] > given[k] + r or found.upper[k] < given[k] - r)
+    ]
+    if not clear:
+        return None
+    held = sum(1 for r in radii if not r)
+    return (
+        f"the loss in the {len(radii) - held} moving numbers{f' ({held} held)' if held else ''} is strictly "
+        f"convex on a box about it, and its one critical point there (enclosed at "
+        f"{found.precision} bits within {float(found.width):.2g}) puts parameter {clear[0]} outside it"
+    )
 
 
 CONVEX_HEADS = (("identity", "mse"), ("sigmoid", "bce"))

@@ -41,6 +41,7 @@ from badminima.verify.mixed_units import certify_mixed_units
 from badminima.verify.null_descent import certify_null_descent
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, about_nearby, unknown_loss
+from badminima.verify.pinpoint import convex_apart
 from badminima.verify.rounding import (
     WINDOW_SLACK,
     at_rounding_level,
@@ -496,8 +497,20 @@ def certify_smooth(
             if digits_apart is not None:
                 why += f"; {within}, and {digits_apart}"
         if any(reach) and digits_apart is None and newton_windows(hess, g_mid, reach) <= WINDOW_SLACK:
-            return window_not_cleared(
-                f"gradient entry {i} is non-zero at the given point", within, why, value, steps
+            convex = convex_apart(network, dataset, point, reach)
+            if convex is None:
+                return window_not_cleared(
+                    f"gradient entry {i} is non-zero at the given point", within, why, value, steps
+                )
+            return Outcome(
+                Verdict.NOT_CRITICAL,
+                "interval",
+                "held-convexity",
+                f"gradient entry {i} is proved non-zero (in {g[i].str(radius=True)}); {why}; {within}, and "
+                f"{convex}: the digits round no critical point",
+                value,
+                steps=tuple(steps),
+                code="gradient-nonzero",
             )
         return Outcome(
             Verdict.NOT_CRITICAL,

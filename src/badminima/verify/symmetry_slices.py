@@ -24,7 +24,7 @@ non-strict local minimum on its orbit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -204,10 +204,14 @@ def _slice_starts(
 
 
 def slice_curvature(
-    box: ParameterBox, basis: np.ndarray, radius: Fraction, moving: Collection[int] | None = None
+    box: ParameterBox,
+    basis: np.ndarray,
+    radius: Fraction | Sequence[Fraction],
+    moving: Collection[int] | None = None,
 ) -> Fraction | None:
-    """A proved lower bound on the Hessian along ``basis`` over the box of ``radius`` (float64
-    enclosures, then balls up to `MAX_BALL_HESSIAN` parameters), or None."""
+    """A proved lower bound on the Hessian along ``basis`` over the box of ``radius`` (one for all
+    numbers, or one each; float64 enclosures, then balls up to `MAX_BALL_HESSIAN` parameters), or
+    None."""
     P, k = basis.shape
     mu = curvature_bound(box.hessian(radius, moving), basis)
     if mu is None and P <= MAX_BALL_HESSIAN:

@@ -25,6 +25,7 @@ from badminima.verify.outcome import Outcome, withdrawn
 from badminima.verify.pinpoint import (
     Pinpoint,
     alone_in_a_cube,
+    convex_apart,
     held_critical_point,
     pinpoint,
     strictly_convex,
@@ -164,7 +165,7 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
         there = out.box_center.flatten()
         found = Pinpoint(tuple(c - reach for c in there), tuple(c + reach for c in there), 0)
     elif out.method not in BOX_PROOFS:
-        return _held_decides(network, dataset, point, out, radii, finest / 8) or out
+        return _held_decides(network, dataset, point, out, radii) or out
     else:
         found = pinpoint(network, dataset, out.box_center, reach, finest / 8)
     if found is None:
@@ -290,14 +291,13 @@ def _held_decides(
     point: Point,
     out: Outcome,
     radii: list[Fraction],
-    width: Fraction | None = None,
 ) -> Outcome | None:
     """With every number written exactly held (radius 0 in the window ``radii``), the loss in the others
-    strictly convex on a cube that holds the window, and its one critical point there enclosed within
-    ``width`` (a window's eighth by default; `pinpoint.held_critical_point`) outside the window:
-    `not-critical` (code `gradient-nonzero`). A slice proof's critical point x* (``out.on_slice``: at
+    strictly convex on a box that holds the window, and its one critical point there enclosed within an
+    eighth of the finest window outside it (`pinpoint.convex_apart`): `not-critical` (code
+    `gradient-nonzero`). A slice proof's critical point x* (``out.on_slice``: at
     its given values in the slice's fixed numbers, a superset of the held ones, and the only zero of
-    the gradient in the others near ``box_center``) is enclosed the same way, on a cube that holds that
+    the gradient in the others near ``box_center``) is enclosed the same way, on a box that holds that
     neighbourhood too: inside the window, ``out`` is about the digits. Else None. This decides proofs
     whose critical point lies on a manifold (a symmetry's orbit) that the held numbers cut at one point."""
     given = point.flatten()
@@ -305,23 +305,14 @@ def _held_decides(
     if not finest:
         return None
     held = [k for k, r in enumerate(radii) if not r]
-    width = width or finest / 8
-    found = held_critical_point(network, dataset, point, radii, width) if held else None
-    clear = [
-        k
-        for k, r in enumerate(radii)
-        if found is not None and r and (found.lower[k] > given[k] + r or found.upper[k] < given[k] - r)
-    ]
-    if found is not None and clear:
-        k = clear[0]
+    apart = convex_apart(network, dataset, point, radii) if held else None
+    if apart is not None:
         return Outcome(
             Verdict.NOT_CRITICAL,
             "interval",
             "held-convexity",
-            f"{out.reason}; but with the {len(held)} number(s) written exactly held, the loss in the "
-            f"others is strictly convex on a cube that holds the digits' window, and its one critical "
-            f"point there (enclosed at {found.precision} bits within {float(found.width):.2g}) puts "
-            f"parameter {k} outside its window {float(radii[k]):.2g}: the digits round no critical point",
+            f"{out.reason}; but with the numbers written exactly held, over the digits' window {apart}: "
+            f"the digits round no critical point",
             enclose_loss(network, dataset, point),
             code="gradient-nonzero",
         )
@@ -333,7 +324,9 @@ def _held_decides(
         return None
     free = [Fraction(0) if k in kept else r for k, r in enumerate(radii)]
     found = (
-        held_critical_point(network, dataset, point, free, width, (center, on.radius)) if any(free) else None
+        held_critical_point(network, dataset, point, free, finest / 8, (center, on.radius))
+        if any(free)
+        else None
     )
     if found is None or any(
         lo < g - r or hi > g + r for g, r, lo, hi in zip(given, radii, found.lower, found.upper, strict=True)
@@ -342,7 +335,7 @@ def _held_decides(
     return replace(
         out,
         reason=f"{out.reason}; with its {len(kept)} fixed number(s) held, the loss in the others is "
-        f"strictly convex on a cube that holds the digits' window and the proof's box, so its one "
+        f"strictly convex on a box that holds the digits' window and the proof's box, so its one "
         f"critical point there (enclosed at {found.precision} bits within {float(found.width):.2g}) is "
         f"that point, and it lies inside the window",
     )
