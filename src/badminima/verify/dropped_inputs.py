@@ -178,4 +178,5 @@ def lift_dropped_inputs(
         box_center=None if out.box_center is None else _restore(out.box_center, given, columns),
         witness=None if out.witness is None else _restore(out.witness, given, columns),
         steps=(f"dropped {which.split()[0]} {names}", *out.steps),
+        on_slice=None,  # the narrower network's indices
     )

@@ -258,7 +258,7 @@ def held_critical_point(
         basis[moving, :] = vecs
         if slice_curvature(box, basis, sides, moving) is None:
             return None
-    except (BackendError, np.linalg.LinAlgError):
+    except (BackendError, np.linalg.LinAlgError, ValueError, OverflowError, ZeroDivisionError):
         return None
     lower = tuple(c - reach if r else c for c, r in zip(there, radii, strict=True))
     upper = tuple(c + reach if r else c for c, r in zip(there, radii, strict=True))
