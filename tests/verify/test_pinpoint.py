@@ -407,16 +407,16 @@ HELD = (
 
 
 def _held_layer_trap(
-    activation: str, digits: int, offsets: tuple[float, ...]
+    activation: str, digits: int, offsets: tuple[float, ...], biases: list[Fraction] | None = None
 ) -> tuple[Trap, list[mpmath.mpf]]:
     """A 2-2-1 net (identity units, or ReLU units active on every input) with the `HELD` hidden layer and
     sigmoid output: with that layer held, the output layer's loss is logistic regression on the hidden
     features, whose one minimiser θ* (100-digit Newton) is written to ``digits``, each number moved
     ``offsets[k]`` windows (by hand: 5000·max|θ|·10^-digits, the README's window for decimals written
-    beyond a float's)."""
+    beyond a float's). ``biases`` replace the hidden layer's."""
     X = [[3, 1], [1, 2], [2, 2], [4, 3], [1, 1], [5, 2], [2, 4]]
     labels = [Fraction(t, 10) for t in (2, 7, 4, 3, 8, 1, 6)]
-    W, b = HELD
+    W, b = HELD[0], biases or HELD[1]
     rows = [
         [sum((w * x for w, x in zip(row, point, strict=True)), bias) for row, bias in zip(W, b, strict=True)]
         for point in X
@@ -550,3 +550,14 @@ def test_thirty_digits_beside_four_beyond_their_window_in_a_strictly_convex_loss
         written = [_written(v, 30, units) if k == 0 else _written(v, 4) for k, v in enumerate(exact)]
     cert = certify(Trap(net, data, Point.unflatten(net, written)), probes=0)
     assert cert.verdict is verdict, cert.reason
+
+
+@pytest.mark.parametrize("offsets", [(0, 0, 1.2), (0, 1.1, -1.1), (1.3, 0, 0)])
+def test_integers_beside_decimals_written_beyond_a_float_do_not_move(offsets):
+    """Red team s31 F2: ReLU units with exact fractional weights and integer biases 2 and 3, the output
+    layer written to 20 digits 1.1-1.3 windows off logistic regression's minimiser on the features. An
+    integer is written exactly and does not move, so the translations (b + δ, c − v·δ) that would carry
+    the minimum into the window are not the digits': no critical point is in the window."""
+    trap, _ = _held_layer_trap("relu", 20, offsets, [Fraction(2), Fraction(3)])
+    out = certify(trap, probes=0)
+    assert (out.verdict, out.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), out.reason

@@ -225,6 +225,17 @@ def written_reach(point: Point) -> Fraction:
     return Fraction(0)
 
 
+def _beyond_windows(point: Point, beyond: Fraction) -> list[Fraction]:
+    """Per coordinate, `written_reach`'s window ``beyond`` for a rounded number and 0 for one written
+    exactly (an integer, a short decimal, a fraction with no terminating expansion: `last_place` 0), which
+    does not move beside decimals written beyond a float's any more than elsewhere; float noise
+    (`rounding_box`) reaches as far past 0 as it lies from it."""
+    return [
+        beyond if last_place(q) else 2 * noise
+        for q, noise in zip(point.flatten(), rounding_box(point), strict=True)
+    ]
+
+
 def _written_beyond_float(q: Fraction) -> bool:
     """A decimal n/10^p (p places) has 2s and 5s in nearly equal numbers in its reduced denominator; an
     exact product of a float and a short decimal has far more 2s. Written, and longer than a float's
@@ -355,7 +366,7 @@ def window_radii(point: Point) -> list[Fraction]:
         return digits_reach(point, units, Fraction(DEFAULTS.near_critical))
     beyond = written_reach(point)
     if beyond:  # decimals written beyond a float's: WRITERS_NOISE units of the coarsest last digit
-        return [beyond] * len(point.flatten())
+        return _beyond_windows(point, beyond)
     # a float's print: an optimiser's accuracy relative to each number (a large one widens nobody else's),
     # a short number beside such digits included (a float may come out short)
     near = Fraction(DEFAULTS.near_critical)
@@ -452,9 +463,10 @@ def digits_window(point: Point, near: Fraction) -> tuple[list[Fraction], str]:
             "of each float's print q (numbers written exactly do not move)"
         )
     if beyond:
-        return [beyond] * n, (
+        return _beyond_windows(point, beyond), (
             f"the numbers are decimals written beyond float precision: a critical point they round lies "
-            f"within {float(beyond):.2g} (∞-norm; {WRITERS_NOISE} units of the coarsest last digit)"
+            f"within {float(beyond):.2g} (∞-norm; {WRITERS_NOISE} units of the coarsest last digit; numbers "
+            f"written exactly do not move)"
         )
     if written_short(point):
         return window_radii(point), (
