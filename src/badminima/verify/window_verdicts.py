@@ -295,11 +295,11 @@ def _held_decides(
     """With every number written exactly held (radius 0 in the window ``radii``), the loss in the others
     strictly convex on a box that holds the window, and its one critical point there enclosed within an
     eighth of the finest window outside it (`pinpoint.convex_apart`): `not-critical` (code
-    `gradient-nonzero`). A slice proof's critical point x* (``out.on_slice``: at
-    its given values in the slice's fixed numbers, a superset of the held ones, and the only zero of
-    the gradient in the others near ``box_center``) is enclosed the same way, on a box that holds that
-    neighbourhood too: inside the window, ``out`` is about the digits. Else None. This decides proofs
-    whose critical point lies on a manifold (a symmetry's orbit) that the held numbers cut at one point."""
+    `gradient-nonzero`). A slice proof's critical point x* (``out.on_slice``: at its given values in the
+    slice's fixed numbers, a superset of the held ones, and the only zero of the gradient in the others
+    near ``box_center``) is enclosed the same way, on a box that holds that neighbourhood too: inside the
+    window, ``out`` is about the digits. Else None. This decides proofs whose critical point lies on a
+    manifold (a symmetry's orbit) that the held numbers cut at one point."""
     given = point.flatten()
     finest = min((r for r in radii if r), default=Fraction(0))
     if not finest:
