@@ -35,6 +35,14 @@ SPLIT_PARTS = 64
 """`no_critical_point_within` halves the box along its widest side into at most this many parts."""
 
 
+def _ball_box(ball: BallArithmetic, flat: Any, radii: Sequence[Fraction]) -> Any:
+    """The box ``flat`` ± ``radii`` as a vector of balls (radius 0: the number itself). Call inside the
+    ball context."""
+    return ball.vector(
+        [v + flint.arb(0, to_arb(r).upper()) if r else v for v, r in zip(flat, radii, strict=True)]
+    )
+
+
 def _nonzero_entry(
     network: Network, dataset: Dataset, centre: list[Fraction], radii: list[Fraction]
 ) -> tuple[int, int] | None:
@@ -48,9 +56,7 @@ def _nonzero_entry(
     prob = prepare(network, dataset, point, arith=ball, kink_side="inactive")
     one_sided: set[int] = set()
     with ball.context():
-        flat = ball.vector(
-            [v + flint.arb(0, to_arb(r).upper()) if r else v for v, r in zip(prob.flat, radii, strict=True)]
-        )
+        flat = _ball_box(ball, prob.flat, radii)
         try:
             if piecewise:
                 region = prob.region
@@ -137,12 +143,7 @@ def _output_biases_solved(
     prob = prepare(network, dataset, Point.unflatten(network, centre), arith=ball)
     narrowed, reach = list(centre), list(radii)
     with ball.context():
-        flat = ball.vector(
-            [
-                v + flint.arb(0, to_arb(r).upper()) if r and k not in biases else v
-                for k, (v, r) in enumerate(zip(prob.flat, radii, strict=True))
-            ]
-        )
+        flat = _ball_box(ball, prob.flat, [Fraction(0) if k in biases else r for k, r in enumerate(radii)])
         try:
             g = gradient_of_flat(network, prob.inputs, prob.targets, flat, arith=ball, masks=prob.masks)
         except BackendError:

@@ -348,13 +348,13 @@ def _scale_of(point: Point) -> Fraction:
 
 
 def _digits_apart(
-    network: Network, dataset: Dataset, point: Point, options: CertifyOptions
+    network: Network, dataset: Dataset, point: Point, window: tuple[list[Fraction], str]
 ) -> tuple[str, str] | None:
-    """Why no critical point lies in the window the digits of a rounded point allow (`digits_window`,
-    every sign kept over it), and the method, or None: then a descent at the rounding's level is about
-    the numbers. A gradient entry proved non-zero on each part, else a loss strictly convex about the
-    window whose one critical point is enclosed outside it (`pinpoint.convex_apart`)."""
-    radii, within = digits_window(point, Fraction(options.near_critical))
+    """Why no critical point lies in the ``window`` the digits of a rounded point allow (`digits_window`:
+    radii and words; every sign kept over it), and the method, or None: then a descent at the rounding's
+    level is about the numbers. A gradient entry proved non-zero on each part, else a loss strictly
+    convex about the window whose one critical point is enclosed outside it (`pinpoint.convex_apart`)."""
+    radii, within = window
     if not any(radii):
         return None
     apart = no_critical_point_within(network, dataset, point, radii, piecewise=True)
@@ -469,7 +469,9 @@ def certify_piecewise(
                 if moved is not None:
                     return moved
             if near is not None:
-                apart = _digits_apart(network, dataset, point, options)
+                apart = _digits_apart(
+                    network, dataset, point, digits_window(point, Fraction(options.near_critical))
+                )
                 if apart is not None:
                     return Outcome(
                         Verdict.NOT_CRITICAL,
@@ -503,7 +505,7 @@ def certify_piecewise(
                 if (
                     any(radii)
                     and newton_windows(scale[4], scale[5], radii) <= WINDOW_SLACK
-                    and _digits_apart(network, dataset, point, options) is None
+                    and _digits_apart(network, dataset, point, (radii, within)) is None
                 ):
                     return window_not_cleared(
                         f"{fo.reason} at the given numbers",

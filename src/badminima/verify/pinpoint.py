@@ -53,6 +53,24 @@ class Pinpoint:
         """The widest side of the enclosure."""
         return max((hi - lo for lo, hi in zip(self.lower, self.upper, strict=True)), default=Fraction(0))
 
+    def beyond(self, given: Sequence[Fraction], radii: Sequence[Fraction]) -> list[int]:
+        """The coordinates (of non-zero radius) where the enclosure is not inside ``given`` ± ``radii``:
+        x* may lie outside that window there."""
+        return [
+            k
+            for k, (g, r, lo, hi) in enumerate(zip(given, radii, self.lower, self.upper, strict=True))
+            if r and (lo < g - r or hi > g + r)
+        ]
+
+    def outside(self, given: Sequence[Fraction], radii: Sequence[Fraction]) -> list[int]:
+        """The coordinates (of non-zero radius) where the enclosure lies wholly outside ``given`` ±
+        ``radii``: x* is not in that window."""
+        return [
+            k
+            for k, (g, r, lo, hi) in enumerate(zip(given, radii, self.lower, self.upper, strict=True))
+            if r and (lo > g + r or hi < g - r)
+        ]
+
 
 def bits_for(scale: Fraction, width: Fraction) -> int | None:
     """The ball precision (a multiple of 64, at least 128) whose box floor scale·2^(−p/3) is below
@@ -282,11 +300,7 @@ def convex_apart(network: Network, dataset: Dataset, point: Point, radii: Sequen
     found = held_critical_point(network, dataset, point, radii, finest / 8) if finest else None
     if found is None:
         return None
-    clear = [
-        k
-        for k, r in enumerate(radii)
-        if r and (found.lower[k] > given[k] + r or found.upper[k] < given[k] - r)
-    ]
+    clear = found.outside(given, radii)
     if not clear:
         return None
     held = sum(1 for r in radii if not r)

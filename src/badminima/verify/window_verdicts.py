@@ -183,11 +183,7 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
         if reach
         else "box_center itself"
     )
-    beyond = [
-        k
-        for k, r in enumerate(radii)
-        if r and (found.lower[k] < given[k] - r or found.upper[k] > given[k] + r)
-    ]
+    beyond = found.beyond(given, radii)
     if not beyond:
         return replace(
             out, reason=f"{out.reason}; its critical point, {where}, lies inside the digits' window"
@@ -195,9 +191,7 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
     moved = rescaled_into_the_window(network, point, out) if not reach else None
     if moved is not None:
         return moved
-    clear = [
-        k for k in beyond if found.lower[k] > given[k] + radii[k] or found.upper[k] < given[k] - radii[k]
-    ]
+    clear = found.outside(given, radii)
     k = (clear or beyond)[0]
     what = (
         f"parameter {k}, {where}, {'lies' if clear else 'may lie'} outside its window {float(radii[k]):.2g}"
@@ -328,9 +322,7 @@ def _held_decides(
         if any(free)
         else None
     )
-    if found is None or any(
-        lo < g - r or hi > g + r for g, r, lo, hi in zip(given, radii, found.lower, found.upper, strict=True)
-    ):
+    if found is None or found.beyond(given, radii):
         return None
     return replace(
         out,
