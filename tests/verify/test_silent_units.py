@@ -284,3 +284,125 @@ def test_a_window_beside_the_silent_curve_with_the_output_bias_off_holds_no_crit
     else:
         assert min(ratios) > 1.02  # clearly outside: the sampled curve is no coarser than that
         assert (cert.verdict, cert.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), cert.reason
+
+
+LIVE_X = [F(-2), F(-1), F(-1, 2), F(0), F(1, 2), F(1), F(2)]
+LIVE_Y = [F(v, 100) for v in (-95, -80, -50, 5, 50, 85, 95)]
+"""A tanh-shaped sample: one live unit fits it with a strict minimum (the Hessian's eigenvalues 0.05–2.4
+for tanh units, identity output and squares)."""
+
+
+def _act(activation: str):
+    return mpmath.tanh if activation == "tanh" else (lambda z: 1 / (1 + mpmath.exp(-z)))
+
+
+def _slope(output: str, loss: str, z, y):
+    """The per-point loss's derivative by the output logit, written out by hand for each head."""
+    if output == "identity":
+        return 2 * (z - y)
+    s = 1 / (1 + mpmath.exp(-z))
+    return s - y if loss == "bce" else 2 * (s - y) * s * (1 - s)
+
+
+def _live_minimum(activation, output, loss, ys, start):
+    """The one-unit network's critical point near ``start`` (w, b, v, c), by Newton at 60 digits on the
+    gradient written out by hand: mean_i ℓ'(z_i)·(v a'(u_i) x_i, v a'(u_i), a(u_i), 1), u = wx + b."""
+    a = _act(activation)
+
+    def grad(w, b, v, c):
+        g = [mpmath.mpf(0)] * 4
+        for x, y in zip(LIVE_X, ys, strict=True):
+            u = w * _mp(x) + b
+            e = _slope(output, loss, v * a(u) + c, _mp(y)) / len(LIVE_X)
+            da = mpmath.diff(a, u)
+            g = [g[0] + e * v * da * _mp(x), g[1] + e * v * da, g[2] + e * a(u), g[3] + e]
+        return g
+
+    with mpmath.workdps(60):
+        return list(mpmath.findroot(grad, start, solver="mdnewton", tol=mpmath.mpf(10) ** -50))
+
+
+def _silent_root(activation, output, loss, ys, live, w2, near):
+    """The silent unit's bias b* where h(b) = Σ_i ℓ'_i a(w2 x_i + b) vanishes, ℓ'_i at the live minimum."""
+    a, (w, b, v, c) = _act(activation), live
+    with mpmath.workdps(60):
+        slopes = [
+            _slope(output, loss, v * a(w * _mp(x) + b) + c, _mp(y)) for x, y in zip(LIVE_X, ys, strict=True)
+        ]
+        return mpmath.findroot(
+            lambda t: sum(s * a(w2 * _mp(x) + t) for s, x in zip(slopes, LIVE_X, strict=True)), near
+        )
+
+
+@pytest.mark.parametrize(
+    ("activation", "output", "loss", "digits", "start", "w2", "near"),
+    [
+        ("tanh", "identity", "mse", 8, (1.18, 0.03, 0.98, 0.003), 3, 0.37),
+        ("tanh", "identity", "mse", 12, (1.18, 0.03, 0.98, 0.003), 3, 0.37),
+        ("tanh", "identity", "mse", 20, (1.18, 0.03, 0.98, 0.003), 3, 0.37),
+        ("tanh", "identity", "mse", 30, (1.18, 0.03, 0.98, 0.003), 3, 0.37),
+        ("tanh", "sigmoid", "bce", 20, (-0.474, 0.002, -5.05, 0.069), 3, 0.37),
+        ("sigmoid", "identity", "mse", 12, (2.35, 0.05, 1.95, -0.97), 3, 0.37),
+    ],
+)
+def test_a_silent_unit_beside_a_live_one_next_to_its_curve_is_a_saddle(
+    activation, output, loss, digits, start, w2, near
+):
+    """Fukumizu & Amari's embedding by a unit of output weight 0: the live unit at the one-unit network's
+    minimum θ* (60-digit Newton), the silent unit's bias at a zero of ∂F/∂v₂ there; every number rounded
+    to ``digits``. The exactly critical (θ*, w₂, b*) lies in the certificate's box and the witness's
+    loss is below F(θ*) (both in reference arithmetic)."""
+    ys = LIVE_Y if output == "identity" else [(y + 1) / 2 for y in LIVE_Y]
+    live = _live_minimum(activation, output, loss, ys, start)
+    b_star = _silent_root(activation, output, loss, ys, live, w2, near)
+    net = Network((1, 2, 1), activation, output=output, loss=loss)
+    data = Dataset.of([[x] for x in LIVE_X], [[y] for y in ys])
+    w, b, v, c = (F(mpmath.nstr(q, digits)) for q in live)
+    point = Point.unflatten(net, [w, w2, b, F(mpmath.nstr(b_star, digits)), v, 0, c])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    exact = [live[0], w2, live[1], b_star, live[2], 0, live[3]]
+    R = _mp(cert.proof_radius)
+    assert all(abs(_mp(q) - e) <= R for q, e in zip(cert.box_center.flatten(), exact, strict=True))
+    # F at the exact critical point, within 1e-100 of F at its 60-digit rounding (the gradient vanishes)
+    critical = reference_loss(net, data, Point.unflatten(net, [F(mpmath.nstr(q, 60)) for q in exact]))
+    assert reference_loss(net, data, cert.witness) < critical
+
+
+@pytest.mark.parametrize("offset", [F(-3), F(-2), F(-9, 10), F(1, 2), F(9, 10), F(2)])
+def test_a_silent_unit_beside_a_live_one_is_a_saddle_only_where_its_curve_meets_the_window(offset):
+    """12 digits; the silent unit's bias written ``offset`` windows off the curve (a window by hand:
+    100⌈√P⌉ = 300 halves of the number's last digit). Where h at 60 digits (θ* exact) has one sign on
+    all four corners of the (w₂, b₂) window — h is affine to 1e-18 there — no critical point of the curve
+    is the digits', and no minimum or saddle may be claimed; within 0.9 windows the saddle is found."""
+    live = _live_minimum("tanh", "identity", "mse", LIVE_Y, (1.18, 0.03, 0.98, 0.003))
+    w2 = mpmath.mpf(3) + mpmath.pi / 1000
+    b_star = _silent_root("tanh", "identity", "mse", LIVE_Y, live, w2, 0.37)
+
+    def window(q):  # 300 halves of the last of 12 significant digits
+        return 150 * mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(q))) - 11)
+
+    b2 = b_star + offset * window(b_star)
+    net = Network((1, 2, 1), "tanh")
+    data = Dataset.of([[x] for x in LIVE_X], [[y] for y in LIVE_Y])
+    w, b, v, c = (F(mpmath.nstr(q, 12)) for q in live)
+    point = Point.unflatten(net, [w, F(mpmath.nstr(w2, 12)), b, F(mpmath.nstr(b2, 12)), v, 0, c])
+    cert = certify(Trap(net, data, point), probes=0)
+    a, (lw, lb, lv, lc) = mpmath.tanh, live
+    with mpmath.workdps(60):
+        slopes = [lv * a(lw * _mp(x) + lb) + lc - _mp(y) for x, y in zip(LIVE_X, LIVE_Y, strict=True)]
+        given_w, given_b = (_mp(q) for q in (point.layers[0].W[1][0], point.layers[0].b[1]))
+        corners = [
+            sum(
+                s * a((given_w + i * window(given_w)) * _mp(x) + given_b + j * window(given_b))
+                for s, x in zip(slopes, LIVE_X, strict=True)
+            )
+            for i in (-1, 1)
+            for j in (-1, 1)
+        ]
+    misses = all(h > 0 for h in corners) or all(h < 0 for h in corners)
+    assert misses == (abs(offset) >= 2)
+    if misses:
+        assert cert.verdict not in (Verdict.SADDLE, Verdict.LOCAL_MIN), cert.reason
+    else:
+        assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason

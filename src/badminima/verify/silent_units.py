@@ -20,26 +20,45 @@ miss, and the unit's segment across h_j = 0 along the direction that moves its n
 their windows (so w moves too where b alone would leave its window). A direction of
 negative curvature proved over that whole box (`lift.lifted_saddle`) makes it a saddle, with a lower
 point exhibited.
+
+Beside live units (one output) the same holds with the constant model replaced by the narrower network
+of the live units (Fukumizu & Amari's embedding by units of zero output weight): its strict minimum θ*,
+proved by the box method and enclosed tightly, fixes the outputs, and h_j(w_j, b_j) =
+Σ_i ℓ'_i σ(w_j·x_i + b_j) with each ℓ'_i (the loss's slope at x_i's output) enclosed over θ*'s box.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 from badminima.arithmetic.ball import BallArithmetic
+from badminima.landscape.derivatives import logit_slope
+from badminima.landscape.forward_pass import forward, unflatten
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import non_terminating
+from badminima.verify.box import certify_minimum
+from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import constant_optimum, exact_optimal_bias, target_means
+from badminima.verify.embeddings import with_units, without_units
 from badminima.verify.lift import Lifted, lifted_saddle
+from badminima.verify.numerics import float_derivatives
 from badminima.verify.output_splits import affine_targets
-from badminima.verify.parameter_box import ball_bounds
-from badminima.verify.rounding import coarsest_rounding, resolvable_window, rounding_box
+from badminima.verify.parameter_box import ParameterBox, ball_bounds
+from badminima.verify.pinpoint import pinpoint
+from badminima.verify.rounding import (
+    coarsest_rounding,
+    hold_pinned,
+    resolvable_window,
+    rounding_box,
+    window_radii,
+)
 
 WIDENINGS = 8
 """Half-widths δ = 2ρ, 4ρ, … tried for each bias's sign change (ρ the point's coarsest rounding), up
@@ -73,13 +92,15 @@ def _slope(network: Network, z: float) -> float:
 
 
 def _h(
-    ball: BallArithmetic, network: Network, dataset: Dataset, mean: Fraction, column: int, w: Any, b: Any
+    ball: BallArithmetic, network: Network, dataset: Dataset, weights: Sequence[Any], w: Any, b: Any
 ) -> Any:
+    """Σ_i weights_i·σ(w·x_i + b): a positive multiple of ∂F/∂v_j for a silent unit j at (w, b), the
+    weights being each data point's loss slope at the outputs (balls)."""
     act = _activation(ball, network)
     total = ball.constant(Fraction(0))
-    for x, y in zip(dataset.X, dataset.y, strict=True):
+    for x, weight in zip(dataset.X, weights, strict=True):
         z = b + sum((wi * ball.constant(xi) for wi, xi in zip(w, x, strict=True)), ball.constant(Fraction(0)))
-        total = total + ball.constant(mean - y[column]) * act(z)
+        total = total + weight * act(z)
     return total
 
 
@@ -87,8 +108,7 @@ def _sign_change(
     ball: BallArithmetic,
     network: Network,
     dataset: Dataset,
-    mean: Fraction,
-    column: int,
+    weights: Sequence[Any],
     unit: list[Fraction],
     direction: list[Fraction],
     t: Fraction,
@@ -102,7 +122,7 @@ def _sign_change(
             moved = [q + side * t * e for q, e in zip(unit, direction, strict=True)]
             with ball.context():
                 w = [ball.constant(v) for v in moved[:-1]]
-                ends.append(ball.sign(_h(ball, network, dataset, mean, column, w, ball.constant(moved[-1]))))
+                ends.append(ball.sign(_h(ball, network, dataset, weights, w, ball.constant(moved[-1]))))
         if None not in ends and ends[0] * ends[1] < 0:  # type: ignore[operator]
             return t
         if t >= cap:
@@ -117,25 +137,77 @@ def _axis(k: int, d: int) -> list[Fraction]:
 
 
 def _across_the_curve(
-    network: Network,
-    dataset: Dataset,
-    mean: Fraction,
-    column: int,
-    unit: list[Fraction],
-    window: list[Fraction],
+    network: Network, dataset: Dataset, weights: Sequence[float], unit: list[Fraction], window: list[Fraction]
 ) -> list[Fraction]:
     """The direction across h = 0 that moves each of the unit's numbers least in units of its window: the
     gradient of h scaled twice by the windows (a float estimate; only the signs at its ends are proved),
     normalised so that t = 1 reaches the edge of the window and no farther."""
     slope = [0.0] * len(unit)
-    for x, y in zip(dataset.X, dataset.y, strict=True):
+    for x, weight in zip(dataset.X, weights, strict=True):
         z = float(unit[-1]) + sum(float(u) * float(xi) for u, xi in zip(unit[:-1], x, strict=True))
-        c = float(mean - y[column]) * _slope(network, z)
+        c = weight * _slope(network, z)
         for m, xi in enumerate([*x, 1]):
             slope[m] += c * float(xi)
     e = [Fraction(g) * r * r for g, r in zip(slope, window, strict=True)]
     top = max((abs(q) / r for q, r in zip(e, window, strict=True) if r), default=Fraction(0))
     return [q / top for q in e] if top else e
+
+
+def _unit_moves(
+    crosses: Callable[[list[Fraction], list[Fraction], Fraction, Fraction], Fraction | None],
+    network: Network,
+    dataset: Dataset,
+    weights: Sequence[float],
+    point: Point,
+    units: Iterable[int],
+    window: list[Fraction] | None,
+) -> list[Fraction] | None:
+    """How far each of ``units`` moves to a zero of its h (`_unit_move`), or None where one does not."""
+    moves = []
+    for j in units:
+        found = _unit_move(crosses, network, dataset, weights, point, j, window)
+        if found is None:
+            return None
+        moves.append(found)
+    return moves
+
+
+def _unit_move(
+    crosses: Callable[[list[Fraction], list[Fraction], Fraction, Fraction], Fraction | None],
+    network: Network,
+    dataset: Dataset,
+    weights: Sequence[float],
+    point: Point,
+    j: int,
+    window: list[Fraction] | None,
+) -> Fraction | None:
+    """How far silent unit j's numbers move to a zero of its h (``crosses`` finds a sign change along a
+    direction), or None. With a window a float resolves (`resolvable_window`) they move across h = 0
+    within it; else its bias moves (within 2ρ, 4ρ, … and its own window), or where that is held, one of
+    its rounded incoming weights, within its own digits' rounding only."""
+    hidden = point.layers[0]
+    assert hidden.b is not None
+    h, d = network.widths[1], network.widths[0]
+    unit, b = [*hidden.W[j], hidden.b[j]], hidden.b[j]
+    if window:
+        unit_window = [*window[j * d : j * d + d], window[h * d + j]]
+        across = _across_the_curve(network, dataset, weights, unit, unit_window)
+        # the least move in the 2-norm of window units, then the least in the ∞-norm (every number its
+        # whole window, each the way that moves h towards 0: a corner of the window)
+        corner = [(1 if e > 0 else -1 if e < 0 else 0) * r for e, r in zip(across, unit_window, strict=True)]
+        for direction in (across, corner):
+            t = crosses(unit, direction, Fraction(1, 128), Fraction(1))
+            if t is not None and any(direction):
+                return t * max(abs(e) for e in direction)
+        return None
+    radii, rho = rounding_box(point), coarsest_rounding(point)
+    # the bias moves no farther than its own window (a long bias beside short digits has a narrow one;
+    # an exact one, none)
+    reach = min(2 * rho * 2 ** (WIDENINGS - 1), hold_pinned(point, window_radii(point))[h * d + j])
+    if reach and (radii[h * d + j] or not non_terminating(b)):
+        return crosses(unit, _axis(d, d), min(2 * rho, reach), reach)
+    own = [(k, r) for k, r in enumerate(radii[j * d : j * d + d]) if r]
+    return next((r for k, r in own if crosses(unit, _axis(k, d), r, r)), None)
 
 
 def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
@@ -160,11 +232,12 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         column = relation[0]
     hidden, out = point.layers
     assert hidden.b is not None and out.b is not None
-    if any(v != 0 for row in out.W for v in row):
-        return None
     rho = coarsest_rounding(point)
     if rho == 0:
         return None  # exact numbers: the exact proofs decide
+    silent = [j for j in range(network.widths[1]) if all(row[j] == 0 for row in out.W)]
+    if len(silent) < network.widths[1]:
+        return _beside_live_units(network, dataset, point, silent) if silent else None
     means = target_means(network, dataset)
     if means is None or (network.loss == "bce" and not all(0 < m < 1 for m in means)):
         return None
@@ -186,44 +259,19 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     # The critical point moves the output biases (to the constant optimum) and one number of each unit
     # (inside its sign-change interval): none of them may be a number written exactly on purpose.
     radii = rounding_box(point)
-    h, d = network.widths[1], network.widths[0]
     exact = [exact_optimal_bias(network, m) for m in means]
     given = zip(radii[-network.widths[-1] :], out.b, exact, strict=True)
     if any(r == 0 and non_terminating(c) and c != C_k for r, c, C_k in given):
         return None
-    R = miss
-    crosses = functools.partial(_sign_change, ball, network, dataset, means[column], column)
-    for j, (row, b) in enumerate(zip(hidden.W, hidden.b, strict=True)):
-        # a window a float resolves (`resolvable_window`): the unit's numbers move across h = 0 within
-        # it; else its bias moves (within 2ρ, 4ρ, …), or where it is held, one of its rounded incoming
-        # weights, within its own digits' rounding only
-        unit = [*row, b]
-        if window:  # across the curve h = 0, each number within its window
-            unit_window = [*window[j * d : j * d + d], window[h * d + j]]
-            across = _across_the_curve(network, dataset, means[column], column, unit, unit_window)
-            # the least move in the 2-norm of window units, then the least in the ∞-norm (every number
-            # its whole window, each the way that moves h towards 0: a corner of the window)
-            corner = [
-                (1 if e > 0 else -1 if e < 0 else 0) * r for e, r in zip(across, unit_window, strict=True)
-            ]
-            found = None
-            for direction in (across, corner):
-                t = crosses(unit, direction, Fraction(1, 128), Fraction(1))
-                if t is not None and any(direction):
-                    found = t * max(abs(e) for e in direction)
-                    break
-        elif radii[h * d + j] or not non_terminating(b):
-            cap = 2 * rho * 2 ** (WIDENINGS - 1)
-            found = crosses(unit, _axis(d, d), 2 * rho, cap)
-        else:
-            own = [(k, r) for k, r in enumerate(radii[j * d : j * d + d]) if r]
-            found = next(
-                (r for k, r in own if crosses(unit, _axis(k, d), r, r)),
-                None,
-            )
-        if found is None:
-            return None
-        R = max(R, found)
+    weights = [means[column] - y[column] for y in dataset.y]
+    with ball.context():
+        crosses = functools.partial(_sign_change, ball, network, dataset, [ball.constant(q) for q in weights])
+    moves = _unit_moves(
+        crosses, network, dataset, [float(q) for q in weights], point, range(network.widths[1]), window
+    )
+    if moves is None:
+        return None
+    R = max([miss, *moves])
     lifted = lifted_saddle(
         network,
         dataset,
@@ -236,6 +284,77 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         "interval of its bias (or, where that is written exactly, of one incoming weight) inside the box, "
         "so a point with those numbers and the optimal output bias is exactly "
         "critical (the outputs are constant; every other partial derivative vanishes with the output "
+        "weights); there is",
+    )
+    return None if lifted is None else replace(lifted, code="silent-unit-saddle")
+
+
+def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent: list[int]) -> Lifted | None:
+    """Silent units beside live ones (one output): the narrower network of the live units has a strict
+    minimum θ* proved by the box method (radius r about its centre c); with it each silent unit's
+    ∂F/∂v_j ∝ Σ_i ℓ'_i σ(w_j·x_i + b_j), ℓ'_i the loss's slope at the outputs enclosed over the whole
+    box B(c, r), changes sign along the unit's numbers, so the point with θ*, those numbers and the
+    silent output weights 0 is exactly critical (Fukumizu & Amari's embedding of a narrower critical
+    point by units of zero output weight). The live numbers move to θ*, within their windows."""
+    if network.widths[-1] != 1:
+        return None
+    small, small_point = without_units(network, point, silent)
+    reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
+    c, r, mu = reduced.center, reduced.proof_radius, reduced.mu
+    if reduced.verdict is not Verdict.LOCAL_MIN or c is None or r is None or not mu:
+        return None
+    # μ-strong convexity over the box puts θ* within ‖∇F(c)‖₂/μ of c, far tighter than the box; where
+    # even that is coarse beside the digits, θ* is enclosed more tightly at a higher precision
+    near = min(r, ParameterBox(small, dataset, c, reduced.precision).gradient_bound() / mu)
+    fine = coarsest_rounding(point) / 1024
+    lower = tuple(q - near for q in c.flatten())
+    upper = tuple(q + near for q in c.flatten())
+    bits = reduced.precision
+    found = pinpoint(small, dataset, c, r, fine) if 2 * near > fine else None
+    if found is not None:
+        lower, upper, bits = found.lower, found.upper, max(bits, found.precision)
+    mid = Point.unflatten(small, [(lo + hi) / 2 for lo, hi in zip(lower, upper, strict=True)])
+    half = [(hi - lo) / 2 for lo, hi in zip(lower, upper, strict=True)]
+    center = with_units(mid, point, silent)
+    h, d = network.widths[1], network.widths[0]
+    still = {k for j in silent for k in (*range(j * d, j * d + d), h * d + j, h * d + h + j)}
+    window = resolvable_window(point)
+    held = window or hold_pinned(point, window_radii(point))
+    live = [k for k in range(network.n_params) if k not in still]
+    given = point.flatten()
+    if any(
+        max(abs(given[k] - lo), abs(hi - given[k])) > held[k]
+        for k, lo, hi in zip(live, lower, upper, strict=True)
+    ):
+        return None  # the live numbers' minimiser is not the digits'
+    box = ParameterBox(small, dataset, mid, max(bits, 256))
+    ball = box.ball
+    with ball.context():
+        flat = box.flat(half)
+        if not box.region_holds(flat):
+            return None
+        fwd = forward(small, unflatten(small, flat), box.prob.inputs, arith=ball, masks=box.masks)
+        slopes = logit_slope(small, fwd.logits, box.prob.targets, arith=ball)
+        weights = [slopes[0, i] for i in range(len(dataset.X))]
+    crosses = functools.partial(_sign_change, ball, network, dataset, weights)
+    floats = [float(q.mid()) for q in weights]
+    moves = _unit_moves(crosses, network, dataset, floats, point, silent, window)
+    if moves is None:
+        return None
+    n = h - len(silent)
+    lifted = lifted_saddle(
+        network,
+        dataset,
+        center,
+        max([*half, *moves]),
+        reduced,
+        f"unit{'s' if len(silent) > 1 else ''} {', '.join(map(str, silent))} silent (output weight 0) beside "
+        f"{n} live unit{'s' if n > 1 else ''}",
+        f"the {n}-unit network has a strict local minimum proved by the box method (radius {float(r):.3g}); "
+        "with the loss's slope at its outputs enclosed over that box, each silent unit's "
+        "Σ_i ℓ'_i σ(w·x_i + b) changes sign over an interval of its bias (or, where that is written "
+        "exactly, of one incoming weight), so the lift with such numbers is exactly critical (the outputs "
+        "are the narrower network's; the silent units' other partial derivatives vanish with their output "
         "weights); there is",
     )
     return None if lifted is None else replace(lifted, code="silent-unit-saddle")
