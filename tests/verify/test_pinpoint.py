@@ -561,3 +561,45 @@ def test_integers_beside_decimals_written_beyond_a_float_do_not_move(offsets):
     trap, _ = _held_layer_trap("relu", 20, offsets, [Fraction(2), Fraction(3)])
     out = certify(trap, probes=0)
     assert (out.verdict, out.code) == (Verdict.NOT_CRITICAL, "gradient-nonzero"), out.reason
+
+
+def _ill_conditioned_held_trap(digits: int, offsets: tuple[float, ...]) -> Trap:
+    """A 2-2-1 net of identity units whose held hidden layer (fractions with no terminating expansion)
+    makes nearly collinear features (the logistic Hessian's eigenvalues 1e-6, 0.02, 1.1 at θ*), sigmoid
+    output; the output layer at the 100-digit minimiser θ*, each number moved ``offsets[k]`` of its
+    window (by hand: 100⌈√P⌉ = 300 halves of its own last digit) and written to ``digits``."""
+    X = [[3, 1], [1, 2], [2, 2], [4, 3], [1, 1], [5, 2], [2, 4]]
+    labels = [Fraction(t, 10) for t in (2, 7, 4, 3, 8, 1, 6)]
+    W = [
+        [Fraction(1, 3), Fraction(2, 7)],
+        [Fraction(1, 3) + Fraction(1, 300), Fraction(2, 7) - Fraction(1, 700)],
+    ]
+    b = [Fraction(1, 9), Fraction(1, 11)]
+    rows = [
+        [sum((w * x for w, x in zip(r, p, strict=True)), c) for r, c in zip(W, b, strict=True)] for p in X
+    ]
+    theta = _logreg_minimiser_of(rows, labels)
+    with mpmath.workdps(100):
+        written = [
+            _printed(
+                v + off * 150 * mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(v))) - digits + 1), digits
+            )
+            for v, off in zip(theta, offsets, strict=True)
+        ]
+    net = Network((2, 2, 1), "identity", output="sigmoid", loss="bce")
+    return Trap(net, Dataset.of(X, [[q] for q in labels]), Point.unflatten(net, [*W[0], *W[1], *b, *written]))
+
+
+@pytest.mark.parametrize("digits", [8, 12])
+@pytest.mark.parametrize(
+    ("offsets", "verdict"), [((0, 0, 3), Verdict.NOT_CRITICAL), ((0.2, 0.2, 0), Verdict.LOCAL_MIN)]
+)
+def test_an_ill_conditioned_output_layer_behind_a_held_layer_is_decided_by_its_window(
+    digits, offsets, verdict
+):
+    """The held problem is logistic regression with a curvature of 1e-6 beside features of size 1: an
+    entrywise enclosure of the Hessian over the window loses it, the generalised linear model's bound
+    (`output_curvature`) keeps it, so θ* is enclosed and the output bias three windows off rounds no
+    critical point; 0.2 windows off, the minimum is the digits'."""
+    out = certify(_ill_conditioned_held_trap(digits, offsets), probes=0)
+    assert out.verdict is verdict, out.reason

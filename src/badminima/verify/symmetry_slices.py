@@ -41,6 +41,7 @@ from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvature_bound_balls
 from badminima.verify.lift import Lifted
 from badminima.verify.numerics import float_derivatives
+from badminima.verify.output_curvature import output_layer_curvature
 from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
 from badminima.verify.polish import polish
 
@@ -210,10 +211,13 @@ def slice_curvature(
     moving: Collection[int] | None = None,
 ) -> Fraction | None:
     """A proved lower bound on the Hessian along ``basis`` over the box of ``radius`` (one for all
-    numbers, or one each; float64 enclosures, then balls up to `MAX_BALL_HESSIAN` parameters), or
-    None."""
+    numbers, or one each; float64 enclosures, then, where only output-layer numbers move, the
+    generalised linear model's bound of `output_layer_curvature`, then balls up to `MAX_BALL_HESSIAN`
+    parameters), or None."""
     P, k = basis.shape
     mu = curvature_bound(box.hessian(radius, moving), basis)
+    if mu is None:
+        mu = output_layer_curvature(box, basis, radius, moving)
     if mu is None and P <= MAX_BALL_HESSIAN:
         with box.ball.context():
             Q = flint.arb_mat(P, k, [float(v) for v in basis.ravel()])
