@@ -369,24 +369,43 @@ def test_a_silent_unit_beside_a_live_one_next_to_its_curve_is_a_saddle(
     assert reference_loss(net, data, cert.witness) < critical
 
 
-@pytest.mark.parametrize("offset", [F(-3), F(-2), F(-9, 10), F(1, 2), F(9, 10), F(2)])
-def test_a_silent_unit_beside_a_live_one_is_a_saddle_only_where_its_curve_meets_the_window(offset):
-    """12 digits; the silent unit's bias written ``offset`` windows off the curve (a window by hand:
-    100⌈√P⌉ = 300 halves of the number's last digit). Where h at 60 digits (θ* exact) has one sign on
-    all four corners of the (w₂, b₂) window — h is affine to 1e-18 there — no critical point of the curve
-    is the digits', and no minimum or saddle may be claimed; within 0.9 windows the saddle is found."""
+@pytest.mark.parametrize(
+    ("digits", "offset"),
+    [
+        (12, F(-3)),
+        (12, F(-2)),
+        (12, F(-9, 10)),
+        (12, F(1, 2)),
+        (12, F(9, 10)),
+        (12, F(2)),
+        (25, F(3, 100)),
+        (25, F(-3)),
+    ],
+)
+def test_a_silent_unit_beside_a_live_one_is_a_saddle_only_where_its_curve_meets_the_window(digits, offset):
+    """The silent unit's bias written ``offset`` windows off the curve (a window by hand: at 12 digits
+    100⌈√P⌉ = 300 halves of the number's last digit; at 25, beyond a float's, the README's 1000 units of
+    the coarsest last digit, 1e-21 to 5000·max|θ|·10^-24 = 1.5e-20 by how one reads it: the saddle case,
+    0.03 of the larger, lies inside the smaller; the others lie 3 of the larger outside both). Where h
+    at 60 digits (θ* exact) has one sign on all four corners of the (w₂, b₂) window — h is affine to
+    1e-18 there — no critical point is the digits' (v₂ = 0 is exact, and the one-unit network is strictly
+    convex about its window), so the answer is `not-critical`; within 0.9 windows the saddle is found."""
     live = _live_minimum("tanh", "identity", "mse", LIVE_Y, (1.18, 0.03, 0.98, 0.003))
-    w2 = mpmath.mpf(3) + mpmath.pi / 1000
+    with mpmath.workdps(60):
+        w2 = mpmath.mpf(3) + mpmath.pi / 1000
     b_star = _silent_root("tanh", "identity", "mse", LIVE_Y, live, w2, 0.37)
 
-    def window(q):  # 300 halves of the last of 12 significant digits
-        return 150 * mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(q))) - 11)
+    def window(q):
+        if digits > 17:
+            return 5000 * w2 * mpmath.mpf(10) ** (1 - digits)
+        return 150 * mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(q))) - digits + 1)
 
-    b2 = b_star + offset * window(b_star)
     net = Network((1, 2, 1), "tanh")
     data = Dataset.of([[x] for x in LIVE_X], [[y] for y in LIVE_Y])
-    w, b, v, c = (F(mpmath.nstr(q, 12)) for q in live)
-    point = Point.unflatten(net, [w, F(mpmath.nstr(w2, 12)), b, F(mpmath.nstr(b2, 12)), v, 0, c])
+    with mpmath.workdps(60):
+        b2 = b_star + offset * window(b_star)
+        w, b, v, c = (F(mpmath.nstr(q, digits)) for q in live)
+        point = Point.unflatten(net, [w, F(mpmath.nstr(w2, digits)), b, F(mpmath.nstr(b2, digits)), v, 0, c])
     cert = certify(Trap(net, data, point), probes=0)
     a, (lw, lb, lv, lc) = mpmath.tanh, live
     with mpmath.workdps(60):
@@ -402,7 +421,29 @@ def test_a_silent_unit_beside_a_live_one_is_a_saddle_only_where_its_curve_meets_
         ]
     misses = all(h > 0 for h in corners) or all(h < 0 for h in corners)
     assert misses == (abs(offset) >= 2)
-    if misses:
-        assert cert.verdict not in (Verdict.SADDLE, Verdict.LOCAL_MIN), cert.reason
+    if misses:  # v₂ = 0 is exact, so a critical point in the window has θ*'s live numbers: none
+        assert (cert.verdict, cert.method) == (Verdict.NOT_CRITICAL, "held-convexity"), cert.reason
     else:
         assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+
+
+@pytest.mark.parametrize("digits", [6, 12, 30])
+def test_a_unit_born_at_zero_beside_a_live_one_is_a_saddle_not_apart(digits):
+    """w = b = v = 0 exactly for the second unit (red team s32 B-born): tanh(0) = 0 makes its ∂F/∂v
+    exactly 0 for every slope, so the point with the live unit at θ* (60-digit Newton) is exactly
+    critical, and the (w, v) block [[0, a], [a, ·]] with a = (1/N) Σ_i ℓ'_i x_i ≠ 0 (computed here) makes
+    it a saddle. An h that is exactly 0 on the unit's one-point window is no proof that it is non-zero."""
+    live = _live_minimum("tanh", "identity", "mse", LIVE_Y, (1.18, 0.03, 0.98, 0.003))
+    with mpmath.workdps(60):
+        w, b, v, c = live
+        a = sum(
+            2 * (v * mpmath.tanh(w * _mp(x) + b) + c - _mp(y)) * _mp(x)
+            for x, y in zip(LIVE_X, LIVE_Y, strict=True)
+        ) / len(LIVE_X)
+        assert abs(a) > mpmath.mpf(10) ** -3
+        written = [F(mpmath.nstr(q, digits)) for q in live]
+    net = Network((1, 2, 1), "tanh")
+    data = Dataset.of([[x] for x in LIVE_X], [[y] for y in LIVE_Y])
+    point = Point.unflatten(net, [written[0], 0, written[1], 0, written[2], 0, written[3]])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert cert.verdict is Verdict.SADDLE, cert.reason

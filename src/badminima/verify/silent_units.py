@@ -36,6 +36,8 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
+import flint
+
 from badminima.arithmetic.ball import BallArithmetic
 from badminima.landscape.derivatives import logit_slope
 from badminima.landscape.forward_pass import forward, unflatten
@@ -51,7 +53,7 @@ from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.output_splits import affine_targets
 from badminima.verify.parameter_box import ParameterBox, ball_bounds
-from badminima.verify.pinpoint import pinpoint
+from badminima.verify.pinpoint import held_critical_point, pinpoint
 from badminima.verify.rounding import (
     coarsest_rounding,
     hold_pinned,
@@ -201,9 +203,9 @@ def _unit_move(
                 return t * max(abs(e) for e in direction)
         return None
     radii, rho = rounding_box(point), coarsest_rounding(point)
-    # the bias moves no farther than its own window (a long bias beside short digits has a narrow one;
-    # an exact one, none)
-    reach = min(2 * rho * 2 ** (WIDENINGS - 1), hold_pinned(point, window_radii(point))[h * d + j])
+    # the bias moves as far as its own window and no farther (a long bias beside short digits has a
+    # narrow one; an exact one, none)
+    reach = hold_pinned(point, window_radii(point))[h * d + j]
     if reach and (radii[h * d + j] or not non_terminating(b)):
         return crosses(unit, _axis(d, d), min(2 * rho, reach), reach)
     own = [(k, r) for k, r in enumerate(radii[j * d : j * d + d]) if r]
@@ -358,3 +360,127 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
         "weights); there is",
     )
     return None if lifted is None else replace(lifted, code="silent-unit-saddle")
+
+
+SPLITS = 64
+"""The most parts a silent unit's window is cut into (halving its widest side in window units) before
+`silent_units_apart` gives up on proving its h non-zero on each."""
+
+
+def silent_units_apart(
+    network: Network, dataset: Dataset, point: Point, radii: Sequence[Fraction]
+) -> str | None:
+    """Why the window ``point`` ± ``radii`` holds no critical point, or None: its silent units' output
+    weights are held at 0 (radius 0), so at every critical point in it the live units' numbers are a
+    critical point of their narrower network, the only one in its window (`held_critical_point`:
+    strictly convex there), and some silent unit's ∂F/∂v ∝ Σ_i ℓ'_i σ(w·x_i + b), the slopes ℓ'_i
+    enclosed over that one point, is proved non-zero on every part of the unit's own window (or that
+    point lies outside its window)."""
+    if len(network.widths) != 3 or not network.bias or network.activation not in ("tanh", "sigmoid"):
+        return None
+    hidden, out = point.layers
+    assert hidden.b is not None
+    h, d, K = network.widths[1], network.widths[0], network.widths[2]
+    silent = [j for j in range(h) if all(row[j] == 0 for row in out.W)]
+    first = h * d + h
+    if not silent or len(silent) == h or any(radii[first + k * h + j] for j in silent for k in range(K)):
+        return None
+    still = {k for j in silent for k in (*range(j * d, j * d + d), h * d + j)} | {
+        first + k * h + j for j in silent for k in range(K)
+    }
+    live = [k for k in range(network.n_params) if k not in still]
+    small, small_point = without_units(network, point, silent)
+    live_radii = [radii[k] for k in live]
+    finest = min((r for r in live_radii if r), default=Fraction(0))
+    if not finest:
+        return None
+    found = held_critical_point(small, dataset, small_point, live_radii, finest / 1024)
+    if found is None:
+        return None
+    n = h - len(silent)
+    where = (
+        f"the {n}-unit network of the live units has one critical point about their window (strictly "
+        f"convex there)"
+    )
+    if found.outside(small_point.flatten(), live_radii):
+        return f"{where}, outside it"
+    mid = Point.unflatten(small, [(lo + hi) / 2 for lo, hi in zip(found.lower, found.upper, strict=True)])
+    box = ParameterBox(small, dataset, mid, max(found.precision, 256))
+    ball = box.ball
+    with ball.context():
+        flat = box.flat([(hi - lo) / 2 for lo, hi in zip(found.lower, found.upper, strict=True)])
+        fwd = forward(small, unflatten(small, flat), box.prob.inputs, arith=ball, masks=box.masks)
+        slopes = logit_slope(small, fwd.logits, box.prob.targets, arith=ball)
+    for j in silent:
+        unit = [*hidden.W[j], hidden.b[j]]
+        window = [*radii[j * d : j * d + d], radii[h * d + j]]
+        for k in range(K):
+            weights = [slopes[k, i] for i in range(len(dataset.X))]
+            if _nonzero_on_parts(ball, network, dataset, weights, unit, window):
+                return (
+                    f"{where}, and with its loss slopes there unit {j}'s ∂F/∂v (output {k}) is proved "
+                    f"non-zero on every part of the unit's window, its output weights held at 0"
+                )
+    return None
+
+
+def _h_on_box(
+    ball: BallArithmetic,
+    network: Network,
+    dataset: Dataset,
+    weights: Sequence[Any],
+    centre: list[Fraction],
+    half: list[Fraction],
+) -> Any:
+    """h over the box centre ± half (the unit's weights, then its bias) in the mean-value form
+    h(centre) + Σ_k ∂_k h(box)·[−half_k, half_k], ∂_k h = Σ_i weights_i σ'(z_i) x_ik: the slopes' sum
+    cancels where the weights are residuals orthogonal to the features, which a ball of h over the box,
+    Σ_i |weights_i|·|σ'|·(|x_i|·half), does not see (smooth units only)."""
+    act = _activation(ball, network)
+    zero = ball.constant(Fraction(0))
+    spread = [
+        b + flint.arb(0, ball.constant(r).upper()) if r else b
+        for b, r in ((ball.constant(c), r) for c, r in zip(centre, half, strict=True))
+    ]
+    total = _h(
+        ball, network, dataset, weights, [ball.constant(c) for c in centre[:-1]], ball.constant(centre[-1])
+    )
+    slopes = [zero] * len(centre)
+    for x, weight in zip(dataset.X, weights, strict=True):
+        z = spread[-1] + sum((wi * ball.constant(xi) for wi, xi in zip(spread[:-1], x, strict=True)), zero)
+        s = act(z)
+        d = 1 - s * s if network.activation == "tanh" else s * (1 - s)
+        for k, xi in enumerate([*x, Fraction(1)]):
+            slopes[k] = slopes[k] + weight * d * ball.constant(xi)
+    for k, r in enumerate(half):
+        if r:
+            total = total + slopes[k] * flint.arb(0, ball.constant(r).upper())
+    return total
+
+
+def _nonzero_on_parts(
+    ball: BallArithmetic,
+    network: Network,
+    dataset: Dataset,
+    weights: Sequence[Any],
+    unit: list[Fraction],
+    window: list[Fraction],
+) -> bool:
+    """Whether h is proved non-zero (`_h_on_box`; not merely not 0: an exact 0 is no proof) on every part
+    of the box unit ± window, cutting the widest side (in window units) in halves, up to `SPLITS` parts."""
+    parts = [(unit, window)]
+    done = 0
+    while parts:
+        centre, half = parts.pop()
+        with ball.context():
+            if ball.sign(_h_on_box(ball, network, dataset, weights, centre, half)) in (1, -1):
+                done += 1
+                continue
+        if done + len(parts) + 2 > SPLITS or not any(half):
+            return False
+        m = max(range(len(half)), key=lambda i: half[i] / window[i] if window[i] else 0)
+        for side in (-1, 1):
+            moved = list(centre)
+            moved[m] += side * half[m] / 2
+            parts.append((moved, [r / 2 if i == m else r for i, r in enumerate(half)]))
+    return True

@@ -57,7 +57,7 @@ from badminima.verify.rounding import (
 )
 from badminima.verify.saturation import output_bias_gradient
 from badminima.verify.silent_saddles import certify_silent_saddle, silent_constant_fit
-from badminima.verify.silent_units import certify_silent_units
+from badminima.verify.silent_units import certify_silent_units, silent_units_apart
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
 
@@ -343,8 +343,12 @@ def certify_smooth(
         # that whole box is about the point as written, however near a critical point farther off lies (an
         # exact 1e8 or all-tiny numbers once made it "near"). Float prints keep the Newton-step test.
         reach, within = digits_window(point, Fraction(options.near_critical))
+    apart_method = "ball-gradient"
     if any(reach):
         digits_apart = no_critical_point_within(network, dataset, point, reach, piecewise=True)
+        if digits_apart is None:
+            digits_apart = silent_units_apart(network, dataset, point, reach)
+            apart_method = "ball-gradient" if digits_apart is None else "held-convexity"
         near = digits_apart is None
     tried: list[str] = []
 
@@ -515,7 +519,7 @@ def certify_smooth(
         return Outcome(
             Verdict.NOT_CRITICAL,
             "interval",
-            "ball-gradient",
+            apart_method,
             f"gradient entry {i} is proved non-zero (in {g[i].str(radius=True)}); {why}",
             value,
             steps=tuple(steps),
