@@ -447,3 +447,57 @@ def test_a_unit_born_at_zero_beside_a_live_one_is_a_saddle_not_apart(digits):
     point = Point.unflatten(net, [written[0], 0, written[1], 0, written[2], 0, written[3]])
     cert = certify(Trap(net, data, point), probes=0)
     assert cert.verdict is Verdict.SADDLE, cert.reason
+
+
+@pytest.mark.parametrize(
+    ("activation", "live_digits", "silent_digits", "v2"),
+    [
+        (
+            "tanh",
+            12,
+            12,
+            "-2.71828182846e-40",
+        ),  # float noise for the silent output weight: its window holds 0
+        ("sigmoid", 17, 17, "0"),  # a float's print
+        ("tanh", 30, 6, "0"),  # mixed: the silent unit's 6 digits beside 30
+        ("tanh", 6, 30, "0"),  # mixed: the silent bias to 30 digits beside 6-digit live numbers
+    ],
+)
+def test_a_silent_unit_beside_a_live_one_at_mixed_and_float_digits(
+    activation, live_digits, silent_digits, v2
+):
+    """Red team s32's `inconclusive` kinds: the exact critical point (θ* by 60-digit Newton, w₂ = 3 + π/1000,
+    b₂ a 60-digit zero of h, v₂ = 0) lies within every number's window, so the answer is a saddle whose
+    box holds it."""
+    live = _live_minimum(
+        activation,
+        "identity",
+        "mse",
+        LIVE_Y,
+        (1.18, 0.03, 0.98, 0.003) if activation == "tanh" else (2.35, 0.05, 1.95, -0.97),
+    )
+    with mpmath.workdps(60):
+        w2 = mpmath.mpf(3) + mpmath.pi / 1000
+        b_star = _silent_root(activation, "identity", "mse", LIVE_Y, live, w2, 0.37)
+        w, b, v, c = (F(mpmath.nstr(q, live_digits)) for q in live)
+        silent = [F(mpmath.nstr(q, silent_digits)) for q in (w2, b_star)]
+    net = Network((1, 2, 1), activation)
+    data = Dataset.of([[x] for x in LIVE_X], [[y] for y in LIVE_Y])
+    point = Point.unflatten(net, [w, silent[0], b, silent[1], v, F(v2), c])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    # the box holds θ*, v₂ = 0 and a zero of h (its corners in (w₂, b₂) do not share one sign)
+    R, centre = _mp(cert.proof_radius), [_mp(q) for q in cert.box_center.flatten()]
+    assert all(abs(q - e) <= R for q, e in zip([*centre[::2], centre[5]], [*live, 0], strict=True))
+    a, (lw, lb, lv, lc) = _act(activation), live
+    with mpmath.workdps(60):
+        slopes = [lv * a(lw * _mp(x) + lb) + lc - _mp(y) for x, y in zip(LIVE_X, LIVE_Y, strict=True)]
+        corners = [
+            sum(
+                s * a((centre[1] + i * R) * _mp(x) + centre[3] + j * R)
+                for s, x in zip(slopes, LIVE_X, strict=True)
+            )
+            for i in (-1, 1)
+            for j in (-1, 1)
+        ]
+    assert min(corners) <= 0 <= max(corners)

@@ -48,7 +48,7 @@ from badminima.model.rational import non_terminating
 from badminima.verify.box import certify_minimum
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import constant_optimum, exact_optimal_bias, target_means
-from badminima.verify.embeddings import with_units, without_units
+from badminima.verify.embeddings import silenced, with_units, without_units
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.output_splits import affine_targets
@@ -197,19 +197,28 @@ def _unit_move(
         # the least move in the 2-norm of window units, then the least in the ∞-norm (every number its
         # whole window, each the way that moves h towards 0: a corner of the window)
         corner = [(1 if e > 0 else -1 if e < 0 else 0) * r for e, r in zip(across, unit_window, strict=True)]
+        # from twice the coarsest rounding up: a float's print sits within 1e-16 of the curve, and the
+        # saddle's curvature proof needs a box no wider than the move
+        top = max(unit_window)
+        start = min(Fraction(1, 128), 2 * coarsest_rounding(point) / top) if top else Fraction(1, 128)
         for direction in (across, corner):
-            t = crosses(unit, direction, Fraction(1, 128), Fraction(1))
+            t = crosses(unit, direction, start, Fraction(1))
             if t is not None and any(direction):
                 return t * max(abs(e) for e in direction)
         return None
     radii, rho = rounding_box(point), coarsest_rounding(point)
-    # the bias moves as far as its own window and no farther (a long bias beside short digits has a
-    # narrow one; an exact one, none)
-    reach = hold_pinned(point, window_radii(point))[h * d + j]
+    held = hold_pinned(point, window_radii(point))
+    # each number moves as far as its own window and no farther (a long bias beside short digits has a
+    # narrow one; an exact one, none): the bias first, then each rounded incoming weight
+    reach = held[h * d + j]
     if reach and (radii[h * d + j] or not non_terminating(b)):
-        return crosses(unit, _axis(d, d), min(2 * rho, reach), reach)
-    own = [(k, r) for k, r in enumerate(radii[j * d : j * d + d]) if r]
-    return next((r for k, r in own if crosses(unit, _axis(k, d), r, r)), None)
+        found = crosses(unit, _axis(d, d), min(2 * rho, reach), reach)
+        if found is not None:
+            return found
+    own = [(k, radii[j * d + k], held[j * d + k]) for k in range(d) if radii[j * d + k] and held[j * d + k]]
+    return next(
+        (t for k, r, top in own if (t := crosses(unit, _axis(k, d), min(r, top), top)) is not None), None
+    )
 
 
 def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
@@ -237,9 +246,17 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     rho = coarsest_rounding(point)
     if rho == 0:
         return None  # exact numbers: the exact proofs decide
-    silent = [j for j in range(network.widths[1]) if all(row[j] == 0 for row in out.W)]
-    if len(silent) < network.widths[1]:
-        return _beside_live_units(network, dataset, point, silent) if silent else None
+    h, d = network.widths[1], network.widths[0]
+    if any(row[j] != 0 for row in out.W for j in range(h)):
+        # beside live units, output weights of float noise (a window that holds 0) are silent too: the
+        # critical point has them at 0
+        held = hold_pinned(point, window_radii(point))
+        quiet = [
+            j
+            for j in range(h)
+            if all(abs(row[j]) <= held[h * d + h + k * h + j] for k, row in enumerate(out.W))
+        ]
+        return _beside_live_units(network, dataset, point, quiet) if 0 < len(quiet) < h else None
     means = target_means(network, dataset)
     if means is None or (network.loss == "bce" and not all(0 < m < 1 for m in means)):
         return None
@@ -305,10 +322,16 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
     c, r, mu = reduced.center, reduced.proof_radius, reduced.mu
     if reduced.verdict is not Verdict.LOCAL_MIN or c is None or r is None or not mu:
         return None
+    h, d = network.widths[1], network.widths[0]
+    still = {k for j in silent for k in (*range(j * d, j * d + d), h * d + j, h * d + h + j)}
+    window = resolvable_window(point)
+    held = window or hold_pinned(point, window_radii(point))
+    live = [k for k in range(network.n_params) if k not in still]
     # μ-strong convexity over the box puts θ* within ‖∇F(c)‖₂/μ of c, far tighter than the box; where
-    # even that is coarse beside the digits, θ* is enclosed more tightly at a higher precision
+    # even that is coarse beside the digits (their rounding, or the finest window), θ* is enclosed
+    # more tightly at a higher precision
     near = min(r, ParameterBox(small, dataset, c, reduced.precision).gradient_bound() / mu)
-    fine = coarsest_rounding(point) / 1024
+    fine = min([coarsest_rounding(point), *(r for r in held if r)]) / 1024
     lower = tuple(q - near for q in c.flatten())
     upper = tuple(q + near for q in c.flatten())
     bits = reduced.precision
@@ -317,12 +340,7 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
         lower, upper, bits = found.lower, found.upper, max(bits, found.precision)
     mid = Point.unflatten(small, [(lo + hi) / 2 for lo, hi in zip(lower, upper, strict=True)])
     half = [(hi - lo) / 2 for lo, hi in zip(lower, upper, strict=True)]
-    center = with_units(mid, point, silent)
-    h, d = network.widths[1], network.widths[0]
-    still = {k for j in silent for k in (*range(j * d, j * d + d), h * d + j, h * d + h + j)}
-    window = resolvable_window(point)
-    held = window or hold_pinned(point, window_radii(point))
-    live = [k for k in range(network.n_params) if k not in still]
+    center = silenced(with_units(mid, point, silent), silent)
     given = point.flatten()
     if any(
         max(abs(given[k] - lo), abs(hi - given[k])) > held[k]
