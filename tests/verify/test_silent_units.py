@@ -501,3 +501,20 @@ def test_a_silent_unit_beside_a_live_one_at_mixed_and_float_digits(
             for j in (-1, 1)
         ]
     assert min(corners) <= 0 <= max(corners)
+
+
+def test_a_unit_born_at_zero_and_a_silent_one_beside_a_live_one_is_a_saddle():
+    """Red team s32 B-born-plus-silent: a third unit with w = b = v = 0 exactly beside a silent unit on
+    its curve (w₂ = 3, b₂ a 60-digit zero of h) and the live unit at θ*, 12 digits. The born unit's h is
+    exactly 0 as written (tanh(0) = 0): it stays, and the point the digits round is a saddle."""
+    live = _live_minimum("tanh", "identity", "mse", LIVE_Y, (1.18, 0.03, 0.98, 0.003))
+    b_star = _silent_root("tanh", "identity", "mse", LIVE_Y, live, 3, 0.37)
+    with mpmath.workdps(60):
+        w, b, v, c = (F(mpmath.nstr(q, 12)) for q in live)
+        b2 = F(mpmath.nstr(b_star, 12))
+    net = Network((1, 3, 1), "tanh")
+    data = Dataset.of([[x] for x in LIVE_X], [[y] for y in LIVE_Y])
+    point = Point.unflatten(net, [w, 3, 0, b, b2, 0, v, 0, 0, c])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    assert cert.box_center.layers[0].W[2] == (0,) and cert.box_center.layers[0].b[2] == 0

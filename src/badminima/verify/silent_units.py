@@ -117,7 +117,14 @@ def _sign_change(
     cap: Fraction,
 ) -> Fraction | None:
     """The half-length (``t``, doubled up to ``cap``) of a segment unit ± t·direction (the unit's weights,
-    then its bias) over which h changes sign: a zero of h lies on it."""
+    then its bias) over which h changes sign: a zero of h lies on it; 0 where h is exactly 0 at the unit
+    itself (a unit born at zero: tanh(0) = 0)."""
+    with ball.context():
+        here = _h(
+            ball, network, dataset, weights, [ball.constant(v) for v in unit[:-1]], ball.constant(unit[-1])
+        )
+        if ball.sign(here) == 0:
+            return Fraction(0)
     while t > 0:
         ends = []
         for side in (-1, 1):
@@ -203,7 +210,7 @@ def _unit_move(
         start = min(Fraction(1, 128), 2 * coarsest_rounding(point) / top) if top else Fraction(1, 128)
         for direction in (across, corner):
             t = crosses(unit, direction, start, Fraction(1))
-            if t is not None and any(direction):
+            if t is not None and (t == 0 or any(direction)):  # 0: on the curve as written
                 return t * max(abs(e) for e in direction)
         return None
     radii, rho = rounding_box(point), coarsest_rounding(point)
@@ -373,9 +380,9 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
         f"the {n}-unit network has a strict local minimum proved by the box method (radius {float(r):.3g}); "
         "with the loss's slope at its outputs enclosed over that box, each silent unit's "
         "Σ_i ℓ'_i σ(w·x_i + b) changes sign over an interval of its bias (or, where that is written "
-        "exactly, of one incoming weight), so the lift with such numbers is exactly critical (the outputs "
-        "are the narrower network's; the silent units' other partial derivatives vanish with their output "
-        "weights); there is",
+        "exactly, of one incoming weight), or is exactly 0 as written, so the lift with such numbers is "
+        "exactly critical (the outputs are the narrower network's; the silent units' other partial "
+        "derivatives vanish with their output weights); there is",
     )
     return None if lifted is None else replace(lifted, code="silent-unit-saddle")
 
