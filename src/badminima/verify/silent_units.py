@@ -315,6 +315,29 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     return None if lifted is None else replace(lifted, code="silent-unit-saddle")
 
 
+def _silent_numbers(network: Network, silent: Sequence[int]) -> set[int]:
+    """The flat indices of the silent units' incoming weights, biases and output weights."""
+    h, d, K = network.widths[1], network.widths[0], network.widths[2]
+    return {k for j in silent for k in (*range(j * d, j * d + d), h * d + j)} | {
+        h * d + h + m * h + j for j in silent for m in range(K)
+    }
+
+
+def _slopes_over(
+    small: Network, dataset: Dataset, lower: Sequence[Fraction], upper: Sequence[Fraction], bits: int
+) -> tuple[BallArithmetic, Any] | None:
+    """The loss's slope at each output of the narrower network (K × N balls) over the box [lower, upper]
+    of its numbers, or None where a ReLU unit's side may change in it."""
+    mid = Point.unflatten(small, [(lo + hi) / 2 for lo, hi in zip(lower, upper, strict=True)])
+    box = ParameterBox(small, dataset, mid, max(bits, 256))
+    with box.ball.context():
+        flat = box.flat([(hi - lo) / 2 for lo, hi in zip(lower, upper, strict=True)])
+        if not box.region_holds(flat):
+            return None
+        fwd = forward(small, unflatten(small, flat), box.prob.inputs, arith=box.ball, masks=box.masks)
+        return box.ball, logit_slope(small, fwd.logits, box.prob.targets, arith=box.ball)
+
+
 def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent: list[int]) -> Lifted | None:
     """Silent units beside live ones (one output): the narrower network of the live units has a strict
     minimum θ* proved by the box method (radius r about its centre c); with it each silent unit's
@@ -329,8 +352,8 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
     c, r, mu = reduced.center, reduced.proof_radius, reduced.mu
     if reduced.verdict is not Verdict.LOCAL_MIN or c is None or r is None or not mu:
         return None
-    h, d = network.widths[1], network.widths[0]
-    still = {k for j in silent for k in (*range(j * d, j * d + d), h * d + j, h * d + h + j)}
+    h = network.widths[1]
+    still = _silent_numbers(network, silent)
     window = resolvable_window(point)
     held = window or hold_pinned(point, window_radii(point))
     live = [k for k in range(network.n_params) if k not in still]
@@ -346,7 +369,6 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
     if found is not None:
         lower, upper, bits = found.lower, found.upper, max(bits, found.precision)
     mid = Point.unflatten(small, [(lo + hi) / 2 for lo, hi in zip(lower, upper, strict=True)])
-    half = [(hi - lo) / 2 for lo, hi in zip(lower, upper, strict=True)]
     center = silenced(with_units(mid, point, silent), silent)
     given = point.flatten()
     if any(
@@ -354,15 +376,11 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
         for k, lo, hi in zip(live, lower, upper, strict=True)
     ):
         return None  # the live numbers' minimiser is not the digits'
-    box = ParameterBox(small, dataset, mid, max(bits, 256))
-    ball = box.ball
-    with ball.context():
-        flat = box.flat(half)
-        if not box.region_holds(flat):
-            return None
-        fwd = forward(small, unflatten(small, flat), box.prob.inputs, arith=ball, masks=box.masks)
-        slopes = logit_slope(small, fwd.logits, box.prob.targets, arith=ball)
-        weights = [slopes[0, i] for i in range(len(dataset.X))]
+    enclosed = _slopes_over(small, dataset, lower, upper, bits)
+    if enclosed is None:
+        return None
+    ball, slopes = enclosed
+    weights = [slopes[0, i] for i in range(len(dataset.X))]
     crosses = functools.partial(_sign_change, ball, network, dataset, weights)
     floats = [float(q.mid()) for q in weights]
     moves = _unit_moves(crosses, network, dataset, floats, point, silent, window)
@@ -373,7 +391,7 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
         network,
         dataset,
         center,
-        max([*half, *moves]),
+        max([*((hi - lo) / 2 for lo, hi in zip(lower, upper, strict=True)), *moves]),
         reduced,
         f"unit{'s' if len(silent) > 1 else ''} {', '.join(map(str, silent))} silent (output weight 0) beside "
         f"{n} live unit{'s' if n > 1 else ''}",
@@ -410,9 +428,7 @@ def silent_units_apart(
     first = h * d + h
     if not silent or len(silent) == h or any(radii[first + k * h + j] for j in silent for k in range(K)):
         return None
-    still = {k for j in silent for k in (*range(j * d, j * d + d), h * d + j)} | {
-        first + k * h + j for j in silent for k in range(K)
-    }
+    still = _silent_numbers(network, silent)
     live = [k for k in range(network.n_params) if k not in still]
     small, small_point = without_units(network, point, silent)
     live_radii = [radii[k] for k in live]
@@ -429,13 +445,10 @@ def silent_units_apart(
     )
     if found.outside(small_point.flatten(), live_radii):
         return f"{where}, outside it"
-    mid = Point.unflatten(small, [(lo + hi) / 2 for lo, hi in zip(found.lower, found.upper, strict=True)])
-    box = ParameterBox(small, dataset, mid, max(found.precision, 256))
-    ball = box.ball
-    with ball.context():
-        flat = box.flat([(hi - lo) / 2 for lo, hi in zip(found.lower, found.upper, strict=True)])
-        fwd = forward(small, unflatten(small, flat), box.prob.inputs, arith=ball, masks=box.masks)
-        slopes = logit_slope(small, fwd.logits, box.prob.targets, arith=ball)
+    enclosed = _slopes_over(small, dataset, found.lower, found.upper, found.precision)
+    if enclosed is None:
+        return None
+    ball, slopes = enclosed
     for j in silent:
         unit = [*hidden.W[j], hidden.b[j]]
         window = [*radii[j * d : j * d + d], radii[h * d + j]]
