@@ -8,6 +8,8 @@ the verifier lifts through, from the package's own constructions (nothing typed 
 - duplicated-units-three: the same minimum split into three copies 1/6 : 1/3 : 1/2 (a minimum on the
   2-dimensional split set);
 - born-unit: the same minimum with a second unit of zero incoming and output weights (bias 1/2);
+- silent-beside-live: the same minimum beside a silent unit (w = 1, output weight 0) whose bias is a
+  zero of its h at the minimum's residuals (80 digits), all numbers to 12 digits: a saddle;
 - duplicated-units-2-outputs: a 2-2-2 tanh minimum planted as in the tests
   (`tests.verify.planted_heads.plant(0, residual=0.05, points=10)`, Newton-polished at 80 digits) with
   its unit 1 split 1/3 : 2/3 into a 2-3-2 net: a saddle, through the output-split cross term;
@@ -136,6 +138,40 @@ def born_unit() -> Trap:
         _digits(point, big, 17),
         name="born-unit",
         description="a proved 1-unit tanh minimum with a second unit of zero incoming and output weights",
+    )
+
+
+def silent_beside_live() -> Trap:
+    """The 1-unit minimum θ* beside a silent unit (output weight 0) with w = 1 and its bias at a zero of
+    h(b) = Σ_i (f(x_i) − y_i) tanh(x_i + b) (the residuals at θ*, mpmath at 80 digits, from the sign
+    change between 0.5 and 0.6), every number rounded to 12 digits."""
+    network, dataset, small = _small_minimum()
+    (hidden, out) = small.layers
+    assert hidden.b is not None and out.b is not None
+    with mpmath.workdps(80):
+
+        def mp(q: Fraction) -> mpmath.mpf:
+            return mpmath.mpf(q.numerator) / q.denominator
+
+        w, b, v, c = (mp(q) for q in small.flatten())
+        residuals = [
+            v * mpmath.tanh(w * mp(x[0]) + b) + c - mp(y[0])
+            for x, y in zip(dataset.X, dataset.y, strict=True)
+        ]
+        root = mpmath.findroot(
+            lambda t: sum(r * mpmath.tanh(mp(x[0]) + t) for r, x in zip(residuals, dataset.X, strict=True)),
+            (mpmath.mpf("0.5"), mpmath.mpf("0.6")),
+            solver="anderson",
+        )
+        bias = Fraction(mpmath.nstr(root, 60))
+    big = Network((network.widths[0], 2, 1), network.activation)
+    point = Point.of([([list(hidden.W[0]), [1]], [hidden.b[0], bias]), ([[out.W[0][0], 0]], list(out.b))])
+    return Trap(
+        big,
+        dataset,
+        _digits(point, big, 12),
+        name="silent-beside-live",
+        description="a proved 1-unit tanh minimum beside a silent unit (output weight 0) on its curve",
     )
 
 
@@ -454,6 +490,7 @@ def main() -> None:
         ),
         duplicated_units_three(),
         born_unit(),
+        silent_beside_live(),
         duplicated_units_two_outputs(),
         yun_flat_trap("sigmoid", biases=(-1, -2), output_weights=(1, 1)),
         mixed_units(),
@@ -489,6 +526,7 @@ def main() -> None:
         "split-end",
         "duplicated-units-three",
         "born-unit",
+        "silent-beside-live",
         "duplicated-units-2-outputs",
         "constant-units",
         "mixed-units",
