@@ -337,9 +337,13 @@ def _silent_root(activation, output, loss, ys, live, w2, near):
 @pytest.mark.parametrize(
     ("activation", "output", "loss", "digits", "start", "w2", "near"),
     [
-        ("tanh", "identity", "mse", 8, (1.18, 0.03, 0.98, 0.003), 3, 0.37),
+        pytest.param(
+            "tanh", "identity", "mse", 8, (1.18, 0.03, 0.98, 0.003), 3, 0.37, marks=pytest.mark.slow
+        ),
         ("tanh", "identity", "mse", 12, (1.18, 0.03, 0.98, 0.003), 3, 0.37),
-        ("tanh", "identity", "mse", 20, (1.18, 0.03, 0.98, 0.003), 3, 0.37),
+        pytest.param(
+            "tanh", "identity", "mse", 20, (1.18, 0.03, 0.98, 0.003), 3, 0.37, marks=pytest.mark.slow
+        ),
         ("tanh", "identity", "mse", 30, (1.18, 0.03, 0.98, 0.003), 3, 0.37),
         ("tanh", "sigmoid", "bce", 20, (-0.474, 0.002, -5.05, 0.069), 3, 0.37),
         ("sigmoid", "identity", "mse", 12, (2.35, 0.05, 1.95, -0.97), 3, 0.37),
@@ -373,9 +377,9 @@ def test_a_silent_unit_beside_a_live_one_next_to_its_curve_is_a_saddle(
     ("digits", "offset"),
     [
         (12, F(-3)),
-        (12, F(-2)),
-        (12, F(-9, 10)),
-        (12, F(1, 2)),
+        pytest.param(*(12, F(-2)), marks=pytest.mark.slow),
+        pytest.param(*(12, F(-9, 10)), marks=pytest.mark.slow),
+        pytest.param(*(12, F(1, 2)), marks=pytest.mark.slow),
         (12, F(9, 10)),
         (12, F(2)),
         (25, F(3, 100)),
@@ -427,7 +431,9 @@ def test_a_silent_unit_beside_a_live_one_is_a_saddle_only_where_its_curve_meets_
         assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
 
 
-@pytest.mark.parametrize("digits", [6, 12, 30])
+@pytest.mark.parametrize(
+    "digits", [pytest.param(6, marks=pytest.mark.slow), 12, pytest.param(30, marks=pytest.mark.slow)]
+)
 def test_a_unit_born_at_zero_beside_a_live_one_is_a_saddle_not_apart(digits):
     """w = b = v = 0 exactly for the second unit (red team s32 B-born): tanh(0) = 0 makes its ∂F/∂v
     exactly 0 for every slope, so the point with the live unit at θ* (60-digit Newton) is exactly
