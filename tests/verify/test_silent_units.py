@@ -524,3 +524,48 @@ def test_a_unit_born_at_zero_and_a_silent_one_beside_a_live_one_is_a_saddle():
     cert = certify(Trap(net, data, point), probes=0)
     assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
     assert cert.box_center.layers[0].W[2] == (0,) and cert.box_center.layers[0].b[2] == 0
+
+
+def _relu_silent_beside_live() -> tuple[list[F], list[F], list[F]]:
+    """Exact numbers by hand (fractions): on X = −3…3 the live ReLU unit is active on x ≥ 1 only, where
+    the best line through the targets is 7/10·x + icpt (least squares on the three points), and the
+    output bias is the inactive points' mean 1/3; written on its rescaling orbit with w = 101/70. The
+    residuals r then sum to 0 on the inactive points and are orthogonal to 1 and x on x ≥ 1, so a silent
+    unit relu(x + b₂) active on x ≥ −1 has ∂F/∂v ∝ Σ_{x_i ≥ −1} r_i (x_i + b₂) = 0 at b₂ = 23/14 (its kink
+    −23/14 lies between −2 and −1). Returns X, y and the exact critical point."""
+    X = [F(x) for x in range(-3, 4)]
+    ys = [F(y) + F(1, 12) for y in ("3/10", "9/10", "-9/10", "7/10", "3/10", "12/5", "17/10")]
+    active = list(zip(X[4:], ys[4:], strict=True))
+    n, sx, sy = 3, sum(x for x, _ in active), sum(y for _, y in active)
+    sxx, sxy = sum(x * x for x, _ in active), sum(x * y for x, y in active)
+    slope = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+    icpt, c = (sy - slope * sx) / n, sum(ys[:4]) / 4
+    a = F(101, 70)
+    v, w = slope / a, a
+    b = (icpt - c) / v  # v·(w x + b) + c = slope·x + icpt on the active points
+    residuals = [v * max(w * x + b, F(0)) + c - y for x, y in zip(X, ys, strict=True)]
+    silent = [i for i, x in enumerate(X) if x >= -1]
+    b2 = -sum(residuals[i] * X[i] for i in silent) / sum(residuals[i] for i in silent)
+    assert -2 < -b2 < -1 and slope == F(7, 10) and c == F(1, 3)
+    return X, ys, [w, F(1), b, b2, v, F(0), c]
+
+
+@pytest.mark.parametrize("digits", [12, 20])
+def test_a_silent_relu_unit_beside_a_live_one_on_its_rescaling_orbit_is_a_saddle(digits):
+    """The live ReLU network's minima form an orbit of rescalings (its Hessian is singular), proved on a
+    slice; the silent unit's zero of ∂F/∂v is exact (`_relu_silent_beside_live`). Rounded to ``digits``:
+    a saddle whose box holds the exact critical point with the slice's fixed output weight as given (the
+    orbit point w·v = 7/10), and whose lower point lies below the exact critical loss."""
+    X, ys, exact = _relu_silent_beside_live()
+    net = Network((1, 2, 1), "relu")
+    data = Dataset.of([[x] for x in X], [[y] for y in ys])
+    with mpmath.workdps(60):
+        written = [q if q.denominator == 1 else F(mpmath.nstr(_mp(q), digits)) for q in exact]
+    point = Point.unflatten(net, written)
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    centre, R = cert.box_center.flatten(), cert.proof_radius
+    v = centre[4]  # the orbit point through the slice: v as fixed there, w v = 7/10, v b = 7/10·b/w
+    on_orbit = [F(7, 10) / v, centre[1], exact[2] * exact[4] / v, exact[3], v, F(0), exact[6]]
+    assert all(abs(q - e) <= R for q, e in zip(centre, on_orbit, strict=True))
+    assert reference_loss(net, data, cert.witness) < reference_loss(net, data, Point.unflatten(net, exact))

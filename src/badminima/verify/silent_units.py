@@ -53,7 +53,7 @@ from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.output_splits import affine_targets
 from badminima.verify.parameter_box import ParameterBox, ball_bounds
-from badminima.verify.pinpoint import held_critical_point, pinpoint
+from badminima.verify.pinpoint import bits_for, held_critical_point, pinpoint
 from badminima.verify.rounding import (
     coarsest_rounding,
     hold_pinned,
@@ -61,6 +61,7 @@ from badminima.verify.rounding import (
     rounding_box,
     window_radii,
 )
+from badminima.verify.symmetry_slices import certify_orbit, slice_minima
 
 WIDENINGS = 8
 """Half-widths δ = 2ρ, 4ρ, … tried for each bias's sign change (ρ the point's coarsest rounding), up
@@ -349,6 +350,17 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
         return None
     small, small_point = without_units(network, point, silent)
     reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
+    how = "a strict local minimum proved by the box method"
+    fixed: tuple[int, ...] = ()
+    if reduced.verdict is not Verdict.LOCAL_MIN and small.activation in ("relu", "leaky_relu"):
+        # ReLU units: the live network's minima form rescaling orbits; a slice proof's minimiser is
+        # critical for the whole network, and the outputs (so the slopes) are the same along its orbit
+        orbit = certify_orbit(small, dataset, small_point, rounded=True)
+        if orbit is not None and orbit.verdict is Verdict.LOCAL_MIN:
+            reduced, fixed = orbit.reduced, orbit.fixed
+            how = (
+                "a minimum on an orbit of ReLU rescalings, proved on a slice (critical for the whole network)"
+            )
     c, r, mu = reduced.center, reduced.proof_radius, reduced.mu
     if reduced.verdict is not Verdict.LOCAL_MIN or c is None or r is None or not mu:
         return None
@@ -365,7 +377,16 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
     lower = tuple(q - near for q in c.flatten())
     upper = tuple(q + near for q in c.flatten())
     bits = reduced.precision
-    found = pinpoint(small, dataset, c, r, fine) if 2 * near > fine else None
+    if 2 * near > fine and fixed:  # the slice's one minimiser, at a higher precision
+        top = bits_for(1 + max(abs(q) for q in c.flatten()), fine)
+        tight = next(slice_minima(small, dataset, small_point, fixed, (top,)), None) if top else None
+        if tight is not None and tight.center is not None and tight.proof_radius and tight.mu:
+            box = ParameterBox(small, dataset, tight.center, tight.precision)
+            near = min(tight.proof_radius, box.gradient_bound() / tight.mu)
+            lower = tuple(q - near for q in tight.center.flatten())
+            upper = tuple(q + near for q in tight.center.flatten())
+            bits = max(bits, tight.precision)
+    found = pinpoint(small, dataset, c, r, fine) if 2 * near > fine and not fixed else None
     if found is not None:
         lower, upper, bits = found.lower, found.upper, max(bits, found.precision)
     mid = Point.unflatten(small, [(lo + hi) / 2 for lo, hi in zip(lower, upper, strict=True)])
@@ -395,7 +416,7 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
         reduced,
         f"unit{'s' if len(silent) > 1 else ''} {', '.join(map(str, silent))} silent (output weight 0) beside "
         f"{n} live unit{'s' if n > 1 else ''}",
-        f"the {n}-unit network has a strict local minimum proved by the box method (radius {float(r):.3g}); "
+        f"the {n}-unit network has {how} (radius {float(r):.3g}); "
         "with the loss's slope at its outputs enclosed over that box, each silent unit's "
         "Σ_i ℓ'_i σ(w·x_i + b) changes sign over an interval of its bias (or, where that is written "
         "exactly, of one incoming weight), or is exactly 0 as written, so the lift with such numbers is "
