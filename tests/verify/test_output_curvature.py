@@ -47,7 +47,7 @@ def _hessian(X, ys, hidden, out, output, loss) -> mpmath.matrix:
     return H
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
+@settings(max_examples=15, deadline=None, derandomize=True)
 @given(
     X=st.lists(st.tuples(small, small), min_size=3, max_size=6),
     labels=st.lists(

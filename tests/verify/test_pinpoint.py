@@ -590,7 +590,7 @@ def _ill_conditioned_held_trap(digits: int, offsets: tuple[float, ...]) -> Trap:
     return Trap(net, Dataset.of(X, [[q] for q in labels]), Point.unflatten(net, [*W[0], *W[1], *b, *written]))
 
 
-@pytest.mark.parametrize("digits", [8, 12])
+@pytest.mark.parametrize("digits", [pytest.param(8, marks=pytest.mark.slow), 12])
 @pytest.mark.parametrize(
     ("offsets", "verdict"), [((0, 0, 3), Verdict.NOT_CRITICAL), ((0.2, 0.2, 0), Verdict.LOCAL_MIN)]
 )

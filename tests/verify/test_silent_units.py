@@ -344,7 +344,9 @@ def _silent_root(activation, output, loss, ys, live, w2, near):
         pytest.param(
             "tanh", "identity", "mse", 20, (1.18, 0.03, 0.98, 0.003), 3, 0.37, marks=pytest.mark.slow
         ),
-        ("tanh", "identity", "mse", 30, (1.18, 0.03, 0.98, 0.003), 3, 0.37),
+        pytest.param(
+            "tanh", "identity", "mse", 30, (1.18, 0.03, 0.98, 0.003), 3, 0.37, marks=pytest.mark.slow
+        ),
         ("tanh", "sigmoid", "bce", 20, (-0.474, 0.002, -5.05, 0.069), 3, 0.37),
         ("sigmoid", "identity", "mse", 12, (2.35, 0.05, 1.95, -0.97), 3, 0.37),
     ],
@@ -381,9 +383,9 @@ def test_a_silent_unit_beside_a_live_one_next_to_its_curve_is_a_saddle(
         pytest.param(*(12, F(-9, 10)), marks=pytest.mark.slow),
         pytest.param(*(12, F(1, 2)), marks=pytest.mark.slow),
         (12, F(9, 10)),
-        (12, F(2)),
+        pytest.param(12, F(2), marks=pytest.mark.slow),
         (25, F(3, 100)),
-        (25, F(-3)),
+        pytest.param(25, F(-3), marks=pytest.mark.slow),
     ],
 )
 def test_a_silent_unit_beside_a_live_one_is_a_saddle_only_where_its_curve_meets_the_window(digits, offset):
@@ -465,7 +467,9 @@ def test_a_unit_born_at_zero_beside_a_live_one_is_a_saddle_not_apart(digits):
             "-2.71828182846e-40",
         ),  # float noise for the silent output weight: its window holds 0
         ("sigmoid", 17, 17, "0"),  # a float's print
-        ("tanh", 30, 6, "0"),  # mixed: the silent unit's 6 digits beside 30
+        pytest.param(
+            "tanh", 30, 6, "0", marks=pytest.mark.slow
+        ),  # mixed: the silent unit's 6 digits beside 30
         ("tanh", 6, 30, "0"),  # mixed: the silent bias to 30 digits beside 6-digit live numbers
     ],
 )
@@ -550,7 +554,7 @@ def _relu_silent_beside_live() -> tuple[list[F], list[F], list[F]]:
     return X, ys, [w, F(1), b, b2, v, F(0), c]
 
 
-@pytest.mark.parametrize("digits", [12, 20])
+@pytest.mark.parametrize("digits", [12, pytest.param(20, marks=pytest.mark.slow)])
 def test_a_silent_relu_unit_beside_a_live_one_on_its_rescaling_orbit_is_a_saddle(digits):
     """The live ReLU network's minima form an orbit of rescalings (its Hessian is singular), proved on a
     slice; the silent unit's zero of ∂F/∂v is exact (`_relu_silent_beside_live`). Rounded to ``digits``:

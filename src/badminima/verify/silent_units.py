@@ -256,13 +256,16 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         return None  # exact numbers: the exact proofs decide
     h, d = network.widths[1], network.widths[0]
     if any(row[j] != 0 for row in out.W for j in range(h)):
-        # beside live units, output weights of float noise (a window that holds 0) are silent too: the
-        # critical point has them at 0
-        held = hold_pinned(point, window_radii(point))
+        # beside live units, output weights of float noise (below the digits' rounding, in a window that
+        # holds 0) are silent too: the critical point has them at 0
+        held, rho = hold_pinned(point, window_radii(point)), coarsest_rounding(point)
         quiet = [
             j
             for j in range(h)
-            if all(abs(row[j]) <= held[h * d + h + k * h + j] for k, row in enumerate(out.W))
+            if all(
+                row[j] == 0 or (abs(row[j]) <= held[h * d + h + k * h + j] and abs(row[j]) < rho)
+                for k, row in enumerate(out.W)
+            )
         ]
         return _beside_live_units(network, dataset, point, quiet) if 0 < len(quiet) < h else None
     means = target_means(network, dataset)
@@ -385,7 +388,7 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
             near = min(tight.proof_radius, box.gradient_bound() / tight.mu)
             lower = tuple(q - near for q in tight.center.flatten())
             upper = tuple(q + near for q in tight.center.flatten())
-            bits = max(bits, tight.precision)
+            bits, reduced = max(bits, tight.precision), tight  # its loss bound is the enclosed point's
     found = pinpoint(small, dataset, c, r, fine) if 2 * near > fine and not fixed else None
     if found is not None:
         lower, upper, bits = found.lower, found.upper, max(bits, found.precision)
