@@ -344,7 +344,8 @@ def _slopes_over(
 
 def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent: list[int]) -> Lifted | None:
     """Silent units beside live ones (one output): the narrower network of the live units has a strict
-    minimum θ* proved by the box method (radius r about its centre c); with it each silent unit's
+    minimum θ* proved by the box method (radius r about its centre c; for ReLU units a minimum on its
+    rescaling orbit, proved on a slice, which is critical for the whole network); with it each silent unit's
     ∂F/∂v_j ∝ Σ_i ℓ'_i σ(w_j·x_i + b_j), ℓ'_i the loss's slope at the outputs enclosed over the whole
     box B(c, r), changes sign along the unit's numbers, so the point with θ*, those numbers and the
     silent output weights 0 is exactly critical (Fukumizu & Amari's embedding of a narrower critical
@@ -376,7 +377,7 @@ def _beside_live_units(network: Network, dataset: Dataset, point: Point, silent:
     # even that is coarse beside the digits (their rounding, or the finest window), θ* is enclosed
     # more tightly at a higher precision
     near = min(r, ParameterBox(small, dataset, c, reduced.precision).gradient_bound() / mu)
-    fine = min([coarsest_rounding(point), *(r for r in held if r)]) / 1024
+    fine = min([coarsest_rounding(point), *(side for side in held if side)]) / 1024
     lower = tuple(q - near for q in c.flatten())
     upper = tuple(q + near for q in c.flatten())
     bits = reduced.precision
