@@ -15,12 +15,13 @@ from fractions import Fraction as F
 
 import mpmath
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.model.rational import written_decimal
 from badminima.verify import Verdict, certify
 from badminima.verify.linear_snap import critical_products, simplest_between, snap_critical
+from badminima.verify.rounding import judged_rounding, written_short
 from tests.verify.saved import saved_trap
 from tests.verify.test_linear_points import reference_gradient
 
@@ -182,6 +183,10 @@ def test_a_small_middle_weight_printed_from_a_float_snaps_onto_the_product(w1, w
         F(repr(float(w3))),
     ]
     assert all(abs(p - q) <= F(1, 1000) * (1 + abs(p)) for p, q in zip(printed, (w1, star, w3), strict=True))
+    # a float's print (not a short decimal, which is exact or digits its writer chose)
+    assume(
+        not written_short(Point.unflatten(net, printed)) and judged_rounding(Point.unflatten(net, printed))
+    )
     snapped = snap_critical(net, data, Point.unflatten(net, printed))
     assert snapped is not None
     a, b, d = snapped.flatten()
@@ -189,3 +194,16 @@ def test_a_small_middle_weight_printed_from_a_float_snaps_onto_the_product(w1, w
     assert all(abs(p - q) <= F(1, 1000) * (1 + abs(p)) for p, q in zip(printed, (a, b, d), strict=True))
     cert = certify(Trap(net, data, Point.unflatten(net, printed)), probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+
+
+def test_a_point_written_exactly_is_not_snapped_to_a_critical_point_nearby():
+    """The slow soundness fuzz's deep-linear draw: 1-2-1 identity units, no biases, every number short
+    (3/2, −2, 3/2, 1: exact, no window). Its product W₂W₁ = 1/4 is not the least-squares slope
+    Σxy/Σx² = 10/39 (by hand), so the gradient is non-zero and the answer is `not-critical`, not a
+    minimum 0.002 away."""
+    net = Network((1, 2, 1), "identity", bias=False)
+    data = Dataset.of([[1], ["3/2"]], [["-2/3"], [1]])
+    point = Point.of([([["3/2"], [-2]], None), ([["3/2", 1]], None)])
+    assert F(3, 2) * F(3, 2) + 1 * -2 != F(10, 39)
+    assert snap_critical(net, data, point) is None
+    assert certify(Trap(net, data, point), probes=0).verdict is Verdict.NOT_CRITICAL

@@ -36,7 +36,7 @@ from badminima.landscape.derivatives import gradient
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Layer, Point
-from badminima.verify.rounding import coordinate_reach, window_radii
+from badminima.verify.rounding import coordinate_reach, judged_rounding, window_radii
 
 SNAP_FACTOR = 10
 """Snapping looks this many units of each coordinate's own last written digit around it (a float's ulp
@@ -112,7 +112,7 @@ def snap_critical(network: Network, dataset: Dataset, point: Point) -> Point | N
         [['3', '1'], ['6', '2']]
     """
     reach = window_radii(point)
-    if not any(reach):
+    if judged_rounding(point) == 0 or not any(reach):  # written exactly: no rounding to undo
         return None
     snapped = simplest_coordinates(network, point)
     if exactly_critical(network, dataset, snapped):
