@@ -193,8 +193,9 @@ def _unit_move(
 ) -> Fraction | None:
     """How far silent unit j's numbers move to a zero of its h (``crosses`` finds a sign change along a
     direction), or None. With a window a float resolves (`resolvable_window`) they move across h = 0
-    within it; else its bias moves (within 2ρ, 4ρ, … and its own window), or where that is held, one of
-    its rounded incoming weights, within its own digits' rounding only."""
+    within it; else its bias moves (within 2ρ, 4ρ, … and its own window), and where that is held or
+    does not reach the curve, one of its rounded incoming weights, within that weight's own window.
+    0 where h is exactly 0 as written."""
     hidden = point.layers[0]
     assert hidden.b is not None
     h, d = network.widths[1], network.widths[0]
