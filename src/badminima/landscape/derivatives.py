@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from badminima.arithmetic.protocol import Arithmetic
-from badminima.landscape.forward_pass import KinkSide, forward, unflatten
+from badminima.landscape.forward_pass import Forward, KinkSide, forward, unflatten
 from badminima.landscape.problem import prepare
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -78,6 +78,36 @@ def logit_curvature(network: Network, z: Any, targets: Any, *, arith: Arithmetic
     return 2 * slope * (slope + (f - targets) * (1 - 2 * f))
 
 
+def backward(
+    network: Network, params: Sequence[tuple[Any, Any]], fwd: Forward, targets: Any, *, arith: Arithmetic
+) -> list[Any]:
+    """∂ loss/∂z of every layer's pre-activations (one (units, N) array per layer, the loss being the
+    mean over the N points), by back-propagation through ``fwd``: δ_L = ℓ'(z_L)/N and
+    δ_l = (W_{l+1}ᵀ δ_{l+1}) ⊙ σ'(z_l). The gradient of a layer's W is δ_l a_lᵀ, of its bias Σ_i δ_l.
+
+    Example:
+        >>> from badminima.arithmetic import ExactArithmetic
+        >>> from badminima.landscape.forward_pass import forward
+        >>> exact = ExactArithmetic()
+        >>> net = Network((1, 1, 1), "identity", bias=False)
+        >>> params = [(exact.matrix([[2]]), None), (exact.matrix([[3]]), None)]
+        >>> fwd = forward(net, params, exact.matrix([[1]]), arith=exact)
+        >>> [d.tolist() for d in backward(net, params, fwd, exact.matrix([[5]]), arith=exact)]
+        [[[Fraction(6, 1)]], [[Fraction(2, 1)]]]
+    """
+    z = fwd.logits
+    delta = logit_slope(network, z, targets, arith=arith) / z.shape[1]
+    deltas = [delta]
+    for layer in range(len(params) - 1, 0, -1):
+        back = params[layer][0].T @ delta
+        if network.activation == "identity":
+            delta = back
+        else:
+            delta = back * _activation_slope(network, fwd.a[layer], fwd.masks[layer - 1], arith)
+        deltas.insert(0, delta)
+    return deltas
+
+
 def gradient_of_flat(
     network: Network,
     inputs: Any,
@@ -88,25 +118,17 @@ def gradient_of_flat(
     masks: Sequence[Any] | None = None,
     kink_side: KinkSide = "active",
 ) -> Any:
-    """∇ loss at the flat parameter array, by back-propagation, as a flat array of the backend."""
+    """∇ loss at the flat parameter array, by back-propagation (`backward`), as a flat array of the
+    backend."""
     params = unflatten(network, flat)
     fwd = forward(network, params, inputs, arith=arith, masks=masks, kink_side=kink_side)
-    z = fwd.logits
-    delta = logit_slope(network, z, targets, arith=arith) / z.shape[1]
     parts: list[Any] = []
-    for layer in range(len(params) - 1, -1, -1):
-        W, b = params[layer]
-        a_in = fwd.a[layer]
-        layer_parts = [arith.flat(delta @ a_in.T)]
+    for (_, b), a_in, delta in zip(
+        params, fwd.a, backward(network, params, fwd, targets, arith=arith), strict=True
+    ):
+        parts.append(arith.flat(delta @ a_in.T))
         if b is not None:
-            layer_parts.append(delta.sum(1))
-        parts = layer_parts + parts
-        if layer > 0:
-            back = W.T @ delta
-            if network.activation == "identity":
-                delta = back
-            else:
-                delta = back * _activation_slope(network, fwd.a[layer], fwd.masks[layer - 1], arith)
+            parts.append(delta.sum(1))
     return arith.concat(parts)
 
 
