@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from badminima.cli import main
-from tools.readme_samples import README, ROOT, matches, run, samples
+from tools.readme_samples import README, ROOT, matches, rewritten, run, samples
 
 TEXT = README.read_text(encoding="utf-8")
 
@@ -88,3 +88,12 @@ def test_python_snippet_runs(code):
 )
 def test_expected_lines_fit_only_what_their_wildcards_allow(expected, actual, fits):
     assert matches(expected, actual) is fits
+
+
+def test_a_rewritten_sample_keeps_its_ellipses_where_they_still_match():
+    """`--write` on a sample whose one line changed keeps the README's ``…`` on the others (it once
+    replaced an elided float diagnostic by today's digits)."""
+    expected = ("why: old", "  gradient norm …", "loss 0.5")
+    actual = ["why: new", "  gradient norm 6.9e-12; Hessian eigenvalues -0.03, 2", "loss 0.5"]
+    assert rewritten(expected, actual) == ["why: new", "  gradient norm …", "loss 0.5"]
+    assert rewritten(expected, [*actual, "extra"]) == [*actual, "extra"]

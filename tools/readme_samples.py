@@ -143,6 +143,8 @@ def rewritten(expected: tuple[str, ...], actual: list[str]) -> list[str]:
         and all(e.strip() not in _WILDCARDS for e in expected[:-1])
     ):
         return [*actual[: len(expected) - 1], expected[-1]]
+    if len(expected) == len(actual):  # line by line: a changed line does not cost the others their ``…``
+        return [e if matches((e,), [a]) else a for e, a in zip(expected, actual, strict=True)]
     return actual
 
 
