@@ -76,17 +76,21 @@ from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox
 
 
-def unit_indices(network: Network, unit: int) -> tuple[list[int], list[int]]:
-    """Flat indices of hidden unit ``unit``'s incoming weights and bias (w̃), and of its output weights
-    (one per output), in the package's order (W₁ row-major, b₁, W₂ row-major, c).
+def unit_indices(network: Network, unit: int, layer: int = 0) -> tuple[list[int], list[int]]:
+    """Flat indices of unit ``unit`` of hidden layer ``layer`` (0-based): its incoming weights and bias
+    (w̃), and its outgoing weights (one per unit of the next layer; the output weights after the last
+    hidden layer), in the package's order (each layer's W row-major, then its b).
 
     Example:
         >>> unit_indices(Network((2, 3, 2), "tanh"), 1)
         ([2, 3, 7], [10, 13])
+        >>> unit_indices(Network((1, 2, 1, 1), "tanh"), 0, layer=1)
+        ([4, 5, 6], [7])
     """
-    d0, h, K = network.widths[0], network.widths[1], network.widths[2]
-    incoming = [unit * d0 + m for m in range(d0)] + [h * d0 + unit]
-    outgoing = [h * d0 + h + k * h + unit for k in range(K)]
+    start, after = network.layer_offsets[layer], network.layer_offsets[layer + 1]
+    width, d = network.widths[layer + 1], network.widths[layer]
+    incoming = [start + unit * d + m for m in range(d)] + ([start + width * d + unit] if network.bias else [])
+    outgoing = [after + k * width + unit for k in range(network.widths[layer + 2])]
     return incoming, outgoing
 
 

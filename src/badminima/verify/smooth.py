@@ -56,8 +56,9 @@ from badminima.verify.rounding import (
     slope_at_rounding_level,
 )
 from badminima.verify.saturation import output_bias_gradient
+from badminima.verify.silent_apart import silent_units_apart
 from badminima.verify.silent_saddles import certify_silent_saddle, silent_constant_fit
-from badminima.verify.silent_units import certify_silent_units, silent_units_apart
+from badminima.verify.silent_units import certify_silent_units
 from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 from badminima.verify.symmetry_slices import certify_orbit
 

@@ -1,0 +1,176 @@
+"""Silent units in deeper layers (outgoing weights 0) beside a live network of depth 3.
+
+Truth is independent of `badminima`: the live 1-1-1-1 tanh network's minimum by a 60-digit Newton on its
+gradient written out by hand, the silent unit's ∂F/∂u = Σ_i g_i tanh(w·x_i + b) with its inputs x_i and
+the slopes g_i at the next layer written out by hand too, its zero by mpmath, losses by
+`tests.reference`.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import mpmath
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from badminima.model import Dataset, Network, Point, Trap
+from badminima.verify import Verdict, certify
+from badminima.verify.silent_gradient import downstream_slopes
+from tests.reference import reference_loss
+
+X = [F(k, 2) for k in range(-4, 6)]
+Y = [F(v, 100) for v in (-71, -73, -62, -40, -4, 40, 60, 72, 72, 77)]
+
+
+def _mp(q: F) -> mpmath.mpf:
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
+def _passes(theta, x):
+    """The 1-1-1-1 tanh network by hand: (a1, a2, f) at input x."""
+    w1, b1, w2, b2, w3, b3 = theta
+    a1 = mpmath.tanh(w1 * x + b1)
+    a2 = mpmath.tanh(w2 * a1 + b2)
+    return a1, a2, w3 * a2 + b3
+
+
+def _slopes(theta):
+    """Per point (a1, d2, e): the first layer's output, the loss's slope at the second layer's
+    pre-activation d2 = e·w3·(1 − a2²), and at the output e = 2(f − y)/N (squared error, mean)."""
+    rows = []
+    for x, y in zip(X, Y, strict=True):
+        a1, a2, f = _passes(theta, _mp(x))
+        e = 2 * (f - _mp(y)) / len(X)
+        rows.append((a1, e * theta[4] * (1 - a2 * a2), e))
+    return rows
+
+
+def _live_minimum():
+    """The 1-1-1-1 network's critical point by Newton at 60 digits on its hand-written gradient."""
+
+    def grad(*theta):
+        g = [mpmath.mpf(0)] * 6
+        for x, (a1, d2, e) in zip(X, _slopes(theta), strict=True):
+            a2 = _passes(theta, _mp(x))[1]
+            d1 = d2 * theta[2] * (1 - a1 * a1)
+            for k, part in enumerate((d1 * _mp(x), d1, d2 * a1, d2, e * a2, e)):
+                g[k] += part
+        return g
+
+    with mpmath.workdps(60):
+        start = (1.098, -0.218, 0.512, 0.433, 1.841, -0.600)
+        return list(mpmath.findroot(grad, start, solver="mdnewton", tol=mpmath.mpf(10) ** -50))
+
+
+def _silent_h(theta, layer, w, b):
+    """∂F/∂u for the silent unit at (w, b): in hidden layer 1 its inputs are x and its slopes d2; in
+    hidden layer 2 its inputs are a1 and its slopes e."""
+    total = mpmath.mpf(0)
+    for x, (a1, d2, e) in zip(X, _slopes(theta), strict=True):
+        total += d2 * mpmath.tanh(w * _mp(x) + b) if layer == 1 else e * mpmath.tanh(w * a1 + b)
+    return total
+
+
+W_SILENT = F("1.33141592654")
+
+
+def _deep_point(theta, layer, w, b, digits):
+    """The wider network (1-2-1-1 or 1-1-2-1) with the silent unit at (w, b), its outgoing weight 0."""
+    q = [F(mpmath.nstr(t, digits)) for t in theta]
+    wb = F(mpmath.nstr(b, digits))
+    if layer == 1:
+        net = Network((1, 2, 1, 1), "tanh")
+        return net, Point.unflatten(net, [q[0], w, q[1], wb, q[2], 0, q[3], q[4], q[5]])
+    net = Network((1, 1, 2, 1), "tanh")
+    return net, Point.unflatten(net, [q[0], q[1], q[2], w, q[3], wb, q[4], 0, q[5]])
+
+
+DATA = Dataset.of([[x] for x in X], [[y] for y in Y])
+
+
+@pytest.mark.parametrize(
+    ("layer", "digits", "near"),
+    [
+        (1, 12, -1.24),
+        (2, 12, -1.50),
+        pytest.param(1, 30, -1.24, marks=pytest.mark.slow),
+        pytest.param(2, 30, -1.50, marks=pytest.mark.slow),
+    ],
+)
+def test_a_silent_unit_in_a_deeper_layer_next_to_its_curve_is_a_saddle(layer, digits, near):
+    """The live network at its minimum θ*, the silent unit's bias at a zero of its ∂F/∂u there (both
+    at 60 digits), every number rounded to ``digits`` (red team s33 G3-deep): the exact critical point
+    (θ*, w, b*, 0) lies in the certificate's box and the witness's loss is below F there."""
+    theta = _live_minimum()
+    with mpmath.workdps(60):
+        b_star = mpmath.findroot(lambda t: _silent_h(theta, layer, _mp(W_SILENT), t), near)
+    net, point = _deep_point(theta, layer, W_SILENT, b_star, digits)
+    cert = certify(Trap(net, DATA, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    exact = _deep_point(theta, layer, W_SILENT, b_star, 60)[1].flatten()
+    R = _mp(cert.proof_radius) + mpmath.mpf(10) ** -55
+    assert all(abs(_mp(q) - _mp(e)) <= R for q, e in zip(cert.box_center.flatten(), exact, strict=True))
+    assert reference_loss(net, DATA, cert.witness) < reference_loss(net, DATA, Point.unflatten(net, exact))
+
+
+@pytest.mark.parametrize(
+    ("layer", "offset", "near"),
+    [
+        (1, 3, -1.24),
+        (2, -3, -1.50),
+        pytest.param(1, F(1, 2), -1.24, marks=pytest.mark.slow),
+        pytest.param(2, F(1, 2), -1.50, marks=pytest.mark.slow),
+    ],
+)
+def test_a_silent_unit_in_a_deeper_layer_off_its_curve_is_not_critical(layer, offset, near):
+    """The silent unit's (w, b) written ``offset`` windows off its zero in each, the way that moves its
+    ∂F/∂u away from 0 (12 digits, P = 9: a window is 100⌈√9⌉ = 300 halves of a number's last digit).
+    Where ∂F/∂u at 60 digits (θ* exact) has one sign on all four corners of the (w, b) window, no
+    critical point is the digits' (u = 0 is exact, and the live network is strictly convex about its
+    window): `not-critical`; half a window off, a saddle."""
+    theta = _live_minimum()
+
+    def window(q):
+        return 150 * mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(q))) - 11)
+
+    with mpmath.workdps(60):
+        w_star = _mp(W_SILENT)
+        b_star = mpmath.findroot(lambda t: _silent_h(theta, layer, w_star, t), near)
+        slope_w = mpmath.diff(lambda t: _silent_h(theta, layer, t, b_star), w_star)
+        slope_b = mpmath.diff(lambda t: _silent_h(theta, layer, w_star, t), b_star)
+        w = F(mpmath.nstr(w_star + _mp(F(offset)) * mpmath.sign(slope_w) * window(w_star), 12))
+        net, point = _deep_point(
+            theta, layer, w, b_star + _mp(F(offset)) * mpmath.sign(slope_b) * window(b_star), 12
+        )
+        b = _mp(point.layers[layer - 1].b[-1])
+        corners = [
+            _silent_h(theta, layer, _mp(w) + i * window(_mp(w)), b + j * window(b))
+            for i in (-1, 1)
+            for j in (-1, 1)
+        ]
+    misses = all(h > 0 for h in corners) or all(h < 0 for h in corners)
+    assert misses == (abs(offset) >= 2)
+    cert = certify(Trap(net, DATA, point), probes=0)
+    if misses:
+        assert (cert.verdict, cert.method) == (Verdict.NOT_CRITICAL, "held-convexity"), cert.reason
+    else:
+        assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    theta=st.lists(st.fractions(min_value=-2, max_value=2, max_denominator=8), min_size=6, max_size=6),
+    layer=st.sampled_from([0, 1]),
+)
+def test_downstream_slopes_are_the_hand_written_ones(theta, layer):
+    """The inputs of a hidden layer and the loss's slopes at the layer after it, enclosed at a point,
+    hold the hand-written values (60 digits)."""
+    net = Network((1, 1, 1, 1), "tanh")
+    _, inputs, slopes = downstream_slopes(net, DATA, theta, theta, 128, layer)
+    with mpmath.workdps(60):
+        for i, (x, (a1, d2, e)) in enumerate(zip(X, _slopes([_mp(t) for t in theta]), strict=True)):
+            expected = ((inputs[i][0], _mp(x) if layer == 0 else a1), (slopes[0, i], d2 if layer == 0 else e))
+            for got, want in expected:
+                low, high = (mpmath.mpf(end.str(60, radius=False)) for end in (got.lower(), got.upper()))
+                assert low - mpmath.mpf(10) ** -45 <= want <= high + mpmath.mpf(10) ** -45
