@@ -100,8 +100,9 @@ DATA = Dataset.of([[x] for x in X], [[y] for y in Y])
 )
 def test_a_silent_unit_in_a_deeper_layer_next_to_its_curve_is_a_saddle(layer, digits, near):
     """The live network at its minimum θ*, the silent unit's bias at a zero of its ∂F/∂u there (both
-    at 60 digits), every number rounded to ``digits`` (red team s33 G3-deep): the exact critical point
-    (θ*, w, b*, 0) lies in the certificate's box and the witness's loss is below F there."""
+    at 60 digits), every number rounded to ``digits`` (red team s33 G3-deep): the certificate's box holds
+    θ* and meets the silent unit's curve of zeros (its sum has both signs on the box's corners), and the
+    witness's loss is below F at the critical points (all of them have θ*'s loss)."""
     theta = _live_minimum()
     with mpmath.workdps(60):
         b_star = mpmath.findroot(lambda t: _silent_h(theta, layer, _mp(W_SILENT), t), near)
@@ -110,7 +111,15 @@ def test_a_silent_unit_in_a_deeper_layer_next_to_its_curve_is_a_saddle(layer, di
     assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
     exact = _deep_point(theta, layer, W_SILENT, b_star, 60)[1].flatten()
     R = _mp(cert.proof_radius) + mpmath.mpf(10) ** -55
-    assert all(abs(_mp(q) - _mp(e)) <= R for q, e in zip(cert.box_center.flatten(), exact, strict=True))
+    centre = [_mp(q) for q in cert.box_center.flatten()]
+    incoming, outgoing = ([1, 3], 5) if layer == 1 else ([3, 5], 7)
+    live = [k for k in range(9) if k not in (*incoming, outgoing)]
+    # the box holds θ* and meets the silent unit's curve (its sum changes sign on the box's corners)
+    assert all(abs(centre[k] - _mp(exact[k])) <= R for k in live) and abs(centre[outgoing]) <= R
+    with mpmath.workdps(60):
+        w, b = (centre[k] for k in incoming)
+        corners = [_silent_h(theta, layer, w + i * R, b + j * R) for i in (-1, 1) for j in (-1, 1)]
+    assert min(corners) <= 0 <= max(corners)
     assert reference_loss(net, DATA, cert.witness) < reference_loss(net, DATA, Point.unflatten(net, exact))
 
 

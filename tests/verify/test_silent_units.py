@@ -356,8 +356,8 @@ def test_a_silent_unit_beside_a_live_one_next_to_its_curve_is_a_saddle(
 ):
     """Fukumizu & Amari's embedding by a unit of output weight 0: the live unit at the one-unit network's
     minimum θ* (60-digit Newton), the silent unit's bias at a zero of ∂F/∂v₂ there; every number rounded
-    to ``digits``. The exactly critical (θ*, w₂, b*) lies in the certificate's box and the witness's
-    loss is below F(θ*) (both in reference arithmetic)."""
+    to ``digits``. The certificate's box holds θ* and meets the silent unit's curve of zeros, and the
+    witness's loss is below F(θ*) (both in reference arithmetic)."""
     ys = LIVE_Y if output == "identity" else [(y + 1) / 2 for y in LIVE_Y]
     live = _live_minimum(activation, output, loss, ys, start)
     b_star = _silent_root(activation, output, loss, ys, live, w2, near)
@@ -368,8 +368,24 @@ def test_a_silent_unit_beside_a_live_one_next_to_its_curve_is_a_saddle(
     cert = certify(Trap(net, data, point), probes=0)
     assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
     exact = [live[0], w2, live[1], b_star, live[2], 0, live[3]]
-    R = _mp(cert.proof_radius)
-    assert all(abs(_mp(q) - e) <= R for q, e in zip(cert.box_center.flatten(), exact, strict=True))
+    R = _mp(cert.proof_radius) + mpmath.mpf(10) ** -48  # θ* is this reference's to 1e-50
+    centre = [_mp(q) for q in cert.box_center.flatten()]
+    # the box holds θ* and meets the silent unit's curve of zeros (h has both signs on its corners)
+    assert all(abs(centre[k] - exact[k]) <= R for k in (0, 2, 4, 5, 6))
+    a, (w, b, v, c) = _act(activation), live
+    with mpmath.workdps(60):
+        slopes = [
+            _slope(output, loss, v * a(w * _mp(x) + b) + c, _mp(y)) for x, y in zip(LIVE_X, ys, strict=True)
+        ]
+        corners = [
+            sum(
+                s * a((centre[1] + i * R) * _mp(x) + centre[3] + j * R)
+                for s, x in zip(slopes, LIVE_X, strict=True)
+            )
+            for i in (-1, 1)
+            for j in (-1, 1)
+        ]
+    assert min(corners) <= 0 <= max(corners)
     # F at the exact critical point, within 1e-100 of F at its 60-digit rounding (the gradient vanishes)
     critical = reference_loss(net, data, Point.unflatten(net, [F(mpmath.nstr(q, 60)) for q in exact]))
     assert reference_loss(net, data, cert.witness) < critical
@@ -573,3 +589,75 @@ def test_a_silent_relu_unit_beside_a_live_one_on_its_rescaling_orbit_is_a_saddle
     on_orbit = [F(7, 10) / v, centre[1], exact[2] * exact[4] / v, exact[3], v, F(0), exact[6]]
     assert all(abs(q - e) <= R for q, e in zip(centre, on_orbit, strict=True))
     assert reference_loss(net, data, cert.witness) < reference_loss(net, data, Point.unflatten(net, exact))
+
+
+def _duplicate_lines(live):
+    """Near the duplicate (w*, b*) of the live unit its silent copy's h = Σ_i ℓ'_i tanh(w x_i + b) and
+    ∇h vanish (they are the live unit's ∂F/∂v and ∂F/∂(w, b) over v), so h ≈ ½ΔᵀMΔ, M = ∇²h there
+    (60 digits): its zeros are two lines Δb = m·Δw, the roots m of ½(M_bb m² + 2M_wb m + M_ww)."""
+    w, b, v, c = live
+    with mpmath.workdps(60):
+        slopes = [v * mpmath.tanh(w * _mp(x) + b) + c - _mp(y) for x, y in zip(LIVE_X, LIVE_Y, strict=True)]
+
+        def h(ws, bs):
+            return sum(s * mpmath.tanh(ws * _mp(x) + bs) for s, x in zip(slopes, LIVE_X, strict=True))
+
+        Mww, Mwb, Mbb = (mpmath.diff(h, (w, b), order) for order in ((2, 0), (1, 1), (0, 2)))
+        disc = mpmath.sqrt(Mwb**2 - Mbb * Mww)
+        return h, sorted(((-Mwb + disc) / Mbb, (-Mwb - disc) / Mbb))
+
+
+@pytest.mark.parametrize(
+    ("digits", "saddle"),
+    [(12, True), (12, False), pytest.param(8, True, marks=pytest.mark.slow), (20, False)],
+)
+def test_a_silent_unit_beside_the_duplicate_of_a_live_one(digits, saddle):
+    """Red team s33 G1-dupoff: the silent unit 3 windows from the live unit's duplicate, where its h is
+    second order in the distance (1e-20 beside windows of 1e-10). On one of h's two zero lines through
+    the duplicate (rounded): a saddle, found once θ* is enclosed as tightly as a window squared and the
+    segment narrowed about the zero; on the bisector of their angles farther from both, where both lines
+    pass half a window beyond the window on one side (checked at 60 digits on its two edges in w),
+    `not-critical`."""
+    live = _live_minimum("tanh", "identity", "mse", LIVE_Y, (1.18, 0.03, 0.98, 0.003))
+    h, (m1, m2) = _duplicate_lines(live)
+    w, b = live[0], live[1]
+
+    def window(q):
+        if digits > 17:
+            return 5000 * max(abs(t) for t in live) * mpmath.mpf(10) ** (1 - digits)
+        return 150 * mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(q))) - digits + 1)
+
+    with mpmath.workdps(60):
+        rw, rb = window(w), window(b)
+        if saddle:  # on the line of the smaller slope in window units, 3 windows out
+            m = min((m1, m2), key=lambda s: abs(s * rw / rb))
+            dw = 3 / mpmath.sqrt(1 + (m * rw / rb) ** 2)
+            ws, bs = w + dw * rw, b + m * dw * rw
+        else:  # the bisector of the lines' angles (in window units) farther from both, 3 windows out
+            lines = [mpmath.atan(m * rw / rb) for m in (m1, m2)]
+            angle = max(
+                (sum(lines) / 2, sum(lines) / 2 + mpmath.pi / 2),
+                key=lambda phi: min(abs(mpmath.sin(phi - a)) for a in lines),
+            )
+            ws, bs = w + 3 * mpmath.cos(angle) * rw, b + 3 * mpmath.sin(angle) * rb
+        written = [F(mpmath.nstr(q, digits)) for q in (*live, ws, bs)]
+        net = Network((1, 2, 1), "tanh")
+        data = Dataset.of([[x] for x in LIVE_X], [[y] for y in LIVE_Y])
+        point = Point.unflatten(
+            net, [written[0], written[4], written[1], written[5], written[2], 0, written[3]]
+        )
+        if not saddle:  # both lines miss the window: on its two w-edges each lies beyond it, on one side
+            gw, gb = _mp(written[4]), _mp(written[5])
+            for m in (m1, m2):
+                sides = []
+                for edge in (gw - window(gw), gw + window(gw)):
+                    line = b + m * (edge - w)
+                    root = mpmath.findroot(lambda t, e=edge: h(e, t), line)
+                    assert abs(root - line) < window(gb) / 100
+                    sides.append((root - gb) / window(gb))
+                assert min(sides) > 3 / 2 or max(sides) < -3 / 2
+    cert = certify(Trap(net, data, point), probes=0)
+    if saddle:
+        assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    else:
+        assert (cert.verdict, cert.method) == (Verdict.NOT_CRITICAL, "held-convexity"), cert.reason

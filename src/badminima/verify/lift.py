@@ -459,12 +459,16 @@ def lifted_saddle(
     *,
     direction: Sequence[Fraction] | None = None,
     how: str = "",
+    radii: Sequence[Fraction] | None = None,
+    precision: int = 128,
 ) -> Lifted | None:
-    """The lifted critical point lies in the box of radius ``R`` around ``center`` and is exactly
-    critical; a fixed direction v with vᵀ∇²F v < 0 proved over that box makes it a saddle
-    (F(m + s v) < F(m) for small s ≠ 0). ``what`` says which invariance lifted it, ``why`` why the
-    lifted point is exactly critical (by default: the narrower network's proved strict minimum). v is
-    ``direction`` (described by ``how``) or, by default, the float Hessian's lowest eigenvector."""
+    """The lifted critical point lies in the box of radius ``R`` around ``center`` (or of ``radii``, one
+    per number, each at most R) and is exactly critical; a fixed direction v with vᵀ∇²F v < 0 proved
+    over that box (in balls of ``precision`` bits) makes it a saddle (F(m + s v) < F(m) for small
+    s ≠ 0). ``what`` says which invariance lifted it, ``why`` why the lifted point is exactly critical
+    (by default: the narrower network's proved strict minimum). v is ``direction`` (described by
+    ``how``) or, by default, the float Hessian's lowest eigenvector. The lower point is sought from
+    R along v (from 2⁻⁴⁰ where R is smaller, unless ``radii`` are given)."""
     if reduced.loss_lower is None:
         return None
     if direction is None:
@@ -478,25 +482,25 @@ def lifted_saddle(
         v = rational_direction(Q[:, 0])
     else:
         v = tuple(direction)
-    box = ParameterBox(network, dataset, center, 128)
-    if not box.region_holds(box.flat(R)):
+    extent = R if radii is None else radii
+    box = ParameterBox(network, dataset, center, precision)
+    if not box.region_holds(box.flat(extent)):
         return None  # a ReLU unit's sign may change in the box: its Hessian is not one piece's
     ball = box.ball
     P = len(v)
     with ball.context():
         vb = flint.arb_mat(P, 1, [ball.constant(c) for c in v])
-        H_enc = box.hessian(R)
+        H_enc = box.hessian(extent)
         curv = None
         if H_enc.is_finite():
             curv = (vb.transpose() * flint.arb_mat(H_enc.balls().tolist()) * vb)[0, 0]
         if (curv is None or not curv < 0) and P <= MAX_BALL_HESSIAN:
-            curv = (vb.transpose() * box.hessian_balls(R) * vb)[0, 0]
+            curv = (vb.transpose() * box.hessian_balls(extent) * vb)[0, 0]
         if curv is None or not curv < 0:
             return None
     scale = 1 + max((abs(float(x)) for x in center.flatten()), default=0.0)
-    found = lower_point(
-        network, dataset, center, v, max(R, Fraction(1, 2**40)), scale, reduced.loss_lower, ball
-    )
+    start = max(R, Fraction(1, 2**40)) if radii is None else R
+    found = lower_point(network, dataset, center, v, start, scale, reduced.loss_lower, ball)
     if found is None:
         return None
     witness, step, upper = found

@@ -59,30 +59,33 @@ def silent_units_apart(
     finest = min((r for r in live_radii if r), default=Fraction(0))
     if not finest:
         return None
-    found = held_critical_point(small, dataset, small_point, live_radii, finest / 1024)
-    if found is None:
-        return None
     where = (
         f"the narrower network of the live units ({'-'.join(map(str, small.widths))}) has one critical "
         f"point about their window (strictly convex there)"
     )
-    if found.outside(small_point.flatten(), live_radii):
-        return f"{where}, outside it"
-    enclosed = downstream_slopes(small, dataset, found.lower, found.upper, found.precision, layer)
-    if enclosed is None:
-        return None
-    ball, inputs, slopes = enclosed
-    for j in silent:
-        incoming, _ = unit_indices(network, j, layer)
-        unit, window = [given[m] for m in incoming], [radii[m] for m in incoming]
-        for k in range(network.widths[layer + 2]):
-            weights = [slopes[k, i] for i in range(len(dataset.X))]
-            if _nonzero_on_parts(ball, network, inputs, weights, unit, window):
-                return (
-                    f"{where}, and with its loss slopes there the gradient along unit {j}'s outgoing "
-                    f"weight {k} is proved non-zero on every part of the unit's window, its outgoing "
-                    "weights held at 0"
-                )
+    # near a duplicate of a live unit the sums are second order in the distance to it (1e-20 for
+    # windows of 1e-10), so the one critical point is enclosed again, as tightly as a window squared
+    for width in (finest / 1024, (finest / 1024) ** 2):
+        found = held_critical_point(small, dataset, small_point, live_radii, width)
+        if found is None:
+            return None
+        if found.outside(small_point.flatten(), live_radii):
+            return f"{where}, outside it"
+        enclosed = downstream_slopes(small, dataset, found.lower, found.upper, found.precision, layer)
+        if enclosed is None:
+            return None
+        ball, inputs, slopes = enclosed
+        for j in silent:
+            incoming, _ = unit_indices(network, j, layer)
+            unit, window = [given[m] for m in incoming], [radii[m] for m in incoming]
+            for k in range(network.widths[layer + 2]):
+                weights = [slopes[k, i] for i in range(len(dataset.X))]
+                if _nonzero_on_parts(ball, network, inputs, weights, unit, window):
+                    return (
+                        f"{where}, and with its loss slopes there the gradient along unit {j}'s outgoing "
+                        f"weight {k} is proved non-zero on every part of the unit's window, its outgoing "
+                        "weights held at 0"
+                    )
     return None
 
 

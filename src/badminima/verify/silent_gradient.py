@@ -102,8 +102,6 @@ def silent_slope_on_box(
         >>> h > 0
         True
     """
-    act = ball_activation(ball, network)
-    zero = ball.constant(Fraction(0))
     spread = [
         b + flint.arb(0, ball.constant(r).upper()) if r else b
         for b, r in ((ball.constant(c), r) for c, r in zip(centre, half, strict=True))
@@ -111,17 +109,37 @@ def silent_slope_on_box(
     total = silent_slope(
         ball, network, inputs, weights, [ball.constant(c) for c in centre[:-1]], ball.constant(centre[-1])
     )
-    slopes = [zero] * len(centre)
-    for x, weight in zip(inputs, weights, strict=True):
-        z = spread[-1] + sum((wi * xi for wi, xi in zip(spread[:-1], x, strict=True)), zero)
-        s = act(z)
-        d = 1 - s * s if network.activation == "tanh" else s * (1 - s)
-        for k, xi in enumerate([*x, ball.constant(Fraction(1))]):
-            slopes[k] = slopes[k] + weight * d * xi
+    slopes = silent_slope_gradient(ball, network, inputs, weights, spread)
     for k, r in enumerate(half):
         if r:
             total = total + slopes[k] * flint.arb(0, ball.constant(r).upper())
     return total
+
+
+def silent_slope_gradient(
+    ball: BallArithmetic, network: Network, inputs: Inputs, weights: Sequence[Any], numbers: Sequence[Any]
+) -> list[Any]:
+    """∇ of `silent_slope` by the unit's weights and bias at ``numbers`` (balls: a point or a box),
+    Σ_i weights_i σ'(w·x_i + b) (x_i, 1), for tanh and sigmoid units: the Hessian's block between the
+    unit's numbers and its outgoing weight, where that weight is 0.
+
+    Example:
+        >>> ball = BallArithmetic(64)
+        >>> net, one = Network((1, 1, 1), "tanh"), lambda q: ball.constant(q)
+        >>> with ball.context():  # tanh'(0)·(2, 1)
+        ...     print(*silent_slope_gradient(ball, net, [[one(2)]], [one(1)], [one(1), one(-2)]))
+        2.00000000000000000 1.00000000000000000
+    """
+    act = ball_activation(ball, network)
+    zero = ball.constant(Fraction(0))
+    slopes = [zero] * len(numbers)
+    for x, weight in zip(inputs, weights, strict=True):
+        z = numbers[-1] + sum((wi * xi for wi, xi in zip(numbers[:-1], x, strict=True)), zero)
+        s = act(z)
+        d = 1 - s * s if network.activation == "tanh" else s * (1 - s)
+        for k, xi in enumerate([*x, ball.constant(Fraction(1))]):
+            slopes[k] = slopes[k] + weight * d * xi
+    return slopes
 
 
 def quiet_units(network: Network, point: Point, *, noise: bool = True) -> tuple[int, list[int]] | None:

@@ -41,7 +41,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import non_terminating
-from badminima.verify.box import certify_minimum
+from badminima.verify.box import BoxResult, certify_minimum
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import constant_optimum, exact_optimal_bias, target_means
 from badminima.verify.embeddings import silenced, with_units, without_units
@@ -63,12 +63,13 @@ from badminima.verify.silent_gradient import (
     quiet_units,
     silent_numbers,
     silent_slope,
+    silent_slope_gradient,
 )
 from badminima.verify.symmetry_slices import certify_orbit, slice_minima
 
-WIDENINGS = 8
-"""Half-widths δ = 2ρ, 4ρ, … tried for each bias's sign change (ρ the point's coarsest rounding), up
-to the bias's window instead where a float resolves it (`resolvable_window`)."""
+BISECTIONS = 128
+"""The most halvings of a sign change's segment about the zero of h (towards the live network's
+enclosure: a box as narrow makes a weak negative curvature provable)."""
 
 
 def _slope(network: Network, z: float) -> float:
@@ -81,40 +82,57 @@ def _slope(network: Network, z: float) -> float:
     return 1.0 if z > 0 else float(network.leaky_slope or 0)
 
 
+def _sign_at(
+    ball: BallArithmetic, network: Network, inputs: Inputs, weights: Sequence[Any], numbers: list[Fraction]
+) -> int | None:
+    """The sign of h at the unit's ``numbers`` (its weights, then its bias), or None where the balls do
+    not decide it."""
+    with ball.context():
+        w = [ball.constant(v) for v in numbers[:-1]]
+        return ball.sign(silent_slope(ball, network, inputs, weights, w, ball.constant(numbers[-1])))
+
+
 def _sign_change(
     ball: BallArithmetic,
     network: Network,
     inputs: Inputs,
     weights: Sequence[Any],
+    goal: Fraction,
     unit: list[Fraction],
     direction: list[Fraction],
     t: Fraction,
     cap: Fraction,
-) -> Fraction | None:
-    """The half-length (``t``, doubled up to ``cap``) of a segment unit ± t·direction (the unit's weights,
-    then its bias) over which h changes sign: a zero of h lies on it; 0 where h is exactly 0 at the unit
+) -> tuple[Fraction, Fraction] | None:
+    """A segment unit + [s − t, s + t]·direction (the unit's weights, then its bias) over which h changes
+    sign, so that a zero of h lies on it: found with s = 0 and t doubled from ``t`` up to ``cap``, then
+    halved about the zero while t·max|direction| > ``goal`` and the balls decide the sign (a narrower
+    segment makes a narrower box for the curvature proof); (0, 0) where h is exactly 0 at the unit
     itself (a unit born at zero: tanh(0) = 0)."""
-    with ball.context():
-        here = silent_slope(
-            ball, network, inputs, weights, [ball.constant(v) for v in unit[:-1]], ball.constant(unit[-1])
-        )
-        if ball.sign(here) == 0:
-            return Fraction(0)
+    sign = functools.partial(_sign_at, ball, network, inputs, weights)
+    if sign(unit) == 0:
+        return Fraction(0), Fraction(0)
+    along = max((abs(e) for e in direction), default=Fraction(0))
     while t > 0:
-        ends = []
-        for side in (-1, 1):
-            moved = [q + side * t * e for q, e in zip(unit, direction, strict=True)]
-            with ball.context():
-                w = [ball.constant(v) for v in moved[:-1]]
-                ends.append(
-                    ball.sign(silent_slope(ball, network, inputs, weights, w, ball.constant(moved[-1])))
-                )
-        if None not in ends and ends[0] * ends[1] < 0:  # type: ignore[operator]
-            return t
+        ends = [sign([q + side * t * e for q, e in zip(unit, direction, strict=True)]) for side in (-1, 1)]
+        if ends[0] is not None and ends[1] is not None and ends[0] * ends[1] < 0:
+            break
         if t >= cap:
             return None
         t = min(2 * t, cap)
-    return None
+    else:
+        return None
+    low, high, first = -t, t, ends[0]
+    for _ in range(BISECTIONS):
+        if (high - low) / 2 * along <= goal:
+            break
+        mid = (low + high) / 2
+        here = sign([q + mid * e for q, e in zip(unit, direction, strict=True)])
+        if here is None:
+            break
+        if here == 0:
+            return mid, Fraction(0)
+        low, high = (mid, high) if here == first else (low, mid)
+    return (low + high) / 2, (high - low) / 2
 
 
 def _axis(k: int, d: int) -> list[Fraction]:
@@ -143,8 +161,12 @@ def _across_the_curve(
     return [q / top for q in e] if top else e
 
 
+Crossing = Callable[[list[Fraction], list[Fraction], Fraction, Fraction], tuple[Fraction, Fraction] | None]
+"""`_sign_change` with its balls bound: (unit, direction, t, cap) → (s, t) or None."""
+
+
 def _unit_moves(
-    crosses: Callable[[list[Fraction], list[Fraction], Fraction, Fraction], Fraction | None],
+    crosses: Crossing,
     network: Network,
     inputs: Sequence[Sequence[float]],
     weights: Sequence[float],
@@ -152,20 +174,22 @@ def _unit_moves(
     units: Iterable[int],
     window: list[Fraction] | None,
     layer: int = 0,
-) -> list[Fraction] | None:
-    """How far each of ``units`` (of hidden layer ``layer``) moves to a zero of its h (`_unit_move`), or
-    None where one does not."""
-    moves = []
+) -> tuple[Point, list[Fraction]] | None:
+    """``point`` with each of ``units`` (of hidden layer ``layer``) moved next to a zero of its h, and
+    how far from there the zero lies for each (`_unit_move`), or None where one is not found."""
+    flat, moves = list(point.flatten()), []
     for j in units:
         found = _unit_move(crosses, network, inputs, weights, point, j, window, layer)
         if found is None:
             return None
-        moves.append(found)
-    return moves
+        for k, q in zip(unit_indices(network, j, layer)[0], found[0], strict=True):
+            flat[k] = q
+        moves.append(found[1])
+    return Point.unflatten(network, flat), moves
 
 
 def _unit_move(
-    crosses: Callable[[list[Fraction], list[Fraction], Fraction, Fraction], Fraction | None],
+    crosses: Crossing,
     network: Network,
     inputs: Sequence[Sequence[float]],
     weights: Sequence[float],
@@ -173,12 +197,12 @@ def _unit_move(
     j: int,
     window: list[Fraction] | None,
     layer: int,
-) -> Fraction | None:
-    """How far silent unit j's numbers move to a zero of its h (``crosses`` finds a sign change along a
-    direction), or None. With a window a float resolves (`resolvable_window`) they move across h = 0
-    within it; else its bias moves (within 2ρ, 4ρ, … and its own window), and where that is held or
-    does not reach the curve, one of its rounded incoming weights, within that weight's own window.
-    0 where h is exactly 0 as written."""
+) -> tuple[list[Fraction], Fraction] | None:
+    """Silent unit j's numbers moved next to a zero of its h, and how far from them that zero lies
+    (``crosses`` finds a sign change along a direction), or None. With a window a float resolves
+    (`resolvable_window`) they move across h = 0 within it; else its bias moves (within 2ρ, 4ρ, … and
+    its own window), and where that is held or does not reach the curve, one of its rounded incoming
+    weights, within that weight's own window. The unit as written and 0 where h is exactly 0 there."""
     incoming, _ = unit_indices(network, j, layer)
     given = point.flatten()
     unit = [given[k] for k in incoming]
@@ -194,9 +218,9 @@ def _unit_move(
         top = max(unit_window)
         start = min(Fraction(1, 128), 2 * coarsest_rounding(point) / top) if top else Fraction(1, 128)
         for direction in (across, corner):
-            t = crosses(unit, direction, start, Fraction(1))
-            if t is not None and (t == 0 or any(direction)):  # 0: on the curve as written
-                return t * max(abs(e) for e in direction)
+            found = crosses(unit, direction, start, Fraction(1))
+            if found is not None and (found[1] == 0 or any(direction)):  # 0: on the curve as written
+                return _along(unit, direction, found)
         return None
     radii, rho = rounding_box(point), coarsest_rounding(point)
     held = hold_pinned(point, window_radii(point))
@@ -206,11 +230,22 @@ def _unit_move(
     if reach and (radii[incoming[-1]] or not non_terminating(b)):
         found = crosses(unit, _axis(d, d), min(2 * rho, reach), reach)
         if found is not None:
-            return found
-    own = [(k, radii[m], held[m]) for k, m in enumerate(incoming[:-1]) if radii[m] and held[m]]
-    return next(
-        (t for k, r, top in own if (t := crosses(unit, _axis(k, d), min(r, top), top)) is not None), None
-    )
+            return _along(unit, _axis(d, d), found)
+    for k, m in enumerate(incoming[:-1]):
+        if radii[m] and held[m]:
+            found = crosses(unit, _axis(k, d), min(radii[m], held[m]), held[m])
+            if found is not None:
+                return _along(unit, _axis(k, d), found)
+    return None
+
+
+def _along(
+    unit: list[Fraction], direction: list[Fraction], segment: tuple[Fraction, Fraction]
+) -> tuple[list[Fraction], Fraction]:
+    """The middle unit + s·direction of a sign change's segment (s, t), and its half-length in the
+    ∞-norm."""
+    s, t = segment
+    return [q + s * e for q, e in zip(unit, direction, strict=True)], t * max(abs(e) for e in direction)
 
 
 def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
@@ -230,8 +265,8 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     out = point.layers[-1]
     assert out.b is not None
     if len(network.widths) != 3 or any(q != 0 for row in out.W for q in row):
-        found = quiet_units(network, point)
-        return None if found is None else _beside_live_units(network, dataset, point, *found)
+        quiet = quiet_units(network, point)
+        return None if quiet is None else _beside_live_units(network, dataset, point, *quiet)
     column = 0
     if network.widths[-1] > 1:
         relation = affine_targets(dataset)
@@ -266,8 +301,9 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     weights = [means[column] - y[column] for y in dataset.y]
     with ball.context():
         inputs = [[ball.constant(q) for q in x] for x in dataset.X]
-        crosses = functools.partial(_sign_change, ball, network, inputs, [ball.constant(q) for q in weights])
-    moves = _unit_moves(
+        slopes = [ball.constant(q) for q in weights]
+    crosses = functools.partial(_sign_change, ball, network, inputs, slopes, miss)
+    crossing = _unit_moves(
         crosses,
         network,
         [[float(q) for q in x] for x in dataset.X],
@@ -276,14 +312,14 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
         range(network.widths[1]),
         window,
     )
-    if moves is None:
+    if crossing is None:
         return None
-    R = max([miss, *moves])
+    moved, moves = crossing
     lifted = lifted_saddle(
         network,
         dataset,
-        point,
-        R,
+        moved,
+        max([miss, *moves]),
         reduced,
         "every hidden unit is silent (output weight 0) beside the constant model's optimum"
         + (", the targets affine in one column" if network.widths[-1] > 1 else ""),
@@ -332,15 +368,162 @@ def _beside_live_units(
     window = resolvable_window(point)
     held = window or hold_pinned(point, window_radii(point))
     live = [k for k in range(network.n_params) if k not in still]
-    # μ-strong convexity over the box puts θ* within ‖∇F(c)‖₂/μ of c, far tighter than the box; where
-    # even that is coarse beside the digits (their rounding, or the finest window), θ* is enclosed
-    # more tightly at a higher precision
     near = min(r, ParameterBox(small, dataset, c, reduced.precision).gradient_bound() / mu)
-    fine = min([coarsest_rounding(point), *(side for side in held if side)]) / 1024
+    given = point.flatten()
+    first = min([coarsest_rounding(point), *(side for side in held if side)]) / 1024
+    # near a duplicate of a live unit a silent unit's sum is second order in the distance to it (1e-20
+    # beside windows of 1e-10), so θ* is enclosed again, as tightly as a window squared
+    for fine in (first, first**2):
+        lower, upper, bits, reduced = _enclosed_minimiser(
+            small, dataset, small_point, reduced, fixed, near, fine
+        )
+        if any(
+            max(abs(given[k] - lo), abs(hi - given[k])) > held[k]
+            for k, lo, hi in zip(live, lower, upper, strict=True)
+        ):
+            return None  # the live numbers' minimiser is not the digits'
+        enclosed = downstream_slopes(small, dataset, lower, upper, bits, layer)
+        if enclosed is None:
+            return None
+        ball, inputs, slopes = enclosed
+        weights = [slopes[0, i] for i in range(len(dataset.X))]
+        goal = max((hi - lo) / 2 for lo, hi in zip(lower, upper, strict=True))
+        crosses = functools.partial(_sign_change, ball, network, inputs, weights, goal)
+        floats = [float(q.mid()) for q in weights]
+        at = [[float(q.mid()) for q in x] for x in inputs]
+        found = _unit_moves(crosses, network, at, floats, point, silent, window, layer)
+        if found is not None:
+            break
+    else:
+        return None
+    moved, moves = found
+    mid = Point.unflatten(small, [(lo + hi) / 2 for lo, hi in zip(lower, upper, strict=True)])
+    center = silenced(with_units(mid, moved, silent, layer), silent, layer)
+    n = h - len(silent)
+    where = f" of hidden layer {layer + 1}" if len(network.widths) > 3 else ""
+    what = (
+        f"unit{'s' if len(silent) > 1 else ''} {', '.join(map(str, silent))}{where} silent (outgoing "
+        f"weight 0) beside {n} live unit{'s' if n > 1 else ''}"
+    )
+    why = (
+        f"the narrower network ({'-'.join(map(str, small.widths))}) has {how} (radius {float(r):.3g}); "
+        "with the loss's slope at the next layer enclosed over that box, each silent unit's "
+        "Σ_i ℓ'_i σ(w·x_i + b) changes sign over an interval of its bias (or, where that is written "
+        "exactly, of one incoming weight), or is exactly 0 as written, so the lift with such numbers is "
+        "exactly critical (the outputs are the narrower network's; the silent units' other partial "
+        "derivatives vanish with their output weights); there is"
+    )
+    halves = [(hi - lo) / 2 for lo, hi in zip(lower, upper, strict=True)]
+    lifted = lifted_saddle(network, dataset, center, max([*halves, *moves]), reduced, what, why)
+    if lifted is None and not fixed and network.activation in ("tanh", "sigmoid"):
+        radii = [Fraction(0)] * network.n_params
+        for k, half in zip(live, halves, strict=True):
+            radii[k] = half
+        for j, move in zip(silent, moves, strict=True):
+            for k in unit_indices(network, j, layer)[0]:
+                radii[k] = move
+        precision = max(bits, 256)
+        floor = _critical_loss_floor(small, dataset, mid, reduced, precision)
+        incoming, outgoing = unit_indices(network, silent[0], layer)
+        lifted = _weak_saddle(
+            network,
+            dataset,
+            center,
+            radii,
+            replace(reduced, loss_lower=floor),
+            (what, why),
+            (ball, inputs, weights),
+            (incoming, outgoing[0]),
+            precision,
+        )
+    return None if lifted is None else replace(lifted, code="silent-unit-saddle")
+
+
+def _critical_loss_floor(
+    small: Network, dataset: Dataset, mid: Point, reduced: BoxResult, bits: int
+) -> Fraction:
+    """A lower bound on the narrower network's minimum loss F(θ*) from a point ``mid`` of its proof's
+    box, at ``bits``: F(θ*) ≥ F(mid) − ‖∇F(mid)‖²/(2μ) by μ-strong convexity on the box, as tight as
+    mid is near θ* (the box proof's own bound is only as tight as its centre and precision)."""
+    c, r = reduced.center, reduced.proof_radius
+    assert reduced.mu is not None and reduced.loss_lower is not None and c is not None and r is not None
+    if any(abs(p - q) > r for p, q in zip(mid.flatten(), c.flatten(), strict=True)):
+        return reduced.loss_lower  # mid outside the box where the convexity was proved
+    box = ParameterBox(small, dataset, mid, bits)
+    low, _ = ball_bounds(box.loss(box.prob.flat))
+    return max(low - box.gradient_bound() ** 2 / (2 * reduced.mu), reduced.loss_lower)
+
+
+def _weak_saddle(
+    network: Network,
+    dataset: Dataset,
+    center: Point,
+    radii: list[Fraction],
+    reduced: BoxResult,
+    text: tuple[str, str],
+    sums: tuple[BallArithmetic, Inputs, Sequence[Any]],
+    unit: tuple[list[int], int],
+    bits: int,
+) -> Lifted | None:
+    """The saddle where the float Hessian does not see it: at the lift the Hessian's block on a silent
+    unit's numbers (w, b) and its outgoing weight u is [[0, g], [gᵀ, c]], g = ∇h (``sums``: the balls,
+    the unit's inputs and slopes; ``unit``: the flat indices of its (w, b) and of u), so along
+    d = (e, −(g·e)/c), e = g/max|g|, dᵀHd = −(g·e)²/c < 0. Beside a live unit's duplicate g is of the
+    order of the distance to it and that eigenvalue 1e-22, below float64's resolution. Proved over the
+    box of ``radii`` (0 for the outgoing weights: they are exactly 0 at the critical point, and the
+    (w, b) block vanishes with them) in balls of ``bits``; the lower point is sought from the box's
+    size up."""
+    ball, inputs, weights = sums
+    incoming, out = unit
+    given = center.flatten()
+    with ball.context():
+        g = silent_slope_gradient(ball, network, inputs, weights, [ball.constant(given[k]) for k in incoming])
+        slope = [Fraction(float(q.mid())) for q in g]
+    top = max(abs(q) for q in slope)
+    c = float(float_derivatives(network, dataset, center)[2][out, out])
+    if not top or not c > 0 or not math.isfinite(c):
+        return None
+    e = [q / top for q in slope]
+    v = [Fraction(0)] * network.n_params
+    for k, q in zip(incoming, e, strict=True):
+        v[k] = q
+    v[out] = -sum((q * p for q, p in zip(slope, e, strict=True)), Fraction(0)) / Fraction(c)
+    return lifted_saddle(
+        network,
+        dataset,
+        center,
+        max(radii),
+        reduced,
+        *text,
+        direction=v,
+        how="along d = (e, −(g·e)/c) on the silent unit's numbers and its outgoing weight (g the gradient "
+        "of its sum, e = g/max|g|, c = ∂²F/∂u²), whose curvature −(g·e)²/c is below float64's resolution",
+        radii=radii,
+        precision=bits,
+    )
+
+
+def _enclosed_minimiser(
+    small: Network,
+    dataset: Dataset,
+    small_point: Point,
+    reduced: BoxResult,
+    fixed: tuple[int, ...],
+    near: Fraction,
+    fine: Fraction,
+) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...], int, BoxResult]:
+    """The narrower network's proved minimiser θ* enclosed (lower, upper, the bits that did it, the
+    proof whose loss bound is the enclosed point's): within ``near`` of the box proof's centre (μ-strong
+    convexity puts it within ‖∇F(c)‖₂/μ), and where that is coarser than ``fine``, within ``fine`` at a
+    higher precision (`pinpoint`; for a slice proof on a ReLU orbit, the slice's one minimiser again)."""
+    c = reduced.center
+    assert c is not None and reduced.proof_radius is not None
     lower = tuple(q - near for q in c.flatten())
     upper = tuple(q + near for q in c.flatten())
     bits = reduced.precision
-    if 2 * near > fine and fixed:  # the slice's one minimiser, at a higher precision
+    if 2 * near <= fine:
+        return lower, upper, bits, reduced
+    if fixed:  # the slice's one minimiser, at a higher precision
         top = bits_for(1 + max(abs(q) for q in c.flatten()), fine)
         tight = next(slice_minima(small, dataset, small_point, fixed, (top,)), None) if top else None
         if tight is not None and tight.center is not None and tight.proof_radius and tight.mu:
@@ -348,44 +531,9 @@ def _beside_live_units(
             near = min(tight.proof_radius, box.gradient_bound() / tight.mu)
             lower = tuple(q - near for q in tight.center.flatten())
             upper = tuple(q + near for q in tight.center.flatten())
-            bits, reduced = max(bits, tight.precision), tight  # its loss bound is the enclosed point's
-    found = pinpoint(small, dataset, c, r, fine) if 2 * near > fine and not fixed else None
+            return lower, upper, max(bits, tight.precision), tight  # its loss bound is the enclosed point's
+        return lower, upper, bits, reduced
+    found = pinpoint(small, dataset, c, reduced.proof_radius, fine)
     if found is not None:
-        lower, upper, bits = found.lower, found.upper, max(bits, found.precision)
-    mid = Point.unflatten(small, [(lo + hi) / 2 for lo, hi in zip(lower, upper, strict=True)])
-    center = silenced(with_units(mid, point, silent, layer), silent, layer)
-    given = point.flatten()
-    if any(
-        max(abs(given[k] - lo), abs(hi - given[k])) > held[k]
-        for k, lo, hi in zip(live, lower, upper, strict=True)
-    ):
-        return None  # the live numbers' minimiser is not the digits'
-    enclosed = downstream_slopes(small, dataset, lower, upper, bits, layer)
-    if enclosed is None:
-        return None
-    ball, inputs, slopes = enclosed
-    weights = [slopes[0, i] for i in range(len(dataset.X))]
-    crosses = functools.partial(_sign_change, ball, network, inputs, weights)
-    floats = [float(q.mid()) for q in weights]
-    at = [[float(q.mid()) for q in x] for x in inputs]
-    moves = _unit_moves(crosses, network, at, floats, point, silent, window, layer)
-    if moves is None:
-        return None
-    n = h - len(silent)
-    where = f" of hidden layer {layer + 1}" if len(network.widths) > 3 else ""
-    lifted = lifted_saddle(
-        network,
-        dataset,
-        center,
-        max([*((hi - lo) / 2 for lo, hi in zip(lower, upper, strict=True)), *moves]),
-        reduced,
-        f"unit{'s' if len(silent) > 1 else ''} {', '.join(map(str, silent))}{where} silent (outgoing "
-        f"weight 0) beside {n} live unit{'s' if n > 1 else ''}",
-        f"the narrower network ({'-'.join(map(str, small.widths))}) has {how} (radius {float(r):.3g}); "
-        "with the loss's slope at the next layer enclosed over that box, each silent unit's "
-        "Σ_i ℓ'_i σ(w·x_i + b) changes sign over an interval of its bias (or, where that is written "
-        "exactly, of one incoming weight), or is exactly 0 as written, so the lift with such numbers is "
-        "exactly critical (the outputs are the narrower network's; the silent units' other partial "
-        "derivatives vanish with their output weights); there is",
-    )
-    return None if lifted is None else replace(lifted, code="silent-unit-saddle")
+        return found.lower, found.upper, max(bits, found.precision), reduced
+    return lower, upper, bits, reduced
