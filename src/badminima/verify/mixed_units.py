@@ -69,11 +69,10 @@ from badminima.verify.constant_units import (
 )
 from badminima.verify.embeddings import find_duplicates, lift_duplicate, reduce_duplicate
 from badminima.verify.higher_order import cubic_descent, cubic_direction, second_derivative
+from badminima.verify.kink_reductions import HEADS
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox
-
-HEADS = (("identity", "mse"), ("sigmoid", "mse"), ("sigmoid", "bce"))
 
 ETAS = tuple(Fraction(1, 2**k) for k in (8, 16, 24, 32, 40))
 """Radii of the box around the point tried, largest first (each at least twice its distance to M)."""
