@@ -661,3 +661,24 @@ def test_a_silent_unit_beside_the_duplicate_of_a_live_one(digits, saddle):
         assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
     else:
         assert (cert.verdict, cert.method) == (Verdict.NOT_CRITICAL, "held-convexity"), cert.reason
+
+
+@pytest.mark.parametrize("digits", [12, pytest.param(30, marks=pytest.mark.slow)])
+def test_a_silent_unit_beside_a_live_one_with_two_outputs_on_affine_targets_is_a_saddle(digits):
+    """Red team s33 G3-mo-affine: y₂ = −2y₁ + 3/10 exactly, identity outputs and squares. For given hidden
+    features the best output layer fits y₂ by −2 times the fit of y₁ plus 3/10 (the features hold the
+    constant 1), so the loss is 5 times the one-output loss on y₁ there: the two-output minimum is the
+    one-output θ* (60-digit Newton) with v₂ = −2v₁, c₂ = −2c₁ + 3/10, and every residual of output 2 is
+    −2 times output 1's, so the silent unit's two sums vanish together at the one-output zero b*."""
+    live = _live_minimum("tanh", "identity", "mse", LIVE_Y, (1.18, 0.03, 0.98, 0.003))
+    b_star = _silent_root("tanh", "identity", "mse", LIVE_Y, live, 3, 0.37)
+    net = Network((1, 2, 2), "tanh")
+    data = Dataset.of([[x] for x in LIVE_X], [[y, -2 * y + F(3, 10)] for y in LIVE_Y])
+    w, b, v, c = live
+    with mpmath.workdps(60):
+        exact = [w, 3, b, b_star, v, 0, -2 * v, 0, c, -2 * c + mpmath.mpf(3) / 10]
+        point = Point.unflatten(net, [F(mpmath.nstr(q, digits)) for q in exact])
+    cert = certify(Trap(net, data, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    critical = reference_loss(net, data, Point.unflatten(net, [F(mpmath.nstr(q, 60)) for q in exact]))
+    assert reference_loss(net, data, cert.witness) < critical

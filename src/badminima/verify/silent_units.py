@@ -336,7 +336,8 @@ def _beside_live_units(
     network: Network, dataset: Dataset, point: Point, layer: int, silent: list[int]
 ) -> Lifted | None:
     """Silent units of hidden layer ``layer`` beside live ones, the layer after it one unit wide (one
-    output after the last hidden layer): the narrower network of the live units has a strict
+    output after the last hidden layer, or several with squared errors on targets affine in one
+    column): the narrower network of the live units has a strict
     minimum θ* proved by the box method (radius r about its centre c; for ReLU units a minimum on its
     rescaling orbit, proved on a slice, which is critical for the whole network); with it each silent unit's
     ∂F/∂v_j ∝ Σ_i ℓ'_i σ(w_j·x_i + b_j), ℓ'_i the loss's slope at the outputs enclosed over the whole
@@ -345,8 +346,15 @@ def _beside_live_units(
     point by units of zero output weight). The live numbers move to θ*, within their windows. In a
     deeper layer x_i are the unit's inputs (the layer below's outputs) and ℓ'_i the slope at the next
     layer's pre-activation, both enclosed over the box: the silent unit changes neither."""
+    column = 0
     if network.widths[layer + 2] != 1:
-        return None
+        # squared errors on targets affine in one column r, y_k = α_k y_r + β_k: at a critical point the
+        # output layer's least-squares fit makes every column's residual α_k times column r's (the
+        # features include the constant 1), so each silent unit has one equation again
+        relation = affine_targets(dataset)
+        if layer != len(network.widths) - 3 or network.output != "identity" or relation is None:
+            return None
+        column = relation[0]
     small, small_point = without_units(network, point, silent, layer)
     reduced = certify_minimum(small, dataset, small_point, float_derivatives(small, dataset, small_point)[2])
     how = "a strict local minimum proved by the box method"
@@ -386,7 +394,7 @@ def _beside_live_units(
         if enclosed is None:
             return None
         ball, inputs, slopes = enclosed
-        weights = [slopes[0, i] for i in range(len(dataset.X))]
+        weights = [slopes[column, i] for i in range(len(dataset.X))]
         goal = max((hi - lo) / 2 for lo, hi in zip(lower, upper, strict=True))
         crosses = functools.partial(_sign_change, ball, network, inputs, weights, goal)
         floats = [float(q.mid()) for q in weights]
@@ -404,6 +412,7 @@ def _beside_live_units(
     what = (
         f"unit{'s' if len(silent) > 1 else ''} {', '.join(map(str, silent))}{where} silent (outgoing "
         f"weight 0) beside {n} live unit{'s' if n > 1 else ''}"
+        + (", the targets affine in one column" if network.widths[layer + 2] > 1 else "")
     )
     why = (
         f"the narrower network ({'-'.join(map(str, small.widths))}) has {how} (radius {float(r):.3g}); "
