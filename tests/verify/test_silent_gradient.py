@@ -14,9 +14,10 @@ import mpmath
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from badminima.arithmetic.ball import BallArithmetic
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
-from badminima.verify.silent_gradient import downstream_slopes
+from badminima.verify.silent_gradient import downstream_slopes, silent_slope_gradient
 from tests.reference import reference_loss
 
 X = [F(k, 2) for k in range(-4, 6)]
@@ -183,3 +184,12 @@ def test_downstream_slopes_are_the_hand_written_ones(theta, layer):
             for got, want in expected:
                 low, high = (mpmath.mpf(end.str(60, radius=False)) for end in (got.lower(), got.upper()))
                 assert low - mpmath.mpf(10) ** -45 <= want <= high + mpmath.mpf(10) ** -45
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "identity"])
+def test_the_sums_gradient_is_refused_for_units_without_a_smooth_slope(activation):
+    """The mean-value form needs σ' (review s34: a ReLU unit once got the sigmoid's)."""
+    ball = BallArithmetic(64)
+    net = Network((1, 1, 1), activation)
+    with ball.context(), pytest.raises(ValueError):
+        silent_slope_gradient(ball, net, [[ball.constant(1)]], [ball.constant(1)], [ball.constant(1)] * 2)

@@ -468,7 +468,7 @@ def lifted_saddle(
     s ≠ 0). ``what`` says which invariance lifted it, ``why`` why the lifted point is exactly critical
     (by default: the narrower network's proved strict minimum). v is ``direction`` (described by
     ``how``) or, by default, the float Hessian's lowest eigenvector. The lower point is sought from
-    R along v (from 2⁻⁴⁰ where R is smaller, unless ``radii`` are given)."""
+    R along v (from 2⁻⁴⁰ where R is smaller, unless ``radii`` are given and R > 0)."""
     if reduced.loss_lower is None:
         return None
     if direction is None:
@@ -499,7 +499,7 @@ def lifted_saddle(
         if curv is None or not curv < 0:
             return None
     scale = 1 + max((abs(float(x)) for x in center.flatten()), default=0.0)
-    start = max(R, Fraction(1, 2**40)) if radii is None else R
+    start = R if radii is not None and R > 0 else max(R, Fraction(1, 2**40))
     found = lower_point(network, dataset, center, v, start, scale, reduced.loss_lower, ball)
     if found is None:
         return None

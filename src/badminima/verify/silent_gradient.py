@@ -36,7 +36,7 @@ Inputs = Sequence[Sequence[Any]]
 
 def ball_activation(ball: BallArithmetic, network: Network) -> Any:
     """σ of the hidden units on balls: a ReLU's (leaky or not) ball that straddles 0 is enclosed by the
-    hull of its two pieces.
+    hull of its two pieces; identity units pass z through.
 
     Example:
         >>> ball = BallArithmetic(64)
@@ -49,6 +49,8 @@ def ball_activation(ball: BallArithmetic, network: Network) -> Any:
         return ball.sigmoid1
     if network.activation == "tanh":
         return ball.tanh1
+    if network.activation == "identity":
+        return lambda z: z
     slope = network.leaky_slope or Fraction(0)
 
     def piecewise(z: Any) -> Any:
@@ -91,7 +93,8 @@ def silent_slope_on_box(
     """`silent_slope` over the box centre ± half (the unit's weights, then its bias) in the mean-value
     form h(centre) + Σ_k ∂_k h(box)·[−half_k, half_k], ∂_k h = Σ_i weights_i σ'(z_i) x_ik: the slopes'
     sum cancels where the weights are residuals orthogonal to the features, which a ball of h over the
-    box, Σ_i |weights_i|·|σ'|·(|x_i|·half), does not see (tanh and sigmoid units).
+    box, Σ_i |weights_i|·|σ'|·(|x_i|·half), does not see (tanh and sigmoid units only: `ValueError`
+    for others, whose σ' this does not enclose).
 
     Example:
         >>> ball = BallArithmetic(64)
@@ -130,6 +133,8 @@ def silent_slope_gradient(
         ...     print(*silent_slope_gradient(ball, net, [[one(2)]], [one(1)], [one(1), one(-2)]))
         2.00000000000000000 1.00000000000000000
     """
+    if network.activation not in ("tanh", "sigmoid"):
+        raise ValueError(f"silent_slope_gradient needs tanh or sigmoid units, not {network.activation}")
     act = ball_activation(ball, network)
     zero = ball.constant(Fraction(0))
     slopes = [zero] * len(numbers)

@@ -21,10 +21,12 @@ their windows (so w moves too where b alone would leave its window). A direction
 negative curvature proved over that whole box (`lift.lifted_saddle`) makes it a saddle, with a lower
 point exhibited.
 
-Beside live units (one output) the same holds with the constant model replaced by the narrower network
-of the live units (Fukumizu & Amari's embedding by units of zero output weight): its strict minimum θ*,
-proved by the box method and enclosed tightly, fixes the outputs, and h_j(w_j, b_j) =
-Σ_i ℓ'_i σ(w_j·x_i + b_j) with each ℓ'_i (the loss's slope at x_i's output) enclosed over θ*'s box.
+Beside live units (one output, or identity outputs on affine targets) the same holds with the constant
+model replaced by the narrower network of the live units (Fukumizu & Amari's embedding by units of zero
+output weight): its strict minimum θ*, proved by the box method and enclosed tightly, fixes the outputs,
+and h_j(w_j, b_j) = Σ_i ℓ'_i σ(w_j·x_i + b_j) with each ℓ'_i (the loss's slope at x_i's output)
+enclosed over θ*'s box (`silent_gradient`: in a deeper hidden layer, x_i the layer below's outputs and
+ℓ'_i the slope at the next layer, one unit wide).
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def _sign_change(
     sign, so that a zero of h lies on it: found with s = 0 and t doubled from ``t`` up to ``cap``, then
     halved about the zero while t·max|direction| > ``goal`` and the balls decide the sign (a narrower
     segment makes a narrower box for the curvature proof); (0, 0) where h is exactly 0 at the unit
-    itself (a unit born at zero: tanh(0) = 0)."""
+    itself (a unit born at zero: tanh(0) = 0), (s, 0) where it is exactly 0 at a midpoint."""
     sign = functools.partial(_sign_at, ball, network, inputs, weights)
     if sign(unit) == 0:
         return Fraction(0), Fraction(0)
@@ -416,9 +418,9 @@ def _beside_live_units(
     )
     why = (
         f"the narrower network ({'-'.join(map(str, small.widths))}) has {how} (radius {float(r):.3g}); "
-        "with the loss's slope at the next layer enclosed over that box, each silent unit's "
-        "Σ_i ℓ'_i σ(w·x_i + b) changes sign over an interval of its bias (or, where that is written "
-        "exactly, of one incoming weight), or is exactly 0 as written, so the lift with such numbers is "
+        "with the loss's slope at the next layer enclosed over its minimiser's enclosure, each silent "
+        "unit's Σ_i ℓ'_i σ(w·x_i + b) changes sign along a segment of its numbers inside their windows, "
+        "or is exactly 0 as written, so the lift with such numbers is "
         "exactly critical (the outputs are the narrower network's; the silent units' other partial "
         "derivatives vanish with their output weights); there is"
     )
@@ -506,7 +508,8 @@ def _weak_saddle(
         *text,
         direction=v,
         how="along d = (e, −(g·e)/c) on the silent unit's numbers and its outgoing weight (g the gradient "
-        "of its sum, e = g/max|g|, c = ∂²F/∂u²), whose curvature −(g·e)²/c is below float64's resolution",
+        "of its sum, e = g/max|g|, c = ∂²F/∂u²: curvature −(g·e)²/c), over a box that holds the outgoing "
+        "weights at 0",
         radii=radii,
         precision=bits,
     )
