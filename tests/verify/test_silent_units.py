@@ -322,6 +322,21 @@ def _live_minimum(activation, output, loss, ys, start):
         return list(mpmath.findroot(grad, start, solver="mdnewton", tol=mpmath.mpf(10) ** -50))
 
 
+def _meets_the_curve(a, slopes, centre, R):
+    """Whether h(w₂, b₂) = Σ_i slopes_i a(w₂x_i + b₂) does not keep one sign on the corners of the box
+    of radius R about the centre's (w₂, b₂) (flat indices 1 and 3): a zero of h lies in the box."""
+    with mpmath.workdps(60):
+        corners = [
+            sum(
+                s * a((centre[1] + i * R) * _mp(x) + centre[3] + j * R)
+                for s, x in zip(slopes, LIVE_X, strict=True)
+            )
+            for i in (-1, 1)
+            for j in (-1, 1)
+        ]
+    return min(corners) <= 0 <= max(corners)
+
+
 def _silent_root(activation, output, loss, ys, live, w2, near):
     """The silent unit's bias b* where h(b) = Σ_i ℓ'_i a(w2 x_i + b) vanishes, ℓ'_i at the live minimum."""
     a, (w, b, v, c) = _act(activation), live
@@ -377,15 +392,7 @@ def test_a_silent_unit_beside_a_live_one_next_to_its_curve_is_a_saddle(
         slopes = [
             _slope(output, loss, v * a(w * _mp(x) + b) + c, _mp(y)) for x, y in zip(LIVE_X, ys, strict=True)
         ]
-        corners = [
-            sum(
-                s * a((centre[1] + i * R) * _mp(x) + centre[3] + j * R)
-                for s, x in zip(slopes, LIVE_X, strict=True)
-            )
-            for i in (-1, 1)
-            for j in (-1, 1)
-        ]
-    assert min(corners) <= 0 <= max(corners)
+    assert _meets_the_curve(a, slopes, centre, R)
     # F at the exact critical point, within 1e-100 of F at its 60-digit rounding (the gradient vanishes)
     critical = reference_loss(net, data, Point.unflatten(net, [F(mpmath.nstr(q, 60)) for q in exact]))
     assert reference_loss(net, data, cert.witness) < critical
@@ -518,15 +525,7 @@ def test_a_silent_unit_beside_a_live_one_at_mixed_and_float_digits(
     a, (lw, lb, lv, lc) = _act(activation), live
     with mpmath.workdps(60):
         slopes = [lv * a(lw * _mp(x) + lb) + lc - _mp(y) for x, y in zip(LIVE_X, LIVE_Y, strict=True)]
-        corners = [
-            sum(
-                s * a((centre[1] + i * R) * _mp(x) + centre[3] + j * R)
-                for s, x in zip(slopes, LIVE_X, strict=True)
-            )
-            for i in (-1, 1)
-            for j in (-1, 1)
-        ]
-    assert min(corners) <= 0 <= max(corners)
+    assert _meets_the_curve(a, slopes, centre, R)
 
 
 def test_a_unit_born_at_zero_and_a_silent_one_beside_a_live_one_is_a_saddle():
