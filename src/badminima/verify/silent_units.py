@@ -444,7 +444,7 @@ def _beside_live_units(
             replace(reduced, loss_lower=floor),
             (what, why),
             (ball, inputs, weights),
-            (incoming, outgoing[0]),
+            (incoming, outgoing[column]),
             precision,
         )
     return None if lifted is None else replace(lifted, code="silent-unit-saddle")
