@@ -37,12 +37,13 @@ SPLITS = 64
 def silent_units_apart(
     network: Network, dataset: Dataset, point: Point, radii: Sequence[Fraction]
 ) -> str | None:
-    """Why the window ``point`` ± ``radii`` holds no critical point, or None: its silent units' output
-    weights are held at 0 (radius 0), so at every critical point in it the live units' numbers are a
-    critical point of their narrower network, the only one in its window (`held_critical_point`:
-    strictly convex there), and some silent unit's ∂F/∂v ∝ Σ_i ℓ'_i σ(w·x_i + b), the slopes ℓ'_i
-    enclosed over that one point, is proved non-zero on every part of the unit's own window (or that
-    point lies outside its window)."""
+    """Why the window ``point`` ± ``radii`` holds no critical point, or None: its silent units' outgoing
+    weights (in one hidden layer) are held at 0 (radius 0), so at every critical point in it the live
+    units' numbers are a critical point of their narrower network, the only one in its window
+    (`held_critical_point`: strictly convex there), and the gradient along some silent unit's outgoing
+    weight, Σ_i g_i σ(w·x_i + b) with its inputs and the next layer's slopes enclosed over that one point
+    (`silent_gradient`), is proved non-zero on every part of the unit's own window (or that point lies
+    outside its window)."""
     if not network.bias or network.activation not in ("tanh", "sigmoid"):
         return None
     quiet = quiet_units(network, point, noise=False)
