@@ -7,6 +7,7 @@ from .batched import (
     batched_losses as batched_losses,
 )
 from .derivatives import (
+    activation_slope as activation_slope,
     backward as backward,
     gradient as gradient,
     gradient_of_flat as gradient_of_flat,

@@ -22,9 +22,15 @@ from badminima.model.point import Point
 from badminima.progress import ProgressHook, report
 
 
-def _activation_slope(network: Network, a: Any, mask: Any, arith: Arithmetic) -> Any:
+def activation_slope(network: Network, a: Any, mask: Any, arith: Arithmetic) -> Any:
     """σ'(z) of a non-identity hidden activation, elementwise, through ``a = σ(z)`` (smooth) or the
-    piece mask (piecewise linear)."""
+    piece mask (piecewise linear).
+
+    Example:
+        >>> from badminima.arithmetic import ExactArithmetic
+        >>> activation_slope(Network((1, 1, 1), "sigmoid"), Fraction(1, 4), None, ExactArithmetic())
+        Fraction(3, 16)
+    """
     if network.activation == "sigmoid":
         return a * (1 - a)
     if network.activation == "tanh":
@@ -103,7 +109,7 @@ def backward(
         if network.activation == "identity":
             delta = back
         else:
-            delta = back * _activation_slope(network, fwd.a[layer], fwd.masks[layer - 1], arith)
+            delta = back * activation_slope(network, fwd.a[layer], fwd.masks[layer - 1], arith)
         deltas.insert(0, delta)
     return deltas
 

@@ -21,7 +21,7 @@ from typing import Any
 import flint
 
 from badminima.arithmetic.ball import BallArithmetic
-from badminima.landscape.derivatives import backward
+from badminima.landscape.derivatives import activation_slope, backward
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
@@ -140,8 +140,7 @@ def silent_slope_gradient(
     slopes = [zero] * len(numbers)
     for x, weight in zip(inputs, weights, strict=True):
         z = numbers[-1] + sum((wi * xi for wi, xi in zip(numbers[:-1], x, strict=True)), zero)
-        s = act(z)
-        d = 1 - s * s if network.activation == "tanh" else s * (1 - s)
+        d = activation_slope(network, act(z), None, ball)
         for k, xi in enumerate([*x, ball.constant(Fraction(1))]):
             slopes[k] = slopes[k] + weight * d * xi
     return slopes

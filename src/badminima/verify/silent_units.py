@@ -176,12 +176,16 @@ def _unit_moves(
     units: Iterable[int],
     window: list[Fraction] | None,
     layer: int = 0,
+    held: list[Fraction] | None = None,
 ) -> tuple[Point, list[Fraction]] | None:
     """``point`` with each of ``units`` (of hidden layer ``layer``) moved next to a zero of its h, and
-    how far from there the zero lies for each (`_unit_move`), or None where one is not found."""
+    how far from there the zero lies for each (`_unit_move`), or None where one is not found. ``held``
+    is the point's `hold_pinned` windows where the caller has them (computed here otherwise)."""
+    if not window and held is None:
+        held = hold_pinned(point, window_radii(point))
     flat, moves = list(point.flatten()), []
     for j in units:
-        found = _unit_move(crosses, network, inputs, weights, point, j, window, layer)
+        found = _unit_move(crosses, network, inputs, weights, point, j, window, layer, held)
         if found is None:
             return None
         for k, q in zip(unit_indices(network, j, layer)[0], found[0], strict=True):
@@ -199,12 +203,14 @@ def _unit_move(
     j: int,
     window: list[Fraction] | None,
     layer: int,
+    held: list[Fraction] | None,
 ) -> tuple[list[Fraction], Fraction] | None:
     """Silent unit j's numbers moved next to a zero of its h, and how far from them that zero lies
     (``crosses`` finds a sign change along a direction), or None. With a window a float resolves
     (`resolvable_window`) they move across h = 0 within it; else its bias moves (within 2ρ, 4ρ, … and
     its own window), and where that is held or does not reach the curve, one of its rounded incoming
-    weights, within that weight's own window. The unit as written and 0 where h is exactly 0 there."""
+    weights, within that weight's own window (``held``: the point's `hold_pinned` windows). The unit as
+    written and 0 where h is exactly 0 there."""
     incoming, _ = unit_indices(network, j, layer)
     given = point.flatten()
     unit = [given[k] for k in incoming]
@@ -224,8 +230,8 @@ def _unit_move(
             if found is not None and (found[1] == 0 or any(direction)):  # 0: on the curve as written
                 return _along(unit, direction, found)
         return None
+    assert held is not None
     radii, rho = rounding_box(point), coarsest_rounding(point)
-    held = hold_pinned(point, window_radii(point))
     # each number moves as far as its own window and no farther (a long bias beside short digits has a
     # narrow one; an exact one, none): the bias first, then each rounded incoming weight
     reach = held[incoming[-1]]
@@ -401,7 +407,7 @@ def _beside_live_units(
         crosses = functools.partial(_sign_change, ball, network, inputs, weights, goal)
         floats = [float(q.mid()) for q in weights]
         at = [[float(q.mid()) for q in x] for x in inputs]
-        found = _unit_moves(crosses, network, at, floats, point, silent, window, layer)
+        found = _unit_moves(crosses, network, at, floats, point, silent, window, layer, held)
         if found is not None:
             break
     else:
