@@ -412,8 +412,8 @@ def _held_layer_trap(
     """A 2-2-1 net (identity units, or ReLU units active on every input) with the `HELD` hidden layer and
     sigmoid output: with that layer held, the output layer's loss is logistic regression on the hidden
     features, whose one minimiser θ* (100-digit Newton) is written to ``digits``, each number moved
-    ``offsets[k]`` windows (by hand: 5000·max|θ|·10^-digits, the README's window for decimals written
-    beyond a float's). ``biases`` replace the hidden layer's."""
+    ``offsets[k]`` windows (by hand: 1000 units of the coarsest last digit, the README's window for
+    decimals written beyond a float's). ``biases`` replace the hidden layer's."""
     X = [[3, 1], [1, 2], [2, 2], [4, 3], [1, 1], [5, 2], [2, 4]]
     labels = [Fraction(t, 10) for t in (2, 7, 4, 3, 8, 1, 6)]
     W, b = HELD[0], biases or HELD[1]
@@ -423,7 +423,8 @@ def _held_layer_trap(
     ]
     theta = _logreg_minimiser_of(rows, labels)
     with mpmath.workdps(100):
-        window = 5000 * max(abs(v) for v in theta) * mpmath.mpf(10) ** -digits
+        coarsest = max(int(mpmath.floor(mpmath.log10(abs(v)))) for v in theta)
+        window = 1000 * mpmath.mpf(10) ** (coarsest + 1 - digits)
         written = [_printed(v + off * window, digits) for v, off in zip(theta, offsets, strict=True)]
     net = Network((2, 2, 1), activation, output="sigmoid", loss="bce")
     point = Point.unflatten(net, [*W[0], *W[1], *b, *written])  # strings: trailing zeros are digits
@@ -499,7 +500,8 @@ def test_a_held_hidden_layer_cuts_the_orbit_of_minima_at_one_point(
     theta = _logreg_minimiser_of(rows, labels)
     assume(max(abs(v) for v in theta) < 200)
     with mpmath.workdps(100):
-        window = 5000 * max(abs(v) for v in theta) * mpmath.mpf(10) ** -digits
+        coarsest = max(int(mpmath.floor(mpmath.log10(abs(v)))) for v in theta)
+        window = 1000 * mpmath.mpf(10) ** (coarsest + 1 - digits)
         written = [_printed(v + off * window, digits) for v, off in zip(theta, offsets, strict=True)]
     assume(not any(w.endswith("0") for w in written))  # a trailing 0 would widen the window tenfold
     net = Network((2, 2, 1), activation, output="sigmoid", loss="bce")

@@ -205,8 +205,9 @@ def spectral_gap_cut(H: np.ndarray, most: float = 1e-2) -> list[float]:
 
 def written_reach(point: Point) -> Fraction:
     """How far a critical point that ``point``'s digits round can lie (∞-norm) when some coordinate is a
-    decimal *written* to more significant digits than a float64 holds: `WRITERS_NOISE` times
-    `coarsest_rounding`. Else 0: floats, decimals of float length and exact products such as
+    decimal *written* to more significant digits than a float64 holds: `WRITERS_NOISE` units of the
+    coarsest last written digit (`last_place`), as for such a number beside shorter ones
+    (`digits_reach`). Else 0: floats, decimals of float length and exact products such as
     ``float·9/10`` carry digits fixed by a format or by arithmetic, not by the accuracy of whatever
     produced them.
 
@@ -214,14 +215,14 @@ def written_reach(point: Point) -> Fraction:
         >>> from badminima.model import Network
         >>> net = Network((1, 1), "identity")
         >>> float(written_reach(Point.unflatten(net, [Fraction("0.1234567890123456789"), Fraction(1)])))
-        6.172839450617284e-17
+        1e-16
         >>> written_reach(Point.unflatten(net, [Fraction(0.1), Fraction("0.12345678901234567")]))
         Fraction(0, 1)
         >>> written_reach(Point.unflatten(net, [Fraction(0.1) * Fraction(9, 10), Fraction(1)]))
         Fraction(0, 1)
     """
     if any(_written_beyond_float(q) for q in point.flatten()):
-        return WRITERS_NOISE * coarsest_rounding(point)
+        return WRITERS_NOISE * max(last_place(q) for q in point.flatten())
     return Fraction(0)
 
 
