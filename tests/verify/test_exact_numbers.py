@@ -338,3 +338,27 @@ def test_a_pinned_output_weight_beside_twelve_digits_rounds_the_identity_units_o
     point = Point.unflatten(net, ["1.00000000000", "3.00000000000", v, "-2.64858661546"])
     cert = certify(Trap(net, data, point), probes=0)
     assert cert.verdict is Verdict.LOCAL_MIN, cert.reason
+
+
+@pytest.mark.parametrize(("offset", "claimed"), [(F(3, 10), True), (F(3), False)])
+def test_an_output_layer_written_off_its_exact_optimum_is_judged_by_its_window(offset, claimed):
+    """The same exact hidden layer, the output layer's optimum (1/6, 1/7, 1/3) written to 12 digits and
+    moved ``offset`` windows (by hand: 100⌈√7⌉ = 300 halves of each number's last digit): inside the
+    window the optimum is the digits' (red team s33 G2: the snap once had to land within two halves),
+    three windows out it is not, and no minimum is claimed."""
+    trap = _region_case(F(35, 2))
+    hidden = trap.point.layers[0]
+    written = []
+    for q in _region_optimum():
+        with mpmath.workdps(60):
+            unit = mpmath.mpf(10) ** (int(mpmath.floor(mpmath.log10(abs(q.numerator) / q.denominator))) - 11)
+            text = mpmath.nstr(mpmath.mpf(q.numerator) / q.denominator + 150 * unit * offset, 12)
+        written.append(F(text))
+    point = Point.of([(hidden.W, hidden.b), ([written[:2]], [written[2]])])
+    cert = certify(Trap(trap.network, trap.dataset, point), probes=0)
+    if claimed:
+        assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "least-squares-bound"), cert.reason
+        assert cert.box_center is not None
+        assert (*cert.box_center.layers[1].W[0], *cert.box_center.layers[1].b) == _region_optimum()
+    else:
+        assert not cert.verdict.is_minimum, cert.reason

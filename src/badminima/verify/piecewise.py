@@ -48,7 +48,6 @@ from badminima.verify.rounding import (
     judged_rounding,
     newton_radii,
     newton_windows,
-    rounding_box,
     slope_at_rounding_level,
 )
 from badminima.verify.silent_units import certify_silent_units
@@ -97,17 +96,17 @@ def _nearby_region_optimum(
     """``local-min`` about the optimum of the point's activation region when the digits round it (one
     hidden layer, one output): `region_fit.snap` corrects the combined weights v_j(w_j, b_j) by one exact
     least-squares step, output weights kept, without changing any activation sign (or, where that moves
-    numbers written exactly, `region_fit.snap_output` solves the output layer alone, each output number
-    then within twice its own half unit), and moves the point
-    by at most 100⌈√P⌉ rounding radii of each number where its digits are shorter than a float's print
-    (`within_reach`; exact numbers do not move: a 4-digit 0.7777 does not round 1/3), else by
-    `WRITERS_NOISE` units of the coarsest last digit. There the loss equals the region's
+    numbers written exactly, `region_fit.snap_output` solves the output layer alone, the hidden layer
+    as written), when the digits' window holds the optimum or its image on a rescaling orbit
+    (`into_the_window`: 100⌈√P⌉ rounding radii of each number shorter than a float's print,
+    `WRITERS_NOISE` units of the coarsest last digit beyond it; exact numbers do not move: a 4-digit
+    0.7777 does not round 1/3). There the loss equals the region's
     least-squares bound, which holds on a neighbourhood: a non-strict local minimum (rescaling orbits
     and dependent region columns make it non-isolated, so no Hessian proof reaches it)."""
     moves = (
         # the snap keeps the output weights: its optimum may sit on the orbit just outside the window
         (snap, "the combined weights v_j·(w_j, b_j) (output weights kept)", into_the_window),
-        (snap_output, "the output layer (the hidden layer kept)", _within_own_digits),
+        (snap_output, "the output layer (the hidden layer kept)", into_the_window),
     )
     for move, moved, near in moves:
         star = move(network, dataset, point)
@@ -165,15 +164,6 @@ def _nearby_kink_optimum(
             )
             return about_nearby(out, point, star, value.text, lead)
     return None
-
-
-def _within_own_digits(network: Network, point: Point, star: Point) -> Point | None:
-    """``star`` if each of its numbers is within twice its own half unit of ``point``'s (a writer who
-    truncated): the output snap holds the hidden layer as written, so the optimum's output numbers are
-    fixed and need no wider window."""
-    radii = rounding_box(point)
-    near = all(abs(b - a) <= 2 * r for a, b, r in zip(point.flatten(), star.flatten(), radii, strict=True))
-    return star if near else None
 
 
 def _region_optimum_outcome(
