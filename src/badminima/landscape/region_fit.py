@@ -75,9 +75,20 @@ def region_columns(
     return cols
 
 
-def _pieces(network: Network, point: Point, dataset: Dataset) -> tuple[list[tuple[int, ...]], list[Column]]:
-    """Per unit, per point: the side of its kink the unit's pre-activation is on (0 at the kink; identity
-    units have none: 1), and the unit's output there, slope·(w_j·x_i + b_j) (0 at a kink, either side)."""
+def unit_pieces(
+    network: Network, point: Point, dataset: Dataset
+) -> tuple[list[tuple[int, ...]], list[Column]]:
+    """Per unit of the first hidden layer, per point: the side of its kink the unit's pre-activation is on
+    (0 at the kink; identity units have none: 1), and the unit's output there, slope·(w_j·x_i + b_j)
+    (0 at a kink, either side).
+
+    Example:
+        >>> net = Network((1, 1, 1), "relu")
+        >>> point = Point.of([([[2]], [-1]), ([[1]], [0])])
+        >>> signs, outputs = unit_pieces(net, point, Dataset.of([[0], [1]], [[0], [0]]))
+        >>> signs, [str(v) for v in outputs[0]]
+        ([(-1, 1)], ['0', '1'])
+    """
     first = point.layers[0]
     b = first.b if first.b is not None else tuple(Fraction(0) for _ in first.W)
     signs, outputs = [], []
@@ -129,7 +140,7 @@ def snap(network: Network, dataset: Dataset, point: Point, *, hold_kinks: bool =
     """
     if not _snap_conditions(network):
         return None
-    signs, outputs = _pieces(network, point, dataset)
+    signs, outputs = unit_pieces(network, point, dataset)
     if not hold_kinks and any(0 in unit for unit in signs):
         return None
     first, last = point.layers
@@ -193,7 +204,7 @@ def snap(network: Network, dataset: Dataset, point: Point, *, hold_kinks: bool =
                 assert b1 is not None
                 b1[j] += t * step
     snapped = Point((Layer.of(W1, b1), Layer.of(last.W, b2)))
-    return snapped if _pieces(network, snapped, dataset)[0] == signs else None
+    return snapped if unit_pieces(network, snapped, dataset)[0] == signs else None
 
 
 def snap_output(network: Network, dataset: Dataset, point: Point) -> Point | None:
@@ -214,7 +225,7 @@ def snap_output(network: Network, dataset: Dataset, point: Point) -> Point | Non
     if not _snap_conditions(network):
         return None
     first, last = point.layers
-    features = _pieces(network, point, dataset)[1]
+    features = unit_pieces(network, point, dataset)[1]
     ones = [tuple(Fraction(1) for _ in dataset.X)] if network.bias else []
     # The output bias first, then the units whose features are independent of it and of each other are
     # solved; a unit whose feature is dependent (dead, duplicated, collinear) keeps its output weight.

@@ -74,5 +74,17 @@ def output_layer_curvature(
                 for p, cp in enumerate(cols):
                     for q, cq in enumerate(cols):
                         M[cp, cq] += m * feats[i][p] * feats[i][q]
-        Q = flint.arb_mat(P, basis.shape[1], [float(v) for v in basis.ravel()])
-        return curvature_bound_balls(M, Q)
+        mu = curvature_bound_balls(M, _exact(basis))
+        if mu is not None:
+            return mu
+        # M is not the centre's Hessian: a 1% spread of ℓ'' over the box turns its eigenvectors by more
+        # than a weak direction's curvature (1e-9 beside 0.3), which Gershgorin's test then cannot see
+        # past. M's own eigenvectors in the same span leave only the balls' radii off the diagonal.
+        mid = np.array([[float(M[i, j].mid()) for j in range(P)] for i in range(P)])
+        turned = basis @ np.linalg.eigh(basis.T @ mid @ basis)[1]
+        return curvature_bound_balls(M, _exact(turned))
+
+
+def _exact(basis: np.ndarray) -> flint.arb_mat:
+    """``basis``'s float entries, each exactly, as an ``arb_mat``."""
+    return flint.arb_mat(basis.shape[0], basis.shape[1], [float(v) for v in basis.ravel()])

@@ -42,6 +42,7 @@ from badminima.verify.null_descent import certify_null_descent
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, about_nearby, unknown_loss
 from badminima.verify.pinpoint import convex_apart
+from badminima.verify.prediction_span import certify_span_minimum
 from badminima.verify.rounding import (
     WINDOW_SLACK,
     at_rounding_level,
@@ -424,6 +425,10 @@ def certify_smooth(
                 return replace(
                     fit, reason=fit.reason + not_at_point, steps=(*steps, "nearby best affine fit")
                 )
+            report(progress, "the output layer's optimum over its region's predictions")
+            span = certify_span_minimum(network, dataset, point, value.text)
+            if span is not None:
+                return replace(span, steps=(*steps, "the output layer spans its region's predictions"))
         tried.append(
             "no exact invariance (duplicated units, a unit born at zero, units constant on the data, alone "
             "or beside varying units, ReLU rescalings, identity units' GL(p), dependent inputs) lifts a "
@@ -481,6 +486,12 @@ def certify_smooth(
                     f"{apart}, so the digits are not a rounded critical point"
                 )
                 rho = None
+        convex = None
+        if rho is not None and any(reach) and digits_apart is None:
+            # at rounding level, but the digits have a window: the loss may be strictly convex about it
+            # with its one critical point outside (an output layer behind a held hidden layer)
+            convex = convex_apart(network, dataset, point, reach)
+            rho = None if convex is not None else rho
         if rho is not None:
             return Outcome(
                 Verdict.INCONCLUSIVE,
@@ -501,8 +512,10 @@ def certify_smooth(
             digits_apart = no_critical_point_within(network, dataset, point, reach, piecewise=True)
             if digits_apart is not None:
                 why += f"; {within}, and {digits_apart}"
-        if any(reach) and digits_apart is None and newton_windows(hess, g_mid, reach) <= WINDOW_SLACK:
-            convex = convex_apart(network, dataset, point, reach)
+        if convex is not None or (
+            any(reach) and digits_apart is None and newton_windows(hess, g_mid, reach) <= WINDOW_SLACK
+        ):
+            convex = convex or convex_apart(network, dataset, point, reach)
             if convex is None:
                 return window_not_cleared(
                     f"gradient entry {i} is non-zero at the given point", within, why, value, steps
