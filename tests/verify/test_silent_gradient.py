@@ -36,15 +36,53 @@ def _passes(theta, x):
     return a1, a2, w3 * a2 + b3
 
 
-def _slopes(theta):
+def _slopes(theta, xy=(X, Y)):
     """Per point (a1, d2, e): the first layer's output, the loss's slope at the second layer's
-    pre-activation d2 = e·w3·(1 − a2²), and at the output e = 2(f − y)/N (squared error, mean)."""
+    pre-activation d2 = e·w3·(1 − a2²), and at the output e = 2(f − y)/N (squared error, mean), on the
+    data ``xy``."""
     rows = []
-    for x, y in zip(X, Y, strict=True):
+    for x, y in zip(*xy, strict=True):
         a1, a2, f = _passes(theta, _mp(x))
-        e = 2 * (f - _mp(y)) / len(X)
+        e = 2 * (f - _mp(y)) / len(xy[0])
         rows.append((a1, e * theta[4] * (1 - a2 * a2), e))
     return rows
+
+
+def _gradient(*theta, xy=(X, Y)):
+    """The 1-1-1-1 network's loss gradient on the data ``xy``, back-propagated by hand."""
+    g = [mpmath.mpf(0)] * 6
+    for x, (a1, d2, e) in zip(xy[0], _slopes(theta, xy), strict=True):
+        a2 = _passes(theta, _mp(x))[1]
+        d1 = d2 * theta[2] * (1 - a1 * a1)
+        for k, part in enumerate((d1 * _mp(x), d1, d2 * a1, d2, e * a2, e)):
+            g[k] += part
+    return g
+
+
+def _live_critical(start, xy):
+    """The 1-1-1-1 network's critical point near ``start`` on the data ``xy`` by Newton at 60 digits on
+    its hand-written gradient."""
+    with mpmath.workdps(60):
+        return list(
+            mpmath.findroot(
+                lambda *t: _gradient(*t, xy=xy), start, solver="mdnewton", tol=mpmath.mpf(10) ** -50
+            )
+        )
+
+
+def _smallest_curvature(theta, xy):
+    """The least eigenvalue of the Hessian at ``theta``: central differences of the hand-written
+    gradient (step 1e-25, 60 digits)."""
+    with mpmath.workdps(60):
+        step = mpmath.mpf(10) ** -25
+        columns = []
+        for k in range(6):
+            up = [t + (step if j == k else 0) for j, t in enumerate(theta)]
+            down = [t - (step if j == k else 0) for j, t in enumerate(theta)]
+            ends = zip(_gradient(*up, xy=xy), _gradient(*down, xy=xy), strict=True)
+            columns.append([(a - b) / (2 * step) for a, b in ends])
+        H = mpmath.matrix([[(columns[i][j] + columns[j][i]) / 2 for j in range(6)] for i in range(6)])
+        return min(mpmath.eigsy(H)[0])
 
 
 def _live_minimum():
@@ -64,11 +102,11 @@ def _live_minimum():
         return list(mpmath.findroot(grad, start, solver="mdnewton", tol=mpmath.mpf(10) ** -50))
 
 
-def _silent_h(theta, layer, w, b):
+def _silent_h(theta, layer, w, b, xy=(X, Y)):
     """∂F/∂u for the silent unit at (w, b): in hidden layer 1 its inputs are x and its slopes d2; in
     hidden layer 2 its inputs are a1 and its slopes e."""
     total = mpmath.mpf(0)
-    for x, (a1, d2, e) in zip(X, _slopes(theta), strict=True):
+    for x, (a1, d2, e) in zip(xy[0], _slopes(theta, xy), strict=True):
         total += d2 * mpmath.tanh(w * _mp(x) + b) if layer == 1 else e * mpmath.tanh(w * a1 + b)
     return total
 
@@ -193,3 +231,61 @@ def test_the_sums_gradient_is_refused_for_units_without_a_smooth_slope(activatio
     net = Network((1, 1, 1), activation)
     with ball.context(), pytest.raises(ValueError):
         silent_slope_gradient(ball, net, [[ball.constant(1)]], [ball.constant(1)], [ball.constant(1)] * 2)
+
+
+SADDLE_XY = ([F(k, 4) for k in range(-9, 10, 2)], Y)
+"""x = −9/4, −7/4, …, 9/4 with the same targets: the 1-1-1-1 network has a saddle near `LIVE_SADDLE`."""
+SADDLE_DATA = Dataset.of([[x] for x in SADDLE_XY[0]], [[y] for y in Y])
+LIVE_SADDLE = (0.711, 0.156, -1.521, 0.0048, -0.843, 0.0067)
+"""Near a saddle of the 1-1-1-1 network on `SADDLE_XY` (red team s34 D)."""
+
+
+@pytest.mark.parametrize(("layer", "near"), [(1, -0.75), (2, -1.3)])
+def test_a_silent_unit_beside_a_live_saddle_on_its_curve_is_a_saddle(layer, near):
+    """The live network at a saddle (its Hessian's least eigenvalue < 0 by differences of the hand-written
+    gradient), the silent unit on its curve (12 digits): the lift of the saddle is exactly critical and
+    not a minimum (the live saddle's descent lifts); the box holds the saddle, the witness is lower."""
+    theta = _live_critical(LIVE_SADDLE, SADDLE_XY)
+    assert _smallest_curvature(theta, SADDLE_XY) < -(mpmath.mpf(10) ** -5)
+    with mpmath.workdps(60):
+        b_star = mpmath.findroot(lambda t: _silent_h(theta, layer, _mp(W_SILENT), t, SADDLE_XY), near)
+    net, point = _deep_point(theta, layer, W_SILENT, b_star, 12)
+    cert = certify(Trap(net, SADDLE_DATA, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    exact = _deep_point(theta, layer, W_SILENT, b_star, 60)[1].flatten()
+    R = _mp(cert.proof_radius) + mpmath.mpf(10) ** -55
+    centre = [_mp(q) for q in cert.box_center.flatten()]
+    incoming, outgoing = ([1, 3], 5) if layer == 1 else ([3, 5], 7)
+    live = [k for k in range(9) if k not in (*incoming, outgoing)]
+    assert all(abs(centre[k] - _mp(exact[k])) <= R for k in live)
+    assert reference_loss(net, SADDLE_DATA, cert.witness) < reference_loss(
+        net, SADDLE_DATA, Point.unflatten(net, exact)
+    )
+
+
+def test_a_silent_unit_beside_a_live_saddle_off_its_curve_is_not_critical():
+    """The same saddle, the silent unit's (w, b) 3 windows off its zero the way that moves its sum from
+    0 (one sign on the window's corners, 60 digits), its outgoing weight exactly 0: every critical point
+    in the window has the live numbers at the saddle, the one critical point of a cube that holds their
+    window, so none is the digits'."""
+    theta = _live_critical(LIVE_SADDLE, SADDLE_XY)
+
+    def window(q):
+        return 150 * mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(q))) - 11)
+
+    with mpmath.workdps(60):
+        w_star = _mp(W_SILENT)
+        b_star = mpmath.findroot(lambda t: _silent_h(theta, 1, w_star, t, SADDLE_XY), -0.75)
+        slope_w = mpmath.diff(lambda t: _silent_h(theta, 1, t, b_star, SADDLE_XY), w_star)
+        slope_b = mpmath.diff(lambda t: _silent_h(theta, 1, w_star, t, SADDLE_XY), b_star)
+        w = F(mpmath.nstr(w_star + 3 * mpmath.sign(slope_w) * window(w_star), 12))
+        net, point = _deep_point(theta, 1, w, b_star + 3 * mpmath.sign(slope_b) * window(b_star), 12)
+        b = _mp(point.layers[0].b[-1])
+        corners = [
+            _silent_h(theta, 1, _mp(w) + i * window(_mp(w)), b + j * window(b), SADDLE_XY)
+            for i in (-1, 1)
+            for j in (-1, 1)
+        ]
+    assert all(h > 0 for h in corners) or all(h < 0 for h in corners)
+    cert = certify(Trap(net, SADDLE_DATA, point), probes=0)
+    assert (cert.verdict, cert.method) == (Verdict.NOT_CRITICAL, "krawczyk-pinpoint"), cert.reason

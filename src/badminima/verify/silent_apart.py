@@ -2,7 +2,9 @@
 
 With a silent unit's outgoing weights held at 0 (written exactly 0), every critical point in a window
 has the live units' numbers at a critical point of the narrower network without the silent units; where
-that network is strictly convex about the live window it has one (`pinpoint.held_critical_point`), and
+that network is strictly convex about the live window it has one (`pinpoint.held_critical_point`), or,
+about a saddle, the Krawczyk test on a cube that holds the live window leaves one (`box.certify_saddle`
+finds it, `pinpoint` encloses it, `pinpoint.at_most_one_critical_point` clears the cube), and
 where the gradient along the silent unit's outgoing weight (`silent_gradient`), with the loss's slopes
 enclosed over that one point, is proved non-zero on the whole of the unit's window, no point in the
 window is critical: `not-critical` about the digits (method ``held-convexity``).
@@ -18,9 +20,12 @@ from badminima.arithmetic.ball import BallArithmetic
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.verify.box import certify_saddle
+from badminima.verify.certificate import Verdict
 from badminima.verify.embeddings import without_units
+from badminima.verify.numerics import float_derivatives
 from badminima.verify.output_splits import unit_indices
-from badminima.verify.pinpoint import held_critical_point
+from badminima.verify.pinpoint import Pinpoint, at_most_one_critical_point, held_critical_point, pinpoint
 from badminima.verify.silent_gradient import (
     Inputs,
     downstream_slopes,
@@ -36,11 +41,13 @@ SPLITS = 64
 
 def silent_units_apart(
     network: Network, dataset: Dataset, point: Point, radii: Sequence[Fraction]
-) -> str | None:
-    """Why the window ``point`` ± ``radii`` holds no critical point, or None: its silent units' outgoing
+) -> tuple[str, str] | None:
+    """Why the window ``point`` ± ``radii`` holds no critical point, and the method (``held-convexity``,
+    or ``krawczyk-pinpoint`` beside a live saddle), or None: its silent units' outgoing
     weights (in one hidden layer) are held at 0 (radius 0), so at every critical point in it the live
     units' numbers are a critical point of their narrower network, the only one in its window
-    (`held_critical_point`: strictly convex there), and the gradient along some silent unit's outgoing
+    (`held_critical_point`: strictly convex there; or a saddle alone in a cube that holds the window,
+    `_lone_saddle`), and the gradient along some silent unit's outgoing
     weight, Σ_i g_i σ(w·x_i + b) with its inputs and the next layer's slopes enclosed over that one point
     (`silent_gradient`), is proved non-zero on every part of the unit's own window (or that point lies
     outside its window)."""
@@ -60,18 +67,21 @@ def silent_units_apart(
     finest = min((r for r in live_radii if r), default=Fraction(0))
     if not finest:
         return None
-    where = (
-        f"the narrower network of the live units ({'-'.join(map(str, small.widths))}) has one critical "
-        f"point about their window (strictly convex there)"
-    )
+    narrower = f"the narrower network of the live units ({'-'.join(map(str, small.widths))})"
     # near a duplicate of a live unit the sums are second order in the distance to it (1e-20 for
     # windows of 1e-10), so the one critical point is enclosed again, as tightly as a window squared
     for width in (finest / 1024, (finest / 1024) ** 2):
         found = held_critical_point(small, dataset, small_point, live_radii, width)
+        where = f"{narrower} has one critical point about their window (strictly convex there)"
+        method = "held-convexity"
+        if found is None:
+            found = _lone_saddle(small, dataset, small_point, live_radii, width)
+            where = f"{narrower} has a saddle, its one critical point in a cube that holds their window"
+            method = "krawczyk-pinpoint"
         if found is None:
             return None
         if found.outside(small_point.flatten(), live_radii):
-            return f"{where}, outside it"
+            return f"{where}, outside it", method
         enclosed = downstream_slopes(small, dataset, found.lower, found.upper, found.precision, layer)
         if enclosed is None:
             return None
@@ -85,7 +95,8 @@ def silent_units_apart(
                     return (
                         f"{where}, and with its loss slopes there the gradient along unit {j}'s outgoing "
                         f"weight {k} is proved non-zero on every part of the unit's window, its outgoing "
-                        "weights held at 0"
+                        "weights held at 0",
+                        method,
                     )
     return None
 
@@ -117,3 +128,22 @@ def _nonzero_on_parts(
             moved[m] += side * half[m] / 2
             parts.append((moved, [r / 2 if i == m else r for i, r in enumerate(half)]))
     return True
+
+
+def _lone_saddle(
+    small: Network, dataset: Dataset, point: Point, radii: Sequence[Fraction], width: Fraction
+) -> Pinpoint | None:
+    """The narrower network's saddle (`certify_saddle`) enclosed within ``width`` (`pinpoint`), where the
+    cube about its centre that holds the window ``point`` ± ``radii`` has no other critical point
+    (`at_most_one_critical_point`), else None."""
+    hessian = float_derivatives(small, dataset, point)[2]
+    saddle = certify_saddle(small, dataset, point, hessian)
+    c, r = saddle.center, saddle.proof_radius
+    if saddle.verdict is not Verdict.SADDLE or c is None or r is None:
+        return None
+    found = pinpoint(small, dataset, c, r, width)
+    if found is None:
+        return None
+    cube = max(abs(q - m) + w for q, m, w in zip(point.flatten(), c.flatten(), radii, strict=True))
+    alone = at_most_one_critical_point(small, dataset, c, max(cube, r), precision=found.precision)
+    return found if alone else None

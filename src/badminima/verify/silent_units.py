@@ -43,7 +43,7 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import non_terminating
-from badminima.verify.box import BoxResult, certify_minimum
+from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.constant_units import constant_optimum, exact_optimal_bias, target_means
 from badminima.verify.embeddings import silenced, with_units, without_units
@@ -376,15 +376,24 @@ def _beside_live_units(
             how = (
                 "a minimum on an orbit of ReLU rescalings, proved on a slice (critical for the whole network)"
             )
+    if reduced.verdict is not Verdict.LOCAL_MIN and not fixed:
+        # a live saddle: the Krawczyk test proves its one critical point θ* in the box, and the lift of
+        # that point is as critical as a minimum's (the silent units change no output)
+        saddle = certify_saddle(
+            small, dataset, small_point, float_derivatives(small, dataset, small_point)[2]
+        )
+        if saddle.verdict is Verdict.SADDLE:
+            reduced = saddle
+            how = "a saddle proved by the Krawczyk test (its one critical point in the box)"
     c, r, mu = reduced.center, reduced.proof_radius, reduced.mu
-    if reduced.verdict is not Verdict.LOCAL_MIN or c is None or r is None or not mu:
+    if reduced.verdict is None or c is None or r is None or (reduced.verdict is Verdict.LOCAL_MIN and not mu):
         return None
     h = network.widths[layer + 1]
     still = silent_numbers(network, silent, layer)
     window = resolvable_window(point)
     held = window or hold_pinned(point, window_radii(point))
     live = [k for k in range(network.n_params) if k not in still]
-    near = min(r, ParameterBox(small, dataset, c, reduced.precision).gradient_bound() / mu)
+    near = min(r, ParameterBox(small, dataset, c, reduced.precision).gradient_bound() / mu) if mu else r
     given = point.flatten()
     first = min([coarsest_rounding(point), *(side for side in held if side)]) / 1024
     # near a duplicate of a live unit a silent unit's sum is second order in the distance to it (1e-20
@@ -432,7 +441,7 @@ def _beside_live_units(
     )
     halves = [(hi - lo) / 2 for lo, hi in zip(lower, upper, strict=True)]
     lifted = lifted_saddle(network, dataset, center, max([*halves, *moves]), reduced, what, why)
-    if lifted is None and not fixed and network.activation in ("tanh", "sigmoid"):
+    if lifted is None and mu and not fixed and network.activation in ("tanh", "sigmoid"):
         radii = [Fraction(0)] * network.n_params
         for k, half in zip(live, halves, strict=True):
             radii[k] = half

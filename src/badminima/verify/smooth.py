@@ -349,8 +349,9 @@ def certify_smooth(
     if any(reach):
         digits_apart = no_critical_point_within(network, dataset, point, reach, piecewise=True)
         if digits_apart is None:
-            digits_apart = silent_units_apart(network, dataset, point, reach)
-            apart_method = "ball-gradient" if digits_apart is None else "held-convexity"
+            quiet = silent_units_apart(network, dataset, point, reach)
+            if quiet is not None:
+                digits_apart, apart_method = quiet
         near = digits_apart is None
     tried: list[str] = []
 
