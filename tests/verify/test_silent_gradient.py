@@ -289,3 +289,37 @@ def test_a_silent_unit_beside_a_live_saddle_off_its_curve_is_not_critical():
     assert all(h > 0 for h in corners) or all(h < 0 for h in corners)
     cert = certify(Trap(net, SADDLE_DATA, point), probes=0)
     assert (cert.verdict, cert.method) == (Verdict.NOT_CRITICAL, "krawczyk-pinpoint"), cert.reason
+
+
+@pytest.mark.parametrize("digits", [12, pytest.param(30, marks=pytest.mark.slow)])
+def test_a_silent_unit_whose_incoming_weight_is_exactly_0_is_on_its_curve(digits):
+    """Incoming weight written 0 (exact): the unit is tanh(b) on every point, so its ∂F/∂u =
+    tanh(b)·Σ_i d2_i, the live network's ∂F/∂b₂, is 0 at θ* whatever b (1e-45 by hand), and no sign
+    change is needed (red team s34 K). Not a minimum: with w = s and u = −h(s)/c (c = ∂²F/∂u² by a
+    second difference) the loss at 60 digits is below the lift's."""
+    theta = _live_minimum()
+    b = mpmath.mpf("0.731415926536")
+    net, point = _deep_point(theta, 1, F(0), b, digits)
+    cert = certify(Trap(net, DATA, point), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    with mpmath.workdps(60):
+        assert abs(_silent_h(theta, 1, mpmath.mpf(0), b)) < mpmath.mpf(10) ** -45
+        lift = [F(mpmath.nstr(q, 60)) if isinstance(q, mpmath.mpf) else q for q in _lift(theta, b)]
+
+        def loss(w, u):
+            flat = list(lift)
+            flat[1], flat[5] = w, u
+            return reference_loss(net, DATA, Point.unflatten(net, flat))
+
+        step = F(1, 10**8)
+        c = (loss(F(0), step) - 2 * loss(F(0), F(0)) + loss(F(0), -step)) / _mp(step) ** 2
+        s = F(1, 10**6)
+        u = F(mpmath.nstr(-_silent_h(theta, 1, _mp(s), b) / c, 40))
+        assert loss(s, u) < loss(F(0), F(0))
+    assert reference_loss(net, DATA, cert.witness) < loss(F(0), F(0))
+
+
+def _lift(theta, b):
+    """The 1-2-1-1 lift of θ* with the silent unit at (0, b), its outgoing weight 0 (flat order: W₁, b₁,
+    W₂, b₂, W₃, b₃)."""
+    return [theta[0], F(0), theta[1], b, theta[2], F(0), theta[3], theta[4], theta[5]]

@@ -210,11 +210,18 @@ def _unit_move(
     (`resolvable_window`) they move across h = 0 within it; else its bias moves (within 2ρ, 4ρ, … and
     its own window), and where that is held or does not reach the curve, one of its rounded incoming
     weights, within that weight's own window (``held``: the point's `hold_pinned` windows). The unit as
-    written and 0 where h is exactly 0 there."""
+    written and 0 where h is exactly 0 there; its incoming weights set to 0 where their windows reach
+    it (then h = σ(b)·Σ_i g_i = 0 exactly)."""
     incoming, _ = unit_indices(network, j, layer)
     given = point.flatten()
     unit = [given[k] for k in incoming]
     d, b = len(unit) - 1, unit[-1]
+    reaches = [(window or held or [])[k] for k in incoming[:-1]]
+    if network.bias and all(abs(q) <= r for q, r in zip(unit[:-1], reaches, strict=True)):
+        # incoming weights 0 (as written, or inside their windows): the unit is σ(b) on every point and
+        # h = σ(b)·Σ_i g_i, Σ_i g_i the narrower network's ∂F/∂(the next layer's bias), 0 at its critical
+        # point: on the curve exactly, whatever b
+        return [*(Fraction(0) for _ in unit[:-1]), b], Fraction(0)
     if window:
         unit_window = [window[k] for k in incoming]
         across = _across_the_curve(network, inputs, weights, unit, unit_window)
