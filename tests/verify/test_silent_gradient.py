@@ -323,3 +323,30 @@ def _lift(theta, b):
     """The 1-2-1-1 lift of θ* with the silent unit at (0, b), its outgoing weight 0 (flat order: W₁, b₁,
     W₂, b₂, W₃, b₃)."""
     return [theta[0], F(0), theta[1], b, theta[2], F(0), theta[3], theta[4], theta[5]]
+
+
+def test_silent_units_in_two_hidden_layers_on_their_curves_make_a_saddle():
+    """A 1-2-2-1 net: unit A of hidden layer 1 silent (both outgoing weights 0) and unit B of hidden
+    layer 2 silent, beside the live 1-1-1-1 minimum θ*. B never sees A (A's weight into B is one of its
+    outgoing weights, 0), so A's sum is layer 1's (slopes at the live layer-2 unit) and B's is layer 2's
+    (inputs the live layer-1 output): each on its own zero (60 digits) makes the lift exactly critical
+    (red team s34 E); the witness is below the lift's loss."""
+    theta = _live_minimum()
+    with mpmath.workdps(60):
+        b_a = mpmath.findroot(lambda t: _silent_h(theta, 1, _mp(W_SILENT), t), -1.24)
+        b_b = mpmath.findroot(lambda t: _silent_h(theta, 2, _mp(W_SILENT), t), -1.50)
+
+    def lift(digits):
+        q = [F(mpmath.nstr(t, digits)) for t in (*theta, b_a, b_b)]
+        w1, b1, w2, b2, w3, b3, ba, bb = q
+        return [w1, W_SILENT, b1, ba, w2, 0, W_SILENT, 0, b2, bb, w3, 0, b3]
+
+    net = Network((1, 2, 2, 1), "tanh")
+    cert = certify(Trap(net, DATA, Point.unflatten(net, lift(12))), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    exact = Point.unflatten(net, lift(60))
+    R = _mp(cert.proof_radius) + mpmath.mpf(10) ** -55
+    live = [0, 2, 4, 8, 10, 12]
+    centre = cert.box_center.flatten()
+    assert all(abs(_mp(centre[k]) - _mp(exact.flatten()[k])) <= R for k in live)
+    assert reference_loss(net, DATA, cert.witness) < reference_loss(net, DATA, exact)

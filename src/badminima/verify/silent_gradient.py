@@ -147,9 +147,10 @@ def silent_slope_gradient(
 
 
 def quiet_units(network: Network, point: Point, *, noise: bool = True) -> tuple[int, list[int]] | None:
-    """The first hidden layer (0-based) with silent units beside live ones, and its silent units: those
+    """The last hidden layer (0-based) with silent units beside live ones, and its silent units: those
     whose outgoing weights are 0 or, with ``noise``, float noise (below the digits' rounding, in a
-    window that holds 0: the critical point has them at 0).
+    window that holds 0: the critical point has them at 0). Silent units of shallower layers stay in
+    the narrower network, whose proof is then this one again.
 
     Example:
         >>> net = Network((1, 2, 1, 1), "tanh")
@@ -157,7 +158,7 @@ def quiet_units(network: Network, point: Point, *, noise: bool = True) -> tuple[
         (0, [1])
     """
     held, rho, given = hold_pinned(point, window_radii(point)), coarsest_rounding(point), point.flatten()
-    for layer, width in enumerate(network.widths[1:-1]):
+    for layer, width in reversed(list(enumerate(network.widths[1:-1]))):
         quiet = [
             j
             for j in range(width)

@@ -392,6 +392,20 @@ def _beside_live_units(
         if saddle.verdict is Verdict.SADDLE:
             reduced = saddle
             how = "a saddle proved by the Krawczyk test (its one critical point in the box)"
+    zeros: set[int] = set()  # numbers the narrower critical point has at exactly 0
+    shallower = quiet_units(small, small_point) if reduced.verdict is None else None
+    if shallower is not None:
+        # silent units in a shallower layer too: the narrower network's critical point is this proof's,
+        # one layer up, with their outgoing weights at exactly 0; they change no output, so the slopes
+        # enclosed over its box are θ*'s
+        inner = certify_silent_units(small, dataset, small_point)
+        if inner is None:
+            return None
+        zeros = {k for j in shallower[1] for k in unit_indices(small, j, shallower[0])[1]}
+        reduced = replace(
+            inner.reduced, verdict=Verdict.SADDLE, center=inner.center, proof_radius=inner.radius, mu=None
+        )
+        how = "silent units of its own beside live ones, lifted in turn to a critical point in a box"
     c, r, mu = reduced.center, reduced.proof_radius, reduced.mu
     if reduced.verdict is None or c is None or r is None or (reduced.verdict is Verdict.LOCAL_MIN and not mu):
         return None
@@ -408,6 +422,9 @@ def _beside_live_units(
     for fine in (first, first**2):
         lower, upper, bits, reduced = _enclosed_minimiser(
             small, dataset, small_point, reduced, fixed, near, fine
+        )
+        lower, upper = (
+            tuple(Fraction(0) if k in zeros else q for k, q in enumerate(e)) for e in (lower, upper)
         )
         if any(
             max(abs(given[k] - lo), abs(hi - given[k])) > held[k]
