@@ -350,3 +350,41 @@ def test_silent_units_in_two_hidden_layers_on_their_curves_make_a_saddle():
     centre = cert.box_center.flatten()
     assert all(abs(_mp(centre[k]) - _mp(exact.flatten()[k])) <= R for k in live)
     assert reference_loss(net, DATA, cert.witness) < reference_loss(net, DATA, exact)
+
+
+@pytest.mark.parametrize("off", ["A", "B"])
+def test_silent_units_in_two_hidden_layers_one_off_its_curve_are_not_critical(off):
+    """The same 1-2-2-1 net with one silent unit's (w, b) 3 windows off its zero (the way that moves its
+    sum from 0; one sign on its window's corners at 60 digits) and every silent outgoing weight exactly
+    0: each critical point in the window has the live numbers at θ*, and that unit's sum is not 0."""
+    theta = _live_minimum()
+    layer = 1 if off == "A" else 2
+
+    def window(q):
+        return 150 * mpmath.mpf(10) ** (mpmath.floor(mpmath.log10(abs(q))) - 11)  # P = 13: 100⌈√13⌉ halves
+
+    with mpmath.workdps(60):
+        w_star = _mp(W_SILENT)
+        zeros = {
+            k: mpmath.findroot(lambda t, k=k: _silent_h(theta, k, w_star, t), g)
+            for k, g in ((1, -1.24), (2, -1.5))
+        }
+        b_star = zeros[layer]
+        sw = mpmath.sign(mpmath.diff(lambda t: _silent_h(theta, layer, t, b_star), w_star))
+        sb = mpmath.sign(mpmath.diff(lambda t: _silent_h(theta, layer, w_star, t), b_star))
+        w_off = F(mpmath.nstr(w_star + 3 * sw * window(w_star), 12))
+        b_off = F(mpmath.nstr(b_star + 3 * sb * window(b_star), 12))
+        corners = [
+            _silent_h(theta, layer, _mp(w_off) + i * window(w_star), _mp(b_off) + j * window(b_star))
+            for i in (-1, 1)
+            for j in (-1, 1)
+        ]
+        assert all(h > 0 for h in corners) or all(h < 0 for h in corners)
+        q = [F(mpmath.nstr(t, 12)) for t in theta]
+        ba, bb = (F(mpmath.nstr(zeros[k], 12)) for k in (1, 2))
+    wa, wb = (w_off, W_SILENT) if off == "A" else (W_SILENT, w_off)
+    ba, bb = (b_off, bb) if off == "A" else (ba, b_off)
+    net = Network((1, 2, 2, 1), "tanh")
+    flat = [q[0], wa, q[1], ba, q[2], 0, wb, 0, q[3], bb, q[4], 0, q[5]]
+    cert = certify(Trap(net, DATA, Point.unflatten(net, flat)), probes=0)
+    assert (cert.verdict, cert.method) == (Verdict.NOT_CRITICAL, "held-convexity"), cert.reason

@@ -29,7 +29,7 @@ from badminima.verify.pinpoint import Pinpoint, at_most_one_critical_point, held
 from badminima.verify.silent_gradient import (
     Inputs,
     downstream_slopes,
-    quiet_units,
+    quiet_layers,
     silent_numbers,
     silent_slope_on_box,
 )
@@ -44,7 +44,7 @@ def silent_units_apart(
 ) -> tuple[str, str] | None:
     """Why the window ``point`` ± ``radii`` holds no critical point, and the method (``held-convexity``,
     or ``krawczyk-pinpoint`` beside a live saddle), or None: its silent units' outgoing
-    weights (in one hidden layer) are held at 0 (radius 0), so at every critical point in it the live
+    weights (in any hidden layers) are held at 0 (radius 0), so at every critical point in it the live
     units' numbers are a critical point of their narrower network, the only one in its window
     (`held_critical_point`: strictly convex there; or a saddle alone in a cube that holds the window,
     `_lone_saddle`), and the gradient along some silent unit's outgoing
@@ -53,16 +53,17 @@ def silent_units_apart(
     outside its window)."""
     if not network.bias or network.activation not in ("tanh", "sigmoid"):
         return None
-    quiet = quiet_units(network, point, noise=False)
-    if quiet is None:
-        return None
-    layer, silent = quiet
+    quiet = quiet_layers(network, point, noise=False)
     given = point.flatten()
-    if not silent or any(radii[k] for j in silent for k in unit_indices(network, j, layer)[1]):
+    if not quiet or any(
+        radii[k] for layer, silent in quiet for j in silent for k in unit_indices(network, j, layer)[1]
+    ):
         return None
-    still = silent_numbers(network, silent, layer)
+    still = {k for layer, silent in quiet for k in silent_numbers(network, silent, layer)}
     live = [k for k in range(network.n_params) if k not in still]
-    small, small_point = without_units(network, point, silent, layer)
+    small, small_point = network, point
+    for layer, silent in reversed(quiet):  # the deepest first: each removal keeps the others' indices
+        small, small_point = without_units(small, small_point, silent, layer)
     live_radii = [radii[k] for k in live]
     finest = min((r for r in live_radii if r), default=Fraction(0))
     if not finest:
@@ -82,22 +83,29 @@ def silent_units_apart(
             return None
         if found.outside(small_point.flatten(), live_radii):
             return f"{where}, outside it", method
-        enclosed = downstream_slopes(small, dataset, found.lower, found.upper, found.precision, layer)
-        if enclosed is None:
-            return None
-        ball, inputs, slopes = enclosed
-        for j in silent:
-            incoming, _ = unit_indices(network, j, layer)
-            unit, window = [given[m] for m in incoming], [radii[m] for m in incoming]
-            for k in range(network.widths[layer + 2]):
-                weights = [slopes[k, i] for i in range(len(dataset.X))]
-                if _nonzero_on_parts(ball, network, inputs, weights, unit, window):
-                    return (
-                        f"{where}, and with its loss slopes there the gradient along unit {j}'s outgoing "
-                        f"weight {k} is proved non-zero on every part of the unit's window, its outgoing "
-                        "weights held at 0",
-                        method,
-                    )
+        below = dict(quiet)
+        for layer, silent in quiet:
+            enclosed = downstream_slopes(small, dataset, found.lower, found.upper, found.precision, layer)
+            if enclosed is None:
+                return None
+            ball, inputs, slopes = enclosed
+            for j in silent:
+                # its weights from the silent units below are theirs to hold at 0: it sees the live ones
+                incoming = [
+                    m
+                    for n, m in enumerate(unit_indices(network, j, layer)[0])
+                    if n == network.widths[layer] or n not in below.get(layer - 1, ())
+                ]
+                unit, window = [given[m] for m in incoming], [radii[m] for m in incoming]
+                for k in range(small.widths[layer + 2]):
+                    weights = [slopes[k, i] for i in range(len(dataset.X))]
+                    if _nonzero_on_parts(ball, network, inputs, weights, unit, window):
+                        return (
+                            f"{where}, and with its loss slopes there the gradient along unit {j}'s (of "
+                            f"hidden layer {layer + 1}) outgoing weight {k} is proved non-zero on every "
+                            "part of the unit's window, every silent unit's outgoing weights held at 0",
+                            method,
+                        )
     return None
 
 

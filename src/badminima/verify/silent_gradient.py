@@ -146,19 +146,19 @@ def silent_slope_gradient(
     return slopes
 
 
-def quiet_units(network: Network, point: Point, *, noise: bool = True) -> tuple[int, list[int]] | None:
-    """The last hidden layer (0-based) with silent units beside live ones, and its silent units: those
-    whose outgoing weights are 0 or, with ``noise``, float noise (below the digits' rounding, in a
-    window that holds 0: the critical point has them at 0). Silent units of shallower layers stay in
-    the narrower network, whose proof is then this one again.
+def quiet_layers(network: Network, point: Point, *, noise: bool = True) -> list[tuple[int, list[int]]]:
+    """Every hidden layer (0-based, shallowest first) with silent units beside live ones, and its silent
+    units: those whose outgoing weights are 0 or, with ``noise``, float noise (below the digits'
+    rounding, in a window that holds 0: the critical point has them at 0).
 
     Example:
         >>> net = Network((1, 2, 1, 1), "tanh")
-        >>> quiet_units(net, Point.unflatten(net, [1, 2, 0, 0, Fraction("0.5"), 0, 0, 1, 0]))
-        (0, [1])
+        >>> quiet_layers(net, Point.unflatten(net, [1, 2, 0, 0, Fraction("0.5"), 0, 0, 1, 0]))
+        [(0, [1])]
     """
     held, rho, given = hold_pinned(point, window_radii(point)), coarsest_rounding(point), point.flatten()
-    for layer, width in reversed(list(enumerate(network.widths[1:-1]))):
+    found = []
+    for layer, width in enumerate(network.widths[1:-1]):
         quiet = [
             j
             for j in range(width)
@@ -168,8 +168,21 @@ def quiet_units(network: Network, point: Point, *, noise: bool = True) -> tuple[
             )
         ]
         if 0 < len(quiet) < width:
-            return layer, quiet
-    return None
+            found.append((layer, quiet))
+    return found
+
+
+def quiet_units(network: Network, point: Point, *, noise: bool = True) -> tuple[int, list[int]] | None:
+    """The last of `quiet_layers`: silent units of shallower layers stay in the narrower network, whose
+    proof is then this one again.
+
+    Example:
+        >>> net = Network((1, 2, 1, 1), "tanh")
+        >>> quiet_units(net, Point.unflatten(net, [1, 2, 0, 0, Fraction("0.5"), 0, 0, 1, 0]))
+        (0, [1])
+    """
+    layers = quiet_layers(network, point, noise=noise)
+    return layers[-1] if layers else None
 
 
 def silent_numbers(network: Network, silent: Sequence[int], layer: int) -> set[int]:
