@@ -47,7 +47,7 @@ from badminima.verify.curvature import (
 )
 from badminima.verify.descent import rational_direction
 from badminima.verify.options import DEFAULTS
-from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
+from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper, strong_convexity_floor
 from badminima.verify.polish import polish
 
 PRECISIONS = DEFAULTS.precisions
@@ -170,7 +170,7 @@ def certify_minimum(
             if g_up < mu * radius / 2:
                 lo, hi = ball_bounds(box.loss(box.prob.flat))
                 steps.append(f"{label}: μ ≥ {float(mu):.3g} on the box of radius {float(radius):.3g} ({how})")
-                minimiser_lower = lo - g_up * g_up / (2 * mu)
+                minimiser_lower = strong_convexity_floor(lo, g_up, mu)
                 stated, lowest = _stated_box(network, dataset, point, center, radius, prec)
                 return BoxResult(
                     Verdict.LOCAL_MIN,

@@ -32,6 +32,18 @@ def ball_bounds(x: Any) -> tuple[Fraction, Fraction]:
         return arb_to_fraction(x.lower()), arb_to_fraction(x.upper())
 
 
+def strong_convexity_floor(loss_lower: Fraction, gradient_upper: Fraction, mu: Fraction) -> Fraction:
+    """A lower bound on the minimum of a loss μ-strongly convex on a box that holds its minimiser x*, from
+    a centre c of the box: F(x*) ≥ F(c) − ‖∇F(c)‖²/(2μ) (F(y) ≥ F(c) + ∇F(c)·(y − c) + μ‖y − c‖²/2,
+    least at y − c = −∇F(c)/μ), given F(c) ≥ ``loss_lower`` and ‖∇F(c)‖ ≤ ``gradient_upper``.
+
+    Example:
+        >>> strong_convexity_floor(Fraction(1), Fraction(1, 10), Fraction(2))
+        Fraction(399, 400)
+    """
+    return loss_lower - gradient_upper * gradient_upper / (2 * mu)
+
+
 class ParameterBox:
     """One point laid out in `arb` balls at ``precision`` bits (the box Hessian goes through float64
     enclosures, see `hessian`); with ``precision`` None, in float64 enclosures only, for the cheap

@@ -26,7 +26,7 @@ from badminima.landscape.population import population_gradient, population_hessi
 from badminima.model.population import PopulationTrap, student_point
 from badminima.verify.certificate import Certificate, Diagnostics, Verdict
 from badminima.verify.options import DEFAULTS
-from badminima.verify.parameter_box import ball_bounds
+from badminima.verify.parameter_box import ball_bounds, strong_convexity_floor
 from badminima.verify.population_box import (
     NO_HESSIAN,
     PRECISIONS,
@@ -399,7 +399,7 @@ def _minimum_certificate(
 ) -> Certificate:
     """The ``bad-local-min`` or ``local-min`` certificate of a proved minimum."""
     lo, hi = ball_bounds(enclose_loss(proof.center, teacher, precision=proof.precision))
-    floor = lo - proof.gradient_upper**2 / (2 * proof.mu)
+    floor = strong_convexity_floor(lo, proof.gradient_upper, proof.mu)
     stated = proof.proof_radius + _distance(rows, proof.center)
     box_lo = ball_bounds(enclose_loss(rows, teacher, precision=proof.precision, radius=stated))[0]
     lowest = min(box_lo, floor)

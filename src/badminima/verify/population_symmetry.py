@@ -44,7 +44,7 @@ from badminima.arithmetic.enclosure import Enclosure, lower_bound, upper
 from badminima.arithmetic.floating import FloatArithmetic
 from badminima.errors import SettingsError
 from badminima.landscape.population import population_gradient, population_hessian
-from badminima.verify.parameter_box import ball_bounds, norm_upper
+from badminima.verify.parameter_box import ball_bounds, norm_upper, strong_convexity_floor
 from badminima.verify.population_box import NO_HESSIAN, box_hessian, enclose_loss, floats, gradient_balls
 
 Rows = list[list[Fraction]]
@@ -391,7 +391,7 @@ def prove_symmetric_minimum(
         # p ↦ F(Ep) is μ_E-strongly convex on the box and p* its minimiser there:
         # F(c) − ‖Eᵀ∇F(c)‖²/(2μ_E) ≤ F(Ep*) ≤ F(c)
         lo, hi = ball_bounds(enclose_loss(rows, teacher, precision=precision))
-        lo -= g_up**2 / (2 * mu_red)
+        lo = strong_convexity_floor(lo, g_up, mu_red)
         steps.append(
             f"radius {float(radius):.3g}: blocks ⪰ "
             + ", ".join(f"{n} {float(v):.3g}" for n, v in curvature.items())

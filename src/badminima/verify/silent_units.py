@@ -50,7 +50,7 @@ from badminima.verify.embeddings import silenced, with_units, without_units
 from badminima.verify.lift import Lifted, lifted_saddle
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.output_splits import affine_targets, unit_indices
-from badminima.verify.parameter_box import ParameterBox, ball_bounds
+from badminima.verify.parameter_box import ParameterBox, ball_bounds, strong_convexity_floor
 from badminima.verify.pinpoint import bits_for, pinpoint
 from badminima.verify.rounding import (
     coarsest_rounding,
@@ -501,7 +501,7 @@ def _critical_loss_floor(
         return reduced.loss_lower  # mid outside the box where the convexity was proved
     box = ParameterBox(small, dataset, mid, bits)
     low, _ = ball_bounds(box.loss(box.prob.flat))
-    return max(low - box.gradient_bound() ** 2 / (2 * reduced.mu), reduced.loss_lower)
+    return max(strong_convexity_floor(low, box.gradient_bound(), reduced.mu), reduced.loss_lower)
 
 
 def _weak_saddle(

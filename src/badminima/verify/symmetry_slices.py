@@ -42,7 +42,7 @@ from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, curvat
 from badminima.verify.lift import Lifted
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.output_curvature import output_layer_curvature
-from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper
+from badminima.verify.parameter_box import ParameterBox, ball_bounds, norm_upper, strong_convexity_floor
 from badminima.verify.polish import polish
 
 OrbitBound = Callable[[Point, Fraction, Fraction], Fraction | None]
@@ -237,7 +237,7 @@ def _slice_result(
         proof_radius=r,
         center=center,
         mu=mu,
-        loss_lower=lo - g_up * g_up / (2 * mu),
+        loss_lower=strong_convexity_floor(lo, g_up, mu),
         loss_upper=hi,
     )
 
