@@ -206,8 +206,9 @@ def spectral_gap_cut(H: np.ndarray, most: float = 1e-2) -> list[float]:
 def written_reach(point: Point) -> Fraction:
     """How far a critical point that ``point``'s digits round can lie (∞-norm) when some coordinate is a
     decimal *written* to more significant digits than a float64 holds: `WRITERS_NOISE` units of the
-    coarsest last written digit (`last_place`), as for such a number beside shorter ones
-    (`digits_reach`). Else 0: floats, decimals of float length and exact products such as
+    coarsest last written digit (`last_place`), the unit `digits_reach` gives such a number beside
+    shorter ones; where the lengths are mixed (`mixed_digits`: 18 digits beside 30) the windows are
+    `digits_reach`'s, each number's own. Else 0: floats, decimals of float length and exact products such as
     ``float·9/10`` carry digits fixed by a format or by arithmetic, not by the accuracy of whatever
     produced them.
 
