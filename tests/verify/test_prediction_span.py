@@ -165,3 +165,47 @@ def test_eight_digits_leave_a_window_where_the_heads_curvature_spreads_and_the_m
     trap, _ = _trap("bce", LABELS, 8, (0.3, -0.3, 0.3))
     out = certify(trap, probes=0)
     assert (out.verdict, out.code) == (Verdict.LOCAL_MIN, "prediction-span"), out.reason
+
+
+def _solve(A, r):
+    """A x = r in Fractions (Gauss–Jordan; A square and invertible)."""
+    n = len(A)
+    M = [[*row, v] for row, v in zip(A, r, strict=True)]
+    for c in range(n):
+        p = next(i for i in range(c, n) if M[i][c] != 0)
+        M[c], M[p] = M[p], M[c]
+        M[c] = [v / M[c][c] for v in M[c]]
+        for i in range(n):
+            if i != c:
+                M[i] = [a - M[i][c] * b for a, b in zip(M[i], M[c], strict=True)]
+    return [row[-1] for row in M]
+
+
+def test_two_identity_outputs_with_squares_are_a_minimum_at_the_output_layers_least_squares_fit():
+    """Two outputs, no snap for them: the output layer's least-squares optimum, exact (normal equations
+    in Fractions, by hand), written to 12 digits 0.3 windows off (P = 12: 400 halves of each last
+    digit), is the digits' minimum."""
+    phi = [[*(max(w[0] * x + c, F(0)) for w, c in zip(*HIDDEN, strict=True)), F(1)] for x in X]
+    targets = [[F(k % 7, 5), F((3 * k) % 5, 4) - 1] for k in range(len(X))]
+    A = [[sum(f[i] * f[j] for f in phi) for j in range(3)] for i in range(3)]
+    u = [
+        _solve(A, [sum(f[i] * t[o] for f, t in zip(phi, targets, strict=True)) for i in range(3)])
+        for o in range(2)
+    ]
+    written = []
+    with mpmath.workdps(60):
+        for row in u:
+            out = []
+            for v in row:
+                unit = mpmath.mpf(10) ** (int(mpmath.floor(mpmath.log10(abs(_mp(v))))) - 11)
+                out.append(F(mpmath.nstr(_mp(v) + 200 * unit * mpmath.mpf(3) / 10, 12)))
+            written.append(out)
+    net = Network((1, 2, 2), "relu")
+    point = Point.of([HIDDEN, ([written[0][:2], written[1][:2]], [written[0][2], written[1][2]])])
+    out = certify(Trap(net, Dataset.of([[x] for x in X], targets), point), probes=0)
+    assert (out.verdict, out.code) == (Verdict.LOCAL_MIN, "prediction-span"), out.reason
+    centre, r = out.box_center, out.proof_radius
+    assert centre is not None and r is not None
+    got = [*centre.layers[1].W[0], centre.layers[1].b[0], *centre.layers[1].W[1], centre.layers[1].b[1]]
+    for q, v in zip(got, [*u[0], *u[1]], strict=True):
+        assert abs(q - v) <= r

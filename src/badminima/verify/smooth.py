@@ -461,6 +461,13 @@ def certify_smooth(
             silent = _nearby_silent_saddle(network, dataset, point, value, options)
             if silent is not None:
                 return replace(silent, steps=(*steps, "a silent unit's analytic gradient at the snapped fit"))
+    if rounded_window and not near and digits_apart is None and network.is_piecewise_linear:
+        # the output layer's optimum may lie in the window where the Newton step does not lead (its
+        # weak curvature, 1e-5 beside 1, sends it along the near-flat output directions)
+        report(progress, "the output layer's optimum over its region's predictions")
+        span = certify_span_minimum(network, dataset, point, value.text)
+        if span is not None:
+            return replace(span, steps=(*steps, "the output layer spans its region's predictions"))
     if digits_apart is not None:
         tried.append(f"{within}, and {digits_apart} (Newton step {newton:.3g})")
     elif not near:
