@@ -74,12 +74,12 @@ def certify_span_minimum(
     network: Network, dataset: Dataset, point: Point, loss_text: str | None = None
 ) -> Outcome | None:
     """``local-min`` (non-strict, interval) about θ* = (the hidden layer as written, the output layer's
-        one optimum), when the digits' window holds θ* and the output layer spans its region (module
-        docstring), else None. The output numbers move within their windows (`window_radii`; one written
-        exactly, which no window moves, ends the proof), the hidden numbers are held. ``loss_text`` describes
-    the given point's loss (the bounds are θ*'s).
+    one optimum), when the digits' window holds θ* and the output layer spans its region (module
+    docstring), else None. The output numbers move within their windows (`window_radii`; one written
+    exactly, which no window moves, ends the proof), the hidden numbers are held. ``loss_text``
+    describes the given point's loss (the bounds are θ*'s).
 
-        Example (the ReLU units above under a sigmoid and cross-entropy; x = 0 sees only the bias, so
+    Example (the ReLU units above under a sigmoid and cross-entropy; x = 0 sees only the bias, so
     σ(c) = 1/3, and on x = 1, 2, 3 logistic regression of 1/4, 1/2, 3/4 gives ln 3·(x − 2): by hand,
     u* = (7 ln 3 − 4 ln 2, 4 ln 2 − 6 ln 3, −ln 2), here written to 12 digits):
         >>> net = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
