@@ -85,7 +85,7 @@ def _trap(head: str, labels, digits: int, offsets, hidden=HIDDEN) -> tuple[Trap,
 LABELS = [F(k, 10) for k in (3, 8, 2, 6, 5, 9, 1, 7, 4, 6)]
 
 
-@pytest.mark.parametrize("head", ["bce", "mse"])
+@pytest.mark.parametrize("head", ["bce", pytest.param("mse", marks=pytest.mark.slow)])
 @pytest.mark.parametrize(
     ("offsets", "verdict"), [((0.3, -0.3, 0.3), Verdict.LOCAL_MIN), ((3, -3, 0), Verdict.NOT_CRITICAL)]
 )

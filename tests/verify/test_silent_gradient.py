@@ -251,7 +251,7 @@ LIVE_SADDLE = (0.711, 0.156, -1.521, 0.0048, -0.843, 0.0067)
 """Near a saddle of the 1-1-1-1 network on `SADDLE_XY` (red team s34 D)."""
 
 
-@pytest.mark.parametrize(("layer", "near"), [(1, -0.75), (2, -1.3)])
+@pytest.mark.parametrize(("layer", "near"), [(1, -0.75), pytest.param(2, -1.3, marks=pytest.mark.slow)])
 def test_a_silent_unit_beside_a_live_saddle_on_its_curve_is_a_saddle(layer, near):
     """The live network at a saddle (its Hessian's least eigenvalue < 0 by differences of the hand-written
     gradient), the silent unit on its curve (12 digits): the lift of the saddle is exactly critical and
@@ -350,7 +350,7 @@ def test_silent_units_in_two_hidden_layers_on_their_curves_make_a_saddle():
     assert reference_loss(net, DATA, cert.witness) < reference_loss(net, DATA, exact)
 
 
-@pytest.mark.parametrize("off", ["A", "B"])
+@pytest.mark.parametrize("off", ["A", pytest.param("B", marks=pytest.mark.slow)])
 def test_silent_units_in_two_hidden_layers_one_off_its_curve_are_not_critical(off):
     """The same 1-2-2-1 net with one silent unit's (w, b) 3 windows off its zero (the way that moves its
     sum from 0; one sign on its window's corners at 60 digits) and every silent outgoing weight exactly
