@@ -68,6 +68,10 @@ the verifier lifts through, from the package's own constructions (nothing typed 
   (at their kink on all four points) with output weight −1, every logit 0; the residual 1/2 − y is a
   second difference that both units can only feed with the wrong sign: a bad minimum (the better point
   is the V-shaped logit −3 + 4 relu(1 − x) + 2 relu(x − 1)).
+- held-relu-span: a 1-2-1 ReLU net with a sigmoid output and cross-entropy, its two units held exactly
+  with kinks 1/3000 apart and active on the same points, the output layer at its optimum (polished on
+  the slice that holds the hidden layer) written to 12 digits and moved 0.3 windows (+, −, +): a
+  non-strict minimum whose output-layer features span every prediction of the region.
 Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean; the
 last two hand-built ones are exact small rationals).
 """
@@ -84,6 +88,7 @@ from badminima.claims.linear_networks import SubspaceCase, cayley, spectral_data
 from badminima.claims.unit_splitting import definite_case, split_point
 from badminima.constructions.constant_features import yun_flat_trap
 from badminima.model import Dataset, Network, Point, Trap, load_trap, save_trap
+from badminima.model.rational import written_decimal
 from badminima.verify.embeddings import lift_group
 from badminima.verify.polish import polish
 
@@ -479,6 +484,39 @@ def logit_surrogate_bce() -> Trap:
     return Trap(network, dataset, point, better=better, name="logit-surrogate-bce", description=what)
 
 
+def held_relu_span() -> Trap:
+    network = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
+    X = [[Fraction(k, 2)] for k in range(-4, 6)]
+    y = [[Fraction(k, 10)] for k in (3, 8, 2, 6, 5, 9, 1, 7, 4, 6)]
+    dataset = Dataset.of(X, y)
+    hidden = ([[Fraction(4, 3)], [Fraction(4, 3)]], [Fraction(-4, 9), Fraction(-1001, 2250)])
+    free = [4, 5, 6]  # the output layer; the hidden layer is held exactly
+    point = Point.of([hidden, ([[1, -1]], [0])])
+    point = polish(network, dataset, point, precision=None, free=free, steps=60).point
+    point = polish(network, dataset, point, precision=256, free=free, steps=20).point
+    flat = list(point.flatten())  # the hidden fractions stay exact; the output numbers get 12 digits
+    with mpmath.workdps(40):
+        for k, windows in zip(free, (Fraction(3, 10), Fraction(-3, 10), Fraction(3, 10)), strict=True):
+            exponent = int(
+                mpmath.floor(mpmath.log10(abs(mpmath.mpf(flat[k].numerator) / flat[k].denominator)))
+            )
+            # a window is 100⌈√7⌉ = 300 halves of the number's last (12th) digit
+            moved = flat[k] + 150 * windows * Fraction(10) ** (exponent - 11)
+            flat[k] = written_decimal(
+                mpmath.nstr(mpmath.mpf(moved.numerator) / moved.denominator, 12, strip_zeros=False)
+            )  # trailing zeros are digits
+    return Trap(
+        network,
+        dataset,
+        Point.unflatten(network, flat),
+        name="held-relu-span",
+        description="two ReLU units held exactly (kinks at 1/3 and 1001/3000, active on the same points) "
+        "under a sigmoid output with cross-entropy; the output layer's optimum (not rational) written to 12 "
+        "digits, 0.3 windows off: a non-strict minimum because the units' features span every prediction "
+        "of the activation region",
+    )
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     traps = [
@@ -520,6 +558,7 @@ def main() -> None:
         relu_xor_affine_fit(),
         dependent_inputs(),
         logit_surrogate_bce(),
+        held_relu_span(),
     ]
     names = [
         "duplicated-units",
@@ -546,6 +585,7 @@ def main() -> None:
         "relu-xor-affine-fit",
         "dependent-inputs",
         "logit-surrogate-bce",
+        "held-relu-span",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")
