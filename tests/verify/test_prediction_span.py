@@ -158,6 +158,7 @@ def test_the_span_test_agrees_with_ranks_computed_by_hand(activation, w, b):
     assert spans_the_region(net, data, point) is expected
 
 
+@pytest.mark.slow
 def test_eight_digits_leave_a_window_where_the_heads_curvature_spreads_and_the_minimum_still_holds():
     """At 8 digits the window reaches 1.5e-2 in v: ℓ'' varies by about 1% over it, which turns the
     bound matrix's eigenvectors away from the centre Hessian's by more than the weak curvature (1e-8);

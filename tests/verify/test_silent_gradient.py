@@ -289,7 +289,8 @@ def test_a_silent_unit_beside_a_live_saddle_off_its_curve_is_not_critical():
     assert (cert.verdict, cert.method) == (Verdict.NOT_CRITICAL, "krawczyk-pinpoint"), cert.reason
 
 
-@pytest.mark.parametrize("digits", [12, pytest.param(30, marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("digits", [12, 30])
 def test_a_silent_unit_whose_incoming_weight_is_exactly_0_is_on_its_curve(digits):
     """Incoming weight written 0 (exact): the unit is tanh(b) on every point, so its ∂F/∂u =
     tanh(b)·Σ_i d2_i, the live network's ∂F/∂b₂, is 0 at θ* whatever b (1e-45 by hand), and no sign
@@ -323,6 +324,7 @@ def _lift(theta, b):
     return [theta[0], F(0), theta[1], b, theta[2], F(0), theta[3], theta[4], theta[5]]
 
 
+@pytest.mark.slow
 def test_silent_units_in_two_hidden_layers_on_their_curves_make_a_saddle():
     """A 1-2-2-1 net: unit A of hidden layer 1 silent (both outgoing weights 0) and unit B of hidden
     layer 2 silent, beside the live 1-1-1-1 minimum θ*. B never sees A (A's weight into B is one of its
