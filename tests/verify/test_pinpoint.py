@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import mpmath
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, example, given, settings, strategies as st
 
 from badminima.arithmetic.least_squares import pivots
 from badminima.model import Dataset, Network, Point, Trap
@@ -188,6 +188,13 @@ def _logreg_minimiser_of(rows: list[list[Fraction]], labels: list[Fraction]) -> 
 
 @pytest.mark.slow
 @settings(max_examples=12, deadline=None, derandomize=True)
+@example(  # s35: a nearby best fit accepted the float reach beside a 30-digit number 1.5 windows off
+    rows=[tuple(map(Fraction, r)) for r in ((0, 0), (0, 3), (1, 0), (1, 0), (0, 0))],
+    seed=32,
+    which=0,
+    units=1500,
+    rest=4,
+)
 @given(
     rows=st.lists(st.tuples(small, small), min_size=5, max_size=7),
     seed=st.integers(0, 10**6),
@@ -199,7 +206,8 @@ def test_long_digits_round_a_logistic_minimum_only_within_their_window(rows, see
     """Soundness fuzz: logistic regression on soft labels (one minimiser, 100-digit Newton), one number
     written to 30 digits ``units`` units of its last digit off, the rest to ``rest`` digits. The window
     by hand: 1000 units of a 30-digit number's last digit beside 4-digit numbers (mixed precision);
-    5000·max|θ|·10⁻³⁰ when all are written to 30 digits. Outside it, never a minimum."""
+    1000 units of the coarsest last digit when all are written to 30 digits. Outside it, never a
+    minimum."""
     x0, (a1, a2), (b1, b2) = rows[0], rows[1], rows[2]
     assume((a1 - x0[0]) * (b2 - x0[1]) != (a2 - x0[1]) * (b1 - x0[0]))  # affinely independent inputs
     labels = [Fraction(1 + (seed >> k) % 9, 10) for k in range(len(rows))]
@@ -212,12 +220,8 @@ def test_long_digits_round_a_logistic_minimum_only_within_their_window(rows, see
     ]
     with mpmath.workdps(100):
         last = mpmath.mpf(10) ** (int(mpmath.floor(mpmath.log10(abs(theta[which])))) - 29)
-        top = max(abs(Fraction(w)) for w in written)
-        window = (
-            1000 * last
-            if rest == 4
-            else 5000 * mpmath.mpf(top.numerator) / top.denominator * mpmath.mpf(10) ** -30
-        )
+        coarsest = max(int(mpmath.floor(mpmath.log10(abs(v)))) for v in theta)
+        window = 1000 * last if rest == 4 else 1000 * mpmath.mpf(10) ** (coarsest - 29)
         off = abs(
             mpmath.mpf(Fraction(written[which]).numerator) / Fraction(written[which]).denominator
             - theta[which]

@@ -51,10 +51,13 @@ from badminima.verify.rounding import (
     digits_window,
     hold_pinned,
     judged_rounding,
+    mixed_digits,
     newton_radii,
     newton_windows,
     resolvable_window,
     slope_at_rounding_level,
+    window_radii,
+    written_reach,
 )
 from badminima.verify.saturation import output_bias_gradient
 from badminima.verify.silent_apart import silent_units_apart
@@ -387,7 +390,7 @@ def certify_smooth(
             network,
             dataset,
             point,
-            reach=window if any(window) else Fraction(options.near_critical) * Fraction(scale),
+            reach=window or _long_digits_window(point) or Fraction(options.near_critical) * Fraction(scale),
         )
         if best is not None:
             return replace(best, steps=(*steps, "Krawczyk: the mean targets are attained nearby"))
@@ -557,3 +560,13 @@ def certify_smooth(
         steps=tuple(steps),
         code="degenerate-critical-point" if exactly_critical else "gradient-undecided",
     )
+
+
+def _long_digits_window(point: Point) -> list[Fraction]:
+    """The digits' window where it is too fine for a float centre (`resolvable_window` None: a 30-digit
+    number beside 4-digit ones), numbers written exactly held; empty for a float's print or digits a
+    float resolves. A nearby proof must stay inside it, not inside the float reach 1e-3·(1 + |θ|)."""
+    if not (mixed_digits(point) or written_reach(point)):
+        return []
+    window = hold_pinned(point, window_radii(point))
+    return window if any(window) else []
