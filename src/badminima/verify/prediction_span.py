@@ -35,7 +35,7 @@ from badminima.verify.certificate import Verdict
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ParameterBox, ball_bounds
 from badminima.verify.pinpoint import held_critical_point
-from badminima.verify.rounding import hold_pinned, window_radii
+from badminima.verify.rounding import held_windows
 from badminima.verify.suboptimality import LossEnclosure
 
 
@@ -94,7 +94,7 @@ def certify_span_minimum(
         return None
     given = point.flatten()
     hidden = network.layer_offsets[1]
-    radii = [Fraction(0) if k < hidden else r for k, r in enumerate(hold_pinned(point, window_radii(point)))]
+    radii = [Fraction(0) if k < hidden else r for k, r in enumerate(held_windows(point))]
     if not all(radii[hidden:]):
         return None
     finest = min(radii[hidden:])

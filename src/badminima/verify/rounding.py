@@ -351,7 +351,8 @@ def window_radii(point: Point) -> list[Fraction]:
     reaches 0); for mixed precision each number's `digits_reach`;
     `written_reach` for all where some are decimals written beyond a float's; else (a float's print)
     1e-3·(1 + |q|) for each number q, an optimiser's accuracy (a short number beside such digits may be a
-    float that came out short; one written exactly on purpose is `pinned_numbers`' to hold).
+    float that came out short; one written exactly on purpose is `pinned_numbers`' to hold:
+    `held_windows`).
 
     Example:
         >>> from badminima.model import Network
@@ -375,12 +376,25 @@ def window_radii(point: Point) -> list[Fraction]:
     return [max(near * (1 + abs(q)), WRITERS_NOISE * coarsest_rounding(point)) for q in point.flatten()]
 
 
+def held_windows(point: Point) -> list[Fraction]:
+    """`window_radii` with every number written exactly on purpose (`pinned_numbers`: 1/7 beside a
+    float's print) held at 0: how far each number of the critical point the digits round may sit.
+
+    Example:
+        >>> from badminima.model import Network
+        >>> net = Network((1, 1), "identity")
+        >>> [float(r) for r in held_windows(Point.unflatten(net, ["1/7", "0.14285714285714285"]))]
+        [0.0, 0.001142857142857143]
+    """
+    return hold_pinned(point, window_radii(point))
+
+
 def resolvable_window(point: Point) -> list[Fraction] | None:
     """`window_radii` where a proof's float-polished centre can resolve it — digits shorter than a
     float's print, a float's print, and mixed or longer digits whose finest window side is at least
-    `FLOAT_RESOLVES` of the scale (12 digits beside 4) — with numbers written exactly on purpose held
-    (`hold_pinned`), else None: a window of a few units of a 30th digit lies below a float centre's own
-    accuracy.
+    `FLOAT_RESOLVES` of the scale (12 digits beside 4) — its `held_windows`, else None: a window of a
+    few units of a 30th digit lies below a float centre's own accuracy (a proof that encloses its
+    critical point at high precision keeps to `held_windows` still).
 
     Example:
         >>> from badminima.model import Network
@@ -390,7 +404,7 @@ def resolvable_window(point: Point) -> list[Fraction] | None:
         >>> resolvable_window(Point.unflatten(net, ["0.3333", "0.123456789012345678901234"])) is None
         True
     """
-    window = hold_pinned(point, window_radii(point))
+    window = held_windows(point)
     if mixed_digits(point) or written_reach(point):
         finest = min((r for r in window if r), default=Fraction(0))
         if finest < FLOAT_RESOLVES * (1 + max(abs(q) for q in point.flatten())):
@@ -418,7 +432,7 @@ def newton_radii(point: Point) -> list[Fraction]:
     if window is not None:
         return window
     floor = FLOAT_RESOLVES * (1 + max(abs(q) for q in point.flatten()))
-    return [max(r, floor) if r else r for r in hold_pinned(point, window_radii(point))]
+    return [max(r, floor) if r else r for r in held_windows(point)]
 
 
 def written_short(point: Point) -> bool:

@@ -28,7 +28,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.output_splits import unit_indices
 from badminima.verify.parameter_box import ParameterBox
-from badminima.verify.rounding import coarsest_rounding, hold_pinned, window_radii
+from badminima.verify.rounding import coarsest_rounding, held_windows
 
 Inputs = Sequence[Sequence[Any]]
 """A silent unit's inputs: one row of balls per data point."""
@@ -156,7 +156,7 @@ def quiet_layers(network: Network, point: Point, *, noise: bool = True) -> list[
         >>> quiet_layers(net, Point.unflatten(net, [1, 2, 0, 0, Fraction("0.5"), 0, 0, 1, 0]))
         [(0, [1])]
     """
-    held, rho, given = hold_pinned(point, window_radii(point)), coarsest_rounding(point), point.flatten()
+    held, rho, given = held_windows(point), coarsest_rounding(point), point.flatten()
     found = []
     for layer, width in enumerate(network.widths[1:-1]):
         quiet = [

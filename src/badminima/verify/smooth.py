@@ -49,15 +49,13 @@ from badminima.verify.rounding import (
     coarsest_rounding,
     digits_may_round,
     digits_window,
+    held_windows,
     hold_pinned,
     judged_rounding,
-    mixed_digits,
     newton_radii,
     newton_windows,
     resolvable_window,
     slope_at_rounding_level,
-    window_radii,
-    written_reach,
 )
 from badminima.verify.saturation import output_bias_gradient
 from badminima.verify.silent_apart import silent_units_apart
@@ -380,18 +378,21 @@ def certify_smooth(
         tried.append(f"saddle test: {res.reason}")
         return None
 
+    def try_span() -> Outcome | None:
+        report(progress, "the output layer's optimum over its region's predictions")
+        span = certify_span_minimum(network, dataset, point, value.text)
+        if span is None:
+            return None
+        return replace(span, steps=(*steps, "the output layer spans its region's predictions"))
+
     # a manifold of best fits may meet the window where the least-change Newton step does not lead (a
     # corner of it): tried over the window whatever that step says, for rounded digits
     rounded_window = any(window) and not options.literal and judged_rounding(point, options.rounding) > 0
     if near or rounded_window:
         report(progress, "predictions against each input's mean target")
-        # the mean-target parameters must sit in the digits' window (a float's print's included)
-        best = certify_nearby_best_fit(
-            network,
-            dataset,
-            point,
-            reach=window or _long_digits_window(point) or Fraction(options.near_critical) * Fraction(scale),
-        )
+        # the mean-target parameters must sit in the digits' window (a float's print's, and one too fine
+        # for a float centre, 30 digits beside 4, included; numbers written exactly do not move)
+        best = certify_nearby_best_fit(network, dataset, point, reach=held_windows(point))
         if best is not None:
             return replace(best, steps=(*steps, "Krawczyk: the mean targets are attained nearby"))
     if near and len(eig):
@@ -429,10 +430,9 @@ def certify_smooth(
                 return replace(
                     fit, reason=fit.reason + not_at_point, steps=(*steps, "nearby best affine fit")
                 )
-            report(progress, "the output layer's optimum over its region's predictions")
-            span = certify_span_minimum(network, dataset, point, value.text)
+            span = try_span()
             if span is not None:
-                return replace(span, steps=(*steps, "the output layer spans its region's predictions"))
+                return span
         tried.append(
             "no exact invariance (duplicated units, a unit born at zero, units constant on the data, alone "
             "or beside varying units, ReLU rescalings, identity units' GL(p), dependent inputs) lifts a "
@@ -467,10 +467,9 @@ def certify_smooth(
     if rounded_window and not near and digits_apart is None and network.is_piecewise_linear:
         # the output layer's optimum may lie in the window where the Newton step does not lead (its
         # weak curvature, 1e-5 beside 1, sends it along the near-flat output directions)
-        report(progress, "the output layer's optimum over its region's predictions")
-        span = certify_span_minimum(network, dataset, point, value.text)
+        span = try_span()
         if span is not None:
-            return replace(span, steps=(*steps, "the output layer spans its region's predictions"))
+            return span
     if digits_apart is not None:
         tried.append(f"{within}, and {digits_apart} (Newton step {newton:.3g})")
     elif not near:
@@ -560,13 +559,3 @@ def certify_smooth(
         steps=tuple(steps),
         code="degenerate-critical-point" if exactly_critical else "gradient-undecided",
     )
-
-
-def _long_digits_window(point: Point) -> list[Fraction]:
-    """The digits' window where it is too fine for a float centre (`resolvable_window` None: a 30-digit
-    number beside 4-digit ones), numbers written exactly held; empty for a float's print or digits a
-    float resolves. A nearby proof must stay inside it, not inside the float reach 1e-3·(1 + |θ|)."""
-    if not (mixed_digits(point) or written_reach(point)):
-        return []
-    window = hold_pinned(point, window_radii(point))
-    return window if any(window) else []

@@ -22,7 +22,7 @@ from badminima.verify.critical_free import no_critical_point_within
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.outcome import Outcome, withdrawn
 from badminima.verify.pinpoint import alone_in_a_cube
-from badminima.verify.rounding import hold_pinned, judged_rounding, window_radii
+from badminima.verify.rounding import held_windows, judged_rounding
 from badminima.verify.suboptimality import LossEnclosure
 
 _CRITICAL = (Verdict.LOCAL_MIN, Verdict.BAD_LOCAL_MIN, Verdict.SADDLE)
@@ -46,7 +46,7 @@ def zeroed_in_the_window(network: Network, dataset: Dataset, point: Point) -> Po
     if judged_rounding(point) == 0:
         return None
     given = point.flatten()
-    radii = hold_pinned(point, window_radii(point))
+    radii = held_windows(point)
     flat = [Fraction(0) if q and r and abs(q) <= r else q for q, r in zip(given, radii, strict=True)]
     if flat == list(given):
         return None
@@ -108,7 +108,7 @@ def one_kind_in_the_window(
 
 def _the_only_one(network: Network, dataset: Dataset, point: Point, zero: Point) -> str | None:
     """Why the window of ``point`` holds no critical point but ``zero`` (one of them), or None."""
-    radii = hold_pinned(point, window_radii(point))
+    radii = held_windows(point)
     alone = alone_in_a_cube(network, dataset, zero)
     return no_critical_point_within(network, dataset, point, radii, piecewise=True, alone=alone)
 

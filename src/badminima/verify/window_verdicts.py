@@ -32,12 +32,12 @@ from badminima.verify.pinpoint import (
 )
 from badminima.verify.rounding import (
     digits_window,
+    held_windows,
     hold_pinned,
     judged_rounding,
     pinned_numbers,
     resolvable_window,
     rounding_box,
-    window_radii,
     written_short,
 )
 from badminima.verify.suboptimality import enclose_loss
@@ -155,7 +155,7 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
     exceeds the window stay with it."""
     if out.box_center is None:
         return out
-    radii, given = hold_pinned(point, window_radii(point)), point.flatten()
+    radii, given = held_windows(point), point.flatten()
     finest = min((r for r in radii if r), default=Fraction(0))
     reach = out.proof_radius or Fraction(0)
     if not finest:
