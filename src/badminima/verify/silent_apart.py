@@ -12,6 +12,7 @@ window is critical: `not-critical` about the digits (method ``held-convexity``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -71,12 +72,13 @@ def silent_units_apart(
     narrower = f"the narrower network of the live units ({'-'.join(map(str, small.widths))})"
     # near a duplicate of a live unit the sums are second order in the distance to it (1e-20 for
     # windows of 1e-10), so the one critical point is enclosed again, as tightly as a window squared
+    saddle = functools.cache(lambda: _narrower_saddle(small, dataset, small_point))  # tried once, if needed
     for width in (finest / 1024, (finest / 1024) ** 2):
         found = held_critical_point(small, dataset, small_point, live_radii, width)
         where = f"{narrower} has one critical point about their window (strictly convex there)"
         method = "held-convexity"
         if found is None:
-            found = _lone_saddle(small, dataset, small_point, live_radii, width)
+            found = _lone_saddle(small, dataset, small_point, live_radii, width, saddle())
             where = f"{narrower} has a saddle, its one critical point in a cube that holds their window"
             method = "krawczyk-pinpoint"
         if found is None:
@@ -138,17 +140,31 @@ def _nonzero_on_parts(
     return True
 
 
-def _lone_saddle(
-    small: Network, dataset: Dataset, point: Point, radii: Sequence[Fraction], width: Fraction
-) -> Pinpoint | None:
-    """The narrower network's saddle (`certify_saddle`) enclosed within ``width`` (`pinpoint`), where the
-    cube about its centre that holds the window ``point`` ± ``radii`` has no other critical point
-    (`at_most_one_critical_point`), else None."""
+def _narrower_saddle(small: Network, dataset: Dataset, point: Point) -> tuple[Point, Fraction] | None:
+    """The centre and radius of the box in which `certify_saddle` proves the narrower network's saddle
+    near ``point``, or None."""
     hessian = float_derivatives(small, dataset, point)[2]
     saddle = certify_saddle(small, dataset, point, hessian)
     c, r = saddle.center, saddle.proof_radius
     if saddle.verdict is not Verdict.SADDLE or c is None or r is None:
         return None
+    return c, r
+
+
+def _lone_saddle(
+    small: Network,
+    dataset: Dataset,
+    point: Point,
+    radii: Sequence[Fraction],
+    width: Fraction,
+    saddle: tuple[Point, Fraction] | None,
+) -> Pinpoint | None:
+    """The narrower network's ``saddle`` (`_narrower_saddle`) enclosed within ``width`` (`pinpoint`),
+    where the cube about its centre that holds the window ``point`` ± ``radii`` has no other critical
+    point (`at_most_one_critical_point`), else None."""
+    if saddle is None:
+        return None
+    c, r = saddle
     found = pinpoint(small, dataset, c, r, width)
     if found is None:
         return None
