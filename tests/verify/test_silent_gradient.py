@@ -388,3 +388,95 @@ def test_silent_units_in_two_hidden_layers_one_off_its_curve_are_not_critical(of
     flat = [q[0], wa, q[1], ba, q[2], 0, wb, 0, q[3], bb, q[4], 0, q[5]]
     cert = certify(Trap(net, DATA, Point.unflatten(net, flat)), probes=0)
     assert (cert.verdict, cert.method) == (Verdict.NOT_CRITICAL, "held-convexity"), cert.reason
+
+
+def _chain(theta, x):
+    """The 1-1-…-1 tanh chain by hand (θ = w₁, b₁, …, w_L, b_L, w_out, b_out): its activations a₀ = x,
+    a₁, …, a_L and its output."""
+    acts = [x]
+    for w, b in zip(theta[0:-2:2], theta[1:-2:2], strict=True):
+        acts.append(mpmath.tanh(w * acts[-1] + b))
+    return acts, theta[-2] * acts[-1] + theta[-1]
+
+
+def _chain_slopes(theta, xy=SADDLE_XY):
+    """Per point: the activations and the loss's slopes at each hidden pre-activation d₁, …, d_L and at
+    the output e = 2(f − y)/N, back-propagated by hand, on the data ``xy``."""
+    rows = []
+    for x, y in zip(*xy, strict=True):
+        acts, f = _chain(theta, _mp(x))
+        e = 2 * (f - _mp(y)) / len(xy[0])
+        d = [e * theta[-2] * (1 - acts[-1] ** 2)]
+        for k in range(len(acts) - 2, 0, -1):
+            d.insert(0, d[0] * theta[2 * k] * (1 - acts[k] ** 2))
+        rows.append((acts, d, e))
+    return rows
+
+
+def _chain_gradient(*theta):
+    g = [mpmath.mpf(0)] * len(theta)
+    for acts, d, e in _chain_slopes(theta):
+        for k, dk in enumerate(d):
+            g[2 * k] += dk * acts[k]
+            g[2 * k + 1] += dk
+        g[-2] += e * acts[-1]
+        g[-1] += e
+    return g
+
+
+def _chain_silent_h(theta, layer, w, b):
+    """A silent unit's sum in hidden layer ``layer`` (1-based) of the chain: Σ_i s_i tanh(w·a_{layer−1} +
+    b), s_i the slope at the next layer's pre-activation (the output's after the last layer)."""
+    total = mpmath.mpf(0)
+    for acts, d, e in _chain_slopes(theta):
+        s = d[layer] if layer < len(d) else e
+        total += s * mpmath.tanh(w * acts[layer - 1] + b)
+    return total
+
+
+@pytest.mark.slow
+def test_silent_units_in_three_hidden_layers_on_their_curves_make_a_saddle():
+    """A 1-2-2-2-1 net: one silent unit in each hidden layer, beside the live 1-1-1-1-1 minimum θ* (60
+    digits, hand gradient, on `SADDLE_XY`), each on its own zero (red team s35b). Each level's proof is
+    the next one's narrower network, so the innermost is enclosed finely enough for the outermost's
+    sign changes, and every shallower silent unit's outgoing weights stay exactly 0 in the enclosure.
+    The box holds θ*, the witness is below the lift's loss."""
+    start = [  # the red team's 12 digits: the Hessian's least eigenvalue is 2e-8, Newton's basin narrow
+        mpmath.mpf(q)
+        for q in (
+            "1.09027294994",
+            "0.0656061085468",
+            "0.379971374695",
+            "-0.0522780363886",
+            "1.01625952412",
+            "0.694856182988",
+            "3.04281616074",
+            "-1.58018333250",
+        )
+    ]
+    with mpmath.workdps(60):
+        theta = list(mpmath.findroot(_chain_gradient, start, solver="mdnewton", tol=mpmath.mpf(10) ** -50))
+        assert max(abs(g) for g in _chain_gradient(*theta)) < mpmath.mpf(10) ** -45
+        w = _mp(W_SILENT)
+        silent = [
+            mpmath.findroot(lambda t, k=k: _chain_silent_h(theta, k, w, t), near)
+            for k, near in ((1, -0.9056), (2, -1.7551), (3, -0.7514))
+        ]
+        assert all(
+            abs(_chain_silent_h(theta, k + 1, w, b)) < mpmath.mpf(10) ** -45 for k, b in enumerate(silent)
+        )
+
+    def lift(digits):
+        w1, b1, w2, b2, w3, b3, wo, bo = (F(mpmath.nstr(t, digits)) for t in theta)
+        s1, s2, s3 = (F(mpmath.nstr(b, digits)) for b in silent)
+        return [w1, W_SILENT, b1, s1, w2, 0, W_SILENT, 0, b2, s2, w3, 0, W_SILENT, 0, b3, s3, wo, 0, bo]
+
+    net = Network((1, 2, 2, 2, 1), "tanh")
+    cert = certify(Trap(net, SADDLE_DATA, Point.unflatten(net, lift(12))), probes=0)
+    assert (cert.verdict, cert.code) == (Verdict.SADDLE, "silent-unit-saddle"), cert.reason
+    exact = Point.unflatten(net, lift(60))
+    R = _mp(cert.proof_radius) + mpmath.mpf(10) ** -55
+    centre = cert.box_center.flatten()
+    live = [0, 2, 4, 8, 10, 14, 16, 18]
+    assert all(abs(_mp(centre[k]) - _mp(exact.flatten()[k])) <= R for k in live)
+    assert reference_loss(net, SADDLE_DATA, cert.witness) < reference_loss(net, SADDLE_DATA, exact)

@@ -61,6 +61,7 @@ from badminima.verify.rounding import (
 from badminima.verify.silent_gradient import (
     Inputs,
     downstream_slopes,
+    quiet_layers,
     quiet_units,
     silent_numbers,
     silent_slope,
@@ -262,9 +263,13 @@ def _along(
     return [q + s * e for q, e in zip(unit, direction, strict=True)], t * max(abs(e) for e in direction)
 
 
-def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Lifted | None:
+def certify_silent_units(
+    network: Network, dataset: Dataset, point: Point, finer: Fraction | None = None
+) -> Lifted | None:
     """A saddle (code ``silent-unit-saddle``) at a rounded point next to the critical curve of silent
     units (see the module docstring), or None when a step fails or the point is not of that kind.
+    ``finer``: beside live units, enclose the narrower network's critical point at least that tightly
+    (a deeper layer's silent units, lifted over this proof, need its slopes that sharp).
 
     Example:
         >>> from badminima.model import Dataset
@@ -280,7 +285,7 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
     assert out.b is not None
     if len(network.widths) != 3 or any(q != 0 for row in out.W for q in row):
         quiet = quiet_units(network, point)
-        return None if quiet is None else _beside_live_units(network, dataset, point, *quiet)
+        return None if quiet is None else _beside_live_units(network, dataset, point, *quiet, finer)
     column = 0
     if network.widths[-1] > 1:
         relation = affine_targets(dataset)
@@ -343,7 +348,12 @@ def certify_silent_units(network: Network, dataset: Dataset, point: Point) -> Li
 
 
 def _beside_live_units(
-    network: Network, dataset: Dataset, point: Point, layer: int, silent: list[int]
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    layer: int,
+    silent: list[int],
+    finer: Fraction | None = None,
 ) -> Lifted | None:
     """Silent units of hidden layer ``layer`` beside live ones, the layer after it one unit wide (one
     output after the last hidden layer, or several with squared errors on targets affine in one
@@ -387,16 +397,26 @@ def _beside_live_units(
         if saddle.verdict is Verdict.SADDLE:
             reduced = saddle
             how = "a saddle proved by the Krawczyk test (its one critical point in the box)"
+    held = held_windows(point)
+    first = min([coarsest_rounding(point), *(side for side in held if side)]) / 1024
+    first = first if finer is None else min(first, finer)
     zeros: set[int] = set()  # numbers the narrower critical point has at exactly 0
     shallower = quiet_units(small, small_point) if reduced.verdict is None else None
     if shallower is not None:
         # silent units in a shallower layer too: the narrower network's critical point is this proof's,
         # one layer up, with their outgoing weights at exactly 0; they change no output, so the slopes
-        # enclosed over its box are θ*'s
-        inner = certify_silent_units(small, dataset, small_point)
+        # enclosed over its box are θ*'s. Its silent units' sign changes are located only as finely as
+        # its own slopes allow (1e5 times coarser where their sums are flat), so it is asked for an
+        # enclosure as fine as this layer's finest try
+        inner = certify_silent_units(small, dataset, small_point, finer=first**2)
         if inner is None:
             return None
-        zeros = {k for j in shallower[1] for k in unit_indices(small, j, shallower[0])[1]}
+        zeros = {  # every shallower silent unit's outgoing weights: each level lifts with them at 0
+            k
+            for quiet, units in quiet_layers(small, small_point)
+            for j in units
+            for k in unit_indices(small, j, quiet)[1]
+        }
         reduced = replace(
             inner.reduced, verdict=Verdict.SADDLE, center=inner.center, proof_radius=inner.radius, mu=None
         )
@@ -407,11 +427,9 @@ def _beside_live_units(
     h = network.widths[layer + 1]
     still = silent_numbers(network, silent, layer)
     window = resolvable_window(point)
-    held = held_windows(point)
     live = [k for k in range(network.n_params) if k not in still]
     near = min(r, ParameterBox(small, dataset, c, reduced.precision).gradient_bound() / mu) if mu else r
     given = point.flatten()
-    first = min([coarsest_rounding(point), *(side for side in held if side)]) / 1024
     # near a duplicate of a live unit a silent unit's sum is second order in the distance to it (1e-20
     # beside windows of 1e-10), so θ* is enclosed again, as tightly as a window squared
     for fine in (first, first**2):
