@@ -72,6 +72,8 @@ the verifier lifts through, from the package's own constructions (nothing typed 
   with kinks 1/3000 apart and active on the same points, the output layer at its optimum (polished on
   the slice that holds the hidden layer) written to 12 digits and moved 0.3 windows (+, −, +): a
   non-strict minimum whose output-layer features span every prediction of the region.
+- held-relu-saddle: the same shape under a sigmoid output with squared error, the output layer at a
+  saddle of its loss (polished the same way), 12 digits, 0.3 windows off: a saddle of the whole net.
 Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean; the
 last two hand-built ones are exact small rationals).
 """
@@ -484,14 +486,10 @@ def logit_surrogate_bce() -> Trap:
     return Trap(network, dataset, point, better=better, name="logit-surrogate-bce", description=what)
 
 
-def held_relu_span() -> Trap:
-    network = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
-    X = [[Fraction(k, 2)] for k in range(-4, 6)]
-    y = [[Fraction(k, 10)] for k in (3, 8, 2, 6, 5, 9, 1, 7, 4, 6)]
-    dataset = Dataset.of(X, y)
-    hidden = ([[Fraction(4, 3)], [Fraction(4, 3)]], [Fraction(-4, 9), Fraction(-1001, 2250)])
+def _held_output_layer(network: Network, dataset: Dataset, point: Point) -> Point:
+    """``point`` with its output layer polished to F_S's critical point near it (the hidden layer held
+    exactly), written to 12 digits and moved 0.3 windows (+, −, +)."""
     free = [4, 5, 6]  # the output layer; the hidden layer is held exactly
-    point = Point.of([hidden, ([[1, -1]], [0])])
     point = polish(network, dataset, point, precision=None, free=free, steps=60).point
     point = polish(network, dataset, point, precision=256, free=free, steps=20).point
     flat = list(point.flatten())  # the hidden fractions stay exact; the output numbers get 12 digits
@@ -505,15 +503,43 @@ def held_relu_span() -> Trap:
             flat[k] = written_decimal(
                 mpmath.nstr(mpmath.mpf(moved.numerator) / moved.denominator, 12, strip_zeros=False)
             )  # trailing zeros are digits
+    return Point.unflatten(network, flat)
+
+
+def held_relu_span() -> Trap:
+    network = Network((1, 2, 1), "relu", output="sigmoid", loss="bce")
+    X = [[Fraction(k, 2)] for k in range(-4, 6)]
+    y = [[Fraction(k, 10)] for k in (3, 8, 2, 6, 5, 9, 1, 7, 4, 6)]
+    dataset = Dataset.of(X, y)
+    hidden = ([[Fraction(4, 3)], [Fraction(4, 3)]], [Fraction(-4, 9), Fraction(-1001, 2250)])
     return Trap(
         network,
         dataset,
-        Point.unflatten(network, flat),
+        _held_output_layer(network, dataset, Point.of([hidden, ([[1, -1]], [0])])),
         name="held-relu-span",
         description="two ReLU units held exactly (kinks at 1/3 and 1001/3000, active on the same points) "
         "under a sigmoid output with cross-entropy; the output layer's optimum (not rational) written to 12 "
         "digits, 0.3 windows off: a non-strict minimum because the units' features span every prediction "
         "of the activation region",
+    )
+
+
+def held_relu_saddle() -> Trap:
+    network = Network((1, 2, 1), "relu", output="sigmoid", loss="mse")
+    X = [[Fraction(k, 4)] for k in range(-9, 10, 2)]
+    y = [[Fraction(k, 10)] for k in (9, 1, 0, 0, 5, 0, 10, 10, 1, 1)]
+    dataset = Dataset.of(X, y)
+    hidden = ([[1], [2]], [Fraction(-1, 10), Fraction(-3, 10)])
+    start = Point.of([hidden, ([["-5.818", "4.328"]], ["-0.847"])])  # near a saddle of F_S (red team s35)
+    return Trap(
+        network,
+        dataset,
+        _held_output_layer(network, dataset, start),
+        name="held-relu-saddle",
+        description="two ReLU units held exactly under a sigmoid output with squared error; the output "
+        "layer's loss has a saddle (Hessian eigenvalues -0.040, 3.6e-5, 0.072) written to 12 digits, 0.3 "
+        "windows off: a saddle of the whole net because the units' features span every prediction of "
+        "the activation region",
     )
 
 
@@ -559,6 +585,7 @@ def main() -> None:
         dependent_inputs(),
         logit_surrogate_bce(),
         held_relu_span(),
+        held_relu_saddle(),
     ]
     names = [
         "duplicated-units",
@@ -586,6 +613,7 @@ def main() -> None:
         "dependent-inputs",
         "logit-surrogate-bce",
         "held-relu-span",
+        "held-relu-saddle",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")

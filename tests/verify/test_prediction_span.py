@@ -14,6 +14,7 @@ from hypothesis import given, settings, strategies as st
 from badminima.model import Dataset, Network, Point, Trap
 from badminima.verify import Verdict, certify
 from badminima.verify.prediction_span import certify_span_minimum, spans_the_region
+from tests.reference import reference_loss
 
 X = [F(k, 2) for k in range(-4, 6)]
 """−2, −1.5, …, 2.5: no point between the kinks 1/3 and 1001/3000 (red team s33 G2)."""
@@ -37,19 +38,27 @@ def _features(hidden, x):
     return [max(_mp(w[0]) * _mp(x) + _mp(c), mpmath.mpf(0)) for w, c in zip(W, b, strict=True)]
 
 
-def _optimum(hidden, X, labels, head):
-    """The output layer's critical point (v₁, v₂, c) by Newton at 60 digits, and the loss's gradient in
-    the hidden numbers there (each unit: v_j Σ ℓ' · 1[active] · (x, 1) / N)."""
+def _output_gradient(hidden, X, labels, head):
+    """The loss's gradient in the output numbers (v₁, v₂, c), the hidden layer held, by hand."""
+    phi = [[*_features(hidden, x), mpmath.mpf(1)] for x in X]
+    ys = [_mp(y) for y in labels]
+
+    def grad(*u):
+        zs = [sum(a * b for a, b in zip(u, f, strict=True)) for f in phi]
+        g = [_head_slope(z, y, head) for z, y in zip(zs, ys, strict=True)]
+        return [sum(gi * f[k] for gi, f in zip(g, phi, strict=True)) / len(X) for k in range(3)]
+
+    return grad
+
+
+def _optimum(hidden, X, labels, head, start=(1, -1, 0)):
+    """The output layer's critical point (v₁, v₂, c) near ``start`` by Newton at 60 digits, and the
+    loss's gradient in the hidden numbers there (each unit: v_j Σ ℓ' · 1[active] · (x, 1) / N)."""
     with mpmath.workdps(60):
         phi = [[*_features(hidden, x), mpmath.mpf(1)] for x in X]
         ys = [_mp(y) for y in labels]
-
-        def grad(*u):
-            zs = [sum(a * b for a, b in zip(u, f, strict=True)) for f in phi]
-            g = [_head_slope(z, y, head) for z, y in zip(zs, ys, strict=True)]
-            return [sum(gi * f[k] for gi, f in zip(g, phi, strict=True)) / len(X) for k in range(3)]
-
-        u = mpmath.findroot(grad, (mpmath.mpf(1), mpmath.mpf(-1), mpmath.mpf(0)), tol=mpmath.mpf(10) ** -55)
+        grad = _output_gradient(hidden, X, labels, head)
+        u = mpmath.findroot(grad, tuple(mpmath.mpf(q) for q in start), tol=mpmath.mpf(10) ** -55)
         u = [u[k] for k in range(3)]
         zs = [sum(a * b for a, b in zip(u, f, strict=True)) for f in phi]
         g = [_head_slope(z, y, head) for z, y in zip(zs, ys, strict=True)]
@@ -74,12 +83,14 @@ def _written(u, digits: int, offsets: tuple[float, ...]) -> list[F]:
     return out
 
 
-def _trap(head: str, labels, digits: int, offsets, hidden=HIDDEN) -> tuple[Trap, list]:
+def _trap(
+    head: str, labels, digits: int, offsets, hidden=HIDDEN, xs=X, start=(1, -1, 0)
+) -> tuple[Trap, list]:
     net = Network((1, 2, 1), "relu", output="sigmoid", loss=head)
-    u, hidden_grad = _optimum(hidden, X, labels, head)
+    u, hidden_grad = _optimum(hidden, xs, labels, head, start)
     v1, v2, c = _written(u, digits, offsets)
     point = Point.of([hidden, ([[v1, v2]], [c])])
-    return Trap(net, Dataset.of([[x] for x in X], [[y] for y in labels]), point), [u, hidden_grad]
+    return Trap(net, Dataset.of([[x] for x in xs], [[y] for y in labels]), point), [u, hidden_grad]
 
 
 LABELS = [F(k, 10) for k in (3, 8, 2, 6, 5, 9, 1, 7, 4, 6)]
@@ -210,3 +221,61 @@ def test_two_identity_outputs_with_squares_are_a_minimum_at_the_output_layers_le
     got = [*centre.layers[1].W[0], centre.layers[1].b[0], *centre.layers[1].W[1], centre.layers[1].b[1]]
     for q, v in zip(got, [*u[0], *u[1]], strict=True):
         assert abs(q - v) <= r
+
+
+SADDLE_X = [F(k, 4) for k in range(-9, 10, 2)]
+SADDLE_LABELS = [F(k, 10) for k in (9, 1, 0, 0, 5, 0, 10, 10, 1, 1)]
+SADDLE_HIDDEN = ([[F(1)], [F(2)]], [F(-1, 10), F(-3, 10)])
+"""Red team s35 D-outsaddle: under a sigmoid with squares the output layer's loss has a saddle."""
+
+
+@pytest.mark.parametrize(
+    ("digits", "offsets", "verdict"),
+    [
+        (12, (0.3, -0.3, 0.3), Verdict.SADDLE),
+        (12, (3, -3, 0), Verdict.NOT_CRITICAL),
+        pytest.param(30, (0.3, -0.3, 0.3), Verdict.SADDLE, marks=pytest.mark.slow),
+    ],
+)
+def test_a_saddle_of_the_output_layers_loss_is_a_saddle_of_the_net(digits, offsets, verdict):
+    """The output layer's critical point u* (60-digit Newton on the hand gradient) has a Hessian with a
+    negative eigenvalue (central differences of that gradient) and makes the hidden gradient vanish (by
+    hand, 1e-50): (hidden, u*) is a saddle of the whole net. 0.3 windows off it is the digits' (12 and
+    30 digits: the box holds u*, the witness is below its loss); 3 windows off no critical point is."""
+    trap, (u, hidden_grad) = _trap(
+        "mse", SADDLE_LABELS, digits, offsets, SADDLE_HIDDEN, SADDLE_X, (-5.818, 4.328, -0.847)
+    )
+    assert max(abs(g) for g in hidden_grad) < mpmath.mpf(10) ** -50
+    with mpmath.workdps(60):
+        grad, h = _output_gradient(SADDLE_HIDDEN, SADDLE_X, SADDLE_LABELS, "mse"), mpmath.mpf(10) ** -25
+        columns = [
+            [
+                (a - b) / (2 * h)
+                for a, b in zip(
+                    grad(*(u[j] + h * (j == k) for j in range(3))),
+                    grad(*(u[j] - h * (j == k) for j in range(3))),
+                    strict=True,
+                )
+            ]
+            for k in range(3)
+        ]
+        least = min(mpmath.eigsy(mpmath.matrix(columns))[0])
+    assert least < -0.03
+    out = certify(trap, probes=0)
+    assert out.verdict is verdict, out.reason
+    if verdict is Verdict.NOT_CRITICAL:
+        return
+    assert out.code == "prediction-span-saddle"
+    centre, r = out.box_center, out.proof_radius
+    assert centre is not None and r is not None and centre.layers[0] == trap.point.layers[0]
+    for q, v in zip((*centre.layers[1].W[0], *centre.layers[1].b), u, strict=True):
+        assert abs(_mp(q) - v) <= _mp(r)
+    # the witness lies within r (1e-51 at 30 digits) of u*: its loss is lower by about r², so u* is
+    # refined and both losses taken at 130 digits
+    with mpmath.workdps(130):
+        u = mpmath.findroot(_output_gradient(SADDLE_HIDDEN, SADDLE_X, SADDLE_LABELS, "mse"), tuple(u))
+        out_u = ([[F(mpmath.nstr(u[0], 125)), F(mpmath.nstr(u[1], 125))]], [F(mpmath.nstr(u[2], 125))])
+        at_u = Point.of([SADDLE_HIDDEN, out_u])
+        assert reference_loss(trap.network, trap.dataset, out.witness) < reference_loss(
+            trap.network, trap.dataset, at_u
+        )

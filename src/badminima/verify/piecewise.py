@@ -33,7 +33,7 @@ from badminima.verify.orbit_window import into_the_window, rescaled_into_the_win
 from badminima.verify.outcome import Outcome, about_nearby
 from badminima.verify.piece_minima import certify_nearby_piece_minimum, certify_piece_minimum
 from badminima.verify.pinpoint import convex_apart
-from badminima.verify.prediction_span import certify_span_minimum
+from badminima.verify.prediction_span import certify_span_minimum, certify_span_saddle
 from badminima.verify.pushing_kinks import pin_pushing_kinks, pushing_text
 from badminima.verify.regions import (
     LeastSquaresBound,
@@ -306,7 +306,9 @@ def _nearby_proof(
     held = _nearby_kink_optimum(network, dataset, point, region, value, options)
     if held is not None:
         return replace(held, steps=(*steps, "snapped to the region's optimum with every kink held"))
-    span = certify_span_minimum(network, dataset, point, value.text)  # several outputs: no snap
+    span = certify_span_minimum(network, dataset, point, value.text) or certify_span_saddle(
+        network, dataset, point, value.text
+    )  # several outputs, or a head not convex in the predictions: no snap
     if span is not None:
         return replace(span, steps=(*steps, "the output layer spans its region's predictions"))
     lifted = (

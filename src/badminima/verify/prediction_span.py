@@ -16,6 +16,11 @@ It is not strict: the units' rescalings, and the combined weights of units that 
 move θ at equal loss, so no Hessian proof reaches it. (So the hidden gradient is 0 at θ* as well:
 ∂F/∂(w_j, b_j) = v_j Σ_i g_i D_j(x_i, 1) with g = ∇G(z*) ⟂ S, G the loss of the predictions.)
 
+Under a head that is not convex in the predictions (a sigmoid with squares) F_S may have a saddle u*
+instead: the Krawczyk test on the output numbers alone proves it F_S's one critical point in a box, the
+same identity makes θ* critical for the whole loss, and a direction of proved negative curvature over
+the box gives a point of lower loss: a saddle (`certify_span_saddle`).
+
 This is the least-squares bound of `piecewise` (exact, identity output with squares) for any head, in
 balls: red team s33's held ReLU layers with kinks 1/3000 apart, whose sigmoid output's optimum (not
 rational) the digits round.
@@ -31,7 +36,9 @@ from badminima.landscape.region_fit import region_columns, unit_pieces, unit_slo
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.verify.box import PRECISIONS, certify_saddle
 from badminima.verify.certificate import Verdict
+from badminima.verify.numerics import float_derivatives
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ParameterBox, ball_bounds
 from badminima.verify.pinpoint import held_critical_point
@@ -128,3 +135,67 @@ def certify_span_minimum(
         box_center=center,
         code="prediction-span",
     )
+
+
+def certify_span_saddle(
+    network: Network, dataset: Dataset, point: Point, loss_text: str | None = None
+) -> Outcome | None:
+    """``saddle`` about θ* = (the hidden layer as written, a saddle u* of the output layer's loss F_S),
+    when the output layer spans its region (module docstring), the Krawczyk test on the output numbers
+    proves u* F_S's one critical point in a box inside the digits' window (an eighth of its finest side
+    at most), and the curvature along a direction is proved negative over that box: θ* is critical for
+    the whole loss (the span's identity) and a point of lower loss is exhibited. Else None.
+
+    Example (two ReLU units under a sigmoid with squares, F_S's Hessian eigenvalues −0.040, 3.6e-5 and
+    0.072 at u*, red team s35; the output numbers 0.3 windows off u*):
+        >>> from badminima.model import load_trap
+        >>> trap = load_trap("examples/degenerate/held-relu-saddle.json")
+        >>> certify_span_saddle(trap.network, trap.dataset, trap.point).code
+        'prediction-span-saddle'
+    """
+    if not spans_the_region(network, dataset, point):
+        return None
+    given = point.flatten()
+    hidden = network.layer_offsets[1]
+    radii = [Fraction(0) if k < hidden else r for k, r in enumerate(held_windows(point))]
+    if not all(radii[hidden:]):
+        return None
+    finest = min(radii[hidden:])
+    outputs = range(hidden, len(given))
+    hessian = float_derivatives(network, dataset, point)[2]
+    for precision in PRECISIONS:  # a finer window needs the higher precision's narrower box
+        res = certify_saddle(network, dataset, point, hessian, free=outputs, precisions=(precision,))
+        c, r = res.center, res.proof_radius
+        if res.verdict is not Verdict.SADDLE or c is None or r is None:
+            continue
+        there = c.flatten()
+        if any(there[k] != given[k] for k in range(hidden)):
+            return None  # off the held hidden layer (never expected: polish keeps it)
+        if any(abs(there[k] - given[k]) > radii[k] + r for k in outputs):
+            return None  # F_S's critical point lies outside the window: not the digits'
+        if r > finest / 8 or any(abs(there[k] - given[k]) + r > radii[k] for k in outputs):
+            continue
+        return Outcome(
+            Verdict.SADDLE,
+            "interval",
+            "prediction-span",
+            f"one hidden layer, every pre-activation off its kink, and the output layer's features with "
+            f"the hidden layer as written span every prediction of the activation region (exact ranks): "
+            f"on the output numbers alone {res.reason}; so the output layer's loss has one critical point "
+            f"u* in a box inside the digits' window, and (hidden layer, u*) is critical for the whole "
+            f"network (the loss's slope at the predictions is orthogonal to every prediction the region "
+            f"makes, so the hidden gradient is 0 too): a saddle (the verdict is about box_center; the "
+            f"given point itself is not critical)",
+            LossEnclosure(
+                loss_text or f"[{float(res.loss_lower or 0):.15g}, {float(res.loss_upper or 0):.15g}]",
+                res.loss_lower,
+                res.loss_upper,
+            ),
+            box_radius=point.distance(c) + r,
+            proof_radius=r,
+            box_center=c,
+            witness=res.witness,
+            witness_loss_upper=res.witness_loss_upper,
+            code="prediction-span-saddle",
+        )
+    return None

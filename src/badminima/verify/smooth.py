@@ -42,7 +42,7 @@ from badminima.verify.null_descent import certify_null_descent
 from badminima.verify.options import CertifyOptions
 from badminima.verify.outcome import Outcome, about_nearby, unknown_loss
 from badminima.verify.pinpoint import convex_apart
-from badminima.verify.prediction_span import certify_span_minimum
+from badminima.verify.prediction_span import certify_span_minimum, certify_span_saddle
 from badminima.verify.rounding import (
     WINDOW_SLACK,
     at_rounding_level,
@@ -380,7 +380,9 @@ def certify_smooth(
 
     def try_span() -> Outcome | None:
         report(progress, "the output layer's optimum over its region's predictions")
-        span = certify_span_minimum(network, dataset, point, value.text)
+        span = certify_span_minimum(network, dataset, point, value.text) or certify_span_saddle(
+            network, dataset, point, value.text
+        )
         if span is None:
             return None
         return replace(span, steps=(*steps, "the output layer spans its region's predictions"))
