@@ -384,6 +384,23 @@ def test_soundness_on_constructed_critical_points_thorough(example):
     _check(example)
 
 
+def test_a_moved_global_minimum_of_a_square_linear_net_bounds_its_loss_tightly():
+    """The slow property's find (session s36): a 3-3-3 linear net fitting y = diag(1, 2, 3)·x exactly
+    (loss 0), its point 3.3e-10 off the factorisation (diag(1, 2, 3), I) in every number. The
+    prediction-span minimum's loss bound was its 1e-12 box's, −1.9e-23; the optimum 0 is the truth."""
+    e = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0]]
+    X = [*e, *([-v for v in row] for row in e)]
+    Y = [[v * (k + 1) for k, v in enumerate(row)] for row in X]
+    s = F(33333333333333333, 10**26)
+    diag = [F(10000000003333333, 10**16), F(20000000003333333, 10**16), F(30000000003333333, 10**16)]
+    one = F(10000000003333333, 10**16)
+    W1 = [[diag[i] if i == j else s for j in range(3)] for i in range(3)]
+    W2 = [[one if i == j else s for j in range(3)] for i in range(3)]
+    net = Network((3, 3, 3), "identity")
+    point = Point.of([(W1, [s, s, s]), (W2, [s, s, s])])
+    _check((net, Dataset.of(X, Y), point, True, False, "moved"))
+
+
 def test_an_exact_large_weight_neither_moves_nor_widens_the_rounding_of_the_others():
     # s19 red team: f = w₁w₂w₃·x on (1, 1), (2, 3). Least squares: the product 7/5 = Σxy/Σx², loss 1/10,
     # the floor of every linear map: a global minimum wherever the product is 7/5. The point

@@ -4,7 +4,7 @@ and by a 100-digit Newton iteration of logistic regression in mpmath."""
 
 from __future__ import annotations
 
-from fractions import Fraction
+from fractions import Fraction, Fraction as F
 
 import mpmath
 import pytest
@@ -139,12 +139,40 @@ def test_thirty_digits_beside_four_do_not_round_a_minimum_beyond_their_window():
 
 
 def test_thirty_digits_everywhere_round_no_critical_point_just_beyond_their_window():
-    """All to 30 digits, w2 1.1e-26 off: the window (1000 half units of the coarsest digit, 1e-29, times
-    max|θ| = 1.94: 9.7e-27) lies inside the proof's box, whose one minimiser is outside it."""
+    """All to 30 digits, w2 1.1e-26 off: the window (1000 units of the coarsest last digit, 1e-29: 1e-26)
+    lies inside the proof's box, whose one minimiser is outside it."""
     out = certify(_logreg_trap((30, 30, 30), 11000), probes=0)
     assert (out.verdict.value, out.code) == ("not-critical", "gradient-nonzero")
     inside = certify(_logreg_trap((30, 30, 30), 9000), probes=0)
     assert inside.verdict.value == "local-min"
+
+
+@pytest.mark.parametrize(
+    ("digits", "windows", "verdict"),
+    [(30, 3, "not-critical"), (30, F(3, 10), "local-min"), (40, 3, "not-critical")],
+)
+def test_a_best_affine_fit_in_long_digits_is_held_to_their_window(digits, windows, verdict):
+    """Least squares for a line (red team s36 F1): the one critical point is the exact solution of the
+    normal equations (Cramer's rule here, w* = 17/105, b* = 193/420); every number written to ``digits``
+    digits, b moved ``windows`` windows (1000 units of the coarsest last digit). The best-affine-fit
+    proof found x* only to 3e-13 and was kept whatever the window (a `local-min` 3 windows off)."""
+    xs = [F(v) for v in ("-2", "-1.5", "-1", "0", "0.5", "1", "2", "3")]
+    ys = [F(v) for v in ("0.1", "0.2", "0.35", "0.4", "0.6", "0.65", "0.8", "0.9")]
+    n, sx, sy = len(xs), sum(xs), sum(ys)
+    sxx, sxy = sum(x * x for x in xs), sum(x * y for x, y in zip(xs, ys, strict=True))
+    det = n * sxx - sx * sx
+    w, b = (n * sxy - sx * sy) / det, (sxx * sy - sx * sxy) / det
+    assert (w, b) == (F(17, 105), F(193, 420))
+    with mpmath.workdps(digits + 20):
+        written = [F(mpmath.nstr(mpmath.mpf(q.numerator) / q.denominator, digits)) for q in (w, b)]
+    window = 1000 * F(1, 10**digits)  # both lie in [0.1, 1): their last digit is 10^-digits
+    written[1] += windows * window
+    net = Network((1, 1), "identity")
+    point = Point.unflatten(net, written)
+    off = abs(written[1] - b)
+    assert off > 2 * window if windows > 1 else off < window / 2
+    out = certify(Trap(net, Dataset.of([[x] for x in xs], [[y] for y in ys]), point), probes=0)
+    assert out.verdict.value == verdict, out.reason
 
 
 def test_twelve_digits_beside_four_are_held_to_their_own_window():

@@ -105,7 +105,10 @@ def certify_span_minimum(
     if not all(radii[hidden:]):
         return None
     finest = min(radii[hidden:])
-    found = held_critical_point(network, dataset, point, radii, finest / 8)
+    # u* enclosed within an eighth of the finest window, and within 1e-40 of the scale: the loss over
+    # that box bounds the minimum's loss (a global fit's 0 to 1e-60, not the 1e-23 of a 1e-12 box)
+    scale = 1 + max(abs(q) for q in given)
+    found = held_critical_point(network, dataset, point, radii, min(finest / 8, scale / 10**40))
     if found is None or found.beyond(given, radii):
         return None
     center = Point.unflatten(

@@ -25,7 +25,7 @@ non-strict local minimum on its orbit.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import flint
@@ -420,7 +420,7 @@ def certify_on_balanced_slice(network: Network, dataset: Dataset, point: Point) 
         rho,
         proved.tube,
         proved.mu,
-        proved.reduced,
+        replace(proved.reduced, radius=(proved.reduced.radius or Fraction(0)) / f_max),
         f"the point's units are far from balanced: rescaled exactly by powers of two (factors f_i "
         f"between {float(min(factors)):.3g} and {float(f_max):.3g}) to the orbit's balanced "
         f"representative, where {proved.reason}; mapped back, the "
@@ -429,6 +429,9 @@ def certify_on_balanced_slice(network: Network, dataset: Dataset, point: Point) 
         f"critical point the slice proof found, which lies inside it (within r·max(1/f_i)): a non-strict "
         f"local minimum on its orbit (μ and the tube in the balanced coordinates)",
         code=chart.code,
+        # g is diagonal: the balanced slice's fixed numbers are the given point's, times f_i, and its
+        # one minimiser in B(c', r) is the only zero in the preimage's ball of radius r / max f_i
+        fixed=chart.fixed,
     )
 
 
@@ -460,6 +463,7 @@ def certify_saddle_on_slice(network: Network, dataset: Dataset, point: Point, ch
         res.witness,
         res.witness_loss_upper,
         code="slice-saddle",
+        fixed=tuple(chart.fixed),
     )
 
 

@@ -18,13 +18,17 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import format_rational
+from badminima.verify.box import certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.critical_free import no_critical_point_within
+from badminima.verify.lift import SLICE_METHODS
+from badminima.verify.numerics import float_derivatives
 from badminima.verify.orbit_window import rescaled_into_the_window
 from badminima.verify.outcome import Outcome, withdrawn
 from badminima.verify.pinpoint import (
     Pinpoint,
     alone_in_a_cube,
+    bits_for,
     convex_apart,
     held_critical_point,
     pinpoint,
@@ -40,10 +44,13 @@ from badminima.verify.rounding import (
     rounding_box,
     written_short,
 )
-from badminima.verify.suboptimality import enclose_loss
+from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 
 BOX_PROOFS = ("box-strong-convexity", "box-krawczyk-curvature")
 """Methods whose box ``box_center`` ± ``proof_radius`` holds exactly one critical point."""
+
+ORBIT_PROOFS = (*SLICE_METHODS, "slice-saddle")
+"""Codes of the proofs on a slice through a symmetry group's orbits (`lift.lifted_outcome`)."""
 
 
 def exact_numbers_kept(
@@ -152,7 +159,9 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
     the finest window, else a box proof's one critical point enclosed that tightly (`pinpoint`) — is
     held to the window. Outside it, a window inside a box proof's box holds no critical point
     (`not-critical`); else `beyond-window`, as where it cannot be enclosed. Other proofs whose reach
-    exceeds the window stay with it."""
+    exceeds the window are held to it by `_held_decides`; a symmetry orbit's slice proof
+    (`ORBIT_PROOFS`) that is not is `beyond-window` too (a float-located critical point says nothing of
+    a window of 1e-27); others stay with their verdict."""
     if out.box_center is None:
         return out
     radii, given = held_windows(point), point.flatten()
@@ -165,7 +174,19 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
         there = out.box_center.flatten()
         found = Pinpoint(tuple(c - reach for c in there), tuple(c + reach for c in there), 0)
     elif out.method not in BOX_PROOFS:
-        return _held_decides(network, dataset, point, out, radii) or out
+        decided = _held_decides(network, dataset, point, out, radii)
+        if decided is not None or out.code not in ORBIT_PROOFS or out.on_slice is None:
+            return decided or out  # (an orbit proof without its slice: a narrower network's, judged there)
+        # an orbit's slice proof locates its critical point only to a float-polished centre's box, and
+        # the orbit may or may not meet the window: not decided (red team s36: ReLU rescaling orbits 3
+        # windows off a 30-digit number were taken as the digits')
+        return withdrawn(
+            out,
+            f"{out.reason}; but the digits' window (down to {float(finest):.2g}) is finer than the proof's "
+            f"reach ({float(reach):.2g}) and its critical point could not be held to the window: whether "
+            f"the digits round it is not decided",
+            "beyond-window",
+        )
     else:
         found = pinpoint(network, dataset, out.box_center, reach, finest / 8)
     if found is None:
@@ -292,8 +313,9 @@ def _held_decides(
     `gradient-nonzero`). A slice proof's critical point x* (``out.on_slice``: at its given values in the
     slice's fixed numbers, a superset of the held ones, and the only zero of the gradient in the others
     near ``box_center``) is enclosed the same way, on a box that holds that neighbourhood too: inside the
-    window, ``out`` is about the digits. Else None. This decides proofs whose critical point lies on a
-    manifold (a symmetry's orbit) that the held numbers cut at one point."""
+    window, ``out`` is about the digits; a slice saddle, not convex there, is proved again at a finer
+    precision (`_slice_saddle_in_the_window`). Else None. This decides proofs whose critical point lies on
+    a manifold (a symmetry's orbit) that the held numbers cut at one point."""
     given = point.flatten()
     finest = min((r for r in radii if r), default=Fraction(0))
     if not finest:
@@ -322,12 +344,81 @@ def _held_decides(
         if any(free)
         else None
     )
+    if found is not None and found.outside(given, radii) and kept == set(held):
+        # the slice fixes only numbers written exactly: x* is the one critical point in reach of the window
+        return Outcome(
+            Verdict.NOT_CRITICAL,
+            "interval",
+            "held-convexity",
+            f"{out.reason}; but with the numbers written exactly held the loss in the others is strictly "
+            f"convex on a box that holds the digits' window and the proof's box, and its one critical "
+            f"point there (enclosed at {found.precision} bits within {float(found.width):.2g}) lies "
+            f"outside the window: the digits round no critical point",
+            enclose_loss(network, dataset, point),
+            code="gradient-nonzero",
+        )
+    where = "a box that holds the digits' window and the proof's box"
+    if found is None and on.radius and any(free):
+        # not convex over the whole window (6-digit numbers beside a 30-digit one): over the proof's own
+        # box only, which says where x* is, not that the window holds no other critical point
+        local = [Fraction(0) if k in kept else on.radius for k in range(len(given))]
+        found = held_critical_point(network, dataset, point, local, finest / 8, (center, on.radius))
+        where = "the proof's box"
     if found is None or found.beyond(given, radii):
+        if out.verdict is Verdict.SADDLE:
+            return _slice_saddle_in_the_window(network, dataset, point, out, kept, radii)
         return None
     return replace(
         out,
         reason=f"{out.reason}; with its {len(kept)} fixed number(s) held, the loss in the others is "
-        f"strictly convex on a box that holds the digits' window and the proof's box, so its one "
+        f"strictly convex on {where}, so its one "
         f"critical point there (enclosed at {found.precision} bits within {float(found.width):.2g}) is "
         f"that point, and it lies inside the window",
+    )
+
+
+def _slice_saddle_in_the_window(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    out: Outcome,
+    kept: set[int],
+    radii: list[Fraction],
+) -> Outcome | None:
+    """A slice saddle (``out``: its Krawczyk box ``box_center`` ± ``proof_radius`` holds one critical point
+    of the slice that fixes ``kept``, critical for F by the symmetry's identities) proved again on the
+    slice (`certify_saddle` with those numbers fixed) at the precision whose box is an eighth of the
+    finest window: where that box lies inside the first (the same critical point) and inside the digits'
+    window, ``out`` about its centre; else None."""
+    center, reach = out.box_center, out.proof_radius
+    if center is None or not reach:
+        return None
+    given, there = point.flatten(), center.flatten()
+    finest = min(r for r in radii if r)
+    bits = bits_for(1 + max(abs(q) for q in there), finest / 8)
+    if bits is None:
+        return None
+    free = [k for k in range(network.n_params) if k not in kept]
+    hessian = float_derivatives(network, dataset, center)[2]
+    res = certify_saddle(network, dataset, center, hessian, free=free, precisions=(bits,))
+    c, r = res.center, res.proof_radius
+    if res.verdict is not Verdict.SADDLE or c is None or r is None:
+        return None
+    again = c.flatten()
+    if any(again[k] != given[k] for k in kept) or any(
+        abs(a - t) + r > reach for a, t in zip(again, there, strict=True)
+    ):
+        return None
+    if any(abs(a - g) + r > w for a, g, w in zip(again, given, radii, strict=True) if w):
+        return None
+    return replace(
+        out,
+        reason=f"{out.reason}; proved again on the slice at {bits} bits, its critical point lies within "
+        f"{float(r):.2g} of a centre inside the first box, and that box is inside the digits' window",
+        loss=LossEnclosure(out.loss.text, res.loss_lower, res.loss_upper),
+        box_center=c,
+        proof_radius=r,
+        box_radius=point.distance(c) + r,
+        witness=res.witness,
+        witness_loss_upper=res.witness_loss_upper,
     )
