@@ -77,6 +77,17 @@ def spans_the_region(network: Network, dataset: Dataset, point: Point) -> bool:
     return rank == len(features) and rank == len(pivots(region))
 
 
+def _output_windows(network: Network, dataset: Dataset, point: Point) -> list[Fraction] | None:
+    """The digits' windows with the hidden layer held (radius 0), where the output layer spans its region
+    and every output number is rounded (one written exactly, which no window moves, ends the proofs);
+    else None."""
+    if not spans_the_region(network, dataset, point):
+        return None
+    hidden = network.layer_offsets[1]
+    radii = [Fraction(0) if k < hidden else r for k, r in enumerate(held_windows(point))]
+    return radii if all(radii[hidden:]) else None
+
+
 def certify_span_minimum(
     network: Network, dataset: Dataset, point: Point, loss_text: str | None = None
 ) -> Outcome | None:
@@ -97,13 +108,10 @@ def certify_span_minimum(
         >>> out.verdict.value, out.code, f"{float(out.box_center.layers[1].b[0]):.12f}"
         ('local-min', 'prediction-span', '-0.693147180560')
     """
-    if not spans_the_region(network, dataset, point):
+    windows = _output_windows(network, dataset, point)
+    if windows is None:
         return None
-    given = point.flatten()
-    hidden = network.layer_offsets[1]
-    radii = [Fraction(0) if k < hidden else r for k, r in enumerate(held_windows(point))]
-    if not all(radii[hidden:]):
-        return None
+    given, hidden, radii = point.flatten(), network.layer_offsets[1], windows
     finest = min(radii[hidden:])
     # u* enclosed within an eighth of the finest window, and within 1e-40 of the scale: the loss over
     # that box bounds the minimum's loss (a global fit's 0 to 1e-60, not the 1e-23 of a 1e-12 box)
@@ -156,13 +164,10 @@ def certify_span_saddle(
         >>> certify_span_saddle(trap.network, trap.dataset, trap.point).code
         'prediction-span-saddle'
     """
-    if not spans_the_region(network, dataset, point):
+    windows = _output_windows(network, dataset, point)
+    if windows is None:
         return None
-    given = point.flatten()
-    hidden = network.layer_offsets[1]
-    radii = [Fraction(0) if k < hidden else r for k, r in enumerate(held_windows(point))]
-    if not all(radii[hidden:]):
-        return None
+    given, hidden, radii = point.flatten(), network.layer_offsets[1], windows
     finest = min(radii[hidden:])
     outputs = range(hidden, len(given))
     hessian = float_derivatives(network, dataset, point)[2]
