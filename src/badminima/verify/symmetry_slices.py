@@ -420,7 +420,7 @@ def certify_on_balanced_slice(network: Network, dataset: Dataset, point: Point) 
         rho,
         proved.tube,
         proved.mu,
-        replace(proved.reduced, radius=(proved.reduced.radius or Fraction(0)) / f_max),
+        replace(proved.reduced, radius=(proved.reduced.radius or Fraction(0)) * f_inv_max),
         f"the point's units are far from balanced: rescaled exactly by powers of two (factors f_i "
         f"between {float(min(factors)):.3g} and {float(f_max):.3g}) to the orbit's balanced "
         f"representative, where {proved.reason}; mapped back, the "
@@ -430,7 +430,7 @@ def certify_on_balanced_slice(network: Network, dataset: Dataset, point: Point) 
         f"local minimum on its orbit (μ and the tube in the balanced coordinates)",
         code=chart.code,
         # g is diagonal: the balanced slice's fixed numbers are the given point's, times f_i, and its
-        # one minimiser in B(c', r) is the only zero in the preimage's ball of radius r / max f_i
+        # minimiser, within r of c', lies within r·max(1/f_i) of box_center (the slice's `reduced.radius`)
         fixed=chart.fixed,
     )
 
