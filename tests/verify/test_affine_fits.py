@@ -376,8 +376,14 @@ def _bottleneck_case(digits):
 
 @pytest.mark.parametrize("digits", [12, 25])
 def test_a_rounded_best_affine_fit_reached_only_through_the_first_layer(digits):
+    """At 25 digits the window (1e-22) is finer than the float-polished fit's box, and the slice that
+    reaches every affine map moves t, written exactly, so its fit cannot be held to the window: not
+    decided (a best affine fit 3 windows off such digits was once kept: red team s36b)."""
     trap, optimum = _bottleneck_case(digits)
     cert = certify(trap, probes=0)
+    if digits == 25:
+        assert (cert.verdict, cert.code) == (Verdict.INCONCLUSIVE, "beyond-window"), cert.reason
+        return
     assert (cert.verdict, cert.code) == (Verdict.LOCAL_MIN, "best-affine-fit"), cert.reason
     tiny = mpmath.mpf(10) ** -40
     assert _mp(cert.loss_lower) - tiny <= optimum <= _mp(cert.loss_upper) + tiny

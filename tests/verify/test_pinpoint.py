@@ -12,6 +12,7 @@ from hypothesis import assume, example, given, settings, strategies as st
 
 from badminima.arithmetic.least_squares import pivots
 from badminima.model import Dataset, Network, Point, Trap
+from badminima.model.rational import written_decimal
 from badminima.verify import Verdict, certify
 from badminima.verify.pinpoint import (
     at_most_one_critical_point,
@@ -173,6 +174,34 @@ def test_a_best_affine_fit_in_long_digits_is_held_to_their_window(digits, window
     assert off > 2 * window if windows > 1 else off < window / 2
     out = certify(Trap(net, Dataset.of([[x] for x in xs], [[y] for y in ys]), point), probes=0)
     assert out.verdict.value == verdict, out.reason
+
+
+def test_a_relu_best_affine_fit_three_windows_off_thirty_digit_outputs_is_not_claimed():
+    """Red team s36b: a 1-2-1 ReLU net, hidden layer written exactly (both units active on every point),
+    so it is critical iff v₁ + 2v₂ = A* and v₁ + v₂/2 + c = B*, the exact least-squares line (Cramer's
+    rule here). v₁, v₂ on that set to 30 digits, c 6 windows (1000 units of the coarsest last digit) off:
+    each critical point with these v₁, v₂ has c = B* − v₁ − v₂/2, and moving v₁, v₂ within their windows
+    moves it by at most 1.5 windows, so none is in the window. The float-located fit was kept."""
+    xs = [F(v) for v in ("0", "0.25", "0.5", "1", "1.5", "2")]
+    ys = [F(v) for v in ("0.31", "0.52", "0.6", "1.05", "1.2", "1.71")]
+    n, sx, sy = len(xs), sum(xs), sum(ys)
+    sxx, sxy = sum(x * x for x in xs), sum(x * y for x, y in zip(xs, ys, strict=True))
+    det = n * sxx - sx * sx
+    a, b = (n * sxy - sx * sy) / det, (sxx * sy - sx * sxy) / det
+    assert (a, b) == (F(1587, 2375), F(8939, 28500))
+    v2 = written_decimal("0." + "5" + "0" * 29)  # 1/2 to 30 digits: a rounding, not an exact 1/2
+    v1 = a - 2 * v2  # −0.3317…: its last (30th) digit is 1e-30, like v₂'s and c's
+    with mpmath.workdps(60):
+        v1_30 = written_decimal(mpmath.nstr(mpmath.mpf(v1.numerator) / v1.denominator, 30))
+    window = 1000 * F(1, 10**30)
+    with mpmath.workdps(60):
+        c_star = b - v1_30 - v2 / 2 + 6 * window
+        c = written_decimal(mpmath.nstr(mpmath.mpf(c_star.numerator) / c_star.denominator, 30))
+    assert abs(c - (b - v1_30 - v2 / 2)) > 5 * window
+    net = Network((1, 2, 1), "relu")
+    point = Point.of([([[1], [2]], [1, F(1, 2)]), ([[v1_30, v2]], [c])])
+    out = certify(Trap(net, Dataset.of([[x] for x in xs], [[y] for y in ys]), point), probes=0)
+    assert out.verdict in (Verdict.NOT_CRITICAL, Verdict.INCONCLUSIVE), out.reason
 
 
 def test_twelve_digits_beside_four_are_held_to_their_own_window():

@@ -49,8 +49,9 @@ from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 BOX_PROOFS = ("box-strong-convexity", "box-krawczyk-curvature")
 """Methods whose box ``box_center`` ± ``proof_radius`` holds exactly one critical point."""
 
-ORBIT_PROOFS = (*SLICE_METHODS, "slice-saddle")
-"""Codes of the proofs on a slice through a symmetry group's orbits (`lift.lifted_outcome`)."""
+SLICE_PROOFS = (*SLICE_METHODS, "slice-saddle", "best-affine-fit")
+"""Codes of the proofs on a slice (``on_slice``): through a symmetry group's orbits (`lift.lifted_outcome`),
+or through a manifold of best affine fits (`affine_fits.certify_nearby_affine_fit`)."""
 
 
 def exact_numbers_kept(
@@ -159,8 +160,8 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
     the finest window, else a box proof's one critical point enclosed that tightly (`pinpoint`) — is
     held to the window. Outside it, a window inside a box proof's box holds no critical point
     (`not-critical`); else `beyond-window`, as where it cannot be enclosed. Other proofs whose reach
-    exceeds the window are held to it by `_held_decides`; a symmetry orbit's slice proof
-    (`ORBIT_PROOFS`) that is not is `beyond-window` too (a float-located critical point says nothing of
+    exceeds the window are held to it by `_held_decides`; a slice proof (`SLICE_PROOFS`) that is not
+    is `beyond-window` too (a float-located critical point says nothing of
     a window of 1e-27); others stay with their verdict."""
     if out.box_center is None:
         return out
@@ -175,11 +176,12 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
         found = Pinpoint(tuple(c - reach for c in there), tuple(c + reach for c in there), 0)
     elif out.method not in BOX_PROOFS:
         decided = _held_decides(network, dataset, point, out, radii)
-        if decided is not None or out.code not in ORBIT_PROOFS or out.on_slice is None:
+        if decided is not None or out.code not in SLICE_PROOFS or out.on_slice is None:
             return decided or out  # (an orbit proof without its slice: a narrower network's, judged there)
-        # an orbit's slice proof locates its critical point only to a float-polished centre's box, and
-        # the orbit may or may not meet the window: not decided (red team s36: ReLU rescaling orbits 3
-        # windows off a 30-digit number were taken as the digits')
+        # a slice proof locates its critical point only to a float-polished centre's box, and the orbit
+        # (or manifold of best fits) may or may not meet the window: not decided (red teams s36, s36b:
+        # ReLU rescaling orbits and ReLU best affine fits 3 windows off 30-digit numbers were taken as
+        # the digits')
         return withdrawn(
             out,
             f"{out.reason}; but the digits' window (down to {float(finest):.2g}) is finer than the proof's "
