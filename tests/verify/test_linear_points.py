@@ -384,6 +384,7 @@ def test_soundness_on_constructed_critical_points_thorough(example):
     _check(example)
 
 
+@pytest.mark.slow
 def test_a_moved_global_minimum_of_a_square_linear_net_bounds_its_loss_tightly():
     """The slow property's find (session s36): a 3-3-3 linear net fitting y = diag(1, 2, 3)·x exactly
     (loss 0), its point 3.3e-10 off the factorisation (diag(1, 2, 3), I) in every number. The

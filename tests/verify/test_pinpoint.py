@@ -150,7 +150,11 @@ def test_thirty_digits_everywhere_round_no_critical_point_just_beyond_their_wind
 
 @pytest.mark.parametrize(
     ("digits", "windows", "verdict"),
-    [(30, 3, "not-critical"), (30, F(3, 10), "local-min"), (40, 3, "not-critical")],
+    [
+        (30, 3, "not-critical"),
+        (30, F(3, 10), "local-min"),
+        pytest.param(40, 3, "not-critical", marks=pytest.mark.slow),
+    ],
 )
 def test_a_best_affine_fit_in_long_digits_is_held_to_their_window(digits, windows, verdict):
     """Least squares for a line (red team s36 F1): the one critical point is the exact solution of the
