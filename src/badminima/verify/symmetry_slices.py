@@ -463,7 +463,7 @@ def certify_saddle_on_slice(network: Network, dataset: Dataset, point: Point, ch
         res.witness,
         res.witness_loss_upper,
         code="slice-saddle",
-        fixed=tuple(chart.fixed),
+        fixed=chart.fixed,
     )
 
 
