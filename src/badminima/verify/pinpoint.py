@@ -30,6 +30,8 @@ from badminima.errors import BackendError
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
+from badminima.verify.box import BoxResult, certify_saddle
+from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, exact_arb
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.parameter_box import ParameterBox
@@ -281,6 +283,40 @@ def held_critical_point(
     lower = tuple(c - reach if r else c for c, r in zip(there, radii, strict=True))
     upper = tuple(c + reach if r else c for c, r in zip(there, radii, strict=True))
     return Pinpoint(lower, upper, bits)
+
+
+def held_saddle(
+    network: Network,
+    dataset: Dataset,
+    start: Point,
+    free: Sequence[int],
+    precision: int,
+    hessian: np.ndarray | None = None,
+) -> BoxResult | None:
+    """`box.certify_saddle` moving only the numbers ``free`` (the others held at ``start``'s values), at
+    one precision: its result where it proved a saddle of that slice — one critical point of the slice
+    in ``center`` ± ``proof_radius``, a direction of negative curvature over that box, a lower point —
+    and left every held number exactly where ``start`` has it; else None. ``hessian``: the float
+    Hessian at ``start``, where the caller has it already (several precisions from one start).
+
+    Example (y = v·w·x through the point 1 ↦ 1: at w = v = 0, biases held at 0, the slice's
+    Hessian [[0, −2], [−2, 0]] has eigenvalue −2):
+        >>> from badminima.model import Dataset, Network
+        >>> net = Network((1, 1, 1), "identity")
+        >>> data = Dataset.of([[1]], [[1]])
+        >>> zero = Point.unflatten(net, [0, 0, 0, 0])
+        >>> found = held_saddle(net, data, zero, free=(0, 2), precision=128)
+        >>> found.center.flatten()[1] == found.center.flatten()[3] == 0
+        True
+    """
+    h = float_derivatives(network, dataset, start)[2] if hessian is None else hessian
+    res = certify_saddle(network, dataset, start, h, free=free, precisions=(precision,))
+    if res.verdict is not Verdict.SADDLE or res.center is None or res.proof_radius is None:
+        return None
+    moving, given, there = set(free), start.flatten(), res.center.flatten()
+    if any(t != g for k, (t, g) in enumerate(zip(there, given, strict=True)) if k not in moving):
+        return None
+    return res
 
 
 def convex_apart(network: Network, dataset: Dataset, point: Point, radii: Sequence[Fraction]) -> str | None:

@@ -36,12 +36,12 @@ from badminima.landscape.region_fit import region_columns, unit_pieces, unit_slo
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.verify.box import PRECISIONS, certify_saddle
+from badminima.verify.box import PRECISIONS
 from badminima.verify.certificate import Verdict
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ParameterBox, ball_bounds
-from badminima.verify.pinpoint import held_critical_point
+from badminima.verify.pinpoint import held_critical_point, held_saddle
 from badminima.verify.rounding import held_windows
 from badminima.verify.suboptimality import LossEnclosure
 
@@ -172,13 +172,10 @@ def certify_span_saddle(
     outputs = range(hidden, len(given))
     hessian = float_derivatives(network, dataset, point)[2]
     for precision in PRECISIONS:  # a finer window needs the higher precision's narrower box
-        res = certify_saddle(network, dataset, point, hessian, free=outputs, precisions=(precision,))
-        c, r = res.center, res.proof_radius
-        if res.verdict is not Verdict.SADDLE or c is None or r is None:
+        res = held_saddle(network, dataset, point, outputs, precision, hessian)
+        if res is None or res.center is None or res.proof_radius is None:
             continue
-        there = c.flatten()
-        if any(there[k] != given[k] for k in range(hidden)):
-            return None  # off the held hidden layer (never expected: polish keeps it)
+        c, r, there = res.center, res.proof_radius, res.center.flatten()
         if any(abs(there[k] - given[k]) > radii[k] + r for k in outputs):
             return None  # F_S's critical point lies outside the window: not the digits'
         if r > finest / 8 or any(abs(there[k] - given[k]) + r > radii[k] for k in outputs):

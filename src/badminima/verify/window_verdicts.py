@@ -18,11 +18,9 @@ from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.model.rational import format_rational
-from badminima.verify.box import certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.critical_free import no_critical_point_within
 from badminima.verify.lift import SLICE_METHODS
-from badminima.verify.numerics import float_derivatives
 from badminima.verify.orbit_window import rescaled_into_the_window
 from badminima.verify.outcome import Outcome, withdrawn
 from badminima.verify.pinpoint import (
@@ -31,6 +29,7 @@ from badminima.verify.pinpoint import (
     bits_for,
     convex_apart,
     held_critical_point,
+    held_saddle,
     pinpoint,
     strictly_convex,
 )
@@ -389,7 +388,7 @@ def _slice_saddle_in_the_window(
 ) -> Outcome | None:
     """A slice saddle (``out``: its Krawczyk box ``box_center`` ± ``proof_radius`` holds one critical point
     of the slice that fixes ``kept``, critical for F by the symmetry's identities) proved again on the
-    slice (`certify_saddle` with those numbers fixed) at the precision whose box is an eighth of the
+    slice (`pinpoint.held_saddle` with those numbers fixed) at the precision whose box is an eighth of the
     finest window: where that box lies inside the first (the same critical point) and inside the digits'
     window, ``out`` about its centre; else None."""
     center, reach = out.box_center, out.proof_radius
@@ -401,12 +400,10 @@ def _slice_saddle_in_the_window(
     if bits is None:
         return None
     free = [k for k in range(network.n_params) if k not in kept]
-    hessian = float_derivatives(network, dataset, center)[2]
-    res = certify_saddle(network, dataset, center, hessian, free=free, precisions=(bits,))
-    c, r = res.center, res.proof_radius
-    if res.verdict is not Verdict.SADDLE or c is None or r is None:
+    res = held_saddle(network, dataset, center, free, bits)
+    if res is None or res.center is None or res.proof_radius is None:
         return None
-    again = c.flatten()
+    c, r, again = res.center, res.proof_radius, res.center.flatten()
     if any(again[k] != given[k] for k in kept) or any(
         abs(a - t) + r > reach for a, t in zip(again, there, strict=True)
     ):
