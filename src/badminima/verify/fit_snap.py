@@ -108,11 +108,17 @@ def _target(
     return None
 
 
-def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequence[Kink]) -> Point | None:
-    """A point inside ``point``'s rounding box (`rounding.rounding_box`) where every pre-activation of
-    ``kinks`` is exactly 0 and the network, its pieces held as at ``point`` (the kink units off on their
-    kinks), predicts the rational best fit those pieces reach exactly (module docstring); None when
-    there is none of that kind.
+def snap_to_fit(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    kinks: Sequence[Kink],
+    radii: Sequence[Fraction] | None = None,
+) -> Point | None:
+    """A point inside ``point``'s rounding box (`rounding.rounding_box`; the box ``point`` ± ``radii``
+    where given, radius 0 holding a number) where every pre-activation of ``kinks`` is exactly 0 and the
+    network, its pieces held as at ``point`` (the kink units off on their kinks), predicts the rational
+    best fit those pieces reach exactly (module docstring); None when there is none of that kind.
 
     Example:
         >>> from badminima.model import Dataset
@@ -172,18 +178,18 @@ def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequenc
             moved = residual([v + 1 if j == m else v for j, v in enumerate(flat)], kinks)
             cols.append([a - b for a, b in zip(rest, moved, strict=True)])
         rows = [[col[r] for col in cols] for r in range(len(rest))]
-        scale = [radii[m] for m in chosen]
+        scale = [box[m] for m in chosen]
         delta = (_box_step(rows, rest, scale) if grid else None) or least_change(rows, rest, scale)
         if delta is None:
             return flat
         out = list(flat)
         for m, d in zip(chosen, delta, strict=True):
-            unit = radii[m] / 2**40
+            unit = box[m] / 2**40
             out[m] += round(d / unit) * unit if grid else d
         return out
 
-    radii = rounding_box(point)
-    moving = [m for m in range(network.n_params) if radii[m] > 0]
+    box = rounding_box(point) if radii is None else radii
+    moving = [m for m in range(network.n_params) if box[m] > 0]
     flat = step(list(point.flatten()), moving, kinks, grid=True)  # Gauss–Newton: a second-order rest is left
     # the exact correction by one layer; an active or live kink unit's own weights move its predictions,
     # so then they move with the rest, the kinks among the equations. A layer whose columns are nearly
@@ -199,14 +205,14 @@ def snap_to_fit(network: Network, dataset: Dataset, point: Point, kinks: Sequenc
             break
         chosen = [m for m in moving if bounds[layer] <= m < bounds[layer + 1] and m not in own]
         moved = step(flat, chosen, held) if chosen else flat
-        if all(abs(v - g) <= r for v, g, r in zip(moved, given, radii, strict=True)):
+        if all(abs(v - g) <= r for v, g, r in zip(moved, given, box, strict=True)):
             flat = moved
     if not joint:
         fitted = snap_to_kinks(network, dataset, Point.unflatten(network, flat), kinks, within=point)
         if fitted is None:
             return None
         flat = list(fitted.flatten())
-    if any(residual(flat, kinks)) or any(abs(v - g) > r for v, g, r in zip(flat, given, radii, strict=True)):
+    if any(residual(flat, kinks)) or any(abs(v - g) > r for v, g, r in zip(flat, given, box, strict=True)):
         return None
     snapped = Point.unflatten(network, flat)
     at = set(kinks)
