@@ -375,7 +375,7 @@ def certify_affine_fit(network: Network, dataset: Dataset, point: Point) -> Outc
     )
 
 
-def _moving_layer(network: Network, dataset: Dataset, point: Point) -> tuple[int, list[int]] | None:
+def moving_layer(network: Network, dataset: Dataset, point: Point) -> tuple[int, list[int]] | None:
     """The latest layer whose parameters alone, every other layer and every piece held, move the logits
     on the data over every affine map of the input (the output layer when the last hidden features span
     the affine functions; the first layer whenever its later layers pass every output through; one that
@@ -473,7 +473,7 @@ def nearby_affine_fits(network: Network, dataset: Dataset, point: Point) -> Iter
         return
     if free_points(network, dataset, point)[:1] != [()]:
         return
-    found_layer = _moving_layer(network, dataset, point)
+    found_layer = moving_layer(network, dataset, point)
     if found_layer is None:
         return
     layer, moving = found_layer

@@ -22,18 +22,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
+from typing import Any
 
+import flint
 import numpy as np
-from scipy.optimize import linprog
 
+from badminima.arithmetic.least_max import least_max_change
+from badminima.arithmetic.least_squares import pivots
+from badminima.errors import BackendError
+from badminima.landscape.forward_pass import forward, unflatten
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
-from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affine_fit
+from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affine_fit, features, moving_layer
 from badminima.verify.certificate import Verdict
 from badminima.verify.fit_snap import snap_to_fit
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.outcome import Outcome
+from badminima.verify.parameter_box import ParameterBox
 from badminima.verify.pinpoint import Pinpoint, held_critical_point
 from badminima.verify.suboptimality import LossEnclosure
 
@@ -121,20 +127,13 @@ def _moved_into_the_window(
     # in units of the windows: y_j = (k_j − k̂_j)/r_j, the slice's point moves to e + S y; least max |·|
     e = np.array([float((mid[m] - given[m]) / radii[m]) for m in moving])
     s = slope * np.array([[float(radii[a] / radii[m]) for a in adjust] for m in moving])
-    n = len(adjust)
-    ones = -np.ones((2 * (n + len(moving)), 1))
-    rows = np.vstack([np.eye(n), -np.eye(n), s, -s])
-    res = linprog(
-        np.r_[np.zeros(n), 1.0],
-        A_ub=np.hstack([rows, ones]),
-        b_ub=np.r_[np.zeros(2 * n), -e, e],
-        bounds=[(None, None)] * (n + 1),
-    )
-    if not res.success or res.x[-1] > INSIDE:
+    # variables (y, z), z = e + S y the slice's point: [S, −I](y, z) = −e, least max |·|
+    found_move = least_max_change(np.hstack([s, -np.eye(len(moving))]), -e)
+    if found_move is None or found_move.size > INSIDE:
         return None
     flat = list(given)
     for j, k in enumerate(adjust):
-        flat[k] = given[k] + Fraction(round(float(res.x[j]) * 2**40), 2**40) * radii[k]
+        flat[k] = given[k] + Fraction(round(float(found_move.change[j]) * 2**40), 2**40) * radii[k]
     moved = Point.unflatten(network, flat)
     again = certify_nearby_affine_fit(network, dataset, moved)
     there = None if again is None else _slice_point(network, dataset, moved, again, radii)
@@ -147,4 +146,108 @@ def _moved_into_the_window(
         f"window: the digits round a point of the manifold of best fits",
         loss=LossEnclosure(out.loss.text, again.loss.lower, again.loss.upper),
         box_radius=point.distance(again.box_center) + (again.proof_radius or Fraction(0)),
+    )
+
+
+def best_fit_apart(
+    network: Network, dataset: Dataset, point: Point, out: Outcome, radii: list[Fraction]
+) -> str | None:
+    """Why the window ``point`` ± ``radii`` holds no critical point, when ``out`` is a best affine fit
+    proved on a box that holds the window, and the manifold of best fits misses the window; else None.
+
+    On the proof's box every sign holds, so the logits Z(θ) lie in the space S of affine maps of the
+    input and ℓ is strictly convex in them. Where one layer's basis columns ∂Z/∂θ_k span S over the
+    whole window (their determinant on the anchor points, the pivots of the features, is proved non-zero
+    in balls), a critical point there has ∇L(Z) ⊥ S, so Z = Z* = Z(x*), the proof's best fit. A functional
+    λ of the anchors' logits (the linear program's multipliers) then separates: |λ·(Z(θ̂) − Z*)| exceeds
+    Σ_k |λ·∂_k Z(window)| r_k (the mean value form, Z affine in each single number, ∂_k Z a unit step):
+    no θ in the window has Z(θ) = Z*."""
+    on, center, reach = out.on_slice, out.box_center, out.proof_radius
+    if out.code != "best-affine-fit" or on is None or center is None or reach is None:
+        return None
+    given, there = point.flatten(), center.flatten()
+    if any(abs(g - c) + r > reach for g, c, r in zip(given, there, radii, strict=True)):
+        return None
+    found = _slice_point(network, dataset, point, out, radii)
+    chosen = moving_layer(network, dataset, point)
+    if found is None or chosen is None:
+        return None
+    cols = features(network, dataset)
+    anchors = pivots([tuple(c[i] for c in cols) for i in range(dataset.n_points)])
+    rows = [(k, i) for k in range(network.widths[-1]) for i in anchors]
+    try:
+        return _separated(network, dataset, point, found, chosen, rows, radii)
+    except (BackendError, ValueError, ArithmeticError, np.linalg.LinAlgError):
+        return None
+
+
+def _separated(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    found: Pinpoint,
+    chosen: tuple[int, list[int]],
+    rows: list[tuple[int, int]],
+    radii: list[Fraction],
+) -> str | None:
+    """`best_fit_apart`'s two checks in balls at ``found``'s precision: the basis columns' determinant
+    on the anchor ``rows`` (output, point) over the window, and the separating functional; ``chosen``:
+    the layer and its basis (`affine_fits.moving_layer`)."""
+    layer, basis = chosen
+    box = ParameterBox(network, dataset, point, found.precision)
+    ball, n = box.ball, len(radii)
+    mids = [(lo + hi) / 2 for lo, hi in zip(found.lower, found.upper, strict=True)]
+    star = ParameterBox(network, dataset, Point.unflatten(network, mids), found.precision)
+    with ball.context():
+
+        def logits(flat: Any, shift: int | None = None) -> list[Any]:
+            moved = list(flat)
+            if shift is not None:
+                moved[shift] = moved[shift] + 1
+            fwd = forward(
+                network, unflatten(network, ball.vector(moved)), box.prob.inputs, arith=ball, masks=box.masks
+            )
+            return [fwd.logits[k, i] for k, i in rows]
+
+        window = box.flat(radii)
+        at, inside = logits(box.flat([Fraction(0)] * n)), logits(window)
+        halves = [(hi - lo) / 2 for lo, hi in zip(found.lower, found.upper, strict=True)]
+        best = logits(star.flat(halves))
+        slope = {k: [a - b for a, b in zip(logits(window, k), inside, strict=True)] for k in range(n)}
+        m = len(rows)
+        if len(basis) != m or flint.arb_mat(
+            m, m, [slope[k][j] for j in range(m) for k in basis]
+        ).det().contains(0):
+            return None
+        finest = min(r for r in radii if r)
+        moving = [k for k in range(n) if radii[k]]
+        a = np.array(
+            [[float(slope[k][j].mid()) * float(radii[k] / finest) for k in moving] for j in range(m)]
+        )
+        b = np.array([float(((best[j] - at[j]) / ball.constant(finest)).mid()) for j in range(m)])
+        res = least_max_change(a, b)
+        if res is None or res.size <= 1:
+            return None
+        lam = [ball.constant(Fraction(float(v))) for v in res.multipliers]
+        gap = abs(
+            sum((u * (x - y) for u, x, y in zip(lam, at, best, strict=True)), ball.constant(Fraction(0)))
+        )
+        spread = sum(
+            (
+                abs(sum((u * c for u, c in zip(lam, slope[k], strict=True)), ball.constant(Fraction(0))))
+                * ball.constant(radii[k])
+                for k in moving
+            ),
+            ball.constant(Fraction(0)),
+        )
+        if not gap > spread:
+            return None
+    return (
+        f"every sign holds on the fit's box, which holds the window, and weight layer {layer + 1}'s basis "
+        f"columns span the affine maps over all of it (their determinant on {m} anchor logits is non-zero "
+        f"in balls), so a "
+        f"critical point there predicts the best fit Z* = Z(x*) (x* enclosed at {found.precision} bits); a "
+        f"functional of those logits moves by at most {float(spread.mid()):.3g} over the window, and "
+        f"differs by {float(gap.mid()):.3g} between the given numbers and x* (the manifold of best fits is "
+        f"{res.size:.3g} windows away, to first order)"
     )

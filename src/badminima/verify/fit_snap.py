@@ -33,9 +33,9 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
-from scipy.optimize import linprog
 
 from badminima.arithmetic.exact import ExactArithmetic
+from badminima.arithmetic.least_max import least_max_change
 from badminima.arithmetic.least_squares import least_change, least_squares, pivots
 from badminima.landscape.forward_pass import forward, unflatten
 from badminima.landscape.problem import prepare
@@ -248,19 +248,7 @@ def _box_step(
     top = {k: max(abs(x) for x in scaled[k]) for k in keep}  # each row to unit size: HiGHS's tolerances
     A = np.array([[float(x / top[k]) for x in scaled[k]] for k in keep])
     b = np.array([float(rhs[k] / top[k]) for k in keep])
-    n = len(radii)
-    # variables (y, s): minimise s with A y = b, −s ≤ y_m ≤ s; δ = r·y
-    c = np.zeros(n + 1)
-    c[-1] = 1
-    bound = np.hstack([np.vstack([np.eye(n), -np.eye(n)]), -np.ones((2 * n, 1))])
-    res = linprog(
-        c,
-        A_ub=bound,
-        b_ub=np.zeros(2 * n),
-        A_eq=np.hstack([A, np.zeros((len(keep), 1))]),
-        b_eq=b,
-        bounds=[(None, None)] * (n + 1),
-    )
-    if not res.success:
+    found = least_max_change(A, b)
+    if found is None:
         return None
-    return [Fraction(float(y)) * r for y, r in zip(res.x[:n], radii, strict=True)]
+    return [Fraction(float(y)) * r for y, r in zip(found.change, radii, strict=True)]
