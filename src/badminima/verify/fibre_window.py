@@ -40,7 +40,7 @@ from badminima.verify.fit_snap import snap_to_fit
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ParameterBox
-from badminima.verify.pinpoint import Pinpoint, held_critical_point
+from badminima.verify.pinpoint import Pinpoint, slice_point
 from badminima.verify.suboptimality import LossEnclosure
 
 INSIDE = 0.75
@@ -89,19 +89,11 @@ def best_fit_in_the_window(
 def _slice_point(
     network: Network, dataset: Dataset, point: Point, fit: Outcome, radii: list[Fraction]
 ) -> Pinpoint | None:
-    """The critical point of ``fit``'s slice through ``point`` (its kept numbers at ``point``'s values),
-    enclosed within an eighth of the finest window on a box that holds the window's moving part and the
-    proof's own box, so that it is the proof's point; None where it is not, or the slice would move a
-    number held."""
+    """`pinpoint.slice_point` for the fit ``fit`` (its slice and the box where its point lies)."""
     on, center = fit.on_slice, fit.box_center
     if on is None or center is None:
         return None
-    kept = set(on.fixed)
-    if any(not r for k, r in enumerate(radii) if k not in kept):
-        return None
-    free = [Fraction(0) if k in kept else r for k, r in enumerate(radii)]
-    finest = min(r for r in radii if r)
-    return held_critical_point(network, dataset, point, free, finest / 8, (center, on.radius))
+    return slice_point(network, dataset, point, on.fixed, (center, on.radius), radii)
 
 
 def _moved_into_the_window(

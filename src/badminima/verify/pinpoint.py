@@ -285,6 +285,29 @@ def held_critical_point(
     return Pinpoint(lower, upper, bits)
 
 
+def slice_point(
+    network: Network,
+    dataset: Dataset,
+    point: Point,
+    fixed: Sequence[int],
+    around: tuple[Point, Fraction],
+    radii: Sequence[Fraction],
+) -> Pinpoint | None:
+    """The critical point of the slice that holds the numbers ``fixed`` at ``point``'s values — a slice
+    proof's, known to lie in the box ``around`` (a centre on that slice, and a radius) — enclosed within
+    an eighth of the finest window ``radii`` on a box that holds the window's moving part and ``around``
+    (`held_critical_point`), so that it is the proof's; None where it is not, where the slice would move
+    a number the window holds (radius 0), or where the centre is off the slice."""
+    kept, given = set(fixed), point.flatten()
+    free = [Fraction(0) if k in kept else r for k, r in enumerate(radii)]
+    if not any(free) or any(not r for k, r in enumerate(radii) if k not in kept):
+        return None
+    if any(around[0].flatten()[k] != given[k] for k in kept):
+        return None
+    finest = min(r for r in radii if r)
+    return held_critical_point(network, dataset, point, free, finest / 8, around)
+
+
 def held_saddle(
     network: Network,
     dataset: Dataset,

@@ -32,6 +32,7 @@ from badminima.verify.pinpoint import (
     held_critical_point,
     held_saddle,
     pinpoint,
+    slice_point,
     strictly_convex,
 )
 from badminima.verify.rounding import (
@@ -354,11 +355,7 @@ def _held_decides(
     if any(center.flatten()[k] != given[k] for k in kept):
         return None
     free = [Fraction(0) if k in kept else r for k, r in enumerate(radii)]
-    found = (
-        held_critical_point(network, dataset, point, free, finest / 8, (center, on.radius))
-        if any(free)
-        else None
-    )
+    found = slice_point(network, dataset, point, on.fixed, (center, on.radius), radii)
     if found is not None and found.outside(given, radii) and kept == set(held):
         # the slice fixes only numbers written exactly: x* is the one critical point in reach of the window
         return Outcome(
