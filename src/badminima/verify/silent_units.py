@@ -176,13 +176,10 @@ def _unit_moves(
     units: Iterable[int],
     window: list[Fraction] | None,
     layer: int = 0,
-    held: list[Fraction] | None = None,
 ) -> tuple[Point, list[Fraction]] | None:
     """``point`` with each of ``units`` (of hidden layer ``layer``) moved next to a zero of its h, and
-    how far from there the zero lies for each (`_unit_move`), or None where one is not found. ``held``
-    is the point's `held_windows` where the caller has them (computed here otherwise)."""
-    if not window and held is None:
-        held = held_windows(point)
+    how far from there the zero lies for each (`_unit_move`), or None where one is not found."""
+    held = None if window else held_windows(point)
     flat, moves = list(point.flatten()), []
     for j in units:
         found = _unit_move(crosses, network, inputs, weights, point, j, window, layer, held)
@@ -453,7 +450,7 @@ def _beside_live_units(
         crosses = functools.partial(_sign_change, ball, network, inputs, weights, goal)
         floats = [float(q.mid()) for q in weights]
         at = [[float(q.mid()) for q in x] for x in inputs]
-        found = _unit_moves(crosses, network, at, floats, point, silent, window, layer, held)
+        found = _unit_moves(crosses, network, at, floats, point, silent, window, layer)
         if found is not None:
             break
     else:
