@@ -365,9 +365,22 @@ def silent_kinks(draw):
     return net, data, point, silent
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=HEALTH)
+@settings(max_examples=12, deadline=None, suppress_health_check=HEALTH)
 @given(silent_kinks(), st.lists(st.lists(small, min_size=13, max_size=13), min_size=3, max_size=3))
 def test_kinks_behind_zero_outgoing_weights_are_decided_by_the_gradient(case, directions):
+    """Whatever `first_order` decides agrees with the derivative network (`_decided_by_the_gradient`)."""
+    _decided_by_the_gradient(case, directions)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=HEALTH)
+@given(silent_kinks(), st.lists(st.lists(small, min_size=13, max_size=13), min_size=3, max_size=3))
+def test_kinks_behind_zero_outgoing_weights_are_decided_by_the_gradient_thorough(case, directions):
+    """`_decided_by_the_gradient` on more examples."""
+    _decided_by_the_gradient(case, directions)
+
+
+def _decided_by_the_gradient(case, directions):
     """Whatever `first_order` decides agrees with the derivative network: stationary ⇒ no sampled
     direction (random, ±e_p) has a negative one-sided derivative; not stationary ⇒ its direction does.
     Where every kink is a unit of S, it is always decided (F'(x; v) is linear there)."""

@@ -411,7 +411,8 @@ def _tanh_critical_point(start: list[mpmath.mpf]) -> list[mpmath.mpf]:
 
 
 @pytest.mark.parametrize(
-    ("ratio", "verdict"), [(Fraction(1, 2), Verdict.LOCAL_MIN), (2, Verdict.NOT_CRITICAL)]
+    ("ratio", "verdict"),
+    [(Fraction(1, 2), Verdict.LOCAL_MIN), pytest.param(2, Verdict.NOT_CRITICAL, marks=pytest.mark.slow)],
 )
 def test_a_tanh_minimum_beyond_eight_digits_window_is_the_cubes_only_critical_point(ratio, verdict):
     """Red team s27 F6 (tanh): the minimiser (60-digit Newton) written to 8 digits, the output bias moved

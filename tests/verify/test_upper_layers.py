@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction as F
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from badminima.landscape import region_of
@@ -68,9 +69,22 @@ def _deep_origin_trap(xs, ys, a, v, output):
     return Trap(network=net, dataset=Dataset.of([[x] for x in xs], [[y] for y in ys]), point=point)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(st.data())
 def test_units_at_the_origin_below_an_active_layer(data):
+    """`_units_at_the_origin` on a few examples (more with -m slow)."""
+    _units_at_the_origin(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=20, deadline=None)
+@given(st.data())
+def test_units_at_the_origin_below_an_active_layer_thorough(data):
+    """`_units_at_the_origin` on more examples."""
+    _units_at_the_origin(data)
+
+
+def _units_at_the_origin(data):
     """The family: h = (0, 0) on the data, f = c + v(a·h + 1); nearby f = c' + Σ_j u_j relu(w̃_j·x̃) with
     u = v·a near its value. With residual e (f − y, or σ(0) − y for bce, both ∝ the loss's slope, Σ e = 0),
     ⟨e, Δf⟩ = Σ_j u_j φ(w̃_j), φ(w̃) = Σ_i e_i relu(w̃·x̃_i): a minimum iff u_j φ ≥ 0 on every ray for every
