@@ -22,6 +22,7 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.progress import ProgressHook, report
 from badminima.verify.affine_fits import certify_affine_fit, certify_nearby_affine_fit
+from badminima.verify.affine_saddles import certify_nearby_affine_saddle
 from badminima.verify.best_fit import certify_best_fit, certify_nearby_best_fit
 from badminima.verify.born_units import chain_moves
 from badminima.verify.box import BoxResult, certify_minimum, certify_saddle
@@ -504,6 +505,13 @@ def certify_smooth(
             # with its one critical point outside (an output layer behind a held hidden layer)
             convex = convex_apart(network, dataset, point, reach)
             rho = None if convex is not None else rho
+        saddle = (
+            certify_nearby_affine_saddle(network, dataset, point)
+            if rho is not None and network.is_piecewise_linear and not options.literal
+            else None
+        )
+        if saddle is not None:  # the digits round a critical point: one of a manifold of saddles
+            return replace(saddle, steps=(*steps, "a saddle of the loss in the affine map"))
         if rho is not None:
             return Outcome(
                 Verdict.INCONCLUSIVE,

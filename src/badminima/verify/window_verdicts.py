@@ -50,9 +50,10 @@ from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 BOX_PROOFS = ("box-strong-convexity", "box-krawczyk-curvature")
 """Methods whose box ``box_center`` ± ``proof_radius`` holds exactly one critical point."""
 
-SLICE_PROOFS = (*SLICE_METHODS, "slice-saddle", "best-affine-fit")
+SLICE_PROOFS = (*SLICE_METHODS, "slice-saddle", "best-affine-fit", "affine-fit-saddle")
 """Codes of the proofs on a slice (``on_slice``): through a symmetry group's orbits (`lift.lifted_outcome`),
-or through a manifold of best affine fits (`affine_fits.certify_nearby_affine_fit`)."""
+or through a manifold of best affine fits (`affine_fits.certify_nearby_affine_fit`) or of saddles in the
+affine map (`affine_saddles`)."""
 
 
 def exact_numbers_kept(
