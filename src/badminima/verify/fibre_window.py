@@ -43,9 +43,10 @@ from badminima.verify.parameter_box import ParameterBox
 from badminima.verify.pinpoint import Pinpoint, slice_point
 from badminima.verify.suboptimality import LossEnclosure
 
-INSIDE = 0.75
+INSIDE = 0.85
 """The largest distance from the given numbers, in units of their windows, the linear program may
-propose: the rest is room for its second-order error and the enclosures."""
+propose: the rest is room for the enclosure of the slice's point (an eighth of the finest window) and
+the program's second-order error (~1e-20 of a window at 20 digits and beyond)."""
 
 
 def best_fit_in_the_window(
