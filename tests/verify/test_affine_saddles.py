@@ -94,3 +94,21 @@ def test_a_minimum_of_the_loss_in_the_affine_map_is_no_such_saddle():
     a, b, eig = _critical_point((0, 0))
     assert 0 < eig[0] < eig[1]
     assert certify_nearby_affine_saddle(NET, DATA, Point.unflatten(NET, _fibre_point(a, b, 12))) is None
+
+
+def test_a_slice_saddle_across_a_kink_of_the_point_is_no_affine_saddle():
+    """Review of s37: a 1-1-1 net (output weight 1 and bias a pinned fraction, so the first layer is the
+    one that moves) with a seventh point (3, y₀) where the unit's pre-activation is +2e-11 at the digits.
+    The first layer's slice has a saddle whose centre puts that pre-activation at −2e-11: the unit is off
+    there, the basis no longer spans the affine maps, and at 80 digits ∂F/∂c = 2.9e-16 there — not a
+    critical point of the network (nor is any point of the digits' window with v and c held). It was a
+    `saddle`; it must not be."""
+    net = Network((1, 1, 1), "relu", output="sigmoid", loss="mse")
+    data = Dataset.of([[x] for x in (*XS, "3")], [[y] for y in (*YS, "0.00720162793756152518158344984097")])
+    point = Point.unflatten(
+        net, ["-1.603083539471", "4.809250618433", "1", "-17241771719275357/3500000000000000"]
+    )
+    with mpmath.workdps(60):  # the unit is on at x = 3 as written, by a hair
+        assert 0 < mpmath.mpf("-1.603083539471") * 3 + mpmath.mpf("4.809250618433") < 1e-10
+    assert certify_nearby_affine_saddle(net, data, point) is None
+    assert certify(Trap(net, data, point), probes=0).verdict is not Verdict.SADDLE

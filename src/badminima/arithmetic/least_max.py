@@ -16,11 +16,12 @@ from scipy.optimize import linprog
 
 @dataclass(frozen=True)
 class LeastMax:
-    """``change`` y of least ∞-norm ``size`` with A y = b, and the equations' ``multipliers`` λ."""
+    """``change`` y of least ∞-norm ``size`` with A y = b, and the equations' ``multipliers`` λ (None
+    where the solver reports none)."""
 
     change: np.ndarray
     size: float
-    multipliers: np.ndarray
+    multipliers: np.ndarray | None
 
 
 def least_max_change(a: np.ndarray, b: np.ndarray) -> LeastMax | None:
@@ -43,4 +44,7 @@ def least_max_change(a: np.ndarray, b: np.ndarray) -> LeastMax | None:
     )
     if not res.success:
         return None
-    return LeastMax(np.asarray(res.x[:n]), float(res.x[-1]), np.asarray(res.eqlin.marginals))
+    marginals = getattr(getattr(res, "eqlin", None), "marginals", None)
+    return LeastMax(
+        np.asarray(res.x[:n]), float(res.x[-1]), None if marginals is None else np.asarray(marginals)
+    )

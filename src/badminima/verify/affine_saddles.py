@@ -4,8 +4,9 @@ Under a sigmoid with squares ℓ is not convex in the logit, so the loss L on th
 input (the space S of `affine_fits`) may have a saddle M_s; every parameter point where a network,
 affine on the data, computes M_s is a critical point, and none is a minimum. One layer's basis moves the
 logits over all of S (`affine_fits.moving_layer`; its columns ∂Z/∂θ_k do not depend on that layer's own
-numbers, so they span S along the whole slice). On that slice, with every sign held over the box, the
-box method proves one critical point x* and a direction of negative curvature (`pinpoint.held_saddle`).
+numbers, so they span S along the whole slice). On that slice the box method proves one critical point
+x* and a direction of negative curvature (`pinpoint.held_saddle`), every sign of its centre held over its
+box — the point's signs (checked: a moved earlier layer may cross a kink, review of s37).
 At x* the gradient in the basis is 0, so ∇L(Z) ⊥ S; every column of the Jacobian lies in S (the signs
 hold), so ∇F(x*) = Jᵀ∇L = 0: x* is critical for the whole network, and a point of lower loss is
 exhibited beside it — a saddle (code ``affine-fit-saddle``).
@@ -13,6 +14,7 @@ exhibited beside it — a saddle (code ``affine-fit-saddle``).
 
 from __future__ import annotations
 
+from badminima.landscape.regions import region_of
 from badminima.model.dataset import Dataset
 from badminima.model.network import Network
 from badminima.model.point import Point
@@ -50,11 +52,16 @@ def certify_nearby_affine_saddle(network: Network, dataset: Dataset, point: Poin
         return None
     layer, moving = chosen
     hessian = float_derivatives(network, dataset, point)[2]
+    signs = region_of(network, dataset, point).signs
     for precision in PRECISIONS:
         res = held_saddle(network, dataset, point, moving, precision, hessian)
         if res is None or res.center is None or res.proof_radius is None:
             continue
         c, r = res.center, res.proof_radius
+        if region_of(network, dataset, c).signs != signs:
+            # the box proof holds the signs of its own centre: where a moved earlier layer crossed a
+            # kink they are not the point's, and its basis need not span the affine maps there
+            return None
         where = "the output layer" if layer == network.depth - 1 else f"weight layer {layer + 1}"
         return Outcome(
             Verdict.SADDLE,

@@ -110,12 +110,14 @@ def _moved_into_the_window(
     adjust = [k for k in sorted(kept) if radii[k]]
     moving = [k for k in range(len(given)) if k not in kept]
     mid = [(lo + hi) / 2 for lo, hi in zip(found.lower, found.upper, strict=True)]
+    if not adjust:
+        return None
     hessian = float_derivatives(network, dataset, Point.unflatten(network, mid))[2]
     try:
         slope = -np.linalg.solve(hessian[np.ix_(moving, moving)], hessian[np.ix_(moving, adjust)])
     except np.linalg.LinAlgError:
         return None
-    if not adjust or not np.all(np.isfinite(slope)):
+    if not np.all(np.isfinite(slope)):
         return None
     # in units of the windows: y_j = (k_j − k̂_j)/r_j, the slice's point moves to e + S y; least max |·|
     e = np.array([float((mid[m] - given[m]) / radii[m]) for m in moving])
@@ -219,7 +221,7 @@ def _separated(
         )
         b = np.array([float(((best[j] - at[j]) / ball.constant(finest)).mid()) for j in range(m)])
         res = least_max_change(a, b)
-        if res is None or res.size <= 1:
+        if res is None or res.size <= 1 or res.multipliers is None:
             return None
         lam = [ball.constant(Fraction(float(v))) for v in res.multipliers]
         gap = abs(

@@ -145,6 +145,7 @@ def snap_to_fit(
         anchors = list(range(dataset.n_points))
     else:
         anchors = pivots([(*(Fraction(v) for v in x), Fraction(1)) for x in dataset.X])
+    box = rounding_box(point) if radii is None else radii  # how far each number may move
     exact = ExactArithmetic()
     prob = prepare(network, dataset, point, arith=exact)
     masks = [m.copy() for m in prob.masks or ()]
@@ -188,7 +189,6 @@ def snap_to_fit(
             out[m] += round(d / unit) * unit if grid else d
         return out
 
-    box = rounding_box(point) if radii is None else radii
     moving = [m for m in range(network.n_params) if box[m] > 0]
     flat = step(list(point.flatten()), moving, kinks, grid=True)  # Gauss–Newton: a second-order rest is left
     # the exact correction by one layer; an active or live kink unit's own weights move its predictions,

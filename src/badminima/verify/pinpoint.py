@@ -319,8 +319,9 @@ def held_saddle(
     """`box.certify_saddle` moving only the numbers ``free`` (the others held at ``start``'s values), at
     one precision: its result where it proved a saddle of that slice — one critical point of the slice
     in ``center`` ± ``proof_radius``, a direction of negative curvature over that box, a lower point —
-    and left every held number exactly where ``start`` has it; else None. ``hessian``: the float
-    Hessian at ``start``, where the caller has it already (several precisions from one start).
+    and left every held number exactly where ``start`` has it; else None. Every ReLU sign held over the
+    box is ``center``'s own, which the caller compares with ``start``'s where it matters. ``hessian``:
+    the float Hessian at ``start``, where the caller has it already (several precisions from one start).
 
     Example (y = v·w·x through the point 1 ↦ 1: at w = v = 0, biases held at 0, the slice's
     Hessian [[0, −2], [−2, 0]] has eigenvalue −2):
