@@ -20,11 +20,10 @@ from badminima.model.network import Network
 from badminima.model.point import Point
 from badminima.verify.affine_fits import free_points, moving_layer
 from badminima.verify.box import PRECISIONS
-from badminima.verify.certificate import Verdict
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.outcome import OnSlice, Outcome
-from badminima.verify.pinpoint import held_saddle
-from badminima.verify.suboptimality import LossEnclosure, enclose_loss
+from badminima.verify.pinpoint import held_saddle, held_saddle_outcome
+from badminima.verify.suboptimality import enclose_loss
 
 
 def certify_nearby_affine_saddle(network: Network, dataset: Dataset, point: Point) -> Outcome | None:
@@ -63,9 +62,9 @@ def certify_nearby_affine_saddle(network: Network, dataset: Dataset, point: Poin
             # kink they are not the point's, and its basis need not span the affine maps there
             return None
         where = "the output layer" if layer == network.depth - 1 else f"weight layer {layer + 1}"
-        return Outcome(
-            Verdict.SADDLE,
-            "interval",
+        return held_saddle_outcome(
+            res,
+            point,
             "affine-fit-saddle",
             f"every hidden unit keeps one strict sign on every data point over the proof's box, so there "
             f"the network is one affine map of its input on the data, and the parameters of {where} alone "
@@ -74,13 +73,7 @@ def certify_nearby_affine_saddle(network: Network, dataset: Dataset, point: Poin
             f"gradient in the logits is orthogonal to every affine map, so the whole gradient is 0: a "
             f"saddle of the loss in the affine map, and of the network (the verdict is about box_center; "
             f"the given point itself is not critical)",
-            LossEnclosure(enclose_loss(network, dataset, point).text, res.loss_lower, res.loss_upper),
-            box_radius=point.distance(c) + r,
-            proof_radius=r,
-            box_center=c,
-            witness=res.witness,
-            witness_loss_upper=res.witness_loss_upper,
-            code="affine-fit-saddle",
-            on_slice=OnSlice(tuple(k for k in range(network.n_params) if k not in moving), r),
+            enclose_loss(network, dataset, point).text,
+            OnSlice(tuple(k for k in range(network.n_params) if k not in moving), r),
         )
     return None

@@ -76,13 +76,13 @@ def best_fit_in_the_window(
     snapped = snap_to_fit(network, dataset, point, (), radii=radii)
     exact = None if snapped is None else certify_affine_fit(network, dataset, snapped)
     if snapped is not None and exact is not None and exact.verdict is Verdict.LOCAL_MIN:
-        return replace(
+        return _about_the_digits(
             exact,
-            reason=f"{exact.reason}; that point (box_center, exact) lies inside the digits' window: the "
-            f"digits round a point of the manifold of best fits, where the network predicts the rational "
-            f"best fit exactly (found by exact steps over the window, every piece held)",
-            loss=LossEnclosure(out.loss.text, exact.loss.lower, exact.loss.upper),
-            box_radius=point.distance(snapped) + (exact.proof_radius or Fraction(0)),
+            point,
+            out,
+            "that point (box_center, exact) lies inside the digits' window: the digits round a point of "
+            "the manifold of best fits, where the network predicts the rational best fit exactly (found by "
+            "exact steps over the window, every piece held)",
         )
     return _moved_into_the_window(network, dataset, point, out, radii)
 
@@ -134,13 +134,26 @@ def _moved_into_the_window(
     there = None if again is None else _slice_point(network, dataset, moved, again, radii)
     if again is None or there is None or there.beyond(given, radii) or again.box_center is None:
         return None
-    return replace(
+    return _about_the_digits(
         again,
-        reason=f"{again.reason}; with {len(adjust)} kept number(s) moved inside their windows, that slice's "
-        f"point (enclosed at {there.precision} bits within {float(there.width):.2g}) lies inside the digits' "
-        f"window: the digits round a point of the manifold of best fits",
-        loss=LossEnclosure(out.loss.text, again.loss.lower, again.loss.upper),
-        box_radius=point.distance(again.box_center) + (again.proof_radius or Fraction(0)),
+        point,
+        out,
+        f"with {len(adjust)} kept number(s) moved inside their windows, that slice's point (enclosed at "
+        f"{there.precision} bits within {float(there.width):.2g}) lies inside the digits' window: the "
+        f"digits round a point of the manifold of best fits",
+    )
+
+
+def _about_the_digits(proved: Outcome, point: Point, out: Outcome, why: str) -> Outcome:
+    """``proved`` (a fit proved about a point of the manifold) stated for the digits of ``point``: ``why``
+    it is theirs appended, the loss text of ``out`` (the given point's), the box widened to hold them."""
+    center = proved.box_center
+    reach = (point.distance(center) if center is not None else Fraction(0)) + (proved.proof_radius or 0)
+    return replace(
+        proved,
+        reason=f"{proved.reason}; {why}",
+        loss=LossEnclosure(out.loss.text, proved.loss.lower, proved.loss.upper),
+        box_radius=reach,
     )
 
 

@@ -34,8 +34,10 @@ from badminima.verify.box import BoxResult, certify_saddle
 from badminima.verify.certificate import Verdict
 from badminima.verify.curvature import MAX_BALL_HESSIAN, curvature_bound, exact_arb
 from badminima.verify.numerics import float_derivatives
+from badminima.verify.outcome import OnSlice, Outcome
 from badminima.verify.parameter_box import ParameterBox
 from badminima.verify.polish import polish
+from badminima.verify.suboptimality import LossEnclosure
 from badminima.verify.symmetry_slices import slice_curvature, slice_minima
 
 MAX_PRECISION = 4096
@@ -341,6 +343,34 @@ def held_saddle(
     if any(t != g for k, (t, g) in enumerate(zip(there, given, strict=True)) if k not in moving):
         return None
     return res
+
+
+def held_saddle_outcome(
+    res: BoxResult,
+    point: Point,
+    method: str,
+    reason: str,
+    loss_text: str,
+    on_slice: OnSlice | None = None,
+) -> Outcome:
+    """A saddle proved by `held_saddle` (``res``), stated for the digits of ``point``: ``saddle`` about its
+    centre (method and code ``method``, the proof in words ``reason``), its loss bounds beside the given
+    point's ``loss_text``, its box, witness and slice."""
+    assert res.center is not None and res.proof_radius is not None
+    return Outcome(
+        Verdict.SADDLE,
+        "interval",
+        method,
+        reason,
+        LossEnclosure(loss_text, res.loss_lower, res.loss_upper),
+        box_radius=point.distance(res.center) + res.proof_radius,
+        proof_radius=res.proof_radius,
+        box_center=res.center,
+        witness=res.witness,
+        witness_loss_upper=res.witness_loss_upper,
+        code=method,
+        on_slice=on_slice,
+    )
 
 
 def convex_apart(network: Network, dataset: Dataset, point: Point, radii: Sequence[Fraction]) -> str | None:

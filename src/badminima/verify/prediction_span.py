@@ -41,7 +41,7 @@ from badminima.verify.certificate import Verdict
 from badminima.verify.numerics import float_derivatives
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ParameterBox, ball_bounds
-from badminima.verify.pinpoint import held_critical_point, held_saddle
+from badminima.verify.pinpoint import held_critical_point, held_saddle, held_saddle_outcome
 from badminima.verify.rounding import held_windows
 from badminima.verify.suboptimality import LossEnclosure
 
@@ -175,15 +175,15 @@ def certify_span_saddle(
         res = held_saddle(network, dataset, point, outputs, precision, hessian)
         if res is None or res.center is None or res.proof_radius is None:
             continue
-        c, r, there = res.center, res.proof_radius, res.center.flatten()
+        r, there = res.proof_radius, res.center.flatten()
         if any(abs(there[k] - given[k]) > radii[k] + r for k in outputs):
             return None  # F_S's critical point lies outside the window: not the digits'
         if r > finest / 8 or any(abs(there[k] - given[k]) + r > radii[k] for k in outputs):
             continue
-        return Outcome(
-            Verdict.SADDLE,
-            "interval",
-            "prediction-span",
+        return held_saddle_outcome(
+            res,
+            point,
+            "prediction-span-saddle",
             f"one hidden layer, every pre-activation off its kink, and the output layer's features with "
             f"the hidden layer as written span every prediction of the activation region (exact ranks): "
             f"on the output numbers alone {res.reason}; so the output layer's loss has one critical point "
@@ -191,16 +191,6 @@ def certify_span_saddle(
             f"network (the loss's slope at the predictions is orthogonal to every prediction the region "
             f"makes, so the hidden gradient is 0 too): a saddle (the verdict is about box_center; the "
             f"given point itself is not critical)",
-            LossEnclosure(
-                loss_text or f"[{float(res.loss_lower or 0):.15g}, {float(res.loss_upper or 0):.15g}]",
-                res.loss_lower,
-                res.loss_upper,
-            ),
-            box_radius=point.distance(c) + r,
-            proof_radius=r,
-            box_center=c,
-            witness=res.witness,
-            witness_loss_upper=res.witness_loss_upper,
-            code="prediction-span-saddle",
+            loss_text or f"[{float(res.loss_lower or 0):.15g}, {float(res.loss_upper or 0):.15g}]",
         )
     return None
