@@ -162,8 +162,9 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
     the finest window, else a box proof's one critical point enclosed that tightly (`pinpoint`) — is
     held to the window. Outside it, a window inside a box proof's box holds no critical point
     (`not-critical`); else `beyond-window`, as where it cannot be enclosed. Other proofs whose reach
-    exceeds the window are held to it by `_held_decides`; a slice proof (`SLICE_PROOFS`) that is not
-    is `beyond-window` too (a float-located critical point says nothing of
+    exceeds the window are held to it by `_held_decides`; a best affine fit whose slice misses the
+    window is met inside it on its manifold, or shown to miss it (`fibre_window`); a slice proof
+    (`SLICE_PROOFS`) that is not held is `beyond-window` too (a float-located critical point says nothing of
     a window of 1e-27); others stay with their verdict."""
     if out.box_center is None:
         return out
