@@ -21,7 +21,7 @@ def test_example_files_are_regenerated_identically(tmp_path, monkeypatch):
     assert (
         len(list(tmp_path.glob("*.json")))
         == len(list((ROOT / "examples" / "degenerate").glob("*.json")))
-        == 26
+        == 27
     )
     for fresh in sorted(tmp_path.glob("*.json")):
         stored = load_trap(ROOT / "examples" / "degenerate" / fresh.name)

@@ -74,6 +74,8 @@ the verifier lifts through, from the package's own constructions (nothing typed 
   non-strict minimum whose output-layer features span every prediction of the region.
 - held-relu-saddle: the same shape under a sigmoid output with squared error, the output layer at a
   saddle of its loss (polished the same way), 12 digits, 0.3 windows off: a saddle of the whole net.
+- affine-saddle: a 1-2-1 ReLU net affine on its data under a sigmoid with squared error, at a saddle of
+  the loss in the affine map (Newton at 80 digits on L(A, B)), 12 decimals: a saddle of the whole net.
 Every point is written to 17 or 30 significant digits (the last two are exact: zeros and the mean; the
 last two hand-built ones are exact small rationals).
 """
@@ -81,6 +83,7 @@ last two hand-built ones are exact small rationals).
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -543,6 +546,43 @@ def held_relu_saddle() -> Trap:
     )
 
 
+def affine_saddle() -> Trap:
+    """A 1-2-1 ReLU net, both units active on every point, at a saddle of the loss in its affine map:
+    L(A, B) = mean (σ(A x + B) − y)² solved by Newton at 80 digits on its hand-written gradient."""
+    network = Network((1, 2, 1), "relu", output="sigmoid", loss="mse")
+    xs = ["0", "0.25", "0.5", "1", "1.5", "2"]
+    ys = ["0.95", "0", "0.05", "0.05", "0.05", "0.95"]
+    with mpmath.workdps(80):
+        x, y = [mpmath.mpf(v) for v in xs], [mpmath.mpf(v) for v in ys]
+        a, b = mpmath.mpf("-1.6"), mpmath.mpf("-0.12")  # near the saddle (red team s37)
+        for _ in range(60):
+            g, h = [mpmath.mpf(0)] * 2, mpmath.matrix(2, 2)
+            for t, target in zip(x, y, strict=True):
+                s = 1 / (1 + mpmath.exp(-(a * t + b)))
+                d1 = 2 * (s - target) * s * (1 - s)
+                d2 = 2 * s * (1 - s) * (s * (1 - s) + (s - target) * (1 - 2 * s))
+                phi = (t, mpmath.mpf(1))
+                g = [g[i] + d1 * phi[i] for i in range(2)]
+                for i in range(2):
+                    for j in range(2):
+                        h[i, j] += d2 * phi[i] * phi[j]
+            step = mpmath.lu_solve(h, mpmath.matrix(g))
+            a, b = a - step[0], b - step[1]
+        v1 = a - 1  # w = (1, 2), hidden biases (1, 1/2), v₂ = 1/2: z = (v₁ + 1)x + v₁ + 1/4 + c
+        exact = [1, 2, 1, mpmath.mpf(1) / 2, v1, mpmath.mpf(1) / 2, b - v1 - mpmath.mpf(1) / 4]
+        twelve = Decimal("1e-12")  # every number rounded to 12 decimals, trailing zeros written
+        flat = [written_decimal(str(Decimal(mpmath.nstr(mpmath.mpf(q), 40)).quantize(twelve))) for q in exact]
+    return Trap(
+        network,
+        Dataset.of([[v] for v in xs], [[v] for v in ys]),
+        Point.unflatten(network, flat),
+        name="affine-saddle",
+        description="two ReLU units active on every point under a sigmoid with squared error, computing a "
+        "saddle of the loss in the affine map z = Ax + B (eigenvalues -0.018 and 0.067), every number to "
+        "12 decimals: a saddle of the net on a manifold of saddles",
+    )
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     traps = [
@@ -586,6 +626,7 @@ def main() -> None:
         logit_surrogate_bce(),
         held_relu_span(),
         held_relu_saddle(),
+        affine_saddle(),
     ]
     names = [
         "duplicated-units",
@@ -614,6 +655,7 @@ def main() -> None:
         "logit-surrogate-bce",
         "held-relu-span",
         "held-relu-saddle",
+        "affine-saddle",
     ]
     for name, trap in zip(names, traps, strict=True):
         save_trap(trap, OUT / f"{name}.json")
