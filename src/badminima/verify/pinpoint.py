@@ -352,10 +352,11 @@ def held_saddle_outcome(
     reason: str,
     loss_text: str,
     on_slice: OnSlice | None = None,
+    code: str | None = None,
 ) -> Outcome:
     """A saddle proved by `held_saddle` (``res``), stated for the digits of ``point``: ``saddle`` about its
-    centre (method and code ``method``, the proof in words ``reason``), its loss bounds beside the given
-    point's ``loss_text``, its box, witness and slice."""
+    centre (``method``, the proof in words ``reason``, ``code`` where it is not the method's name), its
+    loss bounds beside the given point's ``loss_text``, its box, witness and slice."""
     assert res.center is not None and res.proof_radius is not None
     return Outcome(
         Verdict.SADDLE,
@@ -368,7 +369,7 @@ def held_saddle_outcome(
         box_center=res.center,
         witness=res.witness,
         witness_loss_upper=res.witness_loss_upper,
-        code=method,
+        code=code or method,
         on_slice=on_slice,
     )
 

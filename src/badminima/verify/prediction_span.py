@@ -183,7 +183,7 @@ def certify_span_saddle(
         return held_saddle_outcome(
             res,
             point,
-            "prediction-span-saddle",
+            "prediction-span",
             f"one hidden layer, every pre-activation off its kink, and the output layer's features with "
             f"the hidden layer as written span every prediction of the activation region (exact ranks): "
             f"on the output numbers alone {res.reason}; so the output layer's loss has one critical point "
@@ -192,5 +192,6 @@ def certify_span_saddle(
             f"makes, so the hidden gradient is 0 too): a saddle (the verdict is about box_center; the "
             f"given point itself is not critical)",
             loss_text or f"[{float(res.loss_lower or 0):.15g}, {float(res.loss_upper or 0):.15g}]",
+            code="prediction-span-saddle",
         )
     return None
