@@ -22,7 +22,7 @@ from badminima.verify.rounding import digits_may_round, digits_reach, mixed_digi
 from tests.verify.planted import CTX, Planted, loss, plant, rounded
 from tests.verify.saved import saved_trap
 
-FUZZ = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FUZZ = settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 FUZZ_SLOW = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 
 

@@ -23,7 +23,7 @@ from badminima.verify import Verdict, certify
 from tests.reference import reference_loss
 from tests.verify import planted_heads as ph
 
-FUZZ = settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FUZZ = settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 FUZZ_SLOW = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 
 BCE = {a: Network((1, 1, 1), a, output="sigmoid", loss="bce") for a in ("tanh", "sigmoid")}
