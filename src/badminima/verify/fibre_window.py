@@ -41,7 +41,7 @@ from badminima.verify.numerics import float_derivatives
 from badminima.verify.outcome import Outcome
 from badminima.verify.parameter_box import ParameterBox
 from badminima.verify.pinpoint import Pinpoint, slice_point
-from badminima.verify.suboptimality import LossEnclosure
+from badminima.verify.suboptimality import LossEnclosure, enclose_loss
 
 INSIDE = 0.85
 """The largest distance from the given numbers, in units of their windows, the linear program may
@@ -49,12 +49,13 @@ propose: the rest is room for the enclosure of the slice's point (an eighth of t
 the program's second-order error (~1e-20 of a window at 20 digits and beyond)."""
 
 
-def best_fit_in_the_window(
+def best_fit_window_verdict(
     network: Network, dataset: Dataset, point: Point, out: Outcome, radii: list[Fraction]
 ) -> Outcome | None:
-    """A local minimum the digits of ``point`` round, about a best fit inside the window ``radii`` (radius
-    0: a number held), when ``out`` is a best affine fit whose own slice point is not held to that
-    window (module docstring); else None.
+    """When ``out`` is a best affine fit whose own slice point is not held to the window ``radii`` (radius
+    0: a number held): a local minimum the digits of ``point`` round, about a best fit inside the window
+    (module docstring), else `not-critical` where the manifold of best fits misses the window
+    (`_apart`), else None.
 
     Example (y = v·relu(w x + b) + c on three points, the best line 1/6 + x/2 at (w, b, v, c) = (1/2, 1,
     1, −5/6); every number to 30 digits, w 0.3 and v 0.6 windows of 1e-26 off it, so that re-fitting v
@@ -68,7 +69,7 @@ def best_fit_in_the_window(
         >>> point = Point.unflatten(net, digits)
         >>> radii = [Fraction(1, 10**26)] * 4
         >>> fit = certify_nearby_affine_fit(net, data, point)
-        >>> best_fit_in_the_window(net, data, point, fit, radii).verdict.value
+        >>> best_fit_window_verdict(net, data, point, fit, radii).verdict.value
         'local-min'
     """
     if out.code != "best-affine-fit" or out.verdict is not Verdict.LOCAL_MIN:
@@ -84,7 +85,23 @@ def best_fit_in_the_window(
             "the manifold of best fits, where the network predicts the rational best fit exactly (found by "
             "exact steps over the window, every piece held)",
         )
-    return _moved_into_the_window(network, dataset, point, out, radii)
+    found = _slice_point(network, dataset, point, out, radii)
+    if found is None:
+        return None
+    moved = _moved_into_the_window(network, dataset, point, out, radii, found)
+    if moved is not None:
+        return moved
+    apart = _apart(network, dataset, point, out, radii, found)
+    if apart is None:
+        return None
+    return Outcome(
+        Verdict.NOT_CRITICAL,
+        "interval",
+        "best-fit-apart",
+        f"{out.reason}; but {apart}: the digits round no critical point",
+        enclose_loss(network, dataset, point),
+        code="gradient-nonzero",
+    )
 
 
 def _slice_point(
@@ -98,13 +115,12 @@ def _slice_point(
 
 
 def _moved_into_the_window(
-    network: Network, dataset: Dataset, point: Point, out: Outcome, radii: list[Fraction]
+    network: Network, dataset: Dataset, point: Point, out: Outcome, radii: list[Fraction], found: Pinpoint
 ) -> Outcome | None:
-    """The kept numbers moved inside their windows so that the slice's point enters the window (module
-    docstring), proved there; else None."""
+    """The kept numbers moved inside their windows so that the slice's point (``found``, `_slice_point`)
+    enters the window (module docstring), proved there; else None."""
     given = point.flatten()
-    found = _slice_point(network, dataset, point, out, radii)
-    if found is None or out.on_slice is None:
+    if out.on_slice is None:
         return None
     kept = set(out.on_slice.fixed)
     adjust = [k for k in sorted(kept) if radii[k]]
@@ -157,11 +173,12 @@ def _about_the_digits(proved: Outcome, point: Point, out: Outcome, why: str) -> 
     )
 
 
-def best_fit_apart(
-    network: Network, dataset: Dataset, point: Point, out: Outcome, radii: list[Fraction]
+def _apart(
+    network: Network, dataset: Dataset, point: Point, out: Outcome, radii: list[Fraction], found: Pinpoint
 ) -> str | None:
     """Why the window ``point`` ± ``radii`` holds no critical point, when ``out`` is a best affine fit
     proved on a box that holds the window, and the manifold of best fits misses the window; else None.
+    ``found``: the fit's point x* (`_slice_point`).
 
     On the proof's box every sign holds, so the logits Z(θ) lie in the space S of affine maps of the
     input and ℓ is strictly convex in them. Where one layer's basis columns ∂Z/∂θ_k span S over the
@@ -176,9 +193,8 @@ def best_fit_apart(
     given, there = point.flatten(), center.flatten()
     if any(abs(g - c) + r > reach for g, c, r in zip(given, there, radii, strict=True)):
         return None
-    found = _slice_point(network, dataset, point, out, radii)
     chosen = moving_layer(network, dataset, point)
-    if found is None or chosen is None:
+    if chosen is None:
         return None
     cols = features(network, dataset)
     anchors = pivots([tuple(c[i] for c in cols) for i in range(dataset.n_points)])
@@ -198,7 +214,7 @@ def _separated(
     rows: list[tuple[int, int]],
     radii: list[Fraction],
 ) -> str | None:
-    """`best_fit_apart`'s two checks in balls at ``found``'s precision: the basis columns' determinant
+    """`_apart`'s two checks in balls at ``found``'s precision: the basis columns' determinant
     on the anchor ``rows`` (output, point) over the window, and the separating functional; ``chosen``:
     the layer and its basis (`affine_fits.moving_layer`)."""
     layer, basis = chosen

@@ -20,7 +20,7 @@ from badminima.model.point import Point
 from badminima.model.rational import format_rational
 from badminima.verify.certificate import Verdict
 from badminima.verify.critical_free import no_critical_point_within
-from badminima.verify.fibre_window import best_fit_apart, best_fit_in_the_window
+from badminima.verify.fibre_window import best_fit_window_verdict
 from badminima.verify.lift import SLICE_METHODS
 from badminima.verify.orbit_window import rescaled_into_the_window
 from badminima.verify.outcome import Outcome, withdrawn
@@ -181,19 +181,9 @@ def _pinned_in_the_window(network: Network, dataset: Dataset, point: Point, out:
         decided = _held_decides(network, dataset, point, out, radii)
         if decided is not None or out.code not in SLICE_PROOFS or out.on_slice is None:
             return decided or out  # (an orbit proof without its slice: a narrower network's, judged there)
-        fitted = best_fit_in_the_window(network, dataset, point, out, radii)
+        fitted = best_fit_window_verdict(network, dataset, point, out, radii)
         if fitted is not None:
             return fitted
-        apart = best_fit_apart(network, dataset, point, out, radii)
-        if apart is not None:
-            return Outcome(
-                Verdict.NOT_CRITICAL,
-                "interval",
-                "best-fit-apart",
-                f"{out.reason}; but {apart}: the digits round no critical point",
-                enclose_loss(network, dataset, point),
-                code="gradient-nonzero",
-            )
         # a slice proof locates its critical point only to a float-polished centre's box, and the orbit
         # (or manifold of best fits) may or may not meet the window: not decided (red teams s36, s36b:
         # ReLU rescaling orbits and ReLU best affine fits 3 windows off 30-digit numbers were taken as
